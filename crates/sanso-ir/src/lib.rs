@@ -1,0 +1,217 @@
+//! sanso-ir owns the compiled ruleset as plain data ([`Ruleset`]) and the
+//! lowering from a validated [`sanso_policy::Policy`] to it ([`lower`]).
+//!
+//! Every back end reads this one IR: the nft text and the netlink batch
+//! (`sanso-nft`) and the userspace classifier (`sanso-classify`). So what the
+//! kernel does and what the harness predicts cannot drift apart.
+//!
+//! # The pipeline every back end implements
+//!
+//! For each hook (forward, input, output) and family (IPv4, IPv6):
+//!
+//! 1. input only: loopback is accepted; IPv6 neighbour discovery
+//!    (types 133-136 with hop limit 255) is accepted.
+//!    output only: loopback and IPv6 neighbour discovery are accepted.
+//! 2. forward and input: anti-spoofing (なりすまし). A packet whose
+//!    (input interface, source address) is not in [`Family::antispoof`] is
+//!    dropped, counted and logged (rate-limited) as spoofed.
+//! 3. `ct state established,related` is accepted; `ct state invalid` dropped.
+//! 4. The element of the hook's table ([`Family::forward`], [`Family::input`],
+//!    [`Family::output`]) whose key contains the packet gives a [`Target`]: the
+//!    flow, or the ordered group of flows, to try. A flow accepts when its
+//!    `until` has not passed and its `limit` is not exceeded (logging first
+//!    when `log`); otherwise the next flow of the group is tried.
+//! 5. Anything else is dropped, counted per (source zone, destination zone)
+//!    and logged with a rate limit, the prefix naming the zone pair.
+//!
+//! # Architecture invariants
+//!
+//! * Address ranges in [`Family::zones`] are sorted and pairwise disjoint;
+//!   longest-prefix match has been resolved by the lowering.
+//! * The elements of one hook table are pairwise disjoint as boxes (the
+//!   kernel refuses overlapping interval elements). Stronger (the "grid"
+//!   invariant): the `src` ranges of two elements are equal or disjoint;
+//!   among elements with equal `src`, the `dst` ranges are equal or disjoint;
+//!   among elements with equal `src` and `dst`, the [`L4Key`]s are disjoint.
+//! * For [`Family::input`] `dst` is the whole address space of the family;
+//!   for [`Family::output`] `src` is. Back ends key input on the source and
+//!   output on the destination only.
+//! * Elements are sorted (by src, dst, l4) so that output is deterministic.
+//! * Flows whose `until` had passed at [`Ruleset::compiled_at`] are not in
+//!   [`Ruleset::flows`].
+
+mod lower;
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+pub use lower::lower;
+
+use sanso_policy::{RateLimit, Tier};
+use serde::Serialize;
+
+/// Index into [`Ruleset::zones`] (equal to the policy's `ZoneId`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ZoneIdx(pub usize);
+
+/// Index into [`Ruleset::flows`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FlowIdx(pub usize);
+
+/// Index into [`Ruleset::groups`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct GroupIdx(pub usize);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ruleset {
+    pub policy_name: String,
+    pub revision: Option<String>,
+    pub content_hash: String,
+    /// Seconds since the Unix epoch at which expiry was judged.
+    pub compiled_at: i64,
+    /// Same order and indices as the policy's zones.
+    pub zones: Vec<ZoneInfo>,
+    /// The flows that are emitted, in policy file order.
+    pub flows: Vec<FlowRule>,
+    /// Ordered lists of flows tried one after the other, for keys where
+    /// several flows overlap. Each has at least two flows.
+    pub groups: Vec<Vec<FlowIdx>>,
+    pub v4: Family<Ipv4Addr>,
+    pub v6: Family<Ipv6Addr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZoneInfo {
+    pub name: String,
+    #[serde(serialize_with = "serialize_tier")]
+    pub tier: Tier,
+    pub interfaces: Vec<String>,
+}
+
+fn serialize_tier<S: serde::Serializer>(tier: &Tier, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tier.as_str())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FlowRule {
+    pub name: String,
+    pub reason: String,
+    /// Index of the flow in the policy's `flows`.
+    pub policy_index: usize,
+    pub log: bool,
+    #[serde(serialize_with = "serialize_limit")]
+    pub limit: Option<RateLimit>,
+    /// The flow stops matching at this instant (seconds since the Unix epoch).
+    pub until: Option<i64>,
+    /// `Some(ticket)` when the flow crosses a guardrail under an approved exception.
+    pub exception_ticket: Option<String>,
+}
+
+fn serialize_limit<S: serde::Serializer>(limit: &Option<RateLimit>, s: S) -> Result<S::Ok, S::Error> {
+    match limit {
+        Some(l) => s.serialize_some(&format!("{}/{}", l.count, l.unit.as_str())),
+        None => s.serialize_none(),
+    }
+}
+
+/// An inclusive range of addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct AddrRange<A> {
+    pub first: A,
+    pub last: A,
+}
+
+impl<A: Ord + Copy> AddrRange<A> {
+    pub fn contains(&self, addr: A) -> bool {
+        self.first <= addr && addr <= self.last
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L4Proto {
+    Tcp,
+    Udp,
+}
+
+impl L4Proto {
+    /// IANA protocol number.
+    pub fn number(self) -> u8 {
+        match self {
+            L4Proto::Tcp => 6,
+            L4Proto::Udp => 17,
+        }
+    }
+}
+
+/// The transport part of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L4Key {
+    /// Destination ports `first..=last` of TCP or UDP.
+    Ports { proto: L4Proto, first: u16, last: u16 },
+    /// ICMP type in the IPv4 family, ICMPv6 type in the IPv6 family.
+    Icmp { icmp_type: u8 },
+}
+
+/// What a matching key jumps to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Target {
+    Flow(FlowIdx),
+    Group(GroupIdx),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Element<A> {
+    pub src: AddrRange<A>,
+    pub dst: AddrRange<A>,
+    pub l4: L4Key,
+    pub target: Target,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZoneRange<A> {
+    pub range: AddrRange<A>,
+    pub zone: ZoneIdx,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpoofKey<A> {
+    pub interface: String,
+    pub range: AddrRange<A>,
+}
+
+/// The tables of one address family.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Family<A> {
+    /// Which zone each address classifies to. Addresses in no range belong to
+    /// no zone.
+    pub zones: Vec<ZoneRange<A>>,
+    /// Valid (input interface, source) pairs: every interface of a zone with
+    /// every range of that zone. Sorted by interface, then range.
+    pub antispoof: Vec<SpoofKey<A>>,
+    pub forward: Vec<Element<A>>,
+    pub input: Vec<Element<A>>,
+    pub output: Vec<Element<A>>,
+}
+
+impl Ruleset {
+    pub fn group(&self, idx: GroupIdx) -> &[FlowIdx] {
+        &self.groups[idx.0]
+    }
+
+    pub fn flow(&self, idx: FlowIdx) -> &FlowRule {
+        &self.flows[idx.0]
+    }
+
+    pub fn zone(&self, idx: ZoneIdx) -> &ZoneInfo {
+        &self.zones[idx.0]
+    }
+
+    /// The flows a target tries, in order.
+    pub fn target_flows<'a>(&'a self, target: &'a Target) -> &'a [FlowIdx] {
+        match target {
+            Target::Flow(f) => std::slice::from_ref(f),
+            Target::Group(g) => self.group(*g),
+        }
+    }
+}
