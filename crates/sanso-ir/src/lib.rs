@@ -36,6 +36,9 @@
 //! * For [`Family::input`] `dst` is the whole address space of the family;
 //!   for [`Family::output`] `src` is. Back ends key input on the source and
 //!   output on the destination only.
+//! * Every address of an element's `src` classifies to `src_zone`, every
+//!   address of its `dst` to `dst_zone` (elements never straddle a zone
+//!   boundary), so accepts can be counted per zone pair.
 //! * Elements are sorted (by src, dst, l4) so that output is deterministic.
 //! * Flows whose `until` had passed at [`Ruleset::compiled_at`] are not in
 //!   [`Ruleset::flows`].
@@ -166,6 +169,12 @@ pub struct Element<A> {
     pub dst: AddrRange<A>,
     pub l4: L4Key,
     pub target: Target,
+    /// The zone every address of `src` classifies to; `None` for the gateway
+    /// itself (output hook).
+    pub src_zone: Option<ZoneIdx>,
+    /// The zone every address of `dst` classifies to; `None` for the gateway
+    /// itself (input hook).
+    pub dst_zone: Option<ZoneIdx>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -1,0 +1,9 @@
+//! sanso-nft owns the kernel side of the IR: rendering it as `nft -f` text
+//! ([`text`]), building the same ruleset as one atomic nftnl netlink batch
+//! ([`netlink`]), and reading the live table back.
+//!
+//! The layout of `table inet sanso` is specified in `docs/ruleset.md`; both
+//! back ends implement exactly that.
+
+pub mod netlink;
+pub mod text;

@@ -1,0 +1,1 @@
+//! IR -> one nftnl netlink batch that replaces `table inet sanso` atomically.

@@ -1,0 +1,1 @@
+//! IR -> `nft -f` text (docs/ruleset.md).
