@@ -43,10 +43,14 @@
 //! * Flows whose `until` had passed at [`Ruleset::compiled_at`] are not in
 //!   [`Ruleset::flows`].
 
+mod addr;
+mod check;
 mod lower;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+pub use addr::FamilyAddress;
+pub use check::check_invariants;
 pub use lower::lower;
 
 use sanso_policy::{RateLimit, Tier};
@@ -109,7 +113,10 @@ pub struct FlowRule {
     pub exception_ticket: Option<String>,
 }
 
-fn serialize_limit<S: serde::Serializer>(limit: &Option<RateLimit>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_limit<S: serde::Serializer>(
+    limit: &Option<RateLimit>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match limit {
         Some(l) => s.serialize_some(&format!("{}/{}", l.count, l.unit.as_str())),
         None => s.serialize_none(),
@@ -151,7 +158,11 @@ impl L4Proto {
 #[serde(rename_all = "lowercase")]
 pub enum L4Key {
     /// Destination ports `first..=last` of TCP or UDP.
-    Ports { proto: L4Proto, first: u16, last: u16 },
+    Ports {
+        proto: L4Proto,
+        first: u16,
+        last: u16,
+    },
     /// ICMP type in the IPv4 family, ICMPv6 type in the IPv6 family.
     Icmp { icmp_type: u8 },
 }
