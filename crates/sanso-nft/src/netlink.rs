@@ -1,1 +1,208 @@
 //! IR -> one nftnl netlink batch that replaces `table inet sanso` atomically.
+//!
+//! [`apply`] builds the whole table (docs/ruleset.md) as one nfnetlink batch
+//! (`NFNL_MSG_BATCH_BEGIN` ... `END`): add the table (so that the delete
+//! cannot fail when it is absent), delete it, add it with its comment, then
+//! every chain, counter and limit, set and map with its elements, and rule.
+//! The kernel applies all of it or none of it; other tables are untouched.
+//! Every message asks for an ACK and every answer is checked: the first
+//! refusal comes back as [`ApplyError::Rejected`] naming the message type,
+//! the object and the errno.
+//!
+//! Code map: `plan` (pure) spells the table as kernel objects and
+//! expressions, mirroring what nft generates for the text of
+//! [`crate::text::render`]; `encode` turns the plan into batch bytes with
+//! libnftnl; `socket` opens the netlink socket (inside a named network
+//! namespace if asked) and exchanges the batch for its ACKs.
+//! Nothing here runs `nft`.
+
+mod encode;
+mod plan;
+mod socket;
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use sanso_ir::Ruleset;
+
+pub use encode::{Injection, MessageInfo, MessageKind};
+
+/// What one apply did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Messages in the batch, the two batch markers included.
+    pub messages: usize,
+    /// Size of the batch in bytes (one `sendmsg`).
+    pub bytes: usize,
+    /// Set and map elements loaded (as in the IR, before interval encoding).
+    pub elements: usize,
+    /// Wall time from building the batch to the last ACK.
+    pub duration: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("network namespace name {0:?} is not a plain name")]
+    BadNamespaceName(String),
+    #[error("cannot enter network namespace {name:?}")]
+    Namespace {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("netlink: cannot {op}")]
+    Io {
+        op: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{what} {text:?} is longer than {max} bytes")]
+    TooLong { what: &'static str, text: String, max: usize },
+    #[error("{what} {text:?} contains a NUL byte")]
+    InteriorNul { what: &'static str, text: String },
+    #[error("libnftnl could not allocate an object")]
+    OutOfMemory,
+    #[error("a rule looks up set {0:?}, which the batch does not create")]
+    UnknownSet(String),
+    #[error(
+        "the kernel refused {kind} {object:?} (errno {errno}{}); nothing was applied",
+        message.as_deref().map(|m| format!(", {m}")).unwrap_or_default()
+    )]
+    Rejected {
+        kind: MessageKind,
+        object: String,
+        errno: i32,
+        /// The kernel's extended-ACK text, if any.
+        message: Option<String>,
+        /// How many other messages of the batch were refused too.
+        other_refusals: usize,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the kernel answered {got} of the batch's {expected} messages; the outcome is unknown")]
+    MissingAnswers { expected: usize, got: usize },
+}
+
+/// Replaces `table inet sanso` with the compiled `ruleset`, atomically.
+///
+/// With `netns = Some(name)` the netlink socket is opened inside
+/// `/var/run/netns/<name>` by a helper thread; the calling thread never
+/// changes namespace. Needs `CAP_NET_ADMIN` in that namespace.
+pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<ApplyReport, ApplyError> {
+    apply_with(ruleset, netns, None)
+}
+
+/// [`apply`] with a fault appended to the batch, to test atomicity: the
+/// batch must fail as a whole and leave the previous table in place.
+#[doc(hidden)]
+pub fn apply_injecting(ruleset: &Ruleset, netns: Option<&str>, injection: Injection) -> Result<ApplyReport, ApplyError> {
+    apply_with(ruleset, netns, Some(injection))
+}
+
+/// The messages of the batch [`apply`] would send, without sending it.
+pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError> {
+    Ok(encode::encode(&plan::plan(ruleset), 1, None)?.messages)
+}
+
+fn apply_with(ruleset: &Ruleset, netns: Option<&str>, injection: Option<Injection>) -> Result<ApplyReport, ApplyError> {
+    let started = Instant::now();
+    let socket = socket::NetfilterSocket::open(netns)?;
+    let first_seq = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs() as u32);
+    let batch = encode::encode(&plan::plan(ruleset), first_seq, injection)?;
+    let answers = socket.exchange(&batch)?;
+    check_answers(&batch.messages, &answers)?;
+    Ok(ApplyReport {
+        messages: batch.messages.len(),
+        bytes: batch.bytes.len(),
+        elements: batch.elements,
+        duration: started.elapsed(),
+    })
+}
+
+/// Every acked message must have an answer, and every answer must be 0.
+fn check_answers(messages: &[MessageInfo], answers: &[socket::Answer]) -> Result<(), ApplyError> {
+    let mut refusals = answers.iter().filter(|a| a.errno != 0);
+    if let Some(first) = refusals.next() {
+        let (kind, object) = match socket::message_of(messages, first.seq) {
+            Some(m) => (m.kind, m.object.clone()),
+            // An answer to no message of ours is about the batch as a whole.
+            None => (MessageKind::BatchBegin, String::new()),
+        };
+        return Err(ApplyError::Rejected {
+            kind,
+            object,
+            errno: first.errno,
+            message: first.message.clone(),
+            other_refusals: refusals.count(),
+            source: io::Error::from_raw_os_error(first.errno),
+        });
+    }
+    let expected = messages.iter().filter(|m| m.acked).count();
+    let mut answered: Vec<u32> = answers.iter().map(|a| a.seq).collect();
+    answered.sort_unstable();
+    answered.dedup();
+    let got = messages.iter().filter(|m| m.acked && answered.binary_search(&m.seq).is_ok()).count();
+    if got != expected {
+        return Err(ApplyError::MissingAnswers { expected, got });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: u32, kind: MessageKind, acked: bool) -> MessageInfo {
+        MessageInfo { seq, kind, object: format!("o{seq}"), acked }
+    }
+
+    fn answer(seq: u32, errno: i32) -> socket::Answer {
+        socket::Answer { seq, errno, message: None }
+    }
+
+    #[test]
+    fn every_acked_message_needs_a_zero_answer() {
+        let messages = vec![
+            msg(10, MessageKind::BatchBegin, false),
+            msg(11, MessageKind::NewTable, true),
+            msg(12, MessageKind::NewRule, true),
+            msg(13, MessageKind::BatchEnd, false),
+        ];
+        assert!(check_answers(&messages, &[answer(11, 0), answer(12, 0)]).is_ok());
+        let missing = check_answers(&messages, &[answer(11, 0)]);
+        assert!(matches!(missing, Err(ApplyError::MissingAnswers { expected: 2, got: 1 })), "{missing:?}");
+        let refused = check_answers(&messages, &[answer(11, 0), answer(12, libc::ENOENT)]);
+        match refused {
+            Err(ApplyError::Rejected { kind, object, errno, other_refusals, .. }) => {
+                assert_eq!((kind, object.as_str(), errno, other_refusals), (MessageKind::NewRule, "o12", libc::ENOENT, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_acks_and_extended_messages() {
+        // NLMSG_ERROR, errno -2, capped request header with seq 7, one
+        // NLMSGERR_ATTR_MSG TLV "no chain".
+        let mut m = Vec::new();
+        let tlv_text = b"no chain\0";
+        let tlv_len = 4 + tlv_text.len();
+        let total = 16 + 4 + 16 + tlv_len.div_ceil(4) * 4;
+        m.extend_from_slice(&(total as u32).to_ne_bytes());
+        m.extend_from_slice(&2u16.to_ne_bytes());
+        m.extend_from_slice(&0x300u16.to_ne_bytes());
+        m.extend_from_slice(&[0; 8]);
+        m.extend_from_slice(&(-2i32).to_ne_bytes());
+        m.extend_from_slice(&[0; 8]);
+        m.extend_from_slice(&7u32.to_ne_bytes());
+        m.extend_from_slice(&[0; 4]);
+        m.extend_from_slice(&(tlv_len as u16).to_ne_bytes());
+        m.extend_from_slice(&1u16.to_ne_bytes());
+        m.extend_from_slice(tlv_text);
+        m.resize(total, 0);
+        let answers = socket::parse_answers(&m);
+        assert_eq!(answers, vec![socket::Answer { seq: 7, errno: 2, message: Some("no chain".into()) }]);
+    }
+}

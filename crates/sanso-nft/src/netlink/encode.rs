@@ -1,0 +1,690 @@
+//! [`Plan`] -> the bytes of one nfnetlink batch, built with libnftnl
+//! (`nftnl-sys`) behind a small safe wrapper: every libnftnl object is owned
+//! by a guard that frees it, and every message is built in a scratch buffer
+//! whose size bounds every message we build (names, comments and element
+//! chunks are checked or split before they reach libnftnl).
+//!
+//! The batch replaces `table inet sanso`: add the table (so that the delete
+//! cannot fail when it is absent), delete it, add it again with its comment,
+//! then chains, named objects, sets with their elements, and rules, in the
+//! order nft uses. Every message but the batch markers asks for an ACK.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CString};
+
+use nftnl_sys as sys;
+
+use super::plan::{k, ChainPlan, Expr, KernelElement, ObjectPlan, Plan, RulePlan, SetKind, SetPlan, Verdict};
+use super::ApplyError;
+
+const TABLE: &str = "sanso";
+const NFPROTO_INET: u16 = 1;
+
+const NLM_F_REQUEST: u16 = 0x1;
+const NLM_F_ACK: u16 = 0x4;
+const NLM_F_CREATE: u16 = 0x400;
+const NLM_F_APPEND: u16 = 0x800;
+
+/// Longest object name the kernel accepts (`NFT_NAME_MAXLEN` minus the NUL).
+const NAME_MAX_BYTES: usize = 255;
+/// Longest comment (`NFTNL_UDATA_COMMENT_MAXLEN`).
+const COMMENT_MAX_BYTES: usize = 128;
+/// Longest log prefix (`NF_LOG_PREFIXLEN` minus the NUL).
+const LOG_PREFIX_MAX_BYTES: usize = 127;
+/// Budget for the elements of one NEWSETELEM message: a netlink attribute's
+/// length is 16 bits, so the element list nest must stay below 64 KiB.
+const ELEMENTS_BUDGET: usize = 48 * 1024;
+/// Scratch space for one message; every message is smaller by construction
+/// (element chunks are bounded by [`ELEMENTS_BUDGET`], names and comments by
+/// the limits above, rules have a bounded number of expressions).
+const SCRATCH_BYTES: usize = 256 * 1024;
+
+/// The kind of a message of the batch, for error reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    BatchBegin,
+    NewTable,
+    DelTable,
+    NewChain,
+    NewObj,
+    NewSet,
+    NewSetElem,
+    NewRule,
+    BatchEnd,
+}
+
+impl MessageKind {
+    fn cmd(self) -> u16 {
+        match self {
+            MessageKind::NewTable => 0,
+            MessageKind::DelTable => 2,
+            MessageKind::NewChain => 3,
+            MessageKind::NewRule => 6,
+            MessageKind::NewSet => 9,
+            MessageKind::NewSetElem => 12,
+            MessageKind::NewObj => 18,
+            MessageKind::BatchBegin => 16,
+            MessageKind::BatchEnd => 17,
+        }
+    }
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MessageKind::BatchBegin => "NFNL_MSG_BATCH_BEGIN",
+            MessageKind::NewTable => "NFT_MSG_NEWTABLE",
+            MessageKind::DelTable => "NFT_MSG_DELTABLE",
+            MessageKind::NewChain => "NFT_MSG_NEWCHAIN",
+            MessageKind::NewObj => "NFT_MSG_NEWOBJ",
+            MessageKind::NewSet => "NFT_MSG_NEWSET",
+            MessageKind::NewSetElem => "NFT_MSG_NEWSETELEM",
+            MessageKind::NewRule => "NFT_MSG_NEWRULE",
+            MessageKind::BatchEnd => "NFNL_MSG_BATCH_END",
+        })
+    }
+}
+
+/// One message of the batch: its sequence number and what it carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageInfo {
+    pub seq: u32,
+    pub kind: MessageKind,
+    /// The table, chain, set or object the message is about.
+    pub object: String,
+    /// Whether the kernel answers this message with an ACK.
+    pub acked: bool,
+}
+
+/// A complete batch, ready for one `sendmsg`.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub bytes: Vec<u8>,
+    pub messages: Vec<MessageInfo>,
+    pub elements: usize,
+}
+
+/// A test-only fault appended to the batch (see `apply_injecting`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Injection {
+    /// A last rule that jumps to a chain that does not exist: the kernel
+    /// refuses it with `ENOENT` after accepting everything else.
+    RuleJumpingToMissingChain,
+}
+
+/// Owns a libnftnl object and frees it on drop.
+struct Owned<T> {
+    ptr: *mut T,
+    free: unsafe extern "C" fn(*const T),
+}
+
+impl<T> Owned<T> {
+    fn new(ptr: *mut T, free: unsafe extern "C" fn(*const T)) -> Result<Self, ApplyError> {
+        if ptr.is_null() {
+            return Err(ApplyError::OutOfMemory);
+        }
+        Ok(Owned { ptr, free })
+    }
+}
+
+impl<T> Drop for Owned<T> {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` came from the matching `*_alloc` and is freed once.
+        unsafe { (self.free)(self.ptr) }
+    }
+}
+
+fn cstring(what: &'static str, text: &str, max: usize) -> Result<CString, ApplyError> {
+    if text.len() > max {
+        return Err(ApplyError::TooLong { what, text: text.to_owned(), max });
+    }
+    CString::new(text).map_err(|_| ApplyError::InteriorNul { what, text: text.to_owned() })
+}
+
+fn name(text: &str) -> Result<CString, ApplyError> {
+    cstring("name", text, NAME_MAX_BYTES)
+}
+
+/// A comment as nft stores it: userdata TLV 0 (comment), NUL-terminated.
+fn comment_udata(comment: &str) -> Result<Vec<u8>, ApplyError> {
+    let c = cstring("comment", comment, COMMENT_MAX_BYTES)?;
+    let bytes = c.as_bytes_with_nul();
+    let mut out = vec![0u8, u8::try_from(bytes.len()).unwrap_or(u8::MAX)];
+    out.extend_from_slice(bytes);
+    Ok(out)
+}
+
+fn udata_u32(out: &mut Vec<u8>, kind: u8, value: u32) {
+    out.extend_from_slice(&[kind, 4]);
+    out.extend_from_slice(&value.to_ne_bytes());
+}
+
+const UDATA_SET_KEYBYTEORDER: u8 = 0;
+const UDATA_SET_DATABYTEORDER: u8 = 1;
+const UDATA_SET_KEY_TYPEOF: u8 = 3;
+const UDATA_SET_DATA_INTERVAL: u8 = 6;
+const UDATA_SET_ELEM_FLAGS: u8 = 1;
+const SET_ELEM_F_INTERVAL_OPEN: u32 = 1;
+const BYTEORDER_INVALID: u32 = 0;
+const BYTEORDER_BIG_ENDIAN: u32 = 2;
+
+/// The set userdata nft 1.0.6 writes: key byte order, data byte order for
+/// maps, the typeof description, and whether map data are intervals.
+fn set_udata(set: &SetPlan) -> Vec<u8> {
+    let mut out = Vec::new();
+    let order = if set.is_concat() { BYTEORDER_INVALID } else { BYTEORDER_BIG_ENDIAN };
+    udata_u32(&mut out, UDATA_SET_KEYBYTEORDER, order);
+    if set.kind == SetKind::VerdictMap {
+        udata_u32(&mut out, UDATA_SET_DATABYTEORDER, BYTEORDER_INVALID);
+    }
+    match set.kind {
+        _ if set.is_concat() => {
+            // typeof: expression type 13 (concatenation), no sub-expressions.
+            out.extend_from_slice(&[UDATA_SET_KEY_TYPEOF, 8, 0, 4]);
+            out.extend_from_slice(&13u32.to_ne_bytes());
+            out.extend_from_slice(&[1, 0]);
+        }
+        SetKind::Anonymous => {
+            // typeof: payload expression (7) of ICMPv6 (14), field `type` (1).
+            out.extend_from_slice(&[UDATA_SET_KEY_TYPEOF, 20, 0, 4]);
+            out.extend_from_slice(&7u32.to_ne_bytes());
+            out.extend_from_slice(&[1, 12]);
+            udata_u32(&mut out, 0, 14);
+            udata_u32(&mut out, 1, 1);
+        }
+        _ => {}
+    }
+    if set.kind == SetKind::VerdictMap {
+        udata_u32(&mut out, UDATA_SET_DATA_INTERVAL, 0);
+    }
+    out
+}
+
+/// Builds batches message by message.
+struct Encoder {
+    scratch: Vec<u8>,
+    bytes: Vec<u8>,
+    messages: Vec<MessageInfo>,
+    seq: u32,
+    next_set_id: u32,
+    set_ids: HashMap<String, u32>,
+    elements: usize,
+}
+
+impl Encoder {
+    fn new(first_seq: u32) -> Self {
+        Encoder {
+            scratch: vec![0; SCRATCH_BYTES],
+            bytes: Vec::new(),
+            messages: Vec::new(),
+            seq: first_seq,
+            next_set_id: 1,
+            set_ids: HashMap::new(),
+            elements: 0,
+        }
+    }
+
+    /// Appends one message: header, then `build` writes the payload.
+    fn push(
+        &mut self,
+        kind: MessageKind,
+        object: &str,
+        build: impl FnOnce(*mut libc::nlmsghdr),
+    ) -> Result<(), ApplyError> {
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        self.scratch.fill(0);
+        let buf = self.scratch.as_mut_ptr().cast::<c_char>();
+        let acked = !matches!(kind, MessageKind::BatchBegin | MessageKind::BatchEnd);
+        // SAFETY: `buf` points to SCRATCH_BYTES writable bytes; every message
+        // is smaller than that (see SCRATCH_BYTES).
+        let nlh = unsafe {
+            match kind {
+                MessageKind::BatchBegin => sys::nftnl_batch_begin(buf, seq),
+                MessageKind::BatchEnd => sys::nftnl_batch_end(buf, seq),
+                _ => {
+                    let mut flags = NLM_F_REQUEST | NLM_F_ACK;
+                    flags |= match kind {
+                        MessageKind::DelTable => 0,
+                        MessageKind::NewRule => NLM_F_CREATE | NLM_F_APPEND,
+                        _ => NLM_F_CREATE,
+                    };
+                    sys::nftnl_nlmsg_build_hdr(buf, kind.cmd(), NFPROTO_INET, flags, seq)
+                }
+            }
+        };
+        if !matches!(kind, MessageKind::BatchBegin | MessageKind::BatchEnd) {
+            build(nlh);
+        }
+        // SAFETY: `nlh` points into `scratch`, written by libnftnl above.
+        let len = unsafe { (*nlh).nlmsg_len } as usize;
+        assert!(len <= self.scratch.len(), "netlink message of {len} bytes overran the scratch buffer");
+        self.bytes.extend_from_slice(&self.scratch[..len]);
+        self.messages.push(MessageInfo { seq, kind, object: object.to_owned(), acked });
+        Ok(())
+    }
+
+    fn table(&mut self, kind: MessageKind, comment: Option<&str>) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let t = Owned::new(unsafe { sys::nftnl_table_alloc() }, sys::nftnl_table_free)?;
+        let table = name(TABLE)?;
+        // SAFETY: `t` is a live table; strings and data are copied by libnftnl.
+        unsafe {
+            sys::nftnl_table_set_str(t.ptr, sys::NFTNL_TABLE_NAME as u16, table.as_ptr());
+            sys::nftnl_table_set_u32(t.ptr, sys::NFTNL_TABLE_FAMILY as u16, u32::from(NFPROTO_INET));
+            if kind == MessageKind::NewTable {
+                sys::nftnl_table_set_u32(t.ptr, sys::NFTNL_TABLE_FLAGS as u16, 0);
+            }
+            if let Some(comment) = comment {
+                let udata = comment_udata(comment)?;
+                sys::nftnl_table_set_data(
+                    t.ptr,
+                    sys::NFTNL_TABLE_USERDATA as u16,
+                    udata.as_ptr().cast::<c_void>(),
+                    udata.len() as u32,
+                );
+            }
+        }
+        // SAFETY: `nlh` is the header just built; `t` is live.
+        self.push(kind, TABLE, |nlh| unsafe { sys::nftnl_table_nlmsg_build_payload(nlh, t.ptr) })
+    }
+
+    fn chain(&mut self, chain: &ChainPlan) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
+        let table = name(TABLE)?;
+        let chain_name = name(&chain.name)?;
+        let filter = name("filter")?;
+        // SAFETY: `c` is live; strings and data are copied by libnftnl.
+        unsafe {
+            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, table.as_ptr());
+            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_NAME as u16, chain_name.as_ptr());
+            sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_FAMILY as u16, u32::from(NFPROTO_INET));
+            if let Some(hook) = chain.hook {
+                sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TYPE as u16, filter.as_ptr());
+                sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_HOOKNUM as u16, hook.number());
+                sys::nftnl_chain_set_s32(c.ptr, sys::NFTNL_CHAIN_PRIO as u16, 0);
+                sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_POLICY as u16, k::NF_DROP as u32);
+            }
+            if let Some(comment) = &chain.comment {
+                let udata = comment_udata(comment)?;
+                sys::nftnl_chain_set_data(
+                    c.ptr,
+                    sys::NFTNL_CHAIN_USERDATA as u16,
+                    udata.as_ptr().cast::<c_void>(),
+                    udata.len() as u32,
+                );
+            }
+        }
+        // SAFETY: `nlh` is the header just built; `c` is live.
+        self.push(MessageKind::NewChain, &chain.name, |nlh| unsafe { sys::nftnl_chain_nlmsg_build_payload(nlh, c.ptr) })
+    }
+
+    fn object(&mut self, object: &ObjectPlan) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let o = Owned::new(unsafe { sys::nftnl_obj_alloc() }, sys::nftnl_obj_free)?;
+        let table = name(TABLE)?;
+        let obj_name = name(object.name())?;
+        // SAFETY: `o` is live; strings and data are copied by libnftnl.
+        unsafe {
+            sys::nftnl_obj_set_str(o.ptr, sys::NFTNL_OBJ_TABLE as u16, table.as_ptr());
+            sys::nftnl_obj_set_str(o.ptr, sys::NFTNL_OBJ_NAME as u16, obj_name.as_ptr());
+            sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_FAMILY as u16, u32::from(NFPROTO_INET));
+            match object {
+                ObjectPlan::Counter { comment, .. } => {
+                    sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_TYPE as u16, k::OBJECT_COUNTER);
+                    if let Some(comment) = comment {
+                        let udata = comment_udata(comment)?;
+                        sys::nftnl_obj_set_data(
+                            o.ptr,
+                            sys::NFTNL_OBJ_USERDATA as u16,
+                            udata.as_ptr().cast::<c_void>(),
+                            udata.len() as u32,
+                        );
+                    }
+                    sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_BYTES as u16, 0);
+                    sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_PKTS as u16, 0);
+                }
+                ObjectPlan::Limit { rate, per_seconds, burst, .. } => {
+                    sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_TYPE as u16, k::OBJECT_LIMIT);
+                    sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_LIMIT_RATE as u16, *rate);
+                    sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_LIMIT_UNIT as u16, *per_seconds);
+                    sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_LIMIT_BURST as u16, *burst);
+                    sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_LIMIT_TYPE as u16, 0);
+                    sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_LIMIT_FLAGS as u16, 0);
+                }
+            }
+        }
+        // SAFETY: `nlh` is the header just built; `o` is live.
+        self.push(MessageKind::NewObj, object.name(), |nlh| unsafe { sys::nftnl_obj_nlmsg_build_payload(nlh, o.ptr) })
+    }
+
+    /// A `nftnl_set` carrying the set's identity (table, name, id).
+    fn set_handle(&self, set: &SetPlan, id: u32) -> Result<Owned<sys::nftnl_set>, ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let s = Owned::new(unsafe { sys::nftnl_set_alloc() }, sys::nftnl_set_free)?;
+        let table = name(TABLE)?;
+        let set_name = name(&set.name)?;
+        // SAFETY: `s` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_set_set_str(s.ptr, sys::NFTNL_SET_TABLE as u16, table.as_ptr());
+            sys::nftnl_set_set_str(s.ptr, sys::NFTNL_SET_NAME as u16, set_name.as_ptr());
+            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_FAMILY as u16, u32::from(NFPROTO_INET));
+            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_ID as u16, id);
+        }
+        Ok(s)
+    }
+
+    /// NEWSET, then the elements in as many NEWSETELEM messages as needed.
+    fn set(&mut self, set: &SetPlan) -> Result<u32, ApplyError> {
+        let id = self.next_set_id;
+        self.next_set_id += 1;
+        let s = self.set_handle(set, id)?;
+        let flags = match set.kind {
+            SetKind::Anonymous => 0x1 | 0x2,
+            SetKind::Set => 0x4 | if set.is_concat() { 0x80 } else { 0 },
+            SetKind::VerdictMap => 0x4 | 0x8 | if set.is_concat() { 0x80 } else { 0 },
+        };
+        let udata = set_udata(set);
+        // SAFETY: `s` is live; data are copied by libnftnl.
+        unsafe {
+            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_FLAGS as u16, flags);
+            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_KEY_TYPE as u16, set.key_type());
+            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_KEY_LEN as u16, set.key_len() as u32);
+            if set.kind == SetKind::VerdictMap {
+                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DATA_TYPE as u16, 0xffff_ff00);
+                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DATA_LEN as u16, 0);
+            }
+            if set.is_concat() {
+                let lens: Vec<u8> = set.fields.iter().map(|f| f.len() as u8).collect();
+                sys::nftnl_set_set_data(
+                    s.ptr,
+                    sys::NFTNL_SET_DESC_CONCAT as u16,
+                    lens.as_ptr().cast::<c_void>(),
+                    lens.len() as u32,
+                );
+            }
+            if set.kind == SetKind::Anonymous {
+                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DESC_SIZE as u16, set.elements.len() as u32);
+            }
+            sys::nftnl_set_set_data(
+                s.ptr,
+                sys::NFTNL_SET_USERDATA as u16,
+                udata.as_ptr().cast::<c_void>(),
+                udata.len() as u32,
+            );
+        }
+        // SAFETY: `nlh` is the header just built; `s` is live.
+        self.push(MessageKind::NewSet, &set.name, |nlh| unsafe { sys::nftnl_set_nlmsg_build_payload(nlh, s.ptr) })?;
+        drop(s);
+        self.set_ids.insert(set.name.clone(), id);
+
+        let elements = super::plan::kernel_elements(set);
+        self.elements += set.elements.len();
+        let mut chunk: Vec<&KernelElement> = Vec::new();
+        let mut budget = 0;
+        for e in &elements {
+            let size = element_size_bound(e);
+            if !chunk.is_empty() && budget + size > ELEMENTS_BUDGET {
+                self.set_elements(set, id, &chunk)?;
+                chunk.clear();
+                budget = 0;
+            }
+            chunk.push(e);
+            budget += size;
+        }
+        if !chunk.is_empty() {
+            self.set_elements(set, id, &chunk)?;
+        }
+        Ok(id)
+    }
+
+    fn set_elements(&mut self, set: &SetPlan, id: u32, chunk: &[&KernelElement]) -> Result<(), ApplyError> {
+        let s = self.set_handle(set, id)?;
+        for e in chunk {
+            // SAFETY: plain allocation; ownership passes to the set below.
+            let elem = unsafe { sys::nftnl_set_elem_alloc() };
+            if elem.is_null() {
+                return Err(ApplyError::OutOfMemory);
+            }
+            let chain = match &e.verdict {
+                Some(Verdict::Jump(chain)) => Some(name(chain)?),
+                _ => None,
+            };
+            let open_udata = {
+                let mut u = Vec::new();
+                udata_u32(&mut u, UDATA_SET_ELEM_FLAGS, SET_ELEM_F_INTERVAL_OPEN);
+                u
+            };
+            // SAFETY: `elem` is live and then owned by `s`; data are copied.
+            unsafe {
+                sys::nftnl_set_elem_add(s.ptr, elem);
+                if e.interval_end {
+                    sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_FLAGS as u16, 1);
+                }
+                sys::nftnl_set_elem_set(
+                    elem,
+                    sys::NFTNL_SET_ELEM_KEY as u16,
+                    e.key.as_ptr().cast::<c_void>(),
+                    e.key.len() as u32,
+                );
+                if let Some(end) = &e.key_end {
+                    sys::nftnl_set_elem_set(
+                        elem,
+                        sys::NFTNL_SET_ELEM_KEY_END as u16,
+                        end.as_ptr().cast::<c_void>(),
+                        end.len() as u32,
+                    );
+                }
+                if let Some(verdict) = &e.verdict {
+                    sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_VERDICT as u16, verdict_code(verdict) as u32);
+                    if let Some(chain) = &chain {
+                        sys::nftnl_set_elem_set_str(elem, sys::NFTNL_SET_ELEM_CHAIN as u16, chain.as_ptr());
+                    }
+                }
+                if e.open {
+                    sys::nftnl_set_elem_set(
+                        elem,
+                        sys::NFTNL_SET_ELEM_USERDATA as u16,
+                        open_udata.as_ptr().cast::<c_void>(),
+                        open_udata.len() as u32,
+                    );
+                }
+            }
+        }
+        // SAFETY: `nlh` is the header just built; `s` is live.
+        self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe { sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr) })
+    }
+
+    fn rule(&mut self, chain: &str, rule: &RulePlan) -> Result<(), ApplyError> {
+        let anon_id = match &rule.anon_set {
+            Some(set) => Some(self.set(set)?),
+            None => None,
+        };
+        // SAFETY: plain allocation; freed by the guard.
+        let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
+        let table = name(TABLE)?;
+        let chain_name = name(chain)?;
+        // SAFETY: `r` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, table.as_ptr());
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_name.as_ptr());
+            sys::nftnl_rule_set_u32(r.ptr, sys::NFTNL_RULE_FAMILY as u16, u32::from(NFPROTO_INET));
+        }
+        for expr in &rule.exprs {
+            let e = self.expr(expr, anon_id)?;
+            // SAFETY: both live; the rule takes ownership of the expression.
+            unsafe { sys::nftnl_rule_add_expr(r.ptr, e) };
+        }
+        // SAFETY: `nlh` is the header just built; `r` is live.
+        self.push(MessageKind::NewRule, chain, |nlh| unsafe { sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr) })
+    }
+
+    /// One expression, owned by the caller (to be added to a rule).
+    fn expr(&self, expr: &Expr, anon_id: Option<u32>) -> Result<*mut sys::nftnl_expr, ApplyError> {
+        let kind = match expr {
+            Expr::Meta { .. } => "meta",
+            Expr::Payload { .. } => "payload",
+            Expr::Cmp { .. } => "cmp",
+            Expr::Bitwise { .. } => "bitwise",
+            Expr::Hton { .. } => "byteorder",
+            Expr::Ct { .. } => "ct",
+            Expr::Lookup { .. } => "lookup",
+            Expr::Objref { .. } => "objref",
+            Expr::Log { .. } => "log",
+            Expr::Limit { .. } => "limit",
+            Expr::Verdict(_) => "immediate",
+        };
+        let kind = name(kind)?;
+        // SAFETY: allocation by expression name; ownership goes to the caller
+        // (a guard frees it if we fail before handing it over).
+        let e = Owned::new(unsafe { sys::nftnl_expr_alloc(kind.as_ptr()) }, sys::nftnl_expr_free)?;
+        let p = e.ptr;
+        let u32_attr = |attr: u32, v: u32| unsafe { sys::nftnl_expr_set_u32(p, attr as u16, v) };
+        let data_attr = |attr: u32, v: &[u8]| unsafe {
+            sys::nftnl_expr_set(p, attr as u16, v.as_ptr().cast::<c_void>(), v.len() as u32);
+        };
+        match expr {
+            Expr::Meta { key, dreg } => {
+                u32_attr(sys::NFTNL_EXPR_META_KEY, *key);
+                u32_attr(sys::NFTNL_EXPR_META_DREG, *dreg);
+            }
+            Expr::Payload { base, offset, len, dreg } => {
+                u32_attr(sys::NFTNL_EXPR_PAYLOAD_DREG, *dreg);
+                u32_attr(sys::NFTNL_EXPR_PAYLOAD_BASE, *base);
+                u32_attr(sys::NFTNL_EXPR_PAYLOAD_OFFSET, *offset);
+                u32_attr(sys::NFTNL_EXPR_PAYLOAD_LEN, *len);
+            }
+            Expr::Cmp { op, sreg, data } => {
+                u32_attr(sys::NFTNL_EXPR_CMP_SREG, *sreg);
+                u32_attr(sys::NFTNL_EXPR_CMP_OP, *op);
+                data_attr(sys::NFTNL_EXPR_CMP_DATA, data);
+            }
+            Expr::Bitwise { reg, len, mask, xor } => {
+                u32_attr(sys::NFTNL_EXPR_BITWISE_SREG, *reg);
+                u32_attr(sys::NFTNL_EXPR_BITWISE_DREG, *reg);
+                u32_attr(sys::NFTNL_EXPR_BITWISE_LEN, *len);
+                data_attr(sys::NFTNL_EXPR_BITWISE_MASK, mask);
+                data_attr(sys::NFTNL_EXPR_BITWISE_XOR, xor);
+            }
+            Expr::Hton { reg, len, size } => {
+                u32_attr(sys::NFTNL_EXPR_BYTEORDER_SREG, *reg);
+                u32_attr(sys::NFTNL_EXPR_BYTEORDER_DREG, *reg);
+                u32_attr(sys::NFTNL_EXPR_BYTEORDER_OP, 1);
+                u32_attr(sys::NFTNL_EXPR_BYTEORDER_LEN, *len);
+                u32_attr(sys::NFTNL_EXPR_BYTEORDER_SIZE, *size);
+            }
+            Expr::Ct { key, dreg } => {
+                u32_attr(sys::NFTNL_EXPR_CT_DREG, *dreg);
+                u32_attr(sys::NFTNL_EXPR_CT_KEY, *key);
+            }
+            Expr::Lookup { set, sreg, verdict_map, invert } => {
+                let set_name = name(set)?;
+                let id = match (anon_id, self.set_ids.get(set)) {
+                    (Some(id), _) if set.starts_with("__set") => id,
+                    (_, Some(id)) => *id,
+                    _ => return Err(ApplyError::UnknownSet(set.clone())),
+                };
+                u32_attr(sys::NFTNL_EXPR_LOOKUP_SREG, *sreg);
+                if *verdict_map {
+                    u32_attr(sys::NFTNL_EXPR_LOOKUP_DREG, 0);
+                }
+                // SAFETY: `p` is live; the string is copied.
+                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOOKUP_SET as u16, set_name.as_ptr()) };
+                u32_attr(sys::NFTNL_EXPR_LOOKUP_SET_ID, id);
+                if *invert {
+                    u32_attr(sys::NFTNL_EXPR_LOOKUP_FLAGS, 1);
+                }
+            }
+            Expr::Objref { kind, name: obj } => {
+                let obj = name(obj)?;
+                u32_attr(sys::NFTNL_EXPR_OBJREF_IMM_TYPE, *kind);
+                // SAFETY: `p` is live; the string is copied.
+                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_OBJREF_IMM_NAME as u16, obj.as_ptr()) };
+            }
+            Expr::Log { prefix } => {
+                let prefix = cstring("log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
+                // SAFETY: `p` is live; the string is copied.
+                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr()) };
+                u32_attr(sys::NFTNL_EXPR_LOG_LEVEL, k::LOG_LEVEL_INFO);
+            }
+            Expr::Limit { rate, per_seconds, burst } => {
+                // SAFETY: `p` is live.
+                unsafe {
+                    sys::nftnl_expr_set_u64(p, sys::NFTNL_EXPR_LIMIT_RATE as u16, *rate);
+                    sys::nftnl_expr_set_u64(p, sys::NFTNL_EXPR_LIMIT_UNIT as u16, *per_seconds);
+                }
+                u32_attr(sys::NFTNL_EXPR_LIMIT_BURST, *burst);
+                u32_attr(sys::NFTNL_EXPR_LIMIT_TYPE, 0);
+                u32_attr(sys::NFTNL_EXPR_LIMIT_FLAGS, 0);
+            }
+            Expr::Verdict(verdict) => {
+                u32_attr(sys::NFTNL_EXPR_IMM_DREG, 0);
+                u32_attr(sys::NFTNL_EXPR_IMM_VERDICT, verdict_code(verdict) as u32);
+                if let Verdict::Jump(chain) = verdict {
+                    let chain = name(chain)?;
+                    // SAFETY: `p` is live; the string is copied.
+                    unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_IMM_CHAIN as u16, chain.as_ptr()) };
+                }
+            }
+        }
+        let ptr = e.ptr;
+        std::mem::forget(e);
+        Ok(ptr)
+    }
+}
+
+fn verdict_code(verdict: &Verdict) -> i32 {
+    match verdict {
+        Verdict::Accept => k::NF_ACCEPT,
+        Verdict::Drop => k::NF_DROP,
+        Verdict::Jump(_) => k::NFT_JUMP,
+    }
+}
+
+fn pad4(n: usize) -> usize {
+    n.div_ceil(4) * 4
+}
+
+/// An upper bound of the bytes one element takes in a NEWSETELEM message.
+fn element_size_bound(e: &KernelElement) -> usize {
+    let key = 4 + 4 + pad4(e.key.len());
+    let key_end = e.key_end.as_ref().map_or(0, |k| 4 + 4 + pad4(k.len()));
+    let flags = 8;
+    let data = match &e.verdict {
+        Some(Verdict::Jump(chain)) => 4 + 4 + 8 + 4 + pad4(chain.len() + 1),
+        Some(_) => 4 + 4 + 8,
+        None => 0,
+    };
+    let udata = 4 + 8;
+    4 + key + key_end + flags + data + udata
+}
+
+/// Encodes `plan` as one batch starting at sequence number `first_seq`.
+pub(crate) fn encode(plan: &Plan, first_seq: u32, injection: Option<Injection>) -> Result<Batch, ApplyError> {
+    let mut enc = Encoder::new(first_seq);
+    enc.push(MessageKind::BatchBegin, "", |_| {})?;
+    enc.table(MessageKind::NewTable, None)?;
+    enc.table(MessageKind::DelTable, None)?;
+    enc.table(MessageKind::NewTable, Some(&plan.table_comment))?;
+    for chain in &plan.chains {
+        enc.chain(chain)?;
+    }
+    for object in &plan.objects {
+        enc.object(object)?;
+    }
+    for set in &plan.sets {
+        enc.set(set)?;
+    }
+    for chain in &plan.chains {
+        for rule in &chain.rules {
+            enc.rule(&chain.name, rule)?;
+        }
+    }
+    if let Some(Injection::RuleJumpingToMissingChain) = injection {
+        let rule = RulePlan { anon_set: None, exprs: vec![Expr::Verdict(Verdict::Jump("sanso-test.missing".to_owned()))] };
+        enc.rule("forward", &rule)?;
+    }
+    enc.push(MessageKind::BatchEnd, "", |_| {})?;
+    Ok(Batch { bytes: enc.bytes, messages: enc.messages, elements: enc.elements })
+}

@@ -1,0 +1,937 @@
+//! The kernel objects of `table inet sanso` as plain data ([`Plan`]): chains
+//! with their rules spelled as nf_tables expressions (registers, payload
+//! offsets, comparisons), named objects, and sets with their elements.
+//!
+//! Pure: built from the IR and the shared names of [`crate::text::layout`],
+//! so the netlink batch carries exactly the objects, names, comments and log
+//! prefixes of the text back end. The expressions mirror what nft 1.0.6
+//! generates for the same text (`nft --debug=netlink`), so that
+//! `nft list table inet sanso` reads the same whichever back end loaded it.
+//! The encoding to netlink messages lives in `encode`.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, Ruleset};
+use sanso_policy::RateUnit;
+
+use crate::text::layout::{
+    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
+    allow_chains, comment, drop_log_prefix, drop_name, drop_pairs, flow_counter_name,
+    flow_limit_name, table_comment, AllowChain, ZonePair,
+};
+
+/// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
+pub(crate) mod k {
+    pub const NFPROTO_IPV4: u8 = 2;
+    pub const NFPROTO_IPV6: u8 = 10;
+    pub const META_IIF: u32 = 4;
+    pub const META_OIF: u32 = 5;
+    pub const META_IIFNAME: u32 = 6;
+    pub const META_NFPROTO: u32 = 15;
+    pub const META_L4PROTO: u32 = 16;
+    pub const META_TIME_NS: u32 = 30;
+    pub const CT_STATE: u32 = 0;
+    pub const PAYLOAD_NETWORK: u32 = 1;
+    pub const PAYLOAD_TRANSPORT: u32 = 2;
+    pub const CMP_EQ: u32 = 0;
+    pub const CMP_NEQ: u32 = 1;
+    pub const CMP_LT: u32 = 2;
+    pub const OBJECT_COUNTER: u32 = 1;
+    pub const OBJECT_LIMIT: u32 = 4;
+    pub const NF_DROP: i32 = 0;
+    pub const NF_ACCEPT: i32 = 1;
+    pub const NFT_JUMP: i32 = -3;
+    pub const LOG_LEVEL_INFO: u32 = 6;
+    /// `enum ip_conntrack_info` bits as `ct state` sees them.
+    pub const CT_STATE_INVALID: u32 = 1;
+    pub const CT_STATE_ESTABLISHED: u32 = 2;
+    pub const CT_STATE_RELATED: u32 = 4;
+    pub const IPPROTO_ICMP: u8 = 1;
+    pub const IPPROTO_ICMPV6: u8 = 58;
+}
+
+/// The whole table, in the order nft creates it: table, chains (without
+/// rules), named objects, sets with their elements, then the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub table_comment: String,
+    pub chains: Vec<ChainPlan>,
+    pub objects: Vec<ObjectPlan>,
+    pub sets: Vec<SetPlan>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hook {
+    Forward,
+    Input,
+    Output,
+}
+
+impl Hook {
+    /// `NF_INET_*` hook number.
+    pub fn number(self) -> u32 {
+        match self {
+            Hook::Input => 1,
+            Hook::Forward => 2,
+            Hook::Output => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChainPlan {
+    pub name: String,
+    pub comment: Option<String>,
+    /// Base chains: `type filter hook <hook> priority filter; policy drop;`.
+    pub hook: Option<Hook>,
+    pub rules: Vec<RulePlan>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RulePlan {
+    /// The constant anonymous set the rule's lookup reads (`{ a, b }`).
+    pub anon_set: Option<SetPlan>,
+    pub exprs: Vec<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ObjectPlan {
+    Counter { name: String, comment: Option<String> },
+    Limit { name: String, rate: u64, per_seconds: u64, burst: u32 },
+}
+
+impl ObjectPlan {
+    pub fn name(&self) -> &str {
+        match self {
+            ObjectPlan::Counter { name, .. } | ObjectPlan::Limit { name, .. } => name,
+        }
+    }
+}
+
+/// The type of one field of a set key, with nft's datatype number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    IfName,
+    Ipv4,
+    Ipv6,
+    InetProto,
+    InetService,
+    IcmpType,
+    Icmpv6Type,
+}
+
+impl Field {
+    /// nft's `enum datatypes` number.
+    pub fn datatype(self) -> u32 {
+        match self {
+            Field::Ipv4 => 7,
+            Field::Ipv6 => 8,
+            Field::InetProto => 12,
+            Field::InetService => 13,
+            Field::IcmpType => 14,
+            Field::Icmpv6Type => 29,
+            Field::IfName => 41,
+        }
+    }
+
+    /// Length of the value in bytes (before padding to registers).
+    pub fn len(self) -> usize {
+        match self {
+            Field::IfName | Field::Ipv6 => 16,
+            Field::Ipv4 => 4,
+            Field::InetService => 2,
+            Field::InetProto | Field::IcmpType | Field::Icmpv6Type => 1,
+        }
+    }
+
+    /// Length rounded up to whole 32-bit registers.
+    pub fn padded_len(self) -> usize {
+        self.len().div_ceil(4) * 4
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SetKind {
+    /// A named `set` with `flags interval`.
+    Set,
+    /// A named `map ... : verdict` with `flags interval`.
+    VerdictMap,
+    /// A constant anonymous set bound to one rule.
+    Anonymous,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SetPlan {
+    pub name: String,
+    pub kind: SetKind,
+    pub fields: Vec<Field>,
+    pub elements: Vec<ElementPlan>,
+}
+
+impl SetPlan {
+    pub fn is_concat(&self) -> bool {
+        self.fields.len() > 1
+    }
+
+    pub fn key_len(&self) -> usize {
+        if self.is_concat() {
+            self.fields.iter().map(|f| f.padded_len()).sum()
+        } else {
+            self.fields.iter().map(|f| f.len()).sum()
+        }
+    }
+
+    /// nft's key type: the datatypes of a concatenation, 6 bits each.
+    pub fn key_type(&self) -> u32 {
+        self.fields.iter().fold(0, |acc, f| (acc << 6) | f.datatype())
+    }
+}
+
+/// One element: for each field an inclusive range of big-endian values of
+/// the field's length, and the verdict for maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ElementPlan {
+    pub key: Vec<(Vec<u8>, Vec<u8>)>,
+    pub verdict: Option<Verdict>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Accept,
+    Drop,
+    Jump(String),
+}
+
+/// One nf_tables expression. Registers are kernel register numbers
+/// (0 = verdict, 1-4 = 128-bit, 8-23 = 32-bit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Expr {
+    Meta { key: u32, dreg: u32 },
+    Payload { base: u32, offset: u32, len: u32, dreg: u32 },
+    Cmp { op: u32, sreg: u32, data: Vec<u8> },
+    Bitwise { reg: u32, len: u32, mask: Vec<u8>, xor: Vec<u8> },
+    /// Host to network order, in place.
+    Hton { reg: u32, len: u32, size: u32 },
+    Ct { key: u32, dreg: u32 },
+    /// A lookup in a named set of the table or in the rule's anonymous set.
+    Lookup { set: String, sreg: u32, verdict_map: bool, invert: bool },
+    Objref { kind: u32, name: String },
+    Log { prefix: String },
+    Limit { rate: u64, per_seconds: u64, burst: u32 },
+    Verdict(Verdict),
+}
+
+/// The register that holds 32-bit slot `slot` of the concatenation that
+/// starts in register 1, named as nft names it: the 128-bit register when
+/// the slot is aligned to one, else the 32-bit register.
+fn slot_reg(slot: u32) -> u32 {
+    if slot % 4 == 0 {
+        slot / 4 + 1
+    } else {
+        8 + slot
+    }
+}
+
+/// A part of a lookup key loaded from the packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyPart {
+    IifName,
+    Saddr(AddrFamily),
+    Daddr(AddrFamily),
+    /// `meta l4proto` as it is stored in an `inet_proto` key.
+    L4Proto,
+    Dport,
+    IcmpType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AddrFamily {
+    V4,
+    V6,
+}
+
+impl AddrFamily {
+    fn nfproto(self) -> u8 {
+        match self {
+            AddrFamily::V4 => k::NFPROTO_IPV4,
+            AddrFamily::V6 => k::NFPROTO_IPV6,
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            AddrFamily::V4 => "4",
+            AddrFamily::V6 => "6",
+        }
+    }
+
+    fn addr_field(self) -> Field {
+        match self {
+            AddrFamily::V4 => Field::Ipv4,
+            AddrFamily::V6 => Field::Ipv6,
+        }
+    }
+
+    fn icmp_field(self) -> Field {
+        match self {
+            AddrFamily::V4 => Field::IcmpType,
+            AddrFamily::V6 => Field::Icmpv6Type,
+        }
+    }
+
+    fn icmp_proto(self) -> u8 {
+        match self {
+            AddrFamily::V4 => k::IPPROTO_ICMP,
+            AddrFamily::V6 => k::IPPROTO_ICMPV6,
+        }
+    }
+
+    /// (offset of the source address, length) in the network header.
+    fn saddr(self) -> (u32, u32) {
+        match self {
+            AddrFamily::V4 => (12, 4),
+            AddrFamily::V6 => (8, 16),
+        }
+    }
+
+    fn daddr(self) -> (u32, u32) {
+        match self {
+            AddrFamily::V4 => (16, 4),
+            AddrFamily::V6 => (24, 16),
+        }
+    }
+}
+
+/// Loads `parts` into consecutive registers from register 1 and returns the
+/// expressions; the caller prepends the dependencies.
+fn load_key(parts: &[KeyPart]) -> Vec<Expr> {
+    let mut exprs = Vec::new();
+    let mut slot = 0u32;
+    for part in parts {
+        let reg = slot_reg(slot);
+        let len = match *part {
+            KeyPart::IifName => {
+                exprs.push(Expr::Meta { key: k::META_IIFNAME, dreg: reg });
+                16
+            }
+            KeyPart::Saddr(fam) | KeyPart::Daddr(fam) => {
+                let (offset, len) = if matches!(part, KeyPart::Saddr(_)) { fam.saddr() } else { fam.daddr() };
+                exprs.push(Expr::Payload { base: k::PAYLOAD_NETWORK, offset, len, dreg: reg });
+                len
+            }
+            KeyPart::L4Proto => {
+                exprs.push(Expr::Meta { key: k::META_L4PROTO, dreg: reg });
+                exprs.push(Expr::Hton { reg, len: 1, size: 2 });
+                1
+            }
+            KeyPart::Dport => {
+                exprs.push(Expr::Payload { base: k::PAYLOAD_TRANSPORT, offset: 2, len: 2, dreg: reg });
+                2
+            }
+            KeyPart::IcmpType => {
+                exprs.push(Expr::Payload { base: k::PAYLOAD_TRANSPORT, offset: 0, len: 1, dreg: reg });
+                1
+            }
+        };
+        slot += len.div_ceil(4);
+    }
+    exprs
+}
+
+fn cmp_eq_u8(value: u8) -> Expr {
+    Expr::Cmp { op: k::CMP_EQ, sreg: 1, data: vec![value] }
+}
+
+fn nfproto_dep(fam: AddrFamily) -> [Expr; 2] {
+    [Expr::Meta { key: k::META_NFPROTO, dreg: 1 }, cmp_eq_u8(fam.nfproto())]
+}
+
+fn l4proto_dep(proto: u8) -> [Expr; 2] {
+    [Expr::Meta { key: k::META_L4PROTO, dreg: 1 }, cmp_eq_u8(proto)]
+}
+
+fn rule(exprs: Vec<Expr>) -> RulePlan {
+    RulePlan { anon_set: None, exprs }
+}
+
+fn objref_counter(name: &str) -> Expr {
+    Expr::Objref { kind: k::OBJECT_COUNTER, name: name.to_owned() }
+}
+
+/// `limit rate 10/second burst 20 packets`, used before every drop log.
+fn drop_log_limit() -> Expr {
+    Expr::Limit { rate: 10, per_seconds: 1, burst: 20 }
+}
+
+/// nft's default burst of a named limit.
+const NAMED_LIMIT_BURST: u32 = 5;
+
+fn per_seconds(unit: RateUnit) -> u64 {
+    match unit {
+        RateUnit::Second => 1,
+        RateUnit::Minute => 60,
+        RateUnit::Hour => 3600,
+    }
+}
+
+/// Builds the plan of `ruleset`.
+pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
+    let mut chains = allow_chain_plans(ruleset);
+    chains.extend(drop_chain_plans(ruleset));
+    chains.extend(hook_chain_plans());
+    let mut sets = family_sets(ruleset, &ruleset.v4, AddrFamily::V4);
+    sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
+    Plan { table_comment: table_comment(ruleset), chains, objects: objects(ruleset), sets }
+}
+
+fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
+    let mut objects = Vec::new();
+    for (j, flow) in ruleset.flows.iter().enumerate() {
+        objects.push(ObjectPlan::Counter {
+            name: flow_counter_name(ruleset, FlowIdx(j)),
+            comment: Some(comment(&flow.name)),
+        });
+    }
+    for pair in accept_pairs(ruleset) {
+        objects.push(ObjectPlan::Counter { name: accept_counter_name(ruleset, pair), comment: None });
+    }
+    for pair in drop_pairs(ruleset) {
+        objects.push(ObjectPlan::Counter { name: drop_name(ruleset, pair), comment: None });
+    }
+    for name in ["spoofed", "invalid", "drop.unknown"] {
+        objects.push(ObjectPlan::Counter { name: name.to_owned(), comment: None });
+    }
+    for (j, flow) in ruleset.flows.iter().enumerate() {
+        if let Some(limit) = flow.limit {
+            objects.push(ObjectPlan::Limit {
+                name: flow_limit_name(ruleset, FlowIdx(j)),
+                rate: u64::from(limit.count),
+                per_seconds: per_seconds(limit.unit),
+                burst: NAMED_LIMIT_BURST,
+            });
+        }
+    }
+    objects
+}
+
+fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    allow_chains(ruleset)
+        .into_iter()
+        .map(|chain| {
+            let accept_counter = accept_counter_name(ruleset, chain.pair);
+            let rules = ruleset
+                .target_flows(&chain.target)
+                .iter()
+                .map(|&flow_idx| {
+                    let flow = ruleset.flow(flow_idx);
+                    let mut exprs = Vec::new();
+                    if let Some(until) = flow.until {
+                        let ns = u64::try_from(until).unwrap_or(0).saturating_mul(1_000_000_000);
+                        exprs.push(Expr::Meta { key: k::META_TIME_NS, dreg: 1 });
+                        exprs.push(Expr::Hton { reg: 1, len: 8, size: 8 });
+                        exprs.push(Expr::Cmp { op: k::CMP_LT, sreg: 1, data: ns.to_be_bytes().to_vec() });
+                    }
+                    if flow.limit.is_some() {
+                        exprs.push(Expr::Objref { kind: k::OBJECT_LIMIT, name: flow_limit_name(ruleset, flow_idx) });
+                    }
+                    if flow.log {
+                        exprs.push(Expr::Log { prefix: accept_log_prefix(ruleset, flow_idx) });
+                    }
+                    exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
+                    exprs.push(objref_counter(&accept_counter));
+                    exprs.push(Expr::Verdict(Verdict::Accept));
+                    rule(exprs)
+                })
+                .collect();
+            ChainPlan {
+                name: allow_chain_name(ruleset, chain),
+                comment: Some(allow_chain_comment(ruleset, chain)),
+                hook: None,
+                rules,
+            }
+        })
+        .collect()
+}
+
+/// The three rules of a drop chain: count, log (rate-limited), drop.
+fn drop_rules(counter: &str, prefix: String) -> Vec<RulePlan> {
+    vec![
+        rule(vec![objref_counter(counter)]),
+        rule(vec![drop_log_limit(), Expr::Log { prefix }]),
+        rule(vec![Expr::Verdict(Verdict::Drop)]),
+    ]
+}
+
+fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    let mut chains: Vec<ChainPlan> = drop_pairs(ruleset)
+        .into_iter()
+        .map(|pair| {
+            let name = drop_name(ruleset, pair);
+            let rules = drop_rules(&name, drop_log_prefix(ruleset, pair));
+            ChainPlan { name, comment: None, hook: None, rules }
+        })
+        .collect();
+    chains.push(ChainPlan {
+        name: "spoofed".to_owned(),
+        comment: None,
+        hook: None,
+        rules: drop_rules("spoofed", "sanso spoofed ".to_owned()),
+    });
+    chains
+}
+
+/// Which addresses a hook's lookups are keyed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyAddrs {
+    Both,
+    Src,
+    Dst,
+}
+
+fn addr_parts(keyed: KeyAddrs, fam: AddrFamily) -> Vec<KeyPart> {
+    match keyed {
+        KeyAddrs::Both => vec![KeyPart::Saddr(fam), KeyPart::Daddr(fam)],
+        KeyAddrs::Src => vec![KeyPart::Saddr(fam)],
+        KeyAddrs::Dst => vec![KeyPart::Daddr(fam)],
+    }
+}
+
+fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RulePlan {
+    let mut exprs = deps;
+    exprs.extend(load_key(parts));
+    exprs.push(Expr::Lookup { set, sreg: 1, verdict_map: true, invert: false });
+    rule(exprs)
+}
+
+/// The vmap lookups of one hook: ports and ICMP for IPv4 then IPv6, then the
+/// drop pair maps.
+fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
+    let mut rules = Vec::new();
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        let n = fam.suffix();
+        let mut parts = addr_parts(keyed, fam);
+        parts.extend([KeyPart::L4Proto, KeyPart::Dport]);
+        rules.push(vmap_rule(nfproto_dep(fam).to_vec(), &parts, format!("{prefix}{n}")));
+        let mut parts = addr_parts(keyed, fam);
+        parts.push(KeyPart::IcmpType);
+        let mut deps = nfproto_dep(fam).to_vec();
+        deps.extend(l4proto_dep(fam.icmp_proto()));
+        rules.push(vmap_rule(deps, &parts, format!("{prefix}{n}_icmp")));
+    }
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        let parts = addr_parts(keyed, fam);
+        rules.push(vmap_rule(nfproto_dep(fam).to_vec(), &parts, format!("{prefix}{}_pair", fam.suffix())));
+    }
+    rules
+}
+
+fn antispoof_rules() -> Vec<RulePlan> {
+    [AddrFamily::V4, AddrFamily::V6]
+        .into_iter()
+        .map(|fam| {
+            let mut exprs = nfproto_dep(fam).to_vec();
+            exprs.extend(load_key(&[KeyPart::IifName, KeyPart::Saddr(fam)]));
+            exprs.push(Expr::Lookup {
+                set: format!("antispoof{}", fam.suffix()),
+                sreg: 1,
+                verdict_map: false,
+                invert: true,
+            });
+            exprs.push(Expr::Verdict(Verdict::Jump("spoofed".to_owned())));
+            rule(exprs)
+        })
+        .collect()
+}
+
+fn ct_state(bits: u32) -> [Expr; 3] {
+    [
+        Expr::Ct { key: k::CT_STATE, dreg: 1 },
+        Expr::Bitwise { reg: 1, len: 4, mask: bits.to_ne_bytes().to_vec(), xor: vec![0; 4] },
+        Expr::Cmp { op: k::CMP_NEQ, sreg: 1, data: vec![0; 4] },
+    ]
+}
+
+fn ct_rules() -> Vec<RulePlan> {
+    let mut established = ct_state(k::CT_STATE_ESTABLISHED | k::CT_STATE_RELATED).to_vec();
+    established.push(Expr::Verdict(Verdict::Accept));
+    let mut invalid = ct_state(k::CT_STATE_INVALID).to_vec();
+    invalid.push(objref_counter("invalid"));
+    invalid.push(Expr::Verdict(Verdict::Drop));
+    vec![rule(established), rule(invalid)]
+}
+
+fn unknown_rule() -> RulePlan {
+    rule(vec![
+        objref_counter("drop.unknown"),
+        drop_log_limit(),
+        Expr::Log { prefix: "sanso drop unknown ".to_owned() },
+    ])
+}
+
+/// `iif "lo" accept` / `oif "lo" accept`: loopback is ifindex 1 in every namespace.
+fn loopback_rule(key: u32) -> RulePlan {
+    rule(vec![
+        Expr::Meta { key, dreg: 1 },
+        Expr::Cmp { op: k::CMP_EQ, sreg: 1, data: 1u32.to_ne_bytes().to_vec() },
+        Expr::Verdict(Verdict::Accept),
+    ])
+}
+
+/// `icmpv6 type { nd-router-solicit, ... } ip6 hoplimit 255 accept`.
+fn neighbour_discovery_rule() -> RulePlan {
+    let set = SetPlan {
+        name: "__set%d".to_owned(),
+        kind: SetKind::Anonymous,
+        fields: vec![Field::Icmpv6Type],
+        elements: (133u8..=136).map(|t| ElementPlan { key: vec![(vec![t], vec![t])], verdict: None }).collect(),
+    };
+    let mut exprs = nfproto_dep(AddrFamily::V6).to_vec();
+    exprs.extend(l4proto_dep(k::IPPROTO_ICMPV6));
+    exprs.extend(load_key(&[KeyPart::IcmpType]));
+    exprs.push(Expr::Lookup { set: set.name.clone(), sreg: 1, verdict_map: false, invert: false });
+    exprs.push(Expr::Payload { base: k::PAYLOAD_NETWORK, offset: 7, len: 1, dreg: 1 });
+    exprs.push(cmp_eq_u8(255));
+    exprs.push(Expr::Verdict(Verdict::Accept));
+    RulePlan { anon_set: Some(set), exprs }
+}
+
+fn hook_chain_plans() -> Vec<ChainPlan> {
+    let mut forward = antispoof_rules();
+    forward.extend(ct_rules());
+    forward.extend(lookup_rules("fwd", KeyAddrs::Both));
+    forward.push(unknown_rule());
+
+    let mut input = vec![loopback_rule(k::META_IIF), neighbour_discovery_rule()];
+    input.extend(antispoof_rules());
+    input.extend(ct_rules());
+    input.extend(lookup_rules("in", KeyAddrs::Src));
+    input.push(unknown_rule());
+
+    let mut output = vec![loopback_rule(k::META_OIF), neighbour_discovery_rule()];
+    output.extend(ct_rules());
+    output.extend(lookup_rules("out", KeyAddrs::Dst));
+    output.push(unknown_rule());
+
+    [(Hook::Forward, "forward", forward), (Hook::Input, "input", input), (Hook::Output, "output", output)]
+        .into_iter()
+        .map(|(hook, name, rules)| ChainPlan { name: name.to_owned(), comment: None, hook: Some(hook), rules })
+        .collect()
+}
+
+/// An address as big-endian bytes.
+pub(crate) trait AddrBytes: Copy {
+    fn be_bytes(self) -> Vec<u8>;
+}
+
+impl AddrBytes for Ipv4Addr {
+    fn be_bytes(self) -> Vec<u8> {
+        self.octets().to_vec()
+    }
+}
+
+impl AddrBytes for Ipv6Addr {
+    fn be_bytes(self) -> Vec<u8> {
+        self.octets().to_vec()
+    }
+}
+
+fn range_bytes<A: AddrBytes>(range: &AddrRange<A>) -> (Vec<u8>, Vec<u8>) {
+    (range.first.be_bytes(), range.last.be_bytes())
+}
+
+fn single(bytes: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+    (bytes.clone(), bytes)
+}
+
+/// `ifname` values are 16 bytes, NUL padded; longer names are cut (the
+/// kernel's `IFNAMSIZ` and what nft does with a too-long name).
+fn ifname_bytes(name: &str) -> Vec<u8> {
+    let mut bytes = name.as_bytes().to_vec();
+    bytes.truncate(15);
+    bytes.resize(16, 0);
+    bytes
+}
+
+fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFamily) -> Vec<SetPlan> {
+    let n = fam.suffix();
+    let addr = fam.addr_field();
+    let mut sets = vec![SetPlan {
+        name: format!("antispoof{n}"),
+        kind: SetKind::Set,
+        fields: vec![Field::IfName, addr],
+        elements: family
+            .antispoof
+            .iter()
+            .map(|k| ElementPlan { key: vec![single(ifname_bytes(&k.interface)), range_bytes(&k.range)], verdict: None })
+            .collect(),
+    }];
+    let hooks = [
+        ("fwd", &family.forward, KeyAddrs::Both),
+        ("in", &family.input, KeyAddrs::Src),
+        ("out", &family.output, KeyAddrs::Dst),
+    ];
+    for (prefix, elements, keyed) in hooks {
+        let addr_fields = match keyed {
+            KeyAddrs::Both => vec![addr, addr],
+            KeyAddrs::Src | KeyAddrs::Dst => vec![addr],
+        };
+        let ports = elements.iter().filter(|e| matches!(e.l4, L4Key::Ports { .. }));
+        let mut fields = addr_fields.clone();
+        fields.extend([Field::InetProto, Field::InetService]);
+        sets.push(SetPlan {
+            name: format!("{prefix}{n}"),
+            kind: SetKind::VerdictMap,
+            fields,
+            elements: ports.map(|e| flow_element(ruleset, e, keyed)).collect(),
+        });
+        let icmp = elements.iter().filter(|e| matches!(e.l4, L4Key::Icmp { .. }));
+        let mut fields = addr_fields;
+        fields.push(fam.icmp_field());
+        sets.push(SetPlan {
+            name: format!("{prefix}{n}_icmp"),
+            kind: SetKind::VerdictMap,
+            fields,
+            elements: icmp.map(|e| flow_element(ruleset, e, keyed)).collect(),
+        });
+    }
+
+    let mut fwd_pair = Vec::new();
+    let mut in_pair = Vec::new();
+    let mut out_pair = Vec::new();
+    let jump = |pair: ZonePair| Some(Verdict::Jump(drop_name(ruleset, pair)));
+    for src in &family.zones {
+        for dst in &family.zones {
+            fwd_pair.push(ElementPlan {
+                key: vec![range_bytes(&src.range), range_bytes(&dst.range)],
+                verdict: jump(ZonePair { src: Some(src.zone), dst: Some(dst.zone) }),
+            });
+        }
+        in_pair.push(ElementPlan {
+            key: vec![range_bytes(&src.range)],
+            verdict: jump(ZonePair { src: Some(src.zone), dst: None }),
+        });
+        out_pair.push(ElementPlan {
+            key: vec![range_bytes(&src.range)],
+            verdict: jump(ZonePair { src: None, dst: Some(src.zone) }),
+        });
+    }
+    for (name, fields, elements) in [
+        (format!("fwd{n}_pair"), vec![addr, addr], fwd_pair),
+        (format!("in{n}_pair"), vec![addr], in_pair),
+        (format!("out{n}_pair"), vec![addr], out_pair),
+    ] {
+        sets.push(SetPlan { name, kind: SetKind::VerdictMap, fields, elements });
+    }
+    sets
+}
+
+fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs) -> ElementPlan {
+    let mut key = match keyed {
+        KeyAddrs::Both => vec![range_bytes(&e.src), range_bytes(&e.dst)],
+        KeyAddrs::Src => vec![range_bytes(&e.src)],
+        KeyAddrs::Dst => vec![range_bytes(&e.dst)],
+    };
+    match e.l4 {
+        L4Key::Ports { proto, first, last } => {
+            key.push(single(vec![proto.number()]));
+            key.push((first.to_be_bytes().to_vec(), last.to_be_bytes().to_vec()));
+        }
+        L4Key::Icmp { icmp_type } => key.push(single(vec![icmp_type])),
+    }
+    let chain = AllowChain { pair: ZonePair { src: e.src_zone, dst: e.dst_zone }, target: e.target };
+    ElementPlan { key, verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))) }
+}
+
+/// One element as the kernel receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KernelElement {
+    pub key: Vec<u8>,
+    /// The end of the interval (concatenations only).
+    pub key_end: Option<Vec<u8>>,
+    /// `NFT_SET_ELEM_INTERVAL_END`: this element closes the previous interval.
+    pub interval_end: bool,
+    /// The interval runs to the end of the key space (nft's `INTERVAL_OPEN` userdata).
+    pub open: bool,
+    pub verdict: Option<Verdict>,
+}
+
+/// The elements of `set` as nft sends them. Concatenations (and anonymous
+/// sets of single values) carry key and key end, each field padded to 4
+/// bytes. A single-field interval set is a sorted list of start and end
+/// elements: an end at 0 when the first interval does not start there, then
+/// for each interval its start and an end at `last + 1` unless `last` is the
+/// top of the key space.
+pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
+    let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
+    if set.kind == SetKind::Anonymous {
+        for e in &set.elements {
+            out.push(KernelElement {
+                key: e.key.iter().flat_map(|(first, _)| first.clone()).collect(),
+                key_end: None,
+                interval_end: false,
+                open: false,
+                verdict: e.verdict.clone(),
+            });
+        }
+        return out;
+    }
+    if set.is_concat() {
+        for e in &set.elements {
+            let pad = |bytes: &Vec<u8>| {
+                let mut b = bytes.clone();
+                b.resize(bytes.len().div_ceil(4) * 4, 0);
+                b
+            };
+            out.push(KernelElement {
+                key: e.key.iter().flat_map(|(first, _)| pad(first)).collect(),
+                key_end: Some(e.key.iter().flat_map(|(_, last)| pad(last)).collect()),
+                interval_end: false,
+                open: false,
+                verdict: e.verdict.clone(),
+            });
+        }
+        return out;
+    }
+    for (i, e) in set.elements.iter().enumerate() {
+        let Some((first, last)) = e.key.first() else { continue };
+        if i == 0 && first.iter().any(|b| *b != 0) {
+            out.push(KernelElement {
+                key: vec![0; first.len()],
+                key_end: None,
+                interval_end: true,
+                open: false,
+                verdict: None,
+            });
+        }
+        let next = increment(last);
+        out.push(KernelElement {
+            key: first.clone(),
+            key_end: None,
+            interval_end: false,
+            open: next.is_none(),
+            verdict: e.verdict.clone(),
+        });
+        if let Some(next) = next {
+            out.push(KernelElement { key: next, key_end: None, interval_end: true, open: false, verdict: None });
+        }
+    }
+    out
+}
+
+/// `value + 1` as a big-endian number of the same width; `None` on overflow.
+fn increment(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = value.to_vec();
+    for byte in out.iter_mut().rev() {
+        if *byte == 0xff {
+            *byte = 0;
+        } else {
+            *byte += 1;
+            return Some(out);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registers_are_named_like_nft() {
+        // ip6 saddr . ip6 daddr . meta l4proto . th dport (fwd6).
+        let parts = [
+            KeyPart::Saddr(AddrFamily::V6),
+            KeyPart::Daddr(AddrFamily::V6),
+            KeyPart::L4Proto,
+            KeyPart::Dport,
+        ];
+        let regs: Vec<u32> = load_key(&parts)
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Payload { dreg, .. } | Expr::Meta { dreg, .. } => Some(*dreg),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(regs, vec![1, 2, 3, 17]);
+        // ip saddr . ip daddr . meta l4proto . th dport (fwd4).
+        let parts = [
+            KeyPart::Saddr(AddrFamily::V4),
+            KeyPart::Daddr(AddrFamily::V4),
+            KeyPart::L4Proto,
+            KeyPart::Dport,
+        ];
+        let regs: Vec<u32> = load_key(&parts)
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Payload { dreg, .. } | Expr::Meta { dreg, .. } => Some(*dreg),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(regs, vec![1, 9, 10, 11]);
+    }
+
+    #[test]
+    fn concatenated_key_types_and_lengths() {
+        let set = SetPlan {
+            name: "fwd4".into(),
+            kind: SetKind::VerdictMap,
+            fields: vec![Field::Ipv4, Field::Ipv4, Field::InetProto, Field::InetService],
+            elements: vec![],
+        };
+        assert_eq!(set.key_type(), 0x001c_730d);
+        assert_eq!(set.key_len(), 16);
+        let antispoof = SetPlan { name: "a".into(), kind: SetKind::Set, fields: vec![Field::IfName, Field::Ipv4], elements: vec![] };
+        assert_eq!(antispoof.key_type(), 0xa47);
+        assert_eq!(antispoof.key_len(), 20);
+    }
+
+    fn v4(first: [u8; 4], last: [u8; 4]) -> (Vec<u8>, Vec<u8>) {
+        (first.to_vec(), last.to_vec())
+    }
+
+    #[test]
+    fn single_field_intervals_are_start_and_end_elements() {
+        let set = SetPlan {
+            name: "in4_pair".into(),
+            kind: SetKind::VerdictMap,
+            fields: vec![Field::Ipv4],
+            elements: vec![
+                ElementPlan { key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255])], verdict: Some(Verdict::Drop) },
+                ElementPlan { key: vec![v4([11, 0, 0, 0], [255, 255, 255, 255])], verdict: Some(Verdict::Accept) },
+            ],
+        };
+        let elems = kernel_elements(&set);
+        let summary: Vec<(Vec<u8>, bool, bool)> = elems.iter().map(|e| (e.key.clone(), e.interval_end, e.open)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (vec![0, 0, 0, 0], true, false),
+                (vec![10, 0, 0, 0], false, false),
+                (vec![11, 0, 0, 0], true, false),
+                (vec![11, 0, 0, 0], false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn concatenated_fields_are_padded() {
+        let set = SetPlan {
+            name: "in4".into(),
+            kind: SetKind::VerdictMap,
+            fields: vec![Field::Ipv4, Field::InetProto, Field::InetService],
+            elements: vec![ElementPlan {
+                key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255]), (vec![6], vec![6]), (vec![0, 22], vec![0, 23])],
+                verdict: None,
+            }],
+        };
+        let elems = kernel_elements(&set);
+        assert_eq!(elems[0].key, vec![10, 0, 0, 0, 6, 0, 0, 0, 0, 22, 0, 0]);
+        assert_eq!(elems[0].key_end, Some(vec![10, 255, 255, 255, 6, 0, 0, 0, 0, 23, 0, 0]));
+    }
+
+    #[test]
+    fn increment_carries_and_overflows() {
+        assert_eq!(increment(&[10, 255, 255, 255]), Some(vec![11, 0, 0, 0]));
+        assert_eq!(increment(&[255, 255]), None);
+    }
+}
