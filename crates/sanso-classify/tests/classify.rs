@@ -1,0 +1,376 @@
+//! The classifier's pipeline step by step on a small hand-built policy, each
+//! case also checked against the reference evaluator.
+
+mod common;
+
+use common::{ip, net, tcp, Builder};
+use sanso_classify::reference::{PolicyFlowIdx, Reference};
+use sanso_classify::{Classifier, DecidedBy, Decision, Packet, Path, Verdict, L4};
+use sanso_ir::{lower, FlowIdx, ZoneIdx};
+use sanso_policy::{Endpoint, ServiceMatch, Tier, ZoneId};
+
+const NOW: i64 = 1_000;
+
+/// zones: lg (10.20/16, fd00:20::/48, if lg0), mn (10.10/16, if mn0), up (catch-all, wan0);
+/// hosts: sanitizer 10.20.5.10 in lg.
+/// flows: 0 lg->up https; 1 sanitizer->up tcp/400-500 until 1_500; 2 lg->self ssh;
+/// 3 self->up dns; 4 lg->up ping; 5 mn->lg tcp/22 until 900 (expired at NOW).
+fn policy() -> Builder {
+    let mut b = Builder::new();
+    let lg = b.zone(
+        "lg",
+        Tier::Lgwan,
+        &["lg0"],
+        &[net("10.20.0.0/16"), net("fd00:20::/48")],
+    );
+    let mn = b.zone("mn", Tier::Mynumber, &["mn0"], &[net("10.10.0.0/16")]);
+    let up = b.zone(
+        "up",
+        Tier::External,
+        &["wan0"],
+        &[net("0.0.0.0/0"), net("::/0")],
+    );
+    let san = b.host("sanitizer", ZoneId(0), &[net("10.20.5.10")]);
+    b.flow("https-out", &[lg], &[up], &[tcp(443, 443)], None);
+    b.flow(
+        "sanitizer-window",
+        &[san],
+        &[up],
+        &[tcp(400, 500)],
+        Some(1_500),
+    );
+    b.flow("ssh-in", &[lg], &[Endpoint::Gateway], &[tcp(22, 22)], None);
+    b.flow(
+        "dns-out",
+        &[Endpoint::Gateway],
+        &[up],
+        &[ServiceMatch::Udp(sanso_policy::PortRange {
+            first: 53,
+            last: 53,
+        })],
+        None,
+    );
+    b.flow(
+        "ping",
+        &[lg],
+        &[up],
+        &[ServiceMatch::Icmp(8), ServiceMatch::Icmpv6(128)],
+        None,
+    );
+    b.flow("old", &[mn], &[lg], &[tcp(22, 22)], Some(900));
+    b
+}
+
+fn packet(path: Path, iif: Option<&str>, src: &str, dst: &str, l4: L4, time: i64) -> Packet {
+    Packet {
+        path,
+        iif: iif.map(str::to_string),
+        src: ip(src),
+        dst: ip(dst),
+        l4,
+        time,
+    }
+}
+
+/// Classifies with both engines, asserts they agree, returns the classifier's decision.
+fn decide(b: &Builder, p: &Packet) -> Decision {
+    let ruleset = lower(&b.0, NOW);
+    let classifier = Classifier::new(&ruleset);
+    let decision = classifier.classify(p);
+    let reference = Reference::new(&b.0).classify(p);
+    assert_eq!(
+        classifier.in_policy_terms(decision.clone()),
+        reference,
+        "engines disagree on {p:?}"
+    );
+    decision
+}
+
+fn flow(i: usize) -> DecidedBy {
+    DecidedBy::Flow(FlowIdx(i))
+}
+
+#[test]
+fn forward_flow_accepts_and_names_the_flow() {
+    let b = policy();
+    let p = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.1.1",
+        "203.0.113.5",
+        L4::Tcp { dport: 443 },
+        NOW,
+    );
+    assert_eq!(
+        decide(&b, &p),
+        Decision {
+            verdict: Verdict::Accept,
+            by: flow(0)
+        }
+    );
+}
+
+#[test]
+fn group_tries_flows_in_policy_order_and_skips_expired() {
+    let b = policy();
+    let https = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.5.10",
+        "203.0.113.5",
+        L4::Tcp { dport: 443 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &https).by, flow(0));
+    let window = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.5.10",
+        "203.0.113.5",
+        L4::Tcp { dport: 450 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &window).by, flow(1));
+    let after = Packet {
+        time: 1_500,
+        ..window
+    };
+    assert_eq!(
+        decide(&b, &after),
+        Decision {
+            verdict: Verdict::Drop,
+            by: DecidedBy::DefaultDrop {
+                src_zone: Some(ZoneIdx(0)),
+                dst_zone: Some(ZoneIdx(2)),
+                expired: vec![FlowIdx(1)]
+            },
+        }
+    );
+}
+
+#[test]
+fn flow_expired_at_compile_time_is_gone() {
+    let b = policy();
+    let p = packet(
+        Path::Forward,
+        Some("mn0"),
+        "10.10.0.1",
+        "10.20.0.1",
+        L4::Tcp { dport: 22 },
+        NOW,
+    );
+    let ruleset = lower(&b.0, NOW);
+    let d = Classifier::new(&ruleset).classify(&p);
+    assert_eq!(
+        d.by,
+        DecidedBy::DefaultDrop {
+            src_zone: Some(ZoneIdx(1)),
+            dst_zone: Some(ZoneIdx(0)),
+            expired: vec![]
+        }
+    );
+    // The reference sees the flow in the policy, expired.
+    let r = Reference::new(&b.0).classify(&p);
+    assert_eq!(
+        r.by,
+        DecidedBy::DefaultDrop {
+            src_zone: Some(ZoneIdx(1)),
+            dst_zone: Some(ZoneIdx(0)),
+            expired: vec![PolicyFlowIdx(5)]
+        }
+    );
+}
+
+#[test]
+fn antispoofing_checks_interface_against_source_zone() {
+    let b = policy();
+    let spoofed = packet(
+        Path::Forward,
+        Some("wan0"),
+        "10.20.1.1",
+        "203.0.113.5",
+        L4::Tcp { dport: 443 },
+        NOW,
+    );
+    assert_eq!(
+        decide(&b, &spoofed),
+        Decision {
+            verdict: Verdict::Drop,
+            by: DecidedBy::AntiSpoof {
+                iif: Some("wan0".into()),
+                src_zone: Some(ZoneIdx(0))
+            },
+        }
+    );
+    let unknown_if = packet(
+        Path::ToGateway,
+        Some("eth9"),
+        "10.20.1.1",
+        "10.20.0.1",
+        L4::Tcp { dport: 22 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &unknown_if).verdict, Verdict::Drop);
+    // No interface given: the source's own zone interface is assumed.
+    let default_if = packet(
+        Path::ToGateway,
+        None,
+        "10.20.1.1",
+        "10.20.0.1",
+        L4::Tcp { dport: 22 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &default_if).by, flow(2));
+}
+
+#[test]
+fn gateway_hooks() {
+    let b = policy();
+    let dns = packet(
+        Path::FromGateway,
+        None,
+        "192.0.2.1",
+        "198.51.100.53",
+        L4::Udp { dport: 53 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &dns).by, flow(3));
+    let dns_from_lg = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.1.1",
+        "198.51.100.53",
+        L4::Udp { dport: 53 },
+        NOW,
+    );
+    assert_eq!(
+        decide(&b, &dns_from_lg).by,
+        DecidedBy::DefaultDrop {
+            src_zone: Some(ZoneIdx(0)),
+            dst_zone: Some(ZoneIdx(2)),
+            expired: vec![]
+        }
+    );
+    let ssh_from_up = packet(
+        Path::ToGateway,
+        Some("wan0"),
+        "203.0.113.9",
+        "192.0.2.1",
+        L4::Tcp { dport: 22 },
+        NOW,
+    );
+    assert_eq!(
+        decide(&b, &ssh_from_up).by,
+        DecidedBy::DefaultDrop {
+            src_zone: Some(ZoneIdx(2)),
+            dst_zone: None,
+            expired: vec![]
+        }
+    );
+}
+
+#[test]
+fn loopback_and_neighbour_discovery() {
+    let b = policy();
+    let lo = packet(
+        Path::ToGateway,
+        Some("lo"),
+        "127.0.0.1",
+        "127.0.0.1",
+        L4::Tcp { dport: 9 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &lo).by, DecidedBy::Loopback);
+    let lo_out = packet(
+        Path::FromGateway,
+        None,
+        "127.0.0.1",
+        "127.0.0.1",
+        L4::Tcp { dport: 9 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &lo_out).by, DecidedBy::Loopback);
+    let ns = packet(
+        Path::ToGateway,
+        Some("wan0"),
+        "fe80::1",
+        "ff02::1:ff00:1",
+        L4::Icmp { icmp_type: 135 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &ns).by, DecidedBy::NeighbourDiscovery);
+    // Forwarded neighbour discovery is not special.
+    let fwd_ns = packet(
+        Path::Forward,
+        Some("lg0"),
+        "fd00:20::1",
+        "2001:db8::1",
+        L4::Icmp { icmp_type: 135 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &fwd_ns).verdict, Verdict::Drop);
+}
+
+#[test]
+fn icmp_types_belong_to_their_family() {
+    let b = policy();
+    let ping4 = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.1.1",
+        "203.0.113.5",
+        L4::Icmp { icmp_type: 8 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &ping4).by, flow(4));
+    let ping6 = packet(
+        Path::Forward,
+        Some("lg0"),
+        "fd00:20::1",
+        "2001:db8::1",
+        L4::Icmp { icmp_type: 128 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &ping6).by, flow(4));
+    let wrong = packet(
+        Path::Forward,
+        Some("lg0"),
+        "fd00:20::1",
+        "2001:db8::1",
+        L4::Icmp { icmp_type: 8 },
+        NOW,
+    );
+    assert_eq!(decide(&b, &wrong).verdict, Verdict::Drop);
+}
+
+#[test]
+fn mixed_families_drop() {
+    let b = policy();
+    let p = packet(
+        Path::Forward,
+        Some("lg0"),
+        "10.20.1.1",
+        "2001:db8::1",
+        L4::Tcp { dport: 443 },
+        NOW,
+    );
+    assert_eq!(
+        decide(&b, &p).by,
+        DecidedBy::DefaultDrop {
+            src_zone: Some(ZoneIdx(0)),
+            dst_zone: Some(ZoneIdx(2)),
+            expired: vec![]
+        }
+    );
+}
+
+#[test]
+fn zone_of_uses_longest_prefix() {
+    let b = policy();
+    let ruleset = lower(&b.0, NOW);
+    let c = Classifier::new(&ruleset);
+    assert_eq!(c.zone_of(ip("10.20.255.255")), Some(ZoneIdx(0)));
+    assert_eq!(c.zone_of(ip("10.21.0.0")), Some(ZoneIdx(2)));
+    assert_eq!(c.zone_of(ip("fd00:20::5")), Some(ZoneIdx(0)));
+    assert_eq!(c.zone_of(ip("::")), Some(ZoneIdx(2)));
+}
