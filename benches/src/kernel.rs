@@ -1,0 +1,1 @@
+//! Kernel drop-path measurement (in progress).

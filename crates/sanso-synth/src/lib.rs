@@ -1,0 +1,11 @@
+//! sanso-synth owns seeded synthetic inputs for benchmarks and tests:
+//! policies that pass validation ([`policy_text`]) and packet traces over a
+//! validated policy ([`trace`]).
+//!
+//! Pure: no I/O, no clock. The same seed gives the same bytes.
+
+mod policy;
+mod trace;
+
+pub use policy::{policy_text, Shape, SynthSpec};
+pub use trace::{trace, Probe, ProbeL4};
