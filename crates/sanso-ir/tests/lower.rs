@@ -455,3 +455,25 @@ fn check_invariants_catches_overlap() {
     let err = check_invariants(&rs).expect_err("straddles a zone boundary");
     assert!(err.contains("does not lie in one range"), "{err}");
 }
+
+#[test]
+fn snapshot_of_a_small_policy() {
+    let mut b = Builder::new();
+    let lg = b.zone("lg-office", Tier::Lgwan, &["10.20.0.0/16", "fd00:20::/48"]);
+    let inet = b.zone("inet-dmz", Tier::Internet, &["10.30.0.0/16"]);
+    let up = b.zone("upstream", Tier::External, &["0.0.0.0/0", "::/0"]);
+    let san = b.host("mail-sanitizer", lg, &["10.20.5.10"]);
+    let relay = b.host("mail-relay", inet, &["10.30.1.0/30"]);
+    let cloud = b.host("pref-cloud-proxy", up, &["198.51.100.10", "198.51.100.11"]);
+    b.flow("mail-in", &[relay], &[san], &[tcp(25, 25)], None);
+    b.flow("lg-web", &[lg], &[inet], &[tcp(80, 80), tcp(443, 443)], Some(2_000));
+    b.flow("relay-out", &[relay, inet], &[cloud], &[tcp(25, 25), tcp(443, 443)], None);
+    b.flow("ssh-gw", &[lg], &[Endpoint::Gateway], &[tcp(22, 22)], None);
+    b.flow("ntp-out", &[Endpoint::Gateway], &[up], &[ServiceMatch::Udp(PortRange { first: 123, last: 123 })], None);
+    b.flow("ping", &[lg], &[inet, up], &[ServiceMatch::Icmp(8), ServiceMatch::Icmpv6(128)], None);
+    b.flow("expired", &[lg], &[up], &[tcp(8080, 8080)], Some(500));
+    b.0.flows[1].log = true;
+    b.0.flows[1].limit = Some(sanso_policy::RateLimit { count: 20, unit: sanso_policy::RateUnit::Second });
+    b.0.flows[2].exception = Some(sanso_policy::Exception { approved_by: "CISO".into(), ticket: "SEC-1".into() });
+    insta::assert_yaml_snapshot!(b.lower(1_000));
+}
