@@ -1,0 +1,470 @@
+//! Packet-path test cases (`[[cases]]`): a source, a destination, a protocol
+//! and port (or ICMP type) and the expected verdict, resolved against a
+//! validated [`Policy`] so host names become addresses.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::ops::Range;
+
+use ipnet::IpNet;
+use toml::de::DeValue;
+
+use crate::diag::{codes, Diagnostics, Draft, Subject};
+use crate::load::{check_name, parse_document, Loaded};
+use crate::model::{Host, Location, Policy};
+use crate::service::{parse_icmp_type, IcmpFamily};
+use crate::walk::{closest, type_name, TableReader, Value};
+
+/// The protocol of a case's packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseProto {
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+}
+
+impl CaseProto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseProto::Tcp => "tcp",
+            CaseProto::Udp => "udp",
+            CaseProto::Icmp => "icmp",
+            CaseProto::Icmpv6 => "icmpv6",
+        }
+    }
+}
+
+impl fmt::Display for CaseProto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict a case expects for its first packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expect {
+    Accept,
+    Drop,
+}
+
+impl Expect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Accept => "accept",
+            Expect::Drop => "drop",
+        }
+    }
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a case's packet goes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CaseTarget {
+    /// An address, with the host name when the case named a host.
+    Addr(IpAddr, Option<String>),
+    /// `"self"`: the gateway's own address on the interface facing the source.
+    Gateway,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    pub name: String,
+    pub from: IpAddr,
+    /// The host name when `from` named a host.
+    pub from_host: Option<String>,
+    pub to: CaseTarget,
+    pub proto: CaseProto,
+    /// Destination port for tcp/udp; the ICMP or ICMPv6 type number for icmp/icmpv6.
+    pub port: u16,
+    pub expect: Expect,
+    /// The interface the packet arrives on; `None` means the interface of the
+    /// zone `from` classifies to.
+    pub iif: Option<String>,
+    pub location: Location,
+}
+
+/// The address a host name stands for in a case: its first IPv4 address,
+/// else its first address; for a prefix, the first usable address
+/// (network + 1, except for /31, /32, /127 and /128: the network address).
+pub fn host_case_address(host: &Host) -> Option<IpAddr> {
+    let net = host
+        .addresses
+        .iter()
+        .find(|a| a.addr().is_ipv4())
+        .or_else(|| host.addresses.first())?;
+    Some(first_usable(net))
+}
+
+fn first_usable(net: &IpNet) -> IpAddr {
+    let base = net.network();
+    match base {
+        IpAddr::V4(v4) if net.prefix_len() < 31 => IpAddr::V4(u32::from(v4).wrapping_add(1).into()),
+        IpAddr::V6(v6) if net.prefix_len() < 127 => {
+            IpAddr::V6(u128::from(v6).wrapping_add(1).into())
+        }
+        other => other,
+    }
+}
+
+const ROOT_KEYS: &[&str] = &["cases"];
+const CASE_KEYS: &[&str] = &["name", "from", "to", "proto", "port", "expect", "iif"];
+
+/// Parses and validates a cases file against `policy`.
+pub fn load_cases(file: &str, text: &str, policy: &Policy) -> Result<Vec<Case>, Diagnostics> {
+    load_cases_with_warnings(file, text, policy).map(|l| l.value)
+}
+
+/// Like [`load_cases`], keeping the warnings of a successful load.
+pub fn load_cases_with_warnings(
+    file: &str,
+    text: &str,
+    policy: &Policy,
+) -> Result<Loaded<Vec<Case>>, Diagnostics> {
+    let mut diags = Diagnostics::new(file, text);
+    let cases = read_cases(&mut diags, text, policy);
+    diags.sort();
+    match cases {
+        Some(value) if !diags.has_errors() => Ok(Loaded {
+            value,
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}
+
+fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Vec<Case>> {
+    let root = parse_document(diags, text, "cases")?;
+    let reader = TableReader::new(&root, 0..0, None, "the cases file");
+    reader.deny_unknown_keys(diags, ROOT_KEYS);
+    let Some(value) = reader.get("cases") else {
+        reader.missing(diags, "cases");
+        return None;
+    };
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.wrong_type(diags, "cases", value, "an array of tables ([[cases]])");
+        return None;
+    };
+    let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let DeValue::Table(t) = item.get_ref() else {
+            diags.push(Draft::error(
+                codes::WRONG_TYPE,
+                item.span(),
+                format!(
+                    "case #{} must be a table, found {}",
+                    i + 1,
+                    type_name(item.get_ref())
+                ),
+            ));
+            continue;
+        };
+        let name = match t.get("name").map(|v| v.get_ref()) {
+            Some(DeValue::String(s)) => s.to_string(),
+            _ => format!("#{}", i + 1),
+        };
+        let subject = Subject::Case(name.clone());
+        let r = TableReader::new(
+            t,
+            item.span(),
+            Some(subject.clone()),
+            format!("case {name:?}"),
+        );
+        r.deny_unknown_keys(diags, CASE_KEYS);
+        if let Some((n, span)) = r.req_str(diags, "name") {
+            if check_name(diags, &n, span.clone(), &subject, false) {
+                if let Some(first) = seen.get(&n) {
+                    diags.push(
+                        Draft::error(
+                            codes::DUPLICATE_NAME,
+                            span,
+                            "another case has the same name",
+                        )
+                        .subject(Some(subject.clone()))
+                        .label(first.clone(), "first case of that name"),
+                    );
+                } else {
+                    seen.insert(n, span);
+                }
+            }
+        }
+        if let Some(case) = read_case(diags, &r, name, policy, text) {
+            out.push(case);
+        }
+    }
+    Some(out)
+}
+
+fn read_case(
+    diags: &mut Diagnostics,
+    r: &TableReader<'_, '_>,
+    name: String,
+    policy: &Policy,
+    text: &str,
+) -> Option<Case> {
+    let subject = r.subject.clone();
+    let err = |code: &'static str, span: Range<usize>, message: String| {
+        Draft::error(code, span, message).subject(subject.clone())
+    };
+
+    let from = r.req_str(diags, "from").and_then(|(s, span)| {
+        if s == "self" {
+            diags.push(err(
+                codes::BAD_ADDRESS,
+                span,
+                "`from` cannot be self: cases test packets arriving at the gateway".into(),
+            ));
+            return None;
+        }
+        resolve_address(diags, &s, span.clone(), policy, &err, "from").map(|(a, h)| (a, h, span))
+    });
+    let to = r.req_str(diags, "to").and_then(|(s, span)| {
+        if s == "self" {
+            return Some((CaseTarget::Gateway, span));
+        }
+        resolve_address(diags, &s, span.clone(), policy, &err, "to")
+            .map(|(a, h)| (CaseTarget::Addr(a, h), span))
+    });
+    let proto = r
+        .req_str(diags, "proto")
+        .and_then(|(s, span)| match s.as_str() {
+            "tcp" => Some((CaseProto::Tcp, span)),
+            "udp" => Some((CaseProto::Udp, span)),
+            "icmp" => Some((CaseProto::Icmp, span)),
+            "icmpv6" => Some((CaseProto::Icmpv6, span)),
+            _ => {
+                diags.push(err(
+                    codes::BAD_PROTO,
+                    span,
+                    format!("unknown proto `{s}`: expected tcp, udp, icmp or icmpv6"),
+                ));
+                None
+            }
+        });
+    let expect = r
+        .req_str(diags, "expect")
+        .and_then(|(s, span)| match s.as_str() {
+            "accept" => Some(Expect::Accept),
+            "drop" => Some(Expect::Drop),
+            _ => {
+                diags.push(err(
+                    codes::WRONG_TYPE,
+                    span,
+                    format!("`expect` must be \"accept\" or \"drop\", found `{s}`"),
+                ));
+                None
+            }
+        });
+    let iif = r.opt_str(diags, "iif").and_then(|(s, span)| {
+        if policy.zones.iter().any(|z| z.interfaces.contains(&s)) {
+            Some(s)
+        } else {
+            let mut d = err(
+                codes::UNKNOWN_INTERFACE,
+                span,
+                format!("iif `{s}` is no zone's interface"),
+            );
+            if let Some(best) = closest(
+                &s,
+                policy
+                    .zones
+                    .iter()
+                    .flat_map(|z| z.interfaces.iter().map(String::as_str)),
+            ) {
+                d = d.note(format!("did you mean `{best}`?"));
+            }
+            diags.push(d);
+            None
+        }
+    });
+    let port = match (r.get("port"), proto.as_ref()) {
+        (None, _) => {
+            r.missing(diags, "port");
+            None
+        }
+        (Some(_), None) => None,
+        (Some(v), Some((p, _))) => read_port(diags, v, *p, &err),
+    };
+
+    let (from, from_host, from_span) = from?;
+    let (to, to_span) = to?;
+    let (proto, proto_span) = proto?;
+    let mut ok = true;
+    if let CaseTarget::Addr(addr, _) = &to {
+        if addr.is_ipv4() != from.is_ipv4() {
+            ok = false;
+            diags.push(
+                err(
+                    codes::FAMILY_MISMATCH,
+                    to_span,
+                    format!("`from` {from} and `to` {addr} are of different address families"),
+                )
+                .label(from_span.clone(), "source"),
+            );
+        }
+    }
+    match (proto, from.is_ipv4()) {
+        (CaseProto::Icmp, false) => {
+            ok = false;
+            diags.push(err(
+                codes::BAD_PROTO,
+                proto_span,
+                format!("proto icmp is IPv4 only, but `from` is {from}; use icmpv6"),
+            ));
+        }
+        (CaseProto::Icmpv6, true) => {
+            ok = false;
+            diags.push(err(
+                codes::BAD_PROTO,
+                proto_span,
+                format!("proto icmpv6 is IPv6 only, but `from` is {from}; use icmp"),
+            ));
+        }
+        _ => {}
+    }
+    if iif.is_none() && r.get("iif").is_none() && policy.classify(from).is_none() {
+        ok = false;
+        diags.push(
+            err(codes::NO_SOURCE_ZONE, from_span, format!("`from` {from} classifies to no zone, so the packet has no interface to arrive on"))
+                .note("add iif = \"...\" to send it in on a given interface"),
+        );
+    }
+    let (line, column) = crate::diag::line_column(text, r.span.start.min(text.len()));
+    if !ok {
+        return None;
+    }
+    Some(Case {
+        name,
+        from,
+        from_host,
+        to,
+        proto,
+        port: port?,
+        expect: expect?,
+        iif,
+        location: Location { line, column },
+    })
+}
+
+/// An address, or a host name standing for its case address.
+fn resolve_address<F>(
+    diags: &mut Diagnostics,
+    s: &str,
+    span: Range<usize>,
+    policy: &Policy,
+    err: &F,
+    key: &str,
+) -> Option<(IpAddr, Option<String>)>
+where
+    F: Fn(&'static str, Range<usize>, String) -> Draft,
+{
+    if let Ok(addr) = s.parse::<IpAddr>() {
+        return Some((addr, None));
+    }
+    match policy.host_by_name(s) {
+        Some(id) => host_case_address(policy.host(id)).map(|a| (a, Some(s.to_owned()))),
+        None => {
+            let looks_like_address = s.contains('.')
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '/')
+                || s.contains(':');
+            let mut d = if looks_like_address {
+                err(
+                    codes::BAD_ADDRESS,
+                    span,
+                    format!("`{key}` = `{s}` is not an IP address"),
+                )
+            } else {
+                err(
+                    codes::UNKNOWN_HOST,
+                    span,
+                    format!("`{key}` names unknown host `{s}`"),
+                )
+            };
+            if let Some(best) = closest(s, policy.hosts.iter().map(|h| h.name.as_str())) {
+                d = d.note(format!("did you mean `{best}`?"));
+            } else if policy.zone_by_name(s).is_some() {
+                d = d.note("a case names an address or a host, not a zone");
+            }
+            diags.push(d);
+            None
+        }
+    }
+}
+
+fn read_port<F>(diags: &mut Diagnostics, v: &Value<'_>, proto: CaseProto, err: &F) -> Option<u16>
+where
+    F: Fn(&'static str, Range<usize>, String) -> Draft,
+{
+    let integer = match v.get_ref() {
+        DeValue::Integer(i) => Some(i128::from_str_radix(i.as_str(), i.radix()).ok()),
+        _ => None,
+    };
+    match proto {
+        CaseProto::Tcp | CaseProto::Udp => match integer {
+            Some(Some(n)) if (1..=65535).contains(&n) => u16::try_from(n).ok(),
+            Some(_) => {
+                diags.push(err(
+                    codes::BAD_PORT,
+                    v.span(),
+                    "`port` must be between 1 and 65535".into(),
+                ));
+                None
+            }
+            None => {
+                diags.push(err(
+                    codes::WRONG_TYPE,
+                    v.span(),
+                    format!(
+                        "`port` must be an integer for {proto}, found {}",
+                        type_name(v.get_ref())
+                    ),
+                ));
+                None
+            }
+        },
+        CaseProto::Icmp | CaseProto::Icmpv6 => {
+            let family = if proto == CaseProto::Icmp {
+                IcmpFamily::V4
+            } else {
+                IcmpFamily::V6
+            };
+            match (integer, v.get_ref()) {
+                (Some(Some(n)), _) if (0..=255).contains(&n) => u16::try_from(n).ok(),
+                (Some(_), _) => {
+                    diags.push(err(
+                        codes::BAD_ICMP_TYPE,
+                        v.span(),
+                        format!("{proto} type must be between 0 and 255"),
+                    ));
+                    None
+                }
+                (None, DeValue::String(s)) => match parse_icmp_type(family, s) {
+                    Ok(t) => Some(u16::from(t)),
+                    Err(e) => {
+                        diags.push(err(codes::BAD_ICMP_TYPE, v.span(), e.to_string()));
+                        None
+                    }
+                },
+                (None, other) => {
+                    diags.push(err(
+                        codes::WRONG_TYPE,
+                        v.span(),
+                        format!(
+                            "`port` must be an ICMP type name or number for {proto}, found {}",
+                            type_name(other)
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! Diagnostics: what went wrong (or looks suspicious) in a policy or cases
+//! file, where (byte span, 1-based line and column) and about which named
+//! thing ([`Subject`]); rendered with `codespan-reporting`.
+//!
+//! Every error class has a stable short code (see [`codes`]); guardrail
+//! violations use `G1`..`G6`, warnings `W...`.
+
+use std::fmt;
+use std::ops::Range;
+
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term;
+
+/// Stable diagnostic codes, one per error class. `docs/policy.md` lists them.
+pub mod codes {
+    /// The text is not valid TOML (or repeats a key or table).
+    pub const SYNTAX: &str = "E001";
+    /// The file holds nothing (only whitespace or comments).
+    pub const EMPTY_FILE: &str = "E002";
+    /// A key the format does not know (typos must not silently change a policy).
+    pub const UNKNOWN_KEY: &str = "E003";
+    /// A required key is absent.
+    pub const MISSING_KEY: &str = "E004";
+    /// A value of the wrong TOML type.
+    pub const WRONG_TYPE: &str = "E005";
+    /// Two zones, hosts, flows or cases with the same name (zones and hosts share one namespace).
+    pub const DUPLICATE_NAME: &str = "E010";
+    /// A name that is empty, reserved (`self`) or holds control characters.
+    pub const BAD_NAME: &str = "E011";
+    /// A tier that is not mynumber, lgwan, internet or external.
+    pub const BAD_TIER: &str = "E012";
+    /// Not an address or network in CIDR form.
+    pub const BAD_ADDRESS: &str = "E020";
+    /// A network with host bits set (`10.1.2.0/16`).
+    pub const HOST_BITS_SET: &str = "E021";
+    /// A catch-all network (`0.0.0.0/0`, `::/0`) outside an `external` zone.
+    pub const CATCH_ALL: &str = "E022";
+    /// Two internal (non-external) zones whose networks overlap.
+    pub const INTERNAL_OVERLAP: &str = "E023";
+    /// Two zones with the same network.
+    pub const SAME_NETWORK: &str = "E024";
+    /// One interface in two zones.
+    pub const SHARED_INTERFACE: &str = "E025";
+    /// An interface name the kernel refuses (1..=15 bytes, no '/', no whitespace).
+    pub const BAD_INTERFACE: &str = "E026";
+    /// A zone without interfaces or without networks; any other empty list.
+    pub const EMPTY_LIST: &str = "E027";
+    /// A host address that does not classify to the host's zone.
+    pub const HOST_OUTSIDE_ZONE: &str = "E028";
+    /// A host naming a zone that does not exist.
+    pub const UNKNOWN_ZONE: &str = "E030";
+    /// A flow endpoint that names no zone, host or `self`.
+    pub const UNKNOWN_ENDPOINT: &str = "E031";
+    /// A flow naming a service that is neither built in nor defined.
+    pub const UNKNOWN_SERVICE: &str = "E032";
+    /// A service entry that is not `tcp/PORT[-PORT]`, `udp/...`, `icmp/TYPE` or `icmpv6/TYPE`.
+    pub const BAD_SERVICE: &str = "E033";
+    /// Port 0, a port above 65535 or a range whose first port is above its last.
+    pub const BAD_PORT: &str = "E034";
+    /// A `limit` that is not `N/second|minute|hour` with N in 1..=1000000.
+    pub const BAD_LIMIT: &str = "E035";
+    /// An `until` that is not a date `YYYY-MM-DD` or an RFC 3339 date-time with offset.
+    pub const BAD_UNTIL: &str = "E036";
+    /// An `exception` without a non-empty `approved_by` and `ticket`.
+    pub const BAD_EXCEPTION: &str = "E037";
+    /// A flow from the gateway to itself.
+    pub const SELF_TO_SELF: &str = "E038";
+    /// An unknown ICMP or ICMPv6 type name.
+    pub const BAD_ICMP_TYPE: &str = "E039";
+    /// A case naming a host that does not exist.
+    pub const UNKNOWN_HOST: &str = "E050";
+    /// A case whose source and destination are of different address families.
+    pub const FAMILY_MISMATCH: &str = "E051";
+    /// A case whose protocol does not fit its addresses or its port.
+    pub const BAD_PROTO: &str = "E052";
+    /// A case `iif` that is no zone's interface.
+    pub const UNKNOWN_INTERFACE: &str = "E053";
+    /// A case source that classifies to no zone and has no `iif`.
+    pub const NO_SOURCE_ZONE: &str = "E054";
+    /// Guardrail 1: mynumber <-> another tier needs an exception and hosts at both ends.
+    pub const G1: &str = "G1";
+    /// Guardrail 2: mynumber <-> internet is refused, exception or not.
+    pub const G2: &str = "G2";
+    /// Guardrail 3: lgwan <-> internet needs a sanitizer or screen-transfer host (or an exception).
+    pub const G3: &str = "G3";
+    /// Guardrail 4: internet -> external needs security-cloud destination hosts (or an exception).
+    pub const G4: &str = "G4";
+    /// Guardrail 5: explicit services, none covering every port across zones.
+    pub const G5: &str = "G5";
+    /// Guardrail 6: a non-empty reason.
+    pub const G6: &str = "G6";
+    /// Warning: an exception on a flow that crosses no guardrail.
+    pub const UNNEEDED_EXCEPTION: &str = "W001";
+    /// Warning: the same entry twice in one list.
+    pub const DUPLICATE_ENTRY: &str = "W002";
+    /// Warning: a role that looks like a misspelt well-known role.
+    pub const SUSPICIOUS_ROLE: &str = "W003";
+    /// Warning: a file-defined service replaces a built-in one.
+    pub const OVERRIDDEN_SERVICE: &str = "W004";
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The named thing a diagnostic is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Zone(String),
+    Host(String),
+    Flow(String),
+    Service(String),
+    Case(String),
+    /// The file as a whole, or its `[policy]` table.
+    Policy,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Zone(n) => write!(f, "zone {n:?}"),
+            Subject::Host(n) => write!(f, "host {n:?}"),
+            Subject::Flow(n) => write!(f, "flow {n:?}"),
+            Subject::Service(n) => write!(f, "service {n:?}"),
+            Subject::Case(n) => write!(f, "case {n:?}"),
+            Subject::Policy => f.write_str("policy"),
+        }
+    }
+}
+
+/// A secondary place in the file that explains a diagnostic
+/// ("first defined here", "the other zone's network").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable short code, e.g. `E021` or `G2` (see [`codes`]).
+    pub code: &'static str,
+    /// Names the culprit first: `flow "mail-in": ...`.
+    pub message: String,
+    /// Byte range in the file's text (on character boundaries).
+    pub span: Range<usize>,
+    /// 1-based line of `span.start`.
+    pub line: usize,
+    /// 1-based column (in characters) of `span.start`.
+    pub column: usize,
+    pub subject: Option<Subject>,
+    /// Hints: "did you mean ...", the rationale of a guardrail.
+    pub notes: Vec<String>,
+    pub labels: Vec<Label>,
+}
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// All diagnostics of one file, with the file's name and text so they can be rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub file: String,
+    pub text: String,
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(file: &str, text: &str) -> Self {
+        Diagnostics {
+            file: file.to_owned(),
+            text: text.to_owned(),
+            items: Vec::new(),
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| !d.is_error())
+    }
+
+    /// Every diagnostic as codespan renders it (`error[E021]: zone "x": ...`,
+    /// then ` --> file:line:col` and the source excerpt), errors and warnings
+    /// in file order, followed by a one-line summary. ANSI colors when `color`.
+    pub fn render(&self, color: bool) -> String {
+        let file = SimpleFile::new(self.file.as_str(), self.text.as_str());
+        let config = term::Config::default();
+        let mut out = String::new();
+        for d in &self.items {
+            let cs_diag = to_codespan(d, self.text.len());
+            let rendered = if color {
+                let mut buffer = term::termcolor::Buffer::ansi();
+                term::emit_to_write_style(&mut buffer, &config, &file, &cs_diag)
+                    .map(|()| String::from_utf8_lossy(buffer.as_slice()).into_owned())
+            } else {
+                term::emit_into_string(&config, &file, &cs_diag)
+            };
+            match rendered {
+                Ok(text) => out.push_str(&text),
+                // Spans are clamped to the text, so this is not expected; never panic.
+                Err(_) => out.push_str(&format!(
+                    "{}[{}]: {}\n  --> {}:{}:{}\n\n",
+                    severity_word(d.severity),
+                    d.code,
+                    d.message,
+                    self.file,
+                    d.line,
+                    d.column
+                )),
+            }
+        }
+        let errors = self.errors().count();
+        let warnings = self.warnings().count();
+        if errors + warnings > 0 {
+            out.push_str(&summary(&self.file, errors, warnings));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Sorts by position (then code) so output is deterministic and reads top-down.
+    pub(crate) fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            (a.span.start, a.span.end, a.code, &a.message).cmp(&(
+                b.span.start,
+                b.span.end,
+                b.code,
+                &b.message,
+            ))
+        });
+        self.items.dedup();
+    }
+
+    /// Records a diagnostic; computes line and column and clamps the span.
+    pub(crate) fn push(&mut self, draft: Draft) {
+        let span = clamp_span(&self.text, draft.span);
+        let (line, column) = line_column(&self.text, span.start);
+        let message = match &draft.subject {
+            Some(subject) => format!("{subject}: {}", draft.message),
+            None => draft.message,
+        };
+        let labels = draft
+            .labels
+            .into_iter()
+            .map(|l| Label {
+                span: clamp_span(&self.text, l.span),
+                message: l.message,
+            })
+            .collect();
+        self.items.push(Diagnostic {
+            severity: draft.severity,
+            code: draft.code,
+            message,
+            span,
+            line,
+            column,
+            subject: draft.subject,
+            notes: draft.notes,
+            labels,
+        });
+    }
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn summary(file: &str, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    match (errors, warnings) {
+        (0, w) => format!("{file}: {}", plural(w, "warning")),
+        (e, 0) => format!("{file}: {}", plural(e, "error")),
+        (e, w) => format!("{file}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+fn to_codespan(d: &Diagnostic, len: usize) -> cs::Diagnostic<()> {
+    let severity = match d.severity {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+    };
+    // The subject prefix is already in the message; the primary label repeats
+    // only the short culprit so the excerpt reads well.
+    let primary = match &d.subject {
+        Some(s) => s.to_string(),
+        None => String::new(),
+    };
+    let mut labels = vec![
+        cs::Label::primary((), d.span.start.min(len)..d.span.end.min(len)).with_message(primary),
+    ];
+    for l in &d.labels {
+        labels.push(
+            cs::Label::secondary((), l.span.start.min(len)..l.span.end.min(len))
+                .with_message(&l.message),
+        );
+    }
+    cs::Diagnostic::new(severity)
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(d.notes.clone())
+}
+
+/// A diagnostic before its line and column are known.
+#[derive(Debug)]
+pub(crate) struct Draft {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub span: Range<usize>,
+    pub subject: Option<Subject>,
+    pub notes: Vec<String>,
+    pub labels: Vec<Label>,
+}
+
+impl Draft {
+    pub fn error(code: &'static str, span: Range<usize>, message: impl Into<String>) -> Self {
+        Draft {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            subject: None,
+            notes: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, span: Range<usize>, message: impl Into<String>) -> Self {
+        Draft {
+            severity: Severity::Warning,
+            ..Draft::error(code, span, message)
+        }
+    }
+
+    pub fn subject(mut self, subject: Option<Subject>) -> Self {
+        self.subject = subject;
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn label(mut self, span: Range<usize>, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+}
+
+/// Clamps a span to the text and moves its ends onto character boundaries.
+fn clamp_span(text: &str, span: Range<usize>) -> Range<usize> {
+    let mut start = span.start.min(text.len());
+    let mut end = span.end.min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// 1-based line and column (in characters, like codespan) of a byte offset
+/// that lies on a character boundary.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters() {
+        let text = "a = 1\n名前 = \"x\"\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        let offset = text
+            .find('=')
+            .map(|_| text.rfind('=').unwrap_or(0))
+            .unwrap_or(0);
+        assert_eq!(line_column(text, offset), (2, 4));
+    }
+
+    #[test]
+    fn clamp_moves_onto_char_boundaries() {
+        let text = "名前";
+        assert_eq!(clamp_span(text, 1..2), 0..3);
+        assert_eq!(clamp_span(text, 5..99), 3..6);
+    }
+}

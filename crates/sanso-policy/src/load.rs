@@ -1,0 +1,1205 @@
+//! Loading a policy: TOML text -> spanned document -> raw declarations ->
+//! cross checks (names, networks, interfaces, host placement) -> guardrails
+//! -> a validated [`Policy`]. Every problem found on the way is collected;
+//! nothing stops at the first error.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{codes, Diagnostics, Draft, Subject};
+use crate::guardrail;
+use crate::model::{
+    Endpoint, Exception, Flow, Host, HostId, Location, Policy, RateLimit, Service, ServiceMatch,
+    Tier, Zone, ZoneId,
+};
+use crate::service::{builtin_service, parse_service_match, ServiceSpecError, BUILTIN_SERVICES};
+use crate::values::{
+    check_interface_name, parse_host_address, parse_limit, parse_network, parse_until, NetworkError,
+};
+use crate::walk::{closest, entries, type_name, ListRead, Strings, TableReader, Value};
+
+/// A successful load and the warnings it produced (the CLI prints them).
+#[derive(Clone, Debug)]
+pub struct Loaded<T> {
+    pub value: T,
+    /// Only warnings; empty `items` when there were none.
+    pub warnings: Diagnostics,
+}
+
+/// Parses and validates a policy file. On failure every error (and warning)
+/// is in the returned [`Diagnostics`]; warnings of a successful load are dropped
+/// (see [`load_policy_with_warnings`]).
+pub fn load_policy(file: &str, text: &str) -> Result<Policy, Diagnostics> {
+    load_policy_with_warnings(file, text).map(|loaded| loaded.value)
+}
+
+/// Like [`load_policy`], keeping the warnings of a successful load.
+pub fn load_policy_with_warnings(file: &str, text: &str) -> Result<Loaded<Policy>, Diagnostics> {
+    let mut loader = Loader {
+        diags: Diagnostics::new(file, text),
+        text,
+        zones: Vec::new(),
+        hosts: Vec::new(),
+        names: BTreeMap::new(),
+        services: BTreeMap::new(),
+        flows: Vec::new(),
+    };
+    let policy = loader.run();
+    let mut diags = loader.diags;
+    diags.sort();
+    match policy {
+        Some(value) if !diags.has_errors() => Ok(Loaded {
+            value,
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}
+
+/// SHA-256 of a text, lowercase hex ([`Policy::content_hash`]).
+pub fn content_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses the TOML text, reporting every syntax error. `None` when the text
+/// is not TOML or holds nothing.
+pub(crate) fn parse_document<'i>(
+    diags: &mut Diagnostics,
+    text: &'i str,
+    what: &str,
+) -> Option<DeTable<'i>> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim_end().to_owned();
+            diags.push(Draft::error(
+                codes::SYNTAX,
+                span,
+                format!("not valid TOML: {message}"),
+            ));
+        }
+        return None;
+    }
+    let root = root.into_inner();
+    if root.is_empty() {
+        diags.push(Draft::error(
+            codes::EMPTY_FILE,
+            0..text.len(),
+            format!("the {what} file is empty"),
+        ));
+        return None;
+    }
+    Some(root)
+}
+
+/// Reports a name that is empty, holds control characters, or is reserved.
+pub(crate) fn check_name(
+    diags: &mut Diagnostics,
+    name: &str,
+    span: Range<usize>,
+    subject: &Subject,
+    reserve_self: bool,
+) -> bool {
+    let problem = if name.trim().is_empty() {
+        Some("name is empty".to_owned())
+    } else if name.chars().any(char::is_control) {
+        Some("name contains a control character".to_owned())
+    } else if reserve_self && name == "self" {
+        Some("`self` is reserved for the gateway itself".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => {
+            diags.push(Draft::error(codes::BAD_NAME, span, p).subject(Some(subject.clone())));
+            false
+        }
+        None => true,
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct RawZone {
+    pub name: String,
+    pub span: Range<usize>,
+    pub tier: Option<Tier>,
+    pub interfaces: Vec<(String, Range<usize>)>,
+    pub networks: Vec<(IpNet, Range<usize>)>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RawHost {
+    pub name: String,
+    pub span: Range<usize>,
+    pub zone: Option<usize>,
+    pub addresses: Vec<(IpNet, Range<usize>)>,
+    pub roles: Vec<String>,
+}
+
+/// A flow endpoint as written and what it resolved to.
+#[derive(Debug)]
+pub(crate) struct RawEndpoint {
+    pub name: String,
+    pub span: Range<usize>,
+    pub resolved: Option<Endpoint>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RawFlow {
+    pub name: String,
+    pub span: Range<usize>,
+    pub from: Vec<RawEndpoint>,
+    pub to: Vec<RawEndpoint>,
+    pub services: Vec<(Service, Range<usize>)>,
+    pub reason: String,
+    pub log: bool,
+    pub limit: Option<RateLimit>,
+    pub until: Option<(i64, String)>,
+    pub exception: Option<Exception>,
+    pub exception_span: Option<Range<usize>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    Zone(usize),
+    Host(usize),
+}
+
+#[derive(Debug)]
+struct ServiceDef {
+    /// `None` when the definition is invalid (already reported).
+    matches: Option<Vec<ServiceMatch>>,
+}
+
+pub(crate) struct Loader<'t> {
+    pub diags: Diagnostics,
+    text: &'t str,
+    pub zones: Vec<RawZone>,
+    pub hosts: Vec<RawHost>,
+    names: BTreeMap<String, (Named, Range<usize>)>,
+    services: BTreeMap<String, ServiceDef>,
+    pub flows: Vec<RawFlow>,
+}
+
+const ROOT_KEYS: &[&str] = &["policy", "zones", "hosts", "services", "flows"];
+const POLICY_KEYS: &[&str] = &["name", "revision"];
+const ZONE_KEYS: &[&str] = &["tier", "interfaces", "networks"];
+const HOST_KEYS: &[&str] = &["zone", "addresses", "roles"];
+const FLOW_KEYS: &[&str] = &[
+    "name",
+    "from",
+    "to",
+    "services",
+    "reason",
+    "log",
+    "limit",
+    "until",
+    "exception",
+];
+const EXCEPTION_KEYS: &[&str] = &["approved_by", "ticket"];
+const TIERS: &[&str] = &["mynumber", "lgwan", "internet", "external"];
+/// Roles the guardrails know; others are free words.
+pub const KNOWN_ROLES: &[&str] = &["sanitizer", "screen-transfer", "security-cloud"];
+
+impl<'t> Loader<'t> {
+    fn run(&mut self) -> Option<Policy> {
+        let text = self.text;
+        let root = parse_document(&mut self.diags, text, "policy")?;
+        let reader = TableReader::new(&root, 0..0, Some(Subject::Policy), "the policy file");
+        reader.deny_unknown_keys(&mut self.diags, ROOT_KEYS);
+
+        let (name, revision) = self.read_header(&reader);
+        match reader.get("zones") {
+            Some(v) => self.read_zones(v),
+            None => reader.missing(&mut self.diags, "zones"),
+        }
+        if let Some(v) = reader.get("hosts") {
+            self.read_hosts(v);
+        }
+        if let Some(v) = reader.get("services") {
+            self.read_services(v);
+        }
+        if let Some(v) = reader.get("flows") {
+            self.read_flows(v);
+        }
+        self.check_networks();
+        self.check_interfaces();
+        self.check_host_placement();
+        for flow in &self.flows {
+            guardrail::check_flow(&mut self.diags, flow, &self.zones, &self.hosts);
+        }
+        if self.diags.has_errors() {
+            return None;
+        }
+        self.build(name?, revision)
+    }
+
+    fn read_header(&mut self, root: &TableReader<'_, '_>) -> (Option<String>, Option<String>) {
+        let Some(value) = root.get("policy") else {
+            root.missing(&mut self.diags, "policy");
+            return (None, None);
+        };
+        let DeValue::Table(table) = value.get_ref() else {
+            root.wrong_type(&mut self.diags, "policy", value, "a table");
+            return (None, None);
+        };
+        let r = TableReader::new(table, value.span(), Some(Subject::Policy), "[policy]");
+        r.deny_unknown_keys(&mut self.diags, POLICY_KEYS);
+        let name = r.req_str(&mut self.diags, "name").and_then(|(name, span)| {
+            check_name(&mut self.diags, &name, span, &Subject::Policy, false).then_some(name)
+        });
+        let revision = r.opt_str(&mut self.diags, "revision").map(|(s, _)| s);
+        (name, revision)
+    }
+
+    fn declare(&mut self, name: &str, span: Range<usize>, named: Named, subject: &Subject) {
+        if let Some((other, other_span)) = self.names.get(name) {
+            let kind = match other {
+                Named::Zone(_) => "zone",
+                Named::Host(_) => "host",
+            };
+            self.diags.push(
+                Draft::error(
+                    codes::DUPLICATE_NAME,
+                    span,
+                    format!(
+                        "name is already used by a {kind} (zones and hosts share one namespace)"
+                    ),
+                )
+                .subject(Some(subject.clone()))
+                .label(other_span.clone(), format!("{kind} {name:?} declared here")),
+            );
+        } else {
+            self.names.insert(name.to_owned(), (named, span));
+        }
+    }
+
+    fn read_zones(&mut self, value: &Value<'_>) {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.diags.push(
+                Draft::error(
+                    codes::WRONG_TYPE,
+                    value.span(),
+                    format!(
+                        "`zones` must be a table of zones, found {}",
+                        type_name(value.get_ref())
+                    ),
+                )
+                .subject(Some(Subject::Policy)),
+            );
+            return;
+        };
+        if table.is_empty() {
+            self.diags.push(
+                Draft::error(
+                    codes::EMPTY_LIST,
+                    value.span(),
+                    "the policy declares no zones",
+                )
+                .subject(Some(Subject::Policy)),
+            );
+        }
+        for (name, key_span, zone_value) in entries(table) {
+            let subject = Subject::Zone(name.to_owned());
+            let index = self.zones.len();
+            let mut zone = RawZone {
+                name: name.to_owned(),
+                span: zone_value.span(),
+                tier: None,
+                interfaces: Vec::new(),
+                networks: Vec::new(),
+            };
+            if check_name(&mut self.diags, name, key_span.clone(), &subject, true) {
+                self.declare(name, zone_value.span(), Named::Zone(index), &subject);
+            }
+            let DeValue::Table(t) = zone_value.get_ref() else {
+                self.diags.push(
+                    Draft::error(
+                        codes::WRONG_TYPE,
+                        zone_value.span(),
+                        format!(
+                            "a zone must be a table, found {}",
+                            type_name(zone_value.get_ref())
+                        ),
+                    )
+                    .subject(Some(subject)),
+                );
+                self.zones.push(zone);
+                continue;
+            };
+            let r = TableReader::new(
+                t,
+                zone_value.span(),
+                Some(subject.clone()),
+                format!("zone {name:?}"),
+            );
+            r.deny_unknown_keys(&mut self.diags, ZONE_KEYS);
+            if let Some((tier, span)) = r.req_str(&mut self.diags, "tier") {
+                zone.tier = parse_tier(&tier);
+                if zone.tier.is_none() {
+                    let mut d = Draft::error(
+                        codes::BAD_TIER,
+                        span,
+                        format!(
+                            "unknown tier `{tier}`: expected mynumber, lgwan, internet or external"
+                        ),
+                    )
+                    .subject(Some(subject.clone()));
+                    if let Some(best) = closest(&tier, TIERS.iter().copied()) {
+                        d = d.note(format!("did you mean `{best}`?"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+            if let Some(list) = self.req_list(&r, "interfaces", "has no interfaces") {
+                for (iface, span) in list {
+                    match check_interface_name(&iface) {
+                        Ok(()) => zone.interfaces.push((iface, span)),
+                        Err(e) => self.diags.push(
+                            Draft::error(codes::BAD_INTERFACE, span, e.to_string())
+                                .subject(Some(subject.clone())),
+                        ),
+                    }
+                }
+            }
+            if let Some(list) = self.req_list(&r, "networks", "has no networks") {
+                for (text, span) in list {
+                    match parse_network(&text) {
+                        Ok(net) => zone.networks.push((net, span)),
+                        Err(e) => self.push_network_error(e, span, &subject),
+                    }
+                }
+            }
+            self.zones.push(zone);
+        }
+    }
+
+    /// A required, non-empty list of strings.
+    fn req_list(&mut self, r: &TableReader<'_, '_>, key: &str, empty: &str) -> Option<Strings> {
+        match r.str_list(&mut self.diags, key, false) {
+            ListRead::Absent => {
+                r.missing(&mut self.diags, key);
+                None
+            }
+            ListRead::Malformed => None,
+            ListRead::List(list) if list.is_empty() => {
+                let span = r.get(key).map_or(r.span.clone(), |v| v.span());
+                self.diags.push(
+                    Draft::error(codes::EMPTY_LIST, span, empty.to_owned())
+                        .subject(r.subject.clone()),
+                );
+                None
+            }
+            ListRead::List(list) => Some(list),
+        }
+    }
+
+    fn push_network_error(&mut self, e: NetworkError, span: Range<usize>, subject: &Subject) {
+        let mut d = Draft::error(
+            match e {
+                NetworkError::HostBitsSet { .. } => codes::HOST_BITS_SET,
+                _ => codes::BAD_ADDRESS,
+            },
+            span,
+            e.to_string(),
+        )
+        .subject(Some(subject.clone()));
+        if let NetworkError::HostBitsSet { network, .. } = &e {
+            d = d.note(format!("write \"{network}\""));
+        }
+        self.diags.push(d);
+    }
+
+    fn read_hosts(&mut self, value: &Value<'_>) {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.diags.push(
+                Draft::error(
+                    codes::WRONG_TYPE,
+                    value.span(),
+                    format!(
+                        "`hosts` must be a table of hosts, found {}",
+                        type_name(value.get_ref())
+                    ),
+                )
+                .subject(Some(Subject::Policy)),
+            );
+            return;
+        };
+        for (name, key_span, host_value) in entries(table) {
+            let subject = Subject::Host(name.to_owned());
+            let index = self.hosts.len();
+            let mut host = RawHost {
+                name: name.to_owned(),
+                span: host_value.span(),
+                zone: None,
+                addresses: Vec::new(),
+                roles: Vec::new(),
+            };
+            if check_name(&mut self.diags, name, key_span.clone(), &subject, true) {
+                self.declare(name, host_value.span(), Named::Host(index), &subject);
+            }
+            let DeValue::Table(t) = host_value.get_ref() else {
+                self.diags.push(
+                    Draft::error(
+                        codes::WRONG_TYPE,
+                        host_value.span(),
+                        format!(
+                            "a host must be a table, found {}",
+                            type_name(host_value.get_ref())
+                        ),
+                    )
+                    .subject(Some(subject)),
+                );
+                self.hosts.push(host);
+                continue;
+            };
+            let r = TableReader::new(
+                t,
+                host_value.span(),
+                Some(subject.clone()),
+                format!("host {name:?}"),
+            );
+            r.deny_unknown_keys(&mut self.diags, HOST_KEYS);
+            if let Some((zone, span)) = r.req_str(&mut self.diags, "zone") {
+                host.zone = self.zones.iter().position(|z| z.name == zone);
+                if host.zone.is_none() {
+                    let mut d =
+                        Draft::error(codes::UNKNOWN_ZONE, span, format!("unknown zone `{zone}`"))
+                            .subject(Some(subject.clone()));
+                    if let Some(best) = closest(&zone, self.zones.iter().map(|z| z.name.as_str())) {
+                        d = d.note(format!("did you mean `{best}`?"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+            if let Some(list) = self.req_list(&r, "addresses", "has no addresses") {
+                for (text, span) in list {
+                    match parse_host_address(&text) {
+                        Ok(net) => {
+                            if host.addresses.iter().any(|(n, _)| *n == net) {
+                                self.diags.push(
+                                    Draft::warning(
+                                        codes::DUPLICATE_ENTRY,
+                                        span.clone(),
+                                        format!("address {net} is listed twice"),
+                                    )
+                                    .subject(Some(subject.clone())),
+                                );
+                            }
+                            host.addresses.push((net, span));
+                        }
+                        Err(e) => self.push_network_error(e, span, &subject),
+                    }
+                }
+            }
+            if let ListRead::List(roles) = r.str_list(&mut self.diags, "roles", false) {
+                for (role, span) in roles {
+                    if role.trim().is_empty() {
+                        self.diags.push(
+                            Draft::error(codes::BAD_NAME, span, "role is empty")
+                                .subject(Some(subject.clone())),
+                        );
+                        continue;
+                    }
+                    if !KNOWN_ROLES.contains(&role.as_str()) {
+                        if let Some(best) = closest(&role, KNOWN_ROLES.iter().copied()) {
+                            self.diags.push(
+                                Draft::warning(
+                                    codes::SUSPICIOUS_ROLE,
+                                    span.clone(),
+                                    format!("role `{role}` is not one the guardrails know"),
+                                )
+                                .subject(Some(subject.clone()))
+                                .note(format!("did you mean `{best}`?")),
+                            );
+                        }
+                    }
+                    host.roles.push(role);
+                }
+            }
+            self.hosts.push(host);
+        }
+    }
+
+    fn read_services(&mut self, value: &Value<'_>) {
+        let DeValue::Table(table) = value.get_ref() else {
+            self.diags.push(
+                Draft::error(
+                    codes::WRONG_TYPE,
+                    value.span(),
+                    format!(
+                        "`services` must be a table of service lists, found {}",
+                        type_name(value.get_ref())
+                    ),
+                )
+                .subject(Some(Subject::Policy)),
+            );
+            return;
+        };
+        for (name, key_span, _) in entries(table) {
+            let subject = Subject::Service(name.to_owned());
+            let named = Some(subject.clone());
+            let r = TableReader::new(table, key_span.clone(), named.clone(), "[services]");
+            if !check_name(&mut self.diags, name, key_span.clone(), &subject, false) {
+                self.services
+                    .insert(name.to_owned(), ServiceDef { matches: None });
+                continue;
+            }
+            let list = match r.str_list(&mut self.diags, name, true) {
+                ListRead::List(list) => list,
+                _ => {
+                    self.services
+                        .insert(name.to_owned(), ServiceDef { matches: None });
+                    continue;
+                }
+            };
+            if list.is_empty() {
+                self.diags.push(
+                    Draft::error(
+                        codes::EMPTY_LIST,
+                        key_span.clone(),
+                        "service has no entries",
+                    )
+                    .subject(named),
+                );
+                self.services
+                    .insert(name.to_owned(), ServiceDef { matches: None });
+                continue;
+            }
+            let mut matches = Vec::new();
+            let mut ok = true;
+            for (spec, span) in list {
+                match parse_service_match(&spec) {
+                    Ok(m) => matches.push(m),
+                    Err(e) => {
+                        ok = false;
+                        self.diags.push(service_error(e, span, &subject));
+                    }
+                }
+            }
+            if ok {
+                if let Some(builtin) = builtin_service(name) {
+                    if builtin != matches {
+                        let specs: Vec<String> = builtin.iter().map(ToString::to_string).collect();
+                        self.diags.push(
+                            Draft::warning(
+                                codes::OVERRIDDEN_SERVICE,
+                                key_span.clone(),
+                                "replaces the built-in service of the same name",
+                            )
+                            .subject(named)
+                            .note(format!("the built-in is [{}]", specs.join(", "))),
+                        );
+                    }
+                }
+            }
+            self.services.insert(
+                name.to_owned(),
+                ServiceDef {
+                    matches: ok.then_some(matches),
+                },
+            );
+        }
+    }
+
+    fn read_flows(&mut self, value: &Value<'_>) {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.diags.push(
+                Draft::error(
+                    codes::WRONG_TYPE,
+                    value.span(),
+                    format!(
+                        "`flows` must be an array of tables ([[flows]]), found {}",
+                        type_name(value.get_ref())
+                    ),
+                )
+                .subject(Some(Subject::Policy)),
+            );
+            return;
+        };
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        for (i, item) in items.iter().enumerate() {
+            let DeValue::Table(t) = item.get_ref() else {
+                self.diags.push(
+                    Draft::error(
+                        codes::WRONG_TYPE,
+                        item.span(),
+                        format!(
+                            "flow #{} must be a table, found {}",
+                            i + 1,
+                            type_name(item.get_ref())
+                        ),
+                    )
+                    .subject(Some(Subject::Policy)),
+                );
+                continue;
+            };
+            let name = match t.get("name").map(|v| v.get_ref()) {
+                Some(DeValue::String(s)) => s.to_string(),
+                _ => format!("#{}", i + 1),
+            };
+            let subject = Subject::Flow(name.clone());
+            let r = TableReader::new(
+                t,
+                item.span(),
+                Some(subject.clone()),
+                format!("flow {name:?}"),
+            );
+            if let Some((name, span)) = r.req_str(&mut self.diags, "name") {
+                if check_name(&mut self.diags, &name, span.clone(), &subject, false) {
+                    if let Some(first) = seen.get(&name) {
+                        self.diags.push(
+                            Draft::error(
+                                codes::DUPLICATE_NAME,
+                                span,
+                                "another flow has the same name",
+                            )
+                            .subject(Some(subject.clone()))
+                            .label(first.clone(), "first flow of that name"),
+                        );
+                    } else {
+                        seen.insert(name, span);
+                    }
+                }
+            }
+            if let Some(flow) = self.read_flow(&r, name) {
+                self.flows.push(flow);
+            }
+        }
+    }
+
+    fn read_flow(&mut self, r: &TableReader<'_, '_>, name: String) -> Option<RawFlow> {
+        r.deny_unknown_keys(&mut self.diags, FLOW_KEYS);
+        let from = self.read_endpoints(r, "from");
+        let to = self.read_endpoints(r, "to");
+        let services = self.read_flow_services(r);
+        let reason = match r.get("reason") {
+            None => {
+                self.diags.push(
+                    Draft::error(
+                        codes::G6,
+                        r.span.clone(),
+                        "missing `reason`: every flow must say why it exists",
+                    )
+                    .subject(r.subject.clone())
+                    .note(guardrail::RATIONALE_6),
+                );
+                None
+            }
+            Some(_) => match r.opt_str(&mut self.diags, "reason") {
+                Some((reason, span)) if reason.trim().is_empty() => {
+                    self.diags.push(
+                        Draft::error(
+                            codes::G6,
+                            span,
+                            "`reason` is empty: every flow must say why it exists",
+                        )
+                        .subject(r.subject.clone())
+                        .note(guardrail::RATIONALE_6),
+                    );
+                    None
+                }
+                other => other.map(|(s, _)| s),
+            },
+        };
+        let log = r.opt_bool(&mut self.diags, "log").unwrap_or(false);
+        let limit = r
+            .opt_str(&mut self.diags, "limit")
+            .and_then(|(text, span)| match parse_limit(&text) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    self.diags.push(
+                        Draft::error(codes::BAD_LIMIT, span, e.to_string())
+                            .subject(r.subject.clone()),
+                    );
+                    None
+                }
+            });
+        let until = r.get("until").and_then(|v| {
+            let text = match v.get_ref() {
+                DeValue::String(s) => s.to_string(),
+                DeValue::Datetime(d) => d.to_string(),
+                other => {
+                    self.diags.push(Draft::error(codes::WRONG_TYPE, v.span(), format!("`until` must be a date \"YYYY-MM-DD\", found {}", type_name(other))).subject(r.subject.clone()));
+                    return None;
+                }
+            };
+            match parse_until(&text) {
+                Ok(instant) => Some((instant, text)),
+                Err(e) => {
+                    self.diags.push(Draft::error(codes::BAD_UNTIL, v.span(), e.to_string()).subject(r.subject.clone()).note("a date means through the end of that day in Japan Standard Time (+09:00)"));
+                    None
+                }
+            }
+        });
+        let (exception, exception_span) = match r.get("exception") {
+            None => (None, None),
+            Some(v) => (self.read_exception(r, v), Some(v.span())),
+        };
+        let self_both = from
+            .iter()
+            .flatten()
+            .any(|e| e.resolved == Some(Endpoint::Gateway))
+            && to
+                .iter()
+                .flatten()
+                .any(|e| e.resolved == Some(Endpoint::Gateway));
+        if self_both {
+            self.diags.push(Draft::error(codes::SELF_TO_SELF, r.span.clone(), "`self` is both a source and a destination: the gateway talking to itself is not a flow").subject(r.subject.clone()));
+        }
+        Some(RawFlow {
+            name,
+            span: r.span.clone(),
+            from: from?,
+            to: to?,
+            services: services?,
+            reason: reason?,
+            log,
+            limit,
+            until,
+            exception,
+            exception_span,
+        })
+    }
+
+    fn read_endpoints(&mut self, r: &TableReader<'_, '_>, key: &str) -> Option<Vec<RawEndpoint>> {
+        let list = match r.str_list(&mut self.diags, key, true) {
+            ListRead::Absent => {
+                r.missing(&mut self.diags, key);
+                return None;
+            }
+            ListRead::Malformed => return None,
+            ListRead::List(list) => list,
+        };
+        if list.is_empty() {
+            let span = r.get(key).map_or(r.span.clone(), |v| v.span());
+            self.diags.push(
+                Draft::error(
+                    codes::EMPTY_LIST,
+                    span,
+                    format!("`{key}` is empty: name at least one zone, host or self"),
+                )
+                .subject(r.subject.clone()),
+            );
+            return None;
+        }
+        let mut out: Vec<RawEndpoint> = Vec::with_capacity(list.len());
+        for (name, span) in list {
+            if out.iter().any(|e| e.name == name) {
+                self.diags.push(
+                    Draft::warning(
+                        codes::DUPLICATE_ENTRY,
+                        span.clone(),
+                        format!("`{name}` is listed twice in `{key}`"),
+                    )
+                    .subject(r.subject.clone()),
+                );
+                continue;
+            }
+            let resolved = if name == "self" {
+                Some(Endpoint::Gateway)
+            } else {
+                match self.names.get(&name) {
+                    Some((Named::Zone(i), _)) => Some(Endpoint::Zone(ZoneId(*i))),
+                    Some((Named::Host(i), _)) => Some(Endpoint::Host(HostId(*i))),
+                    None => {
+                        let mut d = Draft::error(
+                            codes::UNKNOWN_ENDPOINT,
+                            span.clone(),
+                            format!("`{key}` names `{name}`, which is no zone, host or self"),
+                        )
+                        .subject(r.subject.clone());
+                        let candidates = self.names.keys().map(String::as_str).chain(["self"]);
+                        if let Some(best) = closest(&name, candidates) {
+                            d = d.note(format!("did you mean `{best}`?"));
+                        }
+                        self.diags.push(d);
+                        None
+                    }
+                }
+            };
+            out.push(RawEndpoint {
+                name,
+                span,
+                resolved,
+            });
+        }
+        Some(out)
+    }
+
+    fn read_flow_services(
+        &mut self,
+        r: &TableReader<'_, '_>,
+    ) -> Option<Vec<(Service, Range<usize>)>> {
+        let list = match r.str_list(&mut self.diags, "services", true) {
+            ListRead::Absent => {
+                self.diags.push(
+                    Draft::error(
+                        codes::G5,
+                        r.span.clone(),
+                        "missing `services`: every flow names its services explicitly",
+                    )
+                    .subject(r.subject.clone())
+                    .note(guardrail::RATIONALE_5),
+                );
+                return None;
+            }
+            ListRead::Malformed => return None,
+            ListRead::List(list) => list,
+        };
+        if list.is_empty() {
+            let span = r.get("services").map_or(r.span.clone(), |v| v.span());
+            self.diags.push(
+                Draft::error(
+                    codes::G5,
+                    span,
+                    "`services` is empty: every flow names its services explicitly",
+                )
+                .subject(r.subject.clone())
+                .note(guardrail::RATIONALE_5),
+            );
+            return None;
+        }
+        let mut out: Vec<(Service, Range<usize>)> = Vec::new();
+        let mut ok = true;
+        for (name, span) in list {
+            if out.iter().any(|(s, _)| s.name == name) {
+                self.diags.push(
+                    Draft::warning(
+                        codes::DUPLICATE_ENTRY,
+                        span.clone(),
+                        format!("service `{name}` is listed twice"),
+                    )
+                    .subject(r.subject.clone()),
+                );
+                continue;
+            }
+            // An inline entry (`tcp/8443`) is an anonymous service.
+            if name.contains('/') {
+                match parse_service_match(&name) {
+                    Ok(m) => out.push((
+                        Service {
+                            name,
+                            matches: vec![m],
+                        },
+                        span,
+                    )),
+                    Err(e) => {
+                        ok = false;
+                        let subject = r.subject.clone().unwrap_or(Subject::Policy);
+                        self.diags.push(service_error(e, span, &subject));
+                    }
+                }
+                continue;
+            }
+            let matches = match self.services.get(&name) {
+                Some(def) => def.matches.clone(),
+                None => match builtin_service(&name) {
+                    Some(m) => Some(m),
+                    None => {
+                        let mut d = Draft::error(
+                            codes::UNKNOWN_SERVICE,
+                            span.clone(),
+                            format!("unknown service `{name}`"),
+                        )
+                        .subject(r.subject.clone());
+                        let candidates = self
+                            .services
+                            .keys()
+                            .map(String::as_str)
+                            .chain(BUILTIN_SERVICES.iter().map(|(n, _)| *n));
+                        d = match closest(&name, candidates) {
+                            Some(best) => d.note(format!("did you mean `{best}`?")),
+                            None => d.note("define it under [services], e.g. name = [\"tcp/8443\"], or write an entry like \"tcp/8443\" directly"),
+                        };
+                        self.diags.push(d);
+                        None
+                    }
+                },
+            };
+            match matches {
+                Some(matches) => out.push((Service { name, matches }, span)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn read_exception(&mut self, r: &TableReader<'_, '_>, v: &Value<'_>) -> Option<Exception> {
+        let DeValue::Table(t) = v.get_ref() else {
+            self.diags.push(Draft::error(codes::BAD_EXCEPTION, v.span(), format!("`exception` must be a table {{ approved_by = \"...\", ticket = \"...\" }}, found {}", type_name(v.get_ref()))).subject(r.subject.clone()));
+            return None;
+        };
+        let er = TableReader::new(t, v.span(), r.subject.clone(), "`exception`");
+        er.deny_unknown_keys(&mut self.diags, EXCEPTION_KEYS);
+        let mut field = |key: &str| -> Option<String> {
+            match er.get(key) {
+                None => {
+                    self.diags.push(Draft::error(codes::BAD_EXCEPTION, v.span(), format!("exception without `{key}`: an exception must name who approved it and the ticket")).subject(r.subject.clone()));
+                    None
+                }
+                Some(_) => match er.opt_str(&mut self.diags, key) {
+                    Some((s, span)) if s.trim().is_empty() => {
+                        self.diags.push(
+                            Draft::error(
+                                codes::BAD_EXCEPTION,
+                                span,
+                                format!("exception `{key}` is empty"),
+                            )
+                            .subject(r.subject.clone()),
+                        );
+                        None
+                    }
+                    other => other.map(|(s, _)| s),
+                },
+            }
+        };
+        let approved_by = field("approved_by");
+        let ticket = field("ticket");
+        Some(Exception {
+            approved_by: approved_by?,
+            ticket: ticket?,
+        })
+    }
+
+    /// Catch-alls, equal networks, overlapping internal zones.
+    fn check_networks(&mut self) {
+        let mut all: Vec<(usize, IpNet, Range<usize>)> = Vec::new();
+        for (zi, zone) in self.zones.iter().enumerate() {
+            for (net, span) in &zone.networks {
+                all.push((zi, *net, span.clone()));
+            }
+        }
+        for (zi, net, span) in &all {
+            let zone = &self.zones[*zi];
+            if net.prefix_len() == 0 && zone.tier.is_some_and(|t| t != Tier::External) {
+                self.diags.push(
+                    Draft::error(
+                        codes::CATCH_ALL,
+                        span.clone(),
+                        format!(
+                            "catch-all network {net} in a {} zone",
+                            zone.tier.map_or("", Tier::as_str)
+                        ),
+                    )
+                    .subject(Some(Subject::Zone(zone.name.clone())))
+                    .note("only an `external` zone may hold 0.0.0.0/0 or ::/0"),
+                );
+            }
+        }
+        let internal = |zi: usize| self.zones[zi].tier.is_some_and(|t| t != Tier::External);
+        let mut drafts = Vec::new();
+        for (j, (zj, nj, sj)) in all.iter().enumerate() {
+            for (zi, ni, si) in &all[..j] {
+                if ni == nj {
+                    let (subject, other) = (
+                        Subject::Zone(self.zones[*zj].name.clone()),
+                        &self.zones[*zi].name,
+                    );
+                    if zi == zj {
+                        drafts.push(
+                            Draft::warning(
+                                codes::DUPLICATE_ENTRY,
+                                sj.clone(),
+                                format!("network {nj} is listed twice"),
+                            )
+                            .subject(Some(subject)),
+                        );
+                    } else {
+                        drafts.push(
+                            Draft::error(
+                                codes::SAME_NETWORK,
+                                sj.clone(),
+                                format!("network {nj} is also a network of zone {other:?}"),
+                            )
+                            .subject(Some(subject))
+                            .label(si.clone(), format!("zone {other:?} claims it here"))
+                            .note("an address must classify to exactly one zone"),
+                        );
+                    }
+                } else if zi != zj
+                    && internal(*zi)
+                    && internal(*zj)
+                    && (ni.contains(nj) || nj.contains(ni))
+                {
+                    let other = &self.zones[*zi];
+                    drafts.push(
+                        Draft::error(codes::INTERNAL_OVERLAP, sj.clone(), format!("network {nj} overlaps network {ni} of zone {:?}", other.name))
+                            .subject(Some(Subject::Zone(self.zones[*zj].name.clone())))
+                            .label(si.clone(), format!("zone {:?}'s network", other.name))
+                            .note("internal (mynumber, lgwan, internet) zones may not overlap; only external zones may nest"),
+                    );
+                }
+            }
+        }
+        for d in drafts {
+            self.diags.push(d);
+        }
+    }
+
+    fn check_interfaces(&mut self) {
+        let mut owner: BTreeMap<&str, (usize, Range<usize>)> = BTreeMap::new();
+        let mut drafts = Vec::new();
+        for (zi, zone) in self.zones.iter().enumerate() {
+            for (iface, span) in &zone.interfaces {
+                match owner.get(iface.as_str()) {
+                    Some((other, other_span)) if *other == zi => drafts.push(
+                        Draft::warning(codes::DUPLICATE_ENTRY, span.clone(), format!("interface {iface} is listed twice"))
+                            .subject(Some(Subject::Zone(zone.name.clone())))
+                            .label(other_span.clone(), "first here"),
+                    ),
+                    Some((other, other_span)) => drafts.push(
+                        Draft::error(codes::SHARED_INTERFACE, span.clone(), format!("interface {iface} already belongs to zone {:?}", self.zones[*other].name))
+                            .subject(Some(Subject::Zone(zone.name.clone())))
+                            .label(other_span.clone(), format!("zone {:?} has it here", self.zones[*other].name))
+                            .note("an interface faces one zone; anti-spoofing keys on (interface, source zone)"),
+                    ),
+                    None => {
+                        owner.insert(iface, (zi, span.clone()));
+                    }
+                }
+            }
+        }
+        for d in drafts {
+            self.diags.push(d);
+        }
+    }
+
+    /// Every host address (or every address of a host prefix) must classify,
+    /// by longest prefix, to the host's zone.
+    fn check_host_placement(&mut self) {
+        let mut drafts = Vec::new();
+        for host in &self.hosts {
+            let Some(zi) = host.zone else { continue };
+            let zone_name = &self.zones[zi].name;
+            for (addr, span) in &host.addresses {
+                let subject = Some(Subject::Host(host.name.clone()));
+                // The longest network containing the whole prefix.
+                let mut best: Option<(u8, usize)> = None;
+                for (zj, zone) in self.zones.iter().enumerate() {
+                    for (net, _) in &zone.networks {
+                        if net.contains(addr) && best.is_none_or(|(len, _)| net.prefix_len() > len)
+                        {
+                            best = Some((net.prefix_len(), zj));
+                        }
+                    }
+                }
+                match best {
+                    None => drafts.push(
+                        Draft::error(codes::HOST_OUTSIDE_ZONE, span.clone(), format!("address {addr} is outside every network of its zone {zone_name:?}"))
+                            .subject(subject),
+                    ),
+                    Some((_, zj)) if zj != zi => drafts.push(
+                        Draft::error(
+                            codes::HOST_OUTSIDE_ZONE,
+                            span.clone(),
+                            format!("address {addr} classifies to zone {:?}, not to its zone {zone_name:?}", self.zones[zj].name),
+                        )
+                        .subject(subject)
+                        .note("an address belongs to the zone with the longest matching network"),
+                    ),
+                    Some(_) => {
+                        // Part of a host prefix may still go to a more specific network of another zone.
+                        let inner = self.zones.iter().enumerate().filter(|(zj, _)| *zj != zi).find_map(|(_, zone)| {
+                            zone.networks.iter().find(|(net, _)| addr.contains(net) && net != addr).map(|(net, _)| (zone, *net))
+                        });
+                        if let Some((zone, net)) = inner {
+                            drafts.push(
+                                Draft::error(
+                                    codes::HOST_OUTSIDE_ZONE,
+                                    span.clone(),
+                                    format!("part of {addr} ({net}) classifies to zone {:?}, not to its zone {zone_name:?}", zone.name),
+                                )
+                                .subject(subject),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for d in drafts {
+            self.diags.push(d);
+        }
+    }
+
+    fn build(&mut self, name: String, revision: Option<String>) -> Option<Policy> {
+        let location = |span: &Range<usize>| {
+            let (line, column) =
+                crate::diag::line_column(self.text, span.start.min(self.text.len()));
+            Location { line, column }
+        };
+        let mut zones = Vec::with_capacity(self.zones.len());
+        for z in &self.zones {
+            zones.push(Zone {
+                name: z.name.clone(),
+                tier: z.tier?,
+                interfaces: z.interfaces.iter().map(|(i, _)| i.clone()).collect(),
+                networks: z.networks.iter().map(|(n, _)| n.trunc()).collect(),
+                location: location(&z.span),
+            });
+        }
+        let mut hosts = Vec::with_capacity(self.hosts.len());
+        for h in &self.hosts {
+            hosts.push(Host {
+                name: h.name.clone(),
+                zone: ZoneId(h.zone?),
+                addresses: h.addresses.iter().map(|(a, _)| *a).collect(),
+                roles: h.roles.clone(),
+                location: location(&h.span),
+            });
+        }
+        let mut flows = Vec::with_capacity(self.flows.len());
+        for f in &self.flows {
+            let endpoints =
+                |list: &[RawEndpoint]| list.iter().map(|e| e.resolved).collect::<Option<Vec<_>>>();
+            flows.push(Flow {
+                name: f.name.clone(),
+                from: endpoints(&f.from)?,
+                to: endpoints(&f.to)?,
+                services: f.services.iter().map(|(s, _)| s.clone()).collect(),
+                reason: f.reason.clone(),
+                log: f.log,
+                limit: f.limit,
+                until: f.until.as_ref().map(|(t, _)| *t),
+                until_text: f.until.as_ref().map(|(_, s)| s.clone()),
+                exception: f.exception.clone(),
+                location: location(&f.span),
+            });
+        }
+        Some(Policy {
+            name,
+            revision,
+            zones,
+            hosts,
+            flows,
+            content_hash: content_hash(self.text),
+        })
+    }
+}
+
+fn parse_tier(text: &str) -> Option<Tier> {
+    match text {
+        "mynumber" => Some(Tier::Mynumber),
+        "lgwan" => Some(Tier::Lgwan),
+        "internet" => Some(Tier::Internet),
+        "external" => Some(Tier::External),
+        _ => None,
+    }
+}
+
+fn service_error(e: ServiceSpecError, span: Range<usize>, subject: &Subject) -> Draft {
+    let code = if e.is_port_error() {
+        codes::BAD_PORT
+    } else if e.is_icmp_type_error() {
+        codes::BAD_ICMP_TYPE
+    } else {
+        codes::BAD_SERVICE
+    };
+    Draft::error(code, span, e.to_string()).subject(Some(subject.clone()))
+}
