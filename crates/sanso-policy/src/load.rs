@@ -78,11 +78,11 @@ pub(crate) fn parse_document<'i>(
         for e in errors {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim_end().to_owned();
-            diags.push(Draft::error(
-                codes::SYNTAX,
-                span,
-                format!("not valid TOML: {message}"),
-            ));
+            diags.push(match duplicate_declaration(text, &span, &message) {
+                Some(subject) => Draft::error(codes::DUPLICATE_NAME, span, "is declared twice")
+                    .subject(Some(subject)),
+                None => Draft::error(codes::SYNTAX, span, format!("not valid TOML: {message}")),
+            });
         }
         return None;
     }
@@ -96,6 +96,24 @@ pub(crate) fn parse_document<'i>(
         return None;
     }
     Some(root)
+}
+
+/// A TOML "duplicate key" error on a `[zones.NAME]` or `[hosts.NAME]`
+/// header is a zone or host declared twice: say so.
+fn duplicate_declaration(text: &str, span: &Range<usize>, message: &str) -> Option<Subject> {
+    if !message.starts_with("duplicate key") {
+        return None;
+    }
+    let key = text.get(span.clone())?.trim_matches('"');
+    let line_start = text.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..span.start)?.trim_start();
+    if line.starts_with("[zones.") {
+        Some(Subject::Zone(key.to_owned()))
+    } else if line.starts_with("[hosts.") {
+        Some(Subject::Host(key.to_owned()))
+    } else {
+        None
+    }
 }
 
 /// Reports a name that is empty, holds control characters, or is reserved.
@@ -131,6 +149,9 @@ pub(crate) struct RawZone {
     pub tier: Option<Tier>,
     pub interfaces: Vec<(String, Range<usize>)>,
     pub networks: Vec<(IpNet, Range<usize>)>,
+    /// False when a network was missing or invalid: host placement in this
+    /// zone is then not checked (it would only repeat that error).
+    pub networks_complete: bool,
 }
 
 #[derive(Debug)]
@@ -314,6 +335,7 @@ impl<'t> Loader<'t> {
                 tier: None,
                 interfaces: Vec::new(),
                 networks: Vec::new(),
+                networks_complete: false,
             };
             if check_name(&mut self.diags, name, key_span.clone(), &subject, true) {
                 self.declare(name, zone_value.span(), Named::Zone(index), &subject);
@@ -369,10 +391,14 @@ impl<'t> Loader<'t> {
                 }
             }
             if let Some(list) = self.req_list(&r, "networks", "has no networks") {
+                zone.networks_complete = true;
                 for (text, span) in list {
                     match parse_network(&text) {
                         Ok(net) => zone.networks.push((net, span)),
-                        Err(e) => self.push_network_error(e, span, &subject),
+                        Err(e) => {
+                            zone.networks_complete = false;
+                            self.push_network_error(e, span, &subject);
+                        }
                     }
                 }
             }
@@ -1076,7 +1102,9 @@ impl<'t> Loader<'t> {
     fn check_host_placement(&mut self) {
         let mut drafts = Vec::new();
         for host in &self.hosts {
-            let Some(zi) = host.zone else { continue };
+            let Some(zi) = host.zone.filter(|zi| self.zones[*zi].networks_complete) else {
+                continue;
+            };
             let zone_name = &self.zones[zi].name;
             for (addr, span) in &host.addresses {
                 let subject = Some(Subject::Host(host.name.clone()));

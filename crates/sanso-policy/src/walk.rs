@@ -217,7 +217,8 @@ pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 3);
+    let len = word.chars().count();
+    let limit = if len <= 3 { 1 } else { (len / 3).clamp(2, 3) };
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
