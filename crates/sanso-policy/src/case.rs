@@ -306,7 +306,8 @@ fn read_case(
                     to_span,
                     format!("`from` {from} and `to` {addr} are of different address families"),
                 )
-                .label(from_span.clone(), "source"),
+                .label(from_span.clone(), "source")
+                .note("a host name stands for its first IPv4 address (its first address when it has none); write the other address explicitly"),
             );
         }
     }
