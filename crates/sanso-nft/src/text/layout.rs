@@ -1,0 +1,435 @@
+//! The names and object lists of `table inet sanso` (docs/ruleset.md, "Names"
+//! and "Objects"), computed once from the IR so that every back end (the nft
+//! text and the netlink batch) emits the same labels, pairs and chains in the
+//! same order, and the same sanitised comment and log-prefix strings.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use sanso_ir::{AddrRange, Element, Family, FlowIdx, Ruleset, Target, ZoneIdx};
+
+/// Longest comment nft accepts, in bytes.
+pub const COMMENT_MAX_BYTES: usize = 128;
+/// Longest log prefix the kernel accepts, in bytes (`NF_LOG_PREFIXLEN` minus the NUL).
+pub const LOG_PREFIX_MAX_BYTES: usize = 127;
+/// The longest label a safe name may be.
+pub const SAFE_NAME_MAX_BYTES: usize = 64;
+
+/// One end of a zone pair: a zone, or the gateway itself (`None` in the IR).
+pub type PairEnd = Option<ZoneIdx>;
+
+/// A (source, destination) pair of zones; `None` is the gateway (`self`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ZonePair {
+    pub src: PairEnd,
+    pub dst: PairEnd,
+}
+
+impl ZonePair {
+    /// Sort key: by zone index, `self` last.
+    fn key(&self) -> ((u8, usize), (u8, usize)) {
+        (end_key(self.src), end_key(self.dst))
+    }
+}
+
+fn end_key(end: PairEnd) -> (u8, usize) {
+    match end {
+        Some(z) => (0, z.0),
+        None => (1, 0),
+    }
+}
+
+/// An `allow.<Zs>.<Zd>.<T>` chain: the flows of `target` tried for `pair`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowChain {
+    pub pair: ZonePair,
+    pub target: Target,
+}
+
+/// True when `name` can be used as a label as is:
+/// `^[A-Za-z0-9][A-Za-z0-9_-]*$`, at most 64 bytes.
+pub fn is_safe_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    first_ok
+        && name.len() <= SAFE_NAME_MAX_BYTES
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The label of a zone (its name if safe, else `_z<i>`), or `self`.
+pub fn zone_label(ruleset: &Ruleset, end: PairEnd) -> String {
+    match end {
+        None => "self".to_owned(),
+        Some(z) => {
+            let name = &ruleset.zone(z).name;
+            if is_safe_name(name) {
+                name.clone()
+            } else {
+                format!("_z{}", z.0)
+            }
+        }
+    }
+}
+
+/// The label of an emitted flow: its name if safe, else `_f<j>`.
+pub fn flow_label(ruleset: &Ruleset, flow: FlowIdx) -> String {
+    let name = &ruleset.flow(flow).name;
+    if is_safe_name(name) {
+        name.clone()
+    } else {
+        format!("_f{}", flow.0)
+    }
+}
+
+/// The label of a target: the flow's label, or `_g<k>` for a group.
+pub fn target_label(ruleset: &Ruleset, target: Target) -> String {
+    match target {
+        Target::Flow(f) => flow_label(ruleset, f),
+        Target::Group(g) => format!("_g{}", g.0),
+    }
+}
+
+/// `<Zs>.<Zd>`, the suffix shared by the pair's counters and chains.
+pub fn pair_label(ruleset: &Ruleset, pair: ZonePair) -> String {
+    format!(
+        "{}.{}",
+        zone_label(ruleset, pair.src),
+        zone_label(ruleset, pair.dst)
+    )
+}
+
+pub fn flow_counter_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
+    format!("flow.{}", flow_label(ruleset, flow))
+}
+
+pub fn flow_limit_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
+    format!("limit.{}", flow_label(ruleset, flow))
+}
+
+pub fn accept_counter_name(ruleset: &Ruleset, pair: ZonePair) -> String {
+    format!("accept.{}", pair_label(ruleset, pair))
+}
+
+/// Both the drop counter and the drop chain of a pair carry this name.
+pub fn drop_name(ruleset: &Ruleset, pair: ZonePair) -> String {
+    format!("drop.{}", pair_label(ruleset, pair))
+}
+
+pub fn allow_chain_name(ruleset: &Ruleset, chain: AllowChain) -> String {
+    format!(
+        "allow.{}.{}",
+        pair_label(ruleset, chain.pair),
+        target_label(ruleset, chain.target)
+    )
+}
+
+/// The comment of an allow chain: the names of the flows it tries, in order.
+pub fn allow_chain_comment(ruleset: &Ruleset, chain: AllowChain) -> String {
+    let names: Vec<&str> = ruleset
+        .target_flows(&chain.target)
+        .iter()
+        .map(|f| ruleset.flow(*f).name.as_str())
+        .collect();
+    comment(&names.join(", "))
+}
+
+/// Log prefix of a flow's accept rule: `sanso accept <F> `.
+pub fn accept_log_prefix(ruleset: &Ruleset, flow: FlowIdx) -> String {
+    log_prefix(&format!("sanso accept {} ", flow_label(ruleset, flow)))
+}
+
+/// Log prefix of a pair's drop chain: `sanso drop <Zs>><Zd> `, cut to 127 bytes.
+pub fn drop_log_prefix(ruleset: &Ruleset, pair: ZonePair) -> String {
+    log_prefix(&format!(
+        "sanso drop {}>{} ",
+        zone_label(ruleset, pair.src),
+        zone_label(ruleset, pair.dst)
+    ))
+}
+
+/// The table comment: `sanso <policy name> rev <revision or -> sha256:<16 hex>`.
+pub fn table_comment(ruleset: &Ruleset) -> String {
+    let hash: String = ruleset.content_hash.chars().take(16).collect();
+    comment(&format!(
+        "sanso {} rev {} sha256:{}",
+        ruleset.policy_name,
+        ruleset.revision.as_deref().unwrap_or("-"),
+        hash
+    ))
+}
+
+/// Makes `text` safe inside an nft quoted string and cuts it to `max_bytes` on
+/// a char boundary. nft has no escapes in quoted strings, so `"` becomes `'`,
+/// `\` becomes `/` (a trailing backslash would confuse readers and other
+/// parsers), and control characters (a newline would end the string) become
+/// spaces.
+pub fn quoted_safe(text: &str, max_bytes: usize) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    cut_to(&cleaned, max_bytes).to_owned()
+}
+
+/// A comment as nft stores it: sanitised, at most 128 bytes.
+pub fn comment(text: &str) -> String {
+    quoted_safe(text, COMMENT_MAX_BYTES)
+}
+
+/// A log prefix as the kernel stores it: sanitised, no `$` (nft expands
+/// variables in log prefixes), at most 127 bytes.
+pub fn log_prefix(text: &str) -> String {
+    quoted_safe(&text.replace('$', "_"), LOG_PREFIX_MAX_BYTES)
+}
+
+/// Text for a `#` line comment of the nft file: one line, sanitised.
+pub fn line_comment(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The longest prefix of `text` of at most `max_bytes` bytes ending on a char boundary.
+pub fn cut_to(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn all_elements(ruleset: &Ruleset) -> impl Iterator<Item = (ZonePair, Target)> + '_ {
+    fn of<A>(family: &Family<A>) -> impl Iterator<Item = &Element<A>> {
+        family
+            .forward
+            .iter()
+            .chain(&family.input)
+            .chain(&family.output)
+    }
+    let pair = |src, dst| ZonePair { src, dst };
+    of(&ruleset.v4)
+        .map(move |e| (pair(e.src_zone, e.dst_zone), e.target))
+        .chain(of(&ruleset.v6).map(move |e| (pair(e.src_zone, e.dst_zone), e.target)))
+}
+
+/// Zone pairs that appear in an element, sorted by zone index with `self` last.
+pub fn accept_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
+    let mut pairs: Vec<ZonePair> = all_elements(ruleset).map(|(p, _)| p).collect();
+    sort_dedup_pairs(&mut pairs);
+    pairs
+}
+
+/// The distinct (pair, target) of all elements, sorted by (src zone, dst zone, target).
+pub fn allow_chains(ruleset: &Ruleset) -> Vec<AllowChain> {
+    let mut chains: Vec<AllowChain> = all_elements(ruleset)
+        .map(|(pair, target)| AllowChain { pair, target })
+        .collect();
+    chains.sort_by_key(|c| (c.pair.key(), c.target));
+    chains.dedup();
+    chains
+}
+
+/// Zones that have at least one range in `family`, in index order.
+fn zones_of<A>(family: &Family<A>) -> Vec<ZoneIdx> {
+    let mut zones: Vec<ZoneIdx> = family.zones.iter().map(|r| r.zone).collect();
+    zones.sort();
+    zones.dedup();
+    zones
+}
+
+/// The pairs of the drop maps (`fwd*_pair`, `in*_pair`, `out*_pair`) of both
+/// families, sorted by zone index with `self` last.
+pub fn drop_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
+    let mut pairs = Vec::new();
+    for zones in [zones_of(&ruleset.v4), zones_of(&ruleset.v6)] {
+        for &a in &zones {
+            for &b in &zones {
+                pairs.push(ZonePair {
+                    src: Some(a),
+                    dst: Some(b),
+                });
+            }
+            pairs.push(ZonePair {
+                src: Some(a),
+                dst: None,
+            });
+            pairs.push(ZonePair {
+                src: None,
+                dst: Some(a),
+            });
+        }
+    }
+    sort_dedup_pairs(&mut pairs);
+    pairs
+}
+
+fn sort_dedup_pairs(pairs: &mut Vec<ZonePair>) {
+    pairs.sort_by_key(ZonePair::key);
+    pairs.dedup();
+}
+
+/// An address of one family, as the text back end needs it.
+pub trait NftAddr: Copy + Ord + std::fmt::Display {
+    const BITS: u32;
+    fn to_bits(self) -> u128;
+}
+
+impl NftAddr for Ipv4Addr {
+    const BITS: u32 = 32;
+    fn to_bits(self) -> u128 {
+        u128::from(u32::from(self))
+    }
+}
+
+impl NftAddr for Ipv6Addr {
+    const BITS: u32 = 128;
+    fn to_bits(self) -> u128 {
+        u128::from(self)
+    }
+}
+
+/// How a range is written: a single address, a prefix or `first-last`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeShape {
+    Single,
+    /// The range is exactly one prefix of this length.
+    Prefix(u32),
+    Span,
+}
+
+pub fn range_shape<A: NftAddr>(range: &AddrRange<A>) -> RangeShape {
+    let (first, last) = (range.first.to_bits(), range.last.to_bits());
+    if first == last {
+        return RangeShape::Single;
+    }
+    let host_bits = first ^ last;
+    let is_mask = host_bits & host_bits.wrapping_add(1) == 0;
+    if is_mask && first & host_bits == 0 && last & host_bits == host_bits {
+        RangeShape::Prefix(A::BITS - host_bits.count_ones())
+    } else {
+        RangeShape::Span
+    }
+}
+
+/// nft's name of an ICMP (family 4) or ICMPv6 (family 6) type, if it has one.
+pub fn icmp_type_name(v6: bool, icmp_type: u8) -> Option<&'static str> {
+    let name = if v6 {
+        match icmp_type {
+            1 => "destination-unreachable",
+            2 => "packet-too-big",
+            3 => "time-exceeded",
+            4 => "parameter-problem",
+            128 => "echo-request",
+            129 => "echo-reply",
+            130 => "mld-listener-query",
+            131 => "mld-listener-report",
+            132 => "mld-listener-done",
+            133 => "nd-router-solicit",
+            134 => "nd-router-advert",
+            135 => "nd-neighbor-solicit",
+            136 => "nd-neighbor-advert",
+            137 => "nd-redirect",
+            138 => "router-renumbering",
+            141 => "ind-neighbor-solicit",
+            142 => "ind-neighbor-advert",
+            143 => "mld2-listener-report",
+            _ => return None,
+        }
+    } else {
+        match icmp_type {
+            0 => "echo-reply",
+            3 => "destination-unreachable",
+            4 => "source-quench",
+            5 => "redirect",
+            8 => "echo-request",
+            9 => "router-advertisement",
+            10 => "router-solicitation",
+            11 => "time-exceeded",
+            12 => "parameter-problem",
+            13 => "timestamp-request",
+            14 => "timestamp-reply",
+            15 => "info-request",
+            16 => "info-reply",
+            17 => "address-mask-request",
+            18 => "address-mask-reply",
+            _ => return None,
+        }
+    };
+    Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names() {
+        assert!(is_safe_name("mn-office"));
+        assert!(is_safe_name("10net_a"));
+        assert!(!is_safe_name("_z0"));
+        assert!(!is_safe_name("a.b"));
+        assert!(!is_safe_name("住民"));
+        assert!(!is_safe_name(""));
+        assert!(is_safe_name(&"a".repeat(64)));
+        assert!(!is_safe_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn cuts_on_char_boundary() {
+        let s = "ab日本";
+        assert_eq!(cut_to(s, 3), "ab");
+        assert_eq!(cut_to(s, 5), "ab日");
+        assert_eq!(cut_to(s, 100), s);
+        let long = "日".repeat(100);
+        let c = comment(&long);
+        assert!(c.len() <= COMMENT_MAX_BYTES);
+        assert_eq!(c.len(), 126);
+    }
+
+    #[test]
+    fn quotes_and_controls_are_neutralised() {
+        assert_eq!(comment("a \"b\" \\c\nd"), "a 'b' /c d");
+        assert_eq!(log_prefix("x $y"), "x _y");
+        assert_eq!(log_prefix(&"x".repeat(200)).len(), LOG_PREFIX_MAX_BYTES);
+    }
+
+    #[test]
+    fn shapes() {
+        let r = |a: [u8; 4], b: [u8; 4]| AddrRange {
+            first: Ipv4Addr::from(a),
+            last: Ipv4Addr::from(b),
+        };
+        assert_eq!(
+            range_shape(&r([10, 0, 0, 1], [10, 0, 0, 1])),
+            RangeShape::Single
+        );
+        assert_eq!(
+            range_shape(&r([10, 0, 0, 0], [10, 0, 255, 255])),
+            RangeShape::Prefix(16)
+        );
+        assert_eq!(
+            range_shape(&r([0, 0, 0, 0], [255, 255, 255, 255])),
+            RangeShape::Prefix(0)
+        );
+        assert_eq!(
+            range_shape(&r([10, 0, 0, 1], [10, 0, 0, 2])),
+            RangeShape::Span
+        );
+        assert_eq!(
+            range_shape(&r([10, 0, 0, 2], [10, 0, 0, 5])),
+            RangeShape::Span
+        );
+        let all6 = AddrRange {
+            first: Ipv6Addr::UNSPECIFIED,
+            last: Ipv6Addr::from(u128::MAX),
+        };
+        assert_eq!(range_shape(&all6), RangeShape::Prefix(0));
+    }
+}

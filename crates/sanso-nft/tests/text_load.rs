@@ -1,0 +1,105 @@
+//! The rendered text is accepted by the kernel: `nft -c -f`, then a real load
+//! with `nft -f`, inside a throwaway network namespace (root only).
+
+mod text_fixture;
+
+use sanso_nft::text::render;
+use text_fixture::{have_root, TestNamespace};
+
+const CHAINS: [&str; 4] = ["forward", "input", "output", "spoofed"];
+
+fn names_of(listing: &serde_json::Value, kind: &str) -> Vec<String> {
+    listing["nftables"]
+        .as_array()
+        .expect("nftables array")
+        .iter()
+        .filter_map(|e| e.get(kind))
+        .map(|o| o["name"].as_str().expect("a name").to_owned())
+        .collect()
+}
+
+fn load_and_list(ns: &TestNamespace, text: &str) -> serde_json::Value {
+    ns.nft_ok(&["-c", "-f", "/dev/stdin"], text);
+    ns.nft_ok(&["-f", "/dev/stdin"], text);
+    // Loading twice replaces the table instead of failing on existing objects.
+    ns.nft_ok(&["-f", "/dev/stdin"], text);
+    let json = ns.nft_ok(&["-j", "list", "table", "inet", "sanso"], "");
+    serde_json::from_str(&json).expect("nft -j prints JSON")
+}
+
+#[test]
+fn fixture_checks_and_loads() {
+    if !have_root("fixture_checks_and_loads") {
+        return;
+    }
+    let ns = TestNamespace::new("textload");
+    let listing = load_and_list(&ns, &render(&text_fixture::ruleset()));
+    let chains = names_of(&listing, "chain");
+    for chain in CHAINS.iter().copied().chain([
+        "allow._z1.upstream._g0",
+        "allow.mn-office._z1._f2",
+        "drop.self.upstream",
+    ]) {
+        assert!(
+            chains.iter().any(|c| c == chain),
+            "missing chain {chain} in {chains:?}"
+        );
+    }
+    let maps = names_of(&listing, "map");
+    for family in ["4", "6"] {
+        for base in ["fwd", "in", "out"] {
+            for suffix in ["", "_icmp", "_pair"] {
+                let name = format!("{base}{family}{suffix}");
+                assert!(maps.contains(&name), "missing map {name} in {maps:?}");
+            }
+        }
+    }
+    let sets = names_of(&listing, "set");
+    assert_eq!(sets, ["antispoof4", "antispoof6"]);
+    let counters = names_of(&listing, "counter");
+    assert!(counters.contains(&"flow._f2".to_owned()));
+    assert_eq!(names_of(&listing, "limit"), ["limit.lg-web"]);
+    // The kernel keeps the ICMP type without a name and the group's two rules.
+    let text = ns.nft_ok(&["list", "table", "inet", "sanso"], "");
+    assert!(
+        text.contains(". 200 : jump allow.mn-office.upstream.ping"),
+        "{text}"
+    );
+    assert!(
+        text.contains("meta time < \"2026-12-31 15:00:00\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn empty_ruleset_loads() {
+    if !have_root("empty_ruleset_loads") {
+        return;
+    }
+    let ns = TestNamespace::new("textempty");
+    let listing = load_and_list(&ns, &render(&text_fixture::empty()));
+    let chains = names_of(&listing, "chain");
+    for chain in CHAINS {
+        assert!(
+            chains.iter().any(|c| c == chain),
+            "missing chain {chain} in {chains:?}"
+        );
+    }
+    assert_eq!(names_of(&listing, "map").len(), 18);
+}
+
+#[test]
+fn odd_names_load() {
+    if !have_root("odd_names_load") {
+        return;
+    }
+    let mut rs = text_fixture::ruleset();
+    rs.flows[2].name = "x\"; drop; #\\ $var 長".repeat(20);
+    rs.flows[0].reason = "line one\nflush ruleset".to_owned();
+    rs.zones[0].name = "a".repeat(64);
+    rs.zones[2].name = "b".repeat(64);
+    rs.policy_name = "\"quoted\" \\ name\n".repeat(10);
+    let ns = TestNamespace::new("textodd");
+    let listing = load_and_list(&ns, &render(&rs));
+    assert!(names_of(&listing, "chain").len() > 4);
+}
