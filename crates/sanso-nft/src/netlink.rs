@@ -57,7 +57,11 @@ pub enum ApplyError {
         source: io::Error,
     },
     #[error("{what} {text:?} is longer than {max} bytes")]
-    TooLong { what: &'static str, text: String, max: usize },
+    TooLong {
+        what: &'static str,
+        text: String,
+        max: usize,
+    },
     #[error("{what} {text:?} contains a NUL byte")]
     InteriorNul { what: &'static str, text: String },
     #[error("libnftnl could not allocate an object")]
@@ -79,7 +83,9 @@ pub enum ApplyError {
         #[source]
         source: io::Error,
     },
-    #[error("the kernel answered {got} of the batch's {expected} messages; the outcome is unknown")]
+    #[error(
+        "the kernel answered {got} of the batch's {expected} messages; the outcome is unknown"
+    )]
     MissingAnswers { expected: usize, got: usize },
 }
 
@@ -95,7 +101,11 @@ pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<ApplyReport, Appl
 /// [`apply`] with a fault appended to the batch, to test atomicity: the
 /// batch must fail as a whole and leave the previous table in place.
 #[doc(hidden)]
-pub fn apply_injecting(ruleset: &Ruleset, netns: Option<&str>, injection: Injection) -> Result<ApplyReport, ApplyError> {
+pub fn apply_injecting(
+    ruleset: &Ruleset,
+    netns: Option<&str>,
+    injection: Injection,
+) -> Result<ApplyReport, ApplyError> {
     apply_with(ruleset, netns, Some(injection))
 }
 
@@ -104,7 +114,11 @@ pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError>
     Ok(encode::encode(&plan::plan(ruleset), 1, None)?.messages)
 }
 
-fn apply_with(ruleset: &Ruleset, netns: Option<&str>, injection: Option<Injection>) -> Result<ApplyReport, ApplyError> {
+fn apply_with(
+    ruleset: &Ruleset,
+    netns: Option<&str>,
+    injection: Option<Injection>,
+) -> Result<ApplyReport, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
     let first_seq = std::time::SystemTime::now()
@@ -143,7 +157,10 @@ fn check_answers(messages: &[MessageInfo], answers: &[socket::Answer]) -> Result
     let mut answered: Vec<u32> = answers.iter().map(|a| a.seq).collect();
     answered.sort_unstable();
     answered.dedup();
-    let got = messages.iter().filter(|m| m.acked && answered.binary_search(&m.seq).is_ok()).count();
+    let got = messages
+        .iter()
+        .filter(|m| m.acked && answered.binary_search(&m.seq).is_ok())
+        .count();
     if got != expected {
         return Err(ApplyError::MissingAnswers { expected, got });
     }
@@ -155,11 +172,20 @@ mod tests {
     use super::*;
 
     fn msg(seq: u32, kind: MessageKind, acked: bool) -> MessageInfo {
-        MessageInfo { seq, kind, object: format!("o{seq}"), acked }
+        MessageInfo {
+            seq,
+            kind,
+            object: format!("o{seq}"),
+            acked,
+        }
     }
 
     fn answer(seq: u32, errno: i32) -> socket::Answer {
-        socket::Answer { seq, errno, message: None }
+        socket::Answer {
+            seq,
+            errno,
+            message: None,
+        }
     }
 
     #[test]
@@ -172,11 +198,29 @@ mod tests {
         ];
         assert!(check_answers(&messages, &[answer(11, 0), answer(12, 0)]).is_ok());
         let missing = check_answers(&messages, &[answer(11, 0)]);
-        assert!(matches!(missing, Err(ApplyError::MissingAnswers { expected: 2, got: 1 })), "{missing:?}");
+        assert!(
+            matches!(
+                missing,
+                Err(ApplyError::MissingAnswers {
+                    expected: 2,
+                    got: 1
+                })
+            ),
+            "{missing:?}"
+        );
         let refused = check_answers(&messages, &[answer(11, 0), answer(12, libc::ENOENT)]);
         match refused {
-            Err(ApplyError::Rejected { kind, object, errno, other_refusals, .. }) => {
-                assert_eq!((kind, object.as_str(), errno, other_refusals), (MessageKind::NewRule, "o12", libc::ENOENT, 0));
+            Err(ApplyError::Rejected {
+                kind,
+                object,
+                errno,
+                other_refusals,
+                ..
+            }) => {
+                assert_eq!(
+                    (kind, object.as_str(), errno, other_refusals),
+                    (MessageKind::NewRule, "o12", libc::ENOENT, 0)
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -203,6 +247,13 @@ mod tests {
         m.extend_from_slice(tlv_text);
         m.resize(total, 0);
         let answers = socket::parse_answers(&m);
-        assert_eq!(answers, vec![socket::Answer { seq: 7, errno: 2, message: Some("no chain".into()) }]);
+        assert_eq!(
+            answers,
+            vec![socket::Answer {
+                seq: 7,
+                errno: 2,
+                message: Some("no chain".into())
+            }]
+        );
     }
 }

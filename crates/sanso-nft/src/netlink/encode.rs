@@ -14,7 +14,9 @@ use std::ffi::{c_char, c_void, CString};
 
 use nftnl_sys as sys;
 
-use super::plan::{k, ChainPlan, Expr, KernelElement, ObjectPlan, Plan, RulePlan, SetKind, SetPlan, Verdict};
+use super::plan::{
+    k, ChainPlan, Expr, KernelElement, ObjectPlan, Plan, RulePlan, SetKind, SetPlan, Verdict,
+};
 use super::ApplyError;
 
 const TABLE: &str = "sanso";
@@ -136,9 +138,16 @@ impl<T> Drop for Owned<T> {
 
 fn cstring(what: &'static str, text: &str, max: usize) -> Result<CString, ApplyError> {
     if text.len() > max {
-        return Err(ApplyError::TooLong { what, text: text.to_owned(), max });
+        return Err(ApplyError::TooLong {
+            what,
+            text: text.to_owned(),
+            max,
+        });
     }
-    CString::new(text).map_err(|_| ApplyError::InteriorNul { what, text: text.to_owned() })
+    CString::new(text).map_err(|_| ApplyError::InteriorNul {
+        what,
+        text: text.to_owned(),
+    })
 }
 
 fn name(text: &str) -> Result<CString, ApplyError> {
@@ -172,7 +181,11 @@ const BYTEORDER_BIG_ENDIAN: u32 = 2;
 /// maps, the typeof description, and whether map data are intervals.
 fn set_udata(set: &SetPlan) -> Vec<u8> {
     let mut out = Vec::new();
-    let order = if set.is_concat() { BYTEORDER_INVALID } else { BYTEORDER_BIG_ENDIAN };
+    let order = if set.is_concat() {
+        BYTEORDER_INVALID
+    } else {
+        BYTEORDER_BIG_ENDIAN
+    };
     udata_u32(&mut out, UDATA_SET_KEYBYTEORDER, order);
     if set.kind == SetKind::VerdictMap {
         udata_u32(&mut out, UDATA_SET_DATABYTEORDER, BYTEORDER_INVALID);
@@ -258,9 +271,17 @@ impl Encoder {
         }
         // SAFETY: `nlh` points into `scratch`, written by libnftnl above.
         let len = unsafe { (*nlh).nlmsg_len } as usize;
-        assert!(len <= self.scratch.len(), "netlink message of {len} bytes overran the scratch buffer");
+        assert!(
+            len <= self.scratch.len(),
+            "netlink message of {len} bytes overran the scratch buffer"
+        );
         self.bytes.extend_from_slice(&self.scratch[..len]);
-        self.messages.push(MessageInfo { seq, kind, object: object.to_owned(), acked });
+        self.messages.push(MessageInfo {
+            seq,
+            kind,
+            object: object.to_owned(),
+            acked,
+        });
         Ok(())
     }
 
@@ -271,7 +292,11 @@ impl Encoder {
         // SAFETY: `t` is a live table; strings and data are copied by libnftnl.
         unsafe {
             sys::nftnl_table_set_str(t.ptr, sys::NFTNL_TABLE_NAME as u16, table.as_ptr());
-            sys::nftnl_table_set_u32(t.ptr, sys::NFTNL_TABLE_FAMILY as u16, u32::from(NFPROTO_INET));
+            sys::nftnl_table_set_u32(
+                t.ptr,
+                sys::NFTNL_TABLE_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
             if kind == MessageKind::NewTable {
                 sys::nftnl_table_set_u32(t.ptr, sys::NFTNL_TABLE_FLAGS as u16, 0);
             }
@@ -286,7 +311,9 @@ impl Encoder {
             }
         }
         // SAFETY: `nlh` is the header just built; `t` is live.
-        self.push(kind, TABLE, |nlh| unsafe { sys::nftnl_table_nlmsg_build_payload(nlh, t.ptr) })
+        self.push(kind, TABLE, |nlh| unsafe {
+            sys::nftnl_table_nlmsg_build_payload(nlh, t.ptr)
+        })
     }
 
     fn chain(&mut self, chain: &ChainPlan) -> Result<(), ApplyError> {
@@ -299,7 +326,11 @@ impl Encoder {
         unsafe {
             sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, table.as_ptr());
             sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_NAME as u16, chain_name.as_ptr());
-            sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_FAMILY as u16, u32::from(NFPROTO_INET));
+            sys::nftnl_chain_set_u32(
+                c.ptr,
+                sys::NFTNL_CHAIN_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
             if let Some(hook) = chain.hook {
                 sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TYPE as u16, filter.as_ptr());
                 sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_HOOKNUM as u16, hook.number());
@@ -317,7 +348,9 @@ impl Encoder {
             }
         }
         // SAFETY: `nlh` is the header just built; `c` is live.
-        self.push(MessageKind::NewChain, &chain.name, |nlh| unsafe { sys::nftnl_chain_nlmsg_build_payload(nlh, c.ptr) })
+        self.push(MessageKind::NewChain, &chain.name, |nlh| unsafe {
+            sys::nftnl_chain_nlmsg_build_payload(nlh, c.ptr)
+        })
     }
 
     fn object(&mut self, object: &ObjectPlan) -> Result<(), ApplyError> {
@@ -345,7 +378,12 @@ impl Encoder {
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_BYTES as u16, 0);
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_PKTS as u16, 0);
                 }
-                ObjectPlan::Limit { rate, per_seconds, burst, .. } => {
+                ObjectPlan::Limit {
+                    rate,
+                    per_seconds,
+                    burst,
+                    ..
+                } => {
                     sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_TYPE as u16, k::OBJECT_LIMIT);
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_LIMIT_RATE as u16, *rate);
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_LIMIT_UNIT as u16, *per_seconds);
@@ -356,7 +394,9 @@ impl Encoder {
             }
         }
         // SAFETY: `nlh` is the header just built; `o` is live.
-        self.push(MessageKind::NewObj, object.name(), |nlh| unsafe { sys::nftnl_obj_nlmsg_build_payload(nlh, o.ptr) })
+        self.push(MessageKind::NewObj, object.name(), |nlh| unsafe {
+            sys::nftnl_obj_nlmsg_build_payload(nlh, o.ptr)
+        })
     }
 
     /// A `nftnl_set` carrying the set's identity (table, name, id).
@@ -405,7 +445,11 @@ impl Encoder {
                 );
             }
             if set.kind == SetKind::Anonymous {
-                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DESC_SIZE as u16, set.elements.len() as u32);
+                sys::nftnl_set_set_u32(
+                    s.ptr,
+                    sys::NFTNL_SET_DESC_SIZE as u16,
+                    set.elements.len() as u32,
+                );
             }
             sys::nftnl_set_set_data(
                 s.ptr,
@@ -415,7 +459,9 @@ impl Encoder {
             );
         }
         // SAFETY: `nlh` is the header just built; `s` is live.
-        self.push(MessageKind::NewSet, &set.name, |nlh| unsafe { sys::nftnl_set_nlmsg_build_payload(nlh, s.ptr) })?;
+        self.push(MessageKind::NewSet, &set.name, |nlh| unsafe {
+            sys::nftnl_set_nlmsg_build_payload(nlh, s.ptr)
+        })?;
         drop(s);
         self.set_ids.insert(set.name.clone(), id);
 
@@ -439,7 +485,12 @@ impl Encoder {
         Ok(id)
     }
 
-    fn set_elements(&mut self, set: &SetPlan, id: u32, chunk: &[&KernelElement]) -> Result<(), ApplyError> {
+    fn set_elements(
+        &mut self,
+        set: &SetPlan,
+        id: u32,
+        chunk: &[&KernelElement],
+    ) -> Result<(), ApplyError> {
         let s = self.set_handle(set, id)?;
         for e in chunk {
             // SAFETY: plain allocation; ownership passes to the set below.
@@ -477,9 +528,17 @@ impl Encoder {
                     );
                 }
                 if let Some(verdict) = &e.verdict {
-                    sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_VERDICT as u16, verdict_code(verdict) as u32);
+                    sys::nftnl_set_elem_set_u32(
+                        elem,
+                        sys::NFTNL_SET_ELEM_VERDICT as u16,
+                        verdict_code(verdict) as u32,
+                    );
                     if let Some(chain) = &chain {
-                        sys::nftnl_set_elem_set_str(elem, sys::NFTNL_SET_ELEM_CHAIN as u16, chain.as_ptr());
+                        sys::nftnl_set_elem_set_str(
+                            elem,
+                            sys::NFTNL_SET_ELEM_CHAIN as u16,
+                            chain.as_ptr(),
+                        );
                     }
                 }
                 if e.open {
@@ -493,7 +552,9 @@ impl Encoder {
             }
         }
         // SAFETY: `nlh` is the header just built; `s` is live.
-        self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe { sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr) })
+        self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe {
+            sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
+        })
     }
 
     fn rule(&mut self, chain: &str, rule: &RulePlan) -> Result<(), ApplyError> {
@@ -509,7 +570,11 @@ impl Encoder {
         unsafe {
             sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, table.as_ptr());
             sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_name.as_ptr());
-            sys::nftnl_rule_set_u32(r.ptr, sys::NFTNL_RULE_FAMILY as u16, u32::from(NFPROTO_INET));
+            sys::nftnl_rule_set_u32(
+                r.ptr,
+                sys::NFTNL_RULE_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
         }
         for expr in &rule.exprs {
             let e = self.expr(expr, anon_id)?;
@@ -517,7 +582,9 @@ impl Encoder {
             unsafe { sys::nftnl_rule_add_expr(r.ptr, e) };
         }
         // SAFETY: `nlh` is the header just built; `r` is live.
-        self.push(MessageKind::NewRule, chain, |nlh| unsafe { sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr) })
+        self.push(MessageKind::NewRule, chain, |nlh| unsafe {
+            sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
+        })
     }
 
     /// One expression, owned by the caller (to be added to a rule).
@@ -538,7 +605,10 @@ impl Encoder {
         let kind = name(kind)?;
         // SAFETY: allocation by expression name; ownership goes to the caller
         // (a guard frees it if we fail before handing it over).
-        let e = Owned::new(unsafe { sys::nftnl_expr_alloc(kind.as_ptr()) }, sys::nftnl_expr_free)?;
+        let e = Owned::new(
+            unsafe { sys::nftnl_expr_alloc(kind.as_ptr()) },
+            sys::nftnl_expr_free,
+        )?;
         let p = e.ptr;
         let u32_attr = |attr: u32, v: u32| unsafe { sys::nftnl_expr_set_u32(p, attr as u16, v) };
         let data_attr = |attr: u32, v: &[u8]| unsafe {
@@ -549,7 +619,12 @@ impl Encoder {
                 u32_attr(sys::NFTNL_EXPR_META_KEY, *key);
                 u32_attr(sys::NFTNL_EXPR_META_DREG, *dreg);
             }
-            Expr::Payload { base, offset, len, dreg } => {
+            Expr::Payload {
+                base,
+                offset,
+                len,
+                dreg,
+            } => {
                 u32_attr(sys::NFTNL_EXPR_PAYLOAD_DREG, *dreg);
                 u32_attr(sys::NFTNL_EXPR_PAYLOAD_BASE, *base);
                 u32_attr(sys::NFTNL_EXPR_PAYLOAD_OFFSET, *offset);
@@ -560,7 +635,12 @@ impl Encoder {
                 u32_attr(sys::NFTNL_EXPR_CMP_OP, *op);
                 data_attr(sys::NFTNL_EXPR_CMP_DATA, data);
             }
-            Expr::Bitwise { reg, len, mask, xor } => {
+            Expr::Bitwise {
+                reg,
+                len,
+                mask,
+                xor,
+            } => {
                 u32_attr(sys::NFTNL_EXPR_BITWISE_SREG, *reg);
                 u32_attr(sys::NFTNL_EXPR_BITWISE_DREG, *reg);
                 u32_attr(sys::NFTNL_EXPR_BITWISE_LEN, *len);
@@ -578,7 +658,12 @@ impl Encoder {
                 u32_attr(sys::NFTNL_EXPR_CT_DREG, *dreg);
                 u32_attr(sys::NFTNL_EXPR_CT_KEY, *key);
             }
-            Expr::Lookup { set, sreg, verdict_map, invert } => {
+            Expr::Lookup {
+                set,
+                sreg,
+                verdict_map,
+                invert,
+            } => {
                 let set_name = name(set)?;
                 let id = match (anon_id, self.set_ids.get(set)) {
                     (Some(id), _) if set.starts_with("__set") => id,
@@ -590,7 +675,9 @@ impl Encoder {
                     u32_attr(sys::NFTNL_EXPR_LOOKUP_DREG, 0);
                 }
                 // SAFETY: `p` is live; the string is copied.
-                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOOKUP_SET as u16, set_name.as_ptr()) };
+                unsafe {
+                    sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOOKUP_SET as u16, set_name.as_ptr())
+                };
                 u32_attr(sys::NFTNL_EXPR_LOOKUP_SET_ID, id);
                 if *invert {
                     u32_attr(sys::NFTNL_EXPR_LOOKUP_FLAGS, 1);
@@ -600,15 +687,23 @@ impl Encoder {
                 let obj = name(obj)?;
                 u32_attr(sys::NFTNL_EXPR_OBJREF_IMM_TYPE, *kind);
                 // SAFETY: `p` is live; the string is copied.
-                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_OBJREF_IMM_NAME as u16, obj.as_ptr()) };
+                unsafe {
+                    sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_OBJREF_IMM_NAME as u16, obj.as_ptr())
+                };
             }
             Expr::Log { prefix } => {
                 let prefix = cstring("log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
                 // SAFETY: `p` is live; the string is copied.
-                unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr()) };
+                unsafe {
+                    sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr())
+                };
                 u32_attr(sys::NFTNL_EXPR_LOG_LEVEL, k::LOG_LEVEL_INFO);
             }
-            Expr::Limit { rate, per_seconds, burst } => {
+            Expr::Limit {
+                rate,
+                per_seconds,
+                burst,
+            } => {
                 // SAFETY: `p` is live.
                 unsafe {
                     sys::nftnl_expr_set_u64(p, sys::NFTNL_EXPR_LIMIT_RATE as u16, *rate);
@@ -624,7 +719,9 @@ impl Encoder {
                 if let Verdict::Jump(chain) = verdict {
                     let chain = name(chain)?;
                     // SAFETY: `p` is live; the string is copied.
-                    unsafe { sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_IMM_CHAIN as u16, chain.as_ptr()) };
+                    unsafe {
+                        sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_IMM_CHAIN as u16, chain.as_ptr())
+                    };
                 }
             }
         }
@@ -661,7 +758,11 @@ fn element_size_bound(e: &KernelElement) -> usize {
 }
 
 /// Encodes `plan` as one batch starting at sequence number `first_seq`.
-pub(crate) fn encode(plan: &Plan, first_seq: u32, injection: Option<Injection>) -> Result<Batch, ApplyError> {
+pub(crate) fn encode(
+    plan: &Plan,
+    first_seq: u32,
+    injection: Option<Injection>,
+) -> Result<Batch, ApplyError> {
     let mut enc = Encoder::new(first_seq);
     enc.push(MessageKind::BatchBegin, "", |_| {})?;
     enc.table(MessageKind::NewTable, None)?;
@@ -682,9 +783,18 @@ pub(crate) fn encode(plan: &Plan, first_seq: u32, injection: Option<Injection>) 
         }
     }
     if let Some(Injection::RuleJumpingToMissingChain) = injection {
-        let rule = RulePlan { anon_set: None, exprs: vec![Expr::Verdict(Verdict::Jump("sanso-test.missing".to_owned()))] };
+        let rule = RulePlan {
+            anon_set: None,
+            exprs: vec![Expr::Verdict(Verdict::Jump(
+                "sanso-test.missing".to_owned(),
+            ))],
+        };
         enc.rule("forward", &rule)?;
     }
     enc.push(MessageKind::BatchEnd, "", |_| {})?;
-    Ok(Batch { bytes: enc.bytes, messages: enc.messages, elements: enc.elements })
+    Ok(Batch {
+        bytes: enc.bytes,
+        messages: enc.messages,
+        elements: enc.elements,
+    })
 }

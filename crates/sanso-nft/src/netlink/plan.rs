@@ -96,8 +96,16 @@ pub(crate) struct RulePlan {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ObjectPlan {
-    Counter { name: String, comment: Option<String> },
-    Limit { name: String, rate: u64, per_seconds: u64, burst: u32 },
+    Counter {
+        name: String,
+        comment: Option<String>,
+    },
+    Limit {
+        name: String,
+        rate: u64,
+        per_seconds: u64,
+        burst: u32,
+    },
 }
 
 impl ObjectPlan {
@@ -183,7 +191,9 @@ impl SetPlan {
 
     /// nft's key type: the datatypes of a concatenation, 6 bits each.
     pub fn key_type(&self) -> u32 {
-        self.fields.iter().fold(0, |acc, f| (acc << 6) | f.datatype())
+        self.fields
+            .iter()
+            .fold(0, |acc, f| (acc << 6) | f.datatype())
     }
 }
 
@@ -206,24 +216,63 @@ pub(crate) enum Verdict {
 /// (0 = verdict, 1-4 = 128-bit, 8-23 = 32-bit).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Expr {
-    Meta { key: u32, dreg: u32 },
-    Payload { base: u32, offset: u32, len: u32, dreg: u32 },
-    Cmp { op: u32, sreg: u32, data: Vec<u8> },
-    Bitwise { reg: u32, len: u32, mask: Vec<u8>, xor: Vec<u8> },
+    Meta {
+        key: u32,
+        dreg: u32,
+    },
+    Payload {
+        base: u32,
+        offset: u32,
+        len: u32,
+        dreg: u32,
+    },
+    Cmp {
+        op: u32,
+        sreg: u32,
+        data: Vec<u8>,
+    },
+    Bitwise {
+        reg: u32,
+        len: u32,
+        mask: Vec<u8>,
+        xor: Vec<u8>,
+    },
     /// Host to network order, in place.
-    Hton { reg: u32, len: u32, size: u32 },
-    Ct { key: u32, dreg: u32 },
+    Hton {
+        reg: u32,
+        len: u32,
+        size: u32,
+    },
+    Ct {
+        key: u32,
+        dreg: u32,
+    },
     /// A lookup in a named set of the table or in the rule's anonymous set.
-    Lookup { set: String, sreg: u32, verdict_map: bool, invert: bool },
-    Objref { kind: u32, name: String },
-    Log { prefix: String },
-    Limit { rate: u64, per_seconds: u64, burst: u32 },
+    Lookup {
+        set: String,
+        sreg: u32,
+        verdict_map: bool,
+        invert: bool,
+    },
+    Objref {
+        kind: u32,
+        name: String,
+    },
+    Log {
+        prefix: String,
+    },
+    Limit {
+        rate: u64,
+        per_seconds: u64,
+        burst: u32,
+    },
     Verdict(Verdict),
 }
 
 /// The register that holds 32-bit slot `slot` of the concatenation that
 /// starts in register 1, named as nft names it: the 128-bit register when
 /// the slot is aligned to one, else the 32-bit register.
+#[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` needs Rust 1.87; the MSRV is 1.85.
 fn slot_reg(slot: u32) -> u32 {
     if slot % 4 == 0 {
         slot / 4 + 1
@@ -311,25 +360,54 @@ fn load_key(parts: &[KeyPart]) -> Vec<Expr> {
         let reg = slot_reg(slot);
         let len = match *part {
             KeyPart::IifName => {
-                exprs.push(Expr::Meta { key: k::META_IIFNAME, dreg: reg });
+                exprs.push(Expr::Meta {
+                    key: k::META_IIFNAME,
+                    dreg: reg,
+                });
                 16
             }
             KeyPart::Saddr(fam) | KeyPart::Daddr(fam) => {
-                let (offset, len) = if matches!(part, KeyPart::Saddr(_)) { fam.saddr() } else { fam.daddr() };
-                exprs.push(Expr::Payload { base: k::PAYLOAD_NETWORK, offset, len, dreg: reg });
+                let (offset, len) = if matches!(part, KeyPart::Saddr(_)) {
+                    fam.saddr()
+                } else {
+                    fam.daddr()
+                };
+                exprs.push(Expr::Payload {
+                    base: k::PAYLOAD_NETWORK,
+                    offset,
+                    len,
+                    dreg: reg,
+                });
                 len
             }
             KeyPart::L4Proto => {
-                exprs.push(Expr::Meta { key: k::META_L4PROTO, dreg: reg });
-                exprs.push(Expr::Hton { reg, len: 1, size: 2 });
+                exprs.push(Expr::Meta {
+                    key: k::META_L4PROTO,
+                    dreg: reg,
+                });
+                exprs.push(Expr::Hton {
+                    reg,
+                    len: 1,
+                    size: 2,
+                });
                 1
             }
             KeyPart::Dport => {
-                exprs.push(Expr::Payload { base: k::PAYLOAD_TRANSPORT, offset: 2, len: 2, dreg: reg });
+                exprs.push(Expr::Payload {
+                    base: k::PAYLOAD_TRANSPORT,
+                    offset: 2,
+                    len: 2,
+                    dreg: reg,
+                });
                 2
             }
             KeyPart::IcmpType => {
-                exprs.push(Expr::Payload { base: k::PAYLOAD_TRANSPORT, offset: 0, len: 1, dreg: reg });
+                exprs.push(Expr::Payload {
+                    base: k::PAYLOAD_TRANSPORT,
+                    offset: 0,
+                    len: 1,
+                    dreg: reg,
+                });
                 1
             }
         };
@@ -339,28 +417,54 @@ fn load_key(parts: &[KeyPart]) -> Vec<Expr> {
 }
 
 fn cmp_eq_u8(value: u8) -> Expr {
-    Expr::Cmp { op: k::CMP_EQ, sreg: 1, data: vec![value] }
+    Expr::Cmp {
+        op: k::CMP_EQ,
+        sreg: 1,
+        data: vec![value],
+    }
 }
 
 fn nfproto_dep(fam: AddrFamily) -> [Expr; 2] {
-    [Expr::Meta { key: k::META_NFPROTO, dreg: 1 }, cmp_eq_u8(fam.nfproto())]
+    [
+        Expr::Meta {
+            key: k::META_NFPROTO,
+            dreg: 1,
+        },
+        cmp_eq_u8(fam.nfproto()),
+    ]
 }
 
 fn l4proto_dep(proto: u8) -> [Expr; 2] {
-    [Expr::Meta { key: k::META_L4PROTO, dreg: 1 }, cmp_eq_u8(proto)]
+    [
+        Expr::Meta {
+            key: k::META_L4PROTO,
+            dreg: 1,
+        },
+        cmp_eq_u8(proto),
+    ]
 }
 
 fn rule(exprs: Vec<Expr>) -> RulePlan {
-    RulePlan { anon_set: None, exprs }
+    RulePlan {
+        anon_set: None,
+        exprs,
+    }
 }
 
 fn objref_counter(name: &str) -> Expr {
-    Expr::Objref { kind: k::OBJECT_COUNTER, name: name.to_owned() }
+    Expr::Objref {
+        kind: k::OBJECT_COUNTER,
+        name: name.to_owned(),
+    }
 }
 
 /// `limit rate 10/second burst 20 packets`, used before every drop log.
 fn drop_log_limit() -> Expr {
-    Expr::Limit { rate: 10, per_seconds: 1, burst: 20 }
+    Expr::Limit {
+        rate: 10,
+        per_seconds: 1,
+        burst: 20,
+    }
 }
 
 /// nft's default burst of a named limit.
@@ -381,7 +485,12 @@ pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
     chains.extend(hook_chain_plans());
     let mut sets = family_sets(ruleset, &ruleset.v4, AddrFamily::V4);
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
-    Plan { table_comment: table_comment(ruleset), chains, objects: objects(ruleset), sets }
+    Plan {
+        table_comment: table_comment(ruleset),
+        chains,
+        objects: objects(ruleset),
+        sets,
+    }
 }
 
 fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
@@ -393,13 +502,22 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
         });
     }
     for pair in accept_pairs(ruleset) {
-        objects.push(ObjectPlan::Counter { name: accept_counter_name(ruleset, pair), comment: None });
+        objects.push(ObjectPlan::Counter {
+            name: accept_counter_name(ruleset, pair),
+            comment: None,
+        });
     }
     for pair in drop_pairs(ruleset) {
-        objects.push(ObjectPlan::Counter { name: drop_name(ruleset, pair), comment: None });
+        objects.push(ObjectPlan::Counter {
+            name: drop_name(ruleset, pair),
+            comment: None,
+        });
     }
     for name in ["spoofed", "invalid", "drop.unknown"] {
-        objects.push(ObjectPlan::Counter { name: name.to_owned(), comment: None });
+        objects.push(ObjectPlan::Counter {
+            name: name.to_owned(),
+            comment: None,
+        });
     }
     for (j, flow) in ruleset.flows.iter().enumerate() {
         if let Some(limit) = flow.limit {
@@ -426,16 +544,34 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                     let flow = ruleset.flow(flow_idx);
                     let mut exprs = Vec::new();
                     if let Some(until) = flow.until {
-                        let ns = u64::try_from(until).unwrap_or(0).saturating_mul(1_000_000_000);
-                        exprs.push(Expr::Meta { key: k::META_TIME_NS, dreg: 1 });
-                        exprs.push(Expr::Hton { reg: 1, len: 8, size: 8 });
-                        exprs.push(Expr::Cmp { op: k::CMP_LT, sreg: 1, data: ns.to_be_bytes().to_vec() });
+                        let ns = u64::try_from(until)
+                            .unwrap_or(0)
+                            .saturating_mul(1_000_000_000);
+                        exprs.push(Expr::Meta {
+                            key: k::META_TIME_NS,
+                            dreg: 1,
+                        });
+                        exprs.push(Expr::Hton {
+                            reg: 1,
+                            len: 8,
+                            size: 8,
+                        });
+                        exprs.push(Expr::Cmp {
+                            op: k::CMP_LT,
+                            sreg: 1,
+                            data: ns.to_be_bytes().to_vec(),
+                        });
                     }
                     if flow.limit.is_some() {
-                        exprs.push(Expr::Objref { kind: k::OBJECT_LIMIT, name: flow_limit_name(ruleset, flow_idx) });
+                        exprs.push(Expr::Objref {
+                            kind: k::OBJECT_LIMIT,
+                            name: flow_limit_name(ruleset, flow_idx),
+                        });
                     }
                     if flow.log {
-                        exprs.push(Expr::Log { prefix: accept_log_prefix(ruleset, flow_idx) });
+                        exprs.push(Expr::Log {
+                            prefix: accept_log_prefix(ruleset, flow_idx),
+                        });
                     }
                     exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
                     exprs.push(objref_counter(&accept_counter));
@@ -468,7 +604,12 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
         .map(|pair| {
             let name = drop_name(ruleset, pair);
             let rules = drop_rules(&name, drop_log_prefix(ruleset, pair));
-            ChainPlan { name, comment: None, hook: None, rules }
+            ChainPlan {
+                name,
+                comment: None,
+                hook: None,
+                rules,
+            }
         })
         .collect();
     chains.push(ChainPlan {
@@ -499,7 +640,12 @@ fn addr_parts(keyed: KeyAddrs, fam: AddrFamily) -> Vec<KeyPart> {
 fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RulePlan {
     let mut exprs = deps;
     exprs.extend(load_key(parts));
-    exprs.push(Expr::Lookup { set, sreg: 1, verdict_map: true, invert: false });
+    exprs.push(Expr::Lookup {
+        set,
+        sreg: 1,
+        verdict_map: true,
+        invert: false,
+    });
     rule(exprs)
 }
 
@@ -511,7 +657,11 @@ fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
         let n = fam.suffix();
         let mut parts = addr_parts(keyed, fam);
         parts.extend([KeyPart::L4Proto, KeyPart::Dport]);
-        rules.push(vmap_rule(nfproto_dep(fam).to_vec(), &parts, format!("{prefix}{n}")));
+        rules.push(vmap_rule(
+            nfproto_dep(fam).to_vec(),
+            &parts,
+            format!("{prefix}{n}"),
+        ));
         let mut parts = addr_parts(keyed, fam);
         parts.push(KeyPart::IcmpType);
         let mut deps = nfproto_dep(fam).to_vec();
@@ -520,7 +670,11 @@ fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
     }
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         let parts = addr_parts(keyed, fam);
-        rules.push(vmap_rule(nfproto_dep(fam).to_vec(), &parts, format!("{prefix}{}_pair", fam.suffix())));
+        rules.push(vmap_rule(
+            nfproto_dep(fam).to_vec(),
+            &parts,
+            format!("{prefix}{}_pair", fam.suffix()),
+        ));
     }
     rules
 }
@@ -545,9 +699,21 @@ fn antispoof_rules() -> Vec<RulePlan> {
 
 fn ct_state(bits: u32) -> [Expr; 3] {
     [
-        Expr::Ct { key: k::CT_STATE, dreg: 1 },
-        Expr::Bitwise { reg: 1, len: 4, mask: bits.to_ne_bytes().to_vec(), xor: vec![0; 4] },
-        Expr::Cmp { op: k::CMP_NEQ, sreg: 1, data: vec![0; 4] },
+        Expr::Ct {
+            key: k::CT_STATE,
+            dreg: 1,
+        },
+        Expr::Bitwise {
+            reg: 1,
+            len: 4,
+            mask: bits.to_ne_bytes().to_vec(),
+            xor: vec![0; 4],
+        },
+        Expr::Cmp {
+            op: k::CMP_NEQ,
+            sreg: 1,
+            data: vec![0; 4],
+        },
     ]
 }
 
@@ -564,7 +730,9 @@ fn unknown_rule() -> RulePlan {
     rule(vec![
         objref_counter("drop.unknown"),
         drop_log_limit(),
-        Expr::Log { prefix: "sanso drop unknown ".to_owned() },
+        Expr::Log {
+            prefix: "sanso drop unknown ".to_owned(),
+        },
     ])
 }
 
@@ -572,7 +740,11 @@ fn unknown_rule() -> RulePlan {
 fn loopback_rule(key: u32) -> RulePlan {
     rule(vec![
         Expr::Meta { key, dreg: 1 },
-        Expr::Cmp { op: k::CMP_EQ, sreg: 1, data: 1u32.to_ne_bytes().to_vec() },
+        Expr::Cmp {
+            op: k::CMP_EQ,
+            sreg: 1,
+            data: 1u32.to_ne_bytes().to_vec(),
+        },
         Expr::Verdict(Verdict::Accept),
     ])
 }
@@ -583,16 +755,34 @@ fn neighbour_discovery_rule() -> RulePlan {
         name: "__set%d".to_owned(),
         kind: SetKind::Anonymous,
         fields: vec![Field::Icmpv6Type],
-        elements: (133u8..=136).map(|t| ElementPlan { key: vec![(vec![t], vec![t])], verdict: None }).collect(),
+        elements: (133u8..=136)
+            .map(|t| ElementPlan {
+                key: vec![(vec![t], vec![t])],
+                verdict: None,
+            })
+            .collect(),
     };
     let mut exprs = nfproto_dep(AddrFamily::V6).to_vec();
     exprs.extend(l4proto_dep(k::IPPROTO_ICMPV6));
     exprs.extend(load_key(&[KeyPart::IcmpType]));
-    exprs.push(Expr::Lookup { set: set.name.clone(), sreg: 1, verdict_map: false, invert: false });
-    exprs.push(Expr::Payload { base: k::PAYLOAD_NETWORK, offset: 7, len: 1, dreg: 1 });
+    exprs.push(Expr::Lookup {
+        set: set.name.clone(),
+        sreg: 1,
+        verdict_map: false,
+        invert: false,
+    });
+    exprs.push(Expr::Payload {
+        base: k::PAYLOAD_NETWORK,
+        offset: 7,
+        len: 1,
+        dreg: 1,
+    });
     exprs.push(cmp_eq_u8(255));
     exprs.push(Expr::Verdict(Verdict::Accept));
-    RulePlan { anon_set: Some(set), exprs }
+    RulePlan {
+        anon_set: Some(set),
+        exprs,
+    }
 }
 
 fn hook_chain_plans() -> Vec<ChainPlan> {
@@ -612,10 +802,19 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     output.extend(lookup_rules("out", KeyAddrs::Dst));
     output.push(unknown_rule());
 
-    [(Hook::Forward, "forward", forward), (Hook::Input, "input", input), (Hook::Output, "output", output)]
-        .into_iter()
-        .map(|(hook, name, rules)| ChainPlan { name: name.to_owned(), comment: None, hook: Some(hook), rules })
-        .collect()
+    [
+        (Hook::Forward, "forward", forward),
+        (Hook::Input, "input", input),
+        (Hook::Output, "output", output),
+    ]
+    .into_iter()
+    .map(|(hook, name, rules)| ChainPlan {
+        name: name.to_owned(),
+        comment: None,
+        hook: Some(hook),
+        rules,
+    })
+    .collect()
 }
 
 /// An address as big-endian bytes.
@@ -652,7 +851,11 @@ fn ifname_bytes(name: &str) -> Vec<u8> {
     bytes
 }
 
-fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFamily) -> Vec<SetPlan> {
+fn family_sets<A: AddrBytes>(
+    ruleset: &Ruleset,
+    family: &Family<A>,
+    fam: AddrFamily,
+) -> Vec<SetPlan> {
     let n = fam.suffix();
     let addr = fam.addr_field();
     let mut sets = vec![SetPlan {
@@ -662,7 +865,10 @@ fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFam
         elements: family
             .antispoof
             .iter()
-            .map(|k| ElementPlan { key: vec![single(ifname_bytes(&k.interface)), range_bytes(&k.range)], verdict: None })
+            .map(|k| ElementPlan {
+                key: vec![single(ifname_bytes(&k.interface)), range_bytes(&k.range)],
+                verdict: None,
+            })
             .collect(),
     }];
     let hooks = [
@@ -675,7 +881,9 @@ fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFam
             KeyAddrs::Both => vec![addr, addr],
             KeyAddrs::Src | KeyAddrs::Dst => vec![addr],
         };
-        let ports = elements.iter().filter(|e| matches!(e.l4, L4Key::Ports { .. }));
+        let ports = elements
+            .iter()
+            .filter(|e| matches!(e.l4, L4Key::Ports { .. }));
         let mut fields = addr_fields.clone();
         fields.extend([Field::InetProto, Field::InetService]);
         sets.push(SetPlan {
@@ -684,7 +892,9 @@ fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFam
             fields,
             elements: ports.map(|e| flow_element(ruleset, e, keyed)).collect(),
         });
-        let icmp = elements.iter().filter(|e| matches!(e.l4, L4Key::Icmp { .. }));
+        let icmp = elements
+            .iter()
+            .filter(|e| matches!(e.l4, L4Key::Icmp { .. }));
         let mut fields = addr_fields;
         fields.push(fam.icmp_field());
         sets.push(SetPlan {
@@ -703,16 +913,25 @@ fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFam
         for dst in &family.zones {
             fwd_pair.push(ElementPlan {
                 key: vec![range_bytes(&src.range), range_bytes(&dst.range)],
-                verdict: jump(ZonePair { src: Some(src.zone), dst: Some(dst.zone) }),
+                verdict: jump(ZonePair {
+                    src: Some(src.zone),
+                    dst: Some(dst.zone),
+                }),
             });
         }
         in_pair.push(ElementPlan {
             key: vec![range_bytes(&src.range)],
-            verdict: jump(ZonePair { src: Some(src.zone), dst: None }),
+            verdict: jump(ZonePair {
+                src: Some(src.zone),
+                dst: None,
+            }),
         });
         out_pair.push(ElementPlan {
             key: vec![range_bytes(&src.range)],
-            verdict: jump(ZonePair { src: None, dst: Some(src.zone) }),
+            verdict: jump(ZonePair {
+                src: None,
+                dst: Some(src.zone),
+            }),
         });
     }
     for (name, fields, elements) in [
@@ -720,7 +939,12 @@ fn family_sets<A: AddrBytes>(ruleset: &Ruleset, family: &Family<A>, fam: AddrFam
         (format!("in{n}_pair"), vec![addr], in_pair),
         (format!("out{n}_pair"), vec![addr], out_pair),
     ] {
-        sets.push(SetPlan { name, kind: SetKind::VerdictMap, fields, elements });
+        sets.push(SetPlan {
+            name,
+            kind: SetKind::VerdictMap,
+            fields,
+            elements,
+        });
     }
     sets
 }
@@ -738,8 +962,17 @@ fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs
         }
         L4Key::Icmp { icmp_type } => key.push(single(vec![icmp_type])),
     }
-    let chain = AllowChain { pair: ZonePair { src: e.src_zone, dst: e.dst_zone }, target: e.target };
-    ElementPlan { key, verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))) }
+    let chain = AllowChain {
+        pair: ZonePair {
+            src: e.src_zone,
+            dst: e.dst_zone,
+        },
+        target: e.target,
+    };
+    ElementPlan {
+        key,
+        verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))),
+    }
 }
 
 /// One element as the kernel receives it.
@@ -793,7 +1026,9 @@ pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
         return out;
     }
     for (i, e) in set.elements.iter().enumerate() {
-        let Some((first, last)) = e.key.first() else { continue };
+        let Some((first, last)) = e.key.first() else {
+            continue;
+        };
         if i == 0 && first.iter().any(|b| *b != 0) {
             out.push(KernelElement {
                 key: vec![0; first.len()],
@@ -812,7 +1047,13 @@ pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
             verdict: e.verdict.clone(),
         });
         if let Some(next) = next {
-            out.push(KernelElement { key: next, key_end: None, interval_end: true, open: false, verdict: None });
+            out.push(KernelElement {
+                key: next,
+                key_end: None,
+                interval_end: true,
+                open: false,
+                verdict: None,
+            });
         }
     }
     out
@@ -875,12 +1116,22 @@ mod tests {
         let set = SetPlan {
             name: "fwd4".into(),
             kind: SetKind::VerdictMap,
-            fields: vec![Field::Ipv4, Field::Ipv4, Field::InetProto, Field::InetService],
+            fields: vec![
+                Field::Ipv4,
+                Field::Ipv4,
+                Field::InetProto,
+                Field::InetService,
+            ],
             elements: vec![],
         };
         assert_eq!(set.key_type(), 0x001c_730d);
         assert_eq!(set.key_len(), 16);
-        let antispoof = SetPlan { name: "a".into(), kind: SetKind::Set, fields: vec![Field::IfName, Field::Ipv4], elements: vec![] };
+        let antispoof = SetPlan {
+            name: "a".into(),
+            kind: SetKind::Set,
+            fields: vec![Field::IfName, Field::Ipv4],
+            elements: vec![],
+        };
         assert_eq!(antispoof.key_type(), 0xa47);
         assert_eq!(antispoof.key_len(), 20);
     }
@@ -896,12 +1147,21 @@ mod tests {
             kind: SetKind::VerdictMap,
             fields: vec![Field::Ipv4],
             elements: vec![
-                ElementPlan { key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255])], verdict: Some(Verdict::Drop) },
-                ElementPlan { key: vec![v4([11, 0, 0, 0], [255, 255, 255, 255])], verdict: Some(Verdict::Accept) },
+                ElementPlan {
+                    key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255])],
+                    verdict: Some(Verdict::Drop),
+                },
+                ElementPlan {
+                    key: vec![v4([11, 0, 0, 0], [255, 255, 255, 255])],
+                    verdict: Some(Verdict::Accept),
+                },
             ],
         };
         let elems = kernel_elements(&set);
-        let summary: Vec<(Vec<u8>, bool, bool)> = elems.iter().map(|e| (e.key.clone(), e.interval_end, e.open)).collect();
+        let summary: Vec<(Vec<u8>, bool, bool)> = elems
+            .iter()
+            .map(|e| (e.key.clone(), e.interval_end, e.open))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -920,13 +1180,20 @@ mod tests {
             kind: SetKind::VerdictMap,
             fields: vec![Field::Ipv4, Field::InetProto, Field::InetService],
             elements: vec![ElementPlan {
-                key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255]), (vec![6], vec![6]), (vec![0, 22], vec![0, 23])],
+                key: vec![
+                    v4([10, 0, 0, 0], [10, 255, 255, 255]),
+                    (vec![6], vec![6]),
+                    (vec![0, 22], vec![0, 23]),
+                ],
                 verdict: None,
             }],
         };
         let elems = kernel_elements(&set);
         assert_eq!(elems[0].key, vec![10, 0, 0, 0, 6, 0, 0, 0, 0, 22, 0, 0]);
-        assert_eq!(elems[0].key_end, Some(vec![10, 255, 255, 255, 6, 0, 0, 0, 0, 23, 0, 0]));
+        assert_eq!(
+            elems[0].key_end,
+            Some(vec![10, 255, 255, 255, 6, 0, 0, 0, 0, 23, 0, 0])
+        );
     }
 
     #[test]

@@ -30,14 +30,23 @@ pub(crate) struct NetfilterSocket {
 }
 
 fn last_error(op: &'static str) -> ApplyError {
-    ApplyError::Io { op, source: io::Error::last_os_error() }
+    ApplyError::Io {
+        op,
+        source: io::Error::last_os_error(),
+    }
 }
 
 impl NetfilterSocket {
     /// Opens the socket in the current thread's network namespace.
     fn open_here() -> Result<Self, ApplyError> {
         // SAFETY: plain socket(2); the fd is owned right away.
-        let raw = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_NETFILTER) };
+        let raw = unsafe {
+            libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                libc::NETLINK_NETFILTER,
+            )
+        };
         if raw < 0 {
             return Err(last_error("open a netfilter netlink socket"));
         }
@@ -67,8 +76,15 @@ impl NetfilterSocket {
 
     /// Opens the socket in the current namespace, or in the named one.
     pub(crate) fn open(netns: Option<&str>) -> Result<Self, ApplyError> {
-        let Some(name) = netns else { return Self::open_here() };
-        if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        let Some(name) = netns else {
+            return Self::open_here();
+        };
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.contains('/')
+            || name.contains('\0')
+        {
             return Err(ApplyError::BadNamespaceName(name.to_owned()));
         }
         let path = format!("/var/run/netns/{name}");
@@ -76,23 +92,37 @@ impl NetfilterSocket {
         let handle = std::thread::Builder::new()
             .name("sanso-netns".to_owned())
             .spawn(move || -> Result<NetfilterSocket, ApplyError> {
-                let ns = File::open(&path)
-                    .map_err(|source| ApplyError::Namespace { name: owned_name.clone(), source })?;
+                let ns = File::open(&path).map_err(|source| ApplyError::Namespace {
+                    name: owned_name.clone(),
+                    source,
+                })?;
                 // SAFETY: setns(2) on an fd we own; it changes only this
                 // helper thread, which ends right after opening the socket.
                 if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
-                    return Err(ApplyError::Namespace { name: owned_name, source: io::Error::last_os_error() });
+                    return Err(ApplyError::Namespace {
+                        name: owned_name,
+                        source: io::Error::last_os_error(),
+                    });
                 }
                 NetfilterSocket::open_here()
             })
-            .map_err(|source| ApplyError::Io { op: "spawn the namespace helper thread", source })?;
+            .map_err(|source| ApplyError::Io {
+                op: "spawn the namespace helper thread",
+                source,
+            })?;
         handle.join().map_err(|_| ApplyError::Io {
             op: "join the namespace helper thread",
             source: io::Error::other("the helper thread panicked"),
         })?
     }
 
-    fn set_int(&self, level: libc::c_int, opt: libc::c_int, value: libc::c_int, op: &'static str) -> Result<(), ApplyError> {
+    fn set_int(
+        &self,
+        level: libc::c_int,
+        opt: libc::c_int,
+        value: libc::c_int,
+        op: &'static str,
+    ) -> Result<(), ApplyError> {
         // SAFETY: `value` is a c_int of the given size.
         let rc = unsafe {
             libc::setsockopt(
@@ -111,7 +141,13 @@ impl NetfilterSocket {
 
     /// Sizes a socket buffer: the privileged `*BUFFORCE` first (past
     /// `net.core.*mem_max`), the plain option as a fallback.
-    fn size_buffer(&self, force: libc::c_int, plain: libc::c_int, bytes: usize, op: &'static str) -> Result<(), ApplyError> {
+    fn size_buffer(
+        &self,
+        force: libc::c_int,
+        plain: libc::c_int,
+        bytes: usize,
+        op: &'static str,
+    ) -> Result<(), ApplyError> {
         let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
         if self.set_int(libc::SOL_SOCKET, force, value, op).is_ok() {
             return Ok(());
@@ -123,7 +159,12 @@ impl NetfilterSocket {
     /// it arrives whole) and collects an answer for every acked message.
     pub(crate) fn exchange(&self, batch: &Batch) -> Result<Vec<Answer>, ApplyError> {
         let expected = batch.messages.iter().filter(|m| m.acked).count();
-        self.size_buffer(libc::SO_SNDBUFFORCE, libc::SO_SNDBUF, batch.bytes.len() + 64 * 1024, "size the send buffer")?;
+        self.size_buffer(
+            libc::SO_SNDBUFFORCE,
+            libc::SO_SNDBUF,
+            batch.bytes.len() + 64 * 1024,
+            "size the send buffer",
+        )?;
         self.size_buffer(
             libc::SO_RCVBUFFORCE,
             libc::SO_RCVBUF,
@@ -148,7 +189,10 @@ impl NetfilterSocket {
             return Err(last_error("send the batch"));
         }
         if sent as usize != batch.bytes.len() {
-            return Err(ApplyError::Io { op: "send the batch", source: io::Error::other("short send") });
+            return Err(ApplyError::Io {
+                op: "send the batch",
+                source: io::Error::other("short send"),
+            });
         }
 
         let mut answers = Vec::with_capacity(expected);
@@ -161,28 +205,58 @@ impl NetfilterSocket {
                 break;
             }
             // Once a message failed, the kernel may not answer the rest: wait briefly.
-            let wait = if failed { Duration::from_millis(200) } else { deadline - now };
-            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let wait = if failed {
+                Duration::from_millis(200)
+            } else {
+                deadline - now
+            };
+            let mut pfd = libc::pollfd {
+                fd: self.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
-            let ready = unsafe { libc::poll(&raw mut pfd, 1, wait.as_millis().min(i32::MAX as u128) as libc::c_int) };
+            let ready = unsafe {
+                libc::poll(
+                    &raw mut pfd,
+                    1,
+                    wait.as_millis().min(i32::MAX as u128) as libc::c_int,
+                )
+            };
             if ready < 0 {
                 let err = io::Error::last_os_error();
                 if err.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
-                return Err(ApplyError::Io { op: "wait for the kernel's answers", source: err });
+                return Err(ApplyError::Io {
+                    op: "wait for the kernel's answers",
+                    source: err,
+                });
             }
             if ready == 0 {
                 break;
             }
             // SAFETY: `buf` is valid for its length.
-            let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast::<libc::c_void>(), buf.len(), libc::MSG_DONTWAIT) };
+            let n = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast::<libc::c_void>(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
             if n < 0 {
                 let err = io::Error::last_os_error();
-                if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) {
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) {
                     continue;
                 }
-                return Err(ApplyError::Io { op: "receive the kernel's answers", source: err });
+                return Err(ApplyError::Io {
+                    op: "receive the kernel's answers",
+                    source: err,
+                });
             }
             for answer in parse_answers(&buf[..n as usize]) {
                 failed |= answer.errno != 0;
@@ -203,11 +277,13 @@ pub(crate) struct Answer {
 }
 
 fn u16_at(buf: &[u8], at: usize) -> Option<u16> {
-    buf.get(at..at + 2).map(|b| u16::from_ne_bytes([b[0], b[1]]))
+    buf.get(at..at + 2)
+        .map(|b| u16::from_ne_bytes([b[0], b[1]]))
 }
 
 fn u32_at(buf: &[u8], at: usize) -> Option<u32> {
-    buf.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+    buf.get(at..at + 4)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// The `NLMSG_ERROR` messages of one datagram.
@@ -215,7 +291,9 @@ pub(crate) fn parse_answers(mut buf: &[u8]) -> Vec<Answer> {
     const HDR: usize = 16;
     let mut out = Vec::new();
     while buf.len() >= HDR {
-        let Some(len) = u32_at(buf, 0).map(|l| l as usize) else { break };
+        let Some(len) = u32_at(buf, 0).map(|l| l as usize) else {
+            break;
+        };
         if len < HDR || len > buf.len() {
             break;
         }
@@ -226,8 +304,16 @@ pub(crate) fn parse_answers(mut buf: &[u8]) -> Vec<Answer> {
             let errno = u32_at(msg, HDR).map_or(0, |e| -(e as i32));
             // The seq of the request is in the copied request header.
             let seq = u32_at(msg, HDR + 4 + 8).unwrap_or(0);
-            let message = if flags & NLM_F_ACK_TLVS != 0 { ext_ack_message(&msg[HDR + 4 + HDR..]) } else { None };
-            out.push(Answer { seq, errno, message });
+            let message = if flags & NLM_F_ACK_TLVS != 0 {
+                ext_ack_message(&msg[HDR + 4 + HDR..])
+            } else {
+                None
+            };
+            out.push(Answer {
+                seq,
+                errno,
+                message,
+            });
         }
         let step = len.div_ceil(4) * 4;
         if step >= buf.len() {
@@ -262,5 +348,7 @@ fn ext_ack_message(mut tlvs: &[u8]) -> Option<String> {
 /// The message an answer is about.
 pub(crate) fn message_of(messages: &[MessageInfo], seq: u32) -> Option<&MessageInfo> {
     let first = messages.first()?.seq;
-    messages.get(seq.wrapping_sub(first) as usize).filter(|m| m.seq == seq)
+    messages
+        .get(seq.wrapping_sub(first) as usize)
+        .filter(|m| m.seq == seq)
 }

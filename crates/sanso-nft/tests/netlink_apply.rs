@@ -1,0 +1,333 @@
+//! Root tests of `sanso_nft::netlink::apply` in throwaway network namespaces:
+//! the table loaded through netlink lists exactly like the same IR loaded as
+//! `nft -f` text; applying twice replaces; other tables survive; a refused
+//! batch leaves the previous table in place; 50k elements apply.
+//!
+//! Every namespace is created by the test (unique name per run) and removed
+//! by a Drop guard, also on failure. Nothing touches the host namespace.
+
+mod text_fixture;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use sanso_ir::Ruleset;
+use sanso_nft::netlink::{self, ApplyError, Injection, MessageKind};
+use serde_json::Value;
+
+/// Returns true (after printing why) when the test cannot run.
+fn skip_unless_root(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: needs root ({test} creates network namespaces)");
+        return true;
+    }
+    false
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A network namespace that exists for the guard's lifetime.
+struct Netns {
+    name: String,
+}
+
+impl Netns {
+    fn new(purpose: &str) -> Netns {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("sanso-{purpose}-{}-{n}", std::process::id());
+        let status = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("run ip netns add");
+        assert!(status.success(), "ip netns add {name} failed");
+        Netns { name }
+    }
+
+    /// Runs `nft args...` inside the namespace; returns stdout, panics on failure.
+    fn nft(&self, args: &[&str]) -> String {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft"])
+            .args(args)
+            .env("TZ", "UTC")
+            .output()
+            .expect("run nft");
+        assert!(
+            out.status.success(),
+            "nft {args:?} in {} failed: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn load_text(&self, text: &str) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ruleset.nft");
+        std::fs::write(&path, text).expect("write ruleset");
+        self.nft(&["-f", path.to_str().expect("utf-8 path")]);
+    }
+
+    /// `nft -j list table inet sanso` without handles.
+    fn list_sanso(&self) -> Value {
+        let mut json: Value =
+            serde_json::from_str(&self.nft(&["-j", "list", "table", "inet", "sanso"]))
+                .expect("nft json");
+        strip_handles(&mut json);
+        json
+    }
+
+    fn tables(&self) -> String {
+        self.nft(&["list", "tables"])
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// Removes what differs between two loads of the same table: handles and
+/// nft's metainfo.
+fn strip_handles(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.remove("handle");
+            map.remove("metainfo");
+            for child in map.values_mut() {
+                strip_handles(child);
+            }
+        }
+        Value::Array(items) => {
+            items.retain(|i| i.get("metainfo").is_none());
+            for child in items {
+                strip_handles(child);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Loads `ruleset` by text in one namespace and by netlink in another and
+/// asserts both list the same.
+fn assert_same_as_text(ruleset: &Ruleset, purpose: &str) {
+    let by_text = Netns::new(&format!("{purpose}-t"));
+    let by_netlink = Netns::new(&format!("{purpose}-n"));
+    by_text.load_text(&sanso_nft::text::render(ruleset));
+    let report = netlink::apply(ruleset, Some(&by_netlink.name)).expect("netlink apply");
+    let (want, got) = (by_text.list_sanso(), by_netlink.list_sanso());
+    let items = want["nftables"].as_array().map_or(0, Vec::len);
+    assert!(
+        items > 20,
+        "the text load listed only {items} items: {want}"
+    );
+    if want != got {
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("json");
+        let (want, got) = (pretty(&want), pretty(&got));
+        let diff = similar::TextDiff::from_lines(&want, &got);
+        panic!(
+            "netlink differs from text ({purpose}):\n{}",
+            diff.unified_diff().header("text", "netlink")
+        );
+    }
+    // The kernel's own view, expression by expression (registers, lengths,
+    // byte order, set flags, element bytes), not only what nft makes of it.
+    let raw = |ns: &Netns| ns.nft(&["--debug=netlink", "list", "table", "inet", "sanso"]);
+    let (want, got) = (raw(&by_text), raw(&by_netlink));
+    assert!(
+        want.contains("[ lookup reg 1 set fwd4 dreg 0"),
+        "nft printed no expressions: {want}"
+    );
+    if want != got {
+        let diff = similar::TextDiff::from_lines(&want, &got);
+        panic!(
+            "netlink expressions differ from text ({purpose}):\n{}",
+            diff.unified_diff().header("text", "netlink")
+        );
+    }
+    println!(
+        "{purpose}: {} messages, {} bytes, {:?}",
+        report.messages, report.bytes, report.duration
+    );
+}
+
+#[test]
+fn netlink_lists_like_text_for_the_fixture() {
+    if skip_unless_root("netlink_lists_like_text_for_the_fixture") {
+        return;
+    }
+    assert_same_as_text(&text_fixture::ruleset(), "nl-fixture");
+}
+
+#[test]
+fn netlink_lists_like_text_for_an_empty_ruleset() {
+    if skip_unless_root("netlink_lists_like_text_for_an_empty_ruleset") {
+        return;
+    }
+    assert_same_as_text(&text_fixture::empty(), "nl-empty");
+}
+
+#[test]
+fn netlink_lists_like_text_for_the_example_policy() {
+    if skip_unless_root("netlink_lists_like_text_for_the_example_policy") {
+        return;
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/policy.toml");
+    let text = std::fs::read_to_string(path).expect("read config/policy.toml");
+    let policy = match sanso_policy::load_policy("config/policy.toml", &text) {
+        Ok(policy) => policy,
+        Err(e) => panic!("config/policy.toml does not load: {e:?}"),
+    };
+    // A fixed instant so that expiry does not depend on the day the test runs.
+    let ruleset = sanso_ir::lower(&policy, 1_767_225_600);
+    assert_same_as_text(&ruleset, "nl-example");
+}
+
+#[test]
+fn applying_twice_replaces_and_leaves_other_tables_alone() {
+    if skip_unless_root("applying_twice_replaces_and_leaves_other_tables_alone") {
+        return;
+    }
+    let ns = Netns::new("nl-twice");
+    ns.load_text("table ip bystander {\n\tchain c {\n\t\tcounter\n\t}\n}\n");
+    let first = text_fixture::ruleset();
+    netlink::apply(&first, Some(&ns.name)).expect("first apply");
+    let once = ns.list_sanso();
+    netlink::apply(&first, Some(&ns.name)).expect("second apply");
+    assert_eq!(
+        ns.list_sanso(),
+        once,
+        "a second apply of the same IR must not add anything"
+    );
+
+    let empty = text_fixture::empty();
+    netlink::apply(&empty, Some(&ns.name)).expect("apply another IR");
+    let reference = Netns::new("nl-twice-ref");
+    netlink::apply(&empty, Some(&reference.name)).expect("apply in a fresh namespace");
+    assert_eq!(
+        ns.list_sanso(),
+        reference.list_sanso(),
+        "an apply replaces the whole table"
+    );
+
+    let tables = ns.tables();
+    assert!(tables.contains("table ip bystander"), "{tables}");
+    assert!(tables.contains("table inet sanso"), "{tables}");
+}
+
+#[test]
+fn a_refused_batch_leaves_the_previous_table_in_place() {
+    if skip_unless_root("a_refused_batch_leaves_the_previous_table_in_place") {
+        return;
+    }
+    let ns = Netns::new("nl-atomic");
+    netlink::apply(&text_fixture::empty(), Some(&ns.name)).expect("first apply");
+    let before = ns.list_sanso();
+    let err = netlink::apply_injecting(
+        &text_fixture::ruleset(),
+        Some(&ns.name),
+        Injection::RuleJumpingToMissingChain,
+    )
+    .expect_err("the injected rule must be refused");
+    match &err {
+        ApplyError::Rejected {
+            kind,
+            object,
+            errno,
+            ..
+        } => {
+            assert_eq!(*kind, MessageKind::NewRule, "{err}");
+            assert_eq!(object, "forward", "{err}");
+            assert_eq!(*errno, libc::ENOENT, "{err}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    println!("refused as expected: {err}");
+    assert_eq!(
+        ns.list_sanso(),
+        before,
+        "the refused batch must leave the previous table in place"
+    );
+}
+
+#[test]
+fn a_missing_namespace_is_a_typed_error() {
+    if skip_unless_root("a_missing_namespace_is_a_typed_error") {
+        return;
+    }
+    let name = format!("sanso-nl-absent-{}", std::process::id());
+    let err = netlink::apply(&text_fixture::empty(), Some(&name)).expect_err("no such namespace");
+    assert!(matches!(err, ApplyError::Namespace { .. }), "{err:?}");
+    let err = netlink::apply(&text_fixture::empty(), Some("../etc")).expect_err("not a plain name");
+    assert!(matches!(err, ApplyError::BadNamespaceName(_)), "{err:?}");
+}
+
+/// A ruleset whose `fwd4` map has `n` elements: distinct /32 sources of the
+/// fixture's LGWAN zone (10.20.0.0/16) towards the first ports element's
+/// destination and ports.
+fn large_ruleset(n: usize) -> Ruleset {
+    let mut rs = text_fixture::ruleset();
+    let template = rs
+        .v4
+        .forward
+        .iter()
+        .find(|e| matches!(e.l4, sanso_ir::L4Key::Ports { .. }))
+        .copied()
+        .expect("a ports element");
+    assert!(n <= 65_536, "10.20.0.0/16 holds 65536 hosts");
+    rs.v4
+        .forward
+        .retain(|e| !matches!(e.l4, sanso_ir::L4Key::Ports { .. }));
+    let base = u32::from(std::net::Ipv4Addr::new(10, 20, 0, 0));
+    for i in 0..n as u32 {
+        let host = std::net::Ipv4Addr::from(base + i);
+        let mut e = template;
+        e.src = sanso_ir::AddrRange {
+            first: host,
+            last: host,
+        };
+        e.src_zone = Some(sanso_ir::ZoneIdx(1));
+        rs.v4.forward.push(e);
+    }
+    rs.v4.forward.sort();
+    rs
+}
+
+#[test]
+fn fifty_thousand_elements_apply() {
+    if skip_unless_root("fifty_thousand_elements_apply") {
+        return;
+    }
+    const N: usize = 50_000;
+    let rs = large_ruleset(N);
+    let messages = netlink::batch_messages(&rs).expect("encode");
+    let elem_msgs = messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::NewSetElem && m.object == "fwd4")
+        .count();
+    assert!(
+        elem_msgs > 1,
+        "50k elements must be split over several messages"
+    );
+    let ns = Netns::new("nl-50k");
+    let started = Instant::now();
+    let report = netlink::apply(&rs, Some(&ns.name)).expect("50k apply");
+    let elapsed = started.elapsed();
+    println!(
+        "50k elements: {} messages ({elem_msgs} for fwd4), {} bytes, apply {:?} (report {:?})",
+        report.messages, report.bytes, elapsed, report.duration
+    );
+    let listed = ns.nft(&["-j", "list", "map", "inet", "sanso", "fwd4"]);
+    let json: Value = serde_json::from_str(&listed).expect("json");
+    let count = json["nftables"]
+        .as_array()
+        .and_then(|items| items.iter().find_map(|i| i.get("map")))
+        .and_then(|m| m.get("elem"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    assert_eq!(count, N);
+}
