@@ -1,0 +1,327 @@
+//! Network namespaces owned by a run: unique names, the [`Netns`] guard that
+//! removes its namespace on drop (also while unwinding a panic), and the
+//! SIGINT/SIGTERM handler that removes every live namespace before exiting 130.
+//!
+//! Names are `sanso-<pid>-<counter>-<role>`: unique per process and run, so
+//! concurrent runs (threads or processes) never collide.
+//!
+//! The signal handler may run at any instant, so it only uses async-signal-safe
+//! calls (`umount2`, `unlink`, `_exit`) on paths registered in a lock-free
+//! table: exactly what `ip netns del` does.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Once;
+
+use crate::HarnessError;
+
+/// Where `ip netns` keeps its namespaces.
+pub const NETNS_DIR: &str = "/var/run/netns";
+
+/// The prefix of every namespace the harness creates.
+pub const NAME_PREFIX: &str = "sanso-";
+
+static RUN_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Identifies one topology: the process and a per-process counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RunId {
+    pub pid: u32,
+    pub counter: u64,
+}
+
+impl RunId {
+    /// A fresh id, never returned before by this process.
+    pub fn next() -> Self {
+        RunId {
+            pid: std::process::id(),
+            counter: RUN_COUNTER.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// `sanso-<pid>-<counter>`: the prefix of this run's namespace names.
+    pub fn prefix(&self) -> String {
+        format!("{NAME_PREFIX}{}-{}", self.pid, self.counter)
+    }
+
+    /// The namespace name for a role (`gw`, `p0`, ...).
+    pub fn namespace_name(&self, role: &str) -> String {
+        format!("{}-{role}", self.prefix())
+    }
+
+    /// A 32-bit token carried in every probe's payload tag.
+    pub fn token(&self) -> u32 {
+        // Mixing, not uniqueness, is wanted here: namespaces already separate runs.
+        self.pid.rotate_left(16) ^ (self.counter as u32)
+    }
+}
+
+/// A network namespace created with `ip netns add`, removed on drop.
+#[derive(Debug)]
+pub struct Netns {
+    name: String,
+    path: PathBuf,
+    slot: Option<usize>,
+}
+
+impl Netns {
+    /// Creates the namespace `name` (see [`RunId::namespace_name`]).
+    pub fn create(name: &str) -> Result<Self, HarnessError> {
+        install_signal_cleanup();
+        let path = Path::new(NETNS_DIR).join(name);
+        // Registered before it exists, so a signal between the two cannot leak it.
+        let slot = register(&path);
+        let ns = Netns {
+            name: name.to_owned(),
+            path,
+            slot,
+        };
+        run_ip(&["netns", "add", name], None)?;
+        Ok(ns)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file under `/var/run/netns`, for `setns`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens the namespace file; pass it to [`enter`].
+    pub fn open(&self) -> Result<File, HarnessError> {
+        File::open(&self.path).map_err(|source| HarnessError::EnterNamespace {
+            namespace: self.name.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            unregister(slot);
+        }
+        if run_ip(&["netns", "del", &self.name], None).is_err() && self.path.exists() {
+            // Same as `ip netns del`, without the process: detach and remove.
+            remove_namespace_file(&self.path);
+        }
+    }
+}
+
+/// Moves the calling thread into the namespace `file` refers to. Use it only
+/// in threads the harness spawned for the purpose: the thread stays there.
+pub fn enter(file: &File, name: &str) -> Result<(), HarnessError> {
+    nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(|e| {
+        HarnessError::EnterNamespace {
+            namespace: name.to_owned(),
+            source: e.into(),
+        }
+    })
+}
+
+/// Runs `ip ARGS`, feeding `stdin` when given (for `-batch -`).
+pub(crate) fn run_ip(args: &[&str], stdin: Option<&str>) -> Result<(), HarnessError> {
+    run_command("ip", args, stdin).map(drop)
+}
+
+/// Runs a command to completion; stderr goes into the error on failure.
+pub(crate) fn run_command(
+    program: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Result<String, HarnessError> {
+    let command = format!("{program} {}", args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| HarnessError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin was configured as piped");
+        pipe.write_all(text.as_bytes())
+            .map_err(|source| HarnessError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
+        // Dropping the pipe closes it, so the child sees end of input.
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|source| HarnessError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(HarnessError::Command {
+            command,
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        })
+    }
+}
+
+/// Names of the namespaces under `/var/run/netns` that start with `prefix`
+/// (e.g. a [`RunId::prefix`]), sorted.
+pub fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(NETNS_DIR)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Removes the namespaces a killed harness process left behind (its pid no
+/// longer exists). Returns their names. Namespaces of live processes are kept.
+pub fn remove_stale_namespaces() -> Vec<String> {
+    let mut removed = Vec::new();
+    for name in namespaces_with_prefix(NAME_PREFIX) {
+        let Some(pid) = name
+            .strip_prefix(NAME_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        if run_ip(&["netns", "del", &name], None).is_ok() {
+            removed.push(name);
+        }
+    }
+    removed
+}
+
+// ---- the lock-free registry read by the signal handler ----
+
+const SLOTS: usize = 4096;
+
+/// NUL-terminated paths of live namespaces (leaked `CString`s), or null.
+static REGISTRY: [AtomicPtr<libc::c_char>; SLOTS] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
+
+fn register(path: &Path) -> Option<usize> {
+    let c = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    let raw = c.into_raw();
+    for (i, slot) in REGISTRY.iter().enumerate() {
+        if slot
+            .compare_exchange(
+                std::ptr::null_mut(),
+                raw,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+        {
+            return Some(i);
+        }
+    }
+    // Table full: the namespace is still removed on drop, just not on a signal.
+    // SAFETY: `raw` came from `CString::into_raw` above and was not shared.
+    drop(unsafe { CString::from_raw(raw) });
+    None
+}
+
+fn unregister(slot: usize) {
+    let raw = REGISTRY[slot].swap(std::ptr::null_mut(), Ordering::AcqRel);
+    if !raw.is_null() {
+        // SAFETY: non-null entries come from `CString::into_raw` in `register`;
+        // the swap gave us sole ownership (the signal handler swaps too).
+        drop(unsafe { CString::from_raw(raw) });
+    }
+}
+
+fn remove_namespace_file(path: &Path) {
+    if let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) {
+        // SAFETY: `c` is a valid NUL-terminated path for the duration of the calls.
+        unsafe {
+            libc::umount2(c.as_ptr(), libc::MNT_DETACH);
+            libc::unlink(c.as_ptr());
+        }
+    }
+}
+
+extern "C" fn on_signal(_signal: libc::c_int) {
+    for slot in &REGISTRY {
+        let raw = slot.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if !raw.is_null() {
+            // SAFETY: `raw` is a leaked NUL-terminated path from `register`; only
+            // async-signal-safe calls are made, and the memory is never freed
+            // here (the process exits).
+            unsafe {
+                libc::umount2(raw, libc::MNT_DETACH);
+                libc::unlink(raw);
+            }
+        }
+    }
+    // SAFETY: `_exit` is async-signal-safe and does not return.
+    unsafe { libc::_exit(130) }
+}
+
+/// Installs the SIGINT/SIGTERM handler that removes every live namespace of
+/// this process and exits with status 130. Idempotent; [`Netns::create`]
+/// calls it.
+pub fn install_signal_cleanup() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        for signal in [Signal::SIGINT, Signal::SIGTERM] {
+            // SAFETY: `on_signal` only makes async-signal-safe calls.
+            if let Err(e) = unsafe { sigaction(signal, &action) } {
+                eprintln!("sanso-netns: could not install the {signal} cleanup handler: {e}");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_prefixed() {
+        let a = RunId::next();
+        let b = RunId::next();
+        assert_ne!(a.prefix(), b.prefix());
+        assert!(a
+            .namespace_name("gw")
+            .starts_with(&format!("sanso-{}-", std::process::id())));
+        assert!(a.namespace_name("gw").ends_with("-gw"));
+    }
+
+    #[test]
+    fn registry_round_trip_frees_slots() {
+        let s = register(Path::new("/var/run/netns/sanso-test-slot")).expect("registry has room");
+        assert!(!REGISTRY[s].load(Ordering::Acquire).is_null());
+        unregister(s);
+        assert!(REGISTRY[s].load(Ordering::Acquire).is_null());
+    }
+}

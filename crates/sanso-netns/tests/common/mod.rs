@@ -1,0 +1,130 @@
+//! Shared by the kernel tests: a small hand-built policy, a hand-written
+//! ruleset for it, probe shorthands and the root check.
+#![allow(dead_code)]
+
+use std::net::IpAddr;
+
+use sanso_netns::{Probe, ProbeDst, ProbeL4};
+use sanso_policy::{Location, Policy, Tier, Zone};
+
+/// True when root; otherwise prints the skip line the brief asks for.
+pub fn root_or_skip(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        true
+    } else {
+        println!(
+            "skipped: needs root (network namespaces, CAP_NET_ADMIN and CAP_SYS_ADMIN): {test}"
+        );
+        false
+    }
+}
+
+fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {
+    Zone {
+        name: name.to_owned(),
+        tier,
+        interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
+        networks: nets
+            .iter()
+            .map(|n| n.parse().expect("test network"))
+            .collect(),
+        location: Location::default(),
+    }
+}
+
+/// mynumber (mn0), lgwan (lg0), a catch-all upstream (wan0); both families.
+pub fn policy() -> Policy {
+    Policy {
+        name: "netns-test".to_owned(),
+        revision: None,
+        zones: vec![
+            zone(
+                "mn",
+                Tier::Mynumber,
+                &["mn0"],
+                &["10.10.0.0/16", "fd00:10::/48"],
+            ),
+            zone(
+                "lg",
+                Tier::Lgwan,
+                &["lg0"],
+                &["10.20.0.0/16", "fd00:20::/48"],
+            ),
+            zone("up", Tier::External, &["wan0"], &["0.0.0.0/0", "::/0"]),
+        ],
+        hosts: vec![],
+        flows: vec![],
+        content_hash: String::new(),
+    }
+}
+
+/// Anti-spoofing per interface, then a handful of allowed flows; the rest
+/// is dropped by the chains' policy.
+pub const RULESET: &str = r#"
+table inet harness {
+    chain forward {
+        type filter hook forward priority filter; policy drop;
+        iifname "mn0" ip saddr != 10.10.0.0/16 drop
+        iifname "lg0" ip saddr != 10.20.0.0/16 drop
+        iifname "mn0" ip6 saddr != fd00:10::/48 drop
+        iifname "lg0" ip6 saddr != fd00:20::/48 drop
+        ct state established,related accept
+        ct state invalid drop
+        ip saddr 10.10.0.0/16 ip daddr 10.20.0.0/16 tcp dport 443 accept
+        ip saddr 10.10.0.0/16 ip daddr 10.20.0.0/16 udp dport 53 accept
+        ip saddr 10.10.0.0/16 ip daddr 10.20.0.0/16 icmp type echo-request accept
+        ip6 saddr fd00:10::/48 ip6 daddr fd00:20::/48 tcp dport 22 accept
+        ip6 saddr fd00:10::/48 ip6 daddr fd00:20::/48 icmpv6 type echo-request accept
+        ip saddr 10.20.0.0/16 ip daddr 198.51.100.0/24 tcp dport 25 accept
+    }
+    chain input {
+        type filter hook input priority filter; policy drop;
+        iif "lo" accept
+        icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept
+        iifname "mn0" ip saddr != 10.10.0.0/16 drop
+        iifname "lg0" ip saddr != 10.20.0.0/16 drop
+        ct state established,related accept
+        ip saddr 10.10.0.0/16 tcp dport 22 accept
+        ip saddr 10.20.0.0/16 udp dport 123 accept
+        ip6 saddr fd00:10::/48 icmpv6 type echo-request accept
+    }
+    chain output {
+        type filter hook output priority filter; policy accept;
+    }
+}
+"#;
+
+/// Accepts every forwarded and local packet: for timing and reliability.
+pub const ACCEPT_ALL: &str = r#"
+table inet harness {
+    chain forward { type filter hook forward priority filter; policy accept; }
+    chain input { type filter hook input priority filter; policy accept; }
+}
+"#;
+
+pub fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+pub fn to(src: &str, dst: &str, l4: ProbeL4) -> Probe {
+    Probe {
+        iif: None,
+        src: ip(src),
+        dst: ProbeDst::Addr(ip(dst)),
+        l4,
+    }
+}
+
+pub fn to_self(src: &str, l4: ProbeL4) -> Probe {
+    Probe {
+        iif: None,
+        src: ip(src),
+        dst: ProbeDst::Gateway,
+        l4,
+    }
+}
+
+pub fn via(iif: &str, mut probe: Probe) -> Probe {
+    probe.iif = Some(iif.to_owned());
+    probe
+}
