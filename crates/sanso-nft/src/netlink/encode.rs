@@ -798,3 +798,126 @@ pub(crate) fn encode(
         elements: enc.elements,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::{ElementPlan, Field};
+    use super::*;
+
+    fn big_plan(n: u32) -> Plan {
+        let elements = (0..n)
+            .map(|i| {
+                let host = (0x0a00_0000 + i).to_be_bytes().to_vec();
+                ElementPlan {
+                    key: vec![
+                        (host.clone(), host),
+                        (vec![6], vec![6]),
+                        (vec![0, 22], vec![0, 22]),
+                    ],
+                    verdict: Some(Verdict::Jump("allow.some-zone.other-zone.some-flow".into())),
+                }
+            })
+            .collect();
+        let set = SetPlan {
+            name: "in4".into(),
+            kind: SetKind::VerdictMap,
+            fields: vec![Field::Ipv4, Field::InetProto, Field::InetService],
+            elements,
+        };
+        let chain = ChainPlan {
+            name: "allow.some-zone.other-zone.some-flow".into(),
+            comment: None,
+            hook: None,
+            rules: vec![],
+        };
+        Plan {
+            table_comment: "t".into(),
+            chains: vec![chain],
+            objects: vec![],
+            sets: vec![set],
+        }
+    }
+
+    /// (type, length) of every message of a batch.
+    fn walk(bytes: &[u8]) -> Vec<(u16, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at + 16 <= bytes.len() {
+            let len = u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+            let kind = u16::from_ne_bytes(bytes[at + 4..at + 6].try_into().expect("2 bytes"));
+            assert!(
+                len >= 16 && at + len <= bytes.len(),
+                "malformed message at {at}"
+            );
+            out.push((kind, len));
+            at += len.div_ceil(4) * 4;
+        }
+        assert_eq!(at, bytes.len(), "the batch ends on a message boundary");
+        out
+    }
+
+    #[test]
+    fn large_sets_are_split_into_messages_below_64k() {
+        let batch = encode(&big_plan(50_000), 1, None).expect("encode");
+        let messages = walk(&batch.bytes);
+        assert_eq!(messages.len(), batch.messages.len());
+        let elem_msgs: Vec<usize> = messages
+            .iter()
+            .filter(|(kind, _)| *kind == (10 << 8) | 12)
+            .map(|(_, len)| *len)
+            .collect();
+        assert!(elem_msgs.len() > 1, "{} element messages", elem_msgs.len());
+        assert!(elem_msgs.iter().all(|len| *len < 65_535), "{elem_msgs:?}");
+        assert_eq!(batch.elements, 50_000);
+        // Begin, add/delete/add table, chain, set, elements, end.
+        assert_eq!(
+            batch.messages.first().map(|m| m.kind),
+            Some(MessageKind::BatchBegin)
+        );
+        assert_eq!(
+            batch.messages.last().map(|m| m.kind),
+            Some(MessageKind::BatchEnd)
+        );
+        let kinds: Vec<MessageKind> = batch.messages.iter().take(6).map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                MessageKind::BatchBegin,
+                MessageKind::NewTable,
+                MessageKind::DelTable,
+                MessageKind::NewTable,
+                MessageKind::NewChain,
+                MessageKind::NewSet
+            ]
+        );
+        // Sequence numbers are consecutive, so answers map back to messages.
+        assert!(batch.messages.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    }
+
+    #[test]
+    fn overlong_names_are_refused_before_libnftnl() {
+        let mut plan = big_plan(1);
+        plan.chains[0].name = "x".repeat(300);
+        assert!(matches!(
+            encode(&plan, 1, None),
+            Err(ApplyError::TooLong { what: "name", .. })
+        ));
+        let mut plan = big_plan(1);
+        plan.table_comment = "c".repeat(200);
+        assert!(matches!(
+            encode(&plan, 1, None),
+            Err(ApplyError::TooLong {
+                what: "comment",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn comments_are_nul_terminated_udata() {
+        assert_eq!(
+            comment_udata("ab").expect("short"),
+            vec![0, 3, b'a', b'b', 0]
+        );
+    }
+}
