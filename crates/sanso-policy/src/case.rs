@@ -297,18 +297,19 @@ fn read_case(
     let (to, to_span) = to?;
     let (proto, proto_span) = proto?;
     let mut ok = true;
-    if let CaseTarget::Addr(addr, _) = &to {
+    if let CaseTarget::Addr(addr, to_host) = &to {
         if addr.is_ipv4() != from.is_ipv4() {
             ok = false;
-            diags.push(
-                err(
-                    codes::FAMILY_MISMATCH,
-                    to_span,
-                    format!("`from` {from} and `to` {addr} are of different address families"),
-                )
-                .label(from_span.clone(), "source")
-                .note("a host name stands for its first IPv4 address (its first address when it has none); write the other address explicitly"),
-            );
+            let mut d = err(
+                codes::FAMILY_MISMATCH,
+                to_span,
+                format!("`from` {from} and `to` {addr} are of different address families"),
+            )
+            .label(from_span.clone(), "source");
+            if from_host.is_some() || to_host.is_some() {
+                d = d.note("a host name stands for its first IPv4 address (its first address when it has none); write the other address explicitly");
+            }
+            diags.push(d);
         }
     }
     match (proto, from.is_ipv4()) {

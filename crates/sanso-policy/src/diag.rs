@@ -98,6 +98,51 @@ pub mod codes {
     pub const SUSPICIOUS_ROLE: &str = "W003";
     /// Warning: a file-defined service replaces a built-in one.
     pub const OVERRIDDEN_SERVICE: &str = "W004";
+    /// Every code above, for documentation checks.
+    pub const ALL: &[&str] = &[
+        SYNTAX,
+        EMPTY_FILE,
+        UNKNOWN_KEY,
+        MISSING_KEY,
+        WRONG_TYPE,
+        DUPLICATE_NAME,
+        BAD_NAME,
+        BAD_TIER,
+        BAD_ADDRESS,
+        HOST_BITS_SET,
+        CATCH_ALL,
+        INTERNAL_OVERLAP,
+        SAME_NETWORK,
+        SHARED_INTERFACE,
+        BAD_INTERFACE,
+        EMPTY_LIST,
+        HOST_OUTSIDE_ZONE,
+        UNKNOWN_ZONE,
+        UNKNOWN_ENDPOINT,
+        UNKNOWN_SERVICE,
+        BAD_SERVICE,
+        BAD_PORT,
+        BAD_LIMIT,
+        BAD_UNTIL,
+        BAD_EXCEPTION,
+        SELF_TO_SELF,
+        BAD_ICMP_TYPE,
+        UNKNOWN_HOST,
+        FAMILY_MISMATCH,
+        BAD_PROTO,
+        UNKNOWN_INTERFACE,
+        NO_SOURCE_ZONE,
+        G1,
+        G2,
+        G3,
+        G4,
+        G5,
+        G6,
+        UNNEEDED_EXCEPTION,
+        DUPLICATE_ENTRY,
+        SUSPICIOUS_ROLE,
+        OVERRIDDEN_SERVICE,
+    ];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -784,8 +784,10 @@ impl<'t> Loader<'t> {
             span: r.span.clone(),
             from: from?,
             to: to?,
-            services: services?,
-            reason: reason?,
+            // Unknown services and a missing reason are already reported; the
+            // guardrails still look at what is known.
+            services: services.unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
             log,
             limit,
             until,
@@ -954,7 +956,12 @@ impl<'t> Loader<'t> {
                 None => ok = false,
             }
         }
-        ok.then_some(out)
+        if !ok {
+            // Keep the services that resolved so guardrail 5 still sees them;
+            // the unknown ones are reported and the load fails anyway.
+            debug_assert!(self.diags.has_errors());
+        }
+        Some(out)
     }
 
     fn read_exception(&mut self, r: &TableReader<'_, '_>, v: &Value<'_>) -> Option<Exception> {
@@ -1010,7 +1017,7 @@ impl<'t> Loader<'t> {
                         codes::CATCH_ALL,
                         span.clone(),
                         format!(
-                            "catch-all network {net} in a {} zone",
+                            "catch-all network {net} in a zone of tier {}",
                             zone.tier.map_or("", Tier::as_str)
                         ),
                     )
@@ -1052,6 +1059,8 @@ impl<'t> Loader<'t> {
                 } else if zi != zj
                     && internal(*zi)
                     && internal(*zj)
+                    && ni.prefix_len() > 0
+                    && nj.prefix_len() > 0
                     && (ni.contains(nj) || nj.contains(ni))
                 {
                     let other = &self.zones[*zi];

@@ -13,6 +13,8 @@ use crate::model::{RateLimit, RateUnit};
 pub enum NetworkError {
     #[error("`{0}` is not an IPv4 or IPv6 network in CIDR form (e.g. 10.20.0.0/16)")]
     Syntax(String),
+    #[error("`{0}` is not an IP address or a prefix (e.g. 10.20.5.10 or 10.30.8.0/24)")]
+    HostSyntax(String),
     #[error("`{0}` is an address, not a network; write a prefix length (e.g. {0}/32)")]
     BareAddress(String),
     #[error("`{written}` has host bits set; the network is {network}")]
@@ -35,7 +37,7 @@ pub fn parse_host_address(text: &str) -> Result<IpNet, NetworkError> {
     }
     match text.parse::<IpNet>() {
         Ok(net) => exact(text, net),
-        Err(_) => Err(NetworkError::Syntax(text.to_owned())),
+        Err(_) => Err(NetworkError::HostSyntax(text.to_owned())),
     }
 }
 

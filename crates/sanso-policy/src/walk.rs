@@ -84,7 +84,12 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 let mut d = self.error(
                     codes::UNKNOWN_KEY,
                     span,
-                    format!("unknown key `{key}` in {}", self.what),
+                    match self.subject {
+                        Some(Subject::Policy) | None => {
+                            format!("unknown key `{key}` in {}", self.what)
+                        }
+                        Some(_) => format!("unknown key `{key}`"),
+                    },
                 );
                 match closest(key, allowed.iter().copied()) {
                     Some(best) => d = d.note(format!("did you mean `{best}`?")),

@@ -146,3 +146,20 @@ fn the_example_case_loads() {
     assert_eq!(c.iif, None);
     assert_eq!(c.location.line, 1);
 }
+
+#[test]
+fn the_reference_documents_every_diagnostic_code() {
+    let doc = include_str!("../../../docs/policy.md");
+    for code in codes::ALL {
+        assert!(
+            doc.contains(&format!("| {code} |")),
+            "docs/policy.md lacks {code}"
+        );
+    }
+    for (name, _) in sanso_policy::BUILTIN_SERVICES {
+        assert!(
+            doc.contains(&format!("| `{name}` |")),
+            "docs/policy.md lacks built-in service {name}"
+        );
+    }
+}
