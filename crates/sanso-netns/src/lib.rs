@@ -80,8 +80,8 @@ pub use topology::{ensure_privileged, interface_sysctls, namespace_sysctls, Topo
 /// stay unique below this); larger runs use several topologies in turn.
 pub const MAX_PROBES_PER_TOPOLOGY: usize = 50_000;
 
-/// The default [`HarnessOptions::drop_wait`]. See `docs/kernel-harness.md`
-/// for the measurements behind it.
+/// The default [`HarnessOptions::drop_wait`]. See the crate's README.md for
+/// the measurements behind it.
 pub const DEFAULT_DROP_WAIT: Duration = Duration::from_millis(250);
 
 /// Knobs of a run.
