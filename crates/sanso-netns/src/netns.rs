@@ -107,8 +107,8 @@ impl Drop for Netns {
         if let Some(slot) = self.slot.take() {
             unregister(slot);
         }
-        if run_ip(&["netns", "del", &self.name], None).is_err() && self.path.exists() {
-            // Same as `ip netns del`, without the process: detach and remove.
+        if run_ip(&["netns", "del", &self.name], None).is_err() || self.path.exists() {
+            // Same as `ip netns del`, without the process, retrying the unlink.
             remove_namespace_file(&self.path);
         }
     }
@@ -256,13 +256,27 @@ fn unregister(slot: usize) {
 
 fn remove_namespace_file(path: &Path) {
     if let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) {
-        // SAFETY: `c` is a valid NUL-terminated path for the duration of the calls.
-        unsafe {
-            libc::umount2(c.as_ptr(), libc::MNT_DETACH);
-            libc::unlink(c.as_ptr());
+        // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+    }
+    for _ in 0..UNLINK_RETRIES {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            _ => return,
         }
     }
+    eprintln!(
+        "sanso-netns: could not remove {}; `ip netns del` it by hand",
+        path.display()
+    );
 }
+
+/// How often the signal handler retries an `unlink` that failed (EBUSY while
+/// another mount namespace, e.g. a concurrent `ip netns exec`, still holds a
+/// copy of the mount being detached).
+const UNLINK_RETRIES: usize = 20;
 
 extern "C" fn on_signal(_signal: libc::c_int) {
     for slot in &REGISTRY {
@@ -273,7 +287,16 @@ extern "C" fn on_signal(_signal: libc::c_int) {
             // here (the process exits).
             unsafe {
                 libc::umount2(raw, libc::MNT_DETACH);
-                libc::unlink(raw);
+                for _ in 0..UNLINK_RETRIES {
+                    if libc::unlink(raw) == 0 || *libc::__errno_location() == libc::ENOENT {
+                        break;
+                    }
+                    let pause = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 5_000_000,
+                    };
+                    libc::nanosleep(&pause, std::ptr::null_mut());
+                }
             }
         }
     }
