@@ -1,0 +1,929 @@
+//! The daemon actor: the one owner of "what is in the kernel". Everything
+//! else (signals, the file watch, the control socket, the metrics endpoint)
+//! sends it a [`Command`] and gets its answer over a oneshot channel; timers
+//! (commit-confirm deadline, next flow expiry, drift watch, neighbour watch)
+//! live in its own loop.
+//!
+//! Architecture invariant: a policy that fails to load, compile or apply
+//! never changes the running ruleset (the netlink batch is atomic) and is
+//! logged, counted and audited. Nothing here flushes the table on exit.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sanso_nft::readback::{LiveTable, TablePresence};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::audit::{AuditLog, Entry, EventKind, PolicyRef};
+use crate::compile::{compile, Compiled, PolicySource};
+use crate::discovery::{assess, FindingKind, HostFinding};
+use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
+use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
+
+/// The file, in the state directory, holding the last ruleset applied successfully.
+pub const LAST_GOOD_FILE: &str = "last-good.nft";
+/// The audit log, in the state directory.
+pub const AUDIT_FILE: &str = "audit.jsonl";
+
+/// What to do when the live table drifts from the applied one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftAction {
+    /// Log, count and audit only.
+    Report,
+    /// Also re-apply the expected ruleset.
+    Restore,
+}
+
+/// The actor's fixed configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub policy_path: PathBuf,
+    pub state_dir: PathBuf,
+    pub netns: Option<String>,
+    pub drift_interval: Duration,
+    pub drift_action: DriftAction,
+    pub neighbour_interval: Duration,
+}
+
+/// Why a reload happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    Start,
+    Sighup,
+    FileChange,
+    /// `sanso reload` on the control socket.
+    Request,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Start => "start",
+            Trigger::Sighup => "sighup",
+            Trigger::FileChange => "file-change",
+            Trigger::Request => "request",
+        }
+    }
+}
+
+/// The answer to a request that changes something: a message for the operator.
+pub type Outcome = Result<String, String>;
+
+/// What the daemon keeps for the metrics endpoint.
+#[derive(Clone, Debug, Default)]
+pub struct MetricsSnapshot {
+    pub counts: Counts,
+    /// Epoch seconds of the last successful apply.
+    pub last_apply: Option<i64>,
+    pub policy: Option<PolicyRef>,
+    pub pending_confirm: bool,
+    /// Findings present in the neighbour tables at the last look.
+    pub unknown_hosts_now: usize,
+    pub spoofing_suspects_now: usize,
+    pub drift_now: bool,
+}
+
+/// The closed set of requests the actor serves.
+#[derive(Debug)]
+pub enum Command {
+    Status {
+        reply: oneshot::Sender<StatusReport>,
+    },
+    Reload {
+        trigger: Trigger,
+        uid: u32,
+        reply: Option<oneshot::Sender<Outcome>>,
+    },
+    ApplyConfirm {
+        source: PolicySource,
+        timeout: Duration,
+        uid: u32,
+        reply: oneshot::Sender<Outcome>,
+    },
+    Confirm {
+        uid: u32,
+        reply: oneshot::Sender<Outcome>,
+    },
+    Metrics {
+        reply: oneshot::Sender<MetricsSnapshot>,
+    },
+}
+
+/// A cheap, cloneable sender of [`Command`]s.
+#[derive(Clone, Debug)]
+pub struct Handle {
+    tx: mpsc::Sender<Command>,
+}
+
+const STOPPED: &str = "the daemon actor has stopped";
+
+impl Handle {
+    pub async fn status(&self) -> Option<StatusReport> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Status { reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn metrics(&self) -> Option<MetricsSnapshot> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::Metrics { reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn reload(&self, trigger: Trigger, uid: u32) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Reload {
+                trigger,
+                uid,
+                reply: Some(reply),
+            })
+            .await
+            .map_err(|_| STOPPED.to_owned())?;
+        rx.await.map_err(|_| STOPPED.to_owned())?
+    }
+
+    /// Fire and forget (signals, the file watch).
+    pub async fn notify_reload(&self, trigger: Trigger, uid: u32) {
+        let _ = self
+            .tx
+            .send(Command::Reload {
+                trigger,
+                uid,
+                reply: None,
+            })
+            .await;
+    }
+
+    pub async fn apply_confirm(
+        &self,
+        source: PolicySource,
+        timeout: Duration,
+        uid: u32,
+    ) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::ApplyConfirm {
+                source,
+                timeout,
+                uid,
+                reply,
+            })
+            .await
+            .map_err(|_| STOPPED.to_owned())?;
+        rx.await.map_err(|_| STOPPED.to_owned())?
+    }
+
+    pub async fn confirm(&self, uid: u32) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Confirm { uid, reply })
+            .await
+            .map_err(|_| STOPPED.to_owned())?;
+        rx.await.map_err(|_| STOPPED.to_owned())?
+    }
+}
+
+/// A policy in the kernel.
+#[derive(Clone, Debug)]
+struct Installed {
+    compiled: Compiled,
+    applied_at: Timestamp,
+    /// The table read back right after the apply: the expected side of drift checks.
+    baseline: Option<LiveTable>,
+}
+
+/// What a rollback restores.
+#[derive(Debug)]
+enum Previous {
+    Policy(Box<Installed>),
+    /// No policy had been applied by this daemon; the table listing as it was.
+    Table(String),
+    /// There was no table: the closed fallback comes back, never an open gateway.
+    Nothing,
+}
+
+#[derive(Debug)]
+struct Pending {
+    previous: Previous,
+    deadline: Instant,
+    uid: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DriftState {
+    Unknown,
+    InSync,
+    Drift,
+}
+
+pub struct Actor {
+    settings: Settings,
+    kernel: Arc<dyn Kernel>,
+    audit: AuditLog,
+    own_uid: u32,
+    current: Option<Installed>,
+    pending: Option<Pending>,
+    deferred_reload: Option<(Trigger, u32)>,
+    counts: Counts,
+    last_error: Option<String>,
+    last_apply: Option<i64>,
+    drift: DriftState,
+    /// The differences last reported, so persisting drift is audited once.
+    last_drift: Option<Vec<String>>,
+    /// Findings already reported for the current policy.
+    reported_hosts: BTreeSet<HostFinding>,
+    findings_now: Vec<HostFinding>,
+}
+
+impl std::fmt::Debug for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Actor")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Upper bound on remembered host findings (a flood of spoofed neighbours
+/// must not grow memory without bound).
+const MAX_REPORTED_HOSTS: usize = 10_000;
+
+fn now_epoch() -> i64 {
+    Timestamp::now().as_second()
+}
+
+fn epoch_text(secs: i64) -> String {
+    Timestamp::from_second(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, KernelError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, KernelError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| KernelError::Task)?
+}
+
+/// The full error chain on one line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes `text` to `path` durably: temp file, fsync, rename, fsync directory.
+fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+impl Actor {
+    /// Opens the audit log in the state directory (creating the directory).
+    pub fn new(settings: Settings, kernel: Arc<dyn Kernel>) -> Result<Self, crate::DaemonError> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&settings.state_dir)
+            .map_err(|source| crate::DaemonError::StateDir {
+                path: settings.state_dir.clone(),
+                source,
+            })?;
+        let audit = AuditLog::open(&settings.state_dir.join(AUDIT_FILE))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let own_uid = unsafe { libc::geteuid() };
+        Ok(Actor {
+            settings,
+            kernel,
+            audit,
+            own_uid,
+            current: None,
+            pending: None,
+            deferred_reload: None,
+            counts: Counts::default(),
+            last_error: None,
+            last_apply: None,
+            drift: DriftState::Unknown,
+            last_drift: None,
+            reported_hosts: BTreeSet::new(),
+            findings_now: Vec::new(),
+        })
+    }
+
+    /// Starts the actor on the current runtime: applies the policy file, then
+    /// serves commands until every [`Handle`] is dropped.
+    pub fn spawn(self) -> (Handle, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(64);
+        let task = tokio::spawn(self.run(rx));
+        (Handle { tx }, task)
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        self.record(
+            EventKind::Start,
+            self.own_uid,
+            None,
+            json!({
+                "policy_file": self.settings.policy_path.display().to_string(),
+                "netns": self.settings.netns,
+            }),
+        );
+        let _ = self.reload(Trigger::Start, self.own_uid).await;
+        let mut drift_tick = tokio::time::interval_at(
+            Instant::now() + self.settings.drift_interval,
+            self.settings.drift_interval,
+        );
+        drift_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut neighbour_tick = tokio::time::interval_at(
+            Instant::now() + self.settings.neighbour_interval,
+            self.settings.neighbour_interval,
+        );
+        neighbour_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let confirm_deadline = self.pending.as_ref().map(|p| p.deadline);
+            let expiry = self.expiry_wakeup();
+            tokio::select! {
+                command = rx.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => break,
+                },
+                () = sleep_until_opt(confirm_deadline) => self.rollback().await,
+                () = sleep_until_opt(expiry) => self.expire().await,
+                _ = drift_tick.tick() => self.check_drift().await,
+                _ = neighbour_tick.tick() => self.watch_neighbours().await,
+            }
+        }
+        tracing::info!("actor stopped; the ruleset stays in the kernel");
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Status { reply } => {
+                let _ = reply.send(self.status());
+            }
+            Command::Metrics { reply } => {
+                let _ = reply.send(self.metrics());
+            }
+            Command::Reload {
+                trigger,
+                uid,
+                reply,
+            } => {
+                let outcome = self.reload(trigger, uid).await;
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Command::ApplyConfirm {
+                source,
+                timeout,
+                uid,
+                reply,
+            } => {
+                let outcome = self.apply_confirm(source, timeout, uid).await;
+                let _ = reply.send(outcome);
+            }
+            Command::Confirm { uid, reply } => {
+                let outcome = self.confirm(uid).await;
+                let _ = reply.send(outcome);
+            }
+        }
+    }
+
+    /// Appends an audit record; a failure is logged (the gateway keeps running).
+    fn record(
+        &mut self,
+        event: EventKind,
+        uid: u32,
+        policy: Option<PolicyRef>,
+        detail: serde_json::Value,
+    ) {
+        let entry = Entry {
+            event,
+            uid,
+            policy,
+            detail,
+        };
+        match self.audit.append(&entry) {
+            Ok(hash) => tracing::debug!(event = ?event, audit_head = %hash, "audit record written"),
+            Err(err) => {
+                let text = chain(&err);
+                tracing::error!(error = %text, "cannot write the audit log");
+                self.last_error = Some(text);
+            }
+        }
+    }
+
+    fn refuse(&mut self, trigger: &str, uid: u32, file: &str, error: String) -> Outcome {
+        tracing::error!(trigger, file, error = %error, "policy refused; the running ruleset is unchanged");
+        self.counts.refused += 1;
+        self.last_error = Some(error.clone());
+        self.record(
+            EventKind::Refused,
+            uid,
+            None,
+            json!({ "trigger": trigger, "file": file, "error": error }),
+        );
+        Err(format!(
+            "policy refused; the running ruleset is unchanged\n{error}"
+        ))
+    }
+
+    fn apply_failed(
+        &mut self,
+        trigger: &str,
+        uid: u32,
+        compiled: &Compiled,
+        error: String,
+    ) -> Outcome {
+        tracing::error!(trigger, error = %error, "apply failed; the running ruleset is unchanged");
+        self.counts.apply_failures += 1;
+        self.last_error = Some(error.clone());
+        self.record(
+            EventKind::ApplyFailed,
+            uid,
+            Some(compiled.policy_ref()),
+            json!({ "trigger": trigger, "error": error }),
+        );
+        Err(format!(
+            "apply failed; the running ruleset is unchanged: {error}"
+        ))
+    }
+
+    /// Applies `compiled`; on success it becomes the current policy and the
+    /// last good ruleset on disk.
+    async fn install(&mut self, compiled: Compiled) -> Result<(), String> {
+        let kernel = Arc::clone(&self.kernel);
+        let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
+        blocking(move || kernel.apply(&ruleset, &text))
+            .await
+            .map_err(|e| chain(&e))?;
+        let kernel = Arc::clone(&self.kernel);
+        let baseline = match blocking(move || kernel.read_table()).await {
+            Ok(table) => Some(table),
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "cannot read the table back after apply; drift checks wait");
+                None
+            }
+        };
+        let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
+        if let Err(err) = write_durably(&last_good, &compiled.text) {
+            tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
+            self.last_error = Some(format!("cannot save {}: {err}", last_good.display()));
+        }
+        let changed_policy = self
+            .current
+            .as_ref()
+            .is_none_or(|c| c.compiled.policy.content_hash != compiled.policy.content_hash);
+        if changed_policy {
+            self.reported_hosts.clear();
+        }
+        self.current = Some(Installed {
+            compiled,
+            applied_at: Timestamp::now(),
+            baseline,
+        });
+        self.counts.applies += 1;
+        self.last_apply = Some(now_epoch());
+        self.drift = DriftState::InSync;
+        self.last_drift = None;
+        Ok(())
+    }
+
+    async fn reload(&mut self, trigger: Trigger, uid: u32) -> Outcome {
+        if self.pending.is_some() {
+            tracing::warn!(
+                trigger = trigger.as_str(),
+                "reload deferred until the pending apply is confirmed or rolled back"
+            );
+            self.deferred_reload = Some((trigger, uid));
+            return Err(
+                "a confirm is pending; the reload runs after `sanso confirm` or the rollback"
+                    .to_owned(),
+            );
+        }
+        let file = self.settings.policy_path.display().to_string();
+        let text = match std::fs::read_to_string(&self.settings.policy_path) {
+            Ok(text) => text,
+            Err(err) => {
+                return self.refuse(
+                    trigger.as_str(),
+                    uid,
+                    &file,
+                    format!("cannot read {file}: {err}"),
+                )
+            }
+        };
+        let compiled = match compile(
+            PolicySource {
+                file: file.clone(),
+                text,
+            },
+            now_epoch(),
+        ) {
+            Ok(c) => c,
+            Err(refusal) => return self.refuse(trigger.as_str(), uid, &file, refusal.diagnostics),
+        };
+        let policy = compiled.policy_ref();
+        let flows = compiled.ruleset.flows.len();
+        let next_expiry = compiled.next_expiry().map(epoch_text);
+        if let Err(error) = self.install(compiled.clone()).await {
+            return self.apply_failed(trigger.as_str(), uid, &compiled, error);
+        }
+        let event = if trigger == Trigger::Start {
+            EventKind::Apply
+        } else {
+            self.counts.reloads += 1;
+            EventKind::Reload
+        };
+        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = ?policy.revision, hash = %policy.content_hash, flows, "policy applied");
+        self.record(event, uid, Some(policy.clone()), json!({
+            "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
+        }));
+        Ok(format!(
+            "applied {} rev {} ({flows} flows)",
+            policy.name,
+            policy.revision.as_deref().unwrap_or("-")
+        ))
+    }
+
+    async fn apply_confirm(
+        &mut self,
+        source: PolicySource,
+        timeout: Duration,
+        uid: u32,
+    ) -> Outcome {
+        if self.pending.is_some() {
+            return Err(
+                "another apply is awaiting confirmation; confirm it or wait for its rollback"
+                    .to_owned(),
+            );
+        }
+        let file = source.file.clone();
+        let compiled = match compile(source, now_epoch()) {
+            Ok(c) => c,
+            Err(refusal) => return self.refuse("apply-confirm", uid, &file, refusal.diagnostics),
+        };
+        let previous = match &self.current {
+            Some(installed) => Previous::Policy(Box::new(installed.clone())),
+            None => {
+                let kernel = Arc::clone(&self.kernel);
+                match blocking(move || kernel.read_table()).await {
+                    Ok(table) if table.presence == TablePresence::Present => {
+                        Previous::Table(table.text)
+                    }
+                    Ok(_) => Previous::Nothing,
+                    Err(err) => {
+                        return self.apply_failed(
+                            "apply-confirm",
+                            uid,
+                            &compiled,
+                            format!(
+                                "cannot save the current table for rollback: {}",
+                                chain(&err)
+                            ),
+                        );
+                    }
+                }
+            }
+        };
+        let policy = compiled.policy_ref();
+        if let Err(error) = self.install(compiled.clone()).await {
+            return self.apply_failed("apply-confirm", uid, &compiled, error);
+        }
+        let deadline_wall =
+            now_epoch().saturating_add(i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX));
+        self.pending = Some(Pending {
+            previous,
+            deadline: Instant::now() + timeout,
+            uid,
+        });
+        tracing::warn!(policy = %policy.name, revision = ?policy.revision, timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
+        self.record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
+            "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
+        }));
+        Ok(format!(
+            "applied {} rev {}; run `sanso confirm` within {} s or it is rolled back",
+            policy.name,
+            policy.revision.as_deref().unwrap_or("-"),
+            timeout.as_secs()
+        ))
+    }
+
+    async fn confirm(&mut self, uid: u32) -> Outcome {
+        let Some(pending) = self.pending.take() else {
+            return Err("nothing to confirm".to_owned());
+        };
+        self.counts.confirms += 1;
+        let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        tracing::info!(uid, "apply confirmed");
+        self.record(
+            EventKind::Confirm,
+            uid,
+            policy,
+            json!({ "apply_uid": pending.uid }),
+        );
+        self.run_deferred_reload().await;
+        Ok("confirmed; the applied policy stays".to_owned())
+    }
+
+    async fn run_deferred_reload(&mut self) {
+        if let Some((trigger, uid)) = self.deferred_reload.take() {
+            let _ = self.reload(trigger, uid).await;
+        }
+    }
+
+    async fn rollback(&mut self) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        let from = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        self.counts.rollbacks += 1;
+        let (result, to) = match pending.previous {
+            Previous::Policy(installed) => {
+                // Recompile so that flows which expired meanwhile stay gone.
+                let compiled = compile(installed.compiled.source.clone(), now_epoch())
+                    .unwrap_or(installed.compiled);
+                let to = compiled.policy_ref();
+                (self.install(compiled).await, Some(to))
+            }
+            Previous::Table(listing) => (self.restore_text(listing).await, None),
+            Previous::Nothing => (self.restore_text(FALLBACK_RULESET.to_owned()).await, None),
+        };
+        let detail = match &result {
+            Ok(()) => {
+                tracing::warn!(to = ?to.as_ref().map(|p| &p.name), "apply not confirmed in time: rolled back");
+                json!({ "result": "rolled-back", "from": from, "apply_uid": pending.uid })
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "ROLLBACK FAILED: the unconfirmed policy is still in the kernel");
+                self.last_error = Some(format!("rollback failed: {error}"));
+                json!({ "result": "failed", "error": error, "from": from, "apply_uid": pending.uid })
+            }
+        };
+        self.record(EventKind::Rollback, self.own_uid, to, detail);
+        self.run_deferred_reload().await;
+    }
+
+    /// Loads a table text (a listing or the fallback); the daemon then holds no policy.
+    async fn restore_text(&mut self, text: String) -> Result<(), String> {
+        let kernel = Arc::clone(&self.kernel);
+        blocking(move || kernel.load_table_text(&text))
+            .await
+            .map_err(|e| chain(&e))?;
+        self.current = None;
+        self.drift = DriftState::Unknown;
+        Ok(())
+    }
+
+    /// When the loop should wake for the next expiry: at most an hour ahead,
+    /// so a changed wall clock is noticed.
+    fn expiry_wakeup(&self) -> Option<Instant> {
+        let at = self.current.as_ref()?.compiled.next_expiry()?;
+        let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
+        Some(Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+    }
+
+    async fn expire(&mut self) {
+        let Some(current) = &self.current else { return };
+        let Some(at) = current.compiled.next_expiry() else {
+            return;
+        };
+        let now = now_epoch();
+        if now < at {
+            return; // woke early (the hourly cap); the loop sleeps again
+        }
+        let old = current.compiled.clone();
+        let compiled = match compile(old.source.clone(), now) {
+            Ok(c) => c,
+            Err(refusal) => {
+                // It compiled before; only a bug gets here. The kernel's `meta time` still expires the flow.
+                self.last_error = Some(refusal.to_string());
+                tracing::error!(error = %refusal, "cannot recompile at expiry; the kernel's time match still applies");
+                if let Some(c) = self.current.as_mut() {
+                    // Do not spin on the same instant.
+                    c.compiled = Compiled {
+                        ruleset: Arc::new(sanso_ir::Ruleset {
+                            compiled_at: now,
+                            ..(*c.compiled.ruleset).clone()
+                        }),
+                        ..c.compiled.clone()
+                    };
+                }
+                return;
+            }
+        };
+        let gone = old.flows_gone_in(&compiled);
+        let policy = compiled.policy_ref();
+        if let Err(error) = self.install(compiled.clone()).await {
+            let _ = self.apply_failed("expiry", self.own_uid, &compiled, error);
+            return;
+        }
+        self.counts.expiries += 1;
+        tracing::info!(flows = ?gone, "flows expired; ruleset recompiled without them");
+        self.record(
+            EventKind::Expiry,
+            self.own_uid,
+            Some(policy),
+            json!({ "expired_flows": gone, "at": epoch_text(at) }),
+        );
+    }
+
+    async fn check_drift(&mut self) {
+        let Some(current) = &self.current else { return };
+        let baseline = current.baseline.clone();
+        let kernel = Arc::clone(&self.kernel);
+        let live = match blocking(move || kernel.read_table()).await {
+            Ok(t) => t,
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "drift check: cannot read the live table");
+                self.drift = DriftState::Unknown;
+                return;
+            }
+        };
+        let Some(baseline) = baseline else {
+            // The read after the apply failed; this one stands in for it.
+            if let Some(c) = self.current.as_mut() {
+                c.baseline = Some(live);
+            }
+            return;
+        };
+        let diff = sanso_nft::readback::diff(&baseline, &live);
+        if diff.is_empty() {
+            self.drift = DriftState::InSync;
+            self.last_drift = None;
+            return;
+        }
+        let changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
+        self.drift = DriftState::Drift;
+        if self.last_drift.as_ref() == Some(&changes) {
+            return; // already reported
+        }
+        self.counts.drift_events += 1;
+        let restore = self.settings.drift_action == DriftAction::Restore;
+        tracing::warn!(changes = changes.len(), first = %changes.first().map(String::as_str).unwrap_or(""), restore, "drift: the live table differs from the applied ruleset");
+        let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        let shown: Vec<&String> = changes.iter().take(50).collect();
+        self.record(EventKind::Drift, self.own_uid, policy, json!({
+            "changes": shown, "change_count": changes.len(), "action": if restore { "restore" } else { "report" },
+        }));
+        self.last_drift = Some(changes);
+        if restore {
+            let Some(compiled) = self.current.as_ref().map(|c| c.compiled.clone()) else {
+                return;
+            };
+            match self.install(compiled.clone()).await {
+                Ok(()) => {
+                    self.counts.drift_restores += 1;
+                    tracing::info!("drift: expected ruleset restored");
+                }
+                Err(error) => {
+                    let _ = self.apply_failed("drift-restore", self.own_uid, &compiled, error);
+                }
+            }
+        }
+    }
+
+    async fn watch_neighbours(&mut self) {
+        let Some(current) = &self.current else { return };
+        let policy = Arc::clone(&current.compiled.policy);
+        let policy_ref = current.compiled.policy_ref();
+        let kernel = Arc::clone(&self.kernel);
+        let neighbours = match blocking(move || kernel.neighbours()).await {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!(error = %chain(&err), "cannot read the neighbour tables");
+                return;
+            }
+        };
+        let findings: Vec<HostFinding> = neighbours
+            .iter()
+            .filter_map(|n| assess(&policy, n))
+            .collect();
+        for finding in &findings {
+            if self.reported_hosts.contains(finding) {
+                continue;
+            }
+            if self.reported_hosts.len() >= MAX_REPORTED_HOSTS {
+                tracing::warn!("too many host findings remembered; forgetting them");
+                self.reported_hosts.clear();
+            }
+            self.reported_hosts.insert(finding.clone());
+            match finding.kind {
+                FindingKind::SpoofingSuspect => self.counts.spoofing_suspects += 1,
+                FindingKind::UnknownHost => self.counts.unknown_hosts += 1,
+            }
+            tracing::warn!(
+                kind = finding.kind.as_str(), interface = %finding.interface, address = %finding.address,
+                interface_zone = %finding.interface_zone, address_zone = ?finding.address_zone,
+                "host event: a neighbour the policy does not account for"
+            );
+            let detail = serde_json::to_value(finding).unwrap_or_default();
+            self.record(
+                EventKind::Host,
+                self.own_uid,
+                Some(policy_ref.clone()),
+                detail,
+            );
+        }
+        self.findings_now = findings;
+    }
+
+    fn status(&self) -> StatusReport {
+        let policy = self.current.as_ref().map(|c| PolicyStatus {
+            name: c.compiled.policy.name.clone(),
+            revision: c.compiled.policy.revision.clone(),
+            content_hash: c.compiled.policy.content_hash.clone(),
+            file: c.compiled.source.file.clone(),
+            applied_at: c.applied_at.to_string(),
+            flows: c.compiled.ruleset.flows.len(),
+            next_expiry: c.compiled.next_expiry().map(epoch_text),
+        });
+        let pending_confirm = self.pending.as_ref().map(|p| PendingStatus {
+            seconds_left: p
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs(),
+            requested_by_uid: p.uid,
+            rollback_to: match &p.previous {
+                Previous::Policy(i) => Some(format!(
+                    "{} rev {}",
+                    i.compiled.policy.name,
+                    i.compiled.policy.revision.as_deref().unwrap_or("-")
+                )),
+                Previous::Table(_) => None,
+                Previous::Nothing => Some("the closed fallback ruleset".to_owned()),
+            },
+        });
+        StatusReport {
+            policy_file: self.settings.policy_path.display().to_string(),
+            netns: self.settings.netns.clone(),
+            policy,
+            pending_confirm,
+            drift: match self.drift {
+                DriftState::Unknown => "unknown",
+                DriftState::InSync => "in-sync",
+                DriftState::Drift => "drift",
+            }
+            .to_owned(),
+            last_error: self.last_error.clone(),
+            counts: self.counts.clone(),
+            audit_head: self.audit.head().to_owned(),
+        }
+    }
+
+    fn metrics(&self) -> MetricsSnapshot {
+        MetricsSnapshot {
+            counts: self.counts.clone(),
+            last_apply: self.last_apply,
+            policy: self.current.as_ref().map(|c| c.compiled.policy_ref()),
+            pending_confirm: self.pending.is_some(),
+            unknown_hosts_now: self
+                .findings_now
+                .iter()
+                .filter(|f| f.kind == FindingKind::UnknownHost)
+                .count(),
+            spoofing_suspects_now: self
+                .findings_now
+                .iter()
+                .filter(|f| f.kind == FindingKind::SpoofingSuspect)
+                .count(),
+            drift_now: self.drift == DriftState::Drift,
+        }
+    }
+}

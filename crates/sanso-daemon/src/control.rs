@@ -1,0 +1,153 @@
+//! The control socket: a Unix stream socket (mode 0600) that serves one
+//! [`Request`] per connection to root only (SO_PEERCRED uid 0), forwarding
+//! it to the actor.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::actor::{Handle, Trigger};
+use crate::compile::PolicySource;
+use crate::protocol::{Request, Response, MAX_REQUEST_BYTES};
+
+/// How long a client may take to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest commit-confirm window accepted.
+pub const MAX_CONFIRM: Duration = Duration::from_secs(24 * 3600);
+
+/// Whether a peer may use the socket.
+pub fn authorized(uid: u32) -> bool {
+    uid == 0
+}
+
+/// Binds the socket at `path` (replacing a stale one), mode 0600, its
+/// directory created with mode 0700 when missing.
+pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    // Create the socket file without group/other bits from the start.
+    // SAFETY: umask has no preconditions; it is restored right after bind.
+    let old = unsafe { libc::umask(0o177) };
+    let listener = UnixListener::bind(path);
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    let listener = listener?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Serves connections until the listener fails.
+pub async fn serve(listener: UnixListener, actor: Handle) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let actor = actor.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = connection(stream, actor).await {
+                        tracing::debug!(error = %err, "control connection ended with an error");
+                    }
+                });
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "control socket accept failed");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
+    let uid = stream.peer_cred()?.uid();
+    let (read, mut write) = stream.into_split();
+    let response = if !authorized(uid) {
+        tracing::warn!(uid, "control socket: refused a non-root peer");
+        Response::Error {
+            message: "permission denied: the sanso control socket serves root only".to_owned(),
+        }
+    } else {
+        let mut reader = BufReader::new(read).take(MAX_REQUEST_BYTES as u64);
+        let mut line = String::new();
+        match tokio::time::timeout(READ_TIMEOUT, reader.read_line(&mut line)).await {
+            Err(_) => Response::Error {
+                message: "timed out waiting for the request".to_owned(),
+            },
+            Ok(Err(err)) => Response::Error {
+                message: format!("cannot read the request: {err}"),
+            },
+            Ok(Ok(_)) => match serde_json::from_str::<Request>(&line) {
+                Ok(request) => answer(request, uid, &actor).await,
+                Err(err) => Response::Error {
+                    message: format!("bad request: {err}"),
+                },
+            },
+        }
+    };
+    let mut text = serde_json::to_string(&response)
+        .unwrap_or_else(|_| r#"{"result":"error","message":"encoding"}"#.to_owned());
+    text.push('\n');
+    write.write_all(text.as_bytes()).await?;
+    write.shutdown().await
+}
+
+fn done(outcome: Result<String, String>) -> Response {
+    match outcome {
+        Ok(message) => Response::Done { message },
+        Err(message) => Response::Error { message },
+    }
+}
+
+async fn answer(request: Request, uid: u32, actor: &Handle) -> Response {
+    match request {
+        Request::Status => match actor.status().await {
+            Some(status) => Response::Status(Box::new(status)),
+            None => Response::Error {
+                message: "the daemon actor has stopped".to_owned(),
+            },
+        },
+        Request::Reload => done(actor.reload(Trigger::Request, uid).await),
+        Request::Apply {
+            file,
+            text,
+            confirm_seconds,
+        } => {
+            let timeout = Duration::from_secs(confirm_seconds);
+            if timeout.is_zero() || timeout > MAX_CONFIRM {
+                return Response::Error {
+                    message: format!(
+                        "--confirm must be between 1 s and {} s",
+                        MAX_CONFIRM.as_secs()
+                    ),
+                };
+            }
+            done(
+                actor
+                    .apply_confirm(PolicySource { file, text }, timeout, uid)
+                    .await,
+            )
+        }
+        Request::Confirm => done(actor.confirm(uid).await),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_root_is_authorized() {
+        assert!(super::authorized(0));
+        assert!(!super::authorized(1000));
+    }
+}

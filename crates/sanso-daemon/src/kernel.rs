@@ -1,0 +1,271 @@
+//! The kernel side of the daemon behind one small trait ([`Kernel`]), so the
+//! actor's logic is testable without root; [`NftKernel`] is the real one.
+//!
+//! [`NftKernel`] applies with one atomic netlink batch
+//! (`sanso_nft::netlink::apply`), reads the table back for drift
+//! (`sanso_nft::readback::live_table`), and shells out to `nft` and `ip` only
+//! for what has no netlink path here yet: restoring a saved table text on
+//! rollback, counter values for metrics, and the neighbour table.
+//! Nothing here ever flushes or deletes the table on its own.
+
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::process::{Command, Stdio};
+
+use sanso_ir::Ruleset;
+use sanso_nft::readback::LiveTable;
+use serde_json::Value;
+
+/// The closed ruleset loaded when there is nothing better: forward, input
+/// and output drop everything except loopback (`deploy/fallback.nft`, which
+/// `sanso-boot.service` loads too).
+pub const FALLBACK_RULESET: &str = include_str!("../../../deploy/fallback.nft");
+
+/// Lines that make `nft -f` replace `table inet sanso` in one transaction.
+const REPLACE_PREAMBLE: &str = "table inet sanso\ndelete table inet sanso\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KernelError {
+    #[error("netlink apply failed")]
+    Apply(#[source] sanso_nft::netlink::ApplyError),
+    #[error("cannot read the live table back")]
+    Readback(#[source] sanso_nft::readback::ReadbackError),
+    #[error("cannot run `{command}`")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed ({status}): {stderr}")]
+    Failed {
+        command: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("`{command}` printed output that could not be read: {what}")]
+    Output { command: String, what: String },
+    #[error("the kernel task stopped unexpectedly")]
+    Task,
+}
+
+/// A named counter of `table inet sanso`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CounterValue {
+    pub name: String,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// One entry of the gateway's neighbour tables (ARP / NDP) with a link-layer address.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Neighbour {
+    pub interface: String,
+    pub address: IpAddr,
+}
+
+/// What the daemon needs from the kernel. Methods block; the actor calls them
+/// on the blocking pool.
+pub trait Kernel: Send + Sync + 'static {
+    /// Replaces `table inet sanso` with `ruleset` (whose `nft -f` form is `text`), atomically.
+    fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError>;
+    /// The live table in normal form (absent is not an error).
+    fn read_table(&self) -> Result<LiveTable, KernelError>;
+    /// Replaces `table inet sanso` with a table listing (as `nft list table` prints it).
+    fn load_table_text(&self, listing: &str) -> Result<(), KernelError>;
+    /// The named counters of `table inet sanso`.
+    fn counters(&self) -> Result<Vec<CounterValue>, KernelError>;
+    /// Neighbour entries that carry a link-layer address.
+    fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError>;
+}
+
+/// The real kernel, in network namespace `netns` or the current one.
+#[derive(Clone, Debug)]
+pub struct NftKernel {
+    pub netns: Option<String>,
+}
+
+impl NftKernel {
+    /// `nft ARGS` in the namespace (through `ip netns exec` when one is named).
+    fn nft(&self, args: &[&str], stdin: Option<&str>) -> Result<String, KernelError> {
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "nft"]);
+                c
+            }
+            None => Command::new("nft"),
+        };
+        cmd.args(args).env("TZ", "UTC");
+        run(cmd, stdin)
+    }
+}
+
+fn run(mut cmd: Command, stdin: Option<&str>) -> Result<String, KernelError> {
+    let command = format!("{cmd:?}");
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|source| KernelError::Spawn {
+        command: command.clone(),
+        source,
+    })?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .map_err(|source| KernelError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|source| KernelError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(KernelError::Failed {
+            command,
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+impl Kernel for NftKernel {
+    fn apply(&self, ruleset: &Ruleset, _text: &str) -> Result<(), KernelError> {
+        sanso_nft::netlink::apply(ruleset, self.netns.as_deref())
+            .map(|_| ())
+            .map_err(KernelError::Apply)
+    }
+
+    fn read_table(&self) -> Result<LiveTable, KernelError> {
+        sanso_nft::readback::live_table(self.netns.as_deref()).map_err(KernelError::Readback)
+    }
+
+    fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
+        let script = format!("{REPLACE_PREAMBLE}{listing}");
+        self.nft(&["-f", "-"], Some(&script)).map(|_| ())
+    }
+
+    fn counters(&self) -> Result<Vec<CounterValue>, KernelError> {
+        let out = self.nft(&["-j", "list", "counters", "table", "inet", "sanso"], None)?;
+        parse_counters(&out).map_err(|what| KernelError::Output {
+            command: "nft -j list counters".into(),
+            what,
+        })
+    }
+
+    fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError> {
+        let mut cmd = Command::new("ip");
+        if let Some(ns) = &self.netns {
+            cmd.args(["-n", ns]);
+        }
+        cmd.args(["-j", "neigh", "show"]);
+        let out = run(cmd, None)?;
+        parse_neighbours(&out).map_err(|what| KernelError::Output {
+            command: "ip -j neigh show".into(),
+            what,
+        })
+    }
+}
+
+/// Reads `nft -j list counters` output.
+pub fn parse_counters(json: &str) -> Result<Vec<CounterValue>, String> {
+    let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let items = value["nftables"].as_array().ok_or("no `nftables` array")?;
+    let mut counters: Vec<CounterValue> = items
+        .iter()
+        .filter_map(|item| item.get("counter"))
+        .filter(|c| c["table"] == "sanso" && c["family"] == "inet")
+        .filter_map(|c| {
+            Some(CounterValue {
+                name: c["name"].as_str()?.to_owned(),
+                packets: c["packets"].as_u64().unwrap_or(0),
+                bytes: c["bytes"].as_u64().unwrap_or(0),
+            })
+        })
+        .collect();
+    counters.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(counters)
+}
+
+/// Reads `ip -j neigh show` output, keeping entries with a link-layer address
+/// (a host that answered), sorted.
+pub fn parse_neighbours(json: &str) -> Result<Vec<Neighbour>, String> {
+    if json.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let items = value.as_array().ok_or("not an array")?;
+    let mut out: Vec<Neighbour> = items
+        .iter()
+        .filter(|n| n.get("lladdr").is_some())
+        .filter(|n| {
+            let failed = n["state"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|v| v == "FAILED" || v == "INCOMPLETE"));
+            !failed
+        })
+        .filter_map(|n| {
+            Some(Neighbour {
+                interface: n["dev"].as_str()?.to_owned(),
+                address: n["dst"].as_str()?.parse().ok()?,
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_is_closed_and_replaces_only_its_table() {
+        assert!(FALLBACK_RULESET.contains(REPLACE_PREAMBLE));
+        assert!(FALLBACK_RULESET.contains("hook forward priority filter; policy drop;"));
+        assert!(!FALLBACK_RULESET.contains("flush ruleset"));
+    }
+
+    #[test]
+    fn counters_are_read_from_nft_json() {
+        let json = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+            {"counter": {"family": "inet", "name": "drop.lg.ext", "table": "sanso", "handle": 3, "packets": 7, "bytes": 420}},
+            {"counter": {"family": "inet", "name": "accept.lg.ext", "table": "sanso", "handle": 2, "packets": 2, "bytes": 120}},
+            {"counter": {"family": "ip", "name": "other", "table": "filter", "handle": 2, "packets": 1, "bytes": 1}}]}"#;
+        let counters = parse_counters(json).expect("parses");
+        assert_eq!(
+            counters,
+            vec![
+                CounterValue {
+                    name: "accept.lg.ext".into(),
+                    packets: 2,
+                    bytes: 120
+                },
+                CounterValue {
+                    name: "drop.lg.ext".into(),
+                    packets: 7,
+                    bytes: 420
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn neighbours_without_a_link_layer_address_are_ignored() {
+        let json = r#"[{"dst":"10.20.1.9","dev":"lg0","lladdr":"02:00:00:00:00:01","state":["REACHABLE"]},
+            {"dst":"10.20.1.10","dev":"lg0","state":["FAILED"]},
+            {"dst":"fe80::1","dev":"lg0","lladdr":"02:00:00:00:00:02","state":["STALE"]}]"#;
+        let n = parse_neighbours(json).expect("parses");
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[0].address, "10.20.1.9".parse::<IpAddr>().expect("addr"));
+        assert_eq!(parse_neighbours("").expect("empty"), vec![]);
+    }
+}
