@@ -1,1 +1,52 @@
-fn main() {}
+//! The `sanso` binary: a clap CLI with one module per subcommand (`cmd/`).
+//!
+//! `check`, `compile`, `explain` and `test` work without root; the rest talk to
+//! the kernel (in a named network namespace or on the gateway itself).
+
+mod cmd;
+mod common;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// sanso (三層): enforce the three-tier network model (三層の対策) of Japanese
+/// local governments on a Linux gateway with nftables.
+///
+/// Zones are classified into 個人番号利用事務系 (mynumber), LGWAN接続系 (lgwan)
+/// and インターネット接続系 (internet); policies that break the model are
+/// refused; the allowlist compiles to one atomic nftables ruleset.
+#[derive(Debug, Parser)]
+#[command(name = "sanso", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(cmd::check::Args),
+    Compile(cmd::compile::Args),
+    Explain(cmd::explain::Args),
+    Test(cmd::test::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => cmd::check::run(args),
+        Command::Compile(args) => cmd::compile::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
+        Command::Test(args) => cmd::test::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        // The diagnostics were printed where they arose.
+        Err(err) if err.is::<common::Reported>() => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
