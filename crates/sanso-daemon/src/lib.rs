@@ -137,6 +137,7 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
         None => None,
     };
     let mut seen_hash = file_hash(&policy_path);
+    let mut settling: Option<String> = None;
     let (handle, actor_task) = actor.spawn();
 
     // The first status answer comes after the start apply.
@@ -174,11 +175,16 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
             }
             _ = watch.tick() => {
                 let hash = file_hash(&policy_path);
-                // A missing file (an editor mid-save) is not a change to apply.
+                // A missing file (an editor mid-save) is not a change to apply, and a
+                // new content must stay the same for one more look (a write in progress).
                 if hash.is_some() && hash != seen_hash {
-                    seen_hash = hash;
-                    tracing::info!(file = %policy_path.display(), "policy file changed: reloading");
-                    handle.notify_reload(Trigger::FileChange, own_uid).await;
+                    if hash == settling {
+                        seen_hash = hash;
+                        tracing::info!(file = %policy_path.display(), "policy file changed: reloading");
+                        handle.notify_reload(Trigger::FileChange, own_uid).await;
+                    } else {
+                        settling = hash;
+                    }
                 }
             }
             _ = terminate.recv() => break,

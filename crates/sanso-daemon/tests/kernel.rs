@@ -1,0 +1,425 @@
+//! The real daemon against the real kernel, in a throwaway network namespace
+//! (root only; skipped, saying so, otherwise).
+//!
+//! The daemon runs as a child process (this test binary re-executed with the
+//! ignored `daemon_child` test), entirely inside the namespace, so its
+//! metrics listener on 127.0.0.1 is the namespace's loopback. The test
+//! drives it with SIGHUP, the control socket and `kill -9`, and reads the
+//! table with `ip netns exec NS nft`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use sanso_daemon::client;
+use sanso_daemon::protocol::{Request, Response, StatusReport};
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A network namespace that is deleted on drop (also on panic).
+struct Netns {
+    name: String,
+}
+
+impl Netns {
+    fn create(purpose: &str) -> Netns {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "sanso-{purpose}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add")
+            .success();
+        assert!(ok, "ip netns add {name}");
+        let ns = Netns { name };
+        let ok = Command::new("ip")
+            .args(["-n", &ns.name, "link", "set", "lo", "up"])
+            .status()
+            .expect("ip")
+            .success();
+        assert!(ok, "lo up");
+        ns
+    }
+
+    fn nft_list(&self) -> Option<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.name, "nft", "list", "table", "inet", "sanso",
+            ])
+            .output()
+            .expect("nft");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The revision in the table comment, if the table exists.
+    fn table_revision(&self) -> Option<String> {
+        let text = self.nft_list()?;
+        let comment = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("comment \"sanso "))?;
+        let rev = comment.split(" rev ").nth(1)?.split(' ').next()?;
+        Some(rev.to_owned())
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// The daemon child; killed (SIGKILL) on drop.
+struct Daemon {
+    child: Child,
+}
+
+impl Daemon {
+    fn start(ns: &Netns, dir: &Path, metrics_port: u16, watch: &str) -> Daemon {
+        let exe = std::env::current_exe().expect("test exe");
+        let log = std::fs::File::create(dir.join(format!("daemon-{metrics_port}.log")))
+            .expect("log file");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.name])
+            .arg(exe)
+            .args([
+                "daemon_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SANSO_TEST_CHILD_DIR", dir)
+            .env("SANSO_TEST_CHILD_NETNS", &ns.name)
+            .env(
+                "SANSO_TEST_CHILD_METRICS",
+                format!("127.0.0.1:{metrics_port}"),
+            )
+            .env("SANSO_TEST_CHILD_WATCH", watch)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn daemon");
+        Daemon { child }
+    }
+
+    fn signal(&self, sig: i32) {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill with a pid we own and a valid signal number.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill");
+    }
+
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn kill9(&mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs as the daemon process when re-executed by [`Daemon::start`].
+#[test]
+#[ignore = "helper: the daemon process of the kernel tests, started by them"]
+fn daemon_child() {
+    let Some(dir) = std::env::var_os("SANSO_TEST_CHILD_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let env = |k: &str| std::env::var(k).expect("child environment");
+    let watch = Duration::from_millis(env("SANSO_TEST_CHILD_WATCH").parse().expect("ms"));
+    sanso_daemon::init_logging();
+    let config = sanso_daemon::DaemonConfig {
+        settings: sanso_daemon::Settings {
+            policy_path: dir.join("policy.toml"),
+            state_dir: dir.join("state"),
+            netns: Some(env("SANSO_TEST_CHILD_NETNS")),
+            drift_interval: Duration::from_millis(500),
+            drift_action: sanso_daemon::DriftAction::Restore,
+            neighbour_interval: Duration::from_secs(1),
+        },
+        socket_path: dir.join("sanso.sock"),
+        metrics: Some(env("SANSO_TEST_CHILD_METRICS").parse().expect("addr")),
+        watch_interval: watch,
+    };
+    sanso_daemon::run(config).expect("daemon");
+}
+
+fn policy(revision: &str) -> String {
+    format!(
+        r#"[policy]
+name = "kernel-test"
+revision = "{revision}"
+
+[zones.lg]
+tier = "lgwan"
+interfaces = ["lg0"]
+networks = ["10.20.0.0/16"]
+
+[zones.ext]
+tier = "external"
+interfaces = ["wan0"]
+networks = ["10.250.0.0/16"]
+
+[[flows]]
+name = "lg-web"
+from = ["lg"]
+to = ["ext"]
+services = ["https"]
+reason = "test"
+"#
+    )
+}
+
+fn ask(socket: &Path, request: &Request) -> Option<Response> {
+    client::request(socket, request, Duration::from_secs(20)).ok()
+}
+
+fn status(socket: &Path) -> Option<StatusReport> {
+    match ask(socket, &Request::Status)? {
+        Response::Status(s) => Some(*s),
+        _ => None,
+    }
+}
+
+fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(check(), "timed out after {limit:?} waiting for {what}");
+}
+
+fn revision(socket: &Path) -> Option<String> {
+    status(socket)?.policy?.revision
+}
+
+fn free_port() -> u16 {
+    // A port number only; the daemon binds it inside the namespace.
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// GET /metrics from inside the namespace (a thread that enters it).
+fn scrape(ns: &Netns, port: u16) -> String {
+    let path = format!("/var/run/netns/{}", ns.name);
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).expect("netns file");
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid namespace fd; only this short-lived thread changes namespace.
+        assert_eq!(
+            unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) },
+            0,
+            "setns"
+        );
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect metrics");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
+            .expect("request");
+        let mut body = String::new();
+        stream.read_to_string(&mut body).expect("response");
+        body
+    })
+    .join()
+    .expect("scrape thread")
+}
+
+fn audit_events(dir: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join("state/audit.jsonl")).expect("audit");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            let trigger = v["detail"]["trigger"].as_str().unwrap_or("").to_owned();
+            (v["event"].as_str().unwrap_or("").to_owned(), trigger)
+        })
+        .collect()
+}
+
+#[test]
+fn daemon_lifecycle_in_a_namespace() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let ns = Netns::create("dmn");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sanso.sock");
+    let policy_file = dir.path().join("policy.toml");
+    std::fs::write(&policy_file, policy("r1")).expect("write");
+
+    // Start applies.
+    let port = free_port();
+    let mut daemon = Daemon::start(&ns, dir.path(), port, "3600000");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    let last_good =
+        std::fs::read_to_string(dir.path().join("state/last-good.nft")).expect("last good saved");
+    assert!(last_good.contains("rev r1"));
+
+    // A bad policy plus SIGHUP: refused, the old ruleset stays, the daemon lives.
+    std::fs::write(
+        &policy_file,
+        policy("r2").replace("tier = \"lgwan\"", "tier = \"nosuch\""),
+    )
+    .expect("write");
+    daemon.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(20), "the refusal", || {
+        status(&socket).is_some_and(|s| s.counts.refused == 1)
+    });
+    assert!(daemon.alive());
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    assert_eq!(revision(&socket).as_deref(), Some("r1"));
+
+    // A good one is applied.
+    std::fs::write(&policy_file, policy("r2")).expect("write");
+    daemon.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(20), "r2 applied", || {
+        revision(&socket).as_deref() == Some("r2")
+    });
+    assert_eq!(ns.table_revision().as_deref(), Some("r2"));
+
+    // An unconfirmed apply is rolled back.
+    let request = Request::Apply {
+        file: "candidate.toml".into(),
+        text: policy("r3"),
+        confirm_seconds: 3,
+    };
+    assert!(matches!(
+        ask(&socket, &request),
+        Some(Response::Done { .. })
+    ));
+    assert_eq!(ns.table_revision().as_deref(), Some("r3"));
+    wait_for(Duration::from_secs(15), "the rollback to r2", || {
+        ns.table_revision().as_deref() == Some("r2")
+    });
+    assert_eq!(revision(&socket).as_deref(), Some("r2"));
+
+    // A confirmed one stays.
+    assert!(matches!(
+        ask(&socket, &request),
+        Some(Response::Done { .. })
+    ));
+    assert!(matches!(
+        ask(&socket, &Request::Confirm),
+        Some(Response::Done { .. })
+    ));
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(ns.table_revision().as_deref(), Some("r3"));
+
+    // Drift: a rule deleted behind the daemon's back is restored.
+    let handle_of_forward_rule = {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &ns.name, "nft", "-a", "list", "chain", "inet", "sanso", "forward",
+            ])
+            .output()
+            .expect("nft -a");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find(|l| l.contains("ct state established,related accept"))
+            .and_then(|l| l.rsplit("# handle ").next())
+            .map(|h| h.trim().to_owned())
+            .expect("a rule handle")
+    };
+    let ok = Command::new("ip")
+        .args([
+            "netns", "exec", &ns.name, "nft", "delete", "rule", "inet", "sanso", "forward",
+            "handle",
+        ])
+        .arg(&handle_of_forward_rule)
+        .status()
+        .expect("nft delete rule")
+        .success();
+    assert!(ok);
+    wait_for(
+        Duration::from_secs(20),
+        "drift detected and restored",
+        || status(&socket).is_some_and(|s| s.counts.drift_restores >= 1),
+    );
+    assert!(ns
+        .nft_list()
+        .is_some_and(|t| t.contains("ct state established,related accept")));
+
+    // Metrics: the kernel counters and the daemon's counts.
+    let metrics = scrape(&ns, port);
+    assert!(metrics.starts_with("HTTP/1.0 200 OK"), "{metrics}");
+    for line in [
+        "sanso_kernel_counters_up 1",
+        "sanso_refused_policies_total 1",
+        "sanso_rollbacks_total 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing {line:?} in\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains("sanso_dropped_packets_total{src_zone=\"lg\",dst_zone=\"ext\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sanso_last_apply_timestamp_seconds "));
+
+    // kill -9 leaves the ruleset in place.
+    daemon.kill9();
+    assert_eq!(ns.table_revision().as_deref(), Some("r3"));
+
+    // A new daemon continues the audit chain and reloads on file change.
+    let port2 = free_port();
+    let _daemon2 = Daemon::start(&ns, dir.path(), port2, "200");
+    wait_for(Duration::from_secs(30), "the restarted daemon", || {
+        revision(&socket).as_deref() == Some("r2")
+    });
+    std::fs::write(&policy_file, policy("r5")).expect("write");
+    wait_for(Duration::from_secs(20), "r5 applied on file change", || {
+        revision(&socket).as_deref() == Some("r5")
+    });
+    assert_eq!(ns.table_revision().as_deref(), Some("r5"));
+
+    let chain = sanso_daemon::audit::verify_file(&dir.path().join("state/audit.jsonl"))
+        .expect("read audit");
+    assert!(chain.is_ok(), "audit chain: {chain:?}");
+    let events = audit_events(dir.path());
+    let has = |event: &str, trigger: &str| events.iter().any(|(e, t)| e == event && t == trigger);
+    assert!(has("apply", "start"), "{events:?}");
+    assert!(has("refused", "sighup"), "{events:?}");
+    assert!(has("reload", "sighup"), "{events:?}");
+    assert!(has("confirm-pending", ""), "{events:?}");
+    assert!(has("rollback", ""), "{events:?}");
+    assert!(has("confirm", ""), "{events:?}");
+    assert!(has("drift", ""), "{events:?}");
+    assert!(has("reload", "file-change"), "{events:?}");
+    assert!(
+        !has("refused", "file-change"),
+        "a half-written file was read: {events:?}"
+    );
+}
