@@ -61,6 +61,31 @@ impl fmt::Display for Probe {
     }
 }
 
+impl From<&sanso_policy::Case> for Probe {
+    /// The probe of a packet-path case: same interface, addresses, protocol
+    /// and port; an ICMP case's `port` is its type.
+    fn from(case: &sanso_policy::Case) -> Self {
+        use sanso_policy::{CaseProto, CaseTarget};
+        let dst = match case.to {
+            CaseTarget::Addr(addr, _) => ProbeDst::Addr(addr),
+            CaseTarget::Gateway => ProbeDst::Gateway,
+        };
+        let l4 = match case.proto {
+            CaseProto::Tcp => ProbeL4::Tcp(case.port),
+            CaseProto::Udp => ProbeL4::Udp(case.port),
+            CaseProto::Icmp | CaseProto::Icmpv6 => {
+                ProbeL4::Icmp(u8::try_from(case.port).unwrap_or(u8::MAX))
+            }
+        };
+        Probe {
+            iif: case.iif.clone(),
+            src: case.from,
+            dst,
+            l4,
+        }
+    }
+}
+
 /// What the kernel did with a probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelVerdict {
@@ -76,6 +101,16 @@ impl KernelVerdict {
         match self {
             KernelVerdict::Accept => "accept",
             KernelVerdict::Drop => "drop",
+        }
+    }
+}
+
+impl From<KernelVerdict> for sanso_policy::Expect {
+    /// For comparing with a case's `expect`.
+    fn from(v: KernelVerdict) -> Self {
+        match v {
+            KernelVerdict::Accept => sanso_policy::Expect::Accept,
+            KernelVerdict::Drop => sanso_policy::Expect::Drop,
         }
     }
 }
