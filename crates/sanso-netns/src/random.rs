@@ -3,6 +3,10 @@
 //! go wrong. Pure: needs only the [`Policy`].
 //!
 //! The bias, per probe:
+//! * [`FLOW_SHARE`] of the probes aim at a flow: a source from one of its
+//!   `from` ends, a destination from its `to` ends (host prefixes at their
+//!   edges too), one of its services with the port at a range edge, just
+//!   outside it, or inside; the rest are spread as follows;
 //! * a family among those the policy's zones use; a source zone uniformly
 //!   among zones with an interface and a network of that family (so every
 //!   zone pair comes up), a destination zone likewise, or the gateway itself;
@@ -27,7 +31,7 @@ use ipnet::IpNet;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sanso_policy::{Policy, ServiceMatch, ZoneId};
+use sanso_policy::{Endpoint, Policy, ServiceMatch, ZoneId};
 
 use crate::plan::is_special;
 use crate::{Probe, ProbeDst, ProbeL4};
@@ -38,6 +42,9 @@ pub const SPOOF_SHARE: f64 = 0.1;
 pub const GATEWAY_SHARE: f64 = 0.12;
 /// Share of addresses taken from the edges rather than drawn inside a network.
 pub const EDGE_SHARE: f64 = 0.7;
+/// Share of probes aimed at a flow (its ends and services) when the policy
+/// has flows: the rest spread over every zone pair.
+pub const FLOW_SHARE: f64 = 0.4;
 /// Share of ports taken from service edges rather than drawn at random.
 pub const PORT_EDGE_SHARE: f64 = 0.7;
 
@@ -75,6 +82,25 @@ struct Pools {
     icmpv6_types: Vec<u8>,
     /// Every interface with its zone.
     interfaces: Vec<(String, ZoneId)>,
+    /// The policy's flows, to aim probes at what is allowed.
+    flows: Vec<FlowPool>,
+}
+
+/// One flow as the generator sees it: its ends and its service matches.
+struct FlowPool {
+    from: Vec<EndPool>,
+    to: Vec<EndPool>,
+    matches: Vec<ServiceMatch>,
+}
+
+/// One end of a flow.
+enum EndPool {
+    Gateway,
+    /// A zone or a host: its edges and prefixes.
+    Addrs {
+        edges: Vec<IpAddr>,
+        networks: Vec<IpNet>,
+    },
 }
 
 struct ZonePool {
@@ -180,10 +206,130 @@ impl Pools {
             icmp_types: icmp.into_iter().collect(),
             icmpv6_types: icmpv6.into_iter().collect(),
             interfaces,
+            flows: Vec::new(),
+        }
+        .with_flows(policy)
+    }
+
+    fn with_flows(mut self, policy: &Policy) -> Self {
+        let end = |e: &Endpoint, pools: &Pools| match *e {
+            Endpoint::Gateway => EndPool::Gateway,
+            Endpoint::Zone(z) => {
+                let (mut edges, mut networks) = (Vec::new(), Vec::new());
+                for p in pools.zones.values().flatten().filter(|p| p.zone == z) {
+                    edges.extend(p.edges.iter().copied());
+                    networks.extend(p.networks.iter().copied());
+                }
+                EndPool::Addrs { edges, networks }
+            }
+            Endpoint::Host(h) => {
+                let host = policy.host(h);
+                let edges = host
+                    .addresses
+                    .iter()
+                    .flat_map(net_edges)
+                    .filter(|a| !is_special(*a))
+                    .collect();
+                EndPool::Addrs {
+                    edges,
+                    networks: host.addresses.clone(),
+                }
+            }
+        };
+        self.flows = policy
+            .flows
+            .iter()
+            .map(|f| FlowPool {
+                from: f.from.iter().map(|e| end(e, &self)).collect(),
+                to: f.to.iter().map(|e| end(e, &self)).collect(),
+                matches: f
+                    .services
+                    .iter()
+                    .flat_map(|s| s.matches.iter().copied())
+                    .collect(),
+            })
+            .filter(|f| !f.matches.is_empty())
+            .collect();
+        self
+    }
+
+    /// A probe aimed at a flow: its ends, one of its services, at the edges.
+    /// `None` when the drawn flow cannot give one (it starts at the gateway,
+    /// or its ends share no family).
+    fn flow_probe(&self, policy: &Policy, rng: &mut ChaCha8Rng) -> Option<Probe> {
+        let flow = self.flows.choose(rng)?;
+        let src_end = flow.from.choose(rng)?;
+        let dst_end = flow.to.choose(rng)?;
+        let m = *flow.matches.choose(rng)?;
+        let family = match m {
+            ServiceMatch::Icmp(_) => Family::V4,
+            ServiceMatch::Icmpv6(_) => Family::V6,
+            _ => *[Family::V4, Family::V6].choose(rng)?,
+        };
+        let EndPool::Addrs { edges, networks } = src_end else {
+            return None;
+        };
+        let src = draw_in(policy, family, edges, networks, rng)?;
+        let src_zone = policy.classify(src)?;
+        if policy.zone(src_zone).interfaces.is_empty() {
+            return None;
+        }
+        let dst = match dst_end {
+            EndPool::Gateway => ProbeDst::Gateway,
+            EndPool::Addrs { edges, networks } => {
+                ProbeDst::Addr(draw_in(policy, family, edges, networks, rng)?)
+            }
+        };
+        let in_range = |first: u16, last: u16, rng: &mut ChaCha8Rng| {
+            if rng.gen_bool(PORT_EDGE_SHARE) {
+                *port_edges(first, last).choose(rng).unwrap_or(&first)
+            } else {
+                rng.gen_range(first.max(1)..=last.max(1))
+            }
+        };
+        let l4 = match m {
+            ServiceMatch::Tcp(r) => ProbeL4::Tcp(in_range(r.first, r.last, rng)),
+            ServiceMatch::Udp(r) => ProbeL4::Udp(in_range(r.first, r.last, rng)),
+            ServiceMatch::Icmp(t) | ServiceMatch::Icmpv6(t) => ProbeL4::Icmp(t),
+        };
+        Some(Probe {
+            iif: self.draw_iif(src_zone, rng),
+            src,
+            dst,
+            l4,
+        })
+    }
+
+    /// The input interface: sometimes one of another zone (spoofing),
+    /// sometimes any of the source zone's own, else the default.
+    fn draw_iif(&self, src_zone: ZoneId, rng: &mut ChaCha8Rng) -> Option<String> {
+        let own: Vec<&str> = self
+            .interfaces
+            .iter()
+            .filter(|(_, z)| *z == src_zone)
+            .map(|(i, _)| i.as_str())
+            .collect();
+        let others: Vec<&str> = self
+            .interfaces
+            .iter()
+            .filter(|(_, z)| *z != src_zone)
+            .map(|(i, _)| i.as_str())
+            .collect();
+        if !others.is_empty() && rng.gen_bool(SPOOF_SHARE) {
+            others.choose(rng).map(|s| (*s).to_owned())
+        } else if own.len() > 1 && rng.gen_bool(0.5) {
+            own.choose(rng).map(|s| (*s).to_owned())
+        } else {
+            None
         }
     }
 
     fn probe(&self, policy: &Policy, families: &[Family], rng: &mut ChaCha8Rng) -> Probe {
+        if !self.flows.is_empty() && rng.gen_bool(FLOW_SHARE) {
+            if let Some(probe) = self.flow_probe(policy, rng) {
+                return probe;
+            }
+        }
         let family = *families.choose(rng).expect("families is not empty");
         let zones = &self.zones[&family];
         let sources: Vec<&ZonePool> = zones.iter().filter(|z| z.has_interface).collect();
@@ -216,25 +362,7 @@ impl Pools {
             }
         };
 
-        let own: Vec<&str> = self
-            .interfaces
-            .iter()
-            .filter(|(_, z)| *z == src_zone.zone)
-            .map(|(i, _)| i.as_str())
-            .collect();
-        let others: Vec<&str> = self
-            .interfaces
-            .iter()
-            .filter(|(_, z)| *z != src_zone.zone)
-            .map(|(i, _)| i.as_str())
-            .collect();
-        let iif = if !others.is_empty() && rng.gen_bool(SPOOF_SHARE) {
-            others.choose(rng).map(|s| (*s).to_owned())
-        } else if own.len() > 1 && rng.gen_bool(0.5) {
-            own.choose(rng).map(|s| (*s).to_owned())
-        } else {
-            None
-        };
+        let iif = self.draw_iif(src_zone.zone, rng);
         Probe { iif, src, dst, l4 }
     }
 }
@@ -264,6 +392,37 @@ fn draw_address(policy: &Policy, zone: &ZonePool, rng: &mut ChaCha8Rng) -> IpAdd
         .map(|_| random_in(&net, rng))
         .find(|a| !is_special(*a))
         .unwrap_or(net.network())
+}
+
+/// An address of `family` from these edges and prefixes: an edge, or a
+/// draw inside a prefix; never a special address.
+fn draw_in(
+    policy: &Policy,
+    family: Family,
+    edges: &[IpAddr],
+    networks: &[IpNet],
+    rng: &mut ChaCha8Rng,
+) -> Option<IpAddr> {
+    let edges: Vec<IpAddr> = edges
+        .iter()
+        .copied()
+        .filter(|a| family_of(*a) == family)
+        .collect();
+    let networks: Vec<IpNet> = networks
+        .iter()
+        .copied()
+        .filter(|n| family_of(n.network()) == family)
+        .collect();
+    if !edges.is_empty() && rng.gen_bool(EDGE_SHARE) {
+        return edges.choose(rng).copied();
+    }
+    for _ in 0..INTERIOR_TRIES {
+        let a = random_in(networks.choose(rng)?, rng);
+        if !is_special(a) && policy.classify(a).is_some() {
+            return Some(a);
+        }
+    }
+    edges.choose(rng).copied()
 }
 
 fn random_in(net: &IpNet, rng: &mut ChaCha8Rng) -> IpAddr {
@@ -357,7 +516,7 @@ mod tests {
     use crate::netns::RunId;
     use crate::plan::TopologyPlan;
     use proptest::prelude::*;
-    use sanso_policy::{Endpoint, Flow, Host, HostId, Location, PortRange, Service, Tier, Zone};
+    use sanso_policy::{Flow, Host, HostId, Location, PortRange, Service, Tier, Zone};
 
     fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {
         Zone {
@@ -522,6 +681,25 @@ mod tests {
             })
             .collect();
         assert_eq!(pairs.len(), 9, "{pairs:?}");
+    }
+
+    #[test]
+    fn aims_at_the_flows() {
+        let p = policy();
+        let probes = random_probes(&p, 1000, 3);
+        let farm: ipnet::IpNet = "10.20.8.0/24".parse().expect("net");
+        let aimed = probes
+            .iter()
+            .filter(|pr| {
+                p.classify(pr.src) == Some(ZoneId(0))
+                    && matches!(pr.dst, ProbeDst::Addr(d) if farm.contains(&d))
+                    && matches!(
+                        pr.l4,
+                        ProbeL4::Tcp(8442..=8444) | ProbeL4::Udp(49151..) | ProbeL4::Icmp(8)
+                    )
+            })
+            .count();
+        assert!(aimed > 40, "only {aimed} of 1000 probes aim at the flow");
     }
 
     proptest! {
