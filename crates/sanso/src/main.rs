@@ -30,6 +30,12 @@ enum Command {
     Compile(cmd::compile::Args),
     Explain(cmd::explain::Args),
     Test(cmd::test::Args),
+    Apply(cmd::apply::Args),
+    Daemon(cmd::daemon::Args),
+    Status(cmd::status::Args),
+    Reload(cmd::reload::Args),
+    Confirm(cmd::confirm::Args),
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +45,12 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Test(args) => cmd::test::run(args),
+        Command::Apply(args) => cmd::apply::run(args),
+        Command::Daemon(args) => cmd::daemon::run(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::Reload(args) => cmd::reload::run(args),
+        Command::Confirm(args) => cmd::confirm::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,110 @@
+//! `sanso daemon`: run the enforcement daemon (sanso-daemon) in the foreground.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use sanso_daemon::{DaemonConfig, DriftAction, Settings};
+
+/// Run the daemon: apply the policy now, on SIGHUP and when the file changes;
+/// keep the running ruleset when a new policy fails; serve `sanso status`,
+/// `reload`, `apply --confirm` and `confirm` on the control socket; watch
+/// drift, flow expiry and the neighbour tables; write the audit log.
+///
+/// The ruleset stays in the kernel when the daemon stops or dies.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy file (TOML).
+    #[arg(long, default_value = sanso_daemon::DEFAULT_POLICY)]
+    policy: PathBuf,
+    /// Enforce inside this network namespace (`ip netns` name) instead of the current one.
+    #[arg(long)]
+    netns: Option<String>,
+    /// Where the audit log (audit.jsonl) and the last good ruleset (last-good.nft) live.
+    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// The control socket (root only, mode 0600).
+    #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
+    socket: PathBuf,
+    /// Serve Prometheus metrics on this loopback address (e.g. 127.0.0.1:9763).
+    #[arg(long)]
+    metrics: Option<SocketAddr>,
+    /// How often to compare the live table with the applied one (e.g. 30s, 5m).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    drift_interval: Duration,
+    /// What to do on drift: report (log, count, audit) or restore (also re-apply).
+    #[arg(long, value_enum, default_value = "restore")]
+    on_drift: OnDrift,
+    /// How often to read the neighbour tables for unknown hosts.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    neighbour_interval: Duration,
+    /// How often to check the policy file for changes.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    watch_interval: Duration,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum OnDrift {
+    Report,
+    Restore,
+}
+
+/// `120`, `120s`, `2m`, `1h`: a positive duration.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 120s, 2m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{text:?}: the unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the duration must be at least 1s".to_owned());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    sanso_daemon::init_logging();
+    let config = DaemonConfig {
+        settings: Settings {
+            policy_path: args.policy,
+            state_dir: args.state_dir,
+            netns: args.netns,
+            drift_interval: args.drift_interval,
+            drift_action: match args.on_drift {
+                OnDrift::Report => DriftAction::Report,
+                OnDrift::Restore => DriftAction::Restore,
+            },
+            neighbour_interval: args.neighbour_interval,
+        },
+        socket_path: args.socket,
+        metrics: args.metrics,
+        watch_interval: args.watch_interval,
+    };
+    sanso_daemon::run(config)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("120s"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("120"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+}
