@@ -41,15 +41,23 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
     // Validate here first so the diagnostics show with colours and context.
     common::load_policy(&args.policy)?;
     let text = common::read_text(&args.policy)?;
-    let file = std::fs::canonicalize(&args.policy).unwrap_or_else(|_| args.policy.clone()).display().to_string();
-    let request = Request::Apply { file, text, confirm_seconds: timeout.as_secs() };
+    let file = std::fs::canonicalize(&args.policy)
+        .unwrap_or_else(|_| args.policy.clone())
+        .display()
+        .to_string();
+    let request = Request::Apply {
+        file,
+        text,
+        confirm_seconds: timeout.as_secs(),
+    };
     super::reload::report(super::reload::ask(&args.socket, &request)?)
 }
 
 fn apply_direct(args: &Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
-    let report = sanso_nft::netlink::apply(&ruleset, args.netns.as_deref()).context("apply failed; the running ruleset is unchanged")?;
+    let report = sanso_nft::netlink::apply(&ruleset, args.netns.as_deref())
+        .context("apply failed; the running ruleset is unchanged")?;
     println!(
         "applied {} rev {}: {} messages, {} elements in {:.1} ms",
         policy.name,

@@ -25,14 +25,25 @@ enum AuditCommand {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         AuditCommand::Verify { file } => {
-            let result = sanso_daemon::audit::verify_file(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let result = sanso_daemon::audit::verify_file(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             match result {
                 Ok(chain) => {
-                    println!("{}: intact, {} records, head {}", file.display(), chain.records, chain.head);
+                    println!(
+                        "{}: intact, {} records, head {}",
+                        file.display(),
+                        chain.records,
+                        chain.head
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(bad) => {
-                    eprintln!("{}:{}: chain broken: {}", file.display(), bad.line, bad.reason);
+                    eprintln!(
+                        "{}:{}: chain broken: {}",
+                        file.display(),
+                        bad.line,
+                        bad.reason
+                    );
                     Ok(ExitCode::from(1))
                 }
             }

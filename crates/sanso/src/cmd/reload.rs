@@ -18,7 +18,11 @@ pub struct Args {
 
 /// Sends one request to the daemon (shared by the daemon client commands).
 pub fn ask(socket: &Path, request: &Request) -> Result<Response> {
-    Ok(sanso_daemon::client::request(socket, request, Duration::from_secs(60))?)
+    Ok(sanso_daemon::client::request(
+        socket,
+        request,
+        Duration::from_secs(60),
+    )?)
 }
 
 /// Prints a `Done` answer, fails on an `Error` one.
