@@ -10,7 +10,7 @@ use std::ops::Range;
 use ipnet::IpNet;
 use toml::de::DeValue;
 
-use crate::diag::{codes, Diagnostics, Draft, Subject};
+use crate::diag::{codes, Diagnostics, Draft, LineIndex, Subject};
 use crate::load::{check_name, parse_document, Loaded};
 use crate::model::{Host, Location, Policy};
 use crate::service::{parse_icmp_type, IcmpFamily};
@@ -129,7 +129,7 @@ pub fn load_cases_with_warnings(
 ) -> Result<Loaded<Vec<Case>>, Diagnostics> {
     let mut diags = Diagnostics::new(file, text);
     let cases = read_cases(&mut diags, text, policy);
-    diags.sort();
+    diags.finish();
     match cases {
         Some(value) if !diags.has_errors() => Ok(Loaded {
             value,
@@ -153,6 +153,7 @@ fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Ve
     };
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
     let mut out = Vec::with_capacity(items.len());
+    let index = LineIndex::new(text);
     for (i, item) in items.iter().enumerate() {
         let DeValue::Table(t) = item.get_ref() else {
             diags.push(Draft::error(
@@ -195,7 +196,8 @@ fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Ve
                 }
             }
         }
-        if let Some(case) = read_case(diags, &r, name, policy, text) {
+        let (line, column) = index.locate(text, item.span().start);
+        if let Some(case) = read_case(diags, &r, name, policy, Location { line, column }) {
             out.push(case);
         }
     }
@@ -207,7 +209,7 @@ fn read_case(
     r: &TableReader<'_, '_>,
     name: String,
     policy: &Policy,
-    text: &str,
+    location: Location,
 ) -> Option<Case> {
     let subject = r.subject.clone();
     let err = |code: &'static str, span: Range<usize>, message: String| {
@@ -338,7 +340,6 @@ fn read_case(
                 .note("add iif = \"...\" to send it in on a given interface"),
         );
     }
-    let (line, column) = crate::diag::line_column(text, r.span.start.min(text.len()));
     if !ok {
         return None;
     }
@@ -351,7 +352,7 @@ fn read_case(
         port: port?,
         expect: expect?,
         iif,
-        location: Location { line, column },
+        location,
     })
 }
 

@@ -281,8 +281,13 @@ impl Diagnostics {
         out
     }
 
-    /// Sorts by position (then code) so output is deterministic and reads top-down.
-    pub(crate) fn sort(&mut self) {
+    /// Computes every line and column, then sorts by position (then code)
+    /// so output is deterministic and reads top-down.
+    pub(crate) fn finish(&mut self) {
+        let index = LineIndex::new(&self.text);
+        for d in &mut self.items {
+            (d.line, d.column) = index.locate(&self.text, d.span.start);
+        }
         self.items.sort_by(|a, b| {
             (a.span.start, a.span.end, a.code, &a.message).cmp(&(
                 b.span.start,
@@ -294,10 +299,11 @@ impl Diagnostics {
         self.items.dedup();
     }
 
-    /// Records a diagnostic; computes line and column and clamps the span.
+    /// Records a diagnostic and clamps its span; [`Diagnostics::finish`]
+    /// computes lines and columns.
     pub(crate) fn push(&mut self, draft: Draft) {
         let span = clamp_span(&self.text, draft.span);
-        let (line, column) = line_column(&self.text, span.start);
+        let (line, column) = (0, 0);
         let message = match &draft.subject {
             Some(subject) => format!("{subject}: {}", draft.message),
             None => draft.message,
@@ -445,14 +451,34 @@ fn clamp_span(text: &str, span: Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// 1-based line and column (in characters, like codespan) of a byte offset
-/// that lies on a character boundary.
+/// Start offsets of the lines of a text, to turn byte offsets into 1-based
+/// line and column (in characters, like codespan) in logarithmic time.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
+/// 1-based line and column of one offset (builds an index: use
+/// [`LineIndex`] for many).
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(text).locate(text, offset)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! -> a validated [`Policy`]. Every problem found on the way is collected;
 //! nothing stops at the first error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use ipnet::IpNet;
@@ -50,7 +50,7 @@ pub fn load_policy_with_warnings(file: &str, text: &str) -> Result<Loaded<Policy
     };
     let policy = loader.run();
     let mut diags = loader.diags;
-    diags.sort();
+    diags.finish();
     match policy {
         Some(value) if !diags.has_errors() => Ok(Loaded {
             value,
@@ -493,7 +493,10 @@ impl<'t> Loader<'t> {
             );
             r.deny_unknown_keys(&mut self.diags, HOST_KEYS);
             if let Some((zone, span)) = r.req_str(&mut self.diags, "zone") {
-                host.zone = self.zones.iter().position(|z| z.name == zone);
+                host.zone = match self.names.get(&zone) {
+                    Some((Named::Zone(i), _)) => Some(*i),
+                    _ => None,
+                };
                 if host.zone.is_none() {
                     let mut d =
                         Draft::error(codes::UNKNOWN_ZONE, span, format!("unknown zone `{zone}`"))
@@ -1027,51 +1030,68 @@ impl<'t> Loader<'t> {
             }
         }
         let internal = |zi: usize| self.zones[zi].tier.is_some_and(|t| t != Tier::External);
+        // Sorted by (family, address, prefix length, file order), the
+        // networks containing the current one form a stack (prefixes either
+        // nest or are disjoint), so each nesting pair is seen exactly once.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&k| {
+            let (_, net, span) = &all[k];
+            (net.network(), net.prefix_len(), span.start)
+        });
         let mut drafts = Vec::new();
-        for (j, (zj, nj, sj)) in all.iter().enumerate() {
-            for (zi, ni, si) in &all[..j] {
-                if ni == nj {
-                    let (subject, other) = (
-                        Subject::Zone(self.zones[*zj].name.clone()),
-                        &self.zones[*zi].name,
-                    );
-                    if zi == zj {
-                        drafts.push(
-                            Draft::warning(
-                                codes::DUPLICATE_ENTRY,
-                                sj.clone(),
-                                format!("network {nj} is listed twice"),
-                            )
-                            .subject(Some(subject)),
-                        );
-                    } else {
-                        drafts.push(
-                            Draft::error(
-                                codes::SAME_NETWORK,
-                                sj.clone(),
-                                format!("network {nj} is also a network of zone {other:?}"),
-                            )
-                            .subject(Some(subject))
-                            .label(si.clone(), format!("zone {other:?} claims it here"))
-                            .note("an address must classify to exactly one zone"),
-                        );
-                    }
-                } else if zi != zj
-                    && internal(*zi)
-                    && internal(*zj)
-                    && ni.prefix_len() > 0
-                    && nj.prefix_len() > 0
-                    && (ni.contains(nj) || nj.contains(ni))
-                {
-                    let other = &self.zones[*zi];
+        let mut stack: Vec<usize> = Vec::new();
+        for &k in &order {
+            let (zk, nk, sk) = &all[k];
+            while stack.last().is_some_and(|&top| !all[top].1.contains(nk)) {
+                stack.pop();
+            }
+            if let Some(&first) = stack.iter().find(|&&s| all[s].1 == *nk) {
+                let (zf, _, sf) = &all[first];
+                let subject = Some(Subject::Zone(self.zones[*zk].name.clone()));
+                let other = &self.zones[*zf].name;
+                if zf == zk {
                     drafts.push(
-                        Draft::error(codes::INTERNAL_OVERLAP, sj.clone(), format!("network {nj} overlaps network {ni} of zone {:?}", other.name))
-                            .subject(Some(Subject::Zone(self.zones[*zj].name.clone())))
-                            .label(si.clone(), format!("zone {:?}'s network", other.name))
+                        Draft::warning(
+                            codes::DUPLICATE_ENTRY,
+                            sk.clone(),
+                            format!("network {nk} is listed twice"),
+                        )
+                        .subject(subject),
+                    );
+                } else {
+                    drafts.push(
+                        Draft::error(
+                            codes::SAME_NETWORK,
+                            sk.clone(),
+                            format!("network {nk} is also a network of zone {other:?}"),
+                        )
+                        .subject(subject)
+                        .label(sf.clone(), format!("zone {other:?} claims it here"))
+                        .note("an address must classify to exactly one zone"),
+                    );
+                }
+            } else if internal(*zk) && nk.prefix_len() > 0 {
+                for &s in &stack {
+                    let (zs, ns, ss) = &all[s];
+                    if zs == zk || !internal(*zs) || ns.prefix_len() == 0 {
+                        continue;
+                    }
+                    // Blame whichever comes later in the file.
+                    let ((zl, nl, sl), (ze, ne, se)) = if ss.start < sk.start {
+                        (&all[k], &all[s])
+                    } else {
+                        (&all[s], &all[k])
+                    };
+                    let earlier = &self.zones[*ze].name;
+                    drafts.push(
+                        Draft::error(codes::INTERNAL_OVERLAP, sl.clone(), format!("network {nl} overlaps network {ne} of zone {earlier:?}"))
+                            .subject(Some(Subject::Zone(self.zones[*zl].name.clone())))
+                            .label(se.clone(), format!("zone {earlier:?}'s network"))
                             .note("internal (mynumber, lgwan, internet) zones may not overlap; only external zones may nest"),
                     );
                 }
             }
+            stack.push(k);
         }
         for d in drafts {
             self.diags.push(d);
@@ -1109,6 +1129,13 @@ impl<'t> Loader<'t> {
     /// Every host address (or every address of a host prefix) must classify,
     /// by longest prefix, to the host's zone.
     fn check_host_placement(&mut self) {
+        // Each network to its first zone (equal networks are reported elsewhere).
+        let mut by_network: HashMap<IpNet, usize> = HashMap::new();
+        for (zi, zone) in self.zones.iter().enumerate() {
+            for (net, _) in &zone.networks {
+                by_network.entry(*net).or_insert(zi);
+            }
+        }
         let mut drafts = Vec::new();
         for host in &self.hosts {
             let Some(zi) = host.zone.filter(|zi| self.zones[*zi].networks_complete) else {
@@ -1118,15 +1145,10 @@ impl<'t> Loader<'t> {
             for (addr, span) in &host.addresses {
                 let subject = Some(Subject::Host(host.name.clone()));
                 // The longest network containing the whole prefix.
-                let mut best: Option<(u8, usize)> = None;
-                for (zj, zone) in self.zones.iter().enumerate() {
-                    for (net, _) in &zone.networks {
-                        if net.contains(addr) && best.is_none_or(|(len, _)| net.prefix_len() > len)
-                        {
-                            best = Some((net.prefix_len(), zj));
-                        }
-                    }
-                }
+                let best = (0..=addr.prefix_len())
+                    .rev()
+                    .filter_map(|len| IpNet::new(addr.addr(), len).ok().map(|n| n.trunc()))
+                    .find_map(|net| by_network.get(&net).map(|&zj| (net.prefix_len(), zj)));
                 match best {
                     None => drafts.push(
                         Draft::error(codes::HOST_OUTSIDE_ZONE, span.clone(), format!("address {addr} is outside every network of its zone {zone_name:?}"))
@@ -1141,6 +1163,7 @@ impl<'t> Loader<'t> {
                         .subject(subject)
                         .note("an address belongs to the zone with the longest matching network"),
                     ),
+                    Some(_) if addr.prefix_len() == addr.max_prefix_len() => {}
                     Some(_) => {
                         // Part of a host prefix may still go to a more specific network of another zone.
                         let inner = self.zones.iter().enumerate().filter(|(zj, _)| *zj != zi).find_map(|(_, zone)| {
@@ -1166,9 +1189,9 @@ impl<'t> Loader<'t> {
     }
 
     fn build(&mut self, name: String, revision: Option<String>) -> Option<Policy> {
+        let index = crate::diag::LineIndex::new(self.text);
         let location = |span: &Range<usize>| {
-            let (line, column) =
-                crate::diag::line_column(self.text, span.start.min(self.text.len()));
+            let (line, column) = index.locate(self.text, span.start);
             Location { line, column }
         };
         let mut zones = Vec::with_capacity(self.zones.len());
