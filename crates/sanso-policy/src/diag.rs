@@ -475,15 +475,13 @@ impl LineIndex {
     }
 }
 
-/// 1-based line and column of one offset (builds an index: use
-/// [`LineIndex`] for many).
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    LineIndex::new(text).locate(text, offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line_column(text: &str, offset: usize) -> (usize, usize) {
+        LineIndex::new(text).locate(text, offset)
+    }
 
     #[test]
     fn line_column_counts_characters() {

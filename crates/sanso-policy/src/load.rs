@@ -1070,10 +1070,11 @@ impl<'t> Loader<'t> {
                         .note("an address must classify to exactly one zone"),
                     );
                 }
-            } else if internal(*zk) && nk.prefix_len() > 0 {
+            }
+            if internal(*zk) && nk.prefix_len() > 0 {
                 for &s in &stack {
                     let (zs, ns, ss) = &all[s];
-                    if zs == zk || !internal(*zs) || ns.prefix_len() == 0 {
+                    if zs == zk || ns == nk || !internal(*zs) || ns.prefix_len() == 0 {
                         continue;
                     }
                     // Blame whichever comes later in the file.

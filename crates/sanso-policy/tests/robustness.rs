@@ -1,8 +1,9 @@
 //! Property tests: no input makes loading or rendering panic, whether it is
 //! arbitrary text or a valid policy with random edits.
 
+use ipnet::IpNet;
 use proptest::prelude::*;
-use sanso_policy::{load_cases, load_policy, Policy};
+use sanso_policy::{codes, load_cases, load_policy, Policy};
 
 const COMPLETE: &str = include_str!("fixtures/contract-complete.toml");
 const ERRORS: &str = include_str!("fixtures/errors-flows.toml");
@@ -135,5 +136,60 @@ proptest! {
         if let Err(d) = load_cases("c.toml", &text, &p) {
             let _ = d.render(false);
         }
+    }
+}
+
+/// Random small IPv4 networks inside 10.0.0.0/8, so that nesting is common.
+fn network() -> impl Strategy<Value = IpNet> {
+    (0u32..16, 8u8..=12).prop_map(|(bits, len)| {
+        let addr = std::net::Ipv4Addr::from(0x0a00_0000 | (bits << 20));
+        IpNet::new(addr.into(), len).expect("valid length").trunc()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The sorted sweep finds exactly the equal and overlapping pairs that a
+    /// naive comparison of every pair finds.
+    #[test]
+    fn overlap_checks_match_the_naive_pairwise_ones(zones in proptest::collection::vec((proptest::collection::vec(network(), 1..4), any::<bool>()), 1..6)) {
+        let mut text = String::from("[policy]\nname = \"p\"\n");
+        for (i, (nets, external)) in zones.iter().enumerate() {
+            let tier = if *external { "external" } else { "lgwan" };
+            let list: Vec<String> = nets.iter().map(|n| format!("\"{n}\"")).collect();
+            text += &format!("[zones.z{i}]\ntier = \"{tier}\"\ninterfaces = [\"e{i}\"]\nnetworks = [{}]\n", list.join(", "));
+        }
+        let all: Vec<(usize, IpNet, bool)> = zones.iter().enumerate().flat_map(|(i, (nets, ext))| nets.iter().map(move |n| (i, *n, !*ext))).collect();
+        let (mut same, mut dup, mut overlap) = (0, 0, 0);
+        for (j, (zj, nj, ij)) in all.iter().enumerate() {
+            for (zi, ni, ii) in &all[..j] {
+                if ni == nj {
+                    if zi == zj { dup += 1 } else { same += 1 }
+                } else if zi != zj && *ii && *ij && (ni.contains(nj) || nj.contains(ni)) {
+                    overlap += 1;
+                }
+            }
+        }
+        let diags = match sanso_policy::load_policy_with_warnings("p.toml", &text) {
+            Ok(l) => l.warnings,
+            Err(d) => d,
+        };
+        let count = |code: &str| diags.items.iter().filter(|d| d.code == code).count();
+        // Equal networks are reported once per later copy against the first.
+        let copies = |same_zone: bool| {
+            let mut n = 0;
+            for (j, (zj, nj, _)) in all.iter().enumerate() {
+                if let Some((zf, _, _)) = all[..j].iter().find(|(_, ni, _)| ni == nj) {
+                    if (zf == zj) == same_zone { n += 1 }
+                }
+            }
+            n
+        };
+        prop_assert_eq!(count(codes::SAME_NETWORK), copies(false));
+        prop_assert_eq!(count(codes::DUPLICATE_ENTRY), copies(true));
+        prop_assert!(count(codes::SAME_NETWORK) + count(codes::DUPLICATE_ENTRY) <= same + dup);
+        prop_assert_eq!(same + dup > 0, count(codes::SAME_NETWORK) + count(codes::DUPLICATE_ENTRY) > 0);
+        prop_assert_eq!(count(codes::INTERNAL_OVERLAP), overlap, "{}", diags.render(false));
     }
 }
