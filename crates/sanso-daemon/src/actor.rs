@@ -571,7 +571,7 @@ impl Actor {
             self.counts.reloads += 1;
             EventKind::Reload
         };
-        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = ?policy.revision, hash = %policy.content_hash, flows, "policy applied");
+        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, "policy applied");
         self.record(event, uid, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
         }));
@@ -633,7 +633,7 @@ impl Actor {
             deadline: Instant::now() + timeout,
             uid,
         });
-        tracing::warn!(policy = %policy.name, revision = ?policy.revision, timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
+        tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
         self.record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
         }));

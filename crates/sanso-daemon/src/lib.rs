@@ -89,7 +89,10 @@ pub fn init_logging() {
     let result = if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.without_time().with_ansi(false).try_init()
     } else {
-        builder.try_init()
+        use std::io::IsTerminal;
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
     let _ = result; // already initialised: keep the first
 }

@@ -423,3 +423,61 @@ fn daemon_lifecycle_in_a_namespace() {
         "a half-written file was read: {events:?}"
     );
 }
+
+/// `deploy/sanso-boot` in a namespace: the closed fallback without a saved
+/// ruleset or with a corrupt one, the saved ruleset otherwise.
+#[test]
+fn boot_script_loads_last_good_or_the_closed_fallback() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let last_good = dir.path().join("last-good.nft");
+    let boot = |ns: &Netns| {
+        Command::new("ip")
+            .args(["netns", "exec", &ns.name])
+            .arg(deploy.join("sanso-boot"))
+            .arg(&last_good)
+            .arg(deploy.join("fallback.nft"))
+            .output()
+            .expect("sanso-boot")
+    };
+
+    let ns = Netns::create("boot");
+    assert!(boot(&ns).status.success());
+    let table = ns.nft_list().expect("fallback loaded");
+    assert!(table.contains("sanso fallback: closed"), "{table}");
+    assert!(
+        table.contains("hook forward priority filter; policy drop;"),
+        "{table}"
+    );
+
+    // A saved ruleset replaces the fallback (as at the next boot).
+    let compiled = sanso_daemon::compile::compile(
+        sanso_daemon::compile::PolicySource {
+            file: "p.toml".into(),
+            text: policy("saved"),
+        },
+        0,
+    )
+    .expect("valid");
+    std::fs::write(&last_good, &compiled.text).expect("write");
+    assert!(boot(&ns).status.success());
+    assert_eq!(ns.table_revision().as_deref(), Some("saved"));
+
+    // A corrupt one: the closed fallback, never an open gateway.
+    let ns2 = Netns::create("boot");
+    std::fs::write(&last_good, "table inet sanso { garbage").expect("write");
+    let out = boot(&ns2);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ns2
+        .nft_list()
+        .expect("fallback")
+        .contains("sanso fallback: closed"));
+}
