@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use sanso_classify::{Packet, Path as PacketPath, L4};
-use sanso_policy::{Case, CaseProto, CaseTarget, Diagnostics, Loaded, Policy};
+use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
+use sanso_policy::{Case, Diagnostics, Loaded, Policy};
 
 /// Why a command stopped early after printing its own diagnostics.
 #[derive(Debug)]
@@ -59,20 +60,38 @@ fn report_diagnostics<T>(loaded: Result<Loaded<T>, Diagnostics>) -> Result<T> {
     }
 }
 
-/// The first packet of a case, as the classifier sees it.
-pub fn packet_for_case(case: &Case, time: i64) -> Packet {
-    let (path, dst) = match &case.to {
-        CaseTarget::Addr(addr, _) => (PacketPath::Forward, *addr),
+/// The first packet of a probe (a case, a random packet), as the
+/// classifier sees it.
+pub fn packet_for_probe(probe: &Probe, time: i64) -> Packet {
+    let (path, dst) = match probe.dst {
+        ProbeDst::Addr(addr) => (PacketPath::Forward, addr),
         // The gateway's own address: the classifier does not look at it on
         // the input path, so the source stands in for it.
-        CaseTarget::Gateway => (PacketPath::ToGateway, case.from),
+        ProbeDst::Gateway => (PacketPath::ToGateway, probe.src),
     };
-    let l4 = match case.proto {
-        CaseProto::Tcp => L4::Tcp { dport: case.port },
-        CaseProto::Udp => L4::Udp { dport: case.port },
-        CaseProto::Icmp | CaseProto::Icmpv6 => L4::Icmp { icmp_type: u8::try_from(case.port).unwrap_or(u8::MAX) },
+    let l4 = match probe.l4 {
+        ProbeL4::Tcp(dport) => L4::Tcp { dport },
+        ProbeL4::Udp(dport) => L4::Udp { dport },
+        ProbeL4::Icmp(icmp_type) => L4::Icmp { icmp_type },
     };
-    Packet { path, iif: case.iif.clone(), src: case.from, dst, l4, time }
+    Packet { path, iif: probe.iif.clone(), src: probe.src, dst, l4, time }
+}
+
+/// The numbers of a kernel run, for `--json`.
+pub fn run_report_json(report: &RunReport) -> serde_json::Value {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    serde_json::json!({
+        "probes": report.probes,
+        "accepted": report.accepted,
+        "namespaces": report.namespaces,
+        "setup_ms": ms(report.setup),
+        "load_ms": ms(report.load),
+        "send_ms": ms(report.send),
+        "wait_ms": ms(report.wait),
+        "teardown_ms": ms(report.teardown),
+        "drop_wait_ms": ms(report.drop_wait),
+        "per_probe_ms": ms(report.per_probe()),
+    })
 }
 
 /// Parses `--now`/`--at` values: `YYYY-MM-DD` (the start of that day in

@@ -4,7 +4,6 @@
 use sanso_classify::{DecidedBy, Decision, Packet, L4};
 use sanso_policy::{icmp_type_name, IcmpFamily};
 use sanso_ir::Ruleset;
-use sanso_policy::Policy;
 use unicode_width::UnicodeWidthStr;
 
 /// Renders rows under a header, columns separated by two spaces; the last
@@ -63,8 +62,7 @@ pub fn l4_text(packet: &Packet) -> String {
 }
 
 /// One line saying what decided a packet's fate.
-pub fn decided_by(policy: &Policy, ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> String {
-    let _ = policy;
+pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> String {
     match &decision.by {
         DecidedBy::Flow(flow) => format!("flow {}", ruleset.flow(*flow).name),
         DecidedBy::AntiSpoof { iif, src_zone } => format!(

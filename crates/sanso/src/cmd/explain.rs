@@ -120,7 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     };
     let verdict = crate::cmd::test::verdict_word(decision.verdict);
-    let decided = report::decided_by(&policy, &ruleset, &packet, &decision);
+    let decided = report::decided_by(&ruleset, &packet, &decision);
     let flow = match &decision.by {
         DecidedBy::Flow(f) => Some(&policy.flows[ruleset.flow(*f).policy_index]),
         _ => None,

@@ -6,27 +6,40 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sanso_classify::{Classifier, Verdict};
+use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
 
 use crate::{common, report};
 
 /// Run packet-path cases against a policy and compare with each case's `expect`.
 ///
-/// Prints a table (case, expected, got, decided by) and exits 0 only if every
-/// case passes.
+/// Each case goes through the userspace classifier; with `--kernel` also
+/// through the real kernel: the compiled ruleset is loaded into a gateway
+/// network namespace built from the policy (one namespace per zone interface
+/// behind it) and a real packet is sent per case. Prints a table (case,
+/// expected, got, decided by) and exits 0 only if every engine agrees with
+/// every case's `expect`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML).
     policy: PathBuf,
     /// The cases file (TOML, `[[cases]]`).
     cases: PathBuf,
+    /// Also send real packets through the kernel (root: creates and removes
+    /// throwaway network namespaces).
+    #[arg(long)]
+    kernel: bool,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
     /// Judge `until` at this time instead of now (YYYY-MM-DD or RFC 3339).
-    /// A case's own `at` still wins.
-    #[arg(long, value_parser = common::parse_time)]
+    /// Not with `--kernel`: the kernel judges `until` by its own clock.
+    #[arg(long, value_parser = common::parse_time, conflicts_with = "kernel")]
     now: Option<i64>,
+    /// With `--kernel`: how long to wait for a packet before it counts as
+    /// dropped, in milliseconds.
+    #[arg(long, default_value_t = sanso_netns::DEFAULT_DROP_WAIT.as_millis() as u64)]
+    drop_wait_ms: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,7 +47,9 @@ struct Row {
     name: String,
     line: usize,
     expected: &'static str,
-    got: &'static str,
+    userspace: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kernel: Option<&'static str>,
     decided_by: String,
     pass: bool,
 }
@@ -45,21 +60,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let now = common::now_or(args.now);
     let ruleset = sanso_ir::lower(&policy, now);
     let classifier = Classifier::new(&ruleset);
+    let probes: Vec<Probe> = cases.iter().map(Probe::from).collect();
+
+    let kernel = if args.kernel {
+        let text = sanso_nft::text::render(&ruleset);
+        let options = HarnessOptions { drop_wait: std::time::Duration::from_millis(args.drop_wait_ms) };
+        Some(sanso_netns::run_probes_with(&policy, &text, &probes, &options)?)
+    } else {
+        None
+    };
 
     let rows: Vec<Row> = cases
         .iter()
-        .map(|case| {
-            let packet = common::packet_for_case(case, now);
+        .zip(&probes)
+        .enumerate()
+        .map(|(i, (case, probe))| {
+            let packet = common::packet_for_probe(probe, now);
             let decision = classifier.classify(&packet);
             let expected = case.expect.as_str();
-            let got = verdict_word(decision.verdict);
+            let userspace = verdict_word(decision.verdict);
+            let kernel = kernel.as_ref().map(|k| k.outcomes[i].verdict.as_str());
             Row {
                 name: case.name.clone(),
                 line: case.location.line,
                 expected,
-                got,
-                decided_by: report::decided_by(&policy, &ruleset, &packet, &decision),
-                pass: expected == got,
+                userspace,
+                kernel,
+                decided_by: report::decided_by(&ruleset, &packet, &decision),
+                pass: expected == userspace && kernel.is_none_or(|k| k == expected),
             }
         })
         .collect();
@@ -67,38 +95,52 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let passed = rows.iter().filter(|r| r.pass).count();
     let failed = rows.len() - passed;
     if args.json {
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "policy": policy.name,
             "revision": policy.revision,
             "cases": rows,
             "passed": passed,
             "failed": failed,
         });
+        if let Some(k) = &kernel {
+            out["kernel_run"] = common::run_report_json(&k.report);
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
+        let mut header = vec!["", "CASE", "EXPECTED", "USERSPACE"];
+        if kernel.is_some() {
+            header.push("KERNEL");
+        }
+        header.push("DECIDED BY");
         let table: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
-                vec![
+                let mut row = vec![
                     if r.pass { "ok".into() } else { "FAIL".into() },
                     r.name.clone(),
                     r.expected.into(),
-                    r.got.into(),
-                    r.decided_by.clone(),
-                ]
+                    r.userspace.into(),
+                ];
+                row.extend(r.kernel.map(String::from));
+                row.push(r.decided_by.clone());
+                row
             })
             .collect();
-        print!("{}", report::table(&["", "CASE", "EXPECTED", "GOT", "DECIDED BY"], &table));
+        print!("{}", report::table(&header, &table));
         for r in rows.iter().filter(|r| !r.pass) {
             println!(
-                "FAILED {}:{}: case \"{}\": expected {}, got {} ({})",
+                "FAILED {}:{}: case \"{}\": expected {}, userspace {}{} ({})",
                 args.cases.display(),
                 r.line,
                 r.name,
                 r.expected,
-                r.got,
+                r.userspace,
+                r.kernel.map(|k| format!(", kernel {k}")).unwrap_or_default(),
                 r.decided_by
             );
+        }
+        if let Some(k) = &kernel {
+            println!("{}", k.report);
         }
         println!("{passed} passed, {failed} failed");
     }

@@ -1,0 +1,157 @@
+//! `sanso verify`: random differential checking of the policy's meaning,
+//! the userspace classifier and the real kernel.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use sanso_classify::reference::Reference;
+use sanso_classify::Classifier;
+use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
+use serde::Serialize;
+
+use crate::cmd::test::verdict_word;
+use crate::{common, report};
+
+/// Send N random packets through three engines and report every disagreement.
+///
+/// The packets are drawn from a seed and biased to the policy's edges:
+/// prefix boundaries, the first and last port of each service range and
+/// their neighbours, every zone pair, every protocol, both families, and
+/// some spoofed sources. Each packet is judged by the policy's meaning (a
+/// naive first-match evaluator over the policy), by the userspace
+/// classifier over the compiled IR, and by the kernel with the compiled
+/// ruleset loaded in throwaway network namespaces (root). Any disagreement is
+/// a bug; it is printed as a ready-to-paste case. Exit status 0 only if
+/// there is none.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy file (TOML).
+    policy: PathBuf,
+    /// How many random packets.
+    #[arg(long, default_value_t = 1000)]
+    random: usize,
+    /// The seed (the same seed gives the same packets). Default: from the clock.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Compare only the policy's meaning and the userspace classifier (no root needed).
+    #[arg(long)]
+    userspace_only: bool,
+    /// How long to wait for a packet before it counts as dropped, in milliseconds.
+    #[arg(long, default_value_t = sanso_netns::DEFAULT_DROP_WAIT.as_millis() as u64)]
+    drop_wait_ms: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Disagreement {
+    probe: String,
+    policy: &'static str,
+    userspace: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kernel: Option<&'static str>,
+    decided_by: String,
+    case: String,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let policy = common::load_policy(&args.policy)?;
+    let seed = args.seed.unwrap_or_else(|| jiff::Timestamp::now().as_nanosecond() as u64);
+    let now = common::now_or(None);
+    let ruleset = sanso_ir::lower(&policy, now);
+    let classifier = Classifier::new(&ruleset);
+    let reference = Reference::new(&policy);
+    let probes = sanso_netns::random::random_probes(&policy, args.random, seed);
+
+    let kernel = if args.userspace_only {
+        None
+    } else {
+        let text = sanso_nft::text::render(&ruleset);
+        let options = HarnessOptions { drop_wait: std::time::Duration::from_millis(args.drop_wait_ms) };
+        Some(sanso_netns::run_probes_with(&policy, &text, &probes, &options)?)
+    };
+
+    let mut disagreements = Vec::new();
+    for (i, probe) in probes.iter().enumerate() {
+        let packet = common::packet_for_probe(probe, now);
+        let meant = verdict_word(reference.classify(&packet).verdict);
+        let decision = classifier.classify(&packet);
+        let userspace = verdict_word(decision.verdict);
+        let kernel_verdict = kernel.as_ref().map(|k| k.outcomes[i].verdict.as_str());
+        if meant != userspace || kernel_verdict.is_some_and(|k| k != meant) {
+            disagreements.push(Disagreement {
+                probe: probe.to_string(),
+                policy: meant,
+                userspace,
+                kernel: kernel_verdict,
+                decided_by: report::decided_by(&ruleset, &packet, &decision),
+                case: case_text(probe, seed, i, meant),
+            });
+        }
+    }
+
+    if args.json {
+        let mut out = serde_json::json!({
+            "policy": policy.name,
+            "seed": seed,
+            "packets": probes.len(),
+            "disagreements": disagreements,
+        });
+        if let Some(k) = &kernel {
+            out["kernel_run"] = common::run_report_json(&k.report);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for d in &disagreements {
+            println!(
+                "DISAGREE {}: policy {}, userspace {}{} ({})",
+                d.probe,
+                d.policy,
+                d.userspace,
+                d.kernel.map(|k| format!(", kernel {k}")).unwrap_or_default(),
+                d.decided_by
+            );
+            println!("{}", d.case);
+        }
+        if let Some(k) = &kernel {
+            println!("{}", k.report);
+        }
+        let accepted = probes
+            .iter()
+            .filter(|p| reference.classify(&common::packet_for_probe(p, now)).verdict == sanso_classify::Verdict::Accept)
+            .count();
+        println!(
+            "verify: seed {seed}, {} packets ({} accepted by the policy), engines: policy, userspace{}; {} disagreement{}",
+            probes.len(),
+            accepted,
+            if kernel.is_some() { ", kernel" } else { "" },
+            disagreements.len(),
+            if disagreements.len() == 1 { "" } else { "s" },
+        );
+    }
+    Ok(if disagreements.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A `[[cases]]` entry reproducing the probe, expecting what the policy means.
+fn case_text(probe: &Probe, seed: u64, index: usize, expect: &str) -> String {
+    let to = match probe.dst {
+        ProbeDst::Addr(a) => a.to_string(),
+        ProbeDst::Gateway => "self".to_string(),
+    };
+    let (proto, port) = match probe.l4 {
+        ProbeL4::Tcp(p) => ("tcp", p.to_string()),
+        ProbeL4::Udp(p) => ("udp", p.to_string()),
+        ProbeL4::Icmp(t) => (if probe.src.is_ipv4() { "icmp" } else { "icmpv6" }, t.to_string()),
+    };
+    let mut text = format!(
+        "[[cases]]\nname = \"verify seed {seed} packet {index}\"\nfrom = \"{}\"\nto = \"{to}\"\nproto = \"{proto}\"\nport = {port}\n",
+        probe.src
+    );
+    if let Some(iif) = &probe.iif {
+        text.push_str(&format!("iif = \"{iif}\"\n"));
+    }
+    text.push_str(&format!("expect = \"{expect}\"\n"));
+    text
+}
