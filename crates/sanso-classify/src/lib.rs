@@ -164,7 +164,7 @@ impl<'r> Classifier<'r> {
                 .iter()
                 .map(|f| f.until.unwrap_or(i64::MAX))
                 .collect(),
-            v4: FamilyIndex::build(&ruleset.v4, |a| u32::from(a)),
+            v4: FamilyIndex::build(&ruleset.v4, u32::from),
             v6: FamilyIndex::build(&ruleset.v6, u128::from),
         }
     }

@@ -180,7 +180,7 @@ fn build_policy(spec: &PolicySpec) -> Policy {
         .collect();
     // Gateway picked one time in eight.
     let pick = |x: u8| -> Endpoint {
-        if x % 8 == 0 {
+        if x.is_multiple_of(8) {
             Endpoint::Gateway
         } else {
             endpoints[1 + usize::from(x) % (endpoints.len() - 1)]
@@ -282,7 +282,7 @@ fn build_packet(spec: &PacketSpec, policy: &Policy, addrs: &[IpAddr], ports: &[u
     let src = addrs[usize::from(spec.src) % addrs.len()];
     // Mostly the same family as the source.
     let mut dst = addrs[usize::from(spec.dst) % addrs.len()];
-    if spec.dst % 16 != 0 {
+    if !spec.dst.is_multiple_of(16) {
         let mut k = usize::from(spec.dst);
         while dst.is_ipv4() != src.is_ipv4() {
             k += 1;

@@ -1,0 +1,152 @@
+//! Synthetic policies from `sanso-synth`: the lowered IR satisfies its
+//! invariants and the classifier agrees with the reference on a trace; an
+//! ignored test prints the timings in thread CPU time (run it with
+//! `--release --ignored --nocapture`).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use sanso_classify::reference::Reference;
+use sanso_classify::{Classifier, Packet, Path, L4};
+use sanso_ir::{check_invariants, lower};
+use sanso_policy::{load_policy, Policy};
+use sanso_synth::{policy_text, trace, ProbeL4, SynthSpec};
+
+/// A time at which some synthetic flows may have expired and some not.
+const NOW: i64 = 1_790_000_000;
+
+fn synth_policy(flows: usize) -> Policy {
+    let text = policy_text(&SynthSpec::new(flows, 7));
+    match load_policy("synth.toml", &text) {
+        Ok(policy) => policy,
+        Err(diags) => panic!("synthetic policy does not load:\n{}", diags.render(false)),
+    }
+}
+
+fn packets(policy: &Policy, len: usize) -> Vec<Packet> {
+    trace(policy, 11, len)
+        .into_iter()
+        .map(|probe| Packet {
+            path: Path::Forward,
+            iif: None,
+            src: probe.src,
+            dst: probe.dst,
+            l4: match probe.l4 {
+                ProbeL4::Tcp(dport) => L4::Tcp { dport },
+                ProbeL4::Udp(dport) => L4::Udp { dport },
+                ProbeL4::Icmp(icmp_type) => L4::Icmp { icmp_type },
+            },
+            time: NOW,
+        })
+        .collect()
+}
+
+#[test]
+fn synthetic_policy_agrees_with_reference() {
+    let policy = synth_policy(500);
+    let ruleset = lower(&policy, NOW);
+    check_invariants(&ruleset).expect("invariants hold");
+    let classifier = Classifier::new(&ruleset);
+    let reference = Reference::new(&policy);
+    let mut accepted = 0;
+    for p in packets(&policy, 3_000) {
+        let got = classifier.classify(&p);
+        accepted += usize::from(got.verdict == sanso_classify::Verdict::Accept);
+        let mut want = reference.classify(&p);
+        if let sanso_classify::DecidedBy::DefaultDrop { expired, .. } = &mut want.by {
+            expired.retain(|f| policy.flows[f.0].until.is_none_or(|u| u > NOW));
+        }
+        assert_eq!(classifier.in_policy_terms(got), want, "packet {p:?}");
+    }
+    // The trace is built to hit flows about half the time.
+    assert!(accepted > 500, "only {accepted} of 3000 accepted");
+}
+
+fn per_lookup(total: Duration, n: usize) -> f64 {
+    total.as_nanos() as f64 / n as f64
+}
+
+/// CPU time of this thread, so that the numbers hold on a
+/// busy machine; falls back to wall-clock time elsewhere.
+struct CpuClock(Instant, Option<u64>);
+
+impl CpuClock {
+    fn now() -> Self {
+        CpuClock(Instant::now(), thread_cpu_ns())
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.1, thread_cpu_ns()) {
+            (Some(a), Some(b)) => Duration::from_nanos(b - a),
+            _ => self.0.elapsed(),
+        }
+    }
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[test]
+#[ignore = "timing; run with --release --ignored --nocapture"]
+fn scale_timing() {
+    // SANSO_SCALE_FLOWS="1000,10000" picks the sizes.
+    let sizes: Vec<usize> = std::env::var("SANSO_SCALE_FLOWS")
+        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("SANSO_SCALE_FLOWS: comma-separated counts")
+        })
+        .collect();
+    for flows in sizes {
+        let t = CpuClock::now();
+        let policy = synth_policy(flows);
+        let load = t.elapsed();
+        let t = CpuClock::now();
+        let ruleset = lower(&policy, NOW);
+        let lowering = t.elapsed();
+        let elements = ruleset.v4.forward.len() + ruleset.v6.forward.len();
+        let t = CpuClock::now();
+        let classifier = Classifier::new(&ruleset);
+        let build = t.elapsed();
+        let trace = packets(&policy, 100_000);
+        let rounds = 10;
+        let t = CpuClock::now();
+        for _ in 0..rounds {
+            for p in &trace {
+                black_box(classifier.classify(black_box(p)));
+            }
+        }
+        let fast = per_lookup(t.elapsed(), rounds * trace.len());
+        // The same over 1,000 packets that stay in cache.
+        let hot_trace = &trace[..1_000];
+        let t = CpuClock::now();
+        for _ in 0..1_000 {
+            for p in hot_trace {
+                black_box(classifier.classify(black_box(p)));
+            }
+        }
+        let hot = per_lookup(t.elapsed(), 1_000 * hot_trace.len());
+        let reference = Reference::new(&policy);
+        let sample = &trace[..trace.len().min(200_000 / flows.max(1) * 10).max(200)];
+        let t = CpuClock::now();
+        for p in sample {
+            black_box(reference.classify(black_box(p)));
+        }
+        let slow = per_lookup(t.elapsed(), sample.len());
+        println!(
+            "flows {flows:>6}: load {load:>10.2?} lower {lowering:>10.2?} ({elements} forward elements, {} groups) \
+             index {build:>9.2?} | classify {fast:>6.1} ns (hot {hot:>5.1} ns) | reference {slow:>12.1} ns | x{:.0}",
+            ruleset.groups.len(),
+            slow / fast
+        );
+    }
+}
