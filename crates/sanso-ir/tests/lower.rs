@@ -466,14 +466,47 @@ fn snapshot_of_a_small_policy() {
     let relay = b.host("mail-relay", inet, &["10.30.1.0/30"]);
     let cloud = b.host("pref-cloud-proxy", up, &["198.51.100.10", "198.51.100.11"]);
     b.flow("mail-in", &[relay], &[san], &[tcp(25, 25)], None);
-    b.flow("lg-web", &[lg], &[inet], &[tcp(80, 80), tcp(443, 443)], Some(2_000));
-    b.flow("relay-out", &[relay, inet], &[cloud], &[tcp(25, 25), tcp(443, 443)], None);
+    b.flow(
+        "lg-web",
+        &[lg],
+        &[inet],
+        &[tcp(80, 80), tcp(443, 443)],
+        Some(2_000),
+    );
+    b.flow(
+        "relay-out",
+        &[relay, inet],
+        &[cloud],
+        &[tcp(25, 25), tcp(443, 443)],
+        None,
+    );
     b.flow("ssh-gw", &[lg], &[Endpoint::Gateway], &[tcp(22, 22)], None);
-    b.flow("ntp-out", &[Endpoint::Gateway], &[up], &[ServiceMatch::Udp(PortRange { first: 123, last: 123 })], None);
-    b.flow("ping", &[lg], &[inet, up], &[ServiceMatch::Icmp(8), ServiceMatch::Icmpv6(128)], None);
+    b.flow(
+        "ntp-out",
+        &[Endpoint::Gateway],
+        &[up],
+        &[ServiceMatch::Udp(PortRange {
+            first: 123,
+            last: 123,
+        })],
+        None,
+    );
+    b.flow(
+        "ping",
+        &[lg],
+        &[inet, up],
+        &[ServiceMatch::Icmp(8), ServiceMatch::Icmpv6(128)],
+        None,
+    );
     b.flow("expired", &[lg], &[up], &[tcp(8080, 8080)], Some(500));
     b.0.flows[1].log = true;
-    b.0.flows[1].limit = Some(sanso_policy::RateLimit { count: 20, unit: sanso_policy::RateUnit::Second });
-    b.0.flows[2].exception = Some(sanso_policy::Exception { approved_by: "CISO".into(), ticket: "SEC-1".into() });
+    b.0.flows[1].limit = Some(sanso_policy::RateLimit {
+        count: 20,
+        unit: sanso_policy::RateUnit::Second,
+    });
+    b.0.flows[2].exception = Some(sanso_policy::Exception {
+        approved_by: "CISO".into(),
+        ticket: "SEC-1".into(),
+    });
     insta::assert_yaml_snapshot!(b.lower(1_000));
 }
