@@ -96,9 +96,11 @@ fn thread_cpu_ns() -> Option<u64> {
 #[test]
 #[ignore = "timing; run with --release --ignored --nocapture"]
 fn scale_timing() {
-    // SANSO_SCALE_FLOWS="1000,10000" picks the sizes.
+    // SANSO_SCALE_FLOWS="1000,10000" picks the sizes. Beware: on this synthetic
+    // shape the grid IR grows about quadratically (1k flows: 12.5k forward
+    // elements, 10k: 1.6M); 100k flows exhausted 23 GB of memory.
     let sizes: Vec<usize> = std::env::var("SANSO_SCALE_FLOWS")
-        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .unwrap_or_else(|_| "1000,10000".into())
         .split(',')
         .map(|s| {
             s.trim()
