@@ -152,3 +152,27 @@ fn scale_timing() {
         );
     }
 }
+
+#[test]
+fn example_policy_agrees_with_reference() {
+    let text = include_str!("../../../config/policy.toml");
+    let policy = match load_policy("config/policy.toml", text) {
+        Ok(policy) => policy,
+        Err(diags) => panic!("example policy does not load:\n{}", diags.render(false)),
+    };
+    let ruleset = lower(&policy, NOW);
+    check_invariants(&ruleset).expect("invariants hold");
+    let classifier = Classifier::new(&ruleset);
+    let reference = Reference::new(&policy);
+    for p in packets(&policy, 2_000) {
+        let mut want = reference.classify(&p);
+        if let sanso_classify::DecidedBy::DefaultDrop { expired, .. } = &mut want.by {
+            expired.retain(|f| policy.flows[f.0].until.is_none_or(|u| u > NOW));
+        }
+        assert_eq!(
+            classifier.in_policy_terms(classifier.classify(&p)),
+            want,
+            "packet {p:?}"
+        );
+    }
+}
