@@ -14,6 +14,7 @@ use crate::diag::{codes, Diagnostics, Draft, LineIndex, Subject};
 use crate::load::{check_name, parse_document, Loaded};
 use crate::model::{Host, Location, Policy};
 use crate::service::{parse_icmp_type, IcmpFamily};
+use crate::values::parse_instant;
 use crate::walk::{closest, type_name, TableReader, Value};
 
 /// The protocol of a case's packet.
@@ -87,6 +88,10 @@ pub struct Case {
     /// The interface the packet arrives on; `None` means the interface of the
     /// zone `from` classifies to.
     pub iif: Option<String>,
+    /// When the packet is sent (seconds since the Unix epoch), for cases about
+    /// `until`; `None`: now. An extension of the contract: `at = "2027-04-01"`
+    /// (the start of that day in JST) or an RFC 3339 date-time with offset.
+    pub at: Option<i64>,
     pub location: Location,
 }
 
@@ -114,7 +119,7 @@ fn first_usable(net: &IpNet) -> IpAddr {
 }
 
 const ROOT_KEYS: &[&str] = &["cases"];
-const CASE_KEYS: &[&str] = &["name", "from", "to", "proto", "port", "expect", "iif"];
+const CASE_KEYS: &[&str] = &["name", "from", "to", "proto", "port", "expect", "iif", "at"];
 
 /// Parses and validates a cases file against `policy`.
 pub fn load_cases(file: &str, text: &str, policy: &Policy) -> Result<Vec<Case>, Diagnostics> {
@@ -286,6 +291,23 @@ fn read_case(
             None
         }
     });
+    let at = r.get("at").and_then(|v| {
+        let text = match v.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Datetime(d) => d.to_string(),
+            other => {
+                diags.push(err(codes::WRONG_TYPE, v.span(), format!("`at` must be a date \"YYYY-MM-DD\" or an RFC 3339 date-time, found {}", type_name(other))));
+                return None;
+            }
+        };
+        match parse_instant(&text) {
+            Ok(instant) => Some(instant),
+            Err(e) => {
+                diags.push(err(codes::BAD_UNTIL, v.span(), e.to_string()).note("`at` is when the case's packet is sent; a date means the start of that day in Japan Standard Time (+09:00)"));
+                None
+            }
+        }
+    });
     let port = match (r.get("port"), proto.as_ref()) {
         (None, _) => {
             r.missing(diags, "port");
@@ -352,6 +374,7 @@ fn read_case(
         port: port?,
         expect: expect?,
         iif,
+        at,
         location,
     })
 }

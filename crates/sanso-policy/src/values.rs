@@ -150,9 +150,34 @@ pub fn parse_until(text: &str) -> Result<i64, UntilError> {
     Ok(ts.as_second())
 }
 
+/// An instant written as a date `YYYY-MM-DD` (the start of that day in JST)
+/// or an RFC 3339 date-time with an offset; seconds since the Unix epoch.
+/// Used for a case's `at` and the CLI's `--now`/`--at`.
+pub fn parse_instant(text: &str) -> Result<i64, UntilError> {
+    let shape = || UntilError::Shape(text.to_owned());
+    let is_date = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') && text.as_bytes().get(7) == Some(&b'-');
+    if is_date {
+        let date: jiff::civil::Date = text.parse().map_err(|_| shape())?;
+        let zoned = date.to_zoned(jst()).map_err(|_| shape())?;
+        return Ok(zoned.timestamp().as_second());
+    }
+    let ts: jiff::Timestamp = text.parse().map_err(|_| shape())?;
+    Ok(ts.as_second())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants() {
+        // 2027-04-01 00:00 +09:00
+        assert_eq!(parse_instant("2027-04-01"), Ok(1_806_505_200));
+        assert_eq!(parse_until("2027-03-31"), parse_instant("2027-04-01"));
+        assert_eq!(parse_instant("2027-03-31T15:00:00Z"), Ok(1_806_505_200));
+        assert!(parse_instant("2027-03-31T15:00:00").is_err());
+        assert!(parse_instant("tomorrow").is_err());
+    }
 
     #[test]
     fn networks() {

@@ -98,12 +98,7 @@ pub fn run_report_json(report: &RunReport) -> serde_json::Value {
 /// JST, the zone `until` dates are read in) or RFC 3339 with an offset.
 /// Returns seconds since the Unix epoch.
 pub fn parse_time(text: &str) -> Result<i64, String> {
-    let shape = || format!("`{text}` is not a date YYYY-MM-DD or an RFC 3339 date-time with an offset");
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        let jst = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
-        return date.to_zoned(jst).map(|z| z.timestamp().as_second()).map_err(|_| shape());
-    }
-    text.parse::<jiff::Timestamp>().map(|t| t.as_second()).map_err(|_| shape())
+    sanso_policy::values::parse_instant(text).map_err(|e| e.to_string())
 }
 
 /// The time to judge expiry at: `--now` if given, else the system clock.
