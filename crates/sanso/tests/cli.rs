@@ -1,0 +1,330 @@
+//! The `sanso` binary end to end, as an admin runs it: exit codes, what the
+//! output names, and that bad input never panics.
+//!
+//! The tests that need the kernel (network namespaces) skip with a printed
+//! reason when not root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> PathBuf {
+    root_dir().join("config").join(name)
+}
+
+fn sanso(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sanso")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("sanso exited by a signal")
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).expect("write temp file");
+    path
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+macro_rules! require_root {
+    () => {
+        if !is_root() {
+            println!("skipped: needs root (network namespaces)");
+            return;
+        }
+    };
+}
+
+#[test]
+fn check_accepts_the_example() {
+    let out = sanso(&["check", example("policy.toml").to_str().expect("utf-8 path")]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("is valid: 7 zones"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_file_and_line_never_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = [
+        ("empty.toml", "", ""),
+        ("not-toml.toml", "this is { not toml\n", ":1:"),
+        ("wrong-types.toml", "[policy]\nname = 5\n", ":2:"),
+        ("huge.toml", "[policy]\nname = \"x\"\n[zones.a]\ntier = \"lgwan\"\ninterfaces = [\"a0\"]\nnetworks = [\"10.0.0.0/8\"]\n[[flows]]\nname = \"f\"\nfrom = [\"a\"]\nto = [\"self\"]\nservices = [\"tcp/99999999999999999999999\"]\nreason = \"r\"\n", ":11:"),
+        ("binary.toml", "\u{0}\u{1}\u{2}\u{fffd}", ""),
+    ];
+    for (name, content, line) in inputs {
+        let path = temp_file(&dir, name, content);
+        let out = sanso(&["check", path.to_str().expect("utf-8 path")]);
+        let stderr = text(&out.stderr);
+        assert_eq!(code(&out), 1, "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(stderr.contains(name), "{name}: the diagnostics name the file: {stderr}");
+        assert!(stderr.contains(line), "{name}: the diagnostics name the line {line}: {stderr}");
+    }
+    let missing = sanso(&["check", "/nonexistent/policy.toml"]);
+    assert_eq!(code(&missing), 1);
+    assert!(text(&missing.stderr).contains("/nonexistent/policy.toml"));
+}
+
+#[test]
+fn a_guardrail_violation_names_the_flow_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
+    let bad = format!(
+        "{policy}\n[[flows]]\nname = \"mn-browse\"\nfrom = [\"mn-office\"]\nto = [\"inet-office\"]\nservices = [\"https\"]\nreason = \"just browsing\"\n"
+    );
+    let line = bad.lines().position(|l| l == "name = \"mn-browse\"").expect("line") ; // the [[flows]] header is one above
+    let path = temp_file(&dir, "bad.toml", &bad);
+    let out = sanso(&["check", path.to_str().expect("utf-8 path")]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(stderr.contains("G2"), "{stderr}");
+    assert!(stderr.contains("mn-browse"), "{stderr}");
+    assert!(stderr.contains(&format!("bad.toml:{line}:")), "line {line}: {stderr}");
+    // Nothing was compiled from it either.
+    let out = sanso(&["compile", path.to_str().expect("utf-8 path")]);
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn compile_is_deterministic_and_names_flows() {
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("utf-8 path");
+    let a = sanso(&["compile", policy, "--now", "2026-12-01"]);
+    let b = sanso(&["compile", policy, "--now", "2026-12-01"]);
+    assert_eq!(code(&a), 0, "{}", text(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let nft = text(&a.stdout);
+    assert!(nft.contains("table inet sanso {"));
+    assert!(nft.contains("chain allow.lg-office.inet-office.screen-transfer"), "flows are named in the ruleset");
+    // The contractor window: in the ruleset before it ends, gone after.
+    assert!(nft.contains("vendor-maintenance"));
+    let later = sanso(&["compile", policy, "--now", "2027-04-01"]);
+    assert!(!text(&later.stdout).contains("vendor-maintenance"));
+}
+
+#[test]
+fn the_example_ruleset_snapshot() {
+    let out = sanso(&["compile", example("policy.toml").to_str().expect("utf-8 path"), "--now", "2026-12-01"]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("example_ruleset", text(&out.stdout));
+}
+
+#[test]
+fn test_passes_on_the_example_and_fails_on_a_wrong_expectation() {
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("utf-8 path");
+    let out = sanso(&["test", policy, example("cases.toml").to_str().expect("utf-8 path")]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = temp_file(
+        &dir,
+        "wrong.toml",
+        "[[cases]]\nname = \"mynumber browses (wrong on purpose)\"\nfrom = \"10.10.1.5\"\nto = \"203.0.113.10\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\n",
+    );
+    let out = sanso(&["test", policy, cases.to_str().expect("utf-8 path")]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 1, "{stdout}");
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("wrong.toml:1"), "{stdout}");
+    assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
+
+    let out = sanso(&["test", policy, cases.to_str().expect("utf-8 path"), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["failed"], 1);
+    assert_eq!(json["cases"][0]["userspace"], "drop");
+}
+
+#[test]
+fn explain_names_zones_flow_and_reason() {
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("utf-8 path");
+    let out = sanso(&["explain", policy, "--from", "10.20.1.5", "--to", "inet-vbrowser", "--proto", "tcp", "--port", "443"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(stdout.contains("zone lg-office (lgwan, LGWAN接続系)"), "{stdout}");
+    assert!(stdout.contains("verdict:    accept"), "{stdout}");
+    assert!(stdout.contains("flow screen-transfer"), "{stdout}");
+    assert!(stdout.contains("画面転送"), "{stdout}");
+
+    let out = sanso(&["explain", policy, "--from", "10.20.1.5", "--to", "inet-vbrowser", "--port", "443", "--iif", "wan0"]);
+    assert!(text(&out.stdout).contains("anti-spoofing"), "{}", text(&out.stdout));
+
+    let out = sanso(&["explain", policy, "--from", "no-such-host", "--to", "self", "--port", "22"]);
+    assert_eq!(code(&out), 1);
+    assert!(text(&out.stderr).contains("no-such-host"));
+}
+
+#[test]
+fn plan_against_names_the_new_flow_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = std::fs::read_to_string(example("policy.toml")).expect("example");
+    let new = format!("{old}\n[[flows]]\nname = \"lg-ntp\"\nfrom = [\"lg-office\"]\nto = [\"lgwan-ntp\"]\nservices = [\"ntp\"]\nreason = \"時刻同期\"\n");
+    let old_path = example("policy.toml");
+    let new_path = temp_file(&dir, "new.toml", &new);
+    let out = sanso(&["plan", new_path.to_str().expect("path"), "--against", old_path.to_str().expect("path")]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{stdout}");
+    assert!(stdout.contains("lg-ntp"), "{stdout}");
+    assert!(stdout.contains("udp/123"), "{stdout}");
+
+    let out = sanso(&["plan", old_path.to_str().expect("path"), "--against", old_path.to_str().expect("path")]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+
+    let out = sanso(&["plan", new_path.to_str().expect("path"), "--against", old_path.to_str().expect("path"), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(json["flows"].to_string().contains("lg-ntp"));
+}
+
+// --- kernel (root) ---------------------------------------------------------
+
+/// Namespaces whose name starts with `prefix`.
+fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
+    let out = Command::new("ip").args(["netns", "list"]).output().expect("ip netns list");
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs sanso and checks that it left none of its namespaces behind.
+fn sanso_leaving_no_namespace(args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sanso");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait for sanso");
+    let left = namespaces_with_prefix(&format!("sanso-{pid}-"));
+    assert!(left.is_empty(), "namespaces left behind: {left:?}");
+    out
+}
+
+#[test]
+fn kernel_cases_of_the_example_pass_and_a_wrong_one_fails() {
+    require_root!();
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("utf-8 path");
+    let out = sanso_leaving_no_namespace(&["test", "--kernel", policy, example("cases.toml").to_str().expect("path")]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("KERNEL"), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+
+    // A wrong expectation: the run reports it and exits non-zero, and still
+    // removes its namespaces.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = temp_file(
+        &dir,
+        "wrong.toml",
+        "[[cases]]\nname = \"right\"\nfrom = \"10.20.1.5\"\nto = \"inet-vbrowser\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\n\n[[cases]]\nname = \"wrong on purpose\"\nfrom = \"10.20.1.5\"\nto = \"203.0.113.10\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\n",
+    );
+    let out = sanso_leaving_no_namespace(&["test", "--kernel", policy, cases.to_str().expect("path"), "--json"]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["cases"][0]["kernel"], "accept");
+    assert_eq!(json["cases"][1]["kernel"], "drop");
+    assert_eq!(json["cases"][1]["pass"], false);
+    assert_eq!(json["failed"], 1);
+}
+
+#[test]
+fn verify_random_finds_no_disagreement_on_the_example() {
+    require_root!();
+    let out = sanso_leaving_no_namespace(&["verify", example("policy.toml").to_str().expect("path"), "--random", "500", "--seed", "20261130", "--json"]);
+    assert_eq!(code(&out), 0, "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["packets"], 500);
+    assert_eq!(json["disagreements"].as_array().map(Vec::len), Some(0));
+    assert!(json["kernel_run"]["accepted"].as_u64().unwrap_or(0) > 0, "some packets must be accepted: {json}");
+}
+
+/// A namespace for this test, removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Self {
+        let name = format!("sanso-clitest-{}-{tag}", std::process::id());
+        let ok = Command::new("ip").args(["netns", "add", &name]).status().expect("ip netns add").success();
+        assert!(ok, "ip netns add {name}");
+        Netns(name)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+#[test]
+fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
+    require_root!();
+    let ns = Netns::new("apply");
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("path");
+    let out = sanso(&["apply", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+
+    let out = sanso(&["plan", policy, "--live", "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+
+    let ok = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "nft", "insert", "rule", "inet", "sanso", "forward", "tcp", "dport", "2222", "accept"])
+        .status()
+        .expect("nft insert")
+        .success();
+    assert!(ok);
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{stdout}");
+    assert!(stdout.contains("rule added in chain forward: tcp dport 2222 accept"), "{stdout}");
+    let out = sanso(&["plan", policy, "--live", "--netns", &ns.0]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{stdout}");
+    assert!(stdout.contains("tcp dport 2222 accept"), "{stdout}");
+
+    // Applying again restores the approved ruleset.
+    let out = sanso(&["apply", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+}
+
+#[test]
+fn kernel_commands_say_what_they_need_when_not_root() {
+    if is_root() {
+        println!("skipped: runs only when not root");
+        return;
+    }
+    let out = sanso(&["test", "--kernel", example("policy.toml").to_str().expect("path"), example("cases.toml").to_str().expect("path")]);
+    assert_eq!(code(&out), 1);
+    assert!(text(&out.stderr).contains("root"), "{}", text(&out.stderr));
+}
