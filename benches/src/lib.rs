@@ -1,5 +1,12 @@
-//! sanso-benches owns the measurements that need the kernel: the drop-path
-//! cost per packet through a gateway namespace ([`kernel`]). The criterion
-//! benches live in `benches/`.
+//! sanso-benches owns the measurements behind `sanso bench` and the criterion
+//! benches: userspace lookup and compile costs ([`userspace`]), the kernel
+//! drop-path cost per packet through a gateway namespace ([`kernel`]), one
+//! run and its report ([`run`]) and the SVG plot of a sweep ([`plot`]). The
+//! criterion benches live in `benches/`.
 
 pub mod kernel;
+pub mod plot;
+pub mod run;
+pub mod userspace;
+
+pub use run::{run, KernelMode, Measurement, PolicySource, RunError, Settings};

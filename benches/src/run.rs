@@ -1,0 +1,189 @@
+//! One benchmark run over a policy text: compile, userspace lookups and
+//! (optionally) the kernel drop path; the report `sanso bench` prints.
+
+use serde::Serialize;
+
+use crate::kernel::{self, KernelBudget, KernelCost, Variant};
+use crate::userspace::{self, CompileCost, LookupBudget, LookupCost};
+
+/// Where the policy comes from.
+#[derive(Clone, Debug)]
+pub enum PolicySource {
+    /// A policy file's text.
+    File { name: String, text: String },
+    /// The synthetic generator.
+    Synthetic { flows: usize, seed: u64 },
+}
+
+/// Whether to measure the kernel drop path (root only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelMode {
+    Skip,
+    Measure,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Seed of the packet trace.
+    pub trace_seed: u64,
+    pub trace_len: usize,
+    pub compile_rounds: usize,
+    pub lookup: LookupBudget,
+    pub kernel: KernelMode,
+    pub kernel_budget: KernelBudget,
+    /// Seconds since the Unix epoch at which expiry is judged.
+    pub now: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            trace_seed: 0x5a5a,
+            trace_len: 8192,
+            compile_rounds: 3,
+            lookup: LookupBudget::default(),
+            kernel: KernelMode::Skip,
+            kernel_budget: KernelBudget::default(),
+            now: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Compile(#[from] userspace::CompileError),
+    #[error("kernel drop-path measurement")]
+    Kernel(#[from] kernel::KernelError),
+}
+
+/// Everything one run measured.
+#[derive(Clone, Debug)]
+pub struct Measurement {
+    pub flows: usize,
+    pub policy_bytes: usize,
+    pub elements: usize,
+    pub compile: CompileCost,
+    pub lookup: LookupCost,
+    pub trace_len: usize,
+    pub kernel: Option<KernelCost>,
+}
+
+pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, RunError> {
+    let (name, text) = match source {
+        PolicySource::File { name, text } => (name.clone(), text.clone()),
+        PolicySource::Synthetic { flows, seed } => {
+            (format!("synthetic-{flows}.toml"), sanso_synth::policy_text(&sanso_synth::SynthSpec::new(*flows, *seed)))
+        }
+    };
+    let (policy, ruleset, compile) = userspace::compile_cost(&name, &text, settings.now, settings.compile_rounds)?;
+    let trace = sanso_synth::trace(&policy, settings.trace_seed, settings.trace_len);
+    let packets: Vec<_> = trace.iter().map(|p| userspace::packet(p, ruleset.compiled_at)).collect();
+    let lookup = userspace::lookup_cost(&policy, &ruleset, &packets, settings.lookup);
+    let kernel = match settings.kernel {
+        KernelMode::Skip => None,
+        KernelMode::Measure => Some(kernel::measure(&policy, &ruleset, settings.kernel_budget)?),
+    };
+    let elements = [&ruleset.v4.forward, &ruleset.v4.input, &ruleset.v4.output].iter().map(|t| t.len()).sum::<usize>()
+        + [&ruleset.v6.forward, &ruleset.v6.input, &ruleset.v6.output].iter().map(|t| t.len()).sum::<usize>();
+    Ok(Measurement {
+        flows: policy.flows.len(),
+        policy_bytes: text.len(),
+        elements,
+        compile,
+        lookup,
+        trace_len: packets.len(),
+        kernel,
+    })
+}
+
+/// The `--json` object (documented keys only).
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    pub flows: usize,
+    pub compile_ms: f64,
+    pub userspace: JsonUserspace,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<JsonKernel>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonUserspace {
+    pub ns_per_lookup_median: f64,
+    pub linear_ns_per_lookup_median: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonKernel {
+    pub ns_per_packet_sanso: f64,
+    pub ns_per_packet_empty: f64,
+    pub ns_per_packet_linear: f64,
+}
+
+impl Measurement {
+    pub fn json(&self) -> JsonReport {
+        JsonReport {
+            flows: self.flows,
+            compile_ms: self.compile.total_ms,
+            userspace: JsonUserspace {
+                ns_per_lookup_median: self.lookup.classifier_ns,
+                linear_ns_per_lookup_median: self.lookup.linear_ns,
+            },
+            kernel: self.kernel.as_ref().map(|k| JsonKernel {
+                ns_per_packet_sanso: k.cpu(Variant::Sanso),
+                ns_per_packet_empty: k.cpu(Variant::Empty),
+                ns_per_packet_linear: k.cpu(Variant::Linear),
+            }),
+        }
+    }
+
+    /// A human-readable report, one fact per line.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let c = &self.compile;
+        let l = &self.lookup;
+        out.push_str(&format!(
+            "flows: {}  (policy {} bytes, {} IR elements)\n",
+            self.flows, self.policy_bytes, self.elements
+        ));
+        out.push_str(&format!(
+            "compile: {:.1} ms  (load {:.1} + lower {:.1} + render {:.1}; median of {})\n",
+            c.total_ms, c.load_ms, c.lower_ms, c.render_ms, c.rounds
+        ));
+        out.push_str(&format!(
+            "userspace: classifier {:.1} ns/lookup, linear {:.1} ns/lookup, ratio {:.0}x  (trace {} packets, linear on the first {}; median of {})\n",
+            l.classifier_ns,
+            l.linear_ns,
+            l.linear_ns / l.classifier_ns,
+            self.trace_len,
+            l.linear_packets,
+            l.rounds
+        ));
+        if let Some(k) = &self.kernel {
+            out.push_str(&format!(
+                "kernel drop path (sender CPU ns/packet): sanso {:.0}, empty {:.0}, linear {:.0}  (sanso/empty {:.2}x, linear/sanso {:.1}x)\n",
+                k.cpu(Variant::Sanso),
+                k.cpu(Variant::Empty),
+                k.cpu(Variant::Linear),
+                k.cpu(Variant::Sanso) / k.cpu(Variant::Empty),
+                k.cpu(Variant::Linear) / k.cpu(Variant::Sanso),
+            ));
+            out.push_str(&format!(
+                "kernel drop path (sender wall ns/packet): sanso {:.0}, empty {:.0}, linear {:.0}  ({} linear rules, {} packets, median of {} rounds)\n",
+                k.wall(Variant::Sanso),
+                k.wall(Variant::Empty),
+                k.wall(Variant::Linear),
+                k.linear_rules,
+                k.packets,
+                k.rounds
+            ));
+            out.push_str(&format!(
+                "ruleset load (nft -f): sanso {:.0} ms, empty {:.0} ms, linear {:.0} ms\n",
+                k.load(Variant::Sanso),
+                k.load(Variant::Empty),
+                k.load(Variant::Linear)
+            ));
+        }
+        out
+    }
+}
