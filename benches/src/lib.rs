@@ -10,3 +10,4 @@ pub mod run;
 pub mod userspace;
 
 pub use run::{run, KernelMode, Measurement, PolicySource, RunError, Settings};
+pub use sanso_synth::EndpointMix;

@@ -12,7 +12,7 @@ pub enum PolicySource {
     /// A policy file's text.
     File { name: String, text: String },
     /// The synthetic generator.
-    Synthetic { flows: usize, seed: u64 },
+    Synthetic { flows: usize, seed: u64, endpoints: sanso_synth::EndpointMix },
 }
 
 /// Whether to measure the kernel drop path (root only).
@@ -72,9 +72,10 @@ pub struct Measurement {
 pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, RunError> {
     let (name, text) = match source {
         PolicySource::File { name, text } => (name.clone(), text.clone()),
-        PolicySource::Synthetic { flows, seed } => {
-            (format!("synthetic-{flows}.toml"), sanso_synth::policy_text(&sanso_synth::SynthSpec::new(*flows, *seed)))
-        }
+        PolicySource::Synthetic { flows, seed, endpoints } => (
+            format!("synthetic-{flows}.toml"),
+            sanso_synth::policy_text(&sanso_synth::SynthSpec { flows: *flows, seed: *seed, endpoints: *endpoints }),
+        ),
     };
     let (policy, ruleset, compile) = userspace::compile_cost(&name, &text, settings.now, settings.compile_rounds)?;
     let trace = sanso_synth::trace(&policy, settings.trace_seed, settings.trace_len);
@@ -185,5 +186,53 @@ impl Measurement {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(kernel: KernelMode) -> Measurement {
+        let settings = Settings {
+            trace_len: 256,
+            compile_rounds: 1,
+            lookup: LookupBudget { rounds: 3, linear_round: std::time::Duration::from_millis(20) },
+            kernel,
+            ..Settings::default()
+        };
+        let source = PolicySource::Synthetic { flows: 30, seed: 2, endpoints: sanso_synth::EndpointMix::Mixed };
+        run(&source, &settings).expect("a small synthetic policy benchmarks")
+    }
+
+    #[test]
+    fn json_has_the_documented_keys_and_no_kernel_without_kernel() {
+        let json = serde_json::to_value(small(KernelMode::Skip).json()).expect("serialisable");
+        assert_eq!(json["flows"], 30);
+        assert!(json["compile_ms"].is_f64());
+        assert!(json["userspace"]["ns_per_lookup_median"].is_f64());
+        assert!(json["userspace"]["linear_ns_per_lookup_median"].is_f64());
+        assert!(json.get("kernel").is_none());
+        let keys: Vec<_> = json.as_object().expect("an object").keys().cloned().collect();
+        assert_eq!(keys, ["compile_ms", "flows", "userspace"]);
+    }
+
+    #[test]
+    fn kernel_keys_when_measured_as_root() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: needs root (network namespaces)");
+            return;
+        }
+        let mut m = small(KernelMode::Skip);
+        // A short kernel run on the same policy.
+        let text = sanso_synth::policy_text(&sanso_synth::SynthSpec::new(30, 2));
+        let policy = sanso_policy::load_policy("s.toml", &text).expect("valid");
+        let ruleset = sanso_ir::lower(&policy, 0);
+        let budget = KernelBudget { rounds: 1, blast: std::time::Duration::from_millis(20), max_packets: 20_000 };
+        m.kernel = Some(kernel::measure(&policy, &ruleset, budget).expect("kernel measurement in throwaway namespaces"));
+        let json = serde_json::to_value(m.json()).expect("serialisable");
+        for key in ["ns_per_packet_sanso", "ns_per_packet_empty", "ns_per_packet_linear"] {
+            assert!(json["kernel"][key].as_f64().is_some_and(|ns| ns > 0.0), "{key}: {json}");
+        }
     }
 }

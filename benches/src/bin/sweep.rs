@@ -5,15 +5,19 @@
 //! cargo run --release -p sanso-benches --bin sweep -- \
 //!     --flows 100,1000,10000,100000 --kernel --plot docs/benchmarks.svg
 //! ```
+//!
+//! `--hosts-only` generates flows between hosts only (no zone-wide ends).
 
 use std::process::ExitCode;
 
 use sanso_benches::{run, KernelMode, PolicySource, Settings};
+use sanso_synth::EndpointMix;
 
 fn main() -> ExitCode {
     let mut flows = vec![100, 1_000, 10_000];
     let mut kernel = KernelMode::Skip;
     let mut plot_path = None;
+    let mut endpoints = EndpointMix::Mixed;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -28,9 +32,10 @@ fn main() -> ExitCode {
                 }
             }
             "--kernel" => kernel = KernelMode::Measure,
+            "--hosts-only" => endpoints = EndpointMix::HostsOnly,
             "--plot" => plot_path = args.next(),
             other => {
-                eprintln!("error: unknown argument `{other}` (use --flows N,N,... [--kernel] [--plot FILE])");
+                eprintln!("error: unknown argument `{other}` (use --flows N,N,... [--kernel] [--hosts-only] [--plot FILE])");
                 return ExitCode::from(2);
             }
         }
@@ -39,7 +44,7 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     for &n in &flows {
         eprintln!("measuring {n} flows ...");
-        match run(&PolicySource::Synthetic { flows: n, seed: 1 }, &settings) {
+        match run(&PolicySource::Synthetic { flows: n, seed: 1, endpoints }, &settings) {
             Ok(m) => {
                 eprint!("{}", m.text());
                 results.push(m);

@@ -7,5 +7,5 @@
 mod policy;
 mod trace;
 
-pub use policy::{policy_text, Shape, SynthSpec};
+pub use policy::{policy_text, EndpointMix, Shape, SynthSpec};
 pub use trace::{trace, Probe, ProbeL4};

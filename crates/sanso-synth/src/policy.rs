@@ -32,6 +32,16 @@ pub struct SynthSpec {
     /// Number of `[[flows]]` entries (10 to 100,000 are the intended sizes).
     pub flows: usize,
     pub seed: u64,
+    pub endpoints: EndpointMix,
+}
+
+/// Which ends flows may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointMix {
+    /// Hosts mostly, whole zones (and `self`) for about one flow in six: realistic.
+    Mixed,
+    /// Hosts only (no zone or `self` ends): isolates the cost of zone-wide flows.
+    HostsOnly,
 }
 
 /// The sizes the generator derives from the flow count.
@@ -52,7 +62,7 @@ const MAX_HOSTS_PER_ZONE: usize = 4096;
 
 impl SynthSpec {
     pub fn new(flows: usize, seed: u64) -> Self {
-        SynthSpec { flows, seed }
+        SynthSpec { flows, seed, endpoints: EndpointMix::Mixed }
     }
 
     pub fn shape(&self) -> Shape {
@@ -281,6 +291,9 @@ impl Generator {
     }
 
     fn zone(&mut self, tier: Tier) -> String {
+        if self.spec.endpoints == EndpointMix::HostsOnly {
+            return self.host(tier);
+        }
         let z = self.rng.gen_range(0..self.shape.zones_per_tier);
         format!("{}-z{z}", tier.prefix())
     }
@@ -391,7 +404,7 @@ impl Generator {
             }
             // upstream -> internet.
             81..=86 => {
-                let from = if self.rng.gen_bool(0.3) {
+                let from = if self.spec.endpoints == EndpointMix::Mixed && self.rng.gen_bool(0.3) {
                     "upstream".to_owned()
                 } else {
                     format!("ext-{}", self.rng.gen_range(0..self.shape.upstream_hosts))
@@ -431,6 +444,10 @@ impl Generator {
                 }
             }
             // The gateway itself.
+            95..=99 if self.spec.endpoints == EndpointMix::HostsOnly => {
+                let tier = self.tier();
+                (self.host(tier), self.host(tier), self.services(), "業務連携 (same tier, host to host)")
+            }
             95..=98 => {
                 let tier = self.tier();
                 let service = ["dns", "ntp", "ssh"][self.rng.gen_range(0..3)];
