@@ -8,3 +8,4 @@
 pub mod netlink;
 pub mod readback;
 pub mod text;
+pub mod verify;

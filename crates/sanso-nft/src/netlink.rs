@@ -17,7 +17,7 @@
 //! Nothing here runs `nft`.
 
 mod encode;
-mod plan;
+pub(crate) mod plan;
 mod socket;
 
 use std::io;

@@ -59,7 +59,7 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
     let report = sanso_nft::netlink::apply(&ruleset, args.netns.as_deref())
         .context("apply failed; the running ruleset is unchanged")?;
     println!(
-        "applied {} rev {}: {} messages, {} elements in {:.1} ms",
+        "applied {} rev {}: {} messages, {} elements in {:.1} ms; read back and verified",
         policy.name,
         policy.revision.as_deref().unwrap_or("-"),
         report.messages,
