@@ -1,5 +1,8 @@
-//! The lookup index built once per ruleset: flat sorted arrays of the IR's
-//! grid, searched by binary search (struct of arrays, keys as integers).
+//! The lookup index built once per ruleset: per hook table, the elementary
+//! intervals of its source ranges, and per source range those of its
+//! destination ranges, then the L4 keys of each (source, destination) cell,
+//! all searched by binary search; zones and anti-spoofing as flat sorted arrays.
+//! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
 
 use sanso_ir::{Element, Family, L4Key, L4Proto, Target, ZoneIdx};
 
@@ -62,68 +65,234 @@ fn find<K: Copy + Ord>(first: &[K], last: &[K], x: K) -> Option<usize> {
     (first[base] <= x && x <= last[base]).then_some(base)
 }
 
-/// One hook table. Source ranges `i` own destination ranges
-/// `src_dsts[i]..src_dsts[i + 1]`, which own L4 keys the same way.
+/// An integer key of an address family (`u32` for IPv4, `u128` for IPv6).
+pub(crate) trait Key: Copy + Ord {
+    /// The next integer, `None` at the end of the space.
+    fn succ(self) -> Option<Self>;
+}
+
+impl Key for u32 {
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+
+impl Key for u128 {
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+
+/// Ranges of one dimension as *elementary intervals*: between two
+/// consecutive boundaries of any range, the same ranges contain every point.
+/// Interval `i` starts at `first[i]` (and ends where the next starts) and
+/// lies in the ranges `ids[offsets[i]..offsets[i + 1]]`, innermost first
+/// (an entry `T` names a range and may carry what a lookup checks first).
+/// Address ranges mostly nest (hosts in zones), so the lists are short.
+///
+/// Several dimensions can share the arrays, one after the other: each
+/// [`Intervals::push`] appends one, and the next one's first interval ends
+/// the previous one's last list.
 #[derive(Debug)]
-pub(crate) struct Grid<K> {
-    src_first: Vec<K>,
-    src_last: Vec<K>,
-    src_dsts: Vec<u32>,
-    dst_first: Vec<K>,
-    dst_last: Vec<K>,
-    dst_keys: Vec<u32>,
+struct Intervals<K, T> {
+    first: Vec<K>,
+    offsets: Vec<u32>,
+    ids: Vec<T>,
+}
+
+impl<K: Key, T: Copy> Intervals<K, T> {
+    fn new() -> Self {
+        Intervals {
+            first: Vec::new(),
+            offsets: Vec::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Appends the elementary intervals of `ranges` (each `(first, last)`,
+    /// listed as `entry(index)`); returns the slice of intervals they occupy.
+    fn push(
+        &mut self,
+        ranges: impl Iterator<Item = (K, K)>,
+        entry: impl Fn(u32) -> T,
+    ) -> (u32, u32) {
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum Kind {
+            End,
+            Start,
+        }
+        let mut events: Vec<(K, Kind, u32)> = Vec::new();
+        for (i, (first, last)) in ranges.enumerate() {
+            let id = count(i);
+            events.push((first, Kind::Start, id));
+            if let Some(end) = last.succ() {
+                events.push((end, Kind::End, id));
+            }
+        }
+        events.sort_unstable();
+        let start = count(self.first.len());
+        let mut active: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < events.len() {
+            let pos = events[i].0;
+            while let Some(&(p, kind, id)) = events.get(i) {
+                if p != pos {
+                    break;
+                }
+                match kind {
+                    Kind::Start => active.push(id),
+                    Kind::End => active.retain(|&a| a != id),
+                }
+                i += 1;
+            }
+            self.first.push(pos);
+            self.offsets.push(count(self.ids.len()));
+            // Innermost (latest started) ranges first.
+            self.ids.extend(active.iter().rev().map(|&id| entry(id)));
+        }
+        (start, count(self.first.len()))
+    }
+
+    /// Closes the last list; no more [`Intervals::push`] after this.
+    fn finish(&mut self) {
+        self.offsets.push(count(self.ids.len()));
+    }
+
+    /// The ids of the ranges containing `x`, among the intervals `span`.
+    #[inline]
+    fn ids_at(&self, span: (u32, u32), x: K) -> &[T] {
+        let (i0, i1) = (span.0 as usize, span.1 as usize);
+        match find_start(&self.first[i0..i1], x) {
+            Some(i) => &self.ids[self.offsets[i0 + i] as usize..self.offsets[i0 + i + 1] as usize],
+            None => &[],
+        }
+    }
+}
+
+/// The index of the last of the sorted `first` that is at most `x`.
+#[inline]
+fn find_start<K: Copy + Ord>(first: &[K], x: K) -> Option<usize> {
+    let mut size = first.len();
+    if size == 0 {
+        return None;
+    }
+    let mut base = 0;
+    while size > 1 {
+        let half = size / 2;
+        let mid = base + half;
+        base = if first[mid] <= x { mid } else { base };
+        size -= half;
+    }
+    (first[base] <= x).then_some(base)
+}
+
+/// A source range in the list of an elementary source interval, with the
+/// hull of its destination ranges (most source ranges have one or two
+/// cells, so most are ruled out here without a further memory access).
+#[derive(Clone, Copy, Debug)]
+struct SrcRange<K> {
+    id: u32,
+    dst_first: K,
+    dst_last: K,
+}
+
+/// One hook table. Its elements are pairwise disjoint boxes, sorted by
+/// (src, dst, l4). A *cell* is the elements of one (source range,
+/// destination range): their L4 keys are disjoint and sorted.
+///
+/// A packet's source lies in a few of the table's distinct source ranges
+/// (elementary intervals over all of them); for each, the elementary
+/// intervals of that source range's destination ranges give the few cells
+/// that also hold the destination; their L4 keys are binary searched. The
+/// elements are disjoint, so the first key that holds the packet is the only one.
+#[derive(Debug)]
+pub(crate) struct Table<K> {
+    /// Elementary intervals of the distinct source ranges.
+    src: Intervals<K, SrcRange<K>>,
+    src_span: (u32, u32),
+    /// Per source range `s`, the intervals `dst_spans[s]` of `dst` (ids: cells).
+    dst_spans: Vec<(u32, u32)>,
+    dst: Intervals<K, u32>,
+    /// Cell `c` owns L4 keys `cell_keys[c]..cell_keys[c + 1]`.
+    cell_keys: Vec<u32>,
     key_first: Vec<u32>,
     key_last: Vec<u32>,
     key_target: Vec<Target>,
 }
 
-impl<K: Copy + Ord> Grid<K> {
-    /// `elements` satisfy the IR's grid invariant and are sorted.
+impl<K: Key> Table<K> {
+    /// `elements` are sorted and pairwise disjoint (the IR's invariants).
     fn build<A: Copy + PartialEq>(elements: &[Element<A>], key: impl Fn(A) -> K) -> Self {
-        let mut grid = Grid {
-            src_first: Vec::new(),
-            src_last: Vec::new(),
-            src_dsts: Vec::new(),
-            dst_first: Vec::new(),
-            dst_last: Vec::new(),
-            dst_keys: Vec::new(),
-            key_first: Vec::new(),
-            key_last: Vec::new(),
-            key_target: Vec::new(),
+        let mut table = Table {
+            src: Intervals::new(),
+            src_span: (0, 0),
+            dst_spans: Vec::new(),
+            dst: Intervals::new(),
+            cell_keys: Vec::new(),
+            key_first: Vec::with_capacity(elements.len()),
+            key_last: Vec::with_capacity(elements.len()),
+            key_target: Vec::with_capacity(elements.len()),
         };
-        let mut prev: Option<&Element<A>> = None;
-        for e in elements {
-            let new_src = prev.is_none_or(|p| p.src != e.src);
-            if new_src {
-                grid.src_first.push(key(e.src.first));
-                grid.src_last.push(key(e.src.last));
-                grid.src_dsts.push(count(grid.dst_first.len()));
+        // Sorted by src first: the elements of one source range are one run,
+        // and within it those of one destination range (a cell).
+        let mut src_ranges: Vec<(K, K)> = Vec::new();
+        let mut dst_hulls: Vec<(K, K)> = Vec::new();
+        for by_src in elements.chunk_by(|a, b| a.src == b.src) {
+            src_ranges.push((key(by_src[0].src.first), key(by_src[0].src.last)));
+            let cells: Vec<&[Element<A>]> = by_src.chunk_by(|a, b| a.dst == b.dst).collect();
+            let hull = cells.iter().fold(None, |hull: Option<(K, K)>, c| {
+                let (first, last) = (key(c[0].dst.first), key(c[0].dst.last));
+                Some(hull.map_or((first, last), |(f, l)| (f.min(first), l.max(last))))
+            });
+            dst_hulls.push(hull.expect("a run has at least one element"));
+            let base = count(table.cell_keys.len());
+            for cell in &cells {
+                table.cell_keys.push(count(table.key_first.len()));
+                for e in *cell {
+                    let (first, last) = L4Code::range(e.l4);
+                    table.key_first.push(first);
+                    table.key_last.push(last);
+                    table.key_target.push(e.target);
+                }
             }
-            if new_src || prev.is_some_and(|p| p.dst != e.dst) {
-                grid.dst_first.push(key(e.dst.first));
-                grid.dst_last.push(key(e.dst.last));
-                grid.dst_keys.push(count(grid.key_first.len()));
-            }
-            let (first, last) = L4Code::range(e.l4);
-            grid.key_first.push(first);
-            grid.key_last.push(last);
-            grid.key_target.push(e.target);
-            prev = Some(e);
+            let span = table.dst.push(
+                cells
+                    .iter()
+                    .map(|c| (key(c[0].dst.first), key(c[0].dst.last))),
+                |c| base + c,
+            );
+            table.dst_spans.push(span);
         }
-        grid.src_dsts.push(count(grid.dst_first.len()));
-        grid.dst_keys.push(count(grid.key_first.len()));
-        grid
+        table.cell_keys.push(count(table.key_first.len()));
+        table.dst.finish();
+        // Runs of equal src come out sorted by src, hence distinct and sorted.
+        table.src_span = table.src.push(src_ranges.into_iter(), |id| SrcRange {
+            id,
+            dst_first: dst_hulls[id as usize].0,
+            dst_last: dst_hulls[id as usize].1,
+        });
+        table.src.finish();
+        table
     }
 
     /// The target of the element holding (src, dst, l4), if any.
     #[inline]
     pub(crate) fn lookup(&self, src: K, dst: K, l4: L4Code) -> Option<Target> {
-        let s = find(&self.src_first, &self.src_last, src)?;
-        let (d0, d1) = (self.src_dsts[s] as usize, self.src_dsts[s + 1] as usize);
-        let d = d0 + find(&self.dst_first[d0..d1], &self.dst_last[d0..d1], dst)?;
-        let (k0, k1) = (self.dst_keys[d] as usize, self.dst_keys[d + 1] as usize);
-        let k = k0 + find(&self.key_first[k0..k1], &self.key_last[k0..k1], l4.0)?;
-        Some(self.key_target[k])
+        for s in self.src.ids_at(self.src_span, src) {
+            if dst < s.dst_first || s.dst_last < dst {
+                continue;
+            }
+            for &c in self.dst.ids_at(self.dst_spans[s.id as usize], dst) {
+                let (k0, k1) = (
+                    self.cell_keys[c as usize] as usize,
+                    self.cell_keys[c as usize + 1] as usize,
+                );
+                if let Some(k) = find(&self.key_first[k0..k1], &self.key_last[k0..k1], l4.0) {
+                    return Some(self.key_target[k0 + k]);
+                }
+            }
+        }
+        None
     }
 }
 
@@ -147,12 +316,12 @@ pub(crate) struct FamilyIndex<K> {
     zone: Vec<ZoneIdx>,
     /// Sorted by interface name.
     antispoof: Vec<SpoofEntry<K>>,
-    pub(crate) forward: Grid<K>,
-    pub(crate) input: Grid<K>,
-    pub(crate) output: Grid<K>,
+    pub(crate) forward: Table<K>,
+    pub(crate) input: Table<K>,
+    pub(crate) output: Table<K>,
 }
 
-impl<K: Copy + Ord> FamilyIndex<K> {
+impl<K: Key> FamilyIndex<K> {
     pub(crate) fn build<A: Copy + PartialEq>(
         family: &Family<A>,
         key: impl Fn(A) -> K + Copy,
@@ -177,9 +346,9 @@ impl<K: Copy + Ord> FamilyIndex<K> {
             zone_last: family.zones.iter().map(|z| key(z.range.last)).collect(),
             zone: family.zones.iter().map(|z| z.zone).collect(),
             antispoof,
-            forward: Grid::build(&family.forward, key),
-            input: Grid::build(&family.input, key),
-            output: Grid::build(&family.output, key),
+            forward: Table::build(&family.forward, key),
+            input: Table::build(&family.input, key),
+            output: Table::build(&family.output, key),
         }
     }
 

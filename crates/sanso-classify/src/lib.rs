@@ -4,11 +4,15 @@
 //! [`Classifier`] implements the pipeline of the `sanso_ir` crate
 //! documentation over a [`Ruleset`], exactly as the kernel runs it, for a
 //! packet with no connection-tracking state and no rate limit exceeded.
-//! Its lookups are three binary searches over the IR's grid (source ranges,
-//! then destination ranges of that source, then L4 keys of that pair): the
-//! cost grows with the logarithm of the number of elements, not with the
-//! number of flows, and the hot path does not allocate (only a drop that
-//! reports expired flows or a spoofed interface does).
+//! A lookup finds the few source ranges of the hook table that contain the
+//! packet's source and the few destination ranges that contain its
+//! destination (binary searches over elementary intervals; ranges nest, as
+//! hosts in zones, so "few" is the nesting depth), then for each pair a hash
+//! lookup gives that cell's L4 keys, searched by binary search. The elements
+//! are disjoint, so at most one matches. The cost grows with the logarithm
+//! of the number of elements, not with the number of flows, and the hot path
+//! does not allocate (only a drop that reports expired flows or a spoofed
+//! interface does).
 //!
 //! [`reference`] is the naive oracle: first match over the policy itself,
 //! flow by flow. Tests compare the two; benchmarks use it as the baseline.

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::lower::l4_code_range;
+use crate::overlap::{for_each_overlap, Cuboid};
 use crate::{AddrRange, Element, Family, FamilyAddress, L4Key, Ruleset, SpoofKey, Target, ZoneIdx};
 
 /// Checks every invariant listed in the crate documentation; the error names
@@ -107,7 +109,7 @@ fn check_family<A: FamilyAddress>(ruleset: &Ruleset) -> Result<(), String> {
         for e in elements.iter() {
             check_element(ruleset, family, &name, e, hook, whole)?;
         }
-        check_grid(&name, elements)?;
+        check_sorted_disjoint(&name, elements)?;
     }
     Ok(())
 }
@@ -192,54 +194,39 @@ fn check_in_zone<A: FamilyAddress>(
     Ok(())
 }
 
-/// Sorted, and the grid invariant (which implies disjoint boxes).
-fn check_grid<A: FamilyAddress>(name: &str, elements: &[Element<A>]) -> Result<(), String> {
+/// Sorted by (src, dst, l4), and pairwise disjoint as boxes.
+fn check_sorted_disjoint<A: FamilyAddress>(
+    name: &str,
+    elements: &[Element<A>],
+) -> Result<(), String> {
     for pair in elements.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        let sorted = (a.src, a.dst, a.l4) < (b.src, b.dst, b.l4);
-        if !sorted {
+        if (a.src, a.dst, a.l4) >= (b.src, b.dst, b.l4) {
             return Err(format!(
                 "{name}: elements {a:?} and {b:?} are unsorted or share a key"
             ));
         }
-        if a.src != b.src {
-            if a.src.last >= b.src.first {
-                return Err(format!(
-                    "{name}: src ranges {:?} and {:?} overlap",
-                    a.src, b.src
-                ));
-            }
-        } else if a.dst != b.dst {
-            if a.dst.last >= b.dst.first {
-                return Err(format!(
-                    "{name}: dst ranges {:?} and {:?} overlap under src {:?}",
-                    a.dst, b.dst, a.src
-                ));
-            }
-        } else {
-            let disjoint = match (a.l4, b.l4) {
-                (
-                    L4Key::Ports {
-                        proto: pa,
-                        last: la,
-                        ..
-                    },
-                    L4Key::Ports {
-                        proto: pb,
-                        first: fb,
-                        ..
-                    },
-                ) => pa != pb || la < fb,
-                (L4Key::Icmp { icmp_type: ta }, L4Key::Icmp { icmp_type: tb }) => ta != tb,
-                _ => true,
-            };
-            if !disjoint {
-                return Err(format!(
-                    "{name}: l4 keys {:?} and {:?} overlap under {:?} -> {:?}",
-                    a.l4, b.l4, a.src, a.dst
-                ));
-            }
-        }
     }
-    Ok(())
+    let cuboids: Vec<Cuboid> = elements
+        .iter()
+        .map(|e| Cuboid {
+            src: (e.src.first.as_u128(), e.src.last.as_u128()),
+            dst: (e.dst.first.as_u128(), e.dst.last.as_u128()),
+            l4: l4_code_range(e.l4),
+        })
+        .collect();
+    let mut first_overlap: Option<(u32, u32)> = None;
+    for_each_overlap(&cuboids, |i, j| {
+        let pair = (i.min(j), i.max(j));
+        if first_overlap.is_none_or(|first| pair < first) {
+            first_overlap = Some(pair);
+        }
+    });
+    match first_overlap {
+        None => Ok(()),
+        Some((i, j)) => Err(format!(
+            "{name}: elements {:?} and {:?} overlap",
+            elements[i as usize], elements[j as usize]
+        )),
+    }
 }

@@ -28,11 +28,13 @@
 //!
 //! * Address ranges in [`Family::zones`] are sorted and pairwise disjoint;
 //!   longest-prefix match has been resolved by the lowering.
-//! * The elements of one hook table are pairwise disjoint as boxes (the
-//!   kernel refuses overlapping interval elements). Stronger (the "grid"
-//!   invariant): the `src` ranges of two elements are equal or disjoint;
-//!   among elements with equal `src`, the `dst` ranges are equal or disjoint;
-//!   among elements with equal `src` and `dst`, the [`L4Key`]s are disjoint.
+//! * The elements of one hook table are pairwise disjoint as boxes
+//!   `src × dst × l4` (the kernel refuses overlapping interval elements).
+//!   Nothing stronger: the `src` ranges of two elements may overlap without
+//!   being equal (a zone-wide flow is cut only where another flow overlaps
+//!   it, not at every host boundary of its zone), so back ends must not
+//!   assume a grid. Where flows overlap, the overlap is one element whose
+//!   [`Target`] is the group of those flows.
 //! * For [`Family::input`] `dst` is the whole address space of the family;
 //!   for [`Family::output`] `src` is. Back ends key input on the source and
 //!   output on the destination only.
@@ -46,6 +48,7 @@
 mod addr;
 mod check;
 mod lower;
+mod overlap;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 

@@ -1,21 +1,23 @@
 //! Lowering: validated [`Policy`] -> [`Ruleset`] (disjoint keys, groups of
 //! overlapping flows).
 //!
-//! Per family and hook the flows are boxes `src × dst × l4`. The lowering is
-//! a sparse sweep that never looks at the cross product of all flows:
+//! Per family and hook every flow is a set of *pieces*: boxes `src × dst ×
+//! l4` whose address ranges are the flow's endpoints split at zone ranges
+//! (a zone endpoint is its ranges after longest-prefix resolution, a host its
+//! prefixes cut at zone ranges) and whose L4 part is one port range or ICMP
+//! type. The lowering never looks at the cross product of all flows:
 //!
-//! 1. the source dimension is cut into *atoms*: maximal intervals inside one
-//!    zone range that are covered by the same set of flows;
-//! 2. per source atom, the destination dimension is cut the same way, over
-//!    that atom's flows only;
-//! 3. per (source atom, destination atom), the L4 keys are cut into disjoint
-//!    port ranges and ICMP types, each labelled with the ordered flow list;
-//! 4. a piece covered by one flow targets it, by several the (deduplicated)
-//!    group of those flows in policy order.
+//! 1. pieces that overlap in all three dimensions are found by a sweep
+//!    (`overlap`) and joined into connected components;
+//! 2. a piece that overlaps no other is one element, targeting its flow;
+//! 3. each component of overlapping pieces is cut into disjoint elements by
+//!    a sweep over its own pieces only ([`decompose`]), each element
+//!    targeting the flow or the ordered group of flows that cover it.
 //!
-//! Steps 2 and 3 are memoised on the flow set, since many atoms share one
-//! (all ranges of a zone, say). Addresses are handled as `u128` integers via
-//! [`FamilyAddress`].
+//! So a zone-wide flow is cut only where other flows overlap it, and the
+//! number of elements grows with the number of flows and their overlaps, not
+//! with (hosts) × (zone-wide flows). Addresses are handled as `u128`
+//! integers via [`FamilyAddress`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -23,6 +25,7 @@ use std::rc::Rc;
 
 use sanso_policy::{Endpoint, Flow, Policy, ServiceMatch};
 
+use crate::overlap::{for_each_overlap, Cuboid};
 use crate::{
     AddrRange, Element, Family, FamilyAddress, FlowIdx, FlowRule, GroupIdx, L4Key, L4Proto,
     Ruleset, SpoofKey, Target, ZoneIdx, ZoneRange,
@@ -43,8 +46,9 @@ pub fn lower(policy: &Policy, now: i64) -> Ruleset {
         .map(|&i| flow_rule(&policy.flows[i], i))
         .collect();
     let mut groups = GroupTable::default();
-    let v4 = lower_family::<Ipv4Addr>(policy, &kept, &mut groups);
-    let v6 = lower_family::<Ipv6Addr>(policy, &kept, &mut groups);
+    let mut v4 = lower_family::<Ipv4Addr>(policy, &kept, &mut groups);
+    let mut v6 = lower_family::<Ipv6Addr>(policy, &kept, &mut groups);
+    let groups = number_groups(groups.groups, &mut v4, &mut v6);
     Ruleset {
         policy_name: policy.name.clone(),
         revision: policy.revision.clone(),
@@ -60,10 +64,52 @@ pub fn lower(policy: &Policy, now: i64) -> Ruleset {
             })
             .collect(),
         flows,
-        groups: groups.groups,
+        groups,
         v4,
         v6,
     }
+}
+
+/// Renumbers the groups in order of first use (v4 then v6; forward, input,
+/// output; element order), so that numbering does not depend on the order
+/// in which components were cut.
+fn number_groups(
+    groups: Vec<Vec<FlowIdx>>,
+    v4: &mut Family<Ipv4Addr>,
+    v6: &mut Family<Ipv6Addr>,
+) -> Vec<Vec<FlowIdx>> {
+    let mut new_index: Vec<Option<GroupIdx>> = vec![None; groups.len()];
+    let mut order: Vec<usize> = Vec::with_capacity(groups.len());
+    let mut renumber = |target: &mut Target| {
+        if let Target::Group(g) = target {
+            let idx = *new_index[g.0].get_or_insert_with(|| {
+                order.push(g.0);
+                GroupIdx(order.len() - 1)
+            });
+            *g = idx;
+        }
+    };
+    for e in v4
+        .forward
+        .iter_mut()
+        .chain(&mut v4.input)
+        .chain(&mut v4.output)
+    {
+        renumber(&mut e.target);
+    }
+    for e in v6
+        .forward
+        .iter_mut()
+        .chain(&mut v6.input)
+        .chain(&mut v6.output)
+    {
+        renumber(&mut e.target);
+    }
+    let mut groups: Vec<Option<Vec<FlowIdx>>> = groups.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|g| groups[g].take().expect("each group is numbered once"))
+        .collect()
 }
 
 fn flow_rule(flow: &Flow, policy_index: usize) -> FlowRule {
@@ -384,17 +430,194 @@ struct Atom {
     hash: u64,
 }
 
+/// One piece of one flow in one hook: a box inside one zone pair, with one
+/// L4 key. The pieces of one flow are pairwise disjoint.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    flow: FlowIdx,
+    src: Seg,
+    dst: Seg,
+    l4: L4Key,
+}
+
+impl Piece {
+    fn cuboid(&self) -> Cuboid {
+        Cuboid {
+            src: (self.src.first, self.src.last),
+            dst: (self.dst.first, self.dst.last),
+            l4: l4_code_range(self.l4),
+        }
+    }
+
+    fn element<A: FamilyAddress>(&self, target: Target) -> Element<A> {
+        Element {
+            src: to_range::<A>(&self.src),
+            dst: to_range::<A>(&self.dst),
+            l4: self.l4,
+            target,
+            src_zone: self.src.zone,
+            dst_zone: self.dst.zone,
+        }
+    }
+}
+
+/// The L4 key as one integer range: TCP ports, then UDP ports, then ICMP
+/// types (the order of [`L4Key`]), so that keys of different protocols never overlap.
+pub(crate) fn l4_code_range(key: L4Key) -> (u32, u32) {
+    const UDP: u32 = 1 << 16;
+    const ICMP: u32 = 2 << 16;
+    match key {
+        L4Key::Ports {
+            proto: L4Proto::Tcp,
+            first,
+            last,
+        } => (u32::from(first), u32::from(last)),
+        L4Key::Ports {
+            proto: L4Proto::Udp,
+            first,
+            last,
+        } => (UDP | u32::from(first), UDP | u32::from(last)),
+        L4Key::Icmp { icmp_type } => (ICMP | u32::from(icmp_type), ICMP | u32::from(icmp_type)),
+    }
+}
+
+/// Union-find over piece indices (path halving, union by size).
+struct Components {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl Components {
+    fn new(n: usize) -> Self {
+        Components {
+            parent: (0..n).map(piece_index).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn root(&mut self, mut i: u32) -> u32 {
+        while self.parent[i as usize] != i {
+            let grand = self.parent[self.parent[i as usize] as usize];
+            self.parent[i as usize] = grand;
+            i = grand;
+        }
+        i
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (mut a, mut b) = (self.root(a), self.root(b));
+        if a == b {
+            return;
+        }
+        if self.size[a as usize] < self.size[b as usize] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b as usize] = a;
+        self.size[a as usize] += self.size[b as usize];
+    }
+}
+
+fn piece_index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 flow pieces per hook")
+}
+
+/// The elements of one hook table: every flow's pieces; pieces that overlap
+/// no other piece become one element each, and each connected set of
+/// overlapping pieces is cut into disjoint elements.
 fn lower_hook<A: FamilyAddress>(boxes: &[FlowBox], groups: &mut GroupTable) -> Vec<Element<A>> {
+    // Flow order, so that piece order is policy order.
+    let mut pieces: Vec<Piece> = Vec::new();
+    for fb in boxes {
+        for src in &fb.src {
+            for dst in &fb.dst {
+                pieces.extend(fb.l4.iter().map(|&l4| Piece {
+                    flow: fb.flow,
+                    src: *src,
+                    dst: *dst,
+                    l4,
+                }));
+            }
+        }
+    }
+    let mut components = Components::new(pieces.len());
+    // Identical boxes (several flows with the same ends and service) join
+    // directly; the overlap search then sees each distinct box once.
+    let mut order: Vec<(Cuboid, u32)> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.cuboid(), piece_index(i)))
+        .collect();
+    order.sort_unstable();
+    let mut distinct: Vec<Cuboid> = Vec::with_capacity(order.len());
+    let mut representative: Vec<u32> = Vec::with_capacity(order.len());
+    for (i, &(cuboid, piece)) in order.iter().enumerate() {
+        if i > 0 && order[i - 1].0 == cuboid {
+            components.union(order[i - 1].1, piece);
+        } else {
+            distinct.push(cuboid);
+            representative.push(piece);
+        }
+    }
+    drop(order);
+    for_each_overlap(&distinct, |i, j| {
+        components.union(representative[i as usize], representative[j as usize]);
+    });
+
+    // Members of each component, in piece order; components in order of
+    // their first piece.
+    let mut members: Vec<(u32, u32)> = (0..pieces.len())
+        .map(|i| {
+            let i = piece_index(i);
+            (components.root(i), i)
+        })
+        .collect();
+    members.sort_unstable();
+    let mut clusters: Vec<&[(u32, u32)]> = members.chunk_by(|a, b| a.0 == b.0).collect();
+    clusters.sort_unstable_by_key(|c| c[0].1);
+
+    let mut elements = Vec::with_capacity(pieces.len());
+    let mut component: Vec<Piece> = Vec::new();
+    for cluster in clusters {
+        if let [(_, only)] = cluster {
+            let piece = &pieces[*only as usize];
+            elements.push(piece.element::<A>(Target::Flow(piece.flow)));
+            continue;
+        }
+        component.clear();
+        component.extend(cluster.iter().map(|&(_, i)| pieces[i as usize]));
+        decompose::<A>(&component, groups, &mut elements);
+    }
+    elements.sort_unstable();
+    elements
+}
+
+/// Cuts overlapping pieces (in policy order) into disjoint elements, each
+/// targeting the flows that cover it:
+///
+/// 1. the source dimension is cut into *atoms*: maximal intervals inside one
+///    zone range that are covered by the same set of pieces;
+/// 2. per source atom, the destination dimension is cut the same way, over
+///    that atom's pieces only;
+/// 3. per (source atom, destination atom), the L4 keys are cut into disjoint
+///    port ranges and ICMP types, each labelled with the ordered flow list;
+/// 4. a part covered by one flow targets it, by several the (deduplicated)
+///    group of those flows in policy order.
+///
+/// Steps 2 and 3 are memoised on the piece set, since many atoms share one.
+fn decompose<A: FamilyAddress>(
+    pieces: &[Piece],
+    groups: &mut GroupTable,
+    elements: &mut Vec<Element<A>>,
+) {
     let src_atoms = sweep(
-        boxes
+        pieces
             .iter()
             .enumerate()
-            .map(|(b, fb)| (b as u32, fb.src.as_slice())),
+            .map(|(b, p)| (piece_index(b), std::slice::from_ref(&p.src))),
         A::MAX_U128,
     );
     let mut dst_memo: HashMap<Vec<u32>, Rc<Vec<Atom>>> = HashMap::new();
     let mut l4_memo: HashMap<Vec<u32>, Rc<Vec<(L4Key, Target)>>> = HashMap::new();
-    let mut elements = Vec::new();
     for sa in &src_atoms {
         let dst_atoms = match dst_memo.get(&sa.label) {
             Some(atoms) => atoms.clone(),
@@ -402,7 +625,7 @@ fn lower_hook<A: FamilyAddress>(boxes: &[FlowBox], groups: &mut GroupTable) -> V
                 let atoms = Rc::new(sweep(
                     sa.label
                         .iter()
-                        .map(|&b| (b, boxes[b as usize].dst.as_slice())),
+                        .map(|&b| (b, std::slice::from_ref(&pieces[b as usize].dst))),
                     A::MAX_U128,
                 ));
                 dst_memo.insert(sa.label.clone(), atoms.clone());
@@ -410,12 +633,12 @@ fn lower_hook<A: FamilyAddress>(boxes: &[FlowBox], groups: &mut GroupTable) -> V
             }
         };
         for da in dst_atoms.iter() {
-            let pieces = match l4_memo.get(&da.label) {
-                Some(pieces) => pieces.clone(),
+            let parts = match l4_memo.get(&da.label) {
+                Some(parts) => parts.clone(),
                 None => {
-                    let pieces = Rc::new(split_l4(&da.label, boxes, groups));
-                    l4_memo.insert(da.label.clone(), pieces.clone());
-                    pieces
+                    let parts = Rc::new(split_l4(&da.label, pieces, groups));
+                    l4_memo.insert(da.label.clone(), parts.clone());
+                    parts
                 }
             };
             let src = AddrRange {
@@ -426,7 +649,7 @@ fn lower_hook<A: FamilyAddress>(boxes: &[FlowBox], groups: &mut GroupTable) -> V
                 first: A::from_u128(da.first),
                 last: A::from_u128(da.last),
             };
-            elements.extend(pieces.iter().map(|&(l4, target)| Element {
+            elements.extend(parts.iter().map(|&(l4, target)| Element {
                 src,
                 dst,
                 l4,
@@ -436,9 +659,6 @@ fn lower_hook<A: FamilyAddress>(boxes: &[FlowBox], groups: &mut GroupTable) -> V
             }));
         }
     }
-    // Generation order is already (src, dst, l4); the sort is a cheap guarantee.
-    elements.sort_unstable();
-    elements
 }
 
 /// Cuts one dimension into atoms: maximal intervals with the same covering
@@ -512,26 +732,24 @@ fn mix(b: u32) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Cuts the L4 keys of `label`'s boxes into disjoint pieces, each with the
+/// Cuts the L4 keys of `label`'s pieces into disjoint pieces, each with the
 /// target of the flows covering it (in policy order); adjacent port pieces
 /// with the same target are merged.
-fn split_l4(label: &[u32], boxes: &[FlowBox], groups: &mut GroupTable) -> Vec<(L4Key, Target)> {
+fn split_l4(label: &[u32], pieces: &[Piece], groups: &mut GroupTable) -> Vec<(L4Key, Target)> {
     let mut out: Vec<(L4Key, Target)> = Vec::new();
     for proto in [L4Proto::Tcp, L4Proto::Udp] {
         // (position, kind, box): port ranges as half-open [first, last + 1).
         let mut events: Vec<(u32, Kind, u32)> = Vec::new();
         for &b in label {
-            for key in boxes[b as usize].l4.iter() {
-                if let L4Key::Ports {
-                    proto: p,
-                    first,
-                    last,
-                } = *key
-                {
-                    if p == proto {
-                        events.push((u32::from(first), Kind::Start, b));
-                        events.push((u32::from(last) + 1, Kind::End, b));
-                    }
+            if let L4Key::Ports {
+                proto: p,
+                first,
+                last,
+            } = pieces[b as usize].l4
+            {
+                if p == proto {
+                    events.push((u32::from(first), Kind::Start, b));
+                    events.push((u32::from(last) + 1, Kind::End, b));
                 }
             }
         }
@@ -557,7 +775,7 @@ fn split_l4(label: &[u32], boxes: &[FlowBox], groups: &mut GroupTable) -> Vec<(L
             // A non-empty active set has its ends still ahead.
             let end = events.get(i).map_or(65_535, |e| e.0 - 1);
             flows.clear();
-            flows.extend(active.iter().map(|&b| boxes[b as usize].flow));
+            flows.extend(active.iter().map(|&b| pieces[b as usize].flow));
             let target = groups.target(&flows);
             let (first, last) = (port(pos), port(end));
             if let Some((
@@ -579,10 +797,8 @@ fn split_l4(label: &[u32], boxes: &[FlowBox], groups: &mut GroupTable) -> Vec<(L
     }
     let mut icmp: Vec<(u8, FlowIdx)> = Vec::new();
     for &b in label {
-        for key in boxes[b as usize].l4.iter() {
-            if let L4Key::Icmp { icmp_type } = *key {
-                icmp.push((icmp_type, boxes[b as usize].flow));
-            }
+        if let L4Key::Icmp { icmp_type } = pieces[b as usize].l4 {
+            icmp.push((icmp_type, pieces[b as usize].flow));
         }
     }
     icmp.sort_unstable();

@@ -510,3 +510,46 @@ fn snapshot_of_a_small_policy() {
     });
     insta::assert_yaml_snapshot!(b.lower(1_000));
 }
+
+/// One zone-wide flow and many host flows inside that zone that do not
+/// overlap it (other destination): the zone-wide flow stays one element and
+/// the count is linear in the flows (the old grid cut it at every host).
+#[test]
+fn zone_wide_flow_is_not_cut_at_unrelated_hosts() {
+    let mut b = Builder::new();
+    let a = b.zone("a", Tier::Lgwan, &["10.0.0.0/16"]);
+    let z = b.zone("z", Tier::Lgwan, &["10.9.0.0/16"]);
+    let y = b.zone("y", Tier::Lgwan, &["10.8.0.0/16"]);
+    b.flow("zone-wide", &[a], &[z], &[tcp(443, 443)], None);
+    let hosts = 300u16;
+    for i in 0..hosts {
+        let h = b.host(
+            &format!("h{i}"),
+            a,
+            &[&format!("10.0.{}.{}", i / 200, i % 200 + 1)],
+        );
+        b.flow(&format!("f{i}"), &[h], &[y], &[tcp(443, 443)], None);
+    }
+    // And one host flow that does overlap the zone-wide flow.
+    let h = b.host("overlapping", a, &["10.0.7.7"]);
+    b.flow("over", &[h], &[z], &[tcp(400, 500)], None);
+    let rs = b.lower(0);
+    assert_eq!(
+        rs.groups,
+        vec![vec![FlowIdx(0), FlowIdx(hosts as usize + 1)]]
+    );
+    // 300 host elements, the zone-wide flow in 2 pieces around 10.0.7.7, and
+    // 3 port pieces at 10.0.7.7.
+    assert_eq!(rs.v4.forward.len(), hosts as usize + 2 + 3);
+    let zone_wide: Vec<_> = rs
+        .v4
+        .forward
+        .iter()
+        .filter(|e| e.target == Target::Flow(FlowIdx(0)))
+        .map(|e| e.src)
+        .collect();
+    assert_eq!(
+        zone_wide,
+        vec![r4("10.0.0.0", "10.0.7.6"), r4("10.0.7.8", "10.0.255.255")]
+    );
+}
