@@ -46,6 +46,10 @@ fn example_cases_hold_in_the_kernel() {
     let (file, text) = config("cases.toml");
     let cases =
         load_cases(&file, &text, &policy).unwrap_or_else(|d| panic!("example cases: {d:?}"));
+    // A case with its own `at` is about another time than now; the kernel's
+    // clock is real, so only the others can be sent.
+    let cases: Vec<_> = cases.into_iter().filter(|c| c.at.is_none()).collect();
+    assert!(cases.len() > 50, "the example keeps most cases timeless");
     let probes: Vec<Probe> = cases.iter().map(Probe::from).collect();
     let run =
         run_probes_with(&policy, &nft, &probes, &HarnessOptions::default()).expect("kernel run");
