@@ -196,20 +196,37 @@ struct SrcRange<K> {
     dst_last: K,
 }
 
+/// The zone range (index into the family's sorted zone ranges) an element
+/// side or a packet address lies in; [`GATEWAY`] for the gateway side of the
+/// input and output hooks, [`NO_ZONE`] for an address in no zone.
+pub(crate) type ZoneRangeIdx = u32;
+pub(crate) const GATEWAY: ZoneRangeIdx = u32::MAX - 1;
+pub(crate) const NO_ZONE: ZoneRangeIdx = u32::MAX;
+
 /// One hook table. Its elements are pairwise disjoint boxes, sorted by
-/// (src, dst, l4). A *cell* is the elements of one (source range,
-/// destination range): their L4 keys are disjoint and sorted.
+/// (src, dst, l4), and each lies in one (source zone range, destination zone
+/// range) pair. A *cell* is the elements of one (source range, destination
+/// range): their L4 keys are disjoint and sorted.
 ///
-/// A packet's source lies in a few of the table's distinct source ranges
-/// (elementary intervals over all of them); for each, the elementary
-/// intervals of that source range's destination ranges give the few cells
-/// that also hold the destination; their L4 keys are binary searched. The
-/// elements are disjoint, so the first key that holds the packet is the only one.
+/// A lookup takes the packet's zone-range pair (from the family's zone
+/// ranges) to that pair's elements only. There, the packet's source lies in
+/// a few distinct source ranges (elementary intervals over the pair's
+/// source ranges; ranges nest, as hosts in a zone, or are the pieces of one
+/// zone-wide flow cut around the hosts of other flows that overlap it);
+/// for each whose destination hull holds the destination, the elementary
+/// intervals of its destination ranges give the cells that hold it, whose
+/// L4 keys are binary searched. The elements are disjoint, so the first key
+/// that holds the packet is the only one.
 #[derive(Debug)]
 pub(crate) struct Table<K> {
-    /// Elementary intervals of the distinct source ranges.
+    /// Zone-range pairs: the pairs with source zone range `z` are
+    /// `pair_dst[pair_offsets[z]..pair_offsets[z + 1]]` (sorted), with their
+    /// spans of `src` in `pair_span`. `GATEWAY` is the last row.
+    pair_offsets: Vec<u32>,
+    pair_dst: Vec<ZoneRangeIdx>,
+    pair_span: Vec<(u32, u32)>,
+    /// Elementary intervals of the distinct source ranges of each pair.
     src: Intervals<K, SrcRange<K>>,
-    src_span: (u32, u32),
     /// Per source range `s`, the intervals `dst_spans[s]` of `dst` (ids: cells).
     dst_spans: Vec<(u32, u32)>,
     dst: Intervals<K, u32>,
@@ -221,11 +238,19 @@ pub(crate) struct Table<K> {
 }
 
 impl<K: Key> Table<K> {
-    /// `elements` are sorted and pairwise disjoint (the IR's invariants).
-    fn build<A: Copy + PartialEq>(elements: &[Element<A>], key: impl Fn(A) -> K) -> Self {
+    /// `elements` are sorted and pairwise disjoint, and lie in one zone range
+    /// per side (the IR's invariants); `zone_range` gives that range.
+    fn build<A: Copy + PartialEq>(
+        elements: &[Element<A>],
+        key: impl Fn(A) -> K,
+        zone_ranges: usize,
+        zone_range: impl Fn(K) -> ZoneRangeIdx,
+    ) -> Self {
         let mut table = Table {
+            pair_offsets: Vec::new(),
+            pair_dst: Vec::new(),
+            pair_span: Vec::new(),
             src: Intervals::new(),
-            src_span: (0, 0),
             dst_spans: Vec::new(),
             dst: Intervals::new(),
             cell_keys: Vec::new(),
@@ -233,52 +258,108 @@ impl<K: Key> Table<K> {
             key_last: Vec::with_capacity(elements.len()),
             key_target: Vec::with_capacity(elements.len()),
         };
-        // Sorted by src first: the elements of one source range are one run,
-        // and within it those of one destination range (a cell).
+        let side = |zone: Option<sanso_ir::ZoneIdx>, first: A| match zone {
+            Some(_) => zone_range(key(first)),
+            None => GATEWAY,
+        };
+        // Stable: within a pair, elements stay sorted by (src, dst, l4).
+        let mut by_pair: Vec<(ZoneRangeIdx, ZoneRangeIdx, &Element<A>)> = elements
+            .iter()
+            .map(|e| {
+                (
+                    side(e.src_zone, e.src.first),
+                    side(e.dst_zone, e.dst.first),
+                    e,
+                )
+            })
+            .collect();
+        by_pair.sort_by_key(|&(zs, zd, _)| (zs, zd));
+        // Rows 0..zone_ranges, then GATEWAY.
+        let row = |zs: ZoneRangeIdx| {
+            if zs == GATEWAY {
+                zone_ranges
+            } else {
+                zs as usize
+            }
+        };
+        let mut pair_rows: Vec<u32> = vec![0; zone_ranges + 2];
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        for by_src in elements.chunk_by(|a, b| a.src == b.src) {
-            src_ranges.push((key(by_src[0].src.first), key(by_src[0].src.last)));
-            let cells: Vec<&[Element<A>]> = by_src.chunk_by(|a, b| a.dst == b.dst).collect();
-            let hull = cells.iter().fold(None, |hull: Option<(K, K)>, c| {
-                let (first, last) = (key(c[0].dst.first), key(c[0].dst.last));
-                Some(hull.map_or((first, last), |(f, l)| (f.min(first), l.max(last))))
-            });
-            dst_hulls.push(hull.expect("a run has at least one element"));
-            let base = count(table.cell_keys.len());
-            for cell in &cells {
-                table.cell_keys.push(count(table.key_first.len()));
-                for e in *cell {
-                    let (first, last) = L4Code::range(e.l4);
-                    table.key_first.push(first);
-                    table.key_last.push(last);
-                    table.key_target.push(e.target);
+        for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (zs, zd) = (pair[0].0, pair[0].1);
+            pair_rows[row(zs) + 1] += 1;
+            src_ranges.clear();
+            dst_hulls.clear();
+            let src_base = count(table.dst_spans.len());
+            for by_src in pair.chunk_by(|a, b| a.2.src == b.2.src) {
+                src_ranges.push((key(by_src[0].2.src.first), key(by_src[0].2.src.last)));
+                let cells: Vec<&[(u32, u32, &Element<A>)]> =
+                    by_src.chunk_by(|a, b| a.2.dst == b.2.dst).collect();
+                let hull = cells.iter().fold(None, |hull: Option<(K, K)>, c| {
+                    let (first, last) = (key(c[0].2.dst.first), key(c[0].2.dst.last));
+                    Some(hull.map_or((first, last), |(f, l)| (f.min(first), l.max(last))))
+                });
+                dst_hulls.push(hull.expect("a run has at least one element"));
+                let cell_base = count(table.cell_keys.len());
+                for cell in &cells {
+                    table.cell_keys.push(count(table.key_first.len()));
+                    for &(_, _, e) in *cell {
+                        let (first, last) = L4Code::range(e.l4);
+                        table.key_first.push(first);
+                        table.key_last.push(last);
+                        table.key_target.push(e.target);
+                    }
                 }
+                let span = table.dst.push(
+                    cells
+                        .iter()
+                        .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
+                    |c| cell_base + c,
+                );
+                table.dst_spans.push(span);
             }
-            let span = table.dst.push(
-                cells
-                    .iter()
-                    .map(|c| (key(c[0].dst.first), key(c[0].dst.last))),
-                |c| base + c,
-            );
-            table.dst_spans.push(span);
+            // Runs of equal src come out sorted by src, hence distinct and sorted.
+            let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
+                id: src_base + id,
+                dst_first: dst_hulls[id as usize].0,
+                dst_last: dst_hulls[id as usize].1,
+            });
+            table.pair_dst.push(zd);
+            table.pair_span.push(span);
         }
+        for r in 1..pair_rows.len() {
+            pair_rows[r] += pair_rows[r - 1];
+        }
+        table.pair_offsets = pair_rows;
         table.cell_keys.push(count(table.key_first.len()));
         table.dst.finish();
-        // Runs of equal src come out sorted by src, hence distinct and sorted.
-        table.src_span = table.src.push(src_ranges.into_iter(), |id| SrcRange {
-            id,
-            dst_first: dst_hulls[id as usize].0,
-            dst_last: dst_hulls[id as usize].1,
-        });
         table.src.finish();
         table
     }
 
-    /// The target of the element holding (src, dst, l4), if any.
+    /// The target of the element holding (src, dst, l4), if any; `zs` and
+    /// `zd` are the zone ranges of `src` and `dst` ([`GATEWAY`] on the
+    /// gateway side of the input and output hooks).
     #[inline]
-    pub(crate) fn lookup(&self, src: K, dst: K, l4: L4Code) -> Option<Target> {
-        for s in self.src.ids_at(self.src_span, src) {
+    pub(crate) fn lookup(
+        &self,
+        (zs, src): (ZoneRangeIdx, K),
+        (zd, dst): (ZoneRangeIdx, K),
+        l4: L4Code,
+    ) -> Option<Target> {
+        let row = if zs == GATEWAY {
+            self.pair_offsets.len() - 2
+        } else if zs == NO_ZONE || zd == NO_ZONE {
+            return None;
+        } else {
+            zs as usize
+        };
+        let (p0, p1) = (
+            self.pair_offsets[row] as usize,
+            self.pair_offsets[row + 1] as usize,
+        );
+        let p = p0 + self.pair_dst[p0..p1].binary_search(&zd).ok()?;
+        for s in self.src.ids_at(self.pair_span[p], src) {
             if dst < s.dst_first || s.dst_last < dst {
                 continue;
             }
@@ -341,15 +422,37 @@ impl<K: Key> FamilyIndex<K> {
                 }),
             }
         }
+        let zone_first: Vec<K> = family.zones.iter().map(|z| key(z.range.first)).collect();
+        let zone_last: Vec<K> = family.zones.iter().map(|z| key(z.range.last)).collect();
+        let n = zone_first.len();
+        let zone_range =
+            |addr: K| find(&zone_first, &zone_last, addr).map_or(NO_ZONE, |i| count(i));
+        let forward = Table::build(&family.forward, key, n, zone_range);
+        let input = Table::build(&family.input, key, n, zone_range);
+        let output = Table::build(&family.output, key, n, zone_range);
         FamilyIndex {
-            zone_first: family.zones.iter().map(|z| key(z.range.first)).collect(),
-            zone_last: family.zones.iter().map(|z| key(z.range.last)).collect(),
             zone: family.zones.iter().map(|z| z.zone).collect(),
+            zone_first,
+            zone_last,
             antispoof,
-            forward: Table::build(&family.forward, key),
-            input: Table::build(&family.input, key),
-            output: Table::build(&family.output, key),
+            forward,
+            input,
+            output,
         }
+    }
+
+    /// An address as a table lookup takes it: its zone range (or
+    /// [`NO_ZONE`]) and its integer.
+    #[inline]
+    pub(crate) fn at<A>(&self, addr: A) -> (ZoneRangeIdx, K)
+    where
+        K: From<A>,
+    {
+        let addr = K::from(addr);
+        (
+            find(&self.zone_first, &self.zone_last, addr).map_or(NO_ZONE, count),
+            addr,
+        )
     }
 
     #[inline]

@@ -26,7 +26,7 @@ use std::net::IpAddr;
 
 use sanso_ir::{FlowIdx, Ruleset, ZoneIdx};
 
-use index::{FamilyIndex, L4Code};
+use index::{FamilyIndex, L4Code, GATEWAY};
 
 /// Which hook a packet traverses on the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,16 +234,24 @@ impl<'r> Classifier<'r> {
         let l4 = L4Code::of(packet.l4);
         let target = match (packet.path, packet.src, packet.dst) {
             (Path::Forward, IpAddr::V4(s), IpAddr::V4(d)) => {
-                self.v4.forward.lookup(u32::from(s), u32::from(d), l4)
+                self.v4.forward.lookup(self.v4.at(s), self.v4.at(d), l4)
             }
             (Path::Forward, IpAddr::V6(s), IpAddr::V6(d)) => {
-                self.v6.forward.lookup(u128::from(s), u128::from(d), l4)
+                self.v6.forward.lookup(self.v6.at(s), self.v6.at(d), l4)
             }
             (Path::Forward, _, _) => None,
-            (Path::ToGateway, IpAddr::V4(s), _) => self.v4.input.lookup(u32::from(s), 0, l4),
-            (Path::ToGateway, IpAddr::V6(s), _) => self.v6.input.lookup(u128::from(s), 0, l4),
-            (Path::FromGateway, _, IpAddr::V4(d)) => self.v4.output.lookup(0, u32::from(d), l4),
-            (Path::FromGateway, _, IpAddr::V6(d)) => self.v6.output.lookup(0, u128::from(d), l4),
+            (Path::ToGateway, IpAddr::V4(s), _) => {
+                self.v4.input.lookup(self.v4.at(s), (GATEWAY, 0), l4)
+            }
+            (Path::ToGateway, IpAddr::V6(s), _) => {
+                self.v6.input.lookup(self.v6.at(s), (GATEWAY, 0), l4)
+            }
+            (Path::FromGateway, _, IpAddr::V4(d)) => {
+                self.v4.output.lookup((GATEWAY, 0), self.v4.at(d), l4)
+            }
+            (Path::FromGateway, _, IpAddr::V6(d)) => {
+                self.v6.output.lookup((GATEWAY, 0), self.v6.at(d), l4)
+            }
         };
         if let Some(target) = target {
             let flows = self.ruleset.target_flows(&target);

@@ -93,14 +93,31 @@ fn thread_cpu_ns() -> Option<u64> {
     (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
+/// The median of `samples` (sorted in place).
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_unstable_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Times `run` `rounds` times; the median in seconds and the last result.
+fn timed<T>(rounds: usize, mut run: impl FnMut() -> T) -> (f64, T) {
+    let mut samples = Vec::with_capacity(rounds);
+    let mut last = None;
+    for _ in 0..rounds {
+        let t = CpuClock::now();
+        last = Some(run());
+        samples.push(t.elapsed().as_secs_f64());
+    }
+    (median(&mut samples), last.expect("at least one round"))
+}
+
 #[test]
 #[ignore = "timing; run with --release --ignored --nocapture"]
 fn scale_timing() {
-    // SANSO_SCALE_FLOWS="1000,10000" picks the sizes. Beware: on this synthetic
-    // shape the grid IR grows about quadratically (1k flows: 12.5k forward
-    // elements, 10k: 1.6M); 100k flows exhausted 23 GB of memory.
+    // SANSO_SCALE_FLOWS="1000,10000,100000" picks the sizes. Every figure is
+    // the median of several rounds of thread CPU time (the machine is shared).
     let sizes: Vec<usize> = std::env::var("SANSO_SCALE_FLOWS")
-        .unwrap_or_else(|_| "1000,10000".into())
+        .unwrap_or_else(|_| "1000,10000,100000".into())
         .split(',')
         .map(|s| {
             s.trim()
@@ -109,45 +126,61 @@ fn scale_timing() {
         })
         .collect();
     for flows in sizes {
-        let t = CpuClock::now();
-        let policy = synth_policy(flows);
-        let load = t.elapsed();
-        let t = CpuClock::now();
-        let ruleset = lower(&policy, NOW);
-        let lowering = t.elapsed();
-        let elements = ruleset.v4.forward.len() + ruleset.v6.forward.len();
-        let t = CpuClock::now();
-        let classifier = Classifier::new(&ruleset);
-        let build = t.elapsed();
+        let rounds = if flows >= 100_000 { 3 } else { 5 };
+        let (load, policy) = timed(rounds, || synth_policy(flows));
+        let (lowering, ruleset) = timed(rounds, || lower(&policy, NOW));
+        let count = |f: fn(&sanso_ir::Family<std::net::Ipv4Addr>) -> usize,
+                     g: fn(&sanso_ir::Family<std::net::Ipv6Addr>) -> usize| {
+            f(&ruleset.v4) + g(&ruleset.v6)
+        };
+        let forward = count(|f| f.forward.len(), |f| f.forward.len());
+        let input = count(|f| f.input.len(), |f| f.input.len());
+        let output = count(|f| f.output.len(), |f| f.output.len());
+        let (build, classifier) = timed(rounds, || Classifier::new(&ruleset));
         let trace = packets(&policy, 100_000);
-        let rounds = 10;
-        let t = CpuClock::now();
-        for _ in 0..rounds {
-            for p in &trace {
-                black_box(classifier.classify(black_box(p)));
-            }
-        }
-        let fast = per_lookup(t.elapsed(), rounds * trace.len());
+        let mut fast: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = CpuClock::now();
+                for p in &trace {
+                    black_box(classifier.classify(black_box(p)));
+                }
+                per_lookup(t.elapsed(), trace.len())
+            })
+            .collect();
+        let fast = median(&mut fast);
         // The same over 1,000 packets that stay in cache.
         let hot_trace = &trace[..1_000];
-        let t = CpuClock::now();
-        for _ in 0..1_000 {
-            for p in hot_trace {
-                black_box(classifier.classify(black_box(p)));
-            }
-        }
-        let hot = per_lookup(t.elapsed(), 1_000 * hot_trace.len());
+        let mut hot: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = CpuClock::now();
+                for _ in 0..100 {
+                    for p in hot_trace {
+                        black_box(classifier.classify(black_box(p)));
+                    }
+                }
+                per_lookup(t.elapsed(), 100 * hot_trace.len())
+            })
+            .collect();
+        let hot = median(&mut hot);
         let reference = Reference::new(&policy);
-        let sample = &trace[..trace.len().min(200_000 / flows.max(1) * 10).max(200)];
-        let t = CpuClock::now();
-        for p in sample {
-            black_box(reference.classify(black_box(p)));
-        }
-        let slow = per_lookup(t.elapsed(), sample.len());
+        let sample = &trace[..(2_000_000 / flows.max(1)).clamp(100, 20_000)];
+        let mut slow: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = CpuClock::now();
+                for p in sample {
+                    black_box(reference.classify(black_box(p)));
+                }
+                per_lookup(t.elapsed(), sample.len())
+            })
+            .collect();
+        let slow = median(&mut slow);
         println!(
-            "flows {flows:>6}: load {load:>10.2?} lower {lowering:>10.2?} ({elements} forward elements, {} groups) \
-             index {build:>9.2?} | classify {fast:>6.1} ns (hot {hot:>5.1} ns) | reference {slow:>12.1} ns | x{:.0}",
+            "flows {flows:>6}: load {:>8.1} ms lower {:>8.1} ms | elements fwd {forward} in {input} out {output}, {} groups \
+             | index {:>7.1} ms | classify {fast:>6.1} ns (hot {hot:>5.1} ns) | reference {slow:>11.1} ns | x{:.0}",
+            load * 1e3,
+            lowering * 1e3,
             ruleset.groups.len(),
+            build * 1e3,
             slow / fast
         );
     }
