@@ -425,8 +425,7 @@ impl<K: Key> FamilyIndex<K> {
         let zone_first: Vec<K> = family.zones.iter().map(|z| key(z.range.first)).collect();
         let zone_last: Vec<K> = family.zones.iter().map(|z| key(z.range.last)).collect();
         let n = zone_first.len();
-        let zone_range =
-            |addr: K| find(&zone_first, &zone_last, addr).map_or(NO_ZONE, |i| count(i));
+        let zone_range = |addr: K| find(&zone_first, &zone_last, addr).map_or(NO_ZONE, count);
         let forward = Table::build(&family.forward, key, n, zone_range);
         let input = Table::build(&family.input, key, n, zone_range);
         let output = Table::build(&family.output, key, n, zone_range);
