@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let mut kernel = KernelMode::Skip;
     let mut plot_path = None;
     let mut endpoints = EndpointMix::Mixed;
+    let mut kernel_rounds = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -34,13 +35,23 @@ fn main() -> ExitCode {
             "--kernel" => kernel = KernelMode::Measure,
             "--hosts-only" => endpoints = EndpointMix::HostsOnly,
             "--plot" => plot_path = args.next(),
+            "--kernel-rounds" => match args.next().and_then(|n| n.parse().ok()) {
+                Some(n) => kernel_rounds = Some(n),
+                None => {
+                    eprintln!("error: --kernel-rounds takes a number");
+                    return ExitCode::from(2);
+                }
+            },
             other => {
-                eprintln!("error: unknown argument `{other}` (use --flows N,N,... [--kernel] [--hosts-only] [--plot FILE])");
+                eprintln!("error: unknown argument `{other}` (use --flows N,N,... [--kernel] [--hosts-only] [--kernel-rounds N] [--plot FILE])");
                 return ExitCode::from(2);
             }
         }
     }
-    let settings = Settings { kernel, ..Settings::default() };
+    let mut settings = Settings { kernel, ..Settings::default() };
+    if let Some(rounds) = kernel_rounds {
+        settings.kernel_budget.rounds = rounds;
+    }
     let mut results = Vec::new();
     for &n in &flows {
         eprintln!("measuring {n} flows ...");

@@ -39,6 +39,7 @@ enum Command {
     Reload(cmd::reload::Args),
     Confirm(cmd::confirm::Args),
     Audit(cmd::audit::Args),
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         Command::Reload(args) => cmd::reload::run(args),
         Command::Confirm(args) => cmd::confirm::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod drift;
 pub mod apply;
 pub mod audit;
+pub mod bench;
 pub mod confirm;
 pub mod daemon;
 pub mod reload;
