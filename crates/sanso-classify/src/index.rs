@@ -188,12 +188,40 @@ fn find_start<K: Copy + Ord>(first: &[K], x: K) -> Option<usize> {
 
 /// A source range in the list of an elementary source interval, with the
 /// hull of its destination ranges (most source ranges have one or two
-/// cells, so most are ruled out here without a further memory access).
+/// cells, so most are ruled out here without a further memory access) and
+/// its destination intervals (a span of [`Table::dst`]).
 #[derive(Clone, Copy, Debug)]
 struct SrcRange<K> {
-    id: u32,
+    dst_span: (u32, u32),
     dst_first: K,
     dst_last: K,
+}
+
+/// One L4 key of a cell: its code range and target, side by side so that a
+/// small cell is one cache line.
+#[derive(Clone, Copy, Debug)]
+struct KeyEntry {
+    first: u32,
+    last: u32,
+    target: Target,
+}
+
+/// The target of the key among sorted disjoint `keys` that holds `x`.
+#[inline]
+fn find_key(keys: &[KeyEntry], x: u32) -> Option<Target> {
+    let mut size = keys.len();
+    if size == 0 {
+        return None;
+    }
+    let mut base = 0;
+    while size > 1 {
+        let half = size / 2;
+        let mid = base + half;
+        base = if keys[mid].first <= x { mid } else { base };
+        size -= half;
+    }
+    let key = keys[base];
+    (key.first <= x && x <= key.last).then_some(key.target)
 }
 
 /// The zone range (index into the family's sorted zone ranges) an element
@@ -227,14 +255,10 @@ pub(crate) struct Table<K> {
     pair_span: Vec<(u32, u32)>,
     /// Elementary intervals of the distinct source ranges of each pair.
     src: Intervals<K, SrcRange<K>>,
-    /// Per source range `s`, the intervals `dst_spans[s]` of `dst` (ids: cells).
-    dst_spans: Vec<(u32, u32)>,
-    dst: Intervals<K, u32>,
-    /// Cell `c` owns L4 keys `cell_keys[c]..cell_keys[c + 1]`.
-    cell_keys: Vec<u32>,
-    key_first: Vec<u32>,
-    key_last: Vec<u32>,
-    key_target: Vec<Target>,
+    /// Destination intervals of each source range; an entry is the span of
+    /// `keys` of one cell.
+    dst: Intervals<K, (u32, u32)>,
+    keys: Vec<KeyEntry>,
 }
 
 impl<K: Key> Table<K> {
@@ -251,12 +275,8 @@ impl<K: Key> Table<K> {
             pair_dst: Vec::new(),
             pair_span: Vec::new(),
             src: Intervals::new(),
-            dst_spans: Vec::new(),
             dst: Intervals::new(),
-            cell_keys: Vec::new(),
-            key_first: Vec::with_capacity(elements.len()),
-            key_last: Vec::with_capacity(elements.len()),
-            key_target: Vec::with_capacity(elements.len()),
+            keys: Vec::with_capacity(elements.len()),
         };
         let side = |zone: Option<sanso_ir::ZoneIdx>, first: A| match zone {
             Some(_) => zone_range(key(first)),
@@ -285,12 +305,14 @@ impl<K: Key> Table<K> {
         let mut pair_rows: Vec<u32> = vec![0; zone_ranges + 2];
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
+        let mut dst_spans: Vec<(u32, u32)> = Vec::new();
+        let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
             pair_rows[row(zs) + 1] += 1;
             src_ranges.clear();
             dst_hulls.clear();
-            let src_base = count(table.dst_spans.len());
+            dst_spans.clear();
             for by_src in pair.chunk_by(|a, b| a.2.src == b.2.src) {
                 src_ranges.push((key(by_src[0].2.src.first), key(by_src[0].2.src.last)));
                 let cells: Vec<&[(u32, u32, &Element<A>)]> =
@@ -300,27 +322,30 @@ impl<K: Key> Table<K> {
                     Some(hull.map_or((first, last), |(f, l)| (f.min(first), l.max(last))))
                 });
                 dst_hulls.push(hull.expect("a run has at least one element"));
-                let cell_base = count(table.cell_keys.len());
+                cell_spans.clear();
                 for cell in &cells {
-                    table.cell_keys.push(count(table.key_first.len()));
-                    for &(_, _, e) in *cell {
+                    let start = count(table.keys.len());
+                    table.keys.extend(cell.iter().map(|&(_, _, e)| {
                         let (first, last) = L4Code::range(e.l4);
-                        table.key_first.push(first);
-                        table.key_last.push(last);
-                        table.key_target.push(e.target);
-                    }
+                        KeyEntry {
+                            first,
+                            last,
+                            target: e.target,
+                        }
+                    }));
+                    cell_spans.push((start, count(table.keys.len())));
                 }
                 let span = table.dst.push(
                     cells
                         .iter()
                         .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
-                    |c| cell_base + c,
+                    |c| cell_spans[c as usize],
                 );
-                table.dst_spans.push(span);
+                dst_spans.push(span);
             }
             // Runs of equal src come out sorted by src, hence distinct and sorted.
             let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
-                id: src_base + id,
+                dst_span: dst_spans[id as usize],
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
@@ -331,7 +356,6 @@ impl<K: Key> Table<K> {
             pair_rows[r] += pair_rows[r - 1];
         }
         table.pair_offsets = pair_rows;
-        table.cell_keys.push(count(table.key_first.len()));
         table.dst.finish();
         table.src.finish();
         table
@@ -363,13 +387,9 @@ impl<K: Key> Table<K> {
             if dst < s.dst_first || s.dst_last < dst {
                 continue;
             }
-            for &c in self.dst.ids_at(self.dst_spans[s.id as usize], dst) {
-                let (k0, k1) = (
-                    self.cell_keys[c as usize] as usize,
-                    self.cell_keys[c as usize + 1] as usize,
-                );
-                if let Some(k) = find(&self.key_first[k0..k1], &self.key_last[k0..k1], l4.0) {
-                    return Some(self.key_target[k0 + k]);
+            for &(k0, k1) in self.dst.ids_at(s.dst_span, dst) {
+                if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+                    return Some(target);
                 }
             }
         }
