@@ -14,14 +14,24 @@ fn apply(c: &mut Criterion) {
         return;
     }
     let mut group = c.benchmark_group("apply");
-    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(5));
     for flows in common::sizes() {
         let (_, ruleset) = common::compiled(flows);
         let ns = Namespace::create("apply").expect("ip netns add");
         group.throughput(Throughput::Elements(flows as u64));
-        group.bench_with_input(BenchmarkId::new("netlink", flows), &ruleset, |b, ruleset| {
-            b.iter(|| sanso_nft::netlink::apply(ruleset, Some(ns.name())).expect("apply into the bench namespace"))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("netlink", flows),
+            &ruleset,
+            |b, ruleset| {
+                b.iter(|| {
+                    sanso_nft::netlink::apply(ruleset, Some(ns.name()))
+                        .expect("apply into the bench namespace")
+                })
+            },
+        );
         drop(ns);
     }
     group.finish();

@@ -15,7 +15,10 @@ const LINEAR_TRACE: usize = 64;
 
 fn classify(c: &mut Criterion) {
     let mut group = c.benchmark_group("classify");
-    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
     for flows in common::sizes() {
         let (policy, ruleset) = common::compiled(flows);
         let packets: Vec<_> = sanso_synth::trace(&policy, 0x5a5a, TRACE)
@@ -24,13 +27,17 @@ fn classify(c: &mut Criterion) {
             .collect();
         let classifier = Classifier::new(&ruleset);
         group.throughput(Throughput::Elements(packets.len() as u64));
-        group.bench_with_input(BenchmarkId::new("classifier", flows), &packets, |b, packets| {
-            b.iter(|| {
-                for p in packets {
-                    black_box(classifier.classify(black_box(p)));
-                }
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("classifier", flows),
+            &packets,
+            |b, packets| {
+                b.iter(|| {
+                    for p in packets {
+                        black_box(classifier.classify(black_box(p)));
+                    }
+                })
+            },
+        );
         let reference = Reference::new(&policy);
         let short = &packets[..LINEAR_TRACE];
         group.throughput(Throughput::Elements(short.len() as u64));

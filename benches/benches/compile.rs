@@ -9,14 +9,18 @@ mod common;
 
 fn compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile");
-    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(3));
     for flows in common::sizes() {
         let text = common::text(flows);
         group.throughput(Throughput::Elements(flows as u64));
         group.bench_with_input(BenchmarkId::new("load", flows), &text, |b, text| {
             b.iter(|| sanso_policy::load_policy("synthetic.toml", black_box(text)).expect("valid"))
         });
-        let policy = sanso_policy::load_policy("synthetic.toml", &text).expect("synthetic policies validate");
+        let policy = sanso_policy::load_policy("synthetic.toml", &text)
+            .expect("synthetic policies validate");
         group.bench_with_input(BenchmarkId::new("lower", flows), &policy, |b, policy| {
             b.iter(|| sanso_ir::lower(black_box(policy), 0))
         });

@@ -122,13 +122,24 @@ pub fn drop_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
             Some((i, iface.as_str(), net))
         })
         .collect();
-    zones.sort_by_key(|(i, _, _)| (policy.zones[*i].tier == Tier::External, policy.zones[*i].tier, *i));
+    zones.sort_by_key(|(i, _, _)| {
+        (
+            policy.zones[*i].tier == Tier::External,
+            policy.zones[*i].tier,
+            *i,
+        )
+    });
     const OFFSETS: [u32; 8] = [2, 3, 5, 6, 7, 9, 11, 13];
     const PORTS: [u16; 4] = [9, 7, 19, 40_999];
-    let addr = |net: ipnet::Ipv4Net, off: u32| Ipv4Addr::from(u32::from(net.network()).wrapping_add(off));
+    let addr =
+        |net: ipnet::Ipv4Net, off: u32| Ipv4Addr::from(u32::from(net.network()).wrapping_add(off));
     for (si, siface, snet) in &zones {
         for (di, diface, dnet) in &zones {
-            if si == di || siface == diface || snet.contains(&dnet.network()) || dnet.contains(&snet.network()) {
+            if si == di
+                || siface == diface
+                || snet.contains(&dnet.network())
+                || dnet.contains(&snet.network())
+            {
                 continue;
             }
             for s_off in OFFSETS {
@@ -145,7 +156,14 @@ pub fn drop_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
                         };
                         let decision = classifier.classify(&packet);
                         if decision.verdict == Verdict::Drop
-                            && matches!(decision.by, DecidedBy::DefaultDrop { src_zone: Some(_), dst_zone: Some(_), .. })
+                            && matches!(
+                                decision.by,
+                                DecidedBy::DefaultDrop {
+                                    src_zone: Some(_),
+                                    dst_zone: Some(_),
+                                    ..
+                                }
+                            )
                         {
                             return Some(DropPath {
                                 src_interface: (*siface).to_owned(),
@@ -167,7 +185,8 @@ pub fn drop_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
     None
 }
 
-const BASE_CHAINS: &str = "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n\
+const BASE_CHAINS: &str =
+    "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n\
 \tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n\t}\n";
 
 /// Variant (b): only base chains with `policy drop`.
@@ -213,8 +232,12 @@ pub fn linear_ruleset_text(policy: &Policy, now: i64) -> (String, usize) {
             for service in &flow.services {
                 for m in &service.matches {
                     let l4 = match (m, v4) {
-                        (ServiceMatch::Tcp(r), _) => format!("meta l4proto tcp th dport {}", ports(r.first, r.last)),
-                        (ServiceMatch::Udp(r), _) => format!("meta l4proto udp th dport {}", ports(r.first, r.last)),
+                        (ServiceMatch::Tcp(r), _) => {
+                            format!("meta l4proto tcp th dport {}", ports(r.first, r.last))
+                        }
+                        (ServiceMatch::Udp(r), _) => {
+                            format!("meta l4proto udp th dport {}", ports(r.first, r.last))
+                        }
                         (ServiceMatch::Icmp(t), true) => format!("icmp type {t}"),
                         (ServiceMatch::Icmpv6(t), false) => format!("icmpv6 type {t}"),
                         _ => continue,
@@ -243,7 +266,13 @@ fn ports(first: u16, last: u16) -> String {
 }
 
 fn address_match(nets: &[IpNet]) -> String {
-    let one = |n: &IpNet| if n.prefix_len() == n.max_prefix_len() { n.addr().to_string() } else { n.to_string() };
+    let one = |n: &IpNet| {
+        if n.prefix_len() == n.max_prefix_len() {
+            n.addr().to_string()
+        } else {
+            n.to_string()
+        }
+    };
     match nets {
         [n] => one(n),
         _ => {
@@ -253,7 +282,10 @@ fn address_match(nets: &[IpNet]) -> String {
             if merged.len() == 1 {
                 one(&merged[0])
             } else {
-                format!("{{ {} }}", merged.iter().map(one).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{{ {} }}",
+                    merged.iter().map(one).collect::<Vec<_>>().join(", ")
+                )
             }
         }
     }
@@ -272,7 +304,11 @@ pub struct KernelBudget {
 
 impl Default for KernelBudget {
     fn default() -> Self {
-        KernelBudget { rounds: 5, blast: Duration::from_millis(300), max_packets: 5_000_000 }
+        KernelBudget {
+            rounds: 5,
+            blast: Duration::from_millis(300),
+            max_packets: 5_000_000,
+        }
     }
 }
 
@@ -293,20 +329,33 @@ pub struct KernelCost {
 
 impl KernelCost {
     pub fn cpu(&self, v: Variant) -> f64 {
-        self.cpu_ns.iter().find(|(x, _)| *x == v).map_or(f64::NAN, |(_, ns)| *ns)
+        self.cpu_ns
+            .iter()
+            .find(|(x, _)| *x == v)
+            .map_or(f64::NAN, |(_, ns)| *ns)
     }
 
     pub fn wall(&self, v: Variant) -> f64 {
-        self.wall_ns.iter().find(|(x, _)| *x == v).map_or(f64::NAN, |(_, ns)| *ns)
+        self.wall_ns
+            .iter()
+            .find(|(x, _)| *x == v)
+            .map_or(f64::NAN, |(_, ns)| *ns)
     }
 
     pub fn load(&self, v: Variant) -> f64 {
-        self.load_ms.iter().find(|(x, _)| *x == v).map_or(f64::NAN, |(_, ms)| *ms)
+        self.load_ms
+            .iter()
+            .find(|(x, _)| *x == v)
+            .map_or(f64::NAN, |(_, ms)| *ms)
     }
 }
 
 /// Runs the measurement: builds the topology, then interleaves the variants.
-pub fn measure(policy: &Policy, ruleset: &Ruleset, budget: KernelBudget) -> Result<KernelCost, KernelError> {
+pub fn measure(
+    policy: &Policy,
+    ruleset: &Ruleset,
+    budget: KernelBudget,
+) -> Result<KernelCost, KernelError> {
     if !nix::unistd::geteuid().is_root() {
         return Err(KernelError::NotRoot);
     }
@@ -396,7 +445,10 @@ impl Namespace {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|source| KernelError::Spawn { command: command.clone(), source })?;
+            .map_err(|source| KernelError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
         if let Some(mut stdin) = child.stdin.take() {
             let written = stdin
                 .write_all(b"flush ruleset\n")
@@ -406,7 +458,12 @@ impl Namespace {
                 return Err(KernelError::Spawn { command, source });
             }
         }
-        let output = child.wait_with_output().map_err(|source| KernelError::Spawn { command: command.clone(), source })?;
+        let output = child
+            .wait_with_output()
+            .map_err(|source| KernelError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let stderr: String = stderr.chars().take(2000).collect();
@@ -416,16 +473,24 @@ impl Namespace {
     }
 
     /// Runs `f` on a fresh thread that has entered this namespace.
-    fn run_inside<T: Send>(&self, f: impl FnOnce() -> Result<T, KernelError> + Send) -> Result<T, KernelError> {
+    fn run_inside<T: Send>(
+        &self,
+        f: impl FnOnce() -> Result<T, KernelError> + Send,
+    ) -> Result<T, KernelError> {
         let path = format!("/run/netns/{}", self.name);
         std::thread::scope(|scope| {
             scope
                 .spawn(|| {
-                    let file = std::fs::File::open(&path)
-                        .map_err(|source| KernelError::Setns { name: self.name.clone(), source })?;
-                    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(|errno| {
-                        KernelError::Setns { name: self.name.clone(), source: std::io::Error::from(errno) }
+                    let file = std::fs::File::open(&path).map_err(|source| KernelError::Setns {
+                        name: self.name.clone(),
+                        source,
                     })?;
+                    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(
+                        |errno| KernelError::Setns {
+                            name: self.name.clone(),
+                            source: std::io::Error::from(errno),
+                        },
+                    )?;
                     f()
                 })
                 .join()
@@ -437,7 +502,10 @@ impl Namespace {
 impl Drop for Namespace {
     fn drop(&mut self) {
         // Deleting the namespace removes its veth ends and ruleset too.
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).stderr(Stdio::null()).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -447,11 +515,17 @@ fn run(program: &str, args: &[&str]) -> Result<(), KernelError> {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| KernelError::Spawn { command: command.clone(), source })?;
+        .map_err(|source| KernelError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(KernelError::Command { command, stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned() })
+        Err(KernelError::Command {
+            command,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        })
     }
 }
 
@@ -479,15 +553,68 @@ impl Topology {
         let (snd, gw, rcv) = (&topo.sender, &topo.gateway, &topo.receiver);
         // Links are created inside the gateway namespace, peers moved straight
         // into the end namespaces: no interface ever exists on the host.
-        gw.ip(&["link", "add", &path.src_interface, "type", "veth", "peer", "name", "eth0", "netns", snd.name()])?;
-        gw.ip(&["link", "add", &path.dst_interface, "type", "veth", "peer", "name", "eth0", "netns", rcv.name()])?;
+        gw.ip(&[
+            "link",
+            "add",
+            &path.src_interface,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            snd.name(),
+        ])?;
+        gw.ip(&[
+            "link",
+            "add",
+            &path.dst_interface,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            rcv.name(),
+        ])?;
         let cidr = |a: Ipv4Addr, p: u8| format!("{a}/{p}");
-        gw.ip(&["addr", "add", &cidr(path.src_gateway, path.src_prefix), "dev", &path.src_interface])?;
-        gw.ip(&["addr", "add", &cidr(path.dst_gateway, path.dst_prefix), "dev", &path.dst_interface])?;
-        snd.ip(&["addr", "add", &cidr(path.src, path.src_prefix), "dev", "eth0"])?;
-        rcv.ip(&["addr", "add", &cidr(path.dst, path.dst_prefix), "dev", "eth0"])?;
+        gw.ip(&[
+            "addr",
+            "add",
+            &cidr(path.src_gateway, path.src_prefix),
+            "dev",
+            &path.src_interface,
+        ])?;
+        gw.ip(&[
+            "addr",
+            "add",
+            &cidr(path.dst_gateway, path.dst_prefix),
+            "dev",
+            &path.dst_interface,
+        ])?;
+        snd.ip(&[
+            "addr",
+            "add",
+            &cidr(path.src, path.src_prefix),
+            "dev",
+            "eth0",
+        ])?;
+        rcv.ip(&[
+            "addr",
+            "add",
+            &cidr(path.dst, path.dst_prefix),
+            "dev",
+            "eth0",
+        ])?;
         for (ns, ifaces) in [
-            (gw, vec!["lo", path.src_interface.as_str(), path.dst_interface.as_str()]),
+            (
+                gw,
+                vec![
+                    "lo",
+                    path.src_interface.as_str(),
+                    path.dst_interface.as_str(),
+                ],
+            ),
             (snd, vec!["lo", "eth0"]),
             (rcv, vec!["lo", "eth0"]),
         ] {
@@ -495,15 +622,32 @@ impl Topology {
                 ns.ip(&["link", "set", iface, "up"])?;
             }
         }
-        snd.ip(&["route", "add", "default", "via", &path.src_gateway.to_string()])?;
-        rcv.ip(&["route", "add", "default", "via", &path.dst_gateway.to_string()])?;
+        snd.ip(&[
+            "route",
+            "add",
+            "default",
+            "via",
+            &path.src_gateway.to_string(),
+        ])?;
+        rcv.ip(&[
+            "route",
+            "add",
+            "default",
+            "via",
+            &path.dst_gateway.to_string(),
+        ])?;
         gw.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"])?;
         Ok(topo)
     }
 
     /// Sends UDP datagrams in `sendmmsg` batches for `duration` (at most
     /// `max_packets`), from a thread inside the sender namespace.
-    fn blast(&self, path: &DropPath, duration: Duration, max_packets: u64) -> Result<Sample, KernelError> {
+    fn blast(
+        &self,
+        path: &DropPath,
+        duration: Duration,
+        max_packets: u64,
+    ) -> Result<Sample, KernelError> {
         let target = SocketAddr::new(IpAddr::V4(path.dst), path.port);
         self.sender.run_inside(move || {
             let socket = UdpSocket::bind("0.0.0.0:0").map_err(KernelError::Send)?;
@@ -515,9 +659,16 @@ impl Topology {
 
 const BATCH: usize = 64;
 
-fn blast_socket(socket: &UdpSocket, duration: Duration, max_packets: u64) -> Result<Sample, KernelError> {
+fn blast_socket(
+    socket: &UdpSocket,
+    duration: Duration,
+    max_packets: u64,
+) -> Result<Sample, KernelError> {
     let mut payload = [0u8; 32];
-    let mut iov = [libc::iovec { iov_base: payload.as_mut_ptr().cast(), iov_len: payload.len() }; BATCH];
+    let mut iov = [libc::iovec {
+        iov_base: payload.as_mut_ptr().cast(),
+        iov_len: payload.len(),
+    }; BATCH];
     // SAFETY: mmsghdr is plain old data; all-zero is a valid value (no name, no control).
     let mut msgs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
     for (msg, iov) in msgs.iter_mut().zip(iov.iter_mut()) {
@@ -555,7 +706,10 @@ fn blast_socket(socket: &UdpSocket, duration: Duration, max_packets: u64) -> Res
 }
 
 fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID always exists on Linux.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     if rc != 0 {
@@ -570,7 +724,8 @@ mod tests {
 
     fn compiled(flows: usize) -> (Policy, Ruleset) {
         let text = sanso_synth::policy_text(&sanso_synth::SynthSpec::new(flows, 1));
-        let policy = sanso_policy::load_policy("synthetic.toml", &text).expect("synthetic policies validate");
+        let policy = sanso_policy::load_policy("synthetic.toml", &text)
+            .expect("synthetic policies validate");
         let ruleset = sanso_ir::lower(&policy, 0);
         (policy, ruleset)
     }
@@ -581,8 +736,13 @@ mod tests {
         let path = drop_path(&ruleset, &policy).expect("a synthetic policy has a drop path");
         assert_ne!(path.src_interface, path.dst_interface);
         assert_ne!(path.src, path.src_gateway);
-        let src_zone = policy.classify(IpAddr::V4(path.src)).expect("src in a zone");
-        assert!(policy.zone(src_zone).interfaces.contains(&path.src_interface));
+        let src_zone = policy
+            .classify(IpAddr::V4(path.src))
+            .expect("src in a zone");
+        assert!(policy
+            .zone(src_zone)
+            .interfaces
+            .contains(&path.src_interface));
     }
 
     #[test]

@@ -39,8 +39,17 @@ pub fn markdown_table(results: &[Measurement]) -> String {
         );
         match &m.kernel {
             Some(k) => {
-                let (s, e, lin) = (k.cpu(Variant::Sanso), k.cpu(Variant::Empty), k.cpu(Variant::Linear));
-                let _ = writeln!(out, " {s:.0} | {e:.0} | {lin:.0} | {:.2}x | {:.1}x |", s / e, lin / s);
+                let (s, e, lin) = (
+                    k.cpu(Variant::Sanso),
+                    k.cpu(Variant::Empty),
+                    k.cpu(Variant::Linear),
+                );
+                let _ = writeln!(
+                    out,
+                    " {s:.0} | {e:.0} | {lin:.0} | {:.2}x | {:.1}x |",
+                    s / e,
+                    lin / s
+                );
             }
             None => out.push_str(" - | - | - | - | - |\n"),
         }
@@ -54,11 +63,31 @@ type Series = (&'static str, RGBColor, Vec<(f64, f64)>);
 /// Writes the log-log plot of ns per packet/lookup against flow count.
 pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut series: Vec<Series> = vec![
-        ("userspace: sanso classifier (ns/lookup)", RGBColor(0, 114, 178), Vec::new()),
-        ("userspace: linear first match (ns/lookup)", RGBColor(213, 94, 0), Vec::new()),
-        ("kernel: sanso ruleset (ns/packet)", RGBColor(0, 158, 115), Vec::new()),
-        ("kernel: empty ruleset (ns/packet)", RGBColor(120, 120, 120), Vec::new()),
-        ("kernel: one rule per flow (ns/packet)", RGBColor(204, 121, 167), Vec::new()),
+        (
+            "userspace: sanso classifier (ns/lookup)",
+            RGBColor(0, 114, 178),
+            Vec::new(),
+        ),
+        (
+            "userspace: linear first match (ns/lookup)",
+            RGBColor(213, 94, 0),
+            Vec::new(),
+        ),
+        (
+            "kernel: sanso ruleset (ns/packet)",
+            RGBColor(0, 158, 115),
+            Vec::new(),
+        ),
+        (
+            "kernel: empty ruleset (ns/packet)",
+            RGBColor(120, 120, 120),
+            Vec::new(),
+        ),
+        (
+            "kernel: one rule per flow (ns/packet)",
+            RGBColor(204, 121, 167),
+            Vec::new(),
+        ),
     ];
     for m in results {
         let x = m.flows as f64;
@@ -70,7 +99,10 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
             series[4].2.push((x, k.cpu(Variant::Linear)));
         }
     }
-    let points = series.iter().flat_map(|s| s.2.iter()).filter(|(_, y)| y.is_finite() && *y > 0.0);
+    let points = series
+        .iter()
+        .flat_map(|s| s.2.iter())
+        .filter(|(_, y)| y.is_finite() && *y > 0.0);
     let (mut x_max, mut y_min, mut y_max) = (10.0f64, f64::MAX, 1.0f64);
     for &(x, y) in points {
         x_max = x_max.max(x);
@@ -78,16 +110,27 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
         y_max = y_max.max(y);
     }
     let y_min = if y_min == f64::MAX { 1.0 } else { y_min / 2.0 };
-    let x_min = results.iter().map(|m| m.flows as f64).fold(f64::MAX, f64::min).min(x_max) / 1.5;
+    let x_min = results
+        .iter()
+        .map(|m| m.flows as f64)
+        .fold(f64::MAX, f64::min)
+        .min(x_max)
+        / 1.5;
 
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption("sanso: cost per packet against flow count (log-log, medians)", ("sans-serif", 20))
+        .caption(
+            "sanso: cost per packet against flow count (log-log, medians)",
+            ("sans-serif", 20),
+        )
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(70)
-        .build_cartesian_2d((x_min..x_max * 1.5).log_scale(), (y_min..y_max * 2.0).log_scale())?;
+        .build_cartesian_2d(
+            (x_min..x_max * 1.5).log_scale(),
+            (y_min..y_max * 2.0).log_scale(),
+        )?;
     chart
         .configure_mesh()
         .x_desc("flows in the policy")
@@ -103,8 +146,13 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
         chart
             .draw_series(LineSeries::new(data.iter().copied(), color.stroke_width(2)))?
             .label(*label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(data.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))?;
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        chart.draw_series(
+            data.iter()
+                .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+        )?;
     }
     chart
         .configure_series_labels()

@@ -12,7 +12,11 @@ pub enum PolicySource {
     /// A policy file's text.
     File { name: String, text: String },
     /// The synthetic generator.
-    Synthetic { flows: usize, seed: u64, endpoints: sanso_synth::EndpointMix },
+    Synthetic {
+        flows: usize,
+        seed: u64,
+        endpoints: sanso_synth::EndpointMix,
+    },
 }
 
 /// Whether to measure the kernel drop path (root only).
@@ -72,21 +76,39 @@ pub struct Measurement {
 pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, RunError> {
     let (name, text) = match source {
         PolicySource::File { name, text } => (name.clone(), text.clone()),
-        PolicySource::Synthetic { flows, seed, endpoints } => (
+        PolicySource::Synthetic {
+            flows,
+            seed,
+            endpoints,
+        } => (
             format!("synthetic-{flows}.toml"),
-            sanso_synth::policy_text(&sanso_synth::SynthSpec { flows: *flows, seed: *seed, endpoints: *endpoints }),
+            sanso_synth::policy_text(&sanso_synth::SynthSpec {
+                flows: *flows,
+                seed: *seed,
+                endpoints: *endpoints,
+            }),
         ),
     };
-    let (policy, ruleset, compile) = userspace::compile_cost(&name, &text, settings.now, settings.compile_rounds)?;
+    let (policy, ruleset, compile) =
+        userspace::compile_cost(&name, &text, settings.now, settings.compile_rounds)?;
     let trace = sanso_synth::trace(&policy, settings.trace_seed, settings.trace_len);
-    let packets: Vec<_> = trace.iter().map(|p| userspace::packet(p, ruleset.compiled_at)).collect();
+    let packets: Vec<_> = trace
+        .iter()
+        .map(|p| userspace::packet(p, ruleset.compiled_at))
+        .collect();
     let lookup = userspace::lookup_cost(&policy, &ruleset, &packets, settings.lookup);
     let kernel = match settings.kernel {
         KernelMode::Skip => None,
         KernelMode::Measure => Some(kernel::measure(&policy, &ruleset, settings.kernel_budget)?),
     };
-    let elements = [&ruleset.v4.forward, &ruleset.v4.input, &ruleset.v4.output].iter().map(|t| t.len()).sum::<usize>()
-        + [&ruleset.v6.forward, &ruleset.v6.input, &ruleset.v6.output].iter().map(|t| t.len()).sum::<usize>();
+    let elements = [&ruleset.v4.forward, &ruleset.v4.input, &ruleset.v4.output]
+        .iter()
+        .map(|t| t.len())
+        .sum::<usize>()
+        + [&ruleset.v6.forward, &ruleset.v6.input, &ruleset.v6.output]
+            .iter()
+            .map(|t| t.len())
+            .sum::<usize>();
     Ok(Measurement {
         flows: policy.flows.len(),
         policy_bytes: text.len(),
@@ -197,11 +219,18 @@ mod tests {
         let settings = Settings {
             trace_len: 256,
             compile_rounds: 1,
-            lookup: LookupBudget { rounds: 3, linear_round: std::time::Duration::from_millis(20) },
+            lookup: LookupBudget {
+                rounds: 3,
+                linear_round: std::time::Duration::from_millis(20),
+            },
             kernel,
             ..Settings::default()
         };
-        let source = PolicySource::Synthetic { flows: 30, seed: 2, endpoints: sanso_synth::EndpointMix::Mixed };
+        let source = PolicySource::Synthetic {
+            flows: 30,
+            seed: 2,
+            endpoints: sanso_synth::EndpointMix::Mixed,
+        };
         run(&source, &settings).expect("a small synthetic policy benchmarks")
     }
 
@@ -213,7 +242,12 @@ mod tests {
         assert!(json["userspace"]["ns_per_lookup_median"].is_f64());
         assert!(json["userspace"]["linear_ns_per_lookup_median"].is_f64());
         assert!(json.get("kernel").is_none());
-        let keys: Vec<_> = json.as_object().expect("an object").keys().cloned().collect();
+        let keys: Vec<_> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect();
         assert_eq!(keys, ["compile_ms", "flows", "userspace"]);
     }
 
@@ -228,11 +262,25 @@ mod tests {
         let text = sanso_synth::policy_text(&sanso_synth::SynthSpec::new(30, 2));
         let policy = sanso_policy::load_policy("s.toml", &text).expect("valid");
         let ruleset = sanso_ir::lower(&policy, 0);
-        let budget = KernelBudget { rounds: 1, blast: std::time::Duration::from_millis(20), max_packets: 20_000 };
-        m.kernel = Some(kernel::measure(&policy, &ruleset, budget).expect("kernel measurement in throwaway namespaces"));
+        let budget = KernelBudget {
+            rounds: 1,
+            blast: std::time::Duration::from_millis(20),
+            max_packets: 20_000,
+        };
+        m.kernel = Some(
+            kernel::measure(&policy, &ruleset, budget)
+                .expect("kernel measurement in throwaway namespaces"),
+        );
         let json = serde_json::to_value(m.json()).expect("serialisable");
-        for key in ["ns_per_packet_sanso", "ns_per_packet_empty", "ns_per_packet_linear"] {
-            assert!(json["kernel"][key].as_f64().is_some_and(|ns| ns > 0.0), "{key}: {json}");
+        for key in [
+            "ns_per_packet_sanso",
+            "ns_per_packet_empty",
+            "ns_per_packet_linear",
+        ] {
+            assert!(
+                json["kernel"][key].as_f64().is_some_and(|ns| ns > 0.0),
+                "{key}: {json}"
+            );
         }
     }
 }

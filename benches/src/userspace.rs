@@ -52,12 +52,20 @@ pub struct LookupBudget {
 
 impl Default for LookupBudget {
     fn default() -> Self {
-        LookupBudget { rounds: 15, linear_round: Duration::from_millis(150) }
+        LookupBudget {
+            rounds: 15,
+            linear_round: Duration::from_millis(150),
+        }
     }
 }
 
 /// Median ns per lookup of [`Classifier`] and of [`Reference`] over `packets`.
-pub fn lookup_cost(policy: &Policy, ruleset: &Ruleset, packets: &[Packet], budget: LookupBudget) -> LookupCost {
+pub fn lookup_cost(
+    policy: &Policy,
+    ruleset: &Ruleset,
+    packets: &[Packet],
+    budget: LookupBudget,
+) -> LookupCost {
     let classifier = Classifier::new(ruleset);
     let reference = Reference::new(policy);
     let rounds = budget.rounds.max(1);
@@ -69,7 +77,10 @@ pub fn lookup_cost(policy: &Policy, ruleset: &Ruleset, packets: &[Packet], budge
     }
     let per_packet = started.elapsed().as_secs_f64() / probe_len.max(1) as f64;
     let fit = (budget.linear_round.as_secs_f64() / per_packet.max(1e-9)) as usize;
-    let linear_packets = fit.clamp(probe_len.min(packets.len()), packets.len()).max(1).min(packets.len());
+    let linear_packets = fit
+        .clamp(probe_len.min(packets.len()), packets.len())
+        .max(1)
+        .min(packets.len());
 
     let mut fast = Vec::with_capacity(rounds);
     let mut slow = Vec::with_capacity(rounds);
@@ -94,7 +105,12 @@ pub fn lookup_cost(policy: &Policy, ruleset: &Ruleset, packets: &[Packet], budge
         }
         slow.push(t.elapsed().as_nanos() as f64 / linear_packets as f64);
     }
-    LookupCost { classifier_ns: median(&mut fast), linear_ns: median(&mut slow), linear_packets, rounds }
+    LookupCost {
+        classifier_ns: median(&mut fast),
+        linear_ns: median(&mut slow),
+        linear_packets,
+        rounds,
+    }
 }
 
 /// Median of the compile stages in milliseconds.
@@ -124,11 +140,13 @@ pub fn compile_cost(
     rounds: usize,
 ) -> Result<(Policy, Ruleset, CompileCost), CompileError> {
     let rounds = rounds.max(1);
-    let (mut load, mut lower, mut render, mut total) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut load, mut lower, mut render, mut total) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     for _ in 0..rounds {
         let t0 = Instant::now();
-        let policy = sanso_policy::load_policy(file, text).map_err(|d| CompileError::Invalid(Box::new(d)))?;
+        let policy = sanso_policy::load_policy(file, text)
+            .map_err(|d| CompileError::Invalid(Box::new(d)))?;
         let t1 = Instant::now();
         let ruleset = sanso_ir::lower(&policy, now);
         let t2 = Instant::now();

@@ -17,7 +17,8 @@ pub fn text(flows: usize) -> String {
 
 #[allow(dead_code)] // the compile bench does not use it
 pub fn compiled(flows: usize) -> (Policy, Ruleset) {
-    let policy = sanso_policy::load_policy("synthetic.toml", &text(flows)).expect("synthetic policies validate");
+    let policy = sanso_policy::load_policy("synthetic.toml", &text(flows))
+        .expect("synthetic policies validate");
     let ruleset = sanso_ir::lower(&policy, 0);
     (policy, ruleset)
 }

@@ -24,10 +24,16 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "--flows" => {
                 let list = args.next().unwrap_or_default();
-                match list.split(',').map(|n| n.trim().replace('_', "").parse::<usize>()).collect() {
+                match list
+                    .split(',')
+                    .map(|n| n.trim().replace('_', "").parse::<usize>())
+                    .collect()
+                {
                     Ok(v) => flows = v,
                     Err(_) => {
-                        eprintln!("error: --flows takes a comma-separated list of numbers, not `{list}`");
+                        eprintln!(
+                            "error: --flows takes a comma-separated list of numbers, not `{list}`"
+                        );
                         return ExitCode::from(2);
                     }
                 }
@@ -48,20 +54,33 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut settings = Settings { kernel, ..Settings::default() };
+    let mut settings = Settings {
+        kernel,
+        ..Settings::default()
+    };
     if let Some(rounds) = kernel_rounds {
         settings.kernel_budget.rounds = rounds;
     }
     let mut results = Vec::new();
     for &n in &flows {
         eprintln!("measuring {n} flows ...");
-        match run(&PolicySource::Synthetic { flows: n, seed: 1, endpoints }, &settings) {
+        match run(
+            &PolicySource::Synthetic {
+                flows: n,
+                seed: 1,
+                endpoints,
+            },
+            &settings,
+        ) {
             Ok(m) => {
                 eprint!("{}", m.text());
                 results.push(m);
             }
             Err(err) => {
-                eprintln!("error at {n} flows: {}", sanso_benches::plot::error_chain(&err));
+                eprintln!(
+                    "error at {n} flows: {}",
+                    sanso_benches::plot::error_chain(&err)
+                );
                 return ExitCode::FAILURE;
             }
         }

@@ -62,7 +62,11 @@ const MAX_HOSTS_PER_ZONE: usize = 4096;
 
 impl SynthSpec {
     pub fn new(flows: usize, seed: u64) -> Self {
-        SynthSpec { flows, seed, endpoints: EndpointMix::Mixed }
+        SynthSpec {
+            flows,
+            seed,
+            endpoints: EndpointMix::Mixed,
+        }
     }
 
     pub fn shape(&self) -> Shape {
@@ -446,7 +450,12 @@ impl Generator {
             // The gateway itself.
             95..=99 if self.spec.endpoints == EndpointMix::HostsOnly => {
                 let tier = self.tier();
-                (self.host(tier), self.host(tier), self.services(), "業務連携 (same tier, host to host)")
+                (
+                    self.host(tier),
+                    self.host(tier),
+                    self.services(),
+                    "業務連携 (same tier, host to host)",
+                )
             }
             95..=98 => {
                 let tier = self.tier();

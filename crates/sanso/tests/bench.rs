@@ -9,13 +9,24 @@ fn bench_json_on_a_small_synthetic_policy() {
         .args(["bench", "--synthetic", "--flows", "20", "--json"])
         .output()
         .expect("run sanso bench");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
-    assert_eq!(stdout.lines().count(), 1, "one object on one line: {stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "one object on one line: {stdout}"
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(json["flows"], 20);
     assert!(json["compile_ms"].is_number());
     assert!(json["userspace"]["ns_per_lookup_median"].is_number());
     assert!(json["userspace"]["linear_ns_per_lookup_median"].is_number());
-    assert!(json.get("kernel").is_none(), "no kernel section without --kernel");
+    assert!(
+        json.get("kernel").is_none(),
+        "no kernel section without --kernel"
+    );
 }

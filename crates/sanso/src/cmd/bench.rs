@@ -51,13 +51,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
         (Some(path), false, _) => {
             // Validate first so that diagnostics are rendered as `check` does.
             common::load_policy(path)?;
-            PolicySource::File { name: path.display().to_string(), text: common::read_text(path)? }
+            PolicySource::File {
+                name: path.display().to_string(),
+                text: common::read_text(path)?,
+            }
         }
-        (None, true, Some(flows)) => PolicySource::Synthetic { flows, seed: args.seed, endpoints: sanso_benches::EndpointMix::Mixed },
+        (None, true, Some(flows)) => PolicySource::Synthetic {
+            flows,
+            seed: args.seed,
+            endpoints: sanso_benches::EndpointMix::Mixed,
+        },
         _ => bail!("give a policy file or --synthetic --flows N"),
     };
     let mut settings = Settings {
-        kernel: if args.kernel { KernelMode::Measure } else { KernelMode::Skip },
+        kernel: if args.kernel {
+            KernelMode::Measure
+        } else {
+            KernelMode::Skip
+        },
         now: common::now_or(args.now),
         ..Settings::default()
     };
@@ -65,7 +76,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let measurement = sanso_benches::run(&source, &settings).context("benchmark failed")?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        let json = serde_json::to_string(&measurement.json()).context("cannot encode the report")?;
+        let json =
+            serde_json::to_string(&measurement.json()).context("cannot encode the report")?;
         writeln!(stdout, "{json}").context("cannot write to standard output")?;
     } else {
         write!(stdout, "{}", measurement.text()).context("cannot write to standard output")?;
