@@ -328,3 +328,41 @@ fn kernel_commands_say_what_they_need_when_not_root() {
     assert_eq!(code(&out), 1);
     assert!(text(&out.stderr).contains("root"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn report_shows_matrix_exceptions_and_a_checked_history() {
+    use sanso_daemon::audit::{AuditLog, Entry, EventKind, PolicyRef};
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("path");
+    let out = sanso(&["report", policy, "--now", "2026-12-01"]);
+    let md = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(md.contains("# 監査報告 / Audit report: example-city"), "{md}");
+    // The mynumber terminals reach only the 基幹系 servers.
+    assert!(md.contains("| **mn-office** | — | 1 | — | — | — | — | — | — |"), "{md}");
+    assert!(md.contains("| mn-batch-to-chukan | mn-batch-01 | chukan-server | https (tcp/443) |"), "{md}");
+    assert!(md.contains("| CISO | SEC-2026-041 |"), "{md}");
+    assert!(md.contains("| vendor-maintenance | 2027-03-31 (ends 2027-04-01 00:00 JST) | 有効 / active |"), "{md}");
+
+    // A history from an intact audit log, then from an altered one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("audit.jsonl");
+    let mut log = AuditLog::open(&log_path).expect("open audit log");
+    let policy_ref = PolicyRef { name: "example-city".into(), revision: Some("2026-11-30.1".into()), content_hash: "ab".repeat(32) };
+    for event in [EventKind::Start, EventKind::Apply] {
+        log.append(&Entry { event, uid: 0, policy: Some(policy_ref.clone()), detail: serde_json::json!({}) }).expect("append");
+    }
+    drop(log);
+    let out = sanso(&["report", policy, "--audit", log_path.to_str().expect("path")]);
+    let md = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{md}");
+    assert!(md.contains("hash chain intact, 2 records"), "{md}");
+    assert!(md.contains("| 2 |") && md.contains("| apply |"), "{md}");
+
+    let tampered = std::fs::read_to_string(&log_path).expect("read").replacen("\"uid\":0", "\"uid\":1000", 1);
+    std::fs::write(&log_path, tampered).expect("write");
+    let out = sanso(&["report", policy, "--audit", log_path.to_str().expect("path")]);
+    let md = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{md}");
+    assert!(md.contains("the audit log was altered: line 1"), "{md}");
+}

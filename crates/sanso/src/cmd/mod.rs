@@ -7,6 +7,7 @@ pub mod test;
 pub mod verify;
 pub mod plan;
 pub mod drift;
+pub mod report;
 pub mod apply;
 pub mod audit;
 pub mod bench;

@@ -1,0 +1,330 @@
+//! `sanso report`: the auditor's report (監査及び自己点検, 第6) in Markdown,
+//! Japanese and English side by side.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use sanso_policy::{Endpoint, Flow, Policy, ServiceMatch, Tier};
+
+use crate::common;
+
+/// Write an audit report (監査報告) of a policy in Markdown, in Japanese and English.
+///
+/// It shows the zones and their tiers, the zone matrix (which zones may open
+/// connections to which), every allowed flow with its reason, every exception
+/// with its approval, the time-bounded flows (委託), and optionally the change
+/// history from the daemon's audit log (with its hash chain checked) and
+/// whether the live gateway matches the policy (root).
+///
+/// Exit status 0; 2 when `--audit` or `--live` found a problem (a broken
+/// chain, a drifted table), so a scheduled self-inspection can alert on it.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The approved policy file (TOML).
+    policy: PathBuf,
+    /// Include the change history from this audit log (audit.jsonl) and check its chain.
+    #[arg(long)]
+    audit: Option<PathBuf>,
+    /// Compare with the live `table inet sanso` (root).
+    #[arg(long)]
+    live: bool,
+    /// With --live: the network namespace to read (`ip netns` name).
+    #[arg(long, requires = "live")]
+    netns: Option<String>,
+    /// The time the report is made at (YYYY-MM-DD or RFC 3339); default now.
+    #[arg(long, value_parser = common::parse_time)]
+    now: Option<i64>,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// What a flow end stands for in the report: the zone it lies in (or the
+/// gateway) and, for a host, the host's name.
+fn end_zone(policy: &Policy, end: Endpoint) -> String {
+    match end {
+        Endpoint::Gateway => "self".to_string(),
+        Endpoint::Zone(z) => policy.zone(z).name.clone(),
+        Endpoint::Host(h) => policy.zone(policy.host(h).zone).name.clone(),
+    }
+}
+
+fn ends(policy: &Policy, ends: &[Endpoint]) -> String {
+    ends.iter().map(|e| policy.endpoint_name(*e)).collect::<Vec<_>>().join(", ")
+}
+
+fn services(flow: &Flow) -> String {
+    flow.services
+        .iter()
+        .map(|s| {
+            let matches: Vec<String> = s.matches.iter().map(ServiceMatch::to_string).collect();
+            if matches.len() == 1 && matches[0] == s.name {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, matches.join(" "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Markdown table cell text: no pipes, no newlines.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn time_text(seconds: i64) -> String {
+    let jst = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
+    match jiff::Timestamp::from_second(seconds) {
+        Ok(t) => t.to_zoned(jst).strftime("%Y-%m-%d %H:%M JST").to_string(),
+        Err(_) => seconds.to_string(),
+    }
+}
+
+fn tier_text(tier: Tier) -> String {
+    format!("{} ({})", tier.japanese(), tier.as_str())
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let policy = common::load_policy(&args.policy)?;
+    let now = common::now_or(args.now);
+    let mut problems = 0usize;
+    let mut out = String::new();
+
+    let _ = writeln!(out, "# 監査報告 / Audit report: {}", policy.name);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| 項目 / Item | 内容 / Value |");
+    let _ = writeln!(out, "|---|---|");
+    let _ = writeln!(out, "| ポリシー / Policy | {} |", cell(&args.policy.display().to_string()));
+    let _ = writeln!(out, "| 版 / Revision | {} |", policy.revision.as_deref().unwrap_or("-"));
+    let _ = writeln!(out, "| SHA-256 | `{}` |", policy.content_hash);
+    let _ = writeln!(out, "| 作成日時 / Made at | {} |", time_text(now));
+    let _ = writeln!(
+        out,
+        "| 規模 / Size | {} zones, {} hosts, {} flows, {} exceptions |",
+        policy.zones.len(),
+        policy.hosts.len(),
+        policy.flows.len(),
+        policy.flows.iter().filter(|f| f.exception.is_some()).count()
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "既定は拒否です。下記の通信以外はすべて遮断され、記録されます (レート制限付き)。");
+    let _ = writeln!(out, "Deny by default: everything not listed below is dropped and logged (rate-limited).");
+    let _ = writeln!(out);
+
+    // Zones.
+    let _ = writeln!(out, "## ゾーン / Zones");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| ゾーン / Zone | 分類 / Tier | インターフェース / Interfaces | ネットワーク / Networks |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for zone in &policy.zones {
+        let networks: Vec<String> = zone.networks.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&zone.name),
+            tier_text(zone.tier),
+            zone.interfaces.join(", "),
+            networks.join(", ")
+        );
+    }
+    let _ = writeln!(out);
+
+    // Zone matrix: which zone (or the gateway) may open connections to which.
+    let mut names: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
+    names.push("self".to_string());
+    let mut matrix: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for flow in policy.flows.iter().filter(|f| f.until.is_none_or(|u| u > now)) {
+        for from in &flow.from {
+            for to in &flow.to {
+                let cell = matrix.entry((end_zone(&policy, *from), end_zone(&policy, *to))).or_default();
+                if !cell.contains(&flow.name.as_str()) {
+                    cell.push(&flow.name);
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "## ゾーン間の通信 / Zone matrix");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。");
+    let _ = writeln!(out, "Rows are sources, columns destinations; a number counts the flows that allow new connections, — means none.");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| from \\ to | {} |", names.iter().map(|n| cell(n)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
+    for from in &names {
+        let row: Vec<String> = names
+            .iter()
+            .map(|to| match matrix.get(&(from.clone(), to.clone())) {
+                Some(flows) => flows.len().to_string(),
+                None => "—".to_string(),
+            })
+            .collect();
+        let _ = writeln!(out, "| **{}** | {} |", cell(from), row.join(" | "));
+    }
+    let _ = writeln!(out);
+
+    // Flows.
+    let _ = writeln!(out, "## 許可された通信 / Allowed flows");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | サービス / Services | 理由 / Reason | 条件 / Conditions | 行 / Line |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for flow in &policy.flows {
+        let mut conditions = Vec::new();
+        if flow.log {
+            conditions.push("log".to_string());
+        }
+        if let Some(limit) = flow.limit {
+            conditions.push(format!("limit {}/{}", limit.count, limit.unit.as_str()));
+        }
+        if let (Some(until), Some(text)) = (flow.until, &flow.until_text) {
+            let state = if until > now { "" } else { ", 期限切れ / expired" };
+            conditions.push(format!("until {text}{state}"));
+        }
+        if let Some(ex) = &flow.exception {
+            conditions.push(format!("例外 / exception {}", ex.ticket));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&flow.name),
+            cell(&ends(&policy, &flow.from)),
+            cell(&ends(&policy, &flow.to)),
+            cell(&services(flow)),
+            cell(&flow.reason),
+            cell(&conditions.join("; ")),
+            flow.location.line
+        );
+    }
+    let _ = writeln!(out);
+
+    // Exceptions.
+    let _ = writeln!(out, "## 例外 / Exceptions");
+    let _ = writeln!(out);
+    let exceptions: Vec<&Flow> = policy.flows.iter().filter(|f| f.exception.is_some()).collect();
+    if exceptions.is_empty() {
+        let _ = writeln!(out, "なし / None.");
+    } else {
+        let _ = writeln!(out, "三層分離の原則を越える通信。承認者とチケットを記録しています。");
+        let _ = writeln!(out, "Flows that cross a guardrail of the three-tier model, with their approval.");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | 承認者 / Approved by | チケット / Ticket | 理由 / Reason |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for flow in exceptions {
+            if let Some(ex) = &flow.exception {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    cell(&flow.name),
+                    cell(&ends(&policy, &flow.from)),
+                    cell(&ends(&policy, &flow.to)),
+                    cell(&ex.approved_by),
+                    cell(&ex.ticket),
+                    cell(&flow.reason)
+                );
+            }
+        }
+    }
+    let _ = writeln!(out);
+
+    // Time-bounded flows.
+    let _ = writeln!(out, "## 期限付きの通信 (委託等) / Time-bounded flows");
+    let _ = writeln!(out);
+    let bounded: Vec<&Flow> = policy.flows.iter().filter(|f| f.until.is_some()).collect();
+    if bounded.is_empty() {
+        let _ = writeln!(out, "なし / None.");
+    } else {
+        let _ = writeln!(out, "| 名前 / Flow | 期限 / Until | 状態 / State |");
+        let _ = writeln!(out, "|---|---|---|");
+        for flow in bounded {
+            let until = flow.until.unwrap_or_default();
+            let state = if until > now { "有効 / active" } else { "期限切れ / expired (not in the ruleset)" };
+            let _ = writeln!(out, "| {} | {} (ends {}) | {} |", cell(&flow.name), flow.until_text.as_deref().unwrap_or("-"), time_text(until), state);
+        }
+    }
+    let _ = writeln!(out);
+
+    if let Some(path) = &args.audit {
+        problems += history(&mut out, path)?;
+    }
+    if args.live {
+        problems += live(&mut out, &policy, now, args.netns.as_deref())?;
+    }
+
+    match &args.output {
+        Some(path) => std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{out}"),
+    }
+    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// The change history from the audit log; returns 1 when its chain is broken.
+fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
+    let _ = writeln!(out, "## 変更履歴 / Change history");
+    let _ = writeln!(out);
+    let verified = sanso_daemon::audit::verify_file(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let broken = match &verified {
+        Ok(chain) => {
+            let _ = writeln!(out, "監査ログ `{}`: ハッシュチェーン正常 / hash chain intact, {} records, head `{}`.", path.display(), chain.records, chain.head);
+            0
+        }
+        Err(at) => {
+            let _ = writeln!(out, "**監査ログ `{}` は改ざんされています / the audit log was altered: {at}.**", path.display());
+            1
+        }
+    };
+    let _ = writeln!(out);
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let _ = writeln!(out, "| # | 日時 / Time | 事象 / Event | 版 / Revision | SHA-256 | uid |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for line in text.lines() {
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let field = |key: &str| record.get(key).and_then(serde_json::Value::as_str).unwrap_or("-").to_string();
+        let policy = record.get("policy");
+        let revision = policy.and_then(|p| p.get("revision")).and_then(serde_json::Value::as_str).unwrap_or("-");
+        let hash = policy.and_then(|p| p.get("content_hash")).and_then(serde_json::Value::as_str).unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | `{}` | {} |",
+            record.get("seq").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            cell(&field("time")),
+            cell(&field("event")),
+            cell(revision),
+            &hash[..hash.len().min(16)],
+            record.get("uid").and_then(serde_json::Value::as_u64).map(|u| u.to_string()).unwrap_or_else(|| "-".into()),
+        );
+    }
+    let _ = writeln!(out);
+    Ok(broken)
+}
+
+/// Whether the live table matches; returns 1 when it drifted.
+fn live(out: &mut String, policy: &Policy, now: i64, netns: Option<&str>) -> Result<usize> {
+    let _ = writeln!(out, "## 稼働中のゲートウェイとの一致 / Live gateway");
+    let _ = writeln!(out);
+    let ruleset = sanso_ir::lower(policy, now);
+    let text = sanso_nft::text::render(&ruleset);
+    let expected = sanso_nft::readback::expected_table(&text).context("cannot compute the kernel's view of the policy's ruleset")?;
+    let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
+    let diff = sanso_nft::readback::diff(&expected, &live);
+    let _ = writeln!(out, "稼働中のテーブル / live table: {}", live.comment.as_deref().unwrap_or("(none)"));
+    let _ = writeln!(out);
+    if diff.is_empty() {
+        let _ = writeln!(out, "一致しています / The live gateway matches the approved policy.");
+    } else {
+        let _ = writeln!(out, "**一致しません / The live gateway does NOT match the approved policy ({} differences):**", diff.changes.len());
+        let _ = writeln!(out);
+        for change in &diff.changes {
+            let _ = writeln!(out, "- {}", cell(&change.to_string()));
+        }
+    }
+    for warning in &diff.warnings {
+        let _ = writeln!(out, "- 警告 / warning: {}", cell(warning));
+    }
+    let _ = writeln!(out);
+    Ok(usize::from(!diff.is_empty()))
+}
