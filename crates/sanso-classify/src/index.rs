@@ -4,7 +4,7 @@
 //! all searched by binary search; zones and anti-spoofing as flat sorted arrays.
 //! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
 
-use sanso_ir::{Element, Family, L4Key, L4Proto, Target, ZoneIdx};
+use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, L4Proto, Target, ZoneIdx};
 
 use crate::L4;
 
@@ -46,23 +46,22 @@ impl L4Code {
     }
 }
 
+/// The index of the last of the sorted `items` that `at_most` holds for
+/// (the items at most the key sought), if any.
+///
+/// A branch-free binary search: `partition_point` runs log2(len) steps
+/// whatever the data, with a conditional move instead of a branch that
+/// the data would make mispredicted half of the time (a hand-written
+/// `if` in the loop compiles to such a branch).
+#[inline]
+fn last_at_most<T>(items: &[T], at_most: impl FnMut(&T) -> bool) -> Option<usize> {
+    items.partition_point(at_most).checked_sub(1)
+}
+
 /// The index of the range among sorted disjoint `first..=last` that holds `x`.
-/// A branch-free binary search: the loop runs log2(len) times whatever the
-/// data, with a conditional move instead of a mispredicted branch.
 #[inline]
 fn find<K: Copy + Ord>(first: &[K], last: &[K], x: K) -> Option<usize> {
-    let mut size = first.len();
-    if size == 0 {
-        return None;
-    }
-    let mut base = 0;
-    while size > 1 {
-        let half = size / 2;
-        let mid = base + half;
-        base = if first[mid] <= x { mid } else { base };
-        size -= half;
-    }
-    (first[base] <= x && x <= last[base]).then_some(base)
+    last_at_most(first, |&f| f <= x).filter(|&i| x <= last[i])
 }
 
 /// An integer key of an address family (`u32` for IPv4, `u128` for IPv6).
@@ -172,56 +171,109 @@ impl<K: Key, T: Copy> Intervals<K, T> {
 /// The index of the last of the sorted `first` that is at most `x`.
 #[inline]
 fn find_start<K: Copy + Ord>(first: &[K], x: K) -> Option<usize> {
-    let mut size = first.len();
-    if size == 0 {
-        return None;
-    }
-    let mut base = 0;
-    while size > 1 {
-        let half = size / 2;
-        let mid = base + half;
-        base = if first[mid] <= x { mid } else { base };
-        size -= half;
-    }
-    (first[base] <= x).then_some(base)
+    last_at_most(first, |&f| f <= x)
 }
 
 /// A source range in the list of an elementary source interval, with the
 /// hull of its destination ranges (most source ranges have one or two
 /// cells, so most are ruled out here without a further memory access) and
-/// its destination intervals (a span of [`Table::dst`]).
+/// where its cells are.
 #[derive(Clone, Copy, Debug)]
 struct SrcRange<K> {
-    dst_span: (u32, u32),
     dst_first: K,
     dst_last: K,
+    cells: Cells,
 }
 
-/// One L4 key of a cell: its code range and target, side by side so that a
-/// small cell is one cache line.
+/// Where the cells of a source range are, in 8 bytes: most source ranges
+/// have a single cell, whose destination range is then the hull, so its
+/// keys are found without the destination intervals.
+#[derive(Clone, Copy, Debug)]
+struct Cells {
+    /// [`Cells::ONE`] set: `start..end` is the span of [`Table::keys`] of
+    /// the only cell; clear: the span of [`Table::dst`] intervals.
+    start: u32,
+    end: u32,
+}
+
+/// Where [`Cells`] points.
+enum CellsAt {
+    /// The keys of the only cell.
+    One(usize, usize),
+    /// The destination intervals of several cells.
+    Many(u32, u32),
+}
+
+impl Cells {
+    const ONE: u32 = 1 << 31;
+
+    fn one((start, end): (u32, u32)) -> Self {
+        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        Cells {
+            start: start | Self::ONE,
+            end,
+        }
+    }
+
+    fn many((start, end): (u32, u32)) -> Self {
+        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        Cells { start, end }
+    }
+
+    #[inline]
+    fn at(self) -> CellsAt {
+        if self.start & Self::ONE != 0 {
+            CellsAt::One((self.start & !Self::ONE) as usize, self.end as usize)
+        } else {
+            CellsAt::Many(self.start, self.end)
+        }
+    }
+}
+
+/// A [`Target`] in 4 bytes: the top bit tells a group from a flow.
+#[derive(Clone, Copy, Debug)]
+struct PackedTarget(u32);
+
+impl PackedTarget {
+    const GROUP: u32 = 1 << 31;
+
+    fn pack(target: Target) -> Self {
+        let (index, tag) = match target {
+            Target::Flow(f) => (f.0, 0),
+            Target::Group(g) => (g.0, Self::GROUP),
+        };
+        let index = u32::try_from(index)
+            .ok()
+            .filter(|&i| i < Self::GROUP)
+            .expect("a ruleset has fewer than 2^31 flows and groups");
+        PackedTarget(index | tag)
+    }
+
+    #[inline]
+    fn unpack(self) -> Target {
+        let index = (self.0 & !Self::GROUP) as usize;
+        if self.0 & Self::GROUP != 0 {
+            Target::Group(GroupIdx(index))
+        } else {
+            Target::Flow(FlowIdx(index))
+        }
+    }
+}
+
+/// One L4 key of a cell: its code range and target, side by side in 12
+/// bytes so that a small cell is one cache line.
 #[derive(Clone, Copy, Debug)]
 struct KeyEntry {
     first: u32,
     last: u32,
-    target: Target,
+    target: PackedTarget,
 }
 
 /// The target of the key among sorted disjoint `keys` that holds `x`.
 #[inline]
 fn find_key(keys: &[KeyEntry], x: u32) -> Option<Target> {
-    let mut size = keys.len();
-    if size == 0 {
-        return None;
-    }
-    let mut base = 0;
-    while size > 1 {
-        let half = size / 2;
-        let mid = base + half;
-        base = if keys[mid].first <= x { mid } else { base };
-        size -= half;
-    }
-    let key = keys[base];
-    (key.first <= x && x <= key.last).then_some(key.target)
+    let key = keys[last_at_most(keys, |k| k.first <= x)?];
+    (x <= key.last).then(|| key.target.unpack())
 }
 
 /// The zone range (index into the family's sorted zone ranges) an element
@@ -305,7 +357,7 @@ impl<K: Key> Table<K> {
         let mut pair_rows: Vec<u32> = vec![0; zone_ranges + 2];
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        let mut dst_spans: Vec<(u32, u32)> = Vec::new();
+        let mut dst_spans: Vec<Cells> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
@@ -330,22 +382,27 @@ impl<K: Key> Table<K> {
                         KeyEntry {
                             first,
                             last,
-                            target: e.target,
+                            target: PackedTarget::pack(e.target),
                         }
                     }));
                     cell_spans.push((start, count(table.keys.len())));
                 }
-                let span = table.dst.push(
-                    cells
-                        .iter()
-                        .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
-                    |c| cell_spans[c as usize],
-                );
+                let span = match cell_spans.as_slice() {
+                    &[only] => Cells::one(only),
+                    _ => Cells::many(
+                        table.dst.push(
+                            cells
+                                .iter()
+                                .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
+                            |c| cell_spans[c as usize],
+                        ),
+                    ),
+                };
                 dst_spans.push(span);
             }
             // Runs of equal src come out sorted by src, hence distinct and sorted.
             let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
-                dst_span: dst_spans[id as usize],
+                cells: dst_spans[id as usize],
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
@@ -387,9 +444,18 @@ impl<K: Key> Table<K> {
             if dst < s.dst_first || s.dst_last < dst {
                 continue;
             }
-            for &(k0, k1) in self.dst.ids_at(s.dst_span, dst) {
-                if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
-                    return Some(target);
+            match s.cells.at() {
+                CellsAt::One(k0, k1) => {
+                    if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
+                        return Some(target);
+                    }
+                }
+                CellsAt::Many(d0, d1) => {
+                    for &(k0, k1) in self.dst.ids_at((d0, d1), dst) {
+                        if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+                            return Some(target);
+                        }
+                    }
                 }
             }
         }
@@ -472,6 +538,13 @@ impl<K: Key> FamilyIndex<K> {
             find(&self.zone_first, &self.zone_last, addr).map_or(NO_ZONE, count),
             addr,
         )
+    }
+
+    /// The zone of a zone range from [`FamilyIndex::at`] (`None` for
+    /// [`NO_ZONE`]).
+    #[inline]
+    pub(crate) fn zone_at(&self, range: ZoneRangeIdx) -> Option<ZoneIdx> {
+        self.zone.get(range as usize).copied()
     }
 
     #[inline]

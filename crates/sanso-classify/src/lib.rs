@@ -26,7 +26,7 @@ use std::net::IpAddr;
 
 use sanso_ir::{FlowIdx, Ruleset, ZoneIdx};
 
-use index::{FamilyIndex, L4Code, GATEWAY};
+use index::{FamilyIndex, L4Code, ZoneRangeIdx, GATEWAY};
 
 /// Which hook a packet traverses on the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -222,36 +222,27 @@ impl<'r> Classifier<'r> {
                 }
             }
         }
+        // Each address is located in its family's zone ranges once; the
+        // steps below read zones from there.
+        let src = self.locate(packet.src);
+        let dst = self.locate(packet.dst);
         // 2. Anti-spoofing.
-        if packet.path != Path::FromGateway && !self.source_valid(packet.iif.as_deref(), packet.src)
-        {
+        if packet.path != Path::FromGateway && !self.source_valid(packet.iif.as_deref(), src) {
             return Decision::drop(DecidedBy::AntiSpoof {
                 iif: packet.iif.clone(),
-                src_zone: self.zone_of(packet.src),
+                src_zone: self.zone_at(src),
             });
         }
         // 4. The hook's table.
         let l4 = L4Code::of(packet.l4);
-        let target = match (packet.path, packet.src, packet.dst) {
-            (Path::Forward, IpAddr::V4(s), IpAddr::V4(d)) => {
-                self.v4.forward.lookup(self.v4.at(s), self.v4.at(d), l4)
-            }
-            (Path::Forward, IpAddr::V6(s), IpAddr::V6(d)) => {
-                self.v6.forward.lookup(self.v6.at(s), self.v6.at(d), l4)
-            }
+        let target = match (packet.path, src, dst) {
+            (Path::Forward, Located::V4(s), Located::V4(d)) => self.v4.forward.lookup(s, d, l4),
+            (Path::Forward, Located::V6(s), Located::V6(d)) => self.v6.forward.lookup(s, d, l4),
             (Path::Forward, _, _) => None,
-            (Path::ToGateway, IpAddr::V4(s), _) => {
-                self.v4.input.lookup(self.v4.at(s), (GATEWAY, 0), l4)
-            }
-            (Path::ToGateway, IpAddr::V6(s), _) => {
-                self.v6.input.lookup(self.v6.at(s), (GATEWAY, 0), l4)
-            }
-            (Path::FromGateway, _, IpAddr::V4(d)) => {
-                self.v4.output.lookup((GATEWAY, 0), self.v4.at(d), l4)
-            }
-            (Path::FromGateway, _, IpAddr::V6(d)) => {
-                self.v6.output.lookup((GATEWAY, 0), self.v6.at(d), l4)
-            }
+            (Path::ToGateway, Located::V4(s), _) => self.v4.input.lookup(s, (GATEWAY, 0), l4),
+            (Path::ToGateway, Located::V6(s), _) => self.v6.input.lookup(s, (GATEWAY, 0), l4),
+            (Path::FromGateway, _, Located::V4(d)) => self.v4.output.lookup((GATEWAY, 0), d, l4),
+            (Path::FromGateway, _, Located::V6(d)) => self.v6.output.lookup((GATEWAY, 0), d, l4),
         };
         if let Some(target) = target {
             let flows = self.ruleset.target_flows(&target);
@@ -262,11 +253,11 @@ impl<'r> Classifier<'r> {
         // 5. Default drop (slow path: zones and expired flows).
         let src_zone = match packet.path {
             Path::FromGateway => None,
-            _ => self.zone_of(packet.src),
+            _ => self.zone_at(src),
         };
         let dst_zone = match packet.path {
             Path::ToGateway => None,
-            _ => self.zone_of(packet.dst),
+            _ => self.zone_at(dst),
         };
         let expired = target
             .map(|t| self.ruleset.target_flows(&t).to_vec())
@@ -278,15 +269,41 @@ impl<'r> Classifier<'r> {
         })
     }
 
+    /// An address in its family's zone ranges.
+    #[inline]
+    fn locate(&self, addr: IpAddr) -> Located {
+        match addr {
+            IpAddr::V4(a) => Located::V4(self.v4.at(a)),
+            IpAddr::V6(a) => Located::V6(self.v6.at(a)),
+        }
+    }
+
+    /// The zone of a located address.
+    #[inline]
+    fn zone_at(&self, located: Located) -> Option<ZoneIdx> {
+        match located {
+            Located::V4((range, _)) => self.v4.zone_at(range),
+            Located::V6((range, _)) => self.v6.zone_at(range),
+        }
+    }
+
     /// Whether (input interface, source) is in the anti-spoofing set; with no
     /// interface, whether the source's zone has one.
-    fn source_valid(&self, iif: Option<&str>, src: IpAddr) -> bool {
+    fn source_valid(&self, iif: Option<&str>, src: Located) -> bool {
         match (iif, src) {
-            (Some(iif), IpAddr::V4(s)) => self.v4.spoof_ok(iif, u32::from(s)),
-            (Some(iif), IpAddr::V6(s)) => self.v6.spoof_ok(iif, u128::from(s)),
+            (Some(iif), Located::V4((_, s))) => self.v4.spoof_ok(iif, s),
+            (Some(iif), Located::V6((_, s))) => self.v6.spoof_ok(iif, s),
             (None, src) => self
-                .zone_of(src)
+                .zone_at(src)
                 .is_some_and(|z| !self.ruleset.zone(z).interfaces.is_empty()),
         }
     }
+}
+
+/// A packet address as the index takes it: its zone range in its family
+/// and its integer key.
+#[derive(Clone, Copy, Debug)]
+enum Located {
+    V4((ZoneRangeIdx, u32)),
+    V6((ZoneRangeIdx, u128)),
 }
