@@ -1,7 +1,8 @@
 //! The lookup index built once per ruleset: per hook table, the elementary
-//! intervals of its source ranges, and per source range those of its
-//! destination ranges, then the L4 keys of each (source, destination) cell,
-//! all searched by binary search; zones and anti-spoofing as flat sorted arrays.
+//! intervals of its source ranges, and per source range with several cells
+//! those of its destination ranges, then the L4 keys of each (source,
+//! destination) cell, all searched by branch-free binary search; zones and
+//! anti-spoofing as flat sorted arrays.
 //! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
 
 use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, L4Proto, Target, ZoneIdx};

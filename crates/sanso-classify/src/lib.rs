@@ -4,12 +4,14 @@
 //! [`Classifier`] implements the pipeline of the `sanso_ir` crate
 //! documentation over a [`Ruleset`], exactly as the kernel runs it, for a
 //! packet with no connection-tracking state and no rate limit exceeded.
-//! A lookup finds the few source ranges of the hook table that contain the
-//! packet's source and the few destination ranges that contain its
-//! destination (binary searches over elementary intervals; ranges nest, as
-//! hosts in zones, so "few" is the nesting depth), then for each pair a hash
-//! lookup gives that cell's L4 keys, searched by binary search. The elements
-//! are disjoint, so at most one matches. The cost grows with the logarithm
+//! A lookup locates source and destination in their zone ranges once, takes
+//! the hook table's elements of that zone-range pair, finds the few source
+//! ranges that contain the packet's source (branch-free binary searches over
+//! elementary intervals; ranges nest, as hosts in zones, so "few" is the
+//! nesting depth), and for each whose destination hull holds the destination
+//! the cell that holds it (directly when the source range has one cell),
+//! whose L4 keys are binary searched. The elements are disjoint, so at most
+//! one matches. The cost grows with the logarithm
 //! of the number of elements, not with the number of flows, and the hot path
 //! does not allocate (only a drop that reports expired flows or a spoofed
 //! interface does).
