@@ -18,7 +18,12 @@
 //! softirq, so the sender thread's CPU time per packet is the drop-path cost
 //! plus a constant (the socket send path), the same for every variant.
 //!
-//! Rounds are interleaved (sanso, empty, linear, sanso, ...); each variant's
+//! A fourth variant, `conntrack`, is the empty table whose forward chain
+//! only has `ct state established,related accept`: the floor of a stateful
+//! firewall (connection tracking is enabled, so every dropped new packet
+//! allocates and frees a conntrack entry), which the empty table lacks.
+//!
+//! Rounds are interleaved (sanso, empty, linear, conntrack, sanso, ...); each variant's
 //! result is the median of its rounds.
 //!
 //! Network safety: nothing here touches the host namespace's ruleset or
@@ -73,16 +78,24 @@ pub enum Variant {
     Sanso,
     Empty,
     Linear,
+    /// The empty table plus `ct state established,related accept` in forward.
+    Conntrack,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 3] = [Variant::Sanso, Variant::Empty, Variant::Linear];
+    pub const ALL: [Variant; 4] = [
+        Variant::Sanso,
+        Variant::Empty,
+        Variant::Linear,
+        Variant::Conntrack,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Variant::Sanso => "sanso",
             Variant::Empty => "empty",
             Variant::Linear => "linear",
+            Variant::Conntrack => "conntrack",
         }
     }
 }
@@ -193,6 +206,14 @@ const BASE_CHAINS: &str =
 pub fn empty_ruleset_text() -> String {
     format!(
         "table inet sanso {{\n{BASE_CHAINS}\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n\t}}\n}}\n"
+    )
+}
+
+/// Variant (d): the empty table whose forward chain accepts tracked
+/// connections (`ct state established,related accept`), then `policy drop`.
+pub fn conntrack_ruleset_text() -> String {
+    format!(
+        "table inet sanso {{\n{BASE_CHAINS}\tchain forward {{\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tct state established,related accept\n\t}}\n}}\n"
     )
 }
 
@@ -316,15 +337,15 @@ impl Default for KernelBudget {
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelCost {
     /// Sender thread CPU ns per packet, median of rounds.
-    pub cpu_ns: [(Variant, f64); 3],
+    pub cpu_ns: [(Variant, f64); 4],
     /// Sender wall-clock ns per packet, median of rounds.
-    pub wall_ns: [(Variant, f64); 3],
+    pub wall_ns: [(Variant, f64); 4],
     pub rounds: usize,
     pub linear_rules: usize,
     /// Packets sent in all measured rounds together.
     pub packets: u64,
     /// Milliseconds to load each variant with `nft -f` (median).
-    pub load_ms: [(Variant, f64); 3],
+    pub load_ms: [(Variant, f64); 4],
 }
 
 impl KernelCost {
@@ -365,11 +386,12 @@ pub fn measure(
         (Variant::Sanso, sanso_nft::text::render(ruleset)),
         (Variant::Empty, empty_ruleset_text()),
         (Variant::Linear, linear),
+        (Variant::Conntrack, conntrack_ruleset_text()),
     ];
     let topo = Topology::build(&path)?;
-    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); 3];
-    let mut wall: Vec<Vec<f64>> = vec![Vec::new(); 3];
-    let mut load: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut wall: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut load: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut packets = 0;
     for _ in 0..budget.rounds.max(1) {
         for (i, (_, text)) in texts.iter().enumerate() {
@@ -389,6 +411,7 @@ pub fn measure(
             (Variant::Sanso, median(&mut v[0])),
             (Variant::Empty, median(&mut v[1])),
             (Variant::Linear, median(&mut v[2])),
+            (Variant::Conntrack, median(&mut v[3])),
         ]
     };
     Ok(KernelCost {

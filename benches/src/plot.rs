@@ -23,8 +23,8 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 /// One row per measurement.
 pub fn markdown_table(results: &[Measurement]) -> String {
     let mut out = String::new();
-    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso |\n");
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso | kernel conntrack ns/pkt | sanso/conntrack |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for m in results {
         let l = &m.lookup;
         let _ = write!(
@@ -39,19 +39,21 @@ pub fn markdown_table(results: &[Measurement]) -> String {
         );
         match &m.kernel {
             Some(k) => {
-                let (s, e, lin) = (
+                let (s, e, lin, ct) = (
                     k.cpu(Variant::Sanso),
                     k.cpu(Variant::Empty),
                     k.cpu(Variant::Linear),
+                    k.cpu(Variant::Conntrack),
                 );
                 let _ = writeln!(
                     out,
-                    " {s:.0} | {e:.0} | {lin:.0} | {:.2}x | {:.1}x |",
+                    " {s:.0} | {e:.0} | {lin:.0} | {:.2}x | {:.1}x | {ct:.0} | {:.2}x |",
                     s / e,
-                    lin / s
+                    lin / s,
+                    s / ct
                 );
             }
-            None => out.push_str(" - | - | - | - | - |\n"),
+            None => out.push_str(" - | - | - | - | - | - | - |\n"),
         }
     }
     out

@@ -141,6 +141,8 @@ pub struct JsonKernel {
     pub ns_per_packet_sanso: f64,
     pub ns_per_packet_empty: f64,
     pub ns_per_packet_linear: f64,
+    /// The empty table plus `ct state established,related accept`.
+    pub ns_per_packet_conntrack: f64,
 }
 
 impl Measurement {
@@ -156,6 +158,7 @@ impl Measurement {
                 ns_per_packet_sanso: k.cpu(Variant::Sanso),
                 ns_per_packet_empty: k.cpu(Variant::Empty),
                 ns_per_packet_linear: k.cpu(Variant::Linear),
+                ns_per_packet_conntrack: k.cpu(Variant::Conntrack),
             }),
         }
     }
@@ -184,11 +187,13 @@ impl Measurement {
         ));
         if let Some(k) = &self.kernel {
             out.push_str(&format!(
-                "kernel drop path (sender CPU ns/packet): sanso {:.0}, empty {:.0}, linear {:.0}  (sanso/empty {:.2}x, linear/sanso {:.1}x)\n",
+                "kernel drop path (sender CPU ns/packet): sanso {:.0}, empty {:.0}, linear {:.0}, conntrack {:.0}  (sanso/empty {:.2}x, sanso/conntrack {:.2}x, linear/sanso {:.1}x)\n",
                 k.cpu(Variant::Sanso),
                 k.cpu(Variant::Empty),
                 k.cpu(Variant::Linear),
+                k.cpu(Variant::Conntrack),
                 k.cpu(Variant::Sanso) / k.cpu(Variant::Empty),
+                k.cpu(Variant::Sanso) / k.cpu(Variant::Conntrack),
                 k.cpu(Variant::Linear) / k.cpu(Variant::Sanso),
             ));
             out.push_str(&format!(
@@ -276,6 +281,7 @@ mod tests {
             "ns_per_packet_sanso",
             "ns_per_packet_empty",
             "ns_per_packet_linear",
+            "ns_per_packet_conntrack",
         ] {
             assert!(
                 json["kernel"][key].as_f64().is_some_and(|ns| ns > 0.0),

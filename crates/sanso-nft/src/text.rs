@@ -15,9 +15,10 @@ use std::fmt::Write as _;
 
 use layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
-    allow_chains, drop_log_prefix, drop_name, drop_pairs, flow_counter_name, flow_limit_name,
-    icmp_type_name, line_comment, range_shape, table_comment, AllowChain, NftAddr, RangeShape,
-    ZonePair,
+    allow_chains, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
+    flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
+    from_map_name, icmp_type_name, line_comment, pair_chain_name, pair_maps, range_shape,
+    table_comment, to_map_name, AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair,
 };
 
 /// The rate and burst of every drop log (and the `drop.unknown` log).
@@ -55,6 +56,7 @@ pub fn render(ruleset: &Ruleset) -> String {
     render_family(&mut out, ruleset, &ruleset.v6, &V6);
     render_allow_chains(&mut out, ruleset);
     render_drop_chains(&mut out, ruleset);
+    render_dispatch_chains(&mut out, ruleset);
     render_hook_chains(&mut out);
     out.line(0, "}");
     out.text
@@ -185,16 +187,14 @@ fn render_family<A: NftAddr>(
         &antispoof,
     );
 
+    render_forward_maps(out, ruleset, family, w);
+
     let hooks = [
-        ("fwd", &family.forward, KeyAddrs::Both),
         ("in", &family.input, KeyAddrs::Src),
         ("out", &family.output, KeyAddrs::Dst),
     ];
     for (prefix, elements, keyed) in hooks {
-        let addr_key = match keyed {
-            KeyAddrs::Both => format!("{0} . {0}", w.addr_type),
-            KeyAddrs::Src | KeyAddrs::Dst => w.addr_type.to_owned(),
-        };
+        let addr_key = addr_key(keyed, w);
         let ports: Vec<String> = elements
             .iter()
             .filter(|e| matches!(e.l4, L4Key::Ports { .. }))
@@ -221,22 +221,9 @@ fn render_family<A: NftAddr>(
         );
     }
 
-    let mut fwd_pair = Vec::new();
     let mut in_pair = Vec::new();
     let mut out_pair = Vec::new();
     for src in &family.zones {
-        for dst in &family.zones {
-            let pair = ZonePair {
-                src: Some(src.zone),
-                dst: Some(dst.zone),
-            };
-            fwd_pair.push(format!(
-                "{} . {} : jump {}",
-                range_text(&src.range),
-                range_text(&dst.range),
-                drop_name(ruleset, pair)
-            ));
-        }
         let to_self = ZonePair {
             src: Some(src.zone),
             dst: None,
@@ -260,13 +247,6 @@ fn render_family<A: NftAddr>(
     render_set(
         out,
         "map",
-        &format!("fwd{n}_pair"),
-        &format!("{t} . {t} : verdict"),
-        &fwd_pair,
-    );
-    render_set(
-        out,
-        "map",
         &format!("in{n}_pair"),
         &format!("{t} : verdict"),
         &in_pair,
@@ -278,6 +258,100 @@ fn render_family<A: NftAddr>(
         &format!("{t} : verdict"),
         &out_pair,
     );
+}
+
+fn addr_key(keyed: KeyAddrs, w: &FamilyWords) -> String {
+    match keyed {
+        KeyAddrs::Both => format!("{0} . {0}", w.addr_type),
+        KeyAddrs::Src | KeyAddrs::Dst => w.addr_type.to_owned(),
+    }
+}
+
+/// The forward dispatch maps of a family: `from<n>` (source zone range ->
+/// `jump from<n>.<Zs>`), `to<n>.<Zs>` for each zone (destination zone range
+/// -> `jump pair.<Zs>.<Zd>`), then the non-empty per-pair flow maps
+/// `fwd<n>.<Zs>.<Zd>` and `fwd<n>_icmp.<Zs>.<Zd>`.
+fn render_forward_maps<A: NftAddr>(
+    out: &mut Out,
+    ruleset: &Ruleset,
+    family: &Family<A>,
+    w: &FamilyWords,
+) {
+    let n = w.suffix;
+    let t = w.addr_type;
+    let from: Vec<String> = family
+        .zones
+        .iter()
+        .map(|r| {
+            format!(
+                "{} : jump {}",
+                range_text(&r.range),
+                from_chain_name(ruleset, n, r.zone)
+            )
+        })
+        .collect();
+    render_set(
+        out,
+        "map",
+        &from_map_name(n),
+        &format!("{t} : verdict"),
+        &from,
+    );
+    for src in family_zones(family) {
+        let to: Vec<String> = family
+            .zones
+            .iter()
+            .map(|r| {
+                let pair = ZonePair {
+                    src: Some(src),
+                    dst: Some(r.zone),
+                };
+                format!(
+                    "{} : jump {}",
+                    range_text(&r.range),
+                    pair_chain_name(ruleset, pair)
+                )
+            })
+            .collect();
+        render_set(
+            out,
+            "map",
+            &to_map_name(ruleset, n, src),
+            &format!("{t} : verdict"),
+            &to,
+        );
+    }
+    let key = addr_key(KeyAddrs::Both, w);
+    for group in forward_by_pair(ruleset, family) {
+        let maps = [
+            (
+                ForwardMapKind::Ports,
+                &group.ports,
+                format!("{key} . inet_proto . inet_service : verdict"),
+            ),
+            (
+                ForwardMapKind::Icmp,
+                &group.icmp,
+                format!("{key} . {} : verdict", w.icmp_type),
+            ),
+        ];
+        for (kind, elements, key_type) in maps {
+            if elements.is_empty() {
+                continue;
+            }
+            let texts: Vec<String> = elements
+                .iter()
+                .map(|e| element_text(ruleset, e, KeyAddrs::Both, w))
+                .collect();
+            render_set(
+                out,
+                "map",
+                &forward_map_name(ruleset, n, kind, group.pair),
+                &key_type,
+                &texts,
+            );
+        }
+    }
 }
 
 /// A set or map with `flags interval`; one element per line.
@@ -397,7 +471,7 @@ fn render_allow_chains(out: &mut Out, ruleset: &Ruleset) {
 }
 
 fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {
-    for pair in drop_pairs(ruleset) {
+    for pair in drop_chain_pairs(ruleset) {
         let name = drop_name(ruleset, pair);
         out.block(
             &format!("chain {name}"),
@@ -421,6 +495,61 @@ fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {
     );
 }
 
+/// `from<n>.<Zs>` for each zone of each family, then `pair.<Zs>.<Zd>` for
+/// each pair of [`layout::forward_pairs`]: the pair's non-empty flow maps of
+/// both families, then its drop (count, rate-limited log, drop).
+fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
+    for w in [&V4, &V6] {
+        let zones = if w.v6 {
+            family_zones(&ruleset.v6)
+        } else {
+            family_zones(&ruleset.v4)
+        };
+        for zone in zones {
+            out.block(
+                &format!("chain {}", from_chain_name(ruleset, w.suffix, zone)),
+                &[format!(
+                    "{} daddr vmap @{}",
+                    w.addr,
+                    to_map_name(ruleset, w.suffix, zone)
+                )],
+            );
+        }
+    }
+    let v4 = pair_maps(ruleset, &ruleset.v4);
+    let v6 = pair_maps(ruleset, &ruleset.v6);
+    for pair in layout::forward_pairs(ruleset) {
+        let mut body = Vec::new();
+        for (w, maps) in [(&V4, &v4), (&V6, &v6)] {
+            let Some(group) = maps.iter().find(|g| g.pair == pair) else {
+                continue;
+            };
+            let a = w.addr;
+            if group.ports {
+                body.push(format!(
+                    "{a} saddr . {a} daddr . meta l4proto . th dport vmap @{}",
+                    forward_map_name(ruleset, w.suffix, ForwardMapKind::Ports, pair)
+                ));
+            }
+            if group.icmp {
+                body.push(format!(
+                    "{a} saddr . {a} daddr . {} vmap @{}",
+                    w.icmp,
+                    forward_map_name(ruleset, w.suffix, ForwardMapKind::Icmp, pair)
+                ));
+            }
+        }
+        let name = drop_name(ruleset, pair);
+        body.push(format!("counter name \"{name}\""));
+        body.push(format!(
+            "{DROP_LOG_LIMIT} log prefix \"{}\" level info",
+            drop_log_prefix(ruleset, pair)
+        ));
+        body.push("drop".to_owned());
+        out.block(&format!("chain {}", pair_chain_name(ruleset, pair)), &body);
+    }
+}
+
 fn render_hook_chains(out: &mut Out) {
     let ct = [
         "ct state established,related accept".to_owned(),
@@ -436,7 +565,11 @@ fn render_hook_chains(out: &mut Out) {
     let mut forward = vec!["type filter hook forward priority filter; policy drop;".to_owned()];
     forward.extend(antispoof.iter().cloned());
     forward.extend(ct.iter().cloned());
-    forward.extend(lookups("fwd", "saddr . {a} daddr"));
+    forward.extend(
+        [&V4, &V6]
+            .iter()
+            .map(|w| format!("{} saddr vmap @{}", w.addr, from_map_name(w.suffix))),
+    );
     forward.push(unknown.clone());
     out.block("chain forward", &forward);
 
@@ -462,13 +595,13 @@ fn render_hook_chains(out: &mut Out) {
     out.block("chain output", &output);
 }
 
-/// The vmap lookups of one hook: ports and ICMP for IPv4 then IPv6, then the
-/// drop pair maps. `key` is the address part after the family word, where
-/// `{a}` stands for the family word again (`saddr . ip daddr`).
+/// The vmap lookups of the input or output hook: ports and ICMP for IPv4
+/// then IPv6, then the drop pair maps. `key` is the address part after the
+/// family word (`saddr`).
 fn lookups(prefix: &str, key: &str) -> Vec<String> {
     let mut rules = Vec::new();
     for w in [&V4, &V6] {
-        let addr = format!("{} {}", w.addr, key.replace("{a}", w.addr));
+        let addr = format!("{} {key}", w.addr);
         rules.push(format!(
             "{addr} . meta l4proto . th dport vmap @{prefix}{}",
             w.suffix
@@ -479,7 +612,7 @@ fn lookups(prefix: &str, key: &str) -> Vec<String> {
         ));
     }
     for w in [&V4, &V6] {
-        let addr = format!("{} {}", w.addr, key.replace("{a}", w.addr));
+        let addr = format!("{} {key}", w.addr);
         rules.push(format!("{addr} vmap @{prefix}{}_pair", w.suffix));
     }
     rules
@@ -535,17 +668,10 @@ mod tests {
 
     #[test]
     fn lookups_name_both_families() {
-        let fwd = lookups("fwd", "saddr . {a} daddr");
-        assert_eq!(
-            fwd[0],
-            "ip saddr . ip daddr . meta l4proto . th dport vmap @fwd4"
-        );
-        assert_eq!(
-            fwd[3],
-            "ip6 saddr . ip6 daddr . icmpv6 type vmap @fwd6_icmp"
-        );
-        assert_eq!(fwd[5], "ip6 saddr . ip6 daddr vmap @fwd6_pair");
         let inp = lookups("in", "saddr");
+        assert_eq!(inp[0], "ip saddr . meta l4proto . th dport vmap @in4");
         assert_eq!(inp[1], "ip saddr . icmp type vmap @in4_icmp");
+        assert_eq!(inp[3], "ip6 saddr . icmpv6 type vmap @in6_icmp");
+        assert_eq!(inp[5], "ip6 saddr vmap @in6_pair");
     }
 }

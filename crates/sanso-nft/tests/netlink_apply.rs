@@ -139,7 +139,7 @@ fn assert_same_as_text(ruleset: &Ruleset, purpose: &str) {
     let raw = |ns: &Netns| ns.nft(&["--debug=netlink", "list", "table", "inet", "sanso"]);
     let (want, got) = (raw(&by_text), raw(&by_netlink));
     assert!(
-        want.contains("[ lookup reg 1 set fwd4 dreg 0"),
+        want.contains("[ lookup reg 1 set from4 dreg 0"),
         "nft printed no expressions: {want}"
     );
     if want != got {
@@ -266,7 +266,7 @@ fn a_missing_namespace_is_a_typed_error() {
     assert!(matches!(err, ApplyError::BadNamespaceName(_)), "{err:?}");
 }
 
-/// A ruleset whose `fwd4` map has `n` elements: distinct /32 sources of the
+/// A ruleset whose one per-pair `fwd4.<Zs>.<Zd>` map has `n` elements: distinct /32 sources of the
 /// fixture's LGWAN zone (10.20.0.0/16) towards the first ports element's
 /// destination and ports.
 fn large_ruleset(n: usize) -> Ruleset {
@@ -304,10 +304,29 @@ fn fifty_thousand_elements_apply() {
     }
     const N: usize = 50_000;
     let rs = large_ruleset(N);
+    // Every element lies between the LGWAN zone and the template's destination zone.
+    let map = {
+        let e = rs
+            .v4
+            .forward
+            .iter()
+            .find(|e| matches!(e.l4, sanso_ir::L4Key::Ports { .. }))
+            .expect("a ports element");
+        let pair = sanso_nft::text::layout::ZonePair {
+            src: e.src_zone,
+            dst: e.dst_zone,
+        };
+        sanso_nft::text::layout::forward_map_name(
+            &rs,
+            "4",
+            sanso_nft::text::layout::ForwardMapKind::Ports,
+            pair,
+        )
+    };
     let messages = netlink::batch_messages(&rs).expect("encode");
     let elem_msgs = messages
         .iter()
-        .filter(|m| m.kind == MessageKind::NewSetElem && m.object == "fwd4")
+        .filter(|m| m.kind == MessageKind::NewSetElem && m.object == map)
         .count();
     assert!(
         elem_msgs > 1,
@@ -318,10 +337,10 @@ fn fifty_thousand_elements_apply() {
     let report = netlink::apply(&rs, Some(&ns.name)).expect("50k apply");
     let elapsed = started.elapsed();
     println!(
-        "50k elements: {} messages ({elem_msgs} for fwd4), {} bytes, apply {:?} (report {:?})",
+        "50k elements: {} messages ({elem_msgs} for {map}), {} bytes, apply {:?} (report {:?})",
         report.messages, report.bytes, elapsed, report.duration
     );
-    let listed = ns.nft(&["-j", "list", "map", "inet", "sanso", "fwd4"]);
+    let listed = ns.nft(&["-j", "list", "map", "inet", "sanso", &map]);
     let json: Value = serde_json::from_str(&listed).expect("json");
     let count = json["nftables"]
         .as_array()
@@ -341,23 +360,37 @@ fn read_back_shape_matches_after_apply_and_names_what_was_changed_by_hand() {
     let ns = Netns::new("nl-shape");
     let ruleset = text_fixture::ruleset();
     let shape = verify::expected_shape(&ruleset);
-    assert!(shape.sets.values().sum::<usize>() > 0, "the fixture has elements");
+    assert!(
+        shape.sets.values().sum::<usize>() > 0,
+        "the fixture has elements"
+    );
     let live = readback::live_table(Some(&ns.name)).expect("read back");
-    assert_eq!(verify::check_shape(&shape, &live), ["table inet sanso is missing"]);
+    assert_eq!(
+        verify::check_shape(&shape, &live),
+        ["table inet sanso is missing"]
+    );
 
     netlink::apply(&ruleset, Some(&ns.name)).expect("apply");
     let live = readback::live_table(Some(&ns.name)).expect("read back");
     assert_eq!(verify::check_shape(&shape, &live), Vec::<String>::new());
 
     // A hand-made change: one rule more in forward, one chain more.
-    ns.nft(&["insert", "rule", "inet", "sanso", "forward", "tcp", "dport", "22", "accept"]);
+    ns.nft(&[
+        "insert", "rule", "inet", "sanso", "forward", "tcp", "dport", "22", "accept",
+    ]);
     ns.nft(&["add", "chain", "inet", "sanso", "extra"]);
     let live = readback::live_table(Some(&ns.name)).expect("read back");
     let problems = verify::check_shape(&shape, &live);
     let forward = shape.chains["forward"];
     assert!(
-        problems.contains(&format!("chain forward has {} rules, expected {forward}", forward + 1)),
+        problems.contains(&format!(
+            "chain forward has {} rules, expected {forward}",
+            forward + 1
+        )),
         "{problems:?}"
     );
-    assert!(problems.contains(&"chain extra is not sanso's".to_owned()), "{problems:?}");
+    assert!(
+        problems.contains(&"chain extra is not sanso's".to_owned()),
+        "{problems:?}"
+    );
 }

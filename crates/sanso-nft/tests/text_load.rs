@@ -39,6 +39,10 @@ fn fixture_checks_and_loads() {
         "allow._z1.upstream._g0",
         "allow.mn-office._z1._f2",
         "drop.self.upstream",
+        "from4._z1",
+        "from6.mn-office",
+        "pair._z1.upstream",
+        "pair.upstream.upstream",
     ]) {
         assert!(
             chains.iter().any(|c| c == chain),
@@ -47,13 +51,37 @@ fn fixture_checks_and_loads() {
     }
     let maps = names_of(&listing, "map");
     for family in ["4", "6"] {
-        for base in ["fwd", "in", "out"] {
+        for base in ["in", "out"] {
             for suffix in ["", "_icmp", "_pair"] {
                 let name = format!("{base}{family}{suffix}");
                 assert!(maps.contains(&name), "missing map {name} in {maps:?}");
             }
         }
+        assert!(maps.contains(&format!("from{family}")), "{maps:?}");
+        assert!(maps.contains(&format!("to{family}.mn-office")), "{maps:?}");
     }
+    for name in [
+        "fwd4.mn-office._z1",
+        "fwd4._z1.upstream",
+        "fwd4_icmp._z1.mn-office",
+        "fwd6_icmp.mn-office.upstream",
+    ] {
+        assert!(
+            maps.iter().any(|m| m == name),
+            "missing map {name} in {maps:?}"
+        );
+    }
+    // Per-pair maps exist only where the pair has elements.
+    assert!(!maps.iter().any(|m| m == "fwd4._z1._z1"), "{maps:?}");
+    assert!(!maps
+        .iter()
+        .any(|m| m.starts_with("fwd4_pair") || m == "fwd4"));
+    // A pair of two zones drops in its pair chain, not in a drop chain.
+    assert!(
+        !chains.iter().any(|c| c == "drop._z1.upstream"),
+        "{chains:?}"
+    );
+    assert!(names_of(&listing, "counter").contains(&"drop._z1.upstream".to_owned()));
     let sets = names_of(&listing, "set");
     assert_eq!(sets, ["antispoof4", "antispoof6"]);
     let counters = names_of(&listing, "counter");
@@ -85,7 +113,8 @@ fn empty_ruleset_loads() {
             "missing chain {chain} in {chains:?}"
         );
     }
-    assert_eq!(names_of(&listing, "map").len(), 18);
+    // from, in, in_icmp, out, out_icmp, in_pair, out_pair for each family.
+    assert_eq!(names_of(&listing, "map").len(), 14);
 }
 
 #[test]

@@ -71,3 +71,40 @@ fn until_is_epoch_seconds_with_the_date_beside_it() {
         "{line}"
     );
 }
+
+/// (pair, elements, all elements between the pair's zones) of each group.
+fn pair_groups<A>(
+    rs: &sanso_ir::Ruleset,
+    family: &sanso_ir::Family<A>,
+) -> Vec<(sanso_nft::text::layout::ZonePair, usize, bool)> {
+    sanso_nft::text::layout::forward_by_pair(rs, family)
+        .iter()
+        .map(|g| {
+            let between = g
+                .ports
+                .iter()
+                .chain(&g.icmp)
+                .all(|e| e.src_zone == g.pair.src && e.dst_zone == g.pair.dst);
+            (g.pair, g.ports.len() + g.icmp.len(), between)
+        })
+        .collect()
+}
+
+#[test]
+fn every_forward_element_is_in_exactly_its_pairs_map() {
+    use sanso_nft::text::layout::{forward_pairs, pair_maps};
+    let rs = text_fixture::ruleset();
+    let pairs = forward_pairs(&rs);
+    for (groups, forward) in [
+        (pair_groups(&rs, &rs.v4), rs.v4.forward.len()),
+        (pair_groups(&rs, &rs.v6), rs.v6.forward.len()),
+    ] {
+        assert!(forward > 0);
+        assert_eq!(groups.iter().map(|g| g.1).sum::<usize>(), forward);
+        assert!(groups.iter().all(|g| g.2), "{groups:?}");
+        assert!(groups.iter().all(|g| pairs.contains(&g.0)));
+    }
+    // The fixture's IPv6 has no zone `_z1`, so its pairs are not IPv6 groups.
+    let v6 = pair_maps(&rs, &rs.v6);
+    assert!(v6.len() < pairs.len(), "{v6:?}");
+}

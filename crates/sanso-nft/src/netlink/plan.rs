@@ -16,8 +16,10 @@ use sanso_policy::RateUnit;
 
 use crate::text::layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
-    allow_chains, comment, drop_log_prefix, drop_name, drop_pairs, flow_counter_name,
-    flow_limit_name, table_comment, AllowChain, ZonePair,
+    allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
+    flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
+    from_chain_name, from_map_name, pair_chain_name, pair_maps, table_comment, to_map_name,
+    AllowChain, ForwardMapKind, ZonePair,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -482,6 +484,7 @@ fn per_seconds(unit: RateUnit) -> u64 {
 pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
     let mut chains = allow_chain_plans(ruleset);
     chains.extend(drop_chain_plans(ruleset));
+    chains.extend(dispatch_chain_plans(ruleset));
     chains.extend(hook_chain_plans());
     let mut sets = family_sets(ruleset, &ruleset.v4, AddrFamily::V4);
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
@@ -599,7 +602,7 @@ fn drop_rules(counter: &str, prefix: String) -> Vec<RulePlan> {
 }
 
 fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
-    let mut chains: Vec<ChainPlan> = drop_pairs(ruleset)
+    let mut chains: Vec<ChainPlan> = drop_chain_pairs(ruleset)
         .into_iter()
         .map(|pair| {
             let name = drop_name(ruleset, pair);
@@ -618,6 +621,74 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
         hook: None,
         rules: drop_rules("spoofed", "sanso spoofed ".to_owned()),
     });
+    chains
+}
+
+/// `from<n>.<Zs>` for each zone of each family (`ip daddr vmap @to<n>.<Zs>`),
+/// then `pair.<Zs>.<Zd>` for each pair of [`forward_pairs`]: the pair's
+/// non-empty flow maps of both families, then its drop rules.
+fn dispatch_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    let mut chains = Vec::new();
+    for (fam, zones) in [
+        (AddrFamily::V4, family_zones(&ruleset.v4)),
+        (AddrFamily::V6, family_zones(&ruleset.v6)),
+    ] {
+        let n = fam.suffix();
+        for zone in zones {
+            chains.push(ChainPlan {
+                name: from_chain_name(ruleset, n, zone),
+                comment: None,
+                hook: None,
+                rules: vec![vmap_rule(
+                    nfproto_dep(fam).to_vec(),
+                    &[KeyPart::Daddr(fam)],
+                    to_map_name(ruleset, n, zone),
+                )],
+            });
+        }
+    }
+    let v4 = pair_maps(ruleset, &ruleset.v4);
+    let v6 = pair_maps(ruleset, &ruleset.v6);
+    for pair in forward_pairs(ruleset) {
+        let mut rules = Vec::new();
+        for (fam, maps) in [(AddrFamily::V4, &v4), (AddrFamily::V6, &v6)] {
+            let Some(maps) = maps.iter().find(|m| m.pair == pair) else {
+                continue;
+            };
+            let n = fam.suffix();
+            if maps.ports {
+                rules.push(vmap_rule(
+                    nfproto_dep(fam).to_vec(),
+                    &[
+                        KeyPart::Saddr(fam),
+                        KeyPart::Daddr(fam),
+                        KeyPart::L4Proto,
+                        KeyPart::Dport,
+                    ],
+                    forward_map_name(ruleset, n, ForwardMapKind::Ports, pair),
+                ));
+            }
+            if maps.icmp {
+                let mut deps = nfproto_dep(fam).to_vec();
+                deps.extend(l4proto_dep(fam.icmp_proto()));
+                rules.push(vmap_rule(
+                    deps,
+                    &[KeyPart::Saddr(fam), KeyPart::Daddr(fam), KeyPart::IcmpType],
+                    forward_map_name(ruleset, n, ForwardMapKind::Icmp, pair),
+                ));
+            }
+        }
+        rules.extend(drop_rules(
+            &drop_name(ruleset, pair),
+            drop_log_prefix(ruleset, pair),
+        ));
+        chains.push(ChainPlan {
+            name: pair_chain_name(ruleset, pair),
+            comment: None,
+            hook: None,
+            rules,
+        });
+    }
     chains
 }
 
@@ -649,8 +720,8 @@ fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RulePlan {
     rule(exprs)
 }
 
-/// The vmap lookups of one hook: ports and ICMP for IPv4 then IPv6, then the
-/// drop pair maps.
+/// The vmap lookups of the input or output hook: ports and ICMP for IPv4
+/// then IPv6, then the drop pair maps.
 fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
     let mut rules = Vec::new();
     for fam in [AddrFamily::V4, AddrFamily::V6] {
@@ -788,7 +859,13 @@ fn neighbour_discovery_rule() -> RulePlan {
 fn hook_chain_plans() -> Vec<ChainPlan> {
     let mut forward = antispoof_rules();
     forward.extend(ct_rules());
-    forward.extend(lookup_rules("fwd", KeyAddrs::Both));
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        forward.push(vmap_rule(
+            nfproto_dep(fam).to_vec(),
+            &[KeyPart::Saddr(fam)],
+            from_map_name(fam.suffix()),
+        ));
+    }
     forward.push(unknown_rule());
 
     let mut input = vec![loopback_rule(k::META_IIF), neighbour_discovery_rule()];
@@ -871,8 +948,8 @@ fn family_sets<A: AddrBytes>(
             })
             .collect(),
     }];
+    sets.extend(forward_sets(ruleset, family, fam));
     let hooks = [
-        ("fwd", &family.forward, KeyAddrs::Both),
         ("in", &family.input, KeyAddrs::Src),
         ("out", &family.output, KeyAddrs::Dst),
     ];
@@ -905,20 +982,10 @@ fn family_sets<A: AddrBytes>(
         });
     }
 
-    let mut fwd_pair = Vec::new();
     let mut in_pair = Vec::new();
     let mut out_pair = Vec::new();
     let jump = |pair: ZonePair| Some(Verdict::Jump(drop_name(ruleset, pair)));
     for src in &family.zones {
-        for dst in &family.zones {
-            fwd_pair.push(ElementPlan {
-                key: vec![range_bytes(&src.range), range_bytes(&dst.range)],
-                verdict: jump(ZonePair {
-                    src: Some(src.zone),
-                    dst: Some(dst.zone),
-                }),
-            });
-        }
         in_pair.push(ElementPlan {
             key: vec![range_bytes(&src.range)],
             verdict: jump(ZonePair {
@@ -935,7 +1002,6 @@ fn family_sets<A: AddrBytes>(
         });
     }
     for (name, fields, elements) in [
-        (format!("fwd{n}_pair"), vec![addr, addr], fwd_pair),
         (format!("in{n}_pair"), vec![addr], in_pair),
         (format!("out{n}_pair"), vec![addr], out_pair),
     ] {
@@ -945,6 +1011,73 @@ fn family_sets<A: AddrBytes>(
             fields,
             elements,
         });
+    }
+    sets
+}
+
+/// `from<n>`, `to<n>.<Zs>` for each zone, then the non-empty per-pair flow
+/// maps `fwd<n>.<Zs>.<Zd>` and `fwd<n>_icmp.<Zs>.<Zd>` (docs/ruleset.md).
+fn forward_sets<A: AddrBytes>(
+    ruleset: &Ruleset,
+    family: &Family<A>,
+    fam: AddrFamily,
+) -> Vec<SetPlan> {
+    let n = fam.suffix();
+    let addr = fam.addr_field();
+    let dispatch = |name: String, target: &dyn Fn(sanso_ir::ZoneIdx) -> String| SetPlan {
+        name,
+        kind: SetKind::VerdictMap,
+        fields: vec![addr],
+        elements: family
+            .zones
+            .iter()
+            .map(|r| ElementPlan {
+                key: vec![range_bytes(&r.range)],
+                verdict: Some(Verdict::Jump(target(r.zone))),
+            })
+            .collect(),
+    };
+    let mut sets = vec![dispatch(from_map_name(n), &|zone| {
+        from_chain_name(ruleset, n, zone)
+    })];
+    for src in family_zones(family) {
+        sets.push(dispatch(to_map_name(ruleset, n, src), &|dst| {
+            pair_chain_name(
+                ruleset,
+                ZonePair {
+                    src: Some(src),
+                    dst: Some(dst),
+                },
+            )
+        }));
+    }
+    for group in forward_by_pair(ruleset, family) {
+        let maps = [
+            (
+                ForwardMapKind::Ports,
+                &group.ports,
+                vec![addr, addr, Field::InetProto, Field::InetService],
+            ),
+            (
+                ForwardMapKind::Icmp,
+                &group.icmp,
+                vec![addr, addr, fam.icmp_field()],
+            ),
+        ];
+        for (kind, elements, fields) in maps {
+            if elements.is_empty() {
+                continue;
+            }
+            sets.push(SetPlan {
+                name: forward_map_name(ruleset, n, kind, group.pair),
+                kind: SetKind::VerdictMap,
+                fields,
+                elements: elements
+                    .iter()
+                    .map(|e| flow_element(ruleset, e, KeyAddrs::Both))
+                    .collect(),
+            });
+        }
     }
     sets
 }

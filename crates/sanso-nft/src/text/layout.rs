@@ -244,8 +244,10 @@ fn zones_of<A>(family: &Family<A>) -> Vec<ZoneIdx> {
     zones
 }
 
-/// The pairs of the drop maps (`fwd*_pair`, `in*_pair`, `out*_pair`) of both
-/// families, sorted by zone index with `self` last.
+/// The pairs that count their drops (`drop.<Zs>.<Zd>` counters): every
+/// ordered pair of zones with ranges in one family (the `pair.<Zs>.<Zd>`
+/// chains), and every zone to and from `self` (the `in*_pair` and `out*_pair`
+/// maps), of both families, sorted by zone index with `self` last.
 pub fn drop_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
     let mut pairs = Vec::new();
     for zones in [zones_of(&ruleset.v4), zones_of(&ruleset.v6)] {
@@ -268,6 +270,141 @@ pub fn drop_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
     }
     sort_dedup_pairs(&mut pairs);
     pairs
+}
+
+/// The pairs of the `drop.<Zs>.<Zd>` chains: those of [`drop_pairs`] with
+/// `self` at one end (the input and output drop maps jump to them). A pair of
+/// two zones counts, logs and drops in its `pair.<Zs>.<Zd>` chain instead.
+pub fn drop_chain_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
+    drop_pairs(ruleset)
+        .into_iter()
+        .filter(|p| p.src.is_none() || p.dst.is_none())
+        .collect()
+}
+
+/// The pairs of the `pair.<Zs>.<Zd>` chains: every ordered pair of zones
+/// that both have ranges in one family, both families together, sorted by
+/// zone index.
+pub fn forward_pairs(ruleset: &Ruleset) -> Vec<ZonePair> {
+    drop_pairs(ruleset)
+        .into_iter()
+        .filter(|p| p.src.is_some() && p.dst.is_some())
+        .collect()
+}
+
+/// Zones that have at least one range in `family`, in index order: the
+/// `from<n>.<Z>` chains and `to<n>.<Z>` maps of the family.
+pub fn family_zones<A>(family: &Family<A>) -> Vec<ZoneIdx> {
+    zones_of(family)
+}
+
+/// Which key of the per-pair forward maps an element belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForwardMapKind {
+    /// `fwd<n>.<Zs>.<Zd>`: `L4Key::Ports` elements.
+    Ports,
+    /// `fwd<n>_icmp.<Zs>.<Zd>`: `L4Key::Icmp` elements.
+    Icmp,
+}
+
+/// The forward elements of one zone pair of a family, split by map, in IR order.
+pub struct PairElements<'a, A> {
+    pub pair: ZonePair,
+    pub ports: Vec<&'a Element<A>>,
+    pub icmp: Vec<&'a Element<A>>,
+}
+
+/// The forward elements of `family` grouped by zone pair, one entry for each
+/// pair of [`forward_pairs`] whose zones both have ranges in `family` (so
+/// possibly with no elements), in that order. Elements keep IR order within
+/// a pair.
+pub fn forward_by_pair<'a, A>(
+    ruleset: &Ruleset,
+    family: &'a Family<A>,
+) -> Vec<PairElements<'a, A>> {
+    let zones = zones_of(family);
+    let mut groups: Vec<PairElements<'a, A>> = forward_pairs(ruleset)
+        .into_iter()
+        .filter(|p| {
+            p.src.is_some_and(|z| zones.contains(&z)) && p.dst.is_some_and(|z| zones.contains(&z))
+        })
+        .map(|pair| PairElements {
+            pair,
+            ports: Vec::new(),
+            icmp: Vec::new(),
+        })
+        .collect();
+    for e in &family.forward {
+        let pair = ZonePair {
+            src: e.src_zone,
+            dst: e.dst_zone,
+        };
+        // Forward elements lie between two zones of the family (IR invariant:
+        // every address of `src`/`dst` classifies to its zone), so the pair is
+        // always found; an element outside any zone could never be reached.
+        if let Ok(i) = groups.binary_search_by_key(&pair.key(), |g| g.pair.key()) {
+            match e.l4 {
+                sanso_ir::L4Key::Ports { .. } => groups[i].ports.push(e),
+                sanso_ir::L4Key::Icmp { .. } => groups[i].icmp.push(e),
+            }
+        }
+    }
+    groups
+}
+
+/// Which per-pair flow maps of one family have elements (and so exist and
+/// are looked up from the pair's chain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairMaps {
+    pub pair: ZonePair,
+    pub ports: bool,
+    pub icmp: bool,
+}
+
+/// [`PairMaps`] of `family`, in the order of [`forward_by_pair`].
+pub fn pair_maps<A>(ruleset: &Ruleset, family: &Family<A>) -> Vec<PairMaps> {
+    forward_by_pair(ruleset, family)
+        .iter()
+        .map(|g| PairMaps {
+            pair: g.pair,
+            ports: !g.ports.is_empty(),
+            icmp: !g.icmp.is_empty(),
+        })
+        .collect()
+}
+
+/// `from<n>`: source zone range -> `jump from<n>.<Zs>`.
+pub fn from_map_name(suffix: &str) -> String {
+    format!("from{suffix}")
+}
+
+/// `from<n>.<Zs>`: the chain that dispatches on the destination zone.
+pub fn from_chain_name(ruleset: &Ruleset, suffix: &str, zone: ZoneIdx) -> String {
+    format!("from{suffix}.{}", zone_label(ruleset, Some(zone)))
+}
+
+/// `to<n>.<Zs>`: destination zone range -> `jump pair.<Zs>.<Zd>`.
+pub fn to_map_name(ruleset: &Ruleset, suffix: &str, zone: ZoneIdx) -> String {
+    format!("to{suffix}.{}", zone_label(ruleset, Some(zone)))
+}
+
+/// `pair.<Zs>.<Zd>`: the pair's flow lookups, then its drop.
+pub fn pair_chain_name(ruleset: &Ruleset, pair: ZonePair) -> String {
+    format!("pair.{}", pair_label(ruleset, pair))
+}
+
+/// `fwd<n>.<Zs>.<Zd>` or `fwd<n>_icmp.<Zs>.<Zd>`.
+pub fn forward_map_name(
+    ruleset: &Ruleset,
+    suffix: &str,
+    kind: ForwardMapKind,
+    pair: ZonePair,
+) -> String {
+    let icmp = match kind {
+        ForwardMapKind::Ports => "",
+        ForwardMapKind::Icmp => "_icmp",
+    };
+    format!("fwd{suffix}{icmp}.{}", pair_label(ruleset, pair))
 }
 
 fn sort_dedup_pairs(pairs: &mut Vec<ZonePair>) {
