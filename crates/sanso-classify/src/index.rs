@@ -5,7 +5,7 @@
 //! anti-spoofing as flat sorted arrays.
 //! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
 
-use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, L4Proto, Target, ZoneIdx};
+use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, Target, ZoneIdx};
 
 use crate::L4;
 
@@ -15,34 +15,14 @@ use crate::L4;
 pub(crate) struct L4Code(u32);
 
 impl L4Code {
-    const UDP: u32 = 1 << 16;
-    const ICMP: u32 = 2 << 16;
+    const UDP: u32 = L4Key::UDP_CODE;
+    const ICMP: u32 = L4Key::ICMP_CODE;
 
     pub(crate) fn of(l4: L4) -> Self {
         match l4 {
             L4::Tcp { dport } => L4Code(u32::from(dport)),
             L4::Udp { dport } => L4Code(Self::UDP | u32::from(dport)),
             L4::Icmp { icmp_type } => L4Code(Self::ICMP | u32::from(icmp_type)),
-        }
-    }
-
-    /// The inclusive code range of a key.
-    fn range(key: L4Key) -> (u32, u32) {
-        match key {
-            L4Key::Ports {
-                proto: L4Proto::Tcp,
-                first,
-                last,
-            } => (u32::from(first), u32::from(last)),
-            L4Key::Ports {
-                proto: L4Proto::Udp,
-                first,
-                last,
-            } => (Self::UDP | u32::from(first), Self::UDP | u32::from(last)),
-            L4Key::Icmp { icmp_type } => (
-                Self::ICMP | u32::from(icmp_type),
-                Self::ICMP | u32::from(icmp_type),
-            ),
         }
     }
 }
@@ -379,7 +359,7 @@ impl<K: Key> Table<K> {
                 for cell in &cells {
                     let start = count(table.keys.len());
                     table.keys.extend(cell.iter().map(|&(_, _, e)| {
-                        let (first, last) = L4Code::range(e.l4);
+                        let (first, last) = e.l4.code_range();
                         KeyEntry {
                             first,
                             last,

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::lower::l4_code_range;
 use crate::overlap::{for_each_overlap, Cuboid};
 use crate::{AddrRange, Element, Family, FamilyAddress, L4Key, Ruleset, SpoofKey, Target, ZoneIdx};
 
@@ -212,7 +211,7 @@ fn check_sorted_disjoint<A: FamilyAddress>(
         .map(|e| Cuboid {
             src: (e.src.first.as_u128(), e.src.last.as_u128()),
             dst: (e.dst.first.as_u128(), e.dst.last.as_u128()),
-            l4: l4_code_range(e.l4),
+            l4: e.l4.code_range(),
         })
         .collect();
     let mut first_overlap: Option<(u32, u32)> = None;

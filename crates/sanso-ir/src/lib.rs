@@ -170,6 +170,26 @@ pub enum L4Key {
     Icmp { icmp_type: u8 },
 }
 
+impl L4Key {
+    /// Where UDP ports start on the line of [`L4Key::code_range`].
+    pub const UDP_CODE: u32 = 1 << 16;
+    /// Where ICMP types start on the line of [`L4Key::code_range`].
+    pub const ICMP_CODE: u32 = 2 << 16;
+
+    /// The key as one inclusive integer range: TCP ports, then UDP ports,
+    /// then ICMP types (the order of the enum), so that keys of different
+    /// protocols never overlap. The classifier codes packets the same way.
+    pub fn code_range(self) -> (u32, u32) {
+        match self {
+            L4Key::Ports { proto: L4Proto::Tcp, first, last } => (u32::from(first), u32::from(last)),
+            L4Key::Ports { proto: L4Proto::Udp, first, last } => {
+                (Self::UDP_CODE | u32::from(first), Self::UDP_CODE | u32::from(last))
+            }
+            L4Key::Icmp { icmp_type } => (Self::ICMP_CODE | u32::from(icmp_type), Self::ICMP_CODE | u32::from(icmp_type)),
+        }
+    }
+}
+
 /// What a matching key jumps to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Target {

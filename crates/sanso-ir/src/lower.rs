@@ -445,7 +445,7 @@ impl Piece {
         Cuboid {
             src: (self.src.first, self.src.last),
             dst: (self.dst.first, self.dst.last),
-            l4: l4_code_range(self.l4),
+            l4: self.l4.code_range(),
         }
     }
 
@@ -461,25 +461,6 @@ impl Piece {
     }
 }
 
-/// The L4 key as one integer range: TCP ports, then UDP ports, then ICMP
-/// types (the order of [`L4Key`]), so that keys of different protocols never overlap.
-pub(crate) fn l4_code_range(key: L4Key) -> (u32, u32) {
-    const UDP: u32 = 1 << 16;
-    const ICMP: u32 = 2 << 16;
-    match key {
-        L4Key::Ports {
-            proto: L4Proto::Tcp,
-            first,
-            last,
-        } => (u32::from(first), u32::from(last)),
-        L4Key::Ports {
-            proto: L4Proto::Udp,
-            first,
-            last,
-        } => (UDP | u32::from(first), UDP | u32::from(last)),
-        L4Key::Icmp { icmp_type } => (ICMP | u32::from(icmp_type), ICMP | u32::from(icmp_type)),
-    }
-}
 
 /// Union-find over piece indices (path halving, union by size).
 struct Components {
