@@ -181,11 +181,23 @@ impl L4Key {
     /// protocols never overlap. The classifier codes packets the same way.
     pub fn code_range(self) -> (u32, u32) {
         match self {
-            L4Key::Ports { proto: L4Proto::Tcp, first, last } => (u32::from(first), u32::from(last)),
-            L4Key::Ports { proto: L4Proto::Udp, first, last } => {
-                (Self::UDP_CODE | u32::from(first), Self::UDP_CODE | u32::from(last))
-            }
-            L4Key::Icmp { icmp_type } => (Self::ICMP_CODE | u32::from(icmp_type), Self::ICMP_CODE | u32::from(icmp_type)),
+            L4Key::Ports {
+                proto: L4Proto::Tcp,
+                first,
+                last,
+            } => (u32::from(first), u32::from(last)),
+            L4Key::Ports {
+                proto: L4Proto::Udp,
+                first,
+                last,
+            } => (
+                Self::UDP_CODE | u32::from(first),
+                Self::UDP_CODE | u32::from(last),
+            ),
+            L4Key::Icmp { icmp_type } => (
+                Self::ICMP_CODE | u32::from(icmp_type),
+                Self::ICMP_CODE | u32::from(icmp_type),
+            ),
         }
     }
 }

@@ -461,7 +461,6 @@ impl Piece {
     }
 }
 
-
 /// Union-find over piece indices (path halving, union by size).
 struct Components {
     parent: Vec<u32>,

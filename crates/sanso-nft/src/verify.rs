@@ -40,9 +40,17 @@ pub fn expected_shape(ruleset: &Ruleset) -> TableShape {
     objects.sort();
     TableShape {
         comment: plan.table_comment.clone(),
-        chains: plan.chains.iter().map(|c| (c.name.clone(), c.rules.len())).collect(),
+        chains: plan
+            .chains
+            .iter()
+            .map(|c| (c.name.clone(), c.rules.len()))
+            .collect(),
         objects,
-        sets: plan.sets.iter().map(|s| (s.name.clone(), s.elements.len())).collect(),
+        sets: plan
+            .sets
+            .iter()
+            .map(|s| (s.name.clone(), s.elements.len()))
+            .collect(),
     }
 }
 
@@ -70,7 +78,11 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
             Some(_) => {}
         }
     }
-    for name in live.chains.keys().filter(|n| !shape.chains.contains_key(*n)) {
+    for name in live
+        .chains
+        .keys()
+        .filter(|n| !shape.chains.contains_key(*n))
+    {
         problems.push(format!("chain {name} is not sanso's"));
     }
     let live_objects: Vec<&String> = live.objects.keys().collect();

@@ -155,7 +155,9 @@ pub fn parse_until(text: &str) -> Result<i64, UntilError> {
 /// Used for a case's `at` and the CLI's `--now`/`--at`.
 pub fn parse_instant(text: &str) -> Result<i64, UntilError> {
     let shape = || UntilError::Shape(text.to_owned());
-    let is_date = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') && text.as_bytes().get(7) == Some(&b'-');
+    let is_date = text.len() == 10
+        && text.as_bytes().get(4) == Some(&b'-')
+        && text.as_bytes().get(7) == Some(&b'-');
     if is_date {
         let date: jiff::civil::Date = text.parse().map_err(|_| shape())?;
         let zoned = date.to_zoned(jst()).map_err(|_| shape())?;

@@ -167,14 +167,16 @@ fn other_case_errors() {
 
 #[test]
 fn at_sends_the_packet_at_a_given_time() {
-    let base = "from = \"10.20.9.20\"\nto = \"10.30.8.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"drop\"";
+    let base =
+        "from = \"10.20.9.20\"\nto = \"10.30.8.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"drop\"";
     let text = [
         case(&format!("{base}\nat = \"2027-04-01\"")),
         format!("[[cases]]\nname = \"offset\"\n{base}\nat = \"2027-03-31T23:59:00+09:00\"\n"),
         format!("[[cases]]\nname = \"now\"\n{base}\n"),
     ]
     .join("\n");
-    let cases = load_cases("cases.toml", &text, &policy()).unwrap_or_else(|d| panic!("{}", d.render(false)));
+    let cases = load_cases("cases.toml", &text, &policy())
+        .unwrap_or_else(|d| panic!("{}", d.render(false)));
     // The start of 2027-04-01 in JST, and one minute before it.
     assert_eq!(cases[0].at, Some(1_806_505_200));
     assert_eq!(cases[1].at, Some(1_806_505_200 - 60));
@@ -183,8 +185,12 @@ fn at_sends_the_packet_at_a_given_time() {
 
 #[test]
 fn a_bad_at_is_an_error_naming_the_case() {
-    let base = "from = \"10.20.9.20\"\nto = \"10.30.8.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"drop\"";
-    let error = only_error(&case(&format!("{base}\nat = \"next tuesday\"")), codes::BAD_UNTIL);
+    let base =
+        "from = \"10.20.9.20\"\nto = \"10.30.8.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"drop\"";
+    let error = only_error(
+        &case(&format!("{base}\nat = \"next tuesday\"")),
+        codes::BAD_UNTIL,
+    );
     assert!(error.message.contains("next tuesday"), "{}", error.message);
     let error = only_error(&case(&format!("{base}\nat = 5")), codes::WRONG_TYPE);
     assert!(error.message.contains("`at`"), "{}", error.message);

@@ -74,7 +74,14 @@ pub fn packet_for_probe(probe: &Probe, time: i64) -> Packet {
         ProbeL4::Udp(dport) => L4::Udp { dport },
         ProbeL4::Icmp(icmp_type) => L4::Icmp { icmp_type },
     };
-    Packet { path, iif: probe.iif.clone(), src: probe.src, dst, l4, time }
+    Packet {
+        path,
+        iif: probe.iif.clone(),
+        src: probe.src,
+        dst,
+        l4,
+        time,
+    }
 }
 
 /// The numbers of a kernel run, for `--json`.

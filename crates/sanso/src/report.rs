@@ -2,8 +2,8 @@
 //! wide characters count two columns) and "decided by" explanations.
 
 use sanso_classify::{DecidedBy, Decision, Packet, L4};
-use sanso_policy::{icmp_type_name, IcmpFamily};
 use sanso_ir::Ruleset;
+use sanso_policy::{icmp_type_name, IcmpFamily};
 use unicode_width::UnicodeWidthStr;
 
 /// Renders rows under a header, columns separated by two spaces; the last
@@ -25,7 +25,10 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             }
             text.push_str(cell);
             if i + 1 < columns {
-                text.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(cell.width())));
+                text.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i].saturating_sub(cell.width()),
+                ));
             }
         }
         out.push_str(text.trim_end());
@@ -51,8 +54,16 @@ pub fn l4_text(packet: &Packet) -> String {
         L4::Tcp { dport } => format!("tcp/{dport}"),
         L4::Udp { dport } => format!("udp/{dport}"),
         L4::Icmp { icmp_type } => {
-            let family = if packet.src.is_ipv4() { IcmpFamily::V4 } else { IcmpFamily::V6 };
-            let proto = if packet.src.is_ipv4() { "icmp" } else { "icmpv6" };
+            let family = if packet.src.is_ipv4() {
+                IcmpFamily::V4
+            } else {
+                IcmpFamily::V6
+            };
+            let proto = if packet.src.is_ipv4() {
+                "icmp"
+            } else {
+                "icmpv6"
+            };
             match icmp_type_name(family, icmp_type) {
                 Some(name) => format!("{proto}/{name}"),
                 None => format!("{proto}/{icmp_type}"),
@@ -73,7 +84,11 @@ pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> St
         ),
         DecidedBy::Loopback => "loopback".to_string(),
         DecidedBy::NeighbourDiscovery => "IPv6 neighbour discovery".to_string(),
-        DecidedBy::DefaultDrop { src_zone, dst_zone, expired } => {
+        DecidedBy::DefaultDrop {
+            src_zone,
+            dst_zone,
+            expired,
+        } => {
             let mut text = format!(
                 "default drop: no flow allows {} -> {} {}",
                 if matches!(packet.path, sanso_classify::Path::FromGateway) {
@@ -89,7 +104,10 @@ pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> St
                 l4_text(packet),
             );
             if !expired.is_empty() {
-                let names: Vec<&str> = expired.iter().map(|f| ruleset.flow(*f).name.as_str()).collect();
+                let names: Vec<&str> = expired
+                    .iter()
+                    .map(|f| ruleset.flow(*f).name.as_str())
+                    .collect();
                 text.push_str(&format!(" (expired: {})", names.join(", ")));
             }
             text

@@ -53,9 +53,16 @@ macro_rules! require_root {
 
 #[test]
 fn check_accepts_the_example() {
-    let out = sanso(&["check", example("policy.toml").to_str().expect("utf-8 path")]);
+    let out = sanso(&[
+        "check",
+        example("policy.toml").to_str().expect("utf-8 path"),
+    ]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("is valid: 7 zones"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("is valid: 7 zones"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -74,8 +81,14 @@ fn bad_input_is_an_error_naming_the_file_and_line_never_a_panic() {
         let stderr = text(&out.stderr);
         assert_eq!(code(&out), 1, "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-        assert!(stderr.contains(name), "{name}: the diagnostics name the file: {stderr}");
-        assert!(stderr.contains(line), "{name}: the diagnostics name the line {line}: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "{name}: the diagnostics name the file: {stderr}"
+        );
+        assert!(
+            stderr.contains(line),
+            "{name}: the diagnostics name the line {line}: {stderr}"
+        );
     }
     let missing = sanso(&["check", "/nonexistent/policy.toml"]);
     assert_eq!(code(&missing), 1);
@@ -89,14 +102,20 @@ fn a_guardrail_violation_names_the_flow_and_line() {
     let bad = format!(
         "{policy}\n[[flows]]\nname = \"mn-browse\"\nfrom = [\"mn-office\"]\nto = [\"inet-office\"]\nservices = [\"https\"]\nreason = \"just browsing\"\n"
     );
-    let line = bad.lines().position(|l| l == "name = \"mn-browse\"").expect("line") ; // the [[flows]] header is one above
+    let line = bad
+        .lines()
+        .position(|l| l == "name = \"mn-browse\"")
+        .expect("line"); // the [[flows]] header is one above
     let path = temp_file(&dir, "bad.toml", &bad);
     let out = sanso(&["check", path.to_str().expect("utf-8 path")]);
     let stderr = text(&out.stderr);
     assert_eq!(code(&out), 1, "{stderr}");
     assert!(stderr.contains("G2"), "{stderr}");
     assert!(stderr.contains("mn-browse"), "{stderr}");
-    assert!(stderr.contains(&format!("bad.toml:{line}:")), "line {line}: {stderr}");
+    assert!(
+        stderr.contains(&format!("bad.toml:{line}:")),
+        "line {line}: {stderr}"
+    );
     // Nothing was compiled from it either.
     let out = sanso(&["compile", path.to_str().expect("utf-8 path")]);
     assert_eq!(code(&out), 1);
@@ -113,7 +132,10 @@ fn compile_is_deterministic_and_names_flows() {
     assert_eq!(a.stdout, b.stdout);
     let nft = text(&a.stdout);
     assert!(nft.contains("table inet sanso {"));
-    assert!(nft.contains("chain allow.lg-office.inet-office.screen-transfer"), "flows are named in the ruleset");
+    assert!(
+        nft.contains("chain allow.lg-office.inet-office.screen-transfer"),
+        "flows are named in the ruleset"
+    );
     // The contractor window: in the ruleset before it ends, gone after.
     assert!(nft.contains("vendor-maintenance"));
     let later = sanso(&["compile", policy, "--now", "2027-04-01"]);
@@ -122,7 +144,12 @@ fn compile_is_deterministic_and_names_flows() {
 
 #[test]
 fn the_example_ruleset_snapshot() {
-    let out = sanso(&["compile", example("policy.toml").to_str().expect("utf-8 path"), "--now", "2026-12-01"]);
+    let out = sanso(&[
+        "compile",
+        example("policy.toml").to_str().expect("utf-8 path"),
+        "--now",
+        "2026-12-01",
+    ]);
     assert_eq!(code(&out), 0);
     insta::assert_snapshot!("example_ruleset", text(&out.stdout));
 }
@@ -131,7 +158,11 @@ fn the_example_ruleset_snapshot() {
 fn test_passes_on_the_example_and_fails_on_a_wrong_expectation() {
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("utf-8 path");
-    let out = sanso(&["test", policy, example("cases.toml").to_str().expect("utf-8 path")]);
+    let out = sanso(&[
+        "test",
+        policy,
+        example("cases.toml").to_str().expect("utf-8 path"),
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
@@ -149,7 +180,12 @@ fn test_passes_on_the_example_and_fails_on_a_wrong_expectation() {
     assert!(stdout.contains("wrong.toml:1"), "{stdout}");
     assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
 
-    let out = sanso(&["test", policy, cases.to_str().expect("utf-8 path"), "--json"]);
+    let out = sanso(&[
+        "test",
+        policy,
+        cases.to_str().expect("utf-8 path"),
+        "--json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["failed"], 1);
     assert_eq!(json["cases"][0]["userspace"], "drop");
@@ -159,18 +195,56 @@ fn test_passes_on_the_example_and_fails_on_a_wrong_expectation() {
 fn explain_names_zones_flow_and_reason() {
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("utf-8 path");
-    let out = sanso(&["explain", policy, "--from", "10.20.1.5", "--to", "inet-vbrowser", "--proto", "tcp", "--port", "443"]);
+    let out = sanso(&[
+        "explain",
+        policy,
+        "--from",
+        "10.20.1.5",
+        "--to",
+        "inet-vbrowser",
+        "--proto",
+        "tcp",
+        "--port",
+        "443",
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    assert!(stdout.contains("zone lg-office (lgwan, LGWAN接続系)"), "{stdout}");
+    assert!(
+        stdout.contains("zone lg-office (lgwan, LGWAN接続系)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("verdict:    accept"), "{stdout}");
     assert!(stdout.contains("flow screen-transfer"), "{stdout}");
     assert!(stdout.contains("画面転送"), "{stdout}");
 
-    let out = sanso(&["explain", policy, "--from", "10.20.1.5", "--to", "inet-vbrowser", "--port", "443", "--iif", "wan0"]);
-    assert!(text(&out.stdout).contains("anti-spoofing"), "{}", text(&out.stdout));
+    let out = sanso(&[
+        "explain",
+        policy,
+        "--from",
+        "10.20.1.5",
+        "--to",
+        "inet-vbrowser",
+        "--port",
+        "443",
+        "--iif",
+        "wan0",
+    ]);
+    assert!(
+        text(&out.stdout).contains("anti-spoofing"),
+        "{}",
+        text(&out.stdout)
+    );
 
-    let out = sanso(&["explain", policy, "--from", "no-such-host", "--to", "self", "--port", "22"]);
+    let out = sanso(&[
+        "explain",
+        policy,
+        "--from",
+        "no-such-host",
+        "--to",
+        "self",
+        "--port",
+        "22",
+    ]);
     assert_eq!(code(&out), 1);
     assert!(text(&out.stderr).contains("no-such-host"));
 }
@@ -182,16 +256,32 @@ fn plan_against_names_the_new_flow_and_exits_2() {
     let new = format!("{old}\n[[flows]]\nname = \"lg-ntp\"\nfrom = [\"lg-office\"]\nto = [\"lgwan-ntp\"]\nservices = [\"ntp\"]\nreason = \"時刻同期\"\n");
     let old_path = example("policy.toml");
     let new_path = temp_file(&dir, "new.toml", &new);
-    let out = sanso(&["plan", new_path.to_str().expect("path"), "--against", old_path.to_str().expect("path")]);
+    let out = sanso(&[
+        "plan",
+        new_path.to_str().expect("path"),
+        "--against",
+        old_path.to_str().expect("path"),
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 2, "{stdout}");
     assert!(stdout.contains("lg-ntp"), "{stdout}");
     assert!(stdout.contains("udp/123"), "{stdout}");
 
-    let out = sanso(&["plan", old_path.to_str().expect("path"), "--against", old_path.to_str().expect("path")]);
+    let out = sanso(&[
+        "plan",
+        old_path.to_str().expect("path"),
+        "--against",
+        old_path.to_str().expect("path"),
+    ]);
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
 
-    let out = sanso(&["plan", new_path.to_str().expect("path"), "--against", old_path.to_str().expect("path"), "--json"]);
+    let out = sanso(&[
+        "plan",
+        new_path.to_str().expect("path"),
+        "--against",
+        old_path.to_str().expect("path"),
+        "--json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(json["flows"].to_string().contains("lg-ntp"));
 }
@@ -200,7 +290,10 @@ fn plan_against_names_the_new_flow_and_exits_2() {
 
 /// Namespaces whose name starts with `prefix`.
 fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
-    let out = Command::new("ip").args(["netns", "list"]).output().expect("ip netns list");
+    let out = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
     text(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -230,7 +323,12 @@ fn kernel_cases_of_the_example_pass_and_a_wrong_one_fails() {
     require_root!();
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("utf-8 path");
-    let out = sanso_leaving_no_namespace(&["test", "--kernel", policy, example("cases.toml").to_str().expect("path")]);
+    let out = sanso_leaving_no_namespace(&[
+        "test",
+        "--kernel",
+        policy,
+        example("cases.toml").to_str().expect("path"),
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 0, "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("KERNEL"), "{stdout}");
@@ -244,7 +342,13 @@ fn kernel_cases_of_the_example_pass_and_a_wrong_one_fails() {
         "wrong.toml",
         "[[cases]]\nname = \"right\"\nfrom = \"10.20.1.5\"\nto = \"inet-vbrowser\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\n\n[[cases]]\nname = \"wrong on purpose\"\nfrom = \"10.20.1.5\"\nto = \"203.0.113.10\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\n",
     );
-    let out = sanso_leaving_no_namespace(&["test", "--kernel", policy, cases.to_str().expect("path"), "--json"]);
+    let out = sanso_leaving_no_namespace(&[
+        "test",
+        "--kernel",
+        policy,
+        cases.to_str().expect("path"),
+        "--json",
+    ]);
     assert_eq!(code(&out), 1, "{}", text(&out.stdout));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["cases"][0]["kernel"], "accept");
@@ -256,12 +360,29 @@ fn kernel_cases_of_the_example_pass_and_a_wrong_one_fails() {
 #[test]
 fn verify_random_finds_no_disagreement_on_the_example() {
     require_root!();
-    let out = sanso_leaving_no_namespace(&["verify", example("policy.toml").to_str().expect("path"), "--random", "500", "--seed", "20261130", "--json"]);
-    assert_eq!(code(&out), 0, "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let out = sanso_leaving_no_namespace(&[
+        "verify",
+        example("policy.toml").to_str().expect("path"),
+        "--random",
+        "500",
+        "--seed",
+        "20261130",
+        "--json",
+    ]);
+    assert_eq!(
+        code(&out),
+        0,
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["packets"], 500);
     assert_eq!(json["disagreements"].as_array().map(Vec::len), Some(0));
-    assert!(json["kernel_run"]["accepted"].as_u64().unwrap_or(0) > 0, "some packets must be accepted: {json}");
+    assert!(
+        json["kernel_run"]["accepted"].as_u64().unwrap_or(0) > 0,
+        "some packets must be accepted: {json}"
+    );
 }
 
 /// A namespace for this test, removed on drop.
@@ -270,7 +391,11 @@ struct Netns(String);
 impl Netns {
     fn new(tag: &str) -> Self {
         let name = format!("sanso-clitest-{}-{tag}", std::process::id());
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().expect("ip netns add").success();
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add")
+            .success();
         assert!(ok, "ip netns add {name}");
         Netns(name)
     }
@@ -297,7 +422,10 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
 
     let ok = Command::new("ip")
-        .args(["netns", "exec", &ns.0, "nft", "insert", "rule", "inet", "sanso", "forward", "tcp", "dport", "2222", "accept"])
+        .args([
+            "netns", "exec", &ns.0, "nft", "insert", "rule", "inet", "sanso", "forward", "tcp",
+            "dport", "2222", "accept",
+        ])
         .status()
         .expect("nft insert")
         .success();
@@ -305,7 +433,10 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     let out = sanso(&["drift", policy, "--netns", &ns.0]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 2, "{stdout}");
-    assert!(stdout.contains("rule added in chain forward: tcp dport 2222 accept"), "{stdout}");
+    assert!(
+        stdout.contains("rule added in chain forward: tcp dport 2222 accept"),
+        "{stdout}"
+    );
     let out = sanso(&["plan", policy, "--live", "--netns", &ns.0]);
     let stdout = text(&out.stdout);
     assert_eq!(code(&out), 2, "{stdout}");
@@ -324,7 +455,12 @@ fn kernel_commands_say_what_they_need_when_not_root() {
         println!("skipped: runs only when not root");
         return;
     }
-    let out = sanso(&["test", "--kernel", example("policy.toml").to_str().expect("path"), example("cases.toml").to_str().expect("path")]);
+    let out = sanso(&[
+        "test",
+        "--kernel",
+        example("policy.toml").to_str().expect("path"),
+        example("cases.toml").to_str().expect("path"),
+    ]);
     assert_eq!(code(&out), 1);
     assert!(text(&out.stderr).contains("root"), "{}", text(&out.stderr));
 }
@@ -337,31 +473,68 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
     let out = sanso(&["report", policy, "--now", "2026-12-01"]);
     let md = text(&out.stdout);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    assert!(md.contains("# 監査報告 / Audit report: example-city"), "{md}");
+    assert!(
+        md.contains("# 監査報告 / Audit report: example-city"),
+        "{md}"
+    );
     // The mynumber terminals reach only the 基幹系 servers.
-    assert!(md.contains("| **mn-office** | — | 1 | — | — | — | — | — | — |"), "{md}");
-    assert!(md.contains("| mn-batch-to-chukan | mn-batch-01 | chukan-server | https (tcp/443) |"), "{md}");
+    assert!(
+        md.contains("| **mn-office** | — | 1 | — | — | — | — | — | — |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| mn-batch-to-chukan | mn-batch-01 | chukan-server | https (tcp/443) |"),
+        "{md}"
+    );
     assert!(md.contains("| CISO | SEC-2026-041 |"), "{md}");
-    assert!(md.contains("| vendor-maintenance | 2027-03-31 (ends 2027-04-01 00:00 JST) | 有効 / active |"), "{md}");
+    assert!(
+        md.contains(
+            "| vendor-maintenance | 2027-03-31 (ends 2027-04-01 00:00 JST) | 有効 / active |"
+        ),
+        "{md}"
+    );
 
     // A history from an intact audit log, then from an altered one.
     let dir = tempfile::tempdir().expect("tempdir");
     let log_path = dir.path().join("audit.jsonl");
     let mut log = AuditLog::open(&log_path).expect("open audit log");
-    let policy_ref = PolicyRef { name: "example-city".into(), revision: Some("2026-11-30.1".into()), content_hash: "ab".repeat(32) };
+    let policy_ref = PolicyRef {
+        name: "example-city".into(),
+        revision: Some("2026-11-30.1".into()),
+        content_hash: "ab".repeat(32),
+    };
     for event in [EventKind::Start, EventKind::Apply] {
-        log.append(&Entry { event, uid: 0, policy: Some(policy_ref.clone()), detail: serde_json::json!({}) }).expect("append");
+        log.append(&Entry {
+            event,
+            uid: 0,
+            policy: Some(policy_ref.clone()),
+            detail: serde_json::json!({}),
+        })
+        .expect("append");
     }
     drop(log);
-    let out = sanso(&["report", policy, "--audit", log_path.to_str().expect("path")]);
+    let out = sanso(&[
+        "report",
+        policy,
+        "--audit",
+        log_path.to_str().expect("path"),
+    ]);
     let md = text(&out.stdout);
     assert_eq!(code(&out), 0, "{md}");
     assert!(md.contains("hash chain intact, 2 records"), "{md}");
     assert!(md.contains("| 2 |") && md.contains("| apply |"), "{md}");
 
-    let tampered = std::fs::read_to_string(&log_path).expect("read").replacen("\"uid\":0", "\"uid\":1000", 1);
+    let tampered =
+        std::fs::read_to_string(&log_path)
+            .expect("read")
+            .replacen("\"uid\":0", "\"uid\":1000", 1);
     std::fs::write(&log_path, tampered).expect("write");
-    let out = sanso(&["report", policy, "--audit", log_path.to_str().expect("path")]);
+    let out = sanso(&[
+        "report",
+        policy,
+        "--audit",
+        log_path.to_str().expect("path"),
+    ]);
     let md = text(&out.stdout);
     assert_eq!(code(&out), 2, "{md}");
     assert!(md.contains("the audit log was altered: line 1"), "{md}");

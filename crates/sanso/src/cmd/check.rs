@@ -19,7 +19,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
-    let exceptions = policy.flows.iter().filter(|f| f.exception.is_some()).count();
+    let exceptions = policy
+        .flows
+        .iter()
+        .filter(|f| f.exception.is_some())
+        .count();
     println!(
         "{}: policy \"{}\"{} is valid: {} zones, {} hosts, {} flows ({} under an approved exception)",
         args.policy.display(),

@@ -29,8 +29,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let ruleset = sanso_ir::lower(&policy, common::now_or(args.now));
     let text = sanso_nft::text::render(&ruleset);
     match &args.output {
-        Some(path) => std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to standard output")?,
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .context("cannot write to standard output")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,7 +31,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let text = sanso_nft::text::render(&ruleset);
-    let expected = readback::expected_table(&text).context("cannot compute the kernel's view of the policy's ruleset")?;
+    let expected = readback::expected_table(&text)
+        .context("cannot compute the kernel's view of the policy's ruleset")?;
     let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
     let diff = readback::diff(&expected, &live);
     if args.json {
@@ -42,5 +43,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             println!("\n{}", diff.text_diff);
         }
     }
-    Ok(if diff.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if diff.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

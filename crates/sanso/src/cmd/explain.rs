@@ -58,7 +58,10 @@ fn resolve(policy: &Policy, what: &str, role: &str) -> Result<(IpAddr, Option<St
         None if policy.zone_by_name(what).is_some() => {
             bail!("--{role} \"{what}\" is a zone; give an address or a host name")
         }
-        None => bail!("--{role} \"{what}\" is neither an address nor a host of policy \"{}\"", policy.name),
+        None => bail!(
+            "--{role} \"{what}\" is neither an address nor a host of policy \"{}\"",
+            policy.name
+        ),
     }
 }
 
@@ -81,12 +84,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Ok(p) if p > 0 => p,
                 _ => bail!("--port {}: a port is a number from 1 to 65535", args.port),
             };
-            if args.proto == "tcp" { L4::Tcp { dport: port } } else { L4::Udp { dport: port } }
+            if args.proto == "tcp" {
+                L4::Tcp { dport: port }
+            } else {
+                L4::Udp { dport: port }
+            }
         }
         "icmp" | "icmpv6" => {
-            let family = if args.proto == "icmp" { IcmpFamily::V4 } else { IcmpFamily::V6 };
+            let family = if args.proto == "icmp" {
+                IcmpFamily::V4
+            } else {
+                IcmpFamily::V6
+            };
             if (family == IcmpFamily::V4) != src.is_ipv4() {
-                bail!("--proto {} does not fit the address family of {src}", args.proto);
+                bail!(
+                    "--proto {} does not fit the address family of {src}",
+                    args.proto
+                );
             }
             match parse_icmp_type(family, &args.port) {
                 Ok(t) => L4::Icmp { icmp_type: t },
@@ -98,22 +112,40 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let ruleset = sanso_ir::lower(&policy, time);
     let classifier = Classifier::new(&ruleset);
-    let packet = Packet { path, iif: args.iif.clone(), src, dst, l4, time };
+    let packet = Packet {
+        path,
+        iif: args.iif.clone(),
+        src,
+        dst,
+        l4,
+        time,
+    };
     let decision = classifier.classify(&packet);
     let iif = args.iif.clone().or_else(|| {
-        policy.classify(src).and_then(|z| policy.zone(z).interfaces.first().cloned())
+        policy
+            .classify(src)
+            .and_then(|z| policy.zone(z).interfaces.first().cloned())
     });
     let describe = |addr: IpAddr, host: &Option<String>| -> String {
         let zone = match policy.classify(addr) {
             Some(z) => {
                 let zone = policy.zone(z);
-                format!("zone {} ({}, {})", zone.name, zone.tier, zone.tier.japanese())
+                format!(
+                    "zone {} ({}, {})",
+                    zone.name,
+                    zone.tier,
+                    zone.tier.japanese()
+                )
             }
             None => "no zone".to_string(),
         };
         match host {
             Some(h) => format!("{addr} (host {h}), {zone}"),
-            None => match policy.hosts.iter().find(|h| h.addresses.iter().any(|a| a.contains(&addr))) {
+            None => match policy
+                .hosts
+                .iter()
+                .find(|h| h.addresses.iter().any(|a| a.contains(&addr)))
+            {
                 Some(h) => format!("{addr} (host {}), {zone}", h.name),
                 None => format!("{addr}, {zone}"),
             },
@@ -125,7 +157,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         DecidedBy::Flow(f) => Some(&policy.flows[ruleset.flow(*f).policy_index]),
         _ => None,
     };
-    let to_text = if path == PacketPath::ToGateway { "self (the gateway)".to_string() } else { describe(dst, &dst_host) };
+    let to_text = if path == PacketPath::ToGateway {
+        "self (the gateway)".to_string()
+    } else {
+        describe(dst, &dst_host)
+    };
     if args.json {
         let out = serde_json::json!({
             "from": { "address": src.to_string(), "host": src_host, "zone": policy.classify(src).map(|z| policy.zone(z).name.clone()) },
@@ -143,15 +179,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         println!("from:       {}", describe(src, &src_host));
         println!("to:         {to_text}");
-        println!("arrives on: {}", iif.as_deref().unwrap_or("no zone interface"));
+        println!(
+            "arrives on: {}",
+            iif.as_deref().unwrap_or("no zone interface")
+        );
         println!("packet:     {}/{}", args.proto, args.port);
         println!("verdict:    {verdict}");
         println!("decided by: {decided}");
         if let Some(flow) = flow {
-            println!("flow:       {} ({}:{})", flow.name, args.policy.display(), flow.location.line);
+            println!(
+                "flow:       {} ({}:{})",
+                flow.name,
+                args.policy.display(),
+                flow.location.line
+            );
             println!("reason:     {}", flow.reason);
             if let Some(ex) = &flow.exception {
-                println!("exception:  approved by {}, ticket {}", ex.approved_by, ex.ticket);
+                println!(
+                    "exception:  approved by {}, ticket {}",
+                    ex.approved_by, ex.ticket
+                );
             }
             if let Some(until) = &flow.until_text {
                 println!("until:      {until}");

@@ -49,18 +49,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(old_path) = &args.against {
         let old_policy = common::load_policy(old_path)?;
         let old_ruleset = sanso_ir::lower(&old_policy, now);
-        let plan = sanso_plan::plan(Some((&old_policy, &old_ruleset)), (&new_policy, &new_ruleset));
+        let plan = sanso_plan::plan(
+            Some((&old_policy, &old_ruleset)),
+            (&new_policy, &new_ruleset),
+        );
         if args.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);
         } else {
             print!("{plan}");
         }
-        return Ok(if plan.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) });
+        return Ok(if plan.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
     }
 
     // --live: the kernel's own view of both tables, normalised the same way.
     let text = sanso_nft::text::render(&new_ruleset);
-    let expected = readback::expected_table(&text).context("cannot compute the kernel's view of the new ruleset")?;
+    let expected = readback::expected_table(&text)
+        .context("cannot compute the kernel's view of the new ruleset")?;
     let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
     // Seen from the live table: "added" is what applying would add.
     let changes = readback::diff(&live, &expected);
@@ -81,19 +89,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "plan: {} rev {} against the live table{}",
             new_policy.name,
             new_policy.revision.as_deref().unwrap_or("-"),
-            args.netns.as_deref().map(|n| format!(" in netns {n}")).unwrap_or_default()
+            args.netns
+                .as_deref()
+                .map(|n| format!(" in netns {n}"))
+                .unwrap_or_default()
         );
-        println!("live: {}", live.comment.as_deref().unwrap_or("(no table inet sanso)"));
+        println!(
+            "live: {}",
+            live.comment.as_deref().unwrap_or("(no table inet sanso)")
+        );
         if changes.is_empty() {
             println!("no change: the live table is what this policy compiles to");
         } else {
-            println!("{} change(s) would be made (added = applying adds it):", changes.changes.len());
+            println!(
+                "{} change(s) would be made (added = applying adds it):",
+                changes.changes.len()
+            );
             for change in &changes.changes {
                 println!("  {change}");
             }
             if !changes.text_diff.is_empty() {
                 // diff() labels its sides expected -> live; here they are live -> new.
-                let text = changes.text_diff.replacen("--- expected", "--- live", 1).replacen("+++ live", "+++ new", 1);
+                let text = changes
+                    .text_diff
+                    .replacen("--- expected", "--- live", 1)
+                    .replacen("+++ live", "+++ new", 1);
                 println!("\n{text}");
             }
         }
@@ -101,5 +121,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             println!("warning: {warning}");
         }
     }
-    Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

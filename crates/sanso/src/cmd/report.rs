@@ -53,7 +53,10 @@ fn end_zone(policy: &Policy, end: Endpoint) -> String {
 }
 
 fn ends(policy: &Policy, ends: &[Endpoint]) -> String {
-    ends.iter().map(|e| policy.endpoint_name(*e)).collect::<Vec<_>>().join(", ")
+    ends.iter()
+        .map(|e| policy.endpoint_name(*e))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn services(flow: &Flow) -> String {
@@ -98,8 +101,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let _ = writeln!(out);
     let _ = writeln!(out, "| 項目 / Item | 内容 / Value |");
     let _ = writeln!(out, "|---|---|");
-    let _ = writeln!(out, "| ポリシー / Policy | {} |", cell(&args.policy.display().to_string()));
-    let _ = writeln!(out, "| 版 / Revision | {} |", policy.revision.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        out,
+        "| ポリシー / Policy | {} |",
+        cell(&args.policy.display().to_string())
+    );
+    let _ = writeln!(
+        out,
+        "| 版 / Revision | {} |",
+        policy.revision.as_deref().unwrap_or("-")
+    );
     let _ = writeln!(out, "| SHA-256 | `{}` |", policy.content_hash);
     let _ = writeln!(out, "| 作成日時 / Made at | {} |", time_text(now));
     let _ = writeln!(
@@ -108,17 +119,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         policy.zones.len(),
         policy.hosts.len(),
         policy.flows.len(),
-        policy.flows.iter().filter(|f| f.exception.is_some()).count()
+        policy
+            .flows
+            .iter()
+            .filter(|f| f.exception.is_some())
+            .count()
     );
     let _ = writeln!(out);
-    let _ = writeln!(out, "既定は拒否です。下記の通信以外はすべて遮断され、記録されます (レート制限付き)。");
-    let _ = writeln!(out, "Deny by default: everything not listed below is dropped and logged (rate-limited).");
+    let _ = writeln!(
+        out,
+        "既定は拒否です。下記の通信以外はすべて遮断され、記録されます (レート制限付き)。"
+    );
+    let _ = writeln!(
+        out,
+        "Deny by default: everything not listed below is dropped and logged (rate-limited)."
+    );
     let _ = writeln!(out);
 
     // Zones.
     let _ = writeln!(out, "## ゾーン / Zones");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| ゾーン / Zone | 分類 / Tier | インターフェース / Interfaces | ネットワーク / Networks |");
+    let _ = writeln!(
+        out,
+        "| ゾーン / Zone | 分類 / Tier | インターフェース / Interfaces | ネットワーク / Networks |"
+    );
     let _ = writeln!(out, "|---|---|---|---|");
     for zone in &policy.zones {
         let networks: Vec<String> = zone.networks.iter().map(ToString::to_string).collect();
@@ -137,10 +161,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut names: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
     names.push("self".to_string());
     let mut matrix: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
-    for flow in policy.flows.iter().filter(|f| f.until.is_none_or(|u| u > now)) {
+    for flow in policy
+        .flows
+        .iter()
+        .filter(|f| f.until.is_none_or(|u| u > now))
+    {
         for from in &flow.from {
             for to in &flow.to {
-                let cell = matrix.entry((end_zone(&policy, *from), end_zone(&policy, *to))).or_default();
+                let cell = matrix
+                    .entry((end_zone(&policy, *from), end_zone(&policy, *to)))
+                    .or_default();
                 if !cell.contains(&flow.name.as_str()) {
                     cell.push(&flow.name);
                 }
@@ -149,10 +179,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let _ = writeln!(out, "## ゾーン間の通信 / Zone matrix");
     let _ = writeln!(out);
-    let _ = writeln!(out, "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。");
+    let _ = writeln!(
+        out,
+        "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。"
+    );
     let _ = writeln!(out, "Rows are sources, columns destinations; a number counts the flows that allow new connections, — means none.");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| from \\ to | {} |", names.iter().map(|n| cell(n)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "| from \\ to | {} |",
+        names
+            .iter()
+            .map(|n| cell(n))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
     for from in &names {
         let row: Vec<String> = names
@@ -180,7 +221,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             conditions.push(format!("limit {}/{}", limit.count, limit.unit.as_str()));
         }
         if let (Some(until), Some(text)) = (flow.until, &flow.until_text) {
-            let state = if until > now { "" } else { ", 期限切れ / expired" };
+            let state = if until > now {
+                ""
+            } else {
+                ", 期限切れ / expired"
+            };
             conditions.push(format!("until {text}{state}"));
         }
         if let Some(ex) = &flow.exception {
@@ -203,12 +248,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Exceptions.
     let _ = writeln!(out, "## 例外 / Exceptions");
     let _ = writeln!(out);
-    let exceptions: Vec<&Flow> = policy.flows.iter().filter(|f| f.exception.is_some()).collect();
+    let exceptions: Vec<&Flow> = policy
+        .flows
+        .iter()
+        .filter(|f| f.exception.is_some())
+        .collect();
     if exceptions.is_empty() {
         let _ = writeln!(out, "なし / None.");
     } else {
-        let _ = writeln!(out, "三層分離の原則を越える通信。承認者とチケットを記録しています。");
-        let _ = writeln!(out, "Flows that cross a guardrail of the three-tier model, with their approval.");
+        let _ = writeln!(
+            out,
+            "三層分離の原則を越える通信。承認者とチケットを記録しています。"
+        );
+        let _ = writeln!(
+            out,
+            "Flows that cross a guardrail of the three-tier model, with their approval."
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | 承認者 / Approved by | チケット / Ticket | 理由 / Reason |");
         let _ = writeln!(out, "|---|---|---|---|---|---|");
@@ -240,8 +295,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let _ = writeln!(out, "|---|---|---|");
         for flow in bounded {
             let until = flow.until.unwrap_or_default();
-            let state = if until > now { "有効 / active" } else { "期限切れ / expired (not in the ruleset)" };
-            let _ = writeln!(out, "| {} | {} (ends {}) | {} |", cell(&flow.name), flow.until_text.as_deref().unwrap_or("-"), time_text(until), state);
+            let state = if until > now {
+                "有効 / active"
+            } else {
+                "期限切れ / expired (not in the ruleset)"
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} (ends {}) | {} |",
+                cell(&flow.name),
+                flow.until_text.as_deref().unwrap_or("-"),
+                time_text(until),
+                state
+            );
         }
     }
     let _ = writeln!(out);
@@ -254,48 +320,87 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     match &args.output {
-        Some(path) => std::fs::write(path, &out).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => std::fs::write(path, &out)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{out}"),
     }
-    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 /// The change history from the audit log; returns 1 when its chain is broken.
 fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
     let _ = writeln!(out, "## 変更履歴 / Change history");
     let _ = writeln!(out);
-    let verified = sanso_daemon::audit::verify_file(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let verified = sanso_daemon::audit::verify_file(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let broken = match &verified {
         Ok(chain) => {
-            let _ = writeln!(out, "監査ログ `{}`: ハッシュチェーン正常 / hash chain intact, {} records, head `{}`.", path.display(), chain.records, chain.head);
+            let _ = writeln!(
+                out,
+                "監査ログ `{}`: ハッシュチェーン正常 / hash chain intact, {} records, head `{}`.",
+                path.display(),
+                chain.records,
+                chain.head
+            );
             0
         }
         Err(at) => {
-            let _ = writeln!(out, "**監査ログ `{}` は改ざんされています / the audit log was altered: {at}.**", path.display());
+            let _ = writeln!(
+                out,
+                "**監査ログ `{}` は改ざんされています / the audit log was altered: {at}.**",
+                path.display()
+            );
             1
         }
     };
     let _ = writeln!(out);
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let _ = writeln!(out, "| # | 日時 / Time | 事象 / Event | 版 / Revision | SHA-256 | uid |");
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let _ = writeln!(
+        out,
+        "| # | 日時 / Time | 事象 / Event | 版 / Revision | SHA-256 | uid |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for line in text.lines() {
         let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let field = |key: &str| record.get(key).and_then(serde_json::Value::as_str).unwrap_or("-").to_string();
+        let field = |key: &str| {
+            record
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("-")
+                .to_string()
+        };
         let policy = record.get("policy");
-        let revision = policy.and_then(|p| p.get("revision")).and_then(serde_json::Value::as_str).unwrap_or("-");
-        let hash = policy.and_then(|p| p.get("content_hash")).and_then(serde_json::Value::as_str).unwrap_or("-");
+        let revision = policy
+            .and_then(|p| p.get("revision"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("-");
+        let hash = policy
+            .and_then(|p| p.get("content_hash"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("-");
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | `{}` | {} |",
-            record.get("seq").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            record
+                .get("seq")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
             cell(&field("time")),
             cell(&field("event")),
             cell(revision),
             &hash[..hash.len().min(16)],
-            record.get("uid").and_then(serde_json::Value::as_u64).map(|u| u.to_string()).unwrap_or_else(|| "-".into()),
+            record
+                .get("uid")
+                .and_then(serde_json::Value::as_u64)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "-".into()),
         );
     }
     let _ = writeln!(out);
@@ -308,13 +413,21 @@ fn live(out: &mut String, policy: &Policy, now: i64, netns: Option<&str>) -> Res
     let _ = writeln!(out);
     let ruleset = sanso_ir::lower(policy, now);
     let text = sanso_nft::text::render(&ruleset);
-    let expected = sanso_nft::readback::expected_table(&text).context("cannot compute the kernel's view of the policy's ruleset")?;
+    let expected = sanso_nft::readback::expected_table(&text)
+        .context("cannot compute the kernel's view of the policy's ruleset")?;
     let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
     let diff = sanso_nft::readback::diff(&expected, &live);
-    let _ = writeln!(out, "稼働中のテーブル / live table: {}", live.comment.as_deref().unwrap_or("(none)"));
+    let _ = writeln!(
+        out,
+        "稼働中のテーブル / live table: {}",
+        live.comment.as_deref().unwrap_or("(none)")
+    );
     let _ = writeln!(out);
     if diff.is_empty() {
-        let _ = writeln!(out, "一致しています / The live gateway matches the approved policy.");
+        let _ = writeln!(
+            out,
+            "一致しています / The live gateway matches the approved policy."
+        );
     } else {
         let _ = writeln!(out, "**一致しません / The live gateway does NOT match the approved policy ({} differences):**", diff.changes.len());
         let _ = writeln!(out);

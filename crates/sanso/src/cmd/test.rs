@@ -68,14 +68,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let kernel = if args.kernel {
         let text = sanso_nft::text::render(&ruleset);
-        let options = HarnessOptions { drop_wait: std::time::Duration::from_millis(args.drop_wait_ms) };
+        let options = HarnessOptions {
+            drop_wait: std::time::Duration::from_millis(args.drop_wait_ms),
+        };
         // Cases with their own `at` cannot be sent at another time: the
         // kernel's clock is real. They are judged in userspace only.
-        let timeless: Vec<Probe> = cases.iter().zip(&probes).filter(|(c, _)| c.at.is_none()).map(|(_, p)| p.clone()).collect();
+        let timeless: Vec<Probe> = cases
+            .iter()
+            .zip(&probes)
+            .filter(|(c, _)| c.at.is_none())
+            .map(|(_, p)| p.clone())
+            .collect();
         let run = sanso_netns::run_probes_with(&policy, &text, &timeless, &options)?;
         let mut outcomes = run.outcomes.iter();
-        let verdicts: Vec<Option<&'static str>> =
-            cases.iter().map(|c| if c.at.is_some() { None } else { outcomes.next().map(|o| o.verdict.as_str()) }).collect();
+        let verdicts: Vec<Option<&'static str>> = cases
+            .iter()
+            .map(|c| {
+                if c.at.is_some() {
+                    None
+                } else {
+                    outcomes.next().map(|o| o.verdict.as_str())
+                }
+            })
+            .collect();
         Some((verdicts, run.report))
     } else {
         None
@@ -91,7 +106,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let expected = case.expect.as_str();
             let userspace = verdict_word(decision.verdict);
             // "-": not sent (a case with its own `at`).
-            let kernel = kernel.as_ref().map(|(verdicts, _)| verdicts[i].unwrap_or("-"));
+            let kernel = kernel
+                .as_ref()
+                .map(|(verdicts, _)| verdicts[i].unwrap_or("-"));
             Row {
                 name: case.name.clone(),
                 line: case.location.line,
@@ -147,7 +164,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 r.name,
                 r.expected,
                 r.userspace,
-                r.kernel.map(|k| format!(", kernel {k}")).unwrap_or_default(),
+                r.kernel
+                    .map(|k| format!(", kernel {k}"))
+                    .unwrap_or_default(),
                 r.decided_by
             );
         }
@@ -156,7 +175,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         println!("{passed} passed, {failed} failed");
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub fn verdict_word(verdict: Verdict) -> &'static str {

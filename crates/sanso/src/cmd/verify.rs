@@ -58,7 +58,9 @@ struct Disagreement {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
-    let seed = args.seed.unwrap_or_else(|| jiff::Timestamp::now().as_nanosecond() as u64);
+    let seed = args
+        .seed
+        .unwrap_or_else(|| jiff::Timestamp::now().as_nanosecond() as u64);
     let now = common::now_or(None);
     let ruleset = sanso_ir::lower(&policy, now);
     let classifier = Classifier::new(&ruleset);
@@ -69,8 +71,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None
     } else {
         let text = sanso_nft::text::render(&ruleset);
-        let options = HarnessOptions { drop_wait: std::time::Duration::from_millis(args.drop_wait_ms) };
-        Some(sanso_netns::run_probes_with(&policy, &text, &probes, &options)?)
+        let options = HarnessOptions {
+            drop_wait: std::time::Duration::from_millis(args.drop_wait_ms),
+        };
+        Some(sanso_netns::run_probes_with(
+            &policy, &text, &probes, &options,
+        )?)
     };
 
     let mut disagreements = Vec::new();
@@ -110,7 +116,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 d.probe,
                 d.policy,
                 d.userspace,
-                d.kernel.map(|k| format!(", kernel {k}")).unwrap_or_default(),
+                d.kernel
+                    .map(|k| format!(", kernel {k}"))
+                    .unwrap_or_default(),
                 d.decided_by
             );
             println!("{}", d.case);
@@ -120,7 +128,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let accepted = probes
             .iter()
-            .filter(|p| reference.classify(&common::packet_for_probe(p, now)).verdict == sanso_classify::Verdict::Accept)
+            .filter(|p| {
+                reference
+                    .classify(&common::packet_for_probe(p, now))
+                    .verdict
+                    == sanso_classify::Verdict::Accept
+            })
             .count();
         println!(
             "verify: seed {seed}, {} packets ({} accepted by the policy), engines: policy, userspace{}; {} disagreement{}",
@@ -131,7 +144,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             if disagreements.len() == 1 { "" } else { "s" },
         );
     }
-    Ok(if disagreements.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if disagreements.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// A `[[cases]]` entry reproducing the probe, expecting what the policy means.
@@ -143,7 +160,14 @@ fn case_text(probe: &Probe, seed: u64, index: usize, expect: &str) -> String {
     let (proto, port) = match probe.l4 {
         ProbeL4::Tcp(p) => ("tcp", p.to_string()),
         ProbeL4::Udp(p) => ("udp", p.to_string()),
-        ProbeL4::Icmp(t) => (if probe.src.is_ipv4() { "icmp" } else { "icmpv6" }, t.to_string()),
+        ProbeL4::Icmp(t) => (
+            if probe.src.is_ipv4() {
+                "icmp"
+            } else {
+                "icmpv6"
+            },
+            t.to_string(),
+        ),
     };
     let mut text = format!(
         "[[cases]]\nname = \"verify seed {seed} packet {index}\"\nfrom = \"{}\"\nto = \"{to}\"\nproto = \"{proto}\"\nport = {port}\n",
