@@ -96,40 +96,13 @@ impl<K: Key, T: Copy> Intervals<K, T> {
         ranges: impl Iterator<Item = (K, K)>,
         entry: impl Fn(u32) -> T,
     ) -> (u32, u32) {
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-        enum Kind {
-            End,
-            Start,
-        }
-        let mut events: Vec<(K, Kind, u32)> = Vec::new();
-        for (i, (first, last)) in ranges.enumerate() {
-            let id = count(i);
-            events.push((first, Kind::Start, id));
-            if let Some(end) = last.succ() {
-                events.push((end, Kind::End, id));
-            }
-        }
-        events.sort_unstable();
         let start = count(self.first.len());
-        let mut active: Vec<u32> = Vec::new();
-        let mut i = 0;
-        while i < events.len() {
-            let pos = events[i].0;
-            while let Some(&(p, kind, id)) = events.get(i) {
-                if p != pos {
-                    break;
-                }
-                match kind {
-                    Kind::Start => active.push(id),
-                    Kind::End => active.retain(|&a| a != id),
-                }
-                i += 1;
-            }
+        sweep(ranges, |pos, active| {
             self.first.push(pos);
             self.offsets.push(count(self.ids.len()));
             // Innermost (latest started) ranges first.
             self.ids.extend(active.iter().rev().map(|&id| entry(id)));
-        }
+        });
         (start, count(self.first.len()))
     }
 
@@ -145,6 +118,116 @@ impl<K: Key, T: Copy> Intervals<K, T> {
         match find_start(&self.first[i0..i1], x) {
             Some(i) => &self.ids[self.offsets[i0 + i] as usize..self.offsets[i0 + i + 1] as usize],
             None => &[],
+        }
+    }
+}
+
+/// The elementary intervals of `ranges` (each `(first, last)`), in order:
+/// `emit(start, active)` with the indexes of the ranges holding the
+/// interval, outermost (earliest started) first.
+fn sweep<K: Key>(ranges: impl Iterator<Item = (K, K)>, mut emit: impl FnMut(K, &[u32])) {
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Kind {
+        End,
+        Start,
+    }
+    let mut events: Vec<(K, Kind, u32)> = Vec::new();
+    for (i, (first, last)) in ranges.enumerate() {
+        let id = count(i);
+        events.push((first, Kind::Start, id));
+        if let Some(end) = last.succ() {
+            events.push((end, Kind::End, id));
+        }
+    }
+    events.sort_unstable();
+    let mut active: Vec<u32> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let pos = events[i].0;
+        while let Some(&(p, kind, id)) = events.get(i) {
+            if p != pos {
+                break;
+            }
+            match kind {
+                Kind::Start => active.push(id),
+                Kind::End => active.retain(|&a| a != id),
+            }
+            i += 1;
+        }
+        emit(pos, &active);
+    }
+}
+
+/// The elementary intervals of source ranges, each with the list of the
+/// ranges holding it as a chain of [`SrcNode`]s, innermost first. Chains
+/// share their tails: nested ranges (a zone-wide range around many hosts)
+/// are stored once, not once per interval inside them, so the nodes a
+/// lookup reads after the first are mostly in cache. An interval's start
+/// and its chain's head are side by side, read by the same search step.
+#[derive(Debug)]
+struct SrcIntervals<K> {
+    /// Per interval: its start and the head of its chain ([`SrcNode::END`]
+    /// for none).
+    starts: Vec<(K, u32)>,
+    nodes: Vec<SrcNode<K>>,
+}
+
+/// One link of a chain of [`SrcIntervals`].
+#[derive(Clone, Copy, Debug)]
+struct SrcNode<K> {
+    range: SrcRange<K>,
+    next: u32,
+}
+
+impl<K> SrcNode<K> {
+    const END: u32 = u32::MAX;
+}
+
+impl<K: Key> SrcIntervals<K> {
+    fn new() -> Self {
+        SrcIntervals {
+            starts: Vec::new(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// Appends the elementary intervals of `ranges` (each `(first, last)`,
+    /// listed as `entry(index)`); returns the slice of intervals they occupy.
+    fn push(
+        &mut self,
+        ranges: impl Iterator<Item = (K, K)>,
+        entry: impl Fn(u32) -> SrcRange<K>,
+    ) -> (u32, u32) {
+        let start = count(self.starts.len());
+        // (range, next) -> node, within this push.
+        let mut interned: std::collections::HashMap<(u32, u32), u32> =
+            std::collections::HashMap::new();
+        let (starts, nodes) = (&mut self.starts, &mut self.nodes);
+        sweep(ranges, |pos, active| {
+            let mut next = SrcNode::<K>::END;
+            // Outermost first, so that the head is the innermost.
+            for &id in active {
+                next = *interned.entry((id, next)).or_insert_with(|| {
+                    nodes.push(SrcNode {
+                        range: entry(id),
+                        next,
+                    });
+                    count(nodes.len() - 1)
+                });
+            }
+            starts.push((pos, next));
+        });
+        (start, count(self.starts.len()))
+    }
+
+    /// The head of the chain of the interval holding `x`, among the
+    /// intervals `span`; [`SrcNode::END`] for none.
+    #[inline]
+    fn head_at(&self, span: (u32, u32), x: K) -> u32 {
+        let starts = &self.starts[span.0 as usize..span.1 as usize];
+        match last_at_most(starts, |&(f, _)| f <= x) {
+            Some(i) => starts[i].1,
+            None => SrcNode::<K>::END,
         }
     }
 }
@@ -287,7 +370,7 @@ pub(crate) struct Table<K> {
     pair_dst: Vec<ZoneRangeIdx>,
     pair_span: Vec<(u32, u32)>,
     /// Elementary intervals of the distinct source ranges of each pair.
-    src: Intervals<K, SrcRange<K>>,
+    src: SrcIntervals<K>,
     /// Destination intervals of each source range; an entry is the span of
     /// `keys` of one cell.
     dst: Intervals<K, (u32, u32)>,
@@ -307,7 +390,7 @@ impl<K: Key> Table<K> {
             pair_offsets: Vec::new(),
             pair_dst: Vec::new(),
             pair_span: Vec::new(),
-            src: Intervals::new(),
+            src: SrcIntervals::new(),
             dst: Intervals::new(),
             keys: Vec::with_capacity(elements.len()),
         };
@@ -395,7 +478,6 @@ impl<K: Key> Table<K> {
         }
         table.pair_offsets = pair_rows;
         table.dst.finish();
-        table.src.finish();
         table
     }
 
@@ -421,7 +503,10 @@ impl<K: Key> Table<K> {
             self.pair_offsets[row + 1] as usize,
         );
         let p = p0 + self.pair_dst[p0..p1].binary_search(&zd).ok()?;
-        for s in self.src.ids_at(self.pair_span[p], src) {
+        let mut node = self.src.head_at(self.pair_span[p], src);
+        while let Some(n) = self.src.nodes.get(node as usize) {
+            node = n.next;
+            let s = n.range;
             if dst < s.dst_first || s.dst_last < dst {
                 continue;
             }
