@@ -73,22 +73,29 @@ pub struct Measurement {
     pub kernel: Option<KernelCost>,
 }
 
+impl PolicySource {
+    /// The policy's file name (for diagnostics) and TOML text.
+    pub fn text(&self) -> (String, String) {
+        match self {
+            PolicySource::File { name, text } => (name.clone(), text.clone()),
+            PolicySource::Synthetic {
+                flows,
+                seed,
+                endpoints,
+            } => (
+                format!("synthetic-{flows}.toml"),
+                sanso_synth::policy_text(&sanso_synth::SynthSpec {
+                    flows: *flows,
+                    seed: *seed,
+                    endpoints: *endpoints,
+                }),
+            ),
+        }
+    }
+}
+
 pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, RunError> {
-    let (name, text) = match source {
-        PolicySource::File { name, text } => (name.clone(), text.clone()),
-        PolicySource::Synthetic {
-            flows,
-            seed,
-            endpoints,
-        } => (
-            format!("synthetic-{flows}.toml"),
-            sanso_synth::policy_text(&sanso_synth::SynthSpec {
-                flows: *flows,
-                seed: *seed,
-                endpoints: *endpoints,
-            }),
-        ),
-    };
+    let (name, text) = source.text();
     let (policy, ruleset, compile) =
         userspace::compile_cost(&name, &text, settings.now, settings.compile_rounds)?;
     let trace = sanso_synth::trace(&policy, settings.trace_seed, settings.trace_len);

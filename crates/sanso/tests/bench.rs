@@ -30,3 +30,41 @@ fn bench_json_on_a_small_synthetic_policy() {
         "no kernel section without --kernel"
     );
 }
+
+#[test]
+fn save_policy_writes_a_valid_synthetic_policy_of_that_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("synthetic.toml");
+    let path = path.to_str().expect("utf-8 path");
+    let sanso = env!("CARGO_BIN_EXE_sanso");
+    let save = Command::new(sanso)
+        .args([
+            "bench",
+            "--synthetic",
+            "--flows",
+            "50",
+            "--seed",
+            "3",
+            "--save-policy",
+            path,
+        ])
+        .output()
+        .expect("run sanso bench");
+    assert!(
+        save.status.success(),
+        "{}",
+        String::from_utf8_lossy(&save.stderr)
+    );
+    assert!(save.stdout.is_empty(), "nothing is measured");
+    let check = Command::new(sanso)
+        .args(["check", path])
+        .output()
+        .expect("run sanso check");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(stdout.contains(" 50 flows"), "{stdout}");
+}

@@ -44,6 +44,10 @@ pub struct Args {
     /// Judge expiry at this time instead of now (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_parser = common::parse_time)]
     now: Option<i64>,
+    /// Write the synthetic policy's TOML to this file (to read it, or to
+    /// `sanso apply` it in a namespace) and exit without measuring.
+    #[arg(long, requires = "synthetic")]
+    save_policy: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -63,6 +67,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         _ => bail!("give a policy file or --synthetic --flows N"),
     };
+    if let Some(path) = &args.save_policy {
+        let (_, text) = source.text();
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut settings = Settings {
         kernel: if args.kernel {
             KernelMode::Measure
