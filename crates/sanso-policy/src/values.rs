@@ -134,35 +134,41 @@ fn jst() -> jiff::tz::TimeZone {
 /// JST, i.e. the next day at 00:00 +09:00; an RFC 3339 date-time with an
 /// offset (`2026-12-31T18:00:00+09:00`) means that instant.
 pub fn parse_until(text: &str) -> Result<i64, UntilError> {
-    let shape = || UntilError::Shape(text.to_owned());
-    let is_date = text.len() == 10
-        && text.as_bytes().get(4) == Some(&b'-')
-        && text.as_bytes().get(7) == Some(&b'-');
-    if is_date {
-        let date: jiff::civil::Date = text.parse().map_err(|_| shape())?;
-        let next = date.tomorrow().map_err(|_| shape())?;
-        let zoned = next.to_zoned(jst()).map_err(|_| shape())?;
-        return Ok(zoned.timestamp().as_second());
-    }
-    // RFC 3339 requires an offset; jiff's Timestamp parser refuses a civil
-    // date-time without one, which is what we want.
-    let ts: jiff::Timestamp = text.parse().map_err(|_| shape())?;
-    Ok(ts.as_second())
+    parse_date_or_instant(text, DateMeans::NextMidnight)
 }
 
 /// An instant written as a date `YYYY-MM-DD` (the start of that day in JST)
 /// or an RFC 3339 date-time with an offset; seconds since the Unix epoch.
 /// Used for a case's `at` and the CLI's `--now`/`--at`.
 pub fn parse_instant(text: &str) -> Result<i64, UntilError> {
+    parse_date_or_instant(text, DateMeans::Midnight)
+}
+
+/// Which instant a bare date stands for.
+#[derive(Clone, Copy)]
+enum DateMeans {
+    /// 00:00 JST of that day.
+    Midnight,
+    /// 00:00 JST of the next day (the end of that day).
+    NextMidnight,
+}
+
+fn parse_date_or_instant(text: &str, date_means: DateMeans) -> Result<i64, UntilError> {
     let shape = || UntilError::Shape(text.to_owned());
     let is_date = text.len() == 10
         && text.as_bytes().get(4) == Some(&b'-')
         && text.as_bytes().get(7) == Some(&b'-');
     if is_date {
         let date: jiff::civil::Date = text.parse().map_err(|_| shape())?;
-        let zoned = date.to_zoned(jst()).map_err(|_| shape())?;
+        let day = match date_means {
+            DateMeans::Midnight => date,
+            DateMeans::NextMidnight => date.tomorrow().map_err(|_| shape())?,
+        };
+        let zoned = day.to_zoned(jst()).map_err(|_| shape())?;
         return Ok(zoned.timestamp().as_second());
     }
+    // RFC 3339 requires an offset; jiff's Timestamp parser refuses a civil
+    // date-time without one, which is what we want.
     let ts: jiff::Timestamp = text.parse().map_err(|_| shape())?;
     Ok(ts.as_second())
 }
