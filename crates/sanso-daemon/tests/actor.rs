@@ -101,44 +101,15 @@ impl Kernel for FakeKernel {
     }
 }
 
+/// The daemon's test policy (`tests/fixtures/test-city.toml`, shared with
+/// the unit tests); `maint_until` bounds the `maint` flow when given.
 fn policy_text(revision: &str, maint_until: Option<&str>) -> String {
     let until = maint_until
-        .map(|u| format!("until = \"{u}\"\n"))
+        .map(|u| format!("until = \"{u}\""))
         .unwrap_or_default();
-    format!(
-        r#"[policy]
-name = "test-city"
-revision = "{revision}"
-
-[zones.lg]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16"]
-
-[zones.ext]
-tier = "external"
-interfaces = ["wan0"]
-networks = ["10.250.0.0/16"]
-
-[hosts.lg-pc]
-zone = "lg"
-addresses = ["10.20.1.5"]
-
-[[flows]]
-name = "lg-web"
-from = ["lg"]
-to = ["ext"]
-services = ["https"]
-reason = "test"
-
-[[flows]]
-name = "maint"
-from = ["ext"]
-to = ["lg-pc"]
-services = ["ssh"]
-reason = "委託 maintenance"
-{until}"#
-    )
+    include_str!("fixtures/test-city.toml")
+        .replace("@REVISION@", revision)
+        .replace("@UNTIL@", &until)
 }
 
 struct Rig {
