@@ -279,6 +279,41 @@ impl<'t> Loader<'t> {
         (name, revision)
     }
 
+    /// Declares a zone or host `name` (checked, unique across both kinds) and
+    /// returns its table; a value that is not a table is reported and gives
+    /// `None` (the caller keeps a placeholder so that indices stay aligned).
+    fn declare_table<'v, 'i>(
+        &mut self,
+        name: &str,
+        key_span: Range<usize>,
+        value: &'v Value<'i>,
+        named: Named,
+        subject: &Subject,
+    ) -> Option<&'v DeTable<'i>> {
+        if check_name(&mut self.diags, name, key_span, subject, true) {
+            self.declare(name, value.span(), named, subject);
+        }
+        if let DeValue::Table(t) = value.get_ref() {
+            return Some(t);
+        }
+        let kind = match named {
+            Named::Zone(_) => "zone",
+            Named::Host(_) => "host",
+        };
+        self.diags.push(
+            Draft::error(
+                codes::WRONG_TYPE,
+                value.span(),
+                format!(
+                    "a {kind} must be a table, found {}",
+                    type_name(value.get_ref())
+                ),
+            )
+            .subject(Some(subject.clone())),
+        );
+        None
+    }
+
     fn declare(&mut self, name: &str, span: Range<usize>, named: Named, subject: &Subject) {
         if let Some((other, other_span)) = self.names.get(name) {
             let kind = match other {
@@ -337,21 +372,9 @@ impl<'t> Loader<'t> {
                 networks: Vec::new(),
                 networks_complete: false,
             };
-            if check_name(&mut self.diags, name, key_span.clone(), &subject, true) {
-                self.declare(name, zone_value.span(), Named::Zone(index), &subject);
-            }
-            let DeValue::Table(t) = zone_value.get_ref() else {
-                self.diags.push(
-                    Draft::error(
-                        codes::WRONG_TYPE,
-                        zone_value.span(),
-                        format!(
-                            "a zone must be a table, found {}",
-                            type_name(zone_value.get_ref())
-                        ),
-                    )
-                    .subject(Some(subject)),
-                );
+            let Some(t) =
+                self.declare_table(name, key_span, zone_value, Named::Zone(index), &subject)
+            else {
                 self.zones.push(zone);
                 continue;
             };
@@ -467,21 +490,9 @@ impl<'t> Loader<'t> {
                 addresses: Vec::new(),
                 roles: Vec::new(),
             };
-            if check_name(&mut self.diags, name, key_span.clone(), &subject, true) {
-                self.declare(name, host_value.span(), Named::Host(index), &subject);
-            }
-            let DeValue::Table(t) = host_value.get_ref() else {
-                self.diags.push(
-                    Draft::error(
-                        codes::WRONG_TYPE,
-                        host_value.span(),
-                        format!(
-                            "a host must be a table, found {}",
-                            type_name(host_value.get_ref())
-                        ),
-                    )
-                    .subject(Some(subject)),
-                );
+            let Some(t) =
+                self.declare_table(name, key_span, host_value, Named::Host(index), &subject)
+            else {
                 self.hosts.push(host);
                 continue;
             };
