@@ -383,45 +383,80 @@ pub fn measure(
     let path = drop_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
     let (linear, linear_rules) = linear_ruleset_text(policy, ruleset.compiled_at);
     let texts = [
-        (Variant::Sanso, sanso_nft::text::render(ruleset)),
-        (Variant::Empty, empty_ruleset_text()),
-        (Variant::Linear, linear),
-        (Variant::Conntrack, conntrack_ruleset_text()),
+        sanso_nft::text::render(ruleset),
+        empty_ruleset_text(),
+        linear,
+        conntrack_ruleset_text(),
     ];
-    let topo = Topology::build(&path)?;
+    let costs = measure_texts(&path, &texts, budget)?;
+    let pick = |f: fn(&TextCost) -> f64| {
+        let mut out = [(Variant::Sanso, 0.0); 4];
+        for ((slot, variant), cost) in out.iter_mut().zip(Variant::ALL).zip(&costs) {
+            *slot = (variant, f(cost));
+        }
+        out
+    };
+    Ok(KernelCost {
+        cpu_ns: pick(|c| c.cpu_ns),
+        wall_ns: pick(|c| c.wall_ns),
+        rounds: budget.rounds.max(1),
+        linear_rules,
+        packets: costs.iter().map(|c| c.packets).sum(),
+        load_ms: pick(|c| c.load_ms),
+    })
+}
+
+/// The medians of one ruleset text in [`measure_texts`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TextCost {
+    /// Sender thread CPU ns per packet.
+    pub cpu_ns: f64,
+    /// Sender wall-clock ns per packet.
+    pub wall_ns: f64,
+    /// Milliseconds to load the text with `nft -f`.
+    pub load_ms: f64,
+    /// Packets sent in the measured rounds.
+    pub packets: u64,
+}
+
+/// The drop-path cost of each ruleset text along `path` (which every text
+/// must drop): one topology, rounds interleaved (text 0, text 1, ..., text 0,
+/// ...), medians per text. For comparing layouts by hand as well as for
+/// [`measure`].
+pub fn measure_texts(
+    path: &DropPath,
+    texts: &[String],
+    budget: KernelBudget,
+) -> Result<Vec<TextCost>, KernelError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(KernelError::NotRoot);
+    }
+    let topo = Topology::build(path)?;
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut wall: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut load: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
-    let mut packets = 0;
+    let mut packets = vec![0; texts.len()];
     for _ in 0..budget.rounds.max(1) {
-        for (i, (_, text)) in texts.iter().enumerate() {
+        for (i, text) in texts.iter().enumerate() {
             let t = Instant::now();
             topo.gateway.load_ruleset(text)?;
             load[i].push(t.elapsed().as_secs_f64() * 1e3);
             // Warm-up: neighbour resolution, caches.
-            topo.blast(&path, Duration::from_millis(30), budget.max_packets)?;
-            let sample = topo.blast(&path, budget.blast, budget.max_packets)?;
+            topo.blast(path, Duration::from_millis(30), budget.max_packets)?;
+            let sample = topo.blast(path, budget.blast, budget.max_packets)?;
             cpu[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
             wall[i].push(sample.wall.as_nanos() as f64 / sample.packets.max(1) as f64);
-            packets += sample.packets;
+            packets[i] += sample.packets;
         }
     }
-    let pick = |v: &mut Vec<Vec<f64>>| {
-        [
-            (Variant::Sanso, median(&mut v[0])),
-            (Variant::Empty, median(&mut v[1])),
-            (Variant::Linear, median(&mut v[2])),
-            (Variant::Conntrack, median(&mut v[3])),
-        ]
-    };
-    Ok(KernelCost {
-        cpu_ns: pick(&mut cpu),
-        wall_ns: pick(&mut wall),
-        rounds: budget.rounds.max(1),
-        linear_rules,
-        packets,
-        load_ms: pick(&mut load),
-    })
+    Ok((0..texts.len())
+        .map(|i| TextCost {
+            cpu_ns: median(&mut cpu[i]),
+            wall_ns: median(&mut wall[i]),
+            load_ms: median(&mut load[i]),
+            packets: packets[i],
+        })
+        .collect())
 }
 
 /// A network namespace that exists while this value does.
