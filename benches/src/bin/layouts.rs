@@ -83,19 +83,24 @@ fn run() -> Result<(), String> {
     let texts: Vec<String> = named.iter().map(|(_, t)| t.clone()).collect();
     let costs = measure_texts(&path, &texts, budget).map_err(|e| e.to_string())?;
     let (empty, conntrack) = (costs[0].cpu_ns, costs[1].cpu_ns);
-    println!("| ruleset | ns/packet | / empty | - early drop | load ms |");
-    println!("|---|---:|---:|---:|---:|");
-    let early = if primitives {
-        costs[2].cpu_ns
-    } else {
-        f64::NAN
-    };
+    let early = primitives.then(|| costs[2].cpu_ns);
+    match early {
+        Some(_) => println!(
+            "| ruleset | ns/packet | / empty | - early drop | load ms |\n|---|---:|---:|---:|---:|"
+        ),
+        None => println!(
+            "| ruleset | ns/packet | / empty | / conntrack | load ms |\n|---|---:|---:|---:|---:|"
+        ),
+    }
     for ((name, _), c) in named.iter().zip(&costs) {
+        let third = match early {
+            Some(early) => format!("{:+.0}", c.cpu_ns - early),
+            None => format!("{:.2}x", c.cpu_ns / conntrack),
+        };
         println!(
-            "| {name} | {:.0} | {:.2}x | {:+.0} | {:.0} |",
+            "| {name} | {:.0} | {:.2}x | {third} | {:.0} |",
             c.cpu_ns,
             c.cpu_ns / empty,
-            c.cpu_ns - early,
             c.load_ms
         );
     }
