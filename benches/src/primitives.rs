@@ -12,17 +12,17 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-use crate::kernel::DropPath;
+use crate::kernel::{empty_ruleset_text, DropPath};
 
-/// Base chains as in the empty baseline, so that only the prefilter differs.
-const BASE: &str =
-    "\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n\
-\tchain output {\n\t\ttype filter hook output priority filter; policy drop;\n\t}\n\
-\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t}\n";
-
+/// The empty baseline with `objects` and a `prefilter` chain added, so that
+/// only the prefilter differs from it.
 fn table(objects: &str, prefilter: &str) -> String {
+    let empty = empty_ruleset_text();
+    let open = empty
+        .strip_suffix("}\n")
+        .expect("the empty baseline is one table");
     format!(
-        "table inet sanso {{\n{BASE}\tcounter c {{\n\t}}\n\tchain dropped {{\n\t\tdrop\n\t}}\n{objects}\
+        "{open}\tcounter c {{\n\t}}\n\tchain dropped {{\n\t\tdrop\n\t}}\n{objects}\
 \tchain prefilter {{\n\t\ttype filter hook prerouting priority raw; policy accept;\n{prefilter}\t}}\n}}\n"
     )
 }
