@@ -47,17 +47,24 @@ fn find<K: Copy + Ord>(first: &[K], last: &[K], x: K) -> Option<usize> {
 
 /// An integer key of an address family (`u32` for IPv4, `u128` for IPv6).
 pub(crate) trait Key: Copy + Ord {
+    /// The largest value.
+    const MAX: Self;
+
     /// The next integer, `None` at the end of the space.
     fn succ(self) -> Option<Self>;
 }
 
 impl Key for u32 {
+    const MAX: Self = u32::MAX;
+
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
 }
 
 impl Key for u128 {
+    const MAX: Self = u128::MAX;
+
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
@@ -162,14 +169,41 @@ fn sweep<K: Key>(ranges: impl Iterator<Item = (K, K)>, mut emit: impl FnMut(K, &
 /// ranges holding it as a chain of [`SrcNode`]s, innermost first. Chains
 /// share their tails: nested ranges (a zone-wide range around many hosts)
 /// are stored once, not once per interval inside them, so the nodes a
-/// lookup reads after the first are mostly in cache. An interval's start
-/// and its chain's head are side by side, read by the same search step.
+/// lookup reads after the first are mostly in cache.
+///
+/// The starts of the intervals of one [`SrcSpan`] are cut in blocks of
+/// [`BLOCK`], each aligned on a cache line (for `u32`); the first start of
+/// every block is also in `summary`, small enough to stay in cache. A
+/// search is a binary search of the summary, then one block whose starts
+/// at most the key are counted without a branch (two levels instead of
+/// log2(n) dependent loads that each miss the cache).
 #[derive(Debug)]
 struct SrcIntervals<K> {
-    /// Per interval: its start and the head of its chain ([`SrcNode::END`]
-    /// for none).
-    starts: Vec<(K, u32)>,
+    /// Per block: the starts of its intervals, padded with `K`'s largest
+    /// value after the last interval of a span.
+    starts: Vec<StartBlock<K>>,
+    /// Per interval (in the same places as `starts`): the head of its chain
+    /// ([`SrcNode::END`] for none).
+    heads: Vec<u32>,
+    /// Per block: its first start.
+    summary: Vec<K>,
     nodes: Vec<SrcNode<K>>,
+}
+
+/// Intervals per block of [`SrcIntervals`]: 16 `u32` fill a cache line.
+const BLOCK: usize = 16;
+
+/// The starts of one block of [`SrcIntervals`], aligned on a cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct StartBlock<K>([K; BLOCK]);
+
+/// The intervals of one zone-range pair in [`SrcIntervals`]: `len`
+/// intervals in the blocks from `block` on.
+#[derive(Clone, Copy, Debug, Default)]
+struct SrcSpan {
+    block: u32,
+    len: u32,
 }
 
 /// One link of a chain of [`SrcIntervals`].
@@ -187,22 +221,25 @@ impl<K: Key> SrcIntervals<K> {
     fn new() -> Self {
         SrcIntervals {
             starts: Vec::new(),
+            heads: Vec::new(),
+            summary: Vec::new(),
             nodes: Vec::new(),
         }
     }
 
     /// Appends the elementary intervals of `ranges` (each `(first, last)`,
-    /// listed as `entry(index)`); returns the slice of intervals they occupy.
+    /// listed as `entry(index)`) in new blocks; returns where they are.
     fn push(
         &mut self,
         ranges: impl Iterator<Item = (K, K)>,
         entry: impl Fn(u32) -> SrcRange<K>,
-    ) -> (u32, u32) {
-        let start = count(self.starts.len());
+    ) -> SrcSpan {
+        let block = count(self.starts.len());
         // (range, next) -> node, within this push.
         let mut interned: std::collections::HashMap<(u32, u32), u32> =
             std::collections::HashMap::new();
-        let (starts, nodes) = (&mut self.starts, &mut self.nodes);
+        let mut intervals: Vec<(K, u32)> = Vec::new();
+        let nodes = &mut self.nodes;
         sweep(ranges, |pos, active| {
             let mut next = SrcNode::<K>::END;
             // Outermost first, so that the head is the innermost.
@@ -215,20 +252,43 @@ impl<K: Key> SrcIntervals<K> {
                     count(nodes.len() - 1)
                 });
             }
-            starts.push((pos, next));
+            intervals.push((pos, next));
         });
-        (start, count(self.starts.len()))
+        for chunk in intervals.chunks(BLOCK) {
+            let mut starts = [K::MAX; BLOCK];
+            let mut heads = [SrcNode::<K>::END; BLOCK];
+            for (i, &(start, head)) in chunk.iter().enumerate() {
+                starts[i] = start;
+                heads[i] = head;
+            }
+            self.summary.push(starts[0]);
+            self.starts.push(StartBlock(starts));
+            self.heads.extend(heads);
+        }
+        SrcSpan {
+            block,
+            len: count(intervals.len()),
+        }
     }
 
     /// The head of the chain of the interval holding `x`, among the
     /// intervals `span`; [`SrcNode::END`] for none.
     #[inline]
-    fn head_at(&self, span: (u32, u32), x: K) -> u32 {
-        let starts = &self.starts[span.0 as usize..span.1 as usize];
-        match last_at_most(starts, |&(f, _)| f <= x) {
-            Some(i) => starts[i].1,
-            None => SrcNode::<K>::END,
-        }
+    fn head_at(&self, span: SrcSpan, x: K) -> u32 {
+        let b0 = span.block as usize;
+        let blocks = (span.len as usize).div_ceil(BLOCK);
+        let Some(b) = last_at_most(&self.summary[b0..b0 + blocks], |&f| f <= x) else {
+            return SrcNode::<K>::END;
+        };
+        // At least the first start of the block is at most `x`; the padding
+        // is too when `x` is the largest key, hence the bound.
+        let at_most = self.starts[b0 + b]
+            .0
+            .iter()
+            .map(|&f| usize::from(f <= x))
+            .sum::<usize>()
+            .min(span.len as usize - b * BLOCK);
+        self.heads[(b0 + b) * BLOCK + at_most - 1]
     }
 }
 
@@ -363,12 +423,11 @@ pub(crate) const NO_ZONE: ZoneRangeIdx = u32::MAX;
 /// that holds the packet is the only one.
 #[derive(Debug)]
 pub(crate) struct Table<K> {
-    /// Zone-range pairs: the pairs with source zone range `z` are
-    /// `pair_dst[pair_offsets[z]..pair_offsets[z + 1]]` (sorted), with their
-    /// spans of `src` in `pair_span`. `GATEWAY` is the last row.
-    pair_offsets: Vec<u32>,
-    pair_dst: Vec<ZoneRangeIdx>,
-    pair_span: Vec<(u32, u32)>,
+    /// Zone-range pairs: the intervals of `src` of the pair (source zone
+    /// range `zs`, destination zone range `zd`) are at `zs * sides + zd`,
+    /// where [`GATEWAY`] is the last side (`sides - 1`).
+    pairs: Vec<SrcSpan>,
+    sides: usize,
     /// Elementary intervals of the distinct source ranges of each pair.
     src: SrcIntervals<K>,
     /// Destination intervals of each source range; an entry is the span of
@@ -386,10 +445,11 @@ impl<K: Key> Table<K> {
         zone_ranges: usize,
         zone_range: impl Fn(K) -> ZoneRangeIdx,
     ) -> Self {
+        // Sides 0..zone_ranges, then GATEWAY.
+        let sides = zone_ranges + 1;
         let mut table = Table {
-            pair_offsets: Vec::new(),
-            pair_dst: Vec::new(),
-            pair_span: Vec::new(),
+            pairs: vec![SrcSpan::default(); sides * sides],
+            sides,
             src: SrcIntervals::new(),
             dst: Intervals::new(),
             keys: Vec::with_capacity(elements.len()),
@@ -410,22 +470,19 @@ impl<K: Key> Table<K> {
             })
             .collect();
         by_pair.sort_by_key(|&(zs, zd, _)| (zs, zd));
-        // Rows 0..zone_ranges, then GATEWAY.
-        let row = |zs: ZoneRangeIdx| {
-            if zs == GATEWAY {
+        let at = |z: ZoneRangeIdx| {
+            if z == GATEWAY {
                 zone_ranges
             } else {
-                zs as usize
+                z as usize
             }
         };
-        let mut pair_rows: Vec<u32> = vec![0; zone_ranges + 2];
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
         let mut dst_spans: Vec<Cells> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
-            pair_rows[row(zs) + 1] += 1;
             src_ranges.clear();
             dst_hulls.clear();
             dst_spans.clear();
@@ -470,13 +527,8 @@ impl<K: Key> Table<K> {
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
-            table.pair_dst.push(zd);
-            table.pair_span.push(span);
+            table.pairs[at(zs) * sides + at(zd)] = span;
         }
-        for r in 1..pair_rows.len() {
-            pair_rows[r] += pair_rows[r - 1];
-        }
-        table.pair_offsets = pair_rows;
         table.dst.finish();
         table
     }
@@ -491,19 +543,13 @@ impl<K: Key> Table<K> {
         (zd, dst): (ZoneRangeIdx, K),
         l4: L4Code,
     ) -> Option<Target> {
-        let row = if zs == GATEWAY {
-            self.pair_offsets.len() - 2
-        } else if zs == NO_ZONE || zd == NO_ZONE {
-            return None;
-        } else {
-            zs as usize
+        let at = |z: ZoneRangeIdx| match z {
+            GATEWAY => Some(self.sides - 1),
+            NO_ZONE => None,
+            z => Some(z as usize),
         };
-        let (p0, p1) = (
-            self.pair_offsets[row] as usize,
-            self.pair_offsets[row + 1] as usize,
-        );
-        let p = p0 + self.pair_dst[p0..p1].binary_search(&zd).ok()?;
-        let mut node = self.src.head_at(self.pair_span[p], src);
+        let pair = self.pairs[at(zs)? * self.sides + at(zd)?];
+        let mut node = self.src.head_at(pair, src);
         while let Some(n) = self.src.nodes.get(node as usize) {
             node = n.next;
             let s = n.range;
