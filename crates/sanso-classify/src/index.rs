@@ -5,7 +5,9 @@
 //! anti-spoofing as flat sorted arrays.
 //! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
 
-use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, Target, ZoneIdx};
+use std::collections::HashMap;
+
+use sanso_ir::{Element, Family, FlowIdx, L4Key, Ruleset, Target, ZoneIdx};
 
 use crate::L4;
 
@@ -354,33 +356,112 @@ impl Cells {
     }
 }
 
-/// A [`Target`] in 4 bytes: the top bit tells a group from a flow.
+/// A [`Target`] in 4 bytes, as a lookup needs it: the top bit clear, a
+/// flow with no `until`, accepted without reading anything more; set, the
+/// first of its flows in [`Targets::tries`].
 #[derive(Clone, Copy, Debug)]
-struct PackedTarget(u32);
+pub(crate) struct TargetCode(u32);
 
-impl PackedTarget {
-    const GROUP: u32 = 1 << 31;
+impl TargetCode {
+    const TRIES: u32 = 1 << 31;
+}
 
-    fn pack(target: Target) -> Self {
-        let (index, tag) = match target {
-            Target::Flow(f) => (f.0, 0),
-            Target::Group(g) => (g.0, Self::GROUP),
-        };
-        let index = u32::try_from(index)
-            .ok()
-            .filter(|&i| i < Self::GROUP)
-            .expect("a ruleset has fewer than 2^31 flows and groups");
-        PackedTarget(index | tag)
+/// One flow that a target tries, with its `until` (`i64::MAX` for none).
+#[derive(Clone, Copy, Debug)]
+struct Try {
+    until: i64,
+    flow: u32,
+    /// The last flow of its target.
+    last: bool,
+}
+
+/// The flows of every target that is not a single flow with no `until`,
+/// each target's in one run, in the order they are tried.
+#[derive(Debug)]
+pub(crate) struct Targets {
+    tries: Vec<Try>,
+}
+
+/// Gives the targets of a ruleset their codes while the tables are built.
+pub(crate) struct TargetCoder<'r> {
+    ruleset: &'r Ruleset,
+    interned: HashMap<Target, TargetCode>,
+    tries: Vec<Try>,
+}
+
+impl<'r> TargetCoder<'r> {
+    pub(crate) fn new(ruleset: &'r Ruleset) -> Self {
+        TargetCoder {
+            ruleset,
+            interned: HashMap::new(),
+            tries: Vec::new(),
+        }
     }
 
+    fn code(&mut self, target: Target) -> TargetCode {
+        let (ruleset, tries) = (self.ruleset, &mut self.tries);
+        *self.interned.entry(target).or_insert_with(|| {
+            let flows = ruleset.target_flows(&target);
+            let index = |i: usize| {
+                u32::try_from(i)
+                    .ok()
+                    .filter(|&i| i < TargetCode::TRIES)
+                    .expect("a ruleset has fewer than 2^31 flows and group members")
+            };
+            match flows {
+                &[only] if ruleset.flow(only).until.is_none() => TargetCode(index(only.0)),
+                _ => {
+                    let start = index(tries.len());
+                    tries.extend(flows.iter().enumerate().map(|(i, &f)| Try {
+                        until: ruleset.flow(f).until.unwrap_or(i64::MAX),
+                        flow: index(f.0),
+                        last: i + 1 == flows.len(),
+                    }));
+                    TargetCode(start | TargetCode::TRIES)
+                }
+            }
+        })
+    }
+
+    pub(crate) fn finish(self) -> Targets {
+        Targets { tries: self.tries }
+    }
+}
+
+impl Targets {
+    /// The first flow of `code` whose `until` is after `time`, if any.
     #[inline]
-    fn unpack(self) -> Target {
-        let index = (self.0 & !Self::GROUP) as usize;
-        if self.0 & Self::GROUP != 0 {
-            Target::Group(GroupIdx(index))
-        } else {
-            Target::Flow(FlowIdx(index))
+    pub(crate) fn accepting(&self, code: TargetCode, time: i64) -> Option<FlowIdx> {
+        if code.0 & TargetCode::TRIES == 0 {
+            return (time < i64::MAX).then_some(FlowIdx(code.0 as usize));
         }
+        let mut i = (code.0 & !TargetCode::TRIES) as usize;
+        loop {
+            let t = self.tries[i];
+            if time < t.until {
+                return Some(FlowIdx(t.flow as usize));
+            }
+            if t.last {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// The flows of `code`, in order.
+    pub(crate) fn flows(&self, code: TargetCode) -> Vec<FlowIdx> {
+        if code.0 & TargetCode::TRIES == 0 {
+            return vec![FlowIdx(code.0 as usize)];
+        }
+        let start = (code.0 & !TargetCode::TRIES) as usize;
+        let len = self.tries[start..]
+            .iter()
+            .position(|t| t.last)
+            .expect("a run of tries ends with its last");
+        self.tries[start..=start + len]
+            .iter()
+            .map(|t| FlowIdx(t.flow as usize))
+            .collect()
     }
 }
 
@@ -390,14 +471,14 @@ impl PackedTarget {
 struct KeyEntry {
     first: u32,
     last: u32,
-    target: PackedTarget,
+    target: TargetCode,
 }
 
 /// The target of the key among sorted disjoint `keys` that holds `x`.
 #[inline]
-fn find_key(keys: &[KeyEntry], x: u32) -> Option<Target> {
+fn find_key(keys: &[KeyEntry], x: u32) -> Option<TargetCode> {
     let key = keys[last_at_most(keys, |k| k.first <= x)?];
-    (x <= key.last).then(|| key.target.unpack())
+    (x <= key.last).then_some(key.target)
 }
 
 /// The zone range (index into the family's sorted zone ranges) an element
@@ -444,6 +525,7 @@ impl<K: Key> Table<K> {
         key: impl Fn(A) -> K,
         zone_ranges: usize,
         zone_range: impl Fn(K) -> ZoneRangeIdx,
+        targets: &mut TargetCoder,
     ) -> Self {
         // Sides 0..zone_ranges, then GATEWAY.
         let sides = zone_ranges + 1;
@@ -503,7 +585,7 @@ impl<K: Key> Table<K> {
                         KeyEntry {
                             first,
                             last,
-                            target: PackedTarget::pack(e.target),
+                            target: targets.code(e.target),
                         }
                     }));
                     cell_spans.push((start, count(table.keys.len())));
@@ -542,7 +624,7 @@ impl<K: Key> Table<K> {
         (zs, src): (ZoneRangeIdx, K),
         (zd, dst): (ZoneRangeIdx, K),
         l4: L4Code,
-    ) -> Option<Target> {
+    ) -> Option<TargetCode> {
         let at = |z: ZoneRangeIdx| match z {
             GATEWAY => Some(self.sides - 1),
             NO_ZONE => None,
@@ -593,6 +675,9 @@ pub(crate) struct FamilyIndex<K> {
     zone_first: Vec<K>,
     zone_last: Vec<K>,
     zone: Vec<ZoneIdx>,
+    /// Per zone range: whether its zone has an interface (a source there
+    /// is not spoofed when the packet names no interface).
+    zone_sourced: Vec<bool>,
     /// Sorted by interface name.
     antispoof: Vec<SpoofEntry<K>>,
     pub(crate) forward: Table<K>,
@@ -602,8 +687,10 @@ pub(crate) struct FamilyIndex<K> {
 
 impl<K: Key> FamilyIndex<K> {
     pub(crate) fn build<A: Copy + PartialEq>(
+        ruleset: &Ruleset,
         family: &Family<A>,
         key: impl Fn(A) -> K + Copy,
+        targets: &mut TargetCoder,
     ) -> Self {
         let mut antispoof: Vec<SpoofEntry<K>> = Vec::new();
         // The IR sorts antispoof by interface, then range.
@@ -624,11 +711,16 @@ impl<K: Key> FamilyIndex<K> {
         let zone_last: Vec<K> = family.zones.iter().map(|z| key(z.range.last)).collect();
         let n = zone_first.len();
         let zone_range = |addr: K| find(&zone_first, &zone_last, addr).map_or(NO_ZONE, count);
-        let forward = Table::build(&family.forward, key, n, zone_range);
-        let input = Table::build(&family.input, key, n, zone_range);
-        let output = Table::build(&family.output, key, n, zone_range);
+        let forward = Table::build(&family.forward, key, n, zone_range, targets);
+        let input = Table::build(&family.input, key, n, zone_range, targets);
+        let output = Table::build(&family.output, key, n, zone_range, targets);
         FamilyIndex {
             zone: family.zones.iter().map(|z| z.zone).collect(),
+            zone_sourced: family
+                .zones
+                .iter()
+                .map(|z| !ruleset.zone(z.zone).interfaces.is_empty())
+                .collect(),
             zone_first,
             zone_last,
             antispoof,
@@ -657,6 +749,16 @@ impl<K: Key> FamilyIndex<K> {
     #[inline]
     pub(crate) fn zone_at(&self, range: ZoneRangeIdx) -> Option<ZoneIdx> {
         self.zone.get(range as usize).copied()
+    }
+
+    /// Whether a source in the zone range `range` is valid when the packet
+    /// names no interface: its zone has one.
+    #[inline]
+    pub(crate) fn sourced(&self, range: ZoneRangeIdx) -> bool {
+        self.zone_sourced
+            .get(range as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     #[inline]
