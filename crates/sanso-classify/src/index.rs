@@ -309,7 +309,14 @@ struct SrcRange<K> {
     dst_first: K,
     dst_last: K,
     cells: Cells,
+    /// The keys of the only cell when it has at most [`INLINE_KEYS`]
+    /// ([`CellsAt::Inline`]; most cells do): read with the range, without
+    /// a further memory access. Unused entries are [`KeyEntry::NONE`].
+    keys: [KeyEntry; INLINE_KEYS],
 }
+
+/// Keys of a single cell stored in its [`SrcRange`].
+const INLINE_KEYS: usize = 2;
 
 /// Where the cells of a source range are, in 8 bytes: most source ranges
 /// have a single cell, whose destination range is then the hull, so its
@@ -324,6 +331,8 @@ struct Cells {
 
 /// Where [`Cells`] points.
 enum CellsAt {
+    /// The keys of the only cell are in the [`SrcRange`].
+    Inline,
     /// The keys of the only cell.
     One(usize, usize),
     /// The destination intervals of several cells.
@@ -332,9 +341,18 @@ enum CellsAt {
 
 impl Cells {
     const ONE: u32 = 1 << 31;
+    const INLINE: Cells = Cells {
+        start: Self::ONE | Self::IN_RANGE,
+        end: 0,
+    };
+    /// With [`Cells::ONE`]: the keys are in the [`SrcRange`].
+    const IN_RANGE: u32 = 1 << 30;
 
     fn one((start, end): (u32, u32)) -> Self {
-        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        assert!(
+            end < Self::IN_RANGE,
+            "a hook table has fewer than 2^30 elements"
+        );
         Cells {
             start: start | Self::ONE,
             end,
@@ -342,13 +360,18 @@ impl Cells {
     }
 
     fn many((start, end): (u32, u32)) -> Self {
-        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        assert!(
+            end < Self::IN_RANGE,
+            "a hook table has fewer than 2^30 elements"
+        );
         Cells { start, end }
     }
 
     #[inline]
     fn at(self) -> CellsAt {
-        if self.start & Self::ONE != 0 {
+        if self.start & Self::IN_RANGE != 0 {
+            CellsAt::Inline
+        } else if self.start & Self::ONE != 0 {
             CellsAt::One((self.start & !Self::ONE) as usize, self.end as usize)
         } else {
             CellsAt::Many(self.start, self.end)
@@ -474,6 +497,24 @@ struct KeyEntry {
     target: TargetCode,
 }
 
+impl KeyEntry {
+    /// An entry that holds no code.
+    const NONE: KeyEntry = KeyEntry {
+        first: u32::MAX,
+        last: 0,
+        target: TargetCode(0),
+    };
+}
+
+/// The target of the key among the disjoint inline `keys` that holds `x`;
+/// every entry is tested, without a search.
+#[inline]
+fn find_inline_key(keys: &[KeyEntry; INLINE_KEYS], x: u32) -> Option<TargetCode> {
+    keys.iter()
+        .find(|k| k.first <= x && x <= k.last)
+        .map(|k| k.target)
+}
+
 /// The target of the key among sorted disjoint `keys` that holds `x`.
 #[inline]
 fn find_key(keys: &[KeyEntry], x: u32) -> Option<TargetCode> {
@@ -561,7 +602,7 @@ impl<K: Key> Table<K> {
         };
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        let mut dst_spans: Vec<Cells> = Vec::new();
+        let mut dst_spans: Vec<(Cells, [KeyEntry; INLINE_KEYS])> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
@@ -591,21 +632,33 @@ impl<K: Key> Table<K> {
                     cell_spans.push((start, count(table.keys.len())));
                 }
                 let span = match cell_spans.as_slice() {
-                    &[only] => Cells::one(only),
-                    _ => Cells::many(
-                        table.dst.push(
-                            cells
-                                .iter()
-                                .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
-                            |c| cell_spans[c as usize],
+                    &[(k0, k1)] if (k1 - k0) as usize <= INLINE_KEYS => {
+                        let mut inline = [KeyEntry::NONE; INLINE_KEYS];
+                        let keys = &table.keys[k0 as usize..k1 as usize];
+                        inline[..keys.len()].copy_from_slice(keys);
+                        // They were the last pushed.
+                        table.keys.truncate(k0 as usize);
+                        (Cells::INLINE, inline)
+                    }
+                    &[only] => (Cells::one(only), [KeyEntry::NONE; INLINE_KEYS]),
+                    _ => (
+                        Cells::many(
+                            table.dst.push(
+                                cells
+                                    .iter()
+                                    .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
+                                |c| cell_spans[c as usize],
+                            ),
                         ),
+                        [KeyEntry::NONE; INLINE_KEYS],
                     ),
                 };
                 dst_spans.push(span);
             }
             // Runs of equal src come out sorted by src, hence distinct and sorted.
             let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
-                cells: dst_spans[id as usize],
+                cells: dst_spans[id as usize].0,
+                keys: dst_spans[id as usize].1,
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
@@ -639,6 +692,11 @@ impl<K: Key> Table<K> {
                 continue;
             }
             match s.cells.at() {
+                CellsAt::Inline => {
+                    if let Some(target) = find_inline_key(&s.keys, l4.0) {
+                        return Some(target);
+                    }
+                }
                 CellsAt::One(k0, k1) => {
                     if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
                         return Some(target);
