@@ -43,8 +43,8 @@ fn last_at_most<T>(items: &[T], at_most: impl FnMut(&T) -> bool) -> Option<usize
 
 /// The index of the range among sorted disjoint `first..=last` that holds `x`.
 #[inline]
-fn find<K: Copy + Ord>(first: &[K], last: &[K], x: K) -> Option<usize> {
-    last_at_most(first, |&f| f <= x).filter(|&i| x <= last[i])
+fn find<K: Key>(first: &[K], last: &[K], x: K) -> Option<usize> {
+    last_at_most(first, |&f| f.at_most(x)).filter(|&i| x <= last[i])
 }
 
 /// An integer key of an address family (`u32` for IPv4, `u128` for IPv6).
@@ -54,13 +54,38 @@ pub(crate) trait Key: Copy + Ord {
 
     /// The next integer, `None` at the end of the space.
     fn succ(self) -> Option<Self>;
+
+    /// `self <= x`, as a flag rather than a branch where it can.
+    fn at_most(self, x: Self) -> bool;
+
+    /// How many of the sorted `items` are at most `x`: a branch-free
+    /// binary search.
+    #[inline]
+    fn count_at_most(items: &[Self], x: Self) -> usize {
+        items.partition_point(|&f| f.at_most(x))
+    }
+
+    /// [`Key::count_at_most`] over a family's zone starts, padded to
+    /// [`ZONE_SLOTS`] when they are fewer.
+    #[inline]
+    fn count_zones_at_most(first: &[Self], x: Self) -> usize {
+        Self::count_at_most(first, x)
+    }
 }
+
+/// The length up to which `u128` keys are counted rather than searched.
+const SHORT: usize = 16;
 
 impl Key for u32 {
     const MAX: Self = u32::MAX;
 
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
+    }
+
+    #[inline]
+    fn at_most(self, x: Self) -> bool {
+        self <= x
     }
 }
 
@@ -69,6 +94,45 @@ impl Key for u128 {
 
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
+    }
+
+    #[inline]
+    fn at_most(self, x: Self) -> bool {
+        // The borrow of a two-word subtraction.
+        !x.overflowing_sub(self).1
+    }
+
+    /// A short slice is counted, a sum of flags: the compiler turns the
+    /// selects of a binary search on two-word comparisons into jumps,
+    /// mispredicted half of the time on random keys.
+    #[inline]
+    fn count_at_most(items: &[Self], x: Self) -> usize {
+        if items.len() <= SHORT {
+            items.iter().map(|&f| usize::from(f.at_most(x))).sum()
+        } else {
+            items.partition_point(|&f| f.at_most(x))
+        }
+    }
+
+    /// With [`ZONE_SLOTS`] starts, a search in fixed steps: unrolled, its
+    /// selects stay conditional moves.
+    #[inline]
+    fn count_zones_at_most(first: &[Self], x: Self) -> usize {
+        match <&[Self; ZONE_SLOTS]>::try_from(first) {
+            Ok(first) => {
+                // `first[..at]` are at most `x`.
+                let mut at = 0;
+                for step in [16, 8, 4, 2, 1] {
+                    at = std::hint::select_unpredictable(
+                        first[at + step - 1].at_most(x),
+                        at + step,
+                        at,
+                    );
+                }
+                at + usize::from(first[at].at_most(x))
+            }
+            Err(_) => first.partition_point(|&f| f.at_most(x)),
+        }
     }
 }
 
@@ -279,7 +343,7 @@ impl<K: Key> SrcIntervals<K> {
     fn head_at(&self, span: SrcSpan, x: K) -> u32 {
         let b0 = span.block as usize;
         let blocks = (span.len as usize).div_ceil(BLOCK);
-        let Some(b) = last_at_most(&self.summary[b0..b0 + blocks], |&f| f <= x) else {
+        let Some(b) = K::count_at_most(&self.summary[b0..b0 + blocks], x).checked_sub(1) else {
             return SrcNode::<K>::END;
         };
         // At least the first start of the block is at most `x`; the padding
@@ -287,17 +351,22 @@ impl<K: Key> SrcIntervals<K> {
         let at_most = self.starts[b0 + b]
             .0
             .iter()
-            .map(|&f| usize::from(f <= x))
+            .map(|&f| usize::from(f.at_most(x)))
             .sum::<usize>()
             .min(span.len as usize - b * BLOCK);
         self.heads[(b0 + b) * BLOCK + at_most - 1]
     }
 }
 
+/// A family's zone ranges when they are at most this many (the usual case):
+/// their starts padded to this many (a power of two), searched in a fixed
+/// number of steps (unrolled, so without the branches of a search loop).
+const ZONE_SLOTS: usize = 32;
+
 /// The index of the last of the sorted `first` that is at most `x`.
 #[inline]
-fn find_start<K: Copy + Ord>(first: &[K], x: K) -> Option<usize> {
-    last_at_most(first, |&f| f <= x)
+fn find_start<K: Key>(first: &[K], x: K) -> Option<usize> {
+    last_at_most(first, |&f| f.at_most(x))
 }
 
 /// A source range in the list of an elementary source interval, with the
@@ -632,15 +701,15 @@ impl<K: Key> Table<K> {
                     cell_spans.push((start, count(table.keys.len())));
                 }
                 let span = match cell_spans.as_slice() {
-                    &[(k0, k1)] if (k1 - k0) as usize <= INLINE_KEYS => {
+                    [(k0, k1)] if (k1 - k0) as usize <= INLINE_KEYS => {
                         let mut inline = [KeyEntry::NONE; INLINE_KEYS];
-                        let keys = &table.keys[k0 as usize..k1 as usize];
+                        let keys = &table.keys[*k0 as usize..*k1 as usize];
                         inline[..keys.len()].copy_from_slice(keys);
                         // They were the last pushed.
-                        table.keys.truncate(k0 as usize);
+                        table.keys.truncate(*k0 as usize);
                         (Cells::INLINE, inline)
                     }
-                    &[only] => (Cells::one(only), [KeyEntry::NONE; INLINE_KEYS]),
+                    [only] => (Cells::one(*only), [KeyEntry::NONE; INLINE_KEYS]),
                     _ => (
                         Cells::many(
                             table.dst.push(
@@ -779,7 +848,13 @@ impl<K: Key> FamilyIndex<K> {
                 .iter()
                 .map(|z| !ruleset.zone(z.zone).interfaces.is_empty())
                 .collect(),
-            zone_first,
+            zone_first: {
+                let mut padded = zone_first;
+                if padded.len() < ZONE_SLOTS {
+                    padded.resize(ZONE_SLOTS, K::MAX);
+                }
+                padded
+            },
             zone_last,
             antispoof,
             forward,
@@ -796,10 +871,17 @@ impl<K: Key> FamilyIndex<K> {
         K: From<A>,
     {
         let addr = K::from(addr);
-        (
-            find(&self.zone_first, &self.zone_last, addr).map_or(NO_ZONE, count),
-            addr,
-        )
+        (self.zone_range(addr).map_or(NO_ZONE, count), addr)
+    }
+
+    /// The zone range that holds `x`.
+    #[inline]
+    fn zone_range(&self, x: K) -> Option<usize> {
+        let at_most = K::count_zones_at_most(&self.zone_first, x);
+        // The padding is at most `x` only for the largest key, which only
+        // the last zone range can hold.
+        let i = at_most.min(self.zone_last.len()).checked_sub(1)?;
+        (x <= self.zone_last[i]).then_some(i)
     }
 
     /// The zone of a zone range from [`FamilyIndex::at`] (`None` for
@@ -821,7 +903,7 @@ impl<K: Key> FamilyIndex<K> {
 
     #[inline]
     pub(crate) fn zone_of(&self, addr: K) -> Option<ZoneIdx> {
-        find(&self.zone_first, &self.zone_last, addr).map(|i| self.zone[i])
+        self.zone_range(addr).map(|i| self.zone[i])
     }
 
     /// Whether (iif, src) is in the anti-spoofing set.

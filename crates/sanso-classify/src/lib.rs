@@ -266,7 +266,7 @@ impl<'r> Classifier<'r> {
     }
 
     /// An address in its family's zone ranges.
-    #[inline]
+    #[inline(always)]
     fn locate(&self, addr: IpAddr) -> Located {
         match addr {
             IpAddr::V4(a) => Located::V4(self.v4.at(a)),
