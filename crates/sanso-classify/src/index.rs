@@ -65,11 +65,26 @@ pub(crate) trait Key: Copy + Ord {
         items.partition_point(|&f| f.at_most(x))
     }
 
-    /// [`Key::count_at_most`] over a family's zone starts, padded to
-    /// [`ZONE_SLOTS`] when they are fewer.
+    /// How many of a family's zone starts, padded to [`ZONE_SLOTS`] when
+    /// they are fewer, are at most `x`. With [`ZONE_SLOTS`] starts, a search
+    /// in fixed steps: unrolled, its selects stay conditional moves.
     #[inline]
     fn count_zones_at_most(first: &[Self], x: Self) -> usize {
-        Self::count_at_most(first, x)
+        match <&[Self; ZONE_SLOTS]>::try_from(first) {
+            Ok(first) => {
+                // `first[..at]` are at most `x`.
+                let mut at = 0;
+                for step in [16, 8, 4, 2, 1] {
+                    at = std::hint::select_unpredictable(
+                        first[at + step - 1].at_most(x),
+                        at + step,
+                        at,
+                    );
+                }
+                at + usize::from(first[at].at_most(x))
+            }
+            Err(_) => first.partition_point(|&f| f.at_most(x)),
+        }
     }
 }
 
@@ -111,27 +126,6 @@ impl Key for u128 {
             items.iter().map(|&f| usize::from(f.at_most(x))).sum()
         } else {
             items.partition_point(|&f| f.at_most(x))
-        }
-    }
-
-    /// With [`ZONE_SLOTS`] starts, a search in fixed steps: unrolled, its
-    /// selects stay conditional moves.
-    #[inline]
-    fn count_zones_at_most(first: &[Self], x: Self) -> usize {
-        match <&[Self; ZONE_SLOTS]>::try_from(first) {
-            Ok(first) => {
-                // `first[..at]` are at most `x`.
-                let mut at = 0;
-                for step in [16, 8, 4, 2, 1] {
-                    at = std::hint::select_unpredictable(
-                        first[at + step - 1].at_most(x),
-                        at + step,
-                        at,
-                    );
-                }
-                at + usize::from(first[at].at_most(x))
-            }
-            Err(_) => first.partition_point(|&f| f.at_most(x)),
         }
     }
 }
