@@ -266,8 +266,10 @@ struct SrcSpan {
     len: u32,
 }
 
-/// One link of a chain of [`SrcIntervals`].
+/// One link of a chain of [`SrcIntervals`], on a cache line of its own
+/// (44 bytes for `u32`: unaligned, two of three would straddle two lines).
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct SrcNode<K> {
     range: SrcRange<K>,
     next: u32,
