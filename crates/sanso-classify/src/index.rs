@@ -231,32 +231,35 @@ fn sweep<K: Key>(ranges: impl Iterator<Item = (K, K)>, mut emit: impl FnMut(K, &
 /// are stored once, not once per interval inside them, so the nodes a
 /// lookup reads after the first are mostly in cache.
 ///
-/// The starts of the intervals of one [`SrcSpan`] are cut in blocks of
-/// [`BLOCK`], each aligned on a cache line (for `u32`); the first start of
-/// every block is also in `summary`, small enough to stay in cache. A
-/// search is a binary search of the summary, then one block whose starts
-/// at most the key are counted without a branch (two levels instead of
+/// The intervals of one [`SrcSpan`] are cut in blocks of [`BLOCK`], their
+/// starts and chain heads side by side, aligned on a cache line (one line
+/// for `u32`); the first start of every block is also in `summary`, small
+/// enough to stay in cache. A search is a binary search of the summary,
+/// then one block whose starts at most the key are counted without a
+/// branch, and whose head is then in the same line (two levels instead of
 /// log2(n) dependent loads that each miss the cache).
 #[derive(Debug)]
 struct SrcIntervals<K> {
-    /// Per block: the starts of its intervals, padded with `K`'s largest
-    /// value after the last interval of a span.
-    starts: Vec<StartBlock<K>>,
-    /// Per interval (in the same places as `starts`): the head of its chain
-    /// ([`SrcNode::END`] for none).
-    heads: Vec<u32>,
+    blocks: Vec<StartBlock<K>>,
     /// Per block: its first start.
     summary: Vec<K>,
     nodes: Vec<SrcNode<K>>,
 }
 
-/// Intervals per block of [`SrcIntervals`]: 16 `u32` fill a cache line.
-const BLOCK: usize = 16;
+/// Intervals per block of [`SrcIntervals`]: 8 `u32` starts and 8 heads
+/// fill a cache line.
+const BLOCK: usize = 8;
 
-/// The starts of one block of [`SrcIntervals`], aligned on a cache line.
+/// One block of [`SrcIntervals`], aligned on a cache line.
 #[derive(Clone, Copy, Debug)]
 #[repr(align(64))]
-struct StartBlock<K>([K; BLOCK]);
+struct StartBlock<K> {
+    /// The starts of its intervals, padded with `K`'s largest value after
+    /// the last interval of a span.
+    starts: [K; BLOCK],
+    /// The head of the chain of each interval ([`SrcNode::END`] for none).
+    heads: [u32; BLOCK],
+}
 
 /// The intervals of one zone-range pair in [`SrcIntervals`]: `len`
 /// intervals in the blocks from `block` on.
@@ -282,8 +285,7 @@ impl<K> SrcNode<K> {
 impl<K: Key> SrcIntervals<K> {
     fn new() -> Self {
         SrcIntervals {
-            starts: Vec::new(),
-            heads: Vec::new(),
+            blocks: Vec::new(),
             summary: Vec::new(),
             nodes: Vec::new(),
         }
@@ -296,7 +298,7 @@ impl<K: Key> SrcIntervals<K> {
         ranges: impl Iterator<Item = (K, K)>,
         entry: impl Fn(u32) -> SrcRange<K>,
     ) -> SrcSpan {
-        let block = count(self.starts.len());
+        let block = count(self.blocks.len());
         // (range, next) -> node, within this push.
         let mut interned: std::collections::HashMap<(u32, u32), u32> =
             std::collections::HashMap::new();
@@ -324,8 +326,7 @@ impl<K: Key> SrcIntervals<K> {
                 heads[i] = head;
             }
             self.summary.push(starts[0]);
-            self.starts.push(StartBlock(starts));
-            self.heads.extend(heads);
+            self.blocks.push(StartBlock { starts, heads });
         }
         SrcSpan {
             block,
@@ -344,13 +345,14 @@ impl<K: Key> SrcIntervals<K> {
         };
         // At least the first start of the block is at most `x`; the padding
         // is too when `x` is the largest key, hence the bound.
-        let at_most = self.starts[b0 + b]
-            .0
+        let block = &self.blocks[b0 + b];
+        let at_most = block
+            .starts
             .iter()
             .map(|&f| usize::from(f.at_most(x)))
             .sum::<usize>()
             .min(span.len as usize - b * BLOCK);
-        self.heads[(b0 + b) * BLOCK + at_most - 1]
+        block.heads[at_most - 1]
     }
 }
 
