@@ -20,12 +20,19 @@ impl L4Code {
     const UDP: u32 = L4Key::UDP_CODE;
     const ICMP: u32 = L4Key::ICMP_CODE;
 
+    /// Without a branch on the protocol, which a mix of packets would
+    /// mispredict: every case is computed and the right one selected.
+    #[inline]
     pub(crate) fn of(l4: L4) -> Self {
-        match l4 {
-            L4::Tcp { dport } => L4Code(u32::from(dport)),
-            L4::Udp { dport } => L4Code(Self::UDP | u32::from(dport)),
-            L4::Icmp { icmp_type } => L4Code(Self::ICMP | u32::from(icmp_type)),
-        }
+        let is_udp = matches!(l4, L4::Udp { .. });
+        let is_icmp = matches!(l4, L4::Icmp { .. });
+        let value = match l4 {
+            L4::Tcp { dport } | L4::Udp { dport } => u32::from(dport),
+            L4::Icmp { icmp_type } => u32::from(icmp_type),
+        };
+        let base = std::hint::select_unpredictable(is_udp, Self::UDP, 0);
+        let base = std::hint::select_unpredictable(is_icmp, Self::ICMP, base);
+        L4Code(base | value)
     }
 }
 
