@@ -1,9 +1,14 @@
-//! The lookup index built once per ruleset: per hook table, the elementary
-//! intervals of its source ranges, and per source range with several cells
-//! those of its destination ranges, then the L4 keys of each (source,
-//! destination) cell, all searched by branch-free binary search; zones and
-//! anti-spoofing as flat sorted arrays.
-//! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
+//! The lookup index built once per ruleset: per hook table, a dense table
+//! of zone-range pairs, the elementary intervals of each pair's source
+//! ranges (in cache-line blocks under a small summary), and per source
+//! range with several cells those of its destination ranges, then the L4
+//! keys of each (source, destination) cell (inline in the source range when
+//! its only cell has one or two), leading to target codes (a flow with no
+//! `until` is accepted without further reads); zones and anti-spoofing as
+//! flat sorted arrays. Searches are without data-dependent branches where
+//! the compiler allows (see [`Key`]): a lookup costs a few cache lines, not
+//! log2(n) dependent loads and mispredictions.
+//! Keys are integers, lookups do not allocate.
 
 use std::collections::HashMap;
 

@@ -6,8 +6,8 @@
 //! packet with no connection-tracking state and no rate limit exceeded.
 //! A lookup locates source and destination in their zone ranges once, takes
 //! the hook table's elements of that zone-range pair, finds the few source
-//! ranges that contain the packet's source (branch-free binary searches over
-//! elementary intervals; ranges nest, as hosts in zones, so "few" is the
+//! ranges that contain the packet's source (a branch-free two-level search
+//! over elementary intervals; ranges nest, as hosts in zones, so "few" is the
 //! nesting depth), and for each whose destination hull holds the destination
 //! the cell that holds it (directly when the source range has one cell),
 //! whose L4 keys are binary searched. The elements are disjoint, so at most
