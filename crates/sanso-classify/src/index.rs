@@ -1,11 +1,18 @@
-//! The lookup index built once per ruleset: per hook table, the elementary
-//! intervals of its source ranges, and per source range with several cells
-//! those of its destination ranges, then the L4 keys of each (source,
-//! destination) cell, all searched by branch-free binary search; zones and
-//! anti-spoofing as flat sorted arrays.
-//! Keys are integers, arrays are struct-of-arrays, lookups do not allocate.
+//! The lookup index built once per ruleset: per hook table, a dense table
+//! of zone-range pairs, the elementary intervals of each pair's source
+//! ranges (in cache-line blocks under a small summary), and per source
+//! range with several cells those of its destination ranges, then the L4
+//! keys of each (source, destination) cell (inline in the source range when
+//! its only cell has one or two), leading to target codes (a flow with no
+//! `until` is accepted without further reads); zones and anti-spoofing as
+//! flat sorted arrays. Searches are without data-dependent branches where
+//! the compiler allows (see [`Key`]): a lookup costs a few cache lines, not
+//! log2(n) dependent loads and mispredictions.
+//! Keys are integers, lookups do not allocate.
 
-use sanso_ir::{Element, Family, FlowIdx, GroupIdx, L4Key, Target, ZoneIdx};
+use std::collections::HashMap;
+
+use sanso_ir::{Element, Family, FlowIdx, L4Key, Ruleset, Target, ZoneIdx};
 
 use crate::L4;
 
@@ -18,12 +25,19 @@ impl L4Code {
     const UDP: u32 = L4Key::UDP_CODE;
     const ICMP: u32 = L4Key::ICMP_CODE;
 
+    /// Without a branch on the protocol, which a mix of packets would
+    /// mispredict: every case is computed and the right one selected.
+    #[inline]
     pub(crate) fn of(l4: L4) -> Self {
-        match l4 {
-            L4::Tcp { dport } => L4Code(u32::from(dport)),
-            L4::Udp { dport } => L4Code(Self::UDP | u32::from(dport)),
-            L4::Icmp { icmp_type } => L4Code(Self::ICMP | u32::from(icmp_type)),
-        }
+        let is_udp = matches!(l4, L4::Udp { .. });
+        let is_icmp = matches!(l4, L4::Icmp { .. });
+        let value = match l4 {
+            L4::Tcp { dport } | L4::Udp { dport } => u32::from(dport),
+            L4::Icmp { icmp_type } => u32::from(icmp_type),
+        };
+        let base = std::hint::select_unpredictable(is_udp, Self::UDP, 0);
+        let base = std::hint::select_unpredictable(is_icmp, Self::ICMP, base);
+        L4Code(base | value)
     }
 }
 
@@ -41,25 +55,90 @@ fn last_at_most<T>(items: &[T], at_most: impl FnMut(&T) -> bool) -> Option<usize
 
 /// The index of the range among sorted disjoint `first..=last` that holds `x`.
 #[inline]
-fn find<K: Copy + Ord>(first: &[K], last: &[K], x: K) -> Option<usize> {
-    last_at_most(first, |&f| f <= x).filter(|&i| x <= last[i])
+fn find<K: Key>(first: &[K], last: &[K], x: K) -> Option<usize> {
+    last_at_most(first, |&f| f.at_most(x)).filter(|&i| x <= last[i])
 }
 
 /// An integer key of an address family (`u32` for IPv4, `u128` for IPv6).
 pub(crate) trait Key: Copy + Ord {
+    /// The largest value.
+    const MAX: Self;
+
     /// The next integer, `None` at the end of the space.
     fn succ(self) -> Option<Self>;
+
+    /// `self <= x`, as a flag rather than a branch where it can.
+    fn at_most(self, x: Self) -> bool;
+
+    /// How many of the sorted `items` are at most `x`: a branch-free
+    /// binary search.
+    #[inline]
+    fn count_at_most(items: &[Self], x: Self) -> usize {
+        items.partition_point(|&f| f.at_most(x))
+    }
+
+    /// How many of a family's zone starts, padded to [`ZONE_SLOTS`] when
+    /// they are fewer, are at most `x`. With [`ZONE_SLOTS`] starts, a search
+    /// in fixed steps: unrolled, its selects stay conditional moves.
+    #[inline]
+    fn count_zones_at_most(first: &[Self], x: Self) -> usize {
+        match <&[Self; ZONE_SLOTS]>::try_from(first) {
+            Ok(first) => {
+                // `first[..at]` are at most `x`.
+                let mut at = 0;
+                for step in [16, 8, 4, 2, 1] {
+                    at = std::hint::select_unpredictable(
+                        first[at + step - 1].at_most(x),
+                        at + step,
+                        at,
+                    );
+                }
+                at + usize::from(first[at].at_most(x))
+            }
+            Err(_) => first.partition_point(|&f| f.at_most(x)),
+        }
+    }
 }
 
+/// The length up to which `u128` keys are counted rather than searched.
+const SHORT: usize = 16;
+
 impl Key for u32 {
+    const MAX: Self = u32::MAX;
+
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
+    }
+
+    #[inline]
+    fn at_most(self, x: Self) -> bool {
+        self <= x
     }
 }
 
 impl Key for u128 {
+    const MAX: Self = u128::MAX;
+
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
+    }
+
+    #[inline]
+    fn at_most(self, x: Self) -> bool {
+        // The borrow of a two-word subtraction.
+        !x.overflowing_sub(self).1
+    }
+
+    /// A short slice is counted, a sum of flags: the compiler turns the
+    /// selects of a binary search on two-word comparisons into jumps,
+    /// mispredicted half of the time on random keys.
+    #[inline]
+    fn count_at_most(items: &[Self], x: Self) -> usize {
+        if items.len() <= SHORT {
+            items.iter().map(|&f| usize::from(f.at_most(x))).sum()
+        } else {
+            items.partition_point(|&f| f.at_most(x))
+        }
     }
 }
 
@@ -162,18 +241,50 @@ fn sweep<K: Key>(ranges: impl Iterator<Item = (K, K)>, mut emit: impl FnMut(K, &
 /// ranges holding it as a chain of [`SrcNode`]s, innermost first. Chains
 /// share their tails: nested ranges (a zone-wide range around many hosts)
 /// are stored once, not once per interval inside them, so the nodes a
-/// lookup reads after the first are mostly in cache. An interval's start
-/// and its chain's head are side by side, read by the same search step.
+/// lookup reads after the first are mostly in cache.
+///
+/// The intervals of one [`SrcSpan`] are cut in blocks of [`BLOCK`], their
+/// starts and chain heads side by side, aligned on a cache line (one line
+/// for `u32`); the first start of every block is also in `summary`, small
+/// enough to stay in cache. A search is a binary search of the summary,
+/// then one block whose starts at most the key are counted without a
+/// branch, and whose head is then in the same line (two levels instead of
+/// log2(n) dependent loads that each miss the cache).
 #[derive(Debug)]
 struct SrcIntervals<K> {
-    /// Per interval: its start and the head of its chain ([`SrcNode::END`]
-    /// for none).
-    starts: Vec<(K, u32)>,
+    blocks: Vec<StartBlock<K>>,
+    /// Per block: its first start.
+    summary: Vec<K>,
     nodes: Vec<SrcNode<K>>,
 }
 
-/// One link of a chain of [`SrcIntervals`].
+/// Intervals per block of [`SrcIntervals`]: 8 `u32` starts and 8 heads
+/// fill a cache line.
+const BLOCK: usize = 8;
+
+/// One block of [`SrcIntervals`], aligned on a cache line.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct StartBlock<K> {
+    /// The starts of its intervals, padded with `K`'s largest value after
+    /// the last interval of a span.
+    starts: [K; BLOCK],
+    /// The head of the chain of each interval ([`SrcNode::END`] for none).
+    heads: [u32; BLOCK],
+}
+
+/// The intervals of one zone-range pair in [`SrcIntervals`]: `len`
+/// intervals in the blocks from `block` on.
+#[derive(Clone, Copy, Debug, Default)]
+struct SrcSpan {
+    block: u32,
+    len: u32,
+}
+
+/// One link of a chain of [`SrcIntervals`], on a cache line of its own
+/// (44 bytes for `u32`: unaligned, two of three would straddle two lines).
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct SrcNode<K> {
     range: SrcRange<K>,
     next: u32,
@@ -186,23 +297,25 @@ impl<K> SrcNode<K> {
 impl<K: Key> SrcIntervals<K> {
     fn new() -> Self {
         SrcIntervals {
-            starts: Vec::new(),
+            blocks: Vec::new(),
+            summary: Vec::new(),
             nodes: Vec::new(),
         }
     }
 
     /// Appends the elementary intervals of `ranges` (each `(first, last)`,
-    /// listed as `entry(index)`); returns the slice of intervals they occupy.
+    /// listed as `entry(index)`) in new blocks; returns where they are.
     fn push(
         &mut self,
         ranges: impl Iterator<Item = (K, K)>,
         entry: impl Fn(u32) -> SrcRange<K>,
-    ) -> (u32, u32) {
-        let start = count(self.starts.len());
+    ) -> SrcSpan {
+        let block = count(self.blocks.len());
         // (range, next) -> node, within this push.
         let mut interned: std::collections::HashMap<(u32, u32), u32> =
             std::collections::HashMap::new();
-        let (starts, nodes) = (&mut self.starts, &mut self.nodes);
+        let mut intervals: Vec<(K, u32)> = Vec::new();
+        let nodes = &mut self.nodes;
         sweep(ranges, |pos, active| {
             let mut next = SrcNode::<K>::END;
             // Outermost first, so that the head is the innermost.
@@ -215,27 +328,55 @@ impl<K: Key> SrcIntervals<K> {
                     count(nodes.len() - 1)
                 });
             }
-            starts.push((pos, next));
+            intervals.push((pos, next));
         });
-        (start, count(self.starts.len()))
+        for chunk in intervals.chunks(BLOCK) {
+            let mut starts = [K::MAX; BLOCK];
+            let mut heads = [SrcNode::<K>::END; BLOCK];
+            for (i, &(start, head)) in chunk.iter().enumerate() {
+                starts[i] = start;
+                heads[i] = head;
+            }
+            self.summary.push(starts[0]);
+            self.blocks.push(StartBlock { starts, heads });
+        }
+        SrcSpan {
+            block,
+            len: count(intervals.len()),
+        }
     }
 
     /// The head of the chain of the interval holding `x`, among the
     /// intervals `span`; [`SrcNode::END`] for none.
     #[inline]
-    fn head_at(&self, span: (u32, u32), x: K) -> u32 {
-        let starts = &self.starts[span.0 as usize..span.1 as usize];
-        match last_at_most(starts, |&(f, _)| f <= x) {
-            Some(i) => starts[i].1,
-            None => SrcNode::<K>::END,
-        }
+    fn head_at(&self, span: SrcSpan, x: K) -> u32 {
+        let b0 = span.block as usize;
+        let blocks = (span.len as usize).div_ceil(BLOCK);
+        let Some(b) = K::count_at_most(&self.summary[b0..b0 + blocks], x).checked_sub(1) else {
+            return SrcNode::<K>::END;
+        };
+        // At least the first start of the block is at most `x`; the padding
+        // is too when `x` is the largest key, hence the bound.
+        let block = &self.blocks[b0 + b];
+        let at_most = block
+            .starts
+            .iter()
+            .map(|&f| usize::from(f.at_most(x)))
+            .sum::<usize>()
+            .min(span.len as usize - b * BLOCK);
+        block.heads[at_most - 1]
     }
 }
 
+/// A family's zone ranges when they are at most this many (the usual case):
+/// their starts padded to this many (a power of two), searched in a fixed
+/// number of steps (unrolled, so without the branches of a search loop).
+const ZONE_SLOTS: usize = 32;
+
 /// The index of the last of the sorted `first` that is at most `x`.
 #[inline]
-fn find_start<K: Copy + Ord>(first: &[K], x: K) -> Option<usize> {
-    last_at_most(first, |&f| f <= x)
+fn find_start<K: Key>(first: &[K], x: K) -> Option<usize> {
+    last_at_most(first, |&f| f.at_most(x))
 }
 
 /// A source range in the list of an elementary source interval, with the
@@ -247,7 +388,14 @@ struct SrcRange<K> {
     dst_first: K,
     dst_last: K,
     cells: Cells,
+    /// The keys of the only cell when it has at most [`INLINE_KEYS`]
+    /// ([`CellsAt::Inline`]; most cells do): read with the range, without
+    /// a further memory access. Unused entries are [`KeyEntry::NONE`].
+    keys: [KeyEntry; INLINE_KEYS],
 }
+
+/// Keys of a single cell stored in its [`SrcRange`].
+const INLINE_KEYS: usize = 2;
 
 /// Where the cells of a source range are, in 8 bytes: most source ranges
 /// have a single cell, whose destination range is then the hull, so its
@@ -262,6 +410,8 @@ struct Cells {
 
 /// Where [`Cells`] points.
 enum CellsAt {
+    /// The keys of the only cell are in the [`SrcRange`].
+    Inline,
     /// The keys of the only cell.
     One(usize, usize),
     /// The destination intervals of several cells.
@@ -270,9 +420,18 @@ enum CellsAt {
 
 impl Cells {
     const ONE: u32 = 1 << 31;
+    const INLINE: Cells = Cells {
+        start: Self::ONE | Self::IN_RANGE,
+        end: 0,
+    };
+    /// With [`Cells::ONE`]: the keys are in the [`SrcRange`].
+    const IN_RANGE: u32 = 1 << 30;
 
     fn one((start, end): (u32, u32)) -> Self {
-        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        assert!(
+            end < Self::IN_RANGE,
+            "a hook table has fewer than 2^30 elements"
+        );
         Cells {
             start: start | Self::ONE,
             end,
@@ -280,13 +439,18 @@ impl Cells {
     }
 
     fn many((start, end): (u32, u32)) -> Self {
-        assert!(end < Self::ONE, "a hook table has fewer than 2^31 elements");
+        assert!(
+            end < Self::IN_RANGE,
+            "a hook table has fewer than 2^30 elements"
+        );
         Cells { start, end }
     }
 
     #[inline]
     fn at(self) -> CellsAt {
-        if self.start & Self::ONE != 0 {
+        if self.start & Self::IN_RANGE != 0 {
+            CellsAt::Inline
+        } else if self.start & Self::ONE != 0 {
             CellsAt::One((self.start & !Self::ONE) as usize, self.end as usize)
         } else {
             CellsAt::Many(self.start, self.end)
@@ -294,33 +458,112 @@ impl Cells {
     }
 }
 
-/// A [`Target`] in 4 bytes: the top bit tells a group from a flow.
+/// A [`Target`] in 4 bytes, as a lookup needs it: the top bit clear, a
+/// flow with no `until`, accepted without reading anything more; set, the
+/// first of its flows in [`Targets::tries`].
 #[derive(Clone, Copy, Debug)]
-struct PackedTarget(u32);
+pub(crate) struct TargetCode(u32);
 
-impl PackedTarget {
-    const GROUP: u32 = 1 << 31;
+impl TargetCode {
+    const TRIES: u32 = 1 << 31;
+}
 
-    fn pack(target: Target) -> Self {
-        let (index, tag) = match target {
-            Target::Flow(f) => (f.0, 0),
-            Target::Group(g) => (g.0, Self::GROUP),
-        };
-        let index = u32::try_from(index)
-            .ok()
-            .filter(|&i| i < Self::GROUP)
-            .expect("a ruleset has fewer than 2^31 flows and groups");
-        PackedTarget(index | tag)
+/// One flow that a target tries, with its `until` (`i64::MAX` for none).
+#[derive(Clone, Copy, Debug)]
+struct Try {
+    until: i64,
+    flow: u32,
+    /// The last flow of its target.
+    last: bool,
+}
+
+/// The flows of every target that is not a single flow with no `until`,
+/// each target's in one run, in the order they are tried.
+#[derive(Debug)]
+pub(crate) struct Targets {
+    tries: Vec<Try>,
+}
+
+/// Gives the targets of a ruleset their codes while the tables are built.
+pub(crate) struct TargetCoder<'r> {
+    ruleset: &'r Ruleset,
+    interned: HashMap<Target, TargetCode>,
+    tries: Vec<Try>,
+}
+
+impl<'r> TargetCoder<'r> {
+    pub(crate) fn new(ruleset: &'r Ruleset) -> Self {
+        TargetCoder {
+            ruleset,
+            interned: HashMap::new(),
+            tries: Vec::new(),
+        }
     }
 
+    fn code(&mut self, target: Target) -> TargetCode {
+        let (ruleset, tries) = (self.ruleset, &mut self.tries);
+        *self.interned.entry(target).or_insert_with(|| {
+            let flows = ruleset.target_flows(&target);
+            let index = |i: usize| {
+                u32::try_from(i)
+                    .ok()
+                    .filter(|&i| i < TargetCode::TRIES)
+                    .expect("a ruleset has fewer than 2^31 flows and group members")
+            };
+            match flows {
+                &[only] if ruleset.flow(only).until.is_none() => TargetCode(index(only.0)),
+                _ => {
+                    let start = index(tries.len());
+                    tries.extend(flows.iter().enumerate().map(|(i, &f)| Try {
+                        until: ruleset.flow(f).until.unwrap_or(i64::MAX),
+                        flow: index(f.0),
+                        last: i + 1 == flows.len(),
+                    }));
+                    TargetCode(start | TargetCode::TRIES)
+                }
+            }
+        })
+    }
+
+    pub(crate) fn finish(self) -> Targets {
+        Targets { tries: self.tries }
+    }
+}
+
+impl Targets {
+    /// The first flow of `code` whose `until` is after `time`, if any.
     #[inline]
-    fn unpack(self) -> Target {
-        let index = (self.0 & !Self::GROUP) as usize;
-        if self.0 & Self::GROUP != 0 {
-            Target::Group(GroupIdx(index))
-        } else {
-            Target::Flow(FlowIdx(index))
+    pub(crate) fn accepting(&self, code: TargetCode, time: i64) -> Option<FlowIdx> {
+        if code.0 & TargetCode::TRIES == 0 {
+            return (time < i64::MAX).then_some(FlowIdx(code.0 as usize));
         }
+        let mut i = (code.0 & !TargetCode::TRIES) as usize;
+        loop {
+            let t = self.tries[i];
+            if time < t.until {
+                return Some(FlowIdx(t.flow as usize));
+            }
+            if t.last {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// The flows of `code`, in order.
+    pub(crate) fn flows(&self, code: TargetCode) -> Vec<FlowIdx> {
+        if code.0 & TargetCode::TRIES == 0 {
+            return vec![FlowIdx(code.0 as usize)];
+        }
+        let start = (code.0 & !TargetCode::TRIES) as usize;
+        let len = self.tries[start..]
+            .iter()
+            .position(|t| t.last)
+            .expect("a run of tries ends with its last");
+        self.tries[start..=start + len]
+            .iter()
+            .map(|t| FlowIdx(t.flow as usize))
+            .collect()
     }
 }
 
@@ -330,14 +573,32 @@ impl PackedTarget {
 struct KeyEntry {
     first: u32,
     last: u32,
-    target: PackedTarget,
+    target: TargetCode,
+}
+
+impl KeyEntry {
+    /// An entry that holds no code.
+    const NONE: KeyEntry = KeyEntry {
+        first: u32::MAX,
+        last: 0,
+        target: TargetCode(0),
+    };
+}
+
+/// The target of the key among the disjoint inline `keys` that holds `x`;
+/// every entry is tested, without a search.
+#[inline]
+fn find_inline_key(keys: &[KeyEntry; INLINE_KEYS], x: u32) -> Option<TargetCode> {
+    keys.iter()
+        .find(|k| k.first <= x && x <= k.last)
+        .map(|k| k.target)
 }
 
 /// The target of the key among sorted disjoint `keys` that holds `x`.
 #[inline]
-fn find_key(keys: &[KeyEntry], x: u32) -> Option<Target> {
+fn find_key(keys: &[KeyEntry], x: u32) -> Option<TargetCode> {
     let key = keys[last_at_most(keys, |k| k.first <= x)?];
-    (x <= key.last).then(|| key.target.unpack())
+    (x <= key.last).then_some(key.target)
 }
 
 /// The zone range (index into the family's sorted zone ranges) an element
@@ -363,12 +624,11 @@ pub(crate) const NO_ZONE: ZoneRangeIdx = u32::MAX;
 /// that holds the packet is the only one.
 #[derive(Debug)]
 pub(crate) struct Table<K> {
-    /// Zone-range pairs: the pairs with source zone range `z` are
-    /// `pair_dst[pair_offsets[z]..pair_offsets[z + 1]]` (sorted), with their
-    /// spans of `src` in `pair_span`. `GATEWAY` is the last row.
-    pair_offsets: Vec<u32>,
-    pair_dst: Vec<ZoneRangeIdx>,
-    pair_span: Vec<(u32, u32)>,
+    /// Zone-range pairs: the intervals of `src` of the pair (source zone
+    /// range `zs`, destination zone range `zd`) are at `zs * sides + zd`,
+    /// where [`GATEWAY`] is the last side (`sides - 1`).
+    pairs: Vec<SrcSpan>,
+    sides: usize,
     /// Elementary intervals of the distinct source ranges of each pair.
     src: SrcIntervals<K>,
     /// Destination intervals of each source range; an entry is the span of
@@ -385,11 +645,13 @@ impl<K: Key> Table<K> {
         key: impl Fn(A) -> K,
         zone_ranges: usize,
         zone_range: impl Fn(K) -> ZoneRangeIdx,
+        targets: &mut TargetCoder,
     ) -> Self {
+        // Sides 0..zone_ranges, then GATEWAY.
+        let sides = zone_ranges + 1;
         let mut table = Table {
-            pair_offsets: Vec::new(),
-            pair_dst: Vec::new(),
-            pair_span: Vec::new(),
+            pairs: vec![SrcSpan::default(); sides * sides],
+            sides,
             src: SrcIntervals::new(),
             dst: Intervals::new(),
             keys: Vec::with_capacity(elements.len()),
@@ -410,22 +672,19 @@ impl<K: Key> Table<K> {
             })
             .collect();
         by_pair.sort_by_key(|&(zs, zd, _)| (zs, zd));
-        // Rows 0..zone_ranges, then GATEWAY.
-        let row = |zs: ZoneRangeIdx| {
-            if zs == GATEWAY {
+        let at = |z: ZoneRangeIdx| {
+            if z == GATEWAY {
                 zone_ranges
             } else {
-                zs as usize
+                z as usize
             }
         };
-        let mut pair_rows: Vec<u32> = vec![0; zone_ranges + 2];
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        let mut dst_spans: Vec<Cells> = Vec::new();
+        let mut dst_spans: Vec<(Cells, [KeyEntry; INLINE_KEYS])> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
-            pair_rows[row(zs) + 1] += 1;
             src_ranges.clear();
             dst_hulls.clear();
             dst_spans.clear();
@@ -446,37 +705,44 @@ impl<K: Key> Table<K> {
                         KeyEntry {
                             first,
                             last,
-                            target: PackedTarget::pack(e.target),
+                            target: targets.code(e.target),
                         }
                     }));
                     cell_spans.push((start, count(table.keys.len())));
                 }
                 let span = match cell_spans.as_slice() {
-                    &[only] => Cells::one(only),
-                    _ => Cells::many(
-                        table.dst.push(
-                            cells
-                                .iter()
-                                .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
-                            |c| cell_spans[c as usize],
+                    [(k0, k1)] if (k1 - k0) as usize <= INLINE_KEYS => {
+                        let mut inline = [KeyEntry::NONE; INLINE_KEYS];
+                        let keys = &table.keys[*k0 as usize..*k1 as usize];
+                        inline[..keys.len()].copy_from_slice(keys);
+                        // They were the last pushed.
+                        table.keys.truncate(*k0 as usize);
+                        (Cells::INLINE, inline)
+                    }
+                    [only] => (Cells::one(*only), [KeyEntry::NONE; INLINE_KEYS]),
+                    _ => (
+                        Cells::many(
+                            table.dst.push(
+                                cells
+                                    .iter()
+                                    .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
+                                |c| cell_spans[c as usize],
+                            ),
                         ),
+                        [KeyEntry::NONE; INLINE_KEYS],
                     ),
                 };
                 dst_spans.push(span);
             }
             // Runs of equal src come out sorted by src, hence distinct and sorted.
             let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
-                cells: dst_spans[id as usize],
+                cells: dst_spans[id as usize].0,
+                keys: dst_spans[id as usize].1,
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
-            table.pair_dst.push(zd);
-            table.pair_span.push(span);
+            table.pairs[at(zs) * sides + at(zd)] = span;
         }
-        for r in 1..pair_rows.len() {
-            pair_rows[r] += pair_rows[r - 1];
-        }
-        table.pair_offsets = pair_rows;
         table.dst.finish();
         table
     }
@@ -490,20 +756,14 @@ impl<K: Key> Table<K> {
         (zs, src): (ZoneRangeIdx, K),
         (zd, dst): (ZoneRangeIdx, K),
         l4: L4Code,
-    ) -> Option<Target> {
-        let row = if zs == GATEWAY {
-            self.pair_offsets.len() - 2
-        } else if zs == NO_ZONE || zd == NO_ZONE {
-            return None;
-        } else {
-            zs as usize
+    ) -> Option<TargetCode> {
+        let at = |z: ZoneRangeIdx| match z {
+            GATEWAY => Some(self.sides - 1),
+            NO_ZONE => None,
+            z => Some(z as usize),
         };
-        let (p0, p1) = (
-            self.pair_offsets[row] as usize,
-            self.pair_offsets[row + 1] as usize,
-        );
-        let p = p0 + self.pair_dst[p0..p1].binary_search(&zd).ok()?;
-        let mut node = self.src.head_at(self.pair_span[p], src);
+        let pair = self.pairs[at(zs)? * self.sides + at(zd)?];
+        let mut node = self.src.head_at(pair, src);
         while let Some(n) = self.src.nodes.get(node as usize) {
             node = n.next;
             let s = n.range;
@@ -511,6 +771,11 @@ impl<K: Key> Table<K> {
                 continue;
             }
             match s.cells.at() {
+                CellsAt::Inline => {
+                    if let Some(target) = find_inline_key(&s.keys, l4.0) {
+                        return Some(target);
+                    }
+                }
                 CellsAt::One(k0, k1) => {
                     if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
                         return Some(target);
@@ -547,6 +812,9 @@ pub(crate) struct FamilyIndex<K> {
     zone_first: Vec<K>,
     zone_last: Vec<K>,
     zone: Vec<ZoneIdx>,
+    /// Per zone range: whether its zone has an interface (a source there
+    /// is not spoofed when the packet names no interface).
+    zone_sourced: Vec<bool>,
     /// Sorted by interface name.
     antispoof: Vec<SpoofEntry<K>>,
     pub(crate) forward: Table<K>,
@@ -556,8 +824,10 @@ pub(crate) struct FamilyIndex<K> {
 
 impl<K: Key> FamilyIndex<K> {
     pub(crate) fn build<A: Copy + PartialEq>(
+        ruleset: &Ruleset,
         family: &Family<A>,
         key: impl Fn(A) -> K + Copy,
+        targets: &mut TargetCoder,
     ) -> Self {
         let mut antispoof: Vec<SpoofEntry<K>> = Vec::new();
         // The IR sorts antispoof by interface, then range.
@@ -578,12 +848,23 @@ impl<K: Key> FamilyIndex<K> {
         let zone_last: Vec<K> = family.zones.iter().map(|z| key(z.range.last)).collect();
         let n = zone_first.len();
         let zone_range = |addr: K| find(&zone_first, &zone_last, addr).map_or(NO_ZONE, count);
-        let forward = Table::build(&family.forward, key, n, zone_range);
-        let input = Table::build(&family.input, key, n, zone_range);
-        let output = Table::build(&family.output, key, n, zone_range);
+        let forward = Table::build(&family.forward, key, n, zone_range, targets);
+        let input = Table::build(&family.input, key, n, zone_range, targets);
+        let output = Table::build(&family.output, key, n, zone_range, targets);
         FamilyIndex {
             zone: family.zones.iter().map(|z| z.zone).collect(),
-            zone_first,
+            zone_sourced: family
+                .zones
+                .iter()
+                .map(|z| !ruleset.zone(z.zone).interfaces.is_empty())
+                .collect(),
+            zone_first: {
+                let mut padded = zone_first;
+                if padded.len() < ZONE_SLOTS {
+                    padded.resize(ZONE_SLOTS, K::MAX);
+                }
+                padded
+            },
             zone_last,
             antispoof,
             forward,
@@ -600,10 +881,17 @@ impl<K: Key> FamilyIndex<K> {
         K: From<A>,
     {
         let addr = K::from(addr);
-        (
-            find(&self.zone_first, &self.zone_last, addr).map_or(NO_ZONE, count),
-            addr,
-        )
+        (self.zone_range(addr).map_or(NO_ZONE, count), addr)
+    }
+
+    /// The zone range that holds `x`.
+    #[inline]
+    fn zone_range(&self, x: K) -> Option<usize> {
+        let at_most = K::count_zones_at_most(&self.zone_first, x);
+        // The padding is at most `x` only for the largest key, which only
+        // the last zone range can hold.
+        let i = at_most.min(self.zone_last.len()).checked_sub(1)?;
+        (x <= self.zone_last[i]).then_some(i)
     }
 
     /// The zone of a zone range from [`FamilyIndex::at`] (`None` for
@@ -613,9 +901,19 @@ impl<K: Key> FamilyIndex<K> {
         self.zone.get(range as usize).copied()
     }
 
+    /// Whether a source in the zone range `range` is valid when the packet
+    /// names no interface: its zone has one.
+    #[inline]
+    pub(crate) fn sourced(&self, range: ZoneRangeIdx) -> bool {
+        self.zone_sourced
+            .get(range as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
     #[inline]
     pub(crate) fn zone_of(&self, addr: K) -> Option<ZoneIdx> {
-        find(&self.zone_first, &self.zone_last, addr).map(|i| self.zone[i])
+        self.zone_range(addr).map(|i| self.zone[i])
     }
 
     /// Whether (iif, src) is in the anti-spoofing set.

@@ -6,8 +6,8 @@
 //! packet with no connection-tracking state and no rate limit exceeded.
 //! A lookup locates source and destination in their zone ranges once, takes
 //! the hook table's elements of that zone-range pair, finds the few source
-//! ranges that contain the packet's source (branch-free binary searches over
-//! elementary intervals; ranges nest, as hosts in zones, so "few" is the
+//! ranges that contain the packet's source (a branch-free two-level search
+//! over elementary intervals; ranges nest, as hosts in zones, so "few" is the
 //! nesting depth), and for each whose destination hull holds the destination
 //! the cell that holds it (directly when the source range has one cell),
 //! whose L4 keys are binary searched. The elements are disjoint, so at most
@@ -28,7 +28,7 @@ use std::net::IpAddr;
 
 use sanso_ir::{FlowIdx, Ruleset, ZoneIdx};
 
-use index::{FamilyIndex, L4Code, ZoneRangeIdx, GATEWAY};
+use index::{FamilyIndex, L4Code, TargetCoder, Targets, ZoneRangeIdx, GATEWAY};
 
 /// Which hook a packet traverses on the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,23 +157,22 @@ const ND_TYPES: std::ops::RangeInclusive<u8> = 133..=136;
 /// The IR's pipeline over one [`Ruleset`], with an index built once.
 pub struct Classifier<'r> {
     ruleset: &'r Ruleset,
-    /// `until` of each flow; `i64::MAX` for none.
-    until: Vec<i64>,
+    /// What the tables' keys lead to.
+    targets: Targets,
     v4: FamilyIndex<u32>,
     v6: FamilyIndex<u128>,
 }
 
 impl<'r> Classifier<'r> {
     pub fn new(ruleset: &'r Ruleset) -> Self {
+        let mut coder = TargetCoder::new(ruleset);
+        let v4 = FamilyIndex::build(ruleset, &ruleset.v4, u32::from, &mut coder);
+        let v6 = FamilyIndex::build(ruleset, &ruleset.v6, u128::from, &mut coder);
         Classifier {
             ruleset,
-            until: ruleset
-                .flows
-                .iter()
-                .map(|f| f.until.unwrap_or(i64::MAX))
-                .collect(),
-            v4: FamilyIndex::build(&ruleset.v4, u32::from),
-            v6: FamilyIndex::build(&ruleset.v6, u128::from),
+            targets: coder.finish(),
+            v4,
+            v6,
         }
     }
 
@@ -246,11 +245,8 @@ impl<'r> Classifier<'r> {
             (Path::FromGateway, _, Located::V4(d)) => self.v4.output.lookup((GATEWAY, 0), d, l4),
             (Path::FromGateway, _, Located::V6(d)) => self.v6.output.lookup((GATEWAY, 0), d, l4),
         };
-        if let Some(target) = target {
-            let flows = self.ruleset.target_flows(&target);
-            if let Some(&flow) = flows.iter().find(|f| packet.time < self.until[f.0]) {
-                return Decision::accept(DecidedBy::Flow(flow));
-            }
+        if let Some(flow) = target.and_then(|t| self.targets.accepting(t, packet.time)) {
+            return Decision::accept(DecidedBy::Flow(flow));
         }
         // 5. Default drop (slow path: zones and expired flows).
         let src_zone = match packet.path {
@@ -261,9 +257,7 @@ impl<'r> Classifier<'r> {
             Path::ToGateway => None,
             _ => self.zone_at(dst),
         };
-        let expired = target
-            .map(|t| self.ruleset.target_flows(&t).to_vec())
-            .unwrap_or_default();
+        let expired = target.map(|t| self.targets.flows(t)).unwrap_or_default();
         Decision::drop(DecidedBy::DefaultDrop {
             src_zone,
             dst_zone,
@@ -272,7 +266,7 @@ impl<'r> Classifier<'r> {
     }
 
     /// An address in its family's zone ranges.
-    #[inline]
+    #[inline(always)]
     fn locate(&self, addr: IpAddr) -> Located {
         match addr {
             IpAddr::V4(a) => Located::V4(self.v4.at(a)),
@@ -295,9 +289,8 @@ impl<'r> Classifier<'r> {
         match (iif, src) {
             (Some(iif), Located::V4((_, s))) => self.v4.spoof_ok(iif, s),
             (Some(iif), Located::V6((_, s))) => self.v6.spoof_ok(iif, s),
-            (None, src) => self
-                .zone_at(src)
-                .is_some_and(|z| !self.ruleset.zone(z).interfaces.is_empty()),
+            (None, Located::V4((range, _))) => self.v4.sourced(range),
+            (None, Located::V6((range, _))) => self.v6.sourced(range),
         }
     }
 }
