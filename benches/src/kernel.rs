@@ -44,7 +44,7 @@ use sanso_classify::{Classifier, DecidedBy, Packet, Path, Verdict, L4};
 use sanso_ir::Ruleset;
 use sanso_policy::{Endpoint, Policy, ServiceMatch, Tier};
 
-use crate::userspace::median;
+use crate::userspace::{median, thread_cpu_time};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
@@ -761,19 +761,6 @@ fn blast_socket(
     let wall = start.elapsed();
     let cpu = thread_cpu_time().saturating_sub(cpu0);
     Ok(Sample { packets, cpu, wall })
-}
-
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID always exists on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 #[cfg(test)]
