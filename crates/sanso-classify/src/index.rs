@@ -1,7 +1,8 @@
 //! The lookup index built once per ruleset: per hook table, a dense table
 //! of zone-range pairs, the elementary intervals of each pair's source
 //! ranges (in cache-line blocks under a small summary), and per source
-//! range with several cells those of its destination ranges, then the L4
+//! range with several cells their list (up to 16) or the elementary
+//! intervals of their destination ranges, then the L4
 //! keys of each (source, destination) cell (inline in the source range when
 //! its only cell has one or two), leading to target codes (a flow with no
 //! `until` is accepted without further reads); zones and anti-spoofing as
@@ -411,18 +412,47 @@ struct SrcRange<K> {
 /// Keys of a single cell stored in its [`SrcNode`].
 const INLINE_KEYS: usize = 2;
 
+/// Cells of a source range up to which they are listed ([`CellsAt::List`])
+/// rather than cut in destination intervals ([`CellsAt::Many`]): a few
+/// adjacent cache lines read independently of each other instead of a
+/// search followed by three dependent reads.
+const LIST_CELLS: usize = 16;
+
+/// One cell of a [`CellsAt::List`]: its destination range and the span of
+/// its keys in [`Table::keys`] (as [`KeyEntry::span`]).
+#[derive(Clone, Copy, Debug)]
+struct CellEntry<K> {
+    dst_first: K,
+    dst_last: K,
+    keys: KeyEntry,
+}
+
 /// Where the cells of a source range are: most source ranges have a single
 /// cell, whose destination range is then the hull, so its keys are found
 /// without the destination intervals.
+/// The discriminants are bits that a lookup tests (see
+/// [`CellsAt::SPANS`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 enum CellsAt {
     /// The keys of the only cell are in the [`SrcNode`].
-    Inline,
+    Inline = 0,
     /// The only cell's keys are a span of [`Table::keys`].
-    One,
+    One = CellsAt::SPANS,
+    /// At most [`LIST_CELLS`] cells: a span of [`Table::cells`], each
+    /// tested in turn.
+    List = CellsAt::SPANS | CellsAt::CELLS,
     /// A span of [`Table::dst`] intervals, each listing cells.
-    Many,
+    Many = CellsAt::SPANS | CellsAt::CELLS | CellsAt::INTERVALS,
+}
+
+impl CellsAt {
+    /// Set: the node's payload is a span.
+    const SPANS: u32 = 1;
+    /// Set: of cells rather than keys.
+    const CELLS: u32 = 2;
+    /// Set: of destination intervals rather than listed cells.
+    const INTERVALS: u32 = 4;
 }
 
 /// A [`Target`] in [`TargetCode::BITS`] bits, as a lookup needs it: the
@@ -635,6 +665,8 @@ pub(crate) struct Table<K> {
     /// Destination intervals of each source range; an entry is the span of
     /// `keys` of one cell.
     dst: Intervals<K, (u32, u32)>,
+    /// The cells of the source ranges with [`CellsAt::List`].
+    cells: Vec<CellEntry<K>>,
     keys: Vec<KeyEntry>,
 }
 
@@ -655,6 +687,7 @@ impl<K: Key> Table<K> {
             sides,
             src: SrcIntervals::new(),
             dst: Intervals::new(),
+            cells: Vec::new(),
             keys: Vec::with_capacity(elements.len()),
         };
         let side = |zone: Option<sanso_ir::ZoneIdx>, first: A| match zone {
@@ -717,6 +750,21 @@ impl<K: Key> Table<K> {
                         (CellsAt::Inline, inline)
                     }
                     [only] => (CellsAt::One, [KeyEntry::span(*only), KeyEntry::NONE]),
+                    spans if spans.len() <= LIST_CELLS => {
+                        let start = count(table.cells.len());
+                        table
+                            .cells
+                            .extend(cells.iter().zip(spans).map(|(c, &span)| CellEntry {
+                                dst_first: key(c[0].2.dst.first),
+                                dst_last: key(c[0].2.dst.last),
+                                keys: KeyEntry::span(span),
+                            }));
+                        let end = count(table.cells.len());
+                        (
+                            CellsAt::List,
+                            [KeyEntry::span((start, end)), KeyEntry::NONE],
+                        )
+                    }
                     _ => (
                         CellsAt::Many,
                         [
@@ -769,24 +817,36 @@ impl<K: Key> Table<K> {
             if dst < n.dst_first || n.dst_last < dst {
                 continue;
             }
-            match n.cells {
-                CellsAt::Inline => {
-                    if let Some(target) = find_inline_key(&n.payload, l4.0) {
-                        return Some(target);
-                    }
+            // Tests of the kind's bits, not a `match`: four cases compile
+            // to a jump table, an indirect branch mispredicted more often.
+            let kind = n.cells as u32;
+            if kind & CellsAt::SPANS == 0 {
+                if let Some(target) = find_inline_key(&n.payload, l4.0) {
+                    return Some(target);
                 }
-                CellsAt::One => {
-                    let (k0, k1) = n.payload[0].as_span();
-                    if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
-                        return Some(target);
-                    }
+                continue;
+            }
+            let (s0, s1) = n.payload[0].as_span();
+            if kind & CellsAt::CELLS == 0 {
+                // One.
+                if let Some(target) = find_key(&self.keys[s0..s1], l4.0) {
+                    return Some(target);
                 }
-                CellsAt::Many => {
-                    let (d0, d1) = n.payload[0].as_span();
-                    for &(k0, k1) in self.dst.ids_at((count(d0), count(d1)), dst) {
-                        if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+            } else if kind & CellsAt::INTERVALS == 0 {
+                // List.
+                for c in &self.cells[s0..s1] {
+                    if c.dst_first <= dst && dst <= c.dst_last {
+                        let (k0, k1) = c.keys.as_span();
+                        if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
                             return Some(target);
                         }
+                    }
+                }
+            } else {
+                // Many.
+                for &(k0, k1) in self.dst.ids_at((count(s0), count(s1)), dst) {
+                    if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+                        return Some(target);
                     }
                 }
             }
@@ -806,7 +866,7 @@ impl<K> Table<K> {
             of(&self.pairs),
             of(&self.src.blocks) + of(&self.src.summary),
             of(&self.src.nodes),
-            of(&self.dst.first) + of(&self.dst.offsets) + of(&self.dst.ids),
+            of(&self.dst.first) + of(&self.dst.offsets) + of(&self.dst.ids) + of(&self.cells),
             of(&self.keys),
         ]
     }
