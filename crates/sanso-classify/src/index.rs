@@ -798,7 +798,7 @@ impl<K: Key> Table<K> {
     /// The target of the element holding (src, dst, l4), if any; `zs` and
     /// `zd` are the zone ranges of `src` and `dst` ([`GATEWAY`] on the
     /// gateway side of the input and output hooks).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(
         &self,
         (zs, src): (ZoneRangeIdx, K),
