@@ -1,7 +1,8 @@
 //! The lookup index built once per ruleset: per hook table, a dense table
 //! of zone-range pairs, the elementary intervals of each pair's source
 //! ranges (in cache-line blocks under a small summary), and per source
-//! range with several cells those of its destination ranges, then the L4
+//! range with several cells their list (up to 16) or the elementary
+//! intervals of their destination ranges, then the L4
 //! keys of each (source, destination) cell (inline in the source range when
 //! its only cell has one or two), leading to target codes (a flow with no
 //! `until` is accepted without further reads); zones and anti-spoofing as
@@ -281,14 +282,28 @@ struct SrcSpan {
     len: u32,
 }
 
-/// One link of a chain of [`SrcIntervals`], on a cache line of its own
-/// (44 bytes for `u32`: unaligned, two of three would straddle two lines).
+/// One link of a chain of [`SrcIntervals`]: a source range in 32 bytes
+/// for `u32` (two per cache line, none straddling two) and 64 for `u128`.
+/// A lookup tests the hull of its destination ranges first (most source
+/// ranges have one or two cells, so most are ruled out here without a
+/// further memory access), then finds its cells by `cells`.
 #[derive(Clone, Copy, Debug)]
-#[repr(align(64))]
+#[repr(align(32))]
 struct SrcNode<K> {
-    range: SrcRange<K>,
+    dst_first: K,
+    dst_last: K,
     next: u32,
+    cells: CellsAt,
+    /// [`CellsAt::Inline`]: the keys of the only cell (most cells have at
+    /// most [`INLINE_KEYS`]), read with the range without a further memory
+    /// access; unused entries are [`KeyEntry::NONE`]. Otherwise the first
+    /// holds a span (see [`KeyEntry::span`]): of [`Table::keys`] for
+    /// [`CellsAt::One`], of [`Table::dst`] intervals for [`CellsAt::Many`].
+    payload: [KeyEntry; INLINE_KEYS],
 }
+
+const _: () = assert!(std::mem::size_of::<SrcNode<u32>>() == 32);
+const _: () = assert!(std::mem::size_of::<SrcNode<u128>>() == 64);
 
 impl<K> SrcNode<K> {
     const END: u32 = u32::MAX;
@@ -321,9 +336,13 @@ impl<K: Key> SrcIntervals<K> {
             // Outermost first, so that the head is the innermost.
             for &id in active {
                 next = *interned.entry((id, next)).or_insert_with(|| {
+                    let range = entry(id);
                     nodes.push(SrcNode {
-                        range: entry(id),
+                        dst_first: range.dst_first,
+                        dst_last: range.dst_last,
                         next,
+                        cells: range.cells,
+                        payload: range.payload,
                     });
                     count(nodes.len() - 1)
                 });
@@ -379,93 +398,73 @@ fn find_start<K: Key>(first: &[K], x: K) -> Option<usize> {
     last_at_most(first, |&f| f.at_most(x))
 }
 
-/// A source range in the list of an elementary source interval, with the
-/// hull of its destination ranges (most source ranges have one or two
-/// cells, so most are ruled out here without a further memory access) and
-/// where its cells are.
+/// A source range of a zone-range pair as the build gives it to
+/// [`SrcIntervals::push`]: the hull of its destination ranges and where
+/// its cells are (the fields of [`SrcNode`]).
 #[derive(Clone, Copy, Debug)]
 struct SrcRange<K> {
     dst_first: K,
     dst_last: K,
-    cells: Cells,
-    /// The keys of the only cell when it has at most [`INLINE_KEYS`]
-    /// ([`CellsAt::Inline`]; most cells do): read with the range, without
-    /// a further memory access. Unused entries are [`KeyEntry::NONE`].
-    keys: [KeyEntry; INLINE_KEYS],
+    cells: CellsAt,
+    payload: [KeyEntry; INLINE_KEYS],
 }
 
-/// Keys of a single cell stored in its [`SrcRange`].
+/// Keys of a single cell stored in its [`SrcNode`].
 const INLINE_KEYS: usize = 2;
 
-/// Where the cells of a source range are, in 8 bytes: most source ranges
-/// have a single cell, whose destination range is then the hull, so its
-/// keys are found without the destination intervals.
+/// Cells of a source range up to which they are listed ([`CellsAt::List`])
+/// rather than cut in destination intervals ([`CellsAt::Many`]): a few
+/// adjacent cache lines read independently of each other instead of a
+/// search followed by three dependent reads.
+const LIST_CELLS: usize = 16;
+
+/// One cell of a [`CellsAt::List`]: its destination range and the span of
+/// its keys in [`Table::keys`] (as [`KeyEntry::span`]).
 #[derive(Clone, Copy, Debug)]
-struct Cells {
-    /// [`Cells::ONE`] set: `start..end` is the span of [`Table::keys`] of
-    /// the only cell; clear: the span of [`Table::dst`] intervals.
-    start: u32,
-    end: u32,
+struct CellEntry<K> {
+    dst_first: K,
+    dst_last: K,
+    keys: KeyEntry,
 }
 
-/// Where [`Cells`] points.
+/// Where the cells of a source range are: most source ranges have a single
+/// cell, whose destination range is then the hull, so its keys are found
+/// without the destination intervals.
+/// The discriminants are bits that a lookup tests (see
+/// [`CellsAt::SPANS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 enum CellsAt {
-    /// The keys of the only cell are in the [`SrcRange`].
-    Inline,
-    /// The keys of the only cell.
-    One(usize, usize),
-    /// The destination intervals of several cells.
-    Many(u32, u32),
+    /// The keys of the only cell are in the [`SrcNode`].
+    Inline = 0,
+    /// The only cell's keys are a span of [`Table::keys`].
+    One = CellsAt::SPANS,
+    /// At most [`LIST_CELLS`] cells: a span of [`Table::cells`], each
+    /// tested in turn.
+    List = CellsAt::SPANS | CellsAt::CELLS,
+    /// A span of [`Table::dst`] intervals, each listing cells.
+    Many = CellsAt::SPANS | CellsAt::CELLS | CellsAt::INTERVALS,
 }
 
-impl Cells {
-    const ONE: u32 = 1 << 31;
-    const INLINE: Cells = Cells {
-        start: Self::ONE | Self::IN_RANGE,
-        end: 0,
-    };
-    /// With [`Cells::ONE`]: the keys are in the [`SrcRange`].
-    const IN_RANGE: u32 = 1 << 30;
-
-    fn one((start, end): (u32, u32)) -> Self {
-        assert!(
-            end < Self::IN_RANGE,
-            "a hook table has fewer than 2^30 elements"
-        );
-        Cells {
-            start: start | Self::ONE,
-            end,
-        }
-    }
-
-    fn many((start, end): (u32, u32)) -> Self {
-        assert!(
-            end < Self::IN_RANGE,
-            "a hook table has fewer than 2^30 elements"
-        );
-        Cells { start, end }
-    }
-
-    #[inline]
-    fn at(self) -> CellsAt {
-        if self.start & Self::IN_RANGE != 0 {
-            CellsAt::Inline
-        } else if self.start & Self::ONE != 0 {
-            CellsAt::One((self.start & !Self::ONE) as usize, self.end as usize)
-        } else {
-            CellsAt::Many(self.start, self.end)
-        }
-    }
+impl CellsAt {
+    /// Set: the node's payload is a span.
+    const SPANS: u32 = 1;
+    /// Set: of cells rather than keys.
+    const CELLS: u32 = 2;
+    /// Set: of destination intervals rather than listed cells.
+    const INTERVALS: u32 = 4;
 }
 
-/// A [`Target`] in 4 bytes, as a lookup needs it: the top bit clear, a
-/// flow with no `until`, accepted without reading anything more; set, the
-/// first of its flows in [`Targets::tries`].
+/// A [`Target`] in [`TargetCode::BITS`] bits, as a lookup needs it: the
+/// top bit clear, a flow with no `until`, accepted without reading anything
+/// more; set, the first of its flows in [`Targets::tries`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TargetCode(u32);
 
 impl TargetCode {
-    const TRIES: u32 = 1 << 31;
+    /// Bits of a code (what a [`KeyEntry`] has room for).
+    const BITS: u32 = 28;
+    const TRIES: u32 = 1 << (Self::BITS - 1);
 }
 
 /// One flow that a target tries, with its `until` (`i64::MAX` for none).
@@ -508,7 +507,7 @@ impl<'r> TargetCoder<'r> {
                 u32::try_from(i)
                     .ok()
                     .filter(|&i| i < TargetCode::TRIES)
-                    .expect("a ruleset has fewer than 2^31 flows and group members")
+                    .expect("a ruleset has fewer than 2^27 flows and group members")
             };
             match flows {
                 &[only] if ruleset.flow(only).until.is_none() => TargetCode(index(only.0)),
@@ -567,38 +566,70 @@ impl Targets {
     }
 }
 
-/// One L4 key of a cell: its code range and target, side by side in 12
-/// bytes so that a small cell is one cache line.
+/// One L4 key of a cell in 8 bytes: the first and last code of its range
+/// ([`KeyEntry::CODE_BITS`] each; codes end before `3 << 16`) and its
+/// target's [`TargetCode`], so that a small cell is a few words.
 #[derive(Clone, Copy, Debug)]
-struct KeyEntry {
-    first: u32,
-    last: u32,
-    target: TargetCode,
-}
+struct KeyEntry(u64);
 
 impl KeyEntry {
-    /// An entry that holds no code.
-    const NONE: KeyEntry = KeyEntry {
-        first: u32::MAX,
-        last: 0,
-        target: TargetCode(0),
-    };
+    const CODE_BITS: u32 = 18;
+    const CODE_MASK: u64 = (1 << Self::CODE_BITS) - 1;
+
+    /// An entry that holds no code: its first is past every code, its last 0.
+    const NONE: KeyEntry = KeyEntry(Self::CODE_MASK);
+
+    fn new(first: u32, last: u32, target: TargetCode) -> Self {
+        assert!(
+            u64::from(last) < Self::CODE_MASK && first <= last,
+            "an L4 code range is in 18 bits"
+        );
+        KeyEntry(
+            u64::from(first)
+                | u64::from(last) << Self::CODE_BITS
+                | u64::from(target.0) << (2 * Self::CODE_BITS),
+        )
+    }
+
+    /// A span `start..end` of an array, in the place of a key.
+    fn span((start, end): (u32, u32)) -> Self {
+        KeyEntry(u64::from(start) | u64::from(end) << 32)
+    }
+
+    #[inline]
+    fn as_span(self) -> (usize, usize) {
+        ((self.0 as u32) as usize, (self.0 >> 32) as usize)
+    }
+
+    #[inline]
+    fn first(self) -> u32 {
+        (self.0 & Self::CODE_MASK) as u32
+    }
+
+    #[inline]
+    fn holds(self, x: u32) -> bool {
+        let x = u64::from(x);
+        self.0 & Self::CODE_MASK <= x && x <= self.0 >> Self::CODE_BITS & Self::CODE_MASK
+    }
+
+    #[inline]
+    fn target(self) -> TargetCode {
+        TargetCode((self.0 >> (2 * Self::CODE_BITS)) as u32)
+    }
 }
 
 /// The target of the key among the disjoint inline `keys` that holds `x`;
 /// every entry is tested, without a search.
 #[inline]
 fn find_inline_key(keys: &[KeyEntry; INLINE_KEYS], x: u32) -> Option<TargetCode> {
-    keys.iter()
-        .find(|k| k.first <= x && x <= k.last)
-        .map(|k| k.target)
+    keys.iter().find(|k| k.holds(x)).map(|k| k.target())
 }
 
 /// The target of the key among sorted disjoint `keys` that holds `x`.
 #[inline]
 fn find_key(keys: &[KeyEntry], x: u32) -> Option<TargetCode> {
-    let key = keys[last_at_most(keys, |k| k.first <= x)?];
-    (x <= key.last).then_some(key.target)
+    let key = keys[last_at_most(keys, |k| k.first() <= x)?];
+    key.holds(x).then(|| key.target())
 }
 
 /// The zone range (index into the family's sorted zone ranges) an element
@@ -634,6 +665,8 @@ pub(crate) struct Table<K> {
     /// Destination intervals of each source range; an entry is the span of
     /// `keys` of one cell.
     dst: Intervals<K, (u32, u32)>,
+    /// The cells of the source ranges with [`CellsAt::List`].
+    cells: Vec<CellEntry<K>>,
     keys: Vec<KeyEntry>,
 }
 
@@ -654,6 +687,7 @@ impl<K: Key> Table<K> {
             sides,
             src: SrcIntervals::new(),
             dst: Intervals::new(),
+            cells: Vec::new(),
             keys: Vec::with_capacity(elements.len()),
         };
         let side = |zone: Option<sanso_ir::ZoneIdx>, first: A| match zone {
@@ -681,7 +715,7 @@ impl<K: Key> Table<K> {
         };
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        let mut dst_spans: Vec<(Cells, [KeyEntry; INLINE_KEYS])> = Vec::new();
+        let mut dst_spans: Vec<(CellsAt, [KeyEntry; INLINE_KEYS])> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
@@ -702,11 +736,7 @@ impl<K: Key> Table<K> {
                     let start = count(table.keys.len());
                     table.keys.extend(cell.iter().map(|&(_, _, e)| {
                         let (first, last) = e.l4.code_range();
-                        KeyEntry {
-                            first,
-                            last,
-                            target: targets.code(e.target),
-                        }
+                        KeyEntry::new(first, last, targets.code(e.target))
                     }));
                     cell_spans.push((start, count(table.keys.len())));
                 }
@@ -717,19 +747,37 @@ impl<K: Key> Table<K> {
                         inline[..keys.len()].copy_from_slice(keys);
                         // They were the last pushed.
                         table.keys.truncate(*k0 as usize);
-                        (Cells::INLINE, inline)
+                        (CellsAt::Inline, inline)
                     }
-                    [only] => (Cells::one(*only), [KeyEntry::NONE; INLINE_KEYS]),
+                    [only] => (CellsAt::One, [KeyEntry::span(*only), KeyEntry::NONE]),
+                    spans if spans.len() <= LIST_CELLS => {
+                        let start = count(table.cells.len());
+                        table
+                            .cells
+                            .extend(cells.iter().zip(spans).map(|(c, &span)| CellEntry {
+                                dst_first: key(c[0].2.dst.first),
+                                dst_last: key(c[0].2.dst.last),
+                                keys: KeyEntry::span(span),
+                            }));
+                        let end = count(table.cells.len());
+                        (
+                            CellsAt::List,
+                            [KeyEntry::span((start, end)), KeyEntry::NONE],
+                        )
+                    }
                     _ => (
-                        Cells::many(
-                            table.dst.push(
-                                cells
-                                    .iter()
-                                    .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
-                                |c| cell_spans[c as usize],
+                        CellsAt::Many,
+                        [
+                            KeyEntry::span(
+                                table.dst.push(
+                                    cells
+                                        .iter()
+                                        .map(|c| (key(c[0].2.dst.first), key(c[0].2.dst.last))),
+                                    |c| cell_spans[c as usize],
+                                ),
                             ),
-                        ),
-                        [KeyEntry::NONE; INLINE_KEYS],
+                            KeyEntry::NONE,
+                        ],
                     ),
                 };
                 dst_spans.push(span);
@@ -737,7 +785,7 @@ impl<K: Key> Table<K> {
             // Runs of equal src come out sorted by src, hence distinct and sorted.
             let span = table.src.push(src_ranges.iter().copied(), |id| SrcRange {
                 cells: dst_spans[id as usize].0,
-                keys: dst_spans[id as usize].1,
+                payload: dst_spans[id as usize].1,
                 dst_first: dst_hulls[id as usize].0,
                 dst_last: dst_hulls[id as usize].1,
             });
@@ -750,7 +798,7 @@ impl<K: Key> Table<K> {
     /// The target of the element holding (src, dst, l4), if any; `zs` and
     /// `zd` are the zone ranges of `src` and `dst` ([`GATEWAY`] on the
     /// gateway side of the input and output hooks).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(
         &self,
         (zs, src): (ZoneRangeIdx, K),
@@ -766,31 +814,61 @@ impl<K: Key> Table<K> {
         let mut node = self.src.head_at(pair, src);
         while let Some(n) = self.src.nodes.get(node as usize) {
             node = n.next;
-            let s = n.range;
-            if dst < s.dst_first || s.dst_last < dst {
+            if dst < n.dst_first || n.dst_last < dst {
                 continue;
             }
-            match s.cells.at() {
-                CellsAt::Inline => {
-                    if let Some(target) = find_inline_key(&s.keys, l4.0) {
-                        return Some(target);
-                    }
+            // Tests of the kind's bits, not a `match`: four cases compile
+            // to a jump table, an indirect branch mispredicted more often.
+            let kind = n.cells as u32;
+            if kind & CellsAt::SPANS == 0 {
+                if let Some(target) = find_inline_key(&n.payload, l4.0) {
+                    return Some(target);
                 }
-                CellsAt::One(k0, k1) => {
-                    if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
-                        return Some(target);
-                    }
+                continue;
+            }
+            let (s0, s1) = n.payload[0].as_span();
+            if kind & CellsAt::CELLS == 0 {
+                // One.
+                if let Some(target) = find_key(&self.keys[s0..s1], l4.0) {
+                    return Some(target);
                 }
-                CellsAt::Many(d0, d1) => {
-                    for &(k0, k1) in self.dst.ids_at((d0, d1), dst) {
-                        if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+            } else if kind & CellsAt::INTERVALS == 0 {
+                // List.
+                for c in &self.cells[s0..s1] {
+                    if c.dst_first <= dst && dst <= c.dst_last {
+                        let (k0, k1) = c.keys.as_span();
+                        if let Some(target) = find_key(&self.keys[k0..k1], l4.0) {
                             return Some(target);
                         }
+                    }
+                }
+            } else {
+                // Many.
+                for &(k0, k1) in self.dst.ids_at((count(s0), count(s1)), dst) {
+                    if let Some(target) = find_key(&self.keys[k0 as usize..k1 as usize], l4.0) {
+                        return Some(target);
                     }
                 }
             }
         }
         None
+    }
+}
+
+impl<K> Table<K> {
+    /// Bytes of the table's arrays, per part: (pairs, source blocks and
+    /// summary, source nodes, destination intervals, keys).
+    pub(crate) fn bytes(&self) -> [usize; 5] {
+        fn of<T>(v: &[T]) -> usize {
+            std::mem::size_of_val(v)
+        }
+        [
+            of(&self.pairs),
+            of(&self.src.blocks) + of(&self.src.summary),
+            of(&self.src.nodes),
+            of(&self.dst.first) + of(&self.dst.offsets) + of(&self.dst.ids) + of(&self.cells),
+            of(&self.keys),
+        ]
     }
 }
 

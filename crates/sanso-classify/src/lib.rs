@@ -194,6 +194,25 @@ impl<'r> Classifier<'r> {
         decision.map_flows(|f| reference::PolicyFlowIdx(self.ruleset.flow(f).policy_index))
     }
 
+    /// Bytes of the lookup index's arrays (the forward, input and output
+    /// tables of both families), per part: zone-range pairs, source blocks,
+    /// source nodes, destination intervals, keys. For benchmarks.
+    #[doc(hidden)]
+    pub fn index_bytes(&self) -> [usize; 5] {
+        let mut sum = [0; 5];
+        for table in [&self.v4.forward, &self.v4.input, &self.v4.output] {
+            for (s, b) in sum.iter_mut().zip(table.bytes()) {
+                *s += b;
+            }
+        }
+        for table in [&self.v6.forward, &self.v6.input, &self.v6.output] {
+            for (s, b) in sum.iter_mut().zip(table.bytes()) {
+                *s += b;
+            }
+        }
+        sum
+    }
+
     /// The decision for the first packet of a new connection.
     pub fn classify(&self, packet: &Packet) -> Decision {
         // 1. Loopback and neighbour discovery of the gateway itself.

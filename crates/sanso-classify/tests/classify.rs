@@ -374,3 +374,49 @@ fn zone_of_uses_longest_prefix() {
     assert_eq!(c.zone_of(ip("fd00:20::5")), Some(ZoneIdx(0)));
     assert_eq!(c.zone_of(ip("::")), Some(ZoneIdx(2)));
 }
+
+/// A source range with more cells than are listed (a zone to 24 hosts of
+/// another, each on its own port, and to that zone on tcp/22): its cells are
+/// found through destination intervals, nested hosts inside the zone.
+#[test]
+fn source_range_with_many_cells_finds_each() {
+    let mut b = Builder::new();
+    let lg = b.zone("lg", Tier::Lgwan, &["lg0"], &[net("10.20.0.0/16")]);
+    let mn = b.zone("mn", Tier::Mynumber, &["mn0"], &[net("10.10.0.0/16")]);
+    b.flow("ssh", &[lg], &[mn], &[tcp(22, 22)], None);
+    for i in 0..24u16 {
+        let host = b.host(
+            &format!("h{i}"),
+            ZoneId(1),
+            &[net(&format!("10.10.{i}.7/32"))],
+        );
+        b.flow(
+            &format!("to-h{i}"),
+            &[lg],
+            &[host],
+            &[tcp(1000 + i, 1000 + i)],
+            None,
+        );
+    }
+    let to = |dst: &str, dport: u16| {
+        packet(
+            Path::Forward,
+            Some("lg0"),
+            "10.20.3.3",
+            dst,
+            L4::Tcp { dport },
+            NOW,
+        )
+    };
+    for i in 0..24u16 {
+        let host = format!("10.10.{i}.7");
+        assert_eq!(
+            decide(&b, &to(&host, 1000 + i)).by,
+            flow(1 + usize::from(i))
+        );
+        assert_eq!(decide(&b, &to(&host, 22)).by, flow(0));
+        assert_eq!(decide(&b, &to(&host, 1001 + i)).verdict, Verdict::Drop);
+    }
+    assert_eq!(decide(&b, &to("10.10.200.1", 22)).by, flow(0));
+    assert_eq!(decide(&b, &to("10.10.200.1", 1000)).verdict, Verdict::Drop);
+}
