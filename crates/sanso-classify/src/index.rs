@@ -259,9 +259,9 @@ struct SrcIntervals<K> {
     nodes: Vec<SrcNode<K>>,
 }
 
-/// Intervals per block of [`SrcIntervals`]: 8 `u32` starts and 8 heads
-/// fill a cache line.
-const BLOCK: usize = 8;
+/// Intervals per block of [`SrcIntervals`]: 10 `u32` starts, a base and
+/// 10 `u16` head offsets fill a cache line (10 `u128` starts, three).
+const BLOCK: usize = 10;
 
 /// One block of [`SrcIntervals`], aligned on a cache line.
 #[derive(Clone, Copy, Debug)]
@@ -270,8 +270,19 @@ struct StartBlock<K> {
     /// The starts of its intervals, padded with `K`'s largest value after
     /// the last interval of a span.
     starts: [K; BLOCK],
-    /// The head of the chain of each interval ([`SrcNode::END`] for none).
-    heads: [u32; BLOCK],
+    /// The node that `offsets` count from.
+    base: u32,
+    /// The head of the chain of each interval as an offset from `base`
+    /// ([`StartBlock::NO_HEAD`] for none): the heads of nearby intervals
+    /// are nodes built close together.
+    offsets: [u16; BLOCK],
+}
+
+const _: () = assert!(std::mem::size_of::<StartBlock<u32>>() == 64);
+const _: () = assert!(std::mem::size_of::<StartBlock<u128>>() == 192);
+
+impl<K> StartBlock<K> {
+    const NO_HEAD: u16 = u16::MAX;
 }
 
 /// The intervals of one zone-range pair in [`SrcIntervals`]: `len`
@@ -349,6 +360,7 @@ impl<K: Key> SrcIntervals<K> {
             }
             intervals.push((pos, next));
         });
+        let no_head = StartBlock::<K>::NO_HEAD;
         for chunk in intervals.chunks(BLOCK) {
             let mut starts = [K::MAX; BLOCK];
             let mut heads = [SrcNode::<K>::END; BLOCK];
@@ -356,8 +368,31 @@ impl<K: Key> SrcIntervals<K> {
                 starts[i] = start;
                 heads[i] = head;
             }
+            let present = || heads.iter().copied().filter(|&h| h != SrcNode::<K>::END);
+            let mut base = present().min().unwrap_or(0);
+            if present()
+                .max()
+                .is_some_and(|max| max - base >= u32::from(no_head))
+            {
+                // Too far apart for offsets (not seen in practice): the
+                // block's heads are copied next to each other, their
+                // tails shared.
+                base = count(self.nodes.len());
+                for head in heads.iter_mut().filter(|h| **h != SrcNode::<K>::END) {
+                    self.nodes.push(self.nodes[*head as usize]);
+                    *head = count(self.nodes.len() - 1);
+                }
+            }
+            let offsets = heads.map(|h| match h {
+                SrcNode::<K>::END => no_head,
+                h => u16::try_from(h - base).expect("heads are within an offset of the base"),
+            });
             self.summary.push(starts[0]);
-            self.blocks.push(StartBlock { starts, heads });
+            self.blocks.push(StartBlock {
+                starts,
+                base,
+                offsets,
+            });
         }
         SrcSpan {
             block,
@@ -383,7 +418,12 @@ impl<K: Key> SrcIntervals<K> {
             .map(|&f| usize::from(f.at_most(x)))
             .sum::<usize>()
             .min(span.len as usize - b * BLOCK);
-        block.heads[at_most - 1]
+        let offset = block.offsets[at_most - 1];
+        std::hint::select_unpredictable(
+            offset == StartBlock::<K>::NO_HEAD,
+            SrcNode::<K>::END,
+            block.base.wrapping_add(u32::from(offset)),
+        )
     }
 }
 
@@ -1004,5 +1044,47 @@ impl<K: Key> FamilyIndex<K> {
             Ok(i) => find(&self.antispoof[i].first, &self.antispoof[i].last, src).is_some(),
             Err(_) => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ranges of the chain of the interval holding `x`, innermost first
+    /// (each node's `dst_first` is its range's index here).
+    fn chain(src: &SrcIntervals<u32>, span: SrcSpan, x: u32) -> Vec<u32> {
+        let mut ranges = Vec::new();
+        let mut node = src.head_at(span, x);
+        while let Some(n) = src.nodes.get(node as usize) {
+            ranges.push(n.dst_first);
+            node = n.next;
+        }
+        ranges
+    }
+
+    #[test]
+    fn heads_too_far_apart_for_offsets_are_copied_next_to_each_other() {
+        // A zone-wide range (its node built first) around more hosts than
+        // an offset counts: late blocks hold heads of both.
+        let hosts: u32 = 70_000;
+        let ranges: Vec<(u32, u32)> = std::iter::once((0, 4 * hosts))
+            .chain((0..hosts).map(|i| (2 * i + 1, 2 * i + 1)))
+            .collect();
+        let mut src = SrcIntervals::new();
+        let span = src.push(ranges.iter().copied(), |id| SrcRange {
+            dst_first: id,
+            dst_last: id,
+            cells: CellsAt::Inline,
+            payload: [KeyEntry::NONE; INLINE_KEYS],
+        });
+        // One node per range, then the copies.
+        assert!(src.nodes.len() > ranges.len());
+        for i in [0, 1, 32_767, 65_534, 65_535, 65_536, 69_998, hosts - 1] {
+            assert_eq!(chain(&src, span, 2 * i + 1), vec![i + 1, 0], "host {i}");
+            assert_eq!(chain(&src, span, 2 * i + 2), vec![0], "after host {i}");
+        }
+        assert_eq!(chain(&src, span, 4 * hosts), vec![0]);
+        assert_eq!(chain(&src, span, 4 * hosts + 1), Vec::<u32>::new());
     }
 }
