@@ -293,31 +293,84 @@ struct SrcSpan {
     len: u32,
 }
 
-/// One link of a chain of [`SrcIntervals`]: a source range in 32 bytes
-/// for `u32` (two per cache line, none straddling two) and 64 for `u128`.
+/// One link of a chain of [`SrcIntervals`]: a source range in 24 bytes
+/// for `u32` and 48 for `u128`.
 /// A lookup tests the hull of its destination ranges first (most source
 /// ranges have one or two cells, so most are ruled out here without a
-/// further memory access), then finds its cells by `cells`.
+/// further memory access), then finds its cells by its [`CellsAt`].
 #[derive(Clone, Copy, Debug)]
-#[repr(align(32))]
+#[repr(C)]
 struct SrcNode<K> {
     dst_first: K,
     dst_last: K,
-    next: u32,
-    cells: CellsAt,
-    /// [`CellsAt::Inline`]: the keys of the only cell (most cells have at
-    /// most [`INLINE_KEYS`]), read with the range without a further memory
-    /// access; unused entries are [`KeyEntry::NONE`]. Otherwise the first
-    /// holds a span (see [`KeyEntry::span`]): of [`Table::keys`] for
-    /// [`CellsAt::One`], of [`Table::dst`] intervals for [`CellsAt::Many`].
-    payload: [KeyEntry; INLINE_KEYS],
+    /// The next node, shifted by [`SrcNode::KIND_BITS`], and the
+    /// [`CellsAt`] of this one in the low bits.
+    link: u32,
+    payload: Payload,
 }
 
-const _: () = assert!(std::mem::size_of::<SrcNode<u32>>() == 32);
-const _: () = assert!(std::mem::size_of::<SrcNode<u128>>() == 64);
+const _: () = assert!(std::mem::size_of::<SrcNode<u32>>() == 24);
+const _: () = assert!(std::mem::size_of::<SrcNode<u128>>() == 48);
 
 impl<K> SrcNode<K> {
-    const END: u32 = u32::MAX;
+    const KIND_BITS: u32 = 3;
+    const END: u32 = u32::MAX >> Self::KIND_BITS;
+
+    #[inline]
+    fn next(&self) -> u32 {
+        self.link >> Self::KIND_BITS
+    }
+
+    /// The node's [`CellsAt`], as its bits.
+    #[inline]
+    fn kind(&self) -> u32 {
+        self.link & ((1 << Self::KIND_BITS) - 1)
+    }
+}
+
+/// Where a [`SrcNode`]'s cells are, in 12 bytes (4-byte words, so that a
+/// `u32` node is 24 bytes): a word and an extra.
+/// [`CellsAt::Inline`]: the word is the only key of the only cell.
+/// [`CellsAt::Codes`]: the only cell has two keys of a single code each:
+/// the word holds the first code, the second code (as its last) and the
+/// first's target; the extra is the second's target. Both are read with
+/// the range without a further memory access (most cells have one or two
+/// keys of a single port). Otherwise the word is a span (see
+/// [`KeyEntry::span`]): of [`Table::keys`] for [`CellsAt::One`], of
+/// [`Table::cells`] for [`CellsAt::List`], of [`Table::dst`] intervals for
+/// [`CellsAt::Many`].
+#[derive(Clone, Copy, Debug)]
+struct Payload([u32; 3]);
+
+impl Payload {
+    fn new(word: KeyEntry, extra: u32) -> Self {
+        Payload([word.0 as u32, (word.0 >> 32) as u32, extra])
+    }
+
+    #[inline]
+    fn word(self) -> KeyEntry {
+        KeyEntry(u64::from(self.0[0]) | u64::from(self.0[1]) << 32)
+    }
+
+    #[inline]
+    fn extra(self) -> u32 {
+        self.0[2]
+    }
+}
+
+/// The keys of a single cell as a [`SrcNode`] holds them, if they fit.
+fn inline_keys(keys: &[KeyEntry]) -> Option<(CellsAt, Payload)> {
+    match *keys {
+        [only] => Some((CellsAt::Inline, Payload::new(only, 0))),
+        [a, b] if a.first() == a.last() && b.first() == b.last() => Some((
+            CellsAt::Codes,
+            Payload::new(
+                KeyEntry::new(a.first(), b.first(), a.target()),
+                b.target().0,
+            ),
+        )),
+        _ => None,
+    }
 }
 
 impl<K: Key> SrcIntervals<K> {
@@ -348,14 +401,18 @@ impl<K: Key> SrcIntervals<K> {
             for &id in active {
                 next = *interned.entry((id, next)).or_insert_with(|| {
                     let range = entry(id);
+                    let node = count(nodes.len());
+                    assert!(
+                        node < SrcNode::<K>::END,
+                        "a hook table has fewer than 2^29 source nodes"
+                    );
                     nodes.push(SrcNode {
                         dst_first: range.dst_first,
                         dst_last: range.dst_last,
-                        next,
-                        cells: range.cells,
+                        link: next << SrcNode::<K>::KIND_BITS | range.cells as u32,
                         payload: range.payload,
                     });
-                    count(nodes.len() - 1)
+                    node
                 });
             }
             intervals.push((pos, next));
@@ -446,11 +503,8 @@ struct SrcRange<K> {
     dst_first: K,
     dst_last: K,
     cells: CellsAt,
-    payload: [KeyEntry; INLINE_KEYS],
+    payload: Payload,
 }
-
-/// Keys of a single cell stored in its [`SrcNode`].
-const INLINE_KEYS: usize = 2;
 
 /// Cells of a source range up to which they are listed ([`CellsAt::List`])
 /// rather than cut in destination intervals ([`CellsAt::Many`]): a few
@@ -475,8 +529,10 @@ struct CellEntry<K> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 enum CellsAt {
-    /// The keys of the only cell are in the [`SrcNode`].
+    /// The only key of the only cell is in the [`SrcNode`].
     Inline = 0,
+    /// The two keys (single codes) of the only cell are in the [`SrcNode`].
+    Codes = CellsAt::CODES,
     /// The only cell's keys are a span of [`Table::keys`].
     One = CellsAt::SPANS,
     /// At most [`LIST_CELLS`] cells: a span of [`Table::cells`], each
@@ -491,6 +547,8 @@ impl CellsAt {
     const SPANS: u32 = 1;
     /// Set: of cells rather than keys.
     const CELLS: u32 = 2;
+    /// Without [`CellsAt::SPANS`], set: two single codes rather than a key.
+    const CODES: u32 = 2;
     /// Set: of destination intervals rather than listed cells.
     const INTERVALS: u32 = 4;
 }
@@ -616,9 +674,6 @@ impl KeyEntry {
     const CODE_BITS: u32 = 18;
     const CODE_MASK: u64 = (1 << Self::CODE_BITS) - 1;
 
-    /// An entry that holds no code: its first is past every code, its last 0.
-    const NONE: KeyEntry = KeyEntry(Self::CODE_MASK);
-
     fn new(first: u32, last: u32, target: TargetCode) -> Self {
         assert!(
             u64::from(last) < Self::CODE_MASK && first <= last,
@@ -647,6 +702,11 @@ impl KeyEntry {
     }
 
     #[inline]
+    fn last(self) -> u32 {
+        (self.0 >> Self::CODE_BITS & Self::CODE_MASK) as u32
+    }
+
+    #[inline]
     fn holds(self, x: u32) -> bool {
         let x = u64::from(x);
         self.0 & Self::CODE_MASK <= x && x <= self.0 >> Self::CODE_BITS & Self::CODE_MASK
@@ -656,13 +716,6 @@ impl KeyEntry {
     fn target(self) -> TargetCode {
         TargetCode((self.0 >> (2 * Self::CODE_BITS)) as u32)
     }
-}
-
-/// The target of the key among the disjoint inline `keys` that holds `x`;
-/// every entry is tested, without a search.
-#[inline]
-fn find_inline_key(keys: &[KeyEntry; INLINE_KEYS], x: u32) -> Option<TargetCode> {
-    keys.iter().find(|k| k.holds(x)).map(|k| k.target())
 }
 
 /// The target of the key among sorted disjoint `keys` that holds `x`.
@@ -755,7 +808,7 @@ impl<K: Key> Table<K> {
         };
         let mut src_ranges: Vec<(K, K)> = Vec::new();
         let mut dst_hulls: Vec<(K, K)> = Vec::new();
-        let mut dst_spans: Vec<(CellsAt, [KeyEntry; INLINE_KEYS])> = Vec::new();
+        let mut dst_spans: Vec<(CellsAt, Payload)> = Vec::new();
         let mut cell_spans: Vec<(u32, u32)> = Vec::new();
         for pair in by_pair.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (zs, zd) = (pair[0].0, pair[0].1);
@@ -780,16 +833,19 @@ impl<K: Key> Table<K> {
                     }));
                     cell_spans.push((start, count(table.keys.len())));
                 }
+                let inline = match cell_spans.as_slice() {
+                    [(k0, k1)] => inline_keys(&table.keys[*k0 as usize..*k1 as usize])
+                        .map(|inline| (*k0, inline)),
+                    _ => None,
+                };
                 let span = match cell_spans.as_slice() {
-                    [(k0, k1)] if (k1 - k0) as usize <= INLINE_KEYS => {
-                        let mut inline = [KeyEntry::NONE; INLINE_KEYS];
-                        let keys = &table.keys[*k0 as usize..*k1 as usize];
-                        inline[..keys.len()].copy_from_slice(keys);
+                    _ if inline.is_some() => {
+                        let (k0, inline) = inline.expect("tested");
                         // They were the last pushed.
-                        table.keys.truncate(*k0 as usize);
-                        (CellsAt::Inline, inline)
+                        table.keys.truncate(k0 as usize);
+                        inline
                     }
-                    [only] => (CellsAt::One, [KeyEntry::span(*only), KeyEntry::NONE]),
+                    [only] => (CellsAt::One, Payload::new(KeyEntry::span(*only), 0)),
                     spans if spans.len() <= LIST_CELLS => {
                         let start = count(table.cells.len());
                         table
@@ -800,14 +856,11 @@ impl<K: Key> Table<K> {
                                 keys: KeyEntry::span(span),
                             }));
                         let end = count(table.cells.len());
-                        (
-                            CellsAt::List,
-                            [KeyEntry::span((start, end)), KeyEntry::NONE],
-                        )
+                        (CellsAt::List, Payload::new(KeyEntry::span((start, end)), 0))
                     }
                     _ => (
                         CellsAt::Many,
-                        [
+                        Payload::new(
                             KeyEntry::span(
                                 table.dst.push(
                                     cells
@@ -816,8 +869,8 @@ impl<K: Key> Table<K> {
                                     |c| cell_spans[c as usize],
                                 ),
                             ),
-                            KeyEntry::NONE,
-                        ],
+                            0,
+                        ),
                     ),
                 };
                 dst_spans.push(span);
@@ -853,20 +906,27 @@ impl<K: Key> Table<K> {
         let pair = self.pairs[at(zs)? * self.sides + at(zd)?];
         let mut node = self.src.head_at(pair, src);
         while let Some(n) = self.src.nodes.get(node as usize) {
-            node = n.next;
+            node = n.next();
             if dst < n.dst_first || n.dst_last < dst {
                 continue;
             }
             // Tests of the kind's bits, not a `match`: four cases compile
             // to a jump table, an indirect branch mispredicted more often.
-            let kind = n.cells as u32;
+            let kind = n.kind();
+            let word = n.payload.word();
             if kind & CellsAt::SPANS == 0 {
-                if let Some(target) = find_inline_key(&n.payload, l4.0) {
-                    return Some(target);
+                if kind & CellsAt::CODES == 0 {
+                    if word.holds(l4.0) {
+                        return Some(word.target());
+                    }
+                } else if l4.0 == word.first() {
+                    return Some(word.target());
+                } else if l4.0 == word.last() {
+                    return Some(TargetCode(n.payload.extra()));
                 }
                 continue;
             }
-            let (s0, s1) = n.payload[0].as_span();
+            let (s0, s1) = word.as_span();
             if kind & CellsAt::CELLS == 0 {
                 // One.
                 if let Some(target) = find_key(&self.keys[s0..s1], l4.0) {
@@ -1058,7 +1118,7 @@ mod tests {
         let mut node = src.head_at(span, x);
         while let Some(n) = src.nodes.get(node as usize) {
             ranges.push(n.dst_first);
-            node = n.next;
+            node = n.next();
         }
         ranges
     }
@@ -1076,7 +1136,7 @@ mod tests {
             dst_first: id,
             dst_last: id,
             cells: CellsAt::Inline,
-            payload: [KeyEntry::NONE; INLINE_KEYS],
+            payload: Payload::new(KeyEntry::span((0, 0)), 0),
         });
         // One node per range, then the copies.
         assert!(src.nodes.len() > ranges.len());
