@@ -4,8 +4,9 @@
 //! range with several cells their list (up to 16) or the elementary
 //! intervals of their destination ranges, then the L4
 //! keys of each (source, destination) cell (inline in the source range when
-//! its only cell has one or two), leading to target codes (a flow with no
-//! `until` is accepted without further reads); zones and anti-spoofing as
+//! its only cell has one, or two of a single code each), leading to target
+//! codes (a flow with no `until` is accepted without further reads); zones
+//! and anti-spoofing as
 //! flat sorted arrays. Searches are without data-dependent branches where
 //! the compiler allows (see [`Key`]): a lookup costs a few cache lines, not
 //! log2(n) dependent loads and mispredictions.
