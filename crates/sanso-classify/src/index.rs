@@ -286,12 +286,12 @@ impl<K> StartBlock<K> {
     const NO_HEAD: u16 = u16::MAX;
 }
 
-/// The intervals of one zone-range pair in [`SrcIntervals`]: `len`
-/// intervals in the blocks from `block` on.
+/// The intervals of one zone-range pair in [`SrcIntervals`]: the
+/// `blocks` blocks from `block` on.
 #[derive(Clone, Copy, Debug, Default)]
 struct SrcSpan {
     block: u32,
-    len: u32,
+    blocks: u32,
 }
 
 /// One link of a chain of [`SrcIntervals`]: a source range in 24 bytes
@@ -441,10 +441,14 @@ impl<K: Key> SrcIntervals<K> {
                     *head = count(self.nodes.len() - 1);
                 }
             }
-            let offsets = heads.map(|h| match h {
+            let mut offsets = heads.map(|h| match h {
                 SrcNode::<K>::END => no_head,
                 h => u16::try_from(h - base).expect("heads are within an offset of the base"),
             });
+            // The padding starts are at most only the largest key, which
+            // the last interval holds.
+            let last = offsets[chunk.len() - 1];
+            offsets[chunk.len()..].fill(last);
             self.summary.push(starts[0]);
             self.blocks.push(StartBlock {
                 starts,
@@ -454,7 +458,7 @@ impl<K: Key> SrcIntervals<K> {
         }
         SrcSpan {
             block,
-            len: count(intervals.len()),
+            blocks: count(self.blocks.len()) - block,
         }
     }
 
@@ -463,19 +467,18 @@ impl<K: Key> SrcIntervals<K> {
     #[inline]
     fn head_at(&self, span: SrcSpan, x: K) -> u32 {
         let b0 = span.block as usize;
-        let blocks = (span.len as usize).div_ceil(BLOCK);
-        let Some(b) = K::count_at_most(&self.summary[b0..b0 + blocks], x).checked_sub(1) else {
+        let b1 = b0 + span.blocks as usize;
+        let Some(b) = K::count_at_most(&self.summary[b0..b1], x).checked_sub(1) else {
             return SrcNode::<K>::END;
         };
         // At least the first start of the block is at most `x`; the padding
-        // is too when `x` is the largest key, hence the bound.
+        // is too when `x` is the largest key, and repeats the last head.
         let block = &self.blocks[b0 + b];
         let at_most = block
             .starts
             .iter()
             .map(|&f| usize::from(f.at_most(x)))
-            .sum::<usize>()
-            .min(span.len as usize - b * BLOCK);
+            .sum::<usize>();
         let offset = block.offsets[at_most - 1];
         std::hint::select_unpredictable(
             offset == StartBlock::<K>::NO_HEAD,
@@ -1147,5 +1150,20 @@ mod tests {
         }
         assert_eq!(chain(&src, span, 4 * hosts), vec![0]);
         assert_eq!(chain(&src, span, 4 * hosts + 1), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn the_largest_key_is_in_the_last_interval_despite_the_padding() {
+        let ranges = [(0, u32::MAX), (u32::MAX - 1, u32::MAX)];
+        let mut src = SrcIntervals::new();
+        let span = src.push(ranges.iter().copied(), |id| SrcRange {
+            dst_first: id,
+            dst_last: id,
+            cells: CellsAt::Inline,
+            payload: Payload::new(KeyEntry::span((0, 0)), 0),
+        });
+        assert_eq!(chain(&src, span, u32::MAX - 2), vec![0]);
+        assert_eq!(chain(&src, span, u32::MAX - 1), vec![1, 0]);
+        assert_eq!(chain(&src, span, u32::MAX), vec![1, 0]);
     }
 }
