@@ -385,6 +385,42 @@ fn verify_random_finds_no_disagreement_on_the_example() {
     );
 }
 
+#[test]
+fn verify_sets_aside_drops_above_a_flows_limit() {
+    require_root!();
+    // The example with the cloud mail flow limited to 1/minute: random
+    // probes hit it several times within the run, and the kernel drops
+    // those above the limit, as it should.
+    let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
+    let limited = policy.replacen("limit = \"50/second\"", "limit = \"1/minute\"", 1);
+    assert_ne!(policy, limited, "the example's mail-in-from-cloud limit moved");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = temp_file(&dir, "policy.toml", &limited);
+    let out = sanso_leaving_no_namespace(&[
+        "verify",
+        path.to_str().expect("path"),
+        "--random",
+        "3000",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert_eq!(
+        code(&out),
+        0,
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["disagreements"].as_array().map(Vec::len), Some(0), "{json}");
+    let over = &json["over_limit"][0];
+    assert_eq!(over["flow"], "mail-in-from-cloud", "{json}");
+    assert_eq!(over["limit"], "1/minute", "{json}");
+    assert!(over["accepted"].as_u64().unwrap_or(0) >= 1, "{json}");
+    assert!(over["dropped"].as_u64().unwrap_or(0) >= 1, "{json}");
+}
+
 /// A namespace for this test, removed on drop.
 struct Netns(String);
 

@@ -1,12 +1,14 @@
 //! `sanso verify`: random differential checking of the policy's meaning,
 //! the userspace classifier and the real kernel.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use sanso_classify::reference::Reference;
-use sanso_classify::Classifier;
+use sanso_classify::{Classifier, DecidedBy};
+use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
 
@@ -56,6 +58,24 @@ struct Disagreement {
     case: String,
 }
 
+/// The probes of one flow with a `limit`, as the kernel treated them.
+#[derive(Debug, Default)]
+struct LimitedFlow {
+    kernel_accepted: usize,
+    /// Kernel drops of probes the flow accepts: above the limit, if the
+    /// kernel accepted any of the flow's probes.
+    over_limit: Vec<Disagreement>,
+}
+
+/// Kernel drops of a flow's probes above its `limit`: reported, not counted.
+#[derive(Debug, Serialize)]
+struct OverLimit {
+    flow: String,
+    limit: String,
+    accepted: usize,
+    dropped: usize,
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let seed = args
@@ -79,21 +99,63 @@ pub fn run(args: Args) -> Result<ExitCode> {
         )?)
     };
 
+    // Random probes arrive far faster than a flow's `limit`: the kernel
+    // rightly drops those above it. Such drops are set aside per flow and
+    // count as disagreements only if the kernel accepted none of the flow's
+    // probes (then the flow's rule, not its limit, is what dropped them).
     let mut disagreements = Vec::new();
+    let mut limited: BTreeMap<FlowIdx, LimitedFlow> = BTreeMap::new();
     for (i, probe) in probes.iter().enumerate() {
         let packet = common::packet_for_probe(probe, now);
         let meant = verdict_word(reference.classify(&packet).verdict);
         let decision = classifier.classify(&packet);
         let userspace = verdict_word(decision.verdict);
         let kernel_verdict = kernel.as_ref().map(|k| k.outcomes[i].verdict.as_str());
+        let limited_flow = match decision.by {
+            DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
+            _ => None,
+        };
+        let disagreement = || Disagreement {
+            probe: probe.to_string(),
+            policy: meant,
+            userspace,
+            kernel: kernel_verdict,
+            decided_by: report::decided_by(&ruleset, &packet, &decision),
+            case: case_text(probe, seed, i, meant),
+        };
+        if let (Some(f), Some(k)) = (limited_flow, kernel_verdict) {
+            if meant == userspace {
+                let entry = limited.entry(f).or_default();
+                if k == meant {
+                    entry.kernel_accepted += 1;
+                } else {
+                    entry.over_limit.push(disagreement());
+                }
+                continue;
+            }
+        }
         if meant != userspace || kernel_verdict.is_some_and(|k| k != meant) {
-            disagreements.push(Disagreement {
-                probe: probe.to_string(),
-                policy: meant,
-                userspace,
-                kernel: kernel_verdict,
-                decided_by: report::decided_by(&ruleset, &packet, &decision),
-                case: case_text(probe, seed, i, meant),
+            disagreements.push(disagreement());
+        }
+    }
+    let mut over_limit = Vec::new();
+    for (f, flow) in limited {
+        if flow.over_limit.is_empty() {
+            continue;
+        }
+        if flow.kernel_accepted == 0 {
+            disagreements.extend(flow.over_limit);
+        } else {
+            let rule = ruleset.flow(f);
+            over_limit.push(OverLimit {
+                flow: rule.name.clone(),
+                limit: rule
+                    .limit
+                    .as_ref()
+                    .map(|l| format!("{}/{}", l.count, l.unit.as_str()))
+                    .unwrap_or_default(),
+                accepted: flow.kernel_accepted,
+                dropped: flow.over_limit.len(),
             });
         }
     }
@@ -104,6 +166,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "seed": seed,
             "packets": probes.len(),
             "disagreements": disagreements,
+            "over_limit": over_limit,
         });
         if let Some(k) = &kernel {
             out["kernel_run"] = common::run_report_json(&k.report);
@@ -122,6 +185,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 d.decided_by
             );
             println!("{}", d.case);
+        }
+        for o in &over_limit {
+            println!(
+                "limit: flow {} ({}): the kernel accepted {} and dropped {} of its packets above the limit (expected: probes are sent faster than that)",
+                o.flow, o.limit, o.accepted, o.dropped
+            );
         }
         if let Some(k) = &kernel {
             println!("{}", k.report);
