@@ -1127,6 +1127,18 @@ mod tests {
         ranges
     }
 
+    /// The source intervals of `ranges`, each range naming itself.
+    fn intervals(ranges: &[(u32, u32)]) -> (SrcIntervals<u32>, SrcSpan) {
+        let mut src = SrcIntervals::new();
+        let span = src.push(ranges.iter().copied(), |id| SrcRange {
+            dst_first: id,
+            dst_last: id,
+            cells: CellsAt::Inline,
+            payload: Payload::new(KeyEntry::span((0, 0)), 0),
+        });
+        (src, span)
+    }
+
     #[test]
     fn heads_too_far_apart_for_offsets_are_copied_next_to_each_other() {
         // A zone-wide range (its node built first) around more hosts than
@@ -1135,13 +1147,7 @@ mod tests {
         let ranges: Vec<(u32, u32)> = std::iter::once((0, 4 * hosts))
             .chain((0..hosts).map(|i| (2 * i + 1, 2 * i + 1)))
             .collect();
-        let mut src = SrcIntervals::new();
-        let span = src.push(ranges.iter().copied(), |id| SrcRange {
-            dst_first: id,
-            dst_last: id,
-            cells: CellsAt::Inline,
-            payload: Payload::new(KeyEntry::span((0, 0)), 0),
-        });
+        let (src, span) = intervals(&ranges);
         // One node per range, then the copies.
         assert!(src.nodes.len() > ranges.len());
         for i in [0, 1, 32_767, 65_534, 65_535, 65_536, 69_998, hosts - 1] {
@@ -1155,13 +1161,7 @@ mod tests {
     #[test]
     fn the_largest_key_is_in_the_last_interval_despite_the_padding() {
         let ranges = [(0, u32::MAX), (u32::MAX - 1, u32::MAX)];
-        let mut src = SrcIntervals::new();
-        let span = src.push(ranges.iter().copied(), |id| SrcRange {
-            dst_first: id,
-            dst_last: id,
-            cells: CellsAt::Inline,
-            payload: Payload::new(KeyEntry::span((0, 0)), 0),
-        });
+        let (src, span) = intervals(&ranges);
         assert_eq!(chain(&src, span, u32::MAX - 2), vec![0]);
         assert_eq!(chain(&src, span, u32::MAX - 1), vec![1, 0]);
         assert_eq!(chain(&src, span, u32::MAX), vec![1, 0]);
