@@ -360,23 +360,11 @@ fn kernel_cases_of_the_example_pass_and_a_wrong_one_fails() {
 #[test]
 fn verify_random_finds_no_disagreement_on_the_example() {
     require_root!();
-    let out = sanso_leaving_no_namespace(&[
-        "verify",
+    let json = verify_passing(
         example("policy.toml").to_str().expect("path"),
-        "--random",
         "500",
-        "--seed",
         "20261130",
-        "--json",
-    ]);
-    assert_eq!(
-        code(&out),
-        0,
-        "{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["packets"], 500);
     assert_eq!(json["disagreements"].as_array().map(Vec::len), Some(0));
     assert!(
@@ -393,17 +381,30 @@ fn verify_sets_aside_drops_above_a_flows_limit() {
     // those above the limit, as it should.
     let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
     let limited = policy.replacen("limit = \"50/second\"", "limit = \"1/minute\"", 1);
-    assert_ne!(policy, limited, "the example's mail-in-from-cloud limit moved");
+    assert_ne!(
+        policy, limited,
+        "the example's mail-in-from-cloud limit moved"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let path = temp_file(&dir, "policy.toml", &limited);
+    let json = verify_passing(path.to_str().expect("path"), "3000", "7");
+    assert_eq!(
+        json["disagreements"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+    let over = &json["over_limit"][0];
+    assert_eq!(over["flow"], "mail-in-from-cloud", "{json}");
+    assert_eq!(over["limit"], "1/minute", "{json}");
+    assert!(over["accepted"].as_u64().unwrap_or(0) >= 1, "{json}");
+    assert!(over["dropped"].as_u64().unwrap_or(0) >= 1, "{json}");
+}
+
+/// `sanso verify POLICY --random N --seed S --json`, which must exit 0
+/// and leave no namespace; its JSON.
+fn verify_passing(policy: &str, packets: &str, seed: &str) -> serde_json::Value {
     let out = sanso_leaving_no_namespace(&[
-        "verify",
-        path.to_str().expect("path"),
-        "--random",
-        "3000",
-        "--seed",
-        "7",
-        "--json",
+        "verify", policy, "--random", packets, "--seed", seed, "--json",
     ]);
     assert_eq!(
         code(&out),
@@ -412,13 +413,7 @@ fn verify_sets_aside_drops_above_a_flows_limit() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(json["disagreements"].as_array().map(Vec::len), Some(0), "{json}");
-    let over = &json["over_limit"][0];
-    assert_eq!(over["flow"], "mail-in-from-cloud", "{json}");
-    assert_eq!(over["limit"], "1/minute", "{json}");
-    assert!(over["accepted"].as_u64().unwrap_or(0) >= 1, "{json}");
-    assert!(over["dropped"].as_u64().unwrap_or(0) >= 1, "{json}");
+    serde_json::from_slice(&out.stdout).expect("json")
 }
 
 /// A namespace for this test, removed on drop.
