@@ -1210,38 +1210,29 @@ fn increment(value: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// The destination registers `load_key` gives the parts of a key.
+    fn registers(family: AddrFamily) -> Vec<u32> {
+        let parts = [
+            KeyPart::Saddr(family),
+            KeyPart::Daddr(family),
+            KeyPart::L4Proto,
+            KeyPart::Dport,
+        ];
+        load_key(&parts)
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Payload { dreg, .. } | Expr::Meta { dreg, .. } => Some(*dreg),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn registers_are_named_like_nft() {
         // ip6 saddr . ip6 daddr . meta l4proto . th dport (fwd6).
-        let parts = [
-            KeyPart::Saddr(AddrFamily::V6),
-            KeyPart::Daddr(AddrFamily::V6),
-            KeyPart::L4Proto,
-            KeyPart::Dport,
-        ];
-        let regs: Vec<u32> = load_key(&parts)
-            .iter()
-            .filter_map(|e| match e {
-                Expr::Payload { dreg, .. } | Expr::Meta { dreg, .. } => Some(*dreg),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(regs, vec![1, 2, 3, 17]);
+        assert_eq!(registers(AddrFamily::V6), vec![1, 2, 3, 17]);
         // ip saddr . ip daddr . meta l4proto . th dport (fwd4).
-        let parts = [
-            KeyPart::Saddr(AddrFamily::V4),
-            KeyPart::Daddr(AddrFamily::V4),
-            KeyPart::L4Proto,
-            KeyPart::Dport,
-        ];
-        let regs: Vec<u32> = load_key(&parts)
-            .iter()
-            .filter_map(|e| match e {
-                Expr::Payload { dreg, .. } | Expr::Meta { dreg, .. } => Some(*dreg),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(regs, vec![1, 9, 10, 11]);
+        assert_eq!(registers(AddrFamily::V4), vec![1, 9, 10, 11]);
     }
 
     #[test]
