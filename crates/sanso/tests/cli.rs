@@ -374,6 +374,48 @@ fn verify_random_finds_no_disagreement_on_the_example() {
 }
 
 #[test]
+fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
+    require_root!();
+    // Eight cases of the cloud mail flow, limited to 1/minute: the kernel
+    // accepts the burst and drops the rest, as it should.
+    let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
+    let limited = policy.replacen("limit = \"50/second\"", "limit = \"1/minute\"", 1);
+    assert_ne!(
+        policy, limited,
+        "the example's mail-in-from-cloud limit moved"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = temp_file(&dir, "policy.toml", &limited);
+    let cases: String = (0..8)
+        .map(|i| {
+            format!(
+                "[[cases]]\nname = \"cloud mail {i}\"\nfrom = \"198.51.100.25\"\nto = \"10.30.2.10\"\nproto = \"tcp\"\nport = 25\nexpect = \"accept\"\n\n"
+            )
+        })
+        .collect();
+    let cases = temp_file(&dir, "cases.toml", &cases);
+    let out = sanso_leaving_no_namespace(&[
+        "test",
+        "--kernel",
+        policy.to_str().expect("path"),
+        cases.to_str().expect("path"),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let kernel: Vec<&str> = json["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["kernel"].as_str().expect("kernel verdict"))
+        .collect();
+    assert!(kernel.contains(&"accept"), "{kernel:?}");
+    assert!(kernel.contains(&"limit"), "{kernel:?}");
+    assert!(!kernel.contains(&"drop"), "{kernel:?}");
+    assert_eq!(json["failed"], 0);
+}
+
+#[test]
 fn verify_sets_aside_drops_above_a_flows_limit() {
     require_root!();
     // The example with the cloud mail flow limited to 1/minute: random

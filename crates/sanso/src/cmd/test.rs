@@ -1,11 +1,13 @@
 //! `sanso test`: run packet-path cases through the userspace classifier
 //! (and, with `--kernel`, through the real kernel) and compare with `expect`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sanso_classify::{Classifier, Verdict};
+use sanso_classify::{Classifier, DecidedBy, Decision, Verdict};
+use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
 
@@ -96,27 +98,60 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None
     };
 
-    let rows: Vec<Row> = cases
+    let judged: Vec<_> = cases
         .iter()
         .zip(&probes)
-        .enumerate()
-        .map(|(i, (case, probe))| {
+        .map(|(case, probe)| {
             let packet = common::packet_for_probe(probe, case.at.unwrap_or(now));
             let decision = classifier.classify(&packet);
+            (packet, decision)
+        })
+        .collect();
+    // Cases arrive faster than a flow's `limit`: the kernel rightly drops
+    // those above it. A flow's kernel drops are set down to its limit when
+    // the kernel accepted at least one of its cases.
+    let limited = |decision: &Decision| match decision.by {
+        DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
+        _ => None,
+    };
+    let mut kernel_accepted: BTreeMap<FlowIdx, usize> = BTreeMap::new();
+    if let Some((verdicts, _)) = &kernel {
+        for ((_, decision), verdict) in judged.iter().zip(verdicts) {
+            if let (Some(f), Some("accept")) = (limited(decision), *verdict) {
+                *kernel_accepted.entry(f).or_default() += 1;
+            }
+        }
+    }
+
+    let rows: Vec<Row> = cases
+        .iter()
+        .zip(&judged)
+        .enumerate()
+        .map(|(i, (case, (packet, decision)))| {
             let expected = case.expect.as_str();
             let userspace = verdict_word(decision.verdict);
-            // "-": not sent (a case with its own `at`).
-            let kernel = kernel
-                .as_ref()
-                .map(|(verdicts, _)| verdicts[i].unwrap_or("-"));
+            // "-": not sent (a case with its own `at`); "limit": dropped
+            // above the deciding flow's limit.
+            let kernel = kernel.as_ref().map(|(verdicts, _)| match verdicts[i] {
+                None => "-",
+                Some("drop")
+                    if userspace == "accept"
+                        && limited(decision)
+                            .is_some_and(|f| kernel_accepted.get(&f).is_some_and(|&n| n > 0)) =>
+                {
+                    "limit"
+                }
+                Some(k) => k,
+            });
             Row {
                 name: case.name.clone(),
                 line: case.location.line,
                 expected,
                 userspace,
                 kernel,
-                decided_by: report::decided_by(&ruleset, &packet, &decision),
-                pass: expected == userspace && kernel.is_none_or(|k| k == expected || k == "-"),
+                decided_by: report::decided_by(&ruleset, packet, decision),
+                pass: expected == userspace
+                    && kernel.is_none_or(|k| k == expected || k == "-" || k == "limit"),
             }
         })
         .collect();
@@ -168,6 +203,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .map(|k| format!(", kernel {k}"))
                     .unwrap_or_default(),
                 r.decided_by
+            );
+        }
+        let limited = rows.iter().filter(|r| r.kernel == Some("limit")).count();
+        if limited > 0 {
+            println!(
+                "limit: {limited} case{} dropped by the kernel above the deciding flow's `limit` (cases are sent faster than it; the kernel accepted other cases of the same flow)",
+                if limited == 1 { "" } else { "s" }
             );
         }
         if let Some((_, report)) = &kernel {
