@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use sanso_classify::{Packet, Path as PacketPath, L4};
+use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
+use sanso_ir::{FlowIdx, Ruleset};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
 use sanso_policy::{Case, Diagnostics, Loaded, Policy};
 
@@ -57,6 +58,15 @@ fn report_diagnostics<T>(loaded: Result<Loaded<T>, Diagnostics>) -> Result<T> {
             eprint!("{}", diagnostics.render(use_color()));
             Err(Reported.into())
         }
+    }
+}
+
+/// The flow that accepted a packet, if it has a `limit`: the kernel drops
+/// such a flow's packets above the limit, which a burst of probes exceeds.
+pub fn limited_flow(ruleset: &Ruleset, decision: &Decision) -> Option<FlowIdx> {
+    match decision.by {
+        DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
+        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sanso_classify::{Classifier, DecidedBy, Decision, Verdict};
+use sanso_classify::{Classifier, Decision, Verdict};
 use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
@@ -110,10 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Cases arrive faster than a flow's `limit`: the kernel rightly drops
     // those above it. A flow's kernel drops are set down to its limit when
     // the kernel accepted at least one of its cases.
-    let limited = |decision: &Decision| match decision.by {
-        DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
-        _ => None,
-    };
+    let limited = |decision: &Decision| common::limited_flow(&ruleset, decision);
     let mut kernel_accepted: BTreeMap<FlowIdx, usize> = BTreeMap::new();
     if let Some((verdicts, _)) = &kernel {
         for ((_, decision), verdict) in judged.iter().zip(verdicts) {

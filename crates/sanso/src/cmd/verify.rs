@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sanso_classify::reference::Reference;
-use sanso_classify::{Classifier, DecidedBy};
+use sanso_classify::Classifier;
 use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
@@ -111,10 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let decision = classifier.classify(&packet);
         let userspace = verdict_word(decision.verdict);
         let kernel_verdict = kernel.as_ref().map(|k| k.outcomes[i].verdict.as_str());
-        let limited_flow = match decision.by {
-            DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
-            _ => None,
-        };
+        let limited_flow = common::limited_flow(&ruleset, &decision);
         let disagreement = || Disagreement {
             probe: probe.to_string(),
             policy: meant,
