@@ -373,19 +373,25 @@ fn verify_random_finds_no_disagreement_on_the_example() {
     );
 }
 
-#[test]
-fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
-    require_root!();
-    // Eight cases of the cloud mail flow, limited to 1/minute: the kernel
-    // accepts the burst and drops the rest, as it should.
+/// The example policy, written into `dir`, with its cloud mail flow
+/// (mail-in-from-cloud) limited to 1/minute.
+fn example_with_cloud_mail_limited(dir: &tempfile::TempDir) -> PathBuf {
     let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
     let limited = policy.replacen("limit = \"50/second\"", "limit = \"1/minute\"", 1);
     assert_ne!(
         policy, limited,
         "the example's mail-in-from-cloud limit moved"
     );
+    temp_file(dir, "policy.toml", &limited)
+}
+
+#[test]
+fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
+    require_root!();
+    // Eight cases of the cloud mail flow, limited to 1/minute: the kernel
+    // accepts the burst and drops the rest, as it should.
     let dir = tempfile::tempdir().expect("tempdir");
-    let policy = temp_file(&dir, "policy.toml", &limited);
+    let policy = example_with_cloud_mail_limited(&dir);
     let cases: String = (0..8)
         .map(|i| {
             format!(
@@ -421,14 +427,8 @@ fn verify_sets_aside_drops_above_a_flows_limit() {
     // The example with the cloud mail flow limited to 1/minute: random
     // probes hit it several times within the run, and the kernel drops
     // those above the limit, as it should.
-    let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
-    let limited = policy.replacen("limit = \"50/second\"", "limit = \"1/minute\"", 1);
-    assert_ne!(
-        policy, limited,
-        "the example's mail-in-from-cloud limit moved"
-    );
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = temp_file(&dir, "policy.toml", &limited);
+    let path = example_with_cloud_mail_limited(&dir);
     let json = verify_passing(path.to_str().expect("path"), "3000", "7");
     assert_eq!(
         json["disagreements"].as_array().map(Vec::len),
