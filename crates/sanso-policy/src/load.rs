@@ -293,25 +293,16 @@ impl<'t> Loader<'t> {
         if check_name(&mut self.diags, name, key_span, subject, true) {
             self.declare(name, value.span(), named, subject);
         }
-        if let DeValue::Table(t) = value.get_ref() {
-            return Some(t);
-        }
         let kind = match named {
             Named::Zone(_) => "zone",
             Named::Host(_) => "host",
         };
-        self.diags.push(
-            Draft::error(
-                codes::WRONG_TYPE,
-                value.span(),
-                format!(
-                    "a {kind} must be a table, found {}",
-                    type_name(value.get_ref())
-                ),
-            )
-            .subject(Some(subject.clone())),
-        );
-        None
+        table_or_report(
+            &mut self.diags,
+            value,
+            &format!("a {kind} must be a table"),
+            subject,
+        )
     }
 
     fn declare(&mut self, name: &str, span: Range<usize>, named: Named, subject: &Subject) {
@@ -337,18 +328,12 @@ impl<'t> Loader<'t> {
     }
 
     fn read_zones(&mut self, value: &Value<'_>) {
-        let DeValue::Table(table) = value.get_ref() else {
-            self.diags.push(
-                Draft::error(
-                    codes::WRONG_TYPE,
-                    value.span(),
-                    format!(
-                        "`zones` must be a table of zones, found {}",
-                        type_name(value.get_ref())
-                    ),
-                )
-                .subject(Some(Subject::Policy)),
-            );
+        let Some(table) = table_or_report(
+            &mut self.diags,
+            value,
+            "`zones` must be a table of zones",
+            &Subject::Policy,
+        ) else {
             return;
         };
         if table.is_empty() {
@@ -466,18 +451,12 @@ impl<'t> Loader<'t> {
     }
 
     fn read_hosts(&mut self, value: &Value<'_>) {
-        let DeValue::Table(table) = value.get_ref() else {
-            self.diags.push(
-                Draft::error(
-                    codes::WRONG_TYPE,
-                    value.span(),
-                    format!(
-                        "`hosts` must be a table of hosts, found {}",
-                        type_name(value.get_ref())
-                    ),
-                )
-                .subject(Some(Subject::Policy)),
-            );
+        let Some(table) = table_or_report(
+            &mut self.diags,
+            value,
+            "`hosts` must be a table of hosts",
+            &Subject::Policy,
+        ) else {
             return;
         };
         for (name, key_span, host_value) in entries(table) {
@@ -568,18 +547,12 @@ impl<'t> Loader<'t> {
     }
 
     fn read_services(&mut self, value: &Value<'_>) {
-        let DeValue::Table(table) = value.get_ref() else {
-            self.diags.push(
-                Draft::error(
-                    codes::WRONG_TYPE,
-                    value.span(),
-                    format!(
-                        "`services` must be a table of service lists, found {}",
-                        type_name(value.get_ref())
-                    ),
-                )
-                .subject(Some(Subject::Policy)),
-            );
+        let Some(table) = table_or_report(
+            &mut self.diags,
+            value,
+            "`services` must be a table of service lists",
+            &Subject::Policy,
+        ) else {
             return;
         };
         for (name, key_span, _) in entries(table) {
@@ -665,19 +638,12 @@ impl<'t> Loader<'t> {
         };
         let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
         for (i, item) in items.iter().enumerate() {
-            let DeValue::Table(t) = item.get_ref() else {
-                self.diags.push(
-                    Draft::error(
-                        codes::WRONG_TYPE,
-                        item.span(),
-                        format!(
-                            "flow #{} must be a table, found {}",
-                            i + 1,
-                            type_name(item.get_ref())
-                        ),
-                    )
-                    .subject(Some(Subject::Policy)),
-                );
+            let Some(t) = table_or_report(
+                &mut self.diags,
+                item,
+                &format!("flow #{} must be a table", i + 1),
+                &Subject::Policy,
+            ) else {
                 continue;
             };
             let name = match t.get("name").map(|v| v.get_ref()) {
@@ -1274,4 +1240,26 @@ fn service_error(e: ServiceSpecError, span: Range<usize>, subject: &Subject) -> 
         codes::BAD_SERVICE
     };
     Draft::error(code, span, e.to_string()).subject(Some(subject.clone()))
+}
+
+/// The table `value` holds; anything else is reported as
+/// "`what`, found <its type>" for `subject`, and gives `None`.
+fn table_or_report<'v, 'i>(
+    diags: &mut Diagnostics,
+    value: &'v Value<'i>,
+    what: &str,
+    subject: &Subject,
+) -> Option<&'v DeTable<'i>> {
+    if let DeValue::Table(t) = value.get_ref() {
+        return Some(t);
+    }
+    diags.push(
+        Draft::error(
+            codes::WRONG_TYPE,
+            value.span(),
+            format!("{what}, found {}", type_name(value.get_ref())),
+        )
+        .subject(Some(subject.clone())),
+    );
+    None
 }

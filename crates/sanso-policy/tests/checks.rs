@@ -695,3 +695,38 @@ fn rendering_names_file_line_and_code() {
     assert!(diags.to_string() == rendered);
     assert!(diags.render(true).contains("\u{1b}["));
 }
+
+#[test]
+fn a_section_or_entry_that_is_not_a_table_names_what_it_should_be() {
+    // A zone as a number; `hosts` as a string and a flow as a string (the
+    // base's zones only, so that `hosts` is not also a table): each is
+    // reported with what it should be and what it is, at its line.
+    let text = BASE.replacen("[zones.mn]\n", "[zones]\nextra = 7\n\n[zones.mn]\n", 1);
+    let d = only_error(&text, codes::WRONG_TYPE);
+    assert_eq!(
+        d.message,
+        "zone \"extra\": a zone must be a table, found an integer"
+    );
+    assert_eq!(d.line, line_of(&text, "extra = 7"));
+
+    let zones = &BASE[..BASE.find("[hosts").expect("the base declares hosts")];
+    let text = format!("hosts = \"none\"\nflows = [\"not a table\"]\n\n{zones}");
+    let diags = errors_of(&text);
+    let wrong: Vec<(&str, usize)> = diags
+        .errors()
+        .filter(|d| d.code == codes::WRONG_TYPE)
+        .map(|d| (d.message.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        wrong,
+        vec![
+            (
+                "policy: `hosts` must be a table of hosts, found a string",
+                1
+            ),
+            ("policy: flow #1 must be a table, found a string", 2),
+        ],
+        "{}",
+        diags.render(false)
+    );
+}
