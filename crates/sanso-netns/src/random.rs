@@ -516,39 +516,16 @@ mod tests {
     use crate::netns::RunId;
     use crate::plan::TopologyPlan;
     use proptest::prelude::*;
-    use sanso_policy::{Flow, Host, HostId, Location, PortRange, Service, Tier, Zone};
-
-    fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {
-        Zone {
-            name: name.to_owned(),
-            tier,
-            interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
-            networks: nets
-                .iter()
-                .map(|n| n.parse().expect("test network"))
-                .collect(),
-            location: Location::default(),
-        }
-    }
+    use sanso_policy::{Flow, Host, HostId, Location, PortRange, Service};
 
     fn policy() -> Policy {
         let service = |name: &str, matches: Vec<ServiceMatch>| Service {
             name: name.to_owned(),
             matches,
         };
+        // The three zones of the topology tests, with a host and a flow.
         Policy {
             name: "random".to_owned(),
-            revision: None,
-            zones: vec![
-                zone(
-                    "mn",
-                    Tier::Mynumber,
-                    &["mn0"],
-                    &["10.10.0.0/16", "fd00:10::/48"],
-                ),
-                zone("lg", Tier::Lgwan, &["lg0", "lg1"], &["10.20.0.0/16"]),
-                zone("up", Tier::External, &["wan0"], &["0.0.0.0/0", "::/0"]),
-            ],
             hosts: vec![Host {
                 name: "farm".to_owned(),
                 zone: ZoneId(1),
@@ -588,7 +565,7 @@ mod tests {
                 exception: None,
                 location: Location::default(),
             }],
-            content_hash: String::new(),
+            ..crate::plan::tests::policy()
         }
     }
 
