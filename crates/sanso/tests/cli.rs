@@ -586,14 +586,17 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
         .expect("append");
     }
     drop(log);
-    let out = sanso(&[
-        "report",
-        policy,
-        "--audit",
-        log_path.to_str().expect("path"),
-    ]);
-    let md = text(&out.stdout);
-    assert_eq!(code(&out), 0, "{md}");
+    let report = || {
+        let out = sanso(&[
+            "report",
+            policy,
+            "--audit",
+            log_path.to_str().expect("path"),
+        ]);
+        (code(&out), text(&out.stdout))
+    };
+    let (exit, md) = report();
+    assert_eq!(exit, 0, "{md}");
     assert!(md.contains("hash chain intact, 2 records"), "{md}");
     assert!(md.contains("| 2 |") && md.contains("| apply |"), "{md}");
 
@@ -602,13 +605,7 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
             .expect("read")
             .replacen("\"uid\":0", "\"uid\":1000", 1);
     std::fs::write(&log_path, tampered).expect("write");
-    let out = sanso(&[
-        "report",
-        policy,
-        "--audit",
-        log_path.to_str().expect("path"),
-    ]);
-    let md = text(&out.stdout);
-    assert_eq!(code(&out), 2, "{md}");
+    let (exit, md) = report();
+    assert_eq!(exit, 2, "{md}");
     assert!(md.contains("the audit log was altered: line 1"), "{md}");
 }
