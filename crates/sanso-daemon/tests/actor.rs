@@ -175,6 +175,20 @@ impl Rig {
             .collect()
     }
 
+    /// Applies revision "r2" as `candidate.toml`, to be confirmed within
+    /// `within`; returns the candidate.
+    async fn apply_candidate_r2(&self, within: Duration) -> PolicySource {
+        let candidate = PolicySource {
+            file: "candidate.toml".into(),
+            text: policy_text("r2", None),
+        };
+        self.handle
+            .apply_confirm(candidate.clone(), within, 0)
+            .await
+            .expect("applied");
+        candidate
+    }
+
     async fn revision(&self) -> Option<String> {
         self.handle
             .status()
@@ -267,14 +281,7 @@ async fn a_kernel_refusal_keeps_the_running_ruleset() {
 #[tokio::test]
 async fn an_unconfirmed_apply_rolls_back() {
     let rig = rig(&policy_text("r1", None)).await;
-    let candidate = PolicySource {
-        file: "candidate.toml".into(),
-        text: policy_text("r2", None),
-    };
-    rig.handle
-        .apply_confirm(candidate, Duration::from_secs(1), 0)
-        .await
-        .expect("applied");
+    rig.apply_candidate_r2(Duration::from_secs(1)).await;
     assert_eq!(rig.revision().await.as_deref(), Some("r2"));
     let status = rig.handle.status().await.expect("status");
     assert!(status.pending_confirm.is_some());
@@ -297,14 +304,7 @@ async fn an_unconfirmed_apply_rolls_back() {
 #[tokio::test]
 async fn a_confirmed_apply_stays() {
     let rig = rig(&policy_text("r1", None)).await;
-    let candidate = PolicySource {
-        file: "candidate.toml".into(),
-        text: policy_text("r2", None),
-    };
-    rig.handle
-        .apply_confirm(candidate, Duration::from_secs(1), 0)
-        .await
-        .expect("applied");
+    rig.apply_candidate_r2(Duration::from_secs(1)).await;
     rig.handle.confirm(0).await.expect("confirmed");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(rig.applied(), vec!["r1", "r2"]);
@@ -322,14 +322,7 @@ async fn a_confirmed_apply_stays() {
 #[tokio::test]
 async fn reloads_wait_for_a_pending_confirm() {
     let rig = rig(&policy_text("r1", None)).await;
-    let candidate = PolicySource {
-        file: "candidate.toml".into(),
-        text: policy_text("r2", None),
-    };
-    rig.handle
-        .apply_confirm(candidate.clone(), Duration::from_secs(30), 0)
-        .await
-        .expect("applied");
+    let candidate = rig.apply_candidate_r2(Duration::from_secs(30)).await;
     assert!(rig
         .handle
         .apply_confirm(candidate, Duration::from_secs(30), 0)
@@ -351,14 +344,7 @@ async fn rollback_without_a_previous_policy_restores_the_closed_fallback() {
     // The policy file is broken at start: nothing is applied; the kernel is empty.
     let rig = rig("not a policy").await;
     assert_eq!(rig.revision().await, None);
-    let candidate = PolicySource {
-        file: "candidate.toml".into(),
-        text: policy_text("r2", None),
-    };
-    rig.handle
-        .apply_confirm(candidate, Duration::from_secs(1), 0)
-        .await
-        .expect("applied");
+    rig.apply_candidate_r2(Duration::from_secs(1)).await;
     assert!(
         eventually(Duration::from_secs(5), || rig
             .kernel
