@@ -335,10 +335,22 @@ proptest! {
         let reference = Reference::new(&policy);
         let addrs = candidate_addresses(&policy);
         let ports = candidate_ports(&policy);
+        let packets: Vec<Packet> = packets
+            .iter()
+            .map(|p| build_packet(p, &policy, &addrs, &ports))
+            .collect();
+        // Batched lookups give the same decisions, in order, whatever the
+        // length (within a batch, across batches, a batch cut short).
+        let one_by_one: Vec<_> = packets.iter().map(|p| classifier.classify(p)).collect();
+        for len in [0, 1, 17, packets.len()] {
+            let mut batched = Vec::new();
+            classifier.classify_each(&packets[..len], |i, d| batched.push((i, d)));
+            let expected: Vec<_> = one_by_one[..len].iter().cloned().enumerate().collect();
+            prop_assert_eq!(batched, expected);
+        }
         for p in &packets {
-            let p = build_packet(p, &policy, &addrs, &ports);
-            let got = classifier.in_policy_terms(classifier.classify(&p));
-            let mut want = reference.classify(&p);
+            let got = classifier.in_policy_terms(classifier.classify(p));
+            let mut want = reference.classify(p);
             // Flows expired at compile time are not in the IR, so cannot be reported.
             if let DecidedBy::DefaultDrop { expired, .. } = &mut want.by {
                 expired.retain(|f| policy.flows[f.0].until.is_none_or(|u| u > NOW));
