@@ -1,4 +1,5 @@
-//! Classifier against the linear first-match reference, per packet of a seeded trace.
+//! Classifier (one packet per call, and in batches) against the linear
+//! first-match reference, per packet of a seeded trace.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -35,6 +36,17 @@ fn classify(c: &mut Criterion) {
                     for p in packets {
                         black_box(classifier.classify(black_box(p)));
                     }
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("classifier-batched", flows),
+            &packets,
+            |b, packets| {
+                b.iter(|| {
+                    classifier.classify_each(black_box(packets), |_, d| {
+                        black_box(d);
+                    })
                 })
             },
         );

@@ -23,17 +23,18 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 /// One row per measurement.
 pub fn markdown_table(results: &[Measurement]) -> String {
     let mut out = String::new();
-    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso | kernel conntrack ns/pkt | sanso/conntrack |\n");
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | batched ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso | kernel conntrack ns/pkt | sanso/conntrack |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for m in results {
         let l = &m.lookup;
         let _ = write!(
             out,
-            "| {} | {} | {:.0} | {:.1} | {:.0} | {:.0}x |",
+            "| {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0}x |",
             m.flows,
             m.elements,
             m.compile.total_ms,
             l.classifier_ns,
+            l.batched_ns,
             l.linear_ns,
             l.linear_ns / l.classifier_ns
         );
@@ -71,6 +72,11 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
             Vec::new(),
         ),
         (
+            "userspace: sanso classifier in batches (ns/lookup)",
+            RGBColor(86, 180, 233),
+            Vec::new(),
+        ),
+        (
             "userspace: linear first match (ns/lookup)",
             RGBColor(213, 94, 0),
             Vec::new(),
@@ -94,11 +100,12 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
     for m in results {
         let x = m.flows as f64;
         series[0].2.push((x, m.lookup.classifier_ns));
-        series[1].2.push((x, m.lookup.linear_ns));
+        series[1].2.push((x, m.lookup.batched_ns));
+        series[2].2.push((x, m.lookup.linear_ns));
         if let Some(k) = &m.kernel {
-            series[2].2.push((x, k.cpu(Variant::Sanso)));
-            series[3].2.push((x, k.cpu(Variant::Empty)));
-            series[4].2.push((x, k.cpu(Variant::Linear)));
+            series[3].2.push((x, k.cpu(Variant::Sanso)));
+            series[4].2.push((x, k.cpu(Variant::Empty)));
+            series[5].2.push((x, k.cpu(Variant::Linear)));
         }
     }
     let points = series

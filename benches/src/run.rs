@@ -141,6 +141,8 @@ pub struct JsonReport {
 pub struct JsonUserspace {
     pub ns_per_lookup_median: f64,
     pub linear_ns_per_lookup_median: f64,
+    /// The classifier over the same trace in batches (`classify_each`).
+    pub batched_ns_per_lookup_median: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +162,7 @@ impl Measurement {
             userspace: JsonUserspace {
                 ns_per_lookup_median: self.lookup.classifier_ns,
                 linear_ns_per_lookup_median: self.lookup.linear_ns,
+                batched_ns_per_lookup_median: self.lookup.batched_ns,
             },
             kernel: self.kernel.as_ref().map(|k| JsonKernel {
                 ns_per_packet_sanso: k.cpu(Variant::Sanso),
@@ -184,8 +187,10 @@ impl Measurement {
             c.total_ms, c.load_ms, c.lower_ms, c.render_ms, c.rounds
         ));
         out.push_str(&format!(
-            "userspace: classifier {:.1} ns/lookup, linear {:.1} ns/lookup, ratio {:.0}x  (trace {} packets, linear on the first {}; median of {})\n",
+            "userspace: classifier {:.1} ns/lookup ({:.1} in batches of {}), linear {:.1} ns/lookup, ratio {:.0}x  (trace {} packets, linear on the first {}; median of {})\n",
             l.classifier_ns,
+            l.batched_ns,
+            sanso_classify::BATCH,
             l.linear_ns,
             l.linear_ns / l.classifier_ns,
             self.trace_len,
@@ -253,6 +258,7 @@ mod tests {
         assert!(json["compile_ms"].is_f64());
         assert!(json["userspace"]["ns_per_lookup_median"].is_f64());
         assert!(json["userspace"]["linear_ns_per_lookup_median"].is_f64());
+        assert!(json["userspace"]["batched_ns_per_lookup_median"].is_f64());
         assert!(json.get("kernel").is_none());
         let keys: Vec<_> = json
             .as_object()

@@ -3,7 +3,8 @@
 //! compile time (load + lower + render).
 //!
 //! Timing is by rounds: each round times one pass over the trace for each
-//! engine, alternating (classifier, linear, classifier, ...), and the median
+//! engine, alternating (classifier one packet per call, classifier in
+//! batches, linear, classifier, ...), and the median
 //! of rounds is reported, so that a noisy neighbour hits both engines alike.
 //! A pass is timed in the thread's CPU time, as the kernel measurement is,
 //! so that time the core spends on other work does not count.
@@ -36,7 +37,11 @@ pub fn packet(probe: &Probe, time: i64) -> Packet {
 /// Medians of nanoseconds per lookup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LookupCost {
+    /// One `classify` call per packet.
     pub classifier_ns: f64,
+    /// The same trace through `classify_each` (batches of
+    /// [`sanso_classify::BATCH`]).
+    pub batched_ns: f64,
     pub linear_ns: f64,
     /// Packets of the trace the linear scan went through per round (a prefix
     /// of the trace when the whole trace would exceed the round's time budget).
@@ -85,6 +90,7 @@ pub fn lookup_cost(
         .min(packets.len());
 
     let mut fast = Vec::with_capacity(rounds);
+    let mut batched = Vec::with_capacity(rounds);
     let mut slow = Vec::with_capacity(rounds);
     // One warm-up pass of the classifier (caches, branch predictors).
     for p in packets {
@@ -102,6 +108,11 @@ pub fn lookup_cost(
         }
         fast.push((thread_cpu_time() - t).as_nanos() as f64 / packets.len().max(1) as f64);
         let t = thread_cpu_time();
+        classifier.classify_each(black_box(packets), |_, d| {
+            black_box(d);
+        });
+        batched.push((thread_cpu_time() - t).as_nanos() as f64 / packets.len().max(1) as f64);
+        let t = thread_cpu_time();
         for p in &packets[..linear_packets] {
             black_box(reference.classify(black_box(p)));
         }
@@ -109,6 +120,7 @@ pub fn lookup_cost(
     }
     LookupCost {
         classifier_ns: median(&mut fast),
+        batched_ns: median(&mut batched),
         linear_ns: median(&mut slow),
         linear_packets,
         rounds,

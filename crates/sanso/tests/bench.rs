@@ -25,6 +25,7 @@ fn bench_json_on_a_small_synthetic_policy() {
     assert!(json["compile_ms"].is_number());
     assert!(json["userspace"]["ns_per_lookup_median"].is_number());
     assert!(json["userspace"]["linear_ns_per_lookup_median"].is_number());
+    assert!(json["userspace"]["batched_ns_per_lookup_median"].is_number());
     assert!(
         json.get("kernel").is_none(),
         "no kernel section without --kernel"

@@ -98,15 +98,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None
     };
 
-    let judged: Vec<_> = cases
+    let packets: Vec<_> = cases
         .iter()
         .zip(&probes)
-        .map(|(case, probe)| {
-            let packet = common::packet_for_probe(probe, case.at.unwrap_or(now));
-            let decision = classifier.classify(&packet);
-            (packet, decision)
-        })
+        .map(|(case, probe)| common::packet_for_probe(probe, case.at.unwrap_or(now)))
         .collect();
+    let mut decisions = Vec::with_capacity(packets.len());
+    classifier.classify_each(&packets, |_, decision| decisions.push(decision));
+    let judged: Vec<_> = packets.into_iter().zip(decisions).collect();
     // Cases arrive faster than a flow's `limit`: the kernel rightly drops
     // those above it. A flow's kernel drops are set down to its limit when
     // the kernel accepted at least one of its cases.
