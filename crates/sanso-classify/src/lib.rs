@@ -161,19 +161,32 @@ pub struct Classifier<'r> {
     targets: Targets,
     v4: FamilyIndex<u32>,
     v6: FamilyIndex<u128>,
+    /// Whether [`Classifier::classify_each`] runs lookups side by side:
+    /// the index is larger than [`BATCH_FROM_BYTES`].
+    batched: bool,
 }
+
+/// The index size from which [`Classifier::classify_each`] overlaps the
+/// lookups of a batch. Below, the index stays in a core's cache, nothing
+/// waits for memory, and the batch's bookkeeping would cost more than it
+/// hides (measured: 1,000 flows, 108 KB, batches 15% slower; 10,000 flows,
+/// 745 KB, batches 18% faster).
+pub const BATCH_FROM_BYTES: usize = 256 * 1024;
 
 impl<'r> Classifier<'r> {
     pub fn new(ruleset: &'r Ruleset) -> Self {
         let mut coder = TargetCoder::new(ruleset);
         let v4 = FamilyIndex::build(ruleset, &ruleset.v4, u32::from, &mut coder);
         let v6 = FamilyIndex::build(ruleset, &ruleset.v6, u128::from, &mut coder);
-        Classifier {
+        let mut classifier = Classifier {
             ruleset,
             targets: coder.finish(),
             v4,
             v6,
-        }
+            batched: false,
+        };
+        classifier.batched = classifier.index_bytes().iter().sum::<usize>() > BATCH_FROM_BYTES;
+        classifier
     }
 
     pub fn ruleset(&self) -> &'r Ruleset {
@@ -229,12 +242,25 @@ impl<'r> Classifier<'r> {
 
     /// [`Classifier::classify`] of each of `packets`, in order: `each(i,
     /// decision)` for `packets[i]`. Cheaper per packet than a call of
-    /// `classify` per packet when the index outgrows the cache (at 10,000
-    /// flows, about half): the lookups of [`BATCH`] packets run step by
+    /// `classify` per packet when the index outgrows the cache (from
+    /// [`BATCH_FROM_BYTES`]): the lookups of [`BATCH`] packets run step by
     /// step, and each step requests the memory that the next step reads for
     /// all of them before any is used, so that their cache misses overlap
-    /// instead of following each other.
+    /// instead of following each other. Below that size, one by one.
     pub fn classify_each(&self, packets: &[Packet], mut each: impl FnMut(usize, Decision)) {
+        if self.batched {
+            self.classify_batched(packets, each);
+        } else {
+            for (i, p) in packets.iter().enumerate() {
+                each(i, self.classify(p));
+            }
+        }
+    }
+
+    /// [`Classifier::classify_each`] in batches whatever the index size
+    /// (for tests and measurements).
+    #[doc(hidden)]
+    pub fn classify_batched(&self, packets: &[Packet], mut each: impl FnMut(usize, Decision)) {
         for (c, chunk) in packets.chunks(BATCH).enumerate() {
             // Per packet: its zone ranges, or `None` when the pipeline
             // decided before the tables; then where its lookup is: a block

@@ -343,10 +343,13 @@ proptest! {
         // length (within a batch, across batches, a batch cut short).
         let one_by_one: Vec<_> = packets.iter().map(|p| classifier.classify(p)).collect();
         for len in [0, 1, 17, packets.len()] {
-            let mut batched = Vec::new();
-            classifier.classify_each(&packets[..len], |i, d| batched.push((i, d)));
             let expected: Vec<_> = one_by_one[..len].iter().cloned().enumerate().collect();
-            prop_assert_eq!(batched, expected);
+            let mut batched = Vec::new();
+            classifier.classify_batched(&packets[..len], |i, d| batched.push((i, d)));
+            prop_assert_eq!(&batched, &expected);
+            let mut each = Vec::new();
+            classifier.classify_each(&packets[..len], |i, d| each.push((i, d)));
+            prop_assert_eq!(&each, &expected);
         }
         for p in &packets {
             let got = classifier.in_policy_terms(classifier.classify(p));

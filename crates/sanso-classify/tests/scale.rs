@@ -49,7 +49,20 @@ fn synthetic_policy_agrees_with_reference() {
     let classifier = Classifier::new(&ruleset);
     let reference = Reference::new(&policy);
     let mut accepted = 0;
-    for p in packets(&policy, 3_000) {
+    let trace = packets(&policy, 3_000);
+    // Batched lookups (over source spans of many blocks here) agree too.
+    let mut batched = Vec::new();
+    classifier.classify_batched(&trace, |i, d| batched.push((i, d)));
+    assert_eq!(batched.len(), trace.len());
+    for (i, d) in batched {
+        assert_eq!(
+            d,
+            classifier.classify(&trace[i]),
+            "packet {i}: {:?}",
+            trace[i]
+        );
+    }
+    for p in trace {
         let got = classifier.classify(&p);
         accepted += usize::from(got.verdict == sanso_classify::Verdict::Accept);
         let mut want = reference.classify(&p);
