@@ -23,7 +23,7 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 /// One row per measurement.
 pub fn markdown_table(results: &[Measurement]) -> String {
     let mut out = String::new();
-    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | batched ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso | kernel conntrack ns/pkt | sanso/conntrack |\n");
+    out.push_str("| flows | IR elements | compile ms | classifier ns/lookup | classify_each ns/lookup | linear ns/lookup | linear/classifier | kernel sanso ns/pkt | kernel empty ns/pkt | kernel linear ns/pkt | sanso/empty | linear/sanso | kernel conntrack ns/pkt | sanso/conntrack |\n");
     out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for m in results {
         let l = &m.lookup;
@@ -72,7 +72,7 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
             Vec::new(),
         ),
         (
-            "userspace: sanso classifier in batches (ns/lookup)",
+            "userspace: sanso classify_each, batched from 256 KiB (ns/lookup)",
             RGBColor(86, 180, 233),
             Vec::new(),
         ),

@@ -187,10 +187,15 @@ impl Measurement {
             c.total_ms, c.load_ms, c.lower_ms, c.render_ms, c.rounds
         ));
         out.push_str(&format!(
-            "userspace: classifier {:.1} ns/lookup ({:.1} in batches of {}), linear {:.1} ns/lookup, ratio {:.0}x  (trace {} packets, linear on the first {}; median of {})\n",
+            "userspace: classifier {:.1} ns/lookup one per call, {:.1} through classify_each ({}; index {} KB), linear {:.1} ns/lookup, ratio {:.0}x  (trace {} packets, linear on the first {}; median of {})\n",
             l.classifier_ns,
             l.batched_ns,
-            sanso_classify::BATCH,
+            if l.index_bytes > sanso_classify::BATCH_FROM_BYTES {
+                format!("batches of {}", sanso_classify::BATCH)
+            } else {
+                "one by one: the index fits in cache".to_owned()
+            },
+            l.index_bytes / 1000,
             l.linear_ns,
             l.linear_ns / l.classifier_ns,
             self.trace_len,

@@ -43,6 +43,9 @@ pub struct LookupCost {
     /// [`sanso_classify::BATCH`]).
     pub batched_ns: f64,
     pub linear_ns: f64,
+    /// Bytes of the classifier's index (`classify_each` batches from
+    /// [`sanso_classify::BATCH_FROM_BYTES`]).
+    pub index_bytes: usize,
     /// Packets of the trace the linear scan went through per round (a prefix
     /// of the trace when the whole trace would exceed the round's time budget).
     pub linear_packets: usize,
@@ -121,6 +124,7 @@ pub fn lookup_cost(
     LookupCost {
         classifier_ns: median(&mut fast),
         batched_ns: median(&mut batched),
+        index_bytes: classifier.index_bytes().iter().sum(),
         linear_ns: median(&mut slow),
         linear_packets,
         rounds,

@@ -14,7 +14,8 @@ use crate::common;
 /// Measure lookup, compile and (with --kernel) kernel drop-path costs.
 ///
 /// Userspace: median ns per lookup of the classifier over a fixed seeded
-/// trace, and of the linear first-match reference over the same trace.
+/// trace, one packet per call and in batches, and of the linear
+/// first-match reference over the same trace.
 /// Compile: load + lower + render. Kernel (root): the cost per dropped packet
 /// through a throwaway gateway namespace with the compiled ruleset, an empty
 /// ruleset and one rule per flow, interleaved, median of rounds.
