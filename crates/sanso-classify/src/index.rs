@@ -251,12 +251,18 @@ fn sweep<K: Key>(ranges: impl Iterator<Item = (K, K)>, mut emit: impl FnMut(K, &
 /// enough to stay in cache. A search is a binary search of the summary,
 /// then one block whose starts at most the key are counted without a
 /// branch, and whose head is then in the same line (two levels instead of
-/// log2(n) dependent loads that each miss the cache).
+/// log2(n) dependent loads that each miss the cache). The base of each
+/// block is also kept next to the summary: a lookup requests the nodes
+/// around it while the block is being fetched, which holds most of the
+/// block's chain heads (nodes of nearby intervals are built together).
 #[derive(Debug)]
 struct SrcIntervals<K> {
     blocks: Vec<StartBlock<K>>,
     /// Per block: its first start.
     summary: Vec<K>,
+    /// Per block: its `base` (read with the summary, so that the nodes
+    /// near it can be fetched while the block is).
+    bases: Vec<u32>,
     nodes: Vec<SrcNode<K>>,
 }
 
@@ -379,6 +385,7 @@ impl<K: Key> SrcIntervals<K> {
         SrcIntervals {
             blocks: Vec::new(),
             summary: Vec::new(),
+            bases: Vec::new(),
             nodes: Vec::new(),
         }
     }
@@ -450,6 +457,7 @@ impl<K: Key> SrcIntervals<K> {
             let last = offsets[chunk.len() - 1];
             offsets[chunk.len()..].fill(last);
             self.summary.push(starts[0]);
+            self.bases.push(base);
             self.blocks.push(StartBlock {
                 starts,
                 base,
@@ -471,6 +479,19 @@ impl<K: Key> SrcIntervals<K> {
         match K::count_at_most(&self.summary[b0..b1], x).checked_sub(1) {
             Some(b) => count(b0 + b),
             None => NO_BLOCK,
+        }
+    }
+
+    /// Requests the first nodes from `block`'s base: most of its heads
+    /// (nodes of nearby intervals are built together), so that the node
+    /// that [`SrcIntervals::head_in`] names is on its way with the block.
+    #[inline(always)]
+    fn prefetch_heads(&self, block: u32) {
+        if let Some(&base) = self.bases.get(block as usize) {
+            let base = base as usize;
+            prefetch(self.nodes.get(base));
+            prefetch(self.nodes.get(base + 3));
+            prefetch(self.nodes.get(base + 5));
         }
     }
 
@@ -938,6 +959,7 @@ impl<K: Key> Table<K> {
         l4: L4Code,
     ) -> Option<TargetCode> {
         let block = self.block((zs, src), zd);
+        self.src.prefetch_heads(block);
         self.walk(self.src.head_in(block, src), dst, l4)
     }
 
@@ -1040,7 +1062,7 @@ impl<K> Table<K> {
         }
         [
             of(&self.pairs),
-            of(&self.src.blocks) + of(&self.src.summary),
+            of(&self.src.blocks) + of(&self.src.summary) + of(&self.src.bases),
             of(&self.src.nodes),
             of(&self.dst.first) + of(&self.dst.offsets) + of(&self.dst.ids) + of(&self.cells),
             of(&self.keys),
