@@ -15,6 +15,8 @@
 //! of the number of elements, not with the number of flows, and the hot path
 //! does not allocate (only a drop that reports expired flows or a spoofed
 //! interface does).
+//! [`Classifier::classify_each`] gives the same decisions for many packets
+//! at once, overlapping their lookups' cache misses when the index is large.
 //!
 //! [`reference`] is the naive oracle: first match over the policy itself,
 //! flow by flow. Tests compare the two; benchmarks use it as the baseline.
@@ -169,8 +171,8 @@ pub struct Classifier<'r> {
 /// The index size from which [`Classifier::classify_each`] overlaps the
 /// lookups of a batch. Below, the index stays in a core's cache, nothing
 /// waits for memory, and the batch's bookkeeping would cost more than it
-/// hides (measured: 1,000 flows, 108 KB, batches 15% slower; 10,000 flows,
-/// 745 KB, batches 18% faster).
+/// hides (measured on synthetic policies: 1,000 flows, 107 KB, batches 15%
+/// slower; 10,000 flows, 749 KB, 11% to 18% faster; `docs/benchmarks.md`).
 pub const BATCH_FROM_BYTES: usize = 256 * 1024;
 
 impl<'r> Classifier<'r> {
