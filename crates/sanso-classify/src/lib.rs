@@ -18,7 +18,7 @@
 //! [`Classifier::classify_each`] gives the same decisions for many packets
 //! at once, overlapping their lookups' cache misses when the index is large.
 //!
-//! [`reference`] is the naive oracle: first match over the policy itself,
+//! [`reference`](mod@reference) is the naive oracle: first match over the policy itself,
 //! flow by flow. Tests compare the two; benchmarks use it as the baseline.
 //!
 //! Pure: no I/O, no clock (the packet carries its time).
