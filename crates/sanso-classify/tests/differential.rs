@@ -351,8 +351,8 @@ proptest! {
             classifier.classify_each(&packets[..len], |i, d| each.push((i, d)));
             prop_assert_eq!(&each, &expected);
         }
-        for p in &packets {
-            let got = classifier.in_policy_terms(classifier.classify(p));
+        for (p, got) in packets.iter().zip(one_by_one) {
+            let got = classifier.in_policy_terms(got);
             let mut want = reference.classify(p);
             // Flows expired at compile time are not in the IR, so cannot be reported.
             if let DecidedBy::DefaultDrop { expired, .. } = &mut want.by {

@@ -50,22 +50,17 @@ fn synthetic_policy_agrees_with_reference() {
     let reference = Reference::new(&policy);
     let mut accepted = 0;
     let trace = packets(&policy, 3_000);
-    // Batched lookups (over source spans of many blocks here) agree too.
+    let one_by_one: Vec<_> = trace.iter().map(|p| classifier.classify(p)).collect();
+    // Batched lookups (over source spans of many blocks here) agree too, in order.
     let mut batched = Vec::new();
     classifier.classify_batched(&trace, |i, d| batched.push((i, d)));
     assert_eq!(batched.len(), trace.len());
-    for (i, d) in batched {
-        assert_eq!(
-            d,
-            classifier.classify(&trace[i]),
-            "packet {i}: {:?}",
-            trace[i]
-        );
+    for ((i, d), (j, want)) in batched.iter().zip(one_by_one.iter().enumerate()) {
+        assert_eq!((*i, d), (j, want), "packet {j}: {:?}", trace[j]);
     }
-    for p in trace {
-        let got = classifier.classify(&p);
+    for (p, got) in trace.iter().zip(one_by_one) {
         accepted += usize::from(got.verdict == sanso_classify::Verdict::Accept);
-        let mut want = reference.classify(&p);
+        let mut want = reference.classify(p);
         if let sanso_classify::DecidedBy::DefaultDrop { expired, .. } = &mut want.by {
             expired.retain(|f| policy.flows[f.0].until.is_none_or(|u| u > NOW));
         }
