@@ -31,6 +31,8 @@ impl Builder {
         self.0.zones.push(Zone {
             name: name.into(),
             tier,
+            beyond: None,
+            organisation: None,
             interfaces: vec![format!("if-{name}")],
             networks: nets
                 .iter()
@@ -50,6 +52,7 @@ impl Builder {
             zone,
             addresses: addrs.iter().map(|n| net(n)).collect(),
             roles: vec![],
+            serves: vec![],
             location: Location::default(),
         });
         Endpoint::Host(HostId(self.0.hosts.len() - 1))
@@ -77,6 +80,7 @@ impl Builder {
             until,
             until_text: None,
             exception: None,
+            crossings: vec![],
             location: Location::default(),
         });
     }
@@ -507,6 +511,8 @@ fn snapshot_of_a_small_policy() {
     b.0.flows[2].exception = Some(sanso_policy::Exception {
         approved_by: "CISO".into(),
         ticket: "SEC-1".into(),
+        approved_on: None,
+        review_by: None,
     });
     insta::assert_yaml_snapshot!(b.lower(1_000));
 }

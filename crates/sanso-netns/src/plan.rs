@@ -411,6 +411,8 @@ pub(crate) mod tests {
         Zone {
             name: name.to_owned(),
             tier,
+            beyond: None,
+            organisation: None,
             interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
             networks: nets
                 .iter()

@@ -531,6 +531,7 @@ mod tests {
                 zone: ZoneId(1),
                 addresses: vec!["10.20.8.0/24".parse().expect("net")],
                 roles: vec!["sanitizer".to_owned()],
+                serves: vec![],
                 location: Location::default(),
             }],
             flows: vec![Flow {
@@ -563,6 +564,7 @@ mod tests {
                 until: None,
                 until_text: None,
                 exception: None,
+                crossings: vec![],
                 location: Location::default(),
             }],
             ..crate::plan::tests::policy()

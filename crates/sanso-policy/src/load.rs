@@ -978,6 +978,8 @@ impl<'t> Loader<'t> {
         Some(Exception {
             approved_by: approved_by?,
             ticket: ticket?,
+            approved_on: None,
+            review_by: None,
         })
     }
 
@@ -1177,6 +1179,8 @@ impl<'t> Loader<'t> {
             zones.push(Zone {
                 name: z.name.clone(),
                 tier: z.tier?,
+                beyond: None,
+                organisation: None,
                 interfaces: z.interfaces.iter().map(|(i, _)| i.clone()).collect(),
                 networks: z.networks.iter().map(|(n, _)| n.trunc()).collect(),
                 location: location(&z.span),
@@ -1189,6 +1193,7 @@ impl<'t> Loader<'t> {
                 zone: ZoneId(h.zone?),
                 addresses: h.addresses.iter().map(|(a, _)| *a).collect(),
                 roles: h.roles.clone(),
+                serves: Vec::new(),
                 location: location(&h.span),
             });
         }
@@ -1207,6 +1212,7 @@ impl<'t> Loader<'t> {
                 until: f.until.as_ref().map(|(t, _)| *t),
                 until_text: f.until.as_ref().map(|(_, s)| s.clone()),
                 exception: f.exception.clone(),
+                crossings: Vec::new(),
                 location: location(&f.span),
             });
         }

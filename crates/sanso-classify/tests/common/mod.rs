@@ -33,6 +33,8 @@ impl Builder {
         self.0.zones.push(Zone {
             name: name.into(),
             tier,
+            beyond: None,
+            organisation: None,
             interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
             networks: nets.to_vec(),
             location: Location::default(),
@@ -46,6 +48,7 @@ impl Builder {
             zone,
             addresses: addrs.to_vec(),
             roles: vec![],
+            serves: vec![],
             location: Location::default(),
         });
         Endpoint::Host(HostId(self.0.hosts.len() - 1))
@@ -73,6 +76,7 @@ impl Builder {
             until,
             until_text: None,
             exception: None,
+            crossings: vec![],
             location: Location::default(),
         });
     }

@@ -23,6 +23,8 @@ fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {
     Zone {
         name: name.to_owned(),
         tier,
+        beyond: None,
+        organisation: None,
         interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
         networks: nets
             .iter()
