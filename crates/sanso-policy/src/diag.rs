@@ -3,7 +3,7 @@
 //! thing ([`Subject`]); rendered with `codespan-reporting`.
 //!
 //! Every error class has a stable short code (see [`codes`]); guardrail
-//! violations use `G1`..`G6`, warnings `W...`.
+//! violations use `G1`..`G9` (the contract's rule numbers), warnings `W...`.
 
 use std::fmt;
 use std::ops::Range;
@@ -78,18 +78,33 @@ pub mod codes {
     pub const UNKNOWN_INTERFACE: &str = "E053";
     /// A case source that classifies to no zone and has no `iif`.
     pub const NO_SOURCE_ZONE: &str = "E054";
-    /// Guardrail 1: mynumber <-> another tier needs an exception and hosts at both ends.
+    /// An external zone's `beyond` that is not internet, lgwan or closed.
+    pub const BAD_BEYOND: &str = "E040";
+    /// `beyond` on a zone that is not external.
+    pub const BEYOND_NOT_EXTERNAL: &str = "E041";
+    /// An exception's `approved_on` or `review_by` that is not a date YYYY-MM-DD.
+    pub const BAD_DATE: &str = "E042";
+    /// Guardrail 1: mynumber <-> lgwan, the LGWAN backbone, a closed line or self
+    /// needs an exception and named hosts at both ends.
     pub const G1: &str = "G1";
-    /// Guardrail 2: mynumber <-> internet is refused, exception or not.
+    /// Guardrail 2: mynumber <-> the internet tier or the Internet, exception or not.
     pub const G2: &str = "G2";
-    /// Guardrail 3: lgwan <-> internet needs a sanitizer or screen-transfer host (or an exception).
+    /// Guardrail 3: lgwan (or the backbone) <-> the internet tier needs a named
+    /// sanitizer or screen-transfer host serving the flow's services (or an exception).
     pub const G3: &str = "G3";
-    /// Guardrail 4: internet -> external needs security-cloud destination hosts (or an exception).
+    /// Guardrail 4: lgwan (or the backbone) <-> the Internet, exception or not.
     pub const G4: &str = "G4";
-    /// Guardrail 5: explicit services, none covering every port across zones.
+    /// Guardrail 5: internet tier <-> the Internet only through security-cloud hosts (or an exception).
     pub const G5: &str = "G5";
-    /// Guardrail 6: a non-empty reason.
+    /// Guardrail 6: transit between external networks (refused for the Internet
+    /// <-> the backbone or a closed line; otherwise an exception).
     pub const G6: &str = "G6";
+    /// Guardrail 7: the Internet -> the gateway needs an exception.
+    pub const G7: &str = "G7";
+    /// Guardrail 8: explicit services; no port range wider than 1024 ports across tiers without an exception.
+    pub const G8: &str = "G8";
+    /// Guardrail 9: a non-empty reason.
+    pub const G9: &str = "G9";
     /// Warning: an exception on a flow that crosses no guardrail.
     pub const UNNEEDED_EXCEPTION: &str = "W001";
     /// Warning: the same entry twice in one list.
@@ -98,6 +113,21 @@ pub mod codes {
     pub const SUSPICIOUS_ROLE: &str = "W003";
     /// Warning: a file-defined service replaces a built-in one.
     pub const OVERRIDDEN_SERVICE: &str = "W004";
+    /// Warning: an external zone without `beyond` (counted as the Internet).
+    pub const NO_BEYOND: &str = "W005";
+    /// Warning: an `until` already past.
+    pub const UNTIL_PAST: &str = "W006";
+    /// Warning: an exception's `review_by` already past.
+    pub const REVIEW_PAST: &str = "W007";
+    /// Warning: the Internet (not the security cloud) or a closed line into an
+    /// internal zone without `until` (委託 access without an end).
+    pub const OPEN_ENDED_ACCESS: &str = "W008";
+    /// Warning: a sanitizer or screen-transfer host without `serves`.
+    pub const ROLE_WITHOUT_SERVES: &str = "W009";
+    /// Warning: `serves` on a host without role sanitizer or screen-transfer.
+    pub const SERVES_WITHOUT_ROLE: &str = "W010";
+    /// Warning: a service over every port between two zones of one tier.
+    pub const ALL_PORTS: &str = "W011";
     /// Every code above, for documentation checks.
     pub const ALL: &[&str] = &[
         SYNTAX,
@@ -132,16 +162,29 @@ pub mod codes {
         BAD_PROTO,
         UNKNOWN_INTERFACE,
         NO_SOURCE_ZONE,
+        BAD_BEYOND,
+        BEYOND_NOT_EXTERNAL,
+        BAD_DATE,
         G1,
         G2,
         G3,
         G4,
         G5,
         G6,
+        G7,
+        G8,
+        G9,
         UNNEEDED_EXCEPTION,
         DUPLICATE_ENTRY,
         SUSPICIOUS_ROLE,
         OVERRIDDEN_SERVICE,
+        NO_BEYOND,
+        UNTIL_PAST,
+        REVIEW_PAST,
+        OPEN_ENDED_ACCESS,
+        ROLE_WITHOUT_SERVES,
+        SERVES_WITHOUT_ROLE,
+        ALL_PORTS,
     ];
 }
 
@@ -228,6 +271,11 @@ impl Diagnostics {
 
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
+    }
+
+    /// The number of errors (not warnings) so far.
+    pub fn error_count(&self) -> usize {
+        self.errors().count()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,210 +1,629 @@
-//! The six built-in guardrails of the three-tier model (第5-3 of the city's
-//! basic policy), checked per (source endpoint, destination endpoint) pair of
-//! each flow. Guardrails 5 and 6 that need no pair (missing services, empty
-//! reason) are reported by the loader; this module owns the rest and the
-//! rationales shown as notes.
+//! The guardrails of the three-tier model (第5-3 of the city's basic policy),
+//! as the contract numbers them (`policy-format.md`, "Guardrails").
+//!
+//! Each (source, destination) pair of a flow is judged by what each end
+//! truly is ([`Standing`]: a tier, or for an external zone what lies
+//! `beyond` it, or the gateway), by the role a host plays, in which direction
+//! and for which services (`serves`). A pair either crosses no rule, or meets
+//! one rule that something satisfies (a role host, security-cloud hosts, the
+//! flow's exception: recorded as a [`Crossing`]), or breaks it (an error that
+//! names the flow, both ends, the rule, the seed clause and the fix).
+//!
+//! Guardrails 8 (explicit services) and 9 (a reason) are partly checked by the
+//! loader where it reads those keys; the port-range part of 8 is here.
 
 use std::ops::Range;
 
+use ipnet::IpNet;
+
 use crate::diag::{codes, Diagnostics, Draft, Subject};
 use crate::load::{RawEndpoint, RawFlow, RawHost, RawZone};
-use crate::model::{Endpoint, Tier};
+use crate::model::{
+    tier_text, Control, Crossing, Endpoint, Guardrail, HostId, PortRange, ServiceMatch, Standing,
+};
 
 pub(crate) const RATIONALE_1: &str = "第5-3: 個人番号利用事務系 in principle does not communicate with other zones; a needed link is an approved exception between named hosts";
-pub(crate) const RATIONALE_2: &str = "第5-3: 個人番号利用事務系 never communicates with インターネット接続系; no exception can allow it";
-pub(crate) const RATIONALE_3: &str =
-    "第5-3: LGWAN接続系 and インターネット接続系 in principle do not communicate; where they must, only through sanitizing (無害化) or screen-transfer (画面転送) hosts";
-pub(crate) const RATIONALE_4: &str = "第5-3: Internet traffic is aggregated through the prefecture's 自治体情報セキュリティクラウド (hosts with role security-cloud)";
-pub(crate) const RATIONALE_5: &str = "deny by default: a flow allows only the services it names, never every port across zones (第3: unauthorized access)";
-pub(crate) const RATIONALE_6: &str =
+pub(crate) const RATIONALE_2: &str = "第5-3: 個人番号利用事務系 never communicates with インターネット接続系 or the Internet; no exception can allow it";
+pub(crate) const RATIONALE_3: &str = "第5-3: LGWAN接続系 and インターネット接続系 in principle do not communicate; where they must, only the necessary services, through sanitizing (無害化) or screen-transfer (画面転送) hosts";
+pub(crate) const RATIONALE_4: &str = "第5-3: LGWAN接続系 reaches the Internet only through インターネット接続系 (無害化 or 画面転送); no exception can allow a direct path";
+pub(crate) const RATIONALE_5: &str = "第5-3: Internet traffic is aggregated through the prefecture's 自治体情報セキュリティクラウド (hosts with role security-cloud)";
+pub(crate) const RATIONALE_6: &str = "第5-3: the gateway separates the city's tiers; it never carries traffic between the Internet and the LGWAN backbone or a closed line";
+pub(crate) const RATIONALE_7: &str = "第5-3 and 第3 (不正アクセス): the gateway itself is not reachable from the Internet unless approved";
+pub(crate) const RATIONALE_8: &str = "第3 (不正アクセス): deny by default; a flow allows only the services it names, never wide port ranges across tiers";
+pub(crate) const RATIONALE_9: &str =
     "第6 監査及び自己点検: every allowed flow carries its reason for the auditor";
 
-/// Roles that let an lgwan <-> internet flow through (guardrail 3).
+/// Roles that let an lgwan <-> internet tier flow through (guardrail 3).
 pub const SANITIZING_ROLES: &[&str] = &["sanitizer", "screen-transfer"];
-/// The role an internet -> external destination must have (guardrail 4).
+/// The role of the Internet end of an internet tier <-> Internet flow (guardrail 5).
 pub const SECURITY_CLOUD_ROLE: &str = "security-cloud";
+/// A flow crossing tiers may allow at most this many consecutive ports (guardrail 8).
+pub const MAX_PORT_RANGE: u32 = 1024;
 
-/// What the guardrails need to know about one resolved endpoint.
+/// What the guardrails know of every host: computed once per policy.
+pub(crate) struct HostFacts {
+    /// The host holds every address of its zone (it is the zone in disguise).
+    pub whole_zone: bool,
+    /// A named host: narrower than its zone, no address wider than /24 or /64.
+    pub named: bool,
+}
+
+/// Everything the judge reads.
+pub(crate) struct Facts<'a> {
+    pub zones: &'a [RawZone],
+    pub hosts: &'a [RawHost],
+    pub host_facts: Vec<HostFacts>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(zones: &'a [RawZone], hosts: &'a [RawHost]) -> Self {
+        let host_facts = hosts
+            .iter()
+            .map(|h| {
+                let whole_zone = h
+                    .zone
+                    .and_then(|z| zones.get(z))
+                    .is_none_or(|z| holds_whole_zone(&h.addresses, z, zones));
+                let narrow = h.addresses.iter().all(|(a, _)| match a {
+                    IpNet::V4(n) => n.prefix_len() >= 24,
+                    IpNet::V6(n) => n.prefix_len() >= 64,
+                });
+                HostFacts {
+                    whole_zone,
+                    named: !whole_zone && narrow && !h.addresses.is_empty(),
+                }
+            })
+            .collect();
+        Facts {
+            zones,
+            hosts,
+            host_facts,
+        }
+    }
+}
+
+/// An inclusive address interval: (IPv4?, first, last).
+type Interval = (bool, u128, u128);
+
+fn interval(net: &IpNet) -> Interval {
+    match net {
+        IpNet::V4(n) => (
+            true,
+            u32::from(n.network()).into(),
+            u32::from(n.broadcast()).into(),
+        ),
+        IpNet::V6(n) => (false, u128::from(n.network()), u128::from(n.broadcast())),
+    }
+}
+
+/// `set` minus `hole`, both sorted disjoint interval lists of one family.
+fn subtract(set: Vec<Interval>, hole: Interval) -> Vec<Interval> {
+    let mut out = Vec::with_capacity(set.len() + 1);
+    for (v4, a, b) in set {
+        if v4 != hole.0 || b < hole.1 || a > hole.2 {
+            out.push((v4, a, b));
+            continue;
+        }
+        if a < hole.1 {
+            out.push((v4, a, hole.1 - 1));
+        }
+        if b > hole.2 {
+            out.push((v4, hole.2 + 1, b));
+        }
+    }
+    out
+}
+
+/// True when the host's addresses cover every address that classifies to its
+/// zone (the zone's networks less the more specific networks of other zones).
+fn holds_whole_zone(
+    addresses: &[(IpNet, Range<usize>)],
+    zone: &RawZone,
+    zones: &[RawZone],
+) -> bool {
+    let mut left: Vec<Interval> = Vec::new();
+    for (net, _) in &zone.networks {
+        let mut part = vec![interval(net)];
+        for other in zones.iter().filter(|z| !std::ptr::eq(*z, zone)) {
+            for (inner, _) in &other.networks {
+                if inner.prefix_len() > net.prefix_len() && net.contains(inner) {
+                    part = subtract(part, interval(inner));
+                }
+            }
+        }
+        left.extend(part);
+    }
+    for (addr, _) in addresses {
+        left = subtract(left, interval(addr));
+        if left.is_empty() {
+            return true;
+        }
+    }
+    left.is_empty()
+}
+
+/// One resolved end of a flow.
 struct End<'a> {
     raw: &'a RawEndpoint,
-    /// `None` for the gateway (no tier) or a zone whose tier is invalid.
-    tier: Option<Tier>,
-    /// The zone index (`None` for the gateway).
-    zone: Option<usize>,
-    host: Option<&'a RawHost>,
-    gateway: bool,
+    endpoint: Endpoint,
+    standing: Standing,
+    host: Option<(HostId, &'a RawHost, &'a HostFacts)>,
+    zone: Option<&'a RawZone>,
 }
 
 impl End<'_> {
-    fn has_role(&self, roles: &[&str]) -> bool {
+    fn has_role(&self, role: &str) -> bool {
         self.host
-            .is_some_and(|h| h.roles.iter().any(|r| roles.contains(&r.as_str())))
+            .is_some_and(|(_, h, _)| h.roles.iter().any(|r| r == role))
     }
 
-    fn describe(&self, zones: &[RawZone]) -> String {
-        let tier = self.tier.map_or("?", Tier::as_str);
-        match (self.host, self.zone) {
-            _ if self.gateway => "self (the gateway)".to_owned(),
-            (Some(h), Some(z)) => format!("host {:?} ({tier}, zone {:?})", h.name, zones[z].name),
-            _ => format!("zone {:?} ({tier})", self.raw.name),
+    fn is_named(&self) -> bool {
+        match self.endpoint {
+            Endpoint::Gateway => true,
+            _ => self.host.is_some_and(|(_, _, f)| f.named),
+        }
+    }
+
+    fn is_security_cloud(&self) -> bool {
+        self.has_role(SECURITY_CLOUD_ROLE) && self.host.is_some_and(|(_, _, f)| !f.whole_zone)
+    }
+
+    /// `zone "upstream" (external, beyond: the Internet)`, as the model's
+    /// `Policy::describe_end` says it.
+    fn describe(&self) -> String {
+        let tier = |z: &RawZone| z.tier.map_or("?".to_owned(), |t| tier_text(t, z.beyond));
+        match (self.endpoint, self.host, self.zone) {
+            (Endpoint::Gateway, _, _) => "self (the gateway)".to_owned(),
+            (_, Some((_, h, _)), Some(z)) => {
+                format!("host {:?} (zone {:?}, {})", h.name, z.name, tier(z))
+            }
+            (_, _, Some(z)) => format!("zone {:?} ({})", z.name, tier(z)),
+            _ => format!("{:?}", self.raw.name),
         }
     }
 }
 
-fn resolve<'a>(raw: &'a RawEndpoint, zones: &[RawZone], hosts: &'a [RawHost]) -> Option<End<'a>> {
-    match raw.resolved? {
-        Endpoint::Gateway => Some(End {
-            raw,
-            tier: None,
-            zone: None,
-            host: None,
-            gateway: true,
-        }),
-        Endpoint::Zone(z) => Some(End {
-            raw,
-            tier: zones.get(z.0)?.tier,
-            zone: Some(z.0),
-            host: None,
-            gateway: false,
-        }),
-        Endpoint::Host(h) => {
-            let host = hosts.get(h.0)?;
-            let zone = host.zone?;
-            Some(End {
+fn resolve<'a>(raw: &'a RawEndpoint, facts: &'a Facts<'_>) -> Option<End<'a>> {
+    let endpoint = raw.resolved?;
+    let (zone_index, host) = match endpoint {
+        Endpoint::Gateway => {
+            return Some(End {
                 raw,
-                tier: zones.get(zone)?.tier,
-                zone: Some(zone),
-                host: Some(host),
-                gateway: false,
+                endpoint,
+                standing: Standing::Gateway,
+                host: None,
+                zone: None,
             })
         }
+        Endpoint::Zone(z) => (z.0, None),
+        Endpoint::Host(h) => {
+            let host = facts.hosts.get(h.0)?;
+            (host.zone?, Some((h, host, facts.host_facts.get(h.0)?)))
+        }
+    };
+    let zone = facts.zones.get(zone_index)?;
+    Some(End {
+        raw,
+        endpoint,
+        standing: Standing::of_zone(zone.tier?, zone.beyond),
+        host,
+        zone: Some(zone),
+    })
+}
+
+/// The tier an end counts as for "crosses tiers" (guardrail 8): the LGWAN
+/// backbone counts as the lgwan tier.
+fn tier_class(s: Standing) -> Standing {
+    match s {
+        Standing::LgwanBackbone => Standing::Lgwan,
+        other => other,
     }
 }
 
-fn is_pair(a: Tier, b: Tier, x: Tier, y: Tier) -> bool {
-    (a == x && b == y) || (a == y && b == x)
+fn lgwan_side(s: Standing) -> bool {
+    matches!(s, Standing::Lgwan | Standing::LgwanBackbone)
 }
 
-/// Checks guardrails 1-5 on every (from, to) pair of a flow; warns when an
-/// exception waives nothing.
+/// The rule a pair meets, before asking what satisfies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// Guardrail 1: an exception and named hosts at both ends.
+    MynumberLink,
+    /// Guardrail 2: never.
+    MynumberInternet,
+    /// Guardrail 3: a role host with `serves`, or an exception.
+    LgwanInternetTier,
+    /// Guardrail 4 (and 6 when the lgwan end is the backbone): never.
+    LgwanTheInternet,
+    /// Guardrail 5: security-cloud hosts at the Internet end, or an exception.
+    InternetEgress,
+    /// Guardrail 6: transit between the Internet and the backbone or a closed line: never.
+    Transit,
+    /// Guardrail 6: any other external <-> external: an exception.
+    ExternalToExternal,
+    /// Guardrail 7: the Internet -> the gateway: an exception.
+    InternetToGateway,
+}
+
+fn rule_of(a: Standing, b: Standing) -> Option<Rule> {
+    use Standing::*;
+    let pair = |x: &dyn Fn(Standing) -> bool, y: &dyn Fn(Standing) -> bool| {
+        (x(a) && y(b)) || (x(b) && y(a))
+    };
+    if pair(&|s| s == Mynumber, &|s| {
+        matches!(s, InternetTier | TheInternet)
+    }) {
+        return Some(Rule::MynumberInternet);
+    }
+    if pair(&|s| s == Mynumber, &|s| {
+        matches!(s, Lgwan | LgwanBackbone | ClosedLine | Gateway)
+    }) {
+        return Some(Rule::MynumberLink);
+    }
+    if pair(&lgwan_side, &|s| s == InternetTier) {
+        return Some(Rule::LgwanInternetTier);
+    }
+    if pair(&lgwan_side, &|s| s == TheInternet) {
+        return Some(Rule::LgwanTheInternet);
+    }
+    if pair(&|s| s == InternetTier, &|s| s == TheInternet) {
+        return Some(Rule::InternetEgress);
+    }
+    if pair(&|s| s == TheInternet, &|s| {
+        matches!(s, LgwanBackbone | ClosedLine)
+    }) {
+        return Some(Rule::Transit);
+    }
+    if a.is_external() && b.is_external() {
+        return Some(Rule::ExternalToExternal);
+    }
+    if a == TheInternet && b == Gateway {
+        return Some(Rule::InternetToGateway);
+    }
+    None
+}
+
+/// Merged TCP and UDP port ranges of a flow's services, widest first.
+fn widest_range(
+    services: &[(crate::model::Service, Range<usize>)],
+) -> Option<(&'static str, PortRange)> {
+    let mut widest: Option<(&'static str, PortRange)> = None;
+    for proto in ["tcp", "udp"] {
+        let mut ranges: Vec<PortRange> = services
+            .iter()
+            .flat_map(|(s, _)| s.matches.iter())
+            .filter_map(|m| match (proto, m) {
+                ("tcp", ServiceMatch::Tcp(r)) | ("udp", ServiceMatch::Udp(r)) => Some(*r),
+                _ => None,
+            })
+            .collect();
+        ranges.sort();
+        let mut merged: Vec<PortRange> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if u32::from(r.first) <= u32::from(last.last) + 1 => {
+                    last.last = last.last.max(r.last);
+                }
+                _ => merged.push(r),
+            }
+        }
+        for r in merged {
+            if widest.is_none_or(|(_, w)| width(r) > width(w)) {
+                widest = Some((proto, r));
+            }
+        }
+    }
+    widest
+}
+
+fn width(r: PortRange) -> u32 {
+    u32::from(r.last) - u32::from(r.first) + 1
+}
+
+/// The services of the flow (by name as written) that the host's `serves`
+/// does not cover.
+fn not_served(flow: &RawFlow, host: &RawHost) -> Vec<String> {
+    let served: Vec<ServiceMatch> = host
+        .serves
+        .iter()
+        .flat_map(|(s, _)| s.matches.iter().copied())
+        .collect();
+    flow.services
+        .iter()
+        .filter(|(s, _)| !s.matches.iter().all(|m| match_covered(*m, &served)))
+        .map(|(s, _)| s.name.clone())
+        .collect()
+}
+
+/// True when `m` lies inside the union of `served`.
+fn match_covered(m: ServiceMatch, served: &[ServiceMatch]) -> bool {
+    let (tcp, range) = match m {
+        ServiceMatch::Tcp(r) => (true, r),
+        ServiceMatch::Udp(r) => (false, r),
+        icmp => return served.contains(&icmp),
+    };
+    let mut ranges: Vec<PortRange> = served
+        .iter()
+        .filter_map(|s| match (tcp, s) {
+            (true, ServiceMatch::Tcp(r)) | (false, ServiceMatch::Udp(r)) => Some(*r),
+            _ => None,
+        })
+        .collect();
+    ranges.sort();
+    let mut next = u32::from(range.first);
+    for r in ranges {
+        if u32::from(r.first) <= next && u32::from(r.last) >= next {
+            next = u32::from(r.last) + 1;
+        }
+        if next > u32::from(range.last) {
+            return true;
+        }
+    }
+    next > u32::from(range.last)
+}
+
+/// Checks guardrails 1-8 on every (from, to) pair of a flow. Returns what
+/// satisfies each pair that meets a rule (empty when the flow is refused).
 pub(crate) fn check_flow(
     diags: &mut Diagnostics,
     flow: &RawFlow,
-    zones: &[RawZone],
-    hosts: &[RawHost],
-) {
+    facts: &Facts<'_>,
+) -> Vec<Crossing> {
     let subject = Some(Subject::Flow(flow.name.clone()));
-    let from: Vec<End<'_>> = flow
-        .from
-        .iter()
-        .filter_map(|e| resolve(e, zones, hosts))
-        .collect();
-    let to: Vec<End<'_>> = flow
-        .to
-        .iter()
-        .filter_map(|e| resolve(e, zones, hosts))
-        .collect();
+    let from: Vec<End<'_>> = flow.from.iter().filter_map(|e| resolve(e, facts)).collect();
+    let to: Vec<End<'_>> = flow.to.iter().filter_map(|e| resolve(e, facts)).collect();
     // A malformed exception (reported by the loader) still counts here, so
     // that one mistake does not also show up as guardrail violations.
     let excepted = flow.exception_span.is_some();
-    let mut waived_something = false;
-    let mut crosses_zones: Option<(String, String)> = None;
+    let errors_before = diags.error_count();
+    let mut crossings: Vec<Crossing> = Vec::new();
+    let mut crosses_tiers: Option<(String, String)> = None;
+    let mut crosses_zones_in_tier: Option<(String, String)> = None;
 
     for f in &from {
         for t in &to {
-            let pair_text = || format!("{} -> {}", f.describe(zones), t.describe(zones));
-            let pair_error = |code: &'static str, message: String, rationale: &str| {
-                Draft::error(code, flow.span.clone(), message)
-                    .subject(subject.clone())
-                    .label(f.raw.span.clone(), "source")
-                    .label(t.raw.span.clone(), "destination")
-                    .note(rationale)
+            let pair_text = || format!("{} -> {}", f.describe(), t.describe());
+            let refuse = |code: &'static str, message: String, rationale: &str, fix: String| {
+                Draft::error(
+                    code,
+                    flow.span.clone(),
+                    format!("{}: {message}", pair_text()),
+                )
+                .subject(subject.clone())
+                .label(f.raw.span.clone(), "source")
+                .label(t.raw.span.clone(), "destination")
+                .note(rationale)
+                .note(format!("fix: {fix}"))
             };
-            if crosses_zones.is_none() && (f.gateway || t.gateway || f.zone != t.zone) {
-                crosses_zones = Some((f.describe(zones), t.describe(zones)));
+            let mut cross = |guardrail: u8, control: Control| {
+                crossings.push(Crossing {
+                    from: f.endpoint,
+                    to: t.endpoint,
+                    guardrail: Guardrail(guardrail),
+                    control,
+                });
+            };
+            let (a, b) = (f.standing, t.standing);
+            if tier_class(a) != tier_class(b) {
+                crosses_tiers.get_or_insert_with(|| (f.describe(), t.describe()));
+            } else if f.endpoint != t.endpoint
+                && (f.zone.map(|z| &z.name) != t.zone.map(|z| &z.name))
+            {
+                crosses_zones_in_tier.get_or_insert_with(|| (f.describe(), t.describe()));
             }
-            let (Some(a), Some(b)) = (f.tier, t.tier) else {
+            let Some(rule) = rule_of(a, b) else {
                 continue;
             };
-            if is_pair(a, b, Tier::Mynumber, Tier::Internet) {
-                diags.push(pair_error(
+            match rule {
+                Rule::MynumberInternet => diags.push(refuse(
                     codes::G2,
                     format!(
-                        "{}: mynumber <-> internet is refused, exception or not",
-                        pair_text()
+                        "guardrail 2: {} <-> {} is refused, exception or not",
+                        Standing::Mynumber.english(),
+                        if a == Standing::Mynumber { b } else { a }.english()
                     ),
                     RATIONALE_2,
-                ));
-                continue;
-            }
-            if (a == Tier::Mynumber) != (b == Tier::Mynumber) {
-                waived_something = true;
-                if !excepted {
-                    diags.push(
-                        pair_error(
-                            codes::G1,
-                            format!("{}: a flow between mynumber and {} needs an `exception`", pair_text(), if a == Tier::Mynumber { b } else { a }),
-                            RATIONALE_1,
-                        )
-                        .note("add exception = { approved_by = \"...\", ticket = \"...\" } and name hosts at both ends"),
-                    );
-                } else if f.host.is_none() || t.host.is_none() {
-                    let zone_end = if f.host.is_none() { f } else { t };
-                    diags.push(pair_error(
+                    "nothing can allow it: remove the flow; data leaves 個人番号利用事務系 only through an approved exception to lgwan-side or closed-line hosts".to_owned(),
+                )),
+                Rule::MynumberLink => {
+                    let other = if a == Standing::Mynumber { b } else { a };
+                    let unnamed: Vec<&End<'_>> = [f, t].into_iter().filter(|e| !e.is_named()).collect();
+                    if excepted && unnamed.is_empty() {
+                        cross(1, Control::Exception);
+                        continue;
+                    }
+                    let mut needs = Vec::new();
+                    if !excepted {
+                        needs.push("an `exception`".to_owned());
+                    }
+                    if !unnamed.is_empty() {
+                        needs.push("named hosts at both ends".to_owned());
+                    }
+                    let mut fix = Vec::new();
+                    if !excepted {
+                        fix.push("add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned());
+                    }
+                    for e in &unnamed {
+                        fix.push(format!("replace {} with a named host (one that does not hold its whole zone, no wider than /24 or /64)", unnamed_why(e)));
+                    }
+                    diags.push(refuse(
                         codes::G1,
                         format!(
-                            "{}: a mynumber exception must name hosts at both ends, but {} is a whole zone",
-                            pair_text(),
-                            zone_end.raw.name
+                            "guardrail 1: {} <-> {} needs {}",
+                            Standing::Mynumber.english(),
+                            other.english(),
+                            needs.join(" and ")
                         ),
                         RATIONALE_1,
+                        fix.join("; "),
                     ));
                 }
-            }
-            if is_pair(a, b, Tier::Lgwan, Tier::Internet)
-                && !f.has_role(SANITIZING_ROLES)
-                && !t.has_role(SANITIZING_ROLES)
-            {
-                waived_something = true;
-                if !excepted {
-                    diags.push(pair_error(
-                        codes::G3,
-                        format!("{}: lgwan <-> internet needs one end to be a host with role sanitizer or screen-transfer (or an `exception`)", pair_text()),
-                        RATIONALE_3,
-                    ));
+                Rule::LgwanInternetTier => {
+                    match role_host(flow, f, t) {
+                        Ok((host, role)) => cross(3, Control::RoleHost { host, role }),
+                        Err(_) if excepted => cross(3, Control::Exception),
+                        Err(why) => diags.push(refuse(
+                            codes::G3,
+                            format!(
+                                "guardrail 3: {} <-> {} needs one end to be a named host with role sanitizer or screen-transfer that serves every service of the flow",
+                                a.english(),
+                                b.english()
+                            ),
+                            RATIONALE_3,
+                            format!("{why}; or add an approved exception"),
+                        )),
+                    }
                 }
-            }
-            if a == Tier::Internet && b == Tier::External && !t.has_role(&[SECURITY_CLOUD_ROLE]) {
-                waived_something = true;
-                if !excepted {
-                    diags.push(pair_error(
+                Rule::LgwanTheInternet => {
+                    diags.push(refuse(
                         codes::G4,
-                        format!("{}: internet -> external needs the destination to be a host with role security-cloud (or an `exception`)", pair_text()),
+                        format!("guardrail 4: {} <-> the Internet is refused, exception or not", if lgwan_side(a) { a } else { b }.english()),
                         RATIONALE_4,
+                        "nothing can allow it: the lgwan side reaches the Internet only through hosts of the internet tier (a sanitizer, or a screen-transfer host reached from lgwan), and those reach the Internet through security-cloud hosts".to_owned(),
                     ));
+                    if a == Standing::LgwanBackbone || b == Standing::LgwanBackbone {
+                        diags.push(refuse(
+                            codes::G6,
+                            "guardrail 6: transit between the Internet and the LGWAN backbone through the gateway is refused, exception or not".to_owned(),
+                            RATIONALE_6,
+                            "nothing can allow it: remove the flow".to_owned(),
+                        ));
+                    }
+                }
+                Rule::InternetEgress => {
+                    let (cloud_end, word) = if a == Standing::TheInternet { (f, "source") } else { (t, "destination") };
+                    if cloud_end.is_security_cloud() {
+                        if let Some((host, _, _)) = cloud_end.host {
+                            cross(5, Control::SecurityCloud { host });
+                        }
+                    } else if excepted {
+                        cross(5, Control::Exception);
+                    } else {
+                        let clouds: Vec<&str> = facts
+                            .hosts
+                            .iter()
+                            .zip(&facts.host_facts)
+                            .filter(|(h, hf)| !hf.whole_zone && h.roles.iter().any(|r| r == SECURITY_CLOUD_ROLE))
+                            .map(|(h, _)| h.name.as_str())
+                            .take(3)
+                            .collect();
+                        let hint = if clouds.is_empty() {
+                            "declare the security cloud's addresses as a host with roles = [\"security-cloud\"] in the Internet zone and name it".to_owned()
+                        } else {
+                            format!("name a security-cloud host as the {word} (e.g. {})", clouds.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "))
+                        };
+                        let what = if cloud_end.has_role(SECURITY_CLOUD_ROLE) {
+                            format!("{:?} has role security-cloud but holds its whole zone", cloud_end.raw.name)
+                        } else {
+                            format!("{:?} is not a host with role security-cloud", cloud_end.raw.name)
+                        };
+                        diags.push(refuse(
+                            codes::G5,
+                            format!(
+                                "guardrail 5: {} <-> the Internet needs the Internet {word} to be a host with role security-cloud ({what})",
+                                Standing::InternetTier.english()
+                            ),
+                            RATIONALE_5,
+                            format!("{hint}; or add an approved exception"),
+                        ));
+                    }
+                }
+                Rule::Transit => diags.push(refuse(
+                    codes::G6,
+                    format!(
+                        "guardrail 6: transit between {} and {} through the gateway is refused, exception or not",
+                        a.english(),
+                        b.english()
+                    ),
+                    RATIONALE_6,
+                    "nothing can allow it: remove the flow".to_owned(),
+                )),
+                Rule::ExternalToExternal => {
+                    if excepted {
+                        cross(6, Control::Exception);
+                    } else {
+                        diags.push(refuse(
+                            codes::G6,
+                            format!("guardrail 6: a flow between two external networks ({} -> {}) needs an `exception`", a.english(), b.english()),
+                            RATIONALE_6,
+                            "add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned(),
+                        ));
+                    }
+                }
+                Rule::InternetToGateway => {
+                    if excepted {
+                        cross(7, Control::Exception);
+                    } else {
+                        diags.push(refuse(
+                            codes::G7,
+                            "guardrail 7: the Internet -> the gateway itself needs an `exception`".to_owned(),
+                            RATIONALE_7,
+                            "manage the gateway from an internal zone, or add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned(),
+                        ));
+                    }
                 }
             }
         }
     }
 
-    if let Some((a, b)) = &crosses_zones {
+    // Guardrail 8: no wide port range across tiers without an exception.
+    if let Some((fa, ta)) = &crosses_tiers {
+        if let Some((proto, range)) =
+            widest_range(&flow.services).filter(|(_, r)| width(*r) > MAX_PORT_RANGE)
+        {
+            if excepted {
+                for f in &from {
+                    for t in &to {
+                        if tier_class(f.standing) != tier_class(t.standing) {
+                            crossings.push(Crossing {
+                                from: f.endpoint,
+                                to: t.endpoint,
+                                guardrail: Guardrail(8),
+                                control: Control::Exception,
+                            });
+                        }
+                    }
+                }
+            } else {
+                let span = flow.services_span.clone().unwrap_or(flow.span.clone());
+                diags.push(
+                    Draft::error(
+                        codes::G8,
+                        span,
+                        format!(
+                            "guardrail 8: the flow allows {proto}/{range} ({} ports), more than {MAX_PORT_RANGE}, and crosses tiers ({fa} -> {ta})",
+                            width(range)
+                        ),
+                    )
+                    .subject(subject.clone())
+                    .note(RATIONALE_8)
+                    .note("fix: name the ports the service uses, or add an approved exception"),
+                );
+            }
+        }
+    } else if let Some((fa, ta)) = &crosses_zones_in_tier {
         for (service, span) in &flow.services {
             for m in service.matches.iter().filter(|m| m.covers_all_ports()) {
                 diags.push(
-                    Draft::error(
-                        codes::G5,
+                    Draft::warning(
+                        codes::ALL_PORTS,
                         span.clone(),
-                        format!("service `{}` ({m}) allows every port, but the flow crosses zones ({a} -> {b})", service.name),
+                        format!(
+                            "service `{}` ({m}) allows every port between two zones ({fa} -> {ta})",
+                            service.name
+                        ),
                     )
                     .subject(subject.clone())
-                    .note(RATIONALE_5),
+                    .note(RATIONALE_8),
                 );
             }
         }
     }
 
+    let refused = diags.error_count() > errors_before;
     if excepted
-        && !waived_something
+        && !refused
+        && !crossings.iter().any(|c| c.control == Control::Exception)
         && !from.is_empty()
         && !to.is_empty()
         && from.len() == flow.from.len()
@@ -212,9 +631,180 @@ pub(crate) fn check_flow(
     {
         let span: Range<usize> = flow.exception_span.clone().unwrap_or(flow.span.clone());
         diags.push(
-            Draft::warning(codes::UNNEEDED_EXCEPTION, span, "has an `exception` but crosses no guardrail that an exception waives")
-                .subject(subject)
-                .note("exceptions waive guardrails 1, 3 and 4 only; remove it so reports list real exceptions"),
+            Draft::warning(codes::UNNEEDED_EXCEPTION, span, "has an `exception` but crosses no guardrail that an exception waives; it is not counted as an exception")
+                .subject(subject.clone())
+                .note("exceptions waive guardrails 1, 3, 5, 6 (between external networks other than transit), 7 and 8; remove it so reports list real exceptions"),
         );
+    }
+
+    // 委託 access without an end: the Internet (other than the security
+    // cloud) or a closed line into an internal zone, without `until`.
+    if flow.until.is_none() {
+        let open = from.iter().find_map(|f| {
+            let outside = match f.standing {
+                Standing::TheInternet => !f.is_security_cloud(),
+                Standing::ClosedLine => true,
+                _ => false,
+            };
+            let inside = to.iter().find(|t| t.standing.is_internal());
+            inside.filter(|_| outside).map(|t| (f, t))
+        });
+        if let Some((f, t)) = open {
+            diags.push(
+                Draft::warning(
+                    codes::OPEN_ENDED_ACCESS,
+                    flow.span.clone(),
+                    format!("{} -> {}: access from {} into an internal zone has no `until`", f.describe(), t.describe(), f.standing.english()),
+                )
+                .subject(subject)
+                .note("第5-8 委託: outside access should end with its contract; add until = \"YYYY-MM-DD\""),
+            );
+        }
+    }
+
+    if refused {
+        Vec::new()
+    } else {
+        crossings
+    }
+}
+
+fn unnamed_why(e: &End<'_>) -> String {
+    match e.host {
+        Some((_, h, f)) if f.whole_zone => {
+            format!("host {:?} (it holds every address of its zone)", h.name)
+        }
+        Some((_, h, _)) => format!("host {:?} (an address wider than /24 or /64)", h.name),
+        None => format!("zone {:?}", e.raw.name),
+    }
+}
+
+/// The end that satisfies guardrail 3, or why none does (the fix).
+fn role_host(flow: &RawFlow, f: &End<'_>, t: &End<'_>) -> Result<(HostId, String), String> {
+    let mut why: Vec<String> = Vec::new();
+    for (end, is_destination) in [(t, true), (f, false)] {
+        let Some((id, host, hf)) = end.host else {
+            continue;
+        };
+        for role in SANITIZING_ROLES {
+            if !host.roles.iter().any(|r| r == role) {
+                continue;
+            }
+            if *role == "screen-transfer" && !(is_destination && lgwan_side(f.standing)) {
+                why.push(format!(
+                    "host {:?} is a screen-transfer host: it is only a destination, reached from the lgwan side, and never opens connections into lgwan",
+                    host.name
+                ));
+                continue;
+            }
+            if !hf.named {
+                why.push(format!(
+                    "{} cannot waive it: {}",
+                    host.name,
+                    unnamed_why(end)
+                ));
+                continue;
+            }
+            if host.serves.is_empty() {
+                why.push(format!(
+                    "host {:?} (role {role}) has no `serves`: add serves = [{}]",
+                    host.name,
+                    quoted(&flow_service_names(flow))
+                ));
+                continue;
+            }
+            let missing = not_served(flow, host);
+            if missing.is_empty() {
+                return Ok((id, (*role).to_owned()));
+            }
+            why.push(format!(
+                "add {} to the `serves` of host {:?} (role {role})",
+                quoted(&missing),
+                host.name
+            ));
+        }
+    }
+    if why.is_empty() {
+        why.push("make one end a named host with role \"sanitizer\" (無害化), or a destination host with role \"screen-transfer\" (画面転送) reached from the lgwan side, whose `serves` lists the flow's services".to_owned());
+    }
+    Err(why.join("; "))
+}
+
+fn flow_service_names(flow: &RawFlow) -> Vec<String> {
+    flow.services.iter().map(|(s, _)| s.name.clone()).collect()
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pr(first: u16, last: u16) -> PortRange {
+        PortRange { first, last }
+    }
+
+    #[test]
+    fn coverage_of_port_ranges() {
+        let served = [ServiceMatch::Tcp(pr(20, 30)), ServiceMatch::Tcp(pr(31, 40))];
+        assert!(match_covered(ServiceMatch::Tcp(pr(25, 40)), &served));
+        assert!(!match_covered(ServiceMatch::Tcp(pr(25, 41)), &served));
+        assert!(!match_covered(ServiceMatch::Udp(pr(25, 25)), &served));
+        assert!(match_covered(
+            ServiceMatch::Icmp(8),
+            &[ServiceMatch::Icmp(8)]
+        ));
+        assert!(!match_covered(ServiceMatch::Icmp(8), &served));
+        assert!(match_covered(
+            ServiceMatch::Tcp(pr(65535, 65535)),
+            &[ServiceMatch::Tcp(pr(1, 65535))]
+        ));
+    }
+
+    #[test]
+    fn interval_subtraction() {
+        let set = vec![(true, 0, 255)];
+        assert_eq!(
+            subtract(set.clone(), (true, 0, 127)),
+            vec![(true, 128, 255)]
+        );
+        assert_eq!(
+            subtract(set.clone(), (true, 10, 20)),
+            vec![(true, 0, 9), (true, 21, 255)]
+        );
+        assert_eq!(subtract(set.clone(), (false, 0, 255)), set);
+        assert!(subtract(set, (true, 0, 255)).is_empty());
+    }
+
+    #[test]
+    fn matrix_is_symmetric_except_where_directed() {
+        use Standing::*;
+        let all = [
+            Mynumber,
+            Lgwan,
+            InternetTier,
+            LgwanBackbone,
+            TheInternet,
+            ClosedLine,
+            Gateway,
+        ];
+        for a in all {
+            for b in all {
+                if (a, b) == (TheInternet, Gateway) || (a, b) == (Gateway, TheInternet) {
+                    continue;
+                }
+                assert_eq!(rule_of(a, b), rule_of(b, a), "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(rule_of(TheInternet, Gateway), Some(Rule::InternetToGateway));
+        assert_eq!(rule_of(Gateway, TheInternet), None);
+        assert_eq!(rule_of(Lgwan, LgwanBackbone), None);
+        assert_eq!(rule_of(Mynumber, Mynumber), None);
     }
 }

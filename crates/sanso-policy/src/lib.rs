@@ -17,8 +17,10 @@ mod walk;
 
 pub use case::{load_cases, load_cases_with_warnings, Case, CaseProto, CaseTarget, Expect};
 pub use diag::{codes, Diagnostic, Diagnostics, Label, Severity, Subject};
-pub use guardrail::{SANITIZING_ROLES, SECURITY_CLOUD_ROLE};
-pub use load::{content_hash, load_policy, load_policy_with_warnings, Loaded, KNOWN_ROLES};
+pub use guardrail::{MAX_PORT_RANGE, SANITIZING_ROLES, SECURITY_CLOUD_ROLE};
+pub use load::{
+    content_hash, load_policy, load_policy_at, load_policy_with_warnings, Loaded, KNOWN_ROLES,
+};
 pub use model::*;
 pub use service::{
     builtin_service, icmp_type_name, icmp_type_number, parse_icmp_type, parse_service_match,

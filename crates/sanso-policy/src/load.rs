@@ -13,8 +13,8 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{codes, Diagnostics, Draft, Subject};
 use crate::guardrail;
 use crate::model::{
-    Endpoint, Exception, Flow, Host, HostId, Location, Policy, RateLimit, Service, ServiceMatch,
-    Tier, Zone, ZoneId,
+    Beyond, Crossing, Endpoint, Exception, Flow, Host, HostId, Location, Policy, RateLimit,
+    Service, ServiceMatch, Tier, Zone, ZoneId,
 };
 use crate::service::{builtin_service, parse_service_match, ServiceSpecError, BUILTIN_SERVICES};
 use crate::values::{
@@ -37,9 +37,21 @@ pub fn load_policy(file: &str, text: &str) -> Result<Policy, Diagnostics> {
     load_policy_with_warnings(file, text).map(|loaded| loaded.value)
 }
 
-/// Like [`load_policy`], keeping the warnings of a successful load.
+/// Like [`load_policy`], keeping the warnings of a successful load. Dates are
+/// not compared with the clock (see [`load_policy_at`]).
 pub fn load_policy_with_warnings(file: &str, text: &str) -> Result<Loaded<Policy>, Diagnostics> {
+    load(file, text, None)
+}
+
+/// Like [`load_policy_with_warnings`], and also warns about an `until` or a
+/// `review_by` already past at `now` (seconds since the Unix epoch).
+pub fn load_policy_at(file: &str, text: &str, now: i64) -> Result<Loaded<Policy>, Diagnostics> {
+    load(file, text, Some(now))
+}
+
+fn load(file: &str, text: &str, now: Option<i64>) -> Result<Loaded<Policy>, Diagnostics> {
     let mut loader = Loader {
+        now,
         diags: Diagnostics::new(file, text),
         text,
         zones: Vec::new(),
@@ -147,6 +159,8 @@ pub(crate) struct RawZone {
     pub name: String,
     pub span: Range<usize>,
     pub tier: Option<Tier>,
+    pub beyond: Option<Beyond>,
+    pub organisation: Option<String>,
     pub interfaces: Vec<(String, Range<usize>)>,
     pub networks: Vec<(IpNet, Range<usize>)>,
     /// False when a network was missing or invalid: host placement in this
@@ -161,6 +175,10 @@ pub(crate) struct RawHost {
     pub zone: Option<usize>,
     pub addresses: Vec<(IpNet, Range<usize>)>,
     pub roles: Vec<String>,
+    /// `serves` as written, resolved once the services are known.
+    pub serves_raw: Strings,
+    pub serves_span: Option<Range<usize>>,
+    pub serves: Vec<(Service, Range<usize>)>,
 }
 
 /// A flow endpoint as written and what it resolved to.
@@ -178,12 +196,15 @@ pub(crate) struct RawFlow {
     pub from: Vec<RawEndpoint>,
     pub to: Vec<RawEndpoint>,
     pub services: Vec<(Service, Range<usize>)>,
+    pub services_span: Option<Range<usize>>,
     pub reason: String,
     pub log: bool,
     pub limit: Option<RateLimit>,
     pub until: Option<(i64, String)>,
     pub exception: Option<Exception>,
     pub exception_span: Option<Range<usize>>,
+    /// What satisfies each guardrail the flow's pairs meet (from the guardrails).
+    pub crossings: Vec<Crossing>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,6 +220,8 @@ struct ServiceDef {
 }
 
 pub(crate) struct Loader<'t> {
+    /// The time dates are compared with, if the caller gave one.
+    now: Option<i64>,
     pub diags: Diagnostics,
     text: &'t str,
     pub zones: Vec<RawZone>,
@@ -210,8 +233,8 @@ pub(crate) struct Loader<'t> {
 
 const ROOT_KEYS: &[&str] = &["policy", "zones", "hosts", "services", "flows"];
 const POLICY_KEYS: &[&str] = &["name", "revision"];
-const ZONE_KEYS: &[&str] = &["tier", "interfaces", "networks"];
-const HOST_KEYS: &[&str] = &["zone", "addresses", "roles"];
+const ZONE_KEYS: &[&str] = &["tier", "beyond", "interfaces", "networks", "organisation"];
+const HOST_KEYS: &[&str] = &["zone", "addresses", "roles", "serves"];
 const FLOW_KEYS: &[&str] = &[
     "name",
     "from",
@@ -223,7 +246,8 @@ const FLOW_KEYS: &[&str] = &[
     "until",
     "exception",
 ];
-const EXCEPTION_KEYS: &[&str] = &["approved_by", "ticket"];
+const EXCEPTION_KEYS: &[&str] = &["approved_by", "ticket", "approved_on", "review_by"];
+const BEYONDS: &[&str] = &["internet", "lgwan", "closed"];
 const TIERS: &[&str] = &["mynumber", "lgwan", "internet", "external"];
 /// Roles the guardrails know; others are free words.
 pub const KNOWN_ROLES: &[&str] = &["sanitizer", "screen-transfer", "security-cloud"];
@@ -246,14 +270,16 @@ impl<'t> Loader<'t> {
         if let Some(v) = reader.get("services") {
             self.read_services(v);
         }
+        self.resolve_serves();
         if let Some(v) = reader.get("flows") {
             self.read_flows(v);
         }
         self.check_networks();
         self.check_interfaces();
         self.check_host_placement();
-        for flow in &self.flows {
-            guardrail::check_flow(&mut self.diags, flow, &self.zones, &self.hosts);
+        let facts = guardrail::Facts::new(&self.zones, &self.hosts);
+        for flow in &mut self.flows {
+            flow.crossings = guardrail::check_flow(&mut self.diags, flow, &facts);
         }
         if self.diags.has_errors() {
             return None;
@@ -353,6 +379,8 @@ impl<'t> Loader<'t> {
                 name: name.to_owned(),
                 span: zone_value.span(),
                 tier: None,
+                beyond: None,
+                organisation: None,
                 interfaces: Vec::new(),
                 networks: Vec::new(),
                 networks_complete: false,
@@ -387,6 +415,11 @@ impl<'t> Loader<'t> {
                     self.diags.push(d);
                 }
             }
+            self.read_beyond(&r, &mut zone, &subject);
+            zone.organisation = r
+                .opt_str(&mut self.diags, "organisation")
+                .map(|(s, _)| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
             if let Some(list) = self.req_list(&r, "interfaces", "has no interfaces") {
                 for (iface, span) in list {
                     match check_interface_name(&iface) {
@@ -411,6 +444,60 @@ impl<'t> Loader<'t> {
                 }
             }
             self.zones.push(zone);
+        }
+    }
+
+    /// `beyond` of an external zone; a warning when an external zone has none.
+    fn read_beyond(&mut self, r: &TableReader<'_, '_>, zone: &mut RawZone, subject: &Subject) {
+        let written = r.opt_str(&mut self.diags, "beyond");
+        let external = zone.tier == Some(Tier::External);
+        match written {
+            Some((word, span)) => {
+                zone.beyond = match word.as_str() {
+                    "internet" => Some(Beyond::Internet),
+                    "lgwan" => Some(Beyond::Lgwan),
+                    "closed" => Some(Beyond::Closed),
+                    _ => None,
+                };
+                if zone.beyond.is_none() {
+                    let mut d = Draft::error(
+                        codes::BAD_BEYOND,
+                        span.clone(),
+                        format!("unknown `beyond` `{word}`: expected internet, lgwan or closed"),
+                    )
+                    .subject(Some(subject.clone()));
+                    if let Some(best) = closest(&word, BEYONDS.iter().copied()) {
+                        d = d.note(format!("did you mean `{best}`?"));
+                    }
+                    self.diags.push(d);
+                } else if zone.tier.is_some() && !external {
+                    self.diags.push(
+                        Draft::error(
+                            codes::BEYOND_NOT_EXTERNAL,
+                            span,
+                            format!(
+                                "`beyond` is for external zones only, but this zone's tier is {}",
+                                zone.tier.map_or("", Tier::as_str)
+                            ),
+                        )
+                        .subject(Some(subject.clone()))
+                        .note("remove `beyond`, or make the zone tier = \"external\""),
+                    );
+                }
+            }
+            None if external => self.diags.push(
+                Draft::warning(
+                    codes::NO_BEYOND,
+                    zone.span.clone(),
+                    format!(
+                        "external zone {:?} does not say what lies beyond it: it counts as the Internet",
+                        zone.name
+                    ),
+                )
+                .subject(Some(subject.clone()))
+                .note("add beyond = \"internet\" (the Internet, the security cloud), \"lgwan\" (the LGWAN backbone) or \"closed\" (a closed line such as J-LIS)"),
+            ),
+            None => {}
         }
     }
 
@@ -468,6 +555,9 @@ impl<'t> Loader<'t> {
                 zone: None,
                 addresses: Vec::new(),
                 roles: Vec::new(),
+                serves_raw: Vec::new(),
+                serves_span: None,
+                serves: Vec::new(),
             };
             let Some(t) =
                 self.declare_table(name, key_span, host_value, Named::Host(index), &subject)
@@ -542,7 +632,80 @@ impl<'t> Loader<'t> {
                     host.roles.push(role);
                 }
             }
+            match r.str_list(&mut self.diags, "serves", true) {
+                ListRead::List(list) if list.is_empty() => {
+                    let span = r.get("serves").map_or(r.span.clone(), |v| v.span());
+                    self.diags.push(
+                        Draft::error(codes::EMPTY_LIST, span, "`serves` is empty: name the services the host carries across tiers, or remove the key")
+                            .subject(Some(subject.clone())),
+                    );
+                }
+                ListRead::List(list) => {
+                    host.serves_span = r.get("serves").map(|v| v.span());
+                    host.serves_raw = list;
+                }
+                ListRead::Absent | ListRead::Malformed => {}
+            }
             self.hosts.push(host);
+        }
+    }
+
+    /// Resolves every host's `serves` entries (names or inline entries) once
+    /// the `[services]` table is known, and warns about a role host without
+    /// `serves` or `serves` without a role.
+    fn resolve_serves(&mut self) {
+        for i in 0..self.hosts.len() {
+            let subject = Some(Subject::Host(self.hosts[i].name.clone()));
+            let raw = std::mem::take(&mut self.hosts[i].serves_raw);
+            let mut serves = Vec::new();
+            for (entry, span) in raw {
+                if serves
+                    .iter()
+                    .any(|(s, _): &(Service, Range<usize>)| s.name == entry)
+                {
+                    self.diags.push(
+                        Draft::warning(
+                            codes::DUPLICATE_ENTRY,
+                            span,
+                            format!("service `{entry}` is listed twice in `serves`"),
+                        )
+                        .subject(subject.clone()),
+                    );
+                    continue;
+                }
+                if let Some(service) = self.resolve_service(entry, span.clone(), &subject) {
+                    serves.push((service, span));
+                }
+            }
+            let host = &mut self.hosts[i];
+            host.serves = serves;
+            let role = host
+                .roles
+                .iter()
+                .find(|r| guardrail::SANITIZING_ROLES.contains(&r.as_str()))
+                .cloned();
+            match (role, &host.serves_span) {
+                (Some(role), None) => {
+                    let d = Draft::warning(
+                        codes::ROLE_WITHOUT_SERVES,
+                        host.span.clone(),
+                        format!("host has role {role} but no `serves`: it waives no crossing (guardrail 3)"),
+                    )
+                    .subject(subject)
+                    .note("list the services it carries across tiers, e.g. serves = [\"smtp\"]");
+                    self.diags.push(d);
+                }
+                (None, Some(span)) => {
+                    let d = Draft::warning(
+                        codes::SERVES_WITHOUT_ROLE,
+                        span.clone(),
+                        "`serves` has no effect on a host without role sanitizer or screen-transfer",
+                    )
+                    .subject(subject);
+                    self.diags.push(d);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -689,12 +852,12 @@ impl<'t> Loader<'t> {
             None => {
                 self.diags.push(
                     Draft::error(
-                        codes::G6,
+                        codes::G9,
                         r.span.clone(),
                         "missing `reason`: every flow must say why it exists",
                     )
                     .subject(r.subject.clone())
-                    .note(guardrail::RATIONALE_6),
+                    .note(guardrail::RATIONALE_9),
                 );
                 None
             }
@@ -702,12 +865,12 @@ impl<'t> Loader<'t> {
                 Some((reason, span)) if reason.trim().is_empty() => {
                     self.diags.push(
                         Draft::error(
-                            codes::G6,
+                            codes::G9,
                             span,
                             "`reason` is empty: every flow must say why it exists",
                         )
                         .subject(r.subject.clone())
-                        .note(guardrail::RATIONALE_6),
+                        .note(guardrail::RATIONALE_9),
                     );
                     None
                 }
@@ -737,7 +900,12 @@ impl<'t> Loader<'t> {
                 }
             };
             match parse_until(&text) {
-                Ok(instant) => Some((instant, text)),
+                Ok(instant) => {
+                    if self.now.is_some_and(|now| now >= instant) {
+                        self.diags.push(Draft::warning(codes::UNTIL_PAST, v.span(), format!("`until` {text} is past: the flow has ended and allows nothing")).subject(r.subject.clone()).note("第5-8 委託: remove the flow, or extend `until` if the contract was renewed"));
+                    }
+                    Some((instant, text))
+                }
                 Err(e) => {
                     self.diags.push(Draft::error(codes::BAD_UNTIL, v.span(), e.to_string()).subject(r.subject.clone()).note("a date means through the end of that day in Japan Standard Time (+09:00)"));
                     None
@@ -767,12 +935,14 @@ impl<'t> Loader<'t> {
             // Unknown services and a missing reason are already reported; the
             // guardrails still look at what is known.
             services: services.unwrap_or_default(),
+            services_span: r.get("services").map(|v| v.span()),
             reason: reason.unwrap_or_default(),
             log,
             limit,
             until,
             exception,
             exception_span,
+            crossings: Vec::new(),
         })
     }
 
@@ -849,12 +1019,12 @@ impl<'t> Loader<'t> {
             ListRead::Absent => {
                 self.diags.push(
                     Draft::error(
-                        codes::G5,
+                        codes::G8,
                         r.span.clone(),
                         "missing `services`: every flow names its services explicitly",
                     )
                     .subject(r.subject.clone())
-                    .note(guardrail::RATIONALE_5),
+                    .note(guardrail::RATIONALE_8),
                 );
                 return None;
             }
@@ -865,12 +1035,12 @@ impl<'t> Loader<'t> {
             let span = r.get("services").map_or(r.span.clone(), |v| v.span());
             self.diags.push(
                 Draft::error(
-                    codes::G5,
+                    codes::G8,
                     span,
                     "`services` is empty: every flow names its services explicitly",
                 )
                 .subject(r.subject.clone())
-                .note(guardrail::RATIONALE_5),
+                .note(guardrail::RATIONALE_8),
             );
             return None;
         }
@@ -888,60 +1058,67 @@ impl<'t> Loader<'t> {
                 );
                 continue;
             }
-            // An inline entry (`tcp/8443`) is an anonymous service.
-            if name.contains('/') {
-                match parse_service_match(&name) {
-                    Ok(m) => out.push((
-                        Service {
-                            name,
-                            matches: vec![m],
-                        },
-                        span,
-                    )),
-                    Err(e) => {
-                        ok = false;
-                        let subject = r.subject.clone().unwrap_or(Subject::Policy);
-                        self.diags.push(service_error(e, span, &subject));
-                    }
-                }
-                continue;
-            }
-            let matches = match self.services.get(&name) {
-                Some(def) => def.matches.clone(),
-                None => match builtin_service(&name) {
-                    Some(m) => Some(m),
-                    None => {
-                        let mut d = Draft::error(
-                            codes::UNKNOWN_SERVICE,
-                            span.clone(),
-                            format!("unknown service `{name}`"),
-                        )
-                        .subject(r.subject.clone());
-                        let candidates = self
-                            .services
-                            .keys()
-                            .map(String::as_str)
-                            .chain(BUILTIN_SERVICES.iter().map(|(n, _)| *n));
-                        d = match closest(&name, candidates) {
-                            Some(best) => d.note(format!("did you mean `{best}`?")),
-                            None => d.note("define it under [services], e.g. name = [\"tcp/8443\"], or write an entry like \"tcp/8443\" directly"),
-                        };
-                        self.diags.push(d);
-                        None
-                    }
-                },
-            };
-            match matches {
-                Some(matches) => out.push((Service { name, matches }, span)),
+            match self.resolve_service(name, span.clone(), &r.subject) {
+                Some(service) => out.push((service, span)),
                 None => ok = false,
             }
         }
         if !ok {
-            // Keep the services that resolved so guardrail 5 still sees them;
+            // Keep the services that resolved so guardrail 8 still sees them;
             // the unknown ones are reported and the load fails anyway.
             debug_assert!(self.diags.has_errors());
         }
         Some(out)
+    }
+
+    /// One service entry of a flow or a host's `serves`: a name (defined or
+    /// built in) or an inline entry such as `tcp/8443` (an anonymous service).
+    /// `None` when it is unknown or malformed (reported).
+    fn resolve_service(
+        &mut self,
+        name: String,
+        span: Range<usize>,
+        subject: &Option<Subject>,
+    ) -> Option<Service> {
+        if name.contains('/') {
+            return match parse_service_match(&name) {
+                Ok(m) => Some(Service {
+                    name,
+                    matches: vec![m],
+                }),
+                Err(e) => {
+                    let subject = subject.clone().unwrap_or(Subject::Policy);
+                    self.diags.push(service_error(e, span, &subject));
+                    None
+                }
+            };
+        }
+        let matches = match self.services.get(&name) {
+            Some(def) => def.matches.clone(),
+            None => match builtin_service(&name) {
+                Some(m) => Some(m),
+                None => {
+                    let mut d = Draft::error(
+                        codes::UNKNOWN_SERVICE,
+                        span,
+                        format!("unknown service `{name}`"),
+                    )
+                    .subject(subject.clone());
+                    let candidates = self
+                        .services
+                        .keys()
+                        .map(String::as_str)
+                        .chain(BUILTIN_SERVICES.iter().map(|(n, _)| *n));
+                    d = match closest(&name, candidates) {
+                        Some(best) => d.note(format!("did you mean `{best}`?")),
+                        None => d.note("define it under [services], e.g. name = [\"tcp/8443\"], or write an entry like \"tcp/8443\" directly"),
+                    };
+                    self.diags.push(d);
+                    None
+                }
+            },
+        };
+        matches.map(|matches| Service { name, matches })
     }
 
     fn read_exception(&mut self, r: &TableReader<'_, '_>, v: &Value<'_>) -> Option<Exception> {
@@ -975,12 +1152,63 @@ impl<'t> Loader<'t> {
         };
         let approved_by = field("approved_by");
         let ticket = field("ticket");
+        let approved_on = self.read_date(&er, "approved_on").map(|(text, _)| text);
+        let review_by = self.read_date(&er, "review_by").map(|(text, end)| {
+            if self.now.is_some_and(|now| now >= end) {
+                let span = er.get("review_by").map_or(v.span(), |x| x.span());
+                self.diags.push(
+                    Draft::warning(codes::REVIEW_PAST, span, format!("the exception was due for review by {text}, which is past"))
+                        .subject(r.subject.clone())
+                        .note("review the exception with its approver, then set a new review_by (or remove the flow)"),
+                );
+            }
+            text
+        });
         Some(Exception {
             approved_by: approved_by?,
             ticket: ticket?,
-            approved_on: None,
-            review_by: None,
+            approved_on,
+            review_by,
         })
+    }
+
+    /// An optional date `YYYY-MM-DD` (a string or a TOML date): the text and
+    /// the end of that day in JST.
+    fn read_date(&mut self, r: &TableReader<'_, '_>, key: &str) -> Option<(String, i64)> {
+        let v = r.get(key)?;
+        let text = match v.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Datetime(d) => d.to_string(),
+            other => {
+                self.diags.push(
+                    Draft::error(
+                        codes::BAD_DATE,
+                        v.span(),
+                        format!(
+                            "`{key}` must be a date \"YYYY-MM-DD\", found {}",
+                            type_name(other)
+                        ),
+                    )
+                    .subject(r.subject.clone()),
+                );
+                return None;
+            }
+        };
+        let is_date = text.len() == 10;
+        match parse_until(&text) {
+            Ok(end) if is_date => Some((text, end)),
+            _ => {
+                self.diags.push(
+                    Draft::error(
+                        codes::BAD_DATE,
+                        v.span(),
+                        format!("`{key}` = {text:?} is not a date YYYY-MM-DD"),
+                    )
+                    .subject(r.subject.clone()),
+                );
+                None
+            }
+        }
     }
 
     /// Catch-alls, equal networks, overlapping internal zones.
@@ -1179,8 +1407,8 @@ impl<'t> Loader<'t> {
             zones.push(Zone {
                 name: z.name.clone(),
                 tier: z.tier?,
-                beyond: None,
-                organisation: None,
+                beyond: z.beyond,
+                organisation: z.organisation.clone(),
                 interfaces: z.interfaces.iter().map(|(i, _)| i.clone()).collect(),
                 networks: z.networks.iter().map(|(n, _)| n.trunc()).collect(),
                 location: location(&z.span),
@@ -1193,7 +1421,7 @@ impl<'t> Loader<'t> {
                 zone: ZoneId(h.zone?),
                 addresses: h.addresses.iter().map(|(a, _)| *a).collect(),
                 roles: h.roles.clone(),
-                serves: Vec::new(),
+                serves: h.serves.iter().map(|(s, _)| s.clone()).collect(),
                 location: location(&h.span),
             });
         }
@@ -1212,7 +1440,7 @@ impl<'t> Loader<'t> {
                 until: f.until.as_ref().map(|(t, _)| *t),
                 until_text: f.until.as_ref().map(|(_, s)| s.clone()),
                 exception: f.exception.clone(),
-                crossings: Vec::new(),
+                crossings: f.crossings.clone(),
                 location: location(&f.span),
             });
         }

@@ -408,7 +408,11 @@ impl Policy {
             Endpoint::Gateway => "self (the gateway)".to_owned(),
             Endpoint::Zone(z) => {
                 let zone = self.zone(z);
-                format!("zone {:?} ({})", zone.name, tier_text(zone.tier, zone.beyond))
+                format!(
+                    "zone {:?} ({})",
+                    zone.name,
+                    tier_text(zone.tier, zone.beyond)
+                )
             }
             Endpoint::Host(h) => {
                 let host = self.host(h);
@@ -440,9 +444,7 @@ pub fn tier_text(tier: Tier, beyond: Option<Beyond>) -> String {
             "external, beyond: {}",
             Standing::of_zone(tier, Some(b)).english()
         ),
-        (Tier::External, None) => {
-            "external, beyond not given: counted as the Internet".to_owned()
-        }
+        (Tier::External, None) => "external, beyond not given: counted as the Internet".to_owned(),
         (t, _) => t.as_str().to_owned(),
     }
 }

@@ -36,7 +36,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 pub fn load_policy(path: &Path) -> Result<Policy> {
     let text = read_text(path)?;
     let file = path.display().to_string();
-    report_diagnostics(sanso_policy::load_policy_with_warnings(&file, &text))
+    report_diagnostics(sanso_policy::load_policy_at(&file, &text, now_or(None)))
 }
 
 /// Loads and validates a cases file against `policy`, like [`load_policy`].

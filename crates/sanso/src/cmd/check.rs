@@ -22,7 +22,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let exceptions = policy
         .flows
         .iter()
-        .filter(|f| f.exception.is_some())
+        .filter(|f| f.has_waiving_exception())
         .count();
     println!(
         "{}: policy \"{}\"{} is valid: {} zones, {} hosts, {} flows ({} under an approved exception)",
