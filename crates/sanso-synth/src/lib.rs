@@ -1,6 +1,7 @@
 //! sanso-synth owns seeded synthetic inputs for benchmarks and tests:
-//! policies that pass validation ([`policy_text`]) and packet traces over a
-//! validated policy ([`trace`]).
+//! policies valid under the policy contract v2, guardrails included, without
+//! avoidable warnings ([`policy_text`]), and packet traces over a validated
+//! policy ([`trace`]).
 //!
 //! Pure: no I/O, no clock. The same seed gives the same bytes.
 

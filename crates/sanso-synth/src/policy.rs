@@ -1,24 +1,38 @@
 //! The synthetic policy generator: a seeded, realistic policy of a given
 //! number of flows, as TOML text (so that parsing is part of what a benchmark
-//! measures).
+//! measures). Every policy it writes is valid under the policy contract v2
+//! (`docs/policy-format.md`): no guardrail error and none of the warnings a
+//! careful author would fix (no external zone without `beyond`, no exception
+//! that waives nothing, no role host without `serves`, no access from the
+//! Internet or a closed line without `until`).
 //!
 //! Shape (all derived from the flow count, see [`SynthSpec::shape`]):
 //! several zones per tier (`mn-z<i>`, `lg-z<i>`, `in-z<i>` on `10.<k>.0.0/16`
-//! and `fd00:0:<k>::/48`), three external zones (`upstream` catch-all with the
-//! security-cloud proxies, `jlis`, `lgwan-wan`), many hosts per zone (single
-//! addresses in blocks of 16, some `/28` server farms, a third with an IPv6
-//! address), custom services with single ports, port ranges that overlap and
+//! and `fd00:0:<k>::/48`), three external zones (`upstream` catch-all, beyond
+//! the Internet, with the security-cloud proxies; `jlis`, a closed line;
+//! `lgwan-wan`, the LGWAN backbone), many hosts per zone (single addresses in
+//! blocks of 16, some `/28` server farms, a third with an IPv6 address), custom
+//! services with single ports, port ranges (at most 100 ports) that overlap and
 //! tcp+udp pairs, and flows of these kinds:
 //!
 //! * inside one tier, host to host (most), host to zone, zone to host, zone to zone;
-//! * lgwan to the internet tier's screen-transfer host, internet to lgwan's
-//!   sanitizer host (guardrail 3);
-//! * internet to the security-cloud hosts (guardrail 4);
-//! * upstream to internet hosts, lgwan to the LGWAN backbone;
-//! * mynumber hosts to J-LIS or lgwan hosts under an exception (guardrail 1);
+//! * lgwan to the internet tier's screen-transfer host (host 1 of each internet
+//!   zone), internet hosts to lgwan's sanitizer host and the internet tier's
+//!   sanitizer to lgwan (host 0 of each lgwan and internet zone); each role host
+//!   `serves` every service of the flows it carries (guardrail 3);
+//! * internet to the security-cloud hosts (guardrail 5);
+//! * the security cloud to internet hosts (guardrail 5), and other Internet
+//!   hosts (or the whole `upstream` zone) to internet hosts under an exception
+//!   with an `until` (委託 access);
+//! * lgwan to the LGWAN backbone;
+//! * mynumber hosts to J-LIS or lgwan hosts, and to the gateway, under an
+//!   exception (guardrail 1: named hosts at both ends);
 //! * zones to the gateway itself and the gateway to the security cloud.
 //!
-//! No flow touches mynumber and internet together (guardrail 2).
+//! No flow touches mynumber and the internet tier or the Internet together
+//! (guardrail 2), lgwan and the Internet (guardrail 4), or two external zones
+//! (guardrail 6). Services are at most 100 ports wide and a flow names at most
+//! three, so no flow allows a port range wider than 1024 ports (guardrail 8).
 
 use std::fmt::Write as _;
 
@@ -118,13 +132,26 @@ const SECURITY_CLOUD_HOSTS: usize = 4;
 const JLIS_HOSTS: usize = 3;
 const LGWAN_WAN_HOSTS: usize = 8;
 
-/// Host index 0 of every lgwan and internet zone is a sanitizer, index 1 a
-/// screen-transfer relay.
+/// Host index 0 of every lgwan and internet zone is a sanitizer; index 1 of
+/// every internet zone a screen-transfer server (a virtual browser the lgwan
+/// side reaches). Hosts from index 2 on are plain hosts.
 const SANITIZER: usize = 0;
 const SCREEN_TRANSFER: usize = 1;
+const FIRST_PLAIN: usize = 2;
+
+/// What a screen-transfer host `serves` (flows to it pick among these).
+const SCREEN_TRANSFER_SERVES: [&str; 2] = ["rdp", "https"];
+/// What every sanitizer `serves` besides a few custom services of its own.
+const SANITIZER_BUILTIN_SERVES: [&str; 3] = ["smtp", "https", "smb"];
+/// Custom services in each sanitizer's `serves`.
+const SANITIZER_CUSTOM_SERVES: usize = 3;
+
+/// The `until` of flows that must end (委託 access from outside).
+const CONTRACT_END: &str = "2099-12-31";
 
 /// The policy as TOML text. Deterministic: the same spec gives the same bytes.
-/// The result passes validation (the crate's tests check several sizes).
+/// The result loads without errors and without the warnings W001, W005, W006,
+/// W008, W009, W010 and W011 (the crate's tests check several sizes and seeds).
 pub fn policy_text(spec: &SynthSpec) -> String {
     Generator::new(spec).run()
 }
@@ -134,6 +161,9 @@ struct Generator {
     shape: Shape,
     rng: ChaCha8Rng,
     out: String,
+    /// The `serves` of the sanitizer of each lgwan zone, then of each internet
+    /// zone (see [`Generator::sanitizer_slot`]), filled as the hosts are written.
+    sanitizer_serves: Vec<Vec<String>>,
 }
 
 impl Generator {
@@ -144,6 +174,7 @@ impl Generator {
             rng: ChaCha8Rng::seed_from_u64(spec.seed),
             // About 140 bytes per flow.
             out: String::with_capacity(4096 + spec.flows * 140),
+            sanitizer_serves: Vec::new(),
         }
     }
 
@@ -177,12 +208,12 @@ impl Generator {
                 );
             }
         }
-        out.push_str("[zones.upstream]\ntier = \"external\"\ninterfaces = [\"wan0\"]\n");
-        out.push_str("networks = [\"0.0.0.0/0\", \"::/0\"]\n\n");
-        out.push_str("[zones.jlis]\ntier = \"external\"\ninterfaces = [\"jlis0\"]\n");
-        out.push_str("networks = [\"192.0.2.0/24\"]\n\n");
-        out.push_str("[zones.lgwan-wan]\ntier = \"external\"\ninterfaces = [\"lgwan0\"]\n");
-        out.push_str("networks = [\"172.16.0.0/16\"]\n\n");
+        out.push_str("[zones.upstream]\ntier = \"external\"\nbeyond = \"internet\"\n");
+        out.push_str("interfaces = [\"wan0\"]\nnetworks = [\"0.0.0.0/0\", \"::/0\"]\n\n");
+        out.push_str("[zones.jlis]\ntier = \"external\"\nbeyond = \"closed\"\n");
+        out.push_str("interfaces = [\"jlis0\"]\nnetworks = [\"192.0.2.0/24\"]\n\n");
+        out.push_str("[zones.lgwan-wan]\ntier = \"external\"\nbeyond = \"lgwan\"\n");
+        out.push_str("interfaces = [\"lgwan0\"]\nnetworks = [\"172.16.0.0/16\"]\n\n");
 
         for tier in Tier::ALL {
             for z in 0..zones_per_tier {
@@ -257,8 +288,17 @@ impl Generator {
         let v6 = self.rng.gen_bool(0.33);
         let role = match (tier, j) {
             (Tier::Lgwan | Tier::Internet, SANITIZER) => "sanitizer",
-            (Tier::Lgwan | Tier::Internet, SCREEN_TRANSFER) => "screen-transfer",
+            (Tier::Internet, SCREEN_TRANSFER) => "screen-transfer",
             _ => ["server", "terminal", "printer", "db"][j % 4],
+        };
+        let serves: Option<Vec<String>> = match role {
+            "sanitizer" => {
+                let serves = self.new_sanitizer_serves();
+                self.sanitizer_serves.push(serves.clone());
+                Some(serves)
+            }
+            "screen-transfer" => Some(SCREEN_TRANSFER_SERVES.map(str::to_owned).to_vec()),
+            _ => None,
         };
         let out = &mut self.out;
         let _ = writeln!(
@@ -280,7 +320,44 @@ impl Generator {
             ),
             (false, false) => writeln!(out, "addresses = [\"10.{k}.{o3}.{}\"]", o4 + 1),
         };
-        let _ = writeln!(out, "roles = [\"{role}\"]\n");
+        let _ = writeln!(out, "roles = [\"{role}\"]");
+        if let Some(serves) = serves {
+            let _ = writeln!(out, "serves = [{}]", quoted_list(&serves));
+        }
+        out.push('\n');
+    }
+
+    /// A sanitizer's `serves`: the built-in mail and file services and a few
+    /// custom ones, distinct.
+    fn new_sanitizer_serves(&mut self) -> Vec<String> {
+        let mut names: Vec<String> = SANITIZER_BUILTIN_SERVES.map(str::to_owned).to_vec();
+        while names.len() < SANITIZER_BUILTIN_SERVES.len() + SANITIZER_CUSTOM_SERVES {
+            let name = self.custom_service();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Where the sanitizer of zone `z` of `tier` (lgwan or internet) keeps
+    /// its `serves` in `sanitizer_serves`.
+    fn sanitizer_slot(&self, tier: Tier, z: usize) -> usize {
+        match tier {
+            Tier::Lgwan => z,
+            Tier::Internet => self.shape.zones_per_tier + z,
+            Tier::Mynumber => unreachable!("mynumber zones hold no sanitizer"),
+        }
+    }
+
+    /// One to three of the services a role host serves (all of them when it
+    /// serves fewer), distinct.
+    fn served_services(&mut self, serves: &[String]) -> Vec<String> {
+        let count = [1, 1, 1, 2, 2, 3][self.rng.gen_range(0..6)];
+        serves
+            .choose_multiple(&mut self.rng, count)
+            .cloned()
+            .collect()
     }
 
     fn host(&mut self, tier: Tier) -> String {
@@ -289,9 +366,21 @@ impl Generator {
         format!("{}-z{z}-h{j}", tier.prefix())
     }
 
-    fn role_host(&mut self, tier: Tier, index: usize) -> String {
+    /// A host without a role of the three-tier model (index 2 on): the
+    /// other end of a flow through a role host.
+    fn plain_host(&mut self, tier: Tier) -> String {
         let z = self.rng.gen_range(0..self.shape.zones_per_tier);
-        format!("{}-z{z}-h{index}", tier.prefix())
+        let j = self.rng.gen_range(FIRST_PLAIN..self.shape.hosts_per_zone);
+        format!("{}-z{z}-h{j}", tier.prefix())
+    }
+
+    /// A plain host or (not with [`EndpointMix::HostsOnly`]) a whole zone.
+    fn plain_host_or_zone(&mut self, tier: Tier, zone_share: f64) -> String {
+        if self.spec.endpoints == EndpointMix::Mixed && self.rng.gen_bool(zone_share) {
+            self.zone(tier)
+        } else {
+            self.plain_host(tier)
+        }
     }
 
     fn zone(&mut self, tier: Tier) -> String {
@@ -314,15 +403,20 @@ impl Generator {
         }
     }
 
+    /// One of the custom services of the `[services]` table.
+    fn custom_service(&mut self) -> String {
+        let i = self.rng.gen_range(0..self.shape.services);
+        let kind = ["app", "uapp", "rng", "mix"][i % 4];
+        format!("{kind}{i}")
+    }
+
     /// One to three services, mostly custom ones.
     fn services(&mut self) -> Vec<String> {
         let count = [1, 1, 1, 2, 2, 3][self.rng.gen_range(0..6)];
         let mut names: Vec<String> = Vec::with_capacity(count);
         while names.len() < count {
             let name = if self.rng.gen_bool(0.7) {
-                let i = self.rng.gen_range(0..self.shape.services);
-                let kind = ["app", "uapp", "rng", "mix"][i % 4];
-                format!("{kind}{i}")
+                self.custom_service()
             } else {
                 BUILTIN_SERVICES[self.rng.gen_range(0..BUILTIN_SERVICES.len())].to_owned()
             };
@@ -336,6 +430,8 @@ impl Generator {
     fn flow(&mut self, i: usize) {
         let roll = self.rng.gen_range(0..100);
         let mut exception = false;
+        // 委託 access from outside ends with its contract (no W008).
+        let mut must_end = false;
         let (from, to, services, reason): (String, String, Vec<String>, &str) = match roll {
             // Inside one tier.
             0..=51 => {
@@ -374,26 +470,39 @@ impl Generator {
                     "業務連携 (zone to zone)",
                 )
             }
-            // lgwan <-> internet through sanitizer / screen-transfer hosts.
+            // lgwan <-> internet through sanitizer / screen-transfer hosts
+            // (guardrail 3): the role host serves every service of the flow.
             61..=65 => {
-                let from = self.host_or_zone(Tier::Lgwan, 0.2);
-                let to = self.role_host(Tier::Internet, SCREEN_TRANSFER);
-                (
-                    from,
-                    to,
-                    vec!["rdp".to_owned()],
-                    "画面転送: virtual browser",
-                )
+                let from = self.plain_host_or_zone(Tier::Lgwan, 0.2);
+                let z = self.rng.gen_range(0..self.shape.zones_per_tier);
+                let to = format!("{}-z{z}-h{SCREEN_TRANSFER}", Tier::Internet.prefix());
+                let services = self.served_services(&SCREEN_TRANSFER_SERVES.map(str::to_owned));
+                (from, to, services, "画面転送: virtual browser")
             }
             66..=70 => {
-                let from = self.host(Tier::Internet);
-                let to = self.role_host(Tier::Lgwan, SANITIZER);
-                (
-                    from,
-                    to,
-                    self.services(),
-                    "無害化: files reach the sanitizer only",
-                )
+                let z = self.rng.gen_range(0..self.shape.zones_per_tier);
+                if self.rng.gen_bool(0.5) {
+                    let from = self.plain_host(Tier::Internet);
+                    let to = format!("{}-z{z}-h{SANITIZER}", Tier::Lgwan.prefix());
+                    let serves = self.sanitizer_serves[self.sanitizer_slot(Tier::Lgwan, z)].clone();
+                    (
+                        from,
+                        to,
+                        self.served_services(&serves),
+                        "無害化: files reach the sanitizer only",
+                    )
+                } else {
+                    let from = format!("{}-z{z}-h{SANITIZER}", Tier::Internet.prefix());
+                    let to = self.plain_host_or_zone(Tier::Lgwan, 0.2);
+                    let serves =
+                        self.sanitizer_serves[self.sanitizer_slot(Tier::Internet, z)].clone();
+                    (
+                        from,
+                        to,
+                        self.served_services(&serves),
+                        "無害化: the sanitizer delivers cleaned mail and files",
+                    )
+                }
             }
             // internet -> security cloud.
             71..=80 => {
@@ -406,19 +515,35 @@ impl Generator {
                     "セキュリティクラウド経由のWeb閲覧",
                 )
             }
-            // upstream -> internet.
+            // The Internet -> internet (guardrail 5): through the security
+            // cloud, or other hosts under an exception until a contract ends.
             81..=86 => {
-                let from = if self.spec.endpoints == EndpointMix::Mixed && self.rng.gen_bool(0.3) {
-                    "upstream".to_owned()
+                let to = self.plain_host(Tier::Internet);
+                if self.rng.gen_bool(0.6) {
+                    let from =
+                        format!("pref-cloud-{}", self.rng.gen_range(0..SECURITY_CLOUD_HOSTS));
+                    (
+                        from,
+                        to,
+                        self.services(),
+                        "公開サービス (inbound through the security cloud)",
+                    )
                 } else {
-                    format!("ext-{}", self.rng.gen_range(0..self.shape.upstream_hosts))
-                };
-                (
-                    from,
-                    self.host(Tier::Internet),
-                    self.services(),
-                    "公開サービス (inbound)",
-                )
+                    exception = true;
+                    must_end = true;
+                    let from =
+                        if self.spec.endpoints == EndpointMix::Mixed && self.rng.gen_bool(0.3) {
+                            "upstream".to_owned()
+                        } else {
+                            format!("ext-{}", self.rng.gen_range(0..self.shape.upstream_hosts))
+                        };
+                    (
+                        from,
+                        to,
+                        self.services(),
+                        "委託: vendor maintenance from the Internet (approved)",
+                    )
+                }
             }
             // lgwan -> LGWAN backbone.
             87..=91 => {
@@ -426,7 +551,7 @@ impl Generator {
                 let to = format!("lgwan-svc-{}", self.rng.gen_range(0..LGWAN_WAN_HOSTS));
                 (from, to, self.services(), "LGWAN-ASP")
             }
-            // mynumber hosts across a guardrail, under an exception.
+            // mynumber hosts across guardrail 1, under an exception.
             92..=94 => {
                 exception = true;
                 let from = self.host(Tier::Mynumber);
@@ -441,7 +566,7 @@ impl Generator {
                 } else {
                     (
                         from,
-                        self.host(Tier::Lgwan),
+                        self.plain_host(Tier::Lgwan),
                         self.services(),
                         "帳票連携 (approved)",
                     )
@@ -460,12 +585,23 @@ impl Generator {
             95..=98 => {
                 let tier = self.tier();
                 let service = ["dns", "ntp", "ssh"][self.rng.gen_range(0..3)];
-                (
-                    self.zone(tier),
-                    "self".to_owned(),
-                    vec![service.to_owned()],
-                    "gateway service",
-                )
+                if tier == Tier::Mynumber {
+                    // Guardrail 1: a named host and an exception.
+                    exception = true;
+                    (
+                        self.host(tier),
+                        "self".to_owned(),
+                        vec![service.to_owned()],
+                        "gateway service (approved)",
+                    )
+                } else {
+                    (
+                        self.zone(tier),
+                        "self".to_owned(),
+                        vec![service.to_owned()],
+                        "gateway service",
+                    )
+                }
             }
             _ => {
                 let to = format!("pref-cloud-{}", self.rng.gen_range(0..SECURITY_CLOUD_HOSTS));
@@ -479,7 +615,7 @@ impl Generator {
         };
         let log = self.rng.gen_bool(0.05);
         let limit = self.rng.gen_bool(0.03);
-        let until = self.rng.gen_bool(0.05);
+        let until = self.rng.gen_bool(0.05) || must_end;
 
         let out = &mut self.out;
         let _ = writeln!(out, "[[flows]]\nname = \"f{i:06}\"");
@@ -493,7 +629,7 @@ impl Generator {
             out.push_str("limit = \"100/second\"\n");
         }
         if until {
-            out.push_str("until = \"2099-12-31\"\n");
+            let _ = writeln!(out, "until = \"{CONTRACT_END}\"");
         }
         if exception {
             let _ = writeln!(
