@@ -4,16 +4,15 @@
 use std::net::IpAddr;
 
 use sanso_policy::{
-    codes, load_cases, load_policy, load_policy_with_warnings, CaseProto, CaseTarget, Endpoint,
-    Expect, Policy, RateLimit, RateUnit, ServiceMatch, Tier,
+    codes, load_cases, load_policy, load_policy_with_warnings, Beyond, CaseProto, CaseTarget,
+    Control, Endpoint, Expect, Policy, RateLimit, RateUnit, ServiceMatch, Tier,
 };
 
 const EXAMPLE: &str = include_str!("fixtures/contract-policy.toml");
-const COMPLETE: &str = include_str!("fixtures/contract-complete.toml");
 const CASES: &str = include_str!("fixtures/contract-cases.toml");
 
 fn complete() -> Policy {
-    match load_policy("contract-complete.toml", COMPLETE) {
+    match load_policy("contract-policy.toml", EXAMPLE) {
         Ok(p) => p,
         Err(d) => panic!("{}", d.render(false)),
     }
@@ -24,24 +23,8 @@ fn ip(s: &str) -> IpAddr {
 }
 
 #[test]
-fn the_verbatim_example_fails_only_on_its_two_undeclared_hosts() {
-    let diags = load_policy("contract-policy.toml", EXAMPLE)
-        .expect_err("the example names hosts it does not declare");
-    let errors: Vec<_> = diags.errors().collect();
-    assert_eq!(errors.len(), 2, "{}", diags.render(false));
-    assert!(errors.iter().all(|d| d.code == codes::UNKNOWN_ENDPOINT));
-    assert!(
-        errors[0].message.contains("mn-batch-01")
-            && errors[0]
-                .message
-                .contains("flow \"mn-to-intermediate-server\"")
-    );
-    assert!(errors[1].message.contains("chukan-server"));
-}
-
-#[test]
-fn the_completed_example_loads_without_warnings() {
-    let loaded = load_policy_with_warnings("contract-complete.toml", COMPLETE).expect("loads");
+fn the_verbatim_example_loads_without_warnings() {
+    let loaded = load_policy_with_warnings("contract-policy.toml", EXAMPLE).expect("loads");
     assert!(
         loaded.warnings.is_empty(),
         "{}",
@@ -50,19 +33,39 @@ fn the_completed_example_loads_without_warnings() {
     let p = loaded.value;
     assert_eq!(p.name, "example-city");
     assert_eq!(p.revision.as_deref(), Some("2026-11-26.1"));
-    let zones: Vec<(&str, Tier)> = p.zones.iter().map(|z| (z.name.as_str(), z.tier)).collect();
+    let zones: Vec<(&str, Tier, Option<Beyond>)> = p
+        .zones
+        .iter()
+        .map(|z| (z.name.as_str(), z.tier, z.beyond))
+        .collect();
     assert_eq!(
         zones,
         [
-            ("mn-office", Tier::Mynumber),
-            ("lg-office", Tier::Lgwan),
-            ("inet-dmz", Tier::Internet),
-            ("upstream", Tier::External)
+            ("mn-office", Tier::Mynumber, None),
+            ("lg-office", Tier::Lgwan, None),
+            ("inet-dmz", Tier::Internet, None),
+            ("upstream", Tier::External, Some(Beyond::Internet)),
+            ("jlis", Tier::External, Some(Beyond::Closed)),
         ]
     );
     assert_eq!(p.zones[0].location.line, 6);
     assert_eq!(p.hosts.len(), 4);
     assert_eq!(p.flows.len(), 2);
+    let sanitizer = p.host(p.host_by_name("mail-sanitizer").expect("host"));
+    let served: Vec<&str> = sanitizer.serves.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(served, ["smtp", "tcp/8443"]);
+    // mail-in crosses guardrail 5 through the security cloud; the J-LIS flow
+    // crosses guardrail 1 under its exception.
+    let cloud = p.host_by_name("pref-cloud-proxy").expect("host");
+    assert_eq!(
+        p.flows[0].crossings.iter().map(|c| (c.guardrail.0, c.control.clone())).collect::<Vec<_>>(),
+        [(5, Control::SecurityCloud { host: cloud })]
+    );
+    assert_eq!(
+        p.flows[1].crossings.iter().map(|c| (c.guardrail.0, c.control.clone())).collect::<Vec<_>>(),
+        [(1, Control::Exception)]
+    );
+    assert!(p.flows[1].has_waiving_exception());
 }
 
 #[test]
@@ -102,7 +105,7 @@ fn flows_mean_what_the_contract_says() {
     // Through the end of 2026-12-31 in JST = before 2027-01-01T00:00:00+09:00.
     assert_eq!(mail.until, Some(1_798_729_200));
     assert_eq!(mail.until_text.as_deref(), Some("2026-12-31"));
-    assert_eq!(mail.location.line, 48);
+    assert_eq!(mail.location.line, 64);
     let exc = p.flows[1].exception.as_ref().expect("exception");
     assert_eq!(
         (exc.approved_by.as_str(), exc.ticket.as_str()),
@@ -120,6 +123,7 @@ fn addresses_classify_by_longest_prefix() {
     assert_eq!(zone_of("10.20.5.10"), Some("lg-office"));
     assert_eq!(zone_of("10.30.255.255"), Some("inet-dmz"));
     assert_eq!(zone_of("10.31.0.0"), Some("upstream"));
+    assert_eq!(zone_of("192.0.2.10"), Some("jlis"));
     assert_eq!(zone_of("203.0.113.10"), Some("upstream"));
     assert_eq!(zone_of("2001:db8::1"), Some("upstream"));
     for host in &p.hosts {

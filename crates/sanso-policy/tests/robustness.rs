@@ -5,12 +5,12 @@ use ipnet::IpNet;
 use proptest::prelude::*;
 use sanso_policy::{codes, load_cases, load_policy, Policy};
 
-const COMPLETE: &str = include_str!("fixtures/contract-complete.toml");
+const COMPLETE: &str = include_str!("fixtures/contract-policy.toml");
 const ERRORS: &str = include_str!("fixtures/errors-flows.toml");
 const CASES: &str = include_str!("fixtures/contract-cases.toml");
 
 fn policy() -> Policy {
-    load_policy("contract-complete.toml", COMPLETE).expect("contract example loads")
+    load_policy("contract-policy.toml", COMPLETE).expect("contract example loads")
 }
 
 /// Loads, and renders whatever comes back, both ways.

@@ -36,8 +36,8 @@ fn flows_and_guardrails() {
 #[test]
 fn cases() {
     let policy = load_policy(
-        "contract-complete.toml",
-        include_str!("fixtures/contract-complete.toml"),
+        "contract-policy.toml",
+        include_str!("fixtures/contract-policy.toml"),
     )
     .expect("contract example loads");
     let text = include_str!("fixtures/errors-cases.toml");
