@@ -1,5 +1,6 @@
 //! `sanso explain`: the zones of both ends of one packet and the verdict,
-//! with the flow (or the check) that decided it.
+//! with the flow (or the check) that decided it, and for an accepted packet
+//! the guardrail its flow crosses and what satisfies it.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,21 +9,24 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use sanso_classify::{Classifier, DecidedBy, Packet, Path as PacketPath, L4};
 use sanso_policy::case::host_case_address;
-use sanso_policy::{parse_icmp_type, IcmpFamily, Policy};
+use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
 
 use crate::{common, report};
 
-/// Explain what the policy does with one packet: the zone of each end, the
-/// verdict, and the flow or check that decided it.
+/// Explain what the policy does with one packet: the zone of each end and
+/// what it counts as, the verdict, the flow or check that decided it, and for
+/// an accepted packet the guardrail the flow crosses and what satisfies it
+/// (a sanitizer or screen-transfer host, security-cloud hosts, an exception).
 ///
-/// `--from` is an address or a host name; `--to` an address, a host name or
-/// `self` (the gateway). A host name stands for its first IPv4 address (its
-/// first address when it has none).
+/// `--from` is an address, a host name or `self` (the gateway sends it);
+/// `--to` an address, a host name or `self` (the gateway receives it). A host
+/// name stands for its first IPv4 address (its first address when it has
+/// none).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML).
     policy: PathBuf,
-    /// Source address or host name.
+    /// Source address, host name, or `self`.
     #[arg(long)]
     from: String,
     /// Destination address, host name, or `self`.
@@ -65,18 +69,134 @@ fn resolve(policy: &Policy, what: &str, role: &str) -> Result<(IpAddr, Option<St
     }
 }
 
+/// Whether `end` holds `addr`, as the ruleset matches it: a zone holds the
+/// addresses that classify to it, a host its own addresses.
+fn holds(policy: &Policy, end: Endpoint, addr: IpAddr) -> bool {
+    match end {
+        Endpoint::Gateway => false,
+        Endpoint::Zone(z) => policy.classify(addr) == Some(z),
+        Endpoint::Host(h) => policy.host(h).addresses.iter().any(|a| a.contains(&addr)),
+    }
+}
+
+/// The end of `ends` that stands for one end of the packet: the gateway when
+/// `addr` is `None`, else the first host holding the address, else the zone.
+fn flow_end(policy: &Policy, ends: &[Endpoint], addr: Option<IpAddr>) -> Option<Endpoint> {
+    let Some(addr) = addr else {
+        return ends.iter().copied().find(|e| *e == Endpoint::Gateway);
+    };
+    let holding = || ends.iter().copied().filter(|e| holds(policy, *e, addr));
+    holding()
+        .find(|e| matches!(e, Endpoint::Host(_)))
+        .or_else(|| holding().next())
+}
+
+/// What the flow's pair for this packet crosses, one line each.
+struct Crosses {
+    pair: Option<(Endpoint, Endpoint)>,
+    lines: Vec<String>,
+    json: serde_json::Value,
+}
+
+fn crosses(policy: &Policy, flow: &Flow, src: Option<IpAddr>, dst: Option<IpAddr>) -> Crosses {
+    let pair = flow_end(policy, &flow.from, src).zip(flow_end(policy, &flow.to, dst));
+    let Some((from, to)) = pair else {
+        return Crosses {
+            pair,
+            lines: vec!["unknown (no end of the flow holds the packet)".to_string()],
+            json: serde_json::json!({ "crossings": [], "none": "unknown" }),
+        };
+    };
+    let met: Vec<_> = flow.crossings_of(from, to).collect();
+    if met.is_empty() {
+        let why = report::no_crossing_text(policy.standing(from), policy.standing(to));
+        return Crosses {
+            pair,
+            lines: vec![format!("none ({why})")],
+            json: serde_json::json!({ "crossings": [], "none": why }),
+        };
+    }
+    Crosses {
+        pair,
+        lines: met
+            .iter()
+            .map(|c| report::crossing_text(policy, flow, c))
+            .collect(),
+        json: serde_json::json!({
+            "crossings": met.iter().map(|c| report::crossing_json(policy, flow, c)).collect::<Vec<_>>(),
+            "none": null,
+        }),
+    }
+}
+
+/// `zone lg-office (lgwan, LGWAN接続系)`, `zone upstream (external, beyond:
+/// the Internet, インターネット)`, `no zone`.
+fn zone_text(policy: &Policy, addr: IpAddr) -> String {
+    match policy.classify(addr) {
+        Some(z) => {
+            let zone = policy.zone(z);
+            format!(
+                "zone {} ({}, {})",
+                zone.name,
+                sanso_policy::tier_text(zone.tier, zone.beyond),
+                Standing::of_zone(zone.tier, zone.beyond).japanese()
+            )
+        }
+        None => "no zone".to_string(),
+    }
+}
+
+fn standing_json(standing: Standing) -> serde_json::Value {
+    serde_json::json!({
+        "counts_as": standing.english(),
+        "japanese": standing.japanese(),
+    })
+}
+
+/// One end of the packet as JSON: its address, host, zone and what it counts as.
+fn end_json(policy: &Policy, addr: IpAddr, host: &Option<String>) -> serde_json::Value {
+    let zone = policy.classify(addr).map(|z| policy.zone(z));
+    serde_json::json!({
+        "address": addr.to_string(),
+        "host": host,
+        "zone": zone.map(|z| z.name.clone()),
+        "tier": zone.map(|z| z.tier.as_str()),
+        "beyond": zone.and_then(|z| z.beyond).map(|b| b.as_str()),
+        "standing": zone.map(|z| standing_json(Standing::of_zone(z.tier, z.beyond))),
+    })
+}
+
+const GATEWAY_TEXT: &str = "self (the gateway, ゲートウェイ自身)";
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let time = common::now_or(args.at);
-    let (src, src_host) = resolve(&policy, &args.from, "from")?;
-    let (path, dst, dst_host) = if args.to == "self" {
-        (PacketPath::ToGateway, src, None)
-    } else {
-        let (dst, host) = resolve(&policy, &args.to, "to")?;
-        if dst.is_ipv4() != src.is_ipv4() {
-            bail!("--from {src} and --to {dst} are of different address families");
+    // The gateway's own address is not looked at on its side of the path:
+    // the other end's address stands in for it.
+    let (path, src, src_host, dst, dst_host) = match (args.from.as_str(), args.to.as_str()) {
+        ("self", "self") => bail!("--from self and --to self: the gateway's own traffic to itself is loopback, always accepted"),
+        ("self", to) => {
+            let (dst, host) = resolve(&policy, to, "to")?;
+            (PacketPath::FromGateway, dst, None, dst, host)
         }
-        (PacketPath::Forward, dst, host)
+        (from, "self") => {
+            let (src, host) = resolve(&policy, from, "from")?;
+            (PacketPath::ToGateway, src, host, src, None)
+        }
+        (from, to) => {
+            let (src, src_host) = resolve(&policy, from, "from")?;
+            let (dst, dst_host) = resolve(&policy, to, "to")?;
+            if dst.is_ipv4() != src.is_ipv4() {
+                bail!("--from {src} and --to {dst} are of different address families");
+            }
+            (PacketPath::Forward, src, src_host, dst, dst_host)
+        }
+    };
+    // The address of the end that is not the gateway.
+    let peer = if path == PacketPath::FromGateway {
+        dst
+    } else {
+        src
     };
     let l4 = match args.proto.as_str() {
         "tcp" | "udp" => {
@@ -96,9 +216,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             } else {
                 IcmpFamily::V6
             };
-            if (family == IcmpFamily::V4) != src.is_ipv4() {
+            if (family == IcmpFamily::V4) != peer.is_ipv4() {
                 bail!(
-                    "--proto {} does not fit the address family of {src}",
+                    "--proto {} does not fit the address family of {peer}",
                     args.proto
                 );
             }
@@ -121,24 +241,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         time,
     };
     let decision = classifier.classify(&packet);
-    let iif = args.iif.clone().or_else(|| {
-        policy
-            .classify(src)
-            .and_then(|z| policy.zone(z).interfaces.first().cloned())
-    });
+    let iif = if path == PacketPath::FromGateway {
+        None
+    } else {
+        args.iif.clone().or_else(|| {
+            policy
+                .classify(src)
+                .and_then(|z| policy.zone(z).interfaces.first().cloned())
+        })
+    };
     let describe = |addr: IpAddr, host: &Option<String>| -> String {
-        let zone = match policy.classify(addr) {
-            Some(z) => {
-                let zone = policy.zone(z);
-                format!(
-                    "zone {} ({}, {})",
-                    zone.name,
-                    zone.tier,
-                    zone.tier.japanese()
-                )
-            }
-            None => "no zone".to_string(),
-        };
+        let zone = zone_text(&policy, addr);
         match host {
             Some(h) => format!("{addr} (host {h}), {zone}"),
             None => match policy
@@ -157,31 +270,74 @@ pub fn run(args: Args) -> Result<ExitCode> {
         DecidedBy::Flow(f) => Some(&policy.flows[ruleset.flow(*f).policy_index]),
         _ => None,
     };
-    let to_text = if path == PacketPath::ToGateway {
-        "self (the gateway)".to_string()
-    } else {
-        describe(dst, &dst_host)
+    let (src_end, dst_end) = match path {
+        PacketPath::Forward => (Some(src), Some(dst)),
+        PacketPath::ToGateway => (Some(src), None),
+        PacketPath::FromGateway => (None, Some(dst)),
+    };
+    let crossed = flow.map(|f| crosses(&policy, f, src_end, dst_end));
+    let from_text = match src_end {
+        Some(_) => describe(src, &src_host),
+        None => GATEWAY_TEXT.to_string(),
+    };
+    let to_text = match dst_end {
+        Some(_) => describe(dst, &dst_host),
+        None => GATEWAY_TEXT.to_string(),
     };
     if args.json {
+        let gateway = || serde_json::json!("self");
+        let flow_json = flow.map(|f| {
+            let mut out = serde_json::json!({
+                "name": f.name,
+                "reason": f.reason,
+                "line": f.location.line,
+                "until": f.until_text,
+                "exception": f.exception.as_ref().map(|e| serde_json::json!({
+                    "approved_by": e.approved_by,
+                    "ticket": e.ticket,
+                    "approved_on": e.approved_on,
+                    "review_by": e.review_by,
+                    "waives": f.has_waiving_exception(),
+                })),
+            });
+            if let Some(c) = &crossed {
+                out["pair"] = match c.pair {
+                    Some((from, to)) => serde_json::json!({
+                        "from": policy.endpoint_name(from),
+                        "to": policy.endpoint_name(to),
+                        "from_text": policy.describe_end(from),
+                        "to_text": policy.describe_end(to),
+                        "from_standing": standing_json(policy.standing(from)),
+                        "to_standing": standing_json(policy.standing(to)),
+                    }),
+                    None => serde_json::Value::Null,
+                };
+                out["crossings"] = c.json["crossings"].clone();
+                out["no_crossing"] = c.json["none"].clone();
+            }
+            out
+        });
         let out = serde_json::json!({
-            "from": { "address": src.to_string(), "host": src_host, "zone": policy.classify(src).map(|z| policy.zone(z).name.clone()) },
-            "to": if path == PacketPath::ToGateway { serde_json::json!("self") } else {
-                serde_json::json!({ "address": dst.to_string(), "host": dst_host, "zone": policy.classify(dst).map(|z| policy.zone(z).name.clone()) })
-            },
+            "from": match src_end { Some(_) => end_json(&policy, src, &src_host), None => gateway() },
+            "to": match dst_end { Some(_) => end_json(&policy, dst, &dst_host), None => gateway() },
             "iif": iif,
             "proto": args.proto,
             "port": args.port,
             "verdict": verdict,
             "decided_by": decided,
-            "flow": flow.map(|f| serde_json::json!({ "name": f.name, "reason": f.reason, "line": f.location.line })),
+            "flow": flow_json,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("from:       {}", describe(src, &src_host));
+        println!("from:       {from_text}");
         println!("to:         {to_text}");
         println!(
             "arrives on: {}",
-            iif.as_deref().unwrap_or("no zone interface")
+            match (&iif, path) {
+                (_, PacketPath::FromGateway) => "- (sent by the gateway itself)",
+                (Some(iif), _) => iif.as_str(),
+                (None, _) => "no zone interface",
+            }
         );
         println!("packet:     {}/{}", args.proto, args.port);
         println!("verdict:    {verdict}");
@@ -193,12 +349,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 args.policy.display(),
                 flow.location.line
             );
+            if let Some(crossed) = &crossed {
+                if let Some((from, to)) = crossed.pair {
+                    println!(
+                        "pair:       {} -> {}",
+                        policy.describe_end(from),
+                        policy.describe_end(to)
+                    );
+                }
+                for (i, line) in crossed.lines.iter().enumerate() {
+                    let label = if i == 0 { "crosses:" } else { "" };
+                    println!("{label:<12}{line}");
+                }
+            }
             println!("reason:     {}", flow.reason);
             if let Some(ex) = &flow.exception {
-                println!(
-                    "exception:  approved by {}, ticket {}",
-                    ex.approved_by, ex.ticket
-                );
+                let counted = if flow.has_waiving_exception() {
+                    ""
+                } else {
+                    "; waives no guardrail, not counted as an exception"
+                };
+                println!("exception:  {}{counted}", report::exception_text(ex));
             }
             if let Some(until) = &flow.until_text {
                 println!("until:      {until}");

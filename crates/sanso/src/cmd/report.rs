@@ -7,15 +7,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use sanso_policy::{Endpoint, Flow, Policy, ServiceMatch, Tier};
+use sanso_policy::{Control, Endpoint, Flow, Policy, ServiceMatch, Standing, Tier, Zone};
 
 use crate::common;
+use crate::report::guardrail_title;
 
 /// Write an audit report (監査報告) of a policy in Markdown, in Japanese and English.
 ///
-/// It shows the zones and their tiers, the zone matrix (which zones may open
-/// connections to which), every allowed flow with its reason, every exception
-/// with its approval, the time-bounded flows (委託), and optionally the change
+/// It shows the zones with their tiers, what each external zone counts as
+/// (`beyond`) and their organisations, the zone matrix (which zones may open
+/// connections to which), every allowed flow with its reason and what lets it
+/// cross tiers (a sanitizer or screen-transfer host, security-cloud hosts, an
+/// exception), every exception that waives a guardrail with its approval and
+/// review date, the time-bounded flows (委託), and optionally the change
 /// history from the daemon's audit log (with its hash chain checked) and
 /// whether the live gateway matches the policy (root).
 ///
@@ -91,6 +95,150 @@ fn tier_text(tier: Tier) -> String {
     format!("{} ({})", tier.japanese(), tier.as_str())
 }
 
+/// What an external zone counts as: `lgwan: LGWAN (総合行政ネットワーク) / the
+/// LGWAN backbone`; `—` for a zone of the three tiers.
+fn beyond_text(zone: &Zone) -> String {
+    if zone.tier != Tier::External {
+        return "—".to_string();
+    }
+    let standing = Standing::of_zone(zone.tier, zone.beyond);
+    match zone.beyond {
+        Some(beyond) => format!(
+            "{}: {} / {}",
+            beyond.as_str(),
+            standing.japanese(),
+            standing.english()
+        ),
+        None => format!(
+            "未指定: {}として扱う / not given: counted as {}",
+            standing.japanese(),
+            standing.english()
+        ),
+    }
+}
+
+/// The zones grouped by organisation (in the order organisations first
+/// appear), file order within a group; zones without one last.
+fn zones_by_organisation(policy: &Policy) -> Vec<&Zone> {
+    let mut organisations: Vec<&str> = Vec::new();
+    for zone in &policy.zones {
+        if let Some(org) = zone.organisation.as_deref() {
+            if !organisations.contains(&org) {
+                organisations.push(org);
+            }
+        }
+    }
+    let mut zones: Vec<&Zone> = policy.zones.iter().collect();
+    zones.sort_by_key(|z| {
+        z.organisation
+            .as_deref()
+            .and_then(|o| organisations.iter().position(|x| *x == o))
+            .unwrap_or(usize::MAX)
+    });
+    zones
+}
+
+/// `G1`, `G1, G8`: the guardrails of some crossings, in order, once each.
+fn guardrail_list(mut numbers: Vec<u8>) -> String {
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+        .iter()
+        .map(|g| format!("G{g}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What lets a flow cross the guardrails it meets, Japanese and English:
+/// `画面転送 / screen-transfer inet-vbrowser (G3)`, `例外 / exception
+/// SEC-2026-041 (G1)`; `— 同一層 / same tier` when every pair lies in one
+/// tier (the LGWAN backbone counts as the lgwan tier), `— 該当なし / crosses
+/// no guardrail` otherwise (lgwan -> self, lgwan -> a closed line).
+fn crossing_controls(policy: &Policy, flow: &Flow) -> String {
+    let mut controls: Vec<(&Control, Vec<u8>)> = Vec::new();
+    for crossing in &flow.crossings {
+        match controls.iter_mut().find(|(c, _)| **c == crossing.control) {
+            Some((_, guardrails)) => guardrails.push(crossing.guardrail.0),
+            None => controls.push((&crossing.control, vec![crossing.guardrail.0])),
+        }
+    }
+    if controls.is_empty() {
+        let tier = |end: &Endpoint| match policy.standing(*end) {
+            Standing::LgwanBackbone => Standing::Lgwan,
+            other => other,
+        };
+        let same_tier = flow
+            .from
+            .iter()
+            .all(|f| flow.to.iter().all(|t| tier(f) == tier(t)));
+        return if same_tier {
+            "— 同一層 / same tier".to_string()
+        } else {
+            "— 該当なし / crosses no guardrail".to_string()
+        };
+    }
+    controls
+        .into_iter()
+        .map(|(control, guardrails)| {
+            let what = match control {
+                Control::RoleHost { host, role } => {
+                    let label = match role.as_str() {
+                        "sanitizer" => "無害化 / sanitizer",
+                        "screen-transfer" => "画面転送 / screen-transfer",
+                        other => other,
+                    };
+                    format!("{label} {}", policy.host(*host).name)
+                }
+                Control::SecurityCloud { host } => format!(
+                    "セキュリティクラウド / security-cloud {}",
+                    policy.host(*host).name
+                ),
+                Control::Exception => format!(
+                    "例外 / exception {}",
+                    flow.exception.as_ref().map_or("-", |e| e.ticket.as_str())
+                ),
+            };
+            format!("{what} ({})", guardrail_list(guardrails))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The guardrails a flow's exception waives, with the pairs:
+/// `G1 (mn-batch-01 → chukan-server)`.
+fn waived(policy: &Policy, flow: &Flow) -> String {
+    let mut by_guardrail: BTreeMap<u8, Vec<String>> = BTreeMap::new();
+    for crossing in flow
+        .crossings
+        .iter()
+        .filter(|c| c.control == Control::Exception)
+    {
+        let pair = format!(
+            "{} → {}",
+            policy.endpoint_name(crossing.from),
+            policy.endpoint_name(crossing.to)
+        );
+        let pairs = by_guardrail.entry(crossing.guardrail.0).or_default();
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    by_guardrail
+        .into_iter()
+        .map(|(g, pairs)| format!("G{g} ({})", pairs.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The day of an instant in Japan Standard Time, `YYYY-MM-DD`.
+fn jst_date(seconds: i64) -> String {
+    let jst = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
+    match jiff::Timestamp::from_second(seconds) {
+        Ok(t) => t.to_zoned(jst).strftime("%Y-%m-%d").to_string(),
+        Err(_) => seconds.to_string(),
+    }
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
@@ -122,7 +270,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         policy
             .flows
             .iter()
-            .filter(|f| f.exception.is_some())
+            .filter(|f| f.has_waiving_exception())
             .count()
     );
     let _ = writeln!(out);
@@ -141,16 +289,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| ゾーン / Zone | 分類 / Tier | インターフェース / Interfaces | ネットワーク / Networks |"
+        "外部ゾーンは、その先にあるもの (beyond) として三層の規則を適用します。"
     );
-    let _ = writeln!(out, "|---|---|---|---|");
-    for zone in &policy.zones {
+    let _ = writeln!(
+        out,
+        "An external zone is judged by what lies beyond it (`beyond`)."
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| ゾーン / Zone | 組織 / Organisation | 分類 / Tier | 接続先の扱い / Beyond | インターフェース / Interfaces | ネットワーク / Networks |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for zone in zones_by_organisation(&policy) {
         let networks: Vec<String> = zone.networks.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&zone.name),
+            cell(zone.organisation.as_deref().unwrap_or("—")),
             tier_text(zone.tier),
+            beyond_text(zone),
             zone.interfaces.join(", "),
             networks.join(", ")
         );
@@ -210,8 +369,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Flows.
     let _ = writeln!(out, "## 許可された通信 / Allowed flows");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | サービス / Services | 理由 / Reason | 条件 / Conditions | 行 / Line |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "層をまたぐ通信は、それを可能にする統制 (無害化、画面転送、セキュリティクラウド、例外) と規則番号を示します。"
+    );
+    let _ = writeln!(
+        out,
+        "A flow that crosses tiers shows what lets it cross (a sanitizer or screen-transfer host, security-cloud hosts, an exception) and the guardrails it meets."
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | サービス / Services | 越境の統制 / Crossing control | 理由 / Reason | 条件 / Conditions | 行 / Line |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for flow in &policy.flows {
         let mut conditions = Vec::new();
         if flow.log {
@@ -228,20 +396,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             conditions.push(format!("until {text}{state}"));
         }
-        if let Some(ex) = &flow.exception {
-            conditions.push(format!("例外 / exception {}", ex.ticket));
-        }
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&flow.name),
             cell(&ends(&policy, &flow.from)),
             cell(&ends(&policy, &flow.to)),
             cell(&services(flow)),
+            cell(&crossing_controls(&policy, flow)),
             cell(&flow.reason),
             cell(&conditions.join("; ")),
             flow.location.line
         );
+    }
+    let mut met: Vec<u8> = policy
+        .flows
+        .iter()
+        .flat_map(|f| f.crossings.iter().map(|c| c.guardrail.0))
+        .collect();
+    met.sort_unstable();
+    met.dedup();
+    if !met.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "規則 / Guardrails:");
+        let _ = writeln!(out);
+        for g in met {
+            let (japanese, english) = guardrail_title(g);
+            let _ = writeln!(out, "- G{g}: {japanese} / {english}");
+        }
     }
     let _ = writeln!(out);
 
@@ -251,36 +433,61 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let exceptions: Vec<&Flow> = policy
         .flows
         .iter()
-        .filter(|f| f.exception.is_some())
+        .filter(|f| f.has_waiving_exception())
         .collect();
+    let today = jst_date(now);
     if exceptions.is_empty() {
         let _ = writeln!(out, "なし / None.");
     } else {
         let _ = writeln!(
             out,
-            "三層分離の原則を越える通信。承認者とチケットを記録しています。"
+            "例外の承認によって三層分離の規則を越える通信。承認者、チケット、承認日、見直し期限と免除する規則を記録しています。"
         );
         let _ = writeln!(
             out,
-            "Flows that cross a guardrail of the three-tier model, with their approval."
+            "Flows that cross a guardrail of the three-tier model by an approved exception: the approval, its review date and the guardrails it waives."
         );
         let _ = writeln!(out);
-        let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | 承認者 / Approved by | チケット / Ticket | 理由 / Reason |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | 承認者 / Approved by | チケット / Ticket | 承認日 / Approved on | 見直し期限 / Review by | 免除する規則 / Waives | 理由 / Reason |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
         for flow in exceptions {
             if let Some(ex) = &flow.exception {
+                let review = match ex.review_by.as_deref() {
+                    Some(date) if date < today.as_str() => {
+                        format!("{date} (期限切れ / overdue)")
+                    }
+                    Some(date) => date.to_string(),
+                    None => "-".to_string(),
+                };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     cell(&flow.name),
                     cell(&ends(&policy, &flow.from)),
                     cell(&ends(&policy, &flow.to)),
                     cell(&ex.approved_by),
                     cell(&ex.ticket),
+                    cell(ex.approved_on.as_deref().unwrap_or("-")),
+                    cell(&review),
+                    cell(&waived(&policy, flow)),
                     cell(&flow.reason)
                 );
             }
         }
+    }
+    let idle: Vec<&str> = policy
+        .flows
+        .iter()
+        .filter(|f| f.exception.is_some() && !f.has_waiving_exception())
+        .map(|f| f.name.as_str())
+        .collect();
+    if !idle.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "例外の記載があっても規則を免除しないため数えていない通信 / Not counted, their exception waives no guardrail: {}.",
+            cell(&idle.join(", "))
+        );
     }
     let _ = writeln!(out);
 
