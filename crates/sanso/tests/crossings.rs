@@ -1,0 +1,674 @@
+//! `sanso explain` and `sanso report` say how each flow crosses the three-tier
+//! guardrails (contract v2): the guardrail a pair meets and what satisfies it
+//! (a sanitizer or screen-transfer host with `serves`, security-cloud hosts,
+//! an exception with its approval), what each end counts as (`beyond`), and
+//! which exceptions really waive something.
+//!
+//! The policy is written here, not taken from `config/`, so that these tests
+//! say exactly what they rely on.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Every kind of crossing: a screen-transfer host, a sanitizer, security-cloud
+/// hosts, exceptions (guardrails 1 and 5), no guardrail (lgwan -> the LGWAN
+/// backbone, lgwan -> self, self -> the backbone), one tier (two
+/// organisations), and an exception that waives nothing.
+const POLICY: &str = r#"
+[policy]
+name = "crossings-city"
+revision = "2026-12-01.1"
+
+[zones.lg]
+tier = "lgwan"
+organisation = "市長部局"
+interfaces = ["lg0"]
+networks = ["10.20.0.0/16"]
+
+[zones.mn]
+tier = "mynumber"
+interfaces = ["mn0"]
+networks = ["10.10.0.0/16"]
+
+[zones.fire]
+tier = "lgwan"
+organisation = "消防本部"
+interfaces = ["fd0"]
+networks = ["10.40.0.0/16"]
+
+[zones.inet]
+tier = "internet"
+organisation = "市長部局"
+interfaces = ["in0"]
+networks = ["10.30.0.0/16"]
+
+[zones.lgwan-wan]
+tier = "external"
+beyond = "lgwan"
+interfaces = ["lgwan0"]
+networks = ["10.250.0.0/16"]
+
+[zones.jlis]
+tier = "external"
+beyond = "closed"
+interfaces = ["jlis0"]
+networks = ["192.0.2.0/24"]
+
+[zones.upstream]
+tier = "external"
+beyond = "internet"
+interfaces = ["wan0"]
+networks = ["0.0.0.0/0"]
+
+[hosts.vbrowser]
+zone = "inet"
+addresses = ["10.30.1.0/28"]
+roles = ["screen-transfer"]
+serves = ["vbrowser"]
+
+[hosts.mail-sanitizer]
+zone = "lg"
+addresses = ["10.20.5.10"]
+roles = ["sanitizer"]
+serves = ["smtp"]
+
+[hosts.relay]
+zone = "inet"
+addresses = ["10.30.2.10"]
+
+[hosts.cloud-proxy]
+zone = "upstream"
+addresses = ["198.51.100.10"]
+roles = ["security-cloud"]
+
+[hosts.vendor]
+zone = "upstream"
+addresses = ["203.0.113.50"]
+
+[hosts.batch]
+zone = "mn"
+addresses = ["10.10.5.21"]
+
+[hosts.chukan]
+zone = "jlis"
+addresses = ["192.0.2.10"]
+
+[hosts.lgwan-dns]
+zone = "lgwan-wan"
+addresses = ["10.250.0.53"]
+
+[services]
+vbrowser = ["tcp/443", "udp/443"]
+proxy = ["tcp/8080"]
+
+[[flows]]
+name = "screen-transfer"
+from = ["lg"]
+to = ["vbrowser"]
+services = ["vbrowser"]
+reason = "画面転送"
+
+[[flows]]
+name = "mail-to-sanitizer"
+from = ["relay"]
+to = ["mail-sanitizer"]
+services = ["smtp"]
+reason = "メール無害化"
+
+[[flows]]
+name = "egress"
+from = ["inet"]
+to = ["cloud-proxy"]
+services = ["proxy"]
+reason = "セキュリティクラウド経由"
+
+[[flows]]
+name = "vendor-maintenance"
+from = ["vendor"]
+to = ["vbrowser"]
+services = ["ssh"]
+reason = "委託: 保守"
+until = "2027-03-31"
+exception = { approved_by = "CISO", ticket = "SEC-2026-077", approved_on = "2026-04-01", review_by = "2027-03-31" }
+
+[[flows]]
+name = "mn-to-chukan"
+from = ["batch"]
+to = ["chukan"]
+services = ["https"]
+reason = "情報連携"
+exception = { approved_by = "CISO", ticket = "SEC-2026-041", approved_on = "2026-04-01", review_by = "2026-10-31" }
+
+[[flows]]
+name = "lgwan-dns"
+from = ["lg"]
+to = ["lgwan-dns"]
+services = ["dns"]
+reason = "LGWAN DNS"
+
+[[flows]]
+name = "lg-to-fire"
+from = ["lg"]
+to = ["fire"]
+services = ["https"]
+reason = "消防本部の業務システム"
+
+[[flows]]
+name = "needless-exception"
+from = ["lg"]
+to = ["fire"]
+services = ["smb"]
+reason = "ファイル共有"
+exception = { approved_by = "情報政策課長", ticket = "SEC-2026-099" }
+
+[[flows]]
+name = "admin-ssh"
+from = ["lg"]
+to = ["self"]
+services = ["ssh"]
+reason = "管理"
+
+[[flows]]
+name = "gateway-dns"
+from = ["self"]
+to = ["lgwan-dns"]
+services = ["dns"]
+reason = "ゲートウェイの名前解決"
+"#;
+
+fn sanso(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sanso")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("sanso exited by a signal")
+}
+
+/// The policy in a temporary directory (kept alive by the returned guard).
+fn policy_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, POLICY).expect("write policy");
+    (dir, path)
+}
+
+/// `sanso explain` on the policy; the text output, after checking it succeeded.
+fn explain(policy: &Path, args: &[&str]) -> String {
+    let mut all = vec!["explain", policy.to_str().expect("utf-8 path")];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--at", "2026-12-01"]);
+    let out = sanso(&all);
+    assert_eq!(code(&out), 0, "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn explain_json(policy: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&explain(policy, &all)).expect("explain --json prints JSON")
+}
+
+#[test]
+fn the_policy_is_valid() {
+    let (_dir, policy) = policy_file();
+    let out = sanso(&["check", policy.to_str().expect("utf-8 path")]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+}
+
+#[test]
+fn explain_names_the_role_host_that_lets_a_flow_cross() {
+    let (_dir, policy) = policy_file();
+    let out = explain(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "vbrowser", "--port", "443"],
+    );
+    assert!(out.contains("verdict:    accept"), "{out}");
+    assert!(
+        out.contains("from:       10.20.1.5, zone lg (lgwan, LGWAN接続系)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("zone inet (internet, インターネット接続系)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"vbrowser\" (role screen-transfer, serves vbrowser)"
+        ),
+        "{out}"
+    );
+
+    let out = explain(
+        &policy,
+        &["--from", "relay", "--to", "mail-sanitizer", "--port", "25"],
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 3 (internet tier <-> lgwan): satisfied by host \"mail-sanitizer\" (role sanitizer, serves smtp)"
+        ),
+        "{out}"
+    );
+
+    let json = explain_json(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "vbrowser", "--port", "443"],
+    );
+    let crossing = &json["flow"]["crossings"][0];
+    assert_eq!(crossing["guardrail"], 3, "{json}");
+    assert_eq!(crossing["control"]["kind"], "role-host", "{json}");
+    assert_eq!(crossing["control"]["host"], "vbrowser", "{json}");
+    assert_eq!(crossing["control"]["role"], "screen-transfer", "{json}");
+    assert_eq!(crossing["control"]["serves"][0], "vbrowser", "{json}");
+    assert_eq!(json["flow"]["pair"]["from"], "lg", "{json}");
+    assert_eq!(json["flow"]["pair"]["to"], "vbrowser", "{json}");
+    assert_eq!(
+        json["from"]["standing"]["counts_as"], "the lgwan tier",
+        "{json}"
+    );
+    assert_eq!(json["flow"]["exception"], serde_json::Value::Null, "{json}");
+}
+
+#[test]
+fn explain_names_the_security_cloud_host() {
+    let (_dir, policy) = policy_file();
+    let out = explain(
+        &policy,
+        &[
+            "--from",
+            "10.30.9.9",
+            "--to",
+            "cloud-proxy",
+            "--port",
+            "8080",
+        ],
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 5 (internet tier -> the Internet): satisfied by host \"cloud-proxy\" (role security-cloud)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("zone upstream (external, beyond: the Internet, インターネット)"),
+        "{out}"
+    );
+    let json = explain_json(
+        &policy,
+        &[
+            "--from",
+            "10.30.9.9",
+            "--to",
+            "cloud-proxy",
+            "--port",
+            "8080",
+        ],
+    );
+    assert_eq!(json["flow"]["crossings"][0]["guardrail"], 5, "{json}");
+    assert_eq!(
+        json["flow"]["crossings"][0]["control"]["kind"], "security-cloud",
+        "{json}"
+    );
+    assert_eq!(json["to"]["beyond"], "internet", "{json}");
+}
+
+#[test]
+fn explain_names_the_exception_with_its_approval_and_dates() {
+    let (_dir, policy) = policy_file();
+    let out = explain(
+        &policy,
+        &["--from", "vendor", "--to", "vbrowser", "--port", "22"],
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077 (approved on 2026-04-01, review by 2027-03-31)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("until:      2027-03-31"), "{out}");
+    assert!(
+        out.contains("exception:  approved by CISO, ticket SEC-2026-077"),
+        "{out}"
+    );
+    assert!(!out.contains("not counted"), "{out}");
+
+    let out = explain(
+        &policy,
+        &["--from", "batch", "--to", "chukan", "--port", "443"],
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 1 (mynumber <-> closed line): satisfied by exception approved by CISO, ticket SEC-2026-041 (approved on 2026-04-01, review by 2026-10-31)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("zone jlis (external, beyond: a closed line, 閉域網)"),
+        "{out}"
+    );
+
+    let json = explain_json(
+        &policy,
+        &["--from", "vendor", "--to", "vbrowser", "--port", "22"],
+    );
+    let flow = &json["flow"];
+    assert_eq!(flow["until"], "2027-03-31", "{json}");
+    assert_eq!(flow["exception"]["approved_by"], "CISO", "{json}");
+    assert_eq!(flow["exception"]["ticket"], "SEC-2026-077", "{json}");
+    assert_eq!(flow["exception"]["approved_on"], "2026-04-01", "{json}");
+    assert_eq!(flow["exception"]["review_by"], "2027-03-31", "{json}");
+    assert_eq!(flow["exception"]["waives"], true, "{json}");
+    let control = &flow["crossings"][0]["control"];
+    assert_eq!(flow["crossings"][0]["guardrail"], 5, "{json}");
+    assert_eq!(control["kind"], "exception", "{json}");
+    assert_eq!(control["ticket"], "SEC-2026-077", "{json}");
+    assert_eq!(control["review_by"], "2027-03-31", "{json}");
+}
+
+#[test]
+fn explain_says_when_a_flow_crosses_no_guardrail() {
+    let (_dir, policy) = policy_file();
+    let out = explain(
+        &policy,
+        &[
+            "--from",
+            "10.20.1.5",
+            "--to",
+            "lgwan-dns",
+            "--proto",
+            "udp",
+            "--port",
+            "53",
+        ],
+    );
+    assert!(
+        out.contains(
+            "crosses:    none (no guardrail between the lgwan tier and the LGWAN backbone)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "zone lgwan-wan (external, beyond: the LGWAN backbone, LGWAN (総合行政ネットワーク))"
+        ),
+        "{out}"
+    );
+
+    let out = explain(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "443"],
+    );
+    assert!(out.contains("crosses:    none (same tier)"), "{out}");
+
+    let out = explain(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "self", "--port", "22"],
+    );
+    assert!(
+        out.contains("crosses:    none (no guardrail between the lgwan tier and the gateway)"),
+        "{out}"
+    );
+
+    // The gateway's own traffic (output path).
+    let out = explain(
+        &policy,
+        &[
+            "--from",
+            "self",
+            "--to",
+            "lgwan-dns",
+            "--proto",
+            "udp",
+            "--port",
+            "53",
+        ],
+    );
+    assert!(out.contains("verdict:    accept"), "{out}");
+    assert!(out.contains("flow gateway-dns"), "{out}");
+    assert!(
+        out.contains("crosses:    none (no guardrail between the gateway and the LGWAN backbone)"),
+        "{out}"
+    );
+
+    let json = explain_json(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "443"],
+    );
+    assert_eq!(json["flow"]["crossings"], serde_json::json!([]), "{json}");
+    assert_eq!(json["flow"]["no_crossing"], "same tier", "{json}");
+}
+
+#[test]
+fn explain_says_an_exception_that_waives_nothing_is_not_counted() {
+    let (_dir, policy) = policy_file();
+    let out = explain(
+        &policy,
+        &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "445"],
+    );
+    assert!(out.contains("flow needless-exception"), "{out}");
+    assert!(out.contains("crosses:    none (same tier)"), "{out}");
+    assert!(
+        out.contains(
+            "exception:  approved by 情報政策課長, ticket SEC-2026-099; waives no guardrail, not counted as an exception"
+        ),
+        "{out}"
+    );
+}
+
+/// The lines of the report's section that starts with `heading`.
+fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+    let start = md
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading}: {md}"));
+    let rest = &md[start + heading.len()..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+fn report(policy: &Path) -> String {
+    let out = sanso(&[
+        "report",
+        policy.to_str().expect("utf-8 path"),
+        "--now",
+        "2026-12-01",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn report_zones_show_beyond_and_organisation() {
+    let (_dir, policy) = policy_file();
+    let md = report(&policy);
+    let zones = section(&md, "## ゾーン / Zones");
+    assert!(
+        zones.contains("| lgwan-wan | — | 外部 (external) | lgwan: LGWAN (総合行政ネットワーク) / the LGWAN backbone |"),
+        "{zones}"
+    );
+    assert!(
+        zones.contains(
+            "| upstream | — | 外部 (external) | internet: インターネット / the Internet |"
+        ),
+        "{zones}"
+    );
+    assert!(
+        zones.contains("| jlis | — | 外部 (external) | closed: 閉域網 / a closed line |"),
+        "{zones}"
+    );
+    assert!(
+        zones.contains("| fire | 消防本部 | LGWAN接続系 (lgwan) | — |"),
+        "{zones}"
+    );
+    // Grouped by organisation: 市長部局 (lg, inet), then 消防本部, then the rest.
+    let at = |name: &str| {
+        zones
+            .find(&format!("| {name} |"))
+            .unwrap_or_else(|| panic!("{name}: {zones}"))
+    };
+    assert!(
+        at("lg") < at("inet") && at("inet") < at("fire") && at("fire") < at("mn"),
+        "{zones}"
+    );
+}
+
+#[test]
+fn report_flows_show_what_lets_them_cross() {
+    let (_dir, policy) = policy_file();
+    let md = report(&policy);
+    let flows = section(&md, "## 許可された通信 / Allowed flows");
+    let row = |name: &str| {
+        flows
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("{name}: {flows}"))
+            .to_string()
+    };
+    assert!(
+        row("screen-transfer").contains("| 画面転送 / screen-transfer vbrowser (G3) |"),
+        "{flows}"
+    );
+    assert!(
+        row("mail-to-sanitizer").contains("| 無害化 / sanitizer mail-sanitizer (G3) |"),
+        "{flows}"
+    );
+    assert!(
+        row("egress").contains("| セキュリティクラウド / security-cloud cloud-proxy (G5) |"),
+        "{flows}"
+    );
+    assert!(
+        row("vendor-maintenance").contains("| 例外 / exception SEC-2026-077 (G5) |"),
+        "{flows}"
+    );
+    assert!(
+        row("mn-to-chukan").contains("| 例外 / exception SEC-2026-041 (G1) |"),
+        "{flows}"
+    );
+    assert!(
+        row("lg-to-fire").contains("| — 同一層 / same tier |"),
+        "{flows}"
+    );
+    assert!(
+        row("needless-exception").contains("| — 同一層 / same tier |"),
+        "{flows}"
+    );
+    assert!(
+        !row("needless-exception").contains("SEC-2026-099"),
+        "{flows}"
+    );
+    // The LGWAN backbone counts as the lgwan tier.
+    assert!(
+        row("lgwan-dns").contains("| — 同一層 / same tier |"),
+        "{flows}"
+    );
+    assert!(
+        row("admin-ssh").contains("| — 該当なし / crosses no guardrail |"),
+        "{flows}"
+    );
+    assert!(flows.contains("- G1: "), "{flows}");
+    assert!(flows.contains("- G3: "), "{flows}");
+    assert!(flows.contains("- G5: "), "{flows}");
+}
+
+#[test]
+fn report_counts_and_lists_only_exceptions_that_waive_a_guardrail() {
+    let (_dir, policy) = policy_file();
+    let md = report(&policy);
+    assert!(
+        md.contains("| 規模 / Size | 7 zones, 8 hosts, 10 flows, 2 exceptions |"),
+        "{md}"
+    );
+    let exceptions = section(&md, "## 例外 / Exceptions");
+    assert!(
+        exceptions.contains(
+            "| vendor-maintenance | vendor | vbrowser | CISO | SEC-2026-077 | 2026-04-01 | 2027-03-31 | G5 (vendor → vbrowser) | 委託: 保守 |"
+        ),
+        "{exceptions}"
+    );
+    // Its review date has passed at the report's time.
+    assert!(
+        exceptions.contains(
+            "| mn-to-chukan | batch | chukan | CISO | SEC-2026-041 | 2026-04-01 | 2026-10-31 (期限切れ / overdue) | G1 (batch → chukan) | 情報連携 |"
+        ),
+        "{exceptions}"
+    );
+    assert!(
+        !exceptions.contains("| needless-exception |"),
+        "{exceptions}"
+    );
+    assert!(!exceptions.contains("SEC-2026-099"), "{exceptions}");
+    assert!(
+        exceptions
+            .contains("Not counted, their exception waives no guardrail: needless-exception."),
+        "{exceptions}"
+    );
+}
+
+/// The bundled example: its screen transfer, security-cloud egress and the
+/// two approved exceptions (J-LIS, the vendor's maintenance window).
+#[test]
+fn the_example_says_how_its_flows_cross() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/policy.toml");
+    let out = explain(
+        &example,
+        &[
+            "--from",
+            "10.20.1.5",
+            "--to",
+            "inet-vbrowser",
+            "--port",
+            "443",
+        ],
+    );
+    assert!(
+        out.contains(
+            "crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"inet-vbrowser\" (role screen-transfer, serves vbrowser)"
+        ),
+        "{out}"
+    );
+    let out = explain(
+        &example,
+        &[
+            "--from",
+            "vendor-remote",
+            "--to",
+            "inet-vbrowser",
+            "--port",
+            "22",
+        ],
+    );
+    assert!(
+        out.contains("crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077"),
+        "{out}"
+    );
+    assert!(
+        out.contains("zone upstream (external, beyond: the Internet, インターネット)"),
+        "{out}"
+    );
+
+    let md = report(&example);
+    assert!(md.contains(", 2 exceptions |"), "{md}");
+    let exceptions = section(&md, "## 例外 / Exceptions");
+    assert!(
+        exceptions.contains("| mn-batch-to-chukan |"),
+        "{exceptions}"
+    );
+    assert!(
+        exceptions.contains("| vendor-maintenance |"),
+        "{exceptions}"
+    );
+    let flows = section(&md, "## 許可された通信 / Allowed flows");
+    assert!(
+        flows.contains("| 画面転送 / screen-transfer inet-vbrowser (G3) |"),
+        "{flows}"
+    );
+    assert!(
+        flows.contains("| セキュリティクラウド / security-cloud pref-cloud-proxy (G5) |"),
+        "{flows}"
+    );
+}
