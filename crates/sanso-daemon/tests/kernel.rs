@@ -177,6 +177,7 @@ networks = ["10.20.0.0/16"]
 
 [zones.ext]
 tier = "external"
+beyond = "lgwan"
 interfaces = ["wan0"]
 networks = ["10.250.0.0/16"]
 

@@ -24,6 +24,7 @@ networks = ["10.10.0.0/16"]
 
 [zones.upstream]
 tier = "external"
+beyond = "lgwan"
 interfaces = ["wan0"]
 networks = ["0.0.0.0/0"]
 
