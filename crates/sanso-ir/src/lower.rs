@@ -120,7 +120,12 @@ fn flow_rule(flow: &Flow, policy_index: usize) -> FlowRule {
         log: flow.log,
         limit: flow.limit,
         until: flow.until,
-        exception_ticket: flow.exception.as_ref().map(|e| e.ticket.clone()),
+        // An exception that waives nothing is not counted as one (W001).
+        exception_ticket: flow
+            .exception
+            .as_ref()
+            .filter(|_| flow.has_waiving_exception())
+            .map(|e| e.ticket.clone()),
     }
 }
 

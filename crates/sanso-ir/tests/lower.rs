@@ -514,6 +514,14 @@ fn snapshot_of_a_small_policy() {
         approved_on: None,
         review_by: None,
     });
+    // The loader records what the exception waives; only such an exception
+    // counts (and is named in the ruleset).
+    b.0.flows[2].crossings = vec![sanso_policy::Crossing {
+        from: b.0.flows[2].from[0],
+        to: b.0.flows[2].to[0],
+        guardrail: sanso_policy::Guardrail(1),
+        control: sanso_policy::Control::Exception,
+    }];
     insta::assert_yaml_snapshot!(b.lower(1_000));
 }
 
