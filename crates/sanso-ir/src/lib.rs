@@ -15,7 +15,11 @@
 //! 2. forward and input: anti-spoofing (なりすまし). A packet whose
 //!    (input interface, source address) is not in [`Family::antispoof`] is
 //!    dropped, counted and logged (rate-limited) as spoofed.
-//! 3. `ct state established,related` is accepted; `ct state invalid` dropped.
+//! 3. `ct state established,related` is accepted only while the flow that
+//!    accepted the connection (named by its [`FlowRule::mark`], set as the
+//!    connection mark when it accepted) is in the ruleset and its `until` has
+//!    not passed; otherwise dropped and counted as `ended`.
+//!    `ct state invalid` is dropped.
 //! 4. The element of the hook's table ([`Family::forward`], [`Family::input`],
 //!    [`Family::output`]) whose key contains the packet gives a [`Target`]: the
 //!    flow, or the ordered group of flows, to try. A flow accepts when its
@@ -104,6 +108,14 @@ fn serialize_tier<S: serde::Serializer>(tier: &Tier, s: S) -> Result<S::Ok, S::E
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FlowRule {
     pub name: String,
+    /// The connection mark (`ct mark`) the flow sets on the connections it
+    /// accepts, and by which their later packets are let through only while
+    /// the flow still allows them. A stable hash of the flow's name and of
+    /// what it allows (addresses per hook and family, L4 keys), never 0,
+    /// distinct within a ruleset: a flow that an apply leaves unchanged keeps
+    /// its mark (its connections survive), a removed or changed flow's mark
+    /// is gone (its connections stop passing).
+    pub mark: u32,
     pub reason: String,
     /// Index of the flow in the policy's `flows`.
     pub policy_index: usize,

@@ -19,11 +19,12 @@
 //! with (hosts) × (zone-wide flows). Addresses are handled as `u128`
 //! integers via [`FamilyAddress`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
 
 use sanso_policy::{Endpoint, Flow, Policy, ServiceMatch};
+use sha2::{Digest, Sha256};
 
 use crate::overlap::{for_each_overlap, Cuboid};
 use crate::{
@@ -41,13 +42,25 @@ pub fn lower(policy: &Policy, now: i64) -> Ruleset {
         .filter(|(_, flow)| flow.until.is_none_or(|until| until > now))
         .map(|(i, _)| i)
         .collect();
+    let mut groups = GroupTable::default();
+    let mut marks: Vec<Sha256> = kept
+        .iter()
+        .map(|&i| {
+            let mut h = Sha256::new();
+            h.update(b"sanso flow mark v1\0");
+            h.update(policy.flows[i].name.as_bytes());
+            h.update([0]);
+            h
+        })
+        .collect();
+    let mut v4 = lower_family::<Ipv4Addr>(policy, &kept, &mut groups, &mut marks);
+    let mut v6 = lower_family::<Ipv6Addr>(policy, &kept, &mut groups, &mut marks);
+    let marks = number_marks(marks);
     let flows = kept
         .iter()
-        .map(|&i| flow_rule(&policy.flows[i], i))
+        .zip(marks)
+        .map(|(&i, mark)| flow_rule(&policy.flows[i], i, mark))
         .collect();
-    let mut groups = GroupTable::default();
-    let mut v4 = lower_family::<Ipv4Addr>(policy, &kept, &mut groups);
-    let mut v6 = lower_family::<Ipv6Addr>(policy, &kept, &mut groups);
     let groups = number_groups(groups.groups, &mut v4, &mut v6);
     Ruleset {
         policy_name: policy.name.clone(),
@@ -112,9 +125,54 @@ fn number_groups(
         .collect()
 }
 
-fn flow_rule(flow: &Flow, policy_index: usize) -> FlowRule {
+/// The flows' marks: the first four bytes of each hash, never 0, and
+/// distinct (a collision takes the next free value, in flow order).
+fn number_marks(hashes: Vec<Sha256>) -> Vec<u32> {
+    let mut used: HashSet<u32> = HashSet::with_capacity(hashes.len());
+    hashes
+        .into_iter()
+        .map(|h| {
+            let digest = h.finalize();
+            let mut mark = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+            while mark == 0 || !used.insert(mark) {
+                mark = mark.wrapping_add(1);
+            }
+            mark
+        })
+        .collect()
+}
+
+/// Feeds what one flow allows in one hook and family into its mark: the
+/// source and destination address ranges (merged across zone boundaries, so
+/// that only the addresses count, not how zones cut them) and the L4 keys.
+fn hash_box(h: &mut Sha256, hook: u8, family: u8, src: &[Seg], dst: &[Seg], l4: &[L4Key]) {
+    h.update([hook, family]);
+    for segs in [src, dst] {
+        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(segs.len());
+        for seg in segs {
+            match merged.last_mut() {
+                Some(last) if last.1.checked_add(1) == Some(seg.first) => last.1 = seg.last,
+                _ => merged.push((seg.first, seg.last)),
+            }
+        }
+        h.update((merged.len() as u64).to_be_bytes());
+        for (first, last) in merged {
+            h.update(first.to_be_bytes());
+            h.update(last.to_be_bytes());
+        }
+    }
+    h.update((l4.len() as u64).to_be_bytes());
+    for key in l4 {
+        let (first, last) = key.code_range();
+        h.update(first.to_be_bytes());
+        h.update(last.to_be_bytes());
+    }
+}
+
+fn flow_rule(flow: &Flow, policy_index: usize, mark: u32) -> FlowRule {
     FlowRule {
         name: flow.name.clone(),
+        mark,
         reason: flow.reason.clone(),
         policy_index,
         log: flow.log,
@@ -181,7 +239,9 @@ fn lower_family<A: FamilyAddress>(
     policy: &Policy,
     kept: &[usize],
     groups: &mut GroupTable,
+    marks: &mut [Sha256],
 ) -> Family<A> {
+    let family = if A::MAX_U128 == u128::from(u32::MAX) { 4 } else { 6 };
     let zone_ranges = zone_ranges::<A>(policy);
     let mut zone_segs: Vec<Vec<Seg>> = vec![Vec::new(); policy.zones.len()];
     for seg in &zone_ranges {
@@ -205,6 +265,16 @@ fn lower_family<A: FamilyAddress>(
         let dst = endpoint_segs::<A>(policy, &flow.to, &zone_segs, &zone_ranges);
         let from_gateway = flow.from.contains(&Endpoint::Gateway);
         let to_gateway = flow.to.contains(&Endpoint::Gateway);
+        let mark = &mut marks[idx];
+        if !src.is_empty() && !dst.is_empty() {
+            hash_box(mark, 1, family, &src, &dst, &l4);
+        }
+        if !src.is_empty() && to_gateway {
+            hash_box(mark, 2, family, &src, &[], &l4);
+        }
+        if from_gateway && !dst.is_empty() {
+            hash_box(mark, 3, family, &[], &dst, &l4);
+        }
         let flow = FlowIdx(idx);
         if !src.is_empty() && !dst.is_empty() {
             hooks.forward.push(FlowBox {

@@ -17,8 +17,9 @@ use layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
     allow_chains, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
-    from_map_name, icmp_type_name, line_comment, pair_chain_name, pair_maps, range_shape,
-    table_comment, to_map_name, AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair,
+    from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
+    pair_chain_name, pair_maps, range_shape, table_comment, to_map_name, AllowChain,
+    ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, LIVE_MAP,
 };
 
 /// The rate and burst of every drop log (and the `drop.unknown` log).
@@ -52,9 +53,11 @@ pub fn render(ruleset: &Ruleset) -> String {
     out.line(1, &format!("comment \"{}\"", table_comment(ruleset)));
     render_counters(&mut out, ruleset);
     render_limits(&mut out, ruleset);
+    render_live_map(&mut out, ruleset);
     render_family(&mut out, ruleset, &ruleset.v4, &V4);
     render_family(&mut out, ruleset, &ruleset.v6, &V6);
     render_allow_chains(&mut out, ruleset);
+    render_live_chains(&mut out, ruleset);
     render_drop_chains(&mut out, ruleset);
     render_dispatch_chains(&mut out, ruleset);
     render_hook_chains(&mut out);
@@ -109,7 +112,7 @@ fn render_counters(out: &mut Out, ruleset: &Ruleset) {
     for pair in drop_pairs(ruleset) {
         out.block(&format!("counter {}", drop_name(ruleset, pair)), &[]);
     }
-    for name in ["spoofed", "invalid", "drop.unknown"] {
+    for name in ["spoofed", "invalid", ENDED, "drop.unknown"] {
         out.block(&format!("counter {name}"), &[]);
     }
 }
@@ -122,6 +125,45 @@ fn render_limits(out: &mut Out, ruleset: &Ruleset) {
                 &[format!("rate {}/{}", limit.count, limit.unit.as_str())],
             );
         }
+    }
+}
+
+/// `map live`: each flow's mark -> `accept`, or `jump live.<F>` for a flow
+/// with an `until`. A hash map (no intervals): one lookup per established packet.
+fn render_live_map(out: &mut Out, ruleset: &Ruleset) {
+    let mut body = vec!["type mark : verdict".to_owned()];
+    if !ruleset.flows.is_empty() {
+        body.push("elements = {".to_owned());
+        let last = ruleset.flows.len() - 1;
+        for (j, flow) in ruleset.flows.iter().enumerate() {
+            let verdict = match flow.until {
+                Some(_) => format!("jump {}", live_chain_name(ruleset, FlowIdx(j))),
+                None => "accept".to_owned(),
+            };
+            let sep = if j == last { "" } else { "," };
+            body.push(format!(
+                "\t{} : {verdict}{sep} # {}",
+                mark_text(flow.mark),
+                line_comment(&flow.name)
+            ));
+        }
+        body.push("}".to_owned());
+    }
+    out.block(&format!("map {LIVE_MAP}"), &body);
+}
+
+/// `live.<F>`: an established packet of flow F passes until F's `until`.
+fn render_live_chains(out: &mut Out, ruleset: &Ruleset) {
+    for flow_idx in live_chains(ruleset) {
+        let flow = ruleset.flow(flow_idx);
+        let Some(until) = flow.until else { continue };
+        out.block(
+            &format!("chain {}", live_chain_name(ruleset, flow_idx)),
+            &[format!(
+                "meta time < {until} accept # until {}",
+                until_text(until)
+            )],
+        );
     }
 }
 
@@ -455,8 +497,9 @@ fn render_allow_chains(out: &mut Out, ruleset: &Ruleset) {
             }
             let _ = write!(
                 rule,
-                "counter name \"{}\" counter name \"{accept_counter}\" accept",
-                flow_counter_name(ruleset, flow_idx)
+                "counter name \"{}\" counter name \"{accept_counter}\" ct mark set {} accept",
+                flow_counter_name(ruleset, flow_idx),
+                mark_text(flow.mark)
             );
             if let Some(until) = flow.until {
                 let _ = write!(rule, " # until {}", until_text(until));
@@ -485,14 +528,16 @@ fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {
             ],
         );
     }
-    out.block(
-        "chain spoofed",
-        &[
-            "counter name \"spoofed\"".to_owned(),
-            format!("{DROP_LOG_LIMIT} log prefix \"sanso spoofed \" level info"),
-            "drop".to_owned(),
-        ],
-    );
+    for (name, prefix) in [("spoofed", "sanso spoofed "), (ENDED, "sanso ended ")] {
+        out.block(
+            &format!("chain {name}"),
+            &[
+                format!("counter name \"{name}\""),
+                format!("{DROP_LOG_LIMIT} log prefix \"{prefix}\" level info"),
+                "drop".to_owned(),
+            ],
+        );
+    }
 }
 
 /// `from<n>.<Zs>` for each zone of each family, then `pair.<Zs>.<Zd>` for
@@ -551,8 +596,11 @@ fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
 }
 
 fn render_hook_chains(out: &mut Out) {
+    // An established packet passes only while the flow that accepted its
+    // connection (named by the connection's mark) still allows it.
     let ct = [
-        "ct state established,related accept".to_owned(),
+        format!("ct state established,related ct mark vmap @{LIVE_MAP}"),
+        format!("ct state established,related jump {ENDED}"),
         "ct state invalid counter name \"invalid\" drop".to_owned(),
     ];
     let antispoof = [

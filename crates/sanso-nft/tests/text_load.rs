@@ -6,7 +6,7 @@ mod text_fixture;
 use sanso_nft::text::render;
 use text_fixture::{have_root, TestNamespace};
 
-const CHAINS: [&str; 4] = ["forward", "input", "output", "spoofed"];
+const CHAINS: [&str; 5] = ["forward", "input", "output", "spoofed", "ended"];
 
 fn names_of(listing: &serde_json::Value, kind: &str) -> Vec<String> {
     listing["nftables"]
@@ -113,8 +113,9 @@ fn empty_ruleset_loads() {
             "missing chain {chain} in {chains:?}"
         );
     }
-    // from, in, in_icmp, out, out_icmp, in_pair, out_pair for each family.
-    assert_eq!(names_of(&listing, "map").len(), 14);
+    // from, in, in_icmp, out, out_icmp, in_pair, out_pair for each family,
+    // and the flow-mark map `live`.
+    assert_eq!(names_of(&listing, "map").len(), 15);
 }
 
 #[test]

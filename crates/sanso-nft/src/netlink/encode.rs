@@ -175,6 +175,7 @@ const UDATA_SET_DATA_INTERVAL: u8 = 6;
 const UDATA_SET_ELEM_FLAGS: u8 = 1;
 const SET_ELEM_F_INTERVAL_OPEN: u32 = 1;
 const BYTEORDER_INVALID: u32 = 0;
+const BYTEORDER_HOST_ENDIAN: u32 = 1;
 const BYTEORDER_BIG_ENDIAN: u32 = 2;
 
 /// The set userdata nft 1.0.6 writes: key byte order, data byte order for
@@ -183,11 +184,14 @@ fn set_udata(set: &SetPlan) -> Vec<u8> {
     let mut out = Vec::new();
     let order = if set.is_concat() {
         BYTEORDER_INVALID
+    } else if set.kind == SetKind::MarkMap {
+        // A mark is a host-order integer.
+        BYTEORDER_HOST_ENDIAN
     } else {
         BYTEORDER_BIG_ENDIAN
     };
     udata_u32(&mut out, UDATA_SET_KEYBYTEORDER, order);
-    if set.kind == SetKind::VerdictMap {
+    if set.kind.is_verdict_map() {
         udata_u32(&mut out, UDATA_SET_DATABYTEORDER, BYTEORDER_INVALID);
     }
     match set.kind {
@@ -207,7 +211,7 @@ fn set_udata(set: &SetPlan) -> Vec<u8> {
         }
         _ => {}
     }
-    if set.kind == SetKind::VerdictMap {
+    if set.kind.is_verdict_map() {
         udata_u32(&mut out, UDATA_SET_DATA_INTERVAL, 0);
     }
     out
@@ -424,6 +428,7 @@ impl Encoder {
             SetKind::Anonymous => 0x1 | 0x2,
             SetKind::Set => 0x4 | if set.is_concat() { 0x80 } else { 0 },
             SetKind::VerdictMap => 0x4 | 0x8 | if set.is_concat() { 0x80 } else { 0 },
+            SetKind::MarkMap => 0x8,
         };
         let udata = set_udata(set);
         // SAFETY: `s` is live; data are copied by libnftnl.
@@ -431,7 +436,7 @@ impl Encoder {
             sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_FLAGS as u16, flags);
             sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_KEY_TYPE as u16, set.key_type());
             sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_KEY_LEN as u16, set.key_len() as u32);
-            if set.kind == SetKind::VerdictMap {
+            if set.kind.is_verdict_map() {
                 sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DATA_TYPE as u16, 0xffff_ff00);
                 sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DATA_LEN as u16, 0);
             }
@@ -595,7 +600,8 @@ impl Encoder {
             Expr::Cmp { .. } => "cmp",
             Expr::Bitwise { .. } => "bitwise",
             Expr::Hton { .. } => "byteorder",
-            Expr::Ct { .. } => "ct",
+            Expr::Ct { .. } | Expr::CtSet { .. } => "ct",
+            Expr::Immediate { .. } => "immediate",
             Expr::Lookup { .. } => "lookup",
             Expr::Objref { .. } => "objref",
             Expr::Log { .. } => "log",
@@ -657,6 +663,14 @@ impl Encoder {
             Expr::Ct { key, dreg } => {
                 u32_attr(sys::NFTNL_EXPR_CT_DREG, *dreg);
                 u32_attr(sys::NFTNL_EXPR_CT_KEY, *key);
+            }
+            Expr::CtSet { key, sreg } => {
+                u32_attr(sys::NFTNL_EXPR_CT_KEY, *key);
+                u32_attr(sys::NFTNL_EXPR_CT_SREG, *sreg);
+            }
+            Expr::Immediate { dreg, data } => {
+                u32_attr(sys::NFTNL_EXPR_IMM_DREG, *dreg);
+                data_attr(sys::NFTNL_EXPR_IMM_DATA, data);
             }
             Expr::Lookup {
                 set,

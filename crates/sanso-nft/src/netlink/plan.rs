@@ -18,8 +18,8 @@ use crate::text::layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
     allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
-    from_chain_name, from_map_name, pair_chain_name, pair_maps, table_comment, to_map_name,
-    AllowChain, ForwardMapKind, ZonePair,
+    from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
+    table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED, LIVE_MAP,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -33,6 +33,7 @@ pub(crate) mod k {
     pub const META_L4PROTO: u32 = 16;
     pub const META_TIME_NS: u32 = 30;
     pub const CT_STATE: u32 = 0;
+    pub const CT_MARK: u32 = 3;
     pub const PAYLOAD_NETWORK: u32 = 1;
     pub const PAYLOAD_TRANSPORT: u32 = 2;
     pub const CMP_EQ: u32 = 0;
@@ -122,6 +123,7 @@ impl ObjectPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Field {
     IfName,
+    Mark,
     Ipv4,
     Ipv6,
     InetProto,
@@ -141,6 +143,7 @@ impl Field {
             Field::IcmpType => 14,
             Field::Icmpv6Type => 29,
             Field::IfName => 41,
+            Field::Mark => 19,
         }
     }
 
@@ -148,7 +151,7 @@ impl Field {
     pub fn len(self) -> usize {
         match self {
             Field::IfName | Field::Ipv6 => 16,
-            Field::Ipv4 => 4,
+            Field::Ipv4 | Field::Mark => 4,
             Field::InetService => 2,
             Field::InetProto | Field::IcmpType | Field::Icmpv6Type => 1,
         }
@@ -168,6 +171,15 @@ pub(crate) enum SetKind {
     VerdictMap,
     /// A constant anonymous set bound to one rule.
     Anonymous,
+    /// `map live { type mark : verdict }`: a hash map, no intervals.
+    MarkMap,
+}
+
+impl SetKind {
+    /// Maps whose data are verdicts.
+    pub fn is_verdict_map(self) -> bool {
+        matches!(self, SetKind::VerdictMap | SetKind::MarkMap)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,6 +260,16 @@ pub(crate) enum Expr {
     Ct {
         key: u32,
         dreg: u32,
+    },
+    /// `ct <key> set` from a register.
+    CtSet {
+        key: u32,
+        sreg: u32,
+    },
+    /// A constant into a data register.
+    Immediate {
+        dreg: u32,
+        data: Vec<u8>,
     },
     /// A lookup in a named set of the table or in the rule's anonymous set.
     Lookup {
@@ -483,10 +505,12 @@ fn per_seconds(unit: RateUnit) -> u64 {
 /// Builds the plan of `ruleset`.
 pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
     let mut chains = allow_chain_plans(ruleset);
+    chains.extend(live_chain_plans(ruleset));
     chains.extend(drop_chain_plans(ruleset));
     chains.extend(dispatch_chain_plans(ruleset));
     chains.extend(hook_chain_plans());
-    let mut sets = family_sets(ruleset, &ruleset.v4, AddrFamily::V4);
+    let mut sets = vec![live_map(ruleset)];
+    sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
     Plan {
         table_comment: table_comment(ruleset),
@@ -516,7 +540,7 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
             comment: None,
         });
     }
-    for name in ["spoofed", "invalid", "drop.unknown"] {
+    for name in ["spoofed", "invalid", ENDED, "drop.unknown"] {
         objects.push(ObjectPlan::Counter {
             name: name.to_owned(),
             comment: None,
@@ -535,6 +559,86 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
     objects
 }
 
+/// `meta time < <until>`: the flow matches while the time is before `until`.
+fn before(until: i64) -> [Expr; 3] {
+    let ns = u64::try_from(until)
+        .unwrap_or(0)
+        .saturating_mul(1_000_000_000);
+    [
+        Expr::Meta {
+            key: k::META_TIME_NS,
+            dreg: 1,
+        },
+        Expr::Hton {
+            reg: 1,
+            len: 8,
+            size: 8,
+        },
+        Expr::Cmp {
+            op: k::CMP_LT,
+            sreg: 1,
+            data: ns.to_be_bytes().to_vec(),
+        },
+    ]
+}
+
+/// `ct mark set <mark>`.
+fn set_mark(mark: u32) -> [Expr; 2] {
+    [
+        Expr::Immediate {
+            dreg: 1,
+            data: mark.to_ne_bytes().to_vec(),
+        },
+        Expr::CtSet {
+            key: k::CT_MARK,
+            sreg: 1,
+        },
+    ]
+}
+
+/// `map live`: each flow's mark -> accept, or jump live.<F> for a flow with
+/// an `until`.
+fn live_map(ruleset: &Ruleset) -> SetPlan {
+    SetPlan {
+        name: LIVE_MAP.to_owned(),
+        kind: SetKind::MarkMap,
+        fields: vec![Field::Mark],
+        elements: ruleset
+            .flows
+            .iter()
+            .enumerate()
+            .map(|(j, flow)| {
+                let key = flow.mark.to_ne_bytes().to_vec();
+                ElementPlan {
+                    key: vec![(key.clone(), key)],
+                    verdict: Some(match flow.until {
+                        Some(_) => Verdict::Jump(live_chain_name(ruleset, FlowIdx(j))),
+                        None => Verdict::Accept,
+                    }),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `live.<F>`: `meta time < <until> accept`.
+fn live_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    live_chains(ruleset)
+        .into_iter()
+        .filter_map(|flow_idx| {
+            let until = ruleset.flow(flow_idx).until?;
+            let mut exprs = before(until).to_vec();
+            exprs.push(Expr::Verdict(Verdict::Accept));
+            Some(ChainPlan {
+                name: live_chain_name(ruleset, flow_idx),
+                comment: None,
+                hook: None,
+                rules: vec![rule(exprs)],
+            })
+        })
+        .collect()
+}
+
 fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
     allow_chains(ruleset)
         .into_iter()
@@ -547,23 +651,7 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                     let flow = ruleset.flow(flow_idx);
                     let mut exprs = Vec::new();
                     if let Some(until) = flow.until {
-                        let ns = u64::try_from(until)
-                            .unwrap_or(0)
-                            .saturating_mul(1_000_000_000);
-                        exprs.push(Expr::Meta {
-                            key: k::META_TIME_NS,
-                            dreg: 1,
-                        });
-                        exprs.push(Expr::Hton {
-                            reg: 1,
-                            len: 8,
-                            size: 8,
-                        });
-                        exprs.push(Expr::Cmp {
-                            op: k::CMP_LT,
-                            sreg: 1,
-                            data: ns.to_be_bytes().to_vec(),
-                        });
+                        exprs.extend(before(until));
                     }
                     if flow.limit.is_some() {
                         exprs.push(Expr::Objref {
@@ -578,6 +666,7 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                     }
                     exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
                     exprs.push(objref_counter(&accept_counter));
+                    exprs.extend(set_mark(flow.mark));
                     exprs.push(Expr::Verdict(Verdict::Accept));
                     rule(exprs)
                 })
@@ -615,12 +704,14 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
             }
         })
         .collect();
-    chains.push(ChainPlan {
-        name: "spoofed".to_owned(),
-        comment: None,
-        hook: None,
-        rules: drop_rules("spoofed", "sanso spoofed ".to_owned()),
-    });
+    for (name, prefix) in [("spoofed", "sanso spoofed "), (ENDED, "sanso ended ")] {
+        chains.push(ChainPlan {
+            name: name.to_owned(),
+            comment: None,
+            hook: None,
+            rules: drop_rules(name, prefix.to_owned()),
+        });
+    }
     chains
 }
 
@@ -788,13 +879,27 @@ fn ct_state(bits: u32) -> [Expr; 3] {
     ]
 }
 
+/// `ct state established,related ct mark vmap @live`, then
+/// `ct state established,related jump ended`, then the invalid drop.
 fn ct_rules() -> Vec<RulePlan> {
-    let mut established = ct_state(k::CT_STATE_ESTABLISHED | k::CT_STATE_RELATED).to_vec();
-    established.push(Expr::Verdict(Verdict::Accept));
+    let tracked = ct_state(k::CT_STATE_ESTABLISHED | k::CT_STATE_RELATED);
+    let mut established = tracked.to_vec();
+    established.push(Expr::Ct {
+        key: k::CT_MARK,
+        dreg: 1,
+    });
+    established.push(Expr::Lookup {
+        set: LIVE_MAP.to_owned(),
+        sreg: 1,
+        verdict_map: true,
+        invert: false,
+    });
+    let mut ended = tracked.to_vec();
+    ended.push(Expr::Verdict(Verdict::Jump(ENDED.to_owned())));
     let mut invalid = ct_state(k::CT_STATE_INVALID).to_vec();
     invalid.push(objref_counter("invalid"));
     invalid.push(Expr::Verdict(Verdict::Drop));
-    vec![rule(established), rule(invalid)]
+    vec![rule(established), rule(ended), rule(invalid)]
 }
 
 fn unknown_rule() -> RulePlan {
@@ -1129,7 +1234,7 @@ pub(crate) struct KernelElement {
 /// top of the key space.
 pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
     let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
-    if set.kind == SetKind::Anonymous {
+    if matches!(set.kind, SetKind::Anonymous | SetKind::MarkMap) {
         for e in &set.elements {
             out.push(KernelElement {
                 key: e.key.iter().flat_map(|(first, _)| first.clone()).collect(),

@@ -101,6 +101,31 @@ pub fn flow_counter_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
     format!("flow.{}", flow_label(ruleset, flow))
 }
 
+/// The map from a connection's mark to whether its flow still lets it pass.
+pub const LIVE_MAP: &str = "live";
+
+/// The chain an established packet jumps to when its connection's flow no
+/// longer allows it (removed, changed, or past its `until`); also its counter.
+pub const ENDED: &str = "ended";
+
+/// The established-path chain of a flow with an `until`: `live.<F>`.
+pub fn live_chain_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
+    format!("live.{}", flow_label(ruleset, flow))
+}
+
+/// The flows with an `until`, which get a `live.<F>` chain.
+pub fn live_chains(ruleset: &Ruleset) -> Vec<FlowIdx> {
+    (0..ruleset.flows.len())
+        .map(FlowIdx)
+        .filter(|&f| ruleset.flow(f).until.is_some())
+        .collect()
+}
+
+/// `0x2a3b4c5d`: a mark as nft writes it.
+pub fn mark_text(mark: u32) -> String {
+    format!("0x{mark:08x}")
+}
+
 pub fn flow_limit_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
     format!("limit.{}", flow_label(ruleset, flow))
 }

@@ -29,6 +29,7 @@ pub fn v6(a: &str, b: &str) -> AddrRange<Ipv6Addr> {
 fn flow(name: &str, reason: &str, policy_index: usize) -> FlowRule {
     FlowRule {
         name: name.to_owned(),
+        mark: 0x5a00_0000 + policy_index as u32 + 1,
         reason: reason.to_owned(),
         policy_index,
         log: false,
