@@ -610,8 +610,16 @@ fn render_hook_chains(out: &mut Out) {
     let unknown =
         format!("counter name \"drop.unknown\" {DROP_LOG_LIMIT} log prefix \"sanso drop unknown \" level info");
 
+    // Anti-spoofing before connection tracking (priority raw): a spoofed
+    // packet never costs a conntrack lookup or entry.
+    let mut prerouting = vec![
+        "type filter hook prerouting priority raw; policy accept;".to_owned(),
+        "iif \"lo\" accept".to_owned(),
+    ];
+    prerouting.extend(antispoof.iter().cloned());
+    out.block("chain prerouting", &prerouting);
+
     let mut forward = vec!["type filter hook forward priority filter; policy drop;".to_owned()];
-    forward.extend(antispoof.iter().cloned());
     forward.extend(ct.iter().cloned());
     forward.extend(
         [&V4, &V6]
@@ -626,7 +634,6 @@ fn render_hook_chains(out: &mut Out) {
         "iif \"lo\" accept".to_owned(),
         ND_ACCEPT.to_owned(),
     ];
-    input.extend(antispoof.iter().cloned());
     input.extend(ct.iter().cloned());
     input.extend(lookups("in", "saddr"));
     input.push(unknown.clone());

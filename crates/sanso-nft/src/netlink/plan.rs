@@ -65,6 +65,9 @@ pub(crate) struct Plan {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Hook {
+    /// At priority raw (-300), before connection tracking, policy accept:
+    /// anti-spoofing only.
+    Prerouting,
     Forward,
     Input,
     Output,
@@ -74,9 +77,27 @@ impl Hook {
     /// `NF_INET_*` hook number.
     pub fn number(self) -> u32 {
         match self {
+            Hook::Prerouting => 0,
             Hook::Input => 1,
             Hook::Forward => 2,
             Hook::Output => 3,
+        }
+    }
+
+    /// `priority raw` (before conntrack) or `priority filter`.
+    pub fn priority(self) -> i32 {
+        match self {
+            Hook::Prerouting => -300,
+            Hook::Forward | Hook::Input | Hook::Output => 0,
+        }
+    }
+
+    /// The chain's policy: accept for prerouting (it only drops spoofed
+    /// packets), drop for the filter hooks.
+    pub fn policy(self) -> i32 {
+        match self {
+            Hook::Prerouting => k::NF_ACCEPT,
+            Hook::Forward | Hook::Input | Hook::Output => k::NF_DROP,
         }
     }
 }
@@ -962,8 +983,12 @@ fn neighbour_discovery_rule() -> RulePlan {
 }
 
 fn hook_chain_plans() -> Vec<ChainPlan> {
-    let mut forward = antispoof_rules();
-    forward.extend(ct_rules());
+    // Anti-spoofing before connection tracking: a spoofed packet never
+    // costs a conntrack lookup or entry.
+    let mut prerouting = vec![loopback_rule(k::META_IIF)];
+    prerouting.extend(antispoof_rules());
+
+    let mut forward = ct_rules();
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         forward.push(vmap_rule(
             nfproto_dep(fam).to_vec(),
@@ -974,7 +999,6 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     forward.push(unknown_rule());
 
     let mut input = vec![loopback_rule(k::META_IIF), neighbour_discovery_rule()];
-    input.extend(antispoof_rules());
     input.extend(ct_rules());
     input.extend(lookup_rules("in", KeyAddrs::Src));
     input.push(unknown_rule());
@@ -985,6 +1009,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     output.push(unknown_rule());
 
     [
+        (Hook::Prerouting, "prerouting", prerouting),
         (Hook::Forward, "forward", forward),
         (Hook::Input, "input", input),
         (Hook::Output, "output", output),
