@@ -1197,6 +1197,10 @@ impl<'t> Loader<'t> {
         let is_date = text.len() == 10;
         match parse_until(&text) {
             Ok(end) if is_date => Some((text, end)),
+            Err(e @ crate::values::UntilError::TooLate(_)) => {
+                self.diags.push(Draft::error(codes::BAD_DATE, v.span(), format!("`{key}`: {e}")).subject(r.subject.clone()));
+                None
+            }
             _ => {
                 self.diags.push(
                     Draft::error(

@@ -122,7 +122,14 @@ pub fn parse_limit(text: &str) -> Result<RateLimit, LimitError> {
 pub enum UntilError {
     #[error("until `{0}` is not a date YYYY-MM-DD or an RFC 3339 date-time with an offset")]
     Shape(String),
+    #[error("`{0}` is after 2100-12-31, the last date sanso accepts (the kernel's clock match would overflow past 2554)")]
+    TooLate(String),
 }
+
+/// The last instant a date may stand for: the end of 2100-12-31 in JST.
+/// Later values would be meaningless for a policy and, past 2554, overflow
+/// the kernel's nanosecond `meta time`.
+pub const LAST_INSTANT: i64 = 4_133_948_400;
 
 /// Japan Standard Time, the zone in which a bare `until` date ends.
 fn jst() -> jiff::tz::TimeZone {
@@ -154,6 +161,14 @@ enum DateMeans {
 }
 
 fn parse_date_or_instant(text: &str, date_means: DateMeans) -> Result<i64, UntilError> {
+    let instant = parse_any_date_or_instant(text, date_means)?;
+    if instant > LAST_INSTANT {
+        return Err(UntilError::TooLate(text.to_owned()));
+    }
+    Ok(instant)
+}
+
+fn parse_any_date_or_instant(text: &str, date_means: DateMeans) -> Result<i64, UntilError> {
     let shape = || UntilError::Shape(text.to_owned());
     let is_date = text.len() == 10
         && text.as_bytes().get(4) == Some(&b'-')
@@ -286,6 +301,20 @@ mod tests {
         assert!(parse_until("2026-02-30").is_err());
         assert!(parse_until("2026-12-31T00:00:00").is_err());
         assert!(parse_until("9999-12-31").is_err());
+        // The last accepted date, and the first refused one.
+        assert_eq!(parse_until("2100-12-31"), Ok(LAST_INSTANT));
+        assert_eq!(
+            parse_until("2101-01-01"),
+            Err(UntilError::TooLate("2101-01-01".into()))
+        );
+        assert!(matches!(
+            parse_until("2600-01-01"),
+            Err(UntilError::TooLate(_))
+        ));
+        assert!(matches!(
+            parse_instant("2101-01-01T00:00:01+09:00"),
+            Err(UntilError::TooLate(_))
+        ));
         assert!(parse_until("tomorrow").is_err());
     }
 }

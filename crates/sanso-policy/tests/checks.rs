@@ -398,6 +398,15 @@ fn bad_until() {
             .until
             .is_some_and(|t| (1_798_729_199..=1_798_729_200).contains(&t)));
     }
+    // Beyond 2100-12-31 (past 2554 the kernel's nanosecond clock overflows,
+    // and userspace and kernel would disagree): refused, saying why.
+    for until in ["\"2101-01-01\"", "\"2600-01-01\"", "2600-01-01"] {
+        let (text, _) = with_flow(&format!("name = \"f\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"https\"]\n{FLOW_TAIL}\nuntil = {until}"));
+        let d = only_error(&text, codes::BAD_UNTIL);
+        assert!(d.message.contains("after 2100-12-31"), "{}", d.message);
+    }
+    let (text, _) = with_flow(&format!("name = \"f\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"https\"]\n{FLOW_TAIL}\nuntil = \"2100-12-31\""));
+    load_policy("t", &text).expect("the last accepted date loads");
 }
 
 #[test]
