@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 /// refused; the allowlist compiles to one atomic nftables ruleset.
 #[derive(Debug, Parser)]
 #[command(name = "sanso", version, propagate_version = true)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +41,9 @@ enum Command {
     Confirm(cmd::confirm::Args),
     Audit(cmd::audit::Args),
     Bench(cmd::bench::Args),
+    Completions(cmd::completions::Args),
+    #[command(hide = true)]
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,8 @@ fn main() -> ExitCode {
         Command::Confirm(args) => cmd::confirm::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Man(args) => cmd::completions::run_man(args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod check;
 pub mod compile;
+pub mod completions;
 pub mod confirm;
 pub mod daemon;
 pub mod drift;
