@@ -1198,7 +1198,10 @@ impl<'t> Loader<'t> {
         match parse_until(&text) {
             Ok(end) if is_date => Some((text, end)),
             Err(e @ crate::values::UntilError::TooLate(_)) => {
-                self.diags.push(Draft::error(codes::BAD_DATE, v.span(), format!("`{key}`: {e}")).subject(r.subject.clone()));
+                self.diags.push(
+                    Draft::error(codes::BAD_DATE, v.span(), format!("`{key}`: {e}"))
+                        .subject(r.subject.clone()),
+                );
                 None
             }
             _ => {

@@ -1,9 +1,7 @@
 //! One test per error class: each asserts the code, that the message names
 //! the culprit, and the line it points at (guardrails: tests/guardrails.rs).
 
-use sanso_policy::{
-    codes, load_policy, load_policy_with_warnings, Diagnostic, Diagnostics, Severity, Subject,
-};
+use sanso_policy::{codes, load_policy, Diagnostic, Diagnostics, Subject};
 
 const BASE: &str = include_str!("fixtures/base.toml");
 
@@ -39,13 +37,6 @@ fn line_of(text: &str, needle: &str) -> usize {
         .find(needle)
         .unwrap_or_else(|| panic!("{needle} not in text"));
     text[..offset].lines().count() + usize::from(text[..offset].ends_with('\n'))
-}
-
-fn loads(text: &str) -> Diagnostics {
-    match load_policy_with_warnings("test.toml", text) {
-        Ok(l) => l.warnings,
-        Err(d) => panic!("expected the policy to load:\n{}", d.render(false)),
-    }
 }
 
 const FLOW_TAIL: &str = "reason = \"test\"";

@@ -58,11 +58,19 @@ fn the_verbatim_example_loads_without_warnings() {
     // crosses guardrail 1 under its exception.
     let cloud = p.host_by_name("pref-cloud-proxy").expect("host");
     assert_eq!(
-        p.flows[0].crossings.iter().map(|c| (c.guardrail.0, c.control.clone())).collect::<Vec<_>>(),
+        p.flows[0]
+            .crossings
+            .iter()
+            .map(|c| (c.guardrail.0, c.control.clone()))
+            .collect::<Vec<_>>(),
         [(5, Control::SecurityCloud { host: cloud })]
     );
     assert_eq!(
-        p.flows[1].crossings.iter().map(|c| (c.guardrail.0, c.control.clone())).collect::<Vec<_>>(),
+        p.flows[1]
+            .crossings
+            .iter()
+            .map(|c| (c.guardrail.0, c.control.clone()))
+            .collect::<Vec<_>>(),
         [(1, Control::Exception)]
     );
     assert!(p.flows[1].has_waiving_exception());

@@ -115,7 +115,11 @@ fn g1_needs_an_exception_both_ways_and_towards_every_non_internet_end() {
     ] {
         let (text, line) = flow("mn-link", from, to, "\"https\"", "");
         let d = refused(&text, line, codes::G1, "mn-link");
-        assert!(d.message.contains("host \"mn-pc\" (zone \"mn\", mynumber)"), "{}", d.message);
+        assert!(
+            d.message.contains("host \"mn-pc\" (zone \"mn\", mynumber)"),
+            "{}",
+            d.message
+        );
         assert!(fix(&d).contains("exception"), "{}", fix(&d));
         let (text, _) = flow("mn-link", from, to, "\"https\"", EXCEPTION);
         let (policy, _) = accepted(&text);
@@ -172,7 +176,11 @@ fn g2_is_refused_exception_or_not_both_ways() {
 
 #[test]
 fn g3_a_zone_to_zone_crossing_is_refused_and_an_exception_waives_it() {
-    for (from, to) in [("\"lg\"", "\"inet\""), ("\"inet\"", "\"lg\""), ("\"bb-mail\"", "\"inet-relay\"")] {
+    for (from, to) in [
+        ("\"lg\"", "\"inet\""),
+        ("\"inet\"", "\"lg\""),
+        ("\"bb-mail\"", "\"inet-relay\""),
+    ] {
         let (text, line) = flow("lg-inet", from, to, "\"https\"", "");
         let d = refused(&text, line, codes::G3, "lg-inet");
         assert!(fix(&d).contains("sanitizer"), "{}", fix(&d));
@@ -185,8 +193,16 @@ fn g3_a_zone_to_zone_crossing_is_refused_and_an_exception_waives_it() {
 #[test]
 fn g3_a_sanitizer_carries_its_services_in_either_direction() {
     for (from, to, sanitizer) in [
-        ("\"inet-relay\"", "\"lg-mail-sanitizer\"", "lg-mail-sanitizer"),
-        ("\"lg-mail-sanitizer\"", "\"inet-relay\"", "lg-mail-sanitizer"),
+        (
+            "\"inet-relay\"",
+            "\"lg-mail-sanitizer\"",
+            "lg-mail-sanitizer",
+        ),
+        (
+            "\"lg-mail-sanitizer\"",
+            "\"inet-relay\"",
+            "lg-mail-sanitizer",
+        ),
         ("\"lg\"", "\"inet-sanitizer\"", "inet-sanitizer"),
         ("\"inet-sanitizer\"", "\"lg-server\"", "inet-sanitizer"),
         ("\"bb-mail\"", "\"inet-sanitizer\"", "inet-sanitizer"),
@@ -207,17 +223,37 @@ fn g3_a_sanitizer_carries_its_services_in_either_direction() {
     }
     // The same sanitizer for a service it does not serve: the fix names the
     // service and the host's `serves`.
-    let (text, line) = flow("smb", "\"lg-mail-sanitizer\"", "\"inet-relay\"", "\"smtp\", \"smb\"", "");
+    let (text, line) = flow(
+        "smb",
+        "\"lg-mail-sanitizer\"",
+        "\"inet-relay\"",
+        "\"smtp\", \"smb\"",
+        "",
+    );
     let d = refused(&text, line, codes::G3, "smb");
     assert!(
-        fix(&d).contains("\"smb\"") && fix(&d).contains("serves") && fix(&d).contains("lg-mail-sanitizer"),
+        fix(&d).contains("\"smb\"")
+            && fix(&d).contains("serves")
+            && fix(&d).contains("lg-mail-sanitizer"),
         "{}",
         fix(&d)
     );
     // A served range covers a narrower inline entry, not a wider one.
-    let (text, _) = flow("x", "\"lg-server\"", "\"inet-sanitizer\"", "\"tcp/8443\", \"tcp/25\"", "");
+    let (text, _) = flow(
+        "x",
+        "\"lg-server\"",
+        "\"inet-sanitizer\"",
+        "\"tcp/8443\", \"tcp/25\"",
+        "",
+    );
     accepted(&text);
-    let (text, line) = flow("x", "\"lg-server\"", "\"inet-sanitizer\"", "\"tcp/8443-8444\"", "");
+    let (text, line) = flow(
+        "x",
+        "\"lg-server\"",
+        "\"inet-sanitizer\"",
+        "\"tcp/8443-8444\"",
+        "",
+    );
     refused(&text, line, codes::G3, "x");
 }
 
@@ -236,14 +272,32 @@ fn g3_a_screen_transfer_host_is_only_a_destination_reached_from_the_lgwan_side()
         )]
     );
     // It never opens connections into lgwan.
-    let (text, line) = flow("vb-back", "\"inet-vbrowser\"", "\"lg-server\"", "\"https\"", "");
+    let (text, line) = flow(
+        "vb-back",
+        "\"inet-vbrowser\"",
+        "\"lg-server\"",
+        "\"https\"",
+        "",
+    );
     let d = refused(&text, line, codes::G3, "vb-back");
     assert!(fix(&d).contains("only a destination"), "{}", fix(&d));
     // A screen-transfer host in lgwan is not reached from the internet side.
-    let (text, line) = flow("vb-in", "\"inet-relay\"", "\"lg-vbrowser\"", "\"https\"", "");
+    let (text, line) = flow(
+        "vb-in",
+        "\"inet-relay\"",
+        "\"lg-vbrowser\"",
+        "\"https\"",
+        "",
+    );
     refused(&text, line, codes::G3, "vb-in");
     // smb and ssh are not what it serves.
-    let (text, line) = flow("vb-smb", "\"lg\"", "\"inet-vbrowser\"", "\"smb\", \"ssh\"", "");
+    let (text, line) = flow(
+        "vb-smb",
+        "\"lg\"",
+        "\"inet-vbrowser\"",
+        "\"smb\", \"ssh\"",
+        "",
+    );
     let d = refused(&text, line, codes::G3, "vb-smb");
     assert!(fix(&d).contains("\"smb\", \"ssh\""), "{}", fix(&d));
 }
@@ -256,7 +310,11 @@ fn g3_a_role_host_without_serves_or_not_named_waives_nothing() {
     );
     let text = format!("{text}\n[[flows]]\nname = \"m\"\nfrom = [\"inet-relay\"]\nto = [\"lg-mail-sanitizer\"]\nservices = [\"smtp\"]\nreason = \"t\"\n");
     let diags = errors(&text);
-    assert!(diags.errors().any(|d| d.code == codes::G3), "{}", diags.render(false));
+    assert!(
+        diags.errors().any(|d| d.code == codes::G3),
+        "{}",
+        diags.render(false)
+    );
     assert!(
         diags
             .warnings()
@@ -266,14 +324,21 @@ fn g3_a_role_host_without_serves_or_not_named_waives_nothing() {
         diags.render(false)
     );
     // A "sanitizer" that is a /16 is not a named host.
-    let text = TIERS.replace("addresses = [\"10.30.5.10\"]", "addresses = [\"10.30.0.0/16\"]");
+    let text = TIERS.replace(
+        "addresses = [\"10.30.5.10\"]",
+        "addresses = [\"10.30.0.0/16\"]",
+    );
     let text = format!("{text}\n[[flows]]\nname = \"m\"\nfrom = [\"lg-server\"]\nto = [\"inet-sanitizer\"]\nservices = [\"smtp\"]\nreason = \"t\"\n");
     let d = errors(&text)
         .errors()
         .find(|d| d.code == codes::G3)
         .cloned()
         .expect("G3");
-    assert!(fix(&d).contains("holds every address of its zone"), "{}", fix(&d));
+    assert!(
+        fix(&d).contains("holds every address of its zone"),
+        "{}",
+        fix(&d)
+    );
 }
 
 // ---- 4: lgwan (or the backbone) <-> the Internet ----
@@ -299,19 +364,37 @@ fn g4_is_refused_exception_or_not_both_ways() {
 fn an_external_zone_without_beyond_counts_as_the_internet_and_is_warned_about() {
     let text = TIERS.replace("beyond = \"lgwan\"\n", "");
     let (policy, warnings) = accepted(&text);
-    let w: Vec<&Diagnostic> = warnings.warnings().filter(|d| d.code == codes::NO_BEYOND).collect();
+    let w: Vec<&Diagnostic> = warnings
+        .warnings()
+        .filter(|d| d.code == codes::NO_BEYOND)
+        .collect();
     assert_eq!(w.len(), 1, "{}", warnings.render(false));
     assert_eq!(w[0].subject, Some(Subject::Zone("backbone".into())));
     for word in ["\"internet\"", "\"lgwan\"", "\"closed\""] {
-        assert!(w[0].notes.iter().any(|n| n.contains(word)), "{:?}", w[0].notes);
+        assert!(
+            w[0].notes.iter().any(|n| n.contains(word)),
+            "{:?}",
+            w[0].notes
+        );
     }
     assert_eq!(
-        policy.standing(sanso_policy::Endpoint::Zone(policy.zone_by_name("backbone").expect("zone"))),
+        policy.standing(sanso_policy::Endpoint::Zone(
+            policy.zone_by_name("backbone").expect("zone")
+        )),
         sanso_policy::Standing::TheInternet
     );
     let text = format!("{text}\n[[flows]]\nname = \"lg-bb\"\nfrom = [\"lg\"]\nto = [\"bb-mail\"]\nservices = [\"smtp\"]\nreason = \"t\"\n");
-    let d = errors(&text).errors().find(|d| d.code == codes::G4).cloned().expect("G4");
-    assert!(d.message.contains("zone \"backbone\", external, beyond not given: counted as the Internet"), "{}", d.message);
+    let d = errors(&text)
+        .errors()
+        .find(|d| d.code == codes::G4)
+        .cloned()
+        .expect("G4");
+    assert!(
+        d.message
+            .contains("zone \"backbone\", external, beyond not given: counted as the Internet"),
+        "{}",
+        d.message
+    );
 }
 
 // ---- 5: the internet tier <-> the Internet ----
@@ -328,8 +411,18 @@ fn g5_only_through_security_cloud_hosts_or_an_exception() {
     ] {
         let (text, line) = flow("egress", from, to, "\"https\"", "");
         let d = refused(&text, line, codes::G5, "egress");
-        assert!(fix(&d).contains("\"cloud\""), "names a security-cloud host: {}", fix(&d));
-        let (text, _) = flow("egress", from, to, "\"https\"", &format!("until = \"2099-12-31\"\n{EXCEPTION}"));
+        assert!(
+            fix(&d).contains("\"cloud\""),
+            "names a security-cloud host: {}",
+            fix(&d)
+        );
+        let (text, _) = flow(
+            "egress",
+            from,
+            to,
+            "\"https\"",
+            &format!("until = \"2099-12-31\"\n{EXCEPTION}"),
+        );
         let (policy, _) = accepted(&text);
         assert_eq!(crossings(&policy, "egress"), vec![(5, Control::Exception)]);
     }
@@ -338,7 +431,12 @@ fn g5_only_through_security_cloud_hosts_or_an_exception() {
         let (policy, warnings) = accepted(&text);
         assert_eq!(
             crossings(&policy, "cloud"),
-            vec![(5, Control::SecurityCloud { host: host(&policy, "cloud") })]
+            vec![(
+                5,
+                Control::SecurityCloud {
+                    host: host(&policy, "cloud")
+                }
+            )]
         );
         assert!(warnings.is_empty(), "{}", warnings.render(false));
     }
@@ -394,7 +492,12 @@ fn g7_the_internet_reaches_the_gateway_only_under_an_exception() {
         assert_eq!(crossings(&policy, "wan-ssh"), vec![(7, Control::Exception)]);
     }
     // The gateway's own traffic out, and other ends in, are not guardrail 7's.
-    for (from, to) in [("\"self\"", "\"cloud\""), ("\"lg\"", "\"self\""), ("\"chukan\"", "\"self\""), ("\"self\"", "\"bb-mail\"")] {
+    for (from, to) in [
+        ("\"self\"", "\"cloud\""),
+        ("\"lg\"", "\"self\""),
+        ("\"chukan\"", "\"self\""),
+        ("\"self\"", "\"bb-mail\""),
+    ] {
         let (text, _) = flow("gw", from, to, "\"ntp\"", "");
         let (policy, _) = accepted(&text);
         assert!(crossings(&policy, "gw").is_empty());
@@ -418,10 +521,24 @@ fn g8_no_port_range_wider_than_1024_across_tiers_without_an_exception() {
             accepted(&text);
             continue;
         }
-        let d = errors(&text).errors().find(|d| d.code == codes::G8).cloned().expect("G8");
-        assert!(d.message.starts_with("flow \"wide\": guardrail 8"), "{}", d.message);
+        let d = errors(&text)
+            .errors()
+            .find(|d| d.code == codes::G8)
+            .cloned()
+            .expect("G8");
+        assert!(
+            d.message.starts_with("flow \"wide\": guardrail 8"),
+            "{}",
+            d.message
+        );
         assert!(d.message.contains("1024"), "{}", d.message);
-        assert_eq!(d.line, text[..text.find("services = [").expect("services")].lines().count() + 1);
+        assert_eq!(
+            d.line,
+            text[..text.find("services = [").expect("services")]
+                .lines()
+                .count()
+                + 1
+        );
         let (text, _) = flow("wide", from, to, services, EXCEPTION);
         let (policy, _) = accepted(&text);
         assert!(crossings(&policy, "wide").contains(&(8, Control::Exception)));
@@ -433,7 +550,8 @@ fn g8_no_port_range_wider_than_1024_across_tiers_without_an_exception() {
 
 #[test]
 fn g8_and_g9_services_and_reason_are_required() {
-    let text = format!("{TIERS}\n[[flows]]\nname = \"bare\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\n");
+    let text =
+        format!("{TIERS}\n[[flows]]\nname = \"bare\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\n");
     let diags = errors(&text);
     let found: Vec<&str> = diags.errors().map(|d| d.code).collect();
     assert_eq!(found, vec![codes::G8, codes::G9], "{}", diags.render(false));
@@ -450,29 +568,50 @@ fn every_port_between_zones_of_one_tier_is_a_warning() {
     );
     let text = format!("{text}\n[[flows]]\nname = \"any\"\nfrom = [\"lg\"]\nto = [\"lg2\"]\nservices = [\"tcp/1-65535\"]\nreason = \"t\"\n");
     let (_, warnings) = accepted(&text);
-    assert_eq!(warnings.warnings().map(|d| d.code).collect::<Vec<_>>(), vec![codes::ALL_PORTS]);
+    assert_eq!(
+        warnings.warnings().map(|d| d.code).collect::<Vec<_>>(),
+        vec![codes::ALL_PORTS]
+    );
 }
 
 // ---- every pair, exceptions, warnings ----
 
 #[test]
 fn every_pair_is_judged() {
-    let (text, _) = flow("wide", "\"mn-pc\", \"lg\"", "\"inet\", \"bb-mail\", \"cloud\"", "\"https\"", "");
+    let (text, _) = flow(
+        "wide",
+        "\"mn-pc\", \"lg\"",
+        "\"inet\", \"bb-mail\", \"cloud\"",
+        "\"https\"",
+        "",
+    );
     let diags = errors(&text);
     let mut found: Vec<&str> = diags.errors().map(|d| d.code).collect();
     found.sort_unstable();
     // mn-pc -> inet: 2, -> bb-mail: 1, -> cloud: 2; lg -> inet: 3, -> bb-mail: none, -> cloud: 4.
-    assert_eq!(found, vec![codes::G1, codes::G2, codes::G2, codes::G3, codes::G4], "{}", diags.render(false));
+    assert_eq!(
+        found,
+        vec![codes::G1, codes::G2, codes::G2, codes::G3, codes::G4],
+        "{}",
+        diags.render(false)
+    );
 }
 
 #[test]
 fn an_exception_that_waives_nothing_is_warned_about_and_not_counted() {
-    for (from, to) in [("\"lg\"", "\"lg-server\""), ("\"inet\"", "\"cloud\""), ("\"lg\"", "\"inet-vbrowser\"")] {
+    for (from, to) in [
+        ("\"lg\"", "\"lg-server\""),
+        ("\"inet\"", "\"cloud\""),
+        ("\"lg\"", "\"inet-vbrowser\""),
+    ] {
         let (text, _) = flow("needless", from, to, "\"https\"", EXCEPTION);
         let (policy, warnings) = accepted(&text);
         let w: Vec<&Diagnostic> = warnings.warnings().collect();
         assert_eq!(w.len(), 1, "{}", warnings.render(false));
-        assert_eq!((w[0].code, w[0].severity), (codes::UNNEEDED_EXCEPTION, Severity::Warning));
+        assert_eq!(
+            (w[0].code, w[0].severity),
+            (codes::UNNEEDED_EXCEPTION, Severity::Warning)
+        );
         assert!(w[0].message.starts_with("flow \"needless\""));
         let f = the_flow(&policy, "needless");
         assert!(f.exception.is_some() && !f.has_waiving_exception());
@@ -490,11 +629,27 @@ fn open_ended_access_from_outside_is_warned_about() {
         let extra = if from == "\"vendor\"" { EXCEPTION } else { "" };
         let (text, _) = flow("in", from, to, "\"https\"", extra);
         let (_, warnings) = accepted(&text);
-        let w: Vec<&Diagnostic> = warnings.warnings().filter(|d| d.code == codes::OPEN_ENDED_ACCESS).collect();
-        assert_eq!(w.len(), usize::from(warned), "{from}: {}", warnings.render(false));
-        let (text, _) = flow("in", from, to, "\"https\"", &format!("until = \"2099-01-01\"\n{extra}"));
+        let w: Vec<&Diagnostic> = warnings
+            .warnings()
+            .filter(|d| d.code == codes::OPEN_ENDED_ACCESS)
+            .collect();
+        assert_eq!(
+            w.len(),
+            usize::from(warned),
+            "{from}: {}",
+            warnings.render(false)
+        );
+        let (text, _) = flow(
+            "in",
+            from,
+            to,
+            "\"https\"",
+            &format!("until = \"2099-01-01\"\n{extra}"),
+        );
         let (_, warnings) = accepted(&text);
-        assert!(!warnings.warnings().any(|d| d.code == codes::OPEN_ENDED_ACCESS));
+        assert!(!warnings
+            .warnings()
+            .any(|d| d.code == codes::OPEN_ENDED_ACCESS));
     }
 }
 
@@ -510,15 +665,35 @@ fn past_dates_are_warned_about_when_the_time_is_known() {
     );
     let loaded = load_policy_at("test.toml", &text, now).expect("loads");
     let codes_found: Vec<&str> = loaded.warnings.warnings().map(|d| d.code).collect();
-    assert_eq!(codes_found, vec![codes::UNTIL_PAST, codes::REVIEW_PAST], "{}", loaded.warnings.render(false));
+    assert_eq!(
+        codes_found,
+        vec![codes::UNTIL_PAST, codes::REVIEW_PAST],
+        "{}",
+        loaded.warnings.render(false)
+    );
     let until = loaded.warnings.warnings().next().expect("W006");
-    assert!(until.message.contains("2027-03-31") && until.subject == Some(Subject::Flow("old".into())));
-    let ex = the_flow(&loaded.value, "old").exception.clone().expect("exception");
-    assert_eq!((ex.approved_on.as_deref(), ex.review_by.as_deref()), (Some("2026-04-01"), Some("2027-05-31")));
+    assert!(
+        until.message.contains("2027-03-31") && until.subject == Some(Subject::Flow("old".into()))
+    );
+    let ex = the_flow(&loaded.value, "old")
+        .exception
+        .clone()
+        .expect("exception");
+    assert_eq!(
+        (ex.approved_on.as_deref(), ex.review_by.as_deref()),
+        (Some("2026-04-01"), Some("2027-05-31"))
+    );
     // The same policy a day before the review is due: only the expired flow.
     let before = sanso_policy::values::parse_instant("2027-05-31").expect("date");
     let loaded = load_policy_at("test.toml", &text, before).expect("loads");
-    assert_eq!(loaded.warnings.warnings().map(|d| d.code).collect::<Vec<_>>(), vec![codes::UNTIL_PAST]);
+    assert_eq!(
+        loaded
+            .warnings
+            .warnings()
+            .map(|d| d.code)
+            .collect::<Vec<_>>(),
+        vec![codes::UNTIL_PAST]
+    );
 }
 
 #[test]
@@ -527,25 +702,55 @@ fn bad_beyond_serves_and_dates_are_errors() {
     let d = errors(&text).errors().next().cloned().expect("error");
     assert_eq!(d.code, codes::BAD_BEYOND);
     assert!(d.notes.iter().any(|n| n.contains("`closed`")));
-    let text = TIERS.replace("tier = \"lgwan\"\n", "tier = \"lgwan\"\nbeyond = \"lgwan\"\n");
-    assert_eq!(errors(&text).errors().next().map(|d| d.code), Some(codes::BEYOND_NOT_EXTERNAL));
+    let text = TIERS.replace(
+        "tier = \"lgwan\"\n",
+        "tier = \"lgwan\"\nbeyond = \"lgwan\"\n",
+    );
+    assert_eq!(
+        errors(&text).errors().next().map(|d| d.code),
+        Some(codes::BEYOND_NOT_EXTERNAL)
+    );
     let text = TIERS.replace("serves = [\"smtp\"]", "serves = [\"smtpp\"]");
     let d = errors(&text).errors().next().cloned().expect("error");
-    assert_eq!((d.code, d.subject.clone()), (codes::UNKNOWN_SERVICE, Some(Subject::Host("lg-mail-sanitizer".into()))));
-    let (text, _) = flow("d", "\"mn-pc\"", "\"chukan\"", "\"https\"", "exception = { approved_by = \"CISO\", ticket = \"T\", review_by = \"next year\" }");
-    assert_eq!(errors(&text).errors().next().map(|d| d.code), Some(codes::BAD_DATE));
+    assert_eq!(
+        (d.code, d.subject.clone()),
+        (
+            codes::UNKNOWN_SERVICE,
+            Some(Subject::Host("lg-mail-sanitizer".into()))
+        )
+    );
+    let (text, _) = flow(
+        "d",
+        "\"mn-pc\"",
+        "\"chukan\"",
+        "\"https\"",
+        "exception = { approved_by = \"CISO\", ticket = \"T\", review_by = \"next year\" }",
+    );
+    assert_eq!(
+        errors(&text).errors().next().map(|d| d.code),
+        Some(codes::BAD_DATE)
+    );
 }
 
 #[test]
 fn serves_without_a_role_is_warned_about() {
-    let text = TIERS.replace("addresses = [\"10.20.9.20\"]", "addresses = [\"10.20.9.20\"]\nserves = [\"smtp\"]");
+    let text = TIERS.replace(
+        "addresses = [\"10.20.9.20\"]",
+        "addresses = [\"10.20.9.20\"]\nserves = [\"smtp\"]",
+    );
     let (_, warnings) = accepted(&text);
-    assert_eq!(warnings.warnings().map(|d| d.code).collect::<Vec<_>>(), vec![codes::SERVES_WITHOUT_ROLE]);
+    assert_eq!(
+        warnings.warnings().map(|d| d.code).collect::<Vec<_>>(),
+        vec![codes::SERVES_WITHOUT_ROLE]
+    );
 }
 
 #[test]
 fn organisation_is_kept() {
-    let text = TIERS.replace("tier = \"mynumber\"\n", "tier = \"mynumber\"\norganisation = \"消防本部\"\n");
+    let text = TIERS.replace(
+        "tier = \"mynumber\"\n",
+        "tier = \"mynumber\"\norganisation = \"消防本部\"\n",
+    );
     let (policy, _) = accepted(&text);
     assert_eq!(policy.zones[0].organisation.as_deref(), Some("消防本部"));
     assert_eq!(Guardrail(3).to_string(), "guardrail 3");
