@@ -391,3 +391,53 @@ fn a_connection_ends_within_a_second_of_its_flows_until() {
     );
     assert!(after, "the connection still passes after its flow's until");
 }
+
+#[test]
+fn a_rate_limited_flow_admits_no_more_than_its_limit() {
+    if !common::root_or_skip("a_rate_limited_flow_admits_no_more_than_its_limit") {
+        return;
+    }
+    let policy = load(&policy_text(&flow(
+        "limited",
+        "\"tcp/8082\"",
+        "limit = \"3/minute\"",
+    )));
+    let topo = topology(&policy);
+    topo.load_ruleset(&compile(&policy)).expect("load");
+    let server_ns = peer(&topo, "lg1");
+    let client_ns = peer(&topo, "lg0");
+    let addr = SocketAddr::new(ip(SERVER_V4), 8082);
+    // A server that accepts whatever arrives for a few seconds.
+    let file = server_ns.open().expect("open");
+    let name = server_ns.name().to_owned();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let srv = thread::spawn(move || {
+        enter(&file, &name).expect("setns");
+        let listener = TcpListener::bind(addr).expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        ready_tx.send(()).expect("ready");
+        let start = Instant::now();
+        let mut accepted = 0;
+        while start.elapsed() < Duration::from_secs(6) {
+            match listener.accept() {
+                Ok(_) => accepted += 1,
+                Err(_) => thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        accepted
+    });
+    ready_rx.recv_timeout(Duration::from_secs(5)).expect("ready");
+    let attempts = 10;
+    let connected = in_ns(client_ns, || {
+        (0..attempts)
+            .filter(|_| {
+                TcpStream::connect_timeout(&addr, Duration::from_millis(400)).is_ok()
+            })
+            .count()
+    });
+    let accepted = srv.join().expect("server");
+    println!("limit 3/minute: {connected} of {attempts} connections admitted, server accepted {accepted}");
+    assert!(connected >= 1, "the flow admitted nothing");
+    assert!(connected <= 3, "{connected} new connections passed a 3/minute limit");
+    assert_eq!(accepted, connected);
+}

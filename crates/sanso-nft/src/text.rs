@@ -122,7 +122,12 @@ fn render_limits(out: &mut Out, ruleset: &Ruleset) {
         if let Some(limit) = flow.limit {
             out.block(
                 &format!("limit {}", flow_limit_name(ruleset, FlowIdx(j))),
-                &[format!("rate {}/{}", limit.count, limit.unit.as_str())],
+                &[format!(
+                    "rate {}/{} burst {} packets",
+                    limit.count,
+                    limit.unit.as_str(),
+                    limit.count
+                )],
             );
         }
     }

@@ -512,9 +512,6 @@ fn drop_log_limit() -> Expr {
     }
 }
 
-/// nft's default burst of a named limit.
-const NAMED_LIMIT_BURST: u32 = 5;
-
 fn per_seconds(unit: RateUnit) -> u64 {
     match unit {
         RateUnit::Second => 1,
@@ -573,7 +570,10 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
                 name: flow_limit_name(ruleset, FlowIdx(j)),
                 rate: u64::from(limit.count),
                 per_seconds: per_seconds(limit.unit),
-                burst: NAMED_LIMIT_BURST,
+                // The bucket holds `count` tokens: no more than the limit's
+                // new connections pass at once (nft's default, 5, let 5
+                // through a 3/minute limit).
+                burst: limit.count,
             });
         }
     }
