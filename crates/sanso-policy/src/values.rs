@@ -66,7 +66,21 @@ pub enum InterfaceNameError {
     BadCharacter(String),
     #[error("interface name `{0}` is reserved (`.` and `..`)")]
     Reserved(String),
+    #[error("interface name `{name}` contains `{byte}`, {why}")]
+    NftSpecial {
+        name: String,
+        byte: char,
+        why: &'static str,
+    },
 }
+
+/// Bytes Linux allows in an interface name but nft's text treats specially,
+/// so that the kernel would not match what the policy says.
+const NFT_SPECIAL: &[(char, &str)] = &[
+    ('*', "which nft treats as a wildcard: `eth*` matches every interface whose name starts with `eth`, and overlaps other zones' interfaces"),
+    ('"', "which nft's text cannot quote"),
+    ('\\', "which nft's text keeps literally, so the text and netlink back ends would load different names"),
+];
 
 pub fn check_interface_name(name: &str) -> Result<(), InterfaceNameError> {
     if name.is_empty() {
@@ -83,6 +97,13 @@ pub fn check_interface_name(name: &str) -> Result<(), InterfaceNameError> {
     }
     if name == "." || name == ".." {
         return Err(InterfaceNameError::Reserved(name.to_owned()));
+    }
+    if let Some((byte, why)) = NFT_SPECIAL.iter().find(|(c, _)| name.contains(*c)) {
+        return Err(InterfaceNameError::NftSpecial {
+            name: name.to_owned(),
+            byte: *byte,
+            why,
+        });
     }
     Ok(())
 }
@@ -254,6 +275,27 @@ mod tests {
             Err(InterfaceNameError::BadCharacter(_))
         ));
         assert_eq!(check_interface_name(""), Err(InterfaceNameError::Empty));
+        assert!(matches!(
+            check_interface_name(".."),
+            Err(InterfaceNameError::Reserved(_))
+        ));
+        assert!(matches!(
+            check_interface_name("a:b"),
+            Err(InterfaceNameError::BadCharacter(_))
+        ));
+        // What Linux allows but nft's text reinterprets.
+        for (name, byte) in [("if5*", '*'), ("if55\"", '"'), ("a\\b", '\\'), ("e*th", '*')] {
+            match check_interface_name(name) {
+                Err(InterfaceNameError::NftSpecial { byte: b, .. }) => assert_eq!(b, byte, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let message = check_interface_name("wan*").expect_err("wildcard").to_string();
+        assert!(message.contains("wildcard"), "{message}");
+        // Bytes nft 1.0.6 loads and lists as written (checked with nft -f).
+        for name in ["a$b", "a{b", "a;b", "a#b", "a'b", "a.b", "vlan.100", "br-lan", "wg_0", "aéb"] {
+            assert_eq!(check_interface_name(name), Ok(()), "{name}");
+        }
     }
 
     #[test]

@@ -266,6 +266,25 @@ fn interface_names_fit_ifnamsiz() {
         &BASE.replace("interfaces = [\"in0\"]", "interfaces = [\"in 0\"]"),
         codes::BAD_INTERFACE,
     );
+    // Names Linux allows but nft reinterprets: a wildcard `*` (the kernel
+    // then refused the compiled set: "File exists"), a quote, a backslash.
+    let text = BASE
+        .replace("interfaces = [\"in0\"]", "interfaces = [\"if5*\"]")
+        .replace("interfaces = [\"lg0\"]", "interfaces = [\"if55\\\"\"]")
+        .replace("interfaces = [\"mn0\"]", "interfaces = [\"mn\\\\0\"]");
+    let diags = match load_policy("t.toml", &text) {
+        Ok(_) => panic!("accepted interface names nft reinterprets"),
+        Err(d) => d,
+    };
+    let messages: Vec<&str> = diags
+        .errors()
+        .filter(|d| d.code == codes::BAD_INTERFACE)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 3, "{}", diags.render(false));
+    assert!(messages.iter().any(|m| m.contains("if5*") && m.contains("wildcard")));
+    assert!(messages.iter().any(|m| m.contains("if55\"") && m.contains("quote")));
+    assert!(messages.iter().any(|m| m.contains("mn\\0")));
 }
 
 #[test]
