@@ -471,7 +471,7 @@ impl Actor {
         compiled: &Compiled,
         error: String,
     ) -> Outcome {
-        tracing::error!(trigger, error = %error, "apply failed; the running ruleset is unchanged");
+        tracing::error!(trigger, error = %error, "apply failed");
         self.counts.apply_failures += 1;
         self.last_error = Some(error.clone());
         self.record(
@@ -480,9 +480,7 @@ impl Actor {
             Some(compiled.policy_ref()),
             json!({ "trigger": trigger, "error": error }),
         );
-        Err(format!(
-            "apply failed; the running ruleset is unchanged: {error}"
-        ))
+        Err(format!("apply failed: {error}"))
     }
 
     /// Applies `compiled`; on success it becomes the current policy and the
@@ -492,15 +490,28 @@ impl Actor {
         let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
         blocking(move || kernel.apply(&ruleset, &text))
             .await
-            .map_err(|e| chain(&e))?;
+            .map_err(|e| {
+                format!(
+                    "the kernel refused it; the running ruleset is unchanged: {}",
+                    chain(&e)
+                )
+            })?;
         let kernel = Arc::clone(&self.kernel);
         let baseline = match blocking(move || kernel.read_table()).await {
             Ok(table) => Some(table),
             Err(err) => {
-                tracing::warn!(error = %chain(&err), "cannot read the table back after apply; drift checks wait");
+                tracing::warn!(error = %chain(&err), "cannot read the table back after apply; not verified, drift checks wait");
                 None
             }
         };
+        // The table read back must have the compiled shape; otherwise the
+        // apply did not do what it says, and the previous ruleset returns.
+        if let Some(table) = &baseline {
+            let problems = self.kernel.shape_problems(&compiled.ruleset, table);
+            if !problems.is_empty() {
+                return Err(self.unverified(&compiled, problems).await);
+            }
+        }
         let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
         if let Err(err) = write_durably(&last_good, &compiled.text) {
             tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
@@ -523,6 +534,46 @@ impl Actor {
         self.drift = DriftState::InSync;
         self.last_drift = None;
         Ok(())
+    }
+
+    /// The applied table read back with another shape than compiled: count
+    /// and audit it, restore the previous ruleset (or the closed fallback),
+    /// and say exactly what the kernel holds now.
+    async fn unverified(&mut self, compiled: &Compiled, problems: Vec<String>) -> String {
+        self.counts.verify_failures += 1;
+        let shown: Vec<&String> = problems.iter().take(20).collect();
+        tracing::error!(problems = ?shown, "the table read back after the apply does not have the compiled shape");
+        self.record(
+            EventKind::VerifyFailed,
+            0,
+            Some(compiled.policy_ref()),
+            json!({ "problems": shown, "count": problems.len() }),
+        );
+        let summary = problems.first().cloned().unwrap_or_default();
+        let restored = match self.current.as_ref().map(|c| c.compiled.clone()) {
+            Some(previous) => {
+                let kernel = Arc::clone(&self.kernel);
+                let (ruleset, text) = (Arc::clone(&previous.ruleset), previous.text.clone());
+                blocking(move || kernel.apply(&ruleset, &text))
+                    .await
+                    .map(|()| "restored the previous ruleset")
+                    .map_err(|e| chain(&e))
+            }
+            None => self
+                .restore_text(FALLBACK_RULESET.to_owned())
+                .await
+                .map(|()| "loaded the closed fallback ruleset"),
+        };
+        match restored {
+            Ok(what) => format!(
+                "the table read back after the apply does not have the compiled shape ({} difference(s), first: {summary}); {what}",
+                problems.len()
+            ),
+            Err(err) => format!(
+                "the table read back after the apply does not have the compiled shape ({} difference(s), first: {summary}), and restoring failed ({err}): the kernel holds an unverified table",
+                problems.len()
+            ),
+        }
     }
 
     async fn reload(&mut self, trigger: Trigger, uid: u32) -> Outcome {

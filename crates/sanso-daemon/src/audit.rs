@@ -39,6 +39,9 @@ pub enum EventKind {
     Refused,
     /// A compiled policy failed to reach the kernel; the running ruleset was kept.
     ApplyFailed,
+    /// An applied table read back with another shape than compiled; the
+    /// previous ruleset (or the closed fallback) was restored.
+    VerifyFailed,
     /// `sanso apply --confirm`: applied, awaiting `sanso confirm`.
     ConfirmPending,
     /// `sanso confirm` arrived in time.

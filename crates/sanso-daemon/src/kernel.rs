@@ -70,6 +70,11 @@ pub trait Kernel: Send + Sync + 'static {
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError>;
     /// The live table in normal form (absent is not an error).
     fn read_table(&self) -> Result<LiveTable, KernelError>;
+    /// How `table` (read back right after applying `ruleset`) differs from the
+    /// shape `ruleset` compiles to; empty when it matches.
+    fn shape_problems(&self, ruleset: &Ruleset, table: &LiveTable) -> Vec<String> {
+        sanso_nft::verify::check_shape(&sanso_nft::verify::expected_shape(ruleset), table)
+    }
     /// Replaces `table inet sanso` with a table listing (as `nft list table` prints it).
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError>;
     /// The named counters of `table inet sanso`.

@@ -118,6 +118,12 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         &plain(c.apply_failures),
     );
     metric(
+        "sanso_verify_failures_total",
+        "counter",
+        "Applies whose table read back with another shape than compiled; the previous ruleset was restored.",
+        &plain(c.verify_failures),
+    );
+    metric(
         "sanso_confirms_total",
         "counter",
         "Commit-confirm applies confirmed in time.",

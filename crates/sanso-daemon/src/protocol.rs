@@ -61,6 +61,9 @@ pub struct Counts {
     pub reloads: u64,
     pub refused: u64,
     pub apply_failures: u64,
+    /// Applies whose read-back did not have the compiled shape.
+    #[serde(default)]
+    pub verify_failures: u64,
     pub confirms: u64,
     pub rollbacks: u64,
     pub drift_events: u64,
@@ -128,8 +131,8 @@ impl std::fmt::Display for StatusReport {
         let c = &self.counts;
         writeln!(
             f,
-            "counts:       applies {} reloads {} refused {} apply-failures {} confirms {} rollbacks {}",
-            c.applies, c.reloads, c.refused, c.apply_failures, c.confirms, c.rollbacks
+            "counts:       applies {} reloads {} refused {} apply-failures {} verify-failures {} confirms {} rollbacks {}",
+            c.applies, c.reloads, c.refused, c.apply_failures, c.verify_failures, c.confirms, c.rollbacks
         )?;
         writeln!(
             f,

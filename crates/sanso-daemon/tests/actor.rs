@@ -23,6 +23,8 @@ struct FakeState {
     /// Revisions of the rulesets applied, in order.
     applied: Vec<String>,
     refuse_applies: bool,
+    /// The next apply reads back with another shape than compiled.
+    misshape_next: bool,
     neighbours: Vec<Neighbour>,
 }
 
@@ -84,6 +86,16 @@ impl Kernel for FakeKernel {
             chains,
             text: text.unwrap_or_default(),
             foreign_base_chains: Vec::new(),
+        })
+    }
+
+    fn shape_problems(&self, _ruleset: &Ruleset, _table: &LiveTable) -> Vec<String> {
+        self.with(|s| {
+            if std::mem::take(&mut s.misshape_next) {
+                vec!["chain forward has 0 rules, expected 9".to_owned()]
+            } else {
+                Vec::new()
+            }
         })
     }
 
@@ -275,6 +287,35 @@ async fn a_kernel_refusal_keeps_the_running_ruleset() {
     assert_eq!(
         rig.events().last().map(String::as_str),
         Some("apply-failed")
+    );
+}
+
+#[tokio::test]
+async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.kernel.with(|s| s.misshape_next = true);
+    std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
+    let error = rig
+        .handle
+        .reload(Trigger::FileChange, 0)
+        .await
+        .expect_err("an unverified apply is a failure");
+    assert!(
+        error.contains("does not have the compiled shape")
+            && error.contains("chain forward has 0 rules")
+            && error.contains("restored the previous ruleset"),
+        "{error}"
+    );
+    // r2 went in, did not verify, and r1 was applied again.
+    assert_eq!(rig.applied(), ["r1", "r2", "r1"]);
+    assert_eq!(rig.revision().await.as_deref(), Some("r1"));
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.counts.verify_failures, 1);
+    assert_eq!(status.counts.applies, 1);
+    let events = rig.events();
+    assert!(
+        events.ends_with(&["verify-failed".to_owned(), "apply-failed".to_owned()]),
+        "{events:?}"
     );
 }
 

@@ -347,7 +347,7 @@ fn daemon_lifecycle_in_a_namespace() {
             .expect("nft -a");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         text.lines()
-            .find(|l| l.contains("ct state established,related accept"))
+            .find(|l| l.contains("ct state established,related ct mark vmap @live"))
             .and_then(|l| l.rsplit("# handle ").next())
             .map(|h| h.trim().to_owned())
             .expect("a rule handle")
@@ -369,7 +369,7 @@ fn daemon_lifecycle_in_a_namespace() {
     );
     assert!(ns
         .nft_list()
-        .is_some_and(|t| t.contains("ct state established,related accept")));
+        .is_some_and(|t| t.contains("ct state established,related ct mark vmap @live")));
 
     // Metrics: the kernel counters and the daemon's counts.
     let metrics = scrape(&ns, port);

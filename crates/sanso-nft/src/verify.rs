@@ -109,3 +109,27 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     }
     problems
 }
+
+/// The outcome of reading the table back after an apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// The live table has the compiled shape.
+    Verified,
+    /// The live table differs from the compiled shape in these ways.
+    Mismatch(Vec<String>),
+}
+
+/// Reads `table inet sanso` back (in `netns`, or here) and checks it against
+/// the shape `ruleset` must have.
+pub fn verify_applied(
+    ruleset: &Ruleset,
+    netns: Option<&str>,
+) -> Result<Verification, crate::readback::ReadbackError> {
+    let live = crate::readback::live_table(netns)?;
+    let problems = check_shape(&expected_shape(ruleset), &live);
+    Ok(if problems.is_empty() {
+        Verification::Verified
+    } else {
+        Verification::Mismatch(problems)
+    })
+}

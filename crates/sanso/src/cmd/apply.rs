@@ -58,13 +58,40 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let report = sanso_nft::netlink::apply(&ruleset, args.netns.as_deref())
         .context("apply failed; the running ruleset is unchanged")?;
-    println!(
-        "applied {} rev {}: {} messages, {} elements in {:.1} ms; read back and verified",
+    let applied = format!(
+        "applied {} rev {}: {} messages, {} elements in {:.1} ms",
         policy.name,
         policy.revision.as_deref().unwrap_or("-"),
         report.messages,
         report.elements,
         report.duration.as_secs_f64() * 1000.0
     );
-    Ok(ExitCode::SUCCESS)
+    // Say "verified" only once the table was read back and matched.
+    match sanso_nft::verify::verify_applied(&ruleset, args.netns.as_deref()) {
+        Ok(sanso_nft::verify::Verification::Verified) => {
+            println!("{applied}; read back and verified");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(sanso_nft::verify::Verification::Mismatch(problems)) => {
+            println!("{applied}");
+            eprintln!(
+                "error: the table read back from the kernel does not have the compiled shape; the kernel now holds this unverified table:"
+            );
+            for problem in problems.iter().take(20) {
+                eprintln!("  {problem}");
+            }
+            if problems.len() > 20 {
+                eprintln!("  ... and {} more", problems.len() - 20);
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(err) => {
+            println!("{applied}");
+            eprintln!(
+                "error: the table could not be read back, so it was not verified: {:#}",
+                anyhow::Error::new(err)
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
 }
