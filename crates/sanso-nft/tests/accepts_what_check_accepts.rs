@@ -22,14 +22,14 @@ use text_fixture::{have_root, TestNamespace};
 
 /// Bytes Linux allows that nft's text treats as ordinary inside quotes.
 const PLAIN_BYTES: &[char] = &[
-    'a', 'b', 'e', 't', 'h', 'w', 'n', '0', '1', '5', '.', '-', '_', '$', '{', '}', ';', '#',
-    '\'', 'é', '@',
+    'a', 'b', 'e', 't', 'h', 'w', 'n', '0', '1', '5', '.', '-', '_', '$', '{', '}', ';', '#', '\'',
+    'é', '@',
 ];
 
 /// Bytes an admin might type in an interface name, hostile ones included.
 const NAME_BYTES: &[char] = &[
-    'a', 'b', 'e', 't', 'h', 'w', 'n', '0', '1', '5', '.', '-', '_', '*', '"', '\\', '$', '{',
-    '}', ';', '#', '\'', ':', ' ', '/', 'é', '@',
+    'a', 'b', 'e', 't', 'h', 'w', 'n', '0', '1', '5', '.', '-', '_', '*', '"', '\\', '$', '{', '}',
+    ';', '#', '\'', ':', ' ', '/', 'é', '@',
 ];
 
 fn toml_string(s: &str) -> String {
@@ -62,7 +62,10 @@ fn mutate(text: &str, names: &[String], extra_ports: (u16, u16)) -> String {
             out.push('\n');
         }
     }
-    let (a, b) = (extra_ports.0.min(extra_ports.1).max(1), extra_ports.0.max(extra_ports.1).max(1));
+    let (a, b) = (
+        extra_ports.0.min(extra_ports.1).max(1),
+        extra_ports.0.max(extra_ports.1).max(1),
+    );
     out.push_str(&format!(
         "\n[[flows]]\nname = \"extra\"\nfrom = [\"self\"]\nto = [\"upstream\"]\nservices = [\"tcp/{a}-{b}\", \"udp/{b}\"]\nreason = \"property test\"\nexception = {{ approved_by = \"test\", ticket = \"T\" }}\n"
     ));
@@ -161,5 +164,8 @@ fn every_policy_check_accepts_loads_in_the_kernel_by_text_and_by_netlink() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    assert!(accepted >= 4, "too few accepted policies ({accepted}) for the property to mean anything");
+    assert!(
+        accepted >= 4,
+        "too few accepted policies ({accepted}) for the property to mean anything"
+    );
 }

@@ -339,7 +339,11 @@ impl Encoder {
                 sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TYPE as u16, filter.as_ptr());
                 sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_HOOKNUM as u16, hook.number());
                 sys::nftnl_chain_set_s32(c.ptr, sys::NFTNL_CHAIN_PRIO as u16, hook.priority());
-                sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_POLICY as u16, hook.policy() as u32);
+                sys::nftnl_chain_set_u32(
+                    c.ptr,
+                    sys::NFTNL_CHAIN_POLICY as u16,
+                    hook.policy() as u32,
+                );
             }
             if let Some(comment) = &chain.comment {
                 let udata = comment_udata(comment)?;
