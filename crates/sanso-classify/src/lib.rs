@@ -101,8 +101,14 @@ pub enum DecidedBy<F = FlowIdx> {
     },
     /// Loopback traffic of the gateway itself: accepted.
     Loopback,
-    /// IPv6 neighbour discovery to or from the gateway: accepted.
+    /// IPv6 neighbour discovery to or from the gateway: accepted (router
+    /// advertisements only on the interfaces of external zones).
     NeighbourDiscovery,
+    /// IPv6 multicast listener discovery (MLD) to or from the gateway: accepted.
+    MulticastListener,
+    /// A link-local or unspecified IPv6 source, which belongs to no zone:
+    /// dropped (only ND and MLD come from such sources).
+    LinkLocal,
     /// No flow accepted: dropped by default, counted for this zone pair
     /// (`None`: the gateway itself, or an address in no zone). `expired`
     /// lists the flows whose key matched but whose `until` had passed.
@@ -135,6 +141,8 @@ impl<F> Decision<F> {
             DecidedBy::AntiSpoof { iif, src_zone } => DecidedBy::AntiSpoof { iif, src_zone },
             DecidedBy::Loopback => DecidedBy::Loopback,
             DecidedBy::NeighbourDiscovery => DecidedBy::NeighbourDiscovery,
+            DecidedBy::MulticastListener => DecidedBy::MulticastListener,
+            DecidedBy::LinkLocal => DecidedBy::LinkLocal,
             DecidedBy::DefaultDrop {
                 src_zone,
                 dst_zone,
@@ -152,9 +160,28 @@ impl<F> Decision<F> {
     }
 }
 
-/// ICMPv6 neighbour discovery: router solicitation and advertisement,
-/// neighbour solicitation and advertisement (hop limit 255 assumed).
-const ND_TYPES: std::ops::RangeInclusive<u8> = 133..=136;
+/// What the gateway accepts of IPv6 link control traffic (RFC 4890), before
+/// the zones are looked at: neighbour discovery (hop limit 255 assumed),
+/// router advertisements only on an external zone's interface (`router`)
+/// or from the gateway, MLD (hop limit 1 assumed). `None`: not link
+/// control; the packet goes on through the pipeline.
+pub fn link_control(path: Path, icmp_type: u8, router: bool) -> Option<DecidedBy<std::convert::Infallible>> {
+    match icmp_type {
+        133 | 135 | 136 => Some(DecidedBy::NeighbourDiscovery),
+        134 if path == Path::FromGateway || router => Some(DecidedBy::NeighbourDiscovery),
+        130..=132 | 143 => Some(DecidedBy::MulticastListener),
+        _ => None,
+    }
+}
+
+/// A source that belongs to no zone: IPv6 link-local (`fe80::/10`) or
+/// unspecified (`::`).
+pub fn is_link_local_source(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(_) => false,
+        IpAddr::V6(a) => a.is_unspecified() || (a.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
 
 /// The IR's pipeline over one [`Ruleset`], with an index built once.
 pub struct Classifier<'r> {
@@ -334,10 +361,18 @@ impl<'r> Classifier<'r> {
         };
         if packet.path != Path::Forward && family_addr.is_ipv6() {
             if let L4::Icmp { icmp_type } = packet.l4 {
-                if ND_TYPES.contains(&icmp_type) {
-                    return Err(Decision::accept(DecidedBy::NeighbourDiscovery));
+                let router = icmp_type == 134 && self.arrives_from_router(packet);
+                if let Some(by) = link_control(packet.path, icmp_type, router) {
+                    return Err(Decision::accept(match by {
+                        DecidedBy::MulticastListener => DecidedBy::MulticastListener,
+                        _ => DecidedBy::NeighbourDiscovery,
+                    }));
                 }
             }
+        }
+        // 2. Link-local and unspecified sources belong to no zone.
+        if packet.path != Path::FromGateway && is_link_local_source(packet.src) {
+            return Err(Decision::drop(DecidedBy::LinkLocal));
         }
         let zs = self.zone_range(packet.src);
         let zd = self.zone_range(packet.dst);
@@ -431,6 +466,22 @@ impl<'r> Classifier<'r> {
 
     /// Whether (input interface, source) is in the anti-spoofing set; with no
     /// interface, whether the source's zone has one.
+    /// Whether a packet to the gateway arrives on an external zone's
+    /// interface (without `iif`: the first interface of its source's zone).
+    fn arrives_from_router(&self, packet: &Packet) -> bool {
+        let external = |z: &sanso_ir::ZoneInfo| z.tier == sanso_policy::Tier::External;
+        match packet.iif.as_deref() {
+            Some(iif) => self
+                .ruleset
+                .zones
+                .iter()
+                .any(|z| external(z) && z.interfaces.iter().any(|i| i == iif)),
+            None => self
+                .zone_at(packet.src, self.zone_range(packet.src))
+                .is_some_and(|z| external(self.ruleset.zone(z))),
+        }
+    }
+
     fn source_valid(&self, iif: Option<&str>, src: IpAddr, range: ZoneRangeIdx) -> bool {
         match (iif, src) {
             (Some(iif), IpAddr::V4(s)) => self.v4.spoof_ok(iif, s.into()),

@@ -53,16 +53,31 @@ impl<'p> Reference<'p> {
         } else {
             packet.src
         };
-        let is_nd = matches!(
-            packet.l4,
-            L4::Icmp {
-                icmp_type: 133..=136
-            }
-        );
-        if packet.path != Path::Forward && peer.is_ipv6() && is_nd {
-            return accept(DecidedBy::NeighbourDiscovery);
-        }
         let classify = |addr| self.policy.classify(addr).map(|z| ZoneIdx(z.0));
+        if packet.path != Path::Forward && peer.is_ipv6() {
+            if let L4::Icmp { icmp_type } = packet.l4 {
+                // A router advertisement arrives from a router: on an
+                // interface of an external zone.
+                let external = |z: &sanso_policy::Zone| z.tier == sanso_policy::Tier::External;
+                let router = match packet.iif.as_deref() {
+                    Some(iif) => self
+                        .policy
+                        .zones
+                        .iter()
+                        .any(|z| external(z) && z.interfaces.iter().any(|i| i == iif)),
+                    None => classify(packet.src).is_some_and(|z| external(&self.policy.zones[z.0])),
+                };
+                if let Some(by) = crate::link_control(packet.path, icmp_type, router) {
+                    return accept(match by {
+                        DecidedBy::MulticastListener => DecidedBy::MulticastListener,
+                        _ => DecidedBy::NeighbourDiscovery,
+                    });
+                }
+            }
+        }
+        if packet.path != Path::FromGateway && crate::is_link_local_source(packet.src) {
+            return drop(DecidedBy::LinkLocal);
+        }
         if packet.path != Path::FromGateway {
             let src_zone = classify(packet.src);
             let zone_interfaces = src_zone

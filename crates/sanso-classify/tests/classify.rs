@@ -420,3 +420,44 @@ fn source_range_with_many_cells_finds_each() {
     assert_eq!(decide(&b, &to("10.10.200.1", 22)).by, flow(0));
     assert_eq!(decide(&b, &to("10.10.200.1", 1000)).verdict, Verdict::Drop);
 }
+
+/// RFC 4890 on the gateway: router advertisements only on an external
+/// zone's interface, MLD accepted both ways, link-local and unspecified
+/// sources in no zone (both engines agree, `decide` checks).
+#[test]
+fn ipv6_link_control_and_link_local_sources() {
+    let b = policy();
+    let to_gw = |iif: &str, src: &str, icmp_type: u8| {
+        packet(
+            Path::ToGateway,
+            Some(iif),
+            src,
+            "ff02::1",
+            L4::Icmp { icmp_type },
+            NOW,
+        )
+    };
+    // Router advertisements: from the upstream router, not from an office.
+    assert_eq!(decide(&b, &to_gw("wan0", "fe80::1", 134)).by, DecidedBy::NeighbourDiscovery);
+    let ra_lg = decide(&b, &to_gw("lg0", "fe80::2", 134));
+    assert_eq!((ra_lg.verdict, ra_lg.by), (Verdict::Drop, DecidedBy::LinkLocal));
+    // Neighbour solicitation from an office host's link-local address.
+    assert_eq!(decide(&b, &to_gw("lg0", "fe80::2", 135)).by, DecidedBy::NeighbourDiscovery);
+    // MLD reports (v1 and v2) and the gateway's own.
+    for t in [130, 131, 132, 143] {
+        assert_eq!(decide(&b, &to_gw("lg0", "fe80::2", t)).by, DecidedBy::MulticastListener);
+        let out = packet(Path::FromGateway, None, "fe80::1", "ff02::16", L4::Icmp { icmp_type: t }, NOW);
+        assert_eq!(decide(&b, &out).by, DecidedBy::MulticastListener);
+    }
+    // Anything else from a link-local or unspecified source: no zone, dropped
+    // (not counted as spoofed, not classified into the catch-all zone).
+    for src in ["fe80::2", "febf::1", "::"] {
+        let echo = decide(&b, &to_gw("lg0", src, 128));
+        assert_eq!((echo.verdict, echo.by), (Verdict::Drop, DecidedBy::LinkLocal), "{src}");
+        let tcp = packet(Path::ToGateway, Some("wan0"), src, "fd00:20::1", L4::Tcp { dport: 22 }, NOW);
+        assert_eq!(decide(&b, &tcp).by, DecidedBy::LinkLocal, "{src}");
+    }
+    // fec0:: is outside fe80::/10: an ordinary (spoofed on lg0) source.
+    let site = decide(&b, &to_gw("lg0", "fec0::1", 128));
+    assert!(matches!(site.by, DecidedBy::AntiSpoof { .. }), "{site:?}");
+}

@@ -441,3 +441,86 @@ fn a_rate_limited_flow_admits_no_more_than_its_limit() {
     assert!(connected <= 3, "{connected} new connections passed a 3/minute limit");
     assert_eq!(accepted, connected);
 }
+
+/// The packets of a named counter of `table inet sanso` in the gateway.
+fn counter(topo: &Topology, name: &str) -> u64 {
+    let out = topo
+        .nft(&["list", "counter", "inet", "sanso", name])
+        .expect("list counter");
+    out.split_whitespace()
+        .skip_while(|w| *w != "packets")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no packets in {out}"))
+}
+
+fn counters_with_prefix(topo: &Topology, prefix: &str) -> Vec<(String, u64)> {
+    let out = topo.nft(&["-j", "list", "counters", "table", "inet", "sanso"]).expect("counters");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("nft -j");
+    json["nftables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get("counter"))
+        .filter_map(|c| Some((c["name"].as_str()?.to_owned(), c["packets"].as_u64()?)))
+        .filter(|(n, _)| n.starts_with(prefix))
+        .collect()
+}
+
+fn run_in(ns: &Netns, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("ip")
+        .args(["netns", "exec", ns.name()])
+        .args(args)
+        .output()
+        .expect("run in namespace")
+}
+
+#[test]
+fn ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone() {
+    if !common::root_or_skip("ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone") {
+        return;
+    }
+    let policy = load(&policy_text(&flow("ping", "\"ping\"", "")));
+    let topo = topology(&policy);
+    topo.load_ruleset(&compile(&policy)).expect("load");
+    let client_ns = peer(&topo, "lg0");
+    // The client has to find the gateway by neighbour discovery now.
+    let out = std::process::Command::new("ip")
+        .args(["-n", client_ns.name(), "neigh", "del", "fe80::1", "dev", "p0"])
+        .output()
+        .expect("ip neigh del");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // MLD: joining a group makes the client's kernel send MLD reports from
+    // its link-local address with hop limit 1 to the gateway's link.
+    let joined = in_ns(client_ns, || {
+        let sock = UdpSocket::bind("[::]:0").expect("bind");
+        let ifindex = nix::net::if_::if_nametoindex("p0").expect("ifindex");
+        sock.join_multicast_v6(&"ff02::5a:4e50".parse().expect("group"), ifindex)
+            .map(|()| sock)
+    })
+    .expect("join the group");
+    // ND (NS from the client, NA from the gateway), then the echo through
+    // the gateway to the server and its reply.
+    let ping = run_in(client_ns, &["ping", "-6", "-c", "2", "-W", "2", SERVER_V6]);
+    assert!(
+        ping.status.success(),
+        "ping over IPv6 through the gateway failed (neighbour discovery?): {}",
+        String::from_utf8_lossy(&ping.stdout)
+    );
+    let neigh = run_in(client_ns, &["ip", "-6", "neigh", "show", "fe80::1", "dev", "p0"]);
+    let neigh = String::from_utf8_lossy(&neigh.stdout).into_owned();
+    assert!(neigh.contains("lladdr"), "the gateway was not discovered: {neigh}");
+    // A link-local packet to the gateway other than ND and MLD belongs to no
+    // zone: dropped and counted as such, not as spoofed.
+    let before = counter(&topo, "drop.link-local");
+    let ll = run_in(client_ns, &["ping", "-6", "-c", "1", "-W", "1", "fe80::1%p0"]);
+    assert!(!ll.status.success(), "a link-local echo to the gateway was answered");
+    assert!(counter(&topo, "drop.link-local") > before, "the link-local drop was not counted");
+    drop(joined);
+    assert_eq!(counter(&topo, "spoofed"), 0, "ND or MLD counted as spoofed");
+    let self_drops: Vec<(String, u64)> = counters_with_prefix(&topo, "drop.self.")
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert!(self_drops.is_empty(), "the gateway's own ND or MLD was dropped: {self_drops:?}");
+}

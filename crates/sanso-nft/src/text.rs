@@ -18,15 +18,22 @@ use layout::{
     allow_chains, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
     from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
-    pair_chain_name, pair_maps, range_shape, table_comment, to_map_name, AllowChain,
-    ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, LIVE_MAP,
+    pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
+    AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, LINK_LOCAL_DROP, LIVE_MAP,
 };
 
 /// The rate and burst of every drop log (and the `drop.unknown` log).
 const DROP_LOG_LIMIT: &str = "limit rate 10/second burst 20 packets";
 
-/// Neighbour discovery accepted on input and output (hop limit 255 only).
+/// Neighbour discovery accepted on output (hop limit 255 only).
 const ND_ACCEPT: &str = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept";
+
+/// Neighbour discovery accepted on input from every interface: router
+/// advertisements only from the external zones' interfaces (below).
+const ND_ACCEPT_IN: &str = "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept";
+
+/// MLD (link scope, hop limit 1) accepted on input and output (RFC 4890 4.4.1).
+const MLD_ACCEPT: &str = "icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 hoplimit 1 accept";
 
 /// Renders `ruleset` as `nft -f` text that replaces `table inet sanso`.
 ///
@@ -60,7 +67,7 @@ pub fn render(ruleset: &Ruleset) -> String {
     render_live_chains(&mut out, ruleset);
     render_drop_chains(&mut out, ruleset);
     render_dispatch_chains(&mut out, ruleset);
-    render_hook_chains(&mut out);
+    render_hook_chains(&mut out, ruleset);
     out.line(0, "}");
     out.text
 }
@@ -112,7 +119,7 @@ fn render_counters(out: &mut Out, ruleset: &Ruleset) {
     for pair in drop_pairs(ruleset) {
         out.block(&format!("counter {}", drop_name(ruleset, pair)), &[]);
     }
-    for name in ["spoofed", "invalid", ENDED, "drop.unknown"] {
+    for name in ["spoofed", "invalid", ENDED, LINK_LOCAL_DROP, "drop.unknown"] {
         out.block(&format!("counter {name}"), &[]);
     }
 }
@@ -600,7 +607,7 @@ fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
     }
 }
 
-fn render_hook_chains(out: &mut Out) {
+fn render_hook_chains(out: &mut Out, ruleset: &Ruleset) {
     // An established packet passes only while the flow that accepted its
     // connection (named by the connection's mark) still allows it.
     let ct = [
@@ -617,9 +624,13 @@ fn render_hook_chains(out: &mut Out) {
 
     // Anti-spoofing before connection tracking (priority raw): a spoofed
     // packet never costs a conntrack lookup or entry.
+    // Link-local and unspecified sources belong to no zone: input decides
+    // them (ND, MLD, else dropped).
     let mut prerouting = vec![
         "type filter hook prerouting priority raw; policy accept;".to_owned(),
         "iif \"lo\" accept".to_owned(),
+        "ip6 saddr fe80::/10 accept".to_owned(),
+        "ip6 saddr :: accept".to_owned(),
     ];
     prerouting.extend(antispoof.iter().cloned());
     out.block("chain prerouting", &prerouting);
@@ -637,8 +648,17 @@ fn render_hook_chains(out: &mut Out) {
     let mut input = vec![
         "type filter hook input priority filter; policy drop;".to_owned(),
         "iif \"lo\" accept".to_owned(),
-        ND_ACCEPT.to_owned(),
+        ND_ACCEPT_IN.to_owned(),
     ];
+    for iface in router_interfaces(ruleset) {
+        input.push(format!(
+            "iifname \"{}\" icmpv6 type nd-router-advert ip6 hoplimit 255 accept",
+            layout::quoted_safe(&iface, 64)
+        ));
+    }
+    input.push(MLD_ACCEPT.to_owned());
+    input.push(format!("ip6 saddr fe80::/10 counter name \"{LINK_LOCAL_DROP}\" drop"));
+    input.push(format!("ip6 saddr :: counter name \"{LINK_LOCAL_DROP}\" drop"));
     input.extend(ct.iter().cloned());
     input.extend(lookups("in", "saddr"));
     input.push(unknown.clone());
@@ -648,6 +668,7 @@ fn render_hook_chains(out: &mut Out) {
         "type filter hook output priority filter; policy drop;".to_owned(),
         "oif \"lo\" accept".to_owned(),
         ND_ACCEPT.to_owned(),
+        MLD_ACCEPT.to_owned(),
     ];
     output.extend(ct.iter().cloned());
     output.extend(lookups("out", "daddr"));

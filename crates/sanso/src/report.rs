@@ -87,6 +87,11 @@ pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> St
         ),
         DecidedBy::Loopback => "loopback".to_string(),
         DecidedBy::NeighbourDiscovery => "IPv6 neighbour discovery".to_string(),
+        DecidedBy::MulticastListener => "IPv6 multicast listener discovery (MLD)".to_string(),
+        DecidedBy::LinkLocal => format!(
+            "link-local or unspecified source {}: it belongs to no zone",
+            packet.src
+        ),
         DecidedBy::DefaultDrop {
             src_zone,
             dst_zone,

@@ -19,7 +19,8 @@ use crate::text::layout::{
     allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
-    table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED, LIVE_MAP,
+    router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
+    LINK_LOCAL_DROP, LIVE_MAP, MLD, ND, ND_ROUTER_ADVERT, ND_WITHOUT_RA,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -526,7 +527,7 @@ pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
     chains.extend(live_chain_plans(ruleset));
     chains.extend(drop_chain_plans(ruleset));
     chains.extend(dispatch_chain_plans(ruleset));
-    chains.extend(hook_chain_plans());
+    chains.extend(hook_chain_plans(ruleset));
     let mut sets = vec![live_map(ruleset)];
     sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
@@ -558,7 +559,7 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
             comment: None,
         });
     }
-    for name in ["spoofed", "invalid", ENDED, "drop.unknown"] {
+    for name in ["spoofed", "invalid", ENDED, LINK_LOCAL_DROP, "drop.unknown"] {
         objects.push(ObjectPlan::Counter {
             name: name.to_owned(),
             comment: None,
@@ -947,13 +948,15 @@ fn loopback_rule(key: u32) -> RulePlan {
 }
 
 /// `icmpv6 type { nd-router-solicit, ... } ip6 hoplimit 255 accept`.
-fn neighbour_discovery_rule() -> RulePlan {
+/// `icmpv6 type { ... } ip6 hoplimit <hoplimit> accept`.
+fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
     let set = SetPlan {
         name: "__set%d".to_owned(),
         kind: SetKind::Anonymous,
         fields: vec![Field::Icmpv6Type],
-        elements: (133u8..=136)
-            .map(|t| ElementPlan {
+        elements: types
+            .iter()
+            .map(|&t| ElementPlan {
                 key: vec![(vec![t], vec![t])],
                 verdict: None,
             })
@@ -974,7 +977,7 @@ fn neighbour_discovery_rule() -> RulePlan {
         len: 1,
         dreg: 1,
     });
-    exprs.push(cmp_eq_u8(255));
+    exprs.push(cmp_eq_u8(hoplimit));
     exprs.push(Expr::Verdict(Verdict::Accept));
     RulePlan {
         anon_set: Some(set),
@@ -982,10 +985,82 @@ fn neighbour_discovery_rule() -> RulePlan {
     }
 }
 
-fn hook_chain_plans() -> Vec<ChainPlan> {
+/// `iifname "<iface>" icmpv6 type nd-router-advert ip6 hoplimit 255 accept`.
+fn router_advert_rule(iface: &str) -> RulePlan {
+    let mut exprs = vec![
+        Expr::Meta {
+            key: k::META_IIFNAME,
+            dreg: 1,
+        },
+        Expr::Cmp {
+            op: k::CMP_EQ,
+            sreg: 1,
+            data: ifname_bytes(iface),
+        },
+    ];
+    exprs.extend(nfproto_dep(AddrFamily::V6));
+    exprs.extend(l4proto_dep(k::IPPROTO_ICMPV6));
+    exprs.extend(load_key(&[KeyPart::IcmpType]));
+    exprs.push(cmp_eq_u8(ND_ROUTER_ADVERT));
+    exprs.push(Expr::Payload {
+        base: k::PAYLOAD_NETWORK,
+        offset: 7,
+        len: 1,
+        dreg: 1,
+    });
+    exprs.push(cmp_eq_u8(255));
+    exprs.push(Expr::Verdict(Verdict::Accept));
+    rule(exprs)
+}
+
+/// `ip6 saddr fe80::/10 <tail>` and `ip6 saddr :: <tail>`: sources that are
+/// never classified into a zone (link-local, unspecified).
+fn link_local_rules(tail: &[Expr]) -> Vec<RulePlan> {
+    let load = [
+        Expr::Payload {
+            base: k::PAYLOAD_NETWORK,
+            offset: 8,
+            len: 16,
+            dreg: 1,
+        },
+    ];
+    let mut mask = vec![0u8; 16];
+    mask[0] = 0xff;
+    mask[1] = 0xc0;
+    let mut fe80 = vec![0u8; 16];
+    fe80[0] = 0xfe;
+    fe80[1] = 0x80;
+    let mut link_local = nfproto_dep(AddrFamily::V6).to_vec();
+    link_local.extend(load.clone());
+    link_local.push(Expr::Bitwise {
+        reg: 1,
+        len: 16,
+        mask,
+        xor: vec![0; 16],
+    });
+    link_local.push(Expr::Cmp {
+        op: k::CMP_EQ,
+        sreg: 1,
+        data: fe80,
+    });
+    link_local.extend(tail.iter().cloned());
+    let mut unspecified = nfproto_dep(AddrFamily::V6).to_vec();
+    unspecified.extend(load);
+    unspecified.push(Expr::Cmp {
+        op: k::CMP_EQ,
+        sreg: 1,
+        data: vec![0; 16],
+    });
+    unspecified.extend(tail.iter().cloned());
+    vec![rule(link_local), rule(unspecified)]
+}
+
+fn hook_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
     // Anti-spoofing before connection tracking: a spoofed packet never
-    // costs a conntrack lookup or entry.
+    // costs a conntrack lookup or entry. Link-local and unspecified sources
+    // belong to no zone: input decides them (ND, MLD, else dropped).
     let mut prerouting = vec![loopback_rule(k::META_IIF)];
+    prerouting.extend(link_local_rules(&[Expr::Verdict(Verdict::Accept)]));
     prerouting.extend(antispoof_rules());
 
     let mut forward = ct_rules();
@@ -998,12 +1073,25 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     }
     forward.push(unknown_rule());
 
-    let mut input = vec![loopback_rule(k::META_IIF), neighbour_discovery_rule()];
+    let mut input = vec![
+        loopback_rule(k::META_IIF),
+        icmpv6_types_rule(&ND_WITHOUT_RA, 255),
+    ];
+    input.extend(router_interfaces(ruleset).iter().map(|i| router_advert_rule(i)));
+    input.push(icmpv6_types_rule(&MLD, 1));
+    input.extend(link_local_rules(&[
+        objref_counter(LINK_LOCAL_DROP),
+        Expr::Verdict(Verdict::Drop),
+    ]));
     input.extend(ct_rules());
     input.extend(lookup_rules("in", KeyAddrs::Src));
     input.push(unknown_rule());
 
-    let mut output = vec![loopback_rule(k::META_OIF), neighbour_discovery_rule()];
+    let mut output = vec![
+        loopback_rule(k::META_OIF),
+        icmpv6_types_rule(&ND, 255),
+        icmpv6_types_rule(&MLD, 1),
+    ];
     output.extend(ct_rules());
     output.extend(lookup_rules("out", KeyAddrs::Dst));
     output.push(unknown_rule());

@@ -108,6 +108,32 @@ pub const LIVE_MAP: &str = "live";
 /// longer allows it (removed, changed, or past its `until`); also its counter.
 pub const ENDED: &str = "ended";
 
+/// The counter of packets from link-local or unspecified IPv6 sources that
+/// the gateway drops (everything but ND and MLD): they belong to no zone.
+pub const LINK_LOCAL_DROP: &str = "drop.link-local";
+
+/// ICMPv6 neighbour discovery (RFC 4861): router solicitation and
+/// advertisement, neighbour solicitation and advertisement.
+pub const ND: [u8; 4] = [133, 134, 135, 136];
+/// ND as accepted on every interface: without router advertisements.
+pub const ND_WITHOUT_RA: [u8; 3] = [133, 135, 136];
+/// ICMPv6 router advertisement: accepted only on the interfaces of
+/// external zones (where the routers live).
+pub const ND_ROUTER_ADVERT: u8 = 134;
+/// MLD (RFC 2710, RFC 3810): query, report, done, MLDv2 report.
+pub const MLD: [u8; 4] = [130, 131, 132, 143];
+
+/// The interfaces router advertisements are accepted on: those of the
+/// external zones, in zone order.
+pub fn router_interfaces(ruleset: &Ruleset) -> Vec<String> {
+    ruleset
+        .zones
+        .iter()
+        .filter(|z| z.tier == sanso_policy::Tier::External)
+        .flat_map(|z| z.interfaces.iter().cloned())
+        .collect()
+}
+
 /// The established-path chain of a flow with an `until`: `live.<F>`.
 pub fn live_chain_name(ruleset: &Ruleset, flow: FlowIdx) -> String {
     format!("live.{}", flow_label(ruleset, flow))
