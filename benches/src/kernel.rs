@@ -459,6 +459,198 @@ pub fn measure_texts(
         .collect())
 }
 
+/// The established path and the spoofed flood (issue 12): the cost per
+/// packet of packets of an established connection allowed by a flow, and of
+/// packets anti-spoofing drops, each against the rulesets it is compared
+/// with, measured in one topology with rounds interleaved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathCosts {
+    /// Established packets: sanso (ct mark lookup), the previous layout
+    /// (`ct state established,related accept`), the conntrack-only table.
+    pub established: [(&'static str, f64); 3],
+    /// Spoofed packets: sanso (anti-spoofing in prerouting at priority raw),
+    /// the previous layout (anti-spoofing first in forward, after conntrack),
+    /// the empty table, the conntrack-only table.
+    pub spoofed: [(&'static str, f64); 4],
+    pub rounds: usize,
+}
+
+impl PathCosts {
+    pub fn established(&self, name: &str) -> f64 {
+        self.established.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v)
+    }
+
+    pub fn spoofed(&self, name: &str) -> f64 {
+        self.spoofed.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v)
+    }
+}
+
+const ESTABLISHED_SANSO: &str =
+    "ct state established,related ct mark vmap @live\n\t\tct state established,related jump ended\n";
+const ESTABLISHED_PLAIN: &str = "ct state established,related accept\n";
+const ANTISPOOF: [&str; 2] = [
+    "\t\tiifname . ip saddr != @antispoof4 jump spoofed\n",
+    "\t\tiifname . ip6 saddr != @antispoof6 jump spoofed\n",
+];
+const FORWARD_HEAD: &str = "type filter hook forward priority filter; policy drop;\n";
+
+/// The sanso text as the layout was before connection marks: established
+/// packets accepted by `ct state` alone.
+pub fn without_connection_marks(text: &str) -> String {
+    text.replace(ESTABLISHED_SANSO, ESTABLISHED_PLAIN)
+}
+
+/// The sanso text as the layout was before anti-spoofing moved to prerouting:
+/// the anti-spoofing rules first in forward, after connection tracking.
+pub fn antispoof_after_conntrack(text: &str) -> String {
+    let mut out = text.to_owned();
+    for line in ANTISPOOF {
+        out = out.replacen(line, "", 1);
+    }
+    out.replacen(
+        FORWARD_HEAD,
+        &format!("{FORWARD_HEAD}{}{}", ANTISPOOF[0], ANTISPOOF[1]),
+        1,
+    )
+}
+
+/// A path whose packets a flow accepts: UDP from a source zone to a
+/// destination zone, picked with the classifier.
+pub fn allow_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
+    let classifier = Classifier::new(ruleset);
+    let zone_v4 = |z: sanso_ir::ZoneIdx| -> Option<(&str, ipnet::Ipv4Net)> {
+        let zone = policy.zones.get(z.0)?;
+        let iface = zone.interfaces.first()?;
+        let net = zone.networks.iter().find_map(|n| match n {
+            IpNet::V4(n) if n.prefix_len() >= 8 && n.prefix_len() <= 29 => Some(*n),
+            _ => None,
+        })?;
+        Some((iface.as_str(), net))
+    };
+    for e in &ruleset.v4.forward {
+        let sanso_ir::L4Key::Ports { proto: sanso_ir::L4Proto::Udp, first, .. } = e.l4 else {
+            continue;
+        };
+        let (Some(sz), Some(dz)) = (e.src_zone, e.dst_zone) else { continue };
+        let (Some((siface, snet)), Some((diface, dnet))) = (zone_v4(sz), zone_v4(dz)) else {
+            continue;
+        };
+        if siface == diface || !snet.contains(&e.src.first) || !dnet.contains(&e.dst.first) {
+            continue;
+        }
+        let gw = |net: ipnet::Ipv4Net| {
+            // The gateway takes an address of the zone the path does not use.
+            let cand = Ipv4Addr::from(u32::from(net.network()).wrapping_add(1));
+            cand
+        };
+        let (src, dst) = (e.src.first, e.dst.first);
+        let (src_gateway, dst_gateway) = (gw(snet), gw(dnet));
+        if src == src_gateway || dst == dst_gateway || src == snet.network() || dst == dnet.network() {
+            continue;
+        }
+        let packet = Packet {
+            path: Path::Forward,
+            iif: Some(siface.to_owned()),
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            l4: L4::Udp { dport: first },
+            time: ruleset.compiled_at,
+        };
+        if classifier.classify(&packet).verdict != Verdict::Accept {
+            continue;
+        }
+        return Some(DropPath {
+            src_interface: siface.to_owned(),
+            src,
+            src_gateway,
+            src_prefix: snet.prefix_len(),
+            dst_interface: diface.to_owned(),
+            dst,
+            dst_gateway,
+            dst_prefix: dnet.prefix_len(),
+            port: first,
+        });
+    }
+    None
+}
+
+/// Measures the established path and the spoofed flood (root only).
+pub fn measure_paths(
+    policy: &Policy,
+    ruleset: &Ruleset,
+    budget: KernelBudget,
+) -> Result<PathCosts, KernelError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(KernelError::NotRoot);
+    }
+    let sanso = sanso_nft::text::render(ruleset);
+    let rounds = budget.rounds.max(1);
+
+    // Established: one connection per round and text (a new source port, so
+    // the connection is marked by the text under test), answered once by the
+    // receiver, then blasted.
+    let allow = allow_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
+    let conntrack_open = conntrack_ruleset_text().replacen(
+        "ct state established,related accept\n",
+        "ct state established,related accept\n\t\tmeta l4proto udp accept\n",
+        1,
+    );
+    let texts = [sanso.clone(), without_connection_marks(&sanso), conntrack_open];
+    let topo = Topology::build(&allow)?;
+    let mut est: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    for _ in 0..rounds {
+        for (i, text) in texts.iter().enumerate() {
+            topo.gateway.load_ruleset(text)?;
+            let sample = topo.blast_established(&allow, budget.blast, budget.max_packets)?;
+            est[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
+        }
+    }
+    drop(topo);
+
+    // Spoofed: a source of the destination's zone arriving on the source
+    // zone's interface.
+    let drop = drop_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
+    let spoof = Ipv4Addr::from(u32::from(drop.dst).wrapping_add(1));
+    let texts = [
+        sanso.clone(),
+        antispoof_after_conntrack(&sanso),
+        empty_ruleset_text(),
+        conntrack_ruleset_text(),
+    ];
+    let topo = Topology::build(&drop)?;
+    topo.sender.ip(&["addr", "add", &format!("{spoof}/32"), "dev", "eth0"])?;
+    let mut spoofed: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    for _ in 0..rounds {
+        for (i, text) in texts.iter().enumerate() {
+            topo.gateway.load_ruleset(text)?;
+            topo.blast_from(&drop, spoof, Duration::from_millis(30), budget.max_packets)?;
+            let sample = topo.blast_from(&drop, spoof, budget.blast, budget.max_packets)?;
+            spoofed[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
+            // The flood must be what anti-spoofing drops, not something else.
+            if i < 2 && topo.gateway.counter_packets("spoofed")? == 0 {
+                return Err(KernelError::Command {
+                    command: "spoofed flood".to_owned(),
+                    stderr: "anti-spoofing counted none of the spoofed packets".to_owned(),
+                });
+            }
+        }
+    }
+    Ok(PathCosts {
+        established: [
+            ("sanso", median(&mut est[0])),
+            ("sanso-without-marks", median(&mut est[1])),
+            ("conntrack", median(&mut est[2])),
+        ],
+        spoofed: [
+            ("sanso", median(&mut spoofed[0])),
+            ("sanso-antispoof-after-conntrack", median(&mut spoofed[1])),
+            ("empty", median(&mut spoofed[2])),
+            ("conntrack", median(&mut spoofed[3])),
+        ],
+        rounds,
+    })
+}
+
 /// A network namespace that exists while this value does.
 #[derive(Debug)]
 pub struct Namespace {
@@ -492,6 +684,27 @@ impl Namespace {
         let mut all = vec!["netns", "exec", self.name.as_str(), program];
         all.extend_from_slice(args);
         run("ip", &all)
+    }
+
+    /// The packets of a named counter of `table inet sanso` here.
+    pub fn counter_packets(&self, name: &str) -> Result<u64, KernelError> {
+        let command = format!("ip netns exec {} nft list counter inet sanso {name}", self.name);
+        let output = Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft", "list", "counter", "inet", "sanso", name])
+            .output()
+            .map_err(|source| KernelError::Spawn {
+                command: command.clone(),
+                source,
+            })?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.split_whitespace()
+            .skip_while(|w| *w != "packets")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or(KernelError::Command {
+                command,
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
     }
 
     /// Replaces this namespace's whole ruleset with `text`, in one transaction.
@@ -712,6 +925,99 @@ impl Topology {
             socket.connect(target).map_err(KernelError::Send)?;
             blast_socket(&socket, duration, max_packets)
         })
+    }
+
+    /// Like [`Topology::blast`], from the sender's address `src`.
+    fn blast_from(
+        &self,
+        path: &DropPath,
+        src: Ipv4Addr,
+        duration: Duration,
+        max_packets: u64,
+    ) -> Result<Sample, KernelError> {
+        let target = SocketAddr::new(IpAddr::V4(path.dst), path.port);
+        self.sender.run_inside(move || {
+            let socket = UdpSocket::bind(SocketAddr::new(IpAddr::V4(src), 0))
+                .map_err(KernelError::Send)?;
+            socket.connect(target).map_err(KernelError::Send)?;
+            blast_socket(&socket, duration, max_packets)
+        })
+    }
+
+    /// Opens a connection along `path` (a flow must allow it): one datagram,
+    /// answered by the receiver, so conntrack holds an established entry;
+    /// then blasts on it. Fails when no answer arrives within a second.
+    fn blast_established(
+        &self,
+        path: &DropPath,
+        duration: Duration,
+        max_packets: u64,
+    ) -> Result<Sample, KernelError> {
+        let local = SocketAddr::new(IpAddr::V4(path.dst), path.port);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let receiver_stop = std::sync::Arc::clone(&stop);
+        let receiver_ns = self.receiver.name().to_owned();
+        let receiver = std::thread::spawn(move || -> Result<(), KernelError> {
+            let path = format!("/run/netns/{receiver_ns}");
+            let file = std::fs::File::open(&path).map_err(|source| KernelError::Setns {
+                name: receiver_ns.clone(),
+                source,
+            })?;
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(|errno| {
+                KernelError::Setns {
+                    name: receiver_ns.clone(),
+                    source: std::io::Error::from(errno),
+                }
+            })?;
+            let socket = UdpSocket::bind(local).map_err(KernelError::Send)?;
+            socket
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .map_err(KernelError::Send)?;
+            let _ = ready_tx.send(());
+            let mut buf = [0u8; 256];
+            let mut answered = false;
+            // Bounded: the sender stops it, or 30 s pass.
+            let start = Instant::now();
+            while !receiver_stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(30) {
+                if let Ok((_, from)) = socket.recv_from(&mut buf) {
+                    if !answered {
+                        let _ = socket.send_to(b"established", from);
+                        answered = true;
+                    }
+                }
+            }
+            Ok(())
+        });
+        let _ = ready_rx.recv_timeout(Duration::from_secs(5));
+        let target = local;
+        let result = self.sender.run_inside(move || {
+            let socket = UdpSocket::bind("0.0.0.0:0").map_err(KernelError::Send)?;
+            socket.connect(target).map_err(KernelError::Send)?;
+            socket
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .map_err(KernelError::Send)?;
+            let mut buf = [0u8; 64];
+            let mut answered = false;
+            for _ in 0..5 {
+                socket.send(b"open").map_err(KernelError::Send)?;
+                if socket.recv(&mut buf).is_ok() {
+                    answered = true;
+                    break;
+                }
+            }
+            if !answered {
+                return Err(KernelError::Command {
+                    command: "established path".to_owned(),
+                    stderr: "the receiver's answer did not come back: the path is not allowed".to_owned(),
+                });
+            }
+            blast_socket(&socket, Duration::from_millis(30), max_packets)?;
+            blast_socket(&socket, duration, max_packets)
+        });
+        stop.store(true, Ordering::Relaxed);
+        let _ = receiver.join();
+        result
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::kernel::{self, KernelBudget, KernelCost, Variant};
+use crate::kernel::{self, KernelBudget, KernelCost, PathCosts, Variant};
 use crate::userspace::{self, CompileCost, LookupBudget, LookupCost};
 
 /// Where the policy comes from.
@@ -71,6 +71,8 @@ pub struct Measurement {
     pub lookup: LookupCost,
     pub trace_len: usize,
     pub kernel: Option<KernelCost>,
+    /// The established path and the spoofed flood (with the kernel drop path).
+    pub paths: Option<PathCosts>,
 }
 
 impl PolicySource {
@@ -104,9 +106,12 @@ pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, Ru
         .map(|p| userspace::packet(p, ruleset.compiled_at))
         .collect();
     let lookup = userspace::lookup_cost(&policy, &ruleset, &packets, settings.lookup);
-    let kernel = match settings.kernel {
-        KernelMode::Skip => None,
-        KernelMode::Measure => Some(kernel::measure(&policy, &ruleset, settings.kernel_budget)?),
+    let (kernel, paths) = match settings.kernel {
+        KernelMode::Skip => (None, None),
+        KernelMode::Measure => (
+            Some(kernel::measure(&policy, &ruleset, settings.kernel_budget)?),
+            Some(kernel::measure_paths(&policy, &ruleset, settings.kernel_budget)?),
+        ),
     };
     let elements = [&ruleset.v4.forward, &ruleset.v4.input, &ruleset.v4.output]
         .iter()
@@ -124,6 +129,7 @@ pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, Ru
         lookup,
         trace_len: packets.len(),
         kernel,
+        paths,
     })
 }
 
@@ -152,6 +158,31 @@ pub struct JsonKernel {
     pub ns_per_packet_linear: f64,
     /// The empty table plus `ct state established,related accept`.
     pub ns_per_packet_conntrack: f64,
+    /// Packets of an established connection allowed by a flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub established: Option<JsonEstablished>,
+    /// Packets anti-spoofing drops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spoofed: Option<JsonSpoofed>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonEstablished {
+    /// The connection's mark looked up in `live`.
+    pub ns_per_packet_sanso: f64,
+    /// The same table with `ct state established,related accept` (no marks).
+    pub ns_per_packet_without_marks: f64,
+    pub ns_per_packet_conntrack: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonSpoofed {
+    /// Anti-spoofing in prerouting at priority raw, before conntrack.
+    pub ns_per_packet_sanso: f64,
+    /// Anti-spoofing first in forward, after conntrack (the earlier layout).
+    pub ns_per_packet_after_conntrack: f64,
+    pub ns_per_packet_empty: f64,
+    pub ns_per_packet_conntrack: f64,
 }
 
 impl Measurement {
@@ -169,6 +200,17 @@ impl Measurement {
                 ns_per_packet_empty: k.cpu(Variant::Empty),
                 ns_per_packet_linear: k.cpu(Variant::Linear),
                 ns_per_packet_conntrack: k.cpu(Variant::Conntrack),
+                established: self.paths.as_ref().map(|p| JsonEstablished {
+                    ns_per_packet_sanso: p.established("sanso"),
+                    ns_per_packet_without_marks: p.established("sanso-without-marks"),
+                    ns_per_packet_conntrack: p.established("conntrack"),
+                }),
+                spoofed: self.paths.as_ref().map(|p| JsonSpoofed {
+                    ns_per_packet_sanso: p.spoofed("sanso"),
+                    ns_per_packet_after_conntrack: p.spoofed("sanso-antispoof-after-conntrack"),
+                    ns_per_packet_empty: p.spoofed("empty"),
+                    ns_per_packet_conntrack: p.spoofed("conntrack"),
+                }),
             }),
         }
     }
@@ -227,6 +269,27 @@ impl Measurement {
                 k.load(Variant::Sanso),
                 k.load(Variant::Empty),
                 k.load(Variant::Linear)
+            ));
+        }
+        if let Some(p) = &self.paths {
+            out.push_str(&format!(
+                "kernel established path (sender CPU ns/packet): sanso {:.0}, without marks {:.0}, conntrack {:.0}  (sanso/conntrack {:.2}x, sanso/without marks {:.2}x; median of {} rounds)\n",
+                p.established("sanso"),
+                p.established("sanso-without-marks"),
+                p.established("conntrack"),
+                p.established("sanso") / p.established("conntrack"),
+                p.established("sanso") / p.established("sanso-without-marks"),
+                p.rounds
+            ));
+            out.push_str(&format!(
+                "kernel spoofed flood (sender CPU ns/packet): sanso {:.0}, anti-spoofing after conntrack {:.0}, empty {:.0}, conntrack {:.0}  (sanso/empty {:.2}x, after-conntrack/empty {:.2}x, sanso/conntrack {:.2}x)\n",
+                p.spoofed("sanso"),
+                p.spoofed("sanso-antispoof-after-conntrack"),
+                p.spoofed("empty"),
+                p.spoofed("conntrack"),
+                p.spoofed("sanso") / p.spoofed("empty"),
+                p.spoofed("sanso-antispoof-after-conntrack") / p.spoofed("empty"),
+                p.spoofed("sanso") / p.spoofed("conntrack"),
             ));
         }
         out
@@ -294,6 +357,10 @@ mod tests {
             kernel::measure(&policy, &ruleset, budget)
                 .expect("kernel measurement in throwaway namespaces"),
         );
+        m.paths = Some(
+            kernel::measure_paths(&policy, &ruleset, budget)
+                .expect("established and spoofed paths in throwaway namespaces"),
+        );
         let json = serde_json::to_value(m.json()).expect("serialisable");
         for key in [
             "ns_per_packet_sanso",
@@ -306,5 +373,23 @@ mod tests {
                 "{key}: {json}"
             );
         }
+        for key in [
+            "established/ns_per_packet_sanso",
+            "established/ns_per_packet_without_marks",
+            "established/ns_per_packet_conntrack",
+            "spoofed/ns_per_packet_sanso",
+            "spoofed/ns_per_packet_after_conntrack",
+            "spoofed/ns_per_packet_empty",
+            "spoofed/ns_per_packet_conntrack",
+        ] {
+            let (group, name) = key.split_once('/').expect("group/key");
+            assert!(
+                json["kernel"][group][name].as_f64().is_some_and(|ns| ns > 0.0),
+                "{key}: {json}"
+            );
+        }
+        let text = m.text();
+        assert!(text.contains("kernel established path"), "{text}");
+        assert!(text.contains("kernel spoofed flood"), "{text}");
     }
 }
