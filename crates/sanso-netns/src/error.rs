@@ -48,6 +48,9 @@ pub enum HarnessError {
         stderr: String,
     },
 
+    #[error("real client: {0}")]
+    Client(String),
+
     #[error("nft refused the ruleset in the gateway namespace: {stderr}")]
     NftLoad { stderr: String },
 

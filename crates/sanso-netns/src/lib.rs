@@ -58,6 +58,7 @@
 //! no command runs in the caller's namespace, and the host's interfaces and
 //! ruleset are never touched.
 
+pub mod client;
 mod error;
 pub mod netns;
 pub mod packet;
@@ -72,6 +73,7 @@ use std::time::{Duration, Instant};
 
 use sanso_policy::Policy;
 
+pub use client::run_clients;
 pub use error::HarnessError;
 pub use probe::*;
 pub use topology::{ensure_privileged, interface_sysctls, namespace_sysctls, Topology};

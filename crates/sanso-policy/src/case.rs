@@ -92,6 +92,10 @@ pub struct Case {
     /// `until`; `None`: now. An extension of the contract: `at = "2027-04-01"`
     /// (the start of that day in JST) or an RFC 3339 date-time with offset.
     pub at: Option<i64>,
+    /// With `sanso test --kernel`, also try the case with a real client (an
+    /// extension of the contract: `client = true`, tcp and udp only): a TCP
+    /// connection with data both ways, or a UDP request and its answer.
+    pub client: bool,
     pub location: Location,
 }
 
@@ -119,7 +123,9 @@ fn first_usable(net: &IpNet) -> IpAddr {
 }
 
 const ROOT_KEYS: &[&str] = &["cases"];
-const CASE_KEYS: &[&str] = &["name", "from", "to", "proto", "port", "expect", "iif", "at"];
+const CASE_KEYS: &[&str] = &[
+    "name", "from", "to", "proto", "port", "expect", "iif", "at", "client",
+];
 
 /// Parses and validates a cases file against `policy`.
 pub fn load_cases(file: &str, text: &str, policy: &Policy) -> Result<Vec<Case>, Diagnostics> {
@@ -341,7 +347,7 @@ fn read_case(
             ok = false;
             diags.push(err(
                 codes::BAD_PROTO,
-                proto_span,
+                proto_span.clone(),
                 format!("proto icmp is IPv4 only, but `from` is {from}; use icmpv6"),
             ));
         }
@@ -349,7 +355,7 @@ fn read_case(
             ok = false;
             diags.push(err(
                 codes::BAD_PROTO,
-                proto_span,
+                proto_span.clone(),
                 format!("proto icmpv6 is IPv6 only, but `from` is {from}; use icmp"),
             ));
         }
@@ -361,6 +367,16 @@ fn read_case(
             err(codes::NO_SOURCE_ZONE, from_span, format!("`from` {from} classifies to no zone, so the packet has no interface to arrive on"))
                 .note("add iif = \"...\" to send it in on a given interface"),
         );
+    }
+    let client = r.opt_bool(diags, "client").unwrap_or(false);
+    if client && matches!(proto, CaseProto::Icmp | CaseProto::Icmpv6) {
+        ok = false;
+        let span = r.get("client").map_or(proto_span.clone(), |v| v.span());
+        diags.push(err(
+            codes::BAD_PROTO,
+            span,
+            "`client = true` needs proto tcp or udp: a real client opens a connection".to_owned(),
+        ));
     }
     if !ok {
         return None;
@@ -375,6 +391,7 @@ fn read_case(
         expect: expect?,
         iif,
         at,
+        client,
         location,
     })
 }

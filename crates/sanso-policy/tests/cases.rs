@@ -195,3 +195,22 @@ fn a_bad_at_is_an_error_naming_the_case() {
     let error = only_error(&case(&format!("{base}\nat = 5")), codes::WRONG_TYPE);
     assert!(error.message.contains("`at`"), "{}", error.message);
 }
+
+#[test]
+fn client_cases_are_tcp_or_udp() {
+    let text = case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\nclient = true");
+    let cases = load_cases("cases.toml", &text, &policy()).expect("a tcp client case loads");
+    assert!(cases[0].client);
+    let text = case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"udp\"\nport = 53\nexpect = \"accept\"");
+    let cases = load_cases("cases.toml", &text, &policy()).expect("loads");
+    assert!(!cases[0].client, "client defaults to false");
+    let d = only_error(
+        &case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"icmp\"\nport = \"echo-request\"\nexpect = \"accept\"\nclient = true"),
+        codes::BAD_PROTO,
+    );
+    assert!(d.message.contains("tcp or udp"), "{}", d.message);
+    only_error(
+        &case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\nclient = \"yes\""),
+        codes::WRONG_TYPE,
+    );
+}

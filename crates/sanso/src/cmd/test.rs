@@ -52,6 +52,9 @@ struct Row {
     userspace: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     kernel: Option<&'static str>,
+    /// `client = true` cases with `--kernel`: what the real client saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client: Option<&'static str>,
     decided_by: String,
     pass: bool,
 }
@@ -93,7 +96,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
             })
             .collect();
-        Some((verdicts, run.report))
+        // `client = true`: the same case again with a real client; its
+        // verdict must agree too, or the row shows both.
+        let client_probes: Vec<Probe> = cases
+            .iter()
+            .zip(&probes)
+            .filter(|(c, _)| c.client && c.at.is_none())
+            .map(|(_, p)| p.clone())
+            .collect();
+        let clients = sanso_netns::run_clients(
+            &policy,
+            &text,
+            &client_probes,
+            std::time::Duration::from_millis(args.drop_wait_ms.max(500) * 2),
+        )?;
+        let mut clients = clients.iter();
+        let client_verdicts: Vec<Option<&'static str>> = cases
+            .iter()
+            .map(|c| {
+                (c.client && c.at.is_none())
+                    .then(|| clients.next().map(|v| v.as_str()))
+                    .flatten()
+            })
+            .collect();
+        Some((verdicts, client_verdicts, run.report))
     } else {
         None
     };
@@ -111,7 +137,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // the kernel accepted at least one of its cases.
     let limited = |decision: &Decision| common::limited_flow(&ruleset, decision);
     let mut kernel_accepted: BTreeMap<FlowIdx, usize> = BTreeMap::new();
-    if let Some((verdicts, _)) = &kernel {
+    if let Some((verdicts, _, _)) = &kernel {
         for ((_, decision), verdict) in judged.iter().zip(verdicts) {
             if let (Some(f), Some("accept")) = (limited(decision), *verdict) {
                 *kernel_accepted.entry(f).or_default() += 1;
@@ -128,7 +154,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let userspace = verdict_word(decision.verdict);
             // "-": not sent (a case with its own `at`); "limit": dropped
             // above the deciding flow's limit.
-            let kernel = kernel.as_ref().map(|(verdicts, _)| match verdicts[i] {
+            let client = kernel.as_ref().and_then(|(_, clients, _)| clients[i]);
+            let kernel = kernel.as_ref().map(|(verdicts, _, _)| match verdicts[i] {
                 None => "-",
                 Some("drop")
                     if userspace == "accept"
@@ -145,9 +172,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 expected,
                 userspace,
                 kernel,
+                client,
                 decided_by: report::decided_by(&ruleset, packet, decision),
                 pass: expected == userspace
-                    && kernel.is_none_or(|k| k == expected || k == "-" || k == "limit"),
+                    && kernel.is_none_or(|k| k == expected || k == "-" || k == "limit")
+                    && client.is_none_or(|c| c == expected),
             }
         })
         .collect();
@@ -162,7 +191,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "passed": passed,
             "failed": failed,
         });
-        if let Some((_, report)) = &kernel {
+        if let Some((_, _, report)) = &kernel {
             out["kernel_run"] = common::run_report_json(report);
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -181,7 +210,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     r.expected.into(),
                     r.userspace.into(),
                 ];
-                row.extend(r.kernel.map(String::from));
+                // A case with `client = true`: "accept+client" when the real
+                // client agreed, "accept/client drop" when it did not.
+                row.extend(r.kernel.map(|k| match r.client {
+                    Some(c) if c == k => format!("{k}+client"),
+                    Some(c) => format!("{k}/client {c}"),
+                    None => k.to_owned(),
+                }));
                 row.push(r.decided_by.clone());
                 row
             })
@@ -208,7 +243,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if limited == 1 { "" } else { "s" }
             );
         }
-        if let Some((_, report)) = &kernel {
+        if let Some((_, _, report)) = &kernel {
             println!("{report}");
         }
         println!("{passed} passed, {failed} failed");

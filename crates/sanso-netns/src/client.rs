@@ -1,0 +1,211 @@
+//! Real clients through the gateway (`client = true` cases of `sanso test
+//! --kernel`): kernel sockets in the topology's namespaces, not crafted
+//! packets. A TCP case is a connection with 1 KB each way; a UDP case a
+//! datagram and its answer. The answer comes back only as part of the
+//! connection the ruleset let through (established), so a client case
+//! checks the reply path too.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{
+    bind, connect, setsockopt, socket, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage,
+};
+use sanso_policy::Policy;
+
+use crate::netns::{enter, Netns};
+use crate::plan::PlannedProbe;
+use crate::{ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology};
+
+const PAYLOAD: usize = 1024;
+
+/// Runs each probe (tcp or udp) as a real client exchange through the
+/// compiled ruleset in a fresh topology; `wait` bounds each exchange.
+pub fn run_clients(
+    policy: &Policy,
+    nft_text: &str,
+    probes: &[Probe],
+    wait: Duration,
+) -> Result<Vec<KernelVerdict>, HarnessError> {
+    ensure_privileged()?;
+    if probes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let topo = Topology::build(policy, probes)?;
+    topo.load_ruleset(nft_text)?;
+    let plan = topo.plan();
+    let mut verdicts = Vec::with_capacity(probes.len());
+    for (i, p) in plan.probes.iter().enumerate() {
+        let src_ns = &topo.peers()[p.iif];
+        let dst_ns = match p.capture {
+            CapturePoint::Gateway => topo.gateway(),
+            CapturePoint::Unrouted => {
+                verdicts.push(KernelVerdict::Drop);
+                continue;
+            }
+            CapturePoint::Peer(_) => plan
+                .links
+                .iter()
+                .position(|l| l.peer_addresses.contains(&p.dst))
+                .map(|j| &topo.peers()[j])
+                .ok_or_else(|| HarnessError::Client(format!("probe {i}: no namespace holds {}", p.dst)))?,
+        };
+        let ok = match p.l4 {
+            ProbeL4::Tcp(port) => tcp_exchange(src_ns, dst_ns, p, port, wait)?,
+            ProbeL4::Udp(port) => udp_exchange(src_ns, dst_ns, p, port, wait)?,
+            ProbeL4::Icmp(_) => {
+                return Err(HarnessError::Client(format!(
+                    "probe {i}: a real client needs tcp or udp"
+                )))
+            }
+        };
+        verdicts.push(if ok {
+            KernelVerdict::Accept
+        } else {
+            KernelVerdict::Drop
+        });
+    }
+    Ok(verdicts)
+}
+
+/// Runs `f` on a thread inside `ns`; the thread is joined before returning.
+fn spawn_in<T: Send + 'static>(
+    ns: &Netns,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<thread::JoinHandle<T>, HarnessError> {
+    let file = ns.open()?;
+    let name = ns.name().to_owned();
+    Ok(thread::spawn(move || {
+        enter(&file, &name).expect("entering a namespace the topology made");
+        f()
+    }))
+}
+
+fn join<T>(handle: thread::JoinHandle<T>) -> Result<T, HarnessError> {
+    handle
+        .join()
+        .map_err(|_| HarnessError::Client("a client thread panicked".to_owned()))
+}
+
+fn pattern(seed: usize) -> Vec<u8> {
+    (0..PAYLOAD).map(|i| (i.wrapping_mul(7) + seed) as u8).collect()
+}
+
+fn tcp_exchange(
+    src_ns: &Netns,
+    dst_ns: &Netns,
+    p: &PlannedProbe,
+    port: u16,
+    wait: Duration,
+) -> Result<bool, HarnessError> {
+    let server_addr = SocketAddr::new(p.dst, port);
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let server = spawn_in(dst_ns, move || -> bool {
+        let Ok(listener) = TcpListener::bind(server_addr) else {
+            let _ = ready_tx.send(false);
+            return false;
+        };
+        let _ = listener.set_nonblocking(true);
+        let _ = ready_tx.send(true);
+        let start = Instant::now();
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(e) if e.kind() == ErrorKind::WouldBlock && start.elapsed() < wait => {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return false,
+            }
+        };
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(wait));
+        let mut got = vec![0u8; PAYLOAD];
+        stream.read_exact(&mut got).is_ok() && stream.write_all(&pattern(2)).is_ok()
+    })?;
+    if !ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
+        join(server)?;
+        return Err(HarnessError::Client(format!("cannot listen on {server_addr}")));
+    }
+    let src = p.src;
+    let client = spawn_in(src_ns, move || -> bool {
+        let Ok(mut stream) = connect_from(src, server_addr, wait) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(wait));
+        if stream.write_all(&pattern(1)).is_err() {
+            return false;
+        }
+        let mut back = vec![0u8; PAYLOAD];
+        stream.read_exact(&mut back).is_ok() && back == pattern(2)
+    })?;
+    let client_ok = join(client)?;
+    let server_ok = join(server)?;
+    Ok(client_ok && server_ok)
+}
+
+/// A TCP connection from `src` (bound before connecting) to `to`, giving up
+/// after `wait`.
+fn connect_from(src: IpAddr, to: SocketAddr, wait: Duration) -> std::io::Result<TcpStream> {
+    let family = if src.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd: OwnedFd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    bind(fd.as_raw_fd(), &SockaddrStorage::from(SocketAddr::new(src, 0)))?;
+    // Linux bounds a blocking connect by the send timeout.
+    let timeout = nix::sys::time::TimeVal::new(
+        wait.as_secs() as i64,
+        i64::from(wait.subsec_micros()),
+    );
+    setsockopt(&fd, sockopt::SendTimeout, &timeout)?;
+    connect(fd.as_raw_fd(), &SockaddrStorage::from(to))?;
+    Ok(TcpStream::from(fd))
+}
+
+fn udp_exchange(
+    src_ns: &Netns,
+    dst_ns: &Netns,
+    p: &PlannedProbe,
+    port: u16,
+    wait: Duration,
+) -> Result<bool, HarnessError> {
+    let server_addr = SocketAddr::new(p.dst, port);
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let server = spawn_in(dst_ns, move || -> bool {
+        let Ok(socket) = UdpSocket::bind(server_addr) else {
+            let _ = ready_tx.send(false);
+            return false;
+        };
+        let _ = socket.set_read_timeout(Some(wait));
+        let _ = ready_tx.send(true);
+        let mut buf = [0u8; 2048];
+        match socket.recv_from(&mut buf) {
+            Ok((n, from)) => socket.send_to(&buf[..n], from).is_ok(),
+            Err(_) => false,
+        }
+    })?;
+    if !ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
+        join(server)?;
+        return Err(HarnessError::Client(format!("cannot bind {server_addr}")));
+    }
+    let src = p.src;
+    let client = spawn_in(src_ns, move || -> bool {
+        let Ok(socket) = UdpSocket::bind(SocketAddr::new(src, 0)) else {
+            return false;
+        };
+        let _ = socket.set_read_timeout(Some(wait));
+        if socket.connect(server_addr).is_err() || socket.send(&pattern(3)).is_err() {
+            return false;
+        }
+        let mut buf = [0u8; 2048];
+        matches!(socket.recv(&mut buf), Ok(n) if buf[..n] == pattern(3)[..])
+    })?;
+    let client_ok = join(client)?;
+    let _ = join(server)?;
+    Ok(client_ok)
+}
