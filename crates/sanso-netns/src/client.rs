@@ -95,6 +95,31 @@ fn pattern(seed: usize) -> Vec<u8> {
     (0..PAYLOAD).map(|i| (i.wrapping_mul(7) + seed) as u8).collect()
 }
 
+/// Starts a server thread in `ns`: `bind` there, tell the caller it is
+/// listening, then `serve`. Fails when `bind` fails.
+fn start_server<S: 'static>(
+    ns: &Netns,
+    what: SocketAddr,
+    bind: impl FnOnce() -> std::io::Result<S> + Send + 'static,
+    serve: impl FnOnce(S) -> bool + Send + 'static,
+) -> Result<thread::JoinHandle<bool>, HarnessError> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let server = spawn_in(ns, move || -> bool {
+        let Ok(socket) = bind() else {
+            let _ = ready_tx.send(false);
+            return false;
+        };
+        let _ = ready_tx.send(true);
+        serve(socket)
+    })?;
+    if ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
+        Ok(server)
+    } else {
+        join(server)?;
+        Err(HarnessError::Client(format!("cannot bind {what}")))
+    }
+}
+
 fn tcp_exchange(
     src_ns: &Netns,
     dst_ns: &Netns,
@@ -103,14 +128,12 @@ fn tcp_exchange(
     wait: Duration,
 ) -> Result<bool, HarnessError> {
     let server_addr = SocketAddr::new(p.dst, port);
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let server = spawn_in(dst_ns, move || -> bool {
-        let Ok(listener) = TcpListener::bind(server_addr) else {
-            let _ = ready_tx.send(false);
-            return false;
-        };
-        let _ = listener.set_nonblocking(true);
-        let _ = ready_tx.send(true);
+    let bind = move || {
+        let listener = TcpListener::bind(server_addr)?;
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    };
+    let server = start_server(dst_ns, server_addr, bind, move |listener: TcpListener| {
         let start = Instant::now();
         let mut stream = loop {
             match listener.accept() {
@@ -126,10 +149,6 @@ fn tcp_exchange(
         let mut got = vec![0u8; PAYLOAD];
         stream.read_exact(&mut got).is_ok() && stream.write_all(&pattern(2)).is_ok()
     })?;
-    if !ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
-        join(server)?;
-        return Err(HarnessError::Client(format!("cannot listen on {server_addr}")));
-    }
     let src = p.src;
     let client = spawn_in(src_ns, move || -> bool {
         let Ok(mut stream) = connect_from(src, server_addr, wait) else {
@@ -175,24 +194,18 @@ fn udp_exchange(
     wait: Duration,
 ) -> Result<bool, HarnessError> {
     let server_addr = SocketAddr::new(p.dst, port);
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let server = spawn_in(dst_ns, move || -> bool {
-        let Ok(socket) = UdpSocket::bind(server_addr) else {
-            let _ = ready_tx.send(false);
-            return false;
-        };
-        let _ = socket.set_read_timeout(Some(wait));
-        let _ = ready_tx.send(true);
+    let bind = move || {
+        let socket = UdpSocket::bind(server_addr)?;
+        socket.set_read_timeout(Some(wait))?;
+        Ok(socket)
+    };
+    let server = start_server(dst_ns, server_addr, bind, move |socket: UdpSocket| {
         let mut buf = [0u8; 2048];
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => socket.send_to(&buf[..n], from).is_ok(),
             Err(_) => false,
         }
     })?;
-    if !ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
-        join(server)?;
-        return Err(HarnessError::Client(format!("cannot bind {server_addr}")));
-    }
     let src = p.src;
     let client = spawn_in(src_ns, move || -> bool {
         let Ok(socket) = UdpSocket::bind(SocketAddr::new(src, 0)) else {
