@@ -100,6 +100,98 @@ impl Netns {
             source,
         })
     }
+
+    /// Runs `f` on a new thread that has entered this namespace, so every
+    /// socket `f` opens lives here (a real client or server). Returns once
+    /// the thread is inside; entering failing is an error, not a panic.
+    ///
+    /// `f` must bound its own waits (socket timeouts, deadlines): joining
+    /// waits for it. The namespace's name disappears when its [`Netns`]
+    /// drops even while such a thread still runs; the thread's sockets then
+    /// keep the namespace alive until they close.
+    pub fn spawn<T, F>(&self, f: F) -> Result<InNetns<T>, HarnessError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let file = self.open()?;
+        let name = self.name.clone();
+        let (entered_tx, entered_rx) = std::sync::mpsc::sync_channel(1);
+        let handle = std::thread::Builder::new()
+            .name(format!("in {name}"))
+            .spawn(move || {
+                let entered = enter(&file, &name);
+                let ok = entered.is_ok();
+                let _ = entered_tx.send(entered);
+                ok.then(f)
+            })
+            .map_err(|source| HarnessError::Spawn {
+                command: format!("a thread in namespace {}", self.name),
+                source,
+            })?;
+        let thread = InNetns {
+            handle,
+            namespace: self.name.clone(),
+        };
+        match entered_rx.recv() {
+            Ok(Ok(())) => Ok(thread),
+            Ok(Err(e)) => {
+                let _ = thread.handle.join();
+                Err(e)
+            }
+            Err(_) => Err(thread
+                .join()
+                .err()
+                .unwrap_or(HarnessError::ThreadPanicked { what: "namespace" })),
+        }
+    }
+
+    /// Runs `f` inside this namespace (on a scoped thread, so `f` may
+    /// borrow) and returns its value; a panic in `f` is an error.
+    pub fn run<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T, HarnessError> {
+        let file = self.open()?;
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                enter(&file, &self.name)?;
+                Ok(f())
+            })
+            .join()
+            .map_err(|_| HarnessError::ThreadPanicked { what: "namespace" })?
+        })
+    }
+}
+
+/// A thread running inside a namespace ([`Netns::spawn`]).
+#[derive(Debug)]
+pub struct InNetns<T> {
+    handle: std::thread::JoinHandle<Option<T>>,
+    namespace: String,
+}
+
+impl<T> InNetns<T> {
+    /// Waits for the thread (it must bound its own waits) and returns its
+    /// value; a panic in it is [`HarnessError::ThreadPanicked`].
+    pub fn join(self) -> Result<T, HarnessError> {
+        match self.handle.join() {
+            Ok(Some(v)) => Ok(v),
+            // Not reachable after a successful spawn: entering was checked.
+            Ok(None) => Err(HarnessError::EnterNamespace {
+                namespace: self.namespace,
+                source: std::io::Error::other("setns failed"),
+            }),
+            Err(_) => Err(HarnessError::ThreadPanicked { what: "namespace" }),
+        }
+    }
+
+    /// True once the thread has returned.
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// The namespace the thread runs in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
 }
 
 impl Drop for Netns {
