@@ -1,24 +1,32 @@
 //! Real clients through the compiled ruleset (issue 12): kernel sockets in
 //! the peer namespaces of a throwaway topology, not crafted first packets.
+//! Servers run in the far peer (behind `lg1`), clients in the near one
+//! (behind `lg0`), each on a thread inside its namespace
+//! ([`Netns::spawn`], [`Netns::run`]).
 //!
-//! * TCP request and response of several KB each way, over IPv4 and IPv6;
-//!   a SYN in the reverse direction is dropped.
+//! * TCP request and response of 48 KB each way, over IPv4 and IPv6; a SYN
+//!   in the reverse direction is dropped, over both.
 //! * UDP request and response; an ICMP port-unreachable for an allowed UDP
-//!   flow comes back (`related`).
-//! * A connection lives only as long as its flow: it survives an apply that
-//!   keeps the flow, stops passing after an apply that removes it, and stops
-//!   within a second of the flow's `until`, with no apply at all.
+//!   flow comes back (`related`), over both.
+//! * A connection lives only as long as its flow: over both families it
+//!   survives a reload and an apply that keeps its flow (another flow
+//!   removed, its reason and `log` changed), stops passing after an apply
+//!   that removes its flow or narrows it, and stops within a second of the
+//!   flow's `until`, with no apply at all.
+//! * A flow with `limit = "3/minute"` admits at most 3 new connections.
 //!
-//! Every wait is bounded; namespaces are removed on drop, also on panic.
+//! Every wait is bounded (socket timeouts, deadlines, channel timeouts);
+//! namespaces are removed on drop, also on panic.
 
 mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sanso_netns::netns::{enter, Netns};
+use sanso_netns::netns::{InNetns, Netns};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
 use sanso_policy::Policy;
 
@@ -26,6 +34,7 @@ const CLIENT_V4: &str = "10.20.0.5";
 const SERVER_V4: &str = "10.21.0.10";
 const CLIENT_V6: &str = "fd00:20::5";
 const SERVER_V6: &str = "fd00:21::10";
+const FAMILIES: [(&str, &str); 2] = [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)];
 
 /// Two lgwan zones; `flows` is appended as written.
 fn policy_text(flows: &str) -> String {
@@ -60,7 +69,8 @@ fn flow(name: &str, services: &str, extra: &str) -> String {
 }
 
 fn load(text: &str) -> Policy {
-    sanso_policy::load_policy("clients.toml", text).unwrap_or_else(|d| panic!("{}", d.render(false)))
+    sanso_policy::load_policy("clients.toml", text)
+        .unwrap_or_else(|d| panic!("{}", d.render(false)))
 }
 
 fn compile(policy: &Policy) -> String {
@@ -77,7 +87,7 @@ fn ip(s: &str) -> IpAddr {
 
 /// The topology for the client and server addresses of both families.
 fn topology(policy: &Policy) -> Topology {
-    let probes: Vec<Probe> = [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)]
+    let probes: Vec<Probe> = FAMILIES
         .iter()
         .map(|(src, dst)| Probe {
             iif: None,
@@ -100,67 +110,53 @@ fn peer<'t>(topo: &'t Topology, interface: &str) -> &'t Netns {
     &topo.peers()[i]
 }
 
-/// Runs `f` on a thread that has entered namespace `ns`.
+/// Runs `f` inside namespace `ns` and returns its value.
 fn in_ns<T: Send>(ns: &Netns, f: impl FnOnce() -> T + Send) -> T {
-    let file = ns.open().expect("open namespace");
-    let name = ns.name().to_owned();
-    thread::scope(|s| {
-        s.spawn(move || {
-            enter(&file, &name).expect("setns");
-            f()
-        })
-        .join()
-        .expect("namespace thread panicked")
-    })
+    ns.run(f).expect("namespace thread")
 }
 
-/// A TCP server in the server peer: accepts one connection and echoes
-/// everything it reads until the client closes, or until `deadline`.
-/// Returns the bytes it received, in order.
-fn spawn_echo_server(
-    ns: &Netns,
-    addr: SocketAddr,
-    deadline: Duration,
-) -> thread::JoinHandle<Vec<u8>> {
-    let file = ns.open().expect("open namespace");
-    let name = ns.name().to_owned();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let handle = thread::spawn(move || {
-        enter(&file, &name).expect("setns");
-        let listener = TcpListener::bind(addr).expect("bind server");
-        listener.set_nonblocking(true).expect("nonblocking");
-        ready_tx.send(()).expect("ready");
-        let start = Instant::now();
-        let mut stream = loop {
-            match listener.accept() {
-                Ok((s, _)) => break s,
-                Err(e) if e.kind() == ErrorKind::WouldBlock && start.elapsed() < deadline => {
-                    thread::sleep(Duration::from_millis(10));
-                }
-                Err(_) => return Vec::new(),
-            }
-        };
-        stream.set_nonblocking(false).expect("blocking");
-        stream
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .expect("timeout");
-        let mut got = Vec::new();
-        let mut buf = [0u8; 16 * 1024];
-        while start.elapsed() < deadline {
-            match stream.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    got.extend_from_slice(&buf[..n]);
-                    if stream.write_all(&buf[..n]).is_err() {
-                        break;
+/// A TCP server in `ns`: accepts one connection and echoes everything it
+/// reads until the client closes, or until `deadline`. Yields the bytes it
+/// received, in order.
+fn spawn_echo_server(ns: &Netns, addr: SocketAddr, deadline: Duration) -> InNetns<Vec<u8>> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let handle = ns
+        .spawn(move || {
+            let listener = TcpListener::bind(addr).expect("bind server");
+            listener.set_nonblocking(true).expect("nonblocking");
+            ready_tx.send(()).expect("ready");
+            let start = Instant::now();
+            let mut stream = loop {
+                match listener.accept() {
+                    Ok((s, _)) => break s,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock && start.elapsed() < deadline => {
+                        thread::sleep(Duration::from_millis(10));
                     }
+                    Err(_) => return Vec::new(),
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(_) => break,
+            };
+            stream.set_nonblocking(false).expect("blocking");
+            stream
+                .set_read_timeout(Some(Duration::from_millis(100)))
+                .expect("timeout");
+            let mut got = Vec::new();
+            let mut buf = [0u8; 16 * 1024];
+            while start.elapsed() < deadline {
+                match stream.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        got.extend_from_slice(&buf[..n]);
+                        if stream.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                    Err(_) => break,
+                }
             }
-        }
-        got
-    });
+            got
+        })
+        .expect("server thread");
     ready_rx
         .recv_timeout(Duration::from_secs(5))
         .expect("server ready");
@@ -170,7 +166,10 @@ fn spawn_echo_server(
 /// Sends `data` and reads the same number of bytes back within `wait`;
 /// returns what came back.
 fn exchange(stream: &mut TcpStream, data: &[u8], wait: Duration) -> Vec<u8> {
-    stream.set_read_timeout(Some(Duration::from_millis(100))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    stream.set_write_timeout(Some(wait)).expect("timeout");
     if stream.write_all(data).is_err() {
         return Vec::new();
     }
@@ -189,13 +188,84 @@ fn exchange(stream: &mut TcpStream, data: &[u8], wait: Duration) -> Vec<u8> {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 /// Connects to `server` from the namespace the thread is in (its peer holds
 /// only the client address of each family, so the kernel picks it).
 fn connect(server: SocketAddr) -> std::io::Result<TcpStream> {
     TcpStream::connect_timeout(&server, Duration::from_secs(2))
+}
+
+/// A TCP connection held open by a client thread in the near namespace to
+/// an echo server in the far one; each round sends 4 KB and checks that
+/// they come back within 1.5 s.
+struct Held {
+    label: String,
+    commands: mpsc::Sender<Option<u8>>,
+    results: mpsc::Receiver<bool>,
+    _client: InNetns<()>,
+    _server: InNetns<Vec<u8>>,
+}
+
+impl Held {
+    fn open(client_ns: &Netns, server_ns: &Netns, server: SocketAddr) -> Held {
+        let label = format!("connection to {server}");
+        let srv = spawn_echo_server(server_ns, server, Duration::from_secs(40));
+        let (commands, command_rx) = mpsc::channel::<Option<u8>>();
+        let (result_tx, results) = mpsc::channel::<bool>();
+        let client = client_ns
+            .spawn(move || {
+                let Ok(mut stream) = connect(server) else {
+                    let _ = result_tx.send(false);
+                    return;
+                };
+                let _ = result_tx.send(true);
+                while let Ok(Some(seed)) = command_rx.recv_timeout(Duration::from_secs(40)) {
+                    let data = pattern(4096, seed);
+                    let back = exchange(&mut stream, &data, Duration::from_millis(1500));
+                    if result_tx.send(back == data).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("client thread");
+        let connected = results
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or(false);
+        assert!(connected, "{label}: could not connect");
+        Held {
+            label,
+            commands,
+            results,
+            _client: client,
+            _server: srv,
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // The client closes its stream and returns; the server returns when
+        // the close reaches it or at its deadline. Neither is joined here.
+        let _ = self.commands.send(None);
+    }
+}
+
+/// One round on every connection at once: which exchanges came back whole.
+fn rounds(held: &[&Held], seed: u8) -> Vec<bool> {
+    for h in held {
+        h.commands.send(Some(seed)).expect("command");
+    }
+    held.iter()
+        .map(|h| {
+            h.results
+                .recv_timeout(Duration::from_secs(5))
+                .unwrap_or_else(|_| panic!("{}: no result", h.label))
+        })
+        .collect()
 }
 
 #[test]
@@ -208,7 +278,7 @@ fn tcp_both_ways_over_both_families_and_no_reverse_syn() {
     topo.load_ruleset(&compile(&policy)).expect("load");
     let server_ns = peer(&topo, "lg1");
     let client_ns = peer(&topo, "lg0");
-    for (client, server) in [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)] {
+    for (client, server) in FAMILIES {
         let addr = SocketAddr::new(ip(server), 8080);
         let srv = spawn_echo_server(server_ns, addr, Duration::from_secs(5));
         let (sent, back) = in_ns(client_ns, || {
@@ -219,18 +289,29 @@ fn tcp_both_ways_over_both_families_and_no_reverse_syn() {
             (data, back)
         });
         let received = srv.join().expect("server");
-        assert_eq!(received.len(), sent.len(), "{client} -> {server}: server got");
+        assert_eq!(
+            received.len(),
+            sent.len(),
+            "{client} -> {server}: server got"
+        );
         assert!(received == sent, "{client} -> {server}: bytes differ");
-        assert!(back == sent, "{client} -> {server}: the reply came back ({} bytes)", back.len());
+        assert!(
+            back == sent,
+            "{client} -> {server}: the reply came back ({} bytes)",
+            back.len()
+        );
     }
-    // The reverse direction has no flow: a SYN from the server side is dropped.
-    let listener_addr = SocketAddr::new(ip(CLIENT_V4), 8080);
-    let srv = spawn_echo_server(client_ns, listener_addr, Duration::from_secs(3));
-    let result = in_ns(server_ns, || {
-        TcpStream::connect_timeout(&listener_addr, Duration::from_millis(1500)).map(drop)
-    });
-    assert!(result.is_err(), "a reverse SYN got through");
-    assert!(srv.join().expect("server").is_empty());
+    // The reverse direction has no flow: a SYN from the server side to a
+    // listening client is dropped, over both families.
+    for (client, _) in FAMILIES {
+        let listener_addr = SocketAddr::new(ip(client), 8080);
+        let srv = spawn_echo_server(client_ns, listener_addr, Duration::from_secs(3));
+        let result = in_ns(server_ns, || {
+            TcpStream::connect_timeout(&listener_addr, Duration::from_millis(1500)).map(drop)
+        });
+        assert!(result.is_err(), "a reverse SYN to {client} got through");
+        assert!(srv.join().expect("server").is_empty(), "{client} accepted");
+    }
 }
 
 #[test]
@@ -243,26 +324,29 @@ fn udp_request_response_and_port_unreachable_is_related() {
     topo.load_ruleset(&compile(&policy)).expect("load");
     let server_ns = peer(&topo, "lg1");
     let client_ns = peer(&topo, "lg0");
-    for (client, server) in [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)] {
+    for (client, server) in FAMILIES {
         let addr = SocketAddr::new(ip(server), 5353);
-        let file = server_ns.open().expect("open");
-        let name = server_ns.name().to_owned();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let srv = thread::spawn(move || {
-            enter(&file, &name).expect("setns");
-            let sock = UdpSocket::bind(addr).expect("bind");
-            sock.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
-            ready_tx.send(()).expect("ready");
-            let mut buf = [0u8; 2048];
-            let (n, from) = sock.recv_from(&mut buf).ok()?;
-            sock.send_to(&buf[..n], from).ok()?;
-            Some(buf[..n].to_vec())
-        });
-        ready_rx.recv_timeout(Duration::from_secs(5)).expect("ready");
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let srv = server_ns
+            .spawn(move || {
+                let sock = UdpSocket::bind(addr).expect("bind");
+                sock.set_read_timeout(Some(Duration::from_secs(3)))
+                    .expect("timeout");
+                ready_tx.send(()).expect("ready");
+                let mut buf = [0u8; 2048];
+                let (n, from) = sock.recv_from(&mut buf).ok()?;
+                sock.send_to(&buf[..n], from).ok()?;
+                Some(buf[..n].to_vec())
+            })
+            .expect("server thread");
+        ready_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("ready");
         let (reply, refused) = in_ns(client_ns, || {
             let bind: SocketAddr = SocketAddr::new(ip(client), 0);
             let sock = UdpSocket::bind(bind).expect("bind client");
-            sock.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
+            sock.set_read_timeout(Some(Duration::from_secs(2)))
+                .expect("timeout");
             sock.connect(addr).expect("connect");
             sock.send(b"sanso udp request").expect("send");
             let mut buf = [0u8; 2048];
@@ -270,8 +354,12 @@ fn udp_request_response_and_port_unreachable_is_related() {
             // No server on 5354: the server's kernel answers with ICMP port
             // unreachable, which passes only as related to the allowed flow.
             let other = UdpSocket::bind(bind).expect("bind client");
-            other.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
-            other.connect(SocketAddr::new(ip(server), 5354)).expect("connect");
+            other
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .expect("timeout");
+            other
+                .connect(SocketAddr::new(ip(server), 5354))
+                .expect("connect");
             other.send(b"nobody listens").expect("send");
             let refused = other
                 .recv(&mut buf)
@@ -279,9 +367,21 @@ fn udp_request_response_and_port_unreachable_is_related() {
                 .map(|e| e.kind() == ErrorKind::ConnectionRefused);
             (reply, refused)
         });
-        assert_eq!(srv.join().expect("server").as_deref(), Some(&b"sanso udp request"[..]), "{client}");
-        assert_eq!(reply.as_deref(), Some(&b"sanso udp request"[..]), "{client}: the reply");
-        assert_eq!(refused, Some(true), "{client}: the ICMP port unreachable came back");
+        assert_eq!(
+            srv.join().expect("server").as_deref(),
+            Some(&b"sanso udp request"[..]),
+            "{client}"
+        );
+        assert_eq!(
+            reply.as_deref(),
+            Some(&b"sanso udp request"[..]),
+            "{client}: the reply"
+        );
+        assert_eq!(
+            refused,
+            Some(true),
+            "{client}: the ICMP port unreachable came back"
+        );
     }
 }
 
@@ -291,49 +391,84 @@ fn a_connection_lives_only_as_long_as_its_flow() {
         return;
     }
     let web = flow("web", "\"tcp/8080\"", "");
-    let other = flow("other", "\"tcp/9090\"", "");
-    let with_web = load(&policy_text(&format!("{web}\n{other}")));
-    let topo = topology(&with_web);
-    topo.load_ruleset(&compile(&with_web)).expect("load");
+    let web_relabelled = "[[flows]]\nname = \"web\"\nfrom = [\"office\"]\nto = [\"server\"]\nservices = [\"tcp/8080\"]\nreason = \"another reason\"\nlog = true\n";
+    let db = flow("db", "\"tcp/9090\", \"tcp/9091\"", "");
+    let db_narrowed = flow("db", "\"tcp/9091\"", "");
+    let other = flow("other", "\"tcp/7070\"", "");
+    let first = load(&policy_text(&format!("{web}\n{db}\n{other}")));
+    let topo = topology(&first);
+    topo.load_ruleset(&compile(&first)).expect("load");
     let server_ns = peer(&topo, "lg1");
     let client_ns = peer(&topo, "lg0");
-    let addr = SocketAddr::new(ip(SERVER_V4), 8080);
-    let srv = spawn_echo_server(server_ns, addr, Duration::from_secs(20));
-    let client_file = client_ns.open().expect("open");
-    let client_name = client_ns.name().to_owned();
-    let (to_client, commands) = std::sync::mpsc::channel::<Option<u8>>();
-    let (results, from_client) = std::sync::mpsc::channel::<bool>();
-    let client = thread::spawn(move || {
-        enter(&client_file, &client_name).expect("setns");
-        let mut stream = connect(addr).expect("connect");
-        results.send(true).expect("connected");
-        while let Ok(Some(seed)) = commands.recv_timeout(Duration::from_secs(20)) {
-            let data = pattern(4096, seed);
-            let back = exchange(&mut stream, &data, Duration::from_millis(1500));
-            results.send(back == data).expect("result");
-        }
-    });
-    assert!(from_client.recv_timeout(Duration::from_secs(5)).expect("connected"));
-    let round = |seed: u8| -> bool {
-        to_client.send(Some(seed)).expect("command");
-        from_client.recv_timeout(Duration::from_secs(5)).expect("result")
-    };
-    assert!(round(1), "the connection works");
+    let web4 = Held::open(client_ns, server_ns, SocketAddr::new(ip(SERVER_V4), 8080));
+    let web6 = Held::open(client_ns, server_ns, SocketAddr::new(ip(SERVER_V6), 8080));
+    let db4 = Held::open(client_ns, server_ns, SocketAddr::new(ip(SERVER_V4), 9090));
+    let db6 = Held::open(client_ns, server_ns, SocketAddr::new(ip(SERVER_V6), 9090));
+    let all = [&web4, &web6, &db4, &db6];
+    assert_eq!(rounds(&all, 1), [true; 4], "the connections work");
 
-    // An apply that keeps "web" unchanged (another flow removed): it survives.
-    let still = load(&policy_text(&web));
-    topo.load_ruleset(&compile(&still)).expect("reload");
-    assert!(round(2), "the connection survives an apply that keeps its flow");
+    // The same policy again (a reload): every connection goes on.
+    topo.load_ruleset(&compile(&first)).expect("reload");
+    assert_eq!(rounds(&all, 2), [true; 4], "a reload cut connections");
 
-    // An apply that removes "web": its open connection stops passing.
-    let without = load(&policy_text(&other));
-    topo.load_ruleset(&compile(&without)).expect("reload");
-    assert!(!round(3), "the connection outlived its removed flow");
-    let ended = topo.nft(&["list", "counter", "inet", "sanso", "ended"]).expect("counter");
-    assert!(!ended.contains("packets 0 "), "the ended counter did not count: {ended}");
-    to_client.send(None).expect("stop");
-    client.join().expect("client");
-    drop(srv);
+    // Another flow removed; web's reason and log changed (not what it
+    // allows): every connection goes on.
+    let kept = load(&policy_text(&format!("{web_relabelled}\n{db}")));
+    topo.load_ruleset(&compile(&kept)).expect("apply");
+    assert_eq!(
+        rounds(&all, 3),
+        [true; 4],
+        "an apply that keeps the flows (reason and log changed) cut connections"
+    );
+    assert_eq!(
+        counter(&topo, "ended"),
+        0,
+        "packets ended before any flow did"
+    );
+
+    // web removed: its connections stop passing, db's go on.
+    let without_web = load(&policy_text(&db));
+    topo.load_ruleset(&compile(&without_web)).expect("apply");
+    assert_eq!(
+        rounds(&all, 4),
+        [false, false, true, true],
+        "after the apply that removed web: web4, web6, db4, db6 passing"
+    );
+    assert!(
+        counter(&topo, "ended") > 0,
+        "the ended counter did not count"
+    );
+
+    // db narrowed to tcp/9091: its connections on 9090 stop passing (an
+    // apply recreates the table, so the counters start again from 0).
+    let narrowed = load(&policy_text(&db_narrowed));
+    topo.load_ruleset(&compile(&narrowed)).expect("apply");
+    assert_eq!(
+        rounds(&[&db4, &db6], 5),
+        [false, false],
+        "db's connections to 9090 outlived its narrowing to 9091"
+    );
+    assert!(
+        counter(&topo, "ended") > 0,
+        "the ended counter did not count"
+    );
+}
+
+/// One exchange of a connection watched across an `until`: when it started
+/// and ended, in milliseconds since the epoch, and whether it came back.
+#[derive(Clone, Copy, Debug)]
+struct Try {
+    start_ms: i64,
+    end_ms: i64,
+    ok: bool,
+}
+
+/// A family's server, the client thread watching its connection, and the
+/// echo server.
+type Watcher = (&'static str, InNetns<Vec<Try>>, InNetns<Vec<u8>>);
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 #[test]
@@ -341,10 +476,12 @@ fn a_connection_ends_within_a_second_of_its_flows_until() {
     if !common::root_or_skip("a_connection_ends_within_a_second_of_its_flows_until") {
         return;
     }
-    // The flow ends 4 s from now (an RFC 3339 instant), with no apply after.
-    let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
-    let until_text = until.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let until_secs = until.as_second();
+    // The flow ends 4 s from now (an RFC 3339 instant with offset, whole
+    // seconds), with no apply after.
+    let until =
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + 4).expect("instant");
+    let until_text = until.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let until_ms = until.as_millisecond();
     let policy = load(&policy_text(&flow(
         "window",
         "\"tcp/8080\"",
@@ -354,42 +491,92 @@ fn a_connection_ends_within_a_second_of_its_flows_until() {
     topo.load_ruleset(&compile(&policy)).expect("load");
     let server_ns = peer(&topo, "lg1");
     let client_ns = peer(&topo, "lg0");
-    let addr = SocketAddr::new(ip(SERVER_V4), 8080);
-    let srv = spawn_echo_server(server_ns, addr, Duration::from_secs(15));
-    let (before, last_ok, after) = in_ns(client_ns, || {
-        let mut stream = connect(addr).expect("connect");
-        let before = exchange(&mut stream, &pattern(2048, 1), Duration::from_secs(1)).len() == 2048;
-        // Small exchanges every 200 ms until one fails or 8 s passed.
-        let start = Instant::now();
-        let mut seed = 2u8;
-        let mut last_ok = None;
-        while start.elapsed() < Duration::from_secs(8) {
-            let data = pattern(256, seed);
-            if exchange(&mut stream, &data, Duration::from_millis(400)) == data {
-                last_ok = Some(jiff::Timestamp::now().as_second());
-            } else {
-                break;
-            }
-            seed = seed.wrapping_add(1);
-            thread::sleep(Duration::from_millis(200));
+    // One connection per family, watched at once: 256-byte exchanges every
+    // 100 ms until one fails or until + 2 s, then one more at until + 1.5 s
+    // or later.
+    let watchers: Vec<Watcher> = FAMILIES
+        .iter()
+        .map(|(_, server)| {
+            let addr = SocketAddr::new(ip(server), 8080);
+            let srv = spawn_echo_server(server_ns, addr, Duration::from_secs(15));
+            let watcher = client_ns
+                .spawn(move || {
+                    let mut tries = Vec::new();
+                    let Ok(mut stream) = connect(addr) else {
+                        return tries;
+                    };
+                    let mut seed = 1u8;
+                    while now_ms() < until_ms + 2000 {
+                        let data = pattern(256, seed);
+                        let start_ms = now_ms();
+                        let ok = exchange(&mut stream, &data, Duration::from_millis(400)) == data;
+                        tries.push(Try {
+                            start_ms,
+                            end_ms: now_ms(),
+                            ok,
+                        });
+                        if !ok {
+                            break;
+                        }
+                        seed = seed.wrapping_add(1);
+                        thread::sleep(Duration::from_millis(100));
+                    }
+                    let wait = (until_ms + 1500 - now_ms()).max(0);
+                    thread::sleep(Duration::from_millis(wait as u64));
+                    let start_ms = now_ms();
+                    let data = pattern(256, 99);
+                    let ok = exchange(&mut stream, &data, Duration::from_millis(800)) == data;
+                    tries.push(Try {
+                        start_ms,
+                        end_ms: now_ms(),
+                        ok,
+                    });
+                    tries
+                })
+                .expect("client thread");
+            (*server, watcher, srv)
+        })
+        .collect();
+    for (server, watcher, srv) in watchers {
+        let tries = watcher.join().expect("watcher");
+        drop(srv);
+        let last_ok = tries.iter().filter(|t| t.ok).map(|t| t.end_ms).max();
+        let first_failed = tries.iter().find(|t| !t.ok).map(|t| t.start_ms);
+        println!(
+            "{server}: {} exchanges; last passed {:?} ms, first failed {:?} ms from the until instant",
+            tries.len(),
+            last_ok.map(|t| t - until_ms),
+            first_failed.map(|t| t - until_ms)
+        );
+        let last_ok = last_ok.unwrap_or_else(|| panic!("{server}: no exchange passed"));
+        assert!(
+            last_ok >= until_ms - 1500,
+            "{server}: the connection stopped {} ms before its until",
+            until_ms - last_ok
+        );
+        for t in tries.iter().filter(|t| t.ok) {
+            assert!(
+                t.start_ms < until_ms + 1000,
+                "{server}: an exchange started {} ms after the flow's until passed",
+                t.start_ms - until_ms
+            );
         }
-        // Well after the instant: nothing passes.
-        thread::sleep(Duration::from_millis(500));
-        let after = exchange(&mut stream, &pattern(256, 99), Duration::from_millis(800)).is_empty();
-        (before, last_ok, after)
-    });
-    drop(srv);
-    assert!(before, "the connection worked inside its window");
-    let last_ok = last_ok.expect("no exchange succeeded before the until instant");
+        let last = tries.last().expect("tries");
+        assert!(
+            !last.ok && last.start_ms >= until_ms + 1000,
+            "{server}: the connection still passes after its flow's until ({last:?})"
+        );
+        let first_failed = first_failed.expect("a failed exchange");
+        assert!(
+            first_failed < until_ms + 1000,
+            "{server}: the first failing exchange started {} ms after the until",
+            first_failed - until_ms
+        );
+    }
     assert!(
-        last_ok <= until_secs,
-        "an exchange passed at {last_ok}, after the flow's until {until_secs}"
+        counter(&topo, "ended") > 0,
+        "the ended counter did not count"
     );
-    assert!(
-        last_ok >= until_secs - 2,
-        "the connection stopped at {last_ok}, well before its until {until_secs}"
-    );
-    assert!(after, "the connection still passes after its flow's until");
 }
 
 #[test]
@@ -408,37 +595,41 @@ fn a_rate_limited_flow_admits_no_more_than_its_limit() {
     let client_ns = peer(&topo, "lg0");
     let addr = SocketAddr::new(ip(SERVER_V4), 8082);
     // A server that accepts whatever arrives for a few seconds.
-    let file = server_ns.open().expect("open");
-    let name = server_ns.name().to_owned();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let srv = thread::spawn(move || {
-        enter(&file, &name).expect("setns");
-        let listener = TcpListener::bind(addr).expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        ready_tx.send(()).expect("ready");
-        let start = Instant::now();
-        let mut accepted = 0;
-        while start.elapsed() < Duration::from_secs(6) {
-            match listener.accept() {
-                Ok(_) => accepted += 1,
-                Err(_) => thread::sleep(Duration::from_millis(5)),
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let srv = server_ns
+        .spawn(move || {
+            let listener = TcpListener::bind(addr).expect("bind");
+            listener.set_nonblocking(true).expect("nonblocking");
+            ready_tx.send(()).expect("ready");
+            let start = Instant::now();
+            let mut accepted = 0;
+            while start.elapsed() < Duration::from_secs(6) {
+                match listener.accept() {
+                    Ok(_) => accepted += 1,
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
             }
-        }
-        accepted
-    });
-    ready_rx.recv_timeout(Duration::from_secs(5)).expect("ready");
+            accepted
+        })
+        .expect("server thread");
+    ready_rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("ready");
     let attempts = 10;
     let connected = in_ns(client_ns, || {
         (0..attempts)
-            .filter(|_| {
-                TcpStream::connect_timeout(&addr, Duration::from_millis(400)).is_ok()
-            })
+            .filter(|_| TcpStream::connect_timeout(&addr, Duration::from_millis(400)).is_ok())
             .count()
     });
     let accepted = srv.join().expect("server");
-    println!("limit 3/minute: {connected} of {attempts} connections admitted, server accepted {accepted}");
+    println!(
+        "limit 3/minute: {connected} of {attempts} connections admitted, server accepted {accepted}"
+    );
     assert!(connected >= 1, "the flow admitted nothing");
-    assert!(connected <= 3, "{connected} new connections passed a 3/minute limit");
+    assert!(
+        connected <= 3,
+        "{connected} new connections passed a 3/minute limit"
+    );
     assert_eq!(accepted, connected);
 }
 
@@ -455,7 +646,9 @@ fn counter(topo: &Topology, name: &str) -> u64 {
 }
 
 fn counters_with_prefix(topo: &Topology, prefix: &str) -> Vec<(String, u64)> {
-    let out = topo.nft(&["-j", "list", "counters", "table", "inet", "sanso"]).expect("counters");
+    let out = topo
+        .nft(&["-j", "list", "counters", "table", "inet", "sanso"])
+        .expect("counters");
     let json: serde_json::Value = serde_json::from_str(&out).expect("nft -j");
     json["nftables"]
         .as_array()
@@ -477,7 +670,9 @@ fn run_in(ns: &Netns, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone() {
-    if !common::root_or_skip("ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone") {
+    if !common::root_or_skip(
+        "ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone",
+    ) {
         return;
     }
     let policy = load(&policy_text(&flow("ping", "\"ping\"", "")));
@@ -486,10 +681,22 @@ fn ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone() {
     let client_ns = peer(&topo, "lg0");
     // The client has to find the gateway by neighbour discovery now.
     let out = std::process::Command::new("ip")
-        .args(["-n", client_ns.name(), "neigh", "del", "fe80::1", "dev", "p0"])
+        .args([
+            "-n",
+            client_ns.name(),
+            "neigh",
+            "del",
+            "fe80::1",
+            "dev",
+            "p0",
+        ])
         .output()
         .expect("ip neigh del");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // MLD: joining a group makes the client's kernel send MLD reports from
     // its link-local address with hop limit 1 to the gateway's link.
     let joined = in_ns(client_ns, || {
@@ -507,20 +714,38 @@ fn ipv6_neighbour_discovery_and_mld_keep_working_and_link_local_is_no_zone() {
         "ping over IPv6 through the gateway failed (neighbour discovery?): {}",
         String::from_utf8_lossy(&ping.stdout)
     );
-    let neigh = run_in(client_ns, &["ip", "-6", "neigh", "show", "fe80::1", "dev", "p0"]);
+    let neigh = run_in(
+        client_ns,
+        &["ip", "-6", "neigh", "show", "fe80::1", "dev", "p0"],
+    );
     let neigh = String::from_utf8_lossy(&neigh.stdout).into_owned();
-    assert!(neigh.contains("lladdr"), "the gateway was not discovered: {neigh}");
+    assert!(
+        neigh.contains("lladdr"),
+        "the gateway was not discovered: {neigh}"
+    );
     // A link-local packet to the gateway other than ND and MLD belongs to no
     // zone: dropped and counted as such, not as spoofed.
     let before = counter(&topo, "drop.link-local");
-    let ll = run_in(client_ns, &["ping", "-6", "-c", "1", "-W", "1", "fe80::1%p0"]);
-    assert!(!ll.status.success(), "a link-local echo to the gateway was answered");
-    assert!(counter(&topo, "drop.link-local") > before, "the link-local drop was not counted");
+    let ll = run_in(
+        client_ns,
+        &["ping", "-6", "-c", "1", "-W", "1", "fe80::1%p0"],
+    );
+    assert!(
+        !ll.status.success(),
+        "a link-local echo to the gateway was answered"
+    );
+    assert!(
+        counter(&topo, "drop.link-local") > before,
+        "the link-local drop was not counted"
+    );
     drop(joined);
     assert_eq!(counter(&topo, "spoofed"), 0, "ND or MLD counted as spoofed");
     let self_drops: Vec<(String, u64)> = counters_with_prefix(&topo, "drop.self.")
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .collect();
-    assert!(self_drops.is_empty(), "the gateway's own ND or MLD was dropped: {self_drops:?}");
+    assert!(
+        self_drops.is_empty(),
+        "the gateway's own ND or MLD was dropped: {self_drops:?}"
+    );
 }
