@@ -17,7 +17,7 @@ use nix::sys::socket::{
 };
 use sanso_policy::Policy;
 
-use crate::netns::{enter, Netns};
+use crate::netns::{InNetns, Netns};
 use crate::plan::PlannedProbe;
 use crate::{ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology};
 
@@ -72,25 +72,6 @@ pub fn run_clients(
     Ok(verdicts)
 }
 
-/// Runs `f` on a thread inside `ns`; the thread is joined before returning.
-fn spawn_in<T: Send + 'static>(
-    ns: &Netns,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<thread::JoinHandle<T>, HarnessError> {
-    let file = ns.open()?;
-    let name = ns.name().to_owned();
-    Ok(thread::spawn(move || {
-        enter(&file, &name).expect("entering a namespace the topology made");
-        f()
-    }))
-}
-
-fn join<T>(handle: thread::JoinHandle<T>) -> Result<T, HarnessError> {
-    handle
-        .join()
-        .map_err(|_| HarnessError::Client("a client thread panicked".to_owned()))
-}
-
 fn pattern(seed: usize) -> Vec<u8> {
     (0..PAYLOAD).map(|i| (i.wrapping_mul(7) + seed) as u8).collect()
 }
@@ -102,9 +83,9 @@ fn start_server<S: 'static>(
     what: SocketAddr,
     bind: impl FnOnce() -> std::io::Result<S> + Send + 'static,
     serve: impl FnOnce(S) -> bool + Send + 'static,
-) -> Result<thread::JoinHandle<bool>, HarnessError> {
+) -> Result<InNetns<bool>, HarnessError> {
     let (ready_tx, ready_rx) = mpsc::channel();
-    let server = spawn_in(ns, move || -> bool {
+    let server = ns.spawn(move || -> bool {
         let Ok(socket) = bind() else {
             let _ = ready_tx.send(false);
             return false;
@@ -115,7 +96,7 @@ fn start_server<S: 'static>(
     if ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
         Ok(server)
     } else {
-        join(server)?;
+        server.join()?;
         Err(HarnessError::Client(format!("cannot bind {what}")))
     }
 }
@@ -150,7 +131,7 @@ fn tcp_exchange(
         stream.read_exact(&mut got).is_ok() && stream.write_all(&pattern(2)).is_ok()
     })?;
     let src = p.src;
-    let client = spawn_in(src_ns, move || -> bool {
+    let client = src_ns.spawn(move || -> bool {
         let Ok(mut stream) = connect_from(src, server_addr, wait) else {
             return false;
         };
@@ -161,8 +142,8 @@ fn tcp_exchange(
         let mut back = vec![0u8; PAYLOAD];
         stream.read_exact(&mut back).is_ok() && back == pattern(2)
     })?;
-    let client_ok = join(client)?;
-    let server_ok = join(server)?;
+    let client_ok = client.join()?;
+    let server_ok = server.join()?;
     Ok(client_ok && server_ok)
 }
 
@@ -207,7 +188,7 @@ fn udp_exchange(
         }
     })?;
     let src = p.src;
-    let client = spawn_in(src_ns, move || -> bool {
+    let client = src_ns.spawn(move || -> bool {
         let Ok(socket) = UdpSocket::bind(SocketAddr::new(src, 0)) else {
             return false;
         };
@@ -218,7 +199,7 @@ fn udp_exchange(
         let mut buf = [0u8; 2048];
         matches!(socket.recv(&mut buf), Ok(n) if buf[..n] == pattern(3)[..])
     })?;
-    let client_ok = join(client)?;
-    let _ = join(server)?;
+    let client_ok = client.join()?;
+    let _ = server.join()?;
     Ok(client_ok)
 }
