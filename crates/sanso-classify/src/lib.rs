@@ -63,10 +63,13 @@ pub enum L4 {
 pub struct Packet {
     pub path: Path,
     /// The interface the packet arrives on, for [`Path::Forward`] and
-    /// [`Path::ToGateway`] (anti-spoofing). `None`: the interface of the zone
-    /// its source classifies to (as packet-path cases default), so only a
-    /// source that classifies to no zone is spoofed. Ignored for
-    /// [`Path::FromGateway`], whose packets to a loopback address leave on `lo`.
+    /// [`Path::ToGateway`] (anti-spoofing, router advertisements). `None`:
+    /// the interface of the zone its source classifies to (as packet-path
+    /// cases default), so only a source that classifies to no zone is
+    /// spoofed; a link-local or unspecified source has no zone, so no such
+    /// interface (a router advertisement from it is accepted only with the
+    /// `iif` of an external zone). Ignored for [`Path::FromGateway`], whose
+    /// packets to a loopback address leave on `lo`.
     pub iif: Option<String>,
     pub src: IpAddr,
     pub dst: IpAddr,
@@ -101,13 +104,17 @@ pub enum DecidedBy<F = FlowIdx> {
     },
     /// Loopback traffic of the gateway itself: accepted.
     Loopback,
-    /// IPv6 neighbour discovery to or from the gateway: accepted (router
-    /// advertisements only on the interfaces of external zones).
+    /// IPv6 neighbour discovery to or from the gateway (hop limit 255):
+    /// accepted; router advertisements arriving only on the interfaces of
+    /// external zones.
     NeighbourDiscovery,
-    /// IPv6 multicast listener discovery (MLD) to or from the gateway: accepted.
+    /// IPv6 multicast listener discovery (MLD) to or from the gateway (hop
+    /// limit 1): accepted.
     MulticastListener,
-    /// A link-local or unspecified IPv6 source, which belongs to no zone:
-    /// dropped (only ND and MLD come from such sources).
+    /// An IPv6 source that belongs to no zone: link-local (`fe80::/10`) or
+    /// unspecified (`::`), dropped by the ruleset apart from ND and MLD to
+    /// the gateway (counted as `drop.link-local`), or multicast
+    /// (`ff00::/8`), which the kernel drops on receipt, before the ruleset.
     LinkLocal,
     /// No flow accepted: dropped by default, counted for this zone pair
     /// (`None`: the gateway itself, or an address in no zone). `expired`
@@ -160,26 +167,60 @@ impl<F> Decision<F> {
     }
 }
 
-/// What the gateway accepts of IPv6 link control traffic (RFC 4890), before
-/// the zones are looked at: neighbour discovery (hop limit 255 assumed),
-/// router advertisements only on an external zone's interface (`router`)
-/// or from the gateway, MLD (hop limit 1 assumed). `None`: not link
+/// ICMPv6 multicast listener discovery: query, report, done (MLDv1,
+/// RFC 2710), MLDv2 report (RFC 3810).
+const MLD_TYPES: [u8; 4] = [130, 131, 132, 143];
+/// ICMPv6 neighbour discovery (RFC 4861): router solicitation, neighbour
+/// solicitation and advertisement; router advertisements are apart.
+const ND_TYPES: [u8; 3] = [133, 135, 136];
+const ROUTER_ADVERTISEMENT: u8 = 134;
+
+/// What the gateway accepts of IPv6 link control to or from itself (RFC
+/// 4890): neighbour discovery (hop limit 255 assumed), router
+/// advertisements only when sent by the gateway or arriving where a router
+/// lives (`from_router`), MLD (hop limit 1 assumed). `None`: not link
 /// control; the packet goes on through the pipeline.
-pub fn link_control(path: Path, icmp_type: u8, router: bool) -> Option<DecidedBy<std::convert::Infallible>> {
-    match icmp_type {
-        133 | 135 | 136 => Some(DecidedBy::NeighbourDiscovery),
-        134 if path == Path::FromGateway || router => Some(DecidedBy::NeighbourDiscovery),
-        130..=132 | 143 => Some(DecidedBy::MulticastListener),
-        _ => None,
+fn link_control<F>(
+    path: Path,
+    icmp_type: u8,
+    from_router: impl FnOnce() -> bool,
+) -> Option<DecidedBy<F>> {
+    if MLD_TYPES.contains(&icmp_type) {
+        Some(DecidedBy::MulticastListener)
+    } else if ND_TYPES.contains(&icmp_type)
+        || (icmp_type == ROUTER_ADVERTISEMENT && (path == Path::FromGateway || from_router()))
+    {
+        Some(DecidedBy::NeighbourDiscovery)
+    } else {
+        None
     }
 }
 
-/// A source that belongs to no zone: IPv6 link-local (`fe80::/10`) or
-/// unspecified (`::`).
-pub fn is_link_local_source(addr: IpAddr) -> bool {
+/// What an IPv6 source is when it belongs to no zone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NoZone {
+    /// An ordinary source (or IPv4).
+    No,
+    /// Link-local (`fe80::/10`) or unspecified (`::`): anti-spoofing does
+    /// not judge it; ND and MLD pass, the rest is dropped.
+    LinkLocal,
+    /// Multicast (`ff00::/8`): the kernel drops it on receipt.
+    Multicast,
+}
+
+fn no_zone(addr: IpAddr) -> NoZone {
     match addr {
-        IpAddr::V4(_) => false,
-        IpAddr::V6(a) => a.is_unspecified() || (a.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(_) => NoZone::No,
+        IpAddr::V6(a) => {
+            let top = a.segments()[0];
+            if top & 0xff00 == 0xff00 {
+                NoZone::Multicast
+            } else if top & 0xffc0 == 0xfe80 || a.is_unspecified() {
+                NoZone::LinkLocal
+            } else {
+                NoZone::No
+            }
+        }
     }
 }
 
@@ -333,13 +374,16 @@ impl<'r> Classifier<'r> {
         }
     }
 
-    /// The pipeline up to the hook's table: a decision (loopback, neighbour
-    /// discovery, anti-spoofing), or the zone ranges of the packet's source
-    /// and destination in their families (each located once; the steps
-    /// after read zones from there).
+    /// The pipeline up to the hook's table: a decision (loopback, a source
+    /// in no zone, anti-spoofing, neighbour discovery, MLD), or the zone
+    /// ranges of the packet's source and destination in their families
+    /// (each located once; the steps after read zones from there). The
+    /// kernel's order: prerouting (anti-spoofing, which link-local and
+    /// unspecified sources skip), then the hook's chain (link control, the
+    /// link-local drop, the zones).
     #[inline(always)]
     fn prelude(&self, packet: &Packet) -> Result<(ZoneRangeIdx, ZoneRangeIdx), Decision> {
-        // 1. Loopback and neighbour discovery of the gateway itself.
+        // 1. Loopback of the gateway itself.
         let family_addr = match packet.path {
             Path::Forward => packet.src,
             Path::ToGateway => {
@@ -359,31 +403,40 @@ impl<'r> Classifier<'r> {
                 packet.dst
             }
         };
-        if packet.path != Path::Forward && family_addr.is_ipv6() {
-            if let L4::Icmp { icmp_type } = packet.l4 {
-                let router = icmp_type == 134 && self.arrives_from_router(packet);
-                if let Some(by) = link_control(packet.path, icmp_type, router) {
-                    return Err(Decision::accept(match by {
-                        DecidedBy::MulticastListener => DecidedBy::MulticastListener,
-                        _ => DecidedBy::NeighbourDiscovery,
-                    }));
-                }
-            }
-        }
-        // 2. Link-local and unspecified sources belong to no zone.
-        if packet.path != Path::FromGateway && is_link_local_source(packet.src) {
+        // 2. Sources that belong to no zone: the kernel drops a multicast
+        // source before the ruleset sees it.
+        let no_zone = match packet.path {
+            Path::FromGateway => NoZone::No,
+            _ => no_zone(packet.src),
+        };
+        if no_zone == NoZone::Multicast {
             return Err(Decision::drop(DecidedBy::LinkLocal));
         }
         let zs = self.zone_range(packet.src);
         let zd = self.zone_range(packet.dst);
-        // 2. Anti-spoofing.
+        // 3. Anti-spoofing (prerouting), which does not judge link-local
+        // and unspecified sources.
         if packet.path != Path::FromGateway
+            && no_zone == NoZone::No
             && !self.source_valid(packet.iif.as_deref(), packet.src, zs)
         {
             return Err(Decision::drop(DecidedBy::AntiSpoof {
                 iif: packet.iif.clone(),
                 src_zone: self.zone_at(packet.src, zs),
             }));
+        }
+        // 4. IPv6 neighbour discovery and MLD to and from the gateway.
+        if packet.path != Path::Forward && family_addr.is_ipv6() {
+            if let L4::Icmp { icmp_type } = packet.l4 {
+                let from_router = || self.arrives_from_router(packet, no_zone, zs);
+                if let Some(by) = link_control(packet.path, icmp_type, from_router) {
+                    return Err(Decision::accept(by));
+                }
+            }
+        }
+        // 5. Anything else from a link-local or unspecified source.
+        if no_zone == NoZone::LinkLocal {
+            return Err(Decision::drop(DecidedBy::LinkLocal));
         }
         Ok((zs, zd))
     }
@@ -464,11 +517,10 @@ impl<'r> Classifier<'r> {
         }
     }
 
-    /// Whether (input interface, source) is in the anti-spoofing set; with no
-    /// interface, whether the source's zone has one.
-    /// Whether a packet to the gateway arrives on an external zone's
-    /// interface (without `iif`: the first interface of its source's zone).
-    fn arrives_from_router(&self, packet: &Packet) -> bool {
+    /// Whether a packet to the gateway arrives where a router lives: on an
+    /// external zone's interface (without `iif`: the interface of its
+    /// source's zone, `zs`; a source in no zone has none).
+    fn arrives_from_router(&self, packet: &Packet, no_zone: NoZone, zs: ZoneRangeIdx) -> bool {
         let external = |z: &sanso_ir::ZoneInfo| z.tier == sanso_policy::Tier::External;
         match packet.iif.as_deref() {
             Some(iif) => self
@@ -476,12 +528,17 @@ impl<'r> Classifier<'r> {
                 .zones
                 .iter()
                 .any(|z| external(z) && z.interfaces.iter().any(|i| i == iif)),
-            None => self
-                .zone_at(packet.src, self.zone_range(packet.src))
-                .is_some_and(|z| external(self.ruleset.zone(z))),
+            None => {
+                no_zone == NoZone::No
+                    && self
+                        .zone_at(packet.src, zs)
+                        .is_some_and(|z| external(self.ruleset.zone(z)))
+            }
         }
     }
 
+    /// Whether (input interface, source) is in the anti-spoofing set; with no
+    /// interface, whether the source's zone has one.
     fn source_valid(&self, iif: Option<&str>, src: IpAddr, range: ZoneRangeIdx) -> bool {
         match (iif, src) {
             (Some(iif), IpAddr::V4(s)) => self.v4.spoof_ok(iif, s.into()),

@@ -54,31 +54,18 @@ impl<'p> Reference<'p> {
             packet.src
         };
         let classify = |addr| self.policy.classify(addr).map(|z| ZoneIdx(z.0));
-        if packet.path != Path::Forward && peer.is_ipv6() {
-            if let L4::Icmp { icmp_type } = packet.l4 {
-                // A router advertisement arrives from a router: on an
-                // interface of an external zone.
-                let external = |z: &sanso_policy::Zone| z.tier == sanso_policy::Tier::External;
-                let router = match packet.iif.as_deref() {
-                    Some(iif) => self
-                        .policy
-                        .zones
-                        .iter()
-                        .any(|z| external(z) && z.interfaces.iter().any(|i| i == iif)),
-                    None => classify(packet.src).is_some_and(|z| external(&self.policy.zones[z.0])),
-                };
-                if let Some(by) = crate::link_control(packet.path, icmp_type, router) {
-                    return accept(match by {
-                        DecidedBy::MulticastListener => DecidedBy::MulticastListener,
-                        _ => DecidedBy::NeighbourDiscovery,
-                    });
-                }
-            }
-        }
-        if packet.path != Path::FromGateway && crate::is_link_local_source(packet.src) {
+        // IPv6 sources that belong to no zone (RFC 4291): multicast, which
+        // the kernel drops on receipt; link-local and unspecified, which
+        // anti-spoofing does not judge and only ND and MLD get past.
+        let v6_src = match (packet.path, packet.src) {
+            (Path::FromGateway, _) | (_, IpAddr::V4(_)) => None,
+            (_, IpAddr::V6(a)) => Some(a),
+        };
+        if v6_src.is_some_and(|a| a.is_multicast()) {
             return drop(DecidedBy::LinkLocal);
         }
-        if packet.path != Path::FromGateway {
+        let link_local = v6_src.is_some_and(|a| a.is_unspecified() || a.is_unicast_link_local());
+        if packet.path != Path::FromGateway && !link_local {
             let src_zone = classify(packet.src);
             let zone_interfaces = src_zone
                 .map(|z| self.policy.zones[z.0].interfaces.as_slice())
@@ -93,6 +80,39 @@ impl<'p> Reference<'p> {
                     src_zone,
                 });
             }
+        }
+        // RFC 4890: neighbour discovery (hop limit 255) and MLD (hop limit
+        // 1) to and from the gateway.
+        if packet.path != Path::Forward && peer.is_ipv6() {
+            if let L4::Icmp { icmp_type } = packet.l4 {
+                // A router advertisement comes from a router: it arrives on
+                // an interface of an external zone (without an interface,
+                // that of the source's zone; a link-local source has none).
+                let external = |z: &sanso_policy::Zone| z.tier == sanso_policy::Tier::External;
+                let from_router = || match packet.iif.as_deref() {
+                    Some(iif) => self
+                        .policy
+                        .zones
+                        .iter()
+                        .any(|z| external(z) && z.interfaces.iter().any(|i| i == iif)),
+                    None => {
+                        !link_local
+                            && classify(packet.src)
+                                .is_some_and(|z| external(&self.policy.zones[z.0]))
+                    }
+                };
+                match icmp_type {
+                    130 | 131 | 132 | 143 => return accept(DecidedBy::MulticastListener),
+                    133 | 135 | 136 => return accept(DecidedBy::NeighbourDiscovery),
+                    134 if packet.path == Path::FromGateway || from_router() => {
+                        return accept(DecidedBy::NeighbourDiscovery)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if link_local {
+            return drop(DecidedBy::LinkLocal);
         }
         let src_zone = if packet.path == Path::FromGateway {
             None

@@ -438,26 +438,174 @@ fn ipv6_link_control_and_link_local_sources() {
         )
     };
     // Router advertisements: from the upstream router, not from an office.
-    assert_eq!(decide(&b, &to_gw("wan0", "fe80::1", 134)).by, DecidedBy::NeighbourDiscovery);
+    assert_eq!(
+        decide(&b, &to_gw("wan0", "fe80::1", 134)).by,
+        DecidedBy::NeighbourDiscovery
+    );
     let ra_lg = decide(&b, &to_gw("lg0", "fe80::2", 134));
-    assert_eq!((ra_lg.verdict, ra_lg.by), (Verdict::Drop, DecidedBy::LinkLocal));
+    assert_eq!(
+        (ra_lg.verdict, ra_lg.by),
+        (Verdict::Drop, DecidedBy::LinkLocal)
+    );
     // Neighbour solicitation from an office host's link-local address.
-    assert_eq!(decide(&b, &to_gw("lg0", "fe80::2", 135)).by, DecidedBy::NeighbourDiscovery);
+    assert_eq!(
+        decide(&b, &to_gw("lg0", "fe80::2", 135)).by,
+        DecidedBy::NeighbourDiscovery
+    );
     // MLD reports (v1 and v2) and the gateway's own.
     for t in [130, 131, 132, 143] {
-        assert_eq!(decide(&b, &to_gw("lg0", "fe80::2", t)).by, DecidedBy::MulticastListener);
-        let out = packet(Path::FromGateway, None, "fe80::1", "ff02::16", L4::Icmp { icmp_type: t }, NOW);
+        assert_eq!(
+            decide(&b, &to_gw("lg0", "fe80::2", t)).by,
+            DecidedBy::MulticastListener
+        );
+        let out = packet(
+            Path::FromGateway,
+            None,
+            "fe80::1",
+            "ff02::16",
+            L4::Icmp { icmp_type: t },
+            NOW,
+        );
         assert_eq!(decide(&b, &out).by, DecidedBy::MulticastListener);
     }
     // Anything else from a link-local or unspecified source: no zone, dropped
     // (not counted as spoofed, not classified into the catch-all zone).
     for src in ["fe80::2", "febf::1", "::"] {
         let echo = decide(&b, &to_gw("lg0", src, 128));
-        assert_eq!((echo.verdict, echo.by), (Verdict::Drop, DecidedBy::LinkLocal), "{src}");
-        let tcp = packet(Path::ToGateway, Some("wan0"), src, "fd00:20::1", L4::Tcp { dport: 22 }, NOW);
+        assert_eq!(
+            (echo.verdict, echo.by),
+            (Verdict::Drop, DecidedBy::LinkLocal),
+            "{src}"
+        );
+        let tcp = packet(
+            Path::ToGateway,
+            Some("wan0"),
+            src,
+            "fd00:20::1",
+            L4::Tcp { dport: 22 },
+            NOW,
+        );
         assert_eq!(decide(&b, &tcp).by, DecidedBy::LinkLocal, "{src}");
     }
     // fec0:: is outside fe80::/10: an ordinary (spoofed on lg0) source.
     let site = decide(&b, &to_gw("lg0", "fec0::1", 128));
     assert!(matches!(site.by, DecidedBy::AntiSpoof { .. }), "{site:?}");
+}
+
+/// The kernel's order: anti-spoofing runs in prerouting, before the input
+/// chain's ND and MLD rules, for every source but link-local and
+/// unspecified ones; multicast sources never reach the ruleset; forwarded
+/// link-local sources (back out of the interface they came in on) enter no
+/// zone either.
+#[test]
+fn link_control_after_anti_spoofing_and_sources_in_no_zone() {
+    let b = policy();
+    let to_gw = |iif: Option<&str>, src: &str, icmp_type: u8| {
+        packet(
+            Path::ToGateway,
+            iif,
+            src,
+            "ff02::1",
+            L4::Icmp { icmp_type },
+            NOW,
+        )
+    };
+    // A neighbour solicitation from a host's global address: accepted on its
+    // zone's interface, spoofed on another (prerouting drops it first).
+    assert_eq!(
+        decide(&b, &to_gw(Some("lg0"), "fd00:20::5", 135)).by,
+        DecidedBy::NeighbourDiscovery
+    );
+    let spoofed = decide(&b, &to_gw(Some("mn0"), "fd00:20::5", 135));
+    assert_eq!(spoofed.verdict, Verdict::Drop);
+    assert!(
+        matches!(spoofed.by, DecidedBy::AntiSpoof { .. }),
+        "{spoofed:?}"
+    );
+    for t in [131, 143] {
+        let mld = decide(&b, &to_gw(Some("mn0"), "fd00:20::5", t));
+        assert!(matches!(mld.by, DecidedBy::AntiSpoof { .. }), "{mld:?}");
+    }
+    // A router advertisement from a global address of the upstream zone on
+    // its interface; with no interface, the source's zone decides, and a
+    // link-local source has none.
+    assert_eq!(
+        decide(&b, &to_gw(Some("wan0"), "2001:db8::1", 134)).by,
+        DecidedBy::NeighbourDiscovery
+    );
+    assert_eq!(
+        decide(&b, &to_gw(None, "2001:db8::1", 134)).by,
+        DecidedBy::NeighbourDiscovery
+    );
+    assert_eq!(
+        decide(&b, &to_gw(None, "fd00:20::5", 134)).verdict,
+        Verdict::Drop
+    );
+    assert_eq!(
+        decide(&b, &to_gw(None, "fe80::1", 134)).by,
+        DecidedBy::LinkLocal
+    );
+    // The gateway's own router advertisements and solicitations leave.
+    for t in [133, 134, 135, 136] {
+        let out = packet(
+            Path::FromGateway,
+            None,
+            "fe80::1",
+            "ff02::1",
+            L4::Icmp { icmp_type: t },
+            NOW,
+        );
+        assert_eq!(decide(&b, &out).by, DecidedBy::NeighbourDiscovery);
+    }
+    // Multicast sources: dropped whatever they carry, never spoofed and
+    // never in the catch-all zone.
+    for (path, t) in [
+        (Path::ToGateway, 135),
+        (Path::ToGateway, 143),
+        (Path::Forward, 128),
+    ] {
+        let p = packet(
+            path,
+            Some("wan0"),
+            "ff02::1",
+            "2001:db8::9",
+            L4::Icmp { icmp_type: t },
+            NOW,
+        );
+        let d = decide(&b, &p);
+        assert_eq!((d.verdict, d.by), (Verdict::Drop, DecidedBy::LinkLocal));
+    }
+    // Forwarded link-local and unspecified sources (the kernel forwards them
+    // only back out of their interface): no zone, not spoofed. The https
+    // flow from lg to up would accept fd00:20::5 there.
+    for src in ["fe80::5", "::", "fd00:20::5"] {
+        let p = packet(
+            Path::Forward,
+            Some("lg0"),
+            src,
+            "2001:db8::9",
+            L4::Tcp { dport: 443 },
+            NOW,
+        );
+        let d = decide(&b, &p);
+        if src == "fd00:20::5" {
+            assert_eq!(d.verdict, Verdict::Accept);
+        } else {
+            assert_eq!(
+                (d.verdict, d.by),
+                (Verdict::Drop, DecidedBy::LinkLocal),
+                "{src}"
+            );
+        }
+    }
+    // IPv4 is not touched: 169.254/16 is an ordinary source here.
+    let v4 = packet(
+        Path::ToGateway,
+        Some("wan0"),
+        "169.254.1.1",
+        "10.20.0.1",
+        L4::Tcp { dport: 22 },
+        NOW,
+    );
+    assert!(matches!(decide(&b, &v4).by, DecidedBy::DefaultDrop { .. }));
 }

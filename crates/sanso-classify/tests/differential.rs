@@ -222,6 +222,11 @@ fn candidate_addresses(policy: &Policy) -> Vec<IpAddr> {
         "2001:db8::1",
         "10.0.1.0",
         "fd00::1:0",
+        // IPv6 sources in no zone: link-local, unspecified, multicast.
+        "fe80::1",
+        "febf:ffff::1",
+        "::",
+        "ff02::16",
     ]
     .iter()
     .map(|s| s.parse().expect("addr"))
@@ -273,7 +278,8 @@ fn candidate_ports(policy: &Policy) -> Vec<u16> {
             ServiceMatch::Icmp(t) | ServiceMatch::Icmpv6(t) => out.push(u16::from(*t)),
         }
     }
-    out.extend([133, 136]);
+    // MLD and neighbour discovery (router advertisements included).
+    out.extend([130, 131, 132, 133, 134, 135, 136, 143]);
     out
 }
 

@@ -20,6 +20,7 @@ use layout::{
     from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
     pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
     AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, LINK_LOCAL_DROP, LIVE_MAP,
+    ROUTERS_SET,
 };
 
 /// The rate and burst of every drop log (and the `drop.unknown` log).
@@ -29,8 +30,11 @@ const DROP_LOG_LIMIT: &str = "limit rate 10/second burst 20 packets";
 const ND_ACCEPT: &str = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept";
 
 /// Neighbour discovery accepted on input from every interface: router
-/// advertisements only from the external zones' interfaces (below).
+/// advertisements only on the interfaces of the set `routers` ([`RA_ACCEPT_IN`]).
 const ND_ACCEPT_IN: &str = "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept";
+
+/// Router advertisements accepted on input only where a router lives.
+const RA_ACCEPT_IN: &str = "icmpv6 type nd-router-advert ip6 hoplimit 255 iifname @routers accept";
 
 /// MLD (link scope, hop limit 1) accepted on input and output (RFC 4890 4.4.1).
 const MLD_ACCEPT: &str = "icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 hoplimit 1 accept";
@@ -61,13 +65,14 @@ pub fn render(ruleset: &Ruleset) -> String {
     render_counters(&mut out, ruleset);
     render_limits(&mut out, ruleset);
     render_live_map(&mut out, ruleset);
+    render_routers(&mut out, ruleset);
     render_family(&mut out, ruleset, &ruleset.v4, &V4);
     render_family(&mut out, ruleset, &ruleset.v6, &V6);
     render_allow_chains(&mut out, ruleset);
     render_live_chains(&mut out, ruleset);
     render_drop_chains(&mut out, ruleset);
     render_dispatch_chains(&mut out, ruleset);
-    render_hook_chains(&mut out, ruleset);
+    render_hook_chains(&mut out);
     out.line(0, "}");
     out.text
 }
@@ -162,6 +167,23 @@ fn render_live_map(out: &mut Out, ruleset: &Ruleset) {
         body.push("}".to_owned());
     }
     out.block(&format!("map {LIVE_MAP}"), &body);
+}
+
+/// `set routers`: the interfaces router advertisements are accepted on
+/// (those of the external zones). A hash set of names, no intervals.
+fn render_routers(out: &mut Out, ruleset: &Ruleset) {
+    let interfaces = router_interfaces(ruleset);
+    let mut body = vec!["type ifname".to_owned()];
+    if !interfaces.is_empty() {
+        body.push("elements = {".to_owned());
+        let last = interfaces.len() - 1;
+        for (i, iface) in interfaces.iter().enumerate() {
+            let sep = if i == last { "" } else { "," };
+            body.push(format!("\t\"{}\"{sep}", layout::quoted_safe(iface, 64)));
+        }
+        body.push("}".to_owned());
+    }
+    out.block(&format!("set {ROUTERS_SET}"), &body);
 }
 
 /// `live.<F>`: an established packet of flow F passes until F's `until`.
@@ -607,7 +629,7 @@ fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
     }
 }
 
-fn render_hook_chains(out: &mut Out, ruleset: &Ruleset) {
+fn render_hook_chains(out: &mut Out) {
     // An established packet passes only while the flow that accepted its
     // connection (named by the connection's mark) still allows it.
     let ct = [
@@ -623,9 +645,13 @@ fn render_hook_chains(out: &mut Out, ruleset: &Ruleset) {
         format!("counter name \"drop.unknown\" {DROP_LOG_LIMIT} log prefix \"sanso drop unknown \" level info");
 
     // Anti-spoofing before connection tracking (priority raw): a spoofed
-    // packet never costs a conntrack lookup or entry.
-    // Link-local and unspecified sources belong to no zone: input decides
-    // them (ND, MLD, else dropped).
+    // packet never costs a conntrack lookup or entry. Link-local and
+    // unspecified sources belong to no zone: anti-spoofing does not judge
+    // them; input accepts their ND and MLD and drops the rest.
+    let link_local = [
+        format!("ip6 saddr fe80::/10 counter name \"{LINK_LOCAL_DROP}\" drop"),
+        format!("ip6 saddr :: counter name \"{LINK_LOCAL_DROP}\" drop"),
+    ];
     let mut prerouting = vec![
         "type filter hook prerouting priority raw; policy accept;".to_owned(),
         "iif \"lo\" accept".to_owned(),
@@ -635,13 +661,21 @@ fn render_hook_chains(out: &mut Out, ruleset: &Ruleset) {
     prerouting.extend(antispoof.iter().cloned());
     out.block("chain prerouting", &prerouting);
 
+    // The kernel forwards a link-local or unspecified source only back out
+    // of the interface it came in on; even then it enters no zone.
     let mut forward = vec!["type filter hook forward priority filter; policy drop;".to_owned()];
     forward.extend(ct.iter().cloned());
-    forward.extend(
-        [&V4, &V6]
-            .iter()
-            .map(|w| format!("{} saddr vmap @{}", w.addr, from_map_name(w.suffix))),
-    );
+    forward.push(format!(
+        "{} saddr vmap @{}",
+        V4.addr,
+        from_map_name(V4.suffix)
+    ));
+    forward.extend(link_local.iter().cloned());
+    forward.push(format!(
+        "{} saddr vmap @{}",
+        V6.addr,
+        from_map_name(V6.suffix)
+    ));
     forward.push(unknown.clone());
     out.block("chain forward", &forward);
 
@@ -649,16 +683,10 @@ fn render_hook_chains(out: &mut Out, ruleset: &Ruleset) {
         "type filter hook input priority filter; policy drop;".to_owned(),
         "iif \"lo\" accept".to_owned(),
         ND_ACCEPT_IN.to_owned(),
+        RA_ACCEPT_IN.to_owned(),
+        MLD_ACCEPT.to_owned(),
     ];
-    for iface in router_interfaces(ruleset) {
-        input.push(format!(
-            "iifname \"{}\" icmpv6 type nd-router-advert ip6 hoplimit 255 accept",
-            layout::quoted_safe(&iface, 64)
-        ));
-    }
-    input.push(MLD_ACCEPT.to_owned());
-    input.push(format!("ip6 saddr fe80::/10 counter name \"{LINK_LOCAL_DROP}\" drop"));
-    input.push(format!("ip6 saddr :: counter name \"{LINK_LOCAL_DROP}\" drop"));
+    input.extend(link_local.iter().cloned());
     input.extend(ct.iter().cloned());
     input.extend(lookups("in", "saddr"));
     input.push(unknown.clone());

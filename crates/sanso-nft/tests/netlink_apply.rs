@@ -112,8 +112,8 @@ fn strip_handles(v: &mut Value) {
     }
 }
 
-/// The `--debug=netlink` listing with the elements of the hash map `live`
-/// sorted: a hash set's dump order follows its random per-set seed, not what
+/// The `--debug=netlink` listing with the elements of the hash sets `live`
+/// and `routers` sorted: a hash set's dump order follows its random per-set seed, not what
 /// was loaded (interval sets, kept in a tree, list in key order anyway).
 fn hash_set_order(listing: &str) -> String {
     let mut out: Vec<String> = Vec::new();
@@ -128,7 +128,7 @@ fn hash_set_order(listing: &str) -> String {
             live.sort_unstable();
             out.extend(live.drain(..).map(str::to_owned));
         }
-        in_live = line == "inet sanso @live";
+        in_live = line == "inet sanso @live" || line == "inet sanso @routers";
         out.push(line.to_owned());
     }
     live.sort_unstable();

@@ -89,7 +89,7 @@ pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> St
         DecidedBy::NeighbourDiscovery => "IPv6 neighbour discovery".to_string(),
         DecidedBy::MulticastListener => "IPv6 multicast listener discovery (MLD)".to_string(),
         DecidedBy::LinkLocal => format!(
-            "link-local or unspecified source {}: it belongs to no zone",
+            "source {} belongs to no zone (IPv6 link-local, unspecified or multicast)",
             packet.src
         ),
         DecidedBy::DefaultDrop {

@@ -184,8 +184,8 @@ fn set_udata(set: &SetPlan) -> Vec<u8> {
     let mut out = Vec::new();
     let order = if set.is_concat() {
         BYTEORDER_INVALID
-    } else if set.kind == SetKind::MarkMap {
-        // A mark is a host-order integer.
+    } else if matches!(set.kind, SetKind::MarkMap | SetKind::NameSet) {
+        // A mark is a host-order integer; nft keeps strings in host order.
         BYTEORDER_HOST_ENDIAN
     } else {
         BYTEORDER_BIG_ENDIAN
@@ -433,6 +433,7 @@ impl Encoder {
             SetKind::Set => 0x4 | if set.is_concat() { 0x80 } else { 0 },
             SetKind::VerdictMap => 0x4 | 0x8 | if set.is_concat() { 0x80 } else { 0 },
             SetKind::MarkMap => 0x8,
+            SetKind::NameSet => 0,
         };
         let udata = set_udata(set);
         // SAFETY: `s` is live; data are copied by libnftnl.

@@ -20,7 +20,8 @@ use crate::text::layout::{
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
     router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
-    LINK_LOCAL_DROP, LIVE_MAP, MLD, ND, ND_ROUTER_ADVERT, ND_WITHOUT_RA,
+    LINK_LOCAL_DROP, LIVE_MAP, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT,
+    ND_WITHOUT_RA, ROUTERS_SET,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -195,6 +196,9 @@ pub(crate) enum SetKind {
     Anonymous,
     /// `map live { type mark : verdict }`: a hash map, no intervals.
     MarkMap,
+    /// `set routers { type ifname }`: a hash set of interface names, no
+    /// intervals.
+    NameSet,
 }
 
 impl SetKind {
@@ -527,8 +531,8 @@ pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
     chains.extend(live_chain_plans(ruleset));
     chains.extend(drop_chain_plans(ruleset));
     chains.extend(dispatch_chain_plans(ruleset));
-    chains.extend(hook_chain_plans(ruleset));
-    let mut sets = vec![live_map(ruleset)];
+    chains.extend(hook_chain_plans());
+    let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
     Plan {
@@ -638,6 +642,22 @@ fn live_map(ruleset: &Ruleset) -> SetPlan {
                         None => Verdict::Accept,
                     }),
                 }
+            })
+            .collect(),
+    }
+}
+
+/// `set routers`: the interfaces router advertisements are accepted on.
+fn routers_set(ruleset: &Ruleset) -> SetPlan {
+    SetPlan {
+        name: ROUTERS_SET.to_owned(),
+        kind: SetKind::NameSet,
+        fields: vec![Field::IfName],
+        elements: router_interfaces(ruleset)
+            .iter()
+            .map(|i| ElementPlan {
+                key: vec![single(ifname_bytes(i))],
+                verdict: None,
             })
             .collect(),
     }
@@ -947,8 +967,7 @@ fn loopback_rule(key: u32) -> RulePlan {
     ])
 }
 
-/// `icmpv6 type { nd-router-solicit, ... } ip6 hoplimit 255 accept`.
-/// `icmpv6 type { ... } ip6 hoplimit <hoplimit> accept`.
+/// `icmpv6 type { <types> } ip6 hoplimit <hoplimit> accept`.
 fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
     let set = SetPlan {
         name: "__set%d".to_owned(),
@@ -971,12 +990,7 @@ fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
         verdict_map: false,
         invert: false,
     });
-    exprs.push(Expr::Payload {
-        base: k::PAYLOAD_NETWORK,
-        offset: 7,
-        len: 1,
-        dreg: 1,
-    });
+    exprs.push(hoplimit_load());
     exprs.push(cmp_eq_u8(hoplimit));
     exprs.push(Expr::Verdict(Verdict::Accept));
     RulePlan {
@@ -985,45 +999,47 @@ fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
     }
 }
 
-/// `iifname "<iface>" icmpv6 type nd-router-advert ip6 hoplimit 255 accept`.
-fn router_advert_rule(iface: &str) -> RulePlan {
-    let mut exprs = vec![
-        Expr::Meta {
-            key: k::META_IIFNAME,
-            dreg: 1,
-        },
-        Expr::Cmp {
-            op: k::CMP_EQ,
-            sreg: 1,
-            data: ifname_bytes(iface),
-        },
-    ];
-    exprs.extend(nfproto_dep(AddrFamily::V6));
+/// `icmpv6 type nd-router-advert ip6 hoplimit 255 iifname @routers accept`.
+fn router_advert_rule() -> RulePlan {
+    let mut exprs = nfproto_dep(AddrFamily::V6).to_vec();
     exprs.extend(l4proto_dep(k::IPPROTO_ICMPV6));
     exprs.extend(load_key(&[KeyPart::IcmpType]));
     exprs.push(cmp_eq_u8(ND_ROUTER_ADVERT));
-    exprs.push(Expr::Payload {
+    exprs.push(hoplimit_load());
+    exprs.push(cmp_eq_u8(ND_HOP_LIMIT));
+    exprs.push(Expr::Meta {
+        key: k::META_IIFNAME,
+        dreg: 1,
+    });
+    exprs.push(Expr::Lookup {
+        set: ROUTERS_SET.to_owned(),
+        sreg: 1,
+        verdict_map: false,
+        invert: false,
+    });
+    exprs.push(Expr::Verdict(Verdict::Accept));
+    rule(exprs)
+}
+
+/// `ip6 hoplimit` into register 1.
+fn hoplimit_load() -> Expr {
+    Expr::Payload {
         base: k::PAYLOAD_NETWORK,
         offset: 7,
         len: 1,
         dreg: 1,
-    });
-    exprs.push(cmp_eq_u8(255));
-    exprs.push(Expr::Verdict(Verdict::Accept));
-    rule(exprs)
+    }
 }
 
 /// `ip6 saddr fe80::/10 <tail>` and `ip6 saddr :: <tail>`: sources that are
 /// never classified into a zone (link-local, unspecified).
 fn link_local_rules(tail: &[Expr]) -> Vec<RulePlan> {
-    let load = [
-        Expr::Payload {
-            base: k::PAYLOAD_NETWORK,
-            offset: 8,
-            len: 16,
-            dreg: 1,
-        },
-    ];
+    let load = [Expr::Payload {
+        base: k::PAYLOAD_NETWORK,
+        offset: 8,
+        len: 16,
+        dreg: 1,
+    }];
     let mut mask = vec![0u8; 16];
     mask[0] = 0xff;
     mask[1] = 0xc0;
@@ -1055,16 +1071,28 @@ fn link_local_rules(tail: &[Expr]) -> Vec<RulePlan> {
     vec![rule(link_local), rule(unspecified)]
 }
 
-fn hook_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+fn hook_chain_plans() -> Vec<ChainPlan> {
     // Anti-spoofing before connection tracking: a spoofed packet never
     // costs a conntrack lookup or entry. Link-local and unspecified sources
-    // belong to no zone: input decides them (ND, MLD, else dropped).
+    // belong to no zone: anti-spoofing does not judge them; input accepts
+    // their ND and MLD and drops the rest.
+    let link_local_drop = || {
+        link_local_rules(&[
+            objref_counter(LINK_LOCAL_DROP),
+            Expr::Verdict(Verdict::Drop),
+        ])
+    };
     let mut prerouting = vec![loopback_rule(k::META_IIF)];
     prerouting.extend(link_local_rules(&[Expr::Verdict(Verdict::Accept)]));
     prerouting.extend(antispoof_rules());
 
+    // The kernel forwards a link-local or unspecified source only back out
+    // of the interface it came in on; even then it enters no zone.
     let mut forward = ct_rules();
     for fam in [AddrFamily::V4, AddrFamily::V6] {
+        if fam == AddrFamily::V6 {
+            forward.extend(link_local_drop());
+        }
         forward.push(vmap_rule(
             nfproto_dep(fam).to_vec(),
             &[KeyPart::Saddr(fam)],
@@ -1075,22 +1103,19 @@ fn hook_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
 
     let mut input = vec![
         loopback_rule(k::META_IIF),
-        icmpv6_types_rule(&ND_WITHOUT_RA, 255),
+        icmpv6_types_rule(&ND_WITHOUT_RA, ND_HOP_LIMIT),
+        router_advert_rule(),
+        icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
     ];
-    input.extend(router_interfaces(ruleset).iter().map(|i| router_advert_rule(i)));
-    input.push(icmpv6_types_rule(&MLD, 1));
-    input.extend(link_local_rules(&[
-        objref_counter(LINK_LOCAL_DROP),
-        Expr::Verdict(Verdict::Drop),
-    ]));
+    input.extend(link_local_drop());
     input.extend(ct_rules());
     input.extend(lookup_rules("in", KeyAddrs::Src));
     input.push(unknown_rule());
 
     let mut output = vec![
         loopback_rule(k::META_OIF),
-        icmpv6_types_rule(&ND, 255),
-        icmpv6_types_rule(&MLD, 1),
+        icmpv6_types_rule(&ND, ND_HOP_LIMIT),
+        icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
     ];
     output.extend(ct_rules());
     output.extend(lookup_rules("out", KeyAddrs::Dst));
@@ -1347,7 +1372,10 @@ pub(crate) struct KernelElement {
 /// top of the key space.
 pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
     let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
-    if matches!(set.kind, SetKind::Anonymous | SetKind::MarkMap) {
+    if matches!(
+        set.kind,
+        SetKind::Anonymous | SetKind::MarkMap | SetKind::NameSet
+    ) {
         for e in &set.elements {
             out.push(KernelElement {
                 key: e.key.iter().flat_map(|(first, _)| first.clone()).collect(),

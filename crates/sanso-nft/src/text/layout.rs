@@ -109,8 +109,13 @@ pub const LIVE_MAP: &str = "live";
 pub const ENDED: &str = "ended";
 
 /// The counter of packets from link-local or unspecified IPv6 sources that
-/// the gateway drops (everything but ND and MLD): they belong to no zone.
+/// the gateway drops (everything but ND and MLD to the gateway, and what the
+/// kernel forwards back out of the interface it came in on): they belong to
+/// no zone.
 pub const LINK_LOCAL_DROP: &str = "drop.link-local";
+
+/// The set of interface names router advertisements are accepted on.
+pub const ROUTERS_SET: &str = "routers";
 
 /// ICMPv6 neighbour discovery (RFC 4861): router solicitation and
 /// advertisement, neighbour solicitation and advertisement.
@@ -122,16 +127,27 @@ pub const ND_WITHOUT_RA: [u8; 3] = [133, 135, 136];
 pub const ND_ROUTER_ADVERT: u8 = 134;
 /// MLD (RFC 2710, RFC 3810): query, report, done, MLDv2 report.
 pub const MLD: [u8; 4] = [130, 131, 132, 143];
+/// The hop limit of neighbour discovery: 255, which no router forwards.
+pub const ND_HOP_LIMIT: u8 = 255;
+/// The hop limit of MLD: 1 (link scope).
+pub const MLD_HOP_LIMIT: u8 = 1;
 
-/// The interfaces router advertisements are accepted on: those of the
-/// external zones, in zone order.
+/// The interfaces router advertisements are accepted on (the elements of
+/// the set `routers`): those of the external zones, in zone order, each once.
 pub fn router_interfaces(ruleset: &Ruleset) -> Vec<String> {
-    ruleset
+    let mut out: Vec<String> = Vec::new();
+    for z in ruleset
         .zones
         .iter()
         .filter(|z| z.tier == sanso_policy::Tier::External)
-        .flat_map(|z| z.interfaces.iter().cloned())
-        .collect()
+    {
+        for i in &z.interfaces {
+            if !out.contains(i) {
+                out.push(i.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The established-path chain of a flow with an `until`: `live.<F>`.
