@@ -26,6 +26,18 @@
 //! Rounds are interleaved (sanso, empty, linear, conntrack, sanso, ...); each variant's
 //! result is the median of its rounds.
 //!
+//! [`measure_paths`] measures two more paths the same way, each in its own
+//! topology: packets of an established UDP connection a flow allows (sanso's
+//! `ct mark vmap @live` against the same text with `ct state
+//! established,related accept` and the conntrack-only table), and a spoofed
+//! flood that anti-spoofing drops (sanso's prerouting chain at priority raw
+//! against the same text with anti-spoofing first in forward, the empty and
+//! the conntrack-only tables). The earlier layouts are text transformations
+//! of the rendered ruleset that fail when the text no longer has what they
+//! edit; the sanso rounds check the kernel's counters (the receiver got the
+//! established packets, the flows counted only the opening datagrams,
+//! `spoofed` counted the flood).
+//!
 //! Network safety: nothing here touches the host namespace's ruleset or
 //! interfaces. Links are created inside the namespaces (`ip -n`), rulesets
 //! loaded with `ip netns exec`, packets sent from inside the sender namespace
@@ -70,6 +82,10 @@ pub enum KernelError {
     Send(#[source] std::io::Error),
     #[error("the sender thread panicked")]
     SenderPanicked,
+    #[error("{0}")]
+    Layout(String),
+    #[error("{0}")]
+    Check(String),
 }
 
 /// The ruleset loaded into the gateway namespace.
@@ -462,119 +478,278 @@ pub fn measure_texts(
 /// The established path and the spoofed flood (issue 12): the cost per
 /// packet of packets of an established connection allowed by a flow, and of
 /// packets anti-spoofing drops, each against the rulesets it is compared
-/// with, measured in one topology with rounds interleaved.
+/// with, rounds interleaved in one topology per path, medians of the sender
+/// thread's CPU time per packet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathCosts {
-    /// Established packets: sanso (ct mark lookup), the previous layout
+    /// Established packets: sanso (`ct mark vmap @live`), the previous layout
     /// (`ct state established,related accept`), the conntrack-only table.
-    pub established: [(&'static str, f64); 3],
+    /// `None` when the policy has no UDP flow [`allow_path`] can use.
+    pub established: Option<[(&'static str, f64); 3]>,
+    /// What the sanso rounds of the established path did, summed over rounds.
+    pub established_check: EstablishedCheck,
     /// Spoofed packets: sanso (anti-spoofing in prerouting at priority raw),
     /// the previous layout (anti-spoofing first in forward, after conntrack),
     /// the empty table, the conntrack-only table.
     pub spoofed: [(&'static str, f64); 4],
+    /// What the sanso rounds of the spoofed flood did, summed over rounds.
+    pub spoofed_check: SpoofedCheck,
     pub rounds: usize,
 }
 
+/// The established path's sanso rounds: the receiver got the packets, and
+/// they passed as established (no flow counted them as new connections, none
+/// ended).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EstablishedCheck {
+    /// Datagrams sent on the connections (opening, warm-up and measured).
+    pub sent: u64,
+    /// Packets the receiver's interface got meanwhile.
+    pub received: u64,
+    /// New connections the flows counted (`flow.*` counters): the opening
+    /// datagrams only.
+    pub new_connections: u64,
+    /// Packets the `ended` counter counted (0: every mark was live).
+    pub ended: u64,
+}
+
+/// The spoofed flood's sanso rounds: the `spoofed` counter against what was sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpoofedCheck {
+    /// Datagrams sent from the spoofed source (warm-up and measured).
+    pub sent: u64,
+    /// Packets the `spoofed` counter counted.
+    pub counted: u64,
+}
+
 impl PathCosts {
+    /// Median ns per established packet of `name` (`sanso`,
+    /// `sanso-without-marks`, `conntrack`); NaN when not measured.
     pub fn established(&self, name: &str) -> f64 {
-        self.established.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v)
+        self.established
+            .iter()
+            .flatten()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, v)| *v)
     }
 
+    /// Median ns per spoofed packet of `name` (`sanso`,
+    /// `sanso-antispoof-after-conntrack`, `empty`, `conntrack`).
     pub fn spoofed(&self, name: &str) -> f64 {
-        self.spoofed.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v)
+        self.spoofed
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, v)| *v)
     }
 }
 
 const ESTABLISHED_SANSO: &str =
-    "ct state established,related ct mark vmap @live\n\t\tct state established,related jump ended\n";
-const ESTABLISHED_PLAIN: &str = "ct state established,related accept\n";
+    "\t\tct state established,related ct mark vmap @live\n\t\tct state established,related jump ended\n";
+const ESTABLISHED_PLAIN: &str = "\t\tct state established,related accept\n";
 const ANTISPOOF: [&str; 2] = [
     "\t\tiifname . ip saddr != @antispoof4 jump spoofed\n",
     "\t\tiifname . ip6 saddr != @antispoof6 jump spoofed\n",
 ];
-const FORWARD_HEAD: &str = "type filter hook forward priority filter; policy drop;\n";
+const PREROUTING_HEAD: &str = "\tchain prerouting {\n";
+const FORWARD_HEAD: &str = "\t\ttype filter hook forward priority filter; policy drop;\n";
 
-/// The sanso text as the layout was before connection marks: established
-/// packets accepted by `ct state` alone.
-pub fn without_connection_marks(text: &str) -> String {
-    text.replace(ESTABLISHED_SANSO, ESTABLISHED_PLAIN)
+fn layout_changed(what: &str) -> KernelError {
+    KernelError::Layout(format!(
+        "the rendered ruleset has no `{}`: update the text transformation in benches/src/kernel.rs",
+        what.trim()
+    ))
 }
 
-/// The sanso text as the layout was before anti-spoofing moved to prerouting:
-/// the anti-spoofing rules first in forward, after connection tracking.
-pub fn antispoof_after_conntrack(text: &str) -> String {
-    let mut out = text.to_owned();
-    for line in ANTISPOOF {
-        out = out.replacen(line, "", 1);
+/// The sanso text as the layout was before connection marks (commit "Connections
+/// end with their flow"): established packets accepted by `ct state` alone,
+/// in forward, input and output.
+pub fn without_connection_marks(text: &str) -> Result<String, KernelError> {
+    if text.matches(ESTABLISHED_SANSO).count() != 3 {
+        return Err(layout_changed(ESTABLISHED_SANSO));
     }
-    out.replacen(
-        FORWARD_HEAD,
-        &format!("{FORWARD_HEAD}{}{}", ANTISPOOF[0], ANTISPOOF[1]),
+    Ok(text.replace(ESTABLISHED_SANSO, ESTABLISHED_PLAIN))
+}
+
+/// The sanso text as the layout was before anti-spoofing moved to prerouting
+/// (commit "Anti-spoofing before connection tracking"): no prerouting chain,
+/// the anti-spoofing rules first in forward, after connection tracking. (The
+/// earlier layout had them in input too; the forwarded packets measured here
+/// never reach input.)
+pub fn antispoof_after_conntrack(text: &str) -> Result<String, KernelError> {
+    let start = text
+        .find(PREROUTING_HEAD)
+        .ok_or_else(|| layout_changed(PREROUTING_HEAD))?;
+    let len = text[start..]
+        .find("\t}\n")
+        .ok_or_else(|| layout_changed("the end of chain prerouting"))?
+        + "\t}\n".len();
+    let prerouting = &text[start..start + len];
+    if ANTISPOOF.iter().any(|line| !prerouting.contains(line)) {
+        return Err(layout_changed(ANTISPOOF[0]));
+    }
+    // The chain and the blank line after it.
+    let end = start + len + usize::from(text[start + len..].starts_with('\n'));
+    let mut out = format!("{}{}", &text[..start], &text[end..]);
+    let at = out
+        .find(FORWARD_HEAD)
+        .ok_or_else(|| layout_changed(FORWARD_HEAD))?
+        + FORWARD_HEAD.len();
+    out.insert_str(at, &ANTISPOOF.concat());
+    Ok(out)
+}
+
+/// The conntrack-only table that also accepts the first UDP packet of a
+/// connection, so that the established path can be opened through it.
+pub fn conntrack_open_ruleset_text() -> String {
+    conntrack_ruleset_text().replacen(
+        "ct state established,related accept\n",
+        "ct state established,related accept\n\t\tmeta l4proto udp accept\n",
         1,
     )
 }
 
 /// A path whose packets a flow accepts: UDP from a source zone to a
-/// destination zone, picked with the classifier.
+/// destination zone (distinct interfaces, IPv4), picked with the classifier.
+/// Skips flows with a `limit` (each round opens a new connection) and
+/// prefers one flow without `until` and `log` over groups and the others.
 pub fn allow_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
     let classifier = Classifier::new(ruleset);
-    let zone_v4 = |z: sanso_ir::ZoneIdx| -> Option<(&str, ipnet::Ipv4Net)> {
+    // The zone's first interface and its IPv4 network (prefix 8..=29) holding `a`.
+    let zone_net = |z: sanso_ir::ZoneIdx, a: Ipv4Addr| -> Option<(&str, ipnet::Ipv4Net)> {
         let zone = policy.zones.get(z.0)?;
         let iface = zone.interfaces.first()?;
         let net = zone.networks.iter().find_map(|n| match n {
-            IpNet::V4(n) if n.prefix_len() >= 8 && n.prefix_len() <= 29 => Some(*n),
+            IpNet::V4(n) if (8..=29).contains(&n.prefix_len()) && n.contains(&a) => Some(*n),
             _ => None,
         })?;
         Some((iface.as_str(), net))
     };
-    for e in &ruleset.v4.forward {
-        let sanso_ir::L4Key::Ports { proto: sanso_ir::L4Proto::Udp, first, .. } = e.l4 else {
-            continue;
-        };
-        let (Some(sz), Some(dz)) = (e.src_zone, e.dst_zone) else { continue };
-        let (Some((siface, snet)), Some((diface, dnet))) = (zone_v4(sz), zone_v4(dz)) else {
-            continue;
-        };
-        if siface == diface || !snet.contains(&e.src.first) || !dnet.contains(&e.dst.first) {
-            continue;
+    // Up to 8 host addresses of `range` inside `net`, not the network, the
+    // gateway's (network + 1) or the broadcast address.
+    let hosts = |first: Ipv4Addr, last: Ipv4Addr, net: ipnet::Ipv4Net| {
+        let (lo, hi) = (u32::from(first), u32::from(last));
+        let reserved = [
+            u32::from(net.network()),
+            u32::from(net.network()).wrapping_add(1),
+            u32::from(net.broadcast()),
+        ];
+        (lo..=hi.min(lo.saturating_add(10)))
+            .filter(move |a| !reserved.contains(a) && net.contains(&Ipv4Addr::from(*a)))
+            .map(Ipv4Addr::from)
+            .take(8)
+    };
+    let flows = |target: sanso_ir::Target| -> Vec<&sanso_ir::FlowRule> {
+        match target {
+            sanso_ir::Target::Flow(f) => vec![ruleset.flow(f)],
+            sanso_ir::Target::Group(g) => {
+                ruleset.group(g).iter().map(|f| ruleset.flow(*f)).collect()
+            }
         }
-        let gw = |net: ipnet::Ipv4Net| {
-            // The gateway takes an address of the zone the path does not use.
-            let cand = Ipv4Addr::from(u32::from(net.network()).wrapping_add(1));
-            cand
-        };
-        let (src, dst) = (e.src.first, e.dst.first);
-        let (src_gateway, dst_gateway) = (gw(snet), gw(dnet));
-        if src == src_gateway || dst == dst_gateway || src == snet.network() || dst == dnet.network() {
-            continue;
+    };
+    for strict in [true, false] {
+        for e in &ruleset.v4.forward {
+            let sanso_ir::L4Key::Ports {
+                proto: sanso_ir::L4Proto::Udp,
+                first: port,
+                ..
+            } = e.l4
+            else {
+                continue;
+            };
+            let target_flows = flows(e.target);
+            if target_flows.iter().any(|f| f.limit.is_some())
+                || (strict
+                    && (target_flows.len() != 1
+                        || target_flows.iter().any(|f| f.until.is_some() || f.log)))
+            {
+                continue;
+            }
+            let (Some(sz), Some(dz)) = (e.src_zone, e.dst_zone) else {
+                continue;
+            };
+            let (Some((siface, snet)), Some((diface, dnet))) =
+                (zone_net(sz, e.src.first), zone_net(dz, e.dst.first))
+            else {
+                continue;
+            };
+            if siface == diface || snet.contains(&dnet.network()) || dnet.contains(&snet.network())
+            {
+                continue;
+            }
+            for src in hosts(e.src.first, e.src.last, snet) {
+                for dst in hosts(e.dst.first, e.dst.last, dnet) {
+                    let packet = Packet {
+                        path: Path::Forward,
+                        iif: Some(siface.to_owned()),
+                        src: IpAddr::V4(src),
+                        dst: IpAddr::V4(dst),
+                        l4: L4::Udp { dport: port },
+                        time: ruleset.compiled_at,
+                    };
+                    let decision = classifier.classify(&packet);
+                    if decision.verdict == Verdict::Accept
+                        && matches!(decision.by, DecidedBy::Flow(_))
+                    {
+                        let gateway = |net: ipnet::Ipv4Net| {
+                            Ipv4Addr::from(u32::from(net.network()).wrapping_add(1))
+                        };
+                        return Some(DropPath {
+                            src_interface: siface.to_owned(),
+                            src,
+                            src_gateway: gateway(snet),
+                            src_prefix: snet.prefix_len(),
+                            dst_interface: diface.to_owned(),
+                            dst,
+                            dst_gateway: gateway(dnet),
+                            dst_prefix: dnet.prefix_len(),
+                            port,
+                        });
+                    }
+                }
+            }
         }
-        let packet = Packet {
-            path: Path::Forward,
-            iif: Some(siface.to_owned()),
-            src: IpAddr::V4(src),
-            dst: IpAddr::V4(dst),
-            l4: L4::Udp { dport: first },
-            time: ruleset.compiled_at,
-        };
-        if classifier.classify(&packet).verdict != Verdict::Accept {
-            continue;
-        }
-        return Some(DropPath {
-            src_interface: siface.to_owned(),
-            src,
-            src_gateway,
-            src_prefix: snet.prefix_len(),
-            dst_interface: diface.to_owned(),
-            dst,
-            dst_gateway,
-            dst_prefix: dnet.prefix_len(),
-            port: first,
-        });
     }
     None
 }
 
+/// A source address for a spoofed flood along `path`: an address of the
+/// destination's zone, which the classifier says anti-spoofing drops when
+/// it arrives on the source zone's interface.
+pub fn spoofed_source(ruleset: &Ruleset, path: &DropPath) -> Option<Ipv4Addr> {
+    let classifier = Classifier::new(ruleset);
+    let net = ipnet::Ipv4Net::new(path.dst, path.dst_prefix).ok()?.trunc();
+    let dst = u32::from(path.dst);
+    (1..=16u32)
+        .map(|off| Ipv4Addr::from(dst.wrapping_add(off)))
+        .filter(|a| {
+            net.contains(a) && *a != net.broadcast() && *a != path.dst_gateway && *a != path.src
+        })
+        .find(|a| {
+            let decision = classifier.classify(&Packet {
+                path: Path::Forward,
+                iif: Some(path.src_interface.clone()),
+                src: IpAddr::V4(*a),
+                dst: IpAddr::V4(path.dst),
+                l4: L4::Udp { dport: path.port },
+                time: ruleset.compiled_at,
+            });
+            decision.verdict == Verdict::Drop && matches!(decision.by, DecidedBy::AntiSpoof { .. })
+        })
+}
+
 /// Measures the established path and the spoofed flood (root only).
+///
+/// Established: per round and text, a new connection (a new source port,
+/// so the connection is marked by the text under test), answered once by
+/// the receiver, then blasted on; the receiver does not read the blast, so
+/// its socket drops it at the same cost for every text. Fails when an answer
+/// does not come back, or when in a sanso round the receiver's interface got
+/// less than half of what was sent, a flow counted more new connections
+/// than opening datagrams, or `ended` counted a packet.
+///
+/// Spoofed: from [`spoofed_source`] on the source zone's interface towards
+/// the drop path's destination. Fails when, in a round of either sanso
+/// layout, the `spoofed` counter counted less than half of what was sent.
 pub fn measure_paths(
     policy: &Policy,
     ruleset: &Ruleset,
@@ -586,67 +761,114 @@ pub fn measure_paths(
     let sanso = sanso_nft::text::render(ruleset);
     let rounds = budget.rounds.max(1);
 
-    // Established: one connection per round and text (a new source port, so
-    // the connection is marked by the text under test), answered once by the
-    // receiver, then blasted.
-    let allow = allow_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
-    let conntrack_open = conntrack_ruleset_text().replacen(
-        "ct state established,related accept\n",
-        "ct state established,related accept\n\t\tmeta l4proto udp accept\n",
-        1,
-    );
-    let texts = [sanso.clone(), without_connection_marks(&sanso), conntrack_open];
-    let topo = Topology::build(&allow)?;
-    let mut est: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
-    for _ in 0..rounds {
-        for (i, text) in texts.iter().enumerate() {
-            topo.gateway.load_ruleset(text)?;
-            let sample = topo.blast_established(&allow, budget.blast, budget.max_packets)?;
-            est[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
+    let mut established_check = EstablishedCheck::default();
+    let established = match allow_path(ruleset, policy) {
+        None => None,
+        Some(allow) => {
+            let texts = [
+                sanso.clone(),
+                without_connection_marks(&sanso)?,
+                conntrack_open_ruleset_text(),
+            ];
+            let topo = Topology::build(&allow)?;
+            let mut est: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+            for _ in 0..rounds {
+                for (i, text) in texts.iter().enumerate() {
+                    topo.gateway.load_ruleset(text)?;
+                    let before = topo.receiver.rx_packets("eth0")?;
+                    let (sample, sent, opening) =
+                        topo.blast_established(&allow, budget.blast, budget.max_packets)?;
+                    est[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
+                    if i == 0 {
+                        let received = topo.receiver.rx_packets("eth0")?.saturating_sub(before);
+                        let counters = topo.gateway.counters()?;
+                        let new_connections: u64 = counters
+                            .iter()
+                            .filter(|(name, _)| name.starts_with("flow."))
+                            .map(|(_, n)| n)
+                            .sum();
+                        let ended = counters.get("ended").copied().unwrap_or(0);
+                        if received * 2 < sent || new_connections > opening || ended > 0 {
+                            return Err(KernelError::Check(format!(
+                                "established path: sent {sent}, the receiver got {received}, flows counted {new_connections} new connections for {opening} opening datagrams, ended counted {ended}"
+                            )));
+                        }
+                        established_check.sent += sent;
+                        established_check.received += received;
+                        established_check.new_connections += new_connections;
+                        established_check.ended += ended;
+                    }
+                }
+            }
+            Some([
+                ("sanso", median(&mut est[0])),
+                ("sanso-without-marks", median(&mut est[1])),
+                ("conntrack", median(&mut est[2])),
+            ])
         }
-    }
-    drop(topo);
+    };
 
-    // Spoofed: a source of the destination's zone arriving on the source
-    // zone's interface.
     let drop = drop_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
-    let spoof = Ipv4Addr::from(u32::from(drop.dst).wrapping_add(1));
+    let spoof = spoofed_source(ruleset, &drop).ok_or_else(|| {
+        KernelError::Check(
+            "no address of the destination's zone is dropped as spoofed on the source's interface"
+                .to_owned(),
+        )
+    })?;
     let texts = [
         sanso.clone(),
-        antispoof_after_conntrack(&sanso),
+        antispoof_after_conntrack(&sanso)?,
         empty_ruleset_text(),
         conntrack_ruleset_text(),
     ];
     let topo = Topology::build(&drop)?;
-    topo.sender.ip(&["addr", "add", &format!("{spoof}/32"), "dev", "eth0"])?;
+    topo.sender
+        .ip(&["addr", "add", &format!("{spoof}/32"), "dev", "eth0"])?;
     let mut spoofed: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut spoofed_check = SpoofedCheck::default();
     for _ in 0..rounds {
         for (i, text) in texts.iter().enumerate() {
             topo.gateway.load_ruleset(text)?;
-            topo.blast_from(&drop, spoof, Duration::from_millis(30), budget.max_packets)?;
+            let warm =
+                topo.blast_from(&drop, spoof, Duration::from_millis(30), budget.max_packets)?;
             let sample = topo.blast_from(&drop, spoof, budget.blast, budget.max_packets)?;
             spoofed[i].push(sample.cpu.as_nanos() as f64 / sample.packets.max(1) as f64);
-            // The flood must be what anti-spoofing drops, not something else.
-            if i < 2 && topo.gateway.counter_packets("spoofed")? == 0 {
-                return Err(KernelError::Command {
-                    command: "spoofed flood".to_owned(),
-                    stderr: "anti-spoofing counted none of the spoofed packets".to_owned(),
-                });
+            if i < 2 {
+                // The flood must be what anti-spoofing drops, not something else.
+                let sent = warm.packets + sample.packets;
+                let counted = topo
+                    .gateway
+                    .counters()?
+                    .get("spoofed")
+                    .copied()
+                    .unwrap_or(0);
+                if counted * 2 < sent {
+                    return Err(KernelError::Check(format!(
+                        "spoofed flood ({}): sent {sent}, the spoofed counter counted {counted}",
+                        if i == 0 {
+                            "sanso"
+                        } else {
+                            "anti-spoofing after conntrack"
+                        }
+                    )));
+                }
+                if i == 0 {
+                    spoofed_check.sent += sent;
+                    spoofed_check.counted += counted;
+                }
             }
         }
     }
     Ok(PathCosts {
-        established: [
-            ("sanso", median(&mut est[0])),
-            ("sanso-without-marks", median(&mut est[1])),
-            ("conntrack", median(&mut est[2])),
-        ],
+        established,
+        established_check,
         spoofed: [
             ("sanso", median(&mut spoofed[0])),
             ("sanso-antispoof-after-conntrack", median(&mut spoofed[1])),
             ("empty", median(&mut spoofed[2])),
             ("conntrack", median(&mut spoofed[3])),
         ],
+        spoofed_check,
         rounds,
     })
 }
@@ -686,25 +908,49 @@ impl Namespace {
         run("ip", &all)
     }
 
-    /// The packets of a named counter of `table inet sanso` here.
-    pub fn counter_packets(&self, name: &str) -> Result<u64, KernelError> {
-        let command = format!("ip netns exec {} nft list counter inet sanso {name}", self.name);
-        let output = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft", "list", "counter", "inet", "sanso", name])
-            .output()
-            .map_err(|source| KernelError::Spawn {
-                command: command.clone(),
-                source,
-            })?;
-        let text = String::from_utf8_lossy(&output.stdout);
-        text.split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .ok_or(KernelError::Command {
-                command,
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+    /// The packets of every named counter of `table inet sanso` here.
+    pub fn counters(&self) -> Result<std::collections::BTreeMap<String, u64>, KernelError> {
+        let json = self.output("nft", &["-j", "list", "counters", "table", "inet", "sanso"])?;
+        let bad = || KernelError::Command {
+            command: format!("ip netns exec {} nft -j list counters", self.name),
+            stderr: "unexpected JSON".to_owned(),
+        };
+        let value: serde_json::Value = serde_json::from_str(&json).map_err(|_| bad())?;
+        let items = value["nftables"].as_array().ok_or_else(bad)?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let counter = item.get("counter")?;
+                Some((
+                    counter["name"].as_str()?.to_owned(),
+                    counter["packets"].as_u64()?,
+                ))
             })
+            .collect())
+    }
+
+    /// The packets an interface here has received.
+    pub fn rx_packets(&self, interface: &str) -> Result<u64, KernelError> {
+        let json = run_output(
+            "ip",
+            &[
+                "-n", &self.name, "-j", "-s", "link", "show", "dev", interface,
+            ],
+        )?;
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
+            .and_then(|v| v[0]["stats64"]["rx"]["packets"].as_u64())
+            .ok_or_else(|| KernelError::Command {
+                command: format!("ip -n {} -j -s link show dev {interface}", self.name),
+                stderr: "no rx packet count".to_owned(),
+            })
+    }
+
+    /// The standard output of a command run inside the namespace.
+    fn output(&self, program: &str, args: &[&str]) -> Result<String, KernelError> {
+        let mut all = vec!["netns", "exec", self.name.as_str(), program];
+        all.extend_from_slice(args);
+        run_output("ip", &all)
     }
 
     /// Replaces this namespace's whole ruleset with `text`, in one transaction.
@@ -781,6 +1027,10 @@ impl Drop for Namespace {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), KernelError> {
+    run_output(program, args).map(drop)
+}
+
+fn run_output(program: &str, args: &[&str]) -> Result<String, KernelError> {
     let command = format!("{program} {}", args.join(" "));
     let output = Command::new(program)
         .args(args)
@@ -791,7 +1041,7 @@ fn run(program: &str, args: &[&str]) -> Result<(), KernelError> {
             source,
         })?;
     if output.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         Err(KernelError::Command {
             command,
@@ -908,6 +1158,16 @@ impl Topology {
             &path.dst_gateway.to_string(),
         ])?;
         gw.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"])?;
+        // No reverse-path filter in the gateway, whatever the host's default
+        // (a new namespace may inherit it): the ruleset alone judges sources,
+        // also those of the spoofed flood. (Slashes: interface names may
+        // hold dots.)
+        for conf in ["all", "default", &path.src_interface, &path.dst_interface] {
+            gw.exec(
+                "sysctl",
+                &["-qw", &format!("net/ipv4/conf/{conf}/rp_filter=0")],
+            )?;
+        }
         Ok(topo)
     }
 
@@ -937,87 +1197,95 @@ impl Topology {
     ) -> Result<Sample, KernelError> {
         let target = SocketAddr::new(IpAddr::V4(path.dst), path.port);
         self.sender.run_inside(move || {
-            let socket = UdpSocket::bind(SocketAddr::new(IpAddr::V4(src), 0))
-                .map_err(KernelError::Send)?;
+            let socket =
+                UdpSocket::bind(SocketAddr::new(IpAddr::V4(src), 0)).map_err(KernelError::Send)?;
             socket.connect(target).map_err(KernelError::Send)?;
             blast_socket(&socket, duration, max_packets)
         })
     }
 
-    /// Opens a connection along `path` (a flow must allow it): one datagram,
-    /// answered by the receiver, so conntrack holds an established entry;
-    /// then blasts on it. Fails when no answer arrives within a second.
+    /// Opens a connection along `path` (a flow must allow it): datagrams
+    /// until the receiver answers one (at most 5, 200 ms each), so that
+    /// conntrack holds an established entry; then blasts on it, 30 ms of
+    /// warm-up and `duration` measured. The receiver reads only the first
+    /// datagram: its socket buffer then fills and drops the rest, the same
+    /// for every ruleset. Returns the measured sample, all datagrams sent on
+    /// the connection and the opening ones among them.
     fn blast_established(
         &self,
         path: &DropPath,
         duration: Duration,
         max_packets: u64,
-    ) -> Result<Sample, KernelError> {
+    ) -> Result<(Sample, u64, u64), KernelError> {
         let local = SocketAddr::new(IpAddr::V4(path.dst), path.port);
+        let stop = std::sync::atomic::AtomicBool::new(false);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let receiver_stop = std::sync::Arc::clone(&stop);
-        let receiver_ns = self.receiver.name().to_owned();
-        let receiver = std::thread::spawn(move || -> Result<(), KernelError> {
-            let path = format!("/run/netns/{receiver_ns}");
-            let file = std::fs::File::open(&path).map_err(|source| KernelError::Setns {
-                name: receiver_ns.clone(),
-                source,
-            })?;
-            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).map_err(|errno| {
-                KernelError::Setns {
-                    name: receiver_ns.clone(),
-                    source: std::io::Error::from(errno),
-                }
-            })?;
-            let socket = UdpSocket::bind(local).map_err(KernelError::Send)?;
-            socket
-                .set_read_timeout(Some(Duration::from_millis(50)))
-                .map_err(KernelError::Send)?;
-            let _ = ready_tx.send(());
-            let mut buf = [0u8; 256];
-            let mut answered = false;
-            // Bounded: the sender stops it, or 30 s pass.
-            let start = Instant::now();
-            while !receiver_stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(30) {
-                if let Ok((_, from)) = socket.recv_from(&mut buf) {
-                    if !answered {
-                        let _ = socket.send_to(b"established", from);
-                        answered = true;
+        std::thread::scope(|scope| {
+            let receiver = scope.spawn(|| {
+                self.receiver.run_inside(|| {
+                    let socket = UdpSocket::bind(local).map_err(KernelError::Send)?;
+                    socket
+                        .set_read_timeout(Some(Duration::from_millis(20)))
+                        .map_err(KernelError::Send)?;
+                    let _ = ready_tx.send(());
+                    let mut buf = [0u8; 64];
+                    let mut answered = false;
+                    // Bounded: the sender stops it, or 30 s pass.
+                    let start = Instant::now();
+                    while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(30)
+                    {
+                        if answered {
+                            std::thread::sleep(Duration::from_millis(5));
+                        } else if let Ok((_, from)) = socket.recv_from(&mut buf) {
+                            socket
+                                .send_to(b"established", from)
+                                .map_err(KernelError::Send)?;
+                            answered = true;
+                        }
                     }
-                }
-            }
-            Ok(())
-        });
-        let _ = ready_rx.recv_timeout(Duration::from_secs(5));
-        let target = local;
-        let result = self.sender.run_inside(move || {
-            let socket = UdpSocket::bind("0.0.0.0:0").map_err(KernelError::Send)?;
-            socket.connect(target).map_err(KernelError::Send)?;
-            socket
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .map_err(KernelError::Send)?;
-            let mut buf = [0u8; 64];
-            let mut answered = false;
-            for _ in 0..5 {
-                socket.send(b"open").map_err(KernelError::Send)?;
-                if socket.recv(&mut buf).is_ok() {
-                    answered = true;
-                    break;
-                }
-            }
-            if !answered {
-                return Err(KernelError::Command {
-                    command: "established path".to_owned(),
-                    stderr: "the receiver's answer did not come back: the path is not allowed".to_owned(),
-                });
-            }
-            blast_socket(&socket, Duration::from_millis(30), max_packets)?;
-            blast_socket(&socket, duration, max_packets)
-        });
-        stop.store(true, Ordering::Relaxed);
-        let _ = receiver.join();
-        result
+                    Ok(())
+                })
+            });
+            let result = if ready_rx.recv_timeout(Duration::from_secs(5)).is_err() {
+                Err(KernelError::Check(
+                    "established path: the receiver did not bind its socket".to_owned(),
+                ))
+            } else {
+                self.sender.run_inside(|| {
+                    let socket = UdpSocket::bind("0.0.0.0:0").map_err(KernelError::Send)?;
+                    socket.connect(local).map_err(KernelError::Send)?;
+                    socket
+                        .set_read_timeout(Some(Duration::from_millis(200)))
+                        .map_err(KernelError::Send)?;
+                    let mut buf = [0u8; 64];
+                    let mut opening = 0;
+                    let answered = loop {
+                        if opening == 5 {
+                            break false;
+                        }
+                        socket.send(b"open").map_err(KernelError::Send)?;
+                        opening += 1;
+                        if socket.recv(&mut buf).is_ok() {
+                            break true;
+                        }
+                    };
+                    if !answered {
+                        return Err(KernelError::Check(format!(
+                            "established path: no answer to {opening} datagrams, the ruleset does not allow the path"
+                        )));
+                    }
+                    let warm = blast_socket(&socket, Duration::from_millis(30), max_packets)?;
+                    let sample = blast_socket(&socket, duration, max_packets)?;
+                    let sent = opening + warm.packets + sample.packets;
+                    Ok((sample, sent, opening))
+                })
+            };
+            stop.store(true, Ordering::Relaxed);
+            let received = receiver.join().map_err(|_| KernelError::SenderPanicked)?;
+            let out = result?;
+            received?;
+            Ok(out)
+        })
     }
 }
 
@@ -1094,6 +1362,106 @@ mod tests {
             .zone(src_zone)
             .interfaces
             .contains(&path.src_interface));
+    }
+
+    #[test]
+    fn allow_path_is_accepted_by_a_flow_without_a_limit() {
+        let (policy, ruleset) = compiled(200);
+        let path =
+            allow_path(&ruleset, &policy).expect("a synthetic policy has an allowed UDP path");
+        assert_ne!(path.src_interface, path.dst_interface);
+        let decision = Classifier::new(&ruleset).classify(&Packet {
+            path: Path::Forward,
+            iif: Some(path.src_interface.clone()),
+            src: IpAddr::V4(path.src),
+            dst: IpAddr::V4(path.dst),
+            l4: L4::Udp { dport: path.port },
+            time: ruleset.compiled_at,
+        });
+        let DecidedBy::Flow(f) = decision.by else {
+            panic!("not accepted by a flow: {decision:?}");
+        };
+        assert!(ruleset.flow(f).limit.is_none());
+        for a in [path.src, path.dst] {
+            assert_ne!(a, path.src_gateway);
+            assert_ne!(a, path.dst_gateway);
+        }
+    }
+
+    #[test]
+    fn spoofed_source_is_dropped_by_anti_spoofing() {
+        let (policy, ruleset) = compiled(200);
+        let path = drop_path(&ruleset, &policy).expect("a drop path");
+        let spoof = spoofed_source(&ruleset, &path).expect("a spoofed source");
+        let zone = policy.classify(IpAddr::V4(spoof)).expect("in a zone");
+        assert!(!policy.zone(zone).interfaces.contains(&path.src_interface));
+    }
+
+    #[test]
+    fn the_earlier_layouts_are_text_transformations_of_the_current_one() {
+        let (_, ruleset) = compiled(50);
+        let text = sanso_nft::text::render(&ruleset);
+        assert!(
+            text.contains(PREROUTING_HEAD),
+            "the current layout has prerouting"
+        );
+
+        let plain = without_connection_marks(&text).expect("the current layout has marks");
+        assert!(!plain.contains("ct mark vmap @live"));
+        assert!(!plain.contains("jump ended"));
+        assert_eq!(
+            plain.matches(ESTABLISHED_PLAIN).count(),
+            3,
+            "forward, input, output"
+        );
+        assert_eq!(
+            plain.len(),
+            text.len() - 3 * (ESTABLISHED_SANSO.len() - ESTABLISHED_PLAIN.len())
+        );
+
+        let after = antispoof_after_conntrack(&text).expect("the current layout has prerouting");
+        assert!(!after.contains("hook prerouting"));
+        let forward = &after[after.find("\tchain forward {\n").expect("forward")..];
+        let rules: Vec<&str> = forward.lines().skip(2).take(3).collect();
+        assert_eq!(
+            rules,
+            [
+                ANTISPOOF[0].trim_end(),
+                ANTISPOOF[1].trim_end(),
+                "\t\tct state established,related ct mark vmap @live"
+            ],
+            "{forward}"
+        );
+        assert_eq!(after.matches("@antispoof4 jump spoofed").count(), 1);
+
+        // A layout without what a transformation edits is refused, not
+        // silently left as it was.
+        assert!(matches!(
+            without_connection_marks(&plain),
+            Err(KernelError::Layout(_))
+        ));
+        assert!(matches!(
+            antispoof_after_conntrack(&after),
+            Err(KernelError::Layout(_))
+        ));
+    }
+
+    #[test]
+    fn the_compared_texts_load_as_root() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: needs root (nft -c in a throwaway namespace)");
+            return;
+        }
+        let (_, ruleset) = compiled(50);
+        let text = sanso_nft::text::render(&ruleset);
+        let ns = Namespace::create("check").expect("namespace");
+        for t in [
+            without_connection_marks(&text).expect("marks"),
+            antispoof_after_conntrack(&text).expect("prerouting"),
+            conntrack_open_ruleset_text(),
+        ] {
+            ns.load_ruleset(&t).expect("loads");
+        }
     }
 
     #[test]

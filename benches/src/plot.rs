@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::kernel::Variant;
+use crate::kernel::{PathCosts, Variant};
 use crate::Measurement;
 
 /// The error and its causes, `: `-separated.
@@ -56,6 +56,70 @@ pub fn markdown_table(results: &[Measurement]) -> String {
             }
             None => out.push_str(" - | - | - | - | - | - | - |\n"),
         }
+    }
+    out
+}
+
+/// The established path and the spoofed flood, one row per measurement
+/// that has them (empty when none has): sender CPU ns per packet and the
+/// ratios `docs/benchmarks.md` reports.
+pub fn paths_markdown_table(results: &[Measurement]) -> String {
+    let rows: Vec<(usize, &PathCosts)> = results
+        .iter()
+        .filter_map(|m| Some((m.flows, m.paths.as_ref()?)))
+        .collect();
+    paths_table(&rows)
+}
+
+/// [`paths_markdown_table`] of (flows, paths) rows.
+pub fn paths_table(rows: &[(usize, &PathCosts)]) -> String {
+    let mut out = String::new();
+    if rows.is_empty() {
+        return out;
+    }
+    out.push_str("| flows | established sanso ns/pkt | without marks ns/pkt | conntrack ns/pkt | sanso/conntrack | sanso/without marks | sent | received | new connections | ended |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (flows, p) in rows {
+        let e = &p.established_check;
+        let (s, w, c) = (
+            p.established("sanso"),
+            p.established("sanso-without-marks"),
+            p.established("conntrack"),
+        );
+        if p.established.is_some() {
+            let _ = writeln!(
+                out,
+                "| {flows} | {s:.0} | {w:.0} | {c:.0} | {:.2}x | {:.2}x | {} | {} | {} | {} |",
+                s / c,
+                s / w,
+                e.sent,
+                e.received,
+                e.new_connections,
+                e.ended
+            );
+        } else {
+            let _ = writeln!(out, "| {flows} | - | - | - | - | - | - | - | - | - |");
+        }
+    }
+    out.push('\n');
+    out.push_str("| flows | spoofed sanso ns/pkt | anti-spoofing after conntrack ns/pkt | empty ns/pkt | conntrack ns/pkt | sanso/empty | after-conntrack/empty | sanso/conntrack | sent | counted as spoofed |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (flows, p) in rows {
+        let (s, a, e, c) = (
+            p.spoofed("sanso"),
+            p.spoofed("sanso-antispoof-after-conntrack"),
+            p.spoofed("empty"),
+            p.spoofed("conntrack"),
+        );
+        let _ = writeln!(
+            out,
+            "| {flows} | {s:.0} | {a:.0} | {e:.0} | {c:.0} | {:.2}x | {:.2}x | {:.2}x | {} | {} |",
+            s / e,
+            a / e,
+            s / c,
+            p.spoofed_check.sent,
+            p.spoofed_check.counted
+        );
     }
     out
 }
@@ -171,4 +235,56 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{EstablishedCheck, SpoofedCheck};
+
+    #[test]
+    fn paths_table_has_a_row_per_measurement_in_both_tables() {
+        let p = PathCosts {
+            established: Some([
+                ("sanso", 5500.0),
+                ("sanso-without-marks", 5000.0),
+                ("conntrack", 4400.0),
+            ]),
+            established_check: EstablishedCheck {
+                sent: 1000,
+                received: 1001,
+                new_connections: 5,
+                ended: 0,
+            },
+            spoofed: [
+                ("sanso", 3000.0),
+                ("sanso-antispoof-after-conntrack", 3600.0),
+                ("empty", 2500.0),
+                ("conntrack", 3500.0),
+            ],
+            spoofed_check: SpoofedCheck {
+                sent: 900,
+                counted: 900,
+            },
+            rounds: 5,
+        };
+        let without = PathCosts {
+            established: None,
+            ..p.clone()
+        };
+        let table = paths_table(&[(100, &p), (1000, &without)]);
+        assert!(
+            table.contains("| 100 | 5500 | 5000 | 4400 | 1.25x | 1.10x | 1000 | 1001 | 5 | 0 |"),
+            "{table}"
+        );
+        assert!(table.contains("| 1000 | - | - |"), "{table}");
+        assert!(
+            table.contains(
+                "| 100 | 3000 | 3600 | 2500 | 3500 | 1.20x | 1.44x | 0.86x | 900 | 900 |"
+            ),
+            "{table}"
+        );
+        assert_eq!(table.lines().filter(|l| l.starts_with("| 1")).count(), 4);
+        assert!(paths_table(&[]).is_empty());
+    }
 }

@@ -110,7 +110,11 @@ pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, Ru
         KernelMode::Skip => (None, None),
         KernelMode::Measure => (
             Some(kernel::measure(&policy, &ruleset, settings.kernel_budget)?),
-            Some(kernel::measure_paths(&policy, &ruleset, settings.kernel_budget)?),
+            Some(kernel::measure_paths(
+                &policy,
+                &ruleset,
+                settings.kernel_budget,
+            )?),
         ),
     };
     let elements = [&ruleset.v4.forward, &ruleset.v4.input, &ruleset.v4.output]
@@ -158,7 +162,8 @@ pub struct JsonKernel {
     pub ns_per_packet_linear: f64,
     /// The empty table plus `ct state established,related accept`.
     pub ns_per_packet_conntrack: f64,
-    /// Packets of an established connection allowed by a flow.
+    /// Packets of an established connection allowed by a flow (absent when
+    /// the policy has no UDP flow between two zones to open one on).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub established: Option<JsonEstablished>,
     /// Packets anti-spoofing drops.
@@ -173,6 +178,17 @@ pub struct JsonEstablished {
     /// The same table with `ct state established,related accept` (no marks).
     pub ns_per_packet_without_marks: f64,
     pub ns_per_packet_conntrack: f64,
+    /// sanso's ratio to the conntrack-only table.
+    pub sanso_per_conntrack: f64,
+    /// sanso's ratio to the same table without marks.
+    pub sanso_per_without_marks: f64,
+    /// The sanso rounds: datagrams sent on the connections, packets the
+    /// receiver's interface got, new connections the flows counted (the
+    /// opening datagrams only), packets `ended` counted (0).
+    pub sanso_sent: u64,
+    pub sanso_received: u64,
+    pub sanso_new_connections: u64,
+    pub sanso_ended: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -183,6 +199,16 @@ pub struct JsonSpoofed {
     pub ns_per_packet_after_conntrack: f64,
     pub ns_per_packet_empty: f64,
     pub ns_per_packet_conntrack: f64,
+    /// sanso's ratio to the empty table.
+    pub sanso_per_empty: f64,
+    /// The earlier layout's ratio to the empty table.
+    pub after_conntrack_per_empty: f64,
+    /// sanso's ratio to the conntrack-only table.
+    pub sanso_per_conntrack: f64,
+    /// The sanso rounds: spoofed datagrams sent, packets the `spoofed`
+    /// counter counted.
+    pub sanso_sent: u64,
+    pub sanso_spoofed_counted: u64,
 }
 
 impl Measurement {
@@ -200,16 +226,33 @@ impl Measurement {
                 ns_per_packet_empty: k.cpu(Variant::Empty),
                 ns_per_packet_linear: k.cpu(Variant::Linear),
                 ns_per_packet_conntrack: k.cpu(Variant::Conntrack),
-                established: self.paths.as_ref().map(|p| JsonEstablished {
-                    ns_per_packet_sanso: p.established("sanso"),
-                    ns_per_packet_without_marks: p.established("sanso-without-marks"),
-                    ns_per_packet_conntrack: p.established("conntrack"),
-                }),
+                established: self
+                    .paths
+                    .as_ref()
+                    .filter(|p| p.established.is_some())
+                    .map(|p| JsonEstablished {
+                        ns_per_packet_sanso: p.established("sanso"),
+                        ns_per_packet_without_marks: p.established("sanso-without-marks"),
+                        ns_per_packet_conntrack: p.established("conntrack"),
+                        sanso_per_conntrack: p.established("sanso") / p.established("conntrack"),
+                        sanso_per_without_marks: p.established("sanso")
+                            / p.established("sanso-without-marks"),
+                        sanso_sent: p.established_check.sent,
+                        sanso_received: p.established_check.received,
+                        sanso_new_connections: p.established_check.new_connections,
+                        sanso_ended: p.established_check.ended,
+                    }),
                 spoofed: self.paths.as_ref().map(|p| JsonSpoofed {
                     ns_per_packet_sanso: p.spoofed("sanso"),
                     ns_per_packet_after_conntrack: p.spoofed("sanso-antispoof-after-conntrack"),
                     ns_per_packet_empty: p.spoofed("empty"),
                     ns_per_packet_conntrack: p.spoofed("conntrack"),
+                    sanso_per_empty: p.spoofed("sanso") / p.spoofed("empty"),
+                    after_conntrack_per_empty: p.spoofed("sanso-antispoof-after-conntrack")
+                        / p.spoofed("empty"),
+                    sanso_per_conntrack: p.spoofed("sanso") / p.spoofed("conntrack"),
+                    sanso_sent: p.spoofed_check.sent,
+                    sanso_spoofed_counted: p.spoofed_check.counted,
                 }),
             }),
         }
@@ -272,17 +315,26 @@ impl Measurement {
             ));
         }
         if let Some(p) = &self.paths {
+            if p.established.is_some() {
+                let e = &p.established_check;
+                out.push_str(&format!(
+                    "kernel established path (sender CPU ns/packet): sanso {:.0}, without marks {:.0}, conntrack {:.0}  (sanso/conntrack {:.2}x, sanso/without marks {:.2}x; median of {} rounds; sanso rounds: {} sent, {} received, {} new connections counted, {} ended)\n",
+                    p.established("sanso"),
+                    p.established("sanso-without-marks"),
+                    p.established("conntrack"),
+                    p.established("sanso") / p.established("conntrack"),
+                    p.established("sanso") / p.established("sanso-without-marks"),
+                    p.rounds,
+                    e.sent,
+                    e.received,
+                    e.new_connections,
+                    e.ended,
+                ));
+            } else {
+                out.push_str("kernel established path: not measured (no UDP flow without a limit between two zones with IPv4 networks on distinct interfaces)\n");
+            }
             out.push_str(&format!(
-                "kernel established path (sender CPU ns/packet): sanso {:.0}, without marks {:.0}, conntrack {:.0}  (sanso/conntrack {:.2}x, sanso/without marks {:.2}x; median of {} rounds)\n",
-                p.established("sanso"),
-                p.established("sanso-without-marks"),
-                p.established("conntrack"),
-                p.established("sanso") / p.established("conntrack"),
-                p.established("sanso") / p.established("sanso-without-marks"),
-                p.rounds
-            ));
-            out.push_str(&format!(
-                "kernel spoofed flood (sender CPU ns/packet): sanso {:.0}, anti-spoofing after conntrack {:.0}, empty {:.0}, conntrack {:.0}  (sanso/empty {:.2}x, after-conntrack/empty {:.2}x, sanso/conntrack {:.2}x)\n",
+                "kernel spoofed flood (sender CPU ns/packet): sanso {:.0}, anti-spoofing after conntrack {:.0}, empty {:.0}, conntrack {:.0}  (sanso/empty {:.2}x, after-conntrack/empty {:.2}x, sanso/conntrack {:.2}x; sanso rounds: {} sent, {} counted as spoofed)\n",
                 p.spoofed("sanso"),
                 p.spoofed("sanso-antispoof-after-conntrack"),
                 p.spoofed("empty"),
@@ -290,6 +342,8 @@ impl Measurement {
                 p.spoofed("sanso") / p.spoofed("empty"),
                 p.spoofed("sanso-antispoof-after-conntrack") / p.spoofed("empty"),
                 p.spoofed("sanso") / p.spoofed("conntrack"),
+                p.spoofed_check.sent,
+                p.spoofed_check.counted,
             ));
         }
         out
@@ -384,7 +438,9 @@ mod tests {
         ] {
             let (group, name) = key.split_once('/').expect("group/key");
             assert!(
-                json["kernel"][group][name].as_f64().is_some_and(|ns| ns > 0.0),
+                json["kernel"][group][name]
+                    .as_f64()
+                    .is_some_and(|ns| ns > 0.0),
                 "{key}: {json}"
             );
         }

@@ -86,6 +86,10 @@ fn main() -> ExitCode {
         }
     }
     print!("{}", sanso_benches::plot::markdown_table(&results));
+    let paths = sanso_benches::plot::paths_markdown_table(&results);
+    if !paths.is_empty() {
+        print!("\nThe established path and a spoofed flood:\n\n{paths}");
+    }
     if let Some(path) = plot_path {
         if let Err(err) = sanso_benches::plot::write_svg(&results, std::path::Path::new(&path)) {
             eprintln!("error: cannot write the plot {path}: {err}");
