@@ -441,7 +441,7 @@ impl<'r> Classifier<'r> {
         Ok((zs, zd))
     }
 
-    /// Step 4, the hook's table, and what its lookup takes: the (zone
+    /// Step 6, the hook's table, and what its lookup takes: the (zone
     /// range, key) of each side ([`GATEWAY`] on the gateway's side) and
     /// the L4 code. Cheap: no search.
     #[inline(always)]
@@ -482,7 +482,7 @@ impl<'r> Classifier<'r> {
         if let Some(flow) = target.and_then(|t| self.targets.accepting(t, packet.time)) {
             return Decision::accept(DecidedBy::Flow(flow));
         }
-        // 5. Default drop (slow path: zones and expired flows).
+        // 7. Default drop (slow path: zones and expired flows).
         let src_zone = match packet.path {
             Path::FromGateway => None,
             _ => self.zone_at(packet.src, zs),

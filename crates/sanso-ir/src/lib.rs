@@ -9,12 +9,19 @@
 //!
 //! For each hook (forward, input, output) and family (IPv4, IPv6):
 //!
-//! 1. input only: loopback is accepted; IPv6 neighbour discovery
-//!    (types 133-136 with hop limit 255) is accepted.
-//!    output only: loopback and IPv6 neighbour discovery are accepted.
-//! 2. forward and input: anti-spoofing (なりすまし). A packet whose
-//!    (input interface, source address) is not in [`Family::antispoof`] is
-//!    dropped, counted and logged (rate-limited) as spoofed.
+//! 1. forward and input, before connection tracking: anti-spoofing
+//!    (なりすまし). A packet whose (input interface, source address) is not
+//!    in [`Family::antispoof`] is dropped, counted and logged (rate-limited)
+//!    as spoofed. Loopback is exempt, and so are IPv6 sources that belong to
+//!    no zone: link-local (`fe80::/10`) and unspecified (`::`). (Multicast
+//!    sources never get this far: the kernel drops them on receipt.)
+//! 2. input and output: loopback is accepted, and IPv6 link control to and
+//!    from the gateway (RFC 4890): neighbour discovery (types 133, 135, 136
+//!    with hop limit 255), router advertisements (134, hop limit 255) sent
+//!    by the gateway or arriving on an interface of an external zone, MLD
+//!    (130-132, 143 with hop limit 1). Then, forward and input: anything
+//!    else from a link-local or unspecified source is dropped and counted
+//!    (`drop.link-local`); it never reaches the zones.
 //! 3. `ct state established,related` is accepted only while the flow that
 //!    accepted the connection (named by its [`FlowRule::mark`], set as the
 //!    connection mark when it accepted) is in the ruleset and its `until` has
