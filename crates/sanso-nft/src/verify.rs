@@ -2,17 +2,24 @@
 //! the IR says it must (comment, chains with their rule counts, named
 //! objects, sets with their element counts)?
 //!
-//! This is the cheap check that runs after every apply; it catches a table
-//! that was not replaced, or a batch the kernel took only in part. The exact
-//! comparison against the kernel's own view of the text (`readback::diff`)
-//! is `sanso drift`.
+//! This is the cheap check that runs after every apply ([`apply_and_verify`]
+//! for `sanso apply`, [`verify_live`] on the daemon's own read-back); it
+//! catches a table that was not replaced, a batch the kernel took only in
+//! part, a base chain on the wrong hook or with the wrong policy, and a table
+//! changed between the apply and the read-back. Everything it expects is
+//! derived from the netlink plan of the ruleset, so new chains, sets and
+//! objects are covered as soon as the plan emits them. The exact comparison
+//! against the kernel's own view of the text (`readback::diff`) is
+//! `sanso drift`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use sanso_ir::Ruleset;
 
-use crate::netlink::plan::{plan, ObjectPlan};
-use crate::readback::{LiveTable, TablePresence};
+use crate::netlink::plan::{plan, Hook, ObjectPlan};
+use crate::netlink::{ApplyError, ApplyReport};
+use crate::readback::{LiveTable, ReadbackError, TablePresence};
 
 /// What `table inet sanso` must hold for a ruleset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +27,10 @@ pub struct TableShape {
     pub comment: String,
     /// Chain name -> number of rules.
     pub chains: BTreeMap<String, usize>,
+    /// Base chain name -> its hook as the read-back spells it
+    /// (`type filter hook forward priority 0; policy drop`); regular chains
+    /// are absent.
+    pub hooks: BTreeMap<String, String>,
     /// `"counter <name>"` / `"limit <name>"`.
     pub objects: Vec<String>,
     /// Set or map name -> number of elements.
@@ -45,12 +56,76 @@ pub fn expected_shape(ruleset: &Ruleset) -> TableShape {
             .iter()
             .map(|c| (c.name.clone(), c.rules.len()))
             .collect(),
+        hooks: plan
+            .chains
+            .iter()
+            .filter_map(|c| Some((c.name.clone(), hook_spec(c.hook?))))
+            .collect(),
         objects,
         sets: plan
             .sets
             .iter()
             .map(|s| (s.name.clone(), s.elements.len()))
             .collect(),
+    }
+}
+
+/// A base chain's hook as [`crate::readback`] spells it from `nft -j`.
+fn hook_spec(hook: Hook) -> String {
+    let name = match hook.number() {
+        0 => "prerouting",
+        1 => "input",
+        2 => "forward",
+        3 => "output",
+        _ => "postrouting",
+    };
+    // NF_DROP is 0, NF_ACCEPT 1.
+    let policy = if hook.policy() == 0 { "drop" } else { "accept" };
+    format!(
+        "type filter hook {name} priority {}; policy {policy}",
+        hook.priority()
+    )
+}
+
+impl TableShape {
+    /// What [`check_shape`] looks at for this shape.
+    pub fn coverage(&self) -> Coverage {
+        Coverage {
+            chains: self.chains.len(),
+            base_chains: self.hooks.len(),
+            rules: self.chains.values().sum(),
+            sets: self.sets.len(),
+            elements: self.sets.values().sum(),
+            objects: self.objects.len(),
+        }
+    }
+}
+
+/// What a shape check compared: the table comment and these counts, each
+/// taken from the compiled ruleset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    pub chains: usize,
+    /// Chains whose hook, priority and policy were compared.
+    pub base_chains: usize,
+    /// Rules counted, chain by chain.
+    pub rules: usize,
+    /// Named sets and maps.
+    pub sets: usize,
+    /// Their elements, counted set by set.
+    pub elements: usize,
+    /// Named counters and limits, compared by name.
+    pub objects: usize,
+}
+
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "table comment, {} chains ({} base chains with hook and policy) with {} rules, \
+             {} sets and maps with {} elements, {} named counters and limits",
+            self.chains, self.base_chains, self.rules, self.sets, self.elements, self.objects
+        )
     }
 }
 
@@ -77,6 +152,16 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
             )),
             Some(_) => {}
         }
+        if let Some(chain) = live.chains.get(name) {
+            let expected = shape.hooks.get(name);
+            if chain.hook.as_ref() != expected {
+                problems.push(format!(
+                    "chain {name} is {}, expected {}",
+                    chain.hook.as_deref().unwrap_or("a regular chain"),
+                    expected.map_or("a regular chain", String::as_str)
+                ));
+            }
+        }
     }
     for name in live
         .chains
@@ -85,15 +170,25 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     {
         problems.push(format!("chain {name} is not sanso's"));
     }
-    let live_objects: Vec<&String> = live.objects.keys().collect();
-    let expected_objects: Vec<&String> = shape.objects.iter().collect();
-    if live_objects != expected_objects {
+    let missing: Vec<&String> = shape
+        .objects
+        .iter()
+        .filter(|o| !live.objects.contains_key(*o))
+        .collect();
+    let foreign: Vec<&String> = live
+        .objects
+        .keys()
+        .filter(|o| !shape.objects.contains(o))
+        .collect();
+    if !missing.is_empty() || !foreign.is_empty() {
         problems.push(format!(
             "{} named objects, expected {}",
-            live_objects.len(),
-            expected_objects.len()
+            live.objects.len(),
+            shape.objects.len()
         ));
     }
+    named(&mut problems, &missing, "is missing", "missing");
+    named(&mut problems, &foreign, "is not sanso's", "not sanso's");
     for (name, elements) in &shape.sets {
         match live.sets.get(name) {
             None => problems.push(format!("set {name} is missing")),
@@ -110,13 +205,46 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     problems
 }
 
-/// The outcome of reading the table back after an apply.
+/// At most this many names of one kind of problem, then a count.
+const NAMED: usize = 10;
+
+/// One problem per name (`"<name> <what>"`), the first [`NAMED`] of them,
+/// then `"<n> more named objects <what_more>"`.
+fn named(problems: &mut Vec<String>, names: &[&String], what: &str, what_more: &str) {
+    problems.extend(names.iter().take(NAMED).map(|n| format!("{n} {what}")));
+    if names.len() > NAMED {
+        problems.push(format!(
+            "{} more named objects {what_more}",
+            names.len() - NAMED
+        ));
+    }
+}
+
+/// What reading the table back after an apply found: what was compared
+/// and every difference.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verification {
-    /// The live table has the compiled shape.
-    Verified,
-    /// The live table differs from the compiled shape in these ways.
-    Mismatch(Vec<String>),
+pub struct ShapeReport {
+    /// What the check compared (counted from the compiled ruleset).
+    pub checked: Coverage,
+    /// Every way the live table differs; empty when it has the compiled shape.
+    pub problems: Vec<String>,
+}
+
+impl ShapeReport {
+    /// The check ran and found the compiled shape.
+    pub fn verified(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks a table already read back (`live`) against the shape `ruleset`
+/// compiles to.
+pub fn verify_live(ruleset: &Ruleset, live: &LiveTable) -> ShapeReport {
+    let shape = expected_shape(ruleset);
+    ShapeReport {
+        checked: shape.coverage(),
+        problems: check_shape(&shape, live),
+    }
 }
 
 /// Reads `table inet sanso` back (in `netns`, or here) and checks it against
@@ -124,12 +252,211 @@ pub enum Verification {
 pub fn verify_applied(
     ruleset: &Ruleset,
     netns: Option<&str>,
-) -> Result<Verification, crate::readback::ReadbackError> {
+) -> Result<ShapeReport, ReadbackError> {
     let live = crate::readback::live_table(netns)?;
-    let problems = check_shape(&expected_shape(ruleset), &live);
-    Ok(if problems.is_empty() {
-        Verification::Verified
-    } else {
-        Verification::Mismatch(problems)
+    Ok(verify_live(ruleset, &live))
+}
+
+/// An apply the kernel accepted, and what reading it back found.
+#[derive(Debug)]
+pub struct VerifiedApply {
+    pub apply: ApplyReport,
+    /// The shape check, or why the table could not be read back (then
+    /// nothing was verified; the table is applied all the same).
+    pub readback: Result<ShapeReport, ReadbackError>,
+}
+
+/// Replaces `table inet sanso` with `ruleset` ([`crate::netlink::apply`]),
+/// then reads the table back in the same namespace and checks its shape.
+/// An `Err` is an apply the kernel refused (nothing changed); an `Ok` means
+/// the table was replaced, and [`VerifiedApply::readback`] says whether it
+/// reads back as compiled.
+pub fn apply_and_verify(
+    ruleset: &Ruleset,
+    netns: Option<&str>,
+) -> Result<VerifiedApply, ApplyError> {
+    apply_and_verify_with(ruleset, netns, || {})
+}
+
+/// [`apply_and_verify`] running `between` after the apply and before the
+/// read-back: tests change the table there to see the check fail.
+#[doc(hidden)]
+pub fn apply_and_verify_with(
+    ruleset: &Ruleset,
+    netns: Option<&str>,
+    between: impl FnOnce(),
+) -> Result<VerifiedApply, ApplyError> {
+    let apply = crate::netlink::apply(ruleset, netns)?;
+    between();
+    Ok(VerifiedApply {
+        apply,
+        readback: verify_applied(ruleset, netns),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readback::{LiveChain, LiveElement, LiveObject, LiveRule, LiveSet};
+
+    fn example() -> Ruleset {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/policy.toml");
+        let source = std::fs::read_to_string(path).expect("config/policy.toml");
+        let policy = sanso_policy::load_policy("config/policy.toml", &source).expect("valid");
+        sanso_ir::lower(&policy, 1_796_083_200)
+    }
+
+    /// A table that has `shape` exactly, as the read-back would give it.
+    fn table_of(shape: &TableShape) -> LiveTable {
+        let rule = |i: usize| LiveRule {
+            text: format!("rule {i}"),
+            json: format!("{i}"),
+        };
+        LiveTable {
+            presence: TablePresence::Present,
+            comment: Some(shape.comment.clone()),
+            objects: shape
+                .objects
+                .iter()
+                .map(|o| {
+                    let (kind, name) = o.split_once(' ').expect("kind name");
+                    let object = LiveObject {
+                        kind: kind.to_owned(),
+                        name: name.to_owned(),
+                        spec: String::new(),
+                    };
+                    (o.clone(), object)
+                })
+                .collect(),
+            sets: shape
+                .sets
+                .iter()
+                .map(|(name, n)| {
+                    let elements = (0..*n)
+                        .map(|i| LiveElement {
+                            text: format!("{i}"),
+                            json: format!("{i}"),
+                        })
+                        .collect();
+                    let set = LiveSet {
+                        kind: "set".into(),
+                        name: name.clone(),
+                        spec: String::new(),
+                        elements,
+                    };
+                    (name.clone(), set)
+                })
+                .collect(),
+            chains: shape
+                .chains
+                .iter()
+                .map(|(name, n)| {
+                    let chain = LiveChain {
+                        name: name.clone(),
+                        hook: shape.hooks.get(name).cloned(),
+                        comment: None,
+                        rules: (0..*n).map(rule).collect(),
+                    };
+                    (name.clone(), chain)
+                })
+                .collect(),
+            text: String::new(),
+            foreign_base_chains: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_shape_comes_from_the_plan_and_names_every_base_chain() {
+        let ruleset = example();
+        let shape = expected_shape(&ruleset);
+        let base: Vec<&str> = shape.hooks.keys().map(String::as_str).collect();
+        assert_eq!(base, ["forward", "input", "output", "prerouting"]);
+        assert_eq!(
+            shape.hooks["forward"],
+            "type filter hook forward priority 0; policy drop"
+        );
+        assert_eq!(
+            shape.hooks["prerouting"],
+            "type filter hook prerouting priority -300; policy accept"
+        );
+        let coverage = shape.coverage();
+        assert_eq!(coverage.chains, shape.chains.len());
+        assert_eq!(coverage.base_chains, 4);
+        assert_eq!(coverage.rules, shape.chains.values().sum::<usize>());
+        assert!(coverage.elements > 0 && coverage.objects > 0);
+        let said = coverage.to_string();
+        assert!(
+            said.starts_with("table comment, ")
+                && said.contains(&format!("{} rules", coverage.rules))
+                && said.contains(&format!("{} elements", coverage.elements)),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_table_with_the_compiled_shape_verifies_and_each_difference_is_named() {
+        let ruleset = example();
+        let shape = expected_shape(&ruleset);
+        let good = table_of(&shape);
+        let report = verify_live(&ruleset, &good);
+        assert!(report.verified(), "{:?}", report.problems);
+        assert_eq!(report.checked, shape.coverage());
+
+        let mut bad = good.clone();
+        bad.comment = Some("sanso other".into());
+        let forward = bad.chains.get_mut("forward").expect("forward");
+        forward.rules.pop();
+        forward.hook = Some("type filter hook forward priority 0; policy accept".into());
+        bad.chains.remove("output");
+        let first_set = shape.sets.keys().next().expect("a set").clone();
+        bad.sets.get_mut(&first_set).expect("set").elements.clear();
+        let first_object = shape.objects[0].clone();
+        bad.objects.remove(&first_object);
+        bad.objects.insert(
+            "counter extra".into(),
+            LiveObject {
+                kind: "counter".into(),
+                name: "extra".into(),
+                spec: String::new(),
+            },
+        );
+        let report = verify_live(&ruleset, &bad);
+        assert!(!report.verified());
+        let expected = [
+            format!(
+                "table comment is \"sanso other\", expected {:?}",
+                shape.comment
+            ),
+            format!(
+                "chain forward has {} rules, expected {}",
+                shape.chains["forward"] - 1,
+                shape.chains["forward"]
+            ),
+            "chain forward is type filter hook forward priority 0; policy accept, \
+             expected type filter hook forward priority 0; policy drop"
+                .to_owned(),
+            "chain output is missing".to_owned(),
+            format!(
+                "{} named objects, expected {}",
+                shape.objects.len(),
+                shape.objects.len()
+            ),
+            format!("{first_object} is missing"),
+            "counter extra is not sanso's".to_owned(),
+            format!(
+                "set {first_set} has 0 elements, expected {}",
+                shape.sets[&first_set]
+            ),
+        ];
+        assert_eq!(report.problems, expected);
+
+        let absent = LiveTable {
+            presence: TablePresence::Absent,
+            ..table_of(&shape)
+        };
+        assert_eq!(
+            verify_live(&ruleset, &absent).problems,
+            ["table inet sanso is missing"]
+        );
+    }
 }

@@ -1,47 +1,97 @@
 //! After an apply the table is read back from the kernel and its shape
-//! checked (`verify::verify_applied`): it passes on the applied table and
-//! names what differs once the table was changed behind sanso's back.
+//! checked (`verify::apply_and_verify`): it passes on the applied table,
+//! says what it compared, and names what differs when the table was changed
+//! between the apply and the read-back.
 
 mod text_fixture;
 
-use sanso_nft::verify::{verify_applied, Verification};
+use sanso_nft::verify::{apply_and_verify, apply_and_verify_with, verify_applied};
 use text_fixture::{have_root, TestNamespace};
 
 #[test]
-fn the_read_back_verifies_the_applied_table_and_names_a_tampered_one() {
-    if !have_root("the_read_back_verifies_the_applied_table_and_names_a_tampered_one") {
+fn an_apply_reads_back_as_compiled_and_the_report_says_what_was_compared() {
+    if !have_root("an_apply_reads_back_as_compiled_and_the_report_says_what_was_compared") {
         return;
     }
     let ruleset = text_fixture::ruleset();
-    let ns = TestNamespace::new("verify");
+    let ns = TestNamespace::new("verify-ok");
     // Nothing applied yet: the table is missing.
-    match verify_applied(&ruleset, Some(&ns.name)).expect("read back") {
-        Verification::Mismatch(problems) => {
-            assert_eq!(problems, ["table inet sanso is missing"]);
-        }
-        Verification::Verified => panic!("verified a table that does not exist"),
+    let report = verify_applied(&ruleset, Some(&ns.name)).expect("read back");
+    assert_eq!(report.problems, ["table inet sanso is missing"]);
+    assert!(!report.verified());
+
+    let done = apply_and_verify(&ruleset, Some(&ns.name)).expect("apply");
+    let report = done.readback.expect("read back");
+    assert!(report.verified(), "{:?}", report.problems);
+    // What was compared comes from the compiled ruleset, not from the kernel.
+    let shape = sanso_nft::verify::expected_shape(&ruleset);
+    assert_eq!(report.checked, shape.coverage());
+    assert!(report.checked.chains >= 4 && report.checked.base_chains == 4);
+    assert!(report.checked.rules > 0 && report.checked.elements > 0);
+    assert!(report.checked.objects > 0);
+    // The same read again, apart from apply: still the compiled shape.
+    assert!(verify_applied(&ruleset, Some(&ns.name))
+        .expect("read back")
+        .verified());
+}
+
+#[test]
+fn a_table_changed_between_apply_and_read_back_fails_the_check() {
+    if !have_root("a_table_changed_between_apply_and_read_back_fails_the_check") {
+        return;
     }
-    sanso_nft::netlink::apply(&ruleset, Some(&ns.name)).expect("apply");
-    assert_eq!(
-        verify_applied(&ruleset, Some(&ns.name)).expect("read back"),
-        Verification::Verified
+    let ruleset = text_fixture::ruleset();
+    let ns = TestNamespace::new("verify-bad");
+    // Between the apply and the read-back: a rule added by hand to forward,
+    // the flow-mark map emptied, input's policy opened, output flushed, a
+    // counter removed (after the rules that name it), a chain added.
+    let done = apply_and_verify_with(&ruleset, Some(&ns.name), || {
+        ns.nft_ok(&["add", "rule", "inet", "sanso", "forward", "accept"], "");
+        ns.nft_ok(&["flush", "map", "inet", "sanso", "live"], "");
+        ns.nft_ok(
+            &["chain", "inet", "sanso", "input", "{ policy accept; }"],
+            "",
+        );
+        ns.nft_ok(&["flush", "chain", "inet", "sanso", "output"], "");
+        ns.nft_ok(
+            &["flush", "chain", "inet", "sanso", "drop.self.upstream"],
+            "",
+        );
+        ns.nft_ok(
+            &["delete", "counter", "inet", "sanso", "drop.self.upstream"],
+            "",
+        );
+        ns.nft_ok(&["add", "chain", "inet", "sanso", "extra"], "");
+    })
+    .expect("the kernel accepted the apply");
+    let report = done.readback.expect("read back");
+    assert!(!report.verified());
+    let problems = &report.problems;
+    let has = |prefix: &str| problems.iter().any(|p| p.starts_with(prefix));
+    let shape = sanso_nft::verify::expected_shape(&ruleset);
+    assert!(
+        problems.contains(&format!(
+            "chain forward has {} rules, expected {}",
+            shape.chains["forward"] + 1,
+            shape.chains["forward"]
+        )),
+        "{problems:?}"
     );
-    // A rule added by hand to the forward chain, and the flow-mark map emptied.
-    ns.nft_ok(&["add", "rule", "inet", "sanso", "forward", "accept"], "");
-    ns.nft_ok(&["flush", "map", "inet", "sanso", "live"], "");
-    match verify_applied(&ruleset, Some(&ns.name)).expect("read back") {
-        Verification::Mismatch(problems) => {
-            assert!(
-                problems.iter().any(|p| p.starts_with("chain forward has")),
-                "{problems:?}"
-            );
-            assert!(
-                problems
-                    .iter()
-                    .any(|p| p.starts_with("set live has 0 elements")),
-                "{problems:?}"
-            );
-        }
-        Verification::Verified => panic!("verified a tampered table"),
-    }
+    assert!(has("set live has 0 elements, expected "), "{problems:?}");
+    assert!(
+        problems.contains(
+            &"chain input is type filter hook input priority 0; policy accept, expected type filter hook input priority 0; policy drop"
+                .to_owned()
+        ),
+        "{problems:?}"
+    );
+    assert!(has("chain output has 0 rules"), "{problems:?}");
+    assert!(
+        problems.contains(&"counter drop.self.upstream is missing".to_owned()),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&"chain extra is not sanso's".to_owned()),
+        "{problems:?}"
+    );
 }

@@ -488,6 +488,11 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     let policy = policy.to_str().expect("path");
     let out = sanso(&["apply", policy, "--netns", &ns.0]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("\nread back and verified: table comment, ") && stdout.contains(" rules, "),
+        "{stdout}"
+    );
 
     let out = sanso(&["plan", policy, "--live", "--netns", &ns.0]);
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
@@ -520,6 +525,49 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let out = sanso(&["drift", policy, "--netns", &ns.0]);
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+}
+
+#[test]
+fn apply_exits_1_when_the_table_reads_back_otherwise_and_says_what_the_kernel_holds() {
+    require_root!();
+    let ns = Netns::new("unverified");
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("path");
+    // Debug builds run this between the apply and the read-back: a rule
+    // added to forward by hand, as if someone raced the apply.
+    let tamper = format!(
+        "ip netns exec {} nft add rule inet sanso forward tcp dport 2222 accept",
+        ns.0
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args(["apply", policy, "--netns", &ns.0])
+        .env("NO_COLOR", "1")
+        .env("SANSO_TEST_BETWEEN_APPLY_AND_READBACK", &tamper)
+        .output()
+        .expect("run sanso");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 1, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("applied "), "{stdout}");
+    assert!(!stdout.contains("verified"), "{stdout}");
+    assert!(
+        stderr.contains("does not have the compiled shape (1 difference(s))")
+            && stderr.contains("  chain forward has ")
+            && stderr.contains("as applied, unverified: it was not rolled back")
+            && stderr.contains(&format!("sanso drift {policy} --netns {}", ns.0)),
+        "{stderr}"
+    );
+    // It says what is in the kernel: the applied table with the extra rule.
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    let drift = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{drift}");
+    assert!(
+        drift.contains("rule added in chain forward: tcp dport 2222 accept"),
+        "{drift}"
+    );
+    // Without the hook the same apply verifies.
+    let out = sanso(&["apply", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("read back and verified"));
 }
 
 #[test]

@@ -53,43 +53,81 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
     super::reload::report(super::reload::ask(&args.socket, &request)?)
 }
 
+/// Debug builds only (`cargo test`): a shell command run between the apply
+/// and the read-back, so that tests can change the table there and see the
+/// check fail. Release builds ignore it.
+const TEST_HOOK_ENV: &str = "SANSO_TEST_BETWEEN_APPLY_AND_READBACK";
+
+fn test_hook() {
+    if cfg!(debug_assertions) {
+        if let Some(command) = std::env::var_os(TEST_HOOK_ENV) {
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .status();
+            assert!(
+                status.as_ref().is_ok_and(|s| s.success()),
+                "{TEST_HOOK_ENV}: {status:?}"
+            );
+        }
+    }
+}
+
+/// Most differences shown; `sanso drift` shows them all.
+const SHOWN: usize = 20;
+
 fn apply_direct(args: &Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
-    let report = sanso_nft::netlink::apply(&ruleset, args.netns.as_deref())
+    let netns = args.netns.as_deref();
+    let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)
         .context("apply failed; the running ruleset is unchanged")?;
-    let applied = format!(
-        "applied {} rev {}: {} messages, {} elements in {:.1} ms",
+    let name = format!(
+        "{} rev {}",
         policy.name,
-        policy.revision.as_deref().unwrap_or("-"),
-        report.messages,
-        report.elements,
-        report.duration.as_secs_f64() * 1000.0
+        policy.revision.as_deref().unwrap_or("-")
     );
-    // Say "verified" only once the table was read back and matched.
-    match sanso_nft::verify::verify_applied(&ruleset, args.netns.as_deref()) {
-        Ok(sanso_nft::verify::Verification::Verified) => {
-            println!("{applied}; read back and verified");
+    println!(
+        "applied {name}: {} messages, {} elements in {:.1} ms",
+        done.apply.messages,
+        done.apply.elements,
+        done.apply.duration.as_secs_f64() * 1000.0
+    );
+    let drift = format!(
+        "sanso drift {}{}",
+        args.policy.display(),
+        netns.map(|n| format!(" --netns {n}")).unwrap_or_default()
+    );
+    // "verified" only once the table was read back and had the compiled shape.
+    match done.readback {
+        Ok(report) if report.verified() => {
+            println!("read back and verified: {}", report.checked);
             Ok(ExitCode::SUCCESS)
         }
-        Ok(sanso_nft::verify::Verification::Mismatch(problems)) => {
-            println!("{applied}");
+        Ok(report) => {
             eprintln!(
-                "error: the table read back from the kernel does not have the compiled shape; the kernel now holds this unverified table:"
+                "error: the table read back from the kernel does not have the compiled shape ({} difference(s)):",
+                report.problems.len()
             );
-            for problem in problems.iter().take(20) {
+            for problem in report.problems.iter().take(SHOWN) {
                 eprintln!("  {problem}");
             }
-            if problems.len() > 20 {
-                eprintln!("  ... and {} more", problems.len() - 20);
+            if report.problems.len() > SHOWN {
+                eprintln!("  ... and {} more", report.problems.len() - SHOWN);
             }
+            eprintln!(
+                "the kernel holds the table of {name} as applied, unverified: it was not rolled back; \
+                 run `{drift}` to see every difference, and apply again to replace it"
+            );
             Ok(ExitCode::from(1))
         }
         Err(err) => {
-            println!("{applied}");
             eprintln!(
                 "error: the table could not be read back, so it was not verified: {:#}",
                 anyhow::Error::new(err)
+            );
+            eprintln!(
+                "the kernel holds the table of {name} as applied; run `{drift}` once `nft` works to check it"
             );
             Ok(ExitCode::from(1))
         }
