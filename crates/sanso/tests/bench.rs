@@ -69,3 +69,114 @@ fn save_policy_writes_a_valid_synthetic_policy_of_that_size() {
     );
     assert!(stdout.contains(" 50 flows"), "{stdout}");
 }
+
+/// `sanso bench --kernel` on a tiny budget (root: throwaway namespaces): the
+/// kernel section has the drop-path keys, the established path and the
+/// spoofed flood; the established packets reached the receiver as packets of
+/// an established connection (the flows counted only the opening datagrams,
+/// `ended` none), and the spoofed ones were counted by anti-spoofing.
+#[test]
+fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: sanso bench --kernel needs root (network namespaces)");
+        return;
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args([
+            "bench",
+            "--synthetic",
+            "--flows",
+            "30",
+            "--kernel",
+            "--kernel-rounds",
+            "1",
+            "--kernel-blast-ms",
+            "20",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sanso bench --kernel");
+    // The namespaces are named sanso-bench-<role>-<pid>-<n>.
+    let pid_marker = format!("-{}-", child.id());
+    let output = child.wait_with_output().expect("sanso bench --kernel ends");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let kernel = &json["kernel"];
+    let positive = |v: &serde_json::Value| v.as_f64().is_some_and(|x| x > 0.0);
+    // The drop path's keys, unchanged.
+    for key in [
+        "ns_per_packet_sanso",
+        "ns_per_packet_empty",
+        "ns_per_packet_linear",
+        "ns_per_packet_conntrack",
+    ] {
+        assert!(positive(&kernel[key]), "kernel.{key}: {stdout}");
+    }
+
+    let established = &kernel["established"];
+    for key in [
+        "ns_per_packet_sanso",
+        "ns_per_packet_without_marks",
+        "ns_per_packet_conntrack",
+        "sanso_per_conntrack",
+        "sanso_per_without_marks",
+    ] {
+        assert!(positive(&established[key]), "established.{key}: {stdout}");
+    }
+    let count = |v: &serde_json::Value, key: &str| {
+        v[key].as_u64().unwrap_or_else(|| panic!("{key}: {stdout}"))
+    };
+    let sent = count(established, "sanso_sent");
+    let received = count(established, "sanso_received");
+    assert!(sent > 100, "established: {stdout}");
+    // The receiver's interface got them (and maybe a few link packets).
+    assert!(
+        received >= sent * 9 / 10 && received <= sent + 50,
+        "established: {stdout}"
+    );
+    // Accepted as established: one round, one connection, opened by at most
+    // 5 datagrams; no mark missed `live`.
+    let new_connections = count(established, "sanso_new_connections");
+    assert!((1..=5).contains(&new_connections), "established: {stdout}");
+    assert_eq!(count(established, "sanso_ended"), 0, "{stdout}");
+
+    let spoofed = &kernel["spoofed"];
+    for key in [
+        "ns_per_packet_sanso",
+        "ns_per_packet_after_conntrack",
+        "ns_per_packet_empty",
+        "ns_per_packet_conntrack",
+        "sanso_per_empty",
+        "after_conntrack_per_empty",
+        "sanso_per_conntrack",
+    ] {
+        assert!(positive(&spoofed[key]), "spoofed.{key}: {stdout}");
+    }
+    let sent = count(spoofed, "sanso_sent");
+    let counted = count(spoofed, "sanso_spoofed_counted");
+    assert!(sent > 100, "spoofed: {stdout}");
+    assert!(
+        counted >= sent * 9 / 10 && counted <= sent,
+        "the spoofed counter counted the flood: {stdout}"
+    );
+
+    // No namespace is left behind.
+    let list = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let left: Vec<_> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter(|l| l.starts_with("sanso-bench-") && l.contains(&pid_marker))
+        .map(str::to_owned)
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

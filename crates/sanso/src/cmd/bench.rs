@@ -18,7 +18,11 @@ use crate::common;
 /// first-match reference over the same trace.
 /// Compile: load + lower + render. Kernel (root): the cost per dropped packet
 /// through a throwaway gateway namespace with the compiled ruleset, an empty
-/// ruleset and one rule per flow, interleaved, median of rounds.
+/// ruleset and one rule per flow, interleaved, median of rounds; then the
+/// cost per packet of an established connection a flow allows (against the
+/// layout without connection marks and the conntrack-only table) and of a
+/// spoofed flood (against anti-spoofing after conntrack, the empty and the
+/// conntrack-only tables).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML); or use --synthetic.
@@ -39,6 +43,9 @@ pub struct Args {
     /// Rounds of the kernel measurement, per ruleset.
     #[arg(long, default_value_t = 5)]
     kernel_rounds: usize,
+    /// Milliseconds of each kernel round's blast (after a 30 ms warm-up).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    kernel_blast_ms: u64,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -83,6 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ..Settings::default()
     };
     settings.kernel_budget.rounds = args.kernel_rounds.max(1);
+    settings.kernel_budget.blast = std::time::Duration::from_millis(args.kernel_blast_ms);
     let measurement = sanso_benches::run(&source, &settings).context("benchmark failed")?;
     let mut stdout = std::io::stdout().lock();
     if args.json {
