@@ -1,19 +1,16 @@
 //! `sanso bench --json` prints one object with the documented keys (no
 //! timing assertions: the machine is shared and noisy).
 
+mod common;
+
 use std::process::Command;
+
+use common::{is_root, namespaces_with_prefix, sanso, text};
 
 #[test]
 fn bench_json_on_a_small_synthetic_policy() {
-    let output = Command::new(env!("CARGO_BIN_EXE_sanso"))
-        .args(["bench", "--synthetic", "--flows", "20", "--json"])
-        .output()
-        .expect("run sanso bench");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = sanso(&["bench", "--synthetic", "--flows", "20", "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     assert_eq!(
         stdout.lines().count(),
@@ -37,36 +34,21 @@ fn save_policy_writes_a_valid_synthetic_policy_of_that_size() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("synthetic.toml");
     let path = path.to_str().expect("utf-8 path");
-    let sanso = env!("CARGO_BIN_EXE_sanso");
-    let save = Command::new(sanso)
-        .args([
-            "bench",
-            "--synthetic",
-            "--flows",
-            "50",
-            "--seed",
-            "3",
-            "--save-policy",
-            path,
-        ])
-        .output()
-        .expect("run sanso bench");
-    assert!(
-        save.status.success(),
-        "{}",
-        String::from_utf8_lossy(&save.stderr)
-    );
+    let save = sanso(&[
+        "bench",
+        "--synthetic",
+        "--flows",
+        "50",
+        "--seed",
+        "3",
+        "--save-policy",
+        path,
+    ]);
+    assert!(save.status.success(), "{}", text(&save.stderr));
     assert!(save.stdout.is_empty(), "nothing is measured");
-    let check = Command::new(sanso)
-        .args(["check", path])
-        .output()
-        .expect("run sanso check");
-    let stdout = String::from_utf8_lossy(&check.stdout);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let check = sanso(&["check", path]);
+    let stdout = text(&check.stdout);
+    assert!(check.status.success(), "{}", text(&check.stderr));
     assert!(stdout.contains(" 50 flows"), "{stdout}");
 }
 
@@ -77,8 +59,7 @@ fn save_policy_writes_a_valid_synthetic_policy_of_that_size() {
 /// `ended` none), and the spoofed ones were counted by anti-spoofing.
 #[test]
 fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !is_root() {
         eprintln!("skipped: sanso bench --kernel needs root (network namespaces)");
         return;
     }
@@ -102,11 +83,7 @@ fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
     // The namespaces are named sanso-bench-<role>-<pid>-<n>.
     let pid_marker = format!("-{}-", child.id());
     let output = child.wait_with_output().expect("sanso bench --kernel ends");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let kernel = &json["kernel"];
@@ -169,14 +146,9 @@ fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
     );
 
     // No namespace is left behind.
-    let list = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list");
-    let left: Vec<_> = String::from_utf8_lossy(&list.stdout)
-        .lines()
-        .filter(|l| l.starts_with("sanso-bench-") && l.contains(&pid_marker))
-        .map(str::to_owned)
+    let left: Vec<_> = namespaces_with_prefix("sanso-bench-")
+        .into_iter()
+        .filter(|n| n.contains(&pid_marker))
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }

@@ -4,42 +4,17 @@
 //! The tests that need the kernel (network namespaces) skip with a printed
 //! reason when not root.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn root_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn example(name: &str) -> PathBuf {
-    root_dir().join("config").join(name)
-}
-
-fn sanso(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sanso"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run sanso")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("sanso exited by a signal")
-}
+use common::{code, example, is_root, namespaces_with_prefix, sanso, text};
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::write(&path, content).expect("write temp file");
     path
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
 }
 
 macro_rules! require_root {
@@ -287,20 +262,6 @@ fn plan_against_names_the_new_flow_and_exits_2() {
 }
 
 // --- kernel (root) ---------------------------------------------------------
-
-/// Namespaces whose name starts with `prefix`.
-fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
-    let out = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list");
-    text(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(prefix))
-        .map(str::to_owned)
-        .collect()
-}
 
 /// Runs sanso and checks that it left none of its namespaces behind.
 fn sanso_leaving_no_namespace(args: &[&str]) -> Output {

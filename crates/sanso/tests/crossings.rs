@@ -7,8 +7,11 @@
 //! The policy is written here, not taken from `config/`, so that these tests
 //! say exactly what they rely on.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{code, example, sanso, text};
 
 /// Every kind of crossing: a screen-transfer host, a sanitizer, security-cloud
 /// hosts, exceptions (guardrails 1 and 5), no guardrail (lgwan -> the LGWAN
@@ -175,22 +178,6 @@ to = ["lgwan-dns"]
 services = ["dns"]
 reason = "ゲートウェイの名前解決"
 "#;
-
-fn sanso(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sanso"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run sanso")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("sanso exited by a signal")
-}
 
 /// The policy in a temporary directory (kept alive by the returned guard).
 fn policy_file() -> (tempfile::TempDir, PathBuf) {
@@ -613,7 +600,7 @@ fn report_counts_and_lists_only_exceptions_that_waive_a_guardrail() {
 /// two approved exceptions (J-LIS, the vendor's maintenance window).
 #[test]
 fn the_example_says_how_its_flows_cross() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/policy.toml");
+    let example = example("policy.toml");
     let out = explain(
         &example,
         &[

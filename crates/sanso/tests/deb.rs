@@ -4,12 +4,12 @@
 //! the unpacked package working from a scratch root (`sanso --version`,
 //! `man -l` on its pages).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 
-fn root_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::root_dir;
 
 fn have(tool: &str) -> bool {
     Command::new("sh")

@@ -1,0 +1,57 @@
+//! Helpers shared by the `sanso` binary's integration tests (`mod common;`
+//! in each test file).
+
+// Each test binary compiles its own copy and uses only part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace's root directory.
+pub fn root_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A file of the bundled example (`config/`).
+pub fn example(name: &str) -> PathBuf {
+    root_dir().join("config").join(name)
+}
+
+/// Runs the `sanso` binary under test with these arguments, without colour.
+pub fn sanso(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sanso"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sanso")
+}
+
+/// Output bytes as text (lossy).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The exit code; panics when the process was ended by a signal.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("sanso exited by a signal")
+}
+
+/// Whether the tests run as root (network namespaces).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Network namespaces whose name starts with `prefix`.
+pub fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
+    let out = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(prefix))
+        .map(str::to_owned)
+        .collect()
+}
