@@ -203,6 +203,28 @@ fn explain_json(policy: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&explain(policy, &all)).expect("explain --json prints JSON")
 }
 
+/// Asserts that `haystack` contains every one of `needles`, naming the one
+/// that is missing.
+#[track_caller]
+fn assert_contains_all(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            haystack.contains(needle),
+            "missing {needle:?} in:\n{haystack}"
+        );
+    }
+}
+
+/// Asserts each (JSON pointer, value) of `expected` (an absent member counts
+/// as null, as `json["a"]["b"]` reads it), naming the pointer that differs.
+#[track_caller]
+fn assert_json(json: &serde_json::Value, expected: &[(&str, serde_json::Value)]) {
+    for (pointer, want) in expected {
+        let got = json.pointer(pointer).unwrap_or(&serde_json::Value::Null);
+        assert_eq!(got, want, "{pointer}: {json}");
+    }
+}
+
 #[test]
 fn the_policy_is_valid() {
     let (_dir, policy) = policy_file();
@@ -217,112 +239,87 @@ fn explain_names_the_role_host_that_lets_a_flow_cross() {
         &policy,
         &["--from", "10.20.1.5", "--to", "vbrowser", "--port", "443"],
     );
-    assert!(out.contains("verdict:    accept"), "{out}");
-    assert!(
-        out.contains("from:       10.20.1.5, zone lg (lgwan, LGWAN接続系)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("zone inet (internet, インターネット接続系)"),
-        "{out}"
-    );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"vbrowser\" (role screen-transfer, serves vbrowser)"
-        ),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "verdict:    accept",
+            "from:       10.20.1.5, zone lg (lgwan, LGWAN接続系)",
+            "zone inet (internet, インターネット接続系)",
+            "crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"vbrowser\" (role screen-transfer, serves vbrowser)",
+        ],
     );
 
     let out = explain(
         &policy,
         &["--from", "relay", "--to", "mail-sanitizer", "--port", "25"],
     );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 3 (internet tier <-> lgwan): satisfied by host \"mail-sanitizer\" (role sanitizer, serves smtp)"
-        ),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &["crosses:    guardrail 3 (internet tier <-> lgwan): satisfied by host \"mail-sanitizer\" (role sanitizer, serves smtp)"],
     );
 
     let json = explain_json(
         &policy,
         &["--from", "10.20.1.5", "--to", "vbrowser", "--port", "443"],
     );
-    let crossing = &json["flow"]["crossings"][0];
-    assert_eq!(crossing["guardrail"], 3, "{json}");
-    assert_eq!(crossing["control"]["kind"], "role-host", "{json}");
-    assert_eq!(crossing["control"]["host"], "vbrowser", "{json}");
-    assert_eq!(crossing["control"]["role"], "screen-transfer", "{json}");
-    assert_eq!(crossing["control"]["serves"][0], "vbrowser", "{json}");
-    assert_eq!(json["flow"]["pair"]["from"], "lg", "{json}");
-    assert_eq!(json["flow"]["pair"]["to"], "vbrowser", "{json}");
-    assert_eq!(
-        json["from"]["standing"]["counts_as"], "the lgwan tier",
-        "{json}"
+    assert_json(
+        &json,
+        &[
+            ("/flow/crossings/0/guardrail", 3.into()),
+            ("/flow/crossings/0/control/kind", "role-host".into()),
+            ("/flow/crossings/0/control/host", "vbrowser".into()),
+            ("/flow/crossings/0/control/role", "screen-transfer".into()),
+            ("/flow/crossings/0/control/serves/0", "vbrowser".into()),
+            ("/flow/pair/from", "lg".into()),
+            ("/flow/pair/to", "vbrowser".into()),
+            ("/from/standing/counts_as", "the lgwan tier".into()),
+            ("/flow/exception", serde_json::Value::Null),
+        ],
     );
-    assert_eq!(json["flow"]["exception"], serde_json::Value::Null, "{json}");
 }
 
 #[test]
 fn explain_names_the_security_cloud_host() {
     let (_dir, policy) = policy_file();
-    let out = explain(
-        &policy,
+    let args = [
+        "--from",
+        "10.30.9.9",
+        "--to",
+        "cloud-proxy",
+        "--port",
+        "8080",
+    ];
+    let out = explain(&policy, &args);
+    assert_contains_all(
+        &out,
         &[
-            "--from",
-            "10.30.9.9",
-            "--to",
-            "cloud-proxy",
-            "--port",
-            "8080",
+            "crosses:    guardrail 5 (internet tier -> the Internet): satisfied by host \"cloud-proxy\" (role security-cloud)",
+            "zone upstream (external, beyond: the Internet, インターネット)",
         ],
     );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 5 (internet tier -> the Internet): satisfied by host \"cloud-proxy\" (role security-cloud)"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("zone upstream (external, beyond: the Internet, インターネット)"),
-        "{out}"
-    );
-    let json = explain_json(
-        &policy,
+    let json = explain_json(&policy, &args);
+    assert_json(
+        &json,
         &[
-            "--from",
-            "10.30.9.9",
-            "--to",
-            "cloud-proxy",
-            "--port",
-            "8080",
+            ("/flow/crossings/0/guardrail", 5.into()),
+            ("/flow/crossings/0/control/kind", "security-cloud".into()),
+            ("/to/beyond", "internet".into()),
         ],
     );
-    assert_eq!(json["flow"]["crossings"][0]["guardrail"], 5, "{json}");
-    assert_eq!(
-        json["flow"]["crossings"][0]["control"]["kind"], "security-cloud",
-        "{json}"
-    );
-    assert_eq!(json["to"]["beyond"], "internet", "{json}");
 }
 
 #[test]
 fn explain_names_the_exception_with_its_approval_and_dates() {
     let (_dir, policy) = policy_file();
-    let out = explain(
-        &policy,
-        &["--from", "vendor", "--to", "vbrowser", "--port", "22"],
-    );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077 (approved on 2026-04-01, review by 2027-03-31)"
-        ),
-        "{out}"
-    );
-    assert!(out.contains("until:      2027-03-31"), "{out}");
-    assert!(
-        out.contains("exception:  approved by CISO, ticket SEC-2026-077"),
-        "{out}"
+    let vendor = ["--from", "vendor", "--to", "vbrowser", "--port", "22"];
+    let out = explain(&policy, &vendor);
+    assert_contains_all(
+        &out,
+        &[
+            "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077 (approved on 2026-04-01, review by 2027-03-31)",
+            "until:      2027-03-31",
+            "exception:  approved by CISO, ticket SEC-2026-077",
+        ],
     );
     assert!(!out.contains("not counted"), "{out}");
 
@@ -330,106 +327,90 @@ fn explain_names_the_exception_with_its_approval_and_dates() {
         &policy,
         &["--from", "batch", "--to", "chukan", "--port", "443"],
     );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 1 (mynumber <-> closed line): satisfied by exception approved by CISO, ticket SEC-2026-041 (approved on 2026-04-01, review by 2026-10-31)"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("zone jlis (external, beyond: a closed line, 閉域網)"),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "crosses:    guardrail 1 (mynumber <-> closed line): satisfied by exception approved by CISO, ticket SEC-2026-041 (approved on 2026-04-01, review by 2026-10-31)",
+            "zone jlis (external, beyond: a closed line, 閉域網)",
+        ],
     );
 
-    let json = explain_json(
-        &policy,
-        &["--from", "vendor", "--to", "vbrowser", "--port", "22"],
+    let json = explain_json(&policy, &vendor);
+    assert_json(
+        &json,
+        &[
+            ("/flow/until", "2027-03-31".into()),
+            ("/flow/exception/approved_by", "CISO".into()),
+            ("/flow/exception/ticket", "SEC-2026-077".into()),
+            ("/flow/exception/approved_on", "2026-04-01".into()),
+            ("/flow/exception/review_by", "2027-03-31".into()),
+            ("/flow/exception/waives", true.into()),
+            ("/flow/crossings/0/guardrail", 5.into()),
+            ("/flow/crossings/0/control/kind", "exception".into()),
+            ("/flow/crossings/0/control/ticket", "SEC-2026-077".into()),
+            ("/flow/crossings/0/control/review_by", "2027-03-31".into()),
+        ],
     );
-    let flow = &json["flow"];
-    assert_eq!(flow["until"], "2027-03-31", "{json}");
-    assert_eq!(flow["exception"]["approved_by"], "CISO", "{json}");
-    assert_eq!(flow["exception"]["ticket"], "SEC-2026-077", "{json}");
-    assert_eq!(flow["exception"]["approved_on"], "2026-04-01", "{json}");
-    assert_eq!(flow["exception"]["review_by"], "2027-03-31", "{json}");
-    assert_eq!(flow["exception"]["waives"], true, "{json}");
-    let control = &flow["crossings"][0]["control"];
-    assert_eq!(flow["crossings"][0]["guardrail"], 5, "{json}");
-    assert_eq!(control["kind"], "exception", "{json}");
-    assert_eq!(control["ticket"], "SEC-2026-077", "{json}");
-    assert_eq!(control["review_by"], "2027-03-31", "{json}");
 }
 
 #[test]
 fn explain_says_when_a_flow_crosses_no_guardrail() {
     let (_dir, policy) = policy_file();
-    let out = explain(
-        &policy,
+    let lg_to_fire = ["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "443"];
+    // (arguments, what the explanation must say)
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &[
+                "--from",
+                "10.20.1.5",
+                "--to",
+                "lgwan-dns",
+                "--proto",
+                "udp",
+                "--port",
+                "53",
+            ],
+            &[
+                "crosses:    none (no guardrail between the lgwan tier and the LGWAN backbone)",
+                "zone lgwan-wan (external, beyond: the LGWAN backbone, LGWAN (総合行政ネットワーク))",
+            ],
+        ),
+        (&lg_to_fire, &["crosses:    none (same tier)"]),
+        (
+            &["--from", "10.20.1.5", "--to", "self", "--port", "22"],
+            &["crosses:    none (no guardrail between the lgwan tier and the gateway)"],
+        ),
+        // The gateway's own traffic (output path).
+        (
+            &[
+                "--from",
+                "self",
+                "--to",
+                "lgwan-dns",
+                "--proto",
+                "udp",
+                "--port",
+                "53",
+            ],
+            &[
+                "verdict:    accept",
+                "flow gateway-dns",
+                "crosses:    none (no guardrail between the gateway and the LGWAN backbone)",
+            ],
+        ),
+    ];
+    for (args, says) in cases {
+        assert_contains_all(&explain(&policy, args), says);
+    }
+
+    let json = explain_json(&policy, &lg_to_fire);
+    assert_json(
+        &json,
         &[
-            "--from",
-            "10.20.1.5",
-            "--to",
-            "lgwan-dns",
-            "--proto",
-            "udp",
-            "--port",
-            "53",
+            ("/flow/crossings", serde_json::json!([])),
+            ("/flow/no_crossing", "same tier".into()),
         ],
     );
-    assert!(
-        out.contains(
-            "crosses:    none (no guardrail between the lgwan tier and the LGWAN backbone)"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains(
-            "zone lgwan-wan (external, beyond: the LGWAN backbone, LGWAN (総合行政ネットワーク))"
-        ),
-        "{out}"
-    );
-
-    let out = explain(
-        &policy,
-        &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "443"],
-    );
-    assert!(out.contains("crosses:    none (same tier)"), "{out}");
-
-    let out = explain(
-        &policy,
-        &["--from", "10.20.1.5", "--to", "self", "--port", "22"],
-    );
-    assert!(
-        out.contains("crosses:    none (no guardrail between the lgwan tier and the gateway)"),
-        "{out}"
-    );
-
-    // The gateway's own traffic (output path).
-    let out = explain(
-        &policy,
-        &[
-            "--from",
-            "self",
-            "--to",
-            "lgwan-dns",
-            "--proto",
-            "udp",
-            "--port",
-            "53",
-        ],
-    );
-    assert!(out.contains("verdict:    accept"), "{out}");
-    assert!(out.contains("flow gateway-dns"), "{out}");
-    assert!(
-        out.contains("crosses:    none (no guardrail between the gateway and the LGWAN backbone)"),
-        "{out}"
-    );
-
-    let json = explain_json(
-        &policy,
-        &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "443"],
-    );
-    assert_eq!(json["flow"]["crossings"], serde_json::json!([]), "{json}");
-    assert_eq!(json["flow"]["no_crossing"], "same tier", "{json}");
 }
 
 #[test]
@@ -439,13 +420,13 @@ fn explain_says_an_exception_that_waives_nothing_is_not_counted() {
         &policy,
         &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "445"],
     );
-    assert!(out.contains("flow needless-exception"), "{out}");
-    assert!(out.contains("crosses:    none (same tier)"), "{out}");
-    assert!(
-        out.contains(
-            "exception:  approved by 情報政策課長, ticket SEC-2026-099; waives no guardrail, not counted as an exception"
-        ),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "flow needless-exception",
+            "crosses:    none (same tier)",
+            "exception:  approved by 情報政策課長, ticket SEC-2026-099; waives no guardrail, not counted as an exception",
+        ],
     );
 }
 
@@ -474,23 +455,14 @@ fn report_zones_show_beyond_and_organisation() {
     let (_dir, policy) = policy_file();
     let md = report(&policy);
     let zones = section(&md, "## ゾーン / Zones");
-    assert!(
-        zones.contains("| lgwan-wan | — | 外部 (external) | lgwan: LGWAN (総合行政ネットワーク) / the LGWAN backbone |"),
-        "{zones}"
-    );
-    assert!(
-        zones.contains(
-            "| upstream | — | 外部 (external) | internet: インターネット / the Internet |"
-        ),
-        "{zones}"
-    );
-    assert!(
-        zones.contains("| jlis | — | 外部 (external) | closed: 閉域網 / a closed line |"),
-        "{zones}"
-    );
-    assert!(
-        zones.contains("| fire | 消防本部 | LGWAN接続系 (lgwan) | — |"),
-        "{zones}"
+    assert_contains_all(
+        zones,
+        &[
+            "| lgwan-wan | — | 外部 (external) | lgwan: LGWAN (総合行政ネットワーク) / the LGWAN backbone |",
+            "| upstream | — | 外部 (external) | internet: インターネット / the Internet |",
+            "| jlis | — | 外部 (external) | closed: 閉域網 / a closed line |",
+            "| fire | 消防本部 | LGWAN接続系 (lgwan) | — |",
+        ],
     );
     // Grouped by organisation: 市長部局 (lg, inet), then 消防本部, then the rest.
     let at = |name: &str| {
@@ -516,84 +488,67 @@ fn report_flows_show_what_lets_them_cross() {
             .unwrap_or_else(|| panic!("{name}: {flows}"))
             .to_string()
     };
-    assert!(
-        row("screen-transfer").contains("| 画面転送 / screen-transfer vbrowser (G3) |"),
-        "{flows}"
-    );
-    assert!(
-        row("mail-to-sanitizer").contains("| 無害化 / sanitizer mail-sanitizer (G3) |"),
-        "{flows}"
-    );
-    assert!(
-        row("egress").contains("| セキュリティクラウド / security-cloud cloud-proxy (G5) |"),
-        "{flows}"
-    );
-    assert!(
-        row("vendor-maintenance").contains("| 例外 / exception SEC-2026-077 (G5) |"),
-        "{flows}"
-    );
-    assert!(
-        row("mn-to-chukan").contains("| 例外 / exception SEC-2026-041 (G1) |"),
-        "{flows}"
-    );
-    assert!(
-        row("lg-to-fire").contains("| — 同一層 / same tier |"),
-        "{flows}"
-    );
-    assert!(
-        row("needless-exception").contains("| — 同一層 / same tier |"),
-        "{flows}"
-    );
+    // (flow, its crossing control cell)
+    for (name, control) in [
+        (
+            "screen-transfer",
+            "| 画面転送 / screen-transfer vbrowser (G3) |",
+        ),
+        (
+            "mail-to-sanitizer",
+            "| 無害化 / sanitizer mail-sanitizer (G3) |",
+        ),
+        (
+            "egress",
+            "| セキュリティクラウド / security-cloud cloud-proxy (G5) |",
+        ),
+        (
+            "vendor-maintenance",
+            "| 例外 / exception SEC-2026-077 (G5) |",
+        ),
+        ("mn-to-chukan", "| 例外 / exception SEC-2026-041 (G1) |"),
+        ("lg-to-fire", "| — 同一層 / same tier |"),
+        ("needless-exception", "| — 同一層 / same tier |"),
+        // The LGWAN backbone counts as the lgwan tier.
+        ("lgwan-dns", "| — 同一層 / same tier |"),
+        ("admin-ssh", "| — 該当なし / crosses no guardrail |"),
+    ] {
+        let row = row(name);
+        assert!(
+            row.contains(control),
+            "flow {name}: expected {control:?} in its row {row:?}\n{flows}"
+        );
+    }
     assert!(
         !row("needless-exception").contains("SEC-2026-099"),
         "{flows}"
     );
-    // The LGWAN backbone counts as the lgwan tier.
-    assert!(
-        row("lgwan-dns").contains("| — 同一層 / same tier |"),
-        "{flows}"
-    );
-    assert!(
-        row("admin-ssh").contains("| — 該当なし / crosses no guardrail |"),
-        "{flows}"
-    );
-    assert!(flows.contains("- G1: "), "{flows}");
-    assert!(flows.contains("- G3: "), "{flows}");
-    assert!(flows.contains("- G5: "), "{flows}");
+    assert_contains_all(flows, &["- G1: ", "- G3: ", "- G5: "]);
 }
 
 #[test]
 fn report_counts_and_lists_only_exceptions_that_waive_a_guardrail() {
     let (_dir, policy) = policy_file();
     let md = report(&policy);
-    assert!(
-        md.contains("| 規模 / Size | 7 zones, 8 hosts, 10 flows, 2 exceptions |"),
-        "{md}"
+    assert_contains_all(
+        &md,
+        &["| 規模 / Size | 7 zones, 8 hosts, 10 flows, 2 exceptions |"],
     );
     let exceptions = section(&md, "## 例外 / Exceptions");
-    assert!(
-        exceptions.contains(
-            "| vendor-maintenance | vendor | vbrowser | CISO | SEC-2026-077 | 2026-04-01 | 2027-03-31 | G5 (vendor → vbrowser) | 委託: 保守 |"
-        ),
-        "{exceptions}"
-    );
-    // Its review date has passed at the report's time.
-    assert!(
-        exceptions.contains(
-            "| mn-to-chukan | batch | chukan | CISO | SEC-2026-041 | 2026-04-01 | 2026-10-31 (期限切れ / overdue) | G1 (batch → chukan) | 情報連携 |"
-        ),
-        "{exceptions}"
+    assert_contains_all(
+        exceptions,
+        &[
+            "| vendor-maintenance | vendor | vbrowser | CISO | SEC-2026-077 | 2026-04-01 | 2027-03-31 | G5 (vendor → vbrowser) | 委託: 保守 |",
+            // Its review date has passed at the report's time.
+            "| mn-to-chukan | batch | chukan | CISO | SEC-2026-041 | 2026-04-01 | 2026-10-31 (期限切れ / overdue) | G1 (batch → chukan) | 情報連携 |",
+            "Not counted, their exception waives no guardrail: needless-exception.",
+        ],
     );
     assert!(
         !exceptions.contains("| needless-exception |"),
         "{exceptions}"
     );
     assert!(!exceptions.contains("SEC-2026-099"), "{exceptions}");
-    assert!(
-        exceptions
-            .contains("Not counted, their exception waives no guardrail: needless-exception."),
-        "{exceptions}"
-    );
 }
 
 /// The bundled example: its screen transfer, security-cloud egress and the
@@ -612,11 +567,9 @@ fn the_example_says_how_its_flows_cross() {
             "443",
         ],
     );
-    assert!(
-        out.contains(
-            "crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"inet-vbrowser\" (role screen-transfer, serves vbrowser)"
-        ),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &["crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"inet-vbrowser\" (role screen-transfer, serves vbrowser)"],
     );
     let out = explain(
         &example,
@@ -629,33 +582,25 @@ fn the_example_says_how_its_flows_cross() {
             "22",
         ],
     );
-    assert!(
-        out.contains("crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077"),
-        "{out}"
-    );
-    assert!(
-        out.contains("zone upstream (external, beyond: the Internet, インターネット)"),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077",
+            "zone upstream (external, beyond: the Internet, インターネット)",
+        ],
     );
 
     let md = report(&example);
-    assert!(md.contains(", 2 exceptions |"), "{md}");
-    let exceptions = section(&md, "## 例外 / Exceptions");
-    assert!(
-        exceptions.contains("| mn-batch-to-chukan |"),
-        "{exceptions}"
+    assert_contains_all(&md, &[", 2 exceptions |"]);
+    assert_contains_all(
+        section(&md, "## 例外 / Exceptions"),
+        &["| mn-batch-to-chukan |", "| vendor-maintenance |"],
     );
-    assert!(
-        exceptions.contains("| vendor-maintenance |"),
-        "{exceptions}"
-    );
-    let flows = section(&md, "## 許可された通信 / Allowed flows");
-    assert!(
-        flows.contains("| 画面転送 / screen-transfer inet-vbrowser (G3) |"),
-        "{flows}"
-    );
-    assert!(
-        flows.contains("| セキュリティクラウド / security-cloud pref-cloud-proxy (G5) |"),
-        "{flows}"
+    assert_contains_all(
+        section(&md, "## 許可された通信 / Allowed flows"),
+        &[
+            "| 画面転送 / screen-transfer inet-vbrowser (G3) |",
+            "| セキュリティクラウド / security-cloud pref-cloud-proxy (G5) |",
+        ],
     );
 }
