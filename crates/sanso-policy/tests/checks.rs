@@ -257,7 +257,7 @@ fn interface_names_fit_ifnamsiz() {
         ),
         codes::BAD_INTERFACE,
     );
-    assert!(d.message.contains("zone \"inet\"") && d.message.contains("15 bytes"));
+    assert!(d.message.contains("zone \"inet\"") && d.message.contains("at most 15"));
     only_error(
         &BASE.replace("interfaces = [\"in0\"]", "interfaces = [\"in/0\"]"),
         codes::BAD_INTERFACE,
