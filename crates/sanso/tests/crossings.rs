@@ -225,6 +225,14 @@ fn assert_json(json: &serde_json::Value, expected: &[(&str, serde_json::Value)])
     }
 }
 
+/// `sanso explain` on the policy says every one of `says`; its output.
+#[track_caller]
+fn assert_explains(policy: &Path, args: &[&str], says: &[&str]) -> String {
+    let out = explain(policy, args);
+    assert_contains_all(&out, says);
+    out
+}
+
 #[test]
 fn the_policy_is_valid() {
     let (_dir, policy) = policy_file();
@@ -235,12 +243,9 @@ fn the_policy_is_valid() {
 #[test]
 fn explain_names_the_role_host_that_lets_a_flow_cross() {
     let (_dir, policy) = policy_file();
-    let out = explain(
+    assert_explains(
         &policy,
         &["--from", "10.20.1.5", "--to", "vbrowser", "--port", "443"],
-    );
-    assert_contains_all(
-        &out,
         &[
             "verdict:    accept",
             "from:       10.20.1.5, zone lg (lgwan, LGWAN接続系)",
@@ -249,12 +254,9 @@ fn explain_names_the_role_host_that_lets_a_flow_cross() {
         ],
     );
 
-    let out = explain(
+    assert_explains(
         &policy,
         &["--from", "relay", "--to", "mail-sanitizer", "--port", "25"],
-    );
-    assert_contains_all(
-        &out,
         &["crosses:    guardrail 3 (internet tier <-> lgwan): satisfied by host \"mail-sanitizer\" (role sanitizer, serves smtp)"],
     );
 
@@ -289,9 +291,9 @@ fn explain_names_the_security_cloud_host() {
         "--port",
         "8080",
     ];
-    let out = explain(&policy, &args);
-    assert_contains_all(
-        &out,
+    assert_explains(
+        &policy,
+        &args,
         &[
             "crosses:    guardrail 5 (internet tier -> the Internet): satisfied by host \"cloud-proxy\" (role security-cloud)",
             "zone upstream (external, beyond: the Internet, インターネット)",
@@ -312,9 +314,9 @@ fn explain_names_the_security_cloud_host() {
 fn explain_names_the_exception_with_its_approval_and_dates() {
     let (_dir, policy) = policy_file();
     let vendor = ["--from", "vendor", "--to", "vbrowser", "--port", "22"];
-    let out = explain(&policy, &vendor);
-    assert_contains_all(
-        &out,
+    let out = assert_explains(
+        &policy,
+        &vendor,
         &[
             "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077 (approved on 2026-04-01, review by 2027-03-31)",
             "until:      2027-03-31",
@@ -323,12 +325,9 @@ fn explain_names_the_exception_with_its_approval_and_dates() {
     );
     assert!(!out.contains("not counted"), "{out}");
 
-    let out = explain(
+    assert_explains(
         &policy,
         &["--from", "batch", "--to", "chukan", "--port", "443"],
-    );
-    assert_contains_all(
-        &out,
         &[
             "crosses:    guardrail 1 (mynumber <-> closed line): satisfied by exception approved by CISO, ticket SEC-2026-041 (approved on 2026-04-01, review by 2026-10-31)",
             "zone jlis (external, beyond: a closed line, 閉域網)",
@@ -400,7 +399,7 @@ fn explain_says_when_a_flow_crosses_no_guardrail() {
         ),
     ];
     for (args, says) in cases {
-        assert_contains_all(&explain(&policy, args), says);
+        assert_explains(&policy, args, says);
     }
 
     let json = explain_json(&policy, &lg_to_fire);
@@ -416,12 +415,9 @@ fn explain_says_when_a_flow_crosses_no_guardrail() {
 #[test]
 fn explain_says_an_exception_that_waives_nothing_is_not_counted() {
     let (_dir, policy) = policy_file();
-    let out = explain(
+    assert_explains(
         &policy,
         &["--from", "10.20.1.5", "--to", "10.40.1.5", "--port", "445"],
-    );
-    assert_contains_all(
-        &out,
         &[
             "flow needless-exception",
             "crosses:    none (same tier)",
@@ -556,7 +552,7 @@ fn report_counts_and_lists_only_exceptions_that_waive_a_guardrail() {
 #[test]
 fn the_example_says_how_its_flows_cross() {
     let example = example("policy.toml");
-    let out = explain(
+    assert_explains(
         &example,
         &[
             "--from",
@@ -566,12 +562,9 @@ fn the_example_says_how_its_flows_cross() {
             "--port",
             "443",
         ],
-    );
-    assert_contains_all(
-        &out,
         &["crosses:    guardrail 3 (lgwan <-> internet tier): satisfied by host \"inet-vbrowser\" (role screen-transfer, serves vbrowser)"],
     );
-    let out = explain(
+    assert_explains(
         &example,
         &[
             "--from",
@@ -581,9 +574,6 @@ fn the_example_says_how_its_flows_cross() {
             "--port",
             "22",
         ],
-    );
-    assert_contains_all(
-        &out,
         &[
             "crosses:    guardrail 5 (the Internet -> internet tier): satisfied by exception approved by CISO, ticket SEC-2026-077",
             "zone upstream (external, beyond: the Internet, インターネット)",
