@@ -6,7 +6,10 @@
 //!
 //! Architecture invariant: a policy that fails to load, compile or apply
 //! never changes the running ruleset (the netlink batch is atomic) and is
-//! logged, counted and audited. Nothing here flushes the table on exit.
+//! logged, counted and audited. Every load is read back and checked
+//! (`sanso_nft::verify`); one that reads back otherwise is a failed apply
+//! too: what ran before is loaded again, and checked in turn. Nothing here
+//! flushes the table on exit.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -202,8 +205,9 @@ struct Installed {
 #[derive(Debug)]
 enum Previous {
     Policy(Box<Installed>),
-    /// No policy had been applied by this daemon; the table listing as it was.
-    Table(String),
+    /// No policy had been applied by this daemon; the table as it was (its
+    /// listing is loaded back, and the read-back compared with it).
+    Table(Box<LiveTable>),
     /// There was no table: the closed fallback comes back, never an open gateway.
     Nothing,
 }
@@ -214,6 +218,71 @@ struct Pending {
     deadline: Instant,
     uid: u32,
 }
+
+/// What is loaded into the kernel, and then read back and checked.
+enum Load {
+    /// A compiled ruleset, by netlink; checked against its compiled shape.
+    Ruleset(Compiled),
+    /// The table as listed before an apply; the read-back is compared with
+    /// that table.
+    Listing(Box<LiveTable>),
+    /// The closed fallback; checked against its shape.
+    Fallback,
+}
+
+/// What reading the table back after a load found.
+enum Loaded {
+    /// Read back and found as loaded: the table (a drift baseline).
+    Verified(LiveTable),
+    /// Read back, and different from what was loaded.
+    Mismatch {
+        /// What was compared.
+        checked: String,
+        problems: Vec<String>,
+    },
+    /// The table could not be read back: nothing was verified.
+    NotReadBack(String),
+}
+
+/// Whether an install's read-back ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// Read back and found with the compiled shape.
+    Verified,
+    /// The table could not be read back; nothing was verified.
+    NotReadBack,
+}
+
+impl Check {
+    /// For the operator's message.
+    fn said(self) -> &'static str {
+        match self {
+            Check::Verified => "read back and verified",
+            Check::NotReadBack => "not verified: cannot read the table back",
+        }
+    }
+}
+
+/// "N difference(s), first: ..." for messages.
+fn first_of(problems: &[String]) -> String {
+    format!(
+        "{} difference(s), first: {}",
+        problems.len(),
+        problems.first().map_or("", String::as_str)
+    )
+}
+
+/// "<policy> rev <revision>" for messages.
+fn named(compiled: &Compiled) -> String {
+    format!(
+        "{} rev {}",
+        compiled.policy.name,
+        compiled.policy.revision.as_deref().unwrap_or("-")
+    )
+}
+
+/// Differences shown in a log line and an audit record.
+const SHOWN_PROBLEMS: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DriftState {
@@ -483,35 +552,104 @@ impl Actor {
         Err(format!("apply failed: {error}"))
     }
 
-    /// Applies `compiled`; on success it becomes the current policy and the
-    /// last good ruleset on disk.
-    async fn install(&mut self, compiled: Compiled) -> Result<(), String> {
+    /// Loads `load` into the kernel, then reads the table back and checks it
+    /// against what was loaded. `Err`: the kernel refused the load (a
+    /// compiled ruleset is then not in the kernel; the batch is atomic).
+    async fn load_and_check(&self, load: Load) -> Result<Loaded, String> {
         let kernel = Arc::clone(&self.kernel);
-        let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
-        blocking(move || kernel.apply(&ruleset, &text))
-            .await
-            .map_err(|e| {
-                format!(
-                    "the kernel refused it; the running ruleset is unchanged: {}",
-                    chain(&e)
-                )
-            })?;
-        let kernel = Arc::clone(&self.kernel);
-        let baseline = match blocking(move || kernel.read_table()).await {
-            Ok(table) => Some(table),
-            Err(err) => {
-                tracing::warn!(error = %chain(&err), "cannot read the table back after apply; not verified, drift checks wait");
-                None
+        type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
+        let check: Checker = match load {
+            Load::Ruleset(compiled) => {
+                let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
+                blocking(move || kernel.apply(&ruleset, &text))
+                    .await
+                    .map_err(|e| chain(&e))?;
+                Box::new(move |table: &LiveTable| {
+                    let report = sanso_nft::verify::verify_live(&compiled.ruleset, table);
+                    (report.checked.to_string(), report.problems)
+                })
+            }
+            Load::Listing(before) => {
+                let listing = before.text.clone();
+                blocking(move || kernel.load_table_text(&listing))
+                    .await
+                    .map_err(|e| chain(&e))?;
+                Box::new(move |table: &LiveTable| {
+                    let diff = sanso_nft::readback::diff(&before, table);
+                    (
+                        "every object, set element and rule of the table as listed before"
+                            .to_owned(),
+                        diff.changes.iter().map(ToString::to_string).collect(),
+                    )
+                })
+            }
+            Load::Fallback => {
+                blocking(move || kernel.load_table_text(FALLBACK_RULESET))
+                    .await
+                    .map_err(|e| chain(&e))?;
+                Box::new(|table: &LiveTable| {
+                    let shape = crate::kernel::fallback_shape();
+                    (
+                        shape.coverage().to_string(),
+                        sanso_nft::verify::check_shape(&shape, table),
+                    )
+                })
             }
         };
-        // The table read back must have the compiled shape; otherwise the
-        // apply did not do what it says, and the previous ruleset returns.
-        if let Some(table) = &baseline {
-            let problems = self.kernel.shape_problems(&compiled.ruleset, table);
-            if !problems.is_empty() {
-                return Err(self.unverified(&compiled, problems).await);
+        let kernel = Arc::clone(&self.kernel);
+        let read = blocking(move || {
+            let table = kernel.read_table()?;
+            let (checked, problems) = check(&table);
+            Ok((table, checked, problems))
+        })
+        .await;
+        Ok(match read {
+            Ok((table, _, problems)) if problems.is_empty() => Loaded::Verified(table),
+            Ok((_, checked, problems)) => Loaded::Mismatch { checked, problems },
+            Err(err) => Loaded::NotReadBack(chain(&err)),
+        })
+    }
+
+    /// Applies `compiled`, reads the table back and checks its shape; when it
+    /// matches, `compiled` becomes the current policy and the last good
+    /// ruleset on disk. `Ok` says whether the check ran (it passed when it
+    /// did). `Err`: the kernel refused it (nothing changed), or the table
+    /// read back otherwise (audited `verify-failed`; what ran before is back,
+    /// the error says what the kernel holds now).
+    async fn install(
+        &mut self,
+        compiled: Compiled,
+        trigger: &str,
+        uid: u32,
+    ) -> Result<Check, String> {
+        // With no policy of its own yet, a failed apply must leave the kernel
+        // as it was, like a refusal does: keep that table to put it back.
+        let before = if self.current.is_none() {
+            let kernel = Arc::clone(&self.kernel);
+            blocking(move || kernel.read_table()).await.ok()
+        } else {
+            None
+        };
+        let loaded = self
+            .load_and_check(Load::Ruleset(compiled.clone()))
+            .await
+            .map_err(|e| format!("the kernel refused it; the running ruleset is unchanged: {e}"))?;
+        let (baseline, check) = match loaded {
+            Loaded::Verified(table) => (Some(table), Check::Verified),
+            Loaded::Mismatch { checked, problems } => {
+                return Err(self
+                    .unverified(&compiled, checked, problems, before, trigger, uid)
+                    .await);
             }
-        }
+            Loaded::NotReadBack(err) => {
+                tracing::warn!(error = %err, "cannot read the table back after the apply: not verified; drift checks wait");
+                self.last_error = Some(format!(
+                    "applied {}, not verified: cannot read the table back: {err}",
+                    named(&compiled)
+                ));
+                (None, Check::NotReadBack)
+            }
+        };
         let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
         if let Err(err) = write_durably(&last_good, &compiled.text) {
             tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
@@ -533,46 +671,119 @@ impl Actor {
         self.last_apply = Some(now_epoch());
         self.drift = DriftState::InSync;
         self.last_drift = None;
-        Ok(())
+        Ok(check)
     }
 
-    /// The applied table read back with another shape than compiled: count
-    /// and audit it, restore the previous ruleset (or the closed fallback),
-    /// and say exactly what the kernel holds now.
-    async fn unverified(&mut self, compiled: &Compiled, problems: Vec<String>) -> String {
+    /// A load read back otherwise than loaded: logged, counted and audited
+    /// (`verify-failed`, with what the kernel holds now).
+    fn verify_failed(
+        &mut self,
+        trigger: &str,
+        uid: u32,
+        policy: Option<PolicyRef>,
+        checked: &str,
+        problems: &[String],
+        kernel_now: &str,
+    ) {
         self.counts.verify_failures += 1;
-        let shown: Vec<&String> = problems.iter().take(20).collect();
-        tracing::error!(problems = ?shown, "the table read back after the apply does not have the compiled shape");
+        let shown: Vec<&String> = problems.iter().take(SHOWN_PROBLEMS).collect();
+        tracing::error!(trigger, problems = ?shown, kernel_now, "the table read back does not have the shape that was loaded");
         self.record(
             EventKind::VerifyFailed,
-            0,
-            Some(compiled.policy_ref()),
-            json!({ "problems": shown, "count": problems.len() }),
+            uid,
+            policy,
+            json!({
+                "trigger": trigger,
+                "checked": checked,
+                "problems": shown,
+                "count": problems.len(),
+                "kernel_now": kernel_now,
+            }),
         );
-        let summary = problems.first().cloned().unwrap_or_default();
-        let restored = match self.current.as_ref().map(|c| c.compiled.clone()) {
-            Some(previous) => {
-                let kernel = Arc::clone(&self.kernel);
-                let (ruleset, text) = (Arc::clone(&previous.ruleset), previous.text.clone());
-                blocking(move || kernel.apply(&ruleset, &text))
-                    .await
-                    .map(|()| "restored the previous ruleset")
-                    .map_err(|e| chain(&e))
-            }
-            None => self
-                .restore_text(FALLBACK_RULESET.to_owned())
-                .await
-                .map(|()| "loaded the closed fallback ruleset"),
+    }
+
+    /// The table read back after applying `compiled` has another shape: put
+    /// back what ran before (as a refusal would have left it), audit it, and
+    /// say what the kernel holds now.
+    async fn unverified(
+        &mut self,
+        compiled: &Compiled,
+        checked: String,
+        problems: Vec<String>,
+        before: Option<LiveTable>,
+        trigger: &str,
+        uid: u32,
+    ) -> String {
+        let kernel_now = self.put_back(compiled, before).await;
+        self.verify_failed(
+            trigger,
+            uid,
+            Some(compiled.policy_ref()),
+            &checked,
+            &problems,
+            &kernel_now,
+        );
+        format!(
+            "the table read back after the apply does not have the compiled shape ({}); {kernel_now}",
+            first_of(&problems)
+        )
+    }
+
+    /// After an unverified apply of `failed`: loads what ran before (the
+    /// current policy; without one the table as it was, or the closed
+    /// fallback when there was none), checks it too, and says what the
+    /// kernel holds now.
+    async fn put_back(&mut self, failed: &Compiled, before: Option<LiveTable>) -> String {
+        let (load, what) = match (&self.current, before) {
+            (Some(current), _) => (
+                Load::Ruleset(current.compiled.clone()),
+                format!(
+                    "re-applied {}, the ruleset that ran before",
+                    named(&current.compiled)
+                ),
+            ),
+            (None, Some(table)) if table.presence == TablePresence::Present => (
+                Load::Listing(Box::new(table)),
+                "restored the table as it was before the apply".to_owned(),
+            ),
+            (None, _) => (
+                Load::Fallback,
+                "loaded the closed fallback ruleset".to_owned(),
+            ),
         };
-        match restored {
-            Ok(what) => format!(
-                "the table read back after the apply does not have the compiled shape ({} difference(s), first: {summary}); {what}",
-                problems.len()
-            ),
-            Err(err) => format!(
-                "the table read back after the apply does not have the compiled shape ({} difference(s), first: {summary}), and restoring failed ({err}): the kernel holds an unverified table",
-                problems.len()
-            ),
+        let keeps_policy = matches!(load, Load::Ruleset(_));
+        let loaded = match self.load_and_check(load).await {
+            Ok(loaded) => loaded,
+            Err(err) => {
+                return format!(
+                    "putting back what ran before failed ({err}): the kernel holds the unverified table of {}",
+                    named(failed)
+                )
+            }
+        };
+        if !keeps_policy {
+            self.current = None;
+            self.drift = DriftState::Unknown;
+        }
+        match loaded {
+            Loaded::Verified(table) => {
+                if let Some(current) = self.current.as_mut() {
+                    current.baseline = Some(table);
+                    self.drift = DriftState::InSync;
+                    self.last_drift = None;
+                }
+                format!("{what}; it reads back as loaded")
+            }
+            Loaded::Mismatch { problems, .. } => {
+                self.counts.verify_failures += 1;
+                format!(
+                    "{what}, but it too reads back otherwise ({}): the kernel holds an unverified table",
+                    first_of(&problems)
+                )
+            }
+            Loaded::NotReadBack(err) => {
+                format!("{what}; not verified: cannot read the table back ({err})")
+            }
         }
     }
 
@@ -613,23 +824,26 @@ impl Actor {
         let policy = compiled.policy_ref();
         let flows = compiled.ruleset.flows.len();
         let next_expiry = compiled.next_expiry().map(epoch_text);
-        if let Err(error) = self.install(compiled.clone()).await {
-            return self.apply_failed(trigger.as_str(), uid, &compiled, error);
-        }
+        let check = match self.install(compiled.clone(), trigger.as_str(), uid).await {
+            Ok(check) => check,
+            Err(error) => return self.apply_failed(trigger.as_str(), uid, &compiled, error),
+        };
         let event = if trigger == Trigger::Start {
             EventKind::Apply
         } else {
             self.counts.reloads += 1;
             EventKind::Reload
         };
-        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, "policy applied");
+        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "policy applied");
         self.record(event, uid, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
+            "verified": check == Check::Verified,
         }));
         Ok(format!(
-            "applied {} rev {} ({flows} flows)",
+            "applied {} rev {} ({flows} flows); {}",
             policy.name,
-            policy.revision.as_deref().unwrap_or("-")
+            policy.revision.as_deref().unwrap_or("-"),
+            check.said()
         ))
     }
 
@@ -656,7 +870,7 @@ impl Actor {
                 let kernel = Arc::clone(&self.kernel);
                 match blocking(move || kernel.read_table()).await {
                     Ok(table) if table.presence == TablePresence::Present => {
-                        Previous::Table(table.text)
+                        Previous::Table(Box::new(table))
                     }
                     Ok(_) => Previous::Nothing,
                     Err(err) => {
@@ -674,9 +888,10 @@ impl Actor {
             }
         };
         let policy = compiled.policy_ref();
-        if let Err(error) = self.install(compiled.clone()).await {
-            return self.apply_failed("apply-confirm", uid, &compiled, error);
-        }
+        let check = match self.install(compiled.clone(), "apply-confirm", uid).await {
+            Ok(check) => check,
+            Err(error) => return self.apply_failed("apply-confirm", uid, &compiled, error),
+        };
         let deadline_wall =
             now_epoch().saturating_add(i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX));
         self.pending = Some(Pending {
@@ -687,11 +902,13 @@ impl Actor {
         tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
         self.record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
+            "verified": check == Check::Verified,
         }));
         Ok(format!(
-            "applied {} rev {}; run `sanso confirm` within {} s or it is rolled back",
+            "applied {} rev {}, {}; run `sanso confirm` within {} s or it is rolled back",
             policy.name,
             policy.revision.as_deref().unwrap_or("-"),
+            check.said(),
             timeout.as_secs()
         ))
     }
@@ -731,10 +948,11 @@ impl Actor {
                 let compiled = compile(installed.compiled.source.clone(), now_epoch())
                     .unwrap_or(installed.compiled);
                 let to = compiled.policy_ref();
-                (self.install(compiled).await, Some(to))
+                let result = self.install(compiled, "rollback", self.own_uid).await;
+                (result.map(|_| ()), Some(to))
             }
-            Previous::Table(listing) => (self.restore_text(listing).await, None),
-            Previous::Nothing => (self.restore_text(FALLBACK_RULESET.to_owned()).await, None),
+            Previous::Table(table) => (self.restore(Load::Listing(table)).await, None),
+            Previous::Nothing => (self.restore(Load::Fallback).await, None),
         };
         let detail = match &result {
             Ok(()) => {
@@ -742,7 +960,8 @@ impl Actor {
                 json!({ "result": "rolled-back", "from": from, "apply_uid": pending.uid })
             }
             Err(error) => {
-                tracing::error!(error = %error, "ROLLBACK FAILED: the unconfirmed policy is still in the kernel");
+                // The error says what the kernel holds now.
+                tracing::error!(error = %error, "ROLLBACK FAILED");
                 self.last_error = Some(format!("rollback failed: {error}"));
                 json!({ "result": "failed", "error": error, "from": from, "apply_uid": pending.uid })
             }
@@ -751,15 +970,42 @@ impl Actor {
         self.run_deferred_reload().await;
     }
 
-    /// Loads a table text (a listing or the fallback); the daemon then holds no policy.
-    async fn restore_text(&mut self, text: String) -> Result<(), String> {
-        let kernel = Arc::clone(&self.kernel);
-        blocking(move || kernel.load_table_text(&text))
-            .await
-            .map_err(|e| chain(&e))?;
+    /// Loads a table listing or the closed fallback (a rollback without a
+    /// policy to return to) and checks the read-back; the daemon then holds
+    /// no policy. A read-back that differs is a `verify-failed` and an error.
+    async fn restore(&mut self, load: Load) -> Result<(), String> {
+        let what = match &load {
+            Load::Listing(_) => "the table as it was before the apply",
+            Load::Fallback => "the closed fallback ruleset",
+            Load::Ruleset(_) => "the ruleset",
+        };
+        let loaded = self.load_and_check(load).await.map_err(|e| {
+            format!("the kernel refused {what}; the unconfirmed policy is still in the kernel: {e}")
+        })?;
         self.current = None;
         self.drift = DriftState::Unknown;
-        Ok(())
+        match loaded {
+            Loaded::Verified(_) => Ok(()),
+            Loaded::NotReadBack(err) => {
+                tracing::warn!(error = %err, "cannot read the table back after restoring {what}: not verified");
+                Ok(())
+            }
+            Loaded::Mismatch { checked, problems } => {
+                let kernel_now = format!("{what}, loaded but reading back otherwise");
+                self.verify_failed(
+                    "rollback",
+                    self.own_uid,
+                    None,
+                    &checked,
+                    &problems,
+                    &kernel_now,
+                );
+                Err(format!(
+                    "restored {what}, but it reads back otherwise ({}): the kernel holds an unverified table",
+                    first_of(&problems)
+                ))
+            }
+        }
     }
 
     /// When the loop should wake for the next expiry: at most an hour ahead,
@@ -801,7 +1047,7 @@ impl Actor {
         };
         let gone = old.flows_gone_in(&compiled);
         let policy = compiled.policy_ref();
-        if let Err(error) = self.install(compiled.clone()).await {
+        if let Err(error) = self.install(compiled.clone(), "expiry", self.own_uid).await {
             let _ = self.apply_failed("expiry", self.own_uid, &compiled, error);
             return;
         }
@@ -858,8 +1104,11 @@ impl Actor {
             let Some(compiled) = self.current.as_ref().map(|c| c.compiled.clone()) else {
                 return;
             };
-            match self.install(compiled.clone()).await {
-                Ok(()) => {
+            match self
+                .install(compiled.clone(), "drift-restore", self.own_uid)
+                .await
+            {
+                Ok(_) => {
                     self.counts.drift_restores += 1;
                     tracing::info!("drift: expected ruleset restored");
                 }

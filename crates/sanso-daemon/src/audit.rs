@@ -39,8 +39,9 @@ pub enum EventKind {
     Refused,
     /// A compiled policy failed to reach the kernel; the running ruleset was kept.
     ApplyFailed,
-    /// An applied table read back with another shape than compiled; the
-    /// previous ruleset (or the closed fallback) was restored.
+    /// A table read back otherwise than it was loaded (an install's compiled
+    /// shape, or a rollback's restored table); what ran before was put back
+    /// (detail `kernel_now` says what the kernel holds).
     VerifyFailed,
     /// `sanso apply --confirm`: applied, awaiting `sanso confirm`.
     ConfirmPending,

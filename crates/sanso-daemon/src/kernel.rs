@@ -21,6 +21,32 @@ use serde_json::Value;
 /// `sanso-boot.service` loads too).
 pub const FALLBACK_RULESET: &str = include_str!("../../../deploy/fallback.nft");
 
+/// The shape the closed fallback reads back with (checked after a rollback
+/// loads it): its comment, and forward, input and output dropping all but
+/// loopback.
+pub fn fallback_shape() -> sanso_nft::verify::TableShape {
+    let comment = FALLBACK_RULESET
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("comment \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned();
+    let hook = |name: &str| format!("type filter hook {name} priority 0; policy drop");
+    sanso_nft::verify::TableShape {
+        comment,
+        chains: [("forward", 0), ("input", 1), ("output", 1)]
+            .into_iter()
+            .map(|(c, n)| (c.to_owned(), n))
+            .collect(),
+        hooks: ["forward", "input", "output"]
+            .into_iter()
+            .map(|c| (c.to_owned(), hook(c)))
+            .collect(),
+        objects: Vec::new(),
+        sets: Default::default(),
+    }
+}
+
 /// Lines that make `nft -f` replace `table inet sanso` in one transaction.
 const REPLACE_PREAMBLE: &str = "table inet sanso\ndelete table inet sanso\n";
 
@@ -70,11 +96,6 @@ pub trait Kernel: Send + Sync + 'static {
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError>;
     /// The live table in normal form (absent is not an error).
     fn read_table(&self) -> Result<LiveTable, KernelError>;
-    /// How `table` (read back right after applying `ruleset`) differs from the
-    /// shape `ruleset` compiles to; empty when it matches.
-    fn shape_problems(&self, ruleset: &Ruleset, table: &LiveTable) -> Vec<String> {
-        sanso_nft::verify::check_shape(&sanso_nft::verify::expected_shape(ruleset), table)
-    }
     /// Replaces `table inet sanso` with a table listing (as `nft list table` prints it).
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError>;
     /// The named counters of `table inet sanso`.

@@ -120,7 +120,7 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
     metric(
         "sanso_verify_failures_total",
         "counter",
-        "Applies whose table read back with another shape than compiled; the previous ruleset was restored.",
+        "Read-back checks that failed: a table read back otherwise than it was loaded (an install, what was put back after it, a rollback).",
         &plain(c.verify_failures),
     );
     metric(

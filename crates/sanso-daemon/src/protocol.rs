@@ -61,7 +61,7 @@ pub struct Counts {
     pub reloads: u64,
     pub refused: u64,
     pub apply_failures: u64,
-    /// Applies whose read-back did not have the compiled shape.
+    /// Read-back checks that failed (installs, what was put back, rollbacks).
     #[serde(default)]
     pub verify_failures: u64,
     pub confirms: u64,

@@ -13,18 +13,27 @@ use sanso_daemon::compile::PolicySource;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
-use sanso_nft::readback::{LiveChain, LiveRule, LiveTable, TablePresence};
+use sanso_nft::readback::{
+    LiveChain, LiveElement, LiveObject, LiveRule, LiveSet, LiveTable, TablePresence,
+};
+use sanso_nft::verify::TableShape;
 use serde_json::Value;
 
-/// The kernel as a string: the text of the last thing loaded.
+/// The kernel as a string (the text of the last thing loaded) and the shape
+/// that thing reads back with: a ruleset's compiled shape, the fallback's,
+/// or none for another listing (read back as one chain of its lines).
 #[derive(Default)]
 struct FakeState {
     table: Option<String>,
+    shape: Option<TableShape>,
     /// Revisions of the rulesets applied, in order.
     applied: Vec<String>,
     refuse_applies: bool,
-    /// The next apply reads back with another shape than compiled.
-    misshape_next: bool,
+    /// How many of the next applies the kernel takes only in part: forward
+    /// reads back with one rule less than compiled.
+    misshape_applies: usize,
+    /// Reading the table back fails.
+    unreadable: bool,
     neighbours: Vec<Neighbour>,
 }
 
@@ -48,13 +57,32 @@ impl Kernel for FakeKernel {
                 });
             }
             s.table = Some(text.to_owned());
+            let mut shape = sanso_nft::verify::expected_shape(ruleset);
+            if s.misshape_applies > 0 {
+                s.misshape_applies -= 1;
+                if let Some(rules) = shape.chains.get_mut("forward") {
+                    *rules -= 1;
+                }
+            }
+            s.shape = Some(shape);
             s.applied.push(ruleset.revision.clone().unwrap_or_default());
             Ok(())
         })
     }
 
     fn read_table(&self) -> Result<LiveTable, KernelError> {
-        let text = self.with(|s| s.table.clone());
+        let (text, shape, unreadable) =
+            self.with(|s| (s.table.clone(), s.shape.clone(), s.unreadable));
+        if unreadable {
+            return Err(KernelError::Failed {
+                command: "fake nft list".into(),
+                status: "1".into(),
+                stderr: "cannot list".into(),
+            });
+        }
+        if let (Some(text), Some(shape)) = (&text, shape) {
+            return Ok(shaped(&shape, text));
+        }
         let mut chains = BTreeMap::new();
         if let Some(t) = &text {
             let rules = t
@@ -89,18 +117,11 @@ impl Kernel for FakeKernel {
         })
     }
 
-    fn shape_problems(&self, _ruleset: &Ruleset, _table: &LiveTable) -> Vec<String> {
-        self.with(|s| {
-            if std::mem::take(&mut s.misshape_next) {
-                vec!["chain forward has 0 rules, expected 9".to_owned()]
-            } else {
-                Vec::new()
-            }
-        })
-    }
-
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
-        self.with(|s| s.table = Some(listing.to_owned()));
+        self.with(|s| {
+            s.table = Some(listing.to_owned());
+            s.shape = (listing == FALLBACK_RULESET).then(sanso_daemon::kernel::fallback_shape);
+        });
         Ok(())
     }
 
@@ -110,6 +131,72 @@ impl Kernel for FakeKernel {
 
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError> {
         Ok(self.with(|s| s.neighbours.clone()))
+    }
+}
+
+/// A table with `shape`, as the read-back gives it; every rule carries a
+/// hash of `text`, so a changed text is drift.
+fn shaped(shape: &TableShape, text: &str) -> LiveTable {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    let hash = hasher.finish();
+    let object = |o: &String| {
+        let (kind, name) = o.split_once(' ').expect("kind name");
+        LiveObject {
+            kind: kind.into(),
+            name: name.into(),
+            spec: String::new(),
+        }
+    };
+    LiveTable {
+        presence: TablePresence::Present,
+        comment: Some(shape.comment.clone()),
+        objects: shape
+            .objects
+            .iter()
+            .map(|o| (o.clone(), object(o)))
+            .collect(),
+        sets: shape
+            .sets
+            .iter()
+            .map(|(name, n)| {
+                let elements = (0..*n)
+                    .map(|i| LiveElement {
+                        text: i.to_string(),
+                        json: i.to_string(),
+                    })
+                    .collect();
+                let set = LiveSet {
+                    kind: "set".into(),
+                    name: name.clone(),
+                    spec: String::new(),
+                    elements,
+                };
+                (name.clone(), set)
+            })
+            .collect(),
+        chains: shape
+            .chains
+            .iter()
+            .map(|(name, n)| {
+                let rules = (0..*n)
+                    .map(|i| LiveRule {
+                        text: format!("rule {i}"),
+                        json: format!("{i} {hash:x}"),
+                    })
+                    .collect();
+                let chain = LiveChain {
+                    name: name.clone(),
+                    hook: shape.hooks.get(name).cloned(),
+                    comment: None,
+                    rules,
+                };
+                (name.clone(), chain)
+            })
+            .collect(),
+        text: text.to_owned(),
+        foreign_base_chains: Vec::new(),
     }
 }
 
@@ -290,33 +377,296 @@ async fn a_kernel_refusal_keeps_the_running_ruleset() {
     );
 }
 
+/// How many rules the test policy's forward chain compiles to.
+fn forward_rules(revision: &str) -> usize {
+    let compiled = sanso_daemon::compile::compile(
+        PolicySource {
+            file: "policy.toml".into(),
+            text: policy_text(revision, None),
+        },
+        0,
+    )
+    .expect("compiles");
+    sanso_nft::verify::expected_shape(&compiled.ruleset).chains["forward"]
+}
+
+#[tokio::test]
+async fn a_verified_apply_says_so_and_an_unreadable_one_says_it_was_not_verified() {
+    let rig = rig(&policy_text("r1", None)).await;
+    assert_eq!(rig.audit()[1]["detail"]["verified"], true);
+    std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
+    let said = rig
+        .handle
+        .reload(Trigger::Request, 0)
+        .await
+        .expect("applied");
+    assert_eq!(
+        said,
+        "applied test-city rev r2 (2 flows); read back and verified"
+    );
+
+    rig.kernel.with(|s| s.unreadable = true);
+    std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
+    let said = rig
+        .handle
+        .reload(Trigger::Request, 0)
+        .await
+        .expect("applied");
+    assert!(
+        !said.contains("verified;") && !said.ends_with(" verified"),
+        "{said}"
+    );
+    assert!(
+        said.ends_with("; not verified: cannot read the table back"),
+        "{said}"
+    );
+    assert_eq!(rig.revision().await.as_deref(), Some("r3"));
+    let status = rig.handle.status().await.expect("status");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e
+                .starts_with("applied test-city rev r3, not verified: cannot read the table back")),
+        "{:?}",
+        status.last_error
+    );
+    assert_eq!(status.counts.verify_failures, 0);
+    assert_eq!(
+        rig.audit().last().expect("record")["detail"]["verified"],
+        false
+    );
+}
+
 #[tokio::test]
 async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     let rig = rig(&policy_text("r1", None)).await;
-    rig.kernel.with(|s| s.misshape_next = true);
+    let last_good = std::fs::read_to_string(rig.state.join(LAST_GOOD_FILE)).expect("last good");
+    rig.kernel.with(|s| s.misshape_applies = 1);
     std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
     let error = rig
         .handle
         .reload(Trigger::FileChange, 0)
         .await
         .expect_err("an unverified apply is a failure");
-    assert!(
-        error.contains("does not have the compiled shape")
-            && error.contains("chain forward has 0 rules")
-            && error.contains("restored the previous ruleset"),
-        "{error}"
+    let n = forward_rules("r2");
+    let difference = format!("chain forward has {} rules, expected {n}", n - 1);
+    assert_eq!(
+        error,
+        format!(
+            "apply failed: the table read back after the apply does not have the compiled shape \
+             (1 difference(s), first: {difference}); re-applied test-city rev r1, the ruleset that \
+             ran before; it reads back as loaded"
+        )
     );
-    // r2 went in, did not verify, and r1 was applied again.
+    // r2 went in, did not verify, and r1 was applied again: the kernel,
+    // the current policy and the last good ruleset are r1's.
     assert_eq!(rig.applied(), ["r1", "r2", "r1"]);
     assert_eq!(rig.revision().await.as_deref(), Some("r1"));
+    assert_eq!(
+        std::fs::read_to_string(rig.state.join(LAST_GOOD_FILE)).expect("last good"),
+        last_good
+    );
+    assert_eq!(rig.kernel.with(|s| s.table.clone()), Some(last_good));
     let status = rig.handle.status().await.expect("status");
     assert_eq!(status.counts.verify_failures, 1);
+    assert_eq!(status.counts.apply_failures, 1);
     assert_eq!(status.counts.applies, 1);
-    let events = rig.events();
-    assert!(
-        events.ends_with(&["verify-failed".to_owned(), "apply-failed".to_owned()]),
-        "{events:?}"
+    assert_eq!(status.drift, "in-sync");
+    assert_eq!(
+        status.last_error.as_deref(),
+        Some(&error["apply failed: ".len()..])
     );
+    // Audited: verify-failed with what was checked, the difference and what
+    // the kernel holds now, then apply-failed with the trigger.
+    let events = rig.events();
+    assert_eq!(events, ["start", "apply", "verify-failed", "apply-failed"]);
+    let audit = rig.audit();
+    let record = &audit[2];
+    assert_eq!(record["policy"]["revision"], "r2");
+    assert_eq!(record["detail"]["trigger"], "file-change");
+    assert_eq!(
+        record["detail"]["problems"],
+        serde_json::json!([difference])
+    );
+    assert_eq!(record["detail"]["count"], 1);
+    assert!(
+        record["detail"]["checked"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("table comment, ") && c.contains(" rules, ")),
+        "{record}"
+    );
+    assert_eq!(
+        record["detail"]["kernel_now"],
+        "re-applied test-city rev r1, the ruleset that ran before; it reads back as loaded"
+    );
+    assert_eq!(audit[3]["detail"]["trigger"], "file-change");
+    // Counted for the metrics endpoint.
+    let metrics =
+        sanso_daemon::metrics::render(&rig.handle.metrics().await.expect("metrics"), None);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "sanso_verify_failures_total 1"),
+        "{metrics}"
+    );
+    // The drift watch compares against r1 as read back again.
+    std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
+    rig.handle
+        .reload(Trigger::Request, 0)
+        .await
+        .expect("r3 verifies");
+    assert_eq!(rig.revision().await.as_deref(), Some("r3"));
+}
+
+#[tokio::test]
+async fn when_the_previous_ruleset_does_not_read_back_either_the_error_says_so() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.kernel.with(|s| s.misshape_applies = 2);
+    std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
+    let error = rig
+        .handle
+        .reload(Trigger::Sighup, 0)
+        .await
+        .expect_err("an unverified apply is a failure");
+    assert!(
+        error.ends_with(&format!(
+            "re-applied test-city rev r1, the ruleset that ran before, but it too reads back \
+             otherwise (1 difference(s), first: chain forward has {} rules, expected {}): the \
+             kernel holds an unverified table",
+            forward_rules("r1") - 1,
+            forward_rules("r1")
+        )),
+        "{error}"
+    );
+    assert!(!error.contains("reads back as loaded"), "{error}");
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.counts.verify_failures, 2);
+    assert_eq!(rig.applied(), ["r1", "r2", "r1"]);
+}
+
+#[tokio::test]
+async fn an_unverified_start_leaves_the_closed_fallback_not_the_misshapen_table() {
+    let kernel = FakeKernel::default();
+    kernel.with(|s| s.misshape_applies = 1);
+    let rig = rig_with(&policy_text("r1", None), kernel, Duration::from_secs(3600)).await;
+    assert_eq!(rig.revision().await, None);
+    assert_eq!(
+        rig.kernel.with(|s| s.table.clone()).as_deref(),
+        Some(FALLBACK_RULESET)
+    );
+    assert!(!rig.state.join(LAST_GOOD_FILE).exists());
+    assert_eq!(rig.events(), ["start", "verify-failed", "apply-failed"]);
+    let audit = rig.audit();
+    assert_eq!(audit[1]["detail"]["trigger"], "start");
+    assert_eq!(
+        audit[1]["detail"]["kernel_now"],
+        "loaded the closed fallback ruleset; it reads back as loaded"
+    );
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.counts.verify_failures, 1);
+    assert_eq!(status.counts.applies, 0);
+}
+
+#[tokio::test]
+async fn an_unverified_start_puts_back_the_table_that_was_there() {
+    // The boot loader had loaded a table (say the last good ruleset).
+    let kernel = FakeKernel::default();
+    kernel.with(|s| {
+        s.table = Some("table inet sanso { # from boot }".into());
+        s.misshape_applies = 1;
+    });
+    let rig = rig_with(&policy_text("r1", None), kernel, Duration::from_secs(3600)).await;
+    assert_eq!(rig.revision().await, None);
+    assert_eq!(
+        rig.kernel.with(|s| s.table.clone()).as_deref(),
+        Some("table inet sanso { # from boot }")
+    );
+    assert_eq!(
+        rig.audit()[1]["detail"]["kernel_now"],
+        "restored the table as it was before the apply; it reads back as loaded"
+    );
+}
+
+#[tokio::test]
+async fn an_unverified_rollback_is_a_failed_rollback_and_says_what_the_kernel_holds() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.apply_candidate_r2(Duration::from_secs(1)).await;
+    // The rollback's apply of r1 reads back misshapen; r2 goes back in.
+    rig.kernel.with(|s| s.misshape_applies = 1);
+    assert!(
+        eventually(Duration::from_secs(5), || rig
+            .events()
+            .last()
+            .map(String::as_str)
+            == Some("rollback"))
+        .await,
+        "{:?}",
+        rig.events()
+    );
+    assert_eq!(rig.applied(), ["r1", "r2", "r1", "r2"]);
+    assert_eq!(
+        rig.events(),
+        [
+            "start",
+            "apply",
+            "confirm-pending",
+            "verify-failed",
+            "rollback"
+        ]
+    );
+    let audit = rig.audit();
+    assert_eq!(audit[3]["detail"]["trigger"], "rollback");
+    assert_eq!(audit[4]["detail"]["result"], "failed");
+    assert!(
+        audit[4]["detail"]["error"]
+            .as_str()
+            .is_some_and(|e| e.ends_with(
+                "re-applied test-city rev r2, the ruleset that ran before; it reads back as loaded"
+            )),
+        "{}",
+        audit[4]
+    );
+    assert_eq!(rig.revision().await.as_deref(), Some("r2"));
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.counts.verify_failures, 1);
+    assert!(status
+        .last_error
+        .is_some_and(|e| e.starts_with("rollback failed: ")));
+}
+
+#[tokio::test]
+async fn a_drift_restore_that_does_not_read_back_as_compiled_is_audited() {
+    let rig = rig_with(
+        &policy_text("r1", None),
+        FakeKernel::default(),
+        Duration::from_millis(100),
+    )
+    .await;
+    rig.kernel.with(|s| {
+        s.table = s.table.as_ref().map(|t| t.replace("accept", "drop"));
+        s.misshape_applies = 1;
+    });
+    assert!(
+        eventually(Duration::from_secs(5), || rig
+            .events()
+            .contains(&"verify-failed".to_owned()))
+        .await,
+        "{:?}",
+        rig.events()
+    );
+    let audit = rig.audit();
+    let record = audit
+        .iter()
+        .find(|r| r["event"] == "verify-failed")
+        .expect("verify-failed");
+    assert_eq!(record["detail"]["trigger"], "drift-restore");
+    // Re-applied once more, and that one read back as compiled.
+    assert_eq!(
+        record["detail"]["kernel_now"],
+        "re-applied test-city rev r1, the ruleset that ran before; it reads back as loaded"
+    );
+    assert_eq!(rig.applied(), ["r1", "r1", "r1"]);
 }
 
 #[tokio::test]
