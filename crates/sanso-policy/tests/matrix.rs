@@ -304,6 +304,43 @@ fn covers(serves: &[usize], services: &[usize], how: Coverage) -> bool {
 }
 
 // ---------------------------------------------------------------------------
+// Policies as TOML (the random and the targeted ones).
+
+/// A TOML array of strings: `["a", "b"]`.
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// One `[[flows]]` table, after a blank line; with an exception approved by
+/// the CISO when a ticket is given.
+fn flow_toml(
+    name: &str,
+    from: &[&str],
+    to: &[&str],
+    services: &[&str],
+    reason: &str,
+    until: Option<&str>,
+    ticket: Option<&str>,
+) -> String {
+    let mut t = format!(
+        "\n[[flows]]\nname = \"{name}\"\nfrom = {}\nto = {}\nservices = {}\nreason = \"{reason}\"\n",
+        toml_list(from),
+        toml_list(to),
+        toml_list(services)
+    );
+    if let Some(u) = until {
+        t.push_str(&format!("until = \"{u}\"\n"));
+    }
+    if let Some(ticket) = ticket {
+        t.push_str(&format!(
+            "exception = {{ approved_by = \"CISO\", ticket = \"{ticket}\" }}\n"
+        ));
+    }
+    t
+}
+
+// ---------------------------------------------------------------------------
 // A policy as the test knows it.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -411,10 +448,6 @@ impl Spec {
 
     /// The policy with only the given flows, as TOML.
     fn render(&self, flows: &[usize]) -> String {
-        let list = |items: &[&str]| {
-            let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-            format!("[{}]", quoted.join(", "))
-        };
         let mut t = String::from("[policy]\nname = \"matrix\"\n");
         for z in &self.zones {
             t.push_str(&format!("\n[zones.{}]\ntier = \"{}\"\n", z.name, z.tier));
@@ -425,7 +458,7 @@ impl Spec {
             t.push_str(&format!(
                 "interfaces = [\"{}\"]\nnetworks = {}\n",
                 z.interface,
-                list(&nets)
+                toml_list(&nets)
             ));
         }
         for h in &self.hosts {
@@ -434,40 +467,32 @@ impl Spec {
                 "\n[hosts.{}]\nzone = \"{}\"\naddresses = {}\n",
                 h.name,
                 self.zones[h.zone].name,
-                list(&addrs)
+                toml_list(&addrs)
             ));
             if !h.roles.is_empty() {
-                t.push_str(&format!("roles = {}\n", list(&h.roles)));
+                t.push_str(&format!("roles = {}\n", toml_list(&h.roles)));
             }
             if let Some(serves) = &h.serves {
                 let names: Vec<&str> = serves.iter().map(|&s| POOL[s].name).collect();
-                t.push_str(&format!("serves = {}\n", list(&names)));
+                t.push_str(&format!("serves = {}\n", toml_list(&names)));
             }
         }
         t.push('\n');
         t.push_str(SERVICES_TABLE);
         for &k in flows {
             let f = &self.flows[k];
-            let ends = |ends: &[End]| {
-                let names: Vec<&str> = ends.iter().map(|&e| self.name(e)).collect();
-                list(&names)
-            };
+            let ends = |ends: &[End]| -> Vec<&str> { ends.iter().map(|&e| self.name(e)).collect() };
             let services: Vec<&str> = f.services.iter().map(|&s| POOL[s].name).collect();
-            t.push_str(&format!(
-                "\n[[flows]]\nname = \"{}\"\nfrom = {}\nto = {}\nservices = {}\nreason = \"matrix test\"\n",
-                f.name,
-                ends(&f.from),
-                ends(&f.to),
-                list(&services)
+            let ticket = f.exception.then(|| format!("SEC-{k}"));
+            t.push_str(&flow_toml(
+                &f.name,
+                &ends(&f.from),
+                &ends(&f.to),
+                &services,
+                "matrix test",
+                f.until,
+                ticket.as_deref(),
             ));
-            if let Some(u) = f.until {
-                t.push_str(&format!("until = \"{u}\"\n"));
-            }
-            if f.exception {
-                t.push_str(&format!(
-                    "exception = {{ approved_by = \"CISO\", ticket = \"SEC-{k}\" }}\n"
-                ));
-            }
         }
         t
     }
@@ -990,6 +1015,13 @@ struct Stats {
     seen: BTreeMap<String, usize>,
 }
 
+impl Stats {
+    /// One more of `what` in `seen`.
+    fn saw(&mut self, what: impl Into<String>) {
+        *self.seen.entry(what.into()).or_default() += 1;
+    }
+}
+
 fn fail(why: String, text: &str, diags: Option<&Diagnostics>) -> TestCaseError {
     let rendered = diags.map(|d| d.render(false)).unwrap_or_default();
     TestCaseError::fail(format!(
@@ -1019,6 +1051,11 @@ fn names_flow(d: &Diagnostic, flow: &str) -> bool {
     d.message.contains(&format!("flow {flow:?}"))
 }
 
+/// The diagnostic's subject is the flow.
+fn about_flow(d: &Diagnostic, flow: &str) -> bool {
+    matches!(&d.subject, Some(Subject::Flow(name)) if name == flow)
+}
+
 /// A refused policy: every error is a guardrail error on a flow the table
 /// refuses (or on which the readings disagree) with a code the table gives,
 /// and every refusal of the table shows.
@@ -1028,24 +1065,20 @@ fn check_refused(
     diags: &Diagnostics,
     judged: &[(usize, &Judged)],
 ) -> Result<(), TestCaseError> {
+    let err = |why: String| fail(why, text, Some(diags));
     let errors: Vec<&Diagnostic> = diags.errors().collect();
     for d in &errors {
         let flow = match &d.subject {
             Some(Subject::Flow(name)) => name,
             _ => {
-                return Err(fail(
-                    format!("an error not about a flow: {} {}", d.code, d.message),
-                    text,
-                    Some(diags),
-                ))
+                return Err(err(format!(
+                    "an error not about a flow: {} {}",
+                    d.code, d.message
+                )))
             }
         };
         let Some((_, j)) = judged.iter().find(|(k, _)| spec.flows[*k].name == *flow) else {
-            return Err(fail(
-                format!("an error about an unknown flow {flow}"),
-                text,
-                Some(diags),
-            ));
+            return Err(err(format!("an error about an unknown flow {flow}")));
         };
         let codes: Vec<&str> = match j {
             Judged::Definite(v) => v.refusals().concat(),
@@ -1056,21 +1089,16 @@ fn check_refused(
                 Judged::Definite(v) => format!("{v:?}"),
                 Judged::Ambiguous(vs) => format!("one of {vs:?}"),
             };
-            return Err(fail(
-                format!(
-                    "flow {flow} refused with {} ({}), but the table gives only {codes:?}: {verdict}",
-                    d.code, d.message
-                ),
-                text,
-                Some(diags),
-            ));
+            return Err(err(format!(
+                "flow {flow} refused with {} ({}), but the table gives only {codes:?}: {verdict}",
+                d.code, d.message
+            )));
         }
         if !names_flow(d, flow) {
-            return Err(fail(
-                format!("the message does not name flow {flow}: {}", d.message),
-                text,
-                Some(diags),
-            ));
+            return Err(err(format!(
+                "the message does not name flow {flow}: {}",
+                d.message
+            )));
         }
     }
     for (k, j) in judged {
@@ -1078,31 +1106,27 @@ fn check_refused(
         let flow = &spec.flows[*k];
         for (f, t, pv) in &v.pairs {
             if let PairVerdict::Refused(codes) = pv {
-                if !errors.iter().any(|d| {
-                    d.subject == Some(Subject::Flow(flow.name.clone())) && codes.contains(&d.code)
-                }) {
-                    return Err(fail(
-                        format!(
-                            "flow {}: the pair {} should be refused with one of {codes:?}, no such error",
-                            flow.name,
-                            describe_pair(spec, *f, *t)
-                        ),
-                        text,
-                        Some(diags),
-                    ));
+                if !errors
+                    .iter()
+                    .any(|d| about_flow(d, &flow.name) && codes.contains(&d.code))
+                {
+                    return Err(err(format!(
+                        "flow {}: the pair {} should be refused with one of {codes:?}, no such error",
+                        flow.name,
+                        describe_pair(spec, *f, *t)
+                    )));
                 }
             }
         }
         if v.g8 == Wide::Refused
             && !errors
                 .iter()
-                .any(|d| d.subject == Some(Subject::Flow(flow.name.clone())) && d.code == "G8")
+                .any(|d| about_flow(d, &flow.name) && d.code == "G8")
         {
-            return Err(fail(
-                format!("flow {}: crosses tiers with a port range wider than 1024 and no exception, but no G8", flow.name),
-                text,
-                Some(diags),
-            ));
+            return Err(err(format!(
+                "flow {}: crosses tiers with a port range wider than 1024 and no exception, but no G8",
+                flow.name
+            )));
         }
     }
     Ok(())
@@ -1181,7 +1205,7 @@ fn check_loaded(
                             flow.name
                         )));
                     }
-                    *stats.seen.entry("free pair".to_owned()).or_default() += 1;
+                    stats.saw("free pair");
                 }
                 PairVerdict::Controlled(rule, by) => {
                     let ok = got.len() == 1
@@ -1205,19 +1229,13 @@ fn check_loaded(
                         By::Cloud(_) => "security-cloud host",
                         By::Role(_) => "role host",
                     };
-                    *stats
-                        .seen
-                        .entry(format!("rule {rule} by {how}"))
-                        .or_default() += 1;
+                    stats.saw(format!("rule {rule} by {how}"));
                 }
                 PairVerdict::Refused(_) => unreachable!("checked above"),
             }
         }
         if v.g8 == Wide::Waived {
-            *stats
-                .seen
-                .entry("rule 8 by exception".to_owned())
-                .or_default() += 1;
+            stats.saw("rule 8 by exception");
         }
         let waives = flow.exception && v.waives();
         if pf.has_waiving_exception() != waives {
@@ -1234,7 +1252,7 @@ fn check_loaded(
         }
         let w001 = warnings
             .warnings()
-            .any(|d| d.code == "W001" && d.subject == Some(Subject::Flow(flow.name.clone())));
+            .any(|d| d.code == "W001" && about_flow(d, &flow.name));
         if w001 != (flow.exception && !waives) {
             return Err(err(format!(
                 "flow {}: W001 (exception that waives nothing) {}, exception: {}, waives: {waives} ({v:?})",
@@ -1309,10 +1327,7 @@ fn check(g: &Gen, stats: &mut Stats) -> Result<(), TestCaseError> {
             for j in &judged {
                 if let Judged::Definite(v) = j {
                     for codes in v.refusals() {
-                        *stats
-                            .seen
-                            .entry(format!("refused {}", codes.join("|")))
-                            .or_default() += 1;
+                        stats.saw(format!("refused {}", codes.join("|")));
                     }
                 }
             }
@@ -1564,20 +1579,16 @@ addresses = ["100.64.1.1"]
 
 /// BASE plus one flow.
 fn policy(name: &str, from: &[&str], to: &[&str], services: &[&str], exception: bool) -> String {
-    let list = |items: &[&str]| {
-        let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-        format!("[{}]", quoted.join(", "))
-    };
-    let mut t = format!(
-        "{BASE}\n[[flows]]\nname = \"{name}\"\nfrom = {}\nto = {}\nservices = {}\nreason = \"targeted test\"\nuntil = \"2099-12-31\"\n",
-        list(from),
-        list(to),
-        list(services)
+    let flow = flow_toml(
+        name,
+        from,
+        to,
+        services,
+        "targeted test",
+        Some("2099-12-31"),
+        exception.then_some("SEC-1"),
     );
-    if exception {
-        t.push_str("exception = { approved_by = \"CISO\", ticket = \"SEC-1\" }\n");
-    }
-    t
+    format!("{BASE}{flow}")
 }
 
 /// The flow's name for a targeted policy: its ends and whether it has an exception.
@@ -1590,24 +1601,30 @@ fn flow_name(from: &[&str], to: &[&str], exception: bool) -> String {
     )
 }
 
+/// `text` (BASE and flow `name`) is refused with an error of one of `codes`
+/// naming the flow; the diagnostics.
+#[track_caller]
+fn refusal(name: &str, text: &str, codes: &[&str]) -> Diagnostics {
+    let diags = match load_policy("targeted.toml", text) {
+        Ok(_) => panic!("{name} loaded, expected {codes:?}\n{}", &text[BASE.len()..]),
+        Err(d) => d,
+    };
+    assert!(
+        diags
+            .errors()
+            .any(|d| codes.contains(&d.code) && names_flow(d, name)),
+        "{name}: expected an error {codes:?} naming the flow, found:\n{}",
+        diags.render(false)
+    );
+    diags
+}
+
 #[track_caller]
 fn assert_refused(from: &[&str], to: &[&str], services: &[&str], exception: bool, codes: &[&str]) {
     let name = flow_name(from, to, exception);
     let text = policy(&name, from, to, services, exception);
-    let diags = match load_policy("targeted.toml", &text) {
-        Ok(_) => panic!(
-            "{name} ({services:?}) loaded, expected {codes:?}\n{}",
-            &text[BASE.len()..]
-        ),
-        Err(d) => d,
-    };
+    let diags = refusal(&name, &text, codes);
     let rendered = diags.render(false);
-    assert!(
-        diags
-            .errors()
-            .any(|d| codes.contains(&d.code) && names_flow(d, &name)),
-        "{name}: expected an error {codes:?} naming the flow, found:\n{rendered}"
-    );
     for d in diags.errors() {
         assert!(
             d.code.starts_with('G') && d.severity == Severity::Error,
@@ -1733,16 +1750,20 @@ fn rule_3_lgwan_and_the_internet_tier() {
     }
     // Satisfied: a sanitizer at either end, either direction; a
     // screen-transfer host as the destination from the lgwan side.
-    assert_loads(&["lg-pc"], &["inet-sanitizer"], &["smtp"], false);
-    assert_loads(&["inet-sanitizer"], &["lg-pc"], &["smtp"], false);
-    assert_loads(&["lg"], &["inet-sanitizer"], &["smtp", "tcp/8443"], false);
-    assert_loads(&["inet-sanitizer"], &["lg"], &["tcp/8443"], false);
-    assert_loads(&["lg-sanitizer"], &["inet-pc"], &["https"], false);
-    assert_loads(&["inet"], &["lg-sanitizer"], &["https"], false);
-    assert_loads(&["lg-pc"], &["inet-screen"], &["rdp"], false);
-    assert_loads(&["bb-portal"], &["inet-screen"], &["rdp"], false);
-    assert_loads(&["bb-portal"], &["inet-sanitizer"], &["smtp"], false);
-    assert_loads(&["inet-sanitizer"], &["lgwan-bb"], &["smtp"], false);
+    for (from, to, services) in [
+        ("lg-pc", "inet-sanitizer", &["smtp"][..]),
+        ("inet-sanitizer", "lg-pc", &["smtp"]),
+        ("lg", "inet-sanitizer", &["smtp", "tcp/8443"]),
+        ("inet-sanitizer", "lg", &["tcp/8443"]),
+        ("lg-sanitizer", "inet-pc", &["https"]),
+        ("inet", "lg-sanitizer", &["https"]),
+        ("lg-pc", "inet-screen", &["rdp"]),
+        ("bb-portal", "inet-screen", &["rdp"]),
+        ("bb-portal", "inet-sanitizer", &["smtp"]),
+        ("inet-sanitizer", "lgwan-bb", &["smtp"]),
+    ] {
+        assert_loads(&[from], &[to], services, false);
+    }
 }
 
 #[test]
@@ -1796,10 +1817,14 @@ fn rule_5_internet_tier_and_the_internet() {
         &["G5"],
     );
     // Satisfied.
-    assert_loads(&["inet-pc"], &["cloud-proxy"], &["https"], false);
-    assert_loads(&["inet"], &["cloud-proxy"], &["https"], false);
-    assert_loads(&["cloud-proxy"], &["inet-pc"], &["smtp"], false);
-    assert_loads(&["cloud-proxy"], &["inet"], &["smtp"], false);
+    for (from, to, service) in [
+        ("inet-pc", "cloud-proxy", "https"),
+        ("inet", "cloud-proxy", "https"),
+        ("cloud-proxy", "inet-pc", "smtp"),
+        ("cloud-proxy", "inet", "smtp"),
+    ] {
+        assert_loads(&[from], &[to], &[service], false);
+    }
 }
 
 #[test]
@@ -1833,12 +1858,16 @@ fn rule_6_external_to_external() {
         waivable("G6", from, to, &["https"]);
     }
     // Satisfied: a closed line with lgwan, the internet tier, self.
-    assert_loads(&["chukan"], &["lg-pc"], &["https"], false);
-    assert_loads(&["lg-pc"], &["chukan"], &["https"], false);
-    assert_loads(&["inet-pc"], &["jlis"], &["https"], false);
-    assert_loads(&["jlis"], &["inet-pc"], &["https"], false);
-    assert_loads(&["jlis"], &["self"], &["https"], false);
-    assert_loads(&["lg"], &["lgwan-bb"], &["https"], false);
+    for (from, to) in [
+        ("chukan", "lg-pc"),
+        ("lg-pc", "chukan"),
+        ("inet-pc", "jlis"),
+        ("jlis", "inet-pc"),
+        ("jlis", "self"),
+        ("lg", "lgwan-bb"),
+    ] {
+        assert_loads(&[from], &[to], &["https"], false);
+    }
 }
 
 #[test]
@@ -1847,8 +1876,9 @@ fn rule_7_the_internet_to_self() {
     waivable("G7", "cloud-proxy", "self", &["ssh"]);
     waivable("G7", "other-isp", "self", &["ssh"]);
     // Satisfied: the other way, and from anywhere else.
-    assert_loads(&["self"], &["upstream"], &["https"], false);
-    assert_loads(&["self"], &["cloud-proxy"], &["https"], false);
+    for to in ["upstream", "cloud-proxy"] {
+        assert_loads(&["self"], &[to], &["https"], false);
+    }
     for from in ["lg", "inet", "lgwan-bb", "jlis"] {
         assert_loads(&[from], &["self"], &["ssh"], false);
     }
@@ -1886,32 +1916,31 @@ fn rule_8_port_ranges_across_tiers() {
         assert_loads(&["chukan"], &["lg-pc"], services, false);
     }
     // Not crossing tiers: any range (lgwan and the backbone are one tier).
-    assert_loads(&["lg-pc"], &["lg"], &["tcp/1024-65535"], false);
-    assert_loads(&["lg"], &["lgwan-bb"], &["tcp/1024-65535"], false);
-    assert_loads(&["lgwan-bb"], &["lg-small"], &["udp/1-65535"], false);
-    assert_loads(&["inet-pc"], &["inet"], &["tcp/1024-65535"], false);
+    for (from, to, service) in [
+        ("lg-pc", "lg", "tcp/1024-65535"),
+        ("lg", "lgwan-bb", "tcp/1024-65535"),
+        ("lgwan-bb", "lg-small", "udp/1-65535"),
+        ("inet-pc", "inet", "tcp/1024-65535"),
+    ] {
+        assert_loads(&[from], &[to], &[service], false);
+    }
     // Explicit services.
     let text = format!("{BASE}\n[[flows]]\nname = \"no-services\"\nfrom = [\"lg\"]\nto = [\"chukan\"]\nreason = \"x\"\n");
-    let diags = load_policy("targeted.toml", &text).expect_err("a flow without services");
-    assert!(
-        diags
-            .errors()
-            .any(|d| d.code == "G8" && names_flow(d, "no-services")),
-        "{}",
-        diags.render(false)
-    );
+    refusal("no-services", &text, &["G8"]);
 }
 
 #[test]
 fn rule_9_a_reason() {
-    let text = format!("{BASE}\n[[flows]]\nname = \"no-reason\"\nfrom = [\"lg\"]\nto = [\"chukan\"]\nservices = [\"https\"]\nreason = \"\"\n");
-    let diags = load_policy("targeted.toml", &text).expect_err("an empty reason");
-    assert!(
-        diags
-            .errors()
-            .any(|d| d.code == "G9" && names_flow(d, "no-reason")),
-        "{}",
-        diags.render(false)
+    let flow = flow_toml(
+        "no-reason",
+        &["lg"],
+        &["chukan"],
+        &["https"],
+        "",
+        None,
+        None,
     );
+    let text = format!("{BASE}{flow}");
+    refusal("no-reason", &text, &["G9"]);
     assert_loads(&["lg"], &["chukan"], &["https"], false);
 }
