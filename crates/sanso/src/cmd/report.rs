@@ -83,6 +83,22 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// A Markdown table's header: the column titles, then the separator row.
+fn table_header<S: AsRef<str>>(out: &mut String, columns: &[S]) {
+    let titles: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    let _ = writeln!(out, "| {} |", titles.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(columns.len()));
+}
+
+/// What a section's table shows, in Japanese and in English, a blank line,
+/// then the table's header.
+fn table_intro<S: AsRef<str>>(out: &mut String, japanese: &str, english: &str, columns: &[S]) {
+    let _ = writeln!(out, "{japanese}");
+    let _ = writeln!(out, "{english}");
+    let _ = writeln!(out);
+    table_header(out, columns);
+}
+
 fn time_text(seconds: i64) -> String {
     let jst = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
     match jiff::Timestamp::from_second(seconds) {
@@ -247,8 +263,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let _ = writeln!(out, "# 監査報告 / Audit report: {}", policy.name);
     let _ = writeln!(out);
-    let _ = writeln!(out, "| 項目 / Item | 内容 / Value |");
-    let _ = writeln!(out, "|---|---|");
+    table_header(&mut out, &["項目 / Item", "内容 / Value"]);
     let _ = writeln!(
         out,
         "| ポリシー / Policy | {} |",
@@ -287,20 +302,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Zones.
     let _ = writeln!(out, "## ゾーン / Zones");
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "外部ゾーンは、その先にあるもの (beyond) として三層の規則を適用します。"
+    table_intro(
+        &mut out,
+        "外部ゾーンは、その先にあるもの (beyond) として三層の規則を適用します。",
+        "An external zone is judged by what lies beyond it (`beyond`).",
+        &[
+            "ゾーン / Zone",
+            "組織 / Organisation",
+            "分類 / Tier",
+            "接続先の扱い / Beyond",
+            "インターフェース / Interfaces",
+            "ネットワーク / Networks",
+        ],
     );
-    let _ = writeln!(
-        out,
-        "An external zone is judged by what lies beyond it (`beyond`)."
-    );
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "| ゾーン / Zone | 組織 / Organisation | 分類 / Tier | 接続先の扱い / Beyond | インターフェース / Interfaces | ネットワーク / Networks |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for zone in zones_by_organisation(&policy) {
         let networks: Vec<String> = zone.networks.iter().map(ToString::to_string).collect();
         let _ = writeln!(
@@ -338,22 +352,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let _ = writeln!(out, "## ゾーン間の通信 / Zone matrix");
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。"
+    let columns: Vec<String> = std::iter::once("from \\ to".to_string())
+        .chain(names.iter().map(|n| cell(n)))
+        .collect();
+    table_intro(
+        &mut out,
+        "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。",
+        "Rows are sources, columns destinations; a number counts the flows that allow new connections, — means none.",
+        &columns,
     );
-    let _ = writeln!(out, "Rows are sources, columns destinations; a number counts the flows that allow new connections, — means none.");
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "| from \\ to | {} |",
-        names
-            .iter()
-            .map(|n| cell(n))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
-    let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
     for from in &names {
         let row: Vec<String> = names
             .iter()
@@ -369,17 +376,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Flows.
     let _ = writeln!(out, "## 許可された通信 / Allowed flows");
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "層をまたぐ通信は、それを可能にする統制 (無害化、画面転送、セキュリティクラウド、例外) と規則番号を示します。"
+    table_intro(
+        &mut out,
+        "層をまたぐ通信は、それを可能にする統制 (無害化、画面転送、セキュリティクラウド、例外) と規則番号を示します。",
+        "A flow that crosses tiers shows what lets it cross (a sanitizer or screen-transfer host, security-cloud hosts, an exception) and the guardrails it meets.",
+        &[
+            "名前 / Flow",
+            "通信元 / From",
+            "通信先 / To",
+            "サービス / Services",
+            "越境の統制 / Crossing control",
+            "理由 / Reason",
+            "条件 / Conditions",
+            "行 / Line",
+        ],
     );
-    let _ = writeln!(
-        out,
-        "A flow that crosses tiers shows what lets it cross (a sanitizer or screen-transfer host, security-cloud hosts, an exception) and the guardrails it meets."
-    );
-    let _ = writeln!(out);
-    let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | サービス / Services | 越境の統制 / Crossing control | 理由 / Reason | 条件 / Conditions | 行 / Line |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for flow in &policy.flows {
         let mut conditions = Vec::new();
         if flow.log {
@@ -439,17 +450,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if exceptions.is_empty() {
         let _ = writeln!(out, "なし / None.");
     } else {
-        let _ = writeln!(
-            out,
-            "例外の承認によって三層分離の規則を越える通信。承認者、チケット、承認日、見直し期限と免除する規則を記録しています。"
+        table_intro(
+            &mut out,
+            "例外の承認によって三層分離の規則を越える通信。承認者、チケット、承認日、見直し期限と免除する規則を記録しています。",
+            "Flows that cross a guardrail of the three-tier model by an approved exception: the approval, its review date and the guardrails it waives.",
+            &[
+                "名前 / Flow",
+                "通信元 / From",
+                "通信先 / To",
+                "承認者 / Approved by",
+                "チケット / Ticket",
+                "承認日 / Approved on",
+                "見直し期限 / Review by",
+                "免除する規則 / Waives",
+                "理由 / Reason",
+            ],
         );
-        let _ = writeln!(
-            out,
-            "Flows that cross a guardrail of the three-tier model by an approved exception: the approval, its review date and the guardrails it waives."
-        );
-        let _ = writeln!(out);
-        let _ = writeln!(out, "| 名前 / Flow | 通信元 / From | 通信先 / To | 承認者 / Approved by | チケット / Ticket | 承認日 / Approved on | 見直し期限 / Review by | 免除する規則 / Waives | 理由 / Reason |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
         for flow in exceptions {
             if let Some(ex) = &flow.exception {
                 let review = match ex.review_by.as_deref() {
@@ -498,8 +514,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if bounded.is_empty() {
         let _ = writeln!(out, "なし / None.");
     } else {
-        let _ = writeln!(out, "| 名前 / Flow | 期限 / Until | 状態 / State |");
-        let _ = writeln!(out, "|---|---|---|");
+        table_header(&mut out, &["名前 / Flow", "期限 / Until", "状態 / State"]);
         for flow in bounded {
             let until = flow.until.unwrap_or_default();
             let state = if until > now {
@@ -567,11 +582,17 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
     let _ = writeln!(out);
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let _ = writeln!(
+    table_header(
         out,
-        "| # | 日時 / Time | 事象 / Event | 版 / Revision | SHA-256 | uid |"
+        &[
+            "#",
+            "日時 / Time",
+            "事象 / Event",
+            "版 / Revision",
+            "SHA-256",
+            "uid",
+        ],
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for line in text.lines() {
         let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
