@@ -201,7 +201,9 @@ fn client_cases_are_tcp_or_udp() {
     let text = case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"tcp\"\nport = 443\nexpect = \"accept\"\nclient = true");
     let cases = load_cases("cases.toml", &text, &policy()).expect("a tcp client case loads");
     assert!(cases[0].client);
-    let text = case("from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"udp\"\nport = 53\nexpect = \"accept\"");
+    let text = case(
+        "from = \"10.20.1.5\"\nto = \"10.30.1.1\"\nproto = \"udp\"\nport = 53\nexpect = \"accept\"",
+    );
     let cases = load_cases("cases.toml", &text, &policy()).expect("loads");
     assert!(!cases[0].client, "client defaults to false");
     let d = only_error(
