@@ -13,9 +13,7 @@ use sanso_daemon::compile::PolicySource;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
-use sanso_nft::readback::{
-    LiveChain, LiveElement, LiveObject, LiveRule, LiveSet, LiveTable, TablePresence,
-};
+use sanso_nft::readback::{LiveChain, LiveRule, LiveTable, TablePresence};
 use sanso_nft::verify::TableShape;
 use serde_json::Value;
 
@@ -140,63 +138,9 @@ fn shaped(shape: &TableShape, text: &str) -> LiveTable {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
-    let hash = hasher.finish();
-    let object = |o: &String| {
-        let (kind, name) = o.split_once(' ').expect("kind name");
-        LiveObject {
-            kind: kind.into(),
-            name: name.into(),
-            spec: String::new(),
-        }
-    };
     LiveTable {
-        presence: TablePresence::Present,
-        comment: Some(shape.comment.clone()),
-        objects: shape
-            .objects
-            .iter()
-            .map(|o| (o.clone(), object(o)))
-            .collect(),
-        sets: shape
-            .sets
-            .iter()
-            .map(|(name, n)| {
-                let elements = (0..*n)
-                    .map(|i| LiveElement {
-                        text: i.to_string(),
-                        json: i.to_string(),
-                    })
-                    .collect();
-                let set = LiveSet {
-                    kind: "set".into(),
-                    name: name.clone(),
-                    spec: String::new(),
-                    elements,
-                };
-                (name.clone(), set)
-            })
-            .collect(),
-        chains: shape
-            .chains
-            .iter()
-            .map(|(name, n)| {
-                let rules = (0..*n)
-                    .map(|i| LiveRule {
-                        text: format!("rule {i}"),
-                        json: format!("{i} {hash:x}"),
-                    })
-                    .collect();
-                let chain = LiveChain {
-                    name: name.clone(),
-                    hook: shape.hooks.get(name).cloned(),
-                    comment: None,
-                    rules,
-                };
-                (name.clone(), chain)
-            })
-            .collect(),
         text: text.to_owned(),
-        foreign_base_chains: Vec::new(),
+        ..sanso_nft::verify::table_with_shape(shape, &format!("{:x}", hasher.finish()))
     }
 }
 

@@ -294,10 +294,74 @@ pub fn apply_and_verify_with(
     })
 }
 
+/// A table that has `shape` exactly, as the read-back would give it, for
+/// the tests of what reads tables back (the daemon's fake kernel): rule `i`
+/// of each chain reads `rule i`, its JSON form `i <tag>` (so a changed tag
+/// is drift), element `i` of each set reads `i`.
+pub fn table_with_shape(shape: &TableShape, tag: &str) -> LiveTable {
+    use crate::readback::{LiveChain, LiveElement, LiveObject, LiveRule, LiveSet};
+    LiveTable {
+        presence: TablePresence::Present,
+        comment: Some(shape.comment.clone()),
+        objects: shape
+            .objects
+            .iter()
+            .map(|o| {
+                let (kind, name) = o.split_once(' ').unwrap_or(("", o));
+                let object = LiveObject {
+                    kind: kind.to_owned(),
+                    name: name.to_owned(),
+                    spec: String::new(),
+                };
+                (o.clone(), object)
+            })
+            .collect(),
+        sets: shape
+            .sets
+            .iter()
+            .map(|(name, n)| {
+                let elements = (0..*n)
+                    .map(|i| LiveElement {
+                        text: i.to_string(),
+                        json: i.to_string(),
+                    })
+                    .collect();
+                let set = LiveSet {
+                    kind: "set".into(),
+                    name: name.clone(),
+                    spec: String::new(),
+                    elements,
+                };
+                (name.clone(), set)
+            })
+            .collect(),
+        chains: shape
+            .chains
+            .iter()
+            .map(|(name, n)| {
+                let chain = LiveChain {
+                    name: name.clone(),
+                    hook: shape.hooks.get(name).cloned(),
+                    comment: None,
+                    rules: (0..*n)
+                        .map(|i| LiveRule {
+                            text: format!("rule {i}"),
+                            json: format!("{i} {tag}"),
+                        })
+                        .collect(),
+                };
+                (name.clone(), chain)
+            })
+            .collect(),
+        text: String::new(),
+        foreign_base_chains: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::readback::{LiveChain, LiveElement, LiveObject, LiveRule, LiveSet};
+    use crate::readback::LiveObject;
 
     fn example() -> Ruleset {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/policy.toml");
@@ -306,63 +370,8 @@ mod tests {
         sanso_ir::lower(&policy, 1_796_083_200)
     }
 
-    /// A table that has `shape` exactly, as the read-back would give it.
     fn table_of(shape: &TableShape) -> LiveTable {
-        let rule = |i: usize| LiveRule {
-            text: format!("rule {i}"),
-            json: format!("{i}"),
-        };
-        LiveTable {
-            presence: TablePresence::Present,
-            comment: Some(shape.comment.clone()),
-            objects: shape
-                .objects
-                .iter()
-                .map(|o| {
-                    let (kind, name) = o.split_once(' ').expect("kind name");
-                    let object = LiveObject {
-                        kind: kind.to_owned(),
-                        name: name.to_owned(),
-                        spec: String::new(),
-                    };
-                    (o.clone(), object)
-                })
-                .collect(),
-            sets: shape
-                .sets
-                .iter()
-                .map(|(name, n)| {
-                    let elements = (0..*n)
-                        .map(|i| LiveElement {
-                            text: format!("{i}"),
-                            json: format!("{i}"),
-                        })
-                        .collect();
-                    let set = LiveSet {
-                        kind: "set".into(),
-                        name: name.clone(),
-                        spec: String::new(),
-                        elements,
-                    };
-                    (name.clone(), set)
-                })
-                .collect(),
-            chains: shape
-                .chains
-                .iter()
-                .map(|(name, n)| {
-                    let chain = LiveChain {
-                        name: name.clone(),
-                        hook: shape.hooks.get(name).cloned(),
-                        comment: None,
-                        rules: (0..*n).map(rule).collect(),
-                    };
-                    (name.clone(), chain)
-                })
-                .collect(),
-            text: String::new(),
-            foreign_base_chains: Vec::new(),
-        }
+        table_with_shape(shape, "")
     }
 
     #[test]
