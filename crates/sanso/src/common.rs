@@ -34,9 +34,16 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// Loads and validates a policy file; diagnostics (errors and warnings) go
 /// to stderr. `Err(Reported)` when the policy is invalid.
 pub fn load_policy(path: &Path) -> Result<Policy> {
+    load_policy_counting_warnings(path).map(|(policy, _)| policy)
+}
+
+/// Like [`load_policy`], also giving the number of warnings it printed.
+pub fn load_policy_counting_warnings(path: &Path) -> Result<(Policy, usize)> {
     let text = read_text(path)?;
     let file = path.display().to_string();
-    report_diagnostics(sanso_policy::load_policy_at(&file, &text, now_or(None)))
+    let loaded = sanso_policy::load_policy_at(&file, &text, now_or(None));
+    let warnings = loaded.as_ref().map_or(0, |l| l.warnings.warnings().count());
+    report_diagnostics(loaded).map(|policy| (policy, warnings))
 }
 
 /// Loads and validates a cases file against `policy`, like [`load_policy`].

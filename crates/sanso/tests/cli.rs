@@ -618,3 +618,29 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
     assert_eq!(exit, 2, "{md}");
     assert!(md.contains("the audit log was altered: line 1"), "{md}");
 }
+
+#[test]
+fn check_deny_warnings_refuses_a_valid_policy_with_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = "[policy]\nname = \"w\"\n\n[zones.lg]\ntier = \"lgwan\"\ninterfaces = [\"lg0\"]\nnetworks = [\"10.20.0.0/16\"]\n\n[zones.wan]\ntier = \"external\"\n@BEYOND@interfaces = [\"wan0\"]\nnetworks = [\"10.250.0.0/16\"]\n";
+    // Without `beyond` the external zone draws W005; with it, no warning.
+    let warned = temp_file(&dir, "warned.toml", &base.replace("@BEYOND@", ""));
+    let clean = temp_file(
+        &dir,
+        "clean.toml",
+        &base.replace("@BEYOND@", "beyond = \"lgwan\"\n"),
+    );
+    let path = |p: &PathBuf| p.to_str().expect("utf-8 path").to_owned();
+    let out = sanso(&["check", &path(&warned)]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("W005"), "{}", text(&out.stderr));
+    let out = sanso(&["check", "--deny-warnings", &path(&warned)]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 warning(s), refused with --deny-warnings"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sanso(&["check", "--deny-warnings", &path(&clean)]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+}
