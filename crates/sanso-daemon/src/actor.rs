@@ -651,9 +651,14 @@ impl Actor {
             }
         };
         let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
-        if let Err(err) = write_durably(&last_good, &compiled.text) {
-            tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
-            self.last_error = Some(format!("cannot save {}: {err}", last_good.display()));
+        match write_durably(&last_good, &compiled.text) {
+            Err(err) => {
+                tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
+                self.last_error = Some(format!("cannot save {}: {err}", last_good.display()));
+            }
+            // A verified and saved apply: an earlier error no longer holds.
+            Ok(()) if matches!(check, Check::Verified) => self.last_error = None,
+            Ok(()) => {}
         }
         let changed_policy = self
             .current

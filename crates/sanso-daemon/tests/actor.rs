@@ -297,6 +297,10 @@ async fn a_bad_policy_keeps_the_running_ruleset_and_is_audited() {
         .expect("good policy applies");
     assert_eq!(rig.revision().await.as_deref(), Some("r3"));
     assert_eq!(rig.events(), vec!["start", "apply", "refused", "reload"]);
+    // The refusal no longer holds once a later policy applied and verified.
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.last_error, None);
+    assert_eq!(status.counts.refused, 1);
 }
 
 #[tokio::test]
