@@ -84,6 +84,9 @@ impl Topology {
     /// Builds a planned topology.
     pub fn from_plan(plan: TopologyPlan) -> Result<Self, HarnessError> {
         ensure_privileged()?;
+        // A run killed with SIGKILL could not remove its namespaces: the
+        // next run removes those whose process is gone.
+        crate::netns::remove_stale_namespaces();
         let start = Instant::now();
         let gateway = Netns::create(&plan.gateway_ns)?;
         let mut peers = Vec::with_capacity(plan.links.len());

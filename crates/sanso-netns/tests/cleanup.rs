@@ -168,3 +168,31 @@ fn sigint_removes_namespaces_and_exits_130() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn the_next_run_removes_namespaces_left_by_a_killed_one() {
+    if !root_or_skip("the_next_run_removes_namespaces_left_by_a_killed_one") {
+        return;
+    }
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // What a `kill -9` leaves: namespaces named after a process that is gone
+    // (pid 999999999 never exists: Linux pids stop at 4194304).
+    let stale = ["sanso-999999999-0-gw", "sanso-999999999-0-p0"];
+    for name in stale {
+        let ok = Command::new("ip")
+            .args(["netns", "add", name])
+            .status()
+            .expect("ip netns add")
+            .success();
+        assert!(ok, "ip netns add {name}");
+    }
+    assert_eq!(namespaces_with_prefix("sanso-999999999-").len(), 2);
+    // Any run sweeps them before building its own topology.
+    let probes = vec![to("10.10.0.5", "10.20.0.5", ProbeL4::Tcp(443))];
+    run_probes(&policy(), RULESET, &probes).expect("run");
+    assert!(
+        namespaces_with_prefix("sanso-999999999-").is_empty(),
+        "the stale namespaces are still there"
+    );
+    assert!(ours().is_empty());
+}
