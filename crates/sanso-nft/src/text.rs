@@ -149,40 +149,32 @@ fn render_limits(out: &mut Out, ruleset: &Ruleset) {
 /// with an `until`. A hash map (no intervals): one lookup per established packet.
 fn render_live_map(out: &mut Out, ruleset: &Ruleset) {
     let mut body = vec!["type mark : verdict".to_owned()];
-    if !ruleset.flows.is_empty() {
-        body.push("elements = {".to_owned());
-        let last = ruleset.flows.len() - 1;
-        for (j, flow) in ruleset.flows.iter().enumerate() {
+    let elements: Vec<String> = ruleset
+        .flows
+        .iter()
+        .enumerate()
+        .map(|(j, flow)| {
             let verdict = match flow.until {
                 Some(_) => format!("jump {}", live_chain_name(ruleset, FlowIdx(j))),
                 None => "accept".to_owned(),
             };
-            let sep = if j == last { "" } else { "," };
-            body.push(format!(
-                "\t{} : {verdict}{sep} # {}",
-                mark_text(flow.mark),
-                line_comment(&flow.name)
-            ));
-        }
-        body.push("}".to_owned());
-    }
+            format!("{} : {verdict}", mark_text(flow.mark))
+        })
+        .collect();
+    let names: Vec<String> = ruleset.flows.iter().map(|f| line_comment(&f.name)).collect();
+    push_elements(&mut body, &elements, Some(&names));
     out.block(&format!("map {LIVE_MAP}"), &body);
 }
 
 /// `set routers`: the interfaces router advertisements are accepted on
 /// (those of the external zones). A hash set of names, no intervals.
 fn render_routers(out: &mut Out, ruleset: &Ruleset) {
-    let interfaces = router_interfaces(ruleset);
+    let interfaces: Vec<String> = router_interfaces(ruleset)
+        .iter()
+        .map(|iface| format!("\"{}\"", layout::quoted_safe(iface, 64)))
+        .collect();
     let mut body = vec!["type ifname".to_owned()];
-    if !interfaces.is_empty() {
-        body.push("elements = {".to_owned());
-        let last = interfaces.len() - 1;
-        for (i, iface) in interfaces.iter().enumerate() {
-            let sep = if i == last { "" } else { "," };
-            body.push(format!("\t\"{}\"{sep}", layout::quoted_safe(iface, 64)));
-        }
-        body.push("}".to_owned());
-    }
+    push_elements(&mut body, &interfaces, None);
     out.block(&format!("set {ROUTERS_SET}"), &body);
 }
 
@@ -433,16 +425,26 @@ fn render_forward_maps<A: NftAddr>(
 /// A set or map with `flags interval`; one element per line.
 fn render_set(out: &mut Out, kind: &str, name: &str, key_type: &str, elements: &[String]) {
     let mut body = vec![format!("type {key_type}"), "flags interval".to_owned()];
-    if !elements.is_empty() {
-        body.push("elements = {".to_owned());
-        let last = elements.len() - 1;
-        for (i, e) in elements.iter().enumerate() {
-            let sep = if i == last { "" } else { "," };
-            body.push(format!("\t{e}{sep}"));
-        }
-        body.push("}".to_owned());
-    }
+    push_elements(&mut body, elements, None);
     out.block(&format!("{kind} {name}"), &body);
+}
+
+/// `elements = { ... }`, one element a line, each with its `# comment` when
+/// `comments` are given; nothing for no elements.
+fn push_elements(body: &mut Vec<String>, elements: &[String], comments: Option<&[String]>) {
+    if elements.is_empty() {
+        return;
+    }
+    body.push("elements = {".to_owned());
+    let last = elements.len() - 1;
+    for (i, e) in elements.iter().enumerate() {
+        let sep = if i == last { "" } else { "," };
+        match comments.and_then(|c| c.get(i)) {
+            Some(comment) => body.push(format!("\t{e}{sep} # {comment}")),
+            None => body.push(format!("\t{e}{sep}")),
+        }
+    }
+    body.push("}".to_owned());
 }
 
 fn element_text<A: NftAddr>(
