@@ -20,8 +20,10 @@
 
 mod common;
 
+use common::{compile, counter, ip, load, peer};
+
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -68,23 +70,6 @@ fn flow(name: &str, services: &str, extra: &str) -> String {
     )
 }
 
-fn load(text: &str) -> Policy {
-    sanso_policy::load_policy("clients.toml", text)
-        .unwrap_or_else(|d| panic!("{}", d.render(false)))
-}
-
-fn compile(policy: &Policy) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    sanso_nft::text::render(&sanso_ir::lower(policy, now))
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().expect("test address")
-}
-
 /// The topology for the client and server addresses of both families.
 fn topology(policy: &Policy) -> Topology {
     let probes: Vec<Probe> = FAMILIES
@@ -97,17 +82,6 @@ fn topology(policy: &Policy) -> Topology {
         })
         .collect();
     Topology::build(policy, &probes).expect("topology")
-}
-
-/// The peer namespace behind gateway interface `interface`.
-fn peer<'t>(topo: &'t Topology, interface: &str) -> &'t Netns {
-    let i = topo
-        .plan()
-        .links
-        .iter()
-        .position(|l| l.interface == interface)
-        .expect("link");
-    &topo.peers()[i]
 }
 
 /// Runs `f` inside namespace `ns` and returns its value.
@@ -421,7 +395,7 @@ fn a_connection_lives_only_as_long_as_its_flow() {
         "an apply that keeps the flows (reason and log changed) cut connections"
     );
     assert_eq!(
-        counter(&topo, "ended"),
+        counter(&topo, "sanso", "ended"),
         0,
         "packets ended before any flow did"
     );
@@ -435,7 +409,7 @@ fn a_connection_lives_only_as_long_as_its_flow() {
         "after the apply that removed web: web4, web6, db4, db6 passing"
     );
     assert!(
-        counter(&topo, "ended") > 0,
+        counter(&topo, "sanso", "ended") > 0,
         "the ended counter did not count"
     );
 
@@ -449,7 +423,7 @@ fn a_connection_lives_only_as_long_as_its_flow() {
         "db's connections to 9090 outlived its narrowing to 9091"
     );
     assert!(
-        counter(&topo, "ended") > 0,
+        counter(&topo, "sanso", "ended") > 0,
         "the ended counter did not count"
     );
 }
@@ -574,7 +548,7 @@ fn a_connection_ends_within_a_second_of_its_flows_until() {
         );
     }
     assert!(
-        counter(&topo, "ended") > 0,
+        counter(&topo, "sanso", "ended") > 0,
         "the ended counter did not count"
     );
 }
@@ -631,16 +605,4 @@ fn a_rate_limited_flow_admits_no_more_than_its_limit() {
         "{connected} new connections passed a 3/minute limit"
     );
     assert_eq!(accepted, connected);
-}
-
-/// The packets of a named counter of `table inet sanso` in the gateway.
-fn counter(topo: &Topology, name: &str) -> u64 {
-    let out = topo
-        .nft(&["list", "counter", "inet", "sanso", name])
-        .expect("list counter");
-    out.split_whitespace()
-        .skip_while(|w| *w != "packets")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no packets in {out}"))
 }

@@ -23,6 +23,8 @@
 
 mod common;
 
+use common::{compile, counter, counters, load, peer};
+
 use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -30,7 +32,6 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{self, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType};
 use sanso_netns::netns::Netns;
 use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
-use sanso_policy::Policy;
 
 const CLIENT_V6: &str = "fd00:20::5";
 const SERVER_V6: &str = "fd00:21::10";
@@ -114,19 +115,6 @@ table inet observe {
 }
 "#;
 
-fn load(text: &str) -> Policy {
-    sanso_policy::load_policy("link-control.toml", text)
-        .unwrap_or_else(|d| panic!("{}", d.render(false)))
-}
-
-fn compile(policy: &Policy) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    sanso_nft::text::render(&sanso_ir::lower(policy, now))
-}
-
 /// The gateway with the compiled ruleset and the observer loaded; the
 /// client (behind `lg0`) and server (behind `lg1`) hold their addresses.
 fn gateway() -> Topology {
@@ -142,17 +130,6 @@ fn gateway() -> Topology {
         .expect("load the ruleset");
     topo.load_ruleset(OBSERVER).expect("load the observer");
     topo
-}
-
-/// The peer namespace behind gateway interface `interface`.
-fn peer<'t>(topo: &'t Topology, interface: &str) -> &'t Netns {
-    let i = topo
-        .plan()
-        .links
-        .iter()
-        .position(|l| l.interface == interface)
-        .expect("link");
-    &topo.peers()[i]
 }
 
 /// Writes sysctls inside `ns` (paths under `/proc/sys`).
@@ -181,29 +158,6 @@ fn ip(args: &[&str]) {
         "ip {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Every named counter of `table inet <table>` in the gateway: (name, packets).
-fn counters(topo: &Topology, table: &str) -> Vec<(String, u64)> {
-    let out = topo
-        .nft(&["-j", "list", "counters", "table", "inet", table])
-        .expect("nft -j list counters");
-    let json: serde_json::Value = serde_json::from_str(&out).expect("nft -j");
-    json["nftables"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|i| i.get("counter"))
-        .filter_map(|c| Some((c["name"].as_str()?.to_owned(), c["packets"].as_u64()?)))
-        .collect()
-}
-
-fn counter(topo: &Topology, table: &str, name: &str) -> u64 {
-    counters(topo, table)
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no counter {name} in table {table}"))
-        .1
 }
 
 /// Waits (at most 3 s) until counter `name` of `table` exceeds `above`.

@@ -130,3 +130,52 @@ pub fn via(iif: &str, mut probe: Probe) -> Probe {
     probe.iif = Some(iif.to_owned());
     probe
 }
+
+/// Parses and validates a policy of a test (panics with the diagnostics).
+pub fn load(text: &str) -> Policy {
+    sanso_policy::load_policy("test.toml", text).unwrap_or_else(|d| panic!("{}", d.render(false)))
+}
+
+/// The `nft -f` text of `policy`, compiled as of now.
+pub fn compile(policy: &Policy) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    sanso_nft::text::render(&sanso_ir::lower(policy, now))
+}
+
+/// The peer namespace behind gateway interface `interface`.
+pub fn peer<'t>(topo: &'t sanso_netns::Topology, interface: &str) -> &'t sanso_netns::netns::Netns {
+    let i = topo
+        .plan()
+        .links
+        .iter()
+        .position(|l| l.interface == interface)
+        .expect("link");
+    &topo.peers()[i]
+}
+
+/// Every named counter of `table inet <table>` in the gateway: (name, packets).
+pub fn counters(topo: &sanso_netns::Topology, table: &str) -> Vec<(String, u64)> {
+    let out = topo
+        .nft(&["-j", "list", "counters", "table", "inet", table])
+        .expect("nft -j list counters");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("nft -j");
+    json["nftables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get("counter"))
+        .filter_map(|c| Some((c["name"].as_str()?.to_owned(), c["packets"].as_u64()?)))
+        .collect()
+}
+
+/// The packets of counter `name` of `table inet <table>` in the gateway.
+pub fn counter(topo: &sanso_netns::Topology, table: &str, name: &str) -> u64 {
+    counters(topo, table)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no counter {name} in table {table}"))
+        .1
+}
