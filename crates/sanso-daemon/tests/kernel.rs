@@ -7,10 +7,13 @@
 //! drives it with SIGHUP, the control socket and `kill -9`, and reads the
 //! table with `ip netns exec NS nft`.
 
+mod common;
+
+use common::{policy, Netns};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+
 use std::time::{Duration, Instant};
 
 use sanso_daemon::client;
@@ -19,66 +22,6 @@ use sanso_daemon::protocol::{Request, Response, StatusReport};
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
-}
-
-/// A network namespace that is deleted on drop (also on panic).
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn create(purpose: &str) -> Netns {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "sanso-{purpose}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        let ns = Netns { name };
-        let ok = Command::new("ip")
-            .args(["-n", &ns.name, "link", "set", "lo", "up"])
-            .status()
-            .expect("ip")
-            .success();
-        assert!(ok, "lo up");
-        ns
-    }
-
-    fn nft_list(&self) -> Option<String> {
-        let out = Command::new("ip")
-            .args([
-                "netns", "exec", &self.name, "nft", "list", "table", "inet", "sanso",
-            ])
-            .output()
-            .expect("nft");
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// The revision in the table comment, if the table exists.
-    fn table_revision(&self) -> Option<String> {
-        let text = self.nft_list()?;
-        let comment = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("comment \"sanso "))?;
-        let rev = comment.split(" rev ").nth(1)?.split(' ').next()?;
-        Some(rev.to_owned())
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
 }
 
 /// The daemon child; killed (SIGKILL) on drop.
@@ -162,33 +105,6 @@ fn daemon_child() {
         watch_interval: watch,
     };
     sanso_daemon::run(config).expect("daemon");
-}
-
-fn policy(revision: &str) -> String {
-    format!(
-        r#"[policy]
-name = "kernel-test"
-revision = "{revision}"
-
-[zones.lg]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16"]
-
-[zones.ext]
-tier = "external"
-beyond = "lgwan"
-interfaces = ["wan0"]
-networks = ["10.250.0.0/16"]
-
-[[flows]]
-name = "lg-web"
-from = ["lg"]
-to = ["ext"]
-services = ["https"]
-reason = "test"
-"#
-    )
 }
 
 fn ask(socket: &Path, request: &Request) -> Option<Response> {

@@ -4,9 +4,12 @@
 //! read-back fails the check, is audited and undone; the closed fallback
 //! reads back with the shape the daemon checks it against.
 
+mod common;
+
+use common::{policy, Netns};
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,47 +27,6 @@ fn have_root(test: &str) -> bool {
         println!("skipped: needs root ({test} creates a network namespace)");
     }
     root
-}
-
-/// A network namespace that is deleted on drop (also on panic).
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn create(purpose: &str) -> Netns {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "sanso-{purpose}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns { name }
-    }
-
-    fn nft(&self, args: &[&str]) {
-        let ok = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft"])
-            .args(args)
-            .status()
-            .expect("nft")
-            .success();
-        assert!(ok, "nft {args:?}");
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
 }
 
 /// The real kernel, except that after an apply asked to be tampered with, a
@@ -103,33 +65,6 @@ impl Kernel for TamperingKernel {
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError> {
         Ok(Vec::new())
     }
-}
-
-fn policy(revision: &str) -> String {
-    format!(
-        r#"[policy]
-name = "verify-test"
-revision = "{revision}"
-
-[zones.lg]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16"]
-
-[zones.ext]
-tier = "external"
-beyond = "lgwan"
-interfaces = ["wan0"]
-networks = ["10.250.0.0/16"]
-
-[[flows]]
-name = "lg-web"
-from = ["lg"]
-to = ["ext"]
-services = ["https"]
-reason = "test"
-"#
-    )
 }
 
 fn ruleset(revision: &str) -> Ruleset {
@@ -215,7 +150,7 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
             "does not have the compiled shape (1 difference(s), first: chain forward has {} rules, expected {forward})",
             forward + 1
         )) && error.ends_with(
-            "re-applied verify-test rev r1, the ruleset that ran before; it reads back as loaded"
+            "re-applied kernel-test rev r1, the ruleset that ran before; it reads back as loaded"
         ),
         "{error}"
     );

@@ -1,0 +1,83 @@
+//! Shared by the daemon's kernel tests: a throwaway network namespace and
+//! the small test policy.
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A network namespace that is deleted on drop (also on panic).
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn create(purpose: &str) -> Netns {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "sanso-{purpose}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add")
+            .success();
+        assert!(ok, "ip netns add {name}");
+        let ns = Netns { name };
+        let ok = Command::new("ip")
+            .args(["-n", &ns.name, "link", "set", "lo", "up"])
+            .status()
+            .expect("ip")
+            .success();
+        assert!(ok, "lo up");
+        ns
+    }
+
+    pub fn nft_list(&self) -> Option<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.name, "nft", "list", "table", "inet", "sanso",
+            ])
+            .output()
+            .expect("nft");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The revision in the table comment, if the table exists.
+    pub fn table_revision(&self) -> Option<String> {
+        let text = self.nft_list()?;
+        let comment = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("comment \"sanso "))?;
+        let rev = comment.split(" rev ").nth(1)?.split(' ').next()?;
+        Some(rev.to_owned())
+    }
+
+    /// Runs `nft ARGS` in the namespace; panics unless it succeeds.
+    pub fn nft(&self, args: &[&str]) {
+        let ok = Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft"])
+            .args(args)
+            .status()
+            .expect("nft")
+            .success();
+        assert!(ok, "nft {args:?}");
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// The kernel tests' policy: an lgwan zone and the LGWAN backbone, one flow;
+/// `revision` goes into `[policy]`.
+pub fn policy(revision: &str) -> String {
+    include_str!("../fixtures/kernel-test.toml").replace("@REVISION@", revision)
+}
