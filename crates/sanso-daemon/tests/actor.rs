@@ -106,6 +106,8 @@ impl Kernel for FakeKernel {
             } else {
                 TablePresence::Absent
             },
+            flags: Vec::new(),
+            incomplete: None,
             comment: None,
             objects: BTreeMap::new(),
             sets: BTreeMap::new(),

@@ -2,8 +2,8 @@
 //! comparing two such readings (drift detection, issue 4).
 //!
 //! * [`live_table`] reads the table with `nft -j list table inet sanso` (and
-//!   the plain listing, for comments and readable rules) inside a network
-//!   namespace, or in the current one.
+//!   the plain listing, for the table's flags, comments and readable rules)
+//!   inside a network namespace, or in the current one.
 //! * [`expected_table`] loads a compiled ruleset text into a throwaway
 //!   namespace and reads it back, so that both sides of a comparison went
 //!   through the kernel's own normalisation (prefixes, ranges, expressions).
@@ -14,6 +14,14 @@
 //! set elements sorted. Reading back shells out to `nft`; only the apply path
 //! must not. `nft` runs with `TZ=UTC` so that `meta time` prints the same
 //! everywhere.
+//!
+//! The table's flags (`dormant` switches all filtering off) come from the
+//! plain listing only: nft 1.0.6's JSON prints garbage for the `"flags"` of a
+//! table with one flag, and sometimes stops right after `"flags": `. Whether
+//! the table exists is therefore read from `nft list tables` (text), and a
+//! JSON listing of the table that cannot be parsed is replaced by the
+//! listings that do not print the table entry ([`live_table`]).
+
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -63,6 +71,13 @@ pub enum TablePresence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LiveTable {
     pub presence: TablePresence,
+    /// The table's flags as `nft list` prints them (`dormant`, `owner`, ...),
+    /// sorted; empty normally. Read from the plain listing, never from the
+    /// JSON (see the module doc).
+    pub flags: Vec<String>,
+    /// Why part of the table could not be read (then [`diff`] reports it as a
+    /// difference and the rest holds what was read); `None` normally.
+    pub incomplete: Option<String>,
     pub comment: Option<String>,
     /// Counters and limits, keyed by `"<kind> <name>"`.
     pub objects: BTreeMap<String, LiveObject>,
@@ -146,6 +161,8 @@ impl LiveTable {
     fn absent(foreign_base_chains: Vec<ForeignChain>) -> Self {
         LiveTable {
             presence: TablePresence::Absent,
+            flags: Vec::new(),
+            incomplete: None,
             comment: None,
             objects: BTreeMap::new(),
             sets: BTreeMap::new(),
@@ -159,24 +176,143 @@ impl LiveTable {
 /// Reads `table inet sanso` inside network namespace `netns` (`ip netns exec`),
 /// or in the current namespace when `None` (only the daemon on a real gateway
 /// does that; tests always pass a namespace). A missing table is not an error:
-/// it reads as [`TablePresence::Absent`].
+/// it reads as [`TablePresence::Absent`]. A table whose flags cannot be read
+/// is.
 pub fn live_table(netns: Option<&str>) -> Result<LiveTable, ReadbackError> {
+    live_table_with(netns, |json| json)
+}
+
+/// [`live_table`] passing the output of `nft -j list table inet sanso`
+/// through `json` first: tests cut it as nft 1.0.6 sometimes does.
+#[doc(hidden)]
+pub fn live_table_with(
+    netns: Option<&str>,
+    json: impl FnOnce(String) -> String,
+) -> Result<LiveTable, ReadbackError> {
     let chains_json = run_nft_json(netns, &["list", "chains"])?;
     let foreign = foreign_base_chains(&chains_json);
-    let tables = run_nft_json(netns, &["list", "tables"])?;
-    let has_table = entries(&tables)
-        .any(|(kind, body)| kind == "table" && body["family"] == "inet" && body["name"] == "sanso");
-    if !has_table {
+    // The text listing: nft 1.0.6's JSON of a flagged table may not parse.
+    let tables = run_nft(netns, &["list", "tables"], None)?;
+    if !lists_our_table(&tables) {
         return Ok(LiveTable::absent(foreign));
     }
-    let json = run_nft_json(netns, &["list", "table", "inet", "sanso"])?;
     let text = run_nft(netns, &["list", "table", "inet", "sanso"], None)?;
-    let mut table = from_listing(&json, &text).map_err(|what| ReadbackError::Shape {
-        command: "nft -j list table inet sanso".to_owned(),
-        what,
+    // A failed JSON listing is read like one that does not parse.
+    let table_json =
+        json(run_nft(netns, &["-j", "list", "table", "inet", "sanso"], None).unwrap_or_default());
+    let mut table = read_present(&table_json, &text, &chains_json, |args| {
+        run_nft_json(netns, args)
     })?;
     table.foreign_base_chains = foreign;
     Ok(table)
+}
+
+/// Whether `nft list tables` (text) lists `table inet sanso`.
+fn lists_our_table(listing: &str) -> bool {
+    listing
+        .lines()
+        .any(|line| line.split_whitespace().eq(["table", "inet", "sanso"]))
+}
+
+/// The listings that hold everything of `table inet sanso` but the table
+/// entry itself, besides one `list chain` per chain. nft 1.0.6 crashes on
+/// the JSON of `list synproxys`, `list ct timeout` and `list ct expectation`,
+/// and has no `list flowtables table`; such objects are caught by the check
+/// against the plain listing in [`read_present`]. `list sets` and `list maps`
+/// print other tables' too, so every entry is filtered by table.
+const LISTINGS_WITHOUT_TABLE_ENTRY: [&[&str]; 7] = [
+    &["list", "sets", "table", "inet", "sanso"],
+    &["list", "maps", "inet"],
+    &["list", "counters", "table", "inet", "sanso"],
+    &["list", "limits", "table", "inet", "sanso"],
+    &["list", "quotas", "table", "inet", "sanso"],
+    &["list", "secmarks", "table", "inet", "sanso"],
+    &["list", "ct", "helpers", "table", "inet", "sanso"],
+];
+
+/// The normal form of a present table from its JSON listing `json` and its
+/// plain listing `text`. When `json` does not parse (nft 1.0.6 may stop right
+/// after a flagged table's `"flags": `), the table is read from the listings
+/// that do not print the table entry ([`LISTINGS_WITHOUT_TABLE_ENTRY`] and
+/// `list chain` for each of its chains in `chains`, the JSON of
+/// `nft list chains`), each run by `list`. What those cannot give (a listing
+/// that fails, an object the plain listing declares that none holds) is named
+/// in [`LiveTable::incomplete`]; the flags come from `text` in every case.
+fn read_present(
+    json: &str,
+    text: &str,
+    chains: &Value,
+    mut list: impl FnMut(&[&str]) -> Result<Value, ReadbackError>,
+) -> Result<LiveTable, ReadbackError> {
+    let shape_error = |command: &str| {
+        let command = command.to_owned();
+        move |what| ReadbackError::Shape { command, what }
+    };
+    if let Ok(json) = serde_json::from_str::<Value>(json) {
+        return from_listing(&json, text).map_err(shape_error("nft -j list table inet sanso"));
+    }
+    let mut unread = Vec::new();
+    let mut listings = Vec::new();
+    let chain_names = entries(chains)
+        .filter(|(kind, body)| *kind == "chain" && is_ours(body))
+        .map(|(_, body)| str_of(&body["name"]));
+    let chain_listings: Vec<Vec<String>> = chain_names
+        .map(|name| {
+            ["list", "chain", "inet", "sanso", &name]
+                .map(str::to_owned)
+                .to_vec()
+        })
+        .collect();
+    let all = LISTINGS_WITHOUT_TABLE_ENTRY
+        .iter()
+        .map(|args| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+        .chain(chain_listings);
+    for args in all {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match list(&args) {
+            Ok(listing) => listings.push(listing),
+            Err(e) => unread.push(error_chain(&e)),
+        }
+    }
+    let mut table = from_listings(&listings, text).map_err(shape_error(
+        "nft -j list (sets, maps, objects, chains) inet sanso",
+    ))?;
+    let parsed = parse_listing_text(text);
+    let missing: Vec<String> = parsed
+        .blocks
+        .iter()
+        .filter(|(kind, name)| match kind.as_str() {
+            "set" | "map" => !table.sets.contains_key(name),
+            "chain" => !table.chains.contains_key(name),
+            _ => !table.objects.contains_key(&format!("{kind} {name}")),
+        })
+        .map(|(kind, name)| format!("{kind} {name}"))
+        .collect();
+    if !missing.is_empty() {
+        unread.push(format!(
+            "in the plain listing but in no JSON listing: {}",
+            missing.join(", ")
+        ));
+    }
+    if !unread.is_empty() {
+        table.incomplete = Some(format!(
+            "the JSON listing of the table does not parse (nft 1.0.6 with a table flag), \
+             and the other listings do not hold all of it: {}",
+            unread.join("; ")
+        ));
+    }
+    Ok(table)
+}
+
+/// An error and its causes, `: `-separated.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 /// The kernel's own view of a compiled ruleset: loads `ruleset_text` (as
@@ -316,19 +452,36 @@ fn str_of(v: &Value) -> String {
     }
 }
 
+/// Whether an entry of an `nft -j` listing belongs to `table inet sanso`.
+fn is_ours(body: &Value) -> bool {
+    body["family"] == "inet" && body["table"] == "sanso"
+}
+
 /// Builds the normal form from the JSON and the plain listing of the table.
-/// Public for tests and for callers that already hold both listings.
+/// Public for tests and for callers that already hold both listings. The
+/// table entry of the JSON is ignored (its flags are garbage in nft 1.0.6);
+/// the flags come from the plain listing.
 pub fn from_listing(json: &Value, text: &str) -> Result<LiveTable, String> {
+    from_listings(std::slice::from_ref(json), text)
+}
+
+/// [`from_listing`] from several JSON listings (the entries of all of them,
+/// those of other tables skipped).
+fn from_listings(listings: &[Value], text: &str) -> Result<LiveTable, String> {
     let parsed = parse_listing_text(text);
     let mut table = LiveTable::absent(Vec::new());
     table.presence = TablePresence::Present;
+    table.flags = parsed.table_flags;
     table.comment = parsed.table_comment;
     table.text = parsed.clean_text;
     let mut rule_json: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (kind, body) in entries(json) {
+    let ours = listings
+        .iter()
+        .flat_map(entries)
+        .filter(|(kind, body)| *kind != "table" && is_ours(body));
+    for (kind, body) in ours {
         let name = str_of(&body["name"]);
         match kind {
-            "table" => {}
             "counter" | "limit" | "quota" | "ct helper" | "ct timeout" | "ct expectation"
             | "synproxy" | "secmark" => {
                 let spec = strip(
@@ -492,9 +645,15 @@ fn expr_text(v: &Value) -> String {
 }
 
 /// What the plain listing adds to the JSON (comments are missing from nft
-/// 1.0.6's JSON) and the listing without counter state.
+/// 1.0.6's JSON, and its table flags are garbage) and the listing without
+/// counter state.
 #[derive(Default)]
 struct ParsedListing {
+    /// The table's `flags` line, split at commas, sorted.
+    table_flags: Vec<String>,
+    /// Every block the table declares, as (kind, name): `("chain", "forward")`,
+    /// `("ct helper", "h")`.
+    blocks: Vec<(String, String)>,
     table_comment: Option<String>,
     chain_comments: BTreeMap<String, String>,
     chain_rules: BTreeMap<String, Vec<String>>,
@@ -517,12 +676,21 @@ fn parse_listing_text(text: &str) -> ParsedListing {
         parsed.clean_text.push('\n');
         match depth {
             1 if line.starts_with("comment \"") => parsed.table_comment = Some(unquote(&line[8..])),
-            1 if line.starts_with("chain ") && line.ends_with('{') => {
-                chain = Some(line[6..line.len() - 1].trim().to_owned());
-                in_block = true;
+            1 if !in_block && line.starts_with("flags ") => {
+                parsed.table_flags = line["flags ".len()..]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|flag| !flag.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                parsed.table_flags.sort();
+                parsed.table_flags.dedup();
             }
             1 if line.ends_with('{') => {
-                chain = None;
+                let header = line[..line.len() - 1].trim();
+                let (kind, name) = header.rsplit_once(' ').unwrap_or(("", header));
+                parsed.blocks.push((kind.to_owned(), name.to_owned()));
+                chain = (kind == "chain").then(|| name.to_owned());
                 in_block = true;
             }
             1 if line == "}" => {
@@ -709,6 +877,24 @@ pub fn diff(expected: &LiveTable, live: &LiveTable) -> TableDiff {
         _ => {}
     }
     if expected.presence == TablePresence::Present && live.presence == TablePresence::Present {
+        if expected.flags != live.flags {
+            changes.push(change(
+                Thing::Table,
+                ChangeKind::Changed,
+                None,
+                flags_change(&expected.flags, &live.flags),
+            ));
+        }
+        for (side, table) in [("expected", expected), ("live", live)] {
+            if let Some(why) = &table.incomplete {
+                changes.push(change(
+                    Thing::Table,
+                    ChangeKind::Changed,
+                    None,
+                    format!("the {side} table was not read in full: {why}"),
+                ));
+            }
+        }
         if expected.comment != live.comment {
             changes.push(change(
                 Thing::Table,
@@ -744,6 +930,42 @@ pub fn diff(expected: &LiveTable, live: &LiveTable) -> TableDiff {
             .map(ToString::to_string)
             .collect(),
         text_diff,
+    }
+}
+
+/// `flags dormant (expected none): the table is switched off, nothing is
+/// filtered`: the live flags, the expected ones, and what each flag the live
+/// table has and the expected one has not does.
+pub(crate) fn flags_change(expected: &[String], live: &[String]) -> String {
+    let words = |flags: &[String]| {
+        if flags.is_empty() {
+            "none".to_owned()
+        } else {
+            flags.join(",")
+        }
+    };
+    let meanings: Vec<&str> = live
+        .iter()
+        .filter(|flag| !expected.contains(flag))
+        .filter_map(|flag| flag_meaning(flag))
+        .collect();
+    let mut text = format!("flags {} (expected {})", words(live), words(expected));
+    if !meanings.is_empty() {
+        text.push_str(": ");
+        text.push_str(&meanings.join("; "));
+    }
+    text
+}
+
+/// What a table flag does, for the ones nft prints.
+fn flag_meaning(flag: &str) -> Option<&'static str> {
+    match flag {
+        "dormant" => Some("the table is switched off, nothing is filtered"),
+        "owner" => Some(
+            "one process owns the table: only it can change it, and the table goes when that process exits",
+        ),
+        "persist" => Some("the table stays when its owner exits"),
+        _ => None,
     }
 }
 
@@ -1000,6 +1222,194 @@ mod tests {
             .map(|e| e.text.as_str())
             .collect();
         assert_eq!(elements, ["10.0.0.2", "10.1.0.0/16"]);
+    }
+
+    /// `text` with `flags` as the table's first line.
+    fn with_flags(text: &str, flags: &str) -> String {
+        text.replacen("{\n", &format!("{{\n\tflags {flags}\n"), 1)
+    }
+
+    #[test]
+    fn table_flags_come_from_the_plain_listing_never_from_the_json() {
+        let (mut json, text) = listing();
+        // nft 1.0.6 prints garbage here for a table with one flag.
+        json["nftables"][1]["table"]["flags"] = "Lester Gooch #5".into();
+        let plain = from_listing(&json, &text).expect("valid listing");
+        assert!(plain.flags.is_empty(), "{:?}", plain.flags);
+        let dormant = from_listing(&json, &with_flags(&text, "dormant")).expect("valid");
+        assert_eq!(dormant.flags, ["dormant"]);
+        assert!(dormant
+            .text
+            .starts_with("table inet sanso {\n\tflags dormant\n"));
+        let two = from_listing(&json, &with_flags(&text, "owner,dormant")).expect("valid");
+        assert_eq!(two.flags, ["dormant", "owner"]);
+        // Everything else reads as without the flag.
+        assert_eq!(
+            LiveTable {
+                flags: Vec::new(),
+                text: plain.text.clone(),
+                ..dormant
+            },
+            plain
+        );
+    }
+
+    #[test]
+    fn diff_names_a_flag_and_what_it_does() {
+        let (json, text) = listing();
+        let expected = from_listing(&json, &text).expect("valid listing");
+        let live = from_listing(&json, &with_flags(&text, "dormant")).expect("valid");
+        let d = diff(&expected, &live);
+        let lines: Vec<String> = d.changes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            ["table changed: flags dormant (expected none): the table is switched off, nothing is filtered"]
+        );
+        assert!(d.text_diff.contains("+\tflags dormant"), "{}", d.text_diff);
+        let back = diff(&live, &expected);
+        assert_eq!(
+            back.changes[0].to_string(),
+            "table changed: flags none (expected dormant)"
+        );
+    }
+
+    /// The cut JSON of a dormant table, the listings without the table entry
+    /// that `list` answers with, and what `read_present` asked for.
+    struct CannedNft {
+        listings: BTreeMap<String, Value>,
+        asked: Vec<String>,
+    }
+
+    impl CannedNft {
+        /// The listings of `listing()`, split as nft prints them; `list sets`
+        /// also prints another table's set.
+        fn new() -> Self {
+            let (json, _) = listing();
+            let entry = |i: usize| json["nftables"][i].clone();
+            let doc = |items: Vec<Value>| {
+                let mut all = vec![entry(0)];
+                all.extend(items);
+                serde_json::json!({ "nftables": all })
+            };
+            let foreign_set = serde_json::json!({"set": {"family": "inet", "name": "s2", "table": "other", "type": "ipv4_addr", "handle": 1}});
+            let listings = [
+                (
+                    "list sets table inet sanso",
+                    doc(vec![entry(3), foreign_set]),
+                ),
+                ("list maps inet", doc(vec![])),
+                ("list counters table inet sanso", doc(vec![entry(2)])),
+                ("list limits table inet sanso", doc(vec![])),
+                ("list quotas table inet sanso", doc(vec![])),
+                ("list secmarks table inet sanso", doc(vec![])),
+                ("list ct helpers table inet sanso", doc(vec![])),
+                (
+                    "list chain inet sanso forward",
+                    doc(vec![entry(4), entry(5)]),
+                ),
+            ];
+            CannedNft {
+                listings: listings
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+                asked: Vec::new(),
+            }
+        }
+
+        fn chains() -> Value {
+            let (json, _) = listing();
+            serde_json::json!({"nftables": [json["nftables"][0], json["nftables"][4],
+                {"chain": {"family": "ip", "table": "other", "name": "c", "handle": 1}}]})
+        }
+
+        fn list(&mut self, args: &[&str]) -> Result<Value, ReadbackError> {
+            let command = args.join(" ");
+            self.asked.push(command.clone());
+            self.listings
+                .get(&command)
+                .cloned()
+                .ok_or_else(|| ReadbackError::Failed {
+                    command: format!("nft -j {command}"),
+                    status: "exit status: 1".into(),
+                    stderr: "Error: No such file or directory".into(),
+                })
+        }
+    }
+
+    /// What nft 1.0.6 sometimes prints for a table with one flag.
+    const CUT_JSON: &str = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "sanso", "handle": 3, "flags": "#;
+
+    #[test]
+    fn a_cut_json_listing_is_read_from_the_listings_without_the_table_entry() {
+        let (json, text) = listing();
+        let text = with_flags(&text, "dormant");
+        let whole = from_listing(&json, &text).expect("valid listing");
+        let mut nft = CannedNft::new();
+        let table = read_present(CUT_JSON, &text, &CannedNft::chains(), |args| nft.list(args))
+            .expect("read from the other listings");
+        assert_eq!(table, whole);
+        assert_eq!(table.flags, ["dormant"]);
+        assert_eq!(table.incomplete, None);
+        assert!(
+            nft.asked
+                .contains(&"list chain inet sanso forward".to_owned()),
+            "{:?}",
+            nft.asked
+        );
+        assert!(!nft.asked.iter().any(|a| a.contains("chain inet sanso c")));
+        // A JSON listing that parses is used as it is.
+        let mut unused = CannedNft::new();
+        let table = read_present(&json.to_string(), &text, &Value::Null, |args| {
+            unused.list(args)
+        })
+        .expect("valid listing");
+        assert_eq!(table, whole);
+        assert!(unused.asked.is_empty());
+    }
+
+    #[test]
+    fn what_the_other_listings_miss_is_named_and_is_drift() {
+        let (json, text) = listing();
+        let expected = from_listing(&json, &text).expect("valid listing");
+        // A ct timeout object (no JSON listing of nft 1.0.6 prints it) and a
+        // chain listing that fails.
+        let text = with_flags(&text, "dormant").replace(
+            "\tchain forward {",
+            "\tct timeout t {\n\t\tprotocol tcp\n\t}\n\n\tchain forward {",
+        );
+        let mut nft = CannedNft::new();
+        nft.listings.remove("list chain inet sanso forward");
+        let table = read_present(CUT_JSON, &text, &CannedNft::chains(), |args| nft.list(args))
+            .expect("the flags are read");
+        assert_eq!(table.flags, ["dormant"]);
+        let why = table
+            .incomplete
+            .clone()
+            .expect("marked as not read in full");
+        assert!(
+            why.contains("`nft -j list chain inet sanso forward` failed")
+                && why.contains(
+                    "in the plain listing but in no JSON listing: ct timeout t, chain forward"
+                ),
+            "{why}"
+        );
+        let d = diff(&expected, &table);
+        let lines: Vec<String> = d.changes.iter().map(ToString::to_string).collect();
+        assert_eq!(lines[0], "table changed: flags dormant (expected none): the table is switched off, nothing is filtered");
+        assert!(
+            lines[1].starts_with(
+                "table changed: the live table was not read in full: the JSON listing"
+            ),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_table_is_found_in_the_plain_list_of_tables() {
+        assert!(lists_our_table("table ip filter\ntable inet sanso\n"));
+        assert!(!lists_our_table("table ip sanso\ntable inet sanso2\n"));
+        assert!(!lists_our_table(""));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Read-back after an apply: does the live `table inet sanso` have the shape
-//! the IR says it must (comment, chains with their rule counts, named
-//! objects, sets with their element counts)?
+//! the IR says it must (no table flags, comment, chains with their rule
+//! counts, named objects, sets with their element counts)?
 //!
 //! This is the cheap check that runs after every apply ([`apply_and_verify`]
 //! for `sanso apply`, [`verify_live`] on the daemon's own read-back); it
@@ -19,7 +19,7 @@ use sanso_ir::Ruleset;
 
 use crate::netlink::plan::{plan, Hook, ObjectPlan};
 use crate::netlink::{ApplyError, ApplyReport};
-use crate::readback::{LiveTable, ReadbackError, TablePresence};
+use crate::readback::{flags_change, LiveTable, ReadbackError, TablePresence};
 
 /// What `table inet sanso` must hold for a ruleset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +135,13 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     if live.presence == TablePresence::Absent {
         problems.push("table inet sanso is missing".to_owned());
         return problems;
+    }
+    // sanso never sets a table flag; `dormant` switches all filtering off.
+    if !live.flags.is_empty() {
+        problems.push(format!("table {}", flags_change(&[], &live.flags)));
+    }
+    if let Some(why) = &live.incomplete {
+        problems.push(format!("table was not read in full: {why}"));
     }
     if live.comment.as_deref() != Some(shape.comment.as_str()) {
         problems.push(format!(
@@ -302,6 +309,8 @@ pub fn table_with_shape(shape: &TableShape, tag: &str) -> LiveTable {
     use crate::readback::{LiveChain, LiveElement, LiveObject, LiveRule, LiveSet};
     LiveTable {
         presence: TablePresence::Present,
+        flags: Vec::new(),
+        incomplete: None,
         comment: Some(shape.comment.clone()),
         objects: shape
             .objects
@@ -466,6 +475,28 @@ mod tests {
         assert_eq!(
             verify_live(&ruleset, &absent).problems,
             ["table inet sanso is missing"]
+        );
+    }
+
+    #[test]
+    fn a_dormant_or_partly_read_table_does_not_verify() {
+        let ruleset = example();
+        let shape = expected_shape(&ruleset);
+        let dormant = LiveTable {
+            flags: vec!["dormant".into()],
+            ..table_of(&shape)
+        };
+        assert_eq!(
+            verify_live(&ruleset, &dormant).problems,
+            ["table flags dormant (expected none): the table is switched off, nothing is filtered"]
+        );
+        let partly = LiveTable {
+            incomplete: Some("chain forward could not be listed".into()),
+            ..table_of(&shape)
+        };
+        assert_eq!(
+            verify_live(&ruleset, &partly).problems,
+            ["table was not read in full: chain forward could not be listed"]
         );
     }
 }
