@@ -5,6 +5,15 @@
 //! Names are `sanso-<pid>-<counter>-<role>`: unique per process and run, so
 //! concurrent runs (threads or processes) never collide.
 //!
+//! Every namespace sanso creates follows one pattern, `sanso-<pid>-<rest>`
+//! (the decimal pid of the creating process after [`NAME_PREFIX`]; the same
+//! contract as `sanso_nft::readback::NAMESPACE_PREFIX`, which names the
+//! scratch namespace of `sanso drift` `sanso-<pid>-expect-<n>`; tests and
+//! benches name theirs `sanso-<pid>-<purpose>-...`). [`remove_stale_namespaces`]
+//! removes every name of that pattern whose process is gone, whoever created
+//! it; sanso-nft's sweep does the same before it creates its scratch
+//! namespace.
+//!
 //! The signal handler may run at any instant, so it only uses async-signal-safe
 //! calls (`umount2`, `unlink`, `_exit`) on paths registered in a lock-free
 //! table: exactly what `ip netns del` does.
@@ -22,7 +31,8 @@ use crate::HarnessError;
 /// Where `ip netns` keeps its namespaces.
 pub const NETNS_DIR: &str = "/var/run/netns";
 
-/// The prefix of every namespace the harness creates.
+/// The prefix of every namespace sanso creates; the creator's pid and a dash
+/// follow it (see the module doc).
 pub const NAME_PREFIX: &str = "sanso-";
 
 static RUN_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -283,18 +293,28 @@ pub fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
     names
 }
 
-/// Removes the namespaces a killed harness process left behind (its pid no
-/// longer exists). Returns their names. Namespaces of live processes are kept.
+/// The pid in a name of the pattern `sanso-<pid>-<rest>` (see the module
+/// doc); `None` for any other name.
+pub fn namespace_creator(name: &str) -> Option<u32> {
+    let (pid, _) = name.strip_prefix(NAME_PREFIX)?.split_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the namespaces a killed process left behind: those of the
+/// pattern `sanso-<pid>-<rest>` whose pid no longer exists (the harness's,
+/// `sanso drift`'s scratch namespace, tests' and benches'). Returns their
+/// names. Namespaces of live processes are kept, and nothing is removed when
+/// `/proc` cannot tell (not mounted).
 pub fn remove_stale_namespaces() -> Vec<String> {
+    if !Path::new("/proc/self").exists() {
+        return Vec::new();
+    }
     let mut removed = Vec::new();
     for name in namespaces_with_prefix(NAME_PREFIX) {
-        let Some(pid) = name
-            .strip_prefix(NAME_PREFIX)
-            .and_then(|rest| rest.split('-').next())
-        else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
+        let Some(pid) = namespace_creator(&name) else {
             continue;
         };
         if Path::new("/proc").join(pid.to_string()).exists() {
@@ -430,6 +450,20 @@ mod tests {
             .namespace_name("gw")
             .starts_with(&format!("sanso-{}-", std::process::id())));
         assert!(a.namespace_name("gw").ends_with("-gw"));
+    }
+
+    #[test]
+    fn the_sweep_reads_the_creator_of_every_pattern_name() {
+        let run = RunId::next();
+        assert_eq!(
+            namespace_creator(&run.namespace_name("gw")),
+            Some(std::process::id())
+        );
+        assert_eq!(namespace_creator("sanso-42-expect-0"), Some(42));
+        assert_eq!(namespace_creator("sanso-42-bench-gw-1"), Some(42));
+        for other in ["sanso-expect-42-0", "sanso-42", "sanso-+42-x", "other-42-x"] {
+            assert_eq!(namespace_creator(other), None, "{other}");
+        }
     }
 
     #[test]

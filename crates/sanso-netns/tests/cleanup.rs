@@ -176,8 +176,14 @@ fn the_next_run_removes_namespaces_left_by_a_killed_one() {
     }
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // What a `kill -9` leaves: namespaces named after a process that is gone
-    // (pid 999999999 never exists: Linux pids stop at 4194304).
-    let stale = ["sanso-999999999-0-gw", "sanso-999999999-0-p0"];
+    // (pid 999999999 never exists: Linux pids stop at 4194304): the harness's
+    // own and `sanso drift`'s scratch namespace (sanso-nft), which follow the
+    // same `sanso-<pid>-...` pattern.
+    let stale = [
+        "sanso-999999999-0-gw",
+        "sanso-999999999-0-p0",
+        "sanso-999999999-expect-0",
+    ];
     for name in stale {
         let ok = Command::new("ip")
             .args(["netns", "add", name])
@@ -186,7 +192,7 @@ fn the_next_run_removes_namespaces_left_by_a_killed_one() {
             .success();
         assert!(ok, "ip netns add {name}");
     }
-    assert_eq!(namespaces_with_prefix("sanso-999999999-").len(), 2);
+    assert_eq!(namespaces_with_prefix("sanso-999999999-").len(), 3);
     // Any run sweeps them before building its own topology.
     let probes = vec![to("10.10.0.5", "10.20.0.5", ProbeL4::Tcp(443))];
     run_probes(&policy(), RULESET, &probes).expect("run");

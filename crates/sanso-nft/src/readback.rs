@@ -21,11 +21,14 @@
 //! the table exists is therefore read from `nft list tables` (text), and a
 //! JSON listing of the table that cannot be parsed is replaced by the
 //! listings that do not print the table entry ([`live_table`]).
-
+//!
+//! Namespaces: see [`NAMESPACE_PREFIX`] for the one naming pattern every
+//! namespace sanso creates follows, and [`remove_stale_namespaces`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Write as _;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -318,13 +321,60 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// The kernel's own view of a compiled ruleset: loads `ruleset_text` (as
 /// [`crate::text::render`] writes it) into a throwaway network namespace,
 /// reads it back with [`live_table`] and removes the namespace. Needs root.
+/// First removes the namespaces killed runs left ([`remove_stale_namespaces`]).
 pub fn expected_table(ruleset_text: &str) -> Result<LiveTable, ReadbackError> {
+    remove_stale_namespaces();
     let ns = ScratchNamespace::create()?;
     run_nft(Some(&ns.name), &["-f", "/dev/stdin"], Some(ruleset_text))?;
     live_table(Some(&ns.name))
 }
 
-/// A namespace that exists while the value lives.
+/// Every network namespace sanso creates (this module's scratch namespace,
+/// the `sanso-netns` harness behind `sanso test --kernel` and `sanso verify`,
+/// tests and benches) is named `sanso-<pid>-<rest>`: this prefix, the decimal
+/// pid of the creating process, a dash, and anything that makes the name
+/// unique within that process. That is the one contract between the places
+/// that create namespaces and the sweeps that remove them once the pid is
+/// gone: [`remove_stale_namespaces`] here and
+/// `sanso_netns::netns::remove_stale_namespaces`, which follow it alike.
+pub const NAMESPACE_PREFIX: &str = "sanso-";
+
+/// Where `ip netns` keeps its namespaces.
+const NETNS_DIR: &str = "/var/run/netns";
+
+/// The pid in a name of the [`NAMESPACE_PREFIX`] pattern (`sanso-<pid>-...`);
+/// `None` for any other name.
+pub fn namespace_creator(name: &str) -> Option<u32> {
+    let (pid, _) = name.strip_prefix(NAMESPACE_PREFIX)?.split_once('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the namespaces of the [`NAMESPACE_PREFIX`] pattern whose creating
+/// process is gone (a run killed before it could clean up) and returns their
+/// names, sorted. Nothing is removed when `/proc` cannot tell (not mounted).
+pub fn remove_stale_namespaces() -> Vec<String> {
+    if !Path::new("/proc/self").exists() {
+        return Vec::new();
+    }
+    let mut stale: Vec<String> = std::fs::read_dir(NETNS_DIR)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| {
+            namespace_creator(name).is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .collect();
+    stale.sort();
+    stale.retain(|name| run(Command::new("ip").args(["netns", "del", name]), None).is_ok());
+    stale
+}
+
+/// A namespace that exists while the value lives, named
+/// `sanso-<pid>-expect-<n>` ([`NAMESPACE_PREFIX`]).
 struct ScratchNamespace {
     name: String,
 }
@@ -333,7 +383,7 @@ impl ScratchNamespace {
     fn create() -> Result<Self, ReadbackError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("sanso-expect-{}-{n}", std::process::id());
+        let name = format!("{NAMESPACE_PREFIX}{}-expect-{n}", std::process::id());
         run(Command::new("ip").args(["netns", "add", &name]), None)?;
         Ok(ScratchNamespace { name })
     }
@@ -341,7 +391,8 @@ impl ScratchNamespace {
 
 impl Drop for ScratchNamespace {
     fn drop(&mut self) {
-        // Best effort: a failure here leaves a namespace behind, nothing worse.
+        // Best effort: a failure here leaves a namespace behind, which the
+        // next run's sweep removes.
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .stdout(Stdio::null())
@@ -1410,6 +1461,22 @@ mod tests {
         assert!(lists_our_table("table ip filter\ntable inet sanso\n"));
         assert!(!lists_our_table("table ip sanso\ntable inet sanso2\n"));
         assert!(!lists_our_table(""));
+    }
+
+    #[test]
+    fn namespace_names_carry_their_creator() {
+        assert_eq!(namespace_creator("sanso-1234-expect-0"), Some(1234));
+        assert_eq!(namespace_creator("sanso-1234-0-gw"), Some(1234));
+        for other in [
+            "sanso-expect-1234-0",
+            "sanso-1234",
+            "sanso--1",
+            "sanso-+12-x",
+            "lab-1-x",
+            "sanso-99999999999-x",
+        ] {
+            assert_eq!(namespace_creator(other), None, "{other}");
+        }
     }
 
     #[test]

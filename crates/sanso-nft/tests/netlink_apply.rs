@@ -28,7 +28,8 @@ fn skip_unless_root(test: &str) -> bool {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// A network namespace that exists for the guard's lifetime.
+/// A network namespace that exists for the guard's lifetime, named
+/// `sanso-<pid>-<purpose>-<n>` (`sanso_nft::readback::NAMESPACE_PREFIX`).
 struct Netns {
     name: String,
 }
@@ -36,7 +37,7 @@ struct Netns {
 impl Netns {
     fn new(purpose: &str) -> Netns {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("sanso-{purpose}-{}-{n}", std::process::id());
+        let name = format!("sanso-{}-{purpose}-{n}", std::process::id());
         let status = Command::new("ip")
             .args(["netns", "add", &name])
             .status()

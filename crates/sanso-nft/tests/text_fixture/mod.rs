@@ -314,7 +314,9 @@ pub fn have_root(test: &str) -> bool {
 }
 
 /// A network namespace that exists while the value lives (removed on drop,
-/// also when the test panics). Names are unique per process and call.
+/// also when the test panics). Names are unique per process and call, and
+/// follow `sanso_nft::readback::NAMESPACE_PREFIX` (`sanso-<pid>-<purpose>-<n>`),
+/// so a killed test's namespaces are swept by the next run.
 pub struct TestNamespace {
     pub name: String,
 }
@@ -323,7 +325,7 @@ impl TestNamespace {
     pub fn new(purpose: &str) -> Self {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("sanso-{purpose}-{}-{n}", std::process::id());
+        let name = format!("sanso-{}-{purpose}-{n}", std::process::id());
         let status = std::process::Command::new("ip")
             .args(["netns", "add", &name])
             .status()
