@@ -489,6 +489,66 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
 }
 
 #[test]
+fn a_dormant_table_is_drift_in_text_and_json_and_apply_wakes_it() {
+    require_root!();
+    let ns = Netns::new("dormant");
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("path");
+    let out = sanso(&["apply", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = sanso(&["drift", policy, "--netns", &ns.0, "--json"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["flags"], serde_json::json!([]), "{json}");
+
+    // Switches all filtering off; nft 1.0.6's JSON of the table breaks.
+    let ok = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns.0,
+            "nft",
+            "add",
+            "table",
+            "inet",
+            "sanso",
+            "{ flags dormant; }",
+        ])
+        .status()
+        .expect("nft add table")
+        .success();
+    assert!(ok);
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 2, "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(
+            "table changed: flags dormant (expected none): the table is switched off, nothing is filtered"
+        ) && stdout.contains("+\tflags dormant"),
+        "{stdout}"
+    );
+    let out = sanso(&["drift", policy, "--netns", &ns.0, "--json"]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["flags"], serde_json::json!(["dormant"]), "{json}");
+    assert_eq!(json["incomplete"], serde_json::Value::Null, "{json}");
+    assert_eq!(json["changes"][0]["thing"], "table", "{json}");
+    assert!(
+        json["changes"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("flags dormant (expected none)")),
+        "{json}"
+    );
+    assert!(json["warnings"].is_array() && json["text_diff"].is_string());
+
+    // Applying again replaces the table, flags included.
+    let out = sanso(&["apply", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = sanso(&["drift", policy, "--netns", &ns.0]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+}
+
+#[test]
 fn apply_exits_1_when_the_table_reads_back_otherwise_and_says_what_the_kernel_holds() {
     require_root!();
     let ns = Netns::new("unverified");

@@ -5,16 +5,19 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use sanso_nft::readback;
+use serde::Serialize;
 
 use crate::common;
 
 /// Compare the live `table inet sanso` with what the policy compiles to.
 ///
 /// Reports every difference (a rule added by hand, an element removed, a
-/// missing table) and warns about base chains of other tables on the same
+/// missing table, a table flag such as `dormant`, which switches all
+/// filtering off) and warns about base chains of other tables on the same
 /// hooks, which could accept what sanso drops. Needs root.
 ///
-/// Exit status: 0 when the live table matches, 2 when it drifted, 1 on error.
+/// Exit status: 0 when the live table matches, 2 when it drifted (flags
+/// included), 1 on error.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The approved policy file (TOML).
@@ -36,7 +39,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
     let diff = readback::diff(&expected, &live);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&diff)?);
+        let report = DriftJson {
+            diff: &diff,
+            flags: &live.flags,
+            incomplete: live.incomplete.as_deref(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{diff}");
         if !diff.text_diff.is_empty() {
@@ -48,4 +56,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `--json`: the difference (changes, warnings, text_diff) and the live
+/// table's flags (`[]` normally) and why it was not read in full (`null`
+/// normally).
+#[derive(Serialize)]
+struct DriftJson<'a> {
+    #[serde(flatten)]
+    diff: &'a readback::TableDiff,
+    flags: &'a [String],
+    incomplete: Option<&'a str>,
 }
