@@ -7,8 +7,9 @@
 //! * [`Variant::Linear`]: one rule per (flow, family, service match),
 //!   `ip saddr X ip daddr Y meta l4proto P th dport Z accept`, then drop.
 //!
-//! Topology (all in throwaway namespaces named `sanso-bench-<role>-<pid>-<n>`,
-//! removed on drop, also on panic): sender --veth--> gateway --veth-->
+//! Topology (all in throwaway namespaces named `sanso-<pid>-bench-<role>-<n>`,
+//! the pattern of `sanso_nft::readback::NAMESPACE_PREFIX`, removed on drop,
+//! also on panic, and by the next run's sweep after a `kill -9`): sender --veth--> gateway --veth-->
 //! receiver. The gateway's interfaces carry the names of the zones' interfaces
 //! so that anti-spoofing passes and the packet walks the whole pipeline
 //! (anti-spoof, conntrack, the flow map lookup that misses, the zone-pair map,
@@ -882,10 +883,20 @@ pub struct Namespace {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl Namespace {
-    /// Creates `sanso-bench-<role>-<pid>-<n>`.
+    /// Creates `sanso-<pid>-bench-<role>-<n>`; the first call of a process
+    /// removes the namespaces killed runs left
+    /// (`sanso_nft::readback::remove_stale_namespaces`).
     pub fn create(role: &str) -> Result<Self, KernelError> {
+        static SWEEP: std::sync::Once = std::sync::Once::new();
+        SWEEP.call_once(|| {
+            sanso_nft::readback::remove_stale_namespaces();
+        });
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("sanso-bench-{role}-{}-{n}", std::process::id());
+        let name = format!(
+            "{}{}-bench-{role}-{n}",
+            sanso_nft::readback::NAMESPACE_PREFIX,
+            std::process::id()
+        );
         run("ip", &["netns", "add", &name])?;
         Ok(Namespace { name })
     }

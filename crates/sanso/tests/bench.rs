@@ -80,8 +80,8 @@ fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run sanso bench --kernel");
-    // The namespaces are named sanso-bench-<role>-<pid>-<n>.
-    let pid_marker = format!("-{}-", child.id());
+    // The namespaces are named sanso-<pid>-bench-<role>-<n>.
+    let ours = format!("sanso-{}-", child.id());
     let output = child.wait_with_output().expect("sanso bench --kernel ends");
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
@@ -146,9 +146,6 @@ fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
     );
 
     // No namespace is left behind.
-    let left: Vec<_> = namespaces_with_prefix("sanso-bench-")
-        .into_iter()
-        .filter(|n| n.contains(&pid_marker))
-        .collect();
+    let left = namespaces_with_prefix(&ours);
     assert!(left.is_empty(), "{left:?}");
 }

@@ -419,12 +419,14 @@ fn verify_passing(policy: &str, packets: &str, seed: &str) -> serde_json::Value 
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
-/// A namespace for this test, removed on drop.
+/// A namespace for this test, removed on drop; named
+/// `sanso-<pid>-clitest-<tag>` (`sanso_nft::readback::NAMESPACE_PREFIX`), so
+/// a killed test's is swept by the next run.
 struct Netns(String);
 
 impl Netns {
     fn new(tag: &str) -> Self {
-        let name = format!("sanso-clitest-{}-{tag}", std::process::id());
+        let name = format!("sanso-{}-clitest-{tag}", std::process::id());
         let ok = Command::new("ip")
             .args(["netns", "add", &name])
             .status()
