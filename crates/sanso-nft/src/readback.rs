@@ -256,22 +256,18 @@ fn read_present(
     }
     let mut unread = Vec::new();
     let mut listings = Vec::new();
-    let chain_names = entries(chains)
+    let chain_names: Vec<String> = entries(chains)
         .filter(|(kind, body)| *kind == "chain" && is_ours(body))
-        .map(|(_, body)| str_of(&body["name"]));
-    let chain_listings: Vec<Vec<String>> = chain_names
-        .map(|name| {
-            ["list", "chain", "inet", "sanso", &name]
-                .map(str::to_owned)
-                .to_vec()
-        })
+        .map(|(_, body)| str_of(&body["name"]))
         .collect();
+    let chain_listings = chain_names
+        .iter()
+        .map(|name| vec!["list", "chain", "inet", "sanso", name.as_str()]);
     let all = LISTINGS_WITHOUT_TABLE_ENTRY
         .iter()
-        .map(|args| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+        .map(|args| args.to_vec())
         .chain(chain_listings);
     for args in all {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         match list(&args) {
             Ok(listing) => listings.push(listing),
             Err(e) => unread.push(error_chain(&e)),
