@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::audit::{AuditLog, Entry, EventKind, PolicyRef};
+use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
@@ -32,6 +32,34 @@ use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
 pub const LAST_GOOD_FILE: &str = "last-good.nft";
 /// The audit log, in the state directory.
 pub const AUDIT_FILE: &str = "audit.jsonl";
+/// A pending `apply --confirm`, in the state directory, while its window is
+/// open: what comes back on rollback, and the deadline. A daemon that starts
+/// and finds it rolls back at once.
+pub const PENDING_FILE: &str = "pending-confirm.json";
+
+/// [`PENDING_FILE`]'s content.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedPending {
+    /// Epoch seconds of the rollback deadline.
+    pub deadline: i64,
+    /// Who asked for the apply.
+    pub uid: u32,
+    /// The unconfirmed policy: name, revision, content hash.
+    pub candidate: serde_json::Value,
+    pub previous: SavedPrevious,
+}
+
+/// What a rollback restores, as saved on disk.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SavedPrevious {
+    /// A policy the daemon had applied, recompiled on rollback.
+    Policy { file: String, text: String },
+    /// The table as listed before the apply (no policy of the daemon's).
+    Table { listing: String },
+    /// There was no table: the closed fallback comes back.
+    Nothing,
+}
 
 /// What to do when the live table drifts from the applied one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +143,12 @@ pub enum Command {
     Metrics {
         reply: oneshot::Sender<MetricsSnapshot>,
     },
+    /// The daemon is stopping: roll back a pending apply, record the stop,
+    /// answer, and end the actor.
+    Shutdown {
+        signal: &'static str,
+        reply: oneshot::Sender<String>,
+    },
 }
 
 /// A cheap, cloneable sender of [`Command`]s.
@@ -182,6 +216,17 @@ impl Handle {
         rx.await.map_err(|_| STOPPED.to_owned())?
     }
 
+    /// Asks the actor to stop (after rolling back a pending apply); the
+    /// answer says what it did. `None`: the actor had already stopped.
+    pub async fn shutdown(&self, signal: &'static str) -> Option<String> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Shutdown { signal, reply })
+            .await
+            .ok()?;
+        rx.await.ok()
+    }
+
     pub async fn confirm(&self, uid: u32) -> Outcome {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -208,8 +253,29 @@ enum Previous {
     /// No policy had been applied by this daemon; the table as it was (its
     /// listing is loaded back, and the read-back compared with it).
     Table(Box<LiveTable>),
+    /// The table listing saved with a pending confirm that a restarted
+    /// daemon found: loaded back, and checked by its listing text.
+    Listing(String),
     /// There was no table: the closed fallback comes back, never an open gateway.
     Nothing,
+}
+
+impl Previous {
+    fn saved(&self) -> SavedPrevious {
+        match self {
+            Previous::Policy(installed) => SavedPrevious::Policy {
+                file: installed.compiled.source.file.clone(),
+                text: installed.compiled.source.text.clone(),
+            },
+            Previous::Table(table) => SavedPrevious::Table {
+                listing: table.text.clone(),
+            },
+            Previous::Listing(listing) => SavedPrevious::Table {
+                listing: listing.clone(),
+            },
+            Previous::Nothing => SavedPrevious::Nothing,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -226,8 +292,41 @@ enum Load {
     /// The table as listed before an apply; the read-back is compared with
     /// that table.
     Listing(Box<LiveTable>),
+    /// A saved table listing; the read-back's listing must be the same text.
+    ListingText(String),
     /// The closed fallback; checked against its shape.
     Fallback,
+}
+
+impl Load {
+    /// Intent detail: what is loaded, and the table comment it reads back
+    /// with (how a restarted daemon tells whether the load happened).
+    fn intent(&self) -> serde_json::Value {
+        match self {
+            Load::Ruleset(compiled) => json!({
+                "load": "ruleset",
+                "table_comment": sanso_nft::text::layout::table_comment(&compiled.ruleset),
+            }),
+            Load::Listing(before) => {
+                json!({ "load": "table-listing", "table_comment": before.comment })
+            }
+            Load::ListingText(_) => json!({ "load": "table-listing", "table_comment": null }),
+            Load::Fallback => json!({
+                "load": "fallback",
+                "table_comment": crate::kernel::fallback_shape().comment,
+            }),
+        }
+    }
+}
+
+/// Whether a change under `trigger` opens the gateway to something new
+/// (refused when its intent cannot be audited) or only closes it or puts
+/// back what was approved (goes ahead, loudly, when the disk is full).
+fn opens(trigger: &str) -> bool {
+    matches!(
+        trigger,
+        "start" | "sighup" | "file-change" | "request" | "apply-confirm"
+    )
 }
 
 /// What reading the table back after a load found.
@@ -289,12 +388,16 @@ enum DriftState {
     Unknown,
     InSync,
     Drift,
+    /// The live table could not be read at the last look.
+    Unreadable,
 }
 
 pub struct Actor {
     settings: Settings,
     kernel: Arc<dyn Kernel>,
     audit: AuditLog,
+    /// What opening the audit log repaired; recorded first thing.
+    recoveries: Vec<Recovery>,
     own_uid: u32,
     current: Option<Installed>,
     pending: Option<Pending>,
@@ -393,13 +496,14 @@ impl Actor {
                 path: settings.state_dir.clone(),
                 source,
             })?;
-        let audit = AuditLog::open(&settings.state_dir.join(AUDIT_FILE))?;
+        let (audit, recoveries) = AuditLog::open_recovering(&settings.state_dir.join(AUDIT_FILE))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let own_uid = unsafe { libc::geteuid() };
         Ok(Actor {
             settings,
             kernel,
             audit,
+            recoveries,
             own_uid,
             current: None,
             pending: None,
@@ -423,6 +527,19 @@ impl Actor {
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        // What the last run left: a repaired log, a change whose outcome was
+        // never recorded, a confirm window nobody can close any more.
+        for recovery in std::mem::take(&mut self.recoveries) {
+            self.counts.audit_recoveries += 1;
+            tracing::error!(recovery = %recovery, "the audit log was not as its head says; recorded");
+            self.record(
+                EventKind::AuditRecovery,
+                self.own_uid,
+                None,
+                recovery.detail(),
+            );
+        }
+        self.reconcile().await;
         self.record(
             EventKind::Start,
             self.own_uid,
@@ -432,6 +549,7 @@ impl Actor {
                 "netns": self.settings.netns,
             }),
         );
+        self.resume_pending().await;
         let _ = self.reload(Trigger::Start, self.own_uid).await;
         let mut drift_tick = tokio::time::interval_at(
             Instant::now() + self.settings.drift_interval,
@@ -448,6 +566,11 @@ impl Actor {
             let expiry = self.expiry_wakeup();
             tokio::select! {
                 command = rx.recv() => match command {
+                    Some(Command::Shutdown { signal, reply }) => {
+                        let said = self.shutdown(signal).await;
+                        let _ = reply.send(said);
+                        break;
+                    }
                     Some(command) => self.handle(command).await,
                     None => break,
                 },
@@ -458,6 +581,46 @@ impl Actor {
             }
         }
         tracing::info!("actor stopped; the ruleset stays in the kernel");
+    }
+
+    /// At start: when the log ends with an intent (the last run died
+    /// between a kernel change and its outcome), reads the live table and
+    /// records whether the change happened, judged by the table comment the
+    /// intent expected.
+    async fn reconcile(&mut self) {
+        let Some(last) = self.audit.last_record() else {
+            return;
+        };
+        if last["event"] != "intent" {
+            return;
+        }
+        let expected = last["detail"]["table_comment"].as_str().map(str::to_owned);
+        let kernel = Arc::clone(&self.kernel);
+        let (finding, found) = match blocking(move || kernel.read_table()).await {
+            Err(err) => ("unreadable", json!(chain(&err))),
+            Ok(table) if table.presence == TablePresence::Absent => ("no-table", json!(null)),
+            Ok(table) => {
+                let finding = match (&expected, &table.comment) {
+                    (Some(e), Some(c)) if e == c => "applied",
+                    (Some(_), _) => "not-applied",
+                    (None, _) => "unknown",
+                };
+                (finding, json!(table.comment))
+            }
+        };
+        tracing::warn!(intent_seq = %last["seq"], finding, "the last run stopped between a kernel change and its outcome record");
+        self.record(
+            EventKind::Reconcile,
+            self.own_uid,
+            None,
+            json!({
+                "intent_seq": last["seq"],
+                "intent_policy": last["policy"],
+                "intent": last["detail"],
+                "finding": finding,
+                "table_comment_found": found,
+            }),
+        );
     }
 
     async fn handle(&mut self, command: Command) {
@@ -487,6 +650,10 @@ impl Actor {
                 let outcome = self.apply_confirm(source, timeout, uid).await;
                 let _ = reply.send(outcome);
             }
+            Command::Shutdown { reply, .. } => {
+                // Served by the loop; here only if called directly.
+                let _ = reply.send("the actor is stopping".to_owned());
+            }
             Command::Confirm { uid, reply } => {
                 let outcome = self.confirm(uid).await;
                 let _ = reply.send(outcome);
@@ -494,7 +661,9 @@ impl Actor {
         }
     }
 
-    /// Appends an audit record; a failure is logged (the gateway keeps running).
+    /// Appends an audit record; a failure is logged and counted (the gateway
+    /// keeps running). For records whose loss must change the answer, see
+    /// [`Actor::try_record`].
     fn record(
         &mut self,
         event: EventKind,
@@ -502,6 +671,19 @@ impl Actor {
         policy: Option<PolicyRef>,
         detail: serde_json::Value,
     ) {
+        let _ = self.try_record(event, uid, policy, detail);
+    }
+
+    /// Appends an audit record and fsyncs it; logs the new head at info
+    /// level (the journal's copy of the chain's anchor). `Err` says why the
+    /// record could not be written (logged, counted, kept as the last error).
+    fn try_record(
+        &mut self,
+        event: EventKind,
+        uid: u32,
+        policy: Option<PolicyRef>,
+        detail: serde_json::Value,
+    ) -> Result<(), String> {
         let entry = Entry {
             event,
             uid,
@@ -509,11 +691,40 @@ impl Actor {
             detail,
         };
         match self.audit.append(&entry) {
-            Ok(hash) => tracing::debug!(event = ?event, audit_head = %hash, "audit record written"),
+            Ok(hash) => {
+                let event = serde_json::to_value(event).unwrap_or_default();
+                tracing::info!(event = %event.as_str().unwrap_or("-"), audit_head = %hash, "audit record written");
+                Ok(())
+            }
             Err(err) => {
-                let text = chain(&err);
-                tracing::error!(error = %text, "cannot write the audit log");
-                self.last_error = Some(text);
+                let text = format!("cannot write the audit log: {}", chain(&err));
+                self.counts.audit_failures += 1;
+                tracing::error!(error = %text, "AUDIT RECORD LOST");
+                self.last_error = Some(text.clone());
+                Err(text)
+            }
+        }
+    }
+
+    /// Writes the intent record of a kernel change before it is made. `Err`
+    /// (the change must not be made) only for changes that open the gateway;
+    /// one that closes it or puts back what was approved goes ahead, with
+    /// the lost record logged at error level and counted.
+    fn intend(&mut self, trigger: &str, uid: u32, load: &Load) -> Result<(), String> {
+        let policy = match load {
+            Load::Ruleset(compiled) => Some(compiled.policy_ref()),
+            _ => None,
+        };
+        let mut detail = load.intent();
+        detail["trigger"] = json!(trigger);
+        match self.try_record(EventKind::Intent, uid, policy, detail) {
+            Ok(()) => Ok(()),
+            Err(err) if opens(trigger) => Err(format!(
+                "{err}; nothing was changed: a change is made only after its intent is on record"
+            )),
+            Err(err) => {
+                tracing::error!(trigger, error = %err, "the intent record is lost; the change goes ahead because it closes the gateway or puts back what was approved");
+                Ok(())
             }
         }
     }
@@ -555,6 +766,7 @@ impl Actor {
     /// Loads `load` into the kernel, then reads the table back and checks it
     /// against what was loaded. `Err`: the kernel refused the load (a
     /// compiled ruleset is then not in the kernel; the batch is atomic).
+    /// The caller has written its intent record ([`Actor::intend`]).
     async fn load_and_check(&self, load: Load) -> Result<Loaded, String> {
         let kernel = Arc::clone(&self.kernel);
         type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
@@ -580,6 +792,23 @@ impl Actor {
                         "every object, set element and rule of the table as listed before"
                             .to_owned(),
                         diff.changes.iter().map(ToString::to_string).collect(),
+                    )
+                })
+            }
+            Load::ListingText(listing) => {
+                let text = listing.clone();
+                blocking(move || kernel.load_table_text(&text))
+                    .await
+                    .map_err(|e| chain(&e))?;
+                Box::new(move |table: &LiveTable| {
+                    let same = table.presence == TablePresence::Present && table.text == listing;
+                    (
+                        "the listing of the table as saved before the apply".to_owned(),
+                        if same {
+                            Vec::new()
+                        } else {
+                            vec!["the table lists otherwise than saved".to_owned()]
+                        },
                     )
                 })
             }
@@ -630,8 +859,10 @@ impl Actor {
         } else {
             None
         };
+        let load = Load::Ruleset(compiled.clone());
+        self.intend(trigger, uid, &load)?;
         let loaded = self
-            .load_and_check(Load::Ruleset(compiled.clone()))
+            .load_and_check(load)
             .await
             .map_err(|e| format!("the kernel refused it; the running ruleset is unchanged: {e}"))?;
         let (baseline, check) = match loaded {
@@ -650,15 +881,17 @@ impl Actor {
                 (None, Check::NotReadBack)
             }
         };
-        let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
-        match write_durably(&last_good, &compiled.text) {
-            Err(err) => {
-                tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
-                self.last_error = Some(format!("cannot save {}: {err}", last_good.display()));
-            }
-            // A verified and saved apply: an earlier error no longer holds.
-            Ok(()) if matches!(check, Check::Verified) => self.last_error = None,
-            Ok(()) => {}
+        // What boot loads changes only with a ruleset that needs no
+        // confirmation: never with one inside a confirm window.
+        let unconfirmed = trigger == "apply-confirm" || self.pending.is_some();
+        let saved = if unconfirmed {
+            Ok(())
+        } else {
+            self.save_last_good(&compiled.text)
+        };
+        // A verified and saved apply: an earlier error no longer holds.
+        if saved.is_ok() && check == Check::Verified {
+            self.last_error = None;
         }
         let changed_policy = self
             .current
@@ -677,6 +910,37 @@ impl Actor {
         self.drift = DriftState::InSync;
         self.last_drift = None;
         Ok(check)
+    }
+
+    /// Saves `text` as the ruleset boot loads ([`LAST_GOOD_FILE`]); a
+    /// failure is logged and kept as the last error.
+    fn save_last_good(&mut self, text: &str) -> Result<(), String> {
+        let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
+        write_durably(&last_good, text).map_err(|err| {
+            tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
+            let text = format!("cannot save {}: {err}", last_good.display());
+            self.last_error = Some(text.clone());
+            text
+        })
+    }
+
+    /// Writes or removes [`PENDING_FILE`] durably.
+    fn save_pending(&self, saved: Option<&SavedPending>) -> std::io::Result<()> {
+        let path = self.settings.state_dir.join(PENDING_FILE);
+        match saved {
+            Some(saved) => {
+                let text = serde_json::to_string(saved).map_err(std::io::Error::other)?;
+                write_durably(&path, &text)
+            }
+            None => {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                    Err(err) => return Err(err),
+                }
+                std::fs::File::open(&self.settings.state_dir)?.sync_all()
+            }
+        }
     }
 
     /// A load read back otherwise than loaded: logged, counted and audited
@@ -757,6 +1021,7 @@ impl Actor {
             ),
         };
         let keeps_policy = matches!(load, Load::Ruleset(_));
+        let _ = self.intend("put-back", self.own_uid, &load);
         let loaded = match self.load_and_check(load).await {
             Ok(loaded) => loaded,
             Err(err) => {
@@ -840,16 +1105,20 @@ impl Actor {
             EventKind::Reload
         };
         tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "policy applied");
-        self.record(event, uid, Some(policy.clone()), json!({
+        let recorded = self.try_record(event, uid, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
             "verified": check == Check::Verified,
         }));
-        Ok(format!(
+        let message = format!(
             "applied {} rev {} ({flows} flows); {}",
             policy.name,
             policy.revision.as_deref().unwrap_or("-"),
             check.said()
-        ))
+        );
+        match recorded {
+            Ok(()) => Ok(message),
+            Err(err) => Err(format!("{message}; but its audit record is lost: {err}")),
+        }
     }
 
     async fn apply_confirm(
@@ -893,29 +1162,57 @@ impl Actor {
             }
         };
         let policy = compiled.policy_ref();
-        let check = match self.install(compiled.clone(), "apply-confirm", uid).await {
-            Ok(check) => check,
-            Err(error) => return self.apply_failed("apply-confirm", uid, &compiled, error),
-        };
         let deadline_wall =
             now_epoch().saturating_add(i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX));
+        // The window is on disk before the kernel changes: a daemon killed
+        // inside it rolls back when it starts again.
+        let saved = SavedPending {
+            deadline: deadline_wall,
+            uid,
+            candidate: serde_json::to_value(&policy).unwrap_or_default(),
+            previous: previous.saved(),
+        };
+        if let Err(err) = self.save_pending(Some(&saved)) {
+            return self.apply_failed(
+                "apply-confirm",
+                uid,
+                &compiled,
+                format!(
+                    "cannot save the confirm window to {}; nothing was changed: {err}",
+                    self.settings.state_dir.join(PENDING_FILE).display()
+                ),
+            );
+        }
+        let check = match self.install(compiled.clone(), "apply-confirm", uid).await {
+            Ok(check) => check,
+            Err(error) => {
+                if let Err(err) = self.save_pending(None) {
+                    tracing::error!(error = %err, "cannot remove the saved confirm window; the next start rolls back to what runs now");
+                }
+                return self.apply_failed("apply-confirm", uid, &compiled, error);
+            }
+        };
         self.pending = Some(Pending {
             previous,
             deadline: Instant::now() + timeout,
             uid,
         });
         tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
-        self.record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
+        let recorded = self.try_record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
             "verified": check == Check::Verified,
         }));
-        Ok(format!(
+        let message = format!(
             "applied {} rev {}, {}; run `sanso confirm` within {} s or it is rolled back",
             policy.name,
             policy.revision.as_deref().unwrap_or("-"),
             check.said(),
             timeout.as_secs()
-        ))
+        );
+        match recorded {
+            Ok(()) => Ok(message),
+            Err(err) => Err(format!("{message}; but its audit record is lost: {err}")),
+        }
     }
 
     async fn confirm(&mut self, uid: u32) -> Outcome {
@@ -925,14 +1222,60 @@ impl Actor {
         self.counts.confirms += 1;
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         tracing::info!(uid, "apply confirmed");
-        self.record(
+        // Confirmed: now, and only now, boot loads it too.
+        let mut problems = Vec::new();
+        if let Some(text) = self.current.as_ref().map(|c| c.compiled.text.clone()) {
+            if let Err(err) = self.save_last_good(&text) {
+                problems.push(format!("boot still loads the ruleset before it: {err}"));
+            }
+        }
+        if let Err(err) = self.save_pending(None) {
+            tracing::error!(error = %err, "cannot remove the saved confirm window");
+            problems.push(format!(
+                "cannot remove {} (a restart would roll back): {err}",
+                PENDING_FILE
+            ));
+        }
+        if let Err(err) = self.try_record(
             EventKind::Confirm,
             uid,
             policy,
-            json!({ "apply_uid": pending.uid }),
-        );
+            json!({ "apply_uid": pending.uid, "problems": problems }),
+        ) {
+            problems.push(err);
+        }
         self.run_deferred_reload().await;
-        Ok("confirmed; the applied policy stays".to_owned())
+        if problems.is_empty() {
+            Ok("confirmed; the applied policy stays".to_owned())
+        } else {
+            Err(format!(
+                "confirmed; the applied policy stays, but: {}",
+                problems.join("; ")
+            ))
+        }
+    }
+
+    /// Before the daemon exits: a pending apply is rolled back (an
+    /// unconfirmed ruleset never outlives the daemon holding its window),
+    /// and the stop is audited.
+    async fn shutdown(&mut self, signal: &str) -> String {
+        self.deferred_reload = None;
+        let rolled = self
+            .rollback_because(&format!("the daemon is stopping ({signal})"))
+            .await;
+        let (result, said) = match &rolled {
+            None => (json!(null), "no apply was pending".to_owned()),
+            Some(Ok(done)) => (json!(done), done.clone()),
+            Some(Err(err)) => (json!(err), err.clone()),
+        };
+        let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        self.record(
+            EventKind::Stop,
+            self.own_uid,
+            policy,
+            json!({ "signal": signal, "pending_rollback": result }),
+        );
+        said
     }
 
     async fn run_deferred_reload(&mut self) {
@@ -941,10 +1284,16 @@ impl Actor {
         }
     }
 
+    /// Rolls back the pending apply: its deadline passed.
     async fn rollback(&mut self) {
-        let Some(pending) = self.pending.take() else {
-            return;
-        };
+        self.rollback_because("not confirmed in time").await;
+    }
+
+    /// Rolls back the pending apply (if any) to what ran before it, removes
+    /// the saved window, and audits it with `reason`. Returns what it did,
+    /// for the operator.
+    async fn rollback_because(&mut self, reason: &str) -> Option<Result<String, String>> {
+        let pending = self.pending.take()?;
         let from = self.current.as_ref().map(|c| c.compiled.policy_ref());
         self.counts.rollbacks += 1;
         let (result, to) = match pending.previous {
@@ -957,22 +1306,97 @@ impl Actor {
                 (result.map(|_| ()), Some(to))
             }
             Previous::Table(table) => (self.restore(Load::Listing(table)).await, None),
+            Previous::Listing(listing) => (self.restore(Load::ListingText(listing)).await, None),
             Previous::Nothing => (self.restore(Load::Fallback).await, None),
         };
-        let detail = match &result {
+        if let Err(err) = self.save_pending(None) {
+            tracing::error!(error = %err, "cannot remove the saved confirm window; the next start rolls back again");
+        }
+        let to_text = to.as_ref().map_or_else(
+            || "the table as it was before the apply".to_owned(),
+            |p| format!("{} rev {}", p.name, p.revision.as_deref().unwrap_or("-")),
+        );
+        let (detail, answer) = match &result {
             Ok(()) => {
-                tracing::warn!(to = ?to.as_ref().map(|p| &p.name), "apply not confirmed in time: rolled back");
-                json!({ "result": "rolled-back", "from": from, "apply_uid": pending.uid })
+                tracing::warn!(to = %to_text, reason, "unconfirmed apply rolled back");
+                (
+                    json!({ "result": "rolled-back", "reason": reason, "from": from, "apply_uid": pending.uid }),
+                    Ok(format!("rolled back to {to_text} ({reason})")),
+                )
             }
             Err(error) => {
                 // The error says what the kernel holds now.
-                tracing::error!(error = %error, "ROLLBACK FAILED");
+                tracing::error!(error = %error, reason, "ROLLBACK FAILED");
                 self.last_error = Some(format!("rollback failed: {error}"));
-                json!({ "result": "failed", "error": error, "from": from, "apply_uid": pending.uid })
+                (
+                    json!({ "result": "failed", "reason": reason, "error": error, "from": from, "apply_uid": pending.uid }),
+                    Err(format!("rollback failed ({reason}): {error}")),
+                )
             }
         };
         self.record(EventKind::Rollback, self.own_uid, to, detail);
         self.run_deferred_reload().await;
+        Some(answer)
+    }
+
+    /// At start: a confirm window saved by a daemon that died inside it is
+    /// rolled back at once, past its deadline or not (no one can confirm an
+    /// apply whose daemon is gone; the operator applies again).
+    async fn resume_pending(&mut self) {
+        let path = self.settings.state_dir.join(PENDING_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
+            Err(err) => {
+                tracing::error!(path = %path.display(), error = %err, "cannot read the saved confirm window; the start apply follows");
+                return;
+            }
+        };
+        let saved: SavedPending = match serde_json::from_slice(&bytes) {
+            Ok(saved) => saved,
+            Err(err) => {
+                // A torn window file: what came before is unknown; the start
+                // apply of the policy file replaces the unconfirmed ruleset.
+                tracing::error!(path = %path.display(), error = %err, "the saved confirm window is unreadable; the start apply replaces the unconfirmed ruleset");
+                self.record(
+                    EventKind::Rollback,
+                    self.own_uid,
+                    None,
+                    json!({ "result": "unknown-previous", "reason": "the saved confirm window is unreadable", "error": err.to_string() }),
+                );
+                let _ = self.save_pending(None);
+                return;
+            }
+        };
+        let previous = match saved.previous {
+            SavedPrevious::Policy { file, text } => {
+                match compile(PolicySource { file, text }, now_epoch()) {
+                    Ok(compiled) => Previous::Policy(Box::new(Installed {
+                        compiled,
+                        applied_at: Timestamp::now(),
+                        baseline: None,
+                    })),
+                    Err(refusal) => {
+                        tracing::error!(error = %refusal, "the policy to roll back to no longer compiles; the closed fallback comes back");
+                        Previous::Nothing
+                    }
+                }
+            }
+            SavedPrevious::Table { listing } => Previous::Listing(listing),
+            SavedPrevious::Nothing => Previous::Nothing,
+        };
+        let late = now_epoch() >= saved.deadline;
+        let reason = if late {
+            "the daemon was not running at the confirm deadline"
+        } else {
+            "the daemon restarted inside the confirm window"
+        };
+        self.pending = Some(Pending {
+            previous,
+            deadline: Instant::now(),
+            uid: saved.uid,
+        });
+        let _ = self.rollback_because(reason).await;
     }
 
     /// Loads a table listing or the closed fallback (a rollback without a
@@ -980,10 +1404,11 @@ impl Actor {
     /// no policy. A read-back that differs is a `verify-failed` and an error.
     async fn restore(&mut self, load: Load) -> Result<(), String> {
         let what = match &load {
-            Load::Listing(_) => "the table as it was before the apply",
+            Load::Listing(_) | Load::ListingText(_) => "the table as it was before the apply",
             Load::Fallback => "the closed fallback ruleset",
             Load::Ruleset(_) => "the ruleset",
         };
+        let _ = self.intend("rollback", self.own_uid, &load);
         let loaded = self.load_and_check(load).await.map_err(|e| {
             format!("the kernel refused {what}; the unconfirmed policy is still in the kernel: {e}")
         })?;
@@ -1073,8 +1498,7 @@ impl Actor {
         let live = match blocking(move || kernel.read_table()).await {
             Ok(t) => t,
             Err(err) => {
-                tracing::warn!(error = %chain(&err), "drift check: cannot read the live table");
-                self.drift = DriftState::Unknown;
+                self.unreadable(chain(&err)).await;
                 return;
             }
         };
@@ -1120,6 +1544,62 @@ impl Actor {
                 Err(error) => {
                     let _ = self.apply_failed("drift-restore", self.own_uid, &compiled, error);
                 }
+            }
+        }
+    }
+
+    /// The live table could not be read at a drift check: an alarm, not a
+    /// quiet "unknown" (a table switched off or broken can read this way).
+    /// Logged at error level and counted every time; audited, and the
+    /// approved ruleset restored (under `--on-drift restore`), once per
+    /// streak.
+    async fn unreadable(&mut self, error: String) {
+        self.counts.readback_failures += 1;
+        let restore = self.settings.drift_action == DriftAction::Restore;
+        tracing::error!(error = %error, restore, "drift check: CANNOT READ the live table; nothing confirms what the kernel filters");
+        let streak = vec![format!("unreadable: {error}")];
+        let first =
+            self.drift != DriftState::Unreadable || self.last_drift.as_ref() != Some(&streak);
+        self.drift = DriftState::Unreadable;
+        if !first {
+            return;
+        }
+        self.counts.drift_events += 1;
+        self.last_drift = Some(streak.clone());
+        let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        self.record(
+            EventKind::Drift,
+            self.own_uid,
+            policy,
+            json!({
+                "unreadable": error, "changes": [], "change_count": 0,
+                "action": if restore { "restore" } else { "report" },
+            }),
+        );
+        if !restore {
+            return;
+        }
+        let Some(compiled) = self.current.as_ref().map(|c| c.compiled.clone()) else {
+            return;
+        };
+        match self
+            .install(compiled.clone(), "drift-restore", self.own_uid)
+            .await
+        {
+            Ok(check) => {
+                self.counts.drift_restores += 1;
+                tracing::warn!(
+                    verified = check == Check::Verified,
+                    "drift: approved ruleset loaded again after an unreadable table"
+                );
+                if check != Check::Verified {
+                    // Still unreadable: keep the streak, so it is not audited again.
+                    self.drift = DriftState::Unreadable;
+                    self.last_drift = Some(streak);
+                }
+            }
+            Err(error) => {
+                let _ = self.apply_failed("drift-restore", self.own_uid, &compiled, error);
             }
         }
     }
@@ -1191,7 +1671,7 @@ impl Actor {
                     i.compiled.policy.name,
                     i.compiled.policy.revision.as_deref().unwrap_or("-")
                 )),
-                Previous::Table(_) => None,
+                Previous::Table(_) | Previous::Listing(_) => None,
                 Previous::Nothing => Some("the closed fallback ruleset".to_owned()),
             },
         });
@@ -1204,6 +1684,7 @@ impl Actor {
                 DriftState::Unknown => "unknown",
                 DriftState::InSync => "in-sync",
                 DriftState::Drift => "drift",
+                DriftState::Unreadable => "unreadable",
             }
             .to_owned(),
             last_error: self.last_error.clone(),
@@ -1228,7 +1709,7 @@ impl Actor {
                 .iter()
                 .filter(|f| f.kind == FindingKind::SpoofingSuspect)
                 .count(),
-            drift_now: self.drift == DriftState::Drift,
+            drift_now: matches!(self.drift, DriftState::Drift | DriftState::Unreadable),
         }
     }
 }

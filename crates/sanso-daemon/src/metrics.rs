@@ -124,6 +124,24 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         &plain(c.verify_failures),
     );
     metric(
+        "sanso_readback_failures_total",
+        "counter",
+        "Drift checks that could not read the live table (an alarm: nothing confirms what the kernel filters).",
+        &plain(c.readback_failures),
+    );
+    metric(
+        "sanso_audit_failures_total",
+        "counter",
+        "Audit records that could not be written (a change that opens the gateway is then refused).",
+        &plain(c.audit_failures),
+    );
+    metric(
+        "sanso_audit_recoveries_total",
+        "counter",
+        "Audit log repairs found at start: a torn last record, a log that does not match its head file, a broken chain set aside.",
+        &plain(c.audit_recoveries),
+    );
+    metric(
         "sanso_confirms_total",
         "counter",
         "Commit-confirm applies confirmed in time.",

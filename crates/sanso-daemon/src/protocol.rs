@@ -71,6 +71,16 @@ pub struct Counts {
     pub expiries: u64,
     pub spoofing_suspects: u64,
     pub unknown_hosts: u64,
+    /// Drift checks that could not read the live table.
+    #[serde(default)]
+    pub readback_failures: u64,
+    /// Audit records that could not be written.
+    #[serde(default)]
+    pub audit_failures: u64,
+    /// Repairs of the audit log found at start (a torn record, a log that
+    /// does not match its head, a broken chain set aside).
+    #[serde(default)]
+    pub audit_recoveries: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +148,11 @@ impl std::fmt::Display for StatusReport {
             f,
             "              drift {} restores {} expiries {} spoofing-suspects {} unknown-hosts {}",
             c.drift_events, c.drift_restores, c.expiries, c.spoofing_suspects, c.unknown_hosts
+        )?;
+        writeln!(
+            f,
+            "              unreadable-table {} audit-failures {} audit-recoveries {}",
+            c.readback_failures, c.audit_failures, c.audit_recoveries
         )?;
         writeln!(f, "audit head:   {}", self.audit_head)
     }

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sanso_daemon::actor::{Actor, Handle, Settings, Trigger, AUDIT_FILE, LAST_GOOD_FILE};
+use sanso_daemon::actor::{
+    Actor, Handle, SavedPending, SavedPrevious, Settings, Trigger, AUDIT_FILE, LAST_GOOD_FILE,
+    PENDING_FILE,
+};
 use sanso_daemon::compile::PolicySource;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
 use sanso_daemon::DriftAction;
@@ -204,12 +207,17 @@ impl Rig {
         self.kernel.with(|s| s.applied.clone())
     }
 
+    /// Every record of the (verified) audit log, intents included.
+    fn all_audit(&self) -> Vec<Value> {
+        audit_records(&self.state)
+    }
+
+    /// The audit records other than intents (each kernel change has one
+    /// before it; `intents_come_before_every_kernel_change` checks them).
     fn audit(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.state.join(AUDIT_FILE)).expect("audit log");
-        let chain = sanso_daemon::audit::verify_file(&self.state.join(AUDIT_FILE)).expect("read");
-        assert!(chain.is_ok(), "audit chain broken: {chain:?}");
-        text.lines()
-            .map(|l| serde_json::from_str(l).expect("json"))
+        self.all_audit()
+            .into_iter()
+            .filter(|r| r["event"] != "intent")
             .collect()
     }
 
@@ -242,6 +250,16 @@ impl Rig {
             .policy
             .and_then(|p| p.revision)
     }
+}
+
+/// The records of the audit log in `state`, after checking its chain.
+fn audit_records(state: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(state.join(AUDIT_FILE)).expect("audit log");
+    let chain = sanso_daemon::audit::verify_file(&state.join(AUDIT_FILE)).expect("read");
+    assert!(chain.is_ok(), "audit chain broken: {chain:?}");
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
 }
 
 /// Polls `check` every 50 ms for at most `limit`.
@@ -813,4 +831,231 @@ async fn unknown_and_spoofing_neighbours_are_reported_once() {
         (metrics.unknown_hosts_now, metrics.spoofing_suspects_now),
         (1, 1)
     );
+}
+
+#[tokio::test]
+async fn intents_come_before_every_kernel_change() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.apply_candidate_r2(Duration::from_secs(1)).await;
+    assert!(
+        eventually(Duration::from_secs(5), || rig.applied().len() == 3).await,
+        "no rollback"
+    );
+    let events: Vec<String> = rig
+        .all_audit()
+        .iter()
+        .map(|r| r["event"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "start",
+            "intent",
+            "apply",
+            "intent",
+            "confirm-pending",
+            "intent",
+            "rollback"
+        ]
+    );
+    let audit = rig.all_audit();
+    let comment = |revision: &str| {
+        let compiled = sanso_daemon::compile::compile(
+            PolicySource {
+                file: "p.toml".into(),
+                text: policy_text(revision, None),
+            },
+            0,
+        )
+        .expect("compiles");
+        sanso_nft::text::layout::table_comment(&compiled.ruleset)
+    };
+    assert_eq!(audit[1]["detail"]["trigger"], "start");
+    assert_eq!(audit[1]["detail"]["table_comment"], comment("r1"));
+    assert_eq!(audit[3]["detail"]["trigger"], "apply-confirm");
+    assert_eq!(audit[3]["policy"]["revision"], "r2");
+    assert_eq!(audit[5]["detail"]["trigger"], "rollback");
+    assert_eq!(audit[5]["policy"]["revision"], "r1");
+}
+
+#[tokio::test]
+async fn boot_keeps_the_confirmed_ruleset_until_a_new_one_is_confirmed() {
+    let rig = rig(&policy_text("r1", None)).await;
+    let r1 = rig.kernel.with(|s| s.table.clone()).expect("r1 applied");
+    let last_good = || std::fs::read_to_string(rig.state.join(LAST_GOOD_FILE)).expect("last good");
+    let pending = rig.state.join(PENDING_FILE);
+    rig.apply_candidate_r2(Duration::from_secs(30)).await;
+    let r2 = rig.kernel.with(|s| s.table.clone()).expect("r2 applied");
+    assert_ne!(r1, r2);
+    assert_eq!(last_good(), r1, "boot must not load an unconfirmed ruleset");
+    let saved: SavedPending =
+        serde_json::from_str(&std::fs::read_to_string(&pending).expect("window saved"))
+            .expect("window parses");
+    assert_eq!(saved.candidate["revision"], "r2");
+    assert!(
+        matches!(saved.previous, SavedPrevious::Policy { ref text, .. } if text.contains("\"r1\""))
+    );
+    rig.handle.confirm(0).await.expect("confirmed");
+    assert_eq!(last_good(), r2);
+    assert!(!pending.exists(), "the window is closed on disk too");
+}
+
+#[tokio::test]
+async fn a_daemon_that_starts_inside_a_dead_window_rolls_back_at_once() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.apply_candidate_r2(Duration::from_secs(3600)).await;
+    // The daemon dies (its task is dropped with the handle); a new one starts
+    // on the same state directory with a policy file that no longer loads,
+    // so only the rollback can take r2 out of the kernel.
+    let Rig {
+        _dir,
+        policy,
+        state,
+        kernel,
+        handle,
+    } = rig;
+    drop(handle);
+    std::fs::write(&policy, "not a policy").expect("write");
+    let actor = Actor::new(
+        settings(&policy, &state, Duration::from_secs(3600)),
+        Arc::new(kernel.clone()),
+    )
+    .expect("actor");
+    let (handle, _task) = actor.spawn();
+    let status = handle.status().await.expect("running");
+    assert_eq!(kernel.with(|s| s.applied.clone()), ["r1", "r2", "r1"]);
+    // The start apply was refused; what runs is the policy rolled back to.
+    assert_eq!(status.counts.refused, 1);
+    assert_eq!(
+        status.policy.and_then(|p| p.revision).as_deref(),
+        Some("r1")
+    );
+    assert!(status.pending_confirm.is_none());
+    assert!(!state.join(PENDING_FILE).exists());
+    let rollback = audit_records(&state)
+        .into_iter()
+        .find(|r| r["event"] == "rollback")
+        .expect("a rollback record");
+    assert_eq!(rollback["policy"]["revision"], "r1");
+    assert_eq!(rollback["detail"]["result"], "rolled-back");
+    assert_eq!(
+        rollback["detail"]["reason"],
+        "the daemon restarted inside the confirm window"
+    );
+}
+
+#[tokio::test]
+async fn a_stop_rolls_back_a_pending_apply_and_is_audited() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.apply_candidate_r2(Duration::from_secs(3600)).await;
+    let said = rig.handle.shutdown("SIGTERM").await.expect("answered");
+    assert!(
+        said.starts_with("rolled back to test-city rev r1"),
+        "{said}"
+    );
+    assert_eq!(rig.applied(), ["r1", "r2", "r1"]);
+    assert!(!rig.state.join(PENDING_FILE).exists());
+    let events = rig.events();
+    assert_eq!(events[events.len() - 2..], ["rollback", "stop"]);
+    let stop = rig.audit().pop().expect("stop");
+    assert_eq!(stop["detail"]["signal"], "SIGTERM");
+    assert!(rig.handle.status().await.is_none(), "the actor has ended");
+}
+
+#[tokio::test]
+async fn a_log_that_ends_with_an_intent_is_reconciled_at_start() {
+    let rig = rig(&policy_text("r1", None)).await;
+    let Rig {
+        _dir,
+        policy,
+        state,
+        kernel,
+        handle,
+    } = rig;
+    drop(handle);
+    // The last run wrote its intent for r2, changed the kernel and died.
+    let compiled = sanso_daemon::compile::compile(
+        PolicySource {
+            file: "p.toml".into(),
+            text: policy_text("r2", None),
+        },
+        0,
+    )
+    .expect("compiles");
+    {
+        let mut log = sanso_daemon::audit::AuditLog::open(&state.join(AUDIT_FILE)).expect("open");
+        log.append(&sanso_daemon::audit::Entry {
+            event: sanso_daemon::audit::EventKind::Intent,
+            uid: 0,
+            policy: Some(compiled.policy_ref()),
+            detail: serde_json::json!({
+                "load": "ruleset", "trigger": "request",
+                "table_comment": sanso_nft::text::layout::table_comment(&compiled.ruleset),
+            }),
+        })
+        .expect("append");
+    }
+    kernel
+        .apply(&compiled.ruleset, &compiled.text)
+        .expect("fake apply");
+    kernel.with(|s| {
+        if let Some(shape) = s.shape.as_mut() {
+            shape.comment = sanso_nft::text::layout::table_comment(&compiled.ruleset);
+        }
+    });
+    let actor = Actor::new(
+        settings(&policy, &state, Duration::from_secs(3600)),
+        Arc::new(kernel.clone()),
+    )
+    .expect("actor");
+    let (handle, _task) = actor.spawn();
+    handle.status().await.expect("running");
+    let records = audit_records(&state);
+    let reconcile = records
+        .iter()
+        .find(|r| r["event"] == "reconcile")
+        .expect("a reconcile record");
+    assert_eq!(reconcile["detail"]["finding"], "applied");
+    assert_eq!(reconcile["detail"]["intent_policy"]["revision"], "r2");
+}
+
+#[tokio::test]
+async fn an_unreadable_table_is_an_alarm_audited_once_and_restored() {
+    let rig = rig_with(
+        &policy_text("r1", None),
+        FakeKernel::default(),
+        Duration::from_millis(100),
+    )
+    .await;
+    rig.kernel.with(|s| s.unreadable = true);
+    assert!(
+        eventually(Duration::from_secs(5), || rig.applied().len() == 2).await,
+        "no restore attempt"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await; // more unreadable looks
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.drift, "unreadable");
+    assert!(status.counts.readback_failures >= 2, "{:?}", status.counts);
+    assert_eq!(rig.applied().len(), 2, "restored once per streak");
+    let drifts: Vec<Value> = rig
+        .audit()
+        .into_iter()
+        .filter(|r| r["event"] == "drift")
+        .collect();
+    assert_eq!(drifts.len(), 1, "audited once per streak");
+    assert!(drifts[0]["detail"]["unreadable"]
+        .as_str()
+        .is_some_and(|e| e.contains("cannot list")));
+    assert!(rig.handle.metrics().await.expect("metrics").drift_now);
+    // Readable again: back in sync.
+    rig.kernel.with(|s| s.unreadable = false);
+    let mut drift = String::new();
+    for _ in 0..100 {
+        drift = rig.handle.status().await.expect("status").drift;
+        if drift == "in-sync" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(drift, "in-sync");
 }
