@@ -38,6 +38,9 @@ pub use kernel::{Kernel, NftKernel};
 
 /// Default policy file.
 pub const DEFAULT_POLICY: &str = "/etc/sanso/policy.toml";
+/// How long a stopping daemon waits for the actor to roll back a pending
+/// apply and record the stop (systemd's stop timeout is longer).
+pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(60);
 /// Default state directory (audit log, last good ruleset).
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/sanso";
 
@@ -170,7 +173,7 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
     }
     let mut watch = tokio::time::interval(config.watch_interval);
     watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    let signal = loop {
         tokio::select! {
             _ = hangup.recv() => {
                 tracing::info!("SIGHUP: reloading");
@@ -190,12 +193,22 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
                     }
                 }
             }
-            _ = terminate.recv() => break,
-            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break "SIGTERM",
+            _ = interrupt.recv() => break "SIGINT",
         }
-    }
+    };
     let _ = notify::notify("STOPPING=1");
-    tracing::info!("stopping; table inet sanso stays in the kernel");
+    // The actor rolls back a pending apply and records the stop first; a
+    // second signal, or an actor that does not answer in time, ends it.
+    tokio::select! {
+        said = handle.shutdown(signal) => match said {
+            Some(said) => tracing::info!(signal, "stopping: {said}; table inet sanso stays in the kernel"),
+            None => tracing::warn!(signal, "stopping; the actor had stopped; table inet sanso stays in the kernel"),
+        },
+        _ = terminate.recv() => tracing::error!("second SIGTERM: stopping without waiting for the actor (a pending apply may stay unconfirmed; the next start rolls it back)"),
+        _ = interrupt.recv() => tracing::error!("second SIGINT: stopping without waiting for the actor (a pending apply may stay unconfirmed; the next start rolls it back)"),
+        () = tokio::time::sleep(SHUTDOWN_LIMIT) => tracing::error!(limit_s = SHUTDOWN_LIMIT.as_secs(), "the actor did not stop in time (a pending apply may stay unconfirmed; the next start rolls it back)"),
+    }
     drop(handle);
     actor_task.abort();
     let _ = std::fs::remove_file(&config.socket_path);

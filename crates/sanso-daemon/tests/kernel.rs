@@ -169,6 +169,50 @@ fn scrape(ns: &Netns, port: u16) -> String {
     .expect("scrape thread")
 }
 
+/// Replaces `path` atomically (a new file renamed over it), as editors and
+/// configuration management do; the daemon's file watch applies only that.
+fn replace_file(path: &Path, text: &str) {
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, text).expect("write");
+    std::fs::rename(&tmp, path).expect("rename");
+}
+
+/// The audit records of the daemon run in `dir`, after checking the chain.
+fn audit_records(dir: &Path) -> Vec<serde_json::Value> {
+    let path = dir.join("state/audit.jsonl");
+    let chain = sanso_daemon::audit::verify_file(&path).expect("read audit");
+    assert!(chain.is_ok(), "audit chain: {chain:?}");
+    std::fs::read_to_string(&path)
+        .expect("audit")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+/// Starts a daemon on `policy("r1")` in a new namespace and waits for it.
+fn started(purpose: &str) -> (Netns, tempfile::TempDir, Daemon) {
+    let ns = Netns::create(purpose);
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+    let daemon = Daemon::start(&ns, dir.path(), free_port(), "3600000");
+    let socket = dir.path().join("sanso.sock");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    (ns, dir, daemon)
+}
+
+/// `apply --confirm` of `policy(revision)` through the control socket.
+fn apply_unconfirmed(socket: &Path, revision: &str, seconds: u64) {
+    let request = Request::Apply {
+        file: "candidate.toml".into(),
+        text: policy(revision),
+        confirm_seconds: seconds,
+    };
+    let answer = ask(socket, &request);
+    assert!(matches!(answer, Some(Response::Done { .. })), "{answer:?}");
+}
+
 fn audit_events(dir: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(dir.join("state/audit.jsonl")).expect("audit");
     text.lines()
@@ -316,7 +360,7 @@ fn daemon_lifecycle_in_a_namespace() {
     wait_for(Duration::from_secs(30), "the restarted daemon", || {
         revision(&socket).as_deref() == Some("r2")
     });
-    std::fs::write(&policy_file, policy("r5")).expect("write");
+    replace_file(&policy_file, &policy("r5"));
     wait_for(Duration::from_secs(20), "r5 applied on file change", || {
         revision(&socket).as_deref() == Some("r5")
     });
@@ -397,4 +441,226 @@ fn boot_script_loads_last_good_or_the_closed_fallback() {
         .nft_list()
         .expect("fallback")
         .contains("sanso fallback: closed"));
+}
+
+/// kill -9 inside a confirm window: boot comes up with the confirmed
+/// ruleset (sanso-boot in a fresh namespace), and the next daemon rolls the
+/// unconfirmed one back at once, even when its policy file no longer loads.
+#[test]
+fn a_daemon_killed_inside_a_confirm_window_never_leaves_the_unconfirmed_ruleset() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let (ns, dir, mut daemon) = started("cfk");
+    let socket = dir.path().join("sanso.sock");
+    apply_unconfirmed(&socket, "r2", 3600);
+    assert_eq!(ns.table_revision().as_deref(), Some("r2"));
+    daemon.kill9();
+    assert_eq!(
+        ns.table_revision().as_deref(),
+        Some("r2"),
+        "the kernel keeps what it has"
+    );
+
+    // A reboot: sanso-boot in a fresh namespace loads what was confirmed.
+    let last_good = dir.path().join("state/last-good.nft");
+    assert!(std::fs::read_to_string(&last_good)
+        .expect("last good")
+        .contains("rev r1"));
+    let rebooted = Netns::create("cfb");
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let out = Command::new("ip")
+        .args(["netns", "exec", &rebooted.name])
+        .arg(deploy.join("sanso-boot"))
+        .arg(&last_good)
+        .arg(deploy.join("fallback.nft"))
+        .output()
+        .expect("sanso-boot");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rebooted.table_revision().as_deref(), Some("r1"));
+
+    // A restart: the policy file is broken now, so only the rollback can
+    // take r2 out.
+    std::fs::write(dir.path().join("policy.toml"), "not a policy").expect("write");
+    let _daemon = Daemon::start(&ns, dir.path(), free_port(), "3600000");
+    wait_for(Duration::from_secs(30), "the restarted daemon", || {
+        status(&socket).is_some()
+    });
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    assert!(!dir.path().join("state/pending-confirm.json").exists());
+    let records = audit_records(dir.path());
+    let rollback = records
+        .iter()
+        .find(|r| r["event"] == "rollback")
+        .expect("a rollback record");
+    assert_eq!(rollback["detail"]["result"], "rolled-back");
+    assert_eq!(
+        rollback["detail"]["reason"],
+        "the daemon restarted inside the confirm window"
+    );
+    assert_eq!(rollback["policy"]["revision"], "r1");
+}
+
+/// SIGTERM inside a confirm window rolls back, says so, and audits the stop.
+#[test]
+fn sigterm_inside_a_confirm_window_rolls_back_before_the_daemon_exits() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let (ns, dir, mut daemon) = started("cft");
+    let socket = dir.path().join("sanso.sock");
+    apply_unconfirmed(&socket, "r2", 3600);
+    assert_eq!(ns.table_revision().as_deref(), Some("r2"));
+    daemon.signal(libc::SIGTERM);
+    wait_for(Duration::from_secs(30), "the daemon to exit", || {
+        !daemon.alive()
+    });
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    let records = audit_records(dir.path());
+    let events: Vec<&str> = records.iter().filter_map(|r| r["event"].as_str()).collect();
+    assert_eq!(
+        events[events.len() - 3..],
+        ["intent", "rollback", "stop"],
+        "{events:?}"
+    );
+    assert_eq!(records.last().expect("stop")["detail"]["signal"], "SIGTERM");
+    let log = std::fs::read_to_string(
+        std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().starts_with("daemon-"))
+            .expect("daemon log")
+            .path(),
+    )
+    .expect("log");
+    assert!(log.contains("rolled back to kernel-test rev r1"), "{log}");
+}
+
+/// `flags dormant` switches the whole table off: the drift watch must see
+/// it and restore the approved table.
+#[test]
+fn a_table_switched_dormant_is_drift_and_restored() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let (ns, dir, _daemon) = started("dor");
+    let socket = dir.path().join("sanso.sock");
+    ns.nft(&["add", "table", "inet", "sanso", "{ flags dormant; }"]);
+    wait_for(
+        Duration::from_secs(20),
+        "the dormant table restored",
+        || {
+            ns.nft_list().is_some_and(|t| !t.contains("dormant"))
+                && status(&socket).is_some_and(|s| s.counts.drift_restores >= 1)
+        },
+    );
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    let records = audit_records(dir.path());
+    assert!(
+        records.iter().any(|r| r["event"] == "drift"),
+        "no drift record"
+    );
+}
+
+/// A tmpfs mounted over a directory for the life of the value.
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: &Path, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(path).expect("mount point");
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(path)
+            .status()
+            .expect("mount")
+            .success();
+        assert!(ok, "mount tmpfs");
+        SmallDisk {
+            path: path.to_owned(),
+        }
+    }
+
+    /// Fills the disk up with one file; returns it.
+    fn fill(&self) -> PathBuf {
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 4096];
+        for _ in 0..100_000 {
+            if file.write_all(&block).is_err() {
+                break;
+            }
+        }
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// A full state directory: a reload that cannot write its intent is
+/// refused (non-zero answer, the kernel unchanged), and once there is room
+/// again the chain is intact and continues.
+#[test]
+fn a_full_state_directory_refuses_changes_and_keeps_the_chain_intact() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces, nftables and mount)");
+        return;
+    }
+    let ns = Netns::create("full");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let disk = SmallDisk::mount(&dir.path().join("state"), "1m");
+    let policy_file = dir.path().join("policy.toml");
+    std::fs::write(&policy_file, policy("r1")).expect("write");
+    let socket = dir.path().join("sanso.sock");
+    let _daemon = Daemon::start(&ns, dir.path(), free_port(), "3600000");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    let filler = disk.fill();
+    replace_file(&policy_file, &policy("r2"));
+    let answer = ask(&socket, &Request::Reload);
+    let Some(Response::Error { message }) = answer else {
+        panic!("a reload on a full disk must fail: {answer:?}");
+    };
+    assert!(message.contains("nothing was changed"), "{message}");
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    let status = status(&socket).expect("status");
+    assert!(status.counts.audit_failures >= 1);
+    assert_eq!(
+        status.policy.and_then(|p| p.revision).as_deref(),
+        Some("r1")
+    );
+
+    std::fs::remove_file(filler).expect("room again");
+    let answer = ask(&socket, &Request::Reload);
+    assert!(matches!(answer, Some(Response::Done { .. })), "{answer:?}");
+    assert_eq!(ns.table_revision().as_deref(), Some("r2"));
+    let events: Vec<String> = audit_records(dir.path())
+        .iter()
+        .filter_map(|r| r["event"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("reload"),
+        "{events:?}"
+    );
 }

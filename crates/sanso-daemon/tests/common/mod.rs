@@ -13,8 +13,10 @@ pub struct Netns {
 impl Netns {
     pub fn create(purpose: &str) -> Netns {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
+        // `sanso-<pid>-...`: the pattern whose dead creators' namespaces the
+        // next run sweeps (sanso_nft::readback::NAMESPACE_PREFIX).
         let name = format!(
-            "sanso-{purpose}-{}-{}",
+            "sanso-{}-{purpose}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
