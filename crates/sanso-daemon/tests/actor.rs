@@ -1059,3 +1059,40 @@ async fn an_unreadable_table_is_an_alarm_audited_once_and_restored() {
     }
     assert_eq!(drift, "in-sync");
 }
+
+#[tokio::test]
+async fn a_torn_last_record_is_recovered_and_recorded_and_the_daemon_starts() {
+    let rig = rig(&policy_text("r1", None)).await;
+    let Rig {
+        _dir,
+        policy,
+        state,
+        kernel,
+        handle,
+    } = rig;
+    drop(handle);
+    let records_before = audit_records(&state).len();
+    // A record cut by a full disk or kill -9 in the middle of its write.
+    {
+        use std::io::Write as _;
+        let mut log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(state.join(AUDIT_FILE))
+            .expect("open log");
+        log.write_all(br#"{"detail":{"trigger":"sig"#)
+            .expect("torn write");
+    }
+    let actor = Actor::new(
+        settings(&policy, &state, Duration::from_secs(3600)),
+        Arc::new(kernel.clone()),
+    )
+    .expect("the daemon starts on a torn log");
+    let (handle, _task) = actor.spawn();
+    let status = handle.status().await.expect("running");
+    assert_eq!(status.counts.audit_recoveries, 1);
+    let records = audit_records(&state);
+    let recovery = &records[records_before];
+    assert_eq!(recovery["event"], "audit-recovery");
+    assert_eq!(recovery["detail"]["recovery"], "torn-tail");
+    assert_eq!(records[records_before + 1]["event"], "start");
+}
