@@ -180,7 +180,10 @@ fn a_full_rewrite_is_found_with_the_head_kept_elsewhere() {
     let (exit, text) = state.verify(&["--head", &kept]);
     assert_eq!(exit, 2, "{text}");
     assert!(text.contains("--head: MISMATCH"), "{text}");
-    assert!(text.contains("the log was cut before it, rewritten or replaced"), "{text}");
+    assert!(
+        text.contains("the log was cut before it, rewritten or replaced"),
+        "{text}"
+    );
     let hash = kept.split_once(':').expect("count:hash").1;
     let (exit, text) = state.verify(&["--head", hash, "--count", "5"]);
     assert_eq!(exit, 2, "{text}");
