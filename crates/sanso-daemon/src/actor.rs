@@ -1689,7 +1689,7 @@ impl Actor {
             .to_owned(),
             last_error: self.last_error.clone(),
             counts: self.counts.clone(),
-            audit_head: self.audit.head().to_owned(),
+            audit_head: self.audit.anchor().to_string(),
         }
     }
 
