@@ -398,6 +398,8 @@ pub struct Actor {
     audit: AuditLog,
     /// What opening the audit log repaired; recorded first thing.
     recoveries: Vec<Recovery>,
+    /// `--audit-syslog`: a remote copy of the head after every record.
+    syslog: Option<crate::syslog::SyslogSink>,
     own_uid: u32,
     current: Option<Installed>,
     pending: Option<Pending>,
@@ -504,6 +506,7 @@ impl Actor {
             kernel,
             audit,
             recoveries,
+            syslog: None,
             own_uid,
             current: None,
             pending: None,
@@ -516,6 +519,12 @@ impl Actor {
             reported_hosts: BTreeSet::new(),
             findings_now: Vec::new(),
         })
+    }
+
+    /// Also sends the audit head after every record to a syslog collector.
+    pub fn with_audit_syslog(mut self, sink: crate::syslog::SyslogSink) -> Self {
+        self.syslog = Some(sink);
+        self
     }
 
     /// Starts the actor on the current runtime: applies the policy file, then
@@ -691,9 +700,16 @@ impl Actor {
             detail,
         };
         match self.audit.append(&entry) {
-            Ok(hash) => {
+            Ok(head) => {
                 let event = serde_json::to_value(event).unwrap_or_default();
-                tracing::info!(event = %event.as_str().unwrap_or("-"), audit_head = %hash, "audit record written");
+                let event = event.as_str().unwrap_or("-");
+                tracing::info!(event = %event, audit_head = %head, "audit record written");
+                if let Some(sink) = &self.syslog {
+                    let time = Timestamp::now().to_string();
+                    if let Err(err) = sink.send(&time, event, &head.to_string()) {
+                        tracing::warn!(target = %sink.target(), error = %err, "cannot send the audit head to the syslog collector");
+                    }
+                }
                 Ok(())
             }
             Err(err) => {

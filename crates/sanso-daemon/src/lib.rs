@@ -25,6 +25,7 @@ pub mod kernel;
 pub mod metrics;
 pub mod notify;
 pub mod protocol;
+pub mod syslog;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot open a socket to send audit heads to {addr}")]
+    Syslog {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot set up the runtime or signal handlers")]
     Runtime(#[source] std::io::Error),
 }
@@ -78,6 +85,8 @@ pub struct DaemonConfig {
     pub metrics: Option<SocketAddr>,
     /// How often the policy file is checked for a change of content.
     pub watch_interval: Duration,
+    /// A syslog collector (UDP) that receives the audit head with every record.
+    pub audit_syslog: Option<SocketAddr>,
 }
 
 /// Sets up `tracing` for the daemon: plain lines on stderr, without
@@ -129,7 +138,12 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
     let own_uid = unsafe { libc::geteuid() };
 
     let policy_path = config.settings.policy_path.clone();
-    let actor = actor::Actor::new(config.settings.clone(), Arc::clone(&kernel))?;
+    let mut actor = actor::Actor::new(config.settings.clone(), Arc::clone(&kernel))?;
+    if let Some(addr) = config.audit_syslog {
+        let sink =
+            syslog::SyslogSink::new(addr).map_err(|source| DaemonError::Syslog { addr, source })?;
+        actor = actor.with_audit_syslog(sink);
+    }
     let listener = control::bind(&config.socket_path).map_err(|source| DaemonError::Socket {
         path: config.socket_path.clone(),
         source,

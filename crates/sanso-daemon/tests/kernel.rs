@@ -31,6 +31,17 @@ struct Daemon {
 
 impl Daemon {
     fn start(ns: &Netns, dir: &Path, metrics_port: u16, watch: &str) -> Daemon {
+        Daemon::start_with(ns, dir, metrics_port, watch, &[])
+    }
+
+    /// Like [`Daemon::start`], with more `SANSO_TEST_CHILD_*` settings.
+    fn start_with(
+        ns: &Netns,
+        dir: &Path,
+        metrics_port: u16,
+        watch: &str,
+        env: &[(&str, String)],
+    ) -> Daemon {
         let exe = std::env::current_exe().expect("test exe");
         let log = std::fs::File::create(dir.join(format!("daemon-{metrics_port}.log")))
             .expect("log file");
@@ -51,6 +62,7 @@ impl Daemon {
                 format!("127.0.0.1:{metrics_port}"),
             )
             .env("SANSO_TEST_CHILD_WATCH", watch)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -103,6 +115,9 @@ fn daemon_child() {
         socket_path: dir.join("sanso.sock"),
         metrics: Some(env("SANSO_TEST_CHILD_METRICS").parse().expect("addr")),
         watch_interval: watch,
+        audit_syslog: std::env::var("SANSO_TEST_CHILD_SYSLOG")
+            .ok()
+            .map(|a| a.parse().expect("syslog addr")),
     };
     sanso_daemon::run(config).expect("daemon");
 }
@@ -663,4 +678,71 @@ fn a_full_state_directory_refuses_changes_and_keeps_the_chain_intact() {
         Some("reload"),
         "{events:?}"
     );
+}
+
+/// `--audit-syslog`: every record's head reaches a collector (inside the
+/// namespace), the same head the head file ends with.
+#[test]
+fn audit_heads_reach_a_syslog_collector() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let ns = Netns::create("slg");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+    let path = format!("/var/run/netns/{}", ns.name);
+    // The collector: a UDP socket in the namespace, bound by a thread that enters it.
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let collector = std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).expect("netns file");
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid namespace fd; only this thread changes namespace.
+        assert_eq!(
+            unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) },
+            0
+        );
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        addr_tx
+            .send(socket.local_addr().expect("addr"))
+            .expect("send");
+        let mut lines = Vec::new();
+        let mut buf = [0u8; 2048];
+        // start, intent, apply: three records at least.
+        while lines.len() < 3 {
+            let Ok(n) = socket.recv(&mut buf) else { break };
+            lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        lines
+    });
+    let addr = addr_rx.recv().expect("collector address");
+    let socket = dir.path().join("sanso.sock");
+    let _daemon = Daemon::start_with(
+        &ns,
+        dir.path(),
+        free_port(),
+        "3600000",
+        &[("SANSO_TEST_CHILD_SYSLOG", addr.to_string())],
+    );
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    let lines = collector.join().expect("collector");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("<85>1 "), "{lines:?}");
+    assert!(lines[0].contains(" event=start audit_head=1:"), "{lines:?}");
+    // Each message carries the head right after its record: count and hash.
+    let records = audit_records(dir.path());
+    for (n, (line, record)) in lines.iter().zip(&records).enumerate() {
+        let head = format!(
+            " event={} audit_head={}:{}",
+            record["event"].as_str().expect("event"),
+            n + 1,
+            record["hash"].as_str().expect("hash")
+        );
+        assert!(line.ends_with(&head), "{line} vs {head}");
+    }
 }

@@ -43,6 +43,10 @@ pub struct Args {
     /// How often to check the policy file for changes.
     #[arg(long, default_value = "2s", value_parser = parse_duration)]
     watch_interval: Duration,
+    /// Also send the audit log's head with every record to this syslog
+    /// collector (UDP, RFC 5424, e.g. 192.0.2.10:514), a copy off the gateway.
+    #[arg(long, value_name = "HOST:PORT")]
+    audit_syslog: Option<SocketAddr>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -90,6 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         socket_path: args.socket,
         metrics: args.metrics,
         watch_interval: args.watch_interval,
+        audit_syslog: args.audit_syslog,
     };
     sanso_daemon::run(config)?;
     Ok(ExitCode::SUCCESS)
