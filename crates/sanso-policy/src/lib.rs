@@ -5,6 +5,9 @@
 //!
 //! Pure: no file system, no clock, no environment. Callers pass the text and
 //! the file name; the time used for `until` is the caller's business.
+//! The one exception is [`source`]: reading a policy or cases file safely
+//! (regular files only, size-capped, UTF-8), so that the CLI and the daemon
+//! read them the same way; nothing else here calls it.
 
 pub mod case;
 pub mod diag;
@@ -12,6 +15,7 @@ mod guardrail;
 mod load;
 pub mod model;
 pub mod service;
+pub mod source;
 pub mod values;
 mod walk;
 
@@ -25,4 +29,7 @@ pub use model::*;
 pub use service::{
     builtin_service, icmp_type_name, icmp_type_number, parse_icmp_type, parse_service_match,
     IcmpFamily, ServiceSpecError, BUILTIN_SERVICES, ICMPV6_TYPES, ICMP_TYPES,
+};
+pub use source::{
+    read_source, read_source_file, FileIdentity, FileKind, ReadError, SourceFile, MAX_SOURCE_BYTES,
 };
