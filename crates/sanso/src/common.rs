@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
 use sanso_ir::{FlowIdx, Ruleset};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
@@ -27,8 +27,11 @@ pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
+/// Reads a policy or cases file the way the daemon does
+/// ([`sanso_policy::read_source`]): a regular file of at most 64 MiB, in
+/// UTF-8; the error names the file and what is wrong with it.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    Ok(sanso_policy::read_source(path)?)
 }
 
 /// Loads and validates a policy file; diagnostics (errors and warnings) go
@@ -40,8 +43,14 @@ pub fn load_policy(path: &Path) -> Result<Policy> {
 /// Like [`load_policy`], also giving the number of warnings it printed.
 pub fn load_policy_counting_warnings(path: &Path) -> Result<(Policy, usize)> {
     let text = read_text(path)?;
+    check_policy_text(path, &text)
+}
+
+/// Validates a policy already read from `path` (diagnostics to stderr, as
+/// [`load_policy`]); also the number of warnings printed.
+pub fn check_policy_text(path: &Path, text: &str) -> Result<(Policy, usize)> {
     let file = path.display().to_string();
-    let loaded = sanso_policy::load_policy_at(&file, &text, now_or(None));
+    let loaded = sanso_policy::load_policy_at(&file, text, now_or(None));
     let warnings = loaded.as_ref().map_or(0, |l| l.warnings.warnings().count());
     report_diagnostics(loaded).map(|policy| (policy, warnings))
 }

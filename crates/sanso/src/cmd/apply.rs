@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use sanso_daemon::protocol::Request;
+use sanso_daemon::protocol::{Request, MAX_REQUEST_BYTES};
 
 use crate::common;
 
@@ -38,9 +38,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
-    // Validate here first so the diagnostics show with colours and context.
-    common::load_policy(&args.policy)?;
+    // Read once: the text validated here is the text sent. Validate here
+    // first so the diagnostics show with colours and context.
     let text = common::read_text(&args.policy)?;
+    common::check_policy_text(&args.policy, &text)?;
     let file = std::fs::canonicalize(&args.policy)
         .unwrap_or_else(|_| args.policy.clone())
         .display()
@@ -50,6 +51,15 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
         text,
         confirm_seconds: timeout.as_secs(),
     };
+    let size = serde_json::to_string(&request)?.len() + 1;
+    if size > MAX_REQUEST_BYTES {
+        anyhow::bail!(
+            "{} is too large to send to the daemon: the request would be {size} bytes, more than the control socket's limit of {} MiB; \
+             install it as the daemon's policy file and run `sanso reload` instead",
+            args.policy.display(),
+            MAX_REQUEST_BYTES / (1024 * 1024)
+        );
+    }
     super::reload::report(super::reload::ask(&args.socket, &request)?)
 }
 
