@@ -9,11 +9,14 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::actor::{Handle, Trigger};
+use crate::bounded::{bounded, FILE_NAME_CHARS};
 use crate::compile::PolicySource;
 use crate::protocol::{Request, Response, MAX_REQUEST_BYTES};
 
 /// How long a client may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of a parse error sent back.
+const ERROR_CHARS: usize = 300;
 /// The longest commit-confirm window accepted.
 pub const MAX_CONFIRM: Duration = Duration::from_secs(24 * 3600);
 
@@ -88,10 +91,23 @@ async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
             Ok(Err(err)) => Response::Error {
                 message: format!("cannot read the request: {err}"),
             },
+            Ok(Ok(read)) if read >= MAX_REQUEST_BYTES && !line.ends_with('\n') => {
+                tracing::warn!(
+                    uid,
+                    "control socket: refused a request larger than {MAX_REQUEST_BYTES} bytes"
+                );
+                Response::Error {
+                    message: format!(
+                        "request refused: larger than the control socket's limit of {} MiB",
+                        MAX_REQUEST_BYTES / (1024 * 1024)
+                    ),
+                }
+            }
             Ok(Ok(_)) => match serde_json::from_str::<Request>(&line) {
                 Ok(request) => answer(request, uid, &actor).await,
+                // serde's message can quote the request: bounded.
                 Err(err) => Response::Error {
-                    message: format!("bad request: {err}"),
+                    message: format!("bad request: {}", bounded(&err.to_string(), ERROR_CHARS)),
                 },
             },
         }
@@ -133,6 +149,10 @@ async fn answer(request: Request, uid: u32, actor: &Handle) -> Response {
                     ),
                 };
             }
+            // The name goes into logs, status and the audit: escaped and
+            // bounded here, once (a name with a line break or an ANSI escape
+            // still works, shown escaped).
+            let file = bounded(&file, FILE_NAME_CHARS);
             done(
                 actor
                     .apply_confirm(PolicySource { file, text }, timeout, uid)

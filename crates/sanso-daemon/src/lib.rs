@@ -17,6 +17,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod bounded;
 pub mod client;
 pub mod compile;
 pub mod control;
