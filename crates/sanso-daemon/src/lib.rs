@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
+use sanso_policy::FileIdentity;
 
 pub use actor::{DriftAction, Settings, Trigger};
 pub use kernel::{Kernel, NftKernel};
@@ -84,7 +84,7 @@ pub struct DaemonConfig {
     pub settings: Settings,
     pub socket_path: PathBuf,
     pub metrics: Option<SocketAddr>,
-    /// How often the policy file is checked for a change of content.
+    /// How often the policy file is checked for a replacement.
     pub watch_interval: Duration,
     /// A syslog collector (UDP) that receives the audit head with every record.
     pub audit_syslog: Option<SocketAddr>,
@@ -120,13 +120,167 @@ pub fn run(config: DaemonConfig) -> Result<(), DaemonError> {
     let kernel = Arc::new(NftKernel {
         netns: config.settings.netns.clone(),
     });
-    runtime.block_on(serve(config, kernel))
+    let result = runtime.block_on(serve(config, kernel));
+    // A look at the policy file stuck in the file system must not hold the
+    // exit (dropping the runtime would wait for it).
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
 }
 
-fn file_hash(path: &Path) -> Option<String> {
-    std::fs::read(path)
-        .ok()
-        .map(|bytes| audit::hex(&Sha256::digest(&bytes)))
+/// What one look at the policy file found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Look {
+    /// No file: a rename or an editor's save in progress, or removed.
+    Missing,
+    /// Not readable as a policy (not a regular file, too large, not UTF-8,
+    /// an I/O error): the message, bounded.
+    Unreadable(String),
+    File {
+        identity: FileIdentity,
+        /// [`sanso_policy::content_hash`] of the text.
+        hash: String,
+    },
+}
+
+/// Looks at the policy file: never blocks on a FIFO or a device
+/// ([`sanso_policy::read_source_file`]); a slow file system can still make
+/// it slow, so the watch runs it on the blocking pool.
+fn look_at(path: &Path) -> Look {
+    match sanso_policy::read_source_file(path) {
+        Ok(file) => Look::File {
+            identity: file.identity,
+            hash: sanso_policy::content_hash(&file.text),
+        },
+        Err(err) if err.is_missing() => Look::Missing,
+        Err(err) => {
+            let mut text = err.to_string();
+            if let Some(source) = std::error::Error::source(&err) {
+                text = format!("{text}: {source}");
+            }
+            Look::Unreadable(bounded::bounded(&text, bounded::ERROR_BOUNDS.chars))
+        }
+    }
+}
+
+/// What the watch makes of a look.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Nothing,
+    /// The file was replaced by another file, which then stayed the same
+    /// for one more look: reload.
+    Reload,
+    /// The file was rewritten in place (the same file, another content):
+    /// a writer may not be done, so it waits for `sanso reload` or SIGHUP.
+    /// Said once per content (the hash).
+    InPlace(String),
+    /// The file cannot be read as a policy; said once per message.
+    Unreadable(String),
+}
+
+/// The policy file watch: applies a file only when it was replaced (a new
+/// file renamed over the old one, as editors and config management write
+/// it), never a file being written in place, which may be half-written.
+#[derive(Debug)]
+struct PolicyWatch {
+    /// The file the watch accounts for.
+    file: Option<FileIdentity>,
+    /// The content the watch last applied (or found at start); `None` once
+    /// the file changed in place, as an explicit reload may have applied
+    /// that content since.
+    applied: Option<String>,
+    /// A new file seen once, applied if the next look finds it unchanged.
+    candidate: Option<(FileIdentity, String)>,
+    /// The content or message last reported, so each is said once.
+    reported: Option<String>,
+}
+
+impl PolicyWatch {
+    /// The watch after its first look (at start, when the actor applies
+    /// that file).
+    fn new(first: Look) -> PolicyWatch {
+        let mut watch = PolicyWatch {
+            file: None,
+            applied: None,
+            candidate: None,
+            reported: None,
+        };
+        match first {
+            Look::File { identity, hash } => {
+                watch.file = Some(identity);
+                watch.applied = Some(hash);
+            }
+            // The start apply reports it.
+            Look::Unreadable(message) => watch.reported = Some(message),
+            Look::Missing => {}
+        }
+        watch
+    }
+
+    fn next(&mut self, look: Look) -> Step {
+        let (identity, hash) = match look {
+            Look::Missing => {
+                self.candidate = None;
+                return Step::Nothing;
+            }
+            Look::Unreadable(message) => {
+                self.candidate = None;
+                return self.report(message, Step::Unreadable);
+            }
+            Look::File { identity, hash } => (identity, hash),
+        };
+        if self.file == Some(identity) {
+            self.candidate = None;
+            if self.applied.as_ref() == Some(&hash) {
+                self.reported = None;
+                return Step::Nothing;
+            }
+            return self.in_place(hash);
+        }
+        if self.applied.as_ref() == Some(&hash) {
+            // Replaced by the same content: nothing to apply.
+            self.file = Some(identity);
+            self.candidate = None;
+            self.reported = None;
+            return Step::Nothing;
+        }
+        match self.candidate.take() {
+            Some(candidate) if candidate == (identity, hash.clone()) => {
+                self.file = Some(identity);
+                self.applied = Some(hash);
+                self.reported = None;
+                Step::Reload
+            }
+            Some((seen, _)) if seen == identity => {
+                // The new file changed between two looks: it is being
+                // written in place (created, then written), so not applied.
+                self.file = Some(identity);
+                self.in_place(hash)
+            }
+            _ => {
+                self.candidate = Some((identity, hash));
+                Step::Nothing
+            }
+        }
+    }
+
+    fn in_place(&mut self, hash: String) -> Step {
+        self.applied = None;
+        self.report(hash, Step::InPlace)
+    }
+
+    fn report(&mut self, key: String, step: fn(String) -> Step) -> Step {
+        if self.reported.as_ref() == Some(&key) {
+            return Step::Nothing;
+        }
+        self.reported = Some(key.clone());
+        step(key)
+    }
+}
+
+/// Looks at `path` on the blocking pool.
+fn spawn_look(path: &Path) -> tokio::task::JoinHandle<Look> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || look_at(&path))
 }
 
 /// The daemon on the current runtime, with the given kernel.
@@ -157,8 +311,8 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
         ),
         None => None,
     };
-    let mut seen_hash = file_hash(&policy_path);
-    let mut settling: Option<String> = None;
+    let mut policy_watch =
+        PolicyWatch::new(spawn_look(&policy_path).await.unwrap_or(Look::Missing));
     let (handle, actor_task) = actor.spawn();
 
     // The first status answer comes after the start apply.
@@ -188,24 +342,50 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
     }
     let mut watch = tokio::time::interval(config.watch_interval);
     watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // At most one look in flight: one that hangs (a stuck file system)
+    // stops the looks, never this loop.
+    let mut looking: Option<(tokio::task::JoinHandle<Look>, tokio::time::Instant)> = None;
+    let mut said_slow = false;
     let signal = loop {
         tokio::select! {
             _ = hangup.recv() => {
                 tracing::info!("SIGHUP: reloading");
                 handle.notify_reload(Trigger::Sighup, own_uid).await;
             }
-            _ = watch.tick() => {
-                let hash = file_hash(&policy_path);
-                // A missing file (an editor mid-save) is not a change to apply, and a
-                // new content must stay the same for one more look (a write in progress).
-                if hash.is_some() && hash != seen_hash {
-                    if hash == settling {
-                        seen_hash = hash;
-                        tracing::info!(file = %policy_path.display(), "policy file changed: reloading");
+            _ = watch.tick() => match &looking {
+                None => looking = Some((spawn_look(&policy_path), tokio::time::Instant::now())),
+                Some((_, since)) if !said_slow && since.elapsed() > 10 * config.watch_interval => {
+                    said_slow = true;
+                    tracing::warn!(file = %policy_path.display(), seconds = since.elapsed().as_secs(), "policy file watch: reading the file has not returned yet; no new look until it does");
+                }
+                Some(_) => {}
+            },
+            look = async {
+                match looking.as_mut() {
+                    Some((task, _)) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if looking.is_some() => {
+                looking = None;
+                said_slow = false;
+                let look = look.unwrap_or_else(|err| Look::Unreadable(format!("the look at the file failed: {err}")));
+                match policy_watch.next(look) {
+                    Step::Nothing => {}
+                    Step::Reload => {
+                        tracing::info!(file = %policy_path.display(), "policy file replaced: reloading");
                         handle.notify_reload(Trigger::FileChange, own_uid).await;
-                    } else {
-                        settling = hash;
                     }
+                    Step::InPlace(hash) => tracing::warn!(
+                        file = %policy_path.display(),
+                        content_hash = %hash,
+                        "policy file changed in place (the same file rewritten, not replaced): not applied, as a writer may not be done; \
+                         replace it atomically (write a new file, then mv it over this one) or run `sanso reload` to apply it as it is"
+                    ),
+                    Step::Unreadable(error) => tracing::warn!(
+                        file = %policy_path.display(),
+                        error = %error,
+                        "policy file cannot be read: not applied; the running ruleset stays"
+                    ),
                 }
             }
             _ = terminate.recv() => break "SIGTERM",
@@ -228,4 +408,144 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
     actor_task.abort();
     let _ = std::fs::remove_file(&config.socket_path);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(ino: u64, content: &str) -> Look {
+        Look::File {
+            identity: FileIdentity {
+                dev: 1,
+                ino,
+                born: None,
+            },
+            hash: content.to_owned(),
+        }
+    }
+
+    fn steps(watch: &mut PolicyWatch, looks: &[Look]) -> Vec<Step> {
+        looks.iter().map(|l| watch.next(l.clone())).collect()
+    }
+
+    fn in_place(content: &str) -> Step {
+        Step::InPlace(content.to_owned())
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_rename_is_applied_after_one_more_look() {
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(
+                &mut watch,
+                &[file(1, "a"), file(2, "b"), file(2, "b"), file(2, "b")]
+            ),
+            [Step::Nothing, Step::Nothing, Step::Reload, Step::Nothing]
+        );
+    }
+
+    #[test]
+    fn a_file_written_in_place_is_reported_once_per_content_and_never_applied() {
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(
+                &mut watch,
+                &[file(1, "half"), file(1, "half"), file(1, "b"), file(1, "b")]
+            ),
+            [
+                in_place("half"),
+                Step::Nothing,
+                in_place("b"),
+                Step::Nothing
+            ]
+        );
+        // Replaced later: applied, even with the first content, as an
+        // explicit reload may have applied "b" meanwhile.
+        assert_eq!(
+            steps(&mut watch, &[file(2, "a"), file(2, "a")]),
+            [Step::Nothing, Step::Reload]
+        );
+    }
+
+    #[test]
+    fn a_new_file_that_changes_between_looks_is_being_written_and_waits() {
+        // Removed, then created and written (GNU install, vim without a
+        // rename): seen half-written, then whole.
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(
+                &mut watch,
+                &[
+                    Look::Missing,
+                    file(2, "ha"),
+                    file(2, "half"),
+                    file(2, "half")
+                ]
+            ),
+            [
+                Step::Nothing,
+                Step::Nothing,
+                in_place("half"),
+                Step::Nothing
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_harmless() {
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(
+                &mut watch,
+                &[Look::Missing, Look::Missing, file(2, "b"), file(2, "b")]
+            ),
+            [Step::Nothing, Step::Nothing, Step::Nothing, Step::Reload]
+        );
+        // Missing at start: the file that appears is applied.
+        let mut watch = PolicyWatch::new(Look::Missing);
+        assert_eq!(
+            steps(&mut watch, &[file(3, "c"), file(3, "c")]),
+            [Step::Nothing, Step::Reload]
+        );
+    }
+
+    #[test]
+    fn a_replacement_with_the_same_content_is_not_applied_again() {
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(&mut watch, &[file(2, "a"), file(2, "a"), file(2, "a")]),
+            [Step::Nothing, Step::Nothing, Step::Nothing]
+        );
+        // And that file is now the one watched for in-place writes.
+        assert_eq!(watch.next(file(2, "b")), in_place("b"));
+    }
+
+    #[test]
+    fn an_unreadable_file_is_reported_once() {
+        let fifo = || Look::Unreadable("p is a FIFO".to_owned());
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(
+                &mut watch,
+                &[fifo(), fifo(), file(2, "b"), file(2, "b"), fifo()]
+            ),
+            [
+                Step::Unreadable("p is a FIFO".to_owned()),
+                Step::Nothing,
+                Step::Nothing,
+                Step::Reload,
+                Step::Unreadable("p is a FIFO".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_candidate_interrupted_by_another_replacement_waits_for_the_newer() {
+        let mut watch = PolicyWatch::new(file(1, "a"));
+        assert_eq!(
+            steps(&mut watch, &[file(2, "b"), file(3, "c"), file(3, "c")]),
+            [Step::Nothing, Step::Nothing, Step::Reload]
+        );
+    }
 }
