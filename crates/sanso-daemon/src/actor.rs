@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
+use crate::bounded::{bounded, bounded_lines, ERROR_BOUNDS, FILE_NAME_CHARS};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
@@ -466,6 +467,28 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
+/// How long reading the policy file may take (a hung network file system
+/// must not stop the actor).
+const READ_LIMIT: Duration = Duration::from_secs(10);
+
+/// Reads the policy file with [`sanso_policy::read_source`] (regular files
+/// only, size-capped, never blocking on a FIFO) on the blocking pool, within
+/// [`READ_LIMIT`]. `Err`: the message, with its cause.
+async fn read_policy(path: &Path) -> Result<String, String> {
+    let owned = path.to_owned();
+    let read = tokio::task::spawn_blocking(move || sanso_policy::read_source(&owned));
+    match tokio::time::timeout(READ_LIMIT, read).await {
+        Ok(Ok(Ok(text))) => Ok(text),
+        Ok(Ok(Err(err))) => Err(chain(&err)),
+        Ok(Err(_)) => Err(format!("reading {} failed unexpectedly", path.display())),
+        Err(_) => Err(format!(
+            "reading {} took more than {} s; the running ruleset is unchanged",
+            path.display(),
+            READ_LIMIT.as_secs()
+        )),
+    }
+}
+
 /// Writes `text` to `path` durably: temp file, fsync, rename, fsync directory.
 fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
@@ -716,7 +739,7 @@ impl Actor {
                 let text = format!("cannot write the audit log: {}", chain(&err));
                 self.counts.audit_failures += 1;
                 tracing::error!(error = %text, "AUDIT RECORD LOST");
-                self.last_error = Some(text.clone());
+                self.set_last_error(text.clone());
                 Err(text)
             }
         }
@@ -746,9 +769,14 @@ impl Actor {
     }
 
     fn refuse(&mut self, trigger: &str, uid: u32, file: &str, error: String) -> Outcome {
+        // Diagnostics quote the file: bounded and escaped before they reach
+        // the log, the status and the audit.
+        let error = bounded_lines(&error, ERROR_BOUNDS);
+        let file = bounded(file, FILE_NAME_CHARS);
+        let file = file.as_str();
         tracing::error!(trigger, file, error = %error, "policy refused; the running ruleset is unchanged");
         self.counts.refused += 1;
-        self.last_error = Some(error.clone());
+        self.set_last_error(error.clone());
         self.record(
             EventKind::Refused,
             uid,
@@ -767,9 +795,10 @@ impl Actor {
         compiled: &Compiled,
         error: String,
     ) -> Outcome {
+        let error = bounded_lines(&error, ERROR_BOUNDS);
         tracing::error!(trigger, error = %error, "apply failed");
         self.counts.apply_failures += 1;
-        self.last_error = Some(error.clone());
+        self.set_last_error(error.clone());
         self.record(
             EventKind::ApplyFailed,
             uid,
@@ -890,7 +919,7 @@ impl Actor {
             }
             Loaded::NotReadBack(err) => {
                 tracing::warn!(error = %err, "cannot read the table back after the apply: not verified; drift checks wait");
-                self.last_error = Some(format!(
+                self.set_last_error(format!(
                     "applied {}, not verified: cannot read the table back: {err}",
                     named(&compiled)
                 ));
@@ -928,6 +957,11 @@ impl Actor {
         Ok(check)
     }
 
+    /// Keeps `text`, bounded and escaped, as the error `status` shows.
+    fn set_last_error(&mut self, text: String) {
+        self.last_error = Some(bounded_lines(&text, ERROR_BOUNDS));
+    }
+
     /// Saves `text` as the ruleset boot loads ([`LAST_GOOD_FILE`]); a
     /// failure is logged and kept as the last error.
     fn save_last_good(&mut self, text: &str) -> Result<(), String> {
@@ -935,7 +969,7 @@ impl Actor {
         write_durably(&last_good, text).map_err(|err| {
             tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
             let text = format!("cannot save {}: {err}", last_good.display());
-            self.last_error = Some(text.clone());
+            self.set_last_error(text.clone());
             text
         })
     }
@@ -1086,16 +1120,9 @@ impl Actor {
             );
         }
         let file = self.settings.policy_path.display().to_string();
-        let text = match std::fs::read_to_string(&self.settings.policy_path) {
+        let text = match read_policy(&self.settings.policy_path).await {
             Ok(text) => text,
-            Err(err) => {
-                return self.refuse(
-                    trigger.as_str(),
-                    uid,
-                    &file,
-                    format!("cannot read {file}: {err}"),
-                )
-            }
+            Err(error) => return self.refuse(trigger.as_str(), uid, &file, error),
         };
         let compiled = match compile(
             PolicySource {
@@ -1343,7 +1370,7 @@ impl Actor {
             Err(error) => {
                 // The error says what the kernel holds now.
                 tracing::error!(error = %error, reason, "ROLLBACK FAILED");
-                self.last_error = Some(format!("rollback failed: {error}"));
+                self.set_last_error(format!("rollback failed: {error}"));
                 (
                     json!({ "result": "failed", "reason": reason, "error": error, "from": from, "apply_uid": pending.uid }),
                     Err(format!("rollback failed ({reason}): {error}")),
@@ -1476,7 +1503,7 @@ impl Actor {
             Ok(c) => c,
             Err(refusal) => {
                 // It compiled before; only a bug gets here. The kernel's `meta time` still expires the flow.
-                self.last_error = Some(refusal.to_string());
+                self.set_last_error(refusal.to_string());
                 tracing::error!(error = %refusal, "cannot recompile at expiry; the kernel's time match still applies");
                 if let Some(c) = self.current.as_mut() {
                     // Do not spin on the same instant.

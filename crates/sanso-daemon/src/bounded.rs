@@ -13,11 +13,12 @@ use std::fmt::Write as _;
 pub const FILE_NAME_CHARS: usize = 200;
 
 /// The most of an error or of rendered diagnostics kept (`last_error`,
-/// audit details, log fields): 40 lines of at most 200 characters, 4096
-/// characters in all.
+/// audit details, log fields): 40 lines of at most 1000 characters (one
+/// line of the daemon's own errors chains several causes), 4096 characters
+/// in all.
 pub const ERROR_BOUNDS: Bounds = Bounds {
     lines: 40,
-    line_chars: 200,
+    line_chars: 1000,
     chars: 4096,
 };
 

@@ -1096,3 +1096,37 @@ async fn a_torn_last_record_is_recovered_and_recorded_and_the_daemon_starts() {
     assert_eq!(recovery["detail"]["recovery"], "torn-tail");
     assert_eq!(records[records_before + 1]["event"], "start");
 }
+
+#[tokio::test]
+async fn a_huge_refused_policy_leaves_bounded_traces() {
+    let rig = rig(&policy_text("r1", None)).await;
+    // A 1 MiB line in a broken policy under a 1 MiB name with escapes: the
+    // diagnostics quote both.
+    let text = format!("nonsense = \"{}", "x".repeat(1 << 20));
+    let name = format!("big\n\u{1b}[31m{}.toml", "n".repeat(1 << 20));
+    let outcome = rig
+        .handle
+        .apply_confirm(
+            PolicySource { file: name, text },
+            Duration::from_secs(60),
+            0,
+        )
+        .await;
+    let error = outcome.expect_err("refused");
+    assert!(error.len() < 8 * 1024, "answer of {} bytes", error.len());
+    let status = rig.handle.status().await.expect("status");
+    let last = status.last_error.expect("last error");
+    assert!(last.len() < 8 * 1024, "last error of {} bytes", last.len());
+    let refused = rig.audit().pop().expect("a record");
+    assert_eq!(refused["event"], "refused");
+    let detail = serde_json::to_string(&refused["detail"]).expect("json");
+    assert!(
+        detail.len() < 8 * 1024,
+        "audit detail of {} bytes",
+        detail.len()
+    );
+    assert!(!detail.contains('\u{1b}'), "{detail}");
+    assert!(refused["detail"]["file"]
+        .as_str()
+        .is_some_and(|f| f.starts_with("big\\n\\u{1b}[31mnnn") && f.len() < 1024));
+}

@@ -338,6 +338,25 @@ fn the_watch_applies_replaced_files_only() {
     std::fs::rename(&fifo, &policy).expect("rename the FIFO over the policy");
     std::thread::sleep(MANY_LOOKS);
     daemon.status();
+    // An explicit reload reads it too: refused at once, naming the FIFO;
+    // the actor does not wait for a writer.
+    if is_root() {
+        let start = Instant::now();
+        let answer = client::request(
+            &dir.path().join("sanso.sock"),
+            &Request::Reload,
+            Duration::from_secs(15),
+        );
+        assert!(start.elapsed() < Duration::from_secs(15));
+        match answer.expect("reload answered") {
+            Response::Error { message } => assert!(
+                message.contains("is a FIFO (named pipe), not a regular file"),
+                "{message}"
+            ),
+            other => panic!("a FIFO must be refused: {other:?}"),
+        }
+        daemon.status();
+    }
     assert_eq!(daemon.applied(), ["r1", "r2", "r3", "r4", "r5"]);
     let mut daemon = daemon;
     daemon.signal(libc::SIGTERM);
