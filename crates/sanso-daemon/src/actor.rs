@@ -27,6 +27,7 @@ use crate::bounded::{bounded, bounded_lines, ERROR_BOUNDS, FILE_NAME_CHARS};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
+use crate::operator::Operator;
 use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
 
 /// The file, in the state directory, holding the last ruleset applied successfully.
@@ -43,8 +44,11 @@ pub const PENDING_FILE: &str = "pending-confirm.json";
 pub struct SavedPending {
     /// Epoch seconds of the rollback deadline.
     pub deadline: i64,
-    /// Who asked for the apply.
+    /// Who asked for the apply: the uid, and all that is known of them
+    /// (absent in files written before it was kept).
     pub uid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
     /// The unconfirmed policy: name, revision, content hash.
     pub candidate: serde_json::Value,
     pub previous: SavedPrevious,
@@ -128,17 +132,17 @@ pub enum Command {
     },
     Reload {
         trigger: Trigger,
-        uid: u32,
+        by: Operator,
         reply: Option<oneshot::Sender<Outcome>>,
     },
     ApplyConfirm {
         source: PolicySource,
         timeout: Duration,
-        uid: u32,
+        by: Operator,
         reply: oneshot::Sender<Outcome>,
     },
     Confirm {
-        uid: u32,
+        by: Operator,
         reply: oneshot::Sender<Outcome>,
     },
     Metrics {
@@ -173,12 +177,13 @@ impl Handle {
         rx.await.ok()
     }
 
-    pub async fn reload(&self, trigger: Trigger, uid: u32) -> Outcome {
+    /// Reloads the policy file on behalf of `by`.
+    pub async fn reload(&self, trigger: Trigger, by: Operator) -> Outcome {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Command::Reload {
                 trigger,
-                uid,
+                by,
                 reply: Some(reply),
             })
             .await
@@ -186,30 +191,36 @@ impl Handle {
         rx.await.map_err(|_| STOPPED.to_owned())?
     }
 
-    /// Fire and forget (signals, the file watch).
+    /// Fire and forget (signals, the file watch): the operator is the
+    /// daemon itself, running as `uid`.
     pub async fn notify_reload(&self, trigger: Trigger, uid: u32) {
         let _ = self
             .tx
             .send(Command::Reload {
                 trigger,
-                uid,
+                by: Operator {
+                    uid,
+                    ..Operator::daemon()
+                },
                 reply: None,
             })
             .await;
     }
 
+    /// Applies `source` on behalf of `by`, rolled back unless confirmed
+    /// within `timeout`.
     pub async fn apply_confirm(
         &self,
         source: PolicySource,
         timeout: Duration,
-        uid: u32,
+        by: Operator,
     ) -> Outcome {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Command::ApplyConfirm {
                 source,
                 timeout,
-                uid,
+                by,
                 reply,
             })
             .await
@@ -228,10 +239,11 @@ impl Handle {
         rx.await.ok()
     }
 
-    pub async fn confirm(&self, uid: u32) -> Outcome {
+    /// Confirms the pending apply on behalf of `by`.
+    pub async fn confirm(&self, by: Operator) -> Outcome {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Command::Confirm { uid, reply })
+            .send(Command::Confirm { by, reply })
             .await
             .map_err(|_| STOPPED.to_owned())?;
         rx.await.map_err(|_| STOPPED.to_owned())?
@@ -284,6 +296,8 @@ struct Pending {
     previous: Previous,
     deadline: Instant,
     uid: u32,
+    /// Who asked for the apply (`None`: a window saved without it).
+    by: Option<Operator>,
 }
 
 /// What is loaded into the kernel, and then read back and checked.
@@ -401,10 +415,9 @@ pub struct Actor {
     recoveries: Vec<Recovery>,
     /// `--audit-syslog`: a remote copy of the head after every record.
     syslog: Option<crate::syslog::SyslogSink>,
-    own_uid: u32,
     current: Option<Installed>,
     pending: Option<Pending>,
-    deferred_reload: Option<(Trigger, u32)>,
+    deferred_reload: Option<(Trigger, Operator)>,
     counts: Counts,
     last_error: Option<String>,
     last_apply: Option<i64>,
@@ -522,15 +535,12 @@ impl Actor {
                 source,
             })?;
         let (audit, recoveries) = AuditLog::open_recovering(&settings.state_dir.join(AUDIT_FILE))?;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let own_uid = unsafe { libc::geteuid() };
         Ok(Actor {
             settings,
             kernel,
             audit,
             recoveries,
             syslog: None,
-            own_uid,
             current: None,
             pending: None,
             deferred_reload: None,
@@ -566,7 +576,7 @@ impl Actor {
             tracing::error!(recovery = %recovery, "the audit log was not as its head says; recorded");
             self.record(
                 EventKind::AuditRecovery,
-                self.own_uid,
+                &Operator::daemon(),
                 None,
                 recovery.detail(),
             );
@@ -574,7 +584,7 @@ impl Actor {
         self.reconcile().await;
         self.record(
             EventKind::Start,
-            self.own_uid,
+            &Operator::daemon(),
             None,
             json!({
                 "policy_file": self.settings.policy_path.display().to_string(),
@@ -582,7 +592,7 @@ impl Actor {
             }),
         );
         self.resume_pending().await;
-        let _ = self.reload(Trigger::Start, self.own_uid).await;
+        let _ = self.reload(Trigger::Start, &Operator::daemon()).await;
         let mut drift_tick = tokio::time::interval_at(
             Instant::now() + self.settings.drift_interval,
             self.settings.drift_interval,
@@ -643,7 +653,7 @@ impl Actor {
         tracing::warn!(intent_seq = %last["seq"], finding, "the last run stopped between a kernel change and its outcome record");
         self.record(
             EventKind::Reconcile,
-            self.own_uid,
+            &Operator::daemon(),
             None,
             json!({
                 "intent_seq": last["seq"],
@@ -663,12 +673,8 @@ impl Actor {
             Command::Metrics { reply } => {
                 let _ = reply.send(self.metrics());
             }
-            Command::Reload {
-                trigger,
-                uid,
-                reply,
-            } => {
-                let outcome = self.reload(trigger, uid).await;
+            Command::Reload { trigger, by, reply } => {
+                let outcome = self.reload(trigger, &by).await;
                 if let Some(reply) = reply {
                     let _ = reply.send(outcome);
                 }
@@ -676,18 +682,18 @@ impl Actor {
             Command::ApplyConfirm {
                 source,
                 timeout,
-                uid,
+                by,
                 reply,
             } => {
-                let outcome = self.apply_confirm(source, timeout, uid).await;
+                let outcome = self.apply_confirm(source, timeout, &by).await;
                 let _ = reply.send(outcome);
             }
             Command::Shutdown { reply, .. } => {
                 // Served by the loop; here only if called directly.
                 let _ = reply.send("the actor is stopping".to_owned());
             }
-            Command::Confirm { uid, reply } => {
-                let outcome = self.confirm(uid).await;
+            Command::Confirm { by, reply } => {
+                let outcome = self.confirm(&by).await;
                 let _ = reply.send(outcome);
             }
         }
@@ -699,28 +705,40 @@ impl Actor {
     fn record(
         &mut self,
         event: EventKind,
-        uid: u32,
+        by: &Operator,
         policy: Option<PolicyRef>,
         detail: serde_json::Value,
     ) {
-        let _ = self.try_record(event, uid, policy, detail);
+        let _ = self.try_record(event, by, policy, detail);
     }
 
     /// Appends an audit record and fsyncs it; logs the new head at info
     /// level (the journal's copy of the chain's anchor). `Err` says why the
     /// record could not be written (logged, counted, kept as the last error).
+    ///
+    /// The record's `uid` is `by`'s, and its detail carries all of `by` as
+    /// `operator`.
     fn try_record(
         &mut self,
         event: EventKind,
-        uid: u32,
+        by: &Operator,
         policy: Option<PolicyRef>,
         detail: serde_json::Value,
     ) -> Result<(), String> {
+        let mut detail = match detail {
+            serde_json::Value::Object(map) => map,
+            serde_json::Value::Null => serde_json::Map::new(),
+            other => serde_json::Map::from_iter([("value".to_owned(), other)]),
+        };
+        detail.insert(
+            "operator".to_owned(),
+            serde_json::to_value(by).unwrap_or_default(),
+        );
         let entry = Entry {
             event,
-            uid,
+            uid: by.uid,
             policy,
-            detail,
+            detail: serde_json::Value::Object(detail),
         };
         match self.audit.append(&entry) {
             Ok(head) => {
@@ -749,14 +767,14 @@ impl Actor {
     /// (the change must not be made) only for changes that open the gateway;
     /// one that closes it or puts back what was approved goes ahead, with
     /// the lost record logged at error level and counted.
-    fn intend(&mut self, trigger: &str, uid: u32, load: &Load) -> Result<(), String> {
+    fn intend(&mut self, trigger: &str, by: &Operator, load: &Load) -> Result<(), String> {
         let policy = match load {
             Load::Ruleset(compiled) => Some(compiled.policy_ref()),
             _ => None,
         };
         let mut detail = load.intent();
         detail["trigger"] = json!(trigger);
-        match self.try_record(EventKind::Intent, uid, policy, detail) {
+        match self.try_record(EventKind::Intent, by, policy, detail) {
             Ok(()) => Ok(()),
             Err(err) if opens(trigger) => Err(format!(
                 "{err}; nothing was changed: a change is made only after its intent is on record"
@@ -768,7 +786,7 @@ impl Actor {
         }
     }
 
-    fn refuse(&mut self, trigger: &str, uid: u32, file: &str, error: String) -> Outcome {
+    fn refuse(&mut self, trigger: &str, by: &Operator, file: &str, error: String) -> Outcome {
         // Diagnostics quote the file: bounded and escaped before they reach
         // the log, the status and the audit.
         let error = bounded_lines(&error, ERROR_BOUNDS);
@@ -779,7 +797,7 @@ impl Actor {
         self.set_last_error(error.clone());
         self.record(
             EventKind::Refused,
-            uid,
+            by,
             None,
             json!({ "trigger": trigger, "file": file, "error": error }),
         );
@@ -791,7 +809,7 @@ impl Actor {
     fn apply_failed(
         &mut self,
         trigger: &str,
-        uid: u32,
+        by: &Operator,
         compiled: &Compiled,
         error: String,
     ) -> Outcome {
@@ -801,7 +819,7 @@ impl Actor {
         self.set_last_error(error.clone());
         self.record(
             EventKind::ApplyFailed,
-            uid,
+            by,
             Some(compiled.policy_ref()),
             json!({ "trigger": trigger, "error": error }),
         );
@@ -894,7 +912,7 @@ impl Actor {
         &mut self,
         compiled: Compiled,
         trigger: &str,
-        uid: u32,
+        by: &Operator,
     ) -> Result<Check, String> {
         // With no policy of its own yet, a failed apply must leave the kernel
         // as it was, like a refusal does: keep that table to put it back.
@@ -905,7 +923,7 @@ impl Actor {
             None
         };
         let load = Load::Ruleset(compiled.clone());
-        self.intend(trigger, uid, &load)?;
+        self.intend(trigger, by, &load)?;
         let loaded = self
             .load_and_check(load)
             .await
@@ -914,7 +932,7 @@ impl Actor {
             Loaded::Verified(table) => (Some(table), Check::Verified),
             Loaded::Mismatch { checked, problems } => {
                 return Err(self
-                    .unverified(&compiled, checked, problems, before, trigger, uid)
+                    .unverified(&compiled, checked, problems, before, trigger, by)
                     .await);
             }
             Loaded::NotReadBack(err) => {
@@ -998,7 +1016,7 @@ impl Actor {
     fn verify_failed(
         &mut self,
         trigger: &str,
-        uid: u32,
+        by: &Operator,
         policy: Option<PolicyRef>,
         checked: &str,
         problems: &[String],
@@ -1009,7 +1027,7 @@ impl Actor {
         tracing::error!(trigger, problems = ?shown, kernel_now, "the table read back does not have the shape that was loaded");
         self.record(
             EventKind::VerifyFailed,
-            uid,
+            by,
             policy,
             json!({
                 "trigger": trigger,
@@ -1031,12 +1049,12 @@ impl Actor {
         problems: Vec<String>,
         before: Option<LiveTable>,
         trigger: &str,
-        uid: u32,
+        by: &Operator,
     ) -> String {
         let kernel_now = self.put_back(compiled, before).await;
         self.verify_failed(
             trigger,
-            uid,
+            by,
             Some(compiled.policy_ref()),
             &checked,
             &problems,
@@ -1071,7 +1089,7 @@ impl Actor {
             ),
         };
         let keeps_policy = matches!(load, Load::Ruleset(_));
-        let _ = self.intend("put-back", self.own_uid, &load);
+        let _ = self.intend("put-back", &Operator::daemon(), &load);
         let loaded = match self.load_and_check(load).await {
             Ok(loaded) => loaded,
             Err(err) => {
@@ -1107,13 +1125,13 @@ impl Actor {
         }
     }
 
-    async fn reload(&mut self, trigger: Trigger, uid: u32) -> Outcome {
+    async fn reload(&mut self, trigger: Trigger, by: &Operator) -> Outcome {
         if self.pending.is_some() {
             tracing::warn!(
                 trigger = trigger.as_str(),
                 "reload deferred until the pending apply is confirmed or rolled back"
             );
-            self.deferred_reload = Some((trigger, uid));
+            self.deferred_reload = Some((trigger, by.clone()));
             return Err(
                 "a confirm is pending; the reload runs after `sanso confirm` or the rollback"
                     .to_owned(),
@@ -1122,7 +1140,7 @@ impl Actor {
         let file = self.settings.policy_path.display().to_string();
         let text = match read_policy(&self.settings.policy_path).await {
             Ok(text) => text,
-            Err(error) => return self.refuse(trigger.as_str(), uid, &file, error),
+            Err(error) => return self.refuse(trigger.as_str(), by, &file, error),
         };
         let compiled = match compile(
             PolicySource {
@@ -1132,14 +1150,14 @@ impl Actor {
             now_epoch(),
         ) {
             Ok(c) => c,
-            Err(refusal) => return self.refuse(trigger.as_str(), uid, &file, refusal.diagnostics),
+            Err(refusal) => return self.refuse(trigger.as_str(), by, &file, refusal.diagnostics),
         };
         let policy = compiled.policy_ref();
         let flows = compiled.ruleset.flows.len();
         let next_expiry = compiled.next_expiry().map(epoch_text);
-        let check = match self.install(compiled.clone(), trigger.as_str(), uid).await {
+        let check = match self.install(compiled.clone(), trigger.as_str(), by).await {
             Ok(check) => check,
-            Err(error) => return self.apply_failed(trigger.as_str(), uid, &compiled, error),
+            Err(error) => return self.apply_failed(trigger.as_str(), by, &compiled, error),
         };
         let event = if trigger == Trigger::Start {
             EventKind::Apply
@@ -1148,7 +1166,7 @@ impl Actor {
             EventKind::Reload
         };
         tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "policy applied");
-        let recorded = self.try_record(event, uid, Some(policy.clone()), json!({
+        let recorded = self.try_record(event, by, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
             "verified": check == Check::Verified,
         }));
@@ -1168,7 +1186,7 @@ impl Actor {
         &mut self,
         source: PolicySource,
         timeout: Duration,
-        uid: u32,
+        by: &Operator,
     ) -> Outcome {
         if self.pending.is_some() {
             return Err(
@@ -1179,7 +1197,7 @@ impl Actor {
         let file = source.file.clone();
         let compiled = match compile(source, now_epoch()) {
             Ok(c) => c,
-            Err(refusal) => return self.refuse("apply-confirm", uid, &file, refusal.diagnostics),
+            Err(refusal) => return self.refuse("apply-confirm", by, &file, refusal.diagnostics),
         };
         let previous = match &self.current {
             Some(installed) => Previous::Policy(Box::new(installed.clone())),
@@ -1193,7 +1211,7 @@ impl Actor {
                     Err(err) => {
                         return self.apply_failed(
                             "apply-confirm",
-                            uid,
+                            by,
                             &compiled,
                             format!(
                                 "cannot save the current table for rollback: {}",
@@ -1211,14 +1229,15 @@ impl Actor {
         // inside it rolls back when it starts again.
         let saved = SavedPending {
             deadline: deadline_wall,
-            uid,
+            uid: by.uid,
+            operator: Some(by.clone()),
             candidate: serde_json::to_value(&policy).unwrap_or_default(),
             previous: previous.saved(),
         };
         if let Err(err) = self.save_pending(Some(&saved)) {
             return self.apply_failed(
                 "apply-confirm",
-                uid,
+                by,
                 &compiled,
                 format!(
                     "cannot save the confirm window to {}; nothing was changed: {err}",
@@ -1226,22 +1245,23 @@ impl Actor {
                 ),
             );
         }
-        let check = match self.install(compiled.clone(), "apply-confirm", uid).await {
+        let check = match self.install(compiled.clone(), "apply-confirm", by).await {
             Ok(check) => check,
             Err(error) => {
                 if let Err(err) = self.save_pending(None) {
                     tracing::error!(error = %err, "cannot remove the saved confirm window; the next start rolls back to what runs now");
                 }
-                return self.apply_failed("apply-confirm", uid, &compiled, error);
+                return self.apply_failed("apply-confirm", by, &compiled, error);
             }
         };
         self.pending = Some(Pending {
             previous,
             deadline: Instant::now() + timeout,
-            uid,
+            uid: by.uid,
+            by: Some(by.clone()),
         });
         tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
-        let recorded = self.try_record(EventKind::ConfirmPending, uid, Some(policy.clone()), json!({
+        let recorded = self.try_record(EventKind::ConfirmPending, by, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
             "verified": check == Check::Verified,
         }));
@@ -1258,13 +1278,13 @@ impl Actor {
         }
     }
 
-    async fn confirm(&mut self, uid: u32) -> Outcome {
+    async fn confirm(&mut self, by: &Operator) -> Outcome {
         let Some(pending) = self.pending.take() else {
             return Err("nothing to confirm".to_owned());
         };
         self.counts.confirms += 1;
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
-        tracing::info!(uid, "apply confirmed");
+        tracing::info!(uid = by.uid, by = %by.describe(), "apply confirmed");
         // Confirmed: now, and only now, boot loads it too.
         let mut problems = Vec::new();
         if let Some(text) = self.current.as_ref().map(|c| c.compiled.text.clone()) {
@@ -1281,9 +1301,9 @@ impl Actor {
         }
         if let Err(err) = self.try_record(
             EventKind::Confirm,
-            uid,
+            by,
             policy,
-            json!({ "apply_uid": pending.uid, "problems": problems }),
+            json!({ "apply_uid": pending.uid, "apply_operator": pending.by, "problems": problems }),
         ) {
             problems.push(err);
         }
@@ -1314,7 +1334,7 @@ impl Actor {
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         self.record(
             EventKind::Stop,
-            self.own_uid,
+            &Operator::daemon(),
             policy,
             json!({ "signal": signal, "pending_rollback": result }),
         );
@@ -1322,8 +1342,8 @@ impl Actor {
     }
 
     async fn run_deferred_reload(&mut self) {
-        if let Some((trigger, uid)) = self.deferred_reload.take() {
-            let _ = self.reload(trigger, uid).await;
+        if let Some((trigger, by)) = self.deferred_reload.take() {
+            let _ = self.reload(trigger, &by).await;
         }
     }
 
@@ -1345,7 +1365,9 @@ impl Actor {
                 let compiled = compile(installed.compiled.source.clone(), now_epoch())
                     .unwrap_or(installed.compiled);
                 let to = compiled.policy_ref();
-                let result = self.install(compiled, "rollback", self.own_uid).await;
+                let result = self
+                    .install(compiled, "rollback", &Operator::daemon())
+                    .await;
                 (result.map(|_| ()), Some(to))
             }
             Previous::Table(table) => (self.restore(Load::Listing(table)).await, None),
@@ -1363,7 +1385,7 @@ impl Actor {
             Ok(()) => {
                 tracing::warn!(to = %to_text, reason, "unconfirmed apply rolled back");
                 (
-                    json!({ "result": "rolled-back", "reason": reason, "from": from, "apply_uid": pending.uid }),
+                    json!({ "result": "rolled-back", "reason": reason, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
                     Ok(format!("rolled back to {to_text} ({reason})")),
                 )
             }
@@ -1372,12 +1394,12 @@ impl Actor {
                 tracing::error!(error = %error, reason, "ROLLBACK FAILED");
                 self.set_last_error(format!("rollback failed: {error}"));
                 (
-                    json!({ "result": "failed", "reason": reason, "error": error, "from": from, "apply_uid": pending.uid }),
+                    json!({ "result": "failed", "reason": reason, "error": error, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
                     Err(format!("rollback failed ({reason}): {error}")),
                 )
             }
         };
-        self.record(EventKind::Rollback, self.own_uid, to, detail);
+        self.record(EventKind::Rollback, &Operator::daemon(), to, detail);
         self.run_deferred_reload().await;
         Some(answer)
     }
@@ -1403,7 +1425,7 @@ impl Actor {
                 tracing::error!(path = %path.display(), error = %err, "the saved confirm window is unreadable; the start apply replaces the unconfirmed ruleset");
                 self.record(
                     EventKind::Rollback,
-                    self.own_uid,
+                    &Operator::daemon(),
                     None,
                     json!({ "result": "unknown-previous", "reason": "the saved confirm window is unreadable", "error": err.to_string() }),
                 );
@@ -1438,6 +1460,7 @@ impl Actor {
             previous,
             deadline: Instant::now(),
             uid: saved.uid,
+            by: saved.operator,
         });
         let _ = self.rollback_because(reason).await;
     }
@@ -1451,7 +1474,7 @@ impl Actor {
             Load::Fallback => "the closed fallback ruleset",
             Load::Ruleset(_) => "the ruleset",
         };
-        let _ = self.intend("rollback", self.own_uid, &load);
+        let _ = self.intend("rollback", &Operator::daemon(), &load);
         let loaded = self.load_and_check(load).await.map_err(|e| {
             format!("the kernel refused {what}; the unconfirmed policy is still in the kernel: {e}")
         })?;
@@ -1467,7 +1490,7 @@ impl Actor {
                 let kernel_now = format!("{what}, loaded but reading back otherwise");
                 self.verify_failed(
                     "rollback",
-                    self.own_uid,
+                    &Operator::daemon(),
                     None,
                     &checked,
                     &problems,
@@ -1520,15 +1543,18 @@ impl Actor {
         };
         let gone = old.flows_gone_in(&compiled);
         let policy = compiled.policy_ref();
-        if let Err(error) = self.install(compiled.clone(), "expiry", self.own_uid).await {
-            let _ = self.apply_failed("expiry", self.own_uid, &compiled, error);
+        if let Err(error) = self
+            .install(compiled.clone(), "expiry", &Operator::daemon())
+            .await
+        {
+            let _ = self.apply_failed("expiry", &Operator::daemon(), &compiled, error);
             return;
         }
         self.counts.expiries += 1;
         tracing::info!(flows = ?gone, "flows expired; ruleset recompiled without them");
         self.record(
             EventKind::Expiry,
-            self.own_uid,
+            &Operator::daemon(),
             Some(policy),
             json!({ "expired_flows": gone, "at": epoch_text(at) }),
         );
@@ -1568,7 +1594,7 @@ impl Actor {
         tracing::warn!(changes = changes.len(), first = %changes.first().map(String::as_str).unwrap_or(""), restore, "drift: the live table differs from the applied ruleset");
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         let shown: Vec<&String> = changes.iter().take(50).collect();
-        self.record(EventKind::Drift, self.own_uid, policy, json!({
+        self.record(EventKind::Drift, &Operator::daemon(), policy, json!({
             "changes": shown, "change_count": changes.len(), "action": if restore { "restore" } else { "report" },
         }));
         self.last_drift = Some(changes);
@@ -1577,7 +1603,7 @@ impl Actor {
                 return;
             };
             match self
-                .install(compiled.clone(), "drift-restore", self.own_uid)
+                .install(compiled.clone(), "drift-restore", &Operator::daemon())
                 .await
             {
                 Ok(_) => {
@@ -1585,7 +1611,8 @@ impl Actor {
                     tracing::info!("drift: expected ruleset restored");
                 }
                 Err(error) => {
-                    let _ = self.apply_failed("drift-restore", self.own_uid, &compiled, error);
+                    let _ =
+                        self.apply_failed("drift-restore", &Operator::daemon(), &compiled, error);
                 }
             }
         }
@@ -1612,7 +1639,7 @@ impl Actor {
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         self.record(
             EventKind::Drift,
-            self.own_uid,
+            &Operator::daemon(),
             policy,
             json!({
                 "unreadable": error, "changes": [], "change_count": 0,
@@ -1626,7 +1653,7 @@ impl Actor {
             return;
         };
         match self
-            .install(compiled.clone(), "drift-restore", self.own_uid)
+            .install(compiled.clone(), "drift-restore", &Operator::daemon())
             .await
         {
             Ok(check) => {
@@ -1642,7 +1669,7 @@ impl Actor {
                 }
             }
             Err(error) => {
-                let _ = self.apply_failed("drift-restore", self.own_uid, &compiled, error);
+                let _ = self.apply_failed("drift-restore", &Operator::daemon(), &compiled, error);
             }
         }
     }
@@ -1684,7 +1711,7 @@ impl Actor {
             let detail = serde_json::to_value(finding).unwrap_or_default();
             self.record(
                 EventKind::Host,
-                self.own_uid,
+                &Operator::daemon(),
                 Some(policy_ref.clone()),
                 detail,
             );

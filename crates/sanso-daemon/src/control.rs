@@ -1,6 +1,7 @@
 //! The control socket: a Unix stream socket (mode 0600) that serves one
 //! [`Request`] per connection to root only (SO_PEERCRED uid 0), forwarding
-//! it to the actor.
+//! it to the actor with its [`Operator`]: the peer's credentials, its
+//! `SUDO_USER` and login, and the request's ticket and reason.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +12,8 @@ use tokio::net::{UnixListener, UnixStream};
 use crate::actor::{Handle, Trigger};
 use crate::bounded::{bounded, FILE_NAME_CHARS};
 use crate::compile::PolicySource;
-use crate::protocol::{Request, Response, MAX_REQUEST_BYTES};
+use crate::operator::Operator;
+use crate::protocol::{Attribution, Request, Response, MAX_REQUEST_BYTES};
 
 /// How long a client may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,14 +76,19 @@ pub async fn serve(listener: UnixListener, actor: Handle) {
 }
 
 async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
-    let uid = stream.peer_cred()?.uid();
+    let cred = stream.peer_cred()?;
+    let (uid, gid, pid) = (cred.uid(), cred.gid(), cred.pid());
     let (read, mut write) = stream.into_split();
     let response = if !authorized(uid) {
-        tracing::warn!(uid, "control socket: refused a non-root peer");
+        tracing::warn!(uid, pid, "control socket: refused a non-root peer");
         Response::Error {
             message: "permission denied: the sanso control socket serves root only".to_owned(),
         }
     } else {
+        // Read while the peer waits for its answer, so its pid is still its own.
+        let operator = tokio::task::spawn_blocking(move || Operator::read_peer(uid, gid, pid))
+            .await
+            .unwrap_or_else(|_| Operator::peer(uid, gid, pid));
         let mut reader = BufReader::new(read).take(MAX_REQUEST_BYTES as u64);
         let mut line = String::new();
         match tokio::time::timeout(READ_TIMEOUT, reader.read_line(&mut line)).await {
@@ -104,7 +111,7 @@ async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
                 }
             }
             Ok(Ok(_)) => match serde_json::from_str::<Request>(&line) {
-                Ok(request) => answer(request, uid, &actor).await,
+                Ok(request) => answer(request, operator, &actor).await,
                 // serde's message can quote the request: bounded.
                 Err(err) => Response::Error {
                     message: format!("bad request: {}", bounded(&err.to_string(), ERROR_CHARS)),
@@ -126,7 +133,21 @@ fn done(outcome: Result<String, String>) -> Response {
     }
 }
 
-async fn answer(request: Request, uid: u32, actor: &Handle) -> Response {
+/// The operator of a request with this attribution; `Err` (the answer)
+/// when its ticket or reason is out of bounds: nothing is done then.
+fn attributed(operator: Operator, attribution: &Attribution) -> Result<Operator, Response> {
+    match attribution.check() {
+        Ok(()) => Ok(operator.attributed(attribution)),
+        Err(message) => {
+            tracing::warn!(uid = operator.uid, pid = operator.pid, error = %message, "control socket: refused a request");
+            Err(Response::Error {
+                message: format!("refused: {message}; nothing was changed"),
+            })
+        }
+    }
+}
+
+async fn answer(request: Request, operator: Operator, actor: &Handle) -> Response {
     match request {
         Request::Status => match actor.status().await {
             Some(status) => Response::Status(Box::new(status)),
@@ -134,12 +155,20 @@ async fn answer(request: Request, uid: u32, actor: &Handle) -> Response {
                 message: "the daemon actor has stopped".to_owned(),
             },
         },
-        Request::Reload => done(actor.reload(Trigger::Request, uid).await),
+        Request::Reload { attribution } => match attributed(operator, &attribution) {
+            Ok(by) => done(actor.reload(Trigger::Request, by).await),
+            Err(refused) => refused,
+        },
         Request::Apply {
             file,
             text,
             confirm_seconds,
+            attribution,
         } => {
+            let by = match attributed(operator, &attribution) {
+                Ok(by) => by,
+                Err(refused) => return refused,
+            };
             let timeout = Duration::from_secs(confirm_seconds);
             if timeout.is_zero() || timeout > MAX_CONFIRM {
                 return Response::Error {
@@ -155,11 +184,14 @@ async fn answer(request: Request, uid: u32, actor: &Handle) -> Response {
             let file = bounded(&file, FILE_NAME_CHARS);
             done(
                 actor
-                    .apply_confirm(PolicySource { file, text }, timeout, uid)
+                    .apply_confirm(PolicySource { file, text }, timeout, by)
                     .await,
             )
         }
-        Request::Confirm => done(actor.confirm(uid).await),
+        Request::Confirm { attribution } => match attributed(operator, &attribution) {
+            Ok(by) => done(actor.confirm(by).await),
+            Err(refused) => refused,
+        },
     }
 }
 

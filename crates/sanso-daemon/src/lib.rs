@@ -25,6 +25,7 @@ pub mod discovery;
 pub mod kernel;
 pub mod metrics;
 pub mod notify;
+pub mod operator;
 pub mod protocol;
 pub mod syslog;
 

@@ -9,19 +9,115 @@ pub const DEFAULT_SOCKET: &str = "/run/sanso/sanso.sock";
 /// Largest request accepted (a policy file travels inside `Apply`).
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
+/// Longest `--ticket` accepted (characters).
+pub const MAX_TICKET: usize = 64;
+/// Longest `--reason` accepted (characters).
+pub const MAX_REASON: usize = 500;
+
+/// A request's fields are optional and defaulted, so that a client older
+/// than a field still gets served: `{"request":"reload"}` is a reload
+/// without ticket or reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "kebab-case")]
 pub enum Request {
     Status,
     /// Reload the daemon's policy file.
-    Reload,
+    Reload {
+        #[serde(flatten)]
+        attribution: Attribution,
+    },
     /// Apply this policy now; revert unless `Confirm` arrives within `confirm_seconds`.
     Apply {
         file: String,
         text: String,
         confirm_seconds: u64,
+        #[serde(flatten)]
+        attribution: Attribution,
     },
-    Confirm,
+    Confirm {
+        #[serde(flatten)]
+        attribution: Attribution,
+    },
+}
+
+impl Request {
+    /// A reload without ticket or reason.
+    pub fn reload() -> Request {
+        Request::Reload {
+            attribution: Attribution::default(),
+        }
+    }
+
+    /// A confirm without ticket or reason.
+    pub fn confirm() -> Request {
+        Request::Confirm {
+            attribution: Attribution::default(),
+        }
+    }
+}
+
+/// Why a change is asked for, as the client says: the ticket and reason the
+/// audit record carries (`--ticket`, `--reason`), and the client's
+/// `SUDO_USER`, recorded when the daemon cannot read the client's
+/// environment itself (see `operator::Operator::attributed`). Each is left
+/// out of the JSON when not given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
+}
+
+impl Attribution {
+    /// The ticket and reason within their bounds ([`check_ticket`],
+    /// [`check_reason`]); the message says which is wrong and how.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(ticket) = &self.ticket {
+            check_ticket(ticket)?;
+        }
+        if let Some(reason) = &self.reason {
+            check_reason(reason)?;
+        }
+        Ok(())
+    }
+}
+
+/// A ticket: 1 to [`MAX_TICKET`] characters, no control characters.
+pub fn check_ticket(ticket: &str) -> Result<(), String> {
+    check_text("--ticket", ticket, MAX_TICKET)
+}
+
+/// A reason: 1 to [`MAX_REASON`] characters, no control characters (one
+/// line: no newline, no tab).
+pub fn check_reason(reason: &str) -> Result<(), String> {
+    check_text("--reason", reason, MAX_REASON)
+}
+
+fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("{what} must not be empty"));
+    }
+    let length = text.chars().count();
+    if length > max {
+        return Err(format!(
+            "{what} is {length} characters long; at most {max} are accepted"
+        ));
+    }
+    if let Some((at, c)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| crate::operator::needs_escape(*c))
+    {
+        return Err(format!(
+            "{what} must be one line of printable text: character {} is the control character U+{:04X}",
+            at + 1,
+            u32::from(c)
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -168,6 +264,7 @@ mod tests {
             file: "p.toml".into(),
             text: "x".into(),
             confirm_seconds: 120,
+            attribution: Attribution::default(),
         };
         let line = serde_json::to_string(&req).expect("json");
         assert_eq!(
@@ -176,12 +273,102 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Request>(&line).expect("parse"), req);
         assert_eq!(
-            serde_json::to_string(&Request::Confirm).expect("json"),
+            serde_json::to_string(&Request::confirm()).expect("json"),
             r#"{"request":"confirm"}"#
         );
         let resp = Response::Status(Box::default());
         let back: Response =
             serde_json::from_str(&serde_json::to_string(&resp).expect("json")).expect("parse");
         assert_eq!(back, resp);
+    }
+
+    #[test]
+    fn requests_of_older_clients_are_still_served() {
+        let parse = |line: &str| serde_json::from_str::<Request>(line).expect(line);
+        assert_eq!(parse(r#"{"request":"reload"}"#), Request::reload());
+        assert_eq!(parse(r#"{"request":"confirm"}"#), Request::confirm());
+        assert_eq!(parse(r#"{"request":"status"}"#), Request::Status);
+        assert_eq!(
+            parse(r#"{"request":"apply","file":"p.toml","text":"x","confirm_seconds":120}"#),
+            Request::Apply {
+                file: "p.toml".into(),
+                text: "x".into(),
+                confirm_seconds: 120,
+                attribution: Attribution::default(),
+            }
+        );
+        // And a request without ticket or reason is what an older client sent.
+        assert_eq!(
+            serde_json::to_string(&Request::reload()).expect("json"),
+            r#"{"request":"reload"}"#
+        );
+    }
+
+    #[test]
+    fn ticket_reason_and_sudo_user_round_trip() {
+        let attribution = Attribution {
+            ticket: Some("INC-2026-0142".into()),
+            reason: Some("メールサーバ移設 / mail server move".into()),
+            sudo_user: Some("alice".into()),
+        };
+        for request in [
+            Request::Reload {
+                attribution: attribution.clone(),
+            },
+            Request::Confirm {
+                attribution: attribution.clone(),
+            },
+            Request::Apply {
+                file: "p.toml".into(),
+                text: "x".into(),
+                confirm_seconds: 60,
+                attribution: attribution.clone(),
+            },
+        ] {
+            let line = serde_json::to_string(&request).expect("json");
+            assert_eq!(
+                serde_json::from_str::<Request>(&line).expect("parse"),
+                request
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&Request::Reload {
+                attribution: Attribution {
+                    ticket: Some("T-1".into()),
+                    ..Attribution::default()
+                }
+            })
+            .expect("json"),
+            r#"{"request":"reload","ticket":"T-1"}"#
+        );
+    }
+
+    #[test]
+    fn tickets_and_reasons_are_bounded_single_lines() {
+        assert!(check_ticket("INC-2026-0142").is_ok());
+        assert!(check_reason("メールサーバ移設のため").is_ok());
+        assert!(check_reason(&"理".repeat(MAX_REASON)).is_ok());
+        let long = check_reason(&"理".repeat(MAX_REASON + 1)).expect_err("too long");
+        assert_eq!(
+            long,
+            "--reason is 501 characters long; at most 500 are accepted"
+        );
+        assert!(check_ticket(&"T".repeat(MAX_TICKET + 1)).is_err());
+        assert_eq!(
+            check_reason("two\nlines").expect_err("newline"),
+            "--reason must be one line of printable text: character 4 is the control character U+000A"
+        );
+        assert!(check_ticket("T\u{1b}[2J").is_err());
+        assert!(check_ticket("T\u{202e}1").is_err());
+        assert_eq!(
+            check_ticket(" ").expect_err("empty"),
+            "--ticket must not be empty"
+        );
+        let bad = Attribution {
+            reason: Some("a\tb".into()),
+            ..Attribution::default()
+        };
+        assert!(bad.check().is_err());
+        assert!(Attribution::default().check().is_ok());
     }
 }

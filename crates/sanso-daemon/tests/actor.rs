@@ -14,6 +14,7 @@ use sanso_daemon::actor::{
 };
 use sanso_daemon::compile::PolicySource;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
+use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
 use sanso_nft::readback::{LiveChain, LiveRule, LiveTable, TablePresence};
@@ -160,6 +161,11 @@ fn policy_text(revision: &str, maint_until: Option<&str>) -> String {
         .replace("@UNTIL@", &until)
 }
 
+/// A control-socket peer with uid 0, known by its uid only.
+fn root() -> Operator {
+    Operator::peer(0, 0, None)
+}
+
 struct Rig {
     _dir: tempfile::TempDir,
     policy: PathBuf,
@@ -236,7 +242,7 @@ impl Rig {
             text: policy_text("r2", None),
         };
         self.handle
-            .apply_confirm(candidate.clone(), within, 0)
+            .apply_confirm(candidate.clone(), within, root())
             .await
             .expect("applied");
         candidate
@@ -300,7 +306,7 @@ async fn a_bad_policy_keeps_the_running_ruleset_and_is_audited() {
         policy_text("r2", None).replace("services = [\"https\"]", "services = [\"nosuch\"]"),
     )
     .expect("write");
-    let outcome = rig.handle.reload(Trigger::Sighup, 0).await;
+    let outcome = rig.handle.reload(Trigger::Sighup, root()).await;
     assert!(outcome.is_err());
     assert_eq!(rig.kernel.with(|s| s.table.clone()), before);
     assert_eq!(rig.revision().await.as_deref(), Some("r1"));
@@ -312,7 +318,7 @@ async fn a_bad_policy_keeps_the_running_ruleset_and_is_audited() {
 
     std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
     rig.handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, root())
         .await
         .expect("good policy applies");
     assert_eq!(rig.revision().await.as_deref(), Some("r3"));
@@ -328,7 +334,11 @@ async fn a_kernel_refusal_keeps_the_running_ruleset() {
     let rig = rig(&policy_text("r1", None)).await;
     rig.kernel.with(|s| s.refuse_applies = true);
     std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
-    assert!(rig.handle.reload(Trigger::FileChange, 0).await.is_err());
+    assert!(rig
+        .handle
+        .reload(Trigger::FileChange, root())
+        .await
+        .is_err());
     assert_eq!(rig.revision().await.as_deref(), Some("r1"));
     assert_eq!(
         rig.handle
@@ -365,7 +375,7 @@ async fn a_verified_apply_says_so_and_an_unreadable_one_says_it_was_not_verified
     std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
     let said = rig
         .handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, root())
         .await
         .expect("applied");
     assert_eq!(
@@ -377,7 +387,7 @@ async fn a_verified_apply_says_so_and_an_unreadable_one_says_it_was_not_verified
     std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
     let said = rig
         .handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, root())
         .await
         .expect("applied");
     assert!(
@@ -414,7 +424,7 @@ async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
     let error = rig
         .handle
-        .reload(Trigger::FileChange, 0)
+        .reload(Trigger::FileChange, root())
         .await
         .expect_err("an unverified apply is a failure");
     let n = forward_rules("r2");
@@ -481,7 +491,7 @@ async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     // The drift watch compares against r1 as read back again.
     std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
     rig.handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, root())
         .await
         .expect("r3 verifies");
     assert_eq!(rig.revision().await.as_deref(), Some("r3"));
@@ -494,7 +504,7 @@ async fn when_the_previous_ruleset_does_not_read_back_either_the_error_says_so()
     std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
     let error = rig
         .handle
-        .reload(Trigger::Sighup, 0)
+        .reload(Trigger::Sighup, root())
         .await
         .expect_err("an unverified apply is a failure");
     assert!(
@@ -664,12 +674,12 @@ async fn an_unconfirmed_apply_rolls_back() {
 async fn a_confirmed_apply_stays() {
     let rig = rig(&policy_text("r1", None)).await;
     rig.apply_candidate_r2(Duration::from_secs(1)).await;
-    rig.handle.confirm(0).await.expect("confirmed");
+    rig.handle.confirm(root()).await.expect("confirmed");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(rig.applied(), vec!["r1", "r2"]);
     assert_eq!(rig.revision().await.as_deref(), Some("r2"));
     assert!(
-        rig.handle.confirm(0).await.is_err(),
+        rig.handle.confirm(root()).await.is_err(),
         "nothing left to confirm"
     );
     assert_eq!(
@@ -684,16 +694,16 @@ async fn reloads_wait_for_a_pending_confirm() {
     let candidate = rig.apply_candidate_r2(Duration::from_secs(30)).await;
     assert!(rig
         .handle
-        .apply_confirm(candidate, Duration::from_secs(30), 0)
+        .apply_confirm(candidate, Duration::from_secs(30), root())
         .await
         .is_err());
     std::fs::write(&rig.policy, policy_text("r3", None)).expect("write");
     assert!(
-        rig.handle.reload(Trigger::Sighup, 0).await.is_err(),
+        rig.handle.reload(Trigger::Sighup, root()).await.is_err(),
         "deferred"
     );
     assert_eq!(rig.revision().await.as_deref(), Some("r2"));
-    rig.handle.confirm(0).await.expect("confirmed");
+    rig.handle.confirm(root()).await.expect("confirmed");
     // The deferred reload ran after the confirm.
     assert_eq!(rig.revision().await.as_deref(), Some("r3"));
 }
@@ -895,7 +905,7 @@ async fn boot_keeps_the_confirmed_ruleset_until_a_new_one_is_confirmed() {
     assert!(
         matches!(saved.previous, SavedPrevious::Policy { ref text, .. } if text.contains("\"r1\""))
     );
-    rig.handle.confirm(0).await.expect("confirmed");
+    rig.handle.confirm(root()).await.expect("confirmed");
     assert_eq!(last_good(), r2);
     assert!(!pending.exists(), "the window is closed on disk too");
 }
@@ -1109,7 +1119,7 @@ async fn a_huge_refused_policy_leaves_bounded_traces() {
         .apply_confirm(
             PolicySource { file: name, text },
             Duration::from_secs(60),
-            0,
+            root(),
         )
         .await;
     let error = outcome.expect_err("refused");

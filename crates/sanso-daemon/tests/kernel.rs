@@ -223,6 +223,7 @@ fn apply_unconfirmed(socket: &Path, revision: &str, seconds: u64) {
         file: "candidate.toml".into(),
         text: policy(revision),
         confirm_seconds: seconds,
+        attribution: Default::default(),
     };
     let answer = ask(socket, &request);
     assert!(matches!(answer, Some(Response::Done { .. })), "{answer:?}");
@@ -289,6 +290,7 @@ fn daemon_lifecycle_in_a_namespace() {
         file: "candidate.toml".into(),
         text: policy("r3"),
         confirm_seconds: 3,
+        attribution: Default::default(),
     };
     assert!(matches!(
         ask(&socket, &request),
@@ -306,7 +308,7 @@ fn daemon_lifecycle_in_a_namespace() {
         Some(Response::Done { .. })
     ));
     assert!(matches!(
-        ask(&socket, &Request::Confirm),
+        ask(&socket, &Request::confirm()),
         Some(Response::Done { .. })
     ));
     std::thread::sleep(Duration::from_secs(4));
@@ -652,7 +654,7 @@ fn a_full_state_directory_refuses_changes_and_keeps_the_chain_intact() {
     });
     let filler = disk.fill();
     replace_file(&policy_file, &policy("r2"));
-    let answer = ask(&socket, &Request::Reload);
+    let answer = ask(&socket, &Request::reload());
     let Some(Response::Error { message }) = answer else {
         panic!("a reload on a full disk must fail: {answer:?}");
     };
@@ -666,7 +668,7 @@ fn a_full_state_directory_refuses_changes_and_keeps_the_chain_intact() {
     );
 
     std::fs::remove_file(filler).expect("room again");
-    let answer = ask(&socket, &Request::Reload);
+    let answer = ask(&socket, &Request::reload());
     assert!(matches!(answer, Some(Response::Done { .. })), "{answer:?}");
     assert_eq!(ns.table_revision().as_deref(), Some("r2"));
     let events: Vec<String> = audit_records(dir.path())

@@ -344,7 +344,7 @@ fn the_watch_applies_replaced_files_only() {
         let start = Instant::now();
         let answer = client::request(
             &dir.path().join("sanso.sock"),
-            &Request::Reload,
+            &Request::reload(),
             Duration::from_secs(15),
         );
         assert!(start.elapsed() < Duration::from_secs(15));
@@ -386,6 +386,7 @@ fn a_clients_file_name_reaches_status_and_the_log_escaped() {
             file: forged.to_owned(),
             text: policy_text("r2", None),
             confirm_seconds: 60,
+            attribution: Default::default(),
         },
         Duration::from_secs(10),
     )
@@ -395,7 +396,7 @@ fn a_clients_file_name_reaches_status_and_the_log_escaped() {
     let escaped = "x.toml\\nINFO sanso_daemon: forged \\u{1b}[2J\\u{1b}[31mline";
     let status = daemon.status().expect("root");
     assert_eq!(status.policy.expect("applied").file, escaped);
-    let answer = client::request(&socket, &Request::Confirm, Duration::from_secs(10))
+    let answer = client::request(&socket, &Request::confirm(), Duration::from_secs(10))
         .expect("confirm answered");
     assert!(matches!(answer, Response::Done { .. }), "{answer:?}");
     let log = daemon.log();

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use sanso_daemon::actor::{Actor, Handle, Settings, Trigger, AUDIT_FILE};
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, NftKernel};
+use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
 use sanso_nft::readback::LiveTable;
@@ -142,7 +143,7 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
     kernel.tamper_next.store(true, Ordering::SeqCst);
     std::fs::write(dir.path().join("policy.toml"), policy("r2")).expect("write");
     let error = handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, Operator::peer(0, 0, None))
         .await
         .expect_err("the read-back differs");
     let shape = sanso_nft::verify::expected_shape(&ruleset("r2"));
@@ -172,7 +173,7 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
 
     // Without the tampering r2 applies and verifies.
     let said = handle
-        .reload(Trigger::Request, 0)
+        .reload(Trigger::Request, Operator::peer(0, 0, None))
         .await
         .expect("r2 applies");
     assert!(said.ends_with("; read back and verified"), "{said}");

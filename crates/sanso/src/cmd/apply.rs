@@ -15,6 +15,8 @@ use crate::common;
 /// With `--confirm DURATION` the running daemon applies it instead and rolls
 /// back to the previous ruleset unless `sanso confirm` arrives in time; the
 /// timer lives in the daemon, so a lost SSH session still gets its rollback.
+/// The daemon's audit log then records who applied it, and `--ticket` and
+/// `--reason`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML).
@@ -25,12 +27,20 @@ pub struct Args {
     /// Apply through the daemon and roll back unless confirmed within this time (e.g. 120s, 5m).
     #[arg(long, value_parser = super::daemon::parse_duration)]
     confirm: Option<Duration>,
+    /// With --confirm: recorded in the daemon's audit log.
+    #[command(flatten)]
+    why: super::reload::Why,
     /// The daemon's control socket (with --confirm).
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.confirm.is_none() && args.why.given() {
+        anyhow::bail!(
+            "--ticket and --reason are recorded in the daemon's audit log: they need --confirm (an apply through the daemon)"
+        );
+    }
     match args.confirm {
         Some(timeout) => apply_with_confirm(&args, timeout),
         None => apply_direct(&args),
@@ -50,6 +60,7 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
         file,
         text,
         confirm_seconds: timeout.as_secs(),
+        attribution: args.why.attribution(),
     };
     let size = serde_json::to_string(&request)?.len() + 1;
     if size > MAX_REQUEST_BYTES {

@@ -10,11 +10,16 @@ use sanso_daemon::protocol::Request;
 /// does not roll it back.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    why: super::reload::Why,
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    super::reload::report(super::reload::ask(&args.socket, &Request::Confirm)?)
+    let request = Request::Confirm {
+        attribution: args.why.attribution(),
+    };
+    super::reload::report(super::reload::ask(&args.socket, &request)?)
 }

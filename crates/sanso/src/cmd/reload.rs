@@ -5,15 +5,56 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use sanso_daemon::protocol::{Request, Response};
+use sanso_daemon::protocol::{self, Attribution, Request, Response};
 
 /// Reload the daemon's policy file now (as SIGHUP does) and report the result.
 /// A policy that fails leaves the running ruleset in place (exit status 1).
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    why: Why,
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+}
+
+/// `--ticket` and `--reason`: why a change is asked for, recorded with it in
+/// the daemon's audit log (shared by the commands that change what the
+/// daemon enforces).
+#[derive(Debug, Default, clap::Args)]
+pub struct Why {
+    /// The change ticket this is done under (recorded in the audit log; at most 64 characters).
+    #[arg(long, value_name = "T", value_parser = ticket)]
+    pub ticket: Option<String>,
+    /// Why this is done (recorded in the audit log; one line, at most 500 characters).
+    #[arg(long, value_name = "TEXT", value_parser = reason)]
+    pub reason: Option<String>,
+}
+
+fn ticket(text: &str) -> Result<String, String> {
+    protocol::check_ticket(text).map(|()| text.to_owned())
+}
+
+fn reason(text: &str) -> Result<String, String> {
+    protocol::check_reason(text).map(|()| text.to_owned())
+}
+
+impl Why {
+    /// Whether a ticket or a reason was given.
+    pub fn given(&self) -> bool {
+        self.ticket.is_some() || self.reason.is_some()
+    }
+
+    /// What the request carries: the ticket, the reason, and this process's
+    /// `SUDO_USER` (the daemon records it when it cannot read our
+    /// environment itself).
+    pub fn attribution(&self) -> Attribution {
+        Attribution {
+            ticket: self.ticket.clone(),
+            reason: self.reason.clone(),
+            sudo_user: std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty()),
+        }
+    }
 }
 
 /// Sends one request to the daemon (shared by the daemon client commands).
@@ -38,5 +79,8 @@ pub fn report(response: Response) -> Result<ExitCode> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    report(ask(&args.socket, &Request::Reload)?)
+    let request = Request::Reload {
+        attribution: args.why.attribution(),
+    };
+    report(ask(&args.socket, &request)?)
 }
