@@ -503,7 +503,7 @@ async fn read_policy(path: &Path) -> Result<String, String> {
 }
 
 /// Writes `text` to `path` durably: temp file, fsync, rename, fsync directory.
-fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
@@ -980,6 +980,24 @@ impl Actor {
         self.last_error = Some(bounded_lines(&text, ERROR_BOUNDS));
     }
 
+    /// Keeps an applied policy in the archive ([`crate::archive`]). What the
+    /// record says: the archived file, relative to the state directory, or
+    /// why it could not be written (logged; the apply stands).
+    fn archive(&self, compiled: &Compiled) -> serde_json::Value {
+        match crate::archive::keep(&self.settings.state_dir, compiled, Timestamp::now()) {
+            Ok(_) => json!(format!(
+                "{}/{}.toml",
+                crate::archive::ARCHIVE_DIR,
+                compiled.policy.content_hash
+            )),
+            Err(err) => {
+                let error = chain(&err);
+                tracing::error!(error = %error, "cannot archive the applied policy");
+                json!({ "error": error })
+            }
+        }
+    }
+
     /// Saves `text` as the ruleset boot loads ([`LAST_GOOD_FILE`]); a
     /// failure is logged and kept as the last error.
     fn save_last_good(&mut self, text: &str) -> Result<(), String> {
@@ -1159,6 +1177,7 @@ impl Actor {
             Ok(check) => check,
             Err(error) => return self.apply_failed(trigger.as_str(), by, &compiled, error),
         };
+        let archive = self.archive(&compiled);
         let event = if trigger == Trigger::Start {
             EventKind::Apply
         } else {
@@ -1168,7 +1187,7 @@ impl Actor {
         tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "policy applied");
         let recorded = self.try_record(event, by, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
-            "verified": check == Check::Verified,
+            "verified": check == Check::Verified, "archive": archive,
         }));
         let message = format!(
             "applied {} rev {} ({flows} flows); {}",
@@ -1254,6 +1273,7 @@ impl Actor {
                 return self.apply_failed("apply-confirm", by, &compiled, error);
             }
         };
+        let archive = self.archive(&compiled);
         self.pending = Some(Pending {
             previous,
             deadline: Instant::now() + timeout,
@@ -1263,7 +1283,7 @@ impl Actor {
         tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
         let recorded = self.try_record(EventKind::ConfirmPending, by, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
-            "verified": check == Check::Verified,
+            "verified": check == Check::Verified, "archive": archive,
         }));
         let message = format!(
             "applied {} rev {}, {}; run `sanso confirm` within {} s or it is rolled back",

@@ -16,6 +16,7 @@
 //! applied ruleset when the daemon dies.
 
 pub mod actor;
+pub mod archive;
 pub mod audit;
 pub mod bounded;
 pub mod client;

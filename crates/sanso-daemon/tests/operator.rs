@@ -1,5 +1,5 @@
-//! Who and why: the operator every audit record carries, and the ticket and
-//! reason a request brings.
+//! Who, why, what: the operator every audit record carries, the ticket and
+//! reason a request brings, and the archive of applied policies.
 //!
 //! The actor runs in-process against a fake kernel, with its real control
 //! socket in a temporary directory; the peers are child processes (this
@@ -447,4 +447,90 @@ async fn signals_and_timers_are_recorded_as_the_daemon() {
     for record in rig.records() {
         assert!(record["detail"]["operator"]["by"].is_string(), "{record}");
     }
+}
+
+#[tokio::test]
+async fn every_applied_policy_is_archived_once_by_its_hash() {
+    use sanso_daemon::compile::PolicySource;
+    use std::os::unix::fs::PermissionsExt;
+    // Through the actor's handle: no socket, no root needed.
+    let rig = Rig::start().await;
+    let archive = rig.state().join(sanso_daemon::archive::ARCHIVE_DIR);
+    let files = || {
+        let mut names: Vec<String> = std::fs::read_dir(&archive)
+            .expect("archive")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let hash_of = |revision: &str| sanso_policy::content_hash(&policy_text(revision));
+    let r1 = hash_of("r1");
+    assert_eq!(files(), [format!("{r1}.json"), format!("{r1}.toml")]);
+    let start = rig.last("apply");
+    assert_eq!(
+        start["detail"]["archive"],
+        format!("policies/{r1}.toml"),
+        "{start}"
+    );
+    let archived = archive.join(format!("{r1}.toml"));
+    assert_eq!(
+        std::fs::read_to_string(&archived).expect("r1"),
+        policy_text("r1")
+    );
+    let mode = std::fs::metadata(&archived)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let described = std::fs::read_to_string(archive.join(format!("{r1}.json"))).expect("json");
+
+    // The same policy again (a SIGHUP): nothing new, the first time kept.
+    let by_daemon = rig.handle.reload(Trigger::Sighup, Operator::daemon()).await;
+    assert!(by_daemon.is_ok(), "{by_daemon:?}");
+    assert_eq!(files().len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(archive.join(format!("{r1}.json"))).expect("json"),
+        described
+    );
+    let sighup = rig.last("reload");
+    assert_eq!(sighup["detail"]["operator"]["by"], "daemon");
+    assert_eq!(sighup["detail"]["archive"], format!("policies/{r1}.toml"));
+
+    // A new policy file, and an apply --confirm: each archived.
+    std::fs::write(rig.dir.path().join("policy.toml"), policy_text("r2")).expect("policy");
+    let reloaded = rig
+        .handle
+        .reload(Trigger::Request, Operator::peer(0, 0, None))
+        .await;
+    assert!(reloaded.is_ok(), "{reloaded:?}");
+    let applied = rig
+        .handle
+        .apply_confirm(
+            PolicySource {
+                file: "/root/candidate.toml".into(),
+                text: policy_text("r3"),
+            },
+            Duration::from_secs(60),
+            Operator::peer(0, 0, None),
+        )
+        .await;
+    assert!(applied.is_ok(), "{applied:?}");
+    let r3 = hash_of("r3");
+    assert_eq!(
+        rig.last("confirm-pending")["detail"]["archive"],
+        format!("policies/{r3}.toml")
+    );
+    assert_eq!(files().len(), 6);
+    let listed = sanso_daemon::archive::list(&rig.state()).expect("list");
+    let revisions: Vec<Option<String>> = listed
+        .iter()
+        .map(|(_, r)| r.as_ref().and_then(|r| r.revision.clone()))
+        .collect();
+    assert_eq!(
+        revisions,
+        [Some("r1".into()), Some("r2".into()), Some("r3".into())]
+    );
+    let r3_file = &listed[2].1.as_ref().expect("described").file;
+    assert_eq!(r3_file, "/root/candidate.toml");
 }
