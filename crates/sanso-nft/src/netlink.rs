@@ -9,6 +9,11 @@
 //! refusal comes back as [`ApplyError::Rejected`] naming the message type,
 //! the object and the errno.
 //!
+//! [`apply_with`] loads the isolation sets with the addresses isolated now;
+//! `replace_isolated` (behind [`crate::isolation::set_isolated`]) changes
+//! only their elements, in a batch of its own, and `conntrack` deletes the
+//! conntrack entries of the connections isolation cuts.
+//!
 //! Code map: `plan` (pure) spells the table as kernel objects and
 //! expressions, mirroring what nft generates for the text of
 //! [`crate::text::render`]; `encode` turns the plan into batch bytes with
@@ -16,6 +21,7 @@
 //! namespace if asked) and exchanges the batch for its ACKs.
 //! Nothing here runs `nft`.
 
+pub(crate) mod conntrack;
 mod encode;
 pub(crate) mod plan;
 mod socket;
@@ -24,6 +30,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use sanso_ir::Ruleset;
+
+use crate::isolation::Isolated;
 
 pub use encode::{Injection, MessageInfo, MessageKind};
 
@@ -89,13 +97,25 @@ pub enum ApplyError {
     MissingAnswers { expected: usize, got: usize },
 }
 
-/// Replaces `table inet sanso` with the compiled `ruleset`, atomically.
+/// Replaces `table inet sanso` with the compiled `ruleset`, atomically,
+/// with nothing isolated.
 ///
 /// With `netns = Some(name)` the netlink socket is opened inside
 /// `/var/run/netns/<name>` by a helper thread; the calling thread never
 /// changes namespace. Needs `CAP_NET_ADMIN` in that namespace.
 pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<ApplyReport, ApplyError> {
-    apply_with(ruleset, netns, None)
+    apply_batch(&plan::plan(ruleset), netns, None)
+}
+
+/// [`apply`] with the isolation sets holding `isolated`, in the same batch:
+/// a reload or a restore keeps what is isolated, with no instant in which
+/// it is not.
+pub fn apply_with(
+    ruleset: &Ruleset,
+    isolated: &Isolated,
+    netns: Option<&str>,
+) -> Result<ApplyReport, ApplyError> {
+    apply_batch(&plan::plan_with(ruleset, isolated), netns, None)
 }
 
 /// [`apply`] with a fault appended to the batch, to test atomicity: the
@@ -106,7 +126,7 @@ pub fn apply_injecting(
     netns: Option<&str>,
     injection: Injection,
 ) -> Result<ApplyReport, ApplyError> {
-    apply_with(ruleset, netns, Some(injection))
+    apply_batch(&plan::plan(ruleset), netns, Some(injection))
 }
 
 /// The messages of the batch [`apply`] would send, without sending it.
@@ -114,18 +134,45 @@ pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError>
     Ok(encode::encode(&plan::plan(ruleset), 1, None)?.messages)
 }
 
-fn apply_with(
-    ruleset: &Ruleset,
+fn apply_batch(
+    plan: &plan::Plan,
     netns: Option<&str>,
     injection: Option<Injection>,
 ) -> Result<ApplyReport, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
-    let first_seq = std::time::SystemTime::now()
+    let batch = encode::encode(plan, first_seq(), injection)?;
+    exchange_checked(&socket, &batch, started)
+}
+
+/// Replaces the elements of the isolation sets of the table in `netns` with
+/// `isolated`, in one batch: flush both, then add (see
+/// [`crate::isolation::set_isolated`]).
+pub(crate) fn replace_isolated(
+    isolated: &Isolated,
+    netns: Option<&str>,
+) -> Result<ApplyReport, ApplyError> {
+    let started = Instant::now();
+    let socket = socket::NetfilterSocket::open(netns)?;
+    let batch = encode::encode_element_update(&plan::isolation_sets(isolated), first_seq())?;
+    exchange_checked(&socket, &batch, started)
+}
+
+/// The first sequence number of a batch: the time in seconds, so that
+/// answers of an earlier batch are never taken for this one's.
+fn first_seq() -> u32 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_secs() as u32);
-    let batch = encode::encode(&plan::plan(ruleset), first_seq, injection)?;
-    let answers = socket.exchange(&batch)?;
+        .map_or(1, |d| d.as_secs() as u32)
+}
+
+/// Sends `batch`, checks every answer, and reports it.
+fn exchange_checked(
+    socket: &socket::NetfilterSocket,
+    batch: &encode::Batch,
+    started: Instant,
+) -> Result<ApplyReport, ApplyError> {
+    let answers = socket.exchange(batch)?;
     check_answers(&batch.messages, &answers)?;
     Ok(ApplyReport {
         messages: batch.messages.len(),

@@ -8,7 +8,9 @@
 //!   namespace and reads it back, so that both sides of a comparison went
 //!   through the kernel's own normalisation (prefixes, ranges, expressions).
 //! * [`diff`] gives a readable account of what differs ([`TableDiff`]) and a
-//!   unified diff of the listings.
+//!   unified diff of the listings; [`diff_ignoring_isolation`] leaves out
+//!   the elements of the isolation sets, which change without the policy
+//!   (`crate::isolation`).
 //!
 //! The normal form drops handles and counter state (packets, bytes) and keeps
 //! set elements sorted. Reading back shells out to `nft`; only the apply path
@@ -34,6 +36,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::text::layout::ISOLATED_SETS;
 
 /// Hooks on which a foreign base chain could accept what sanso drops.
 const GUARDED_HOOKS: [&str; 3] = ["forward", "input", "output"];
@@ -980,6 +984,54 @@ pub fn diff(expected: &LiveTable, live: &LiveTable) -> TableDiff {
     }
 }
 
+/// [`diff`] of the two tables without the elements of the isolation sets
+/// `isolated4` and `isolated6` ([`without_isolation_elements`]): drift of
+/// the policy, whatever is isolated on either side. The sets themselves,
+/// their rules and the `isolated` counter are compared as in [`diff`]; the
+/// elements are checked on their own (`crate::isolation::read_isolated`).
+pub fn diff_ignoring_isolation(expected: &LiveTable, live: &LiveTable) -> TableDiff {
+    diff(
+        &without_isolation_elements(expected),
+        &without_isolation_elements(live),
+    )
+}
+
+/// `table` with the isolation sets emptied, in its sets and in its listing.
+pub fn without_isolation_elements(table: &LiveTable) -> LiveTable {
+    let mut out = table.clone();
+    for name in ISOLATED_SETS {
+        if let Some(set) = out.sets.get_mut(name) {
+            set.elements.clear();
+        }
+    }
+    out.text = listing_without_isolation_elements(&table.text);
+    out
+}
+
+/// The plain listing without the `elements = { ... }` of the isolation sets
+/// (one line, or several when nft wraps them).
+fn listing_without_isolation_elements(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_isolation_set = false;
+    let mut in_elements = false;
+    for line in text.lines() {
+        let depth = line.len() - line.trim_start_matches('\t').len();
+        let trimmed = line.trim();
+        if depth == 1 {
+            in_isolation_set = ISOLATED_SETS
+                .iter()
+                .any(|name| trimmed == format!("set {name} {{"));
+            in_elements = false;
+        } else if in_isolation_set && (in_elements || trimmed.starts_with("elements = {")) {
+            in_elements = !trimmed.ends_with('}');
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// `flags dormant (expected none): the table is switched off, nothing is
 /// filtered`: the live flags, the expected ones, and what each flag the live
 /// table has and the expected one has not does.
@@ -1450,6 +1502,44 @@ mod tests {
             ),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn isolation_elements_are_left_out_of_sets_and_listing() {
+        let text = "table inet sanso {\n\tset isolated4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.0/16, 10.1.0.0-10.1.0.5,\n\t\t\t     10.2.0.0/24 }\n\t}\n\n\tset isolated6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\telements = { fd00::/8 }\n\t}\n\n\tset antispoof4 {\n\t\ttype ifname . ipv4_addr\n\t\tflags interval\n\t\telements = { \"lg0\" . 10.0.0.0/8 }\n\t}\n}\n";
+        assert_eq!(
+            listing_without_isolation_elements(text),
+            "table inet sanso {\n\tset isolated4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t}\n\n\tset isolated6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t}\n\n\tset antispoof4 {\n\t\ttype ifname . ipv4_addr\n\t\tflags interval\n\t\telements = { \"lg0\" . 10.0.0.0/8 }\n\t}\n}\n"
+        );
+        let (json, listing) = listing();
+        let mut table = from_listing(&json, &listing).expect("valid listing");
+        let element = LiveElement {
+            text: "10.0.0.0/16".into(),
+            json: "x".into(),
+        };
+        for name in ["isolated4", "s"] {
+            table.sets.insert(
+                name.into(),
+                LiveSet {
+                    kind: "set".into(),
+                    name: name.into(),
+                    spec: String::new(),
+                    elements: vec![element.clone()],
+                },
+            );
+        }
+        let without = without_isolation_elements(&table);
+        assert!(without.sets["isolated4"].elements.is_empty());
+        assert_eq!(without.sets["s"].elements, [element]);
+        let mut emptied = table.clone();
+        emptied
+            .sets
+            .get_mut("isolated4")
+            .expect("isolated4")
+            .elements
+            .clear();
+        assert!(diff_ignoring_isolation(&emptied, &table).is_empty());
+        assert!(!diff(&emptied, &table).is_empty());
     }
 
     #[test]

@@ -7,9 +7,14 @@
 //! [`layout`]. What only helps a human reader (each flow's reason, `until` as
 //! a date) is written as `#` comments, which nft does not load, so that the
 //! loaded table is the same whichever back end produced it.
+//!
+//! [`render_with`] also fills the isolation sets `isolated4` and
+//! `isolated6` with the addresses isolated now ([`crate::isolation`]);
+//! [`render`] leaves them empty.
 
 pub mod layout;
 
+use crate::isolation::Isolated;
 use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, L4Proto, Ruleset};
 use std::fmt::Write as _;
 
@@ -19,8 +24,8 @@ use layout::{
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
     from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
     pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
-    AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, LINK_LOCAL_DROP, LIVE_MAP,
-    ROUTERS_SET,
+    AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET, ISOLATED6_SET,
+    ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, ROUTERS_SET,
 };
 
 /// The rate and burst of every drop log (and the `drop.unknown` log).
@@ -39,11 +44,19 @@ const RA_ACCEPT_IN: &str = "icmpv6 type nd-router-advert ip6 hoplimit 255 iifnam
 /// MLD (link scope, hop limit 1) accepted on input and output (RFC 4890 4.4.1).
 const MLD_ACCEPT: &str = "icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report } ip6 hoplimit 1 accept";
 
-/// Renders `ruleset` as `nft -f` text that replaces `table inet sanso`.
+/// Renders `ruleset` as `nft -f` text that replaces `table inet sanso`,
+/// with nothing isolated.
 ///
 /// Deterministic: the same IR gives the same bytes. The text can be checked
 /// with `nft -c -f` and loaded with `nft -f`; it never touches other tables.
 pub fn render(ruleset: &Ruleset) -> String {
+    render_with(ruleset, &Isolated::default())
+}
+
+/// [`render`] with the isolation sets holding `isolated`: the table as it
+/// must come back (on boot, from `last-good.nft`) while those addresses are
+/// isolated.
+pub fn render_with(ruleset: &Ruleset, isolated: &Isolated) -> String {
     let mut out = Out::default();
     out.line(
         0,
@@ -66,6 +79,7 @@ pub fn render(ruleset: &Ruleset) -> String {
     render_limits(&mut out, ruleset);
     render_live_map(&mut out, ruleset);
     render_routers(&mut out, ruleset);
+    render_isolated_sets(&mut out, isolated);
     render_family(&mut out, ruleset, &ruleset.v4, &V4);
     render_family(&mut out, ruleset, &ruleset.v6, &V6);
     render_allow_chains(&mut out, ruleset);
@@ -124,7 +138,14 @@ fn render_counters(out: &mut Out, ruleset: &Ruleset) {
     for pair in drop_pairs(ruleset) {
         out.block(&format!("counter {}", drop_name(ruleset, pair)), &[]);
     }
-    for name in ["spoofed", "invalid", ENDED, LINK_LOCAL_DROP, "drop.unknown"] {
+    for name in [
+        "spoofed",
+        "invalid",
+        ENDED,
+        LINK_LOCAL_DROP,
+        "drop.unknown",
+        ISOLATED_COUNTER,
+    ] {
         out.block(&format!("counter {name}"), &[]);
     }
 }
@@ -161,7 +182,11 @@ fn render_live_map(out: &mut Out, ruleset: &Ruleset) {
             format!("{} : {verdict}", mark_text(flow.mark))
         })
         .collect();
-    let names: Vec<String> = ruleset.flows.iter().map(|f| line_comment(&f.name)).collect();
+    let names: Vec<String> = ruleset
+        .flows
+        .iter()
+        .map(|f| line_comment(&f.name))
+        .collect();
     push_elements(&mut body, &elements, Some(&names));
     out.block(&format!("map {LIVE_MAP}"), &body);
 }
@@ -176,6 +201,15 @@ fn render_routers(out: &mut Out, ruleset: &Ruleset) {
     let mut body = vec!["type ifname".to_owned()];
     push_elements(&mut body, &interfaces, None);
     out.block(&format!("set {ROUTERS_SET}"), &body);
+}
+
+/// `set isolated4` and `set isolated6`: the isolated addresses, as disjoint
+/// ranges (docs/ruleset.md, "Isolation").
+fn render_isolated_sets(out: &mut Out, isolated: &Isolated) {
+    let v4: Vec<String> = isolated.v4().iter().map(range_text).collect();
+    let v6: Vec<String> = isolated.v6().iter().map(range_text).collect();
+    render_set(out, "set", ISOLATED4_SET, V4.addr_type, &v4);
+    render_set(out, "set", ISOLATED6_SET, V6.addr_type, &v6);
 }
 
 /// `live.<F>`: an established packet of flow F passes until F's `until`.
@@ -200,6 +234,7 @@ struct FamilyWords {
     icmp_type: &'static str,
     addr: &'static str,
     icmp: &'static str,
+    isolated_set: &'static str,
     v6: bool,
 }
 
@@ -209,6 +244,7 @@ const V4: FamilyWords = FamilyWords {
     icmp_type: "icmp_type",
     addr: "ip",
     icmp: "icmp type",
+    isolated_set: ISOLATED4_SET,
     v6: false,
 };
 
@@ -218,6 +254,7 @@ const V6: FamilyWords = FamilyWords {
     icmp_type: "icmpv6_type",
     addr: "ip6",
     icmp: "icmpv6 type",
+    isolated_set: ISOLATED6_SET,
     v6: true,
 };
 
@@ -485,7 +522,8 @@ fn element_text<A: NftAddr>(
     format!("{addrs} . {l4} : jump {}", allow_chain_name(ruleset, chain))
 }
 
-fn range_text<A: NftAddr>(range: &AddrRange<A>) -> String {
+/// A range as nft writes it: an address, a prefix, or `first-last`.
+pub(crate) fn range_text<A: NftAddr>(range: &AddrRange<A>) -> String {
     match range_shape(range) {
         RangeShape::Single => range.first.to_string(),
         RangeShape::Prefix(len) => format!("{}/{len}", range.first),
@@ -663,15 +701,21 @@ fn render_hook_chains(out: &mut Out) {
     prerouting.extend(antispoof.iter().cloned());
     out.block("chain prerouting", &prerouting);
 
-    // The kernel forwards a link-local or unspecified source only back out
-    // of the interface it came in on; even then it enters no zone.
+    // Isolation: in forward, every packet from or to an isolated address,
+    // new or of an established connection, before the established path.
     let mut forward = vec!["type filter hook forward priority filter; policy drop;".to_owned()];
+    for w in [&V4, &V6] {
+        forward.push(isolation_rule(w, "saddr", ""));
+        forward.push(isolation_rule(w, "daddr", ""));
+    }
     forward.extend(ct.iter().cloned());
     forward.push(format!(
         "{} saddr vmap @{}",
         V4.addr,
         from_map_name(V4.suffix)
     ));
+    // The kernel forwards a link-local or unspecified source only back out
+    // of the interface it came in on; even then it enters no zone.
     forward.extend(link_local.iter().cloned());
     forward.push(format!(
         "{} saddr vmap @{}",
@@ -689,6 +733,12 @@ fn render_hook_chains(out: &mut Out) {
         MLD_ACCEPT.to_owned(),
     ];
     input.extend(link_local.iter().cloned());
+    // Isolation on the gateway: the connections it opened to isolated
+    // addresses (their replies); what isolated addresses open to it is left
+    // to the flows to self (management stays open).
+    for w in [&V4, &V6] {
+        input.push(isolation_rule(w, "saddr", "ct direction reply "));
+    }
     input.extend(ct.iter().cloned());
     input.extend(lookups("in", "saddr"));
     input.push(unknown.clone());
@@ -700,10 +750,23 @@ fn render_hook_chains(out: &mut Out) {
         ND_ACCEPT.to_owned(),
         MLD_ACCEPT.to_owned(),
     ];
+    for w in [&V4, &V6] {
+        output.push(isolation_rule(w, "daddr", "ct direction original "));
+    }
     output.extend(ct.iter().cloned());
     output.extend(lookups("out", "daddr"));
     output.push(unknown);
     out.block("chain output", &output);
+}
+
+/// `ip saddr @isolated4 [<ct>]counter name "isolated" drop`: `key` is the
+/// address after the family word, `ct` an optional direction match with its
+/// trailing space.
+fn isolation_rule(w: &FamilyWords, key: &str, ct: &str) -> String {
+    format!(
+        "{} {key} @{} {ct}counter name \"{ISOLATED_COUNTER}\" drop",
+        w.addr, w.isolated_set
+    )
 }
 
 /// The vmap lookups of the input or output hook: ports and ICMP for IPv4

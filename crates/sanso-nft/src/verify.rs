@@ -11,15 +11,23 @@
 //! objects are covered as soon as the plan emits them. The exact comparison
 //! against the kernel's own view of the text (`readback::diff`) is
 //! `sanso drift`.
+//!
+//! The isolation sets are part of the shape (they, their rules and the
+//! `isolated` counter must be there), but what they hold is not the
+//! policy's: [`check_shape`] does not count their elements, and
+//! [`check_isolated`] (through [`verify_live_with`]) compares them with what
+//! should be isolated.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use sanso_ir::Ruleset;
 
+use crate::isolation::{read_isolated, Isolated};
 use crate::netlink::plan::{plan, Hook, ObjectPlan};
 use crate::netlink::{ApplyError, ApplyReport};
 use crate::readback::{flags_change, LiveTable, ReadbackError, TablePresence};
+use crate::text::layout::ISOLATED_SETS;
 
 /// What `table inet sanso` must hold for a ruleset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +41,8 @@ pub struct TableShape {
     pub hooks: BTreeMap<String, String>,
     /// `"counter <name>"` / `"limit <name>"`.
     pub objects: Vec<String>,
-    /// Set or map name -> number of elements.
+    /// Set or map name -> number of elements (0 for the isolation sets,
+    /// whose elements [`check_shape`] does not count).
     pub sets: BTreeMap<String, usize>,
 }
 
@@ -197,9 +206,10 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     named(&mut problems, &missing, "is missing", "missing");
     named(&mut problems, &foreign, "is not sanso's", "not sanso's");
     for (name, elements) in &shape.sets {
+        let counted = !ISOLATED_SETS.contains(&name.as_str());
         match live.sets.get(name) {
             None => problems.push(format!("set {name} is missing")),
-            Some(set) if set.elements.len() != *elements => problems.push(format!(
+            Some(set) if counted && set.elements.len() != *elements => problems.push(format!(
                 "set {name} has {} elements, expected {elements}",
                 set.elements.len()
             )),
@@ -252,6 +262,46 @@ pub fn verify_live(ruleset: &Ruleset, live: &LiveTable) -> ShapeReport {
         checked: shape.coverage(),
         problems: check_shape(&shape, live),
     }
+}
+
+/// Every way the isolation sets of `live` differ from `isolated`: what is
+/// isolated and should not be, what should be and is not (as ranges, the
+/// way nft lists them), or why they cannot be read. Empty when they match.
+pub fn check_isolated(isolated: &Isolated, live: &LiveTable) -> Vec<String> {
+    let found = match read_isolated(live) {
+        Ok(found) => found,
+        Err(e) => return vec![format!("isolation cannot be read: {e}")],
+    };
+    let mut problems = Vec::new();
+    let extra = found.difference(isolated);
+    if !extra.is_empty() {
+        problems.push(format!("isolated, but should not be: {extra}"));
+    }
+    let missing = isolated.difference(&found);
+    if !missing.is_empty() {
+        problems.push(format!("not isolated, but should be: {missing}"));
+    }
+    problems
+}
+
+/// [`verify_live`], and the isolation sets must hold `isolated`
+/// ([`check_isolated`]).
+pub fn verify_live_with(ruleset: &Ruleset, isolated: &Isolated, live: &LiveTable) -> ShapeReport {
+    let mut report = verify_live(ruleset, live);
+    if live.presence == TablePresence::Present {
+        report.problems.extend(check_isolated(isolated, live));
+    }
+    report
+}
+
+/// [`verify_applied`] with the isolation sets holding `isolated`.
+pub fn verify_applied_with(
+    ruleset: &Ruleset,
+    isolated: &Isolated,
+    netns: Option<&str>,
+) -> Result<ShapeReport, ReadbackError> {
+    let live = crate::readback::live_table(netns)?;
+    Ok(verify_live_with(ruleset, isolated, &live))
 }
 
 /// Reads `table inet sanso` back (in `netns`, or here) and checks it against
@@ -475,6 +525,46 @@ mod tests {
         assert_eq!(
             verify_live(&ruleset, &absent).problems,
             ["table inet sanso is missing"]
+        );
+    }
+
+    #[test]
+    fn isolation_elements_are_not_counted_but_checked_against_what_is_isolated() {
+        use crate::readback::LiveElement;
+        let ruleset = example();
+        let shape = expected_shape(&ruleset);
+        assert_eq!(shape.sets["isolated4"], 0);
+        assert_eq!(shape.sets["isolated6"], 0);
+        assert!(shape.objects.contains(&"counter isolated".to_owned()));
+        let mut live = table_of(&shape);
+        let set = live.sets.get_mut("isolated4").expect("isolated4");
+        set.elements = vec![LiveElement {
+            text: "10.20.0.0/16".into(),
+            json: r#"{"prefix":{"addr":"10.20.0.0","len":16}}"#.into(),
+        }];
+        assert!(verify_live(&ruleset, &live).verified());
+        let zone = Isolated::new(["10.20.0.0/16".parse().expect("prefix")]);
+        assert!(verify_live_with(&ruleset, &zone, &live).verified());
+        assert_eq!(
+            verify_live_with(&ruleset, &Isolated::default(), &live).problems,
+            ["isolated, but should not be: 10.20.0.0/16"]
+        );
+        let more = Isolated::new([
+            "10.20.0.0/15".parse().expect("prefix"),
+            "fd00::/8".parse().expect("prefix"),
+        ]);
+        assert_eq!(
+            verify_live_with(&ruleset, &more, &live).problems,
+            ["not isolated, but should be: 10.21.0.0/16, fd00::/8"]
+        );
+        live.sets.remove("isolated6");
+        assert_eq!(
+            verify_live_with(&ruleset, &zone, &live).problems,
+            [
+                "set isolated6 is missing",
+                "isolation cannot be read: table inet sanso has no set isolated6 \
+                 (it was loaded before isolation existed)"
+            ]
         );
     }
 

@@ -83,7 +83,16 @@ fn fixture_checks_and_loads() {
     );
     assert!(names_of(&listing, "counter").contains(&"drop._z1.upstream".to_owned()));
     let sets = names_of(&listing, "set");
-    assert_eq!(sets, ["routers", "antispoof4", "antispoof6"]);
+    assert_eq!(
+        sets,
+        [
+            "routers",
+            "isolated4",
+            "isolated6",
+            "antispoof4",
+            "antispoof6"
+        ]
+    );
     let counters = names_of(&listing, "counter");
     assert!(counters.contains(&"flow._f2".to_owned()));
     assert_eq!(names_of(&listing, "limit"), ["limit.lg-web"]);

@@ -8,6 +8,10 @@
 //! cannot fail when it is absent), delete it, add it again with its comment,
 //! then chains, named objects, sets with their elements, and rules, in the
 //! order nft uses. Every message but the batch markers asks for an ACK.
+//!
+//! An element update ([`encode_element_update`]) is a batch of its own on
+//! the table in place: flush each set (a `NFT_MSG_DELSETELEM` without
+//! elements), then add its new elements.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -51,6 +55,8 @@ pub enum MessageKind {
     NewObj,
     NewSet,
     NewSetElem,
+    /// Without elements: flushes the set.
+    DelSetElem,
     NewRule,
     BatchEnd,
 }
@@ -64,6 +70,7 @@ impl MessageKind {
             MessageKind::NewRule => 6,
             MessageKind::NewSet => 9,
             MessageKind::NewSetElem => 12,
+            MessageKind::DelSetElem => 14,
             MessageKind::NewObj => 18,
             MessageKind::BatchBegin => 16,
             MessageKind::BatchEnd => 17,
@@ -81,6 +88,7 @@ impl std::fmt::Display for MessageKind {
             MessageKind::NewObj => "NFT_MSG_NEWOBJ",
             MessageKind::NewSet => "NFT_MSG_NEWSET",
             MessageKind::NewSetElem => "NFT_MSG_NEWSETELEM",
+            MessageKind::DelSetElem => "NFT_MSG_DELSETELEM",
             MessageKind::NewRule => "NFT_MSG_NEWRULE",
             MessageKind::BatchEnd => "NFNL_MSG_BATCH_END",
         })
@@ -262,7 +270,7 @@ impl Encoder {
                 _ => {
                     let mut flags = NLM_F_REQUEST | NLM_F_ACK;
                     flags |= match kind {
-                        MessageKind::DelTable => 0,
+                        MessageKind::DelTable | MessageKind::DelSetElem => 0,
                         MessageKind::NewRule => NLM_F_CREATE | NLM_F_APPEND,
                         _ => NLM_F_CREATE,
                     };
@@ -407,8 +415,13 @@ impl Encoder {
         })
     }
 
-    /// A `nftnl_set` carrying the set's identity (table, name, id).
-    fn set_handle(&self, set: &SetPlan, id: u32) -> Result<Owned<sys::nftnl_set>, ApplyError> {
+    /// A `nftnl_set` carrying the set's identity: table, name, and the id of
+    /// a set created in this batch (`None` for a set the table holds).
+    fn set_handle(
+        &self,
+        set: &SetPlan,
+        id: Option<u32>,
+    ) -> Result<Owned<sys::nftnl_set>, ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let s = Owned::new(unsafe { sys::nftnl_set_alloc() }, sys::nftnl_set_free)?;
         let table = name(TABLE)?;
@@ -418,7 +431,9 @@ impl Encoder {
             sys::nftnl_set_set_str(s.ptr, sys::NFTNL_SET_TABLE as u16, table.as_ptr());
             sys::nftnl_set_set_str(s.ptr, sys::NFTNL_SET_NAME as u16, set_name.as_ptr());
             sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_FAMILY as u16, u32::from(NFPROTO_INET));
-            sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_ID as u16, id);
+            if let Some(id) = id {
+                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_ID as u16, id);
+            }
         }
         Ok(s)
     }
@@ -427,7 +442,7 @@ impl Encoder {
     fn set(&mut self, set: &SetPlan) -> Result<u32, ApplyError> {
         let id = self.next_set_id;
         self.next_set_id += 1;
-        let s = self.set_handle(set, id)?;
+        let s = self.set_handle(set, Some(id))?;
         let flags = match set.kind {
             SetKind::Anonymous => 0x1 | 0x2,
             SetKind::Set => 0x4 | if set.is_concat() { 0x80 } else { 0 },
@@ -474,7 +489,13 @@ impl Encoder {
         })?;
         drop(s);
         self.set_ids.insert(set.name.clone(), id);
+        self.elements_of(set, Some(id))?;
+        Ok(id)
+    }
 
+    /// The elements of `set` in as many NEWSETELEM messages as needed; `id`
+    /// as for [`Encoder::set_handle`].
+    fn elements_of(&mut self, set: &SetPlan, id: Option<u32>) -> Result<(), ApplyError> {
         let elements = super::plan::kernel_elements(set);
         self.elements += set.elements.len();
         let mut chunk: Vec<&KernelElement> = Vec::new();
@@ -492,13 +513,24 @@ impl Encoder {
         if !chunk.is_empty() {
             self.set_elements(set, id, &chunk)?;
         }
-        Ok(id)
+        Ok(())
+    }
+
+    /// `NFT_MSG_DELSETELEM` naming only the set (of the table in place):
+    /// removes all its elements.
+    fn flush_set(&mut self, set: &SetPlan) -> Result<(), ApplyError> {
+        let s = self.set_handle(set, None)?;
+        // SAFETY: `nlh` is the header just built; `s` is live and has no
+        // elements, so the payload names the set only.
+        self.push(MessageKind::DelSetElem, &set.name, |nlh| unsafe {
+            sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
+        })
     }
 
     fn set_elements(
         &mut self,
         set: &SetPlan,
-        id: u32,
+        id: Option<u32>,
         chunk: &[&KernelElement],
     ) -> Result<(), ApplyError> {
         let s = self.set_handle(set, id)?;
@@ -774,6 +806,26 @@ fn element_size_bound(e: &KernelElement) -> usize {
     };
     let udata = 4 + 8;
     4 + key + key_end + flags + data + udata
+}
+
+/// One batch that sets the elements of `sets`, sets of the table in place,
+/// to theirs: every set flushed, then every set's elements added. The
+/// table, its chains, rules, counters and other sets are not touched.
+pub(crate) fn encode_element_update(sets: &[SetPlan], first_seq: u32) -> Result<Batch, ApplyError> {
+    let mut enc = Encoder::new(first_seq);
+    enc.push(MessageKind::BatchBegin, "", |_| {})?;
+    for set in sets {
+        enc.flush_set(set)?;
+    }
+    for set in sets {
+        enc.elements_of(set, None)?;
+    }
+    enc.push(MessageKind::BatchEnd, "", |_| {})?;
+    Ok(Batch {
+        bytes: enc.bytes,
+        messages: enc.messages,
+        elements: enc.elements,
+    })
 }
 
 /// Encodes `plan` as one batch starting at sequence number `first_seq`.

@@ -14,14 +14,15 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, Ruleset};
 use sanso_policy::RateUnit;
 
+use crate::isolation::Isolated;
 use crate::text::layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
     allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
     router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
-    LINK_LOCAL_DROP, LIVE_MAP, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT,
-    ND_WITHOUT_RA, ROUTERS_SET,
+    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, MLD, MLD_HOP_LIMIT,
+    ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -35,7 +36,11 @@ pub(crate) mod k {
     pub const META_L4PROTO: u32 = 16;
     pub const META_TIME_NS: u32 = 30;
     pub const CT_STATE: u32 = 0;
+    pub const CT_DIRECTION: u32 = 1;
     pub const CT_MARK: u32 = 3;
+    /// `enum ip_conntrack_dir`.
+    pub const IP_CT_DIR_ORIGINAL: u8 = 0;
+    pub const IP_CT_DIR_REPLY: u8 = 1;
     pub const PAYLOAD_NETWORK: u32 = 1;
     pub const PAYLOAD_TRANSPORT: u32 = 2;
     pub const CMP_EQ: u32 = 0;
@@ -525,14 +530,20 @@ fn per_seconds(unit: RateUnit) -> u64 {
     }
 }
 
-/// Builds the plan of `ruleset`.
+/// Builds the plan of `ruleset`, with nothing isolated.
 pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
+    plan_with(ruleset, &Isolated::default())
+}
+
+/// Builds the plan of `ruleset` with the isolation sets holding `isolated`.
+pub(crate) fn plan_with(ruleset: &Ruleset, isolated: &Isolated) -> Plan {
     let mut chains = allow_chain_plans(ruleset);
     chains.extend(live_chain_plans(ruleset));
     chains.extend(drop_chain_plans(ruleset));
     chains.extend(dispatch_chain_plans(ruleset));
     chains.extend(hook_chain_plans());
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
+    sets.extend(isolation_sets(isolated));
     sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
     Plan {
@@ -563,7 +574,14 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
             comment: None,
         });
     }
-    for name in ["spoofed", "invalid", ENDED, LINK_LOCAL_DROP, "drop.unknown"] {
+    for name in [
+        "spoofed",
+        "invalid",
+        ENDED,
+        LINK_LOCAL_DROP,
+        "drop.unknown",
+        ISOLATED_COUNTER,
+    ] {
         objects.push(ObjectPlan::Counter {
             name: name.to_owned(),
             comment: None,
@@ -661,6 +679,40 @@ fn routers_set(ruleset: &Ruleset) -> SetPlan {
             })
             .collect(),
     }
+}
+
+/// `set isolated4` and `set isolated6` (`flags interval`) holding `isolated`.
+pub(crate) fn isolation_sets(isolated: &Isolated) -> [SetPlan; 2] {
+    let set = |name: &str, field, elements: Vec<ElementPlan>| SetPlan {
+        name: name.to_owned(),
+        kind: SetKind::Set,
+        fields: vec![field],
+        elements,
+    };
+    let element = |key| ElementPlan {
+        key: vec![key],
+        verdict: None,
+    };
+    [
+        set(
+            ISOLATED4_SET,
+            Field::Ipv4,
+            isolated
+                .v4()
+                .iter()
+                .map(|r| element(range_bytes(r)))
+                .collect(),
+        ),
+        set(
+            ISOLATED6_SET,
+            Field::Ipv6,
+            isolated
+                .v6()
+                .iter()
+                .map(|r| element(range_bytes(r)))
+                .collect(),
+        ),
+    ]
 }
 
 /// `live.<F>`: `meta time < <until> accept`.
@@ -1086,9 +1138,17 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     prerouting.extend(link_local_rules(&[Expr::Verdict(Verdict::Accept)]));
     prerouting.extend(antispoof_rules());
 
+    // Isolation: in forward, every packet from or to an isolated address,
+    // before the established path; on the gateway, the connections it
+    // opened to isolated addresses (flows to self stay open).
+    let mut forward = Vec::new();
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        forward.push(isolation_rule(fam, KeyPart::Saddr, None));
+        forward.push(isolation_rule(fam, KeyPart::Daddr, None));
+    }
     // The kernel forwards a link-local or unspecified source only back out
     // of the interface it came in on; even then it enters no zone.
-    let mut forward = ct_rules();
+    forward.extend(ct_rules());
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         if fam == AddrFamily::V6 {
             forward.extend(link_local_drop());
@@ -1108,6 +1168,13 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
         icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
     ];
     input.extend(link_local_drop());
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        input.push(isolation_rule(
+            fam,
+            KeyPart::Saddr,
+            Some(k::IP_CT_DIR_REPLY),
+        ));
+    }
     input.extend(ct_rules());
     input.extend(lookup_rules("in", KeyAddrs::Src));
     input.push(unknown_rule());
@@ -1117,6 +1184,13 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
         icmpv6_types_rule(&ND, ND_HOP_LIMIT),
         icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
     ];
+    for fam in [AddrFamily::V4, AddrFamily::V6] {
+        output.push(isolation_rule(
+            fam,
+            KeyPart::Daddr,
+            Some(k::IP_CT_DIR_ORIGINAL),
+        ));
+    }
     output.extend(ct_rules());
     output.extend(lookup_rules("out", KeyAddrs::Dst));
     output.push(unknown_rule());
@@ -1135,6 +1209,37 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
         rules,
     })
     .collect()
+}
+
+/// `ip saddr @isolated4 [ct direction <dir>] counter name "isolated" drop`
+/// for the address `addr` (`KeyPart::Saddr` or `KeyPart::Daddr`) of `fam`.
+fn isolation_rule(
+    fam: AddrFamily,
+    addr: fn(AddrFamily) -> KeyPart,
+    direction: Option<u8>,
+) -> RulePlan {
+    let set = match fam {
+        AddrFamily::V4 => ISOLATED4_SET,
+        AddrFamily::V6 => ISOLATED6_SET,
+    };
+    let mut exprs = nfproto_dep(fam).to_vec();
+    exprs.extend(load_key(&[addr(fam)]));
+    exprs.push(Expr::Lookup {
+        set: set.to_owned(),
+        sreg: 1,
+        verdict_map: false,
+        invert: false,
+    });
+    if let Some(dir) = direction {
+        exprs.push(Expr::Ct {
+            key: k::CT_DIRECTION,
+            dreg: 1,
+        });
+        exprs.push(cmp_eq_u8(dir));
+    }
+    exprs.push(objref_counter(ISOLATED_COUNTER));
+    exprs.push(Expr::Verdict(Verdict::Drop));
+    rule(exprs)
 }
 
 /// An address as big-endian bytes.

@@ -1,7 +1,8 @@
 //! The netfilter netlink socket: opened in the caller's network namespace or
 //! inside `/var/run/netns/<name>` (by a helper thread, so the caller's thread
 //! never changes namespace), sized for the batch, and the exchange of one
-//! batch for its ACKs.
+//! batch for its ACKs; plain sends and receives for ctnetlink
+//! (`super::conntrack`).
 
 use std::fs::File;
 use std::io;
@@ -38,7 +39,7 @@ fn last_error(op: &'static str) -> ApplyError {
 
 impl NetfilterSocket {
     /// Opens the socket in the current thread's network namespace.
-    fn open_here() -> Result<Self, ApplyError> {
+    pub(crate) fn open_here() -> Result<Self, ApplyError> {
         // SAFETY: plain socket(2); the fd is owned right away.
         let raw = unsafe {
             libc::socket(
@@ -76,44 +77,100 @@ impl NetfilterSocket {
 
     /// Opens the socket in the current namespace, or in the named one.
     pub(crate) fn open(netns: Option<&str>) -> Result<Self, ApplyError> {
-        let Some(name) = netns else {
-            return Self::open_here();
+        in_namespace(netns, Self::open_here)
+    }
+
+    /// Sends `bytes` (one or more netlink messages) in one `sendmsg`.
+    pub(crate) fn send(&self, bytes: &[u8], op: &'static str) -> Result<(), ApplyError> {
+        // SAFETY: zeroed sockaddr_nl is valid; pid 0 is the kernel.
+        let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+        kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        // SAFETY: the buffer and address are valid for the given lengths.
+        let sent = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                bytes.as_ptr().cast::<libc::c_void>(),
+                bytes.len(),
+                0,
+                (&raw const kernel).cast::<libc::sockaddr>(),
+                std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
         };
-        if name.is_empty()
-            || name == "."
-            || name == ".."
-            || name.contains('/')
-            || name.contains('\0')
-        {
-            return Err(ApplyError::BadNamespaceName(name.to_owned()));
+        if sent < 0 {
+            return Err(last_error(op));
         }
-        let path = format!("/var/run/netns/{name}");
-        let owned_name = name.to_owned();
-        let handle = std::thread::Builder::new()
-            .name("sanso-netns".to_owned())
-            .spawn(move || -> Result<NetfilterSocket, ApplyError> {
-                let ns = File::open(&path).map_err(|source| ApplyError::Namespace {
-                    name: owned_name.clone(),
-                    source,
-                })?;
-                // SAFETY: setns(2) on an fd we own; it changes only this
-                // helper thread, which ends right after opening the socket.
-                if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
-                    return Err(ApplyError::Namespace {
-                        name: owned_name,
-                        source: io::Error::last_os_error(),
-                    });
+        if sent as usize != bytes.len() {
+            return Err(ApplyError::Io {
+                op,
+                source: io::Error::other("short send"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Receives one datagram into `buf` within `wait`; `None` when nothing
+    /// came.
+    pub(crate) fn receive(
+        &self,
+        buf: &mut [u8],
+        wait: Duration,
+        op: &'static str,
+    ) -> Result<Option<usize>, ApplyError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let mut pfd = libc::pollfd {
+                fd: self.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let millis = (deadline - now).as_millis().min(i32::MAX as u128) as libc::c_int;
+            // SAFETY: one valid pollfd.
+            let ready = unsafe { libc::poll(&raw mut pfd, 1, millis.max(1)) };
+            if ready < 0 {
+                let err = io::Error::last_os_error();
+                if err.kind() == io::ErrorKind::Interrupted {
+                    continue;
                 }
-                NetfilterSocket::open_here()
-            })
-            .map_err(|source| ApplyError::Io {
-                op: "spawn the namespace helper thread",
-                source,
-            })?;
-        handle.join().map_err(|_| ApplyError::Io {
-            op: "join the namespace helper thread",
-            source: io::Error::other("the helper thread panicked"),
-        })?
+                return Err(ApplyError::Io { op, source: err });
+            }
+            if ready == 0 {
+                return Ok(None);
+            }
+            // SAFETY: `buf` is valid for its length.
+            let n = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast::<libc::c_void>(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n < 0 {
+                let err = io::Error::last_os_error();
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) {
+                    continue;
+                }
+                return Err(ApplyError::Io { op, source: err });
+            }
+            return Ok(Some(n as usize));
+        }
+    }
+
+    /// Sizes the receive buffer for `bytes` of answers.
+    pub(crate) fn size_receive_buffer(&self, bytes: usize) -> Result<(), ApplyError> {
+        self.size_buffer(
+            libc::SO_RCVBUFFORCE,
+            libc::SO_RCVBUF,
+            bytes,
+            "size the receive buffer",
+        )
     }
 
     fn set_int(
@@ -171,29 +228,7 @@ impl NetfilterSocket {
             expected * RCVBUF_PER_ACK + 256 * 1024,
             "size the receive buffer",
         )?;
-        // SAFETY: zeroed sockaddr_nl is valid; pid 0 is the kernel.
-        let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        // SAFETY: the buffer and address are valid for the given lengths.
-        let sent = unsafe {
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                batch.bytes.as_ptr().cast::<libc::c_void>(),
-                batch.bytes.len(),
-                0,
-                (&raw const kernel).cast::<libc::sockaddr>(),
-                std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        };
-        if sent < 0 {
-            return Err(last_error("send the batch"));
-        }
-        if sent as usize != batch.bytes.len() {
-            return Err(ApplyError::Io {
-                op: "send the batch",
-                source: io::Error::other("short send"),
-            });
-        }
+        self.send(&batch.bytes, "send the batch")?;
 
         let mut answers = Vec::with_capacity(expected);
         let mut buf = vec![0u8; 64 * 1024];
@@ -265,6 +300,50 @@ impl NetfilterSocket {
         }
         Ok(answers)
     }
+}
+
+/// Runs `f` in the current network namespace, or (`netns = Some(name)`) on a
+/// helper thread that entered `/var/run/netns/<name>` and ends with `f`: the
+/// sockets `f` opens live in that namespace, and the caller's thread never
+/// changes namespace.
+pub(crate) fn in_namespace<T, F>(netns: Option<&str>, f: F) -> Result<T, ApplyError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApplyError> + Send + 'static,
+{
+    let Some(name) = netns else {
+        return f();
+    };
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(ApplyError::BadNamespaceName(name.to_owned()));
+    }
+    let path = format!("/var/run/netns/{name}");
+    let owned_name = name.to_owned();
+    let handle = std::thread::Builder::new()
+        .name("sanso-netns".to_owned())
+        .spawn(move || -> Result<T, ApplyError> {
+            let ns = File::open(&path).map_err(|source| ApplyError::Namespace {
+                name: owned_name.clone(),
+                source,
+            })?;
+            // SAFETY: setns(2) on an fd we own; it changes only this helper
+            // thread, which ends right after `f`.
+            if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
+                return Err(ApplyError::Namespace {
+                    name: owned_name,
+                    source: io::Error::last_os_error(),
+                });
+            }
+            f()
+        })
+        .map_err(|source| ApplyError::Io {
+            op: "spawn the namespace helper thread",
+            source,
+        })?;
+    handle.join().map_err(|_| ApplyError::Io {
+        op: "join the namespace helper thread",
+        source: io::Error::other("the helper thread panicked"),
+    })?
 }
 
 /// The kernel's answer to one message: `errno` 0 is an ACK.

@@ -117,6 +117,16 @@ pub const LINK_LOCAL_DROP: &str = "drop.link-local";
 /// The set of interface names router advertisements are accepted on.
 pub const ROUTERS_SET: &str = "routers";
 
+/// The set of isolated IPv4 addresses (docs/ruleset.md, "Isolation"): its
+/// elements are changed by element updates, never with the table.
+pub const ISOLATED4_SET: &str = "isolated4";
+/// The set of isolated IPv6 addresses.
+pub const ISOLATED6_SET: &str = "isolated6";
+/// Both isolation sets, IPv4 first.
+pub const ISOLATED_SETS: [&str; 2] = [ISOLATED4_SET, ISOLATED6_SET];
+/// The counter of the packets isolation drops, in every hook.
+pub const ISOLATED_COUNTER: &str = "isolated";
+
 /// ICMPv6 neighbour discovery (RFC 4861): router solicitation and
 /// advertisement, neighbour solicitation and advertisement.
 pub const ND: [u8; 4] = [133, 134, 135, 136];
@@ -483,6 +493,8 @@ fn sort_dedup_pairs(pairs: &mut Vec<ZonePair>) {
 pub trait NftAddr: Copy + Ord + std::fmt::Display {
     const BITS: u32;
     fn to_bits(self) -> u128;
+    /// The address of these bits; `None` when they do not fit the family.
+    fn from_bits(bits: u128) -> Option<Self>;
 }
 
 impl NftAddr for Ipv4Addr {
@@ -490,12 +502,18 @@ impl NftAddr for Ipv4Addr {
     fn to_bits(self) -> u128 {
         u128::from(u32::from(self))
     }
+    fn from_bits(bits: u128) -> Option<Self> {
+        u32::try_from(bits).ok().map(Ipv4Addr::from)
+    }
 }
 
 impl NftAddr for Ipv6Addr {
     const BITS: u32 = 128;
     fn to_bits(self) -> u128 {
         u128::from(self)
+    }
+    fn from_bits(bits: u128) -> Option<Self> {
+        Some(Ipv6Addr::from(bits))
     }
 }
 
