@@ -8,6 +8,7 @@ pub mod compile;
 pub mod completions;
 pub mod confirm;
 pub mod daemon;
+pub mod diff;
 pub mod drift;
 pub mod explain;
 pub mod plan;

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use sanso_policy::{Control, Endpoint, Flow, Policy, ServiceMatch, Standing, Tier, Zone};
 
+use sanso_daemon::operator::Operator;
+
 use crate::common;
 use crate::report::guardrail_title;
 
@@ -20,7 +22,8 @@ use crate::report::guardrail_title;
 /// cross tiers (a sanitizer or screen-transfer host, security-cloud hosts, an
 /// exception), every exception that waives a guardrail with its approval and
 /// review date, the time-bounded flows (委託), and optionally the change
-/// history from the daemon's audit log (with its hash chain checked) and
+/// history from the daemon's audit log (with its hash chain checked; who
+/// made each change, under which ticket and why) and
 /// whether the live gateway matches the policy (root).
 ///
 /// Exit status 0; 2 when `--audit` or `--live` found a problem (a broken
@@ -591,6 +594,9 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
             "版 / Revision",
             "SHA-256",
             "uid",
+            "操作者 / Operator",
+            "チケット / Ticket",
+            "理由 / Reason",
         ],
     );
     for line in text.lines() {
@@ -613,9 +619,15 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
             .and_then(|p| p.get("content_hash"))
             .and_then(serde_json::Value::as_str)
             .unwrap_or("-");
+        let operator = record
+            .get("detail")
+            .and_then(|d| d.get("operator"))
+            .cloned()
+            .and_then(|o| serde_json::from_value::<Operator>(o).ok());
+        let said = |text: Option<&String>| text.map_or_else(|| "-".to_string(), |t| cell(t));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | `{}` | {} |",
+            "| {} | {} | {} | {} | `{}` | {} | {} | {} | {} |",
             record
                 .get("seq")
                 .and_then(serde_json::Value::as_u64)
@@ -629,6 +641,11 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
                 .and_then(serde_json::Value::as_u64)
                 .map(|u| u.to_string())
                 .unwrap_or_else(|| "-".into()),
+            operator
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |o| cell(&o.describe())),
+            said(operator.as_ref().and_then(|o| o.ticket.as_ref())),
+            said(operator.as_ref().and_then(|o| o.reason.as_ref())),
         );
     }
     let _ = writeln!(out);
