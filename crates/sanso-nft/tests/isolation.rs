@@ -362,3 +362,37 @@ fn without_the_table_or_its_isolation_sets_set_isolated_is_refused() {
     );
     println!("refused as expected: {err}");
 }
+
+#[test]
+fn twenty_thousand_isolated_hosts_load_in_one_batch() {
+    if !have_root("twenty_thousand_isolated_hosts_load_in_one_batch") {
+        return;
+    }
+    const N: u32 = 20_000;
+    let base = u32::from(std::net::Ipv4Addr::new(10, 0, 0, 0));
+    // Every other address: nothing merges, 20,000 ranges (40,000 kernel
+    // elements with their interval ends), over several messages.
+    let hosts: Isolated = (0..N)
+        .map(|i| {
+            let host = std::net::Ipv4Addr::from(base + 2 * i);
+            ipnet::IpNet::from(std::net::IpAddr::V4(host))
+        })
+        .chain(["fd00:20::/48".parse().expect("prefix")])
+        .collect();
+    assert_eq!(hosts.len(), N as usize + 1);
+    let ns = TestNamespace::new("iso-many");
+    netlink::apply(&text_fixture::empty(), Some(&ns.name)).expect("apply");
+    let report = set_isolated(Some(&ns.name), &hosts).expect("set_isolated");
+    println!(
+        "{} isolated ranges: {} messages, batch {:?}",
+        hosts.len(),
+        report.messages,
+        report.duration
+    );
+    assert!(report.messages > 6, "split over several messages");
+    assert_eq!(read_isolated(&live(&ns)), Ok(hosts.clone()));
+    // And as the whole table with them.
+    let whole = TestNamespace::new("iso-many-whole");
+    netlink::apply_with(&text_fixture::empty(), &hosts, Some(&whole.name)).expect("apply_with");
+    assert_eq!(read_isolated(&live(&whole)), Ok(hosts));
+}
