@@ -388,7 +388,16 @@ mod tests {
         let pid = i32::try_from(child.id()).expect("pid");
         // SAFETY: no preconditions.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        let operator = Operator::read_peer(uid, gid, Some(pid));
+        // Right after the spawn the child may still be exec'ing (its
+        // environment not yet the new one): look again, for at most 2 s.
+        let mut operator = Operator::read_peer(uid, gid, Some(pid));
+        for _ in 0..40 {
+            if operator.sudo_user.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            operator = Operator::read_peer(uid, gid, Some(pid));
+        }
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(operator.sudo_user.as_deref(), Some("alice"));
