@@ -26,6 +26,7 @@ use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
 use crate::bounded::{bounded, bounded_lines, ERROR_BOUNDS, FILE_NAME_CHARS};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
+use crate::isolation::{IsolationEntry, Isolations, TargetKind};
 use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
 use crate::operator::Operator;
 use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
@@ -122,6 +123,8 @@ pub struct MetricsSnapshot {
     pub unknown_hosts_now: usize,
     pub spoofing_suspects_now: usize,
     pub drift_now: bool,
+    /// Targets isolated now.
+    pub isolated_targets: usize,
 }
 
 /// The closed set of requests the actor serves.
@@ -147,6 +150,20 @@ pub enum Command {
     },
     Metrics {
         reply: oneshot::Sender<MetricsSnapshot>,
+    },
+    /// Isolate targets (zones, hosts, addresses) at once; `for_secs`
+    /// releases them after that long.
+    Isolate {
+        targets: Vec<String>,
+        for_secs: Option<u64>,
+        by: Operator,
+        reply: oneshot::Sender<Outcome>,
+    },
+    /// Release isolated targets (as they were named when isolated).
+    Release {
+        targets: Vec<String>,
+        by: Operator,
+        reply: oneshot::Sender<Outcome>,
     },
     /// The daemon is stopping: roll back a pending apply, record the stop,
     /// answer, and end the actor.
@@ -240,6 +257,34 @@ impl Handle {
     }
 
     /// Confirms the pending apply on behalf of `by`.
+    pub async fn isolate(
+        &self,
+        targets: Vec<String>,
+        for_secs: Option<u64>,
+        by: Operator,
+    ) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Isolate {
+                targets,
+                for_secs,
+                by,
+                reply,
+            })
+            .await
+            .map_err(|_| STOPPED.to_owned())?;
+        rx.await.map_err(|_| STOPPED.to_owned())?
+    }
+
+    pub async fn release(&self, targets: Vec<String>, by: Operator) -> Outcome {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Release { targets, by, reply })
+            .await
+            .map_err(|_| STOPPED.to_owned())?;
+        rx.await.map_err(|_| STOPPED.to_owned())?
+    }
+
     pub async fn confirm(&self, by: Operator) -> Outcome {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -413,6 +458,10 @@ pub struct Actor {
     audit: AuditLog,
     /// What opening the audit log repaired; recorded first thing.
     recoveries: Vec<Recovery>,
+    /// What `sanso isolate` cut off (`isolations.json`).
+    isolations: Isolations,
+    /// Why `isolations.json` could not be read at start (recorded then).
+    isolation_load_error: Option<String>,
     /// `--audit-syslog`: a remote copy of the head after every record.
     syslog: Option<crate::syslog::SyslogSink>,
     current: Option<Installed>,
@@ -535,11 +584,17 @@ impl Actor {
                 source,
             })?;
         let (audit, recoveries) = AuditLog::open_recovering(&settings.state_dir.join(AUDIT_FILE))?;
+        let (isolations, isolation_load_error) = match Isolations::load(&settings.state_dir) {
+            Ok(isolations) => (isolations, None),
+            Err(err) => (Isolations::default(), Some(chain(&err))),
+        };
         Ok(Actor {
             settings,
             kernel,
             audit,
             recoveries,
+            isolations,
+            isolation_load_error,
             syslog: None,
             current: None,
             pending: None,
@@ -592,6 +647,7 @@ impl Actor {
             }),
         );
         self.resume_pending().await;
+        self.recover_isolation().await;
         let _ = self.reload(Trigger::Start, &Operator::daemon()).await;
         let mut drift_tick = tokio::time::interval_at(
             Instant::now() + self.settings.drift_interval,
@@ -606,6 +662,7 @@ impl Actor {
         loop {
             let confirm_deadline = self.pending.as_ref().map(|p| p.deadline);
             let expiry = self.expiry_wakeup();
+            let isolation_expiry = self.isolation_wakeup();
             tokio::select! {
                 command = rx.recv() => match command {
                     Some(Command::Shutdown { signal, reply }) => {
@@ -618,6 +675,7 @@ impl Actor {
                 },
                 () = sleep_until_opt(confirm_deadline) => self.rollback().await,
                 () = sleep_until_opt(expiry) => self.expire().await,
+                () = sleep_until_opt(isolation_expiry) => self.expire_isolations().await,
                 _ = drift_tick.tick() => self.check_drift().await,
                 _ = neighbour_tick.tick() => self.watch_neighbours().await,
             }
@@ -691,6 +749,19 @@ impl Actor {
             Command::Shutdown { reply, .. } => {
                 // Served by the loop; here only if called directly.
                 let _ = reply.send("the actor is stopping".to_owned());
+            }
+            Command::Isolate {
+                targets,
+                for_secs,
+                by,
+                reply,
+            } => {
+                let outcome = self.isolate(targets, for_secs, &by).await;
+                let _ = reply.send(outcome);
+            }
+            Command::Release { targets, by, reply } => {
+                let outcome = self.release(targets, &by, "request").await;
+                let _ = reply.send(outcome);
             }
             Command::Confirm { by, reply } => {
                 let outcome = self.confirm(&by).await;
@@ -836,11 +907,16 @@ impl Actor {
         let check: Checker = match load {
             Load::Ruleset(compiled) => {
                 let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
-                blocking(move || kernel.apply(&ruleset, &text))
+                // What is isolated goes into the same batch: a reload or a
+                // restore never lets an isolated address through.
+                let isolated = self.isolations.isolated();
+                let loaded = isolated.clone();
+                blocking(move || kernel.apply_isolated(&ruleset, &text, &loaded))
                     .await
                     .map_err(|e| chain(&e))?;
                 Box::new(move |table: &LiveTable| {
-                    let report = sanso_nft::verify::verify_live(&compiled.ruleset, table);
+                    let report =
+                        sanso_nft::verify::verify_live_with(&compiled.ruleset, &isolated, table);
                     (report.checked.to_string(), report.problems)
                 })
             }
@@ -1361,6 +1437,278 @@ impl Actor {
         said
     }
 
+    /// Isolates `targets` at once: resolved against the running policy,
+    /// written as its intent, loaded as one element update (the table and
+    /// its counters stay), the connections they had cut, then kept on disk
+    /// (for restarts, and `isolation.nft` for boot) and audited.
+    async fn isolate(
+        &mut self,
+        targets: Vec<String>,
+        for_secs: Option<u64>,
+        by: &Operator,
+    ) -> Outcome {
+        if targets.is_empty() || targets.len() > crate::isolation::MAX_TARGETS {
+            return Err(format!(
+                "name 1 to {} targets",
+                crate::isolation::MAX_TARGETS
+            ));
+        }
+        let Some(reason) = by.reason.clone().filter(|r| !r.trim().is_empty()) else {
+            return Err("an isolation needs --reason (it goes into the audit record)".to_owned());
+        };
+        let policy = self
+            .current
+            .as_ref()
+            .map(|c| Arc::clone(&c.compiled.policy));
+        let mut resolved = Vec::new();
+        let mut problems = Vec::new();
+        for target in &targets {
+            match crate::isolation::resolve(target, policy.as_deref()) {
+                Ok(r) => resolved.push(r),
+                Err(e) => problems.push(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(format!("nothing was isolated:\n{}", problems.join("\n")));
+        }
+        let now = now_epoch();
+        let until = for_secs.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
+        let mut next = self.isolations.clone();
+        let by_json = serde_json::to_value(by).unwrap_or_default();
+        for r in &resolved {
+            // Isolating a target again replaces its entry (a new reason, a new --for).
+            next.entries.retain(|e| e.target != r.target);
+            next.entries.push(IsolationEntry {
+                target: r.target.clone(),
+                kind: r.kind,
+                tier: r.tier.clone(),
+                prefixes: r.prefixes.clone(),
+                reason: reason.clone(),
+                ticket: by.ticket.clone(),
+                by: by_json.clone(),
+                since: Timestamp::now().to_string(),
+                until,
+            });
+        }
+        if next.entries.len() > crate::isolation::MAX_TARGETS {
+            return Err(format!(
+                "at most {} isolated targets; release some first",
+                crate::isolation::MAX_TARGETS
+            ));
+        }
+        let entries: Vec<&IsolationEntry> = next
+            .entries
+            .iter()
+            .filter(|e| resolved.iter().any(|r| r.target == e.target))
+            .collect();
+        let detail = json!({ "targets": entries, "isolated": next.isolated().to_string() });
+        let outcome = self
+            .change_isolation(next, EventKind::Isolate, by, detail)
+            .await?;
+        Ok(format!(
+            "isolated {} in {:.1} ms ({} ranges in the kernel); {}",
+            targets.join(", "),
+            outcome.0,
+            outcome.1,
+            outcome.2
+        ))
+    }
+
+    /// Releases `targets` (as named when isolated; `all` releases every one).
+    async fn release(&mut self, targets: Vec<String>, by: &Operator, trigger: &str) -> Outcome {
+        if trigger == "request" && by.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err("a release needs --reason (it goes into the audit record)".to_owned());
+        }
+        let all = targets.iter().any(|t| t == "all");
+        let unknown: Vec<&String> = targets
+            .iter()
+            .filter(|t| *t != "all" && !self.isolations.entries.iter().any(|e| &e.target == *t))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = self
+                .isolations
+                .entries
+                .iter()
+                .map(|e| e.target.as_str())
+                .collect();
+            return Err(format!(
+                "not isolated: {}; isolated now: {}",
+                unknown
+                    .iter()
+                    .map(|t| crate::bounded::bounded(t, 100))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if known.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        }
+        let mut next = self.isolations.clone();
+        let released: Vec<IsolationEntry> = next
+            .entries
+            .iter()
+            .filter(|e| all || targets.contains(&e.target))
+            .cloned()
+            .collect();
+        next.entries
+            .retain(|e| !(all || targets.contains(&e.target)));
+        let detail = json!({ "trigger": trigger, "targets": released, "isolated": next.isolated().to_string() });
+        let outcome = self
+            .change_isolation(next, EventKind::Release, by, detail)
+            .await?;
+        let names: Vec<&str> = released.iter().map(|e| e.target.as_str()).collect();
+        Ok(format!(
+            "released {} in {:.1} ms ({} ranges still isolated)",
+            names.join(", "),
+            outcome.0,
+            outcome.1
+        ))
+    }
+
+    /// Loads `next` into the kernel's isolation sets (intent first), keeps
+    /// it on disk and audits `event`. `Ok`: (milliseconds of the element
+    /// batch, ranges loaded, what happened to the cut connections).
+    async fn change_isolation(
+        &mut self,
+        next: Isolations,
+        event: EventKind,
+        by: &Operator,
+        mut detail: serde_json::Value,
+    ) -> Result<(f64, usize, String), String> {
+        let isolated = next.isolated();
+        let action = if event == EventKind::Isolate {
+            "isolate"
+        } else {
+            "release"
+        };
+        // Isolating closes the gateway: it goes ahead without its intent on
+        // record (loudly). A release opens it again: it needs the record.
+        let intent =
+            json!({ "load": "isolation", "trigger": action, "isolated": isolated.to_string() });
+        if let Err(err) = self.try_record(EventKind::Intent, by, None, intent) {
+            if event == EventKind::Release {
+                return Err(format!("{err}; nothing was released"));
+            }
+            tracing::error!(error = %err, "the intent record is lost; the isolation goes ahead");
+        }
+        let kernel = Arc::clone(&self.kernel);
+        let loaded = isolated.clone();
+        let report = blocking(move || kernel.set_isolated(&loaded))
+            .await
+            .map_err(|e| {
+                let e = bounded_lines(&chain(&e), ERROR_BOUNDS);
+                self.counts.apply_failures += 1;
+                format!("the kernel refused the isolation update; nothing changed: {e}")
+            })?;
+        let ms = report.duration.as_secs_f64() * 1000.0;
+        let connections = match &report.connections {
+            Ok(cut) => format!(
+                "{} open connection(s) cut ({} conntrack entries examined, {} to the gateway itself kept)",
+                cut.deleted, cut.examined, cut.spared
+            ),
+            Err(e) => format!("the connections' conntrack entries could not be deleted ({e}); their packets are dropped all the same"),
+        };
+        self.isolations = next;
+        let saved = self.isolations.save(&self.settings.state_dir);
+        if let Err(err) = &saved {
+            tracing::error!(error = %err, "cannot save the isolations; a restart recovers them from the kernel, a reboot would not");
+            self.set_last_error(format!("cannot save the isolations: {err}"));
+        }
+        if let serde_json::Value::Object(map) = &mut detail {
+            map.insert("milliseconds".into(), json!(ms));
+            map.insert("connections".into(), json!(connections));
+            map.insert("saved".into(), json!(saved.is_ok()));
+        }
+        let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+        tracing::warn!(action, isolated = %isolated, ms, "isolation changed");
+        let recorded = self.try_record(event, by, policy, detail);
+        // The baseline of drift checks reads the sets as they are now.
+        self.last_drift = None;
+        match (recorded, saved) {
+            (Ok(()), Ok(())) => Ok((ms, isolated.len(), connections)),
+            (Err(e), _) => Err(format!("{action} done in the kernel, but its audit record is lost: {e}")),
+            (_, Err(e)) => Err(format!("{action} done in the kernel, but it could not be saved (a reboot would lose it): {e}")),
+        }
+    }
+
+    /// When the loop should wake for the next `--for` release.
+    fn isolation_wakeup(&self) -> Option<Instant> {
+        let at = self.isolations.next_expiry()?;
+        let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
+        Some(Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+    }
+
+    async fn expire_isolations(&mut self) {
+        let now = now_epoch();
+        let due: Vec<String> = self
+            .isolations
+            .entries
+            .iter()
+            .filter(|e| e.until.is_some_and(|u| u <= now))
+            .map(|e| e.target.clone())
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let by = Operator {
+            reason: Some("the isolation's --for elapsed".to_owned()),
+            ..Operator::daemon()
+        };
+        if let Err(err) = self.release(due, &by, "expiry").await {
+            tracing::error!(error = %err, "cannot release expired isolations; retrying at the next wake");
+        }
+    }
+
+    /// At start: what the kernel isolates and `isolations.json` does not
+    /// (the file was lost or damaged, or the daemon died between the
+    /// kernel's update and the file) is kept as a `recovered` entry, never
+    /// released silently; a damaged file is recorded.
+    async fn recover_isolation(&mut self) {
+        if let Some(err) = self.isolation_load_error.take() {
+            tracing::error!(error = %err, "the isolations file cannot be read; what the kernel isolates is kept");
+            self.record(
+                EventKind::Isolate,
+                &Operator::daemon(),
+                None,
+                json!({
+                    "trigger": "start", "error": err,
+                }),
+            );
+        }
+        let kernel = Arc::clone(&self.kernel);
+        let Ok(live) = blocking(move || kernel.read_table()).await else {
+            return;
+        };
+        let Ok(found) = sanso_nft::isolation::read_isolated(&live) else {
+            return;
+        };
+        let unknown = found.difference(&self.isolations.isolated());
+        if unknown.is_empty() {
+            return;
+        }
+        let entry = IsolationEntry {
+            target: unknown.to_string(),
+            kind: TargetKind::Recovered,
+            tier: None,
+            prefixes: crate::isolation::prefixes_of(&unknown),
+            reason: "found isolated in the kernel at start, with no entry on disk".to_owned(),
+            ticket: None,
+            by: serde_json::to_value(Operator::daemon()).unwrap_or_default(),
+            since: Timestamp::now().to_string(),
+            until: None,
+        };
+        tracing::warn!(isolated = %unknown, "isolation found in the kernel without an entry: kept as recovered");
+        self.isolations.entries.push(entry.clone());
+        if let Err(err) = self.isolations.save(&self.settings.state_dir) {
+            tracing::error!(error = %err, "cannot save the recovered isolation");
+        }
+        self.record(EventKind::Isolate, &Operator::daemon(), None, json!({
+            "trigger": "start", "targets": [entry], "isolated": self.isolations.isolated().to_string(),
+        }));
+    }
+
     async fn run_deferred_reload(&mut self) {
         if let Some((trigger, by)) = self.deferred_reload.take() {
             let _ = self.reload(trigger, &by).await;
@@ -1598,13 +1946,20 @@ impl Actor {
             }
             return;
         };
-        let diff = sanso_nft::readback::diff(&baseline, &live);
-        if diff.is_empty() {
+        let diff = sanso_nft::readback::diff_ignoring_isolation(&baseline, &live);
+        let mut changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
+        if live.presence == TablePresence::Present {
+            changes.extend(
+                sanso_nft::verify::check_isolated(&self.isolations.isolated(), &live)
+                    .into_iter()
+                    .map(|p| format!("isolation: {p}")),
+            );
+        }
+        if changes.is_empty() {
             self.drift = DriftState::InSync;
             self.last_drift = None;
             return;
         }
-        let changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
         self.drift = DriftState::Drift;
         if self.last_drift.as_ref() == Some(&changes) {
             return; // already reported
@@ -1780,6 +2135,7 @@ impl Actor {
             last_error: self.last_error.clone(),
             counts: self.counts.clone(),
             audit_head: self.audit.anchor().to_string(),
+            isolations: self.isolations.entries.clone(),
         }
     }
 
@@ -1800,6 +2156,7 @@ impl Actor {
                 .filter(|f| f.kind == FindingKind::SpoofingSuspect)
                 .count(),
             drift_now: matches!(self.drift, DriftState::Drift | DriftState::Unreadable),
+            isolated_targets: self.isolations.entries.len(),
         }
     }
 }

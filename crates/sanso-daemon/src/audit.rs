@@ -95,6 +95,12 @@ pub enum EventKind {
     Host,
     /// The daemon stopped (SIGTERM, SIGINT); the ruleset stays in the kernel.
     Stop,
+    /// `sanso isolate`: targets cut off at once (detail: the entries, the
+    /// time the element update took, the connections cut); also, at start,
+    /// isolation recovered from the kernel.
+    Isolate,
+    /// `sanso release`, or an isolation's `--for` elapsed.
+    Release,
 }
 
 /// The policy a record is about.

@@ -192,6 +192,21 @@ async fn answer(request: Request, operator: Operator, actor: &Handle) -> Respons
             Ok(by) => done(actor.confirm(by).await),
             Err(refused) => refused,
         },
+        Request::Isolate {
+            targets,
+            for_seconds,
+            attribution,
+        } => match attributed(operator, &attribution) {
+            Ok(by) => done(actor.isolate(targets, for_seconds, by).await),
+            Err(refused) => refused,
+        },
+        Request::Release {
+            targets,
+            attribution,
+        } => match attributed(operator, &attribution) {
+            Ok(by) => done(actor.release(targets, by).await),
+            Err(refused) => refused,
+        },
     }
 }
 

@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use std::process::{Command, Stdio};
 
 use sanso_ir::Ruleset;
+use sanso_nft::isolation::{Isolated, IsolationReport};
 use sanso_nft::readback::LiveTable;
 use serde_json::Value;
 
@@ -72,6 +73,10 @@ pub enum KernelError {
     Output { command: String, what: String },
     #[error("the kernel task stopped unexpectedly")]
     Task,
+    #[error("this kernel has no isolation sets")]
+    NoIsolation,
+    #[error("the isolation update failed")]
+    Isolation(#[source] sanso_nft::netlink::ApplyError),
 }
 
 /// A named counter of `table inet sanso`.
@@ -94,6 +99,27 @@ pub struct Neighbour {
 pub trait Kernel: Send + Sync + 'static {
     /// Replaces `table inet sanso` with `ruleset` (whose `nft -f` form is `text`), atomically.
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError>;
+    /// [`Kernel::apply`] with the isolation sets holding `isolated`, in the
+    /// same batch (no instant in which an isolated address passes). The
+    /// default serves kernels without isolation: only an empty `isolated`.
+    fn apply_isolated(
+        &self,
+        ruleset: &Ruleset,
+        text: &str,
+        isolated: &Isolated,
+    ) -> Result<(), KernelError> {
+        if isolated.is_empty() {
+            self.apply(ruleset, text)
+        } else {
+            Err(KernelError::NoIsolation)
+        }
+    }
+    /// Sets the isolation sets' elements to `isolated` (an element update,
+    /// the table stays) and deletes the conntrack entries of the connections
+    /// it cuts.
+    fn set_isolated(&self, _isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+        Err(KernelError::NoIsolation)
+    }
     /// The live table in normal form (absent is not an error).
     fn read_table(&self) -> Result<LiveTable, KernelError>;
     /// Replaces `table inet sanso` with a table listing (as `nft list table` prints it).
@@ -167,6 +193,22 @@ impl Kernel for NftKernel {
         sanso_nft::netlink::apply(ruleset, self.netns.as_deref())
             .map(|_| ())
             .map_err(KernelError::Apply)
+    }
+
+    fn apply_isolated(
+        &self,
+        ruleset: &Ruleset,
+        _text: &str,
+        isolated: &Isolated,
+    ) -> Result<(), KernelError> {
+        sanso_nft::netlink::apply_with(ruleset, isolated, self.netns.as_deref())
+            .map(|_| ())
+            .map_err(KernelError::Apply)
+    }
+
+    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+        sanso_nft::isolation::set_isolated(self.netns.as_deref(), isolated)
+            .map_err(KernelError::Isolation)
     }
 
     fn read_table(&self) -> Result<LiveTable, KernelError> {

@@ -23,6 +23,7 @@ pub mod client;
 pub mod compile;
 pub mod control;
 pub mod discovery;
+pub mod isolation;
 pub mod kernel;
 pub mod metrics;
 pub mod notify;

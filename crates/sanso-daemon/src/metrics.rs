@@ -33,6 +33,7 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         let mut dropped = Vec::new();
         let mut flows = Vec::new();
         let mut spoofed = Vec::new();
+        let mut isolated = Vec::new();
         let mut invalid = Vec::new();
         for c in counters {
             let parts: Vec<&str> = c.name.split('.').collect();
@@ -51,6 +52,7 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
                 )),
                 ["flow", flow] => flows.push((format!("{{flow=\"{}\"}}", esc(flow)), c.packets)),
                 ["spoofed"] => spoofed.push((String::new(), c.packets)),
+                ["isolated"] => isolated.push((String::new(), c.packets)),
                 ["invalid"] => invalid.push((String::new(), c.packets)),
                 _ => {}
             }
@@ -78,6 +80,12 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
             "counter",
             "Packets dropped by anti-spoofing (kernel counter spoofed).",
             &spoofed,
+        );
+        metric(
+            "sanso_isolated_packets_total",
+            "counter",
+            "Packets dropped because an end is isolated (kernel counter isolated).",
+            &isolated,
         );
         metric(
             "sanso_invalid_packets_total",
@@ -122,6 +130,12 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         "counter",
         "Read-back checks that failed: a table read back otherwise than it was loaded (an install, what was put back after it, a rollback).",
         &plain(c.verify_failures),
+    );
+    metric(
+        "sanso_isolated_targets",
+        "gauge",
+        "Targets (zones, hosts, prefixes) isolated now (sanso isolate).",
+        &plain(snapshot.isolated_targets as u64),
     );
     metric(
         "sanso_readback_failures_total",

@@ -38,6 +38,21 @@ pub enum Request {
         #[serde(flatten)]
         attribution: Attribution,
     },
+    /// Cut these targets (zones, hosts, addresses or prefixes) off at once;
+    /// `for_seconds` releases them after that long. Needs a reason.
+    Isolate {
+        targets: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        for_seconds: Option<u64>,
+        #[serde(flatten)]
+        attribution: Attribution,
+    },
+    /// Release isolated targets (`all`: every one). Needs a reason.
+    Release {
+        targets: Vec<String>,
+        #[serde(flatten)]
+        attribution: Attribution,
+    },
 }
 
 impl Request {
@@ -192,6 +207,9 @@ pub struct StatusReport {
     pub last_error: Option<String>,
     pub counts: Counts,
     pub audit_head: String,
+    /// What is isolated now (`sanso isolate`).
+    #[serde(default)]
+    pub isolations: Vec<crate::isolation::IsolationEntry>,
 }
 
 impl std::fmt::Display for StatusReport {
@@ -250,6 +268,14 @@ impl std::fmt::Display for StatusReport {
             "              unreadable-table {} audit-failures {} audit-recoveries {}",
             c.readback_failures, c.audit_failures, c.audit_recoveries
         )?;
+        if self.isolations.is_empty() {
+            writeln!(f, "isolated:     nothing")?;
+        } else {
+            for (i, entry) in self.isolations.iter().enumerate() {
+                let label = if i == 0 { "isolated:" } else { "" };
+                writeln!(f, "{label:<13} {entry}")?;
+            }
+        }
         writeln!(f, "audit head:   {}", self.audit_head)
     }
 }

@@ -17,7 +17,8 @@ use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBAC
 use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
-use sanso_nft::readback::{LiveChain, LiveRule, LiveTable, TablePresence};
+use sanso_nft::isolation::{Isolated, IsolationReport};
+use sanso_nft::readback::{LiveChain, LiveElement, LiveRule, LiveTable, TablePresence};
 use sanso_nft::verify::TableShape;
 use serde_json::Value;
 
@@ -37,6 +38,10 @@ struct FakeState {
     /// Reading the table back fails.
     unreadable: bool,
     neighbours: Vec<Neighbour>,
+    /// What the isolation sets hold.
+    isolated: Isolated,
+    /// Element updates of the isolation sets, in order.
+    isolation_updates: Vec<Isolated>,
 }
 
 #[derive(Clone, Default)]
@@ -49,6 +54,30 @@ impl FakeKernel {
 }
 
 impl Kernel for FakeKernel {
+    fn apply_isolated(
+        &self,
+        ruleset: &Ruleset,
+        text: &str,
+        isolated: &Isolated,
+    ) -> Result<(), KernelError> {
+        self.apply(ruleset, text)?;
+        self.with(|s| s.isolated = isolated.clone());
+        Ok(())
+    }
+
+    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+        self.with(|s| {
+            s.isolated = isolated.clone();
+            s.isolation_updates.push(isolated.clone());
+        });
+        Ok(IsolationReport {
+            messages: 4,
+            elements: isolated.len(),
+            duration: Duration::from_micros(300),
+            connections: Ok(Default::default()),
+        })
+    }
+
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError> {
         self.with(|s| {
             if s.refuse_applies {
@@ -73,8 +102,14 @@ impl Kernel for FakeKernel {
     }
 
     fn read_table(&self) -> Result<LiveTable, KernelError> {
-        let (text, shape, unreadable) =
-            self.with(|s| (s.table.clone(), s.shape.clone(), s.unreadable));
+        let (text, shape, unreadable, isolated) = self.with(|s| {
+            (
+                s.table.clone(),
+                s.shape.clone(),
+                s.unreadable,
+                s.isolated.clone(),
+            )
+        });
         if unreadable {
             return Err(KernelError::Failed {
                 command: "fake nft list".into(),
@@ -83,7 +118,38 @@ impl Kernel for FakeKernel {
             });
         }
         if let (Some(text), Some(shape)) = (&text, shape) {
-            return Ok(shaped(&shape, text));
+            let mut table = shaped(&shape, text);
+            // The isolation sets hold what was loaded into them, as nft -j lists ranges.
+            let ranges = [
+                (
+                    sanso_nft::isolation::ISOLATED4_SET,
+                    isolated
+                        .v4()
+                        .iter()
+                        .map(|r| (r.first.to_string(), r.last.to_string()))
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    sanso_nft::isolation::ISOLATED6_SET,
+                    isolated
+                        .v6()
+                        .iter()
+                        .map(|r| (r.first.to_string(), r.last.to_string()))
+                        .collect(),
+                ),
+            ];
+            for (name, ranges) in ranges {
+                if let Some(set) = table.sets.get_mut(name) {
+                    set.elements = ranges
+                        .into_iter()
+                        .map(|(a, b)| LiveElement {
+                            text: format!("{a}-{b}"),
+                            json: serde_json::json!({ "range": [a, b] }).to_string(),
+                        })
+                        .collect();
+                }
+            }
+            return Ok(table);
         }
         let mut chains = BTreeMap::new();
         if let Some(t) = &text {
@@ -1139,4 +1205,154 @@ async fn a_huge_refused_policy_leaves_bounded_traces() {
     assert!(refused["detail"]["file"]
         .as_str()
         .is_some_and(|f| f.starts_with("big\\n\\u{1b}[31mnnn") && f.len() < 1024));
+}
+
+fn isolations_in(state: &Path) -> Vec<Value> {
+    serde_json::from_str(
+        &std::fs::read_to_string(state.join(sanso_daemon::isolation::ISOLATIONS_FILE))
+            .expect("isolations saved"),
+    )
+    .expect("json")
+}
+
+#[tokio::test]
+async fn isolation_is_an_element_update_kept_across_reloads_restarts_and_audited() {
+    let rig = rig(&policy_text("r1", None)).await;
+    let why = |reason: &str| Operator {
+        ticket: Some("INC-7".into()),
+        reason: Some(reason.into()),
+        ..root()
+    };
+    // A reason is required, and unknown targets change nothing.
+    assert!(rig
+        .handle
+        .isolate(vec!["lg".into()], None, root())
+        .await
+        .is_err());
+    let err = rig
+        .handle
+        .isolate(vec!["lg".into(), "nosuch".into()], None, why("x"))
+        .await
+        .expect_err("one bad target refuses all");
+    assert!(err.contains("nosuch"), "{err}");
+    assert!(rig.kernel.with(|s| s.isolation_updates.is_empty()));
+
+    let said = rig
+        .handle
+        .isolate(
+            vec!["lg".into(), "192.0.2.7".into()],
+            None,
+            why("malware on a PC"),
+        )
+        .await
+        .expect("isolated");
+    assert!(said.starts_with("isolated lg, 192.0.2.7 in "), "{said}");
+    let isolated = rig.kernel.with(|s| s.isolated.clone());
+    assert!(
+        isolated.contains("10.20.1.5".parse().expect("addr")),
+        "{isolated}"
+    );
+    assert!(isolated.contains("192.0.2.7".parse().expect("addr")));
+    assert_eq!(rig.applied(), ["r1"], "an element update, not a new table");
+    let status = rig.handle.status().await.expect("status");
+    assert_eq!(status.isolations.len(), 2);
+    assert_eq!(status.isolations[0].reason, "malware on a PC");
+    assert_eq!(status.isolations[0].ticket.as_deref(), Some("INC-7"));
+    assert_eq!(isolations_in(&rig.state).len(), 2);
+    let script = std::fs::read_to_string(
+        rig.state
+            .join(sanso_daemon::isolation::ISOLATION_SCRIPT_FILE),
+    )
+    .expect("boot script");
+    assert!(script.contains("192.0.2.7"), "{script}");
+    let record = rig.audit().pop().expect("record");
+    assert_eq!(record["event"], "isolate");
+    assert_eq!(record["detail"]["targets"][0]["target"], "lg");
+    assert_eq!(record["detail"]["operator"]["ticket"], "INC-7");
+
+    // A reload keeps it, in the same batch as the new table.
+    std::fs::write(&rig.policy, policy_text("r2", None)).expect("write");
+    rig.handle
+        .reload(Trigger::Request, root())
+        .await
+        .expect("reloaded");
+    assert_eq!(rig.applied(), ["r1", "r2"]);
+    assert_eq!(rig.kernel.with(|s| s.isolated.clone()), isolated);
+    // The drift check sees the isolation as it should be.
+    assert_eq!(rig.handle.status().await.expect("status").drift, "in-sync");
+
+    // A restart keeps it.
+    let Rig {
+        _dir,
+        policy,
+        state,
+        kernel,
+        handle,
+    } = rig;
+    drop(handle);
+    kernel.with(|s| s.isolated = Isolated::default()); // as after a reboot without isolation.nft
+    let actor = Actor::new(
+        settings(&policy, &state, Duration::from_secs(3600)),
+        Arc::new(kernel.clone()),
+    )
+    .expect("actor");
+    let (handle, _task) = actor.spawn();
+    assert_eq!(handle.status().await.expect("status").isolations.len(), 2);
+    assert_eq!(kernel.with(|s| s.isolated.clone()), isolated);
+
+    // Release: by name, with a reason; unknown names change nothing.
+    assert!(handle
+        .release(vec!["pc9".into()], why("done"))
+        .await
+        .is_err());
+    let said = handle
+        .release(vec!["lg".into()], why("cleaned"))
+        .await
+        .expect("released");
+    assert!(said.starts_with("released lg in "), "{said}");
+    let left = kernel.with(|s| s.isolated.clone());
+    assert!(!left.contains("10.20.1.5".parse().expect("addr")));
+    assert!(left.contains("192.0.2.7".parse().expect("addr")));
+    handle
+        .release(vec!["all".into()], why("over"))
+        .await
+        .expect("released");
+    assert!(kernel.with(|s| s.isolated.is_empty()));
+    assert!(!state
+        .join(sanso_daemon::isolation::ISOLATION_SCRIPT_FILE)
+        .exists());
+    let events: Vec<String> = audit_records(&state)
+        .iter()
+        .filter_map(|r| r["event"].as_str().map(str::to_owned))
+        .filter(|e| e == "isolate" || e == "release")
+        .collect();
+    assert_eq!(events, ["isolate", "release", "release"]);
+}
+
+#[tokio::test]
+async fn an_isolation_for_a_while_releases_itself() {
+    let rig = rig(&policy_text("r1", None)).await;
+    let by = Operator {
+        reason: Some("brief".into()),
+        ..root()
+    };
+    rig.handle
+        .isolate(vec!["10.20.1.5".into()], Some(1), by)
+        .await
+        .expect("isolated");
+    assert!(!rig.kernel.with(|s| s.isolated.is_empty()));
+    assert!(
+        eventually(Duration::from_secs(5), || rig
+            .kernel
+            .with(|s| s.isolated.is_empty()))
+        .await,
+        "not released"
+    );
+    let release = rig
+        .audit()
+        .into_iter()
+        .find(|r| r["event"] == "release")
+        .expect("a release record");
+    assert_eq!(release["detail"]["trigger"], "expiry");
+    assert_eq!(release["detail"]["operator"]["by"], "daemon");
 }

@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod diff;
 pub mod drift;
 pub mod explain;
+pub mod isolate;
 pub mod plan;
 pub mod reload;
 pub mod report;
