@@ -30,9 +30,38 @@ pub struct Args {
     /// With --confirm: recorded in the daemon's audit log.
     #[command(flatten)]
     why: super::reload::Why,
-    /// The daemon's control socket (with --confirm).
+    /// The daemon's control socket: with --confirm, the daemon that applies;
+    /// without, a daemon found there enforcing the same namespace makes
+    /// `apply` refuse (the table has one owner).
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+}
+
+/// How long `apply` waits for a daemon's answer on the socket.
+const OWNER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The daemon that answers on `socket` and enforces in `netns`, described
+/// for the refusal; `None` when there is none (no socket, a stale one, no
+/// answer in time, or a daemon of another namespace).
+fn owning_daemon(socket: &std::path::Path, netns: Option<&str>) -> Option<String> {
+    let answer = sanso_daemon::client::request(socket, &Request::Status, OWNER_TIMEOUT).ok()?;
+    let sanso_daemon::protocol::Response::Status(status) = answer else {
+        return None;
+    };
+    if status.netns.as_deref() != netns {
+        return None;
+    }
+    let applied = status.policy.as_ref().map_or_else(
+        || "no policy yet".to_owned(),
+        |p| format!("{} rev {}", p.name, p.revision.as_deref().unwrap_or("-")),
+    );
+    Some(format!(
+        "the sanso daemon on {} enforces {}{} from {} ({applied})",
+        socket.display(),
+        "table inet sanso",
+        netns.map(|n| format!(" in netns {n}")).unwrap_or_default(),
+        status.policy_file
+    ))
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -99,6 +128,17 @@ const SHOWN: usize = 20;
 
 fn apply_direct(args: &Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
+    // One owner of the table: a direct apply under a running daemon would be
+    // undone by its drift watch seconds later.
+    if let Some(daemon) = owning_daemon(&args.socket, args.netns.as_deref()) {
+        anyhow::bail!(
+            "{daemon}; a direct apply would be reverted by its drift watch, so nothing was applied.\n\
+             Apply through the daemon instead:\n  \
+             sanso apply {} --confirm 120s    (applied now, rolled back unless `sanso confirm` follows)\n\
+             or install the file as the daemon's policy file (by a rename) and run `sanso reload`",
+            args.policy.display()
+        );
+    }
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let netns = args.netns.as_deref();
     let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)

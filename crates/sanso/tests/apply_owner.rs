@@ -1,0 +1,126 @@
+//! One owner of the kernel table (issue 16, item 3): while a daemon enforces
+//! a namespace, `sanso apply` there refuses and names the ways through the
+//! daemon; elsewhere it applies as before. Root only (network namespaces).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{code, is_root, sanso, text};
+
+/// A namespace removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Self {
+        let name = format!("sanso-{}-owner-{tag}", std::process::id());
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add")
+            .success();
+        assert!(ok, "ip netns add {name}");
+        Netns(name)
+    }
+
+    fn table(&self) -> String {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.0, "nft", "list", "table", "inet", "sanso",
+            ])
+            .output()
+            .expect("nft");
+        text(&out.stdout)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// The daemon process; killed on drop.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn policy(revision: &str) -> String {
+    include_str!("../../sanso-daemon/tests/fixtures/kernel-test.toml")
+        .replace("@REVISION@", revision)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn apply_refuses_while_a_daemon_enforces_the_namespace() {
+    if !is_root() {
+        println!("skipped: needs root (network namespaces)");
+        return;
+    }
+    let ns = Netns::new("d");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p1 = write(dir.path(), "policy.toml", &policy("r1"));
+    let p2 = write(dir.path(), "candidate.toml", &policy("r2"));
+    let socket = dir.path().join("sanso.sock").display().to_string();
+    let state = dir.path().join("state").display().to_string();
+    let _daemon = Daemon(
+        Command::new(env!("CARGO_BIN_EXE_sanso"))
+            .args([
+                "daemon",
+                "--policy",
+                &p1,
+                "--netns",
+                &ns.0,
+                "--state-dir",
+                &state,
+                "--socket",
+                &socket,
+                "--watch-interval",
+                "1h",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sanso daemon"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ns.table().contains("rev r1") {
+        assert!(Instant::now() < deadline, "the daemon did not apply r1");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let out = sanso(&["apply", &p2, "--netns", &ns.0, "--socket", &socket]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("enforces table inet sanso in netns {}", ns.0)),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+    assert!(stderr.contains("--confirm 120s"), "{stderr}");
+    assert!(stderr.contains("sanso reload"), "{stderr}");
+    assert!(ns.table().contains("rev r1"), "the daemon's table stays");
+
+    // Another namespace has no daemon: apply works as before.
+    let other = Netns::new("o");
+    let out = sanso(&["apply", &p2, "--netns", &other.0, "--socket", &socket]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(other.table().contains("rev r2"));
+
+    // Through the daemon, with a rollback window, it is applied.
+    let out = sanso(&["apply", &p2, "--confirm", "60s", "--socket", &socket]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(ns.table().contains("rev r2"));
+}
