@@ -125,6 +125,8 @@ pub struct MetricsSnapshot {
     pub drift_now: bool,
     /// Targets isolated now.
     pub isolated_targets: usize,
+    /// Interfaces of the policy the gateway lacks.
+    pub missing_interfaces: usize,
 }
 
 /// The closed set of requests the actor serves.
@@ -462,6 +464,8 @@ pub struct Actor {
     isolations: Isolations,
     /// Why `isolations.json` could not be read at start (recorded then).
     isolation_load_error: Option<String>,
+    /// The policy's interfaces the gateway lacks, at the last install.
+    missing_interfaces: Vec<crate::links::MissingInterface>,
     /// `--audit-syslog`: a remote copy of the head after every record.
     syslog: Option<crate::syslog::SyslogSink>,
     current: Option<Installed>,
@@ -595,6 +599,7 @@ impl Actor {
             recoveries,
             isolations,
             isolation_load_error,
+            missing_interfaces: Vec::new(),
             syslog: None,
             current: None,
             pending: None,
@@ -1046,9 +1051,35 @@ impl Actor {
         });
         self.counts.applies += 1;
         self.last_apply = Some(now_epoch());
+        self.check_interfaces().await;
         self.drift = DriftState::InSync;
         self.last_drift = None;
         Ok(check)
+    }
+
+    /// Compares the running policy's interfaces with the gateway's links;
+    /// each missing one is a warning (once, while it stays missing), shown
+    /// by status and the metrics. Links that cannot be listed: not checked.
+    async fn check_interfaces(&mut self) {
+        let Some(policy) = self
+            .current
+            .as_ref()
+            .map(|c| Arc::clone(&c.compiled.policy))
+        else {
+            return;
+        };
+        let kernel = Arc::clone(&self.kernel);
+        let Ok(links) = blocking(move || kernel.links()).await else {
+            return;
+        };
+        let missing = crate::links::missing_interfaces(&policy, &links);
+        for m in missing
+            .iter()
+            .filter(|m| !self.missing_interfaces.contains(m))
+        {
+            tracing::warn!(zone = %m.zone, interface = %m.interface, "{m}");
+        }
+        self.missing_interfaces = missing;
     }
 
     /// Keeps `text`, bounded and escaped, as the error `status` shows.
@@ -2136,6 +2167,7 @@ impl Actor {
             counts: self.counts.clone(),
             audit_head: self.audit.anchor().to_string(),
             isolations: self.isolations.entries.clone(),
+            missing_interfaces: self.missing_interfaces.clone(),
         }
     }
 
@@ -2157,6 +2189,7 @@ impl Actor {
                 .count(),
             drift_now: matches!(self.drift, DriftState::Drift | DriftState::Unreadable),
             isolated_targets: self.isolations.entries.len(),
+            missing_interfaces: self.missing_interfaces.len(),
         }
     }
 }

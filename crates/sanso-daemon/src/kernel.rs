@@ -128,6 +128,13 @@ pub trait Kernel: Send + Sync + 'static {
     fn counters(&self) -> Result<Vec<CounterValue>, KernelError>;
     /// Neighbour entries that carry a link-layer address.
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError>;
+    /// The gateway's link names. The default: not known (nothing is checked).
+    fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {
+        Err(KernelError::Output {
+            command: "links".into(),
+            what: "this kernel does not list its links".into(),
+        })
+    }
 }
 
 /// The real kernel, in network namespace `netns` or the current one.
@@ -224,6 +231,13 @@ impl Kernel for NftKernel {
         let out = self.nft(&["-j", "list", "counters", "table", "inet", "sanso"], None)?;
         parse_counters(&out).map_err(|what| KernelError::Output {
             command: "nft -j list counters".into(),
+            what,
+        })
+    }
+
+    fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {
+        crate::links::gateway_links(self.netns.as_deref()).map_err(|what| KernelError::Output {
+            command: "ip -j link show".into(),
             what,
         })
     }

@@ -25,6 +25,7 @@ pub mod control;
 pub mod discovery;
 pub mod isolation;
 pub mod kernel;
+pub mod links;
 pub mod metrics;
 pub mod notify;
 pub mod operator;

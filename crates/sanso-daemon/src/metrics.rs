@@ -132,6 +132,12 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         &plain(c.verify_failures),
     );
     metric(
+        "sanso_missing_interfaces",
+        "gauge",
+        "Interfaces of the running policy that do not exist on the gateway (their zones cannot pass).",
+        &plain(snapshot.missing_interfaces as u64),
+    );
+    metric(
         "sanso_isolated_targets",
         "gauge",
         "Targets (zones, hosts, prefixes) isolated now (sanso isolate).",

@@ -210,6 +210,9 @@ pub struct StatusReport {
     /// What is isolated now (`sanso isolate`).
     #[serde(default)]
     pub isolations: Vec<crate::isolation::IsolationEntry>,
+    /// The running policy's interfaces that do not exist on the gateway.
+    #[serde(default)]
+    pub missing_interfaces: Vec<crate::links::MissingInterface>,
 }
 
 impl std::fmt::Display for StatusReport {
@@ -268,6 +271,9 @@ impl std::fmt::Display for StatusReport {
             "              unreadable-table {} audit-failures {} audit-recoveries {}",
             c.readback_failures, c.audit_failures, c.audit_recoveries
         )?;
+        for m in &self.missing_interfaces {
+            writeln!(f, "warning:      {m}")?;
+        }
         if self.isolations.is_empty() {
             writeln!(f, "isolated:     nothing")?;
         } else {

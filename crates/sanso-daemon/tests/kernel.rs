@@ -259,6 +259,14 @@ fn daemon_lifecycle_in_a_namespace() {
         revision(&socket).as_deref() == Some("r1")
     });
     assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+    // The namespace has none of the policy's interfaces: status names them.
+    let missing: Vec<String> = status(&socket)
+        .expect("status")
+        .missing_interfaces
+        .iter()
+        .map(|m| format!("{}:{}", m.zone, m.interface))
+        .collect();
+    assert_eq!(missing, ["lg:lg0", "ext:wan0"]);
     let last_good =
         std::fs::read_to_string(dir.path().join("state/last-good.nft")).expect("last good saved");
     assert!(last_good.contains("rev r1"));
@@ -355,6 +363,7 @@ fn daemon_lifecycle_in_a_namespace() {
         "sanso_kernel_counters_up 1",
         "sanso_refused_policies_total 1",
         "sanso_rollbacks_total 1",
+        "sanso_missing_interfaces 2",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),

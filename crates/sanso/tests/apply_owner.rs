@@ -124,3 +124,53 @@ fn apply_refuses_while_a_daemon_enforces_the_namespace() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     assert!(ns.table().contains("rev r2"));
 }
+
+/// Interfaces the policy names and the gateway lacks are warned about;
+/// `--strict` refuses until they exist (issue 16, item 4).
+#[test]
+fn apply_names_missing_interfaces_and_strict_refuses() {
+    if !is_root() {
+        println!("skipped: needs root (network namespaces)");
+        return;
+    }
+    let ns = Netns::new("if");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p1 = write(dir.path(), "policy.toml", &policy("r1"));
+    let socket = dir.path().join("no-daemon.sock").display().to_string();
+    let out = sanso(&[
+        "apply", &p1, "--netns", &ns.0, "--socket", &socket, "--strict",
+    ]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    for line in [
+        "warning: zone lg: interface lg0 does not exist on the gateway",
+        "warning: zone ext: interface wan0 does not exist on the gateway",
+        "--strict: 2 interface(s) of the policy do not exist on the gateway; nothing was applied",
+    ] {
+        assert!(stderr.contains(line), "missing {line:?} in\n{stderr}");
+    }
+    assert!(ns.table().is_empty(), "nothing applied");
+    // Without --strict: applied, with the warnings.
+    let out = sanso(&["apply", &p1, "--netns", &ns.0, "--socket", &socket]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("interface lg0 does not exist"));
+    // Once the links exist, --strict applies without a word.
+    // (a veth pair: both names at once; no dummy module needed)
+    let ok = Command::new("ip")
+        .args([
+            "-n", &ns.0, "link", "add", "lg0", "type", "veth", "peer", "name", "wan0",
+        ])
+        .status()
+        .expect("ip link add")
+        .success();
+    assert!(ok, "ip link add lg0 veth wan0");
+    let out = sanso(&[
+        "apply", &p1, "--netns", &ns.0, "--socket", &socket, "--strict",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -27,6 +27,10 @@ pub struct Args {
     /// Apply through the daemon and roll back unless confirmed within this time (e.g. 120s, 5m).
     #[arg(long, value_parser = super::daemon::parse_duration)]
     confirm: Option<Duration>,
+    /// Refuse to apply when an interface the policy names does not exist on
+    /// the gateway (without it: a warning for each).
+    #[arg(long, conflicts_with = "confirm")]
+    strict: bool,
     /// With --confirm: recorded in the daemon's audit log.
     #[command(flatten)]
     why: super::reload::Why,
@@ -139,8 +143,30 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             args.policy.display()
         );
     }
-    let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let netns = args.netns.as_deref();
+    match sanso_daemon::links::gateway_links(netns) {
+        Ok(links) => {
+            let missing = sanso_daemon::links::missing_interfaces(&policy, &links);
+            for m in &missing {
+                eprintln!("warning: {m}");
+            }
+            if args.strict && !missing.is_empty() {
+                anyhow::bail!(
+                    "--strict: {} interface(s) of the policy do not exist on the gateway; nothing was applied",
+                    missing.len()
+                );
+            }
+        }
+        Err(err) if args.strict => {
+            anyhow::bail!(
+                "--strict: cannot list the gateway's interfaces ({err}); nothing was applied"
+            )
+        }
+        Err(err) => {
+            eprintln!("warning: cannot list the gateway's interfaces to check the policy's: {err}")
+        }
+    }
+    let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)
         .context("apply failed; the running ruleset is unchanged")?;
     let name = format!(

@@ -70,6 +70,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let expected = readback::expected_table(&text)
         .context("cannot compute the kernel's view of the new ruleset")?;
     let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
+    if let Ok(links) = sanso_daemon::links::gateway_links(args.netns.as_deref()) {
+        for m in sanso_daemon::links::missing_interfaces(&new_policy, &links) {
+            eprintln!("warning: {m}");
+        }
+    }
     // Seen from the live table: "added" is what applying would add.
     let changes = readback::diff(&live, &expected);
     let warnings = readback::diff(&expected, &live).warnings;
