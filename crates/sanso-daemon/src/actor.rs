@@ -466,6 +466,8 @@ pub struct Actor {
     isolation_load_error: Option<String>,
     /// The policy's interfaces the gateway lacks, at the last install.
     missing_interfaces: Vec<crate::links::MissingInterface>,
+    /// When `last_error` was set (RFC 3339, UTC).
+    last_error_at: Option<String>,
     /// `--audit-syslog`: a remote copy of the head after every record.
     syslog: Option<crate::syslog::SyslogSink>,
     current: Option<Installed>,
@@ -600,6 +602,7 @@ impl Actor {
             isolations,
             isolation_load_error,
             missing_interfaces: Vec::new(),
+            last_error_at: None,
             syslog: None,
             current: None,
             pending: None,
@@ -868,7 +871,7 @@ impl Actor {
         let error = bounded_lines(&error, ERROR_BOUNDS);
         let file = bounded(file, FILE_NAME_CHARS);
         let file = file.as_str();
-        tracing::error!(trigger, file, error = %error, "policy refused; the running ruleset is unchanged");
+        tracing::error!(trigger, file, error = %bounded(&error, ERROR_BOUNDS.chars), "policy refused; the running ruleset is unchanged");
         self.counts.refused += 1;
         self.set_last_error(error.clone());
         self.record(
@@ -890,7 +893,7 @@ impl Actor {
         error: String,
     ) -> Outcome {
         let error = bounded_lines(&error, ERROR_BOUNDS);
-        tracing::error!(trigger, error = %error, "apply failed");
+        tracing::error!(trigger, error = %bounded(&error, ERROR_BOUNDS.chars), "apply failed");
         self.counts.apply_failures += 1;
         self.set_last_error(error.clone());
         self.record(
@@ -1085,6 +1088,7 @@ impl Actor {
     /// Keeps `text`, bounded and escaped, as the error `status` shows.
     fn set_last_error(&mut self, text: String) {
         self.last_error = Some(bounded_lines(&text, ERROR_BOUNDS));
+        self.last_error_at = Some(Timestamp::now().to_string());
     }
 
     /// Keeps an applied policy in the archive ([`crate::archive`]). What the
@@ -1149,7 +1153,7 @@ impl Actor {
     ) {
         self.counts.verify_failures += 1;
         let shown: Vec<&String> = problems.iter().take(SHOWN_PROBLEMS).collect();
-        tracing::error!(trigger, problems = ?shown, kernel_now, "the table read back does not have the shape that was loaded");
+        tracing::error!(trigger, problems = %shown.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("; "), kernel_now, "the table read back does not have the shape that was loaded");
         self.record(
             EventKind::VerifyFailed,
             by,
@@ -1769,8 +1773,10 @@ impl Actor {
                     .await;
                 (result.map(|_| ()), Some(to))
             }
-            Previous::Table(table) => (self.restore(Load::Listing(table)).await, None),
-            Previous::Listing(listing) => (self.restore(Load::ListingText(listing)).await, None),
+            Previous::Table(table) => (self.restore_listing(Load::Listing(table)).await, None),
+            Previous::Listing(listing) => {
+                (self.restore_listing(Load::ListingText(listing)).await, None)
+            }
             Previous::Nothing => (self.restore(Load::Fallback).await, None),
         };
         if let Err(err) = self.save_pending(None) {
@@ -1864,6 +1870,26 @@ impl Actor {
         let _ = self.rollback_because(reason).await;
     }
 
+    /// [`Actor::restore`] of a table listing, then the isolation sets set to
+    /// what is isolated now (the listing holds them as they were).
+    async fn restore_listing(&mut self, load: Load) -> Result<(), String> {
+        self.restore(load).await?;
+        let isolated = self.isolations.isolated();
+        if isolated.is_empty() {
+            return Ok(());
+        }
+        let kernel = Arc::clone(&self.kernel);
+        blocking(move || kernel.set_isolated(&isolated))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "restored the table as it was before the apply, but what is isolated could not be put back into it: {}",
+                    chain(&e)
+                )
+            })
+    }
+
     /// Loads a table listing or the closed fallback (a rollback without a
     /// policy to return to) and checks the read-back; the daemon then holds
     /// no policy. A read-back that differs is a `verify-failed` and an error.
@@ -1950,7 +1976,7 @@ impl Actor {
             return;
         }
         self.counts.expiries += 1;
-        tracing::info!(flows = ?gone, "flows expired; ruleset recompiled without them");
+        tracing::info!(flows = %gone.join(", "), "flows expired; ruleset recompiled without them");
         self.record(
             EventKind::Expiry,
             &Operator::daemon(),
@@ -2111,7 +2137,7 @@ impl Actor {
             }
             tracing::warn!(
                 kind = finding.kind.as_str(), interface = %finding.interface, address = %finding.address,
-                interface_zone = %finding.interface_zone, address_zone = ?finding.address_zone,
+                interface_zone = %finding.interface_zone, address_zone = %finding.address_zone.as_deref().unwrap_or("none"),
                 "host event: a neighbour the policy does not account for"
             );
             let detail = serde_json::to_value(finding).unwrap_or_default();
@@ -2168,6 +2194,7 @@ impl Actor {
             audit_head: self.audit.anchor().to_string(),
             isolations: self.isolations.entries.clone(),
             missing_interfaces: self.missing_interfaces.clone(),
+            last_error_at: self.last_error.as_ref().and(self.last_error_at.clone()),
         }
     }
 

@@ -94,22 +94,46 @@ pub struct DaemonConfig {
     pub audit_syslog: Option<SocketAddr>,
 }
 
-/// Sets up `tracing` for the daemon: plain lines on stderr, without
-/// timestamps or colours under journald (`JOURNAL_STREAM` set), filtered by
-/// `RUST_LOG` (default `info`).
+/// How the daemon's log lines look.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `LEVEL target: message key=value ...`, one line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`).
+    Json,
+}
+
+/// Sets up `tracing` for the daemon: one line per event on stderr, filtered
+/// by `RUST_LOG` (default `info`). Text lines carry no timestamp or colours
+/// under journald (`JOURNAL_STREAM` set; journald adds its own), else an
+/// RFC 3339 UTC timestamp; JSON lines always carry one.
 pub fn init_logging() {
+    init_logging_as(LogFormat::Text);
+}
+
+/// [`init_logging`] in the given format.
+pub fn init_logging_as(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let result = if std::env::var_os("JOURNAL_STREAM").is_some() {
-        builder.without_time().with_ansi(false).try_init()
-    } else {
-        use std::io::IsTerminal;
-        builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init()
+    let result = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(false)
+            .with_current_span(false)
+            .try_init(),
+        LogFormat::Text if std::env::var_os("JOURNAL_STREAM").is_some() => {
+            builder.without_time().with_ansi(false).try_init()
+        }
+        LogFormat::Text => {
+            use std::io::IsTerminal;
+            builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init()
+        }
     };
     let _ = result; // already initialised: keep the first
 }
@@ -331,7 +355,7 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
             )
         },
     );
-    tracing::info!(socket = %config.socket_path.display(), metrics = ?config.metrics, "{applied}; ready");
+    tracing::info!(socket = %config.socket_path.display(), metrics = %config.metrics.map_or_else(|| "off".to_owned(), |a| a.to_string()), "{applied}; ready");
     if let Err(err) = notify::notify(&format!("READY=1\nSTATUS={applied}")) {
         tracing::warn!(error = %err, "cannot notify systemd");
     }

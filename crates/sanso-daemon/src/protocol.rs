@@ -213,6 +213,9 @@ pub struct StatusReport {
     /// The running policy's interfaces that do not exist on the gateway.
     #[serde(default)]
     pub missing_interfaces: Vec<crate::links::MissingInterface>,
+    /// When the last error happened (RFC 3339, UTC).
+    #[serde(default)]
+    pub last_error_at: Option<String>,
 }
 
 impl std::fmt::Display for StatusReport {
@@ -253,7 +256,10 @@ impl std::fmt::Display for StatusReport {
         }
         writeln!(f, "drift:        {}", self.drift)?;
         if let Some(e) = &self.last_error {
-            writeln!(f, "last error:   {e}")?;
+            match &self.last_error_at {
+                Some(at) => writeln!(f, "last error:   {at}: {e}")?,
+                None => writeln!(f, "last error:   {e}")?,
+            }
         }
         let c = &self.counts;
         writeln!(

@@ -379,6 +379,11 @@ async fn a_bad_policy_keeps_the_running_ruleset_and_is_audited() {
     let status = rig.handle.status().await.expect("status");
     assert_eq!(status.counts.refused, 1);
     assert!(status.last_error.is_some());
+    // With the time it happened, an explicit UTC instant.
+    assert!(status
+        .last_error_at
+        .as_deref()
+        .is_some_and(|t| t.ends_with('Z') && t.parse::<jiff::Timestamp>().is_ok()));
     assert_eq!(rig.events(), vec!["start", "apply", "refused"]);
     assert_eq!(rig.audit()[2]["detail"]["trigger"], "sighup");
 
@@ -392,6 +397,7 @@ async fn a_bad_policy_keeps_the_running_ruleset_and_is_audited() {
     // The refusal no longer holds once a later policy applied and verified.
     let status = rig.handle.status().await.expect("status");
     assert_eq!(status.last_error, None);
+    assert_eq!(status.last_error_at, None);
     assert_eq!(status.counts.refused, 1);
 }
 
@@ -913,8 +919,12 @@ async fn unknown_and_spoofing_neighbours_are_reported_once() {
 async fn intents_come_before_every_kernel_change() {
     let rig = rig(&policy_text("r1", None)).await;
     rig.apply_candidate_r2(Duration::from_secs(1)).await;
+    // The rollback's record follows its kernel change: wait for the record.
     assert!(
-        eventually(Duration::from_secs(5), || rig.applied().len() == 3).await,
+        eventually(Duration::from_secs(10), || rig
+            .events()
+            .contains(&"rollback".to_owned()))
+        .await,
         "no rollback"
     );
     let events: Vec<String> = rig

@@ -47,6 +47,15 @@ pub struct Args {
     /// collector (UDP, RFC 5424, e.g. 192.0.2.10:514), a copy off the gateway.
     #[arg(long, value_name = "HOST:PORT")]
     audit_syslog: Option<SocketAddr>,
+    /// Log lines as text (key=value) or one JSON object per line.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormatArg,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -78,7 +87,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    sanso_daemon::init_logging();
+    sanso_daemon::init_logging_as(match args.log_format {
+        LogFormatArg::Text => sanso_daemon::LogFormat::Text,
+        LogFormatArg::Json => sanso_daemon::LogFormat::Json,
+    });
     let config = DaemonConfig {
         settings: Settings {
             policy_path: args.policy,
