@@ -1439,7 +1439,8 @@ mod tests {
             [
                 ANTISPOOF[0].trim_end(),
                 ANTISPOOF[1].trim_end(),
-                "\t\tct state established,related ct mark vmap @live"
+                // then the isolation rules, ahead of the established path
+                "\t\tip saddr @isolated4 counter name \"isolated\" drop"
             ],
             "{forward}"
         );
