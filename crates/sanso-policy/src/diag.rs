@@ -294,11 +294,14 @@ impl Diagnostics {
     /// then ` --> file:line:col` and the source excerpt), errors and warnings
     /// in file order, followed by a one-line summary. ANSI colors when `color`.
     pub fn render(&self, color: bool) -> String {
-        let file = SimpleFile::new(self.file.as_str(), self.text.as_str());
+        // A UTF-8 byte order mark is not shown, nor counted as a column.
+        let bom = bom_len(&self.text);
+        let body = &self.text[bom..];
+        let file = SimpleFile::new(self.file.as_str(), body);
         let config = term::Config::default();
         let mut out = String::new();
         for d in &self.items {
-            let cs_diag = to_codespan(d, self.text.len());
+            let cs_diag = to_codespan(d, body.len(), bom);
             let rendered = if color {
                 let mut buffer = term::termcolor::Buffer::ansi();
                 term::emit_to_write_style(&mut buffer, &config, &file, &cs_diag)
@@ -408,7 +411,23 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-fn to_codespan(d: &Diagnostic, len: usize) -> cs::Diagnostic<()> {
+/// The length of a UTF-8 byte order mark at the start of `text` (0 or 3).
+/// The TOML parser skips one; Windows editors may write it.
+pub(crate) fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
+/// `d` for codespan, over a text of `len` bytes that starts `shift` bytes
+/// into the diagnostics' text (after a byte order mark).
+fn to_codespan(d: &Diagnostic, len: usize, shift: usize) -> cs::Diagnostic<()> {
+    let span = |s: &Range<usize>| {
+        let start = s.start.saturating_sub(shift).min(len);
+        start..s.end.saturating_sub(shift).min(len).max(start)
+    };
     let severity = match d.severity {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
@@ -419,14 +438,9 @@ fn to_codespan(d: &Diagnostic, len: usize) -> cs::Diagnostic<()> {
         Some(s) => s.to_string(),
         None => String::new(),
     };
-    let mut labels = vec![
-        cs::Label::primary((), d.span.start.min(len)..d.span.end.min(len)).with_message(primary),
-    ];
+    let mut labels = vec![cs::Label::primary((), span(&d.span)).with_message(primary)];
     for l in &d.labels {
-        labels.push(
-            cs::Label::secondary((), l.span.start.min(len)..l.span.end.min(len))
-                .with_message(&l.message),
-        );
+        labels.push(cs::Label::secondary((), span(&l.span)).with_message(&l.message));
     }
     cs::Diagnostic::new(severity)
         .with_code(d.code)
@@ -518,7 +532,8 @@ impl LineIndex {
             offset -= 1;
         }
         let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
+        // A byte order mark is no column of the first line.
+        let start = self.starts[line - 1].max(bom_len(text).min(offset));
         (line, text[start..offset].chars().count() + 1)
     }
 }
@@ -540,6 +555,15 @@ mod tests {
             .map(|_| text.rfind('=').unwrap_or(0))
             .unwrap_or(0);
         assert_eq!(line_column(text, offset), (2, 4));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let text = "\u{feff}[policy\nx";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (1, 1));
+        assert_eq!(line_column(text, 4), (1, 2));
+        assert_eq!(line_column(text, text.len() - 1), (2, 1));
     }
 
     #[test]

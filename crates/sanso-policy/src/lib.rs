@@ -31,5 +31,6 @@ pub use service::{
     IcmpFamily, ServiceSpecError, BUILTIN_SERVICES, ICMPV6_TYPES, ICMP_TYPES,
 };
 pub use source::{
-    read_source, read_source_file, FileIdentity, FileKind, ReadError, SourceFile, MAX_SOURCE_BYTES,
+    read_source, read_source_file, ByteOrder, Encoding, FileIdentity, FileKind, ReadError,
+    SourceFile, MAX_SOURCE_BYTES,
 };

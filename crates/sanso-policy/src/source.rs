@@ -8,6 +8,14 @@
 //! open is non-blocking (so a FIFO swapped in meanwhile does not wait for a
 //! writer), and the open file is checked again before anything is read.
 //! Parsing and validation stay pure: they take the text.
+//!
+//! A file in another encoding is refused with what it looks like and how
+//! to convert it: UTF-16 (with or without a byte order mark; an ASCII-only
+//! UTF-16 file is valid UTF-8 full of NUL bytes, so it is recognised by
+//! where its zero bytes are), Shift_JIS as Windows writes it (CP932) or
+//! EUC-JP, located at the first byte that is not UTF-8. A UTF-8 byte order
+//! mark, which Windows editors may write, is kept: the TOML parser skips
+//! it, and the text stays the file's bytes (its hash is the file's).
 
 use std::fmt;
 use std::fs::{File, FileType, Metadata};
@@ -39,20 +47,51 @@ pub enum ReadError {
         size: u64,
         at_least: bool,
     },
-    #[error("{} is not UTF-8: line {line}, byte {column} of that line is {} (byte {offset} of the file); {}", path.display(), hex(bytes), encoding_hint(path, *utf16))]
+    #[error("{} is not UTF-8: line {line}, byte {column} of that line is {} (byte {offset} of the file); {}", path.display(), hex(bytes), not_utf8_hint(path, *encoding, *utf8_before))]
     NotUtf8 {
         path: PathBuf,
         /// 1-based line of the first invalid byte.
         line: usize,
         /// 1-based byte of that line.
         column: usize,
-        /// 0-based byte offset in the file.
+        /// 0-based byte offset in the file: of the first byte that is not
+        /// UTF-8, or, for Shift_JIS or EUC-JP, of the first byte of the
+        /// non-ASCII text holding it (whose first bytes may be valid UTF-8).
         offset: usize,
-        /// The invalid bytes (at most 4).
+        /// The bytes from there to the first that is not UTF-8 (at most 4).
         bytes: Vec<u8>,
-        /// The file starts with a UTF-16 byte order mark.
-        utf16: bool,
+        /// What the file (or, when `utf8_before`, that line) looks like.
+        encoding: Encoding,
+        /// The bytes before it hold UTF-8 beyond ASCII: only part of the
+        /// file is in another encoding (text pasted from another file).
+        utf8_before: bool,
     },
+    #[error("{} is UTF-16 ({}), not UTF-8; {}", path.display(), utf16_form(*order, *bom), utf16_hint(path, *order, *bom))]
+    Utf16 {
+        path: PathBuf,
+        order: ByteOrder,
+        /// The file starts with a byte order mark.
+        bom: bool,
+    },
+}
+
+/// What a file that is not UTF-8 looks like, judged from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// Shift_JIS as Windows writes it (CP932, Windows-31J): what Japanese
+    /// Windows editors save by default.
+    ShiftJis,
+    /// EUC-JP, as older Unix systems write Japanese text.
+    EucJp,
+    /// Neither.
+    Unknown,
+}
+
+/// The byte order of a UTF-16 file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    Little,
+    Big,
 }
 
 impl ReadError {
@@ -208,27 +247,153 @@ fn read_capped(path: &Path, file: &mut File, expected: u64) -> Result<Vec<u8>, R
     Ok(bytes)
 }
 
-/// The bytes as UTF-8, or where the first byte that is not.
+/// The bytes as UTF-8, or why not: UTF-16, or where the first byte that
+/// is not UTF-8 is and what the file looks like.
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, ReadError> {
+    if let Some((order, bom)) = utf16_order(&bytes) {
+        return Err(ReadError::Utf16 {
+            path: path.to_owned(),
+            order,
+            bom,
+        });
+    }
     String::from_utf8(bytes).map_err(|err| {
         let bytes = err.as_bytes();
         let utf8 = err.utf8_error();
-        let offset = utf8.valid_up_to();
-        let before = &bytes[..offset];
-        let line_start = before
+        let mut offset = utf8.valid_up_to();
+        let line_start = bytes[..offset]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let len = utf8.error_len().unwrap_or(bytes.len() - offset).min(4);
+        let mut len = utf8.error_len().unwrap_or(bytes.len() - offset);
+        // Earlier lines are valid UTF-8; when they hold characters of three
+        // or four bytes (as kana, kanji and 全角 forms are), the file is
+        // UTF-8 and only this part is not, so judge this line alone. (A
+        // legacy encoding's first bytes may happen to be valid UTF-8 too,
+        // but hardly whole lines of them.)
+        let utf8_before = bytes[..line_start].iter().any(|&b| b >= 0xE0);
+        let encoding = if utf8.error_len().is_none() {
+            // A UTF-8 sequence cut short by the end of the file: no
+            // evidence of another encoding.
+            Encoding::Unknown
+        } else if utf8_before {
+            let line_end = bytes[offset..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| offset + i);
+            legacy_encoding(&bytes[line_start..line_end])
+        } else {
+            legacy_encoding(bytes)
+        };
+        if encoding != Encoding::Unknown && !utf8_before {
+            // Legacy text may start with bytes that happen to be valid UTF-8
+            // (EUC-JP's 名 is): point at where the non-ASCII text starts.
+            let run = bytes[line_start..offset]
+                .iter()
+                .rposition(u8::is_ascii)
+                .map_or(line_start, |i| line_start + i + 1);
+            len += offset - run;
+            offset = run;
+        }
         ReadError::NotUtf8 {
             path: path.to_owned(),
-            line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+            line: bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1,
             column: offset - line_start + 1,
             offset,
-            bytes: bytes[offset..offset + len].to_vec(),
-            utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
+            bytes: bytes[offset..offset + len.min(4)].to_vec(),
+            encoding,
+            utf8_before,
         }
     })
+}
+
+/// How many bytes from the start are looked at to recognise UTF-16
+/// without a byte order mark.
+const UTF16_SAMPLE: usize = 64 * 1024;
+
+/// UTF-16 (and whether it starts with a byte order mark): by its byte order
+/// mark, or, without one, by its zero bytes. A policy is mostly ASCII, which
+/// UTF-16 writes with a zero high byte: at every odd offset (little-endian)
+/// or every even one (big-endian), and hardly any at the other. Text in
+/// UTF-8 holds no zero bytes at all (TOML forbids NUL), and a file of zeros
+/// has them at both.
+fn utf16_order(bytes: &[u8]) -> Option<(ByteOrder, bool)> {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Some((ByteOrder::Little, true));
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some((ByteOrder::Big, true));
+    }
+    let sample = &bytes[..bytes.len().min(UTF16_SAMPLE)];
+    if !sample.contains(&0) {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let (mut even, mut odd) = (0, 0);
+    for (i, _) in sample.iter().enumerate().filter(|(_, &b)| b == 0) {
+        if i % 2 == 0 {
+            even += 1;
+        } else {
+            odd += 1;
+        }
+    }
+    let mostly = |zeros: usize, other: usize| pairs > 0 && zeros * 2 >= pairs && other * 8 <= zeros;
+    if mostly(odd, even) {
+        Some((ByteOrder::Little, false))
+    } else if mostly(even, odd) {
+        Some((ByteOrder::Big, false))
+    } else {
+        None
+    }
+}
+
+/// Shift_JIS (CP932) or EUC-JP, when all of `bytes` is valid in one of them.
+/// Text valid in both (EUC-JP's byte pairs read as Shift_JIS's half-width
+/// katakana and kanji) is Shift_JIS when it holds a byte 0x80..=0xA0: a
+/// lead byte of Shift_JIS's kana and most of its kanji, which EUC-JP uses
+/// only for its rare single shifts.
+fn legacy_encoding(bytes: &[u8]) -> Encoding {
+    match (is_shift_jis(bytes), is_euc_jp(bytes)) {
+        (true, false) => Encoding::ShiftJis,
+        (false, true) => Encoding::EucJp,
+        (true, true) if bytes.iter().any(|b| (0x80..=0xA0).contains(b)) => Encoding::ShiftJis,
+        (true, true) => Encoding::EucJp,
+        (false, false) => Encoding::Unknown,
+    }
+}
+
+/// CP932: ASCII, half-width katakana 0xA1..=0xDF, or a lead byte
+/// 0x81..=0x9F or 0xE0..=0xFC and a trail byte 0x40..=0x7E or 0x80..=0xFC.
+fn is_shift_jis(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            0x00..=0x7F | 0xA1..=0xDF => i += 1,
+            0x81..=0x9F | 0xE0..=0xFC => match bytes.get(i + 1) {
+                Some(0x40..=0x7E | 0x80..=0xFC) => i += 2,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// EUC-JP: ASCII, two bytes 0xA1..=0xFE, 0x8E and a half-width katakana
+/// 0xA1..=0xDF, or 0x8F and two bytes 0xA1..=0xFE (JIS X 0212).
+fn is_euc_jp(bytes: &[u8]) -> bool {
+    let high = |i: usize| matches!(bytes.get(i), Some(0xA1..=0xFE));
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            0x00..=0x7F => i += 1,
+            0xA1..=0xFE if high(i + 1) => i += 2,
+            0x8E if matches!(bytes.get(i + 1), Some(0xA1..=0xDF)) => i += 2,
+            0x8F if high(i + 1) && high(i + 2) => i += 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn size_text(size: u64, at_least: bool) -> String {
@@ -242,20 +407,65 @@ fn hex(bytes: &[u8]) -> String {
     bytes.join(" ")
 }
 
-fn encoding_hint(path: &Path, utf16: bool) -> String {
-    let (from, what) = if utf16 {
-        (
-            "UTF-16",
-            "this file is UTF-16 (it starts with a byte order mark)",
+/// What to do: save the file as UTF-8 in the editor, or convert it.
+const SAVE_AS_UTF8: &str =
+    "sanso reads UTF-8 only: save the file as UTF-8 (the editor's \"UTF-8 で保存\")";
+
+fn not_utf8_hint(path: &Path, encoding: Encoding, utf8_before: bool) -> String {
+    let (looks, from) = match encoding {
+        Encoding::ShiftJis => (
+            "Shift_JIS (CP932), as Windows editors save Japanese text",
+            "CP932",
+        ),
+        Encoding::EucJp => ("EUC-JP", "EUC-JP"),
+        Encoding::Unknown => ("", ""),
+    };
+    if utf8_before {
+        let looks = if looks.is_empty() {
+            String::new()
+        } else {
+            format!(" (it looks like {looks})")
+        };
+        return format!(
+            "the lines before it are UTF-8, so only part of the file is in another encoding{looks}, \
+             e.g. text pasted from another file: type that text again in UTF-8 \
+             (converting the whole file would garble the UTF-8 parts)"
+        );
+    }
+    if looks.is_empty() {
+        format!(
+            "{SAVE_AS_UTF8}, or convert it from its encoding with iconv \
+             (`iconv -f CP932 -t UTF-8 {0} > new.toml` for Shift_JIS)",
+            path.display()
         )
     } else {
-        (
-            "SHIFT_JIS",
-            "a Shift_JIS file (as Windows editors save Japanese text)",
+        format!(
+            "it looks like {looks}; {SAVE_AS_UTF8}, or convert it with \
+             `iconv -f {from} -t UTF-8 {} > new.toml`",
+            path.display()
         )
+    }
+}
+
+fn utf16_form(order: ByteOrder, bom: bool) -> &'static str {
+    match (order, bom) {
+        (ByteOrder::Little, true) => "little-endian, with a byte order mark",
+        (ByteOrder::Little, false) => "little-endian, without a byte order mark",
+        (ByteOrder::Big, true) => "big-endian, with a byte order mark",
+        (ByteOrder::Big, false) => "big-endian, without a byte order mark",
+    }
+}
+
+/// iconv's UTF-16 reads the byte order mark (and drops it); without one it
+/// must be told the order.
+fn utf16_hint(path: &Path, order: ByteOrder, bom: bool) -> String {
+    let from = match (order, bom) {
+        (_, true) => "UTF-16",
+        (ByteOrder::Little, false) => "UTF-16LE",
+        (ByteOrder::Big, false) => "UTF-16BE",
     };
     format!(
-        "sanso reads UTF-8 only: convert {what} with `iconv -f {from} -t UTF-8 {} > new.toml`",
+        "{SAVE_AS_UTF8}, or convert it with `iconv -f {from} -t UTF-8 {} > new.toml`",
         path.display()
     )
 }
@@ -264,10 +474,13 @@ fn encoding_hint(path: &Path, utf16: bool) -> String {
 mod tests {
     use super::*;
 
+    fn decoded(bytes: &[u8]) -> Result<String, ReadError> {
+        decode(Path::new("p.toml"), bytes.to_vec())
+    }
+
     #[test]
     fn invalid_utf8_is_located_by_line_and_byte() {
-        let err = decode(Path::new("p.toml"), b"a = 1\nb = \"\x83\x65\"\n".to_vec())
-            .expect_err("not UTF-8");
+        let err = decoded(b"a = 1\nb = \"\x83\x65\"\n").expect_err("not UTF-8");
         let text = err.to_string();
         assert!(
             text.starts_with(
@@ -275,15 +488,12 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(
-            text.contains("iconv -f SHIFT_JIS -t UTF-8 p.toml"),
-            "{text}"
-        );
+        assert!(text.contains("iconv -f CP932 -t UTF-8 p.toml"), "{text}");
     }
 
     #[test]
     fn a_utf16_file_gets_the_utf16_hint() {
-        let err = decode(Path::new("p.toml"), vec![0xFF, 0xFE, b'a', 0]).expect_err("UTF-16");
+        let err = decoded(&[0xFF, 0xFE, b'a', 0]).expect_err("UTF-16");
         assert!(
             err.to_string().contains("iconv -f UTF-16 -t UTF-8"),
             "{err}"
@@ -292,12 +502,76 @@ mod tests {
 
     #[test]
     fn a_truncated_sequence_at_the_end_is_located() {
-        let err = decode(Path::new("p.toml"), "a = \"日".as_bytes()[..7].to_vec())
-            .expect_err("cut in the middle of a character");
+        let err =
+            decoded(&"a = \"日".as_bytes()[..7]).expect_err("cut in the middle of a character");
         assert!(
             err.to_string()
                 .contains("line 1, byte 6 of that line is 0xE6 0x97 (byte 5 of the file)"),
             "{err}"
         );
+        // Two bytes are no evidence of another encoding.
+        assert!(matches!(
+            err,
+            ReadError::NotUtf8 {
+                encoding: Encoding::Unknown,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn utf16_is_recognised_by_its_zero_bytes() {
+        let le: Vec<u8> = "[policy]\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "[policy]\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16_order(&le), Some((ByteOrder::Little, false)));
+        assert_eq!(utf16_order(&be), Some((ByteOrder::Big, false)));
+        // Japanese text (some code units without a zero byte) still counts.
+        let ja: Vec<u8> = "# 三層の対策\nname = \"市役所\"\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf16_order(&ja), Some((ByteOrder::Little, false)));
+        // Not UTF-16: no zero bytes, zeros at both parities, a lone zero.
+        for bytes in [
+            &b"[policy]\n"[..],
+            &[0; 64][..],
+            &[0][..],
+            "\0\u{1}\u{2}\u{fffd}".as_bytes(),
+        ] {
+            assert_eq!(utf16_order(bytes), None, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn japanese_legacy_encodings_are_told_apart() {
+        // 名前 and 三層の対策 in CP932 and in EUC-JP (from iconv).
+        let sjis = [0x96, 0xBC, 0x91, 0x4F, 0x8E, 0x4F, 0x91, 0x77, 0x82, 0xCC];
+        let euc = [0xCC, 0xBE, 0xC1, 0xB0, 0xBB, 0xB0, 0xC1, 0xD8, 0xA4, 0xCE];
+        assert_eq!(legacy_encoding(&sjis), Encoding::ShiftJis);
+        assert_eq!(legacy_encoding(&euc), Encoding::EucJp);
+        // CP932's NEC and IBM extensions (①, 髙) and a 0x5C trail byte (表).
+        assert_eq!(
+            legacy_encoding(&[0x87, 0x40, 0xFB, 0xFC, 0x95, 0x5C]),
+            Encoding::ShiftJis
+        );
+        // Latin-1 "café" is neither.
+        assert_eq!(legacy_encoding(b"caf\xE9 "), Encoding::Unknown);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_or_are_located_without_a_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            if let Err(ReadError::NotUtf8 { line, column, offset, bytes: shown, .. }) = decoded(&bytes) {
+                proptest::prop_assert!(line >= 1 && column >= 1 && offset < bytes.len());
+                proptest::prop_assert!(!shown.is_empty() && shown.len() <= 4);
+                proptest::prop_assert_eq!(&bytes[offset..offset + shown.len()], &shown[..]);
+            }
+        }
     }
 }

@@ -282,8 +282,12 @@ fn interface_names_fit_ifnamsiz() {
         .map(|d| d.message.as_str())
         .collect();
     assert_eq!(messages.len(), 3, "{}", diags.render(false));
-    assert!(messages.iter().any(|m| m.contains("if5*") && m.contains("wildcard")));
-    assert!(messages.iter().any(|m| m.contains("if55\"") && m.contains("quote")));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("if5*") && m.contains("wildcard")));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("if55\"") && m.contains("quote")));
     assert!(messages.iter().any(|m| m.contains("mn\\0")));
 }
 

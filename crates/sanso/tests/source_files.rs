@@ -89,7 +89,7 @@ fn check_locates_shift_jis_and_says_how_to_convert() {
         stderr.contains("is not UTF-8: line 3, byte 3 of that line is 0x8E"),
         "{stderr}"
     );
-    assert!(stderr.contains("iconv -f SHIFT_JIS -t UTF-8"), "{stderr}");
+    assert!(stderr.contains("iconv -f CP932 -t UTF-8"), "{stderr}");
 }
 
 #[test]
