@@ -1460,8 +1460,7 @@ mod tests {
 
     #[test]
     fn the_compared_texts_load_as_root() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: needs root (nft -c in a throwaway namespace)");
+        if !sanso_testkit::root("nft -c in a throwaway namespace") {
             return;
         }
         let (_, ruleset) = compiled(50);

@@ -207,8 +207,7 @@ mod tests {
 
     #[test]
     fn every_primitive_loads_into_the_kernel() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: needs root (network namespaces)");
+        if !sanso_testkit::root("network namespaces") {
             return;
         }
         let ns = Namespace::create("prim").expect("namespace");

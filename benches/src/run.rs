@@ -393,8 +393,7 @@ mod tests {
 
     #[test]
     fn kernel_keys_when_measured_as_root() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: needs root (network namespaces)");
+        if !sanso_testkit::root("network namespaces") {
             return;
         }
         let mut m = small(KernelMode::Skip);

@@ -36,8 +36,7 @@ fn padded(n: u64, pad: usize) -> Entry {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    sanso_testkit::root("network namespaces, nftables or mounts")
 }
 
 /// Runs the ignored test `name` of this binary as a child, with `dir`

@@ -20,8 +20,7 @@ use sanso_daemon::client;
 use sanso_daemon::protocol::{Request, Response, StatusReport};
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    sanso_testkit::root("network namespaces, nftables or mounts")
 }
 
 /// The daemon child; killed (SIGKILL) on drop.

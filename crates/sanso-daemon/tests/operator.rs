@@ -87,8 +87,7 @@ fn policy_text(revision: &str) -> String {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    sanso_testkit::root("network namespaces, nftables or mounts")
 }
 
 macro_rules! require_root {

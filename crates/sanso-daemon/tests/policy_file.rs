@@ -29,8 +29,7 @@ const WATCH: Duration = Duration::from_millis(100);
 const MANY_LOOKS: Duration = Duration::from_millis(1500);
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    sanso_testkit::root("network namespaces, nftables or mounts")
 }
 
 /// The daemon's test policy at `revision`; with `until`, the `maint` flow

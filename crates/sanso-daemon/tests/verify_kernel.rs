@@ -22,12 +22,7 @@ use sanso_nft::readback::LiveTable;
 use serde_json::Value;
 
 fn have_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() == 0 };
-    if !root {
-        println!("skipped: needs root ({test} creates a network namespace)");
-    }
-    root
+    sanso_testkit::root(&format!("{test} creates a network namespace"))
 }
 
 /// The real kernel, except that after an apply asked to be tampered with, a

@@ -18,12 +18,7 @@ use serde_json::Value;
 
 /// Returns true (after printing why) when the test cannot run.
 fn skip_unless_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skipped: needs root ({test} creates network namespaces)");
-        return true;
-    }
-    false
+    !sanso_testkit::root(&format!("{test} creates network namespaces"))
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);

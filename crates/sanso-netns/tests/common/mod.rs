@@ -9,14 +9,9 @@ use sanso_policy::{Location, Policy, Tier, Zone};
 
 /// True when root; otherwise prints the skip line the brief asks for.
 pub fn root_or_skip(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        true
-    } else {
-        println!(
-            "skipped: needs root (network namespaces, CAP_NET_ADMIN and CAP_SYS_ADMIN): {test}"
-        );
-        false
-    }
+    sanso_testkit::root(&format!(
+        "{test}: network namespaces, CAP_NET_ADMIN and CAP_SYS_ADMIN"
+    ))
 }
 
 fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {

@@ -300,17 +300,7 @@ pub fn empty() -> Ruleset {
 
 /// True when the test may create network namespaces; prints why not otherwise.
 pub fn have_root(test: &str) -> bool {
-    // `id -u` keeps the test helpers free of libc.
-    let uid = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if uid.as_deref().ok() == Some("0") {
-        true
-    } else {
-        println!("skipped: needs root ({test} creates a network namespace)");
-        false
-    }
+    sanso_testkit::root(&format!("{test} creates a network namespace"))
 }
 
 /// A network namespace that exists while the value lives (removed on drop,

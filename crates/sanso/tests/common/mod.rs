@@ -37,9 +37,10 @@ pub fn code(out: &Output) -> i32 {
 }
 
 /// Whether the tests run as root (network namespaces).
+/// Not root: the skip is recorded (`sanso_testkit`), or, under
+/// `SANSO_REQUIRE_ROOT=1`, the test fails.
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    sanso_testkit::root("network namespaces and nftables")
 }
 
 /// Network namespaces whose name starts with `prefix`.
