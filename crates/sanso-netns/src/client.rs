@@ -19,7 +19,9 @@ use sanso_policy::Policy;
 
 use crate::netns::{InNetns, Netns};
 use crate::plan::PlannedProbe;
-use crate::{ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology};
+use crate::{
+    ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology,
+};
 
 const PAYLOAD: usize = 1024;
 
@@ -52,7 +54,9 @@ pub fn run_clients(
                 .iter()
                 .position(|l| l.peer_addresses.contains(&p.dst))
                 .map(|j| &topo.peers()[j])
-                .ok_or_else(|| HarnessError::Client(format!("probe {i}: no namespace holds {}", p.dst)))?,
+                .ok_or_else(|| {
+                    HarnessError::Client(format!("probe {i}: no namespace holds {}", p.dst))
+                })?,
         };
         let ok = match p.l4 {
             ProbeL4::Tcp(port) => tcp_exchange(src_ns, dst_ns, p, port, wait)?,
@@ -73,7 +77,9 @@ pub fn run_clients(
 }
 
 fn pattern(seed: usize) -> Vec<u8> {
-    (0..PAYLOAD).map(|i| (i.wrapping_mul(7) + seed) as u8).collect()
+    (0..PAYLOAD)
+        .map(|i| (i.wrapping_mul(7) + seed) as u8)
+        .collect()
 }
 
 /// Starts a server thread in `ns`: `bind` there, tell the caller it is
@@ -93,7 +99,10 @@ fn start_server<S: 'static>(
         let _ = ready_tx.send(true);
         serve(socket)
     })?;
-    if ready_rx.recv_timeout(Duration::from_secs(5)).unwrap_or(false) {
+    if ready_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or(false)
+    {
         Ok(server)
     } else {
         server.join()?;
@@ -156,12 +165,13 @@ fn connect_from(src: IpAddr, to: SocketAddr, wait: Duration) -> std::io::Result<
         AddressFamily::Inet6
     };
     let fd: OwnedFd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-    bind(fd.as_raw_fd(), &SockaddrStorage::from(SocketAddr::new(src, 0)))?;
+    bind(
+        fd.as_raw_fd(),
+        &SockaddrStorage::from(SocketAddr::new(src, 0)),
+    )?;
     // Linux bounds a blocking connect by the send timeout.
-    let timeout = nix::sys::time::TimeVal::new(
-        wait.as_secs() as i64,
-        i64::from(wait.subsec_micros()),
-    );
+    let timeout =
+        nix::sys::time::TimeVal::new(wait.as_secs() as i64, i64::from(wait.subsec_micros()));
     setsockopt(&fd, sockopt::SendTimeout, &timeout)?;
     connect(fd.as_raw_fd(), &SockaddrStorage::from(to))?;
     Ok(TcpStream::from(fd))
