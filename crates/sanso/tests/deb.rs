@@ -134,3 +134,32 @@ fn the_package_holds_what_a_gateway_needs_and_works_unpacked() {
         println!("man not found: the man pages were not rendered (apt-get install man-db)");
     }
 }
+
+/// The package's binary is built without the `bench` feature
+/// (`scripts/dev deb`), and that build links no benchmark code
+/// (issue 16, item 7).
+#[test]
+fn the_package_build_leaves_out_the_benchmarks() {
+    let script = std::fs::read_to_string(root_dir().join("scripts/dev")).expect("scripts/dev");
+    let deb = &script[script.find("deb() {").expect("deb()")..];
+    let deb = &deb[..deb.find("\n}").expect("end of deb()")];
+    assert!(
+        deb.contains("cargo build --release --locked --bin sanso --no-default-features"),
+        "{deb}"
+    );
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "--locked", "--offline", "-p", "sanso", "--no-default-features"])
+        .args(["-e", "normal", "--prefix", "none"])
+        .current_dir(root_dir())
+        .output()
+        .expect("cargo tree");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(tree.lines().any(|l| l.starts_with("sanso-daemon ")), "{tree}");
+    for crate_name in ["sanso-benches ", "sanso-synth ", "plotters ", "criterion "] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(crate_name)),
+            "{crate_name}in the package build:\n{tree}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod audit;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod check;
 pub mod compile;
