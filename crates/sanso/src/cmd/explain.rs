@@ -1,13 +1,18 @@
 //! `sanso explain`: the zones of both ends of one packet and the verdict,
 //! with the flow (or the check) that decided it, and for an accepted packet
-//! the guardrail its flow crosses and what satisfies it.
+//! the guardrail its flow crosses and what satisfies it; an end isolated
+//! by `sanso isolate` (read from the daemon's state directory) makes the
+//! verdict `isolated`, naming the isolation.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use sanso_classify::{Classifier, DecidedBy, Packet, Path as PacketPath, L4};
+use sanso_daemon::isolation::TargetKind;
+use sanso_daemon::isolation::{IsolationEntry, Isolations, ISOLATIONS_FILE};
+use sanso_daemon::operator::Operator;
 use sanso_policy::case::host_case_address;
 use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
 
@@ -22,6 +27,12 @@ use crate::{common, report};
 /// `--to` an address, a host name or `self` (the gateway receives it). A host
 /// name stands for its first IPv4 address (its first address when it has
 /// none).
+///
+/// What `sanso isolate` cut off is read from the daemon's state directory
+/// (`isolations.json`; none: nothing is isolated): a packet from or to an
+/// isolated address is `isolated` (dropped), naming the isolation, except a
+/// connection an isolated address opens to the gateway itself, which the
+/// policy's flows to `self` still judge (management stays open).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML).
@@ -48,6 +59,100 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// The daemon's state directory, for what is isolated (isolations.json).
+    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+}
+
+/// What `sanso isolate` cut off, from `state_dir/isolations.json`: none
+/// when the file does not exist; an error naming the file when it cannot be
+/// read or is damaged.
+pub(crate) fn load_isolations(state_dir: &Path) -> Result<Isolations> {
+    let path = state_dir.join(ISOLATIONS_FILE);
+    let context = || {
+        format!(
+            "cannot tell what is isolated (--state-dir {})",
+            state_dir.display()
+        )
+    };
+    // Never block on a FIFO or read a device put in its place.
+    match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(anyhow::anyhow!("{} is not a regular file", path.display()))
+                .with_context(context);
+        }
+        _ => {}
+    }
+    Isolations::load(state_dir)
+        .map_err(anyhow::Error::new)
+        .with_context(context)
+}
+
+/// Who isolated it, as the audit report says it (`uid 0 (sudo alice, ...)`).
+pub(crate) fn isolated_by(entry: &IsolationEntry) -> String {
+    serde_json::from_value::<Operator>(entry.by.clone())
+        .map(|o| o.describe())
+        .unwrap_or_else(|_| entry.by.to_string())
+}
+
+/// `office (zone, lgwan): 10.20.0.0/16 fd00:20::/48`.
+pub(crate) fn isolated_what(entry: &IsolationEntry) -> String {
+    let kind = match entry.kind {
+        TargetKind::Zone => "zone",
+        TargetKind::Host => "host",
+        TargetKind::Prefix => "address or prefix",
+        TargetKind::Recovered => "found in the kernel",
+    };
+    let tier = entry
+        .tier
+        .as_deref()
+        .map(|t| format!(", {t}"))
+        .unwrap_or_default();
+    let prefixes: Vec<String> = entry.prefixes.iter().map(ToString::to_string).collect();
+    format!("{} ({kind}{tier}): {}", entry.target, prefixes.join(" "))
+}
+
+/// The entry that isolates `addr` at `time` (an entry whose `--for` has
+/// run out by then is released by the daemon then).
+fn isolating(isolations: &Isolations, addr: IpAddr, time: i64) -> Option<&IsolationEntry> {
+    isolations
+        .entries
+        .iter()
+        .find(|e| e.until.is_none_or(|u| u > time) && e.prefixes.iter().any(|p| p.contains(&addr)))
+}
+
+fn isolation_json(end: &str, addr: IpAddr, entry: &IsolationEntry) -> serde_json::Value {
+    serde_json::json!({
+        "end": end,
+        "address": addr.to_string(),
+        "target": entry.target,
+        "kind": entry.kind,
+        "tier": entry.tier,
+        "prefixes": entry.prefixes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "by": entry.by,
+        "operator": isolated_by(entry),
+        "since": entry.since,
+        "until": entry.until_text(),
+        "reason": entry.reason,
+        "ticket": entry.ticket,
+    })
+}
+
+/// The text lines of one isolated end.
+fn isolation_lines(end: &str, addr: IpAddr, entry: &IsolationEntry) -> Vec<String> {
+    let mut lines = vec![
+        format!("isolated:   the {end} {addr}: {}", isolated_what(entry)),
+        format!("  by:       {}", isolated_by(entry)),
+        format!("  since:    {}", entry.since),
+    ];
+    if let Some(until) = entry.until_text() {
+        lines.push(format!("  until:    {until} (--for)"));
+    }
+    lines.push(format!("  why:      {}", entry.reason));
+    if let Some(ticket) = &entry.ticket {
+        lines.push(format!("  ticket:   {ticket}"));
+    }
+    lines
 }
 
 fn resolve(policy: &Policy, what: &str, role: &str) -> Result<(IpAddr, Option<String>)> {
@@ -276,6 +381,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         PacketPath::FromGateway => (None, Some(dst)),
     };
     let crossed = flow.map(|f| crosses(&policy, f, src_end, dst_end));
+
+    // Isolation comes first in the kernel: forwarded packets of an isolated
+    // address and the gateway's own connections to one are dropped; a
+    // connection an isolated address opens to the gateway is left to the
+    // flows to `self` (management stays open).
+    let isolations = load_isolations(&args.state_dir)?;
+    let src_isolated = src_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
+    let dst_isolated = dst_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
+    let isolated = match path {
+        PacketPath::Forward => src_isolated.is_some() || dst_isolated.is_some(),
+        PacketPath::FromGateway => dst_isolated.is_some(),
+        PacketPath::ToGateway => false,
+    };
+    let management_open = path == PacketPath::ToGateway && src_isolated.is_some();
+    let isolated_ends: Vec<(&str, IpAddr, &IsolationEntry)> = [
+        src_isolated.map(|(a, e)| ("source", a, e)),
+        dst_isolated.map(|(a, e)| ("destination", a, e)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let isolation_decided = if isolated {
+        let ends: Vec<&str> = isolated_ends.iter().map(|(end, _, _)| *end).collect();
+        format!(
+            "isolation (sanso isolate): the {} is isolated",
+            ends.join(" and the ")
+        )
+    } else {
+        String::new()
+    };
+    const MANAGEMENT_NOTE: &str = "stays open: a connection an isolated address opens to the gateway itself is judged by the policy's flows to self, so that the admin cannot lock themselves out (docs/operations.md, Isolation)";
     let from_text = match src_end {
         Some(_) => describe(src, &src_host),
         None => GATEWAY_TEXT.to_string(),
@@ -323,9 +459,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "iif": iif,
             "proto": args.proto,
             "port": args.port,
-            "verdict": verdict,
-            "decided_by": decided,
+            "verdict": if isolated { "isolated" } else { verdict },
+            "decided_by": if isolated { isolation_decided.clone() } else { decided.clone() },
             "flow": flow_json,
+            "isolation": if isolated_ends.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::json!({
+                    "state_dir": args.state_dir.display().to_string(),
+                    "effect": if isolated { "isolated" } else { "management-open" },
+                    "ends": isolated_ends
+                        .iter()
+                        .map(|(end, addr, entry)| isolation_json(end, *addr, entry))
+                        .collect::<Vec<_>>(),
+                    "policy_verdict": verdict,
+                    "policy_decided_by": decided,
+                    "note": if management_open { Some(MANAGEMENT_NOTE) } else { None },
+                })
+            },
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -340,8 +491,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         );
         println!("packet:     {}/{}", args.proto, args.port);
-        println!("verdict:    {verdict}");
-        println!("decided by: {decided}");
+        if isolated {
+            println!("verdict:    isolated (drop)");
+            println!("decided by: {isolation_decided}");
+        } else {
+            println!("verdict:    {verdict}");
+            println!("decided by: {decided}");
+        }
+        for (end, addr, entry) in &isolated_ends {
+            for line in isolation_lines(end, *addr, entry) {
+                println!("{line}");
+            }
+        }
+        if management_open {
+            println!("management: {MANAGEMENT_NOTE}");
+        }
+        if isolated {
+            println!("policy:     {verdict}, decided by {decided} (again once released)");
+        }
         if let Some(flow) = flow {
             println!(
                 "flow:       {} ({}:{})",
