@@ -1,4 +1,4 @@
-//! `sanso explain` with what `sanso isolate` cut off
+//! `sanso explain` and `sanso report` with what `sanso isolate` cut off
 //! (issue 14, item 1), read from a state directory written as the daemon
 //! writes it (`isolations.json`). No root needed.
 
@@ -229,6 +229,20 @@ fn a_damaged_or_strange_isolations_file_is_an_error_naming_it() {
         err.contains(&format!("{} is damaged", file.display())),
         "{err}"
     );
+    let policy = example("policy.toml");
+    let state = dir.path().to_str().expect("path");
+    let out = sanso(&[
+        "report",
+        policy.to_str().expect("path"),
+        "--state-dir",
+        state,
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        text(&out.stderr).contains(&format!("{} is damaged", file.display())),
+        "{}",
+        text(&out.stderr)
+    );
     // A directory in its place.
     std::fs::remove_file(&file).expect("remove");
     std::fs::create_dir(&file).expect("dir");
@@ -237,5 +251,49 @@ fn a_damaged_or_strange_isolations_file_is_an_error_naming_it() {
     assert!(
         err.contains(&format!("{} is not a regular file", file.display())),
         "{err}"
+    );
+}
+
+#[test]
+fn report_lists_the_isolations_in_japanese_and_english() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = example("policy.toml");
+    let policy = policy.to_str().expect("path");
+    let state = dir.path().to_str().expect("path");
+    let report = |now: &str| {
+        let out = sanso(&["report", policy, "--state-dir", state, "--now", now]);
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let title = "## 緊急時対応: 隔離中 / Incident response: isolated now";
+
+    // Nothing isolated: the section says so.
+    let md = report("2026-12-06T09:00:00Z");
+    let section = md.split_once(title).expect("the section").1;
+    assert!(section.contains("なし / None."), "{md}");
+
+    isolate_lg_office(dir.path(), Some(1_796_551_200));
+    let md = report("2026-12-06T09:00:00Z");
+    let section = md.split_once(title).expect("the section").1;
+    assert!(
+        section.contains(&format!("State directory: `{state}` (isolations.json)")),
+        "{md}"
+    );
+    assert!(
+        section.contains("| 対象 / Target | 種別 / Kind | アドレス / Addresses | 開始 / Since | 解除予定 / Until | 操作者 / Operator | チケット / Ticket | 理由 / Reason |"),
+        "{md}"
+    );
+    let row = format!(
+        "| lg-office | ゾーン / zone (lgwan) | 10.20.0.0/16, fd00:20::/48 | 2026-12-06T08:00:00Z | 2026-12-06T10:00:00Z | uid 0 (sudo alice, pid 4242) | INC-7 | {REASON} |"
+    );
+    assert!(section.lines().any(|l| l == row), "{row}\n{md}");
+    assert!(section.contains("management stays open"), "{md}");
+    // After its --for: still listed (the daemon releases it), marked.
+    let md = report("2026-12-06T11:00:00Z");
+    assert!(
+        md.contains(
+            "| 2026-12-06T10:00:00Z (経過、デーモンが解除 / passed, the daemon releases it) |"
+        ),
+        "{md}"
     );
 }

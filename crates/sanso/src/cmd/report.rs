@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use sanso_policy::{Control, Endpoint, Flow, Policy, ServiceMatch, Standing, Tier, Zone};
 
+use sanso_daemon::isolation::{Isolations, TargetKind, ISOLATIONS_FILE};
 use sanso_daemon::operator::Operator;
 
 use crate::common;
@@ -21,10 +22,11 @@ use crate::report::guardrail_title;
 /// connections to which), every allowed flow with its reason and what lets it
 /// cross tiers (a sanitizer or screen-transfer host, security-cloud hosts, an
 /// exception), every exception that waives a guardrail with its approval and
-/// review date, the time-bounded flows (委託), and optionally the change
-/// history from the daemon's audit log (with its hash chain checked; who
-/// made each change, under which ticket and why) and
-/// whether the live gateway matches the policy (root).
+/// review date, the time-bounded flows (委託), what `sanso isolate` has cut
+/// off now (緊急時対応, from the daemon's state directory), and optionally
+/// the change history from the daemon's audit log (with its hash chain
+/// checked; who made each change, under which ticket and why) and whether
+/// the live gateway matches the policy (root).
 ///
 /// Exit status 0; 2 when `--audit` or `--live` found a problem (a broken
 /// chain, a drifted table), so a scheduled self-inspection can alert on it.
@@ -41,6 +43,10 @@ pub struct Args {
     /// With --live: the network namespace to read (`ip netns` name).
     #[arg(long, requires = "live")]
     netns: Option<String>,
+    /// The daemon's state directory, for what is isolated (isolations.json;
+    /// none: nothing is).
+    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
     /// The time the report is made at (YYYY-MM-DD or RFC 3339); default now.
     #[arg(long, value_parser = common::parse_time)]
     now: Option<i64>,
@@ -261,6 +267,7 @@ fn jst_date(seconds: i64) -> String {
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
+    let isolations = crate::cmd::explain::load_isolations(&args.state_dir)?;
     let mut problems = 0usize;
     let mut out = String::new();
 
@@ -537,11 +544,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let _ = writeln!(out);
 
+    isolated_now(&mut out, &args.state_dir, &isolations, now);
+
     if let Some(path) = &args.audit {
         problems += history(&mut out, path)?;
     }
     if args.live {
-        problems += live(&mut out, &policy, now, args.netns.as_deref())?;
+        problems += live(&mut out, &policy, &isolations, now, args.netns.as_deref())?;
     }
 
     match &args.output {
@@ -554,6 +563,74 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// What `sanso isolate` has cut off now (緊急時対応).
+fn isolated_now(out: &mut String, state_dir: &std::path::Path, isolations: &Isolations, now: i64) {
+    let _ = writeln!(
+        out,
+        "## 緊急時対応: 隔離中 / Incident response: isolated now"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "状態ディレクトリ / State directory: `{}` ({ISOLATIONS_FILE}).",
+        state_dir.display()
+    );
+    let _ = writeln!(out);
+    if isolations.entries.is_empty() {
+        let _ = writeln!(out, "なし / None.");
+        let _ = writeln!(out);
+        return;
+    }
+    table_intro(
+        out,
+        "`sanso isolate` で遮断中の対象。両方向の新規・確立済みの通信をすべて遮断します。ただし対象からゲートウェイ自身への通信 (self への通信、管理) はポリシーのとおり許可されます。`sanso release` で解除します。",
+        "Cut off by `sanso isolate`: every connection from or to them, new and established, in both directions, except those they open to the gateway itself, which the policy's flows to `self` still judge (management stays open). `sanso release` ends it.",
+        &[
+            "対象 / Target",
+            "種別 / Kind",
+            "アドレス / Addresses",
+            "開始 / Since",
+            "解除予定 / Until",
+            "操作者 / Operator",
+            "チケット / Ticket",
+            "理由 / Reason",
+        ],
+    );
+    for entry in &isolations.entries {
+        let kind = match entry.kind {
+            TargetKind::Zone => "ゾーン / zone",
+            TargetKind::Host => "ホスト / host",
+            TargetKind::Prefix => "アドレス / prefix",
+            TargetKind::Recovered => "カーネルから復元 / recovered from the kernel",
+        };
+        let kind = match &entry.tier {
+            Some(tier) => format!("{kind} ({tier})"),
+            None => kind.to_owned(),
+        };
+        let prefixes: Vec<String> = entry.prefixes.iter().map(ToString::to_string).collect();
+        let until = match (entry.until, entry.until_text()) {
+            (Some(until), Some(text)) if until <= now => {
+                format!("{text} (経過、デーモンが解除 / passed, the daemon releases it)")
+            }
+            (_, Some(text)) => text,
+            _ => "`sanso release` まで / until `sanso release`".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&entry.target),
+            cell(&kind),
+            cell(&prefixes.join(", ")),
+            cell(&entry.since),
+            cell(&until),
+            cell(&crate::cmd::explain::isolated_by(entry)),
+            cell(entry.ticket.as_deref().unwrap_or("-")),
+            cell(&entry.reason),
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// The change history from the audit log; returns 1 when its chain is broken.
@@ -652,12 +729,19 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
     Ok(broken)
 }
 
-/// Whether the live table matches; returns 1 when it drifted.
-fn live(out: &mut String, policy: &Policy, now: i64, netns: Option<&str>) -> Result<usize> {
+/// Whether the live table matches (its isolation sets holding what the
+/// state directory says is isolated); returns 1 when it drifted.
+fn live(
+    out: &mut String,
+    policy: &Policy,
+    isolations: &Isolations,
+    now: i64,
+    netns: Option<&str>,
+) -> Result<usize> {
     let _ = writeln!(out, "## 稼働中のゲートウェイとの一致 / Live gateway");
     let _ = writeln!(out);
     let ruleset = sanso_ir::lower(policy, now);
-    let text = sanso_nft::text::render(&ruleset);
+    let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
     let expected = sanso_nft::readback::expected_table(&text)
         .context("cannot compute the kernel's view of the policy's ruleset")?;
     let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
