@@ -16,6 +16,7 @@ use crate::model::{Host, Location, Policy};
 use crate::service::{parse_icmp_type, IcmpFamily};
 use crate::values::parse_instant;
 use crate::walk::{closest, type_name, TableReader, Value};
+use crate::width::{did_you_mean, fold_width, width_note};
 
 /// The protocol of a case's packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,6 +124,7 @@ fn first_usable(net: &IpNet) -> IpAddr {
 }
 
 const ROOT_KEYS: &[&str] = &["cases"];
+const PROTOS: &[&str] = &["tcp", "udp", "icmp", "icmpv6"];
 const CASE_KEYS: &[&str] = &[
     "name", "from", "to", "proto", "port", "expect", "iif", "at", "client",
 ];
@@ -253,11 +255,15 @@ fn read_case(
             "icmp" => Some((CaseProto::Icmp, span)),
             "icmpv6" => Some((CaseProto::Icmpv6, span)),
             _ => {
-                diags.push(err(
+                let mut d = err(
                     codes::BAD_PROTO,
                     span,
                     format!("unknown proto `{s}`: expected tcp, udp, icmp or icmpv6"),
-                ));
+                );
+                if let Some(best) = closest(&s, PROTOS.iter().copied()) {
+                    d = d.note(did_you_mean(&s, best));
+                }
+                diags.push(d);
                 None
             }
         });
@@ -267,11 +273,15 @@ fn read_case(
             "accept" => Some(Expect::Accept),
             "drop" => Some(Expect::Drop),
             _ => {
-                diags.push(err(
+                let mut d = err(
                     codes::WRONG_TYPE,
                     span,
                     format!("`expect` must be \"accept\" or \"drop\", found `{s}`"),
-                ));
+                );
+                if let Some(best) = closest(&s, ["accept", "drop"]) {
+                    d = d.note(did_you_mean(&s, best));
+                }
+                diags.push(d);
                 None
             }
         });
@@ -291,7 +301,7 @@ fn read_case(
                     .iter()
                     .flat_map(|z| z.interfaces.iter().map(String::as_str)),
             ) {
-                d = d.note(format!("did you mean `{best}`?"));
+                d = d.note(did_you_mean(&s, best));
             }
             diags.push(d);
             None
@@ -309,7 +319,11 @@ fn read_case(
         match parse_instant(&text) {
             Ok(instant) => Some(instant),
             Err(e) => {
-                diags.push(err(codes::BAD_UNTIL, v.span(), e.to_string()).note("`at` is when the case's packet is sent; a date means the start of that day in Japan Standard Time (+09:00)"));
+                let mut d = err(codes::BAD_UNTIL, v.span(), e.to_string());
+                if let Some(note) = width_note(&text, |f| parse_instant(f).is_ok()) {
+                    d = d.note(note);
+                }
+                diags.push(d.note("`at` is when the case's packet is sent; a date means the start of that day in Japan Standard Time (+09:00)"));
                 None
             }
         }
@@ -414,10 +428,13 @@ where
     match policy.host_by_name(s) {
         Some(id) => host_case_address(policy.host(id)).map(|a| (a, Some(s.to_owned()))),
         None => {
-            let looks_like_address = s.contains('.')
-                && s.chars()
+            // An address in 全角 (`１０．１０．１．５`) is judged in 半角.
+            let folded = fold_width(s);
+            let looks_like_address = folded.contains('.')
+                && folded
+                    .chars()
                     .all(|c| c.is_ascii_digit() || c == '.' || c == '/')
-                || s.contains(':');
+                || folded.contains(':');
             let mut d = if looks_like_address {
                 err(
                     codes::BAD_ADDRESS,
@@ -431,8 +448,10 @@ where
                     format!("`{key}` names unknown host `{s}`"),
                 )
             };
-            if let Some(best) = closest(s, policy.hosts.iter().map(|h| h.name.as_str())) {
-                d = d.note(format!("did you mean `{best}`?"));
+            if folded.parse::<IpAddr>().is_ok() {
+                d = d.note(width_note(s, |_| true).unwrap_or_default());
+            } else if let Some(best) = closest(s, policy.hosts.iter().map(|h| h.name.as_str())) {
+                d = d.note(did_you_mean(s, best));
             } else if policy.zone_by_name(s).is_some() {
                 d = d.note("a case names an address or a host, not a zone");
             }
@@ -492,7 +511,11 @@ where
                 (None, DeValue::String(s)) => match parse_icmp_type(family, s) {
                     Ok(t) => Some(u16::from(t)),
                     Err(e) => {
-                        diags.push(err(codes::BAD_ICMP_TYPE, v.span(), e.to_string()));
+                        let mut d = err(codes::BAD_ICMP_TYPE, v.span(), e.to_string());
+                        if let Some(note) = width_note(s, |f| parse_icmp_type(family, f).is_ok()) {
+                            d = d.note(note);
+                        }
+                        diags.push(d);
                         None
                     }
                 },

@@ -18,6 +18,7 @@ pub mod service;
 pub mod source;
 pub mod values;
 mod walk;
+pub mod width;
 
 pub use case::{load_cases, load_cases_with_warnings, Case, CaseProto, CaseTarget, Expect};
 pub use diag::{codes, Diagnostic, Diagnostics, Label, Severity, Subject};

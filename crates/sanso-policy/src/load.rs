@@ -21,6 +21,7 @@ use crate::values::{
     check_interface_name, parse_host_address, parse_limit, parse_network, parse_until, NetworkError,
 };
 use crate::walk::{closest, entries, type_name, ListRead, Strings, TableReader, Value};
+use crate::width::{did_you_mean, fold_width, has_full_width, listed, width_note};
 
 /// A successful load and the warnings it produced (the CLI prints them).
 #[derive(Clone, Debug)]
@@ -90,11 +91,16 @@ pub(crate) fn parse_document<'i>(
         for e in errors {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim_end().to_owned();
-            diags.push(match duplicate_declaration(text, &span, &message) {
+            let note = syntax_width_note(text, &span);
+            let mut d = match duplicate_declaration(text, &span, &message) {
                 Some(subject) => Draft::error(codes::DUPLICATE_NAME, span, "is declared twice")
                     .subject(Some(subject)),
                 None => Draft::error(codes::SYNTAX, span, format!("not valid TOML: {message}")),
-            });
+            };
+            if let Some(note) = note {
+                d = d.note(note);
+            }
+            diags.push(d);
         }
         return None;
     }
@@ -108,6 +114,67 @@ pub(crate) fn parse_document<'i>(
         return None;
     }
     Some(root)
+}
+
+/// A syntax error at 全角 characters outside quotes (`name　= "x"`, `［zones.lg］`,
+/// `[zones.ｌｇ]`): TOML reads them as text, not as its own 半角 symbols.
+/// The note shows the line with its 全角 characters outside quotes and
+/// comments folded.
+fn syntax_width_note(text: &str, span: &Range<usize>) -> Option<String> {
+    let start = span.start.min(text.len());
+    if !text.is_char_boundary(start) {
+        return None;
+    }
+    // The span, or the one character at it when the span is empty.
+    let end = match text[start..].chars().next() {
+        Some(c) if span.end <= start => start + c.len_utf8(),
+        _ => span.end.min(text.len()),
+    };
+    let at = text.get(start..end)?;
+    if !has_full_width(at) {
+        return None;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let line = fold_outside_quotes(&text[line_start..line_end]);
+    Some(format!(
+        "全角 characters outside quotes are not TOML ({}); in 半角 the line reads `{}`",
+        listed(at),
+        line.trim_end_matches('\r')
+    ))
+}
+
+/// A line of TOML with its 全角 look-alikes of ASCII folded, except inside
+/// strings and comments (where Japanese text may use them).
+fn fold_outside_quotes(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => {
+                if c == '#' {
+                    out.push_str(&line[i..]);
+                    break;
+                }
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                }
+                out.push(crate::width::half_width(c).unwrap_or(c));
+            }
+        }
+    }
+    out
 }
 
 /// A TOML "duplicate key" error on a `[zones.NAME]` or `[hosts.NAME]`
@@ -128,7 +195,12 @@ fn duplicate_declaration(text: &str, span: &Range<usize>, message: &str) -> Opti
     }
 }
 
-/// Reports a name that is empty, holds control characters, or is reserved.
+/// Reports a name that is empty, holds control characters, or is reserved
+/// (then `false`: the name cannot be used), and the name of a zone, host,
+/// flow, service or case that holds 全角 look-alikes of ASCII (reported,
+/// but the name is still declared, so that its uses do not fail too). The
+/// policy's own name is free text: Japanese in any width is welcome there,
+/// as in every name that has no 全角 look-alike of ASCII (`市役所`).
 pub(crate) fn check_name(
     diags: &mut Diagnostics,
     name: &str,
@@ -145,13 +217,24 @@ pub(crate) fn check_name(
     } else {
         None
     };
-    match problem {
-        Some(p) => {
-            diags.push(Draft::error(codes::BAD_NAME, span, p).subject(Some(subject.clone())));
-            false
-        }
-        None => true,
+    if let Some(p) = problem {
+        diags.push(Draft::error(codes::BAD_NAME, span, p).subject(Some(subject.clone())));
+        return false;
     }
+    if *subject != Subject::Policy && has_full_width(name) {
+        let mut d = Draft::error(
+            codes::BAD_NAME,
+            span,
+            "the name holds 全角 (full-width) characters: they look like ASCII but are \
+             other characters, so the name typed in 半角 would be another name",
+        )
+        .subject(Some(subject.clone()));
+        if let Some(note) = width_note(name, |f| !f.trim().is_empty() && f != "self") {
+            d = d.note(note);
+        }
+        diags.push(d);
+    }
+    true
 }
 
 #[derive(Debug)]
@@ -410,7 +493,7 @@ impl<'t> Loader<'t> {
                     )
                     .subject(Some(subject.clone()));
                     if let Some(best) = closest(&tier, TIERS.iter().copied()) {
-                        d = d.note(format!("did you mean `{best}`?"));
+                        d = d.note(did_you_mean(&tier, best));
                     }
                     self.diags.push(d);
                 }
@@ -424,10 +507,16 @@ impl<'t> Loader<'t> {
                 for (iface, span) in list {
                     match check_interface_name(&iface) {
                         Ok(()) => zone.interfaces.push((iface, span)),
-                        Err(e) => self.diags.push(
-                            Draft::error(codes::BAD_INTERFACE, span, e.to_string())
-                                .subject(Some(subject.clone())),
-                        ),
+                        Err(e) => {
+                            let mut d = Draft::error(codes::BAD_INTERFACE, span, e.to_string())
+                                .subject(Some(subject.clone()));
+                            if let Some(note) =
+                                width_note(&iface, |f| check_interface_name(f).is_ok())
+                            {
+                                d = d.note(note);
+                            }
+                            self.diags.push(d);
+                        }
                     }
                 }
             }
@@ -467,7 +556,7 @@ impl<'t> Loader<'t> {
                     )
                     .subject(Some(subject.clone()));
                     if let Some(best) = closest(&word, BEYONDS.iter().copied()) {
-                        d = d.note(format!("did you mean `{best}`?"));
+                        d = d.note(did_you_mean(&word, best));
                     }
                     self.diags.push(d);
                 } else if zone.tier.is_some() && !external {
@@ -531,8 +620,15 @@ impl<'t> Loader<'t> {
             e.to_string(),
         )
         .subject(Some(subject.clone()));
-        if let NetworkError::HostBitsSet { network, .. } = &e {
-            d = d.note(format!("write \"{network}\""));
+        let note = match &e {
+            NetworkError::HostBitsSet { network, .. } => Some(format!("write \"{network}\"")),
+            // A zone network, or a host address, typed in 全角.
+            NetworkError::Syntax(text) => width_note(text, |f| parse_network(f).is_ok()),
+            NetworkError::HostSyntax(text) => width_note(text, |f| parse_host_address(f).is_ok()),
+            NetworkError::BareAddress(_) => None,
+        };
+        if let Some(note) = note {
+            d = d.note(note);
         }
         self.diags.push(d);
     }
@@ -582,7 +678,7 @@ impl<'t> Loader<'t> {
                         Draft::error(codes::UNKNOWN_ZONE, span, format!("unknown zone `{zone}`"))
                             .subject(Some(subject.clone()));
                     if let Some(best) = closest(&zone, self.zones.iter().map(|z| z.name.as_str())) {
-                        d = d.note(format!("did you mean `{best}`?"));
+                        d = d.note(did_you_mean(&zone, best));
                     }
                     self.diags.push(d);
                 }
@@ -625,7 +721,7 @@ impl<'t> Loader<'t> {
                                     format!("role `{role}` is not one the guardrails know"),
                                 )
                                 .subject(Some(subject.clone()))
-                                .note(format!("did you mean `{best}`?")),
+                                .note(did_you_mean(&role, best)),
                             );
                         }
                     }
@@ -755,7 +851,7 @@ impl<'t> Loader<'t> {
                     Ok(m) => matches.push(m),
                     Err(e) => {
                         ok = false;
-                        self.diags.push(service_error(e, span, &subject));
+                        self.diags.push(service_error(e, &spec, span, &subject));
                     }
                 }
             }
@@ -883,10 +979,12 @@ impl<'t> Loader<'t> {
             .and_then(|(text, span)| match parse_limit(&text) {
                 Ok(l) => Some(l),
                 Err(e) => {
-                    self.diags.push(
-                        Draft::error(codes::BAD_LIMIT, span, e.to_string())
-                            .subject(r.subject.clone()),
-                    );
+                    let mut d = Draft::error(codes::BAD_LIMIT, span, e.to_string())
+                        .subject(r.subject.clone());
+                    if let Some(note) = width_note(&text, |f| parse_limit(f).is_ok()) {
+                        d = d.note(note);
+                    }
+                    self.diags.push(d);
                     None
                 }
             });
@@ -907,7 +1005,11 @@ impl<'t> Loader<'t> {
                     Some((instant, text))
                 }
                 Err(e) => {
-                    self.diags.push(Draft::error(codes::BAD_UNTIL, v.span(), e.to_string()).subject(r.subject.clone()).note("a date means through the end of that day in Japan Standard Time (+09:00)"));
+                    let mut d = Draft::error(codes::BAD_UNTIL, v.span(), e.to_string()).subject(r.subject.clone());
+                    if let Some(note) = width_note(&text, |f| parse_until(f).is_ok()) {
+                        d = d.note(note);
+                    }
+                    self.diags.push(d.note("a date means through the end of that day in Japan Standard Time (+09:00)"));
                     None
                 }
             }
@@ -995,7 +1097,7 @@ impl<'t> Loader<'t> {
                         .subject(r.subject.clone());
                         let candidates = self.names.keys().map(String::as_str).chain(["self"]);
                         if let Some(best) = closest(&name, candidates) {
-                            d = d.note(format!("did you mean `{best}`?"));
+                            d = d.note(did_you_mean(&name, best));
                         }
                         self.diags.push(d);
                         None
@@ -1080,7 +1182,8 @@ impl<'t> Loader<'t> {
         span: Range<usize>,
         subject: &Option<Subject>,
     ) -> Option<Service> {
-        if name.contains('/') {
+        // An entry, also one typed in 全角 (`ｔｃｐ／８４４３`).
+        if fold_width(&name).contains('/') {
             return match parse_service_match(&name) {
                 Ok(m) => Some(Service {
                     name,
@@ -1088,7 +1191,7 @@ impl<'t> Loader<'t> {
                 }),
                 Err(e) => {
                     let subject = subject.clone().unwrap_or(Subject::Policy);
-                    self.diags.push(service_error(e, span, &subject));
+                    self.diags.push(service_error(e, &name, span, &subject));
                     None
                 }
             };
@@ -1110,7 +1213,7 @@ impl<'t> Loader<'t> {
                         .map(String::as_str)
                         .chain(BUILTIN_SERVICES.iter().map(|(n, _)| *n));
                     d = match closest(&name, candidates) {
-                        Some(best) => d.note(format!("did you mean `{best}`?")),
+                        Some(best) => d.note(did_you_mean(&name, best)),
                         None => d.note("define it under [services], e.g. name = [\"tcp/8443\"], or write an entry like \"tcp/8443\" directly"),
                     };
                     self.diags.push(d);
@@ -1205,14 +1308,16 @@ impl<'t> Loader<'t> {
                 None
             }
             _ => {
-                self.diags.push(
-                    Draft::error(
-                        codes::BAD_DATE,
-                        v.span(),
-                        format!("`{key}` = {text:?} is not a date YYYY-MM-DD"),
-                    )
-                    .subject(r.subject.clone()),
-                );
+                let mut d = Draft::error(
+                    codes::BAD_DATE,
+                    v.span(),
+                    format!("`{key}` = {text:?} is not a date YYYY-MM-DD"),
+                )
+                .subject(r.subject.clone());
+                if let Some(note) = width_note(&text, |f| f.len() == 10 && parse_until(f).is_ok()) {
+                    d = d.note(note);
+                }
+                self.diags.push(d);
                 None
             }
         }
@@ -1472,7 +1577,14 @@ fn parse_tier(text: &str) -> Option<Tier> {
     }
 }
 
-fn service_error(e: ServiceSpecError, span: Range<usize>, subject: &Subject) -> Draft {
+/// A service entry `written` that does not parse. When it does in 半角 and
+/// lowercase (`ｔｃｐ／８４４３`, `TCP/443`), the note suggests that.
+fn service_error(
+    e: ServiceSpecError,
+    written: &str,
+    span: Range<usize>,
+    subject: &Subject,
+) -> Draft {
     let code = if e.is_port_error() {
         codes::BAD_PORT
     } else if e.is_icmp_type_error() {
@@ -1480,7 +1592,14 @@ fn service_error(e: ServiceSpecError, span: Range<usize>, subject: &Subject) -> 
     } else {
         codes::BAD_SERVICE
     };
-    Draft::error(code, span, e.to_string()).subject(Some(subject.clone()))
+    let mut d = Draft::error(code, span, e.to_string()).subject(Some(subject.clone()));
+    let loose = crate::width::loose(written);
+    if loose != written && parse_service_match(&loose).is_ok() {
+        d = d.note(did_you_mean(written, &loose));
+    } else if let Some(note) = width_note(written, |_| false) {
+        d = d.note(note);
+    }
+    d
 }
 
 /// The table `value` holds; anything else is reported as

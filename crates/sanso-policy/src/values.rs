@@ -105,6 +105,10 @@ fn described(c: char) -> String {
 /// \` { | } ~`, checked with `nft -c` and `nft -f`).
 fn refused_character(c: char) -> Option<&'static str> {
     Some(match c {
+        c if crate::width::half_width(c).is_some() => {
+            "which is 全角 (full-width), not ASCII: the kernel would take the name as another \
+             than the 半角 one it looks like"
+        }
         c if !c.is_ascii() => {
             "which is not ASCII: Linux refuses every name whose UTF-8 holds the byte 0xA0 \
              (`à` and `Р` do), and a full-width or look-alike letter (`ｅｔｈ０`, Cyrillic `е`) \

@@ -9,6 +9,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::{codes, Diagnostics, Draft, Subject};
+use crate::width::{did_you_mean, loose};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -92,7 +93,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                     },
                 );
                 match closest(key, allowed.iter().copied()) {
-                    Some(best) => d = d.note(format!("did you mean `{best}`?")),
+                    Some(best) => d = d.note(did_you_mean(key, best)),
                     None => d = d.note(format!("allowed keys: {}", allowed.join(", "))),
                 }
                 diags.push(d);
@@ -217,16 +218,18 @@ impl<'t, 'i> TableReader<'t, 'i> {
 }
 
 /// The candidate closest to `word` by edit distance, when close enough to be
-/// a plausible typo.
+/// a plausible typo. Both are compared in [`loose`] form (半角, lowercase),
+/// so a word in the wrong case or in 全角 finds its candidate at distance 0.
 pub(crate) fn closest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let word = loose(word);
     let len = word.chars().count();
     let limit = if len <= 3 { 1 } else { (len / 3).clamp(2, 3) };
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (edit_distance(&word, &loose(c)), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
@@ -260,6 +263,10 @@ mod tests {
             Some("interfaces")
         );
         assert_eq!(closest("colour", ["tier", "interfaces"]), None);
+        // Case and width do not count.
+        assert_eq!(closest("LGWAN", ["mynumber", "lgwan"]), Some("lgwan"));
+        assert_eq!(closest("ｈｔｔｐｓ", ["http", "https"]), Some("https"));
+        assert_eq!(closest("Https", ["http", "https"]), Some("https"));
         assert_eq!(edit_distance("", "abc"), 3);
     }
 }

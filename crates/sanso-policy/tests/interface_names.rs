@@ -159,23 +159,62 @@ fn refused_names_say_why() {
     for (name, message) in cases {
         assert_eq!(messages(name), vec![message.clone()], "{name:?}");
     }
-    // Full-width letters typed by an input method, a Cyrillic look-alike, an
-    // ideographic space: all non-ASCII, the first such character named.
-    for (name, first) in [
-        ("ｗａｎ0", "`ｗ` (U+FF57)"),
-        ("wan０", "`０` (U+FF10)"),
-        ("еth0", "`е` (U+0435)"),
-        ("wan\u{3000}0", "U+3000"),
-        ("住民", "`住` (U+4F4F)"),
+    // Full-width letters typed by an input method and an ideographic space
+    // (全角), a Cyrillic look-alike, Japanese: all non-ASCII, the first such
+    // character named.
+    for (name, first, why) in [
+        (
+            "ｗａｎ0",
+            "`ｗ` (U+FF57)",
+            "which is 全角 (full-width), not ASCII",
+        ),
+        (
+            "wan０",
+            "`０` (U+FF10)",
+            "which is 全角 (full-width), not ASCII",
+        ),
+        (
+            "wan\u{3000}0",
+            "U+3000",
+            "which is 全角 (full-width), not ASCII",
+        ),
+        ("еth0", "`е` (U+0435)", "which is not ASCII"),
+        ("住民", "`住` (U+4F4F)", "which is not ASCII"),
     ] {
         let got = messages(name);
         assert_eq!(got.len(), 1, "{name:?}: {got:?}");
         assert!(
-            got[0].contains(&format!("contains {first}, which is not ASCII")),
+            got[0].contains(&format!("contains {first}, {why}")),
             "{name:?}: {}",
             got[0]
         );
     }
+}
+
+#[test]
+fn a_full_width_name_gets_its_half_width_form() {
+    let notes = |name: &str| match load_policy("t.toml", &with_interface(name)) {
+        Ok(_) => panic!("{name:?} accepted"),
+        Err(diags) => diags
+            .errors()
+            .flat_map(|d| d.notes.clone())
+            .collect::<Vec<_>>(),
+    };
+    assert_eq!(
+        notes("ｅｔｈ０"),
+        ["did you mean `eth0`? (全角 characters: ｅ ｔ ｈ ０; write them 半角)"]
+    );
+    assert_eq!(
+        notes("wan０"),
+        ["did you mean `wan0`? (全角 characters: ０; write them 半角)"]
+    );
+    // In 半角 still no name Linux accepts: said, not suggested.
+    assert_eq!(
+        notes("ｗａｎ\u{3000}0"),
+        ["全角 characters: ｗ ａ ｎ U+3000 (全角スペース); in 半角 it reads `wan 0`, which is not valid either"]
+    );
+    // No 全角 character, no note.
+    assert!(notes("еth0").is_empty());
 }
 
 #[test]

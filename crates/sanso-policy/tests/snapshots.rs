@@ -55,3 +55,35 @@ fn not_toml() {
         "[policy]\nname = \"x\nzones = [\n[[flows]\n"
     ));
 }
+
+/// 全角 look-alikes of ASCII and names in the wrong case (issue 15, item 3).
+#[test]
+fn japanese() {
+    let text = include_str!("fixtures/errors-japanese.toml");
+    assert_snapshot!(render_policy("errors-japanese.toml", text));
+}
+
+#[test]
+fn japanese_cases() {
+    let policy = load_policy(
+        "contract-policy.toml",
+        include_str!("fixtures/contract-policy.toml"),
+    )
+    .expect("contract example loads");
+    let text = include_str!("fixtures/errors-japanese-cases.toml");
+    let rendered = match load_cases("errors-japanese-cases.toml", text, &policy) {
+        Ok(_) => panic!("cases should not load"),
+        Err(d) => d.render(false),
+    };
+    assert_snapshot!(rendered);
+}
+
+/// 全角 characters in the TOML itself, in a file that starts with a UTF-8
+/// byte order mark (not shown, not a column).
+#[test]
+fn japanese_not_toml() {
+    assert_snapshot!(render_policy(
+        "bom.toml",
+        "\u{feff}[policy]\nname\u{3000}= \"x\"\n［zones.lg］\n"
+    ));
+}
