@@ -445,6 +445,9 @@ fn named(compiled: &Compiled) -> String {
 /// Differences shown in a log line and an audit record.
 const SHOWN_PROBLEMS: usize = 20;
 
+/// How long a `--for` release that failed waits before it is tried again.
+const ISOLATION_RETRY: Duration = Duration::from_secs(10);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DriftState {
     Unknown,
@@ -464,6 +467,8 @@ pub struct Actor {
     isolations: Isolations,
     /// Why `isolations.json` could not be read at start (recorded then).
     isolation_load_error: Option<String>,
+    /// After a `--for` release failed: not tried again before this.
+    isolation_retry_at: Option<Instant>,
     /// The policy's interfaces the gateway lacks, at the last install.
     missing_interfaces: Vec<crate::links::MissingInterface>,
     /// When `last_error` was set (RFC 3339, UTC).
@@ -601,6 +606,7 @@ impl Actor {
             recoveries,
             isolations,
             isolation_load_error,
+            isolation_retry_at: None,
             missing_interfaces: Vec::new(),
             last_error_at: None,
             syslog: None,
@@ -1668,11 +1674,13 @@ impl Actor {
         }
     }
 
-    /// When the loop should wake for the next `--for` release.
+    /// When the loop should wake for the next `--for` release (not before
+    /// the retry time of one that failed).
     fn isolation_wakeup(&self) -> Option<Instant> {
         let at = self.isolations.next_expiry()?;
         let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
-        Some(Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+        let due = Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+        Some(self.isolation_retry_at.map_or(due, |retry| retry.max(due)))
     }
 
     async fn expire_isolations(&mut self) {
@@ -1691,8 +1699,13 @@ impl Actor {
             reason: Some("the isolation's --for elapsed".to_owned()),
             ..Operator::daemon()
         };
+        // A refused release (no isolation sets in the kernel, no room for
+        // its intent) is retried at a bounded pace, not at once in a loop
+        // that writes an intent record each time.
+        self.isolation_retry_at = None;
         if let Err(err) = self.release(due, &by, "expiry").await {
-            tracing::error!(error = %err, "cannot release expired isolations; retrying at the next wake");
+            tracing::error!(error = %err, retry_seconds = ISOLATION_RETRY.as_secs(), "cannot release expired isolations; retrying later");
+            self.isolation_retry_at = Some(Instant::now() + ISOLATION_RETRY);
         }
     }
 
