@@ -122,6 +122,8 @@ pub struct MetricsSnapshot {
     /// Findings present in the neighbour tables at the last look.
     pub unknown_hosts_now: usize,
     pub spoofing_suspects_now: usize,
+    /// Terminals of each zone's `dynamic` pools at the last look.
+    pub dynamic_hosts_now: std::collections::BTreeMap<String, usize>,
     pub drift_now: bool,
     /// Targets isolated now.
     pub isolated_targets: usize,
@@ -487,6 +489,8 @@ pub struct Actor {
     /// Findings already reported for the current policy.
     reported_hosts: BTreeSet<HostFinding>,
     findings_now: Vec<HostFinding>,
+    /// Terminals of `dynamic` pools per zone, at the last look.
+    dynamic_now: std::collections::BTreeMap<String, usize>,
 }
 
 impl std::fmt::Debug for Actor {
@@ -620,6 +624,7 @@ impl Actor {
             last_drift: None,
             reported_hosts: BTreeSet::new(),
             findings_now: Vec::new(),
+            dynamic_now: std::collections::BTreeMap::new(),
         })
     }
 
@@ -2162,6 +2167,14 @@ impl Actor {
             );
         }
         self.findings_now = findings;
+        let mut dynamic = std::collections::BTreeMap::new();
+        for zone in neighbours
+            .iter()
+            .filter_map(|n| crate::discovery::dynamic_pool(&policy, n))
+        {
+            *dynamic.entry(zone).or_insert(0) += 1;
+        }
+        self.dynamic_now = dynamic;
     }
 
     fn status(&self) -> StatusReport {
@@ -2227,6 +2240,7 @@ impl Actor {
                 .iter()
                 .filter(|f| f.kind == FindingKind::SpoofingSuspect)
                 .count(),
+            dynamic_hosts_now: self.dynamic_now.clone(),
             drift_now: matches!(self.drift, DriftState::Drift | DriftState::Unreadable),
             isolated_targets: self.isolations.entries.len(),
             missing_interfaces: self.missing_interfaces.len(),

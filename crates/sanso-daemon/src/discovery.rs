@@ -69,6 +69,26 @@ fn zone_of_interface(policy: &Policy, interface: &str) -> Option<ZoneId> {
         .map(ZoneId)
 }
 
+fn in_dynamic_pool(policy: &Policy, zone: ZoneId, address: IpAddr) -> bool {
+    policy
+        .zone(zone)
+        .dynamic
+        .iter()
+        .any(|pool| pool.contains(&address))
+}
+
+/// The zone whose `dynamic` pool holds this neighbour, seen on one of that
+/// zone's interfaces (a DHCP terminal where it belongs), for counting.
+pub fn dynamic_pool(policy: &Policy, neighbour: &Neighbour) -> Option<String> {
+    if !judged(neighbour.address) {
+        return None;
+    }
+    let zone = zone_of_interface(policy, &neighbour.interface)?;
+    (policy.classify(neighbour.address) == Some(zone)
+        && in_dynamic_pool(policy, zone, neighbour.address))
+    .then(|| policy.zone(zone).name.clone())
+}
+
 /// Judges one neighbour; `None` when it is accounted for or not judged.
 pub fn assess(policy: &Policy, neighbour: &Neighbour) -> Option<HostFinding> {
     if !judged(neighbour.address) {
@@ -83,6 +103,9 @@ pub fn assess(policy: &Policy, neighbour: &Neighbour) -> Option<HostFinding> {
         .iter()
         .any(|h| h.zone == zone && h.addresses.iter().any(|n| n.contains(&neighbour.address)))
     {
+        return None;
+    } else if in_dynamic_pool(policy, zone, neighbour.address) {
+        // A DHCP terminal: counted (`dynamic_pool`), not reported one by one.
         return None;
     } else {
         FindingKind::UnknownHost
@@ -139,6 +162,30 @@ mod tests {
             (f.kind, f.address_zone),
             (FindingKind::SpoofingSuspect, None)
         );
+    }
+
+    #[test]
+    fn terminals_of_a_dynamic_pool_are_counted_not_reported() {
+        let text = policy_text("r1", None).replace(
+            "networks = [\"10.20.0.0/16\"]",
+            "networks = [\"10.20.0.0/16\"]\ndynamic = [\"10.20.100.0/22\"]",
+        );
+        let policy = crate::compile::compile(source(&text), 0)
+            .expect("valid")
+            .policy
+            .as_ref()
+            .clone();
+        assert_eq!(policy.zones[0].dynamic.len(), 1, "{text}");
+        let dhcp = n("lg0", "10.20.101.7");
+        assert_eq!(assess(&policy, &dhcp), None);
+        assert_eq!(dynamic_pool(&policy, &dhcp).as_deref(), Some("lg"));
+        // Outside the pool: still an unknown host; on another zone's link: spoofing.
+        let f = assess(&policy, &n("lg0", "10.20.9.9")).expect("finding");
+        assert_eq!(f.kind, FindingKind::UnknownHost);
+        assert_eq!(dynamic_pool(&policy, &n("lg0", "10.20.9.9")), None);
+        let f = assess(&policy, &n("wan0", "10.20.101.7")).expect("finding");
+        assert_eq!(f.kind, FindingKind::SpoofingSuspect);
+        assert_eq!(dynamic_pool(&policy, &n("wan0", "10.20.101.7")), None);
     }
 
     #[test]

@@ -215,6 +215,17 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         "Neighbours on a zone interface with an address of another zone, at the last look.",
         &plain(snapshot.spoofing_suspects_now as u64),
     );
+    let dynamic: Vec<(String, u64)> = snapshot
+        .dynamic_hosts_now
+        .iter()
+        .map(|(zone, n)| (format!("{{zone=\"{}\"}}", esc(zone)), *n as u64))
+        .collect();
+    metric(
+        "sanso_dynamic_pool_hosts",
+        "gauge",
+        "Terminals in each zone's dynamic (DHCP) pools at the last look; counted, not reported one by one.",
+        &dynamic,
+    );
     metric(
         "sanso_drift",
         "gauge",

@@ -33,6 +33,7 @@ impl Builder {
             tier,
             beyond: None,
             organisation: None,
+            dynamic: Vec::new(),
             interfaces: vec![format!("if-{name}")],
             networks: nets
                 .iter()

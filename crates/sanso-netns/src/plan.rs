@@ -413,6 +413,7 @@ pub(crate) mod tests {
             tier,
             beyond: None,
             organisation: None,
+            dynamic: Vec::new(),
             interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
             networks: nets
                 .iter()

@@ -48,6 +48,8 @@ pub mod codes {
     pub const EMPTY_LIST: &str = "E027";
     /// A host address that does not classify to the host's zone.
     pub const HOST_OUTSIDE_ZONE: &str = "E028";
+    /// A `dynamic` pool outside its zone's networks, or overlapping another zone's.
+    pub const DYNAMIC_OUTSIDE_ZONE: &str = "E029";
     /// A host naming a zone that does not exist.
     pub const UNKNOWN_ZONE: &str = "E030";
     /// A flow endpoint that names no zone, host or `self`.
@@ -128,6 +130,8 @@ pub mod codes {
     pub const SERVES_WITHOUT_ROLE: &str = "W010";
     /// Warning: a service over every port between two zones of one tier.
     pub const ALL_PORTS: &str = "W011";
+    /// Warning: a named host's address in its zone's `dynamic` pool.
+    pub const HOST_IN_DYNAMIC: &str = "W012";
     /// Every code above, for documentation checks.
     pub const ALL: &[&str] = &[
         SYNTAX,
@@ -147,6 +151,7 @@ pub mod codes {
         BAD_INTERFACE,
         EMPTY_LIST,
         HOST_OUTSIDE_ZONE,
+        DYNAMIC_OUTSIDE_ZONE,
         UNKNOWN_ZONE,
         UNKNOWN_ENDPOINT,
         UNKNOWN_SERVICE,
@@ -185,6 +190,7 @@ pub mod codes {
         ROLE_WITHOUT_SERVES,
         SERVES_WITHOUT_ROLE,
         ALL_PORTS,
+        HOST_IN_DYNAMIC,
     ];
 }
 

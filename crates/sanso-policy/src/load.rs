@@ -246,6 +246,8 @@ pub(crate) struct RawZone {
     pub organisation: Option<String>,
     pub interfaces: Vec<(String, Range<usize>)>,
     pub networks: Vec<(IpNet, Range<usize>)>,
+    /// DHCP pools (`dynamic`): addresses handed out to terminals.
+    pub dynamic: Vec<(IpNet, Range<usize>)>,
     /// False when a network was missing or invalid: host placement in this
     /// zone is then not checked (it would only repeat that error).
     pub networks_complete: bool,
@@ -316,7 +318,14 @@ pub(crate) struct Loader<'t> {
 
 const ROOT_KEYS: &[&str] = &["policy", "zones", "hosts", "services", "flows"];
 const POLICY_KEYS: &[&str] = &["name", "revision"];
-const ZONE_KEYS: &[&str] = &["tier", "beyond", "interfaces", "networks", "organisation"];
+const ZONE_KEYS: &[&str] = &[
+    "tier",
+    "beyond",
+    "interfaces",
+    "networks",
+    "organisation",
+    "dynamic",
+];
 const HOST_KEYS: &[&str] = &["zone", "addresses", "roles", "serves"];
 const FLOW_KEYS: &[&str] = &[
     "name",
@@ -360,6 +369,7 @@ impl<'t> Loader<'t> {
         self.check_networks();
         self.check_interfaces();
         self.check_host_placement();
+        self.check_dynamic_pools();
         let facts = guardrail::Facts::new(&self.zones, &self.hosts);
         for flow in &mut self.flows {
             flow.crossings = guardrail::check_flow(&mut self.diags, flow, &facts);
@@ -466,6 +476,7 @@ impl<'t> Loader<'t> {
                 organisation: None,
                 interfaces: Vec::new(),
                 networks: Vec::new(),
+                dynamic: Vec::new(),
                 networks_complete: false,
             };
             let Some(t) =
@@ -529,6 +540,14 @@ impl<'t> Loader<'t> {
                             zone.networks_complete = false;
                             self.push_network_error(e, span, &subject);
                         }
+                    }
+                }
+            }
+            if let ListRead::List(list) = r.str_list(&mut self.diags, "dynamic", false) {
+                for (text, span) in list {
+                    match parse_network(&text) {
+                        Ok(net) => zone.dynamic.push((net, span)),
+                        Err(e) => self.push_network_error(e, span, &subject),
                     }
                 }
             }
@@ -1446,6 +1465,84 @@ impl<'t> Loader<'t> {
         }
     }
 
+    /// A zone's DHCP pools (`dynamic`) lie inside its own networks; a named
+    /// host with an address in a pool is a warning (DHCP may hand that
+    /// address to another terminal, which would then pass as the host).
+    fn check_dynamic_pools(&mut self) {
+        let mut drafts = Vec::new();
+        for zone in self.zones.iter().filter(|z| z.networks_complete) {
+            let subject = Some(Subject::Zone(zone.name.clone()));
+            for (pool, span) in &zone.dynamic {
+                // The zone's most specific network holding the pool.
+                let holder = zone
+                    .networks
+                    .iter()
+                    .map(|(net, _)| *net)
+                    .filter(|net| net.contains(pool))
+                    .max_by_key(IpNet::prefix_len);
+                let inside = holder.is_some();
+                // Part of the pool classifies elsewhere: another zone's network
+                // inside the pool, or more specific than the holder and around it.
+                let other = self
+                    .zones
+                    .iter()
+                    .filter(|z| !std::ptr::eq(*z, zone))
+                    .find_map(|z| {
+                        z.networks
+                            .iter()
+                            .find(|(net, _)| {
+                                pool.contains(net)
+                                    || (net.contains(pool)
+                                        && holder
+                                            .is_some_and(|h| net.prefix_len() > h.prefix_len()))
+                            })
+                            .map(|(net, _)| (z, *net))
+                    });
+                if !inside {
+                    drafts.push(
+                        Draft::error(codes::DYNAMIC_OUTSIDE_ZONE, span.clone(), format!("dynamic pool {pool} is not inside a network of zone {:?}", zone.name))
+                            .subject(subject.clone())
+                            .note("a DHCP pool is part of its zone's addresses: list it in `networks` too"),
+                    );
+                } else if let Some((other, net)) = other {
+                    drafts.push(
+                        Draft::error(
+                            codes::DYNAMIC_OUTSIDE_ZONE,
+                            span.clone(),
+                            format!(
+                                "dynamic pool {pool} overlaps network {net} of zone {:?}",
+                                other.name
+                            ),
+                        )
+                        .subject(subject.clone()),
+                    );
+                }
+            }
+        }
+        for host in &self.hosts {
+            let Some(zone) = host.zone.map(|zi| &self.zones[zi]) else {
+                continue;
+            };
+            for (addr, span) in &host.addresses {
+                if let Some((pool, pool_span)) = zone
+                    .dynamic
+                    .iter()
+                    .find(|(pool, _)| pool.contains(addr) || addr.contains(pool))
+                {
+                    drafts.push(
+                        Draft::warning(codes::HOST_IN_DYNAMIC, span.clone(), format!("address {addr} of host {:?} lies in the dynamic pool {pool} of zone {:?}", host.name, zone.name))
+                            .subject(Some(Subject::Host(host.name.clone())))
+                            .label(pool_span.clone(), "the pool")
+                            .note("DHCP may give this address to another terminal, which would then pass as this host: reserve it outside the pool"),
+                    );
+                }
+            }
+        }
+        for d in drafts {
+            self.diags.push(d);
+        }
+    }
+
     /// Every host address (or every address of a host prefix) must classify,
     /// by longest prefix, to the host's zone.
     fn check_host_placement(&mut self) {
@@ -1523,6 +1620,7 @@ impl<'t> Loader<'t> {
                 organisation: z.organisation.clone(),
                 interfaces: z.interfaces.iter().map(|(i, _)| i.clone()).collect(),
                 networks: z.networks.iter().map(|(n, _)| n.trunc()).collect(),
+                dynamic: z.dynamic.iter().map(|(n, _)| n.trunc()).collect(),
                 location: location(&z.span),
             });
         }

@@ -230,6 +230,9 @@ pub struct Zone {
     pub interfaces: Vec<String>,
     /// As written (normalised with `trunc()`), in file order.
     pub networks: Vec<IpNet>,
+    /// DHCP pools (`dynamic`), inside `networks`: terminals whose addresses
+    /// come and go. Host discovery counts them instead of reporting each.
+    pub dynamic: Vec<IpNet>,
     pub location: Location,
 }
 

@@ -35,6 +35,7 @@ impl Builder {
             tier,
             beyond: None,
             organisation: None,
+            dynamic: Vec::new(),
             interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
             networks: nets.to_vec(),
             location: Location::default(),

@@ -20,6 +20,7 @@ fn zone(name: &str, tier: Tier, ifaces: &[&str], nets: &[&str]) -> Zone {
         tier,
         beyond: None,
         organisation: None,
+        dynamic: Vec::new(),
         interfaces: ifaces.iter().map(|s| (*s).to_owned()).collect(),
         networks: nets
             .iter()
