@@ -241,7 +241,11 @@ fn lower_family<A: FamilyAddress>(
     groups: &mut GroupTable,
     marks: &mut [Sha256],
 ) -> Family<A> {
-    let family = if A::MAX_U128 == u128::from(u32::MAX) { 4 } else { 6 };
+    let family = if A::MAX_U128 == u128::from(u32::MAX) {
+        4
+    } else {
+        6
+    };
     let zone_ranges = zone_ranges::<A>(policy);
     let mut zone_segs: Vec<Vec<Seg>> = vec![Vec::new(); policy.zones.len()];
     for seg in &zone_ranges {

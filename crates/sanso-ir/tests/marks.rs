@@ -61,7 +61,10 @@ fn marks_are_nonzero_and_distinct() {
     assert_eq!(marks.len(), r.flows.len());
     assert!(!marks.contains(&0));
     // The same flow twice under two names: two marks.
-    let twin = BASE.replace("name = \"ssh\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"ssh\"]", "name = \"web2\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"https\"]");
+    let twin = BASE.replace(
+        "name = \"ssh\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"ssh\"]",
+        "name = \"web2\"\nfrom = [\"lg\"]\nto = [\"lg-server\"]\nservices = [\"https\"]",
+    );
     let r = compile(&twin);
     assert_ne!(mark(&r, "web"), mark(&r, "web2"));
 }
@@ -90,11 +93,20 @@ fn a_flow_that_allows_something_else_gets_a_new_mark() {
     let before = compile(BASE);
     for changed in [
         // Narrowed: a service.
-        BASE.replace("services = [\"https\"]", "services = [\"tcp/443\", \"tcp/8443\"]"),
+        BASE.replace(
+            "services = [\"https\"]",
+            "services = [\"tcp/443\", \"tcp/8443\"]",
+        ),
         // A host's addresses.
-        BASE.replace("addresses = [\"10.21.0.10\"]", "addresses = [\"10.21.0.11\"]"),
+        BASE.replace(
+            "addresses = [\"10.21.0.10\"]",
+            "addresses = [\"10.21.0.11\"]",
+        ),
         // A zone's networks (the source of the flow).
-        BASE.replace("networks = [\"10.20.0.0/16\", \"fd00:20::/48\"]", "networks = [\"10.20.0.0/17\", \"fd00:20::/48\"]"),
+        BASE.replace(
+            "networks = [\"10.20.0.0/16\", \"fd00:20::/48\"]",
+            "networks = [\"10.20.0.0/17\", \"fd00:20::/48\"]",
+        ),
     ] {
         let after = compile(&changed);
         assert_ne!(mark(&before, "web"), mark(&after, "web"), "{changed}");
