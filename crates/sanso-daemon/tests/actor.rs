@@ -324,6 +324,47 @@ impl Rig {
     }
 }
 
+/// What a daemon leaves when it dies: its state directory, policy file and
+/// kernel (the temporary directory lives as long as this).
+struct Stopped {
+    _dir: tempfile::TempDir,
+    policy: PathBuf,
+    state: PathBuf,
+    kernel: FakeKernel,
+}
+
+impl Rig {
+    /// The daemon dies (its task ends with its last handle).
+    fn stop(self) -> Stopped {
+        let Rig {
+            _dir,
+            policy,
+            state,
+            kernel,
+            handle,
+        } = self;
+        drop(handle);
+        Stopped {
+            _dir,
+            policy,
+            state,
+            kernel,
+        }
+    }
+}
+
+/// A new daemon on what the last one left; returns after its start apply.
+async fn start_again(policy: &Path, state: &Path, kernel: &FakeKernel) -> Handle {
+    let actor = Actor::new(
+        settings(policy, state, Duration::from_secs(3600)),
+        Arc::new(kernel.clone()),
+    )
+    .expect("the daemon starts");
+    let (handle, _task) = actor.spawn();
+    handle.status().await.expect("running");
+    handle
+}
+
 /// The records of the audit log in `state`, after checking its chain.
 fn audit_records(state: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(state.join(AUDIT_FILE)).expect("audit log");
@@ -993,21 +1034,14 @@ async fn a_daemon_that_starts_inside_a_dead_window_rolls_back_at_once() {
     // The daemon dies (its task is dropped with the handle); a new one starts
     // on the same state directory with a policy file that no longer loads,
     // so only the rollback can take r2 out of the kernel.
-    let Rig {
+    let Stopped {
         _dir,
         policy,
         state,
         kernel,
-        handle,
-    } = rig;
-    drop(handle);
+    } = rig.stop();
     std::fs::write(&policy, "not a policy").expect("write");
-    let actor = Actor::new(
-        settings(&policy, &state, Duration::from_secs(3600)),
-        Arc::new(kernel.clone()),
-    )
-    .expect("actor");
-    let (handle, _task) = actor.spawn();
+    let handle = start_again(&policy, &state, &kernel).await;
     let status = handle.status().await.expect("running");
     assert_eq!(kernel.with(|s| s.applied.clone()), ["r1", "r2", "r1"]);
     // The start apply was refused; what runs is the policy rolled back to.
@@ -1051,14 +1085,12 @@ async fn a_stop_rolls_back_a_pending_apply_and_is_audited() {
 #[tokio::test]
 async fn a_log_that_ends_with_an_intent_is_reconciled_at_start() {
     let rig = rig(&policy_text("r1", None)).await;
-    let Rig {
+    let Stopped {
         _dir,
         policy,
         state,
         kernel,
-        handle,
-    } = rig;
-    drop(handle);
+    } = rig.stop();
     // The last run wrote its intent for r2, changed the kernel and died.
     let compiled = sanso_daemon::compile::compile(
         PolicySource {
@@ -1089,12 +1121,7 @@ async fn a_log_that_ends_with_an_intent_is_reconciled_at_start() {
             shape.comment = sanso_nft::text::layout::table_comment(&compiled.ruleset);
         }
     });
-    let actor = Actor::new(
-        settings(&policy, &state, Duration::from_secs(3600)),
-        Arc::new(kernel.clone()),
-    )
-    .expect("actor");
-    let (handle, _task) = actor.spawn();
+    let handle = start_again(&policy, &state, &kernel).await;
     handle.status().await.expect("running");
     let records = audit_records(&state);
     let reconcile = records
@@ -1149,14 +1176,12 @@ async fn an_unreadable_table_is_an_alarm_audited_once_and_restored() {
 #[tokio::test]
 async fn a_torn_last_record_is_recovered_and_recorded_and_the_daemon_starts() {
     let rig = rig(&policy_text("r1", None)).await;
-    let Rig {
+    let Stopped {
         _dir,
         policy,
         state,
         kernel,
-        handle,
-    } = rig;
-    drop(handle);
+    } = rig.stop();
     let records_before = audit_records(&state).len();
     // A record cut by a full disk or kill -9 in the middle of its write.
     {
@@ -1168,12 +1193,7 @@ async fn a_torn_last_record_is_recovered_and_recorded_and_the_daemon_starts() {
         log.write_all(br#"{"detail":{"trigger":"sig"#)
             .expect("torn write");
     }
-    let actor = Actor::new(
-        settings(&policy, &state, Duration::from_secs(3600)),
-        Arc::new(kernel.clone()),
-    )
-    .expect("the daemon starts on a torn log");
-    let (handle, _task) = actor.spawn();
+    let handle = start_again(&policy, &state, &kernel).await;
     let status = handle.status().await.expect("running");
     assert_eq!(status.counts.audit_recoveries, 1);
     let records = audit_records(&state);
@@ -1292,21 +1312,14 @@ async fn isolation_is_an_element_update_kept_across_reloads_restarts_and_audited
     assert_eq!(rig.handle.status().await.expect("status").drift, "in-sync");
 
     // A restart keeps it.
-    let Rig {
+    let Stopped {
         _dir,
         policy,
         state,
         kernel,
-        handle,
-    } = rig;
-    drop(handle);
+    } = rig.stop();
     kernel.with(|s| s.isolated = Isolated::default()); // as after a reboot without isolation.nft
-    let actor = Actor::new(
-        settings(&policy, &state, Duration::from_secs(3600)),
-        Arc::new(kernel.clone()),
-    )
-    .expect("actor");
-    let (handle, _task) = actor.spawn();
+    let handle = start_again(&policy, &state, &kernel).await;
     assert_eq!(handle.status().await.expect("status").isolations.len(), 2);
     assert_eq!(kernel.with(|s| s.isolated.clone()), isolated);
 
