@@ -1663,7 +1663,13 @@ impl Actor {
             self.set_last_error(format!("cannot save the isolations: {err}"));
         }
         if let serde_json::Value::Object(map) = &mut detail {
-            map.insert("milliseconds".into(), json!(ms));
+            // Whole microseconds: audit records hold no floats (a float need
+            // not read back to the same text, which the chain's canonical
+            // form requires).
+            map.insert(
+                "microseconds".into(),
+                json!(u64::try_from(report.duration.as_micros()).unwrap_or(u64::MAX)),
+            );
             map.insert("connections".into(), json!(connections));
             map.insert("saved".into(), json!(saved.is_ok()));
         }

@@ -1974,4 +1974,26 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn floats_in_a_detail_read_back_to_the_same_canonical_text() {
+        // The chain's canonical form needs every number to print the same
+        // after a read: serde_json's float_roundtrip makes that hold.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("audit.jsonl");
+        let mut log = AuditLog::open(&path).expect("open");
+        let mut x = 0.1_f64;
+        for i in 0..200 {
+            x = x * 1.37 + f64::from(i) / 7.0;
+            log.append(&Entry {
+                event: EventKind::Isolate,
+                uid: 0,
+                policy: None,
+                detail: serde_json::json!({ "ms": x, "tiny": x * 1e-9, "ratio": 1.0 / (x + 3.0) }),
+            })
+            .expect("append");
+        }
+        let chain = verify_file(&path).expect("read").expect("intact");
+        assert_eq!(chain.records, 200);
+    }
 }
