@@ -283,6 +283,28 @@ fn rule_of(a: Standing, b: Standing) -> Option<Rule> {
     None
 }
 
+/// The guardrail that forbids a packet from `from` to `to` outright, exception
+/// or not: 個人番号利用事務系 <-> インターネット接続系 or the Internet
+/// (guardrail 2), the lgwan side <-> the Internet (guardrail 4), transit
+/// between the Internet and the LGWAN backbone or a closed line (guardrail 6).
+/// `None` for every other pair: allowed by some flow, or dropped by default.
+///
+/// This is the judgement [`crate::load_policy`] refuses flows by, so a
+/// monitor that calls an attempted packet a forbidden crossing agrees with
+/// the policy check.
+pub fn forbidden_outright(from: Standing, to: Standing) -> Option<Guardrail> {
+    match rule_of(from, to)? {
+        Rule::MynumberInternet => Some(Guardrail(2)),
+        Rule::LgwanTheInternet => Some(Guardrail(4)),
+        Rule::Transit => Some(Guardrail(6)),
+        Rule::MynumberLink
+        | Rule::LgwanInternetTier
+        | Rule::InternetEgress
+        | Rule::ExternalToExternal
+        | Rule::InternetToGateway => None,
+    }
+}
+
 /// Merged TCP and UDP port ranges of a flow's services, widest first.
 fn widest_range(
     services: &[(crate::model::Service, Range<usize>)],
@@ -806,5 +828,43 @@ mod tests {
         assert_eq!(rule_of(Gateway, TheInternet), None);
         assert_eq!(rule_of(Lgwan, LgwanBackbone), None);
         assert_eq!(rule_of(Mynumber, Mynumber), None);
+    }
+
+    #[test]
+    fn forbidden_outright_is_guardrails_2_4_and_6_in_both_directions() {
+        use Standing::*;
+        let all = [
+            Mynumber,
+            Lgwan,
+            InternetTier,
+            LgwanBackbone,
+            TheInternet,
+            ClosedLine,
+            Gateway,
+        ];
+        let mut forbidden = Vec::new();
+        for a in all {
+            for b in all {
+                if let Some(g) = forbidden_outright(a, b) {
+                    assert_eq!(forbidden_outright(b, a), Some(g), "{a:?} {b:?}");
+                    forbidden.push((a, b, g.0));
+                }
+            }
+        }
+        assert_eq!(
+            forbidden,
+            [
+                (Mynumber, InternetTier, 2),
+                (Mynumber, TheInternet, 2),
+                (Lgwan, TheInternet, 4),
+                (InternetTier, Mynumber, 2),
+                (LgwanBackbone, TheInternet, 4),
+                (TheInternet, Mynumber, 2),
+                (TheInternet, Lgwan, 4),
+                (TheInternet, LgwanBackbone, 4),
+                (TheInternet, ClosedLine, 6),
+                (ClosedLine, TheInternet, 6),
+            ]
+        );
     }
 }
