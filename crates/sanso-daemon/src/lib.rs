@@ -27,6 +27,7 @@ pub mod isolation;
 pub mod kernel;
 pub mod links;
 pub mod metrics;
+pub mod nflog;
 pub mod notify;
 pub mod operator;
 pub mod protocol;
