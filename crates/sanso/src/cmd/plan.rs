@@ -78,6 +78,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Seen from the live table: "added" is what applying would add.
     let changes = readback::diff(&live, &expected);
     let warnings = readback::diff(&expected, &live).warnings;
+    // diff() labels its sides expected -> live; here they are live -> new.
+    let text_diff = changes
+        .text_diff
+        .replacen("--- expected", "--- live", 1)
+        .replacen("+++ live", "+++ new", 1);
     if args.json {
         let out = serde_json::json!({
             "policy": new_policy.name,
@@ -86,7 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "live_comment": live.comment,
             "changes": changes.changes,
             "warnings": warnings,
-            "text_diff": changes.text_diff,
+            "text_diff": text_diff,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -113,13 +118,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             for change in &changes.changes {
                 println!("  {change}");
             }
-            if !changes.text_diff.is_empty() {
-                // diff() labels its sides expected -> live; here they are live -> new.
-                let text = changes
-                    .text_diff
-                    .replacen("--- expected", "--- live", 1)
-                    .replacen("+++ live", "+++ new", 1);
-                println!("\n{text}");
+            if !text_diff.is_empty() {
+                println!("\n{text_diff}");
             }
         }
         for warning in &warnings {
