@@ -1,5 +1,6 @@
-//! What several subcommands share: reading and validating a policy (printing
-//! its diagnostics), and the time at which `until` is judged.
+//! What several subcommands share: reading and validating a policy (its
+//! diagnostics), the time at which `until` is judged, and the documents of
+//! `--json` (docs/json.md).
 
 use std::path::Path;
 
@@ -7,19 +8,57 @@ use anyhow::Result;
 use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
 use sanso_ir::{FlowIdx, Ruleset};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
-use sanso_policy::{Case, Diagnostics, Loaded, Policy};
+use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
 
-/// Why a command stopped early after printing its own diagnostics.
+/// A policy or cases file that failed validation: every diagnostic, for
+/// `main` to render (text on stderr, or the failure document of `--json`).
 #[derive(Debug)]
-pub struct Reported;
+pub struct Invalid(pub Diagnostics);
 
-impl std::fmt::Display for Reported {
+impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("invalid input (see the diagnostics above)")
+        f.write_str(&diagnostics_summary(&self.0))
     }
 }
 
-impl std::error::Error for Reported {}
+impl std::error::Error for Invalid {}
+
+/// A failure whose `--json` document says more than its message: `details`
+/// (an object) is merged into `{"ok": false, "error": message}`.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// `bad.toml: 2 errors, 1 warning`, the closing line of the rendered
+/// diagnostics.
+pub fn diagnostics_summary(diagnostics: &Diagnostics) -> String {
+    let plural = |n: usize, word: &str| match n {
+        1 => format!("1 {word}"),
+        n => format!("{n} {word}s"),
+    };
+    let errors = diagnostics.errors().count();
+    let warnings = diagnostics.warnings().count();
+    match (errors, warnings) {
+        (e, 0) => format!("{}: {}", diagnostics.file, plural(e, "error")),
+        (0, w) => format!("{}: {}", diagnostics.file, plural(w, "warning")),
+        (e, w) => format!(
+            "{}: {}, {}",
+            diagnostics.file,
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
+    }
+}
 
 /// Whether to colour diagnostics: only on a terminal, and never with NO_COLOR.
 pub fn use_color() -> bool {
@@ -34,8 +73,8 @@ pub fn read_text(path: &Path) -> Result<String> {
     Ok(sanso_policy::read_source(path)?)
 }
 
-/// Loads and validates a policy file; diagnostics (errors and warnings) go
-/// to stderr. `Err(Reported)` when the policy is invalid.
+/// Loads and validates a policy file; warnings go to stderr. `Err(Invalid)`
+/// with every diagnostic when the policy is invalid.
 pub fn load_policy(path: &Path) -> Result<Policy> {
     load_policy_counting_warnings(path).map(|(policy, _)| policy)
 }
@@ -46,7 +85,7 @@ pub fn load_policy_counting_warnings(path: &Path) -> Result<(Policy, usize)> {
     check_policy_text(path, &text)
 }
 
-/// Validates a policy already read from `path` (diagnostics to stderr, as
+/// Validates a policy already read from `path` (warnings to stderr, as
 /// [`load_policy`]); also the number of warnings printed.
 pub fn check_policy_text(path: &Path, text: &str) -> Result<(Policy, usize)> {
     let file = path.display().to_string();
@@ -70,10 +109,7 @@ fn report_diagnostics<T>(loaded: Result<Loaded<T>, Diagnostics>) -> Result<T> {
             }
             Ok(loaded.value)
         }
-        Err(diagnostics) => {
-            eprint!("{}", diagnostics.render(use_color()));
-            Err(Reported.into())
-        }
+        Err(diagnostics) => Err(Invalid(diagnostics).into()),
     }
 }
 
@@ -137,4 +173,130 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 /// The time to judge expiry at: `--now` if given, else the system clock.
 pub fn now_or(explicit: Option<i64>) -> i64 {
     explicit.unwrap_or_else(|| jiff::Timestamp::now().as_second())
+}
+
+/// Prints one JSON document (pretty, then a newline) on stdout: what every
+/// `--json` prints, once (docs/json.md).
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// The policy a document is about: its file, name, revision and content hash.
+pub fn policy_json(path: &Path, policy: &Policy) -> serde_json::Value {
+    serde_json::json!({
+        "file": path.display().to_string(),
+        "name": policy.name,
+        "revision": policy.revision,
+        "content_hash": policy.content_hash,
+    })
+}
+
+/// The fields every document about a checked file carries: the file, the
+/// numbers of errors and warnings, and every diagnostic (docs/json.md,
+/// "Diagnostics").
+pub fn diagnostics_fields(diagnostics: &Diagnostics) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    fields.insert("file".into(), diagnostics.file.clone().into());
+    fields.insert("errors".into(), diagnostics.errors().count().into());
+    fields.insert("warnings".into(), diagnostics.warnings().count().into());
+    fields.insert(
+        "diagnostics".into(),
+        diagnostics
+            .items
+            .iter()
+            .map(|d| diagnostic_json(diagnostics, d))
+            .collect(),
+    );
+    fields
+}
+
+/// One diagnostic: what the rendered text shows, as fields.
+fn diagnostic_json(diagnostics: &Diagnostics, d: &Diagnostic) -> serde_json::Value {
+    let subject = d.subject.as_ref().map(|s| {
+        let (kind, name) = match s {
+            Subject::Zone(n) => ("zone", Some(n)),
+            Subject::Host(n) => ("host", Some(n)),
+            Subject::Flow(n) => ("flow", Some(n)),
+            Subject::Service(n) => ("service", Some(n)),
+            Subject::Case(n) => ("case", Some(n)),
+            Subject::Policy => ("policy", None),
+        };
+        serde_json::json!({ "kind": kind, "name": name })
+    });
+    let labels: Vec<serde_json::Value> = d
+        .labels
+        .iter()
+        .map(|l| {
+            let (line, column) = line_column(&diagnostics.text, l.span.start);
+            serde_json::json!({ "line": line, "column": column, "message": l.message })
+        })
+        .collect();
+    serde_json::json!({
+        "severity": match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
+        "code": d.code,
+        "message": d.message,
+        "file": diagnostics.file,
+        "line": d.line,
+        "column": d.column,
+        "subject": subject,
+        "notes": d.notes,
+        "labels": labels,
+    })
+}
+
+/// 1-based line and column (in characters; a byte order mark is no column)
+/// of a byte offset, as the diagnostics count them.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or_else(
+        || {
+            if before.starts_with('\u{feff}') {
+                '\u{feff}'.len_utf8()
+            } else {
+                0
+            }
+        },
+        |i| i + 1,
+    );
+    (line, before[start..].chars().count() + 1)
+}
+
+/// The failure document of `--json` (docs/json.md, "Failures"):
+/// `{"ok": false, "error": ...}`, with the diagnostics of an invalid file
+/// and the details of a [`Failure`].
+pub fn failure_json(err: &anyhow::Error) -> serde_json::Value {
+    let mut doc = serde_json::Map::new();
+    doc.insert("ok".into(), false.into());
+    doc.insert("error".into(), format!("{err:#}").into());
+    if let Some(Invalid(diagnostics)) = err.downcast_ref::<Invalid>() {
+        doc.extend(diagnostics_fields(diagnostics));
+    } else if let Some(failure) = err.downcast_ref::<Failure>() {
+        doc.extend(failure.details.clone());
+    }
+    serde_json::Value::Object(doc)
+}
+
+/// Says why a command failed: the diagnostics or `error: ...` on stderr, or
+/// with `--json` the failure document on stdout.
+pub fn report_failure(err: &anyhow::Error, json: bool) {
+    if json && print_json(&failure_json(err)).is_ok() {
+        return;
+    }
+    match err.downcast_ref::<Invalid>() {
+        Some(Invalid(diagnostics)) => eprint!("{}", diagnostics.render(use_color())),
+        None => eprintln!("error: {err:#}"),
+    }
 }

@@ -9,7 +9,7 @@ mod report;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// sanso (三層): enforce the three-tier network model (三層の対策) of Japanese
 /// local governments on a Linux gateway with nftables.
@@ -51,8 +51,41 @@ enum Command {
     Man(cmd::completions::ManArgs),
 }
 
+/// Whether the command given asks for `--json`: then its failures, too, are
+/// one JSON document on stdout (docs/json.md).
+fn json_requested(matches: &ArgMatches) -> bool {
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    matches!(leaf.try_get_one::<bool>("json"), Ok(Some(true)))
+}
+
+/// A command line clap refuses: its message on stderr and its exit status
+/// (2); with `--json` among the arguments also the failure document.
+fn usage_error(err: clap::Error) -> ExitCode {
+    if err.use_stderr() && std::env::args_os().any(|a| a == "--json") {
+        let text = err.render().to_string();
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        let doc = serde_json::json!({ "ok": false, "error": message, "usage": true });
+        // Best effort: the message follows on stderr either way.
+        let _ = common::print_json(&doc);
+    }
+    let _ = err.print();
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return usage_error(err),
+    };
+    let json = json_requested(&matches);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(args),
         Command::Compile(args) => cmd::compile::run(args),
@@ -79,10 +112,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        // The diagnostics were printed where they arose.
-        Err(err) if err.is::<common::Reported>() => ExitCode::from(1),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            common::report_failure(&err, json);
             ExitCode::from(1)
         }
     }

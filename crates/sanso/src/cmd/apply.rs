@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use sanso_daemon::links::MissingInterface;
 use sanso_daemon::protocol::{Request, MAX_REQUEST_BYTES};
+use sanso_nft::verify::{Coverage, VerifiedApply};
+use sanso_policy::Policy;
+use serde_json::{json, Value};
 
 use crate::common;
 
@@ -39,6 +43,10 @@ pub struct Args {
     /// `apply` refuse (the table has one owner).
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print one JSON object: what was applied and verified, or with
+    /// --confirm the daemon's answer (docs/json.md).
+    #[arg(long)]
+    json: bool,
 }
 
 /// How long `apply` waits for a daemon's answer on the socket.
@@ -104,7 +112,7 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
             MAX_REQUEST_BYTES / (1024 * 1024)
         );
     }
-    super::reload::report(super::reload::ask(&args.socket, &request)?)
+    super::reload::report(super::reload::ask(&args.socket, &request)?, args.json)
 }
 
 /// Debug builds only (`cargo test`): a shell command run between the apply
@@ -144,18 +152,25 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
         );
     }
     let netns = args.netns.as_deref();
-    match sanso_daemon::links::gateway_links(netns) {
+    let missing = match sanso_daemon::links::gateway_links(netns) {
         Ok(links) => {
             let missing = sanso_daemon::links::missing_interfaces(&policy, &links);
             for m in &missing {
                 eprintln!("warning: {m}");
             }
             if args.strict && !missing.is_empty() {
-                anyhow::bail!(
-                    "--strict: {} interface(s) of the policy do not exist on the gateway; nothing was applied",
-                    missing.len()
-                );
+                return Err(common::Failure {
+                    message: format!(
+                        "--strict: {} interface(s) of the policy do not exist on the gateway; nothing was applied",
+                        missing.len()
+                    ),
+                    details: [("missing_interfaces".to_owned(), json!(missing))]
+                        .into_iter()
+                        .collect(),
+                }
+                .into());
             }
+            Some(missing)
         }
         Err(err) if args.strict => {
             anyhow::bail!(
@@ -163,9 +178,10 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             )
         }
         Err(err) => {
-            eprintln!("warning: cannot list the gateway's interfaces to check the policy's: {err}")
+            eprintln!("warning: cannot list the gateway's interfaces to check the policy's: {err}");
+            None
         }
-    }
+    };
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)
         .context("apply failed; the running ruleset is unchanged")?;
@@ -174,6 +190,9 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
         policy.name,
         policy.revision.as_deref().unwrap_or("-")
     );
+    if args.json {
+        return report_json(args, &policy, &name, &done, missing.as_deref());
+    }
     println!(
         "applied {name}: {} messages, {} elements in {:.1} ms",
         done.apply.messages,
@@ -219,4 +238,82 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// What a shape check compared, as counts.
+fn coverage_json(checked: &Coverage) -> Value {
+    json!({
+        "chains": checked.chains,
+        "base_chains": checked.base_chains,
+        "rules": checked.rules,
+        "sets": checked.sets,
+        "elements": checked.elements,
+        "objects": checked.objects,
+    })
+}
+
+/// `--json` of a direct apply: the document of an applied and verified
+/// table (exit 0), or the failure document of one applied but not verified
+/// (exit 1), with what was applied either way.
+fn report_json(
+    args: &Args,
+    policy: &Policy,
+    name: &str,
+    done: &VerifiedApply,
+    missing: Option<&[MissingInterface]>,
+) -> Result<ExitCode> {
+    let (error, checked, problems) = match &done.readback {
+        Ok(report) if report.verified() => (None, Some(&report.checked), &report.problems[..]),
+        Ok(report) => (
+            Some(format!(
+                "the table read back from the kernel does not have the compiled shape ({} difference(s)); \
+                 the kernel holds the table of {name} as applied, unverified: it was not rolled back",
+                report.problems.len()
+            )),
+            Some(&report.checked),
+            &report.problems[..],
+        ),
+        Err(err) => (
+            Some(format!(
+                "the table could not be read back, so it was not verified: {}; the kernel holds the table of {name} as applied",
+                error_chain(err)
+            )),
+            None,
+            &[][..],
+        ),
+    };
+    let mut doc = json!({
+        "ok": error.is_none(),
+        "policy": common::policy_json(&args.policy, policy),
+        "netns": args.netns,
+        "applied": true,
+        "messages": done.apply.messages,
+        "bytes": done.apply.bytes,
+        "elements": done.apply.elements,
+        "duration_ms": done.apply.duration.as_secs_f64() * 1000.0,
+        "verified": error.is_none(),
+        "checked": checked.map(coverage_json),
+        "problems": problems,
+        "missing_interfaces": missing,
+    });
+    if let Some(error) = &error {
+        doc["error"] = error.clone().into();
+    }
+    common::print_json(&doc)?;
+    Ok(if error.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// An error and its causes, as `{:#}` shows an `anyhow::Error`.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }

@@ -15,11 +15,14 @@ pub struct Args {
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print the daemon's answer as one JSON object (docs/json.md).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let request = Request::Confirm {
         attribution: args.why.attribution(),
     };
-    super::reload::report(super::reload::ask(&args.socket, &request)?)
+    super::reload::report(super::reload::ask(&args.socket, &request)?, args.json)
 }

@@ -30,6 +30,9 @@ pub struct IsolateArgs {
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print the daemon's answer as one JSON object (docs/json.md).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Release isolated targets (as they were named to `sanso isolate`; `all`
@@ -43,13 +46,16 @@ pub struct ReleaseArgs {
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print the daemon's answer as one JSON object (docs/json.md).
+    #[arg(long)]
+    json: bool,
 }
 
 /// What is isolated now: target, addresses, since when, until when, by whom
 /// and why.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Print a JSON array.
+    /// Print a JSON array (docs/json.md).
     #[arg(long)]
     json: bool,
     /// The daemon's control socket.
@@ -63,7 +69,7 @@ pub fn isolate(args: IsolateArgs) -> Result<ExitCode> {
         for_seconds: args.for_.map(|d| d.as_secs()),
         attribution: args.why.attribution(),
     };
-    super::reload::report(super::reload::ask(&args.socket, &request)?)
+    super::reload::report(super::reload::ask(&args.socket, &request)?, args.json)
 }
 
 pub fn release(args: ReleaseArgs) -> Result<ExitCode> {
@@ -71,14 +77,14 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode> {
         targets: args.targets,
         attribution: args.why.attribution(),
     };
-    super::reload::report(super::reload::ask(&args.socket, &request)?)
+    super::reload::report(super::reload::ask(&args.socket, &request)?, args.json)
 }
 
 pub fn list(args: ListArgs) -> Result<ExitCode> {
     match super::reload::ask(&args.socket, &Request::Status)? {
         Response::Status(status) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&status.isolations)?);
+                crate::common::print_json(&status.isolations)?;
             } else if status.isolations.is_empty() {
                 println!("nothing is isolated");
             } else {

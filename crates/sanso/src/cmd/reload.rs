@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use sanso_daemon::protocol::{self, Attribution, Request, Response};
 
+use crate::common;
+
 /// Reload the daemon's policy file now (as SIGHUP does) and report the result.
 /// A policy that fails leaves the running ruleset in place (exit status 1).
 #[derive(Debug, clap::Args)]
@@ -16,6 +18,9 @@ pub struct Args {
     /// The daemon's control socket.
     #[arg(long, default_value = sanso_daemon::protocol::DEFAULT_SOCKET)]
     socket: PathBuf,
+    /// Print the daemon's answer as one JSON object (docs/json.md).
+    #[arg(long)]
+    json: bool,
 }
 
 /// `--ticket` and `--reason`: why a change is asked for, recorded with it in
@@ -66,9 +71,14 @@ pub fn ask(socket: &Path, request: &Request) -> Result<Response> {
     )?)
 }
 
-/// Prints a `Done` answer, fails on an `Error` one.
-pub fn report(response: Response) -> Result<ExitCode> {
+/// Prints a `Done` answer (with `json`: `{"ok": true, "message": ...}`),
+/// fails on an `Error` one (its failure document: `{"ok": false, "error": ...}`).
+pub fn report(response: Response, json: bool) -> Result<ExitCode> {
     match response {
+        Response::Done { message } if json => {
+            common::print_json(&serde_json::json!({ "ok": true, "message": message }))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Response::Done { message } => {
             println!("{message}");
             Ok(ExitCode::SUCCESS)
@@ -82,5 +92,5 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let request = Request::Reload {
         attribution: args.why.attribution(),
     };
-    report(ask(&args.socket, &request)?)
+    report(ask(&args.socket, &request)?, args.json)
 }
