@@ -148,14 +148,28 @@ fn the_package_build_leaves_out_the_benchmarks() {
         "{deb}"
     );
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--locked", "--offline", "-p", "sanso", "--no-default-features"])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-p",
+            "sanso",
+            "--no-default-features",
+        ])
         .args(["-e", "normal", "--prefix", "none"])
         .current_dir(root_dir())
         .output()
         .expect("cargo tree");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tree = String::from_utf8_lossy(&out.stdout);
-    assert!(tree.lines().any(|l| l.starts_with("sanso-daemon ")), "{tree}");
+    assert!(
+        tree.lines().any(|l| l.starts_with("sanso-daemon ")),
+        "{tree}"
+    );
     for crate_name in ["sanso-benches ", "sanso-synth ", "plotters ", "criterion "] {
         assert!(
             !tree.lines().any(|l| l.starts_with(crate_name)),

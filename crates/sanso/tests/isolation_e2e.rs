@@ -805,6 +805,16 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
             && report.contains("一致しています / The live gateway matches the approved policy."),
         "{report}"
     );
+    // `sanso drift` expects the isolation too: no drift.
+    let out = sanso(&[
+        "drift",
+        policy_arg,
+        "--netns",
+        &setup.netns,
+        "--state-dir",
+        setup.state(),
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
 
     // 6. A reboot: the daemon stops, the table is gone, sanso-boot loads
     // last-good.nft with isolation.nft; packets tell.

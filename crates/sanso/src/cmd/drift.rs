@@ -28,12 +28,18 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// The daemon's state directory: what is isolated (isolations.json) is
+    /// expected in the isolation sets; default /var/lib/sanso.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
-    let text = sanso_nft::text::render(&ruleset);
+    // What `sanso isolate` cut off is part of what the table should hold.
+    let (_, isolations) = super::explain::load_isolations(args.state_dir.as_deref())?;
+    let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
     let expected = readback::expected_table(&text)
         .context("cannot compute the kernel's view of the policy's ruleset")?;
     let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;

@@ -59,15 +59,35 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
-    /// The daemon's state directory, for what is isolated (isolations.json).
-    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    /// The daemon's state directory, for what is isolated (isolations.json);
+    /// default /var/lib/sanso, left out with a warning when it cannot be
+    /// read there (it is root's).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
 }
 
-/// What `sanso isolate` cut off, from `state_dir/isolations.json`: none
-/// when the file does not exist; an error naming the file when it cannot be
-/// read or is damaged.
-pub(crate) fn load_isolations(state_dir: &Path) -> Result<Isolations> {
+/// What `sanso isolate` cut off, from `STATE/isolations.json`, and the
+/// state directory it came from: none when the file does not exist. Given
+/// with `--state-dir`, a file that cannot be read or is damaged is an error
+/// naming it; the default directory (root's, mode 0700) that cannot be read
+/// is a warning, and the verdicts leave isolation out.
+pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolations)> {
+    let Some(state_dir) = given else {
+        let state_dir = PathBuf::from(sanso_daemon::DEFAULT_STATE_DIR);
+        return Ok(match load_isolations_from(&state_dir) {
+            Ok(isolations) => (state_dir, isolations),
+            Err(err) => {
+                eprintln!(
+                    "warning: {err:#}; isolation is left out (run as root, or give --state-dir)"
+                );
+                (state_dir, Isolations::default())
+            }
+        });
+    };
+    Ok((state_dir.to_owned(), load_isolations_from(state_dir)?))
+}
+
+fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
     let path = state_dir.join(ISOLATIONS_FILE);
     let context = || {
         format!(
@@ -386,7 +406,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // address and the gateway's own connections to one are dropped; a
     // connection an isolated address opens to the gateway is left to the
     // flows to `self` (management stays open).
-    let isolations = load_isolations(&args.state_dir)?;
+    let (state_dir, isolations) = load_isolations(args.state_dir.as_deref())?;
     let src_isolated = src_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
     let dst_isolated = dst_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
     let isolated = match path {
@@ -466,7 +486,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 serde_json::Value::Null
             } else {
                 serde_json::json!({
-                    "state_dir": args.state_dir.display().to_string(),
+                    "state_dir": state_dir.display().to_string(),
                     "effect": if isolated { "isolated" } else { "management-open" },
                     "ends": isolated_ends
                         .iter()

@@ -44,9 +44,10 @@ pub struct Args {
     #[arg(long, requires = "live")]
     netns: Option<String>,
     /// The daemon's state directory, for what is isolated (isolations.json;
-    /// none: nothing is).
-    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
+    /// none: nothing is); default /var/lib/sanso, left out with a warning
+    /// when it cannot be read there (it is root's).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     /// The time the report is made at (YYYY-MM-DD or RFC 3339); default now.
     #[arg(long, value_parser = common::parse_time)]
     now: Option<i64>,
@@ -267,7 +268,7 @@ fn jst_date(seconds: i64) -> String {
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
-    let isolations = crate::cmd::explain::load_isolations(&args.state_dir)?;
+    let (state_dir, isolations) = crate::cmd::explain::load_isolations(args.state_dir.as_deref())?;
     let mut problems = 0usize;
     let mut out = String::new();
 
@@ -544,7 +545,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let _ = writeln!(out);
 
-    isolated_now(&mut out, &args.state_dir, &isolations, now);
+    isolated_now(&mut out, &state_dir, &isolations, now);
 
     if let Some(path) = &args.audit {
         problems += history(&mut out, path)?;
