@@ -71,6 +71,7 @@ fn the_package_holds_what_a_gateway_needs_and_works_unpacked() {
         "./usr/share/zsh/vendor-completions/_sanso",
         "./usr/share/fish/vendor_completions.d/sanso.fish",
         "./usr/share/doc/sanso/operations.md",
+        "./usr/share/doc/sanso/json.md",
         "./usr/share/doc/sanso/copyright",
         "./usr/share/doc/sanso/examples/policy.toml",
         "./etc/sanso/policy.toml",

@@ -446,6 +446,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let mut out = serde_json::json!({
                 "name": f.name,
                 "reason": f.reason,
+                "file": args.policy.display().to_string(),
                 "line": f.location.line,
                 "until": f.until_text,
                 "exception": f.exception.as_ref().map(|e| serde_json::json!({
