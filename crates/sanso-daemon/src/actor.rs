@@ -2227,6 +2227,8 @@ impl Actor {
             isolations: self.isolations.entries.clone(),
             missing_interfaces: self.missing_interfaces.clone(),
             last_error_at: self.last_error.as_ref().and(self.last_error_at.clone()),
+            // The pair's status is the HA task's; the control socket adds it.
+            ha: None,
         }
     }
 

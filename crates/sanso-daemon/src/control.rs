@@ -150,7 +150,10 @@ fn attributed(operator: Operator, attribution: &Attribution) -> Result<Operator,
 async fn answer(request: Request, operator: Operator, actor: &Handle) -> Response {
     match request {
         Request::Status => match actor.status().await {
-            Some(status) => Response::Status(Box::new(status)),
+            Some(mut status) => {
+                status.ha = crate::ha::current();
+                Response::Status(Box::new(status))
+            }
             None => Response::Error {
                 message: "the daemon actor has stopped".to_owned(),
             },

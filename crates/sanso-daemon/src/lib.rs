@@ -23,6 +23,7 @@ pub mod client;
 pub mod compile;
 pub mod control;
 pub mod discovery;
+pub mod ha;
 pub mod isolation;
 pub mod kernel;
 pub mod links;
@@ -79,6 +80,8 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Ha(#[from] ha::HaError),
     #[error("cannot set up the runtime or signal handlers")]
     Runtime(#[source] std::io::Error),
 }
@@ -141,6 +144,11 @@ pub fn init_logging_as(format: LogFormat) {
 
 /// Runs the daemon on its own runtime until SIGTERM or SIGINT.
 pub fn run(config: DaemonConfig) -> Result<(), DaemonError> {
+    run_with(config, None)
+}
+
+/// [`run`], as one node of an HA pair when `ha` is given ([`ha`]).
+pub fn run_with(config: DaemonConfig, ha: Option<ha::HaSettings>) -> Result<(), DaemonError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -149,7 +157,7 @@ pub fn run(config: DaemonConfig) -> Result<(), DaemonError> {
     let kernel = Arc::new(NftKernel {
         netns: config.settings.netns.clone(),
     });
-    let result = runtime.block_on(serve(config, kernel));
+    let result = runtime.block_on(serve_with(config, kernel, ha));
     // A look at the policy file stuck in the file system must not hold the
     // exit (dropping the runtime would wait for it).
     runtime.shutdown_timeout(Duration::from_secs(2));
@@ -314,6 +322,15 @@ fn spawn_look(path: &Path) -> tokio::task::JoinHandle<Look> {
 
 /// The daemon on the current runtime, with the given kernel.
 pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), DaemonError> {
+    serve_with(config, kernel, None).await
+}
+
+/// [`serve`], as one node of an HA pair when `ha` is given.
+pub async fn serve_with(
+    config: DaemonConfig,
+    kernel: Arc<dyn Kernel>,
+    ha: Option<ha::HaSettings>,
+) -> Result<(), DaemonError> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Runtime)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(DaemonError::Runtime)?;
@@ -340,6 +357,10 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
         ),
         None => None,
     };
+    let ha = match ha {
+        Some(settings) => Some((ha::bind(&settings).await?, settings)),
+        None => None,
+    };
     let mut policy_watch =
         PolicyWatch::new(spawn_look(&policy_path).await.unwrap_or(Look::Missing));
     let (handle, actor_task) = actor.spawn();
@@ -362,6 +383,9 @@ pub async fn serve(config: DaemonConfig, kernel: Arc<dyn Kernel>) -> Result<(), 
     }
 
     tokio::spawn(control::serve(listener, handle.clone()));
+    if let Some((socket, settings)) = ha {
+        tokio::spawn(ha::run(settings, socket, handle.clone()));
+    }
     if let Some(listener) = metrics_listener {
         tokio::spawn(metrics::serve(
             listener,

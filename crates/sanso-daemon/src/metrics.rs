@@ -329,7 +329,9 @@ async fn respond(
                 let counters = tokio::task::spawn_blocking(move || kernel.counters()).await.ok().and_then(|r| {
                     r.map_err(|e| tracing::warn!(error = %e, "metrics: cannot read the kernel counters")).ok()
                 });
-                ("200 OK", render(&snapshot, counters.as_deref()))
+                let mut body = render(&snapshot, counters.as_deref());
+                body.push_str(&crate::ha::metrics_text());
+                ("200 OK", body)
             }
             None => (
                 "503 Service Unavailable",

@@ -216,6 +216,9 @@ pub struct StatusReport {
     /// When the last error happened (RFC 3339, UTC).
     #[serde(default)]
     pub last_error_at: Option<String>,
+    /// The HA pair, when the daemon runs with `--ha` (role, the peer's policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha: Option<crate::ha::HaStatus>,
 }
 
 impl std::fmt::Display for StatusReport {
@@ -287,6 +290,9 @@ impl std::fmt::Display for StatusReport {
                 let label = if i == 0 { "isolated:" } else { "" };
                 writeln!(f, "{label:<13} {entry}")?;
             }
+        }
+        if let Some(ha) = &self.ha {
+            write!(f, "{ha}")?;
         }
         writeln!(f, "audit head:   {}", self.audit_head)
     }

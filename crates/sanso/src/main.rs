@@ -44,6 +44,7 @@ enum Command {
     Release(cmd::isolate::ReleaseArgs),
     Isolations(cmd::isolate::ListArgs),
     Audit(cmd::audit::Args),
+    Ha(cmd::ha::Args),
     #[cfg(feature = "bench")]
     Bench(cmd::bench::Args),
     Completions(cmd::completions::Args),
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
         Command::Release(args) => cmd::isolate::release(args),
         Command::Isolations(args) => cmd::isolate::list(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Ha(args) => cmd::ha::run(args),
         #[cfg(feature = "bench")]
         Command::Bench(args) => cmd::bench::run(args),
         Command::Completions(args) => cmd::completions::run(args),

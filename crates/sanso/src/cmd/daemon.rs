@@ -47,6 +47,13 @@ pub struct Args {
     /// collector (UDP, RFC 5424, e.g. 192.0.2.10:514), a copy off the gateway.
     #[arg(long, value_name = "HOST:PORT")]
     audit_syslog: Option<SocketAddr>,
+    /// Run as one node of an HA pair described by this file (see `sanso ha`):
+    /// announce the applied policy to the peer and show the pair in status.
+    #[arg(long, requires = "node", value_name = "HA_FILE")]
+    ha: Option<PathBuf>,
+    /// This node's name in the HA file.
+    #[arg(long, requires = "ha")]
+    node: Option<String>,
     /// Log lines as text (key=value) or one JSON object per line.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormatArg,
@@ -91,6 +98,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         LogFormatArg::Text => sanso_daemon::LogFormat::Text,
         LogFormatArg::Json => sanso_daemon::LogFormat::Json,
     });
+    let ha = match (&args.ha, &args.node) {
+        (Some(file), Some(node)) => Some(ha_settings(file, node, &args.state_dir)?),
+        _ => None,
+    };
     let config = DaemonConfig {
         settings: Settings {
             policy_path: args.policy,
@@ -108,8 +119,44 @@ pub fn run(args: Args) -> Result<ExitCode> {
         watch_interval: args.watch_interval,
         audit_syslog: args.audit_syslog,
     };
-    sanso_daemon::run(config)?;
+    sanso_daemon::run_with(config, ha)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The HA file and key, read and checked before the daemon starts.
+fn ha_settings(
+    file: &std::path::Path,
+    node: &str,
+    state_dir: &std::path::Path,
+) -> Result<sanso_daemon::ha::HaSettings> {
+    use anyhow::{bail, Context};
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the HA file {}", file.display()))?;
+    let ha =
+        sanso_ha::load(&file.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if ha.node(node).is_none() {
+        bail!(
+            "{}: there is no node {node:?} (the file describes {})",
+            file.display(),
+            ha.node_names()
+        );
+    }
+    let key = std::fs::read(&ha.sync.key_file)
+        .with_context(|| format!("cannot read the HA key file {}", ha.sync.key_file.display()))?;
+    if key.len() < sanso_ha::announce::MIN_KEY_BYTES {
+        bail!(
+            "the HA key file {} holds {} bytes; at least {} are needed (head -c 32 /dev/urandom > FILE)",
+            ha.sync.key_file.display(),
+            key.len(),
+            sanso_ha::announce::MIN_KEY_BYTES
+        );
+    }
+    Ok(sanso_daemon::ha::HaSettings {
+        ha,
+        node: node.to_owned(),
+        key,
+        state_dir: state_dir.to_owned(),
+    })
 }
 
 #[cfg(test)]

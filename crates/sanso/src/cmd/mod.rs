@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod diff;
 pub mod drift;
 pub mod explain;
+pub mod ha;
 pub mod isolate;
 pub mod plan;
 pub mod reload;

@@ -1,0 +1,397 @@
+//! High availability: the daemon's side of an active/standby pair
+//! (issue 18). keepalived moves the virtual addresses and conntrackd the
+//! connection state; this module
+//!
+//! * records the node's role as keepalived's notify reports it
+//!   (`sanso ha notify` writes [`ROLE_FILE`] in the state directory;
+//!   [`write_role`], [`read_role`]);
+//! * runs the policy exchange ([`run`]): every check interval it sends the
+//!   peer, over the sync link, an authenticated announcement of the applied
+//!   revision and content hash ([`sanso_ha::announce`]), and receives the
+//!   peer's; a difference that lasts longer than one check interval is a
+//!   warning in the log and the `sanso_ha_policy_mismatch` metric;
+//! * keeps the [`HaStatus`] that `sanso status` and the metrics show
+//!   ([`current`]): one per process, set only when the daemon runs with
+//!   `--ha`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Handle;
+
+/// The role record in the state directory.
+pub const ROLE_FILE: &str = "ha-role.json";
+
+/// What `sanso ha notify` records.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRecord {
+    /// `master`, `backup` or `fault`.
+    pub role: String,
+    /// RFC 3339.
+    pub since: String,
+    /// What conntrackd's transition commands said, one line each.
+    #[serde(default)]
+    pub conntrackd: Vec<String>,
+}
+
+/// Writes the role record atomically (a new file renamed over the old).
+pub fn write_role(state_dir: &Path, record: &RoleRecord) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(state_dir)?;
+    let path = state_dir.join(ROLE_FILE);
+    let tmp = state_dir.join(format!(".{ROLE_FILE}.{}", std::process::id()));
+    let text = serde_json::to_string(record).map_err(std::io::Error::other)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// The role record, `None` when keepalived has not reported yet (or the
+/// file cannot be read: said in the log by the caller).
+pub fn read_role(state_dir: &Path) -> Option<RoleRecord> {
+    let text = std::fs::read_to_string(state_dir.join(ROLE_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// What `sanso status` shows of the pair.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HaStatus {
+    pub node: String,
+    pub peer: String,
+    /// keepalived's last notify: `master`, `backup`, `fault`, or
+    /// `unknown` before the first.
+    pub role: String,
+    #[serde(default)]
+    pub role_since: Option<String>,
+    /// The peer's last announcement, if one was heard.
+    #[serde(default)]
+    pub peer_role: Option<String>,
+    #[serde(default)]
+    pub peer_revision: Option<String>,
+    #[serde(default)]
+    pub peer_content_hash: Option<String>,
+    /// RFC 3339 of the last announcement accepted from the peer.
+    #[serde(default)]
+    pub peer_heard_at: Option<String>,
+    /// `match`, `mismatch`, `unknown` (no policy yet on one side, or the
+    /// peer not heard within three check intervals).
+    pub policy: String,
+    /// Since when the policies differ (RFC 3339).
+    #[serde(default)]
+    pub mismatch_since: Option<String>,
+    /// Whether the difference has lasted longer than one check interval.
+    #[serde(default)]
+    pub mismatch_warned: bool,
+    pub check_interval_seconds: u64,
+    /// Datagrams dropped (bad MAC, stale, replayed, from a stranger).
+    #[serde(default)]
+    pub refused_datagrams: u64,
+    /// Differences that lasted longer than one check interval.
+    #[serde(default)]
+    pub mismatch_events: u64,
+}
+
+impl std::fmt::Display for HaStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ha role:      {} (node {}", self.role, self.node)?;
+        if let Some(since) = &self.role_since {
+            write!(f, ", since {since}")?;
+        }
+        writeln!(f, ")")?;
+        match (&self.peer_heard_at, &self.peer_content_hash) {
+            (Some(at), hash) => writeln!(
+                f,
+                "ha peer:      {} {} rev {} sha256:{} (heard {at})",
+                self.peer,
+                self.peer_role.as_deref().unwrap_or("unknown"),
+                self.peer_revision.as_deref().unwrap_or("-"),
+                hash.as_deref().unwrap_or("-"),
+            )?,
+            (None, _) => writeln!(f, "ha peer:      {} not heard yet", self.peer)?,
+        }
+        write!(f, "ha policy:    {}", self.policy)?;
+        if let Some(since) = &self.mismatch_since {
+            write!(f, " since {since}")?;
+            if self.mismatch_warned {
+                write!(
+                    f,
+                    " (longer than the check interval of {} s: warning)",
+                    self.check_interval_seconds
+                )?;
+            }
+        }
+        writeln!(f)
+    }
+}
+
+static CURRENT: OnceLock<Mutex<HaStatus>> = OnceLock::new();
+
+/// The pair's status, when this daemon runs with `--ha`.
+pub fn current() -> Option<HaStatus> {
+    let cell = CURRENT.get()?;
+    Some(
+        cell.lock()
+            .map_or_else(|p| p.into_inner().clone(), |s| s.clone()),
+    )
+}
+
+fn update(f: impl FnOnce(&mut HaStatus)) {
+    if let Some(cell) = CURRENT.get() {
+        let mut guard = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard);
+    }
+}
+
+/// The pair's metrics, Prometheus text; empty without `--ha`.
+pub fn metrics_text() -> String {
+    let Some(s) = current() else {
+        return String::new();
+    };
+    let role = |r: &str| u8::from(s.role == r);
+    format!(
+        "# HELP sanso_ha_role The node's VRRP role as keepalived last reported it (1 for the current one).\n\
+         # TYPE sanso_ha_role gauge\n\
+         sanso_ha_role{{role=\"master\"}} {}\nsanso_ha_role{{role=\"backup\"}} {}\nsanso_ha_role{{role=\"fault\"}} {}\n\
+         # HELP sanso_ha_policy_mismatch 1 while the peer has announced another policy for longer than one check interval.\n\
+         # TYPE sanso_ha_policy_mismatch gauge\n\
+         sanso_ha_policy_mismatch {}\n\
+         # HELP sanso_ha_peer_heard 1 while the peer's announcements arrive (within three check intervals).\n\
+         # TYPE sanso_ha_peer_heard gauge\n\
+         sanso_ha_peer_heard {}\n\
+         # HELP sanso_ha_policy_mismatch_events_total Policy differences with the peer that lasted longer than one check interval.\n\
+         # TYPE sanso_ha_policy_mismatch_events_total counter\n\
+         sanso_ha_policy_mismatch_events_total {}\n\
+         # HELP sanso_ha_refused_datagrams_total Announcements dropped: bad MAC, stale, replayed or from another node.\n\
+         # TYPE sanso_ha_refused_datagrams_total counter\n\
+         sanso_ha_refused_datagrams_total {}\n",
+        role("master"),
+        role("backup"),
+        role("fault"),
+        u8::from(s.mismatch_warned),
+        u8::from(s.policy != "unknown"),
+        s.mismatch_events,
+        s.refused_datagrams,
+    )
+}
+
+/// How the daemon takes part in a pair (`sanso daemon --ha FILE --node NAME`).
+#[derive(Clone, Debug)]
+pub struct HaSettings {
+    pub ha: sanso_ha::Ha,
+    pub node: String,
+    /// The shared key (the contents of `sync.key_file`).
+    pub key: Vec<u8>,
+    /// The daemon's state directory (the role record).
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HaError {
+    #[error("node {node:?} is not in the HA file (it describes {known})")]
+    UnknownNode { node: String, known: String },
+    #[error("cannot bind the announcement socket on {addr} (is the sync interface up with this node's sync address?)")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The peer as last heard.
+struct Peer {
+    announcement: sanso_ha::announce::Announcement,
+    heard: Instant,
+    heard_at: Timestamp,
+}
+
+/// Binds the announcement socket: before the daemon is ready, so that a
+/// missing sync address is an error at start, not a silent pair.
+pub async fn bind(settings: &HaSettings) -> Result<tokio::net::UdpSocket, HaError> {
+    let me = settings
+        .ha
+        .node(&settings.node)
+        .ok_or_else(|| HaError::UnknownNode {
+            node: settings.node.clone(),
+            known: settings.ha.node_names(),
+        })?;
+    let addr = SocketAddr::new(me.sync_address, settings.ha.sync.exchange_port);
+    tokio::net::UdpSocket::bind(addr)
+        .await
+        .map_err(|source| HaError::Bind { addr, source })
+}
+
+fn random_boot() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// The exchange: runs until the daemon stops.
+pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Handle) {
+    let Some(peer_node) = settings.ha.peer_of(&settings.node).cloned() else {
+        return;
+    };
+    let interval = settings.ha.sync.check_interval;
+    let _ = CURRENT.set(Mutex::new(HaStatus {
+        node: settings.node.clone(),
+        peer: peer_node.name.clone(),
+        role: "unknown".to_owned(),
+        policy: "unknown".to_owned(),
+        check_interval_seconds: interval.as_secs(),
+        ..HaStatus::default()
+    }));
+    let to = SocketAddr::new(peer_node.sync_address, settings.ha.sync.exchange_port);
+    let boot = random_boot();
+    let mut seq = 0u64;
+    let mut peer: Option<Peer> = None;
+    let mut last_seq: Option<(u64, u64)> = None;
+    let mut mismatch: Option<(Instant, Timestamp)> = None;
+    let mut said_send_error = false;
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut buf = vec![0u8; sanso_ha::announce::MAX_DATAGRAM];
+    let mut local: (Option<String>, Option<String>) = (None, None);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let role = read_role(&settings.state_dir);
+                let status = actor.status().await;
+                local = status
+                    .as_ref()
+                    .and_then(|s| s.policy.as_ref())
+                    .map_or((None, None), |p| (p.revision.clone(), Some(p.content_hash.clone())));
+                update(|s| {
+                    if let Some(r) = &role {
+                        if s.role != r.role {
+                            tracing::info!(role = %r.role, since = %r.since, "HA role reported by keepalived");
+                        }
+                        s.role.clone_from(&r.role);
+                        s.role_since = Some(r.since.clone());
+                    }
+                });
+                seq += 1;
+                let announcement = sanso_ha::announce::Announcement {
+                    node: settings.node.clone(),
+                    boot,
+                    seq,
+                    sent_at: Timestamp::now().as_second(),
+                    role: role.map_or_else(|| "unknown".to_owned(), |r| r.role),
+                    revision: local.0.clone(),
+                    content_hash: local.1.clone(),
+                };
+                let datagram = sanso_ha::announce::seal(&announcement, &settings.key);
+                match socket.send_to(&datagram, to).await {
+                    Ok(_) => said_send_error = false,
+                    Err(err) if !said_send_error => {
+                        said_send_error = true;
+                        tracing::warn!(peer = %to, error = %err, "HA: cannot send the announcement to the peer");
+                    }
+                    Err(_) => {}
+                }
+            }
+            received = socket.recv_from(&mut buf) => {
+                let Ok((n, from)) = received else { continue };
+                let datagram = buf.get(..n).unwrap_or_default();
+                match accept(datagram, from.ip(), &settings, &peer_node.name, peer_node.sync_address, last_seq) {
+                    Ok(a) => {
+                        last_seq = Some((a.boot, a.seq));
+                        peer = Some(Peer { announcement: a, heard: Instant::now(), heard_at: Timestamp::now() });
+                    }
+                    Err(why) => {
+                        tracing::debug!(from = %from, error = %why, "HA: announcement dropped");
+                        update(|s| s.refused_datagrams += 1);
+                        continue;
+                    }
+                }
+            }
+        }
+        judge(&local, peer.as_ref(), interval, &mut mismatch);
+    }
+}
+
+fn accept(
+    datagram: &[u8],
+    from: IpAddr,
+    settings: &HaSettings,
+    peer_name: &str,
+    peer_address: IpAddr,
+    last: Option<(u64, u64)>,
+) -> Result<sanso_ha::announce::Announcement, String> {
+    if from != peer_address {
+        return Err(format!(
+            "from {from}, not the peer's sync address {peer_address}"
+        ));
+    }
+    let a = sanso_ha::announce::open(datagram, &settings.key, Timestamp::now().as_second())
+        .map_err(|e| e.to_string())?;
+    if a.node != peer_name {
+        return Err(format!("from node {:?}, not {peer_name:?}", a.node));
+    }
+    if let Some((boot, seq)) = last {
+        if a.boot == boot && a.seq <= seq {
+            return Err(format!("replayed: seq {} after {seq}", a.seq));
+        }
+    }
+    Ok(a)
+}
+
+/// Compares the local and the peer's policy and keeps the status.
+fn judge(
+    local: &(Option<String>, Option<String>),
+    peer: Option<&Peer>,
+    interval: Duration,
+    mismatch: &mut Option<(Instant, Timestamp)>,
+) {
+    let fresh = peer.filter(|p| p.heard.elapsed() <= 3 * interval);
+    let verdict = match (fresh, &local.1) {
+        (Some(p), Some(mine)) => match &p.announcement.content_hash {
+            Some(theirs) if theirs == mine => "match",
+            Some(_) => "mismatch",
+            None => "unknown",
+        },
+        _ => "unknown",
+    };
+    if verdict == "mismatch" {
+        if mismatch.is_none() {
+            *mismatch = Some((Instant::now(), Timestamp::now()));
+        }
+    } else if let Some((_, since)) = mismatch.take() {
+        tracing::info!(since = %since, "HA: the peer's policy matches this node's again");
+    }
+    let lasting = mismatch.is_some_and(|(since, _)| since.elapsed() > interval);
+    update(|s| {
+        s.policy = verdict.to_owned();
+        if let Some(p) = peer {
+            s.peer_role = Some(p.announcement.role.clone());
+            s.peer_revision.clone_from(&p.announcement.revision);
+            s.peer_content_hash.clone_from(&p.announcement.content_hash);
+            s.peer_heard_at = Some(p.heard_at.to_string());
+        }
+        s.mismatch_since = mismatch.map(|(_, at)| at.to_string());
+        if lasting && !s.mismatch_warned {
+            s.mismatch_events += 1;
+            tracing::warn!(
+                peer = %s.peer,
+                peer_revision = s.peer_revision.as_deref().unwrap_or("-"),
+                peer_content_hash = s.peer_content_hash.as_deref().unwrap_or("-"),
+                revision = local.0.as_deref().unwrap_or("-"),
+                content_hash = local.1.as_deref().unwrap_or("-"),
+                "HA: the peer enforces another policy than this node, for longer than one check interval; roll the same policy to both nodes"
+            );
+        }
+        s.mismatch_warned = lasting;
+    });
+}

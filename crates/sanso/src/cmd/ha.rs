@@ -1,0 +1,236 @@
+//! `sanso ha`: the active/standby pair (issue 18): `check` an HA file,
+//! `render` a node's keepalived.conf and conntrackd.conf, and `notify`,
+//! which keepalived calls on every transition.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use sanso_daemon::ha::{write_role, RoleRecord};
+
+/// High availability: an active/standby pair on keepalived (VRRP) and
+/// conntrackd (FTFW), described by an HA file beside the policy.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    Check(CheckArgs),
+    Render(RenderArgs),
+    Notify(NotifyArgs),
+}
+
+/// Validate an HA file; exit 1 with every problem (file:line:col, the node
+/// or field at fault).
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The HA file (TOML), e.g. /etc/sanso/ha.toml.
+    ha_file: PathBuf,
+}
+
+/// Write DIR/keepalived.conf and DIR/conntrackd.conf for one node.
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// The HA file (TOML), e.g. /etc/sanso/ha.toml.
+    ha_file: PathBuf,
+    /// The node whose files to render (a [nodes.NAME] of the file).
+    #[arg(long)]
+    node: String,
+    /// The directory to write into (created if missing).
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    /// The sanso binary keepalived calls on transitions.
+    #[arg(long, default_value = "/usr/bin/sanso")]
+    sanso: PathBuf,
+    /// The daemon's state directory (where the role is recorded).
+    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// Where conntrackd.conf will be installed (the notify passes it to conntrackd -C).
+    #[arg(long, default_value = "/etc/conntrackd/conntrackd.conf")]
+    conntrackd_config: PathBuf,
+    /// conntrackd's control socket.
+    #[arg(long, default_value = "/var/run/conntrackd.ctl")]
+    conntrackd_socket: PathBuf,
+    /// conntrackd's lock file.
+    #[arg(long, default_value = "/var/lock/conntrack.lock")]
+    conntrackd_lock: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Role {
+    Master,
+    Backup,
+    Fault,
+}
+
+/// Called by keepalived on a transition of the sync group: records the
+/// role for the daemon (`sanso status`) and runs conntrackd's transition
+/// commands (master: commit the external cache, flush, resync, bulk send;
+/// backup: resync request after shortening the kernel's timers; fault:
+/// shorten the timers). Always exits 0: keepalived cannot do anything
+/// about a failure, which is recorded and logged.
+#[derive(Debug, clap::Args)]
+struct NotifyArgs {
+    #[arg(value_enum)]
+    role: Role,
+    /// The daemon's state directory.
+    #[arg(long, default_value = sanso_daemon::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    /// conntrackd's configuration (its control socket is found there).
+    #[arg(long, default_value = "/etc/conntrackd/conntrackd.conf")]
+    conntrackd_config: PathBuf,
+    /// The conntrackd binary.
+    #[arg(long, default_value = "conntrackd")]
+    conntrackd: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Sub::Check(args) => check(&args),
+        Sub::Render(args) => render(&args),
+        Sub::Notify(args) => notify(&args),
+    }
+}
+
+fn load(path: &Path) -> Result<sanso_ha::Ha> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the HA file {}", path.display()))?;
+    match sanso_ha::load(&path.display().to_string(), &text) {
+        Ok(ha) => Ok(ha),
+        Err(errors) => {
+            let n = errors.0.len();
+            bail!(
+                "{errors}\n{}: {n} problem(s); nothing written",
+                path.display()
+            )
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<ExitCode> {
+    let ha = load(&args.ha_file)?;
+    println!(
+        "{}: HA pair {} is valid: sync on {}, {} virtual interface(s)",
+        args.ha_file.display(),
+        ha.node_names(),
+        ha.sync.interface,
+        ha.virtuals.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(args: &RenderArgs) -> Result<ExitCode> {
+    let ha = load(&args.ha_file)?;
+    let options = sanso_ha::RenderOptions {
+        sanso: args.sanso.clone(),
+        state_dir: args.state_dir.clone(),
+        conntrackd_config: args.conntrackd_config.clone(),
+        conntrackd_socket: args.conntrackd_socket.clone(),
+        conntrackd_lock: args.conntrackd_lock.clone(),
+    };
+    let Some(rendered) = sanso_ha::render(&ha, &args.node, &options) else {
+        bail!(
+            "{}: there is no node {:?} (the file describes {})",
+            args.ha_file.display(),
+            args.node,
+            ha.node_names()
+        );
+    };
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    for (name, text) in [
+        ("keepalived.conf", &rendered.keepalived),
+        ("conntrackd.conf", &rendered.conntrackd),
+    ] {
+        let path = args.output.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How long one conntrackd command may take.
+const COMMAND_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs `conntrackd -C CONFIG FLAG`, bounded; one line saying how it went.
+fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
+    let what = format!("conntrackd {flag}");
+    let child = Command::new(&args.conntrackd)
+        .arg("-C")
+        .arg(&args.conntrackd_config)
+        .arg(flag)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(err) => return (false, format!("{what}: cannot run: {err}")),
+    };
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return (true, format!("{what}: ok")),
+            Ok(Some(status)) => return (false, format!("{what}: failed ({status})")),
+            Ok(None) if start.elapsed() > COMMAND_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (
+                    false,
+                    format!("{what}: no answer within {} s", COMMAND_LIMIT.as_secs()),
+                );
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(err) => return (false, format!("{what}: {err}")),
+        }
+    }
+}
+
+fn notify(args: &NotifyArgs) -> Result<ExitCode> {
+    // conntrackd's primary-backup.sh, step for step.
+    let flags: &[&str] = match args.role {
+        // Commit the external cache into the kernel, flush both caches,
+        // resync the internal cache with the kernel, send a bulk update.
+        Role::Master => &["-c", "-f", "-R", "-B"],
+        // Shorten the kernel's timers (zombie entries), ask the new master
+        // for a resync.
+        Role::Backup => &["-t", "-n"],
+        Role::Fault => &["-t"],
+    };
+    let role = match args.role {
+        Role::Master => "master",
+        Role::Backup => "backup",
+        Role::Fault => "fault",
+    };
+    let mut lines = Vec::new();
+    if matches!(args.role, Role::Backup) {
+        // Is conntrackd running? Start it when not (as the script does).
+        let (running, line) = conntrackd(args, "-s");
+        if !running {
+            lines.push(line);
+            lines.push(conntrackd(args, "-d").1);
+        }
+    }
+    for flag in flags {
+        lines.push(conntrackd(args, flag).1);
+    }
+    let record = RoleRecord {
+        role: role.to_owned(),
+        since: jiff::Timestamp::now().to_string(),
+        conntrackd: lines,
+    };
+    for line in &record.conntrackd {
+        eprintln!("sanso ha notify {role}: {line}");
+    }
+    if let Err(err) = write_role(&args.state_dir, &record) {
+        eprintln!(
+            "sanso ha notify {role}: cannot record the role in {}: {err}",
+            args.state_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
