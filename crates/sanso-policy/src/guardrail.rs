@@ -305,6 +305,26 @@ pub fn forbidden_outright(from: Standing, to: Standing) -> Option<Guardrail> {
     }
 }
 
+/// The guardrail a pair of ends meets, whatever the flow brings: the one
+/// [`forbidden_outright`] names, or one that some control can satisfy (1: an
+/// exception between named hosts; 3: a sanitizer or screen-transfer host, or
+/// an exception; 5: security-cloud hosts, or an exception; 6 and 7: an
+/// exception). `None` when the pair meets none (same tier, lgwan -> the LGWAN
+/// backbone, ...). Guardrail 8 (wide port ranges) depends on the flow's
+/// services and is not a property of the pair. The auditor's tier matrix is
+/// read from this and [`forbidden_outright`].
+pub fn guardrail_between(from: Standing, to: Standing) -> Option<Guardrail> {
+    Some(Guardrail(match rule_of(from, to)? {
+        Rule::MynumberLink => 1,
+        Rule::MynumberInternet => 2,
+        Rule::LgwanInternetTier => 3,
+        Rule::LgwanTheInternet => 4,
+        Rule::InternetEgress => 5,
+        Rule::Transit | Rule::ExternalToExternal => 6,
+        Rule::InternetToGateway => 7,
+    }))
+}
+
 /// Merged TCP and UDP port ranges of a flow's services, widest first.
 fn widest_range(
     services: &[(crate::model::Service, Range<usize>)],

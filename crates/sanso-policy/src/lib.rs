@@ -22,7 +22,9 @@ pub mod width;
 
 pub use case::{load_cases, load_cases_with_warnings, Case, CaseProto, CaseTarget, Expect};
 pub use diag::{codes, Diagnostic, Diagnostics, Label, Severity, Subject};
-pub use guardrail::{forbidden_outright, MAX_PORT_RANGE, SANITIZING_ROLES, SECURITY_CLOUD_ROLE};
+pub use guardrail::{
+    forbidden_outright, guardrail_between, MAX_PORT_RANGE, SANITIZING_ROLES, SECURITY_CLOUD_ROLE,
+};
 pub use load::{
     content_hash, load_policy, load_policy_at, load_policy_with_warnings, Loaded, KNOWN_ROLES,
 };
