@@ -1,5 +1,13 @@
-//! `sanso report`: the auditor's report (監査及び自己点検, 第6) in Markdown,
-//! Japanese and English side by side.
+//! `sanso report`: the auditor's report (監査及び自己点検, 第6): a
+//! self-contained HTML page (the default when written to a file), JSON for
+//! other tools, or Markdown with Japanese and English side by side (the
+//! default on standard output).
+
+mod doc;
+mod html;
+mod lang;
+
+pub use lang::Lang;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,6 +62,66 @@ pub struct Args {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// The form: html (the default with -o, unless the file ends in .md or
+    /// .json), md (the default on standard output) or json.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// The language of the labels (html and json); default from the locale
+    /// (LC_ALL, LC_MESSAGES, LANG starting with `ja`: Japanese).
+    #[arg(long, value_enum)]
+    lang: Option<Lang>,
+}
+
+/// The form of the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+    Json,
+}
+
+impl Format {
+    /// `--format`, else by the output file's extension (html unless .md or
+    /// .json), else Markdown on standard output.
+    fn choose(given: Option<Format>, output: Option<&std::path::Path>) -> Format {
+        if let Some(f) = given {
+            return f;
+        }
+        match output.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+            Some("md" | "markdown") => Format::Md,
+            Some("json") => Format::Json,
+            _ if output.is_some() => Format::Html,
+            _ => Format::Md,
+        }
+    }
+}
+
+/// The flows of each (from, to) zone pair, by zone name.
+pub(crate) type ZoneCells<'p> = BTreeMap<(String, String), Vec<&'p str>>;
+
+/// The zone matrix: the zones in file order then `self`, and for each
+/// (from, to) pair the active flows that let new connections go that way.
+pub(crate) fn zone_matrix(policy: &Policy, now: i64) -> (Vec<String>, ZoneCells<'_>) {
+    let mut names: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
+    names.push("self".to_string());
+    let mut matrix: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for flow in policy
+        .flows
+        .iter()
+        .filter(|f| f.until.is_none_or(|u| u > now))
+    {
+        for from in &flow.from {
+            for to in &flow.to {
+                let cell = matrix
+                    .entry((end_zone(policy, *from), end_zone(policy, *to)))
+                    .or_default();
+                if !cell.contains(&flow.name.as_str()) {
+                    cell.push(&flow.name);
+                }
+            }
+        }
+    }
+    (names, matrix)
 }
 
 /// What a flow end stands for in the report: the zone it lies in (or the
@@ -269,6 +337,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
     let (state_dir, isolations) = crate::cmd::explain::load_isolations(args.state_dir.as_deref())?;
+    let format = Format::choose(args.format, args.output.as_deref());
+    if format != Format::Md {
+        return run_document(&args, format, &policy, now, &state_dir, &isolations);
+    }
     let mut problems = 0usize;
     let mut out = String::new();
 
@@ -342,25 +414,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let _ = writeln!(out);
 
     // Zone matrix: which zone (or the gateway) may open connections to which.
-    let mut names: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
-    names.push("self".to_string());
-    let mut matrix: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
-    for flow in policy
-        .flows
-        .iter()
-        .filter(|f| f.until.is_none_or(|u| u > now))
-    {
-        for from in &flow.from {
-            for to in &flow.to {
-                let cell = matrix
-                    .entry((end_zone(&policy, *from), end_zone(&policy, *to)))
-                    .or_default();
-                if !cell.contains(&flow.name.as_str()) {
-                    cell.push(&flow.name);
-                }
-            }
-        }
-    }
+    let (names, matrix) = zone_matrix(&policy, now);
     let _ = writeln!(out, "## ゾーン間の通信 / Zone matrix");
     let _ = writeln!(out);
     let columns: Vec<String> = std::iter::once("from \\ to".to_string())
@@ -770,4 +824,221 @@ fn live(
     }
     let _ = writeln!(out);
     Ok(usize::from(!diff.is_empty()))
+}
+
+/// The HTML or JSON report: the document built once, then rendered.
+fn run_document(
+    args: &Args,
+    format: Format,
+    policy: &Policy,
+    now: i64,
+    state_dir: &std::path::Path,
+    isolations: &Isolations,
+) -> Result<ExitCode> {
+    let lang = args
+        .lang
+        .unwrap_or_else(|| Lang::from_locale(|k| std::env::var(k).ok()));
+    let mut problems = 0usize;
+    let audit = match &args.audit {
+        Some(path) => {
+            let audit = audit_data(path, state_dir)?;
+            problems += usize::from(!audit.intact);
+            Some(audit)
+        }
+        None => None,
+    };
+    let live = if args.live {
+        let live = live_data(policy, isolations, now, args.netns.as_deref())?;
+        problems += usize::from(!live.matches);
+        Some(live)
+    } else {
+        None
+    };
+    let document = doc::build(
+        lang,
+        policy,
+        doc::Inputs {
+            policy_file: &args.policy,
+            now,
+            isolations,
+            live,
+            audit,
+        },
+    );
+    let text = match format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&document)?;
+            text.push('\n');
+            text
+        }
+        _ => html::render(lang, &document),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// The live gateway: whether its table matches (drift), the accept counter
+/// of every flow and the drop counters of the zone pairs.
+fn live_data(
+    policy: &Policy,
+    isolations: &Isolations,
+    now: i64,
+    netns: Option<&str>,
+) -> Result<doc::Live> {
+    use sanso_daemon::kernel::Kernel as _;
+    let ruleset = sanso_ir::lower(policy, now);
+    let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
+    let expected = sanso_nft::readback::expected_table(&text)
+        .context("cannot compute the kernel's view of the policy's ruleset")?;
+    let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
+    let diff = sanso_nft::readback::diff(&expected, &live);
+    let kernel = sanso_daemon::kernel::NftKernel {
+        netns: netns.map(str::to_owned),
+    };
+    let (counters, counters_error) = match kernel.counters() {
+        Ok(c) => (c, None),
+        Err(e) => (Vec::new(), Some(format!("{:#}", anyhow::Error::from(e)))),
+    };
+    let by_name: BTreeMap<&str, &sanso_daemon::kernel::CounterValue> =
+        counters.iter().map(|c| (c.name.as_str(), c)).collect();
+    let hits = (0..ruleset.flows.len())
+        .map(|i| {
+            let name = sanso_nft::text::layout::flow_counter_name(&ruleset, sanso_ir::FlowIdx(i));
+            let counter = by_name.get(name.as_str());
+            let packets = counter.map_or(0, |c| c.packets);
+            doc::FlowHits {
+                flow: ruleset.flows[i].name.clone(),
+                packets,
+                bytes: counter.map_or(0, |c| c.bytes),
+                unused: packets == 0,
+            }
+        })
+        .collect();
+    let drops = counters
+        .iter()
+        .filter_map(|c| {
+            let pair = c.name.strip_prefix("drop.")?;
+            (c.packets > 0).then(|| doc::PairDrops {
+                pair: pair.to_owned(),
+                packets: c.packets,
+            })
+        })
+        .collect();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
+    Ok(doc::Live {
+        gateway: match netns {
+            Some(ns) => format!("{host} (netns {ns})"),
+            None => host,
+        },
+        live_comment: live.comment.clone(),
+        matches: diff.is_empty(),
+        differences: diff.changes.iter().map(ToString::to_string).collect(),
+        warnings: diff.warnings.clone(),
+        hits,
+        drops,
+        counters_error,
+    })
+}
+
+/// The verified change history, and the flow changes between the revisions
+/// it names in turn (from the daemon's archive where present).
+fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc::Audit> {
+    let verified = sanso_daemon::audit::verify_file(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut history = Vec::new();
+    let mut hashes: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let string = |v: Option<&serde_json::Value>| {
+            v.and_then(serde_json::Value::as_str).map(str::to_owned)
+        };
+        let policy = record.get("policy");
+        let content_hash = string(policy.and_then(|p| p.get("content_hash")));
+        let operator = record
+            .get("detail")
+            .and_then(|d| d.get("operator"))
+            .cloned()
+            .and_then(|o| serde_json::from_value::<Operator>(o).ok());
+        let event = string(record.get("event")).unwrap_or_default();
+        if let Some(hash) = &content_hash {
+            if hashes.last() != Some(hash) && !event.contains("refus") {
+                hashes.push(hash.clone());
+            }
+        }
+        history.push(doc::AuditRow {
+            seq: record
+                .get("seq")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            time: string(record.get("time")).unwrap_or_default(),
+            event,
+            revision: string(policy.and_then(|p| p.get("revision"))),
+            content_hash,
+            uid: record.get("uid").and_then(serde_json::Value::as_u64),
+            operator: operator.as_ref().map(Operator::describe),
+            ticket: operator.as_ref().and_then(|o| o.ticket.clone()),
+            reason: operator.as_ref().and_then(|o| o.reason.clone()),
+        });
+    }
+    let diffs = hashes
+        .windows(2)
+        .map(|pair| {
+            let load = |hash: &str| -> Option<Policy> {
+                let path = sanso_daemon::archive::policy_path(state_dir, hash);
+                let policy = common::load_policy(&path).ok()?;
+                (policy.content_hash == hash).then_some(policy)
+            };
+            let (old, new) = (load(&pair[0]), load(&pair[1]));
+            let flows = match (&old, &new) {
+                (Some(old), Some(new)) => {
+                    let old_rs = sanso_ir::lower(old, 0);
+                    let new_rs = sanso_ir::lower(new, 0);
+                    sanso_plan::plan(Some((old, &old_rs)), (new, &new_rs))
+                        .flows
+                        .into_iter()
+                        .map(|c| doc::FlowDiff {
+                            kind: format!("{:?}", c.kind).to_lowercase(),
+                            name: c.name.clone(),
+                            summary: c.summary.clone(),
+                            fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
+                        })
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            doc::RevisionDiff {
+                old: pair[0].clone(),
+                new: pair[1].clone(),
+                archived: old.is_some() && new.is_some(),
+                flows,
+            }
+        })
+        .collect();
+    let (intact, records, head, broken) = match &verified {
+        Ok(chain) => (true, chain.records, Some(chain.head.clone()), None),
+        Err(at) => (false, history.len(), None, Some(at.to_string())),
+    };
+    Ok(doc::Audit {
+        file: path.display().to_string(),
+        intact,
+        records,
+        head,
+        broken,
+        history,
+        diffs,
+    })
 }
