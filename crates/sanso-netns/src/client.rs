@@ -5,11 +5,10 @@
 //! connection the ruleset let through (established), so a client case
 //! checks the reply path too.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use nix::sys::socket::{
@@ -19,6 +18,7 @@ use sanso_policy::Policy;
 
 use crate::netns::{InNetns, Netns};
 use crate::plan::PlannedProbe;
+use crate::tcp::{accept_until, listen};
 use crate::{
     ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology,
 };
@@ -76,25 +76,25 @@ pub fn run_clients(
     Ok(verdicts)
 }
 
-fn pattern(seed: usize) -> Vec<u8> {
-    (0..PAYLOAD)
-        .map(|i| (i.wrapping_mul(7) + seed) as u8)
-        .collect()
+/// The payload of a client case: [`PAYLOAD`] bytes that differ with `seed`.
+fn pattern(seed: u8) -> Vec<u8> {
+    crate::tcp::pattern(PAYLOAD, seed)
 }
 
 /// Starts a server thread in `ns`: `bind` there, tell the caller it is
-/// listening, then `serve`. Fails when `bind` fails.
-fn start_server<S: 'static>(
+/// listening, then `serve` and yield its value. Returns once it listens;
+/// fails when `bind` fails (the thread then yields `T::default()`).
+pub(crate) fn start_server<S: 'static, T: Default + Send + 'static>(
     ns: &Netns,
     what: SocketAddr,
     bind: impl FnOnce() -> std::io::Result<S> + Send + 'static,
-    serve: impl FnOnce(S) -> bool + Send + 'static,
-) -> Result<InNetns<bool>, HarnessError> {
+    serve: impl FnOnce(S) -> T + Send + 'static,
+) -> Result<InNetns<T>, HarnessError> {
     let (ready_tx, ready_rx) = mpsc::channel();
-    let server = ns.spawn(move || -> bool {
+    let server = ns.spawn(move || -> T {
         let Ok(socket) = bind() else {
             let _ = ready_tx.send(false);
-            return false;
+            return T::default();
         };
         let _ = ready_tx.send(true);
         serve(socket)
@@ -118,21 +118,10 @@ fn tcp_exchange(
     wait: Duration,
 ) -> Result<bool, HarnessError> {
     let server_addr = SocketAddr::new(p.dst, port);
-    let bind = move || {
-        let listener = TcpListener::bind(server_addr)?;
-        listener.set_nonblocking(true)?;
-        Ok(listener)
-    };
+    let bind = move || listen(server_addr);
     let server = start_server(dst_ns, server_addr, bind, move |listener: TcpListener| {
-        let start = Instant::now();
-        let mut stream = loop {
-            match listener.accept() {
-                Ok((s, _)) => break s,
-                Err(e) if e.kind() == ErrorKind::WouldBlock && start.elapsed() < wait => {
-                    thread::sleep(Duration::from_millis(5));
-                }
-                Err(_) => return false,
-            }
+        let Some(mut stream) = accept_until(&listener, Instant::now() + wait) else {
+            return false;
         };
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(wait));

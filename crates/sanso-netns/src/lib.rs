@@ -65,6 +65,7 @@ pub mod packet;
 pub mod plan;
 mod probe;
 pub mod random;
+pub mod tcp;
 mod topology;
 mod wire;
 
