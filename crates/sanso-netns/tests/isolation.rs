@@ -10,51 +10,31 @@
 //!   one opens (management stays open);
 //! * release (nothing isolated) lets new connections through again.
 //!
-//! Servers accept as many connections as come; every wait is bounded;
-//! namespaces are removed on drop, also on panic.
+//! The clients and servers are those of [`sanso_netns::tcp`]: servers
+//! accept as many connections as come; every wait is bounded; namespaces
+//! are removed on drop, also on panic.
 
 mod common;
 
-use common::{compile, counter, ip, load, peer};
+use common::{compile, counter, load, peer};
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use sanso_netns::netns::{InNetns, Netns};
-use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
+use sanso_netns::netns::InNetns;
+use sanso_netns::tcp::{
+    echo_service, exchanges, gateway_addresses, new_connections, now_ms, office_and_servers,
+    pattern, rounds, topology, watch, Held, Try, Watch, FAMILIES,
+};
 use sanso_nft::isolation::{cut_connections, set_isolated, Isolated};
-
-const CLIENT_V4: &str = "10.20.0.5";
-const SERVER_V4: &str = "10.21.0.10";
-const CLIENT_V6: &str = "fd00:20::5";
-const SERVER_V6: &str = "fd00:21::10";
-const FAMILIES: [(&str, &str); 2] = [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)];
 
 /// The office (the zone to isolate) reaches the server on 8080; the server
 /// reaches the office on 8081; the office manages the gateway on 2222; the
 /// gateway reaches the office on 9000.
-const POLICY: &str = r#"
-[policy]
-name = "isolation"
-
-[zones.office]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16", "fd00:20::/48"]
-
-[zones.servers]
-tier = "lgwan"
-interfaces = ["lg1"]
-networks = ["10.21.0.0/16", "fd00:21::/48"]
-
-[hosts.server]
-zone = "servers"
-addresses = ["10.21.0.10", "fd00:21::10"]
-
+const FLOWS: &str = r#"
 [[flows]]
 name = "web"
 from = ["office"]
@@ -84,249 +64,9 @@ services = ["tcp/9000"]
 reason = "test: the gateway's own connections"
 "#;
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
-}
-
-/// Sends `data` and reads the same number of bytes back within `wait`.
-fn exchange(stream: &mut TcpStream, data: &[u8], wait: Duration) -> Vec<u8> {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
-    let _ = stream.set_write_timeout(Some(wait));
-    if stream.write_all(data).is_err() {
-        return Vec::new();
-    }
-    let start = Instant::now();
-    let mut back = Vec::new();
-    let mut buf = [0u8; 4096];
-    while back.len() < data.len() && start.elapsed() < wait {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => back.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => break,
-        }
-    }
-    back
-}
-
-/// An echo service in `ns` on `addr`: accepts every connection until
-/// `deadline` or `stop` and echoes each on a thread of its own. Yields how
-/// many it accepted.
-fn spawn_echo_service(
-    ns: &Netns,
-    addr: SocketAddr,
-    deadline: Duration,
-    stop: &Arc<AtomicBool>,
-) -> InNetns<usize> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let stop = Arc::clone(stop);
-    let handle = ns
-        .spawn(move || {
-            let listener = TcpListener::bind(addr).expect("bind the service");
-            listener.set_nonblocking(true).expect("nonblocking");
-            ready_tx.send(()).expect("ready");
-            let start = Instant::now();
-            let mut accepted = 0;
-            while start.elapsed() < deadline && !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        accepted += 1;
-                        let left = deadline.saturating_sub(start.elapsed());
-                        thread::spawn(move || {
-                            let _ = stream.set_nonblocking(false);
-                            let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
-                            let begun = Instant::now();
-                            let mut buf = [0u8; 4096];
-                            while begun.elapsed() < left {
-                                match stream.read(&mut buf) {
-                                    Ok(0) => break,
-                                    Ok(n) => {
-                                        if stream.write_all(&buf[..n]).is_err() {
-                                            break;
-                                        }
-                                    }
-                                    Err(e)
-                                        if matches!(
-                                            e.kind(),
-                                            ErrorKind::WouldBlock | ErrorKind::TimedOut
-                                        ) => {}
-                                    Err(_) => break,
-                                }
-                            }
-                        });
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-            accepted
-        })
-        .expect("service thread");
-    ready_rx
-        .recv_timeout(Duration::from_secs(5))
-        .expect("service ready");
-    handle
-}
-
-/// A connection held open by a thread in `ns`; each round sends 1 KB and
-/// yields what came back within `wait`.
-struct Held {
-    label: String,
-    commands: mpsc::Sender<Option<(u8, Duration)>>,
-    results: mpsc::Receiver<Vec<u8>>,
-    _thread: InNetns<()>,
-}
-
-impl Held {
-    fn open(label: &str, ns: &Netns, to: SocketAddr) -> Held {
-        let (commands, command_rx) = mpsc::channel::<Option<(u8, Duration)>>();
-        let (result_tx, results) = mpsc::channel::<Vec<u8>>();
-        let thread = ns
-            .spawn(move || {
-                let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_secs(2)) else {
-                    let _ = result_tx.send(Vec::new());
-                    return;
-                };
-                let _ = result_tx.send(vec![1]);
-                while let Ok(Some((seed, wait))) = command_rx.recv_timeout(Duration::from_secs(60))
-                {
-                    let data = pattern(1024, seed);
-                    if result_tx.send(exchange(&mut stream, &data, wait)).is_err() {
-                        return;
-                    }
-                }
-            })
-            .expect("connection thread");
-        let connected = results
-            .recv_timeout(Duration::from_secs(5))
-            .is_ok_and(|r| !r.is_empty());
-        assert!(connected, "{label}: could not connect to {to}");
-        Held {
-            label: format!("{label} ({to})"),
-            commands,
-            results,
-            _thread: thread,
-        }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let _ = self.commands.send(None);
-    }
-}
-
-/// One round on every connection at once: what came back in `wait`.
-fn exchanges(held: &[&Held], seed: u8, wait: Duration) -> Vec<Vec<u8>> {
-    for h in held {
-        h.commands.send(Some((seed, wait))).expect("command");
-    }
-    held.iter()
-        .map(|h| {
-            h.results
-                .recv_timeout(wait + Duration::from_secs(5))
-                .unwrap_or_else(|_| panic!("{}: no result", h.label))
-        })
-        .collect()
-}
-
-/// One round on every connection at once: which came back whole in `wait`.
-fn rounds(held: &[&Held], seed: u8, wait: Duration) -> Vec<bool> {
-    let data = pattern(1024, seed);
-    exchanges(held, seed, wait)
-        .into_iter()
-        .map(|back| back == data)
-        .collect()
-}
-
-/// One exchange of a watched connection: when it started and ended (ms
-/// since the epoch) and whether it came back.
-#[derive(Clone, Copy, Debug)]
-struct Try {
-    start_ms: i64,
-    end_ms: i64,
-    ok: bool,
-}
-
-/// A connection from `ns` to `to` exchanging 64 bytes every 20 ms (each
-/// given 250 ms) until one fails or `for_ms` passed.
-fn watch(ns: &Netns, to: SocketAddr, for_ms: i64) -> InNetns<Vec<Try>> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let handle = ns
-        .spawn(move || {
-            let mut tries = Vec::new();
-            let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_secs(2)) else {
-                let _ = ready_tx.send(false);
-                return tries;
-            };
-            let _ = ready_tx.send(true);
-            let until = now_ms() + for_ms;
-            let mut seed = 0u8;
-            while now_ms() < until {
-                seed = seed.wrapping_add(1);
-                let data = pattern(64, seed);
-                let start_ms = now_ms();
-                let ok = exchange(&mut stream, &data, Duration::from_millis(250)) == data;
-                tries.push(Try {
-                    start_ms,
-                    end_ms: now_ms(),
-                    ok,
-                });
-                if !ok {
-                    break;
-                }
-                thread::sleep(Duration::from_millis(20));
-            }
-            tries
-        })
-        .expect("watcher thread");
-    let connected = ready_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or(false);
-    assert!(connected, "watcher could not connect to {to}");
-    handle
-}
-
-/// Whether a new connection from `ns` to each of `to` opens and carries an
-/// exchange, all tried at once (each within 1.5 s).
-fn new_connections(tries: &[(&Netns, SocketAddr)]) -> Vec<bool> {
-    let handles: Vec<InNetns<bool>> = tries
-        .iter()
-        .map(|(ns, to)| {
-            let to = *to;
-            ns.spawn(move || {
-                let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_millis(1500))
-                else {
-                    return false;
-                };
-                let data = pattern(64, 42);
-                exchange(&mut stream, &data, Duration::from_millis(1500)) == data
-            })
-            .expect("connect thread")
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("connect thread"))
-        .collect()
-}
-
-/// The gateway's addresses on `interface`.
-fn gateway_addresses(topo: &Topology, interface: &str) -> [IpAddr; 2] {
-    let link = topo
-        .plan()
-        .links
-        .iter()
-        .find(|l| l.interface == interface)
-        .expect("link");
-    [IpAddr::V4(link.gateway_v4), IpAddr::V6(link.gateway_v6)]
+/// One round of 1 KB on every held connection: which came back in `wait`.
+fn round(held: &[&Held], seed: u8, wait: Duration) -> Vec<bool> {
+    rounds(held, &pattern(1024, seed), wait).expect("a round on the held connections")
 }
 
 #[test]
@@ -336,23 +76,17 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     ) {
         return;
     }
-    let policy = load(POLICY);
-    let probes: Vec<Probe> = FAMILIES
-        .iter()
-        .map(|(src, dst)| Probe {
-            iif: None,
-            src: ip(src),
-            dst: ProbeDst::Addr(ip(dst)),
-            l4: ProbeL4::Tcp(8080),
-        })
-        .collect();
-    let topo = Topology::build(&policy, &probes).expect("topology");
+    let policy = load(&format!(
+        "[policy]\nname = \"isolation\"\n{}{FLOWS}",
+        office_and_servers()
+    ));
+    let topo = topology(&policy).expect("topology");
     topo.load_ruleset(&compile(&policy)).expect("load");
     let gateway = topo.gateway();
     let gw_name = gateway.name().to_owned();
     let servers = peer(&topo, "lg1");
     let office = peer(&topo, "lg0");
-    let gw_addrs = gateway_addresses(&topo, "lg0");
+    let gw_addrs = gateway_addresses(&topo, "lg0").expect("lg0");
     println!("the gateway's addresses on lg0: {gw_addrs:?}");
 
     let life = Duration::from_secs(60);
@@ -362,16 +96,19 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     let mut back = Vec::new();
     let mut admin = Vec::new();
     let mut push = Vec::new();
-    for (i, (client, server)) in FAMILIES.iter().enumerate() {
-        let (client, server) = (ip(client), ip(server));
+    for (i, &(client, server)) in FAMILIES.iter().enumerate() {
         web.push(SocketAddr::new(server, 8080));
         back.push(SocketAddr::new(client, 8081));
         admin.push(SocketAddr::new(gw_addrs[i], 2222));
         push.push(SocketAddr::new(client, 9000));
-        services.push(spawn_echo_service(servers, web[i], life, &stop));
-        services.push(spawn_echo_service(office, back[i], life, &stop));
-        services.push(spawn_echo_service(gateway, admin[i], life, &stop));
-        services.push(spawn_echo_service(office, push[i], life, &stop));
+        for (ns, addr) in [
+            (servers, web[i]),
+            (office, back[i]),
+            (gateway, admin[i]),
+            (office, push[i]),
+        ] {
+            services.push(echo_service(ns, addr, life, &stop).expect("service"));
+        }
     }
     let all_new = |label: &str| {
         let mut tries = Vec::new();
@@ -381,32 +118,41 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
             tries.push((office, admin[i]));
             tries.push((gateway, push[i]));
         }
-        let got = new_connections(&tries);
+        let got = new_connections(&tries).expect("new connections");
         println!("{label}: new connections web4, back4, admin4, push4, web6, back6, admin6, push6: {got:?}");
         got
     };
     // Before: everything the policy allows opens.
     assert_eq!(all_new("before"), [true; 8], "the policy's flows work");
 
-    let held_web: Vec<Held> = web.iter().map(|a| Held::open("web", office, *a)).collect();
-    let held_admin: Vec<Held> = admin
-        .iter()
-        .map(|a| Held::open("admin", office, *a))
-        .collect();
-    let held_push: Vec<Held> = push
-        .iter()
-        .map(|a| Held::open("push", gateway, *a))
-        .collect();
+    let open = |label: &str, ns, to: &[SocketAddr]| -> Vec<Held> {
+        to.iter()
+            .map(|a| Held::open(label, ns, *a).expect("a held connection"))
+            .collect()
+    };
+    let held_web = open("web", office, &web);
+    let held_admin = open("admin", office, &admin);
+    let held_push = open("push", gateway, &push);
     let held: Vec<&Held> = held_web
         .iter()
         .chain(&held_admin)
         .chain(&held_push)
         .collect();
     let wait = Duration::from_millis(1500);
-    assert_eq!(rounds(&held, 1, wait), [true; 6], "the connections work");
+    assert_eq!(round(&held, 1, wait), [true; 6], "the connections work");
 
     // Two connections watched through the isolation, one per family.
-    let watchers: Vec<InNetns<Vec<Try>>> = web.iter().map(|a| watch(office, *a, 3000)).collect();
+    let watching = Watch {
+        size: 64,
+        wait: Duration::from_millis(250),
+        pause: Duration::from_millis(20),
+        until_ms: now_ms() + 3000,
+        last: None,
+    };
+    let watchers: Vec<InNetns<Vec<Try>>> = web
+        .iter()
+        .map(|a| watch(office, *a, watching).expect("a watched connection"))
+        .collect();
     thread::sleep(Duration::from_millis(400));
     let office_zone = Isolated::new([
         "10.20.0.0/16".parse().expect("prefix"),
@@ -462,7 +208,7 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     // Open connections: forwarded and the gateway's own to the office are
     // cut; the admin's to the gateway goes on.
     assert_eq!(
-        rounds(&held, 2, wait),
+        round(&held, 2, wait),
         [false, false, true, true, false, false],
         "while isolated: web4, web6, admin4, admin6, push4, push6 passing"
     );
@@ -491,14 +237,14 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     // whether their ends still retransmit; see docs/ruleset.md,
     // "Isolation"): bytes that came back in 3 s, of what the two rounds
     // since the cut sent.
-    let after = exchanges(&held, 3, Duration::from_secs(3));
+    let data = pattern(1024, 3);
+    let after = exchanges(&held, &data, Duration::from_secs(3)).expect("a round after release");
     let back: Vec<usize> = after.iter().map(Vec::len).collect();
     println!(
         "after release, bytes back in 3 s on the cut web4, web6, push4, push6 connections \
          (2048 sent since the cut): {:?}",
         [back[0], back[1], back[4], back[5]]
     );
-    let data = pattern(1024, 3);
     assert!(
         after[2] == data && after[3] == data,
         "the admin's connections after release"

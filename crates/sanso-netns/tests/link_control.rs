@@ -31,38 +31,21 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{self, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType};
 use sanso_netns::netns::Netns;
+use sanso_netns::tcp::{office_and_servers, CLIENT_V6, SERVER_V6};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
 
-const CLIENT_V6: &str = "fd00:20::5";
-const SERVER_V6: &str = "fd00:21::10";
 /// The gateway's link-local address on every interface (the harness's).
 const GATEWAY_LL: &str = "fe80::1";
 
-/// Two lgwan zones and a catch-all external zone: without the rules for
-/// link-local sources, `fe80::/10` would fall into `upstream`.
-const POLICY: &str = r#"
-[policy]
-name = "link-control"
-
-[zones.office]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16", "fd00:20::/48"]
-
-[zones.servers]
-tier = "lgwan"
-interfaces = ["lg1"]
-networks = ["10.21.0.0/16", "fd00:21::/48"]
-
+/// After the fixture's two lgwan zones ([`office_and_servers`]), a
+/// catch-all external zone: without the rules for link-local sources,
+/// `fe80::/10` would fall into `upstream`.
+const UPSTREAM_AND_FLOWS: &str = r#"
 [zones.upstream]
 tier = "external"
 beyond = "lgwan"
 interfaces = ["wan0"]
 networks = ["0.0.0.0/0", "::/0"]
-
-[hosts.server]
-zone = "servers"
-addresses = ["10.21.0.10", "fd00:21::10"]
 
 [[flows]]
 name = "ping"
@@ -118,11 +101,14 @@ table inet observe {
 /// The gateway with the compiled ruleset and the observer loaded; the
 /// client (behind `lg0`) and server (behind `lg1`) hold their addresses.
 fn gateway() -> Topology {
-    let policy = load(POLICY);
+    let policy = load(&format!(
+        "[policy]\nname = \"link-control\"\n{}{UPSTREAM_AND_FLOWS}",
+        office_and_servers()
+    ));
     let probe = Probe {
         iif: None,
-        src: CLIENT_V6.parse().expect("client"),
-        dst: ProbeDst::Addr(SERVER_V6.parse().expect("server")),
+        src: CLIENT_V6,
+        dst: ProbeDst::Addr(SERVER_V6),
         l4: ProbeL4::Icmp(128),
     };
     let topo = Topology::build(&policy, &[probe]).expect("topology");
@@ -291,8 +277,9 @@ fn neighbour_discovery_keeps_working_and_link_local_sources_are_in_no_zone() {
     // the gateway (both sides) and the server have to solicit each other.
     ip(&["-n", client.name(), "neigh", "del", GATEWAY_LL, "dev", "p0"]);
     ip(&["-n", server.name(), "neigh", "del", GATEWAY_LL, "dev", "p0"]);
-    ip(&["-n", gw.name(), "neigh", "del", CLIENT_V6, "dev", "lg0"]);
-    ip(&["-n", gw.name(), "neigh", "del", SERVER_V6, "dev", "lg1"]);
+    let (client_v6, server_v6) = (CLIENT_V6.to_string(), SERVER_V6.to_string());
+    ip(&["-n", gw.name(), "neigh", "del", &client_v6, "dev", "lg0"]);
+    ip(&["-n", gw.name(), "neigh", "del", &server_v6, "dev", "lg1"]);
     let before = |name: &str| counter(&topo, "observe", name);
     let (ns0, na0, out_ns0, out_na0) = (
         before("in_ns"),
@@ -303,7 +290,7 @@ fn neighbour_discovery_keeps_working_and_link_local_sources_are_in_no_zone() {
 
     // An echo through the gateway on global addresses: ND runs on both links,
     // each side soliciting the other (solicitations from global sources).
-    let ping = run_in(client, &["ping", "-6", "-c", "2", "-W", "2", SERVER_V6]);
+    let ping = run_in(client, &["ping", "-6", "-c", "2", "-W", "2", &server_v6]);
     assert!(
         ping.status.success(),
         "ping over IPv6 through the gateway failed: {}{}",
@@ -313,8 +300,8 @@ fn neighbour_discovery_keeps_working_and_link_local_sources_are_in_no_zone() {
     let entries = [
         (client, GATEWAY_LL, "p0"),
         (server, GATEWAY_LL, "p0"),
-        (gw, CLIENT_V6, "lg0"),
-        (gw, SERVER_V6, "lg1"),
+        (gw, client_v6.as_str(), "lg0"),
+        (gw, server_v6.as_str(), "lg1"),
     ];
     for (ns, addr, dev) in entries {
         let entry = neighbour(ns, addr, dev);

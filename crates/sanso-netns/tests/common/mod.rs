@@ -141,15 +141,10 @@ pub fn compile(policy: &Policy) -> String {
     sanso_nft::text::render(&sanso_ir::lower(policy, now))
 }
 
-/// The peer namespace behind gateway interface `interface`.
+/// The peer namespace behind gateway interface `interface`
+/// ([`sanso_netns::tcp::peer`]; panics when the topology has no such link).
 pub fn peer<'t>(topo: &'t sanso_netns::Topology, interface: &str) -> &'t sanso_netns::netns::Netns {
-    let i = topo
-        .plan()
-        .links
-        .iter()
-        .position(|l| l.interface == interface)
-        .expect("link");
-    &topo.peers()[i]
+    sanso_netns::tcp::peer(topo, interface).unwrap_or_else(|| panic!("no link {interface}"))
 }
 
 /// Every named counter of `table inet <table>` in the gateway: (name, packets).
