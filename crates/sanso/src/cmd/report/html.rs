@@ -759,7 +759,7 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
 pub fn svg(doc: &Document) -> String {
     const WIDTH: i64 = 1100;
     const BAND_H: i64 = 130;
-    const LABEL_W: i64 = 190;
+    const LABEL_W: i64 = 260;
     const BOX_W: i64 = 170;
     const BOX_H: i64 = 46;
     const GAP: i64 = 40;
