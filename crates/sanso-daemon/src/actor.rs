@@ -477,6 +477,8 @@ pub struct Actor {
     last_error_at: Option<String>,
     /// `--audit-syslog`: a remote copy of the head after every record.
     syslog: Option<crate::syslog::SyslogSink>,
+    /// Where the applied policy is published for the monitor.
+    applied: Option<tokio::sync::watch::Sender<Option<crate::monitor::Applied>>>,
     current: Option<Installed>,
     pending: Option<Pending>,
     deferred_reload: Option<(Trigger, Operator)>,
@@ -614,6 +616,7 @@ impl Actor {
             missing_interfaces: Vec::new(),
             last_error_at: None,
             syslog: None,
+            applied: None,
             current: None,
             pending: None,
             deferred_reload: None,
@@ -632,6 +635,38 @@ impl Actor {
     pub fn with_audit_syslog(mut self, sink: crate::syslog::SyslogSink) -> Self {
         self.syslog = Some(sink);
         self
+    }
+
+    /// Also publishes the policy in the kernel (after every change) on `tx`,
+    /// for the monitor ([`crate::monitor`]).
+    pub fn with_applied_watch(
+        mut self,
+        tx: tokio::sync::watch::Sender<Option<crate::monitor::Applied>>,
+    ) -> Self {
+        self.applied = Some(tx);
+        self
+    }
+
+    /// Publishes the policy in the kernel when it is another than last time.
+    fn publish_applied(&self) {
+        let Some(tx) = &self.applied else {
+            return;
+        };
+        let now = self
+            .current
+            .as_ref()
+            .map(|c| crate::monitor::Applied::from(&c.compiled));
+        tx.send_if_modified(|old| {
+            let same = match (old.as_ref(), now.as_ref()) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(&a.ruleset, &b.ruleset),
+                _ => false,
+            };
+            if !same {
+                *old = now;
+            }
+            !same
+        });
     }
 
     /// Starts the actor on the current runtime: applies the policy file, then
@@ -679,6 +714,7 @@ impl Actor {
         );
         neighbour_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            self.publish_applied();
             let confirm_deadline = self.pending.as_ref().map(|p| p.deadline);
             let expiry = self.expiry_wakeup();
             let isolation_expiry = self.isolation_wakeup();

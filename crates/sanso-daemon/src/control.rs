@@ -12,6 +12,7 @@ use tokio::net::{UnixListener, UnixStream};
 use crate::actor::{Handle, Trigger};
 use crate::bounded::{bounded, FILE_NAME_CHARS};
 use crate::compile::PolicySource;
+use crate::monitor::MonitorHandle;
 use crate::operator::Operator;
 use crate::protocol::{Attribution, Request, Response, MAX_REQUEST_BYTES};
 
@@ -57,12 +58,18 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
 
 /// Serves connections until the listener fails.
 pub async fn serve(listener: UnixListener, actor: Handle) {
+    serve_with(listener, actor, None).await;
+}
+
+/// [`serve`], with the monitor answering `Events` requests.
+pub async fn serve_with(listener: UnixListener, actor: Handle, monitor: Option<MonitorHandle>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let actor = actor.clone();
+                let monitor = monitor.clone();
                 tokio::spawn(async move {
-                    if let Err(err) = connection(stream, actor).await {
+                    if let Err(err) = connection(stream, actor, monitor).await {
                         tracing::debug!(error = %err, "control connection ended with an error");
                     }
                 });
@@ -75,7 +82,11 @@ pub async fn serve(listener: UnixListener, actor: Handle) {
     }
 }
 
-async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
+async fn connection(
+    stream: UnixStream,
+    actor: Handle,
+    monitor: Option<MonitorHandle>,
+) -> std::io::Result<()> {
     let cred = stream.peer_cred()?;
     let (uid, gid, pid) = (cred.uid(), cred.gid(), cred.pid());
     let (read, mut write) = stream.into_split();
@@ -111,6 +122,12 @@ async fn connection(stream: UnixStream, actor: Handle) -> std::io::Result<()> {
                 }
             }
             Ok(Ok(_)) => match serde_json::from_str::<Request>(&line) {
+                Ok(Request::Events { query }) => match &monitor {
+                    Some(monitor) => Response::Events(Box::new(monitor.events(&query))),
+                    None => Response::Error {
+                        message: "the monitor is not running".to_owned(),
+                    },
+                },
                 Ok(request) => answer(request, operator, &actor).await,
                 // serde's message can quote the request: bounded.
                 Err(err) => Response::Error {
@@ -209,6 +226,10 @@ async fn answer(request: Request, operator: Operator, actor: &Handle) -> Respons
         } => match attributed(operator, &attribution) {
             Ok(by) => done(actor.release(targets, by).await),
             Err(refused) => refused,
+        },
+        // Served by the monitor, not the actor (see `connection`).
+        Request::Events { .. } => Response::Error {
+            message: "events are served by the monitor".to_owned(),
         },
     }
 }

@@ -28,6 +28,7 @@ pub mod isolation;
 pub mod kernel;
 pub mod links;
 pub mod metrics;
+pub mod monitor;
 pub mod nflog;
 pub mod notify;
 pub mod operator;
@@ -96,6 +97,8 @@ pub struct DaemonConfig {
     pub watch_interval: Duration,
     /// A syslog collector (UDP) that receives the audit head with every record.
     pub audit_syslog: Option<SocketAddr>,
+    /// The NFLOG group read and the alert command ([`monitor`]).
+    pub monitor: monitor::MonitorConfig,
 }
 
 /// How the daemon's log lines look.
@@ -363,7 +366,13 @@ pub async fn serve_with(
     };
     let mut policy_watch =
         PolicyWatch::new(spawn_look(&policy_path).await.unwrap_or(Look::Missing));
-    let (handle, actor_task) = actor.spawn();
+    let (applied_tx, applied_rx) = tokio::sync::watch::channel(None);
+    let monitor = monitor::start(
+        config.monitor.clone(),
+        config.settings.netns.clone(),
+        applied_rx,
+    );
+    let (handle, actor_task) = actor.with_applied_watch(applied_tx).spawn();
 
     // The first status answer comes after the start apply.
     let status = handle.status().await;
@@ -382,7 +391,11 @@ pub async fn serve_with(
         tracing::warn!(error = %err, "cannot notify systemd");
     }
 
-    tokio::spawn(control::serve(listener, handle.clone()));
+    tokio::spawn(control::serve_with(
+        listener,
+        handle.clone(),
+        Some(monitor.clone()),
+    ));
     if let Some((socket, settings)) = ha {
         tokio::spawn(ha::run(settings, socket, handle.clone()));
     }
@@ -391,6 +404,7 @@ pub async fn serve_with(
             listener,
             handle.clone(),
             Arc::clone(&kernel),
+            Some(monitor.clone()),
         ));
     }
     let mut watch = tokio::time::interval(config.watch_interval);

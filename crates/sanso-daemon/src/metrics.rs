@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::actor::{Handle, MetricsSnapshot};
 use crate::kernel::{CounterValue, Kernel};
+use crate::monitor::MonitorHandle;
 
 /// Largest request head read.
 const MAX_HEAD: usize = 8 * 1024;
@@ -281,15 +282,21 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-pub async fn serve(listener: TcpListener, actor: Handle, kernel: Arc<dyn Kernel>) {
+pub async fn serve(
+    listener: TcpListener,
+    actor: Handle,
+    kernel: Arc<dyn Kernel>,
+    monitor: Option<MonitorHandle>,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                let (actor, kernel) = (actor.clone(), Arc::clone(&kernel));
+                let (actor, kernel, monitor) =
+                    (actor.clone(), Arc::clone(&kernel), monitor.clone());
                 tokio::spawn(async move {
                     let _ = tokio::time::timeout(
                         Duration::from_secs(10),
-                        respond(stream, actor, kernel),
+                        respond(stream, actor, kernel, monitor),
                     )
                     .await;
                 });
@@ -306,6 +313,7 @@ async fn respond(
     mut stream: TcpStream,
     actor: Handle,
     kernel: Arc<dyn Kernel>,
+    monitor: Option<MonitorHandle>,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
@@ -331,6 +339,9 @@ async fn respond(
                 });
                 let mut body = render(&snapshot, counters.as_deref());
                 body.push_str(&crate::ha::metrics_text());
+                if let Some(monitor) = &monitor {
+                    crate::monitor::render_metrics(&monitor.snapshot(), &mut body);
+                }
                 ("200 OK", body)
             }
             None => (

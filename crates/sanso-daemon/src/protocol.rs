@@ -53,6 +53,11 @@ pub enum Request {
         #[serde(flatten)]
         attribution: Attribution,
     },
+    /// Recent events of the monitor (`sanso events`).
+    Events {
+        #[serde(flatten)]
+        query: crate::monitor::EventsQuery,
+    },
 }
 
 impl Request {
@@ -139,6 +144,7 @@ fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum Response {
     Status(Box<StatusReport>),
+    Events(Box<crate::monitor::EventsReport>),
     Done { message: String },
     Error { message: String },
 }

@@ -117,6 +117,7 @@ fn daemon_child() {
         audit_syslog: std::env::var("SANSO_TEST_CHILD_SYSLOG")
             .ok()
             .map(|a| a.parse().expect("syslog addr")),
+        monitor: sanso_daemon::monitor::MonitorConfig::default(),
     };
     sanso_daemon::run(config).expect("daemon");
 }

@@ -113,6 +113,7 @@ fn daemon_child() {
         metrics: None,
         audit_syslog: None,
         watch_interval: WATCH,
+        monitor: sanso_daemon::monitor::MonitorConfig::default(),
     };
     let kernel = Arc::new(LoggingKernel {
         log: dir.join("applied.log"),

@@ -57,6 +57,10 @@ pub struct Args {
     /// Log lines as text (key=value) or one JSON object per line.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormatArg,
+    /// Run this program for every forbidden crossing (rate-limited per
+    /// source), with the event as one JSON line on stdin; killed after 10 s.
+    #[arg(long, value_name = "PATH")]
+    alert_command: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -118,6 +122,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         metrics: args.metrics,
         watch_interval: args.watch_interval,
         audit_syslog: args.audit_syslog,
+        monitor: sanso_daemon::monitor::MonitorConfig {
+            alert_command: args.alert_command,
+            ..Default::default()
+        },
     };
     sanso_daemon::run_with(config, ha)?;
     Ok(ExitCode::SUCCESS)

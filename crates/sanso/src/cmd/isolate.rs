@@ -96,5 +96,6 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
         }
         Response::Error { message } => bail!("{message}"),
         Response::Done { message } => bail!("unexpected answer: {message}"),
+        Response::Events(_) => bail!("unexpected answer from the daemon"),
     }
 }

@@ -84,7 +84,7 @@ pub fn report(response: Response, json: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { message } => bail!("{message}"),
-        Response::Status(_) => bail!("unexpected answer from the daemon"),
+        Response::Status(_) | Response::Events(_) => bail!("unexpected answer from the daemon"),
     }
 }
 

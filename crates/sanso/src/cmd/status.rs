@@ -30,5 +30,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Response::Error { message } => bail!("{message}"),
         Response::Done { message } => bail!("unexpected answer: {message}"),
+        Response::Events(_) => bail!("unexpected answer from the daemon"),
     }
 }
