@@ -11,6 +11,7 @@ pub mod confirm;
 pub mod daemon;
 pub mod diff;
 pub mod drift;
+pub mod events;
 pub mod explain;
 pub mod ha;
 pub mod isolate;
