@@ -48,9 +48,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::nflog::{self, Item, LogPacket, L4};
 
-/// The NFLOG group the ruleset logs to (`log group 2900`) and the daemon
-/// binds.
-pub const DEFAULT_GROUP: u16 = 2900;
+/// The NFLOG group the ruleset logs to (`log ... group 2900`,
+/// docs/ruleset.md) and the daemon binds.
+pub const DEFAULT_GROUP: u16 = sanso_nft::text::layout::LOG_GROUP;
 /// Events kept for `sanso events`.
 pub const RING_CAPACITY: usize = 4096;
 /// Packets of one attempt within this window are one event.

@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::text::layout::ISOLATED_SETS;
+use crate::text::layout::{ISOLATED_SETS, LOG_METERS};
 
 /// Hooks on which a foreign base chain could accept what sanso drops.
 const GUARDED_HOOKS: [&str; 3] = ["forward", "input", "output"];
@@ -524,7 +524,9 @@ fn from_listings(listings: &[Value], text: &str) -> Result<LiveTable, String> {
     table.presence = TablePresence::Present;
     table.flags = parsed.table_flags;
     table.comment = parsed.table_comment;
-    table.text = parsed.clean_text;
+    // The meters' elements are the kernel's state (sources seen lately),
+    // like counter values: not part of the table's normal form.
+    table.text = listing_without_elements_of(&parsed.clean_text, &LOG_METERS);
     let mut rule_json: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let ours = listings
         .iter()
@@ -561,6 +563,9 @@ fn from_listings(listings: &[Value], text: &str) -> Result<LiveTable, String> {
                     })
                     .collect();
                 elements.sort();
+                if LOG_METERS.contains(&name.as_str()) {
+                    elements.clear();
+                }
                 let spec = strip(body, &["family", "table", "name", "handle", "elem"]);
                 table.sets.insert(
                     name.clone(),
@@ -1011,6 +1016,11 @@ pub fn without_isolation_elements(table: &LiveTable) -> LiveTable {
 /// The plain listing without the `elements = { ... }` of the isolation sets
 /// (one line, or several when nft wraps them).
 fn listing_without_isolation_elements(text: &str) -> String {
+    listing_without_elements_of(text, &ISOLATED_SETS)
+}
+
+/// The plain listing without the `elements = { ... }` of the sets `names`.
+fn listing_without_elements_of(text: &str, names: &[&str]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_isolation_set = false;
     let mut in_elements = false;
@@ -1018,9 +1028,7 @@ fn listing_without_isolation_elements(text: &str) -> String {
         let depth = line.len() - line.trim_start_matches('\t').len();
         let trimmed = line.trim();
         if depth == 1 {
-            in_isolation_set = ISOLATED_SETS
-                .iter()
-                .any(|name| trimmed == format!("set {name} {{"));
+            in_isolation_set = names.iter().any(|name| trimmed == format!("set {name} {{"));
             in_elements = false;
         } else if in_isolation_set && (in_elements || trimmed.starts_with("elements = {")) {
             in_elements = !trimmed.ends_with('}');
@@ -1502,6 +1510,19 @@ mod tests {
             ),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn meter_elements_are_kernel_state_and_left_out_of_every_reading() {
+        let text = "table inet sanso {\n\tset log4 {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t\telements = { 10.0.0.2 limit rate 10/second burst 20 packets expires 58s12ms,\n\t\t\t     10.0.0.3 limit rate 10/second burst 20 packets expires 3s }\n\t}\n}\n";
+        let json = serde_json::json!({"nftables": [
+            {"set": {"family": "inet", "name": "log4", "table": "sanso", "type": "ipv4_addr", "handle": 3, "size": 65535, "flags": ["timeout"], "timeout": 60,
+                     "elem": [{"elem": {"val": "10.0.0.2", "expires": 58}}]}}
+        ]});
+        let table = from_listing(&json, text).expect("parsed");
+        assert!(table.sets["log4"].elements.is_empty());
+        assert!(!table.text.contains("10.0.0.2"), "{}", table.text);
+        assert!(table.text.contains("\t\ttimeout 1m\n\t}"), "{}", table.text);
     }
 
     #[test]

@@ -25,11 +25,20 @@ use layout::{
     from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
     pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
     AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET, ISOLATED6_SET,
-    ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, ROUTERS_SET,
+    ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_GROUP, LOG_METER4, LOG_METER6,
+    LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS, LOG_RATE_PER_SECOND, ROUTERS_SET,
 };
 
-/// The rate and burst of every drop log (and the `drop.unknown` log).
-const DROP_LOG_LIMIT: &str = "limit rate 10/second burst 20 packets";
+/// The two rules that log a dropped packet to NFLOG, IPv4 and IPv6, each
+/// through its family's meter: one token bucket per source address, so one
+/// noisy source cannot use up what the others log.
+fn drop_logs(prefix: &str) -> [String; 2] {
+    [(LOG_METER4, "ip"), (LOG_METER6, "ip6")].map(|(meter, addr)| {
+        format!(
+            "update @{meter} {{ {addr} saddr limit rate {LOG_RATE_PER_SECOND}/second burst {LOG_BURST} packets }} log prefix \"{prefix}\" group {LOG_GROUP}"
+        )
+    })
+}
 
 /// Neighbour discovery accepted on output (hop limit 255 only).
 const ND_ACCEPT: &str = "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept";
@@ -80,6 +89,7 @@ pub fn render_with(ruleset: &Ruleset, isolated: &Isolated) -> String {
     render_live_map(&mut out, ruleset);
     render_routers(&mut out, ruleset);
     render_isolated_sets(&mut out, isolated);
+    render_log_meters(&mut out);
     render_family(&mut out, ruleset, &ruleset.v4, &V4);
     render_family(&mut out, ruleset, &ruleset.v6, &V6);
     render_allow_chains(&mut out, ruleset);
@@ -210,6 +220,22 @@ fn render_isolated_sets(out: &mut Out, isolated: &Isolated) {
     let v6: Vec<String> = isolated.v6().iter().map(range_text).collect();
     render_set(out, "set", ISOLATED4_SET, V4.addr_type, &v4);
     render_set(out, "set", ISOLATED6_SET, V6.addr_type, &v6);
+}
+
+/// `set log4` and `set log6`: the meters of the drop logs, filled by the
+/// kernel (docs/ruleset.md, "Logging").
+fn render_log_meters(out: &mut Out) {
+    for (meter, w) in [(LOG_METER4, &V4), (LOG_METER6, &V6)] {
+        out.block(
+            &format!("set {meter}"),
+            &[
+                format!("type {}", w.addr_type),
+                format!("size {LOG_METER_SIZE}"),
+                "flags dynamic,timeout".to_owned(),
+                format!("timeout {LOG_METER_TIMEOUT_SECONDS}s"),
+            ],
+        );
+    }
 }
 
 /// `live.<F>`: an established packet of flow F passes until F's `until`.
@@ -565,7 +591,7 @@ fn render_allow_chains(out: &mut Out, ruleset: &Ruleset) {
             if flow.log {
                 let _ = write!(
                     rule,
-                    "log prefix \"{}\" level info ",
+                    "log prefix \"{}\" group {LOG_GROUP} ",
                     accept_log_prefix(ruleset, flow_idx)
                 );
             }
@@ -592,26 +618,20 @@ fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {
         let name = drop_name(ruleset, pair);
         out.block(
             &format!("chain {name}"),
-            &[
-                format!("counter name \"{name}\""),
-                format!(
-                    "{DROP_LOG_LIMIT} log prefix \"{}\" level info",
-                    drop_log_prefix(ruleset, pair)
-                ),
-                "drop".to_owned(),
-            ],
+            &drop_body(&name, &drop_log_prefix(ruleset, pair)),
         );
     }
     for (name, prefix) in [("spoofed", "sanso spoofed "), (ENDED, "sanso ended ")] {
-        out.block(
-            &format!("chain {name}"),
-            &[
-                format!("counter name \"{name}\""),
-                format!("{DROP_LOG_LIMIT} log prefix \"{prefix}\" level info"),
-                "drop".to_owned(),
-            ],
-        );
+        out.block(&format!("chain {name}"), &drop_body(name, prefix));
     }
+}
+
+/// Count, log (a meter per source), drop.
+fn drop_body(counter: &str, prefix: &str) -> Vec<String> {
+    let mut body = vec![format!("counter name \"{counter}\"")];
+    body.extend(drop_logs(prefix));
+    body.push("drop".to_owned());
+    body
 }
 
 /// `from<n>.<Zs>` for each zone of each family, then `pair.<Zs>.<Zd>` for
@@ -659,12 +679,7 @@ fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
             }
         }
         let name = drop_name(ruleset, pair);
-        body.push(format!("counter name \"{name}\""));
-        body.push(format!(
-            "{DROP_LOG_LIMIT} log prefix \"{}\" level info",
-            drop_log_prefix(ruleset, pair)
-        ));
-        body.push("drop".to_owned());
+        body.extend(drop_body(&name, &drop_log_prefix(ruleset, pair)));
         out.block(&format!("chain {}", pair_chain_name(ruleset, pair)), &body);
     }
 }
@@ -681,8 +696,9 @@ fn render_hook_chains(out: &mut Out) {
         "iifname . ip saddr != @antispoof4 jump spoofed".to_owned(),
         "iifname . ip6 saddr != @antispoof6 jump spoofed".to_owned(),
     ];
-    let unknown =
-        format!("counter name \"drop.unknown\" {DROP_LOG_LIMIT} log prefix \"sanso drop unknown \" level info");
+    // Count and log (no drop rule: the policy drops).
+    let mut unknown = vec!["counter name \"drop.unknown\"".to_owned()];
+    unknown.extend(drop_logs("sanso drop unknown "));
 
     // Anti-spoofing before connection tracking (priority raw): a spoofed
     // packet never costs a conntrack lookup or entry. Link-local and
@@ -722,7 +738,7 @@ fn render_hook_chains(out: &mut Out) {
         V6.addr,
         from_map_name(V6.suffix)
     ));
-    forward.push(unknown.clone());
+    forward.extend(unknown.iter().cloned());
     out.block("chain forward", &forward);
 
     let mut input = vec![
@@ -741,7 +757,7 @@ fn render_hook_chains(out: &mut Out) {
     }
     input.extend(ct.iter().cloned());
     input.extend(lookups("in", "saddr"));
-    input.push(unknown.clone());
+    input.extend(unknown.iter().cloned());
     out.block("chain input", &input);
 
     let mut output = vec![
@@ -755,7 +771,7 @@ fn render_hook_chains(out: &mut Out) {
     }
     output.extend(ct.iter().cloned());
     output.extend(lookups("out", "daddr"));
-    output.push(unknown);
+    output.extend(unknown);
     out.block("chain output", &output);
 }
 

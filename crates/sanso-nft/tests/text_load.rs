@@ -89,6 +89,8 @@ fn fixture_checks_and_loads() {
             "routers",
             "isolated4",
             "isolated6",
+            "log4",
+            "log6",
             "antispoof4",
             "antispoof6"
         ]

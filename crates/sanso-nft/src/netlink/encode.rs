@@ -22,6 +22,7 @@ use super::plan::{
     k, ChainPlan, Expr, KernelElement, ObjectPlan, Plan, RulePlan, SetKind, SetPlan, Verdict,
 };
 use super::ApplyError;
+use crate::text::layout::{LOG_GROUP, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS};
 
 const TABLE: &str = "sanso";
 const NFPROTO_INET: u16 = 1;
@@ -449,6 +450,8 @@ impl Encoder {
             SetKind::VerdictMap => 0x4 | 0x8 | if set.is_concat() { 0x80 } else { 0 },
             SetKind::MarkMap => 0x8,
             SetKind::NameSet => 0,
+            // NFT_SET_TIMEOUT | NFT_SET_EVAL: `flags dynamic,timeout`.
+            SetKind::Meter => 0x10 | 0x20,
         };
         let udata = set_udata(set);
         // SAFETY: `s` is live; data are copied by libnftnl.
@@ -468,6 +471,14 @@ impl Encoder {
                     lens.as_ptr().cast::<c_void>(),
                     lens.len() as u32,
                 );
+            }
+            if set.kind == SetKind::Meter {
+                sys::nftnl_set_set_u64(
+                    s.ptr,
+                    sys::NFTNL_SET_TIMEOUT as u16,
+                    LOG_METER_TIMEOUT_SECONDS * 1000,
+                );
+                sys::nftnl_set_set_u32(s.ptr, sys::NFTNL_SET_DESC_SIZE as u16, LOG_METER_SIZE);
             }
             if set.kind == SetKind::Anonymous {
                 sys::nftnl_set_set_u32(
@@ -642,7 +653,7 @@ impl Encoder {
             Expr::Lookup { .. } => "lookup",
             Expr::Objref { .. } => "objref",
             Expr::Log { .. } => "log",
-            Expr::Limit { .. } => "limit",
+            Expr::Meter { .. } => "dynset",
             Expr::Verdict(_) => "immediate",
         };
         let kind = name(kind)?;
@@ -748,21 +759,45 @@ impl Encoder {
                 unsafe {
                     sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr())
                 };
-                u32_attr(sys::NFTNL_EXPR_LOG_LEVEL, k::LOG_LEVEL_INFO);
+                // SAFETY: `p` is live.
+                unsafe { sys::nftnl_expr_set_u16(p, sys::NFTNL_EXPR_LOG_GROUP as u16, LOG_GROUP) };
             }
-            Expr::Limit {
+            Expr::Meter {
+                set,
+                sreg,
                 rate,
                 per_seconds,
                 burst,
             } => {
-                // SAFETY: `p` is live.
+                let set_name = name(set)?;
+                let id = *self
+                    .set_ids
+                    .get(set)
+                    .ok_or_else(|| ApplyError::UnknownSet(set.clone()))?;
+                u32_attr(sys::NFTNL_EXPR_DYNSET_SREG_KEY, *sreg);
+                u32_attr(sys::NFTNL_EXPR_DYNSET_OP, k::DYNSET_OP_UPDATE);
+                // SAFETY: `p` is live; the string is copied.
                 unsafe {
-                    sys::nftnl_expr_set_u64(p, sys::NFTNL_EXPR_LIMIT_RATE as u16, *rate);
-                    sys::nftnl_expr_set_u64(p, sys::NFTNL_EXPR_LIMIT_UNIT as u16, *per_seconds);
-                }
-                u32_attr(sys::NFTNL_EXPR_LIMIT_BURST, *burst);
-                u32_attr(sys::NFTNL_EXPR_LIMIT_TYPE, 0);
-                u32_attr(sys::NFTNL_EXPR_LIMIT_FLAGS, 0);
+                    sys::nftnl_expr_set_str(
+                        p,
+                        sys::NFTNL_EXPR_DYNSET_SET_NAME as u16,
+                        set_name.as_ptr(),
+                    )
+                };
+                u32_attr(sys::NFTNL_EXPR_DYNSET_SET_ID, id);
+                let limit = limit_expr(*rate, *per_seconds, *burst)?;
+                // SAFETY: both live; the dynset expression takes ownership of
+                // `limit` (libnftnl keeps the pointer and frees it with the
+                // dynset), so the guard lets go of it first.
+                unsafe {
+                    sys::nftnl_expr_set(
+                        p,
+                        sys::NFTNL_EXPR_DYNSET_EXPR as u16,
+                        limit.ptr.cast::<c_void>(),
+                        0,
+                    )
+                };
+                std::mem::forget(limit);
             }
             Expr::Verdict(verdict) => {
                 u32_attr(sys::NFTNL_EXPR_IMM_DREG, 0);
@@ -780,6 +815,29 @@ impl Encoder {
         std::mem::forget(e);
         Ok(ptr)
     }
+}
+
+/// `limit rate <rate>/<per> burst <burst> packets`, owned by the caller.
+fn limit_expr(
+    rate: u64,
+    per_seconds: u64,
+    burst: u32,
+) -> Result<Owned<sys::nftnl_expr>, ApplyError> {
+    let kind = name("limit")?;
+    // SAFETY: allocation by expression name; freed by the guard unless handed over.
+    let e = Owned::new(
+        unsafe { sys::nftnl_expr_alloc(kind.as_ptr()) },
+        sys::nftnl_expr_free,
+    )?;
+    // SAFETY: `e` is live.
+    unsafe {
+        sys::nftnl_expr_set_u64(e.ptr, sys::NFTNL_EXPR_LIMIT_RATE as u16, rate);
+        sys::nftnl_expr_set_u64(e.ptr, sys::NFTNL_EXPR_LIMIT_UNIT as u16, per_seconds);
+        sys::nftnl_expr_set_u32(e.ptr, sys::NFTNL_EXPR_LIMIT_BURST as u16, burst);
+        sys::nftnl_expr_set_u32(e.ptr, sys::NFTNL_EXPR_LIMIT_TYPE as u16, 0);
+        sys::nftnl_expr_set_u32(e.ptr, sys::NFTNL_EXPR_LIMIT_FLAGS as u16, 0);
+    }
+    Ok(e)
 }
 
 fn verdict_code(verdict: &Verdict) -> i32 {

@@ -21,8 +21,9 @@ use crate::text::layout::{
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
     router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
-    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, MLD, MLD_HOP_LIMIT,
-    ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
+    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST,
+    LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
+    ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -51,7 +52,8 @@ pub(crate) mod k {
     pub const NF_DROP: i32 = 0;
     pub const NF_ACCEPT: i32 = 1;
     pub const NFT_JUMP: i32 = -3;
-    pub const LOG_LEVEL_INFO: u32 = 6;
+    /// `NFT_DYNSET_OP_UPDATE`: add the key, or refresh its timeout.
+    pub const DYNSET_OP_UPDATE: u32 = 1;
     /// `enum ip_conntrack_info` bits as `ct state` sees them.
     pub const CT_STATE_INVALID: u32 = 1;
     pub const CT_STATE_ESTABLISHED: u32 = 2;
@@ -204,6 +206,9 @@ pub(crate) enum SetKind {
     /// `set routers { type ifname }`: a hash set of interface names, no
     /// intervals.
     NameSet,
+    /// `set log4 { type ipv4_addr; size ...; flags dynamic,timeout; timeout
+    /// ...; }`: a meter the kernel fills ([`Expr::Meter`]).
+    Meter,
 }
 
 impl SetKind {
@@ -313,10 +318,16 @@ pub(crate) enum Expr {
         kind: u32,
         name: String,
     },
+    /// `log prefix "<prefix>" group <LOG_GROUP>`.
     Log {
         prefix: String,
     },
-    Limit {
+    /// `update @<set> { <key in sreg> limit rate <rate>/<per> burst <burst>
+    /// packets }`: the key's own token bucket in a dynamic set; the rule
+    /// goes on only while that bucket has a token.
+    Meter {
+        set: String,
+        sreg: u32,
         rate: u64,
         per_seconds: u64,
         burst: u32,
@@ -513,13 +524,42 @@ fn objref_counter(name: &str) -> Expr {
     }
 }
 
-/// `limit rate 10/second burst 20 packets`, used before every drop log.
-fn drop_log_limit() -> Expr {
-    Expr::Limit {
-        rate: 10,
+/// `update @log<n> { ip[6] saddr limit rate ... } log prefix "<prefix>"
+/// group ...`: the drop log of one family, through the family's meter (one
+/// token bucket per source address).
+fn drop_log_rule(fam: AddrFamily, prefix: &str) -> RulePlan {
+    let mut exprs = nfproto_dep(fam).to_vec();
+    exprs.extend(load_key(&[KeyPart::Saddr(fam)]));
+    exprs.push(Expr::Meter {
+        set: match fam {
+            AddrFamily::V4 => LOG_METER4,
+            AddrFamily::V6 => LOG_METER6,
+        }
+        .to_owned(),
+        sreg: 1,
+        rate: LOG_RATE_PER_SECOND,
         per_seconds: 1,
-        burst: 20,
-    }
+        burst: LOG_BURST,
+    });
+    exprs.push(Expr::Log {
+        prefix: prefix.to_owned(),
+    });
+    rule(exprs)
+}
+
+/// The drop logs of both families.
+fn drop_log_rules(prefix: &str) -> [RulePlan; 2] {
+    [AddrFamily::V4, AddrFamily::V6].map(|fam| drop_log_rule(fam, prefix))
+}
+
+/// `set log4` and `set log6`, empty: the kernel fills them.
+fn log_meters() -> [SetPlan; 2] {
+    [(LOG_METER4, Field::Ipv4), (LOG_METER6, Field::Ipv6)].map(|(name, field)| SetPlan {
+        name: name.to_owned(),
+        kind: SetKind::Meter,
+        fields: vec![field],
+        elements: Vec::new(),
+    })
 }
 
 fn per_seconds(unit: RateUnit) -> u64 {
@@ -544,6 +584,7 @@ pub(crate) fn plan_with(ruleset: &Ruleset, isolated: &Isolated) -> Plan {
     chains.extend(hook_chain_plans());
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(isolation_sets(isolated));
+    sets.extend(log_meters());
     sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
     Plan {
@@ -775,13 +816,13 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
         .collect()
 }
 
-/// The three rules of a drop chain: count, log (rate-limited), drop.
+/// The rules of a drop chain: count, log (each family through its meter),
+/// drop.
 fn drop_rules(counter: &str, prefix: String) -> Vec<RulePlan> {
-    vec![
-        rule(vec![objref_counter(counter)]),
-        rule(vec![drop_log_limit(), Expr::Log { prefix }]),
-        rule(vec![Expr::Verdict(Verdict::Drop)]),
-    ]
+    let mut rules = vec![rule(vec![objref_counter(counter)])];
+    rules.extend(drop_log_rules(&prefix));
+    rules.push(rule(vec![Expr::Verdict(Verdict::Drop)]));
+    rules
 }
 
 fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
@@ -996,14 +1037,11 @@ fn ct_rules() -> Vec<RulePlan> {
     vec![rule(established), rule(ended), rule(invalid)]
 }
 
-fn unknown_rule() -> RulePlan {
-    rule(vec![
-        objref_counter("drop.unknown"),
-        drop_log_limit(),
-        Expr::Log {
-            prefix: "sanso drop unknown ".to_owned(),
-        },
-    ])
+/// Count and log what is in no zone (the chain's policy drops it).
+fn unknown_rules() -> Vec<RulePlan> {
+    let mut rules = vec![rule(vec![objref_counter("drop.unknown")])];
+    rules.extend(drop_log_rules("sanso drop unknown "));
+    rules
 }
 
 /// `iif "lo" accept` / `oif "lo" accept`: loopback is ifindex 1 in every namespace.
@@ -1159,7 +1197,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
             from_map_name(fam.suffix()),
         ));
     }
-    forward.push(unknown_rule());
+    forward.extend(unknown_rules());
 
     let mut input = vec![
         loopback_rule(k::META_IIF),
@@ -1177,7 +1215,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     }
     input.extend(ct_rules());
     input.extend(lookup_rules("in", KeyAddrs::Src));
-    input.push(unknown_rule());
+    input.extend(unknown_rules());
 
     let mut output = vec![
         loopback_rule(k::META_OIF),
@@ -1193,7 +1231,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     }
     output.extend(ct_rules());
     output.extend(lookup_rules("out", KeyAddrs::Dst));
-    output.push(unknown_rule());
+    output.extend(unknown_rules());
 
     [
         (Hook::Prerouting, "prerouting", prerouting),

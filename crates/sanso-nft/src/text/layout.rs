@@ -127,6 +127,28 @@ pub const ISOLATED_SETS: [&str; 2] = [ISOLATED4_SET, ISOLATED6_SET];
 /// The counter of the packets isolation drops, in every hook.
 pub const ISOLATED_COUNTER: &str = "isolated";
 
+/// The NFLOG group every `log` statement of the table sends to; the daemon
+/// reads it (`sanso events`), and no kernel log is involved.
+pub const LOG_GROUP: u16 = 2900;
+/// The meter of the drop logs of IPv4 packets: a dynamic set holding one
+/// token bucket per source address (docs/ruleset.md, "Logging").
+pub const LOG_METER4: &str = "log4";
+/// The meter of the drop logs of IPv6 packets.
+pub const LOG_METER6: &str = "log6";
+/// Both meters, IPv4 first. Their elements are the kernel's state (sources
+/// seen in the last minute, their buckets), not the policy's: read-backs
+/// leave them out, as they leave out counter values.
+pub const LOG_METERS: [&str; 2] = [LOG_METER4, LOG_METER6];
+/// Sources a meter holds at once; while it is full, a new source is not
+/// logged (its packets are still dropped and counted).
+pub const LOG_METER_SIZE: u32 = 65535;
+/// A source leaves its meter this long after its last logged drop.
+pub const LOG_METER_TIMEOUT_SECONDS: u64 = 60;
+/// Each source may log this many dropped packets per second ...
+pub const LOG_RATE_PER_SECOND: u64 = 10;
+/// ... after a burst of this many.
+pub const LOG_BURST: u32 = 20;
+
 /// ICMPv6 neighbour discovery (RFC 4861): router solicitation and
 /// advertisement, neighbour solicitation and advertisement.
 pub const ND: [u8; 4] = [133, 134, 135, 136];
