@@ -1500,6 +1500,38 @@ log = true
         assert_eq!(s.events(&EventsQuery::default()).nflog.foreign, 1);
     }
 
+    /// What one logged packet costs the monitor (classify, aggregate, limit,
+    /// count, keep), measured over 200,000 packets of 20,000 sources: new
+    /// events, repeats and suppressed ones mixed.
+    #[test]
+    fn observe_throughput() {
+        let mut s = state();
+        let t = Instant::now();
+        let packets: Vec<LogPacket> = (0..20_000u32)
+            .map(|i| {
+                let src = std::net::Ipv4Addr::from(0x0a02_0000 + i).to_string();
+                packet("sanso drop lg>upstream ", 2, &src, "198.51.100.7", 443)
+            })
+            .collect();
+        let start = Instant::now();
+        let mut n = 0u64;
+        for round in 0..10u64 {
+            for p in &packets {
+                s.observe(
+                    p,
+                    t + Duration::from_millis(round * 1500),
+                    Timestamp::UNIX_EPOCH,
+                );
+                n += 1;
+            }
+        }
+        let rate = n as f64 / start.elapsed().as_secs_f64();
+        eprintln!("monitor: {rate:.0} logged packets per second on one core");
+        // Far below what it does even unoptimised, far above what the
+        // kernel's meters let through in practice.
+        assert!(rate > 20_000.0, "{rate:.0}/s");
+    }
+
     #[test]
     fn alerts_are_limited_per_source() {
         let mut s = state();
