@@ -8,7 +8,9 @@
 //! Code map: [`compile`] (policy text -> IR + nft text, pure), [`kernel`]
 //! (the [`kernel::Kernel`] trait and its netlink/nft implementation),
 //! [`discovery`] (neighbour judgement, pure), [`protocol`] + [`control`] +
-//! [`client`] (the root-only control socket), [`notify`] (sd_notify), and
+//! [`client`] (the root-only control socket), [`notify`] (sd_notify),
+//! [`nflog`] + [`monitor`] (what the ruleset logs, as events, counts and
+//! alerts, in a task beside the actor), and
 //! [`run`] here, which wires them to signals and a file watch.
 //!
 //! Architecture invariant: the daemon never removes or flushes

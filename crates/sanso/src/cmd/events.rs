@@ -276,10 +276,12 @@ fn source_line(source: &str, events: &[&Event]) -> String {
         .last()
         .map(|e| short_time(&e.time))
         .unwrap_or_default();
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
-        "  {source}{host}: {} ({} events, {packets} packets, {first} .. {last})\n    to {}",
+        "  {source}{host}: {} ({}, {}, {first} .. {last})\n    to {}",
         reasons.join(", "),
-        events.len(),
+        plural(events.len() as u64, "event"),
+        plural(packets, "packet"),
         targets[..shown].join(", ")
     );
     if more > 0 {
