@@ -1440,7 +1440,7 @@ mod tests {
                 ANTISPOOF[0].trim_end(),
                 ANTISPOOF[1].trim_end(),
                 // then the isolation rules, ahead of the established path
-                "\t\tip saddr @isolated4 counter name \"isolated\" drop"
+                "\t\tip saddr @isolated4 jump isolated"
             ],
             "{forward}"
         );

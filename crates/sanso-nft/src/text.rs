@@ -25,8 +25,8 @@ use layout::{
     from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
     pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
     AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET, ISOLATED6_SET,
-    ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_GROUP, LOG_METER4, LOG_METER6,
-    LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS, LOG_RATE_PER_SECOND, ROUTERS_SET,
+    ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_GROUP, LOG_METER4,
+    LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS, LOG_RATE_PER_SECOND, ROUTERS_SET,
 };
 
 /// The two rules that log a dropped packet to NFLOG, IPv4 and IPv6, each
@@ -624,6 +624,10 @@ fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {
     for (name, prefix) in [("spoofed", "sanso spoofed "), (ENDED, "sanso ended ")] {
         out.block(&format!("chain {name}"), &drop_body(name, prefix));
     }
+    out.block(
+        &format!("chain {ISOLATED_CHAIN}"),
+        &drop_body(ISOLATED_COUNTER, "sanso isolated "),
+    );
 }
 
 /// Count, log (a meter per source), drop.
@@ -775,12 +779,12 @@ fn render_hook_chains(out: &mut Out) {
     out.block("chain output", &output);
 }
 
-/// `ip saddr @isolated4 [<ct>]counter name "isolated" drop`: `key` is the
-/// address after the family word, `ct` an optional direction match with its
-/// trailing space.
+/// `ip saddr @isolated4 [<ct>]jump isolated`: `key` is the address after
+/// the family word, `ct` an optional direction match with its trailing
+/// space. The chain counts, logs and drops.
 fn isolation_rule(w: &FamilyWords, key: &str, ct: &str) -> String {
     format!(
-        "{} {key} @{} {ct}counter name \"{ISOLATED_COUNTER}\" drop",
+        "{} {key} @{} {ct}jump {ISOLATED_CHAIN}",
         w.addr, w.isolated_set
     )
 }

@@ -306,7 +306,7 @@ fn drift_ignores_isolation_elements_but_not_the_sets_or_their_rules() {
     let lines: Vec<String> = drift.changes.iter().map(ToString::to_string).collect();
     assert_eq!(
         lines,
-        ["rule removed in chain forward: ip daddr @isolated4 counter name \"isolated\" drop"]
+        ["rule removed in chain forward: ip daddr @isolated4 jump isolated"]
     );
     // The shape check sees it too, and the elements still read back.
     let shape = verify::verify_live_with(&ruleset, &iso, &table);

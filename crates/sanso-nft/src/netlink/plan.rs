@@ -21,8 +21,8 @@ use crate::text::layout::{
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
     router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
-    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST,
-    LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
+    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
+    LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
     ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
 };
 
@@ -839,7 +839,11 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
             }
         })
         .collect();
-    for (name, prefix) in [("spoofed", "sanso spoofed "), (ENDED, "sanso ended ")] {
+    for (name, prefix) in [
+        ("spoofed", "sanso spoofed "),
+        (ENDED, "sanso ended "),
+        (ISOLATED_CHAIN, "sanso isolated "),
+    ] {
         chains.push(ChainPlan {
             name: name.to_owned(),
             comment: None,
@@ -1249,7 +1253,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     .collect()
 }
 
-/// `ip saddr @isolated4 [ct direction <dir>] counter name "isolated" drop`
+/// `ip saddr @isolated4 [ct direction <dir>] jump isolated`
 /// for the address `addr` (`KeyPart::Saddr` or `KeyPart::Daddr`) of `fam`.
 fn isolation_rule(
     fam: AddrFamily,
@@ -1275,8 +1279,7 @@ fn isolation_rule(
         });
         exprs.push(cmp_eq_u8(dir));
     }
-    exprs.push(objref_counter(ISOLATED_COUNTER));
-    exprs.push(Expr::Verdict(Verdict::Drop));
+    exprs.push(Expr::Verdict(Verdict::Jump(ISOLATED_CHAIN.to_owned())));
     rule(exprs)
 }
 

@@ -126,6 +126,9 @@ pub const ISOLATED6_SET: &str = "isolated6";
 pub const ISOLATED_SETS: [&str; 2] = [ISOLATED4_SET, ISOLATED6_SET];
 /// The counter of the packets isolation drops, in every hook.
 pub const ISOLATED_COUNTER: &str = "isolated";
+/// The chain the isolation rules jump to: count, log (`sanso isolated `),
+/// drop.
+pub const ISOLATED_CHAIN: &str = "isolated";
 
 /// The NFLOG group every `log` statement of the table sends to; the daemon
 /// reads it (`sanso events`), and no kernel log is involved.
