@@ -2,7 +2,8 @@
 //! real daemon enforces a gateway namespace of a `sanso-netns` topology
 //! (`--netns`) while it runs in a namespace of its own, so its NFLOG socket
 //! must be opened inside the gateway's; a real TCP client in the mynumber
-//! zone's peer namespace tries to reach a host behind the Internet zone.
+//! zone's peer namespace tries to reach a host behind the Internet zone,
+//! then one in an lgwan zone, then, isolated, the same again.
 //!
 //! No kernel log is configured anywhere (`nf_log_all_netns` is left as it
 //! is, 0 on CI): the events come over NFLOG only.
@@ -396,5 +397,42 @@ fn a_forbidden_crossing_attempt_is_one_event_counted_and_alerted() {
         Some("in-sync"),
         "{}",
         daemon_log()
+    );
+
+    // An isolated host's attempts are events of their own.
+    let isolate = Request::Isolate {
+        targets: vec!["mn-pc".to_owned()],
+        for_seconds: None,
+        attribution: sanso_daemon::protocol::Attribution {
+            reason: Some("monitor test".to_owned()),
+            ..Default::default()
+        },
+    };
+    let answer = client::request(&socket, &isolate, Duration::from_secs(10)).expect("isolate");
+    assert!(matches!(answer, Response::Done { .. }), "{answer:?}");
+    assert!(!try_connect(
+        &topo,
+        CLIENT,
+        LGWAN_HOST,
+        22,
+        Duration::from_millis(300)
+    ));
+    let report = wait_for(Duration::from_secs(5), "the isolated event", || {
+        events(&socket, None).filter(|r| r.events.iter().any(|e| e.reason == Reason::Isolated))
+    });
+    let isolated = report
+        .events
+        .iter()
+        .find(|e| e.reason == Reason::Isolated)
+        .expect("isolated");
+    assert_eq!(
+        (isolated.src.host.as_deref(), isolated.dst.zone.as_deref()),
+        (Some("mn-pc"), Some("lg"))
+    );
+    let metrics = scrape(&home, port);
+    let line = "sanso_events_total{reason=\"isolated\",src_zone=\"mn\",dst_zone=\"lg\"} 1";
+    assert!(
+        metrics.lines().any(|l| l == line),
+        "missing {line:?} in\n{metrics}"
     );
 }
