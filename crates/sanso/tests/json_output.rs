@@ -819,6 +819,9 @@ fn the_daemons_answers_status_isolations_and_audit_verify() {
     };
     assert_fields("status", 0, &status);
     assert_eq!(status["netns"], ns.0.as_str());
+    let events = json(&sanso(&["events", "--socket", socket, "--json"]));
+    assert_fields("events", 0, &events);
+    assert_eq!(events["nflog"]["group"], 2900, "{events:#}");
 
     let answer = |args: &[&str], expected: i32| {
         let out = sanso(&[args, &["--socket", socket, "--json"]].concat());

@@ -22,7 +22,8 @@ pub struct Args {
     /// Keep printing new events as they come, one line each (Ctrl-C stops).
     #[arg(long)]
     follow: bool,
-    /// Print JSON: the daemon's whole answer, or with --follow one event per line.
+    /// Print JSON (docs/json.md): the daemon's whole answer, or with
+    /// --follow one event per line.
     #[arg(long)]
     json: bool,
     /// Only events since this long ago (30s, 10m, 2h) or this time (RFC 3339,
@@ -63,7 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let report = ask(&args, None)?;
     if !args.follow {
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            crate::common::print_json(&report)?;
         } else {
             print!("{}", grouped(&report));
         }
@@ -93,6 +94,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         last = report.last_seq.max(last);
         std::thread::sleep(Duration::from_secs(1));
         report = ask(&args, Some(last))?;
+        if report.last_seq < last {
+            // The daemon restarted: its events count from 1 again.
+            eprintln!("(the daemon restarted; its events start again)");
+            last = 0;
+            report = ask(&args, None)?;
+        }
     }
 }
 
