@@ -358,6 +358,16 @@ impl Held {
         })
     }
 
+    /// One held connection from `ns` to each of `to`, in order
+    /// ([`Held::open`]).
+    pub fn open_each(
+        label: &str,
+        ns: &Netns,
+        to: &[SocketAddr],
+    ) -> Result<Vec<Held>, HarnessError> {
+        to.iter().map(|&to| Held::open(label, ns, to)).collect()
+    }
+
     /// The label given to [`Held::open`], with the address.
     pub fn label(&self) -> &str {
         &self.label
@@ -425,6 +435,20 @@ pub struct Watch {
     pub last: Option<LastTry>,
 }
 
+impl Watch {
+    /// Watching for the instant a live connection is cut: 64 bytes every
+    /// 20 ms, each given 250 ms, until one fails or `until_ms` passed.
+    pub fn for_cut(until_ms: i64) -> Watch {
+        Watch {
+            size: 64,
+            wait: Duration::from_millis(250),
+            pause: Duration::from_millis(20),
+            until_ms,
+            last: None,
+        }
+    }
+}
+
 /// The exchange a [`Watch`] makes after the others.
 #[derive(Clone, Copy, Debug)]
 pub struct LastTry {
@@ -480,6 +504,15 @@ pub fn watch(ns: &Netns, to: SocketAddr, how: Watch) -> Result<InNetns<Vec<Try>>
             "a watched connection could not connect to {to}"
         )))
     }
+}
+
+/// One watched connection from `ns` to each of `to`, in order ([`watch`]).
+pub fn watch_each(
+    ns: &Netns,
+    to: &[SocketAddr],
+    how: Watch,
+) -> Result<Vec<InNetns<Vec<Try>>>, HarnessError> {
+    to.iter().map(|&to| watch(ns, to, how)).collect()
 }
 
 #[cfg(test)]

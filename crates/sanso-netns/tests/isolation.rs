@@ -24,10 +24,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use sanso_netns::netns::InNetns;
 use sanso_netns::tcp::{
     echo_service, exchanges, gateway_addresses, new_connections, now_ms, office_and_servers,
-    pattern, rounds, topology, watch, Held, Try, Watch, FAMILIES,
+    pattern, rounds, topology, watch_each, Held, Try, Watch, FAMILIES,
 };
 use sanso_nft::isolation::{cut_connections, set_isolated, Isolated};
 
@@ -125,14 +124,9 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     // Before: everything the policy allows opens.
     assert_eq!(all_new("before"), [true; 8], "the policy's flows work");
 
-    let open = |label: &str, ns, to: &[SocketAddr]| -> Vec<Held> {
-        to.iter()
-            .map(|a| Held::open(label, ns, *a).expect("a held connection"))
-            .collect()
-    };
-    let held_web = open("web", office, &web);
-    let held_admin = open("admin", office, &admin);
-    let held_push = open("push", gateway, &push);
+    let held_web = Held::open_each("web", office, &web).expect("held connections");
+    let held_admin = Held::open_each("admin", office, &admin).expect("held connections");
+    let held_push = Held::open_each("push", gateway, &push).expect("held connections");
     let held: Vec<&Held> = held_web
         .iter()
         .chain(&held_admin)
@@ -142,17 +136,8 @@ fn isolation_cuts_live_connections_within_a_second_keeps_management_and_release_
     assert_eq!(round(&held, 1, wait), [true; 6], "the connections work");
 
     // Two connections watched through the isolation, one per family.
-    let watching = Watch {
-        size: 64,
-        wait: Duration::from_millis(250),
-        pause: Duration::from_millis(20),
-        until_ms: now_ms() + 3000,
-        last: None,
-    };
-    let watchers: Vec<InNetns<Vec<Try>>> = web
-        .iter()
-        .map(|a| watch(office, *a, watching).expect("a watched connection"))
-        .collect();
+    let watchers =
+        watch_each(office, &web, Watch::for_cut(now_ms() + 3000)).expect("watched connections");
     thread::sleep(Duration::from_millis(400));
     let office_zone = Isolated::new([
         "10.20.0.0/16".parse().expect("prefix"),

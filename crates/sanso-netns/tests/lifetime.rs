@@ -15,8 +15,9 @@
 //!   flow's `until`, with no apply at all.
 //! * A flow with `limit = "3/minute"` admits at most 3 new connections.
 //!
-//! Every wait is bounded (socket timeouts, deadlines, channel timeouts);
-//! namespaces are removed on drop, also on panic.
+//! The clients and servers are those of [`sanso_netns::tcp`]. Every wait
+//! is bounded (socket timeouts, deadlines, channel timeouts); namespaces are
+//! removed on drop, also on panic.
 
 mod common;
 
