@@ -18,52 +18,39 @@
 //! * The audit log has the `isolate` and `release` records, each after its
 //!   `intent`, with the operator, ticket and reason.
 //!
+//! The clients and servers are those of [`sanso_netns::tcp`], the same as
+//! the library-level isolation test of sanso-netns uses.
 //! Needs root (network namespaces); skips with a printed reason otherwise.
 //! Every wait is bounded; namespaces are removed on drop, also on panic, and
 //! the daemon is killed on drop.
 
 mod common;
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use common::{code, is_root, root_dir, text};
-use sanso_netns::netns::{InNetns, Netns};
-use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
-
-const CLIENT_V4: &str = "10.20.0.5";
-const SERVER_V4: &str = "10.21.0.10";
-const CLIENT_V6: &str = "fd00:20::5";
-const SERVER_V6: &str = "fd00:21::10";
-const FAMILIES: [(&str, &str); 2] = [(CLIENT_V4, SERVER_V4), (CLIENT_V6, SERVER_V6)];
+use sanso_netns::netns::Netns;
+use sanso_netns::tcp::{
+    echo_service, gateway_addresses, new_connections, now_ms, office_and_servers, pattern, peer,
+    rounds, topology, watch_each, Held, Try, Watch, CLIENT_V4, FAMILIES, SERVER_V4,
+};
 
 /// The office (the zone isolated) reaches the server on 8080, the server
 /// reaches the office on 8081, the office manages the gateway on 2222.
-const POLICY: &str = r#"
-[policy]
-name = "isolation-e2e"
-revision = "1"
+fn policy() -> String {
+    format!(
+        "[policy]\nname = \"isolation-e2e\"\nrevision = \"1\"\n{}{FLOWS}",
+        office_and_servers()
+    )
+}
 
-[zones.office]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16", "fd00:20::/48"]
-
-[zones.servers]
-tier = "lgwan"
-interfaces = ["lg1"]
-networks = ["10.21.0.0/16", "fd00:21::/48"]
-
-[hosts.server]
-zone = "servers"
-addresses = ["10.21.0.10", "fd00:21::10"]
-
+const FLOWS: &str = r#"
 [[flows]]
 name = "web"
 from = ["office"]
@@ -90,244 +77,9 @@ const REASON: &str = "マルウェア感染の疑い / suspected malware";
 const TICKET: &str = "INC-2026-0200";
 const RELEASE_REASON: &str = "駆除完了 / cleaned";
 
-fn ip(s: &str) -> IpAddr {
-    s.parse().expect("test address")
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
-}
-
-/// Sends `data` and reads the same number of bytes back within `wait`.
-fn exchange(stream: &mut TcpStream, data: &[u8], wait: Duration) -> Vec<u8> {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
-    let _ = stream.set_write_timeout(Some(wait));
-    if stream.write_all(data).is_err() {
-        return Vec::new();
-    }
-    let start = Instant::now();
-    let mut back = Vec::new();
-    let mut buf = [0u8; 4096];
-    while back.len() < data.len() && start.elapsed() < wait {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => back.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => break,
-        }
-    }
-    back
-}
-
-/// An echo service in `ns` on `addr`, accepting every connection until
-/// `life` passed or `stop`, each echoed on a thread of its own.
-fn spawn_echo_service(
-    ns: &Netns,
-    addr: SocketAddr,
-    life: Duration,
-    stop: &Arc<AtomicBool>,
-) -> InNetns<()> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let stop = Arc::clone(stop);
-    let handle = ns
-        .spawn(move || {
-            let listener = TcpListener::bind(addr).expect("bind the service");
-            listener.set_nonblocking(true).expect("nonblocking");
-            ready_tx.send(()).expect("ready");
-            let start = Instant::now();
-            while start.elapsed() < life && !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        let left = life.saturating_sub(start.elapsed());
-                        let stop = Arc::clone(&stop);
-                        thread::spawn(move || {
-                            let _ = stream.set_nonblocking(false);
-                            let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
-                            let begun = Instant::now();
-                            let mut buf = [0u8; 4096];
-                            while begun.elapsed() < left && !stop.load(Ordering::Relaxed) {
-                                match stream.read(&mut buf) {
-                                    Ok(0) => break,
-                                    Ok(n) => {
-                                        if stream.write_all(&buf[..n]).is_err() {
-                                            break;
-                                        }
-                                    }
-                                    Err(e)
-                                        if matches!(
-                                            e.kind(),
-                                            ErrorKind::WouldBlock | ErrorKind::TimedOut
-                                        ) => {}
-                                    Err(_) => break,
-                                }
-                            }
-                        });
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        })
-        .expect("service thread");
-    ready_rx
-        .recv_timeout(Duration::from_secs(5))
-        .expect("service ready");
-    handle
-}
-
-/// A connection held open by a thread in `ns`; each round sends 1 KB and
-/// says whether it came back within the wait.
-struct Held {
-    label: String,
-    commands: mpsc::Sender<Option<(u8, Duration)>>,
-    results: mpsc::Receiver<bool>,
-    _thread: InNetns<()>,
-}
-
-impl Held {
-    fn open(label: &str, ns: &Netns, to: SocketAddr) -> Held {
-        let (commands, command_rx) = mpsc::channel::<Option<(u8, Duration)>>();
-        let (result_tx, results) = mpsc::channel::<bool>();
-        let thread = ns
-            .spawn(move || {
-                let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_secs(2)) else {
-                    let _ = result_tx.send(false);
-                    return;
-                };
-                let _ = result_tx.send(true);
-                while let Ok(Some((seed, wait))) = command_rx.recv_timeout(Duration::from_secs(120))
-                {
-                    let data = pattern(1024, seed);
-                    if result_tx
-                        .send(exchange(&mut stream, &data, wait) == data)
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            })
-            .expect("connection thread");
-        let connected = results
-            .recv_timeout(Duration::from_secs(5))
-            .unwrap_or(false);
-        assert!(connected, "{label}: could not connect to {to}");
-        Held {
-            label: format!("{label} ({to})"),
-            commands,
-            results,
-            _thread: thread,
-        }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let _ = self.commands.send(None);
-    }
-}
-
-/// One round on every held connection at once: which came back in `wait`.
-fn rounds(held: &[&Held], seed: u8, wait: Duration) -> Vec<bool> {
-    for h in held {
-        h.commands.send(Some((seed, wait))).expect("command");
-    }
-    held.iter()
-        .map(|h| {
-            h.results
-                .recv_timeout(wait + Duration::from_secs(5))
-                .unwrap_or_else(|_| panic!("{}: no result", h.label))
-        })
-        .collect()
-}
-
-/// One exchange of a watched connection: when it started and ended (ms
-/// since the epoch) and whether it came back.
-#[derive(Clone, Copy, Debug)]
-struct Try {
-    start_ms: i64,
-    end_ms: i64,
-    ok: bool,
-}
-
-/// A connection from `ns` to `to` exchanging 64 bytes every 20 ms (each
-/// given 250 ms) until one fails or `for_ms` passed.
-fn watch(ns: &Netns, to: SocketAddr, for_ms: i64) -> InNetns<Vec<Try>> {
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let handle = ns
-        .spawn(move || {
-            let mut tries = Vec::new();
-            let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_secs(2)) else {
-                let _ = ready_tx.send(false);
-                return tries;
-            };
-            let _ = ready_tx.send(true);
-            let until = now_ms() + for_ms;
-            let mut seed = 0u8;
-            while now_ms() < until {
-                seed = seed.wrapping_add(1);
-                let data = pattern(64, seed);
-                let start_ms = now_ms();
-                let ok = exchange(&mut stream, &data, Duration::from_millis(250)) == data;
-                tries.push(Try {
-                    start_ms,
-                    end_ms: now_ms(),
-                    ok,
-                });
-                if !ok {
-                    break;
-                }
-                thread::sleep(Duration::from_millis(20));
-            }
-            tries
-        })
-        .expect("watcher thread");
-    let connected = ready_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or(false);
-    assert!(connected, "watcher could not connect to {to}");
-    handle
-}
-
-/// Whether a new connection from `ns` to each of `to` opens and carries an
-/// exchange, all tried at once (each within 1.5 s).
-fn new_connections(tries: &[(&Netns, SocketAddr)]) -> Vec<bool> {
-    let handles: Vec<InNetns<bool>> = tries
-        .iter()
-        .map(|(ns, to)| {
-            let to = *to;
-            ns.spawn(move || {
-                let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_millis(1500))
-                else {
-                    return false;
-                };
-                let data = pattern(64, 42);
-                exchange(&mut stream, &data, Duration::from_millis(1500)) == data
-            })
-            .expect("connect thread")
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("connect thread"))
-        .collect()
-}
-
-/// The peer namespace behind gateway interface `interface`.
-fn peer<'t>(topo: &'t Topology, interface: &str) -> &'t Netns {
-    let i = topo
-        .plan()
-        .links
-        .iter()
-        .position(|l| l.interface == interface)
-        .expect("link");
-    &topo.peers()[i]
+/// One round of 1 KB on every held connection: which came back in `wait`.
+fn round(held: &[&Held], seed: u8, wait: Duration) -> Vec<bool> {
+    rounds(held, &pattern(1024, seed), wait).expect("a round on the held connections")
 }
 
 /// `sanso ARGS` as `sudo` would run it for `alice`.
@@ -530,28 +282,14 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
         println!("skipped: needs root (network namespaces): isolate_cuts_within_a_second_persists_and_release_reopens");
         return;
     }
-    let policy = sanso_policy::load_policy("policy.toml", POLICY)
+    let policy_text = policy();
+    let policy = sanso_policy::load_policy("policy.toml", &policy_text)
         .unwrap_or_else(|d| panic!("{}", d.render(false)));
-    let probes: Vec<Probe> = FAMILIES
-        .iter()
-        .map(|(src, dst)| Probe {
-            iif: None,
-            src: ip(src),
-            dst: ProbeDst::Addr(ip(dst)),
-            l4: ProbeL4::Tcp(8080),
-        })
-        .collect();
-    let topo = Topology::build(&policy, &probes).expect("topology");
+    let topo = topology(&policy).expect("topology");
     let gateway = topo.gateway();
-    let office = peer(&topo, "lg0");
-    let servers = peer(&topo, "lg1");
-    let lg0 = topo
-        .plan()
-        .links
-        .iter()
-        .find(|l| l.interface == "lg0")
-        .expect("lg0");
-    let gw_addrs = [IpAddr::V4(lg0.gateway_v4), IpAddr::V6(lg0.gateway_v6)];
+    let office = peer(&topo, "lg0").expect("lg0");
+    let servers = peer(&topo, "lg1").expect("lg1");
+    let gw_addrs = gateway_addresses(&topo, "lg0").expect("lg0");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let setup = Setup {
@@ -561,20 +299,20 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
         state: dir.path().join("state"),
         socket: dir.path().join("sanso.sock"),
     };
-    std::fs::write(&setup.policy, POLICY).expect("policy");
+    std::fs::write(&setup.policy, &policy_text).expect("policy");
     let mut daemon = Daemon::start(&setup, 1);
 
     let life = Duration::from_secs(240);
     let stop = Arc::new(AtomicBool::new(false));
     let mut services = Vec::new();
     let (mut web, mut back, mut admin) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, (client, server)) in FAMILIES.iter().enumerate() {
-        web.push(SocketAddr::new(ip(server), 8080));
-        back.push(SocketAddr::new(ip(client), 8081));
+    for (i, &(client, server)) in FAMILIES.iter().enumerate() {
+        web.push(SocketAddr::new(server, 8080));
+        back.push(SocketAddr::new(client, 8081));
         admin.push(SocketAddr::new(gw_addrs[i], 2222));
-        services.push(spawn_echo_service(servers, web[i], life, &stop));
-        services.push(spawn_echo_service(office, back[i], life, &stop));
-        services.push(spawn_echo_service(gateway, admin[i], life, &stop));
+        for (ns, addr) in [(servers, web[i]), (office, back[i]), (gateway, admin[i])] {
+            services.push(echo_service(ns, addr, life, &stop).expect("service"));
+        }
     }
     // web4, back4, admin4, web6, back6, admin6.
     let all_new = |label: &str| {
@@ -584,7 +322,7 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
             tries.push((servers, back[i]));
             tries.push((office, admin[i]));
         }
-        let got = new_connections(&tries);
+        let got = new_connections(&tries).expect("new connections");
         println!("{label}: new connections web4, back4, admin4, web6, back6, admin6: {got:?}");
         got
     };
@@ -595,25 +333,20 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
 
     // Connections open before the isolation: forwarded both ways, and the
     // admin's to the gateway.
-    let held_web: Vec<Held> = web.iter().map(|a| Held::open("web", office, *a)).collect();
-    let held_back: Vec<Held> = back
-        .iter()
-        .map(|a| Held::open("back", servers, *a))
-        .collect();
-    let held_admin: Vec<Held> = admin
-        .iter()
-        .map(|a| Held::open("admin", office, *a))
-        .collect();
+    let held_web = Held::open_each("web", office, &web).expect("held connections");
+    let held_back = Held::open_each("back", servers, &back).expect("held connections");
+    let held_admin = Held::open_each("admin", office, &admin).expect("held connections");
     let held: Vec<&Held> = held_web
         .iter()
         .chain(&held_back)
         .chain(&held_admin)
         .collect();
     let wait = Duration::from_millis(1500);
-    assert_eq!(rounds(&held, 1, wait), [true; 6], "the connections work");
+    assert_eq!(round(&held, 1, wait), [true; 6], "the connections work");
 
     // 1. Isolate the office; watch one live connection per family.
-    let watchers: Vec<InNetns<Vec<Try>>> = web.iter().map(|a| watch(office, *a, 4000)).collect();
+    let watchers =
+        watch_each(office, &web, Watch::for_cut(now_ms() + 4000)).expect("watched connections");
     thread::sleep(Duration::from_millis(300));
     let t0 = now_ms();
     let said = sanso_ok(&[
@@ -675,7 +408,7 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
     // admin's to the gateway goes on; new ones: only management opens.
     let isolated_rounds = [false, false, false, false, true, true];
     assert_eq!(
-        rounds(&held, 2, wait),
+        round(&held, 2, wait),
         isolated_rounds,
         "while isolated: web4, web6, back4, back6, admin4, admin6 passing"
     );
@@ -699,7 +432,7 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
     println!("sanso reload: {said}");
     assert_eq!(all_new("after sanso reload"), ISOLATED);
     assert_eq!(
-        rounds(&held_admin.iter().collect::<Vec<_>>(), 3, wait),
+        round(&held_admin.iter().collect::<Vec<_>>(), 3, wait),
         [true, true],
         "the admin's connections after the reload"
     );
@@ -755,9 +488,9 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
         "explain",
         policy_arg,
         "--from",
-        CLIENT_V4,
+        &CLIENT_V4.to_string(),
         "--to",
-        SERVER_V4,
+        &SERVER_V4.to_string(),
         "--port",
         "8080",
         "--state-dir",
@@ -774,7 +507,7 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
         "explain",
         policy_arg,
         "--from",
-        CLIENT_V4,
+        &CLIENT_V4.to_string(),
         "--to",
         "self",
         "--port",
