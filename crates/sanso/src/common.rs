@@ -122,6 +122,20 @@ pub fn limited_flow(ruleset: &Ruleset, decision: &Decision) -> Option<FlowIdx> {
     }
 }
 
+/// Whether flow `f`'s `limit` can explain kernel drops of its packets, given
+/// that the kernel accepted `accepted` of them. A flow's limit is a token
+/// bucket that starts full with `count` tokens (burst = count, see
+/// docs/ruleset.md) when the table is loaded: it drops nothing before it
+/// has let `count` packets through. Drops with fewer accepts are the flow's
+/// rule failing (a wrong or missing element), never its limit.
+pub fn limit_explains_drops(ruleset: &Ruleset, f: FlowIdx, accepted: usize) -> bool {
+    ruleset
+        .flow(f)
+        .limit
+        .as_ref()
+        .is_some_and(|limit| accepted >= limit.count as usize)
+}
+
 /// The first packet of a probe (a case, a random packet), as the
 /// classifier sees it.
 pub fn packet_for_probe(probe: &Probe, time: i64) -> Packet {
@@ -298,5 +312,65 @@ pub fn report_failure(err: &anyhow::Error, json: bool) {
     match err.downcast_ref::<Invalid>() {
         Some(Invalid(diagnostics)) => eprint!("{}", diagnostics.render(use_color())),
         None => eprintln!("error: {err:#}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flow limited to 3/minute: its bucket holds 3 tokens, so the kernel
+    /// drops nothing of it before 3 were accepted.
+    #[test]
+    fn a_limit_explains_drops_only_after_its_burst_was_let_through() {
+        let text = r#"
+[policy]
+name = "limits"
+
+[zones.lg]
+tier = "lgwan"
+interfaces = ["lg0"]
+networks = ["10.20.0.0/16"]
+
+[zones.lg2]
+tier = "lgwan"
+interfaces = ["lg1"]
+networks = ["10.21.0.0/16"]
+
+[[flows]]
+name = "slow"
+from = ["lg"]
+to = ["lg2"]
+services = ["https"]
+limit = "3/minute"
+reason = "test"
+
+[[flows]]
+name = "free"
+from = ["lg2"]
+to = ["lg"]
+services = ["https"]
+reason = "test"
+"#;
+        let policy = sanso_policy::load_policy("limits.toml", text).expect("valid");
+        let ruleset = sanso_ir::lower(&policy, 0);
+        let slow = (0..ruleset.flows.len())
+            .map(FlowIdx)
+            .find(|&f| ruleset.flow(f).name == "slow")
+            .expect("slow");
+        let free = (0..ruleset.flows.len())
+            .map(FlowIdx)
+            .find(|&f| ruleset.flow(f).name == "free")
+            .expect("free");
+        assert!(!limit_explains_drops(&ruleset, slow, 0));
+        assert!(
+            !limit_explains_drops(&ruleset, slow, 2),
+            "one accept is not a spent bucket"
+        );
+        assert!(limit_explains_drops(&ruleset, slow, 3));
+        assert!(
+            !limit_explains_drops(&ruleset, free, 100),
+            "no limit, no excuse"
+        );
     }
 }

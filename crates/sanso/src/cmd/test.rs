@@ -133,8 +133,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     classifier.classify_each(&packets, |_, decision| decisions.push(decision));
     let judged: Vec<_> = packets.into_iter().zip(decisions).collect();
     // Cases arrive faster than a flow's `limit`: the kernel rightly drops
-    // those above it. A flow's kernel drops are set down to its limit when
-    // the kernel accepted at least one of its cases.
+    // those above it. A flow's kernel drops are set down to its limit only
+    // when the kernel accepted at least the limit's burst of its cases
+    // (before that, the bucket cannot be empty: a drop is the rule's).
     let limited = |decision: &Decision| common::limited_flow(&ruleset, decision);
     let mut kernel_accepted: BTreeMap<FlowIdx, usize> = BTreeMap::new();
     if let Some((verdicts, _, _)) = &kernel {
@@ -159,8 +160,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 None => "-",
                 Some("drop")
                     if userspace == "accept"
-                        && limited(decision)
-                            .is_some_and(|f| kernel_accepted.get(&f).is_some_and(|&n| n > 0)) =>
+                        && limited(decision).is_some_and(|f| {
+                            common::limit_explains_drops(
+                                &ruleset,
+                                f,
+                                kernel_accepted.get(&f).copied().unwrap_or(0),
+                            )
+                        }) =>
                 {
                     "limit"
                 }

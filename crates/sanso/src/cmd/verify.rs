@@ -101,8 +101,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // Random probes arrive far faster than a flow's `limit`: the kernel
     // rightly drops those above it. Such drops are set aside per flow and
-    // count as disagreements only if the kernel accepted none of the flow's
-    // probes (then the flow's rule, not its limit, is what dropped them).
+    // count as disagreements unless the kernel accepted at least the
+    // limit's burst of the flow's probes (a bucket that starts full drops
+    // nothing before that: the flow's rule, not its limit, dropped them).
     let mut disagreements = Vec::new();
     let mut limited: BTreeMap<FlowIdx, LimitedFlow> = BTreeMap::new();
     for (i, probe) in probes.iter().enumerate() {
@@ -140,7 +141,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if flow.over_limit.is_empty() {
             continue;
         }
-        if flow.kernel_accepted == 0 {
+        if !common::limit_explains_drops(&ruleset, f, flow.kernel_accepted) {
             disagreements.extend(flow.over_limit);
         } else {
             let rule = ruleset.flow(f);
