@@ -42,7 +42,9 @@ pub fn compile(source: PolicySource, now: i64) -> Result<Compiled, Refusal> {
         file: source.file.clone(),
         diagnostics: d.render(false),
     })?;
-    let ruleset = sanso_ir::lower(&policy, now);
+    let mut ruleset = sanso_ir::lower(&policy, now);
+    // A node of an HA pair admits its pair's own traffic (`--ha`).
+    ruleset.ha = crate::ha::ruleset_inputs();
     let text = sanso_nft::text::render(&ruleset);
     Ok(Compiled {
         source,

@@ -131,6 +131,32 @@ impl std::fmt::Display for HaStatus {
 }
 
 static CURRENT: OnceLock<Mutex<HaStatus>> = OnceLock::new();
+static RULESET_INPUTS: OnceLock<sanso_ir::HaInputs> = OnceLock::new();
+
+/// What the ruleset of this node admits for the pair; `None` without `--ha`.
+pub fn ruleset_inputs() -> Option<sanso_ir::HaInputs> {
+    RULESET_INPUTS.get().cloned()
+}
+
+/// The pair's traffic as the compiler takes it ([`sanso_ir::HaInputs`]).
+pub fn inputs_of(settings: &HaSettings) -> Option<sanso_ir::HaInputs> {
+    let ha = &settings.ha;
+    let peer = ha.peer_of(&settings.node)?;
+    Some(sanso_ir::HaInputs {
+        sync_interface: ha.sync.interface.clone(),
+        peer: peer.sync_address,
+        sync_ports: vec![ha.sync.conntrackd_port, ha.sync.exchange_port],
+        vrrp_interfaces: ha.virtuals.iter().map(|v| v.interface.clone()).collect(),
+    })
+}
+
+/// Makes every ruleset this process compiles admit the pair's traffic
+/// (once per process: the daemon runs as one node).
+pub fn set_ruleset_inputs(settings: &HaSettings) {
+    if let Some(inputs) = inputs_of(settings) {
+        let _ = RULESET_INPUTS.set(inputs);
+    }
+}
 
 /// The pair's status, when this daemon runs with `--ha`.
 pub fn current() -> Option<HaStatus> {

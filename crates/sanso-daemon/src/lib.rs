@@ -336,6 +336,9 @@ pub async fn serve_with(
     kernel: Arc<dyn Kernel>,
     ha: Option<ha::HaSettings>,
 ) -> Result<(), DaemonError> {
+    if let Some(settings) = &ha {
+        ha::set_ruleset_inputs(settings);
+    }
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangup = signal(SignalKind::hangup()).map_err(DaemonError::Runtime)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(DaemonError::Runtime)?;

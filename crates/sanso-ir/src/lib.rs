@@ -98,6 +98,39 @@ pub struct Ruleset {
     pub groups: Vec<Vec<FlowIdx>>,
     pub v4: Family<Ipv4Addr>,
     pub v6: Family<Ipv6Addr>,
+    /// What this node of an HA pair admits besides the policy; never set by
+    /// [`lower`] (the policy is node-independent): the daemon adds it from
+    /// the HA file (`sanso daemon --ha`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ha: Option<HaInputs>,
+}
+
+/// The traffic of an HA pair's own machinery (issue 18), admitted to and
+/// from the gateway only: on the sync interface, conntrackd's and sanso's
+/// UDP ports with the peer; VRRP adverts (to 224.0.0.18 or ff02::12) on
+/// the sync interface and on the zone interfaces that carry virtual
+/// addresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HaInputs {
+    pub sync_interface: String,
+    /// The peer's address on the sync interface.
+    pub peer: std::net::IpAddr,
+    /// UDP ports exchanged with the peer (both directions, destination port).
+    pub sync_ports: Vec<u16>,
+    /// Zone interfaces with virtual addresses.
+    pub vrrp_interfaces: Vec<String>,
+}
+
+impl HaInputs {
+    /// Every interface that carries VRRP: the sync interface and the zone
+    /// interfaces, sorted, each once.
+    pub fn vrrp_links(&self) -> Vec<&str> {
+        let mut links: Vec<&str> = self.vrrp_interfaces.iter().map(String::as_str).collect();
+        links.push(&self.sync_interface);
+        links.sort_unstable();
+        links.dedup();
+        links
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -67,6 +67,7 @@ pub fn lower(policy: &Policy, now: i64) -> Ruleset {
         revision: policy.revision.clone(),
         content_hash: policy.content_hash.clone(),
         compiled_at: now,
+        ha: None,
         zones: policy
             .zones
             .iter()

@@ -96,7 +96,7 @@ pub fn render_with(ruleset: &Ruleset, isolated: &Isolated) -> String {
     render_live_chains(&mut out, ruleset);
     render_drop_chains(&mut out, ruleset);
     render_dispatch_chains(&mut out, ruleset);
-    render_hook_chains(&mut out);
+    render_hook_chains(&mut out, ruleset.ha.as_ref());
     out.line(0, "}");
     out.text
 }
@@ -688,7 +688,47 @@ fn render_dispatch_chains(out: &mut Out, ruleset: &Ruleset) {
     }
 }
 
-fn render_hook_chains(out: &mut Out) {
+/// The HA pair's own traffic (issue 18), to and from the gateway:
+/// `(prerouting, input, output)` rules, each before anything that drops.
+fn ha_rules(ha: Option<&sanso_ir::HaInputs>) -> [Vec<String>; 3] {
+    let Some(ha) = ha else {
+        return [Vec::new(), Vec::new(), Vec::new()];
+    };
+    let (addr, peer) = match ha.peer {
+        std::net::IpAddr::V4(a) => ("ip", a.to_string()),
+        std::net::IpAddr::V6(a) => ("ip6", a.to_string()),
+    };
+    let sync = &ha.sync_interface;
+    let (mut pre, mut input, mut output) = (Vec::new(), Vec::new(), Vec::new());
+    for port in &ha.sync_ports {
+        pre.push(format!(
+            "iifname \"{sync}\" {addr} saddr {peer} udp dport {port} accept"
+        ));
+        input.push(format!(
+            "iifname \"{sync}\" {addr} saddr {peer} udp dport {port} accept"
+        ));
+        output.push(format!(
+            "oifname \"{sync}\" {addr} daddr {peer} udp dport {port} accept"
+        ));
+    }
+    pre.push(format!(
+        "iifname \"{sync}\" {addr} saddr {peer} meta l4proto 112 accept"
+    ));
+    for link in ha.vrrp_links() {
+        for (a, group) in [("ip", "224.0.0.18"), ("ip6", "ff02::12")] {
+            input.push(format!(
+                "iifname \"{link}\" {a} daddr {group} meta l4proto 112 accept"
+            ));
+            output.push(format!(
+                "oifname \"{link}\" {a} daddr {group} meta l4proto 112 accept"
+            ));
+        }
+    }
+    [pre, input, output]
+}
+
+fn render_hook_chains(out: &mut Out, ha: Option<&sanso_ir::HaInputs>) {
+    let [ha_pre, ha_input, ha_output] = ha_rules(ha);
     // An established packet passes only while the flow that accepted its
     // connection (named by the connection's mark) still allows it.
     let ct = [
@@ -715,9 +755,12 @@ fn render_hook_chains(out: &mut Out) {
     let mut prerouting = vec![
         "type filter hook prerouting priority raw; policy accept;".to_owned(),
         "iif \"lo\" accept".to_owned(),
+    ];
+    prerouting.extend(ha_pre);
+    prerouting.extend([
         "ip6 saddr fe80::/10 accept".to_owned(),
         "ip6 saddr :: accept".to_owned(),
-    ];
+    ]);
     prerouting.extend(antispoof.iter().cloned());
     out.block("chain prerouting", &prerouting);
 
@@ -748,10 +791,13 @@ fn render_hook_chains(out: &mut Out) {
     let mut input = vec![
         "type filter hook input priority filter; policy drop;".to_owned(),
         "iif \"lo\" accept".to_owned(),
+    ];
+    input.extend(ha_input);
+    input.extend([
         ND_ACCEPT_IN.to_owned(),
         RA_ACCEPT_IN.to_owned(),
         MLD_ACCEPT.to_owned(),
-    ];
+    ]);
     input.extend(link_local.iter().cloned());
     // Isolation on the gateway: the connections it opened to isolated
     // addresses (their replies); what isolated addresses open to it is left
@@ -767,9 +813,9 @@ fn render_hook_chains(out: &mut Out) {
     let mut output = vec![
         "type filter hook output priority filter; policy drop;".to_owned(),
         "oif \"lo\" accept".to_owned(),
-        ND_ACCEPT.to_owned(),
-        MLD_ACCEPT.to_owned(),
     ];
+    output.extend(ha_output);
+    output.extend([ND_ACCEPT.to_owned(), MLD_ACCEPT.to_owned()]);
     for w in [&V4, &V6] {
         output.push(isolation_rule(w, "daddr", "ct direction original "));
     }

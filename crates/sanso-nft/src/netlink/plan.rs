@@ -33,6 +33,7 @@ pub(crate) mod k {
     pub const META_IIF: u32 = 4;
     pub const META_OIF: u32 = 5;
     pub const META_IIFNAME: u32 = 6;
+    pub const META_OIFNAME: u32 = 7;
     pub const META_NFPROTO: u32 = 15;
     pub const META_L4PROTO: u32 = 16;
     pub const META_TIME_NS: u32 = 30;
@@ -581,7 +582,7 @@ pub(crate) fn plan_with(ruleset: &Ruleset, isolated: &Isolated) -> Plan {
     chains.extend(live_chain_plans(ruleset));
     chains.extend(drop_chain_plans(ruleset));
     chains.extend(dispatch_chain_plans(ruleset));
-    chains.extend(hook_chain_plans());
+    chains.extend(hook_chain_plans(ruleset.ha.as_ref()));
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(isolation_sets(isolated));
     sets.extend(log_meters());
@@ -1165,7 +1166,110 @@ fn link_local_rules(tail: &[Expr]) -> Vec<RulePlan> {
     vec![rule(link_local), rule(unspecified)]
 }
 
-fn hook_chain_plans() -> Vec<ChainPlan> {
+/// `iifname "<name>"` / `oifname "<name>"` (the name zero-padded to 16 bytes).
+fn ifname_is(key: u32, name: &str) -> [Expr; 2] {
+    let mut data = name.as_bytes().to_vec();
+    data.resize(16, 0);
+    [
+        Expr::Meta { key, dreg: 1 },
+        Expr::Cmp {
+            op: k::CMP_EQ,
+            sreg: 1,
+            data,
+        },
+    ]
+}
+
+/// `ip saddr <a>` and the like: the family, then the address.
+fn addr_is(part: KeyPart, addr: std::net::IpAddr) -> Vec<Expr> {
+    let (fam, data) = match addr {
+        std::net::IpAddr::V4(a) => (AddrFamily::V4, a.octets().to_vec()),
+        std::net::IpAddr::V6(a) => (AddrFamily::V6, a.octets().to_vec()),
+    };
+    let part = match part {
+        KeyPart::Saddr(_) => KeyPart::Saddr(fam),
+        _ => KeyPart::Daddr(fam),
+    };
+    let mut exprs = nfproto_dep(fam).to_vec();
+    exprs.extend(load_key(&[part]));
+    exprs.push(Expr::Cmp {
+        op: k::CMP_EQ,
+        sreg: 1,
+        data,
+    });
+    exprs
+}
+
+/// `udp dport <port>`.
+fn udp_dport_is(port: u16) -> Vec<Expr> {
+    let mut exprs = l4proto_dep(17).to_vec();
+    exprs.push(Expr::Payload {
+        base: k::PAYLOAD_TRANSPORT,
+        offset: 2,
+        len: 2,
+        dreg: 1,
+    });
+    exprs.push(Expr::Cmp {
+        op: k::CMP_EQ,
+        sreg: 1,
+        data: port.to_be_bytes().to_vec(),
+    });
+    exprs
+}
+
+const IPPROTO_VRRP: u8 = 112;
+
+/// The HA pair's own traffic, as [`crate::text`] writes it:
+/// `(prerouting, input, output)`.
+fn ha_rule_plans(ha: Option<&sanso_ir::HaInputs>) -> [Vec<RulePlan>; 3] {
+    let Some(ha) = ha else {
+        return [Vec::new(), Vec::new(), Vec::new()];
+    };
+    let accept = || Expr::Verdict(Verdict::Accept);
+    let saddr = KeyPart::Saddr(AddrFamily::V4);
+    let daddr = KeyPart::Daddr(AddrFamily::V4);
+    let (mut pre, mut input, mut output) = (Vec::new(), Vec::new(), Vec::new());
+    for &port in &ha.sync_ports {
+        for (list, key, part) in [
+            (&mut pre, k::META_IIFNAME, saddr),
+            (&mut input, k::META_IIFNAME, saddr),
+            (&mut output, k::META_OIFNAME, daddr),
+        ] {
+            let mut exprs = ifname_is(key, &ha.sync_interface).to_vec();
+            exprs.extend(addr_is(part, ha.peer));
+            exprs.extend(udp_dport_is(port));
+            exprs.push(accept());
+            list.push(rule(exprs));
+        }
+    }
+    let mut exprs = ifname_is(k::META_IIFNAME, &ha.sync_interface).to_vec();
+    exprs.extend(addr_is(saddr, ha.peer));
+    exprs.extend(l4proto_dep(IPPROTO_VRRP));
+    exprs.push(accept());
+    pre.push(rule(exprs));
+    let groups: [std::net::IpAddr; 2] = [
+        std::net::Ipv4Addr::new(224, 0, 0, 18).into(),
+        std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12).into(),
+    ];
+    for link in ha.vrrp_links() {
+        for group in groups {
+            for (list, key) in [
+                (&mut input, k::META_IIFNAME),
+                (&mut output, k::META_OIFNAME),
+            ] {
+                let mut exprs = ifname_is(key, link).to_vec();
+                exprs.extend(addr_is(daddr, group));
+                exprs.extend(l4proto_dep(IPPROTO_VRRP));
+                exprs.push(accept());
+                list.push(rule(exprs));
+            }
+        }
+    }
+    [pre, input, output]
+}
+
+fn hook_chain_plans(ha: Option<&sanso_ir::HaInputs>) -> Vec<ChainPlan> {
+    let [ha_pre, ha_input, ha_output] = ha_rule_plans(ha);
     // Anti-spoofing before connection tracking: a spoofed packet never
     // costs a conntrack lookup or entry. Link-local and unspecified sources
     // belong to no zone: anti-spoofing does not judge them; input accepts
@@ -1177,6 +1281,7 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
         ])
     };
     let mut prerouting = vec![loopback_rule(k::META_IIF)];
+    prerouting.extend(ha_pre);
     prerouting.extend(link_local_rules(&[Expr::Verdict(Verdict::Accept)]));
     prerouting.extend(antispoof_rules());
 
@@ -1203,12 +1308,13 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     }
     forward.extend(unknown_rules());
 
-    let mut input = vec![
-        loopback_rule(k::META_IIF),
+    let mut input = vec![loopback_rule(k::META_IIF)];
+    input.extend(ha_input);
+    input.extend([
         icmpv6_types_rule(&ND_WITHOUT_RA, ND_HOP_LIMIT),
         router_advert_rule(),
         icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
-    ];
+    ]);
     input.extend(link_local_drop());
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         input.push(isolation_rule(
@@ -1221,11 +1327,12 @@ fn hook_chain_plans() -> Vec<ChainPlan> {
     input.extend(lookup_rules("in", KeyAddrs::Src));
     input.extend(unknown_rules());
 
-    let mut output = vec![
-        loopback_rule(k::META_OIF),
+    let mut output = vec![loopback_rule(k::META_OIF)];
+    output.extend(ha_output);
+    output.extend([
         icmpv6_types_rule(&ND, ND_HOP_LIMIT),
         icmpv6_types_rule(&MLD, MLD_HOP_LIMIT),
-    ];
+    ]);
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         output.push(isolation_rule(
             fam,

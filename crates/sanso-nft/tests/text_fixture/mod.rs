@@ -268,6 +268,7 @@ pub fn ruleset() -> Ruleset {
         groups: vec![vec![FlowIdx(0), FlowIdx(1)]],
         v4: v4_family,
         v6: v6_family,
+        ha: None,
     }
 }
 
@@ -295,6 +296,7 @@ pub fn empty() -> Ruleset {
             input: vec![],
             output: vec![],
         },
+        ha: None,
     }
 }
 
