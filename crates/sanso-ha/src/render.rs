@@ -159,7 +159,7 @@ fn conntrackd(ha: &Ha, me: &Node, peer: &Node, options: &RenderOptions) -> Strin
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# conntrackd.conf of node {} (peer {}), rendered by `sanso ha render` from {}.\n# Do not edit: change the HA file and render again.\n# FTFW over UDP on the sync interface; keepalived's notify (`sanso ha notify`)\n# commits the external cache on becoming master.",
+        "# conntrackd.conf of node {} (peer {}), rendered by `sanso ha render` from {}.\n# Do not edit: change the HA file and render again.\n# Systemd on: Debian's conntrackd.service is Type=notify.\n# FTFW over UDP on the sync interface; keepalived's notify (`sanso ha notify`)\n# commits the external cache on becoming master.",
         me.name, peer.name, ha.file
     );
     let _ = writeln!(
@@ -169,7 +169,7 @@ fn conntrackd(ha: &Ha, me: &Node, peer: &Node, options: &RenderOptions) -> Strin
     );
     let _ = writeln!(
         out,
-        "\nGeneral {{\n    HashSize 32768\n    HashLimit 131072\n    LogFile off\n    Syslog on\n    LockFile {}\n    UNIX {{\n        Path {}\n    }}\n    NetlinkBufferSize 2097152\n    NetlinkBufferSizeMaxGrowth 8388608\n    Filter From Userspace {{\n        Protocol Accept {{\n            TCP\n            SCTP\n            DCCP\n            UDP\n            ICMP\n            IPv6-ICMP\n        }}\n        Address Ignore {{",
+        "\nGeneral {{\n    HashSize 32768\n    HashLimit 131072\n    LogFile off\n    Syslog on\n    Systemd on\n    LockFile {}\n    UNIX {{\n        Path {}\n    }}\n    NetlinkBufferSize 2097152\n    NetlinkBufferSizeMaxGrowth 8388608\n    Filter From Userspace {{\n        Protocol Accept {{\n            TCP\n            SCTP\n            DCCP\n            UDP\n            ICMP\n            IPv6-ICMP\n        }}\n        Address Ignore {{",
         quoted_path(&options.conntrackd_lock),
         quoted_path(&options.conntrackd_socket)
     );
