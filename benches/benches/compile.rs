@@ -1,4 +1,5 @@
-//! Compile stages: load (parse + validate), lower to the IR, render nft text.
+//! Compile stages: load (parse + validate), lower to the IR, render nft text,
+//! encode the netlink batch.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -27,6 +28,10 @@ fn compile(c: &mut Criterion) {
         let ruleset = sanso_ir::lower(&policy, 0);
         group.bench_with_input(BenchmarkId::new("render", flows), &ruleset, |b, ruleset| {
             b.iter(|| sanso_nft::text::render(black_box(ruleset)))
+        });
+        // The netlink batch `apply` sends, encoded but not sent.
+        group.bench_with_input(BenchmarkId::new("encode", flows), &ruleset, |b, ruleset| {
+            b.iter(|| sanso_nft::netlink::batch_messages(black_box(ruleset)).expect("encodes"))
         });
     }
     group.finish();
