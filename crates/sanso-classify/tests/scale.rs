@@ -1,3 +1,6 @@
+// A test, not the pure core: it may read files, the clock and the environment.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 //! Synthetic policies from `sanso-synth`: the lowered IR satisfies its
 //! invariants and the classifier agrees with the reference on a trace; an
 //! ignored test prints the timings in thread CPU time (run it with

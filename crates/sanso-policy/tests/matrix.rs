@@ -1,3 +1,6 @@
+// A test, not the pure core: it may read files, the clock and the environment.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 //! An independent check of the guardrails of policy contract v2
 //! (docs/policy-format.md, "What lies beyond an external zone" and
 //! "Guardrails", with the project's readings of it).

@@ -1,3 +1,6 @@
+// A test, not the pure core: it may read files, the clock and the environment.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 //! Reading policy and cases files (`read_source`): regular files only,
 //! never blocking, size-capped, UTF-8 with a located error.
 
