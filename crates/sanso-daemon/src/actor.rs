@@ -155,6 +155,9 @@ pub enum Command {
     Metrics {
         reply: oneshot::Sender<MetricsSnapshot>,
     },
+    /// The HA exchange ([`crate::ha`]) found the peer enforcing another
+    /// policy for longer than one check interval: an audit record.
+    RecordHa { detail: serde_json::Value },
     /// Isolate targets (zones, hosts, addresses) at once; `for_secs`
     /// releases them after that long.
     Isolate {
@@ -190,6 +193,11 @@ impl Handle {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Command::Status { reply }).await.ok()?;
         rx.await.ok()
+    }
+
+    /// Records an HA policy mismatch (fire and forget).
+    pub async fn record_ha_mismatch(&self, detail: serde_json::Value) {
+        let _ = self.tx.send(Command::RecordHa { detail }).await;
     }
 
     pub async fn metrics(&self) -> Option<MetricsSnapshot> {
@@ -785,6 +793,10 @@ impl Actor {
             }
             Command::Metrics { reply } => {
                 let _ = reply.send(self.metrics());
+            }
+            Command::RecordHa { detail } => {
+                let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
+                self.record(EventKind::HaMismatch, &Operator::daemon(), policy, detail);
             }
             Command::Reload { trigger, by, reply } => {
                 let outcome = self.reload(trigger, &by).await;

@@ -101,6 +101,9 @@ pub enum EventKind {
     Isolate,
     /// `sanso release`, or an isolation's `--for` elapsed.
     Release,
+    /// HA: the peer has enforced another policy than this node for longer
+    /// than one check interval (detail: the peer, both revisions and hashes).
+    HaMismatch,
 }
 
 /// The policy a record is about.

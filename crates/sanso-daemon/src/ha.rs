@@ -344,7 +344,9 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                 }
             }
         }
-        judge(&local, peer.as_ref(), interval, &mut mismatch);
+        if let Some(detail) = judge(&local, peer.as_ref(), interval, &mut mismatch) {
+            actor.record_ha_mismatch(detail).await;
+        }
     }
 }
 
@@ -374,13 +376,15 @@ fn accept(
     Ok(a)
 }
 
-/// Compares the local and the peer's policy and keeps the status.
+/// Compares the local and the peer's policy and keeps the status; the
+/// detail of the audit record when a difference has just lasted longer
+/// than one check interval.
 fn judge(
     local: &(Option<String>, Option<String>),
     peer: Option<&Peer>,
     interval: Duration,
     mismatch: &mut Option<(Instant, Timestamp)>,
-) {
+) -> Option<serde_json::Value> {
     let fresh = peer.filter(|p| p.heard.elapsed() <= 3 * interval);
     let verdict = match (fresh, &local.1) {
         (Some(p), Some(mine)) => match &p.announcement.content_hash {
@@ -398,6 +402,7 @@ fn judge(
         tracing::info!(since = %since, "HA: the peer's policy matches this node's again");
     }
     let lasting = mismatch.is_some_and(|(since, _)| since.elapsed() > interval);
+    let mut record = None;
     update(|s| {
         s.policy = verdict.to_owned();
         if let Some(p) = peer {
@@ -417,7 +422,18 @@ fn judge(
                 content_hash = local.1.as_deref().unwrap_or("-"),
                 "HA: the peer enforces another policy than this node, for longer than one check interval; roll the same policy to both nodes"
             );
+            record = Some(serde_json::json!({
+                "node": s.node,
+                "peer": s.peer,
+                "since": s.mismatch_since,
+                "revision": local.0,
+                "content_hash": local.1,
+                "peer_revision": s.peer_revision,
+                "peer_content_hash": s.peer_content_hash,
+                "check_interval_s": s.check_interval_seconds,
+            }));
         }
         s.mismatch_warned = lasting;
     });
+    record
 }

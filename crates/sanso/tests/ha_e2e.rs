@@ -713,6 +713,18 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
             node.name
         );
     }
+    // Lasting longer than one interval: an audit record on both nodes.
+    for node in [a, b] {
+        wait_for(
+            &format!("{}'s ha-mismatch audit record", node.name),
+            Duration::from_secs(3 * CHECK_INTERVAL + 2),
+            || {
+                std::fs::read_to_string(node.state().join("audit.jsonl"))
+                    .is_ok_and(|log| log.contains("\"ha-mismatch\""))
+            },
+        );
+        assert_eq!(node.status()["ha"]["mismatch_warned"], true);
+    }
     let text = Command::new(sanso)
         .args(["status", "--socket"])
         .arg(b.socket())
