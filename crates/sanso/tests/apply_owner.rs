@@ -5,52 +5,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, is_root, sanso, text};
-
-/// A namespace removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Self {
-        let name = format!("sanso-{}-owner-{tag}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-
-    fn table(&self) -> String {
-        let out = Command::new("ip")
-            .args([
-                "netns", "exec", &self.0, "nft", "list", "table", "inet", "sanso",
-            ])
-            .output()
-            .expect("nft");
-        text(&out.stdout)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// The daemon process; killed on drop.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{code, is_root, sanso, text, Daemon, Netns};
 
 fn policy(revision: &str) -> String {
     include_str!("../../sanso-daemon/tests/fixtures/kernel-test.toml")
@@ -69,7 +27,7 @@ fn apply_refuses_while_a_daemon_enforces_the_namespace() {
         println!("skipped: needs root (network namespaces)");
         return;
     }
-    let ns = Netns::new("d");
+    let ns = Netns::new("owner-d");
     let dir = tempfile::tempdir().expect("temp dir");
     let p1 = write(dir.path(), "policy.toml", &policy("r1"));
     let p2 = write(dir.path(), "candidate.toml", &policy("r2"));
@@ -114,7 +72,7 @@ fn apply_refuses_while_a_daemon_enforces_the_namespace() {
     assert!(ns.table().contains("rev r1"), "the daemon's table stays");
 
     // Another namespace has no daemon: apply works as before.
-    let other = Netns::new("o");
+    let other = Netns::new("owner-o");
     let out = sanso(&["apply", &p2, "--netns", &other.0, "--socket", &socket]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     assert!(other.table().contains("rev r2"));
@@ -133,7 +91,7 @@ fn apply_names_missing_interfaces_and_strict_refuses() {
         println!("skipped: needs root (network namespaces)");
         return;
     }
-    let ns = Netns::new("if");
+    let ns = Netns::new("owner-if");
     let dir = tempfile::tempdir().expect("temp dir");
     let p1 = write(dir.path(), "policy.toml", &policy("r1"));
     let socket = dir.path().join("no-daemon.sock").display().to_string();

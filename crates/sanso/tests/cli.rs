@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::{code, example, is_root, namespaces_with_prefix, sanso, text};
+use common::{code, example, is_root, namespaces_with_prefix, sanso, text, Netns};
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
     let path = dir.path().join(name);
@@ -419,34 +419,10 @@ fn verify_passing(policy: &str, packets: &str, seed: &str) -> serde_json::Value 
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
-/// A namespace for this test, removed on drop; named
-/// `sanso-<pid>-clitest-<tag>` (`sanso_nft::readback::NAMESPACE_PREFIX`), so
-/// a killed test's is swept by the next run.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Self {
-        let name = format!("sanso-{}-clitest-{tag}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
 #[test]
 fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     require_root!();
-    let ns = Netns::new("apply");
+    let ns = Netns::new("clitest-apply");
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("path");
     let out = sanso(&["apply", policy, "--netns", &ns.0]);
@@ -493,7 +469,7 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
 #[test]
 fn a_dormant_table_is_drift_in_text_and_json_and_apply_wakes_it() {
     require_root!();
-    let ns = Netns::new("dormant");
+    let ns = Netns::new("clitest-dormant");
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("path");
     let out = sanso(&["apply", policy, "--netns", &ns.0]);
@@ -553,7 +529,7 @@ fn a_dormant_table_is_drift_in_text_and_json_and_apply_wakes_it() {
 #[test]
 fn apply_exits_1_when_the_table_reads_back_otherwise_and_says_what_the_kernel_holds() {
     require_root!();
-    let ns = Netns::new("unverified");
+    let ns = Netns::new("clitest-unverified");
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("path");
     // Debug builds run this between the apply and the read-back: a rule

@@ -9,10 +9,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, example, is_root, root_dir, sanso, text};
+use common::{code, example, is_root, root_dir, sanso, text, Daemon, Netns};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -615,60 +615,6 @@ fn bench_json_has_its_documented_fields() {
 // ---------------------------------------------------------------------------
 // as root: a throwaway namespace, a daemon
 
-/// A network namespace `sanso-<pid>-json-<tag>`, removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Self {
-        let name = format!("sanso-{}-json-{tag}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-
-    fn nft(&self, args: &[&str]) {
-        let ok = Command::new("ip")
-            .args(["netns", "exec", &self.0, "nft"])
-            .args(args)
-            .status()
-            .expect("nft")
-            .success();
-        assert!(ok, "nft {args:?}");
-    }
-
-    /// Links named as the test policy's interfaces (a veth pair).
-    fn add_links(&self) {
-        let ok = Command::new("ip")
-            .args([
-                "-n", &self.0, "link", "add", "lg0", "type", "veth", "peer", "name", "wan0",
-            ])
-            .status()
-            .expect("ip link add")
-            .success();
-        assert!(ok, "ip link add lg0 veth wan0");
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// The daemon process, killed on drop.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn test_policy(revision: &str) -> String {
     include_str!("../../sanso-daemon/tests/fixtures/kernel-test.toml")
         .replace("@REVISION@", revision)
@@ -680,7 +626,7 @@ fn apply_drift_and_plan_live_in_a_throwaway_namespace() {
         println!("skipped: needs root (network namespaces)");
         return;
     }
-    let ns = Netns::new("apply");
+    let ns = Netns::new("json-apply");
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = write(dir.path(), "policy.toml", &test_policy("r1"));
     let policy = path(&policy);
@@ -775,7 +721,7 @@ fn the_daemons_answers_status_isolations_and_audit_verify() {
         println!("skipped: needs root (network namespaces)");
         return;
     }
-    let ns = Netns::new("daemon");
+    let ns = Netns::new("json-daemon");
     ns.add_links();
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = write(dir.path(), "policy.toml", &test_policy("r1"));

@@ -8,10 +8,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, example, is_root, sanso, text};
+use common::{code, example, is_root, sanso, text, Daemon, Netns};
 use sanso_daemon::archive;
 use sanso_daemon::compile::{compile, PolicySource};
 
@@ -196,39 +196,6 @@ fn tickets_and_reasons_are_checked_before_anything_is_sent() {
     );
 }
 
-/// A namespace for this test, removed on drop; named `sanso-<pid>-...` so a
-/// killed run's is swept by the next.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Self {
-        let name = format!("sanso-{}-whotest-{tag}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// `sanso daemon`, killed on drop.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `sanso ARGS` with `SUDO_USER` set to `user` (or unset).
 fn sanso_as(user: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sanso"));
@@ -271,7 +238,7 @@ fn the_daemon_records_who_under_which_ticket_why_and_archives_what() {
         println!("skipped: needs root (network namespaces)");
         return;
     }
-    let ns = Netns::new("audit");
+    let ns = Netns::new("whotest-audit");
     let dir = tempfile::tempdir().expect("temp dir");
     let policy = dir.path().join("policy.toml");
     let state = dir.path().join("state");

@@ -56,3 +56,72 @@ pub fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A network namespace `sanso-<pid>-<tag>`, removed on drop (also when the
+/// test fails); the name follows `sanso_nft::readback::NAMESPACE_PREFIX`, so
+/// a killed run's is swept by the next. `.0` is the name.
+pub struct Netns(pub String);
+
+impl Netns {
+    pub fn new(tag: &str) -> Self {
+        let name = format!("sanso-{}-{tag}", std::process::id());
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add")
+            .success();
+        assert!(ok, "ip netns add {name}");
+        Netns(name)
+    }
+
+    /// `nft ARGS` in the namespace; panics unless it succeeds.
+    pub fn nft(&self, args: &[&str]) {
+        let ok = Command::new("ip")
+            .args(["netns", "exec", &self.0, "nft"])
+            .args(args)
+            .status()
+            .expect("nft")
+            .success();
+        assert!(ok, "nft {args:?}");
+    }
+
+    /// `nft list table inet sanso` in the namespace (empty when absent).
+    pub fn table(&self) -> String {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &self.0, "nft", "list", "table", "inet", "sanso",
+            ])
+            .output()
+            .expect("nft");
+        text(&out.stdout)
+    }
+
+    /// Links named as the daemon tests' policy's interfaces (`lg0`, `wan0`:
+    /// a veth pair).
+    pub fn add_links(&self) {
+        let ok = Command::new("ip")
+            .args([
+                "-n", &self.0, "link", "add", "lg0", "type", "veth", "peer", "name", "wan0",
+            ])
+            .status()
+            .expect("ip link add")
+            .success();
+        assert!(ok, "ip link add lg0 veth wan0");
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// A `sanso daemon` process, killed on drop.
+pub struct Daemon(pub std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
