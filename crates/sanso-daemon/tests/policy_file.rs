@@ -288,7 +288,11 @@ fn the_watch_applies_replaced_files_only() {
     write_in_place(&policy, &r2[..cut]);
     std::thread::sleep(MANY_LOOKS);
     assert_eq!(daemon.applied(), ["r1"], "a half-written file was applied");
-    assert_eq!(daemon.log_count(IN_PLACE), 1, "{}", daemon.log());
+    // Reported once per content, not at every look. A look may fall between
+    // the truncation and the write (an empty file is another content): then
+    // twice.
+    let first = daemon.log_count(IN_PLACE);
+    assert!((1..=2).contains(&first), "{first} reports: {}", daemon.log());
     if let Some(revision) = daemon.status_revision() {
         assert_eq!(revision.as_deref(), Some("r1"));
     }
@@ -297,7 +301,12 @@ fn the_watch_applies_replaced_files_only() {
     write_in_place(&policy, &r2);
     std::thread::sleep(MANY_LOOKS);
     assert_eq!(daemon.applied(), ["r1"]);
-    assert_eq!(daemon.log_count(IN_PLACE), 2, "{}", daemon.log());
+    let second = daemon.log_count(IN_PLACE);
+    assert!(
+        second > first && second <= first + 2,
+        "{first} then {second} reports: {}",
+        daemon.log()
+    );
     // An explicit reload applies it as it is.
     daemon.signal(libc::SIGHUP);
     daemon.wait_applied("r2");
