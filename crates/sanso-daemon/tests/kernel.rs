@@ -102,23 +102,15 @@ fn daemon_child() {
     let env = |k: &str| std::env::var(k).expect("child environment");
     let watch = Duration::from_millis(env("SANSO_TEST_CHILD_WATCH").parse().expect("ms"));
     sanso_daemon::init_logging();
-    let config = sanso_daemon::DaemonConfig {
-        settings: sanso_daemon::Settings {
-            policy_path: dir.join("policy.toml"),
-            state_dir: dir.join("state"),
-            netns: Some(env("SANSO_TEST_CHILD_NETNS")),
-            drift_interval: Duration::from_millis(500),
-            drift_action: sanso_daemon::DriftAction::Restore,
-            neighbour_interval: Duration::from_secs(1),
-        },
-        socket_path: dir.join("sanso.sock"),
-        metrics: Some(env("SANSO_TEST_CHILD_METRICS").parse().expect("addr")),
-        watch_interval: watch,
-        audit_syslog: std::env::var("SANSO_TEST_CHILD_SYSLOG")
-            .ok()
-            .map(|a| a.parse().expect("syslog addr")),
-        monitor: sanso_daemon::monitor::MonitorConfig::default(),
-    };
+    let mut config = common::daemon_config(
+        &dir,
+        env("SANSO_TEST_CHILD_NETNS"),
+        env("SANSO_TEST_CHILD_METRICS").parse().expect("addr"),
+    );
+    config.watch_interval = watch;
+    config.audit_syslog = std::env::var("SANSO_TEST_CHILD_SYSLOG")
+        .ok()
+        .map(|a| a.parse().expect("syslog addr"));
     sanso_daemon::run(config).expect("daemon");
 }
 

@@ -92,24 +92,14 @@ fn monitor_daemon_child() {
     };
     let env = |k: &str| std::env::var(k).expect("child environment");
     sanso_daemon::init_logging();
-    let config = sanso_daemon::DaemonConfig {
-        settings: sanso_daemon::Settings {
-            policy_path: dir.join("policy.toml"),
-            state_dir: dir.join("state"),
-            netns: Some(env("SANSO_TEST_MONITOR_NETNS")),
-            drift_interval: Duration::from_millis(500),
-            drift_action: sanso_daemon::DriftAction::Report,
-            neighbour_interval: Duration::from_secs(60),
-        },
-        socket_path: dir.join("sanso.sock"),
-        metrics: Some(env("SANSO_TEST_MONITOR_METRICS").parse().expect("addr")),
-        watch_interval: Duration::from_secs(60),
-        audit_syslog: None,
-        monitor: sanso_daemon::monitor::MonitorConfig {
-            alert_command: Some(dir.join("alert.sh")),
-            ..Default::default()
-        },
-    };
+    let mut config = common::daemon_config(
+        &dir,
+        env("SANSO_TEST_MONITOR_NETNS"),
+        env("SANSO_TEST_MONITOR_METRICS").parse().expect("addr"),
+    );
+    config.settings.drift_action = sanso_daemon::DriftAction::Report;
+    config.settings.neighbour_interval = Duration::from_secs(60);
+    config.monitor.alert_command = Some(dir.join("alert.sh"));
     sanso_daemon::run(config).expect("daemon");
 }
 

@@ -83,3 +83,31 @@ impl Drop for Netns {
 pub fn policy(revision: &str) -> String {
     include_str!("../fixtures/kernel-test.toml").replace("@REVISION@", revision)
 }
+
+/// The configuration of a test daemon that lives in `dir` (`policy.toml`,
+/// `state/`, `sanso.sock`), enforces in network namespace `netns` and serves
+/// metrics on `metrics`: drift checked every 500 ms and restored, neighbours
+/// every second, the policy file looked at every minute; callers change what
+/// their test needs.
+pub fn daemon_config(
+    dir: &std::path::Path,
+    netns: String,
+    metrics: std::net::SocketAddr,
+) -> sanso_daemon::DaemonConfig {
+    use std::time::Duration;
+    sanso_daemon::DaemonConfig {
+        settings: sanso_daemon::Settings {
+            policy_path: dir.join("policy.toml"),
+            state_dir: dir.join("state"),
+            netns: Some(netns),
+            drift_interval: Duration::from_millis(500),
+            drift_action: sanso_daemon::DriftAction::Restore,
+            neighbour_interval: Duration::from_secs(1),
+        },
+        socket_path: dir.join("sanso.sock"),
+        metrics: Some(metrics),
+        watch_interval: Duration::from_secs(60),
+        audit_syslog: None,
+        monitor: sanso_daemon::monitor::MonitorConfig::default(),
+    }
+}
