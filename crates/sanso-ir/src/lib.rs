@@ -70,6 +70,18 @@ pub use lower::lower;
 use sanso_policy::{RateLimit, Tier};
 use serde::Serialize;
 
+/// Whether something appears, disappears or changes between two sides: the
+/// one word of every diff sanso shows (a plan between two policies, drift
+/// between the expected and the live table). Which side is "old" is the
+/// diff's to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
 /// Index into [`Ruleset::zones`] (equal to the policy's `ZoneId`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ZoneIdx(pub usize);

@@ -815,13 +815,7 @@ pub enum Thing {
 
 /// How it changed, seen from the expected table: `Added` is in the live table
 /// only, `Removed` in the expected table only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Added,
-    Removed,
-    Changed,
-}
+pub use sanso_ir::ChangeKind;
 
 /// One difference between the expected and the live table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

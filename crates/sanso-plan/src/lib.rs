@@ -27,13 +27,7 @@ pub use flows::{FlowChange, FlowField, ZoneChange, ZoneField};
 pub use reach::{ReachChange, ReachKind, Reachability, ZoneEnd};
 
 /// Whether something appears, disappears or changes between old and new.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Added,
-    Removed,
-    Changed,
-}
+pub use sanso_ir::ChangeKind;
 
 /// Which policy file a side of the plan came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
