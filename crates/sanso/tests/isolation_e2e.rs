@@ -548,6 +548,36 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
         setup.state(),
     ]);
     assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+    // The JSON report of the live gateway: it matches, every flow has its
+    // hit count since the last apply (the reloads above reset them), and
+    // the management flow, used since, is counted and not flagged unused.
+    let out = sanso(&[
+        "report",
+        policy_arg,
+        "--format",
+        "json",
+        "--live",
+        "--netns",
+        &setup.netns,
+        "--state-dir",
+        setup.state(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let live = &doc["live"];
+    assert_eq!(live["matches"], true, "{live}");
+    assert_eq!(live["counters_error"], serde_json::Value::Null, "{live}");
+    let hits = live["hits"].as_array().expect("hits");
+    let flows: Vec<&str> = hits.iter().filter_map(|h| h["flow"].as_str()).collect();
+    assert_eq!(flows, ["web", "back", "admin"], "{live}");
+    for h in hits {
+        assert_eq!(h["unused"], h["packets"] == 0, "{h}");
+    }
+    assert!(
+        hits.iter()
+            .any(|h| h["flow"] == "admin" && h["packets"].as_u64() > Some(0)),
+        "{live}"
+    );
 
     // 6. A reboot: the daemon stops, the table is gone, sanso-boot loads
     // last-good.nft with isolation.nft; packets tell.

@@ -371,6 +371,59 @@ fn the_daemon_records_who_under_which_ticket_why_and_archives_what() {
         "{md}"
     );
 
+    // The JSON and HTML reports carry the same history, and the flow changes
+    // between the archived revisions the log names in turn.
+    let out = sanso(&[
+        "report",
+        policy_arg,
+        "--format",
+        "json",
+        "--audit",
+        state.join("audit.jsonl").to_str().expect("path"),
+        "--state-dir",
+        state_arg,
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let audit = &doc["audit"];
+    assert_eq!(audit["intact"], true, "{audit}");
+    let history = audit["history"].as_array().expect("history");
+    assert!(
+        history.iter().any(|r| r["event"] == "reload"
+            && r["ticket"] == "INC-2026-0142"
+            && r["operator"].as_str().is_some_and(|o| o.contains("alice"))),
+        "{audit}"
+    );
+    let diffs = audit["diffs"].as_array().expect("diffs");
+    assert!(
+        diffs.iter().any(|d| d["archived"] == true
+            && d["flows"].as_array().is_some_and(|f| f
+                .iter()
+                .any(|f| f["kind"] == "added" && f["name"] == "inet-ping-dns"))),
+        "{audit}"
+    );
+    let html = dir.path().join("report.html");
+    let out = sanso(&[
+        "report",
+        policy_arg,
+        "--audit",
+        state.join("audit.jsonl").to_str().expect("path"),
+        "--state-dir",
+        state_arg,
+        "-o",
+        html.to_str().expect("path"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(
+        page.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &page[..100.min(page.len())]
+    );
+    for needle in ["INC-2026-0142", "inet-ping-dns", "alice"] {
+        assert!(page.contains(needle), "{needle} not in the HTML report");
+    }
+
     // Three revisions were archived; the first two differ as edited.
     let (exit, out, _) = diff(&["--list", "--state-dir", state_arg]);
     assert_eq!(exit, 0);
