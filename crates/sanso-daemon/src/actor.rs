@@ -2058,8 +2058,9 @@ impl Actor {
     }
 
     async fn check_drift(&mut self) {
-        let Some(current) = &self.current else { return };
-        let baseline = current.baseline.clone();
+        if self.current.is_none() {
+            return;
+        }
         let kernel = Arc::clone(&self.kernel);
         let live = match blocking(move || kernel.read_table()).await {
             Ok(t) => t,
@@ -2068,14 +2069,16 @@ impl Actor {
                 return;
             }
         };
-        let Some(baseline) = baseline else {
+        // Compared in place: the baseline (the whole table) is not copied
+        // at every tick.
+        let Some(baseline) = self.current.as_ref().and_then(|c| c.baseline.as_ref()) else {
             // The read after the apply failed; this one stands in for it.
             if let Some(c) = self.current.as_mut() {
                 c.baseline = Some(live);
             }
             return;
         };
-        let diff = sanso_nft::readback::diff_ignoring_isolation(&baseline, &live);
+        let diff = sanso_nft::readback::diff_ignoring_isolation(baseline, &live);
         let mut changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
         if live.presence == TablePresence::Present {
             changes.extend(

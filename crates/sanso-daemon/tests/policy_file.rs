@@ -292,7 +292,11 @@ fn the_watch_applies_replaced_files_only() {
     // the truncation and the write (an empty file is another content): then
     // twice.
     let first = daemon.log_count(IN_PLACE);
-    assert!((1..=2).contains(&first), "{first} reports: {}", daemon.log());
+    assert!(
+        (1..=2).contains(&first),
+        "{first} reports: {}",
+        daemon.log()
+    );
     if let Some(revision) = daemon.status_revision() {
         assert_eq!(revision.as_deref(), Some("r1"));
     }
