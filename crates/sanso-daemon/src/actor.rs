@@ -1897,16 +1897,21 @@ impl Actor {
         let saved: SavedPending = match serde_json::from_slice(&bytes) {
             Ok(saved) => saved,
             Err(err) => {
-                // A torn window file: what came before is unknown; the start
-                // apply of the policy file replaces the unconfirmed ruleset.
-                tracing::error!(path = %path.display(), error = %err, "the saved confirm window is unreadable; the start apply replaces the unconfirmed ruleset");
-                self.record(
-                    EventKind::Rollback,
-                    &Operator::daemon(),
-                    None,
-                    json!({ "result": "unknown-previous", "reason": "the saved confirm window is unreadable", "error": err.to_string() }),
+                // A damaged window file: what ran before the unconfirmed
+                // apply is unknown, so the closed fallback comes back (the
+                // start apply that follows replaces it with the policy file,
+                // if that loads). Never the unconfirmed ruleset.
+                tracing::error!(path = %path.display(), error = %err, "the saved confirm window is unreadable; rolling back to the closed fallback");
+                self.pending = Some(Pending {
+                    previous: Previous::Nothing,
+                    deadline: Instant::now(),
+                    uid: Operator::daemon().uid,
+                    by: None,
+                });
+                let reason = format!(
+                    "the saved confirm window is unreadable ({err}); what ran before it is unknown"
                 );
-                let _ = self.save_pending(None);
+                let _ = self.rollback_because(&reason).await;
                 return;
             }
         };

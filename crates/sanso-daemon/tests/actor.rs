@@ -1379,3 +1379,33 @@ async fn an_isolation_for_a_while_releases_itself() {
     assert_eq!(release["detail"]["trigger"], "expiry");
     assert_eq!(release["detail"]["operator"]["by"], "daemon");
 }
+
+#[tokio::test]
+async fn a_damaged_confirm_window_rolls_back_to_the_closed_fallback() {
+    let rig = rig(&policy_text("r1", None)).await;
+    rig.apply_candidate_r2(Duration::from_secs(3600)).await;
+    let Stopped {
+        _dir,
+        policy,
+        state,
+        kernel,
+    } = rig.stop();
+    // What ran before the unconfirmed r2 can no longer be read, and the
+    // policy file does not load either: r2 must not stay.
+    std::fs::write(state.join(PENDING_FILE), "{\"deadline\": 1").expect("damage");
+    std::fs::write(&policy, "not a policy").expect("write");
+    let _handle = start_again(&policy, &state, &kernel).await;
+    assert_eq!(
+        kernel.with(|s| s.table.clone()).as_deref(),
+        Some(FALLBACK_RULESET)
+    );
+    assert!(!state.join(PENDING_FILE).exists());
+    let rollback = audit_records(&state)
+        .into_iter()
+        .find(|r| r["event"] == "rollback")
+        .expect("a rollback record");
+    assert_eq!(rollback["detail"]["result"], "rolled-back");
+    assert!(rollback["detail"]["reason"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("the saved confirm window is unreadable")));
+}
