@@ -576,24 +576,11 @@ async fn read_policy(path: &Path) -> Result<String, String> {
     }
 }
 
-/// Writes `text` to `path` durably: temp file, fsync, rename, fsync directory.
-pub(crate) fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+/// When the loop should wake for something due at `at` (epoch seconds): at
+/// most an hour ahead, so a changed wall clock is noticed.
+fn wakeup_at(at: i64) -> Instant {
+    let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
+    Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
 impl Actor {
@@ -1172,7 +1159,7 @@ impl Actor {
     /// failure is logged and kept as the last error.
     fn save_last_good(&mut self, text: &str) -> Result<(), String> {
         let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
-        write_durably(&last_good, text).map_err(|err| {
+        crate::durable::write(&last_good, text).map_err(|err| {
             tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
             let text = format!("cannot save {}: {err}", last_good.display());
             self.set_last_error(text.clone());
@@ -1186,16 +1173,9 @@ impl Actor {
         match saved {
             Some(saved) => {
                 let text = serde_json::to_string(saved).map_err(std::io::Error::other)?;
-                write_durably(&path, &text)
+                crate::durable::write(&path, &text)
             }
-            None => {
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                    Err(err) => return Err(err),
-                }
-                std::fs::File::open(&self.settings.state_dir)?.sync_all()
-            }
+            None => crate::durable::remove(&path),
         }
     }
 
@@ -1736,9 +1716,7 @@ impl Actor {
     /// When the loop should wake for the next `--for` release (not before
     /// the retry time of one that failed).
     fn isolation_wakeup(&self) -> Option<Instant> {
-        let at = self.isolations.next_expiry()?;
-        let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
-        let due = Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+        let due = wakeup_at(self.isolations.next_expiry()?);
         Some(self.isolation_retry_at.map_or(due, |retry| retry.max(due)))
     }
 
@@ -2010,8 +1988,7 @@ impl Actor {
     /// so a changed wall clock is noticed.
     fn expiry_wakeup(&self) -> Option<Instant> {
         let at = self.current.as_ref()?.compiled.next_expiry()?;
-        let secs = at.saturating_sub(now_epoch()).clamp(0, 3600);
-        Some(Instant::now() + Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+        Some(wakeup_at(at))
     }
 
     async fn expire(&mut self) {

@@ -113,7 +113,7 @@ pub fn keep(
             source,
         })?;
     if !intact {
-        crate::actor::write_durably(&text_path, &compiled.source.text).map_err(|source| {
+        crate::durable::write(&text_path, &compiled.source.text).map_err(|source| {
             ArchiveError::Write {
                 path: text_path.clone(),
                 source,
@@ -134,7 +134,7 @@ pub fn keep(
         path: info_path.clone(),
         source: std::io::Error::other(e),
     })?;
-    crate::actor::write_durably(&info_path, &format!("{json}\n")).map_err(|source| {
+    crate::durable::write(&info_path, &format!("{json}\n")).map_err(|source| {
         ArchiveError::Write {
             path: info_path.clone(),
             source,

@@ -46,6 +46,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::durable::sync_dir;
+
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -244,34 +246,11 @@ pub enum HeadFileError {
     Malformed,
 }
 
-/// Writes `head` to `path` durably: a temporary file beside it, fsync,
-/// rename over `path`, fsync of the directory.
+/// Writes `head` to `path` durably ([`crate::durable::write`]).
 fn write_head(path: &Path, head: &Head) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
     let mut line = canonical_json(&serde_json::json!({ "count": head.count, "hash": head.hash }));
     line.push('\n');
-    file.write_all(line.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
-    sync_dir(path)
-}
-
-/// Makes a creation, rename or removal in the directory of `path` durable.
-fn sync_dir(path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
+    crate::durable::write(path, &line)
 }
 
 #[derive(Debug, thiserror::Error)]

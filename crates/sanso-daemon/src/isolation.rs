@@ -256,16 +256,12 @@ impl Isolations {
     /// boot (removed when nothing is isolated).
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_string_pretty(&self.entries).map_err(std::io::Error::other)?;
-        crate::actor::write_durably(&state_dir.join(ISOLATIONS_FILE), &json)?;
+        crate::durable::write(&state_dir.join(ISOLATIONS_FILE), &json)?;
         let script = state_dir.join(ISOLATION_SCRIPT_FILE);
         if self.entries.is_empty() {
-            match std::fs::remove_file(&script) {
-                Ok(()) => std::fs::File::open(state_dir)?.sync_all(),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(err) => Err(err),
-            }
+            crate::durable::remove(&script)
         } else {
-            crate::actor::write_durably(
+            crate::durable::write(
                 &script,
                 &sanso_nft::isolation::isolation_script(&self.isolated()),
             )

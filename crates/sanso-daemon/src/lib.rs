@@ -25,6 +25,7 @@ pub mod client;
 pub mod compile;
 pub mod control;
 pub mod discovery;
+pub mod durable;
 pub mod ha;
 pub mod isolation;
 pub mod kernel;
