@@ -96,10 +96,6 @@ async fn connection(
             message: "permission denied: the sanso control socket serves root only".to_owned(),
         }
     } else {
-        // Read while the peer waits for its answer, so its pid is still its own.
-        let operator = tokio::task::spawn_blocking(move || Operator::read_peer(uid, gid, pid))
-            .await
-            .unwrap_or_else(|_| Operator::peer(uid, gid, pid));
         let mut reader = BufReader::new(read).take(MAX_REQUEST_BYTES as u64);
         let mut line = String::new();
         match tokio::time::timeout(READ_TIMEOUT, reader.read_line(&mut line)).await {
@@ -128,7 +124,19 @@ async fn connection(
                         message: "the monitor is not running".to_owned(),
                     },
                 },
-                Ok(request) => answer(request, operator, &actor).await,
+                // Status changes nothing: its peer needs no /proc reading
+                // (monitors poll it). For a change, the peer is read while
+                // it waits for its answer, so its pid is still its own.
+                Ok(request @ Request::Status) => {
+                    answer(request, Operator::peer(uid, gid, pid), &actor).await
+                }
+                Ok(request) => {
+                    let operator =
+                        tokio::task::spawn_blocking(move || Operator::read_peer(uid, gid, pid))
+                            .await
+                            .unwrap_or_else(|_| Operator::peer(uid, gid, pid));
+                    answer(request, operator, &actor).await
+                }
                 // serde's message can quote the request: bounded.
                 Err(err) => Response::Error {
                     message: format!("bad request: {}", bounded(&err.to_string(), ERROR_CHARS)),
