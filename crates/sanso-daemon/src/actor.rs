@@ -397,7 +397,7 @@ impl Load {
 fn opens(trigger: &str) -> bool {
     matches!(
         trigger,
-        "start" | "sighup" | "file-change" | "request" | "apply-confirm"
+        "start" | "sighup" | "file-change" | "request" | "apply-confirm" | "release"
     )
 }
 
@@ -899,6 +899,18 @@ impl Actor {
         };
         let mut detail = load.intent();
         detail["trigger"] = json!(trigger);
+        self.intend_with(trigger, by, policy, detail)
+    }
+
+    /// [`Actor::intend`] of a change described by `detail`: refused
+    /// unless on record when it opens the gateway ([`opens`]).
+    fn intend_with(
+        &mut self,
+        trigger: &str,
+        by: &Operator,
+        policy: Option<PolicyRef>,
+        detail: serde_json::Value,
+    ) -> Result<(), String> {
         match self.try_record(EventKind::Intent, by, policy, detail) {
             Ok(()) => Ok(()),
             Err(err) if opens(trigger) => Err(format!(
@@ -1661,12 +1673,7 @@ impl Actor {
         // record (loudly). A release opens it again: it needs the record.
         let intent =
             json!({ "load": "isolation", "trigger": action, "isolated": isolated.to_string() });
-        if let Err(err) = self.try_record(EventKind::Intent, by, None, intent) {
-            if event == EventKind::Release {
-                return Err(format!("{err}; nothing was released"));
-            }
-            tracing::error!(error = %err, "the intent record is lost; the isolation goes ahead");
-        }
+        self.intend_with(action, by, None, intent)?;
         let kernel = Arc::clone(&self.kernel);
         let loaded = isolated.clone();
         let report = blocking(move || kernel.set_isolated(&loaded))
