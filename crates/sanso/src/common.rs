@@ -2,10 +2,11 @@
 //! diagnostics), the time at which `until` is judged, and the documents of
 //! `--json` (docs/json.md).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
+use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE};
 use sanso_ir::{FlowIdx, Ruleset};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
 use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
@@ -313,6 +314,48 @@ pub fn report_failure(err: &anyhow::Error, json: bool) {
         Some(Invalid(diagnostics)) => eprint!("{}", diagnostics.render(use_color())),
         None => eprintln!("error: {err:#}"),
     }
+}
+
+/// What `sanso isolate` cut off, from `STATE/isolations.json`, and the
+/// state directory it came from: none when the file does not exist. Given
+/// with `--state-dir`, a file that cannot be read or is damaged is an error
+/// naming it; the default directory (root's, mode 0700) that cannot be read
+/// is a warning, and the verdicts leave isolation out.
+pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolations)> {
+    let Some(state_dir) = given else {
+        let state_dir = PathBuf::from(sanso_daemon::DEFAULT_STATE_DIR);
+        return Ok(match load_isolations_from(&state_dir) {
+            Ok(isolations) => (state_dir, isolations),
+            Err(err) => {
+                eprintln!(
+                    "warning: {err:#}; isolation is left out (run as root, or give --state-dir)"
+                );
+                (state_dir, Isolations::default())
+            }
+        });
+    };
+    Ok((state_dir.to_owned(), load_isolations_from(state_dir)?))
+}
+
+fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
+    let path = state_dir.join(ISOLATIONS_FILE);
+    let context = || {
+        format!(
+            "cannot tell what is isolated (--state-dir {})",
+            state_dir.display()
+        )
+    };
+    // Never block on a FIFO or read a device put in its place.
+    match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(anyhow::anyhow!("{} is not a regular file", path.display()))
+                .with_context(context);
+        }
+        _ => {}
+    }
+    Isolations::load(state_dir)
+        .map_err(anyhow::Error::new)
+        .with_context(context)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     // What `sanso isolate` cut off is part of what the table should hold.
-    let (_, isolations) = super::explain::load_isolations(args.state_dir.as_deref())?;
+    let (_, isolations) = crate::common::load_isolations(args.state_dir.as_deref())?;
     let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
     let expected = readback::expected_table(&text)
         .context("cannot compute the kernel's view of the policy's ruleset")?;

@@ -5,13 +5,13 @@
 //! verdict `isolated`, naming the isolation.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use sanso_classify::{Classifier, DecidedBy, Packet, Path as PacketPath, L4};
 use sanso_daemon::isolation::TargetKind;
-use sanso_daemon::isolation::{IsolationEntry, Isolations, ISOLATIONS_FILE};
+use sanso_daemon::isolation::{IsolationEntry, Isolations};
 use sanso_daemon::operator::Operator;
 use sanso_policy::case::host_case_address;
 use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
@@ -64,48 +64,6 @@ pub struct Args {
     /// read there (it is root's).
     #[arg(long)]
     state_dir: Option<PathBuf>,
-}
-
-/// What `sanso isolate` cut off, from `STATE/isolations.json`, and the
-/// state directory it came from: none when the file does not exist. Given
-/// with `--state-dir`, a file that cannot be read or is damaged is an error
-/// naming it; the default directory (root's, mode 0700) that cannot be read
-/// is a warning, and the verdicts leave isolation out.
-pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolations)> {
-    let Some(state_dir) = given else {
-        let state_dir = PathBuf::from(sanso_daemon::DEFAULT_STATE_DIR);
-        return Ok(match load_isolations_from(&state_dir) {
-            Ok(isolations) => (state_dir, isolations),
-            Err(err) => {
-                eprintln!(
-                    "warning: {err:#}; isolation is left out (run as root, or give --state-dir)"
-                );
-                (state_dir, Isolations::default())
-            }
-        });
-    };
-    Ok((state_dir.to_owned(), load_isolations_from(state_dir)?))
-}
-
-fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
-    let path = state_dir.join(ISOLATIONS_FILE);
-    let context = || {
-        format!(
-            "cannot tell what is isolated (--state-dir {})",
-            state_dir.display()
-        )
-    };
-    // Never block on a FIFO or read a device put in its place.
-    match std::fs::metadata(&path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(anyhow::anyhow!("{} is not a regular file", path.display()))
-                .with_context(context);
-        }
-        _ => {}
-    }
-    Isolations::load(state_dir)
-        .map_err(anyhow::Error::new)
-        .with_context(context)
 }
 
 /// Who isolated it, as the audit report says it (`uid 0 (sudo alice, ...)`).
@@ -406,7 +364,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // address and the gateway's own connections to one are dropped; a
     // connection an isolated address opens to the gateway is left to the
     // flows to `self` (management stays open).
-    let (state_dir, isolations) = load_isolations(args.state_dir.as_deref())?;
+    let (state_dir, isolations) = common::load_isolations(args.state_dir.as_deref())?;
     let src_isolated = src_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
     let dst_isolated = dst_end.and_then(|a| isolating(&isolations, a, time).map(|e| (a, e)));
     let isolated = match path {

@@ -336,7 +336,7 @@ fn jst_date(seconds: i64) -> String {
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
-    let (state_dir, isolations) = crate::cmd::explain::load_isolations(args.state_dir.as_deref())?;
+    let (state_dir, isolations) = crate::common::load_isolations(args.state_dir.as_deref())?;
     let format = Format::choose(args.format, args.output.as_deref());
     if format != Format::Md {
         return run_document(&args, format, &policy, now, &state_dir, &isolations);
