@@ -11,6 +11,7 @@ use std::ops::Range;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term;
+use sanso_i18n::t;
 
 /// Stable diagnostic codes, one per error class. `docs/policy.md` lists them.
 pub mod codes {
@@ -215,12 +216,14 @@ pub enum Subject {
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Subject::Zone(n) => write!(f, "zone {n:?}"),
-            Subject::Host(n) => write!(f, "host {n:?}"),
-            Subject::Flow(n) => write!(f, "flow {n:?}"),
-            Subject::Service(n) => write!(f, "service {n:?}"),
-            Subject::Case(n) => write!(f, "case {n:?}"),
-            Subject::Policy => f.write_str("policy"),
+            Subject::Zone(n) => f.write_str(&t!("policy-subject-zone", name = format!("{n:?}"))),
+            Subject::Host(n) => f.write_str(&t!("policy-subject-host", name = format!("{n:?}"))),
+            Subject::Flow(n) => f.write_str(&t!("policy-subject-flow", name = format!("{n:?}"))),
+            Subject::Service(n) => {
+                f.write_str(&t!("policy-subject-service", name = format!("{n:?}")))
+            }
+            Subject::Case(n) => f.write_str(&t!("policy-subject-case", name = format!("{n:?}"))),
+            Subject::Policy => f.write_str(&t!("policy-subject-policy")),
         }
     }
 }
@@ -395,18 +398,16 @@ fn severity_word(s: Severity) -> &'static str {
 }
 
 fn summary(file: &str, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+    let counts = match (errors, warnings) {
+        (0, w) => t!("common-warnings", count = w),
+        (e, 0) => t!("common-errors", count = e),
+        (e, w) => t!(
+            "common-and",
+            first = t!("common-errors", count = e),
+            second = t!("common-warnings", count = w)
+        ),
     };
-    match (errors, warnings) {
-        (0, w) => format!("{file}: {}", plural(w, "warning")),
-        (e, 0) => format!("{file}: {}", plural(e, "error")),
-        (e, w) => format!("{file}: {}, {}", plural(e, "error"), plural(w, "warning")),
-    }
+    format!("{file}: {counts}")
 }
 
 impl fmt::Display for Diagnostics {

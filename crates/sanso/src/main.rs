@@ -22,6 +22,11 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of every message and report: ja (日本語) or en.
+    /// Default from the locale: Japanese when the first of LC_ALL,
+    /// LC_MESSAGES and LANG that is set starts with `ja`.
+    #[arg(long, global = true, value_name = "ja|en")]
+    lang: Option<sanso_i18n::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +84,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    sanso_i18n::set_lang(sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok()));
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,
         Err(err) => return usage_error(err),
@@ -88,6 +94,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
+    if let Some(lang) = cli.lang {
+        sanso_i18n::set_lang(lang);
+    }
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(args),
         Command::Compile(args) => cmd::compile::run(args),

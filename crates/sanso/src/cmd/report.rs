@@ -66,10 +66,6 @@ pub struct Args {
     /// .json), md (the default on standard output) or json.
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// The language of the labels (html and json); default from the locale
-    /// (LC_ALL, LC_MESSAGES, LANG starting with `ja`: Japanese).
-    #[arg(long, value_enum)]
-    lang: Option<Lang>,
 }
 
 /// The form of the report.
@@ -835,9 +831,10 @@ fn run_document(
     state_dir: &std::path::Path,
     isolations: &Isolations,
 ) -> Result<ExitCode> {
-    let lang = args
-        .lang
-        .unwrap_or_else(|| Lang::from_locale(|k| std::env::var(k).ok()));
+    let lang = match sanso_i18n::lang() {
+        sanso_i18n::Lang::Ja => Lang::Ja,
+        sanso_i18n::Lang::En => Lang::En,
+    };
     let mut problems = 0usize;
     let audit = match &args.audit {
         Some(path) => {

@@ -1,0 +1,2 @@
+## ha messages (English). Ids start with "ha-"; ja/ha.ftl holds the same ids with the same variables.
+

@@ -1,0 +1,2 @@
+## plan messages (English). Ids start with "plan-"; ja/plan.ftl holds the same ids with the same variables.
+
