@@ -1,0 +1,58 @@
+//! What `check` accepts, the kernel accepts: policies from the grammar
+//! (tricky interface names, nesting networks, limits, expiry) that load
+//! without errors are applied through netlink into a scratch network
+//! namespace and read back. A policy the kernel refuses, or that reads back
+//! in another shape, is a policy `check` should have refused (or a compiler
+//! bug), found here before a city finds it on its gateway.
+
+use std::time::{Duration, Instant};
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sanso_fuzz::{policy_grammar, Outcome};
+use sanso_netns::netns::{Netns, RunId};
+
+/// Bounds: draws, accepted policies applied, and wall time.
+const DRAWS: usize = 3_000;
+const APPLIED: usize = 80;
+const BUDGET: Duration = Duration::from_secs(120);
+
+#[test]
+fn every_policy_check_accepts_loads_into_the_kernel() {
+    if !sanso_testkit::root("loads rulesets into a scratch network namespace") {
+        return;
+    }
+    let id = RunId::next();
+    let ns = Netns::create(&id.namespace_name("fuzz")).expect("a scratch namespace");
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6b65_726e);
+    let started = Instant::now();
+    let (mut applied, mut failures) = (0usize, Vec::new());
+    for draw in 0..DRAWS {
+        if applied >= APPLIED || started.elapsed() > BUDGET {
+            break;
+        }
+        let mut bytes = vec![0u8; 96 + (draw % 5) * 64];
+        rng.fill_bytes(&mut bytes);
+        let Some((text, Outcome::Compiled(ruleset))) = policy_grammar(&bytes) else {
+            continue;
+        };
+        applied += 1;
+        match sanso_nft::verify::apply_and_verify(&ruleset, Some(ns.name())) {
+            Err(err) => failures.push(format!("the kernel refused:\n{text}\n-> {err}")),
+            Ok(done) => match done.readback {
+                Err(err) => failures.push(format!("unreadable:\n{text}\n-> {err}")),
+                Ok(report) if !report.verified() => failures.push(format!(
+                    "read back in another shape:\n{text}\n-> {:?}",
+                    report.problems
+                )),
+                Ok(_) => {}
+            },
+        }
+    }
+    eprintln!(
+        "{applied} accepted policies applied in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(applied >= 20, "only {applied} policies were accepted and applied");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
