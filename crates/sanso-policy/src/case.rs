@@ -197,13 +197,9 @@ fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Ve
             if check_name(diags, &n, span.clone(), &subject, false) {
                 if let Some(first) = seen.get(&n) {
                     diags.push(
-                        Draft::error(
-                            codes::DUPLICATE_NAME,
-                            span,
-                            t!("cases-duplicate-name"),
-                        )
-                        .subject(Some(subject.clone()))
-                        .label(first.clone(), t!("cases-first-of-name")),
+                        Draft::error(codes::DUPLICATE_NAME, span, t!("cases-duplicate-name"))
+                            .subject(Some(subject.clone()))
+                            .label(first.clone(), t!("cases-first-of-name")),
                     );
                 } else {
                     seen.insert(n, span);
@@ -232,11 +228,7 @@ fn read_case(
 
     let from = r.req_str(diags, "from").and_then(|(s, span)| {
         if s == "self" {
-            diags.push(err(
-                codes::BAD_ADDRESS,
-                span,
-                t!("cases-from-self"),
-            ));
+            diags.push(err(codes::BAD_ADDRESS, span, t!("cases-from-self")));
             return None;
         }
         resolve_address(diags, &s, span.clone(), policy, &err, "from").map(|(a, h)| (a, h, span))
@@ -274,11 +266,7 @@ fn read_case(
             "accept" => Some(Expect::Accept),
             "drop" => Some(Expect::Drop),
             _ => {
-                let mut d = err(
-                    codes::WRONG_TYPE,
-                    span,
-                    t!("cases-bad-expect", found = &s),
-                );
+                let mut d = err(codes::WRONG_TYPE, span, t!("cases-bad-expect", found = &s));
                 if let Some(best) = closest(&s, ["accept", "drop"]) {
                     d = d.note(did_you_mean(&s, best));
                 }
@@ -399,11 +387,7 @@ fn read_case(
     if client && matches!(proto, CaseProto::Icmp | CaseProto::Icmpv6) {
         ok = false;
         let span = r.get("client").map_or(proto_span.clone(), |v| v.span());
-        diags.push(err(
-            codes::BAD_PROTO,
-            span,
-            t!("cases-client-proto"),
-        ));
+        diags.push(err(codes::BAD_PROTO, span, t!("cases-client-proto")));
     }
     if !ok {
         return None;
@@ -486,11 +470,7 @@ where
         CaseProto::Tcp | CaseProto::Udp => match integer {
             Some(Some(n)) if (1..=65535).contains(&n) => u16::try_from(n).ok(),
             Some(_) => {
-                diags.push(err(
-                    codes::BAD_PORT,
-                    v.span(),
-                    t!("cases-port-range"),
-                ));
+                diags.push(err(codes::BAD_PORT, v.span(), t!("cases-port-range")));
                 None
             }
             None => {

@@ -479,23 +479,24 @@ pub(crate) fn check_flow(
 
     for f in &from {
         for t in &to {
-            let refuse = |code: &'static str, message: String, rationale: Rationale, fix: String| {
-                Draft::error(
-                    code,
-                    flow.span.clone(),
-                    t!(
-                        "guardrail-refused",
-                        from = f.describe(),
-                        to = t.describe(),
-                        message = message,
-                    ),
-                )
-                .subject(subject.clone())
-                .label(f.raw.span.clone(), t!("guardrail-label-source"))
-                .label(t.raw.span.clone(), t!("guardrail-label-destination"))
-                .note(rationale)
-                .note(t!("guardrail-fix", fix = fix))
-            };
+            let refuse =
+                |code: &'static str, message: String, rationale: Rationale, fix: String| {
+                    Draft::error(
+                        code,
+                        flow.span.clone(),
+                        t!(
+                            "guardrail-refused",
+                            from = f.describe(),
+                            to = t.describe(),
+                            message = message,
+                        ),
+                    )
+                    .subject(subject.clone())
+                    .label(f.raw.span.clone(), t!("guardrail-label-source"))
+                    .label(t.raw.span.clone(), t!("guardrail-label-destination"))
+                    .note(rationale)
+                    .note(t!("guardrail-fix", fix = fix))
+                };
             let mut cross = |guardrail: u8, control: Control| {
                 crossings.push(Crossing {
                     from: f.endpoint,
@@ -527,7 +528,8 @@ pub(crate) fn check_flow(
                 )),
                 Rule::MynumberLink => {
                     let other = if a == Standing::Mynumber { b } else { a };
-                    let unnamed: Vec<&End<'_>> = [f, t].into_iter().filter(|e| !e.is_named()).collect();
+                    let unnamed: Vec<&End<'_>> =
+                        [f, t].into_iter().filter(|e| !e.is_named()).collect();
                     if excepted && unnamed.is_empty() {
                         cross(1, Control::Exception);
                         continue;
@@ -551,18 +553,20 @@ pub(crate) fn check_flow(
                         fix.join(&t!("guardrail-fix-separator")),
                     ));
                 }
-                Rule::LgwanInternetTier => {
-                    match role_host(flow, f, t) {
-                        Ok((host, role)) => cross(3, Control::RoleHost { host, role }),
-                        Err(_) if excepted => cross(3, Control::Exception),
-                        Err(why) => diags.push(refuse(
-                            codes::G3,
-                            t!("guardrail-g3", from = standing_text(a), to = standing_text(b)),
-                            RATIONALE_3,
-                            t!("guardrail-fix-or-exception", fix = why),
-                        )),
-                    }
-                }
+                Rule::LgwanInternetTier => match role_host(flow, f, t) {
+                    Ok((host, role)) => cross(3, Control::RoleHost { host, role }),
+                    Err(_) if excepted => cross(3, Control::Exception),
+                    Err(why) => diags.push(refuse(
+                        codes::G3,
+                        t!(
+                            "guardrail-g3",
+                            from = standing_text(a),
+                            to = standing_text(b)
+                        ),
+                        RATIONALE_3,
+                        t!("guardrail-fix-or-exception", fix = why),
+                    )),
+                },
                 Rule::LgwanTheInternet => {
                     diags.push(refuse(
                         codes::G4,
@@ -583,7 +587,11 @@ pub(crate) fn check_flow(
                     }
                 }
                 Rule::InternetEgress => {
-                    let (cloud_end, word) = if a == Standing::TheInternet { (f, "source") } else { (t, "destination") };
+                    let (cloud_end, word) = if a == Standing::TheInternet {
+                        (f, "source")
+                    } else {
+                        (t, "destination")
+                    };
                     if cloud_end.is_security_cloud() {
                         if let Some((host, _, _)) = cloud_end.host {
                             cross(5, Control::SecurityCloud { host });
@@ -595,7 +603,9 @@ pub(crate) fn check_flow(
                             .hosts
                             .iter()
                             .zip(&facts.host_facts)
-                            .filter(|(h, hf)| !hf.whole_zone && h.roles.iter().any(|r| r == SECURITY_CLOUD_ROLE))
+                            .filter(|(h, hf)| {
+                                !hf.whole_zone && h.roles.iter().any(|r| r == SECURITY_CLOUD_ROLE)
+                            })
                             .map(|(h, _)| h.name.as_str())
                             .take(3)
                             .collect();
@@ -625,7 +635,11 @@ pub(crate) fn check_flow(
                 }
                 Rule::Transit => diags.push(refuse(
                     codes::G6,
-                    t!("guardrail-g6-transit", from = standing_text(a), to = standing_text(b)),
+                    t!(
+                        "guardrail-g6-transit",
+                        from = standing_text(a),
+                        to = standing_text(b)
+                    ),
                     RATIONALE_6,
                     t!("guardrail-fix-remove"),
                 )),
@@ -635,7 +649,11 @@ pub(crate) fn check_flow(
                     } else {
                         diags.push(refuse(
                             codes::G6,
-                            t!("guardrail-g6-external", from = standing_text(a), to = standing_text(b)),
+                            t!(
+                                "guardrail-g6-external",
+                                from = standing_text(a),
+                                to = standing_text(b)
+                            ),
                             RATIONALE_6,
                             t!("guardrail-fix-add-exception"),
                         ));
@@ -780,7 +798,10 @@ pub(crate) fn check_flow(
 fn unnamed_why(e: &End<'_>) -> String {
     match e.host {
         Some((_, h, f)) if f.whole_zone => {
-            t!("guardrail-unnamed-whole-zone", host = format!("{:?}", h.name))
+            t!(
+                "guardrail-unnamed-whole-zone",
+                host = format!("{:?}", h.name)
+            )
         }
         Some((_, h, _)) => t!("guardrail-unnamed-wide", host = format!("{:?}", h.name)),
         None => t!("guardrail-unnamed-zone", zone = format!("{:?}", e.raw.name)),
