@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::ops::Range;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 use toml::de::DeValue;
 
 use crate::diag::{codes, Diagnostics, Draft, LineIndex, Subject};
@@ -154,14 +155,14 @@ pub fn load_cases_with_warnings(
 
 fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Vec<Case>> {
     let root = parse_document(diags, text, "cases")?;
-    let reader = TableReader::new(&root, 0..0, None, "the cases file");
+    let reader = TableReader::new(&root, 0..0, None, t!("cases-in-file"));
     reader.deny_unknown_keys(diags, ROOT_KEYS);
     let Some(value) = reader.get("cases") else {
         reader.missing(diags, "cases");
         return None;
     };
     let DeValue::Array(items) = value.get_ref() else {
-        reader.wrong_type(diags, "cases", value, "an array of tables ([[cases]])");
+        reader.wrong_type(diags, "cases", value, &t!("cases-array-of-tables"));
         return None;
     };
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
@@ -172,10 +173,10 @@ fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Ve
             diags.push(Draft::error(
                 codes::WRONG_TYPE,
                 item.span(),
-                format!(
-                    "case #{} must be a table, found {}",
-                    i + 1,
-                    type_name(item.get_ref())
+                t!(
+                    "cases-not-a-table",
+                    number = i + 1,
+                    found = type_name(item.get_ref()),
                 ),
             ));
             continue;
@@ -189,20 +190,16 @@ fn read_cases(diags: &mut Diagnostics, text: &str, policy: &Policy) -> Option<Ve
             t,
             item.span(),
             Some(subject.clone()),
-            format!("case {name:?}"),
+            t!("cases-in-case", case = format!("{name:?}")),
         );
         r.deny_unknown_keys(diags, CASE_KEYS);
         if let Some((n, span)) = r.req_str(diags, "name") {
             if check_name(diags, &n, span.clone(), &subject, false) {
                 if let Some(first) = seen.get(&n) {
                     diags.push(
-                        Draft::error(
-                            codes::DUPLICATE_NAME,
-                            span,
-                            "another case has the same name",
-                        )
-                        .subject(Some(subject.clone()))
-                        .label(first.clone(), "first case of that name"),
+                        Draft::error(codes::DUPLICATE_NAME, span, t!("cases-duplicate-name"))
+                            .subject(Some(subject.clone()))
+                            .label(first.clone(), t!("cases-first-of-name")),
                     );
                 } else {
                     seen.insert(n, span);
@@ -231,11 +228,7 @@ fn read_case(
 
     let from = r.req_str(diags, "from").and_then(|(s, span)| {
         if s == "self" {
-            diags.push(err(
-                codes::BAD_ADDRESS,
-                span,
-                "`from` cannot be self: cases test packets arriving at the gateway".into(),
-            ));
+            diags.push(err(codes::BAD_ADDRESS, span, t!("cases-from-self")));
             return None;
         }
         resolve_address(diags, &s, span.clone(), policy, &err, "from").map(|(a, h)| (a, h, span))
@@ -258,7 +251,7 @@ fn read_case(
                 let mut d = err(
                     codes::BAD_PROTO,
                     span,
-                    format!("unknown proto `{s}`: expected tcp, udp, icmp or icmpv6"),
+                    t!("cases-unknown-proto", proto = &s),
                 );
                 if let Some(best) = closest(&s, PROTOS.iter().copied()) {
                     d = d.note(did_you_mean(&s, best));
@@ -273,11 +266,7 @@ fn read_case(
             "accept" => Some(Expect::Accept),
             "drop" => Some(Expect::Drop),
             _ => {
-                let mut d = err(
-                    codes::WRONG_TYPE,
-                    span,
-                    format!("`expect` must be \"accept\" or \"drop\", found `{s}`"),
-                );
+                let mut d = err(codes::WRONG_TYPE, span, t!("cases-bad-expect", found = &s));
                 if let Some(best) = closest(&s, ["accept", "drop"]) {
                     d = d.note(did_you_mean(&s, best));
                 }
@@ -292,7 +281,7 @@ fn read_case(
             let mut d = err(
                 codes::UNKNOWN_INTERFACE,
                 span,
-                format!("iif `{s}` is no zone's interface"),
+                t!("cases-unknown-iif", iif = &s),
             );
             if let Some(best) = closest(
                 &s,
@@ -312,7 +301,11 @@ fn read_case(
             DeValue::String(s) => s.to_string(),
             DeValue::Datetime(d) => d.to_string(),
             other => {
-                diags.push(err(codes::WRONG_TYPE, v.span(), format!("`at` must be a date \"YYYY-MM-DD\" or an RFC 3339 date-time, found {}", type_name(other))));
+                diags.push(err(
+                    codes::WRONG_TYPE,
+                    v.span(),
+                    t!("cases-at-type", found = type_name(other)),
+                ));
                 return None;
             }
         };
@@ -323,7 +316,7 @@ fn read_case(
                 if let Some(note) = width_note(&text, |f| parse_instant(f).is_ok()) {
                     d = d.note(note);
                 }
-                diags.push(d.note("`at` is when the case's packet is sent; a date means the start of that day in Japan Standard Time (+09:00)"));
+                diags.push(d.note(t!("cases-at-note")));
                 None
             }
         }
@@ -347,11 +340,15 @@ fn read_case(
             let mut d = err(
                 codes::FAMILY_MISMATCH,
                 to_span,
-                format!("`from` {from} and `to` {addr} are of different address families"),
+                t!(
+                    "cases-family-mismatch",
+                    from = from.to_string(),
+                    to = addr.to_string(),
+                ),
             )
-            .label(from_span.clone(), "source");
+            .label(from_span.clone(), t!("cases-label-source"));
             if from_host.is_some() || to_host.is_some() {
-                d = d.note("a host name stands for its first IPv4 address (its first address when it has none); write the other address explicitly");
+                d = d.note(t!("cases-host-address-note"));
             }
             diags.push(d);
         }
@@ -362,7 +359,7 @@ fn read_case(
             diags.push(err(
                 codes::BAD_PROTO,
                 proto_span.clone(),
-                format!("proto icmp is IPv4 only, but `from` is {from}; use icmpv6"),
+                t!("cases-icmp-v4-only", from = from.to_string()),
             ));
         }
         (CaseProto::Icmpv6, true) => {
@@ -370,7 +367,7 @@ fn read_case(
             diags.push(err(
                 codes::BAD_PROTO,
                 proto_span.clone(),
-                format!("proto icmpv6 is IPv6 only, but `from` is {from}; use icmp"),
+                t!("cases-icmpv6-v6-only", from = from.to_string()),
             ));
         }
         _ => {}
@@ -378,19 +375,19 @@ fn read_case(
     if iif.is_none() && r.get("iif").is_none() && policy.classify(from).is_none() {
         ok = false;
         diags.push(
-            err(codes::NO_SOURCE_ZONE, from_span, format!("`from` {from} classifies to no zone, so the packet has no interface to arrive on"))
-                .note("add iif = \"...\" to send it in on a given interface"),
+            err(
+                codes::NO_SOURCE_ZONE,
+                from_span,
+                t!("cases-no-source-zone", from = from.to_string()),
+            )
+            .note(t!("cases-no-source-zone-note")),
         );
     }
     let client = r.opt_bool(diags, "client").unwrap_or(false);
     if client && matches!(proto, CaseProto::Icmp | CaseProto::Icmpv6) {
         ok = false;
         let span = r.get("client").map_or(proto_span.clone(), |v| v.span());
-        diags.push(err(
-            codes::BAD_PROTO,
-            span,
-            "`client = true` needs proto tcp or udp: a real client opens a connection".to_owned(),
-        ));
+        diags.push(err(codes::BAD_PROTO, span, t!("cases-client-proto")));
     }
     if !ok {
         return None;
@@ -439,13 +436,13 @@ where
                 err(
                     codes::BAD_ADDRESS,
                     span,
-                    format!("`{key}` = `{s}` is not an IP address"),
+                    t!("cases-not-an-address", key = key, value = s),
                 )
             } else {
                 err(
                     codes::UNKNOWN_HOST,
                     span,
-                    format!("`{key}` names unknown host `{s}`"),
+                    t!("cases-unknown-host", key = key, host = s),
                 )
             };
             if folded.parse::<IpAddr>().is_ok() {
@@ -453,7 +450,7 @@ where
             } else if let Some(best) = closest(s, policy.hosts.iter().map(|h| h.name.as_str())) {
                 d = d.note(did_you_mean(s, best));
             } else if policy.zone_by_name(s).is_some() {
-                d = d.note("a case names an address or a host, not a zone");
+                d = d.note(t!("cases-names-a-zone"));
             }
             diags.push(d);
             None
@@ -473,20 +470,17 @@ where
         CaseProto::Tcp | CaseProto::Udp => match integer {
             Some(Some(n)) if (1..=65535).contains(&n) => u16::try_from(n).ok(),
             Some(_) => {
-                diags.push(err(
-                    codes::BAD_PORT,
-                    v.span(),
-                    "`port` must be between 1 and 65535".into(),
-                ));
+                diags.push(err(codes::BAD_PORT, v.span(), t!("cases-port-range")));
                 None
             }
             None => {
                 diags.push(err(
                     codes::WRONG_TYPE,
                     v.span(),
-                    format!(
-                        "`port` must be an integer for {proto}, found {}",
-                        type_name(v.get_ref())
+                    t!(
+                        "cases-port-type",
+                        proto = proto.as_str(),
+                        found = type_name(v.get_ref()),
                     ),
                 ));
                 None
@@ -504,7 +498,7 @@ where
                     diags.push(err(
                         codes::BAD_ICMP_TYPE,
                         v.span(),
-                        format!("{proto} type must be between 0 and 255"),
+                        t!("cases-icmp-type-range", proto = proto.as_str()),
                     ));
                     None
                 }
@@ -523,9 +517,10 @@ where
                     diags.push(err(
                         codes::WRONG_TYPE,
                         v.span(),
-                        format!(
-                            "`port` must be an ICMP type name or number for {proto}, found {}",
-                            type_name(other)
+                        t!(
+                            "cases-icmp-type-type",
+                            proto = proto.as_str(),
+                            found = type_name(other),
                         ),
                     ));
                     None

@@ -16,22 +16,70 @@ use std::ops::Range;
 
 use ipnet::IpNet;
 
+use sanso_i18n::t;
+
 use crate::diag::{codes, Diagnostics, Draft, Subject};
 use crate::load::{RawEndpoint, RawFlow, RawHost, RawZone};
 use crate::model::{
     tier_text, Control, Crossing, Endpoint, Guardrail, HostId, PortRange, ServiceMatch, Standing,
 };
 
-pub(crate) const RATIONALE_1: &str = "第5-3: 個人番号利用事務系 in principle does not communicate with other zones; a needed link is an approved exception between named hosts";
-pub(crate) const RATIONALE_2: &str = "第5-3: 個人番号利用事務系 never communicates with インターネット接続系 or the Internet; no exception can allow it";
-pub(crate) const RATIONALE_3: &str = "第5-3: LGWAN接続系 and インターネット接続系 in principle do not communicate; where they must, only the necessary services, through sanitizing (無害化) or screen-transfer (画面転送) hosts";
-pub(crate) const RATIONALE_4: &str = "第5-3: LGWAN接続系 reaches the Internet only through インターネット接続系 (無害化 or 画面転送); no exception can allow a direct path";
-pub(crate) const RATIONALE_5: &str = "第5-3: Internet traffic is aggregated through the prefecture's 自治体情報セキュリティクラウド (hosts with role security-cloud)";
-pub(crate) const RATIONALE_6: &str = "第5-3: the gateway separates the city's tiers; it never carries traffic between the Internet and the LGWAN backbone or a closed line";
-pub(crate) const RATIONALE_7: &str = "第5-3 and 第3 (不正アクセス): the gateway itself is not reachable from the Internet unless approved";
-pub(crate) const RATIONALE_8: &str = "第3 (不正アクセス): deny by default; a flow allows only the services it names, never wide port ranges across tiers";
-pub(crate) const RATIONALE_9: &str =
-    "第6 監査及び自己点検: every allowed flow carries its reason for the auditor";
+/// Why a guardrail exists: the seed policy's clause, as a note. Its text
+/// comes from the catalogue in the process language when it becomes the
+/// note (`String::from`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rationale {
+    MynumberLink,
+    MynumberInternet,
+    LgwanInternetTier,
+    LgwanTheInternet,
+    SecurityCloud,
+    Transit,
+    Gateway,
+    Services,
+    Reason,
+}
+
+pub(crate) const RATIONALE_1: Rationale = Rationale::MynumberLink;
+pub(crate) const RATIONALE_2: Rationale = Rationale::MynumberInternet;
+pub(crate) const RATIONALE_3: Rationale = Rationale::LgwanInternetTier;
+pub(crate) const RATIONALE_4: Rationale = Rationale::LgwanTheInternet;
+pub(crate) const RATIONALE_5: Rationale = Rationale::SecurityCloud;
+pub(crate) const RATIONALE_6: Rationale = Rationale::Transit;
+pub(crate) const RATIONALE_7: Rationale = Rationale::Gateway;
+pub(crate) const RATIONALE_8: Rationale = Rationale::Services;
+pub(crate) const RATIONALE_9: Rationale = Rationale::Reason;
+
+impl From<Rationale> for String {
+    fn from(r: Rationale) -> String {
+        match r {
+            Rationale::MynumberLink => t!("guardrail-rationale-mynumber-link"),
+            Rationale::MynumberInternet => t!("guardrail-rationale-mynumber-internet"),
+            Rationale::LgwanInternetTier => t!("guardrail-rationale-lgwan-internet-tier"),
+            Rationale::LgwanTheInternet => t!("guardrail-rationale-lgwan-the-internet"),
+            Rationale::SecurityCloud => t!("guardrail-rationale-security-cloud"),
+            Rationale::Transit => t!("guardrail-rationale-transit"),
+            Rationale::Gateway => t!("guardrail-rationale-gateway"),
+            Rationale::Services => t!("guardrail-rationale-services"),
+            Rationale::Reason => t!("guardrail-rationale-reason"),
+        }
+    }
+}
+
+/// What an end counts as, in the process language: "the Internet",
+/// "the lgwan tier" in English.
+fn standing_text(s: Standing) -> String {
+    let key = match s {
+        Standing::Mynumber => "mynumber",
+        Standing::Lgwan => "lgwan",
+        Standing::InternetTier => "internet-tier",
+        Standing::LgwanBackbone => "lgwan-backbone",
+        Standing::TheInternet => "the-internet",
+        Standing::ClosedLine => "closed-line",
+        Standing::Gateway => "gateway",
+    };
+    t!("guardrail-standing", standing = key)
+}
 
 /// Roles that let an lgwan <-> internet tier flow through (guardrail 3).
 pub const SANITIZING_ROLES: &[&str] = &["sanitizer", "screen-transfer"];
@@ -173,11 +221,18 @@ impl End<'_> {
     fn describe(&self) -> String {
         let tier = |z: &RawZone| z.tier.map_or("?".to_owned(), |t| tier_text(t, z.beyond));
         match (self.endpoint, self.host, self.zone) {
-            (Endpoint::Gateway, _, _) => "self (the gateway)".to_owned(),
-            (_, Some((_, h, _)), Some(z)) => {
-                format!("host {:?} (zone {:?}, {})", h.name, z.name, tier(z))
-            }
-            (_, _, Some(z)) => format!("zone {:?} ({})", z.name, tier(z)),
+            (Endpoint::Gateway, _, _) => t!("guardrail-end-gateway"),
+            (_, Some((_, h, _)), Some(z)) => t!(
+                "guardrail-end-host",
+                host = format!("{:?}", h.name),
+                zone = format!("{:?}", z.name),
+                tier = tier(z),
+            ),
+            (_, _, Some(z)) => t!(
+                "guardrail-end-zone",
+                zone = format!("{:?}", z.name),
+                tier = tier(z),
+            ),
             _ => format!("{:?}", self.raw.name),
         }
     }
@@ -424,19 +479,24 @@ pub(crate) fn check_flow(
 
     for f in &from {
         for t in &to {
-            let pair_text = || format!("{} -> {}", f.describe(), t.describe());
-            let refuse = |code: &'static str, message: String, rationale: &str, fix: String| {
-                Draft::error(
-                    code,
-                    flow.span.clone(),
-                    format!("{}: {message}", pair_text()),
-                )
-                .subject(subject.clone())
-                .label(f.raw.span.clone(), "source")
-                .label(t.raw.span.clone(), "destination")
-                .note(rationale)
-                .note(format!("fix: {fix}"))
-            };
+            let refuse =
+                |code: &'static str, message: String, rationale: Rationale, fix: String| {
+                    Draft::error(
+                        code,
+                        flow.span.clone(),
+                        t!(
+                            "guardrail-refused",
+                            from = f.describe(),
+                            to = t.describe(),
+                            message = message,
+                        ),
+                    )
+                    .subject(subject.clone())
+                    .label(f.raw.span.clone(), t!("guardrail-label-source"))
+                    .label(t.raw.span.clone(), t!("guardrail-label-destination"))
+                    .note(rationale)
+                    .note(t!("guardrail-fix", fix = fix))
+                };
             let mut cross = |guardrail: u8, control: Control| {
                 crossings.push(Crossing {
                     from: f.endpoint,
@@ -459,81 +519,79 @@ pub(crate) fn check_flow(
             match rule {
                 Rule::MynumberInternet => diags.push(refuse(
                     codes::G2,
-                    format!(
-                        "guardrail 2: {} <-> {} is refused, exception or not",
-                        Standing::Mynumber.english(),
-                        if a == Standing::Mynumber { b } else { a }.english()
+                    t!(
+                        "guardrail-g2",
+                        other = standing_text(if a == Standing::Mynumber { b } else { a }),
                     ),
                     RATIONALE_2,
-                    "nothing can allow it: remove the flow; data leaves 個人番号利用事務系 only through an approved exception to lgwan-side or closed-line hosts".to_owned(),
+                    t!("guardrail-g2-fix"),
                 )),
                 Rule::MynumberLink => {
                     let other = if a == Standing::Mynumber { b } else { a };
-                    let unnamed: Vec<&End<'_>> = [f, t].into_iter().filter(|e| !e.is_named()).collect();
+                    let unnamed: Vec<&End<'_>> =
+                        [f, t].into_iter().filter(|e| !e.is_named()).collect();
                     if excepted && unnamed.is_empty() {
                         cross(1, Control::Exception);
                         continue;
                     }
-                    let mut needs = Vec::new();
-                    if !excepted {
-                        needs.push("an `exception`".to_owned());
-                    }
-                    if !unnamed.is_empty() {
-                        needs.push("named hosts at both ends".to_owned());
-                    }
+                    let needs = match (excepted, unnamed.is_empty()) {
+                        (false, true) => "exception",
+                        (true, _) => "named",
+                        (false, false) => "both",
+                    };
                     let mut fix = Vec::new();
                     if !excepted {
-                        fix.push("add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned());
+                        fix.push(t!("guardrail-fix-add-exception"));
                     }
                     for e in &unnamed {
-                        fix.push(format!("replace {} with a named host (one that does not hold its whole zone, no wider than /24 or /64)", unnamed_why(e)));
+                        fix.push(t!("guardrail-fix-named-host", end = unnamed_why(e)));
                     }
                     diags.push(refuse(
                         codes::G1,
-                        format!(
-                            "guardrail 1: {} <-> {} needs {}",
-                            Standing::Mynumber.english(),
-                            other.english(),
-                            needs.join(" and ")
-                        ),
+                        t!("guardrail-g1", other = standing_text(other), needs = needs),
                         RATIONALE_1,
-                        fix.join("; "),
+                        fix.join(&t!("guardrail-fix-separator")),
                     ));
                 }
-                Rule::LgwanInternetTier => {
-                    match role_host(flow, f, t) {
-                        Ok((host, role)) => cross(3, Control::RoleHost { host, role }),
-                        Err(_) if excepted => cross(3, Control::Exception),
-                        Err(why) => diags.push(refuse(
-                            codes::G3,
-                            format!(
-                                "guardrail 3: {} <-> {} needs one end to be a named host with role sanitizer or screen-transfer that serves every service of the flow",
-                                a.english(),
-                                b.english()
-                            ),
-                            RATIONALE_3,
-                            format!("{why}; or add an approved exception"),
-                        )),
-                    }
-                }
+                Rule::LgwanInternetTier => match role_host(flow, f, t) {
+                    Ok((host, role)) => cross(3, Control::RoleHost { host, role }),
+                    Err(_) if excepted => cross(3, Control::Exception),
+                    Err(why) => diags.push(refuse(
+                        codes::G3,
+                        t!(
+                            "guardrail-g3",
+                            from = standing_text(a),
+                            to = standing_text(b)
+                        ),
+                        RATIONALE_3,
+                        t!("guardrail-fix-or-exception", fix = why),
+                    )),
+                },
                 Rule::LgwanTheInternet => {
                     diags.push(refuse(
                         codes::G4,
-                        format!("guardrail 4: {} <-> the Internet is refused, exception or not", if lgwan_side(a) { a } else { b }.english()),
+                        t!(
+                            "guardrail-g4",
+                            lgwan = standing_text(if lgwan_side(a) { a } else { b }),
+                        ),
                         RATIONALE_4,
-                        "nothing can allow it: the lgwan side reaches the Internet only through hosts of the internet tier (a sanitizer, or a screen-transfer host reached from lgwan), and those reach the Internet through security-cloud hosts".to_owned(),
+                        t!("guardrail-g4-fix"),
                     ));
                     if a == Standing::LgwanBackbone || b == Standing::LgwanBackbone {
                         diags.push(refuse(
                             codes::G6,
-                            "guardrail 6: transit between the Internet and the LGWAN backbone through the gateway is refused, exception or not".to_owned(),
+                            t!("guardrail-g6-backbone"),
                             RATIONALE_6,
-                            "nothing can allow it: remove the flow".to_owned(),
+                            t!("guardrail-fix-remove"),
                         ));
                     }
                 }
                 Rule::InternetEgress => {
-                    let (cloud_end, word) = if a == Standing::TheInternet { (f, "source") } else { (t, "destination") };
+                    let (cloud_end, word) = if a == Standing::TheInternet {
+                        (f, "source")
+                    } else {
+                        (t, "destination")
+                    };
                     if cloud_end.is_security_cloud() {
                         if let Some((host, _, _)) = cloud_end.host {
                             cross(5, Control::SecurityCloud { host });
@@ -545,40 +603,45 @@ pub(crate) fn check_flow(
                             .hosts
                             .iter()
                             .zip(&facts.host_facts)
-                            .filter(|(h, hf)| !hf.whole_zone && h.roles.iter().any(|r| r == SECURITY_CLOUD_ROLE))
+                            .filter(|(h, hf)| {
+                                !hf.whole_zone && h.roles.iter().any(|r| r == SECURITY_CLOUD_ROLE)
+                            })
                             .map(|(h, _)| h.name.as_str())
                             .take(3)
                             .collect();
                         let hint = if clouds.is_empty() {
-                            "declare the security cloud's addresses as a host with roles = [\"security-cloud\"] in the Internet zone and name it".to_owned()
+                            t!("guardrail-g5-declare-cloud")
                         } else {
-                            format!("name a security-cloud host as the {word} (e.g. {})", clouds.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "))
+                            let hosts = clouds
+                                .iter()
+                                .map(|c| format!("{c:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            t!("guardrail-g5-name-cloud", end = word, hosts = hosts)
                         };
-                        let what = if cloud_end.has_role(SECURITY_CLOUD_ROLE) {
-                            format!("{:?} has role security-cloud but holds its whole zone", cloud_end.raw.name)
+                        let host = format!("{:?}", cloud_end.raw.name);
+                        let why = if cloud_end.has_role(SECURITY_CLOUD_ROLE) {
+                            t!("guardrail-g5-whole-zone", host = host)
                         } else {
-                            format!("{:?} is not a host with role security-cloud", cloud_end.raw.name)
+                            t!("guardrail-g5-not-cloud", host = host)
                         };
                         diags.push(refuse(
                             codes::G5,
-                            format!(
-                                "guardrail 5: {} <-> the Internet needs the Internet {word} to be a host with role security-cloud ({what})",
-                                Standing::InternetTier.english()
-                            ),
+                            t!("guardrail-g5", end = word, why = why),
                             RATIONALE_5,
-                            format!("{hint}; or add an approved exception"),
+                            t!("guardrail-fix-or-exception", fix = hint),
                         ));
                     }
                 }
                 Rule::Transit => diags.push(refuse(
                     codes::G6,
-                    format!(
-                        "guardrail 6: transit between {} and {} through the gateway is refused, exception or not",
-                        a.english(),
-                        b.english()
+                    t!(
+                        "guardrail-g6-transit",
+                        from = standing_text(a),
+                        to = standing_text(b)
                     ),
                     RATIONALE_6,
-                    "nothing can allow it: remove the flow".to_owned(),
+                    t!("guardrail-fix-remove"),
                 )),
                 Rule::ExternalToExternal => {
                     if excepted {
@@ -586,9 +649,13 @@ pub(crate) fn check_flow(
                     } else {
                         diags.push(refuse(
                             codes::G6,
-                            format!("guardrail 6: a flow between two external networks ({} -> {}) needs an `exception`", a.english(), b.english()),
+                            t!(
+                                "guardrail-g6-external",
+                                from = standing_text(a),
+                                to = standing_text(b)
+                            ),
                             RATIONALE_6,
-                            "add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned(),
+                            t!("guardrail-fix-add-exception"),
                         ));
                     }
                 }
@@ -598,9 +665,9 @@ pub(crate) fn check_flow(
                     } else {
                         diags.push(refuse(
                             codes::G7,
-                            "guardrail 7: the Internet -> the gateway itself needs an `exception`".to_owned(),
+                            t!("guardrail-g7"),
                             RATIONALE_7,
-                            "manage the gateway from an internal zone, or add exception = { approved_by = \"...\", ticket = \"...\" }".to_owned(),
+                            t!("guardrail-g7-fix"),
                         ));
                     }
                 }
@@ -632,14 +699,19 @@ pub(crate) fn check_flow(
                     Draft::error(
                         codes::G8,
                         span,
-                        format!(
-                            "guardrail 8: the flow allows {proto}/{range} ({} ports), more than {MAX_PORT_RANGE}, and crosses tiers ({fa} -> {ta})",
-                            width(range)
+                        t!(
+                            "guardrail-g8",
+                            proto = proto,
+                            range = range.to_string(),
+                            count = width(range).to_string(),
+                            max = MAX_PORT_RANGE.to_string(),
+                            from = fa,
+                            to = ta,
                         ),
                     )
                     .subject(subject.clone())
                     .note(RATIONALE_8)
-                    .note("fix: name the ports the service uses, or add an approved exception"),
+                    .note(t!("guardrail-fix", fix = t!("guardrail-g8-fix"))),
                 );
             }
         }
@@ -650,9 +722,12 @@ pub(crate) fn check_flow(
                     Draft::warning(
                         codes::ALL_PORTS,
                         span.clone(),
-                        format!(
-                            "service `{}` ({m}) allows every port between two zones ({fa} -> {ta})",
-                            service.name
+                        t!(
+                            "guardrail-all-ports",
+                            service = &service.name,
+                            ports = m.to_string(),
+                            from = fa,
+                            to = ta,
                         ),
                     )
                     .subject(subject.clone())
@@ -673,9 +748,13 @@ pub(crate) fn check_flow(
     {
         let span: Range<usize> = flow.exception_span.clone().unwrap_or(flow.span.clone());
         diags.push(
-            Draft::warning(codes::UNNEEDED_EXCEPTION, span, "has an `exception` but crosses no guardrail that an exception waives; it is not counted as an exception")
-                .subject(subject.clone())
-                .note("exceptions waive guardrails 1, 3, 5, 6 (between external networks other than transit), 7 and 8; remove it so reports list real exceptions"),
+            Draft::warning(
+                codes::UNNEEDED_EXCEPTION,
+                span,
+                t!("guardrail-unneeded-exception"),
+            )
+            .subject(subject.clone())
+            .note(t!("guardrail-unneeded-exception-note")),
         );
     }
 
@@ -696,10 +775,15 @@ pub(crate) fn check_flow(
                 Draft::warning(
                     codes::OPEN_ENDED_ACCESS,
                     flow.span.clone(),
-                    format!("{} -> {}: access from {} into an internal zone has no `until`", f.describe(), t.describe(), f.standing.english()),
+                    t!(
+                        "guardrail-open-ended",
+                        from = f.describe(),
+                        to = t.describe(),
+                        outside = standing_text(f.standing),
+                    ),
                 )
                 .subject(subject)
-                .note("第5-8 委託: outside access should end with its contract; add until = \"YYYY-MM-DD\""),
+                .note(t!("guardrail-open-ended-note")),
             );
         }
     }
@@ -714,10 +798,13 @@ pub(crate) fn check_flow(
 fn unnamed_why(e: &End<'_>) -> String {
     match e.host {
         Some((_, h, f)) if f.whole_zone => {
-            format!("host {:?} (it holds every address of its zone)", h.name)
+            t!(
+                "guardrail-unnamed-whole-zone",
+                host = format!("{:?}", h.name)
+            )
         }
-        Some((_, h, _)) => format!("host {:?} (an address wider than /24 or /64)", h.name),
-        None => format!("zone {:?}", e.raw.name),
+        Some((_, h, _)) => t!("guardrail-unnamed-wide", host = format!("{:?}", h.name)),
+        None => t!("guardrail-unnamed-zone", zone = format!("{:?}", e.raw.name)),
     }
 }
 
@@ -733,25 +820,26 @@ fn role_host(flow: &RawFlow, f: &End<'_>, t: &End<'_>) -> Result<(HostId, String
                 continue;
             }
             if *role == "screen-transfer" && !(is_destination && lgwan_side(f.standing)) {
-                why.push(format!(
-                    "host {:?} is a screen-transfer host: it is only a destination, reached from the lgwan side, and never opens connections into lgwan",
-                    host.name
+                why.push(t!(
+                    "guardrail-g3-screen-transfer-direction",
+                    host = format!("{:?}", host.name),
                 ));
                 continue;
             }
             if !hf.named {
-                why.push(format!(
-                    "{} cannot waive it: {}",
-                    host.name,
-                    unnamed_why(end)
+                why.push(t!(
+                    "guardrail-g3-unnamed",
+                    host = &host.name,
+                    why = unnamed_why(end),
                 ));
                 continue;
             }
             if host.serves.is_empty() {
-                why.push(format!(
-                    "host {:?} (role {role}) has no `serves`: add serves = [{}]",
-                    host.name,
-                    quoted(&flow_service_names(flow))
+                why.push(t!(
+                    "guardrail-g3-no-serves",
+                    host = format!("{:?}", host.name),
+                    role = *role,
+                    services = quoted(&flow_service_names(flow)),
                 ));
                 continue;
             }
@@ -759,17 +847,18 @@ fn role_host(flow: &RawFlow, f: &End<'_>, t: &End<'_>) -> Result<(HostId, String
             if missing.is_empty() {
                 return Ok((id, (*role).to_owned()));
             }
-            why.push(format!(
-                "add {} to the `serves` of host {:?} (role {role})",
-                quoted(&missing),
-                host.name
+            why.push(t!(
+                "guardrail-g3-not-served",
+                services = quoted(&missing),
+                host = format!("{:?}", host.name),
+                role = *role,
             ));
         }
     }
     if why.is_empty() {
-        why.push("make one end a named host with role \"sanitizer\" (無害化), or a destination host with role \"screen-transfer\" (画面転送) reached from the lgwan side, whose `serves` lists the flow's services".to_owned());
+        why.push(t!("guardrail-g3-no-role-host"));
     }
-    Err(why.join("; "))
+    Err(why.join(&t!("guardrail-fix-separator")))
 }
 
 fn flow_service_names(flow: &RawFlow) -> Vec<String> {
