@@ -383,10 +383,7 @@ fn remove_namespace_file(path: &Path) {
     }
     eprintln!(
         "{}",
-        t!(
-            "netns-cannot-remove",
-            path = path.display().to_string()
-        )
+        t!("netns-cannot-remove", path = path.display().to_string())
     );
 }
 

@@ -388,9 +388,9 @@ pub fn exchanges(
 ) -> Result<Vec<Vec<u8>>, HarnessError> {
     let data: Arc<[u8]> = Arc::from(data);
     for h in held {
-        h.rounds.send((Arc::clone(&data), wait)).map_err(|_| {
-            HarnessError::Client(t!("netns-client-thread-ended", label = &h.label))
-        })?;
+        h.rounds
+            .send((Arc::clone(&data), wait))
+            .map_err(|_| HarnessError::Client(t!("netns-client-thread-ended", label = &h.label)))?;
     }
     held.iter()
         .map(|h| {

@@ -204,8 +204,9 @@ fn open_captures(
             sock_proto,
         )
         .map_err(|e| HarnessError::socket(SocketStep::OpenRawCapture, gateway.name(), e))?;
-        setsockopt(&fd, sockopt::RcvBufForce, &CAPTURE_RCVBUF)
-            .map_err(|e| HarnessError::socket(SocketStep::EnlargeCaptureBuffer, gateway.name(), e))?;
+        setsockopt(&fd, sockopt::RcvBufForce, &CAPTURE_RCVBUF).map_err(|e| {
+            HarnessError::socket(SocketStep::EnlargeCaptureBuffer, gateway.name(), e)
+        })?;
         captures.push(if v4 {
             Capture::GatewayV4 { fd }
         } else {
@@ -327,11 +328,7 @@ fn read_one(
         Ok(k) => Ok(Some(k)),
         Err(Errno::EAGAIN) => Ok(None),
         Err(Errno::EINTR) => Ok(Some(None)),
-        Err(e) => Err(HarnessError::socket(
-            SocketStep::ReadCapture,
-            "capture",
-            e,
-        )),
+        Err(e) => Err(HarnessError::socket(SocketStep::ReadCapture, "capture", e)),
     }
 }
 
@@ -373,13 +370,7 @@ fn send(
                     std::io::Error::other(t!("netns-not-ethernet")),
                 ))
             }
-            Err(e) => {
-                return Err(HarnessError::socket(
-                    SocketStep::OpenSend,
-                    ns.name(),
-                    e,
-                ))
-            }
+            Err(e) => return Err(HarnessError::socket(SocketStep::OpenSend, ns.name(), e)),
         }
     }
     let mut sent = Vec::with_capacity(frames.len());

@@ -37,11 +37,7 @@ fn end(z: &ZoneEnd) -> String {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.old {
-            Some(old) => writeln!(
-                f,
-                "{}",
-                t!("plan-head", old = id(old), new = id(&self.new))
-            )?,
+            Some(old) => writeln!(f, "{}", t!("plan-head", old = id(old), new = id(&self.new)))?,
             None => writeln!(f, "{}", t!("plan-head-first", new = id(&self.new)))?,
         }
         if self.is_empty() {
@@ -80,11 +76,7 @@ impl fmt::Display for Plan {
                             mark(flow.kind),
                             t!("plan-flow", flow = &flow.name, summary = &flow.summary)
                         )?;
-                        writeln!(
-                            f,
-                            "      {}",
-                            t!("plan-flow-reason", reason = &flow.reason)
-                        )?;
+                        writeln!(f, "      {}", t!("plan-flow-reason", reason = &flow.reason))?;
                     }
                     ChangeKind::Changed => {
                         let fields: Vec<&str> =

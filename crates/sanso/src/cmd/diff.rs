@@ -115,9 +115,8 @@ impl Revision {
             });
         }
         let prefix = what.strip_prefix("sha256:").unwrap_or(what);
-        let path = archive::find(state_dir, prefix).with_context(|| {
-            t!("plan-diff-not-a-revision", what = format!("`{what}`"))
-        })?;
+        let path = archive::find(state_dir, prefix)
+            .with_context(|| t!("plan-diff-not-a-revision", what = format!("`{what}`")))?;
         let hash = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -151,10 +150,7 @@ impl Revision {
     fn describe(&self) -> String {
         match &self.archived {
             None => self.path.display().to_string(),
-            Some((_, None)) => t!(
-                "plan-diff-archived",
-                path = self.path.display().to_string()
-            ),
+            Some((_, None)) => t!("plan-diff-archived", path = self.path.display().to_string()),
             Some((_, Some(r))) => t!(
                 "plan-diff-archived-as",
                 path = self.path.display().to_string(),
@@ -206,10 +202,7 @@ fn list(args: &Args) -> Result<ExitCode> {
                     file = &r.file
                 )
             ),
-            None => println!(
-                "{}",
-                t!("plan-diff-archive-entry-bare", hash = &hash[..16])
-            ),
+            None => println!("{}", t!("plan-diff-archive-entry-bare", hash = &hash[..16])),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,8 +13,8 @@ use sanso_classify::{Classifier, DecidedBy, Packet, Path as PacketPath, L4};
 use sanso_daemon::isolation::TargetKind;
 use sanso_daemon::isolation::{IsolationEntry, Isolations};
 use sanso_daemon::operator::Operator;
-use sanso_policy::case::host_case_address;
 use sanso_i18n::{t, t_in, Lang};
+use sanso_policy::case::host_case_address;
 use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
 use unicode_width::UnicodeWidthStr;
 
@@ -179,7 +179,12 @@ impl Labels {
 const SUB_INDENT: &str = "  ";
 
 /// The text lines of one isolated end.
-fn isolation_lines(labels: &Labels, end: &str, addr: IpAddr, entry: &IsolationEntry) -> Vec<String> {
+fn isolation_lines(
+    labels: &Labels,
+    end: &str,
+    addr: IpAddr,
+    entry: &IsolationEntry,
+) -> Vec<String> {
     let mut lines = vec![
         labels.line(
             &t!("explain-label-isolated"),

@@ -68,10 +68,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // --live: the kernel's own view of both tables, normalised the same way.
     let text = sanso_nft::text::render(&new_ruleset);
-    let expected = readback::expected_table(&text)
-        .with_context(|| t!("plan-cannot-compute-new"))?;
-    let live = readback::live_table(args.netns.as_deref())
-        .with_context(|| t!("plan-cannot-read-live"))?;
+    let expected =
+        readback::expected_table(&text).with_context(|| t!("plan-cannot-compute-new"))?;
+    let live =
+        readback::live_table(args.netns.as_deref()).with_context(|| t!("plan-cannot-read-live"))?;
     if let Ok(links) = sanso_daemon::links::gateway_links(args.netns.as_deref()) {
         for m in sanso_daemon::links::missing_interfaces(&new_policy, &links) {
             eprintln!("{}", t!("plan-warning", warning = m.to_string()));
@@ -124,10 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if changes.is_empty() {
             println!("{}", t!("plan-live-no-change"));
         } else {
-            println!(
-                "{}",
-                t!("plan-live-changes", count = changes.changes.len())
-            );
+            println!("{}", t!("plan-live-changes", count = changes.changes.len()));
             for change in &changes.changes {
                 println!("  {change}");
             }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sanso_classify::{Classifier, Decision, Verdict};
-use sanso_ir::FlowIdx;
 use sanso_i18n::t;
+use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
 

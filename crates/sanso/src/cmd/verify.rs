@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use sanso_classify::reference::Reference;
 use sanso_classify::Classifier;
-use sanso_ir::FlowIdx;
 use sanso_i18n::t;
+use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
 
