@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{
     bind, connect, setsockopt, socket, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage,
 };
+use sanso_i18n::t;
 use sanso_policy::Policy;
 
 use crate::netns::{InNetns, Netns};
@@ -55,15 +56,20 @@ pub fn run_clients(
                 .position(|l| l.peer_addresses.contains(&p.dst))
                 .map(|j| &topo.peers()[j])
                 .ok_or_else(|| {
-                    HarnessError::Client(format!("probe {i}: no namespace holds {}", p.dst))
+                    HarnessError::Client(t!(
+                        "netns-client-no-namespace",
+                        probe = i,
+                        address = p.dst.to_string()
+                    ))
                 })?,
         };
         let ok = match p.l4 {
             ProbeL4::Tcp(port) => tcp_exchange(src_ns, dst_ns, p, port, wait)?,
             ProbeL4::Udp(port) => udp_exchange(src_ns, dst_ns, p, port, wait)?,
             ProbeL4::Icmp(_) => {
-                return Err(HarnessError::Client(format!(
-                    "probe {i}: a real client needs tcp or udp"
+                return Err(HarnessError::Client(t!(
+                    "netns-client-needs-tcp-or-udp",
+                    probe = i
                 )))
             }
         };
@@ -106,7 +112,10 @@ pub(crate) fn start_server<S: 'static, T: Default + Send + 'static>(
         Ok(server)
     } else {
         server.join()?;
-        Err(HarnessError::Client(format!("cannot bind {what}")))
+        Err(HarnessError::Client(t!(
+            "netns-client-cannot-bind",
+            address = what.to_string()
+        )))
     }
 }
 

@@ -1,95 +1,199 @@
 //! The harness's error type: everything that can stop a kernel run.
+//!
+//! Its text comes from the message catalogue (`netns.ftl`), in the process
+//! language.
 
+use std::fmt;
 use std::io;
 use std::net::IpAddr;
+
+use sanso_i18n::t;
 
 /// Why a kernel run could not produce verdicts.
 ///
 /// A probe that the kernel drops is not an error: it is a
 /// [`crate::KernelVerdict::Drop`].
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum HarnessError {
-    #[error(
-        "the kernel harness needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN, to create network namespaces and load nftables rulesets); running as uid {euid}"
-    )]
-    NotPrivileged { euid: u32 },
+    NotPrivileged {
+        euid: u32,
+    },
 
-    #[error(
-        "probe {probe}: interface `{interface}` is not an interface of any zone of the policy"
-    )]
-    UnknownInterface { probe: usize, interface: String },
+    UnknownInterface {
+        probe: usize,
+        interface: String,
+    },
 
-    #[error("probe {probe}: source {src} classifies to no zone, so it has no default interface; give `iif`")]
-    NoInterfaceForSource { probe: usize, src: IpAddr },
+    NoInterfaceForSource {
+        probe: usize,
+        src: IpAddr,
+    },
 
-    #[error("probe {probe}: source {src} and destination {dst} are of different address families")]
     MixedFamilies {
         probe: usize,
         src: IpAddr,
         dst: IpAddr,
     },
 
-    #[error(
-        "probe {probe}: {addr} is an address the kernel treats specially (unspecified, loopback, link-local, multicast, broadcast or reserved); the harness cannot place it behind an interface"
-    )]
-    SpecialAddress { probe: usize, addr: IpAddr },
+    SpecialAddress {
+        probe: usize,
+        addr: IpAddr,
+    },
 
-    #[error("could not run `{command}`")]
     Spawn {
         command: String,
-        #[source]
         source: io::Error,
     },
 
-    #[error("`{command}` failed ({status}): {stderr}")]
     Command {
         command: String,
         status: String,
         stderr: String,
     },
 
-    #[error("real client: {0}")]
     Client(String),
 
-    #[error("nft refused the ruleset in the gateway namespace: {stderr}")]
-    NftLoad { stderr: String },
+    NftLoad {
+        stderr: String,
+    },
 
-    #[error("could not enter network namespace `{namespace}`")]
     EnterNamespace {
         namespace: String,
-        #[source]
         source: io::Error,
     },
 
-    #[error("could not set sysctl {path} in namespace `{namespace}`")]
     Sysctl {
         namespace: String,
         path: String,
-        #[source]
         source: io::Error,
     },
 
-    #[error("socket error while {what} in namespace `{namespace}`")]
     Socket {
-        what: &'static str,
+        what: SocketStep,
         namespace: String,
-        #[source]
         source: io::Error,
     },
 
-    #[error("the {what} thread panicked")]
-    ThreadPanicked { what: &'static str },
+    /// `what`: the thread's role (`namespace`, `sysctl`, `capture`, `send`).
+    ThreadPanicked {
+        what: &'static str,
+    },
 
-    #[error("the capture thread was not ready within {seconds} s")]
-    CaptureNotReady { seconds: u64 },
+    CaptureNotReady {
+        seconds: u64,
+    },
+}
+
+/// What the harness was doing with a socket when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketStep {
+    OpenPacketCapture,
+    EnlargeCaptureBuffer,
+    LookUpPeerInterface,
+    OpenRawCapture,
+    ReadCapture,
+    FindPeerInterface,
+    OpenSend,
+    SendProbe,
+}
+
+impl SocketStep {
+    /// The step's token, which the message turns into words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SocketStep::OpenPacketCapture => "open-packet-capture",
+            SocketStep::EnlargeCaptureBuffer => "enlarge-capture-buffer",
+            SocketStep::LookUpPeerInterface => "look-up-peer-interface",
+            SocketStep::OpenRawCapture => "open-raw-capture",
+            SocketStep::ReadCapture => "read-capture",
+            SocketStep::FindPeerInterface => "find-peer-interface",
+            SocketStep::OpenSend => "open-send",
+            SocketStep::SendProbe => "send-probe",
+        }
+    }
+}
+
+impl fmt::Display for HarnessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            HarnessError::NotPrivileged { euid } => t!("netns-not-privileged", euid = *euid),
+            HarnessError::UnknownInterface { probe, interface } => t!(
+                "netns-unknown-interface",
+                probe = *probe,
+                interface = format!("`{interface}`")
+            ),
+            HarnessError::NoInterfaceForSource { probe, src } => t!(
+                "netns-no-interface-for-source",
+                probe = *probe,
+                src = src.to_string()
+            ),
+            HarnessError::MixedFamilies { probe, src, dst } => t!(
+                "netns-mixed-families",
+                probe = *probe,
+                src = src.to_string(),
+                dst = dst.to_string()
+            ),
+            HarnessError::SpecialAddress { probe, addr } => t!(
+                "netns-special-address",
+                probe = *probe,
+                addr = addr.to_string()
+            ),
+            HarnessError::Spawn { command, .. } => {
+                t!("netns-spawn", command = format!("`{command}`"))
+            }
+            HarnessError::Command {
+                command,
+                status,
+                stderr,
+            } => t!(
+                "netns-command-failed",
+                command = format!("`{command}`"),
+                status = status,
+                stderr = stderr
+            ),
+            HarnessError::Client(what) => t!("netns-client", what = what),
+            HarnessError::NftLoad { stderr } => t!("netns-nft-load", stderr = stderr),
+            HarnessError::EnterNamespace { namespace, .. } => t!(
+                "netns-enter-namespace",
+                namespace = format!("`{namespace}`")
+            ),
+            HarnessError::Sysctl {
+                namespace, path, ..
+            } => t!(
+                "netns-sysctl",
+                path = path,
+                namespace = format!("`{namespace}`")
+            ),
+            HarnessError::Socket {
+                what, namespace, ..
+            } => t!(
+                "netns-socket",
+                step = what.as_str(),
+                namespace = format!("`{namespace}`")
+            ),
+            HarnessError::ThreadPanicked { what } => t!("netns-thread-panicked", what = *what),
+            HarnessError::CaptureNotReady { seconds } => {
+                t!("netns-capture-not-ready", seconds = *seconds)
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for HarnessError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HarnessError::Spawn { source, .. }
+            | HarnessError::EnterNamespace { source, .. }
+            | HarnessError::Sysctl { source, .. }
+            | HarnessError::Socket { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl HarnessError {
-    pub(crate) fn socket(
-        what: &'static str,
-        namespace: &str,
-        source: impl Into<io::Error>,
-    ) -> Self {
+    pub(crate) fn socket(what: SocketStep, namespace: &str, source: impl Into<io::Error>) -> Self {
         HarnessError::Socket {
             what,
             namespace: namespace.to_owned(),

@@ -72,10 +72,11 @@ mod wire;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use sanso_i18n::t;
 use sanso_policy::Policy;
 
 pub use client::run_clients;
-pub use error::HarnessError;
+pub use error::{HarnessError, SocketStep};
 pub use probe::*;
 pub use topology::{ensure_privileged, interface_sysctls, namespace_sysctls, Topology};
 
@@ -162,32 +163,37 @@ impl RunReport {
 
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let ms = |d: Duration, digits: usize| format!("{:.*}", digits, d.as_secs_f64() * 1000.0);
         writeln!(
             f,
-            "kernel: {} probes, {} accepted, {} dropped; {} topolog{} of {} namespaces, {} links, {} addresses",
-            self.probes,
-            self.accepted,
-            self.probes - self.accepted,
-            self.topologies,
-            if self.topologies == 1 { "y" } else { "ies" },
-            self.namespaces,
-            self.links,
-            self.addresses
+            "{}",
+            t!(
+                "netns-report-sizes",
+                probes = self.probes,
+                accepted = self.accepted,
+                dropped = self.probes - self.accepted,
+                topologies = self.topologies,
+                namespaces = self.namespaces,
+                links = self.links,
+                addresses = self.addresses
+            )
         )?;
         write!(
             f,
-            "time: setup {:.1} ms, load {:.1} ms, send {:.1} ms, wait {:.1} ms (drop wait {:.0} ms), teardown {:.1} ms; {:.3} ms per probe",
-            ms(self.setup),
-            ms(self.load),
-            ms(self.send),
-            ms(self.wait),
-            ms(self.drop_wait),
-            ms(self.teardown),
-            ms(self.per_probe())
+            "{}",
+            t!(
+                "netns-report-times",
+                setup = ms(self.setup, 1),
+                load = ms(self.load, 1),
+                send = ms(self.send, 1),
+                wait = ms(self.wait, 1),
+                drop_wait = ms(self.drop_wait, 0),
+                teardown = ms(self.teardown, 1),
+                per_probe = ms(self.per_probe(), 3)
+            )
         )?;
         if let Some(l) = self.max_latency {
-            write!(f, "; slowest accept {:.3} ms", ms(l))?;
+            write!(f, "{}", t!("netns-report-slowest", latency = ms(l, 3)))?;
         }
         Ok(())
     }
@@ -270,4 +276,102 @@ pub fn run_probes_with(
         .filter(|o| o.verdict == KernelVerdict::Accept)
         .count();
     Ok(HarnessRun { outcomes, report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sanso_i18n::{t_in, Lang};
+
+    fn report() -> RunReport {
+        RunReport {
+            topologies: 1,
+            namespaces: 4,
+            links: 3,
+            addresses: 12,
+            probes: 10,
+            accepted: 7,
+            setup: Duration::from_micros(12_340),
+            load: Duration::from_micros(5_600),
+            send: Duration::from_micros(1_200),
+            wait: Duration::from_micros(250_400),
+            teardown: Duration::from_micros(8_000),
+            drop_wait: Duration::from_millis(250),
+            max_latency: Some(Duration::from_micros(420)),
+            run_prefixes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_run_report_reads_as_before_in_english() {
+        assert_eq!(
+            report().to_string(),
+            "kernel: 10 probes, 7 accepted, 3 dropped; 1 topology of 4 namespaces, 3 links, 12 addresses\n\
+             time: setup 12.3 ms, load 5.6 ms, send 1.2 ms, wait 250.4 ms (drop wait 250 ms), teardown 8.0 ms; 25.160 ms per probe; slowest accept 0.420 ms"
+        );
+        let two = RunReport {
+            topologies: 2,
+            max_latency: None,
+            ..report()
+        };
+        assert!(two.to_string().contains("; 2 topologies of 4 namespaces"));
+        assert!(two.to_string().ends_with("ms per probe"));
+    }
+
+    #[test]
+    fn the_run_report_and_errors_have_japanese() {
+        let sizes = t_in!(
+            Lang::Ja,
+            "netns-report-sizes",
+            probes = 10,
+            accepted = 7,
+            dropped = 3,
+            topologies = 2,
+            namespaces = 4,
+            links = 3,
+            addresses = 12
+        );
+        assert_eq!(
+            sizes,
+            "カーネル: プローブ 10 件（許可 7 件、破棄 3 件）。トポロジー 2 個（名前空間 4 個、リンク 3 本、アドレス 12 個）"
+        );
+        let socket = t_in!(
+            Lang::Ja,
+            "netns-socket",
+            step = SocketStep::SendProbe.as_str(),
+            namespace = "`sanso-1-0-p0`"
+        );
+        assert_eq!(
+            socket,
+            "名前空間 `sanso-1-0-p0` でプローブを送るときにソケットエラーが発生しました"
+        );
+        let panicked = t_in!(Lang::Ja, "netns-thread-panicked", what = "capture");
+        assert_eq!(panicked, "キャプチャスレッドが異常終了しました");
+    }
+
+    #[test]
+    fn errors_read_as_before_in_english() {
+        let err = HarnessError::socket(
+            SocketStep::OpenPacketCapture,
+            "sanso-1-0-p0",
+            std::io::Error::other("x"),
+        );
+        assert_eq!(
+            err.to_string(),
+            "socket error while opening the packet capture socket in namespace `sanso-1-0-p0`"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+        assert_eq!(
+            HarnessError::UnknownInterface {
+                probe: 3,
+                interface: "xx0".into()
+            }
+            .to_string(),
+            "probe 3: interface `xx0` is not an interface of any zone of the policy"
+        );
+        assert_eq!(
+            HarnessError::ThreadPanicked { what: "sysctl" }.to_string(),
+            "the sysctl thread panicked"
+        );
+    }
 }

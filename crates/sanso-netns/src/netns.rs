@@ -26,6 +26,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Once;
 
+use sanso_i18n::t;
+
 use crate::HarnessError;
 
 /// Where `ip netns` keeps its namespaces.
@@ -136,7 +138,7 @@ impl Netns {
                 ok.then(f)
             })
             .map_err(|source| HarnessError::Spawn {
-                command: format!("a thread in namespace {}", self.name),
+                command: t!("netns-thread-in-namespace", namespace = &self.name),
                 source,
             })?;
         let thread = InNetns {
@@ -187,7 +189,7 @@ impl<T> InNetns<T> {
             // Not reachable after a successful spawn: entering was checked.
             Ok(None) => Err(HarnessError::EnterNamespace {
                 namespace: self.namespace,
-                source: std::io::Error::other("setns failed"),
+                source: std::io::Error::other(t!("netns-setns-failed")),
             }),
             Err(_) => Err(HarnessError::ThreadPanicked { what: "namespace" }),
         }
@@ -380,8 +382,8 @@ fn remove_namespace_file(path: &Path) {
         }
     }
     eprintln!(
-        "sanso-netns: could not remove {}; `ip netns del` it by hand",
-        path.display()
+        "{}",
+        t!("netns-cannot-remove", path = path.display().to_string())
     );
 }
 
@@ -431,7 +433,14 @@ pub fn install_signal_cleanup() {
         for signal in [Signal::SIGINT, Signal::SIGTERM] {
             // SAFETY: `on_signal` only makes async-signal-safe calls.
             if let Err(e) = unsafe { sigaction(signal, &action) } {
-                eprintln!("sanso-netns: could not install the {signal} cleanup handler: {e}");
+                eprintln!(
+                    "{}",
+                    t!(
+                        "netns-cannot-install-handler",
+                        signal = signal.to_string(),
+                        error = e.to_string()
+                    )
+                );
             }
         }
     });

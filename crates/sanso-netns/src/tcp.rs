@@ -25,6 +25,7 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use sanso_i18n::t;
 use sanso_policy::Policy;
 
 use crate::client::start_server;
@@ -348,7 +349,10 @@ impl Held {
         })?;
         let label = format!("{label} ({to})");
         if !ready_rx.recv_timeout(READY_WAIT).unwrap_or(false) {
-            return Err(HarnessError::Client(format!("{label}: could not connect")));
+            return Err(HarnessError::Client(t!(
+                "netns-client-could-not-connect",
+                label = &label
+            )));
         }
         Ok(Held {
             label,
@@ -384,17 +388,17 @@ pub fn exchanges(
 ) -> Result<Vec<Vec<u8>>, HarnessError> {
     let data: Arc<[u8]> = Arc::from(data);
     for h in held {
-        h.rounds.send((Arc::clone(&data), wait)).map_err(|_| {
-            HarnessError::Client(format!("{}: the connection's thread has ended", h.label))
-        })?;
+        h.rounds
+            .send((Arc::clone(&data), wait))
+            .map_err(|_| HarnessError::Client(t!("netns-client-thread-ended", label = &h.label)))?;
     }
     held.iter()
         .map(|h| {
             h.results.recv_timeout(wait + READY_WAIT).map_err(|_| {
-                HarnessError::Client(format!(
-                    "{}: no result within {:?}",
-                    h.label,
-                    wait + READY_WAIT
+                HarnessError::Client(t!(
+                    "netns-client-no-result",
+                    label = &h.label,
+                    wait = format!("{:?}", wait + READY_WAIT)
                 ))
             })
         })
@@ -500,8 +504,9 @@ pub fn watch(ns: &Netns, to: SocketAddr, how: Watch) -> Result<InNetns<Vec<Try>>
     if ready_rx.recv_timeout(READY_WAIT).unwrap_or(false) {
         Ok(handle)
     } else {
-        Err(HarnessError::Client(format!(
-            "a watched connection could not connect to {to}"
+        Err(HarnessError::Client(t!(
+            "netns-client-watched-could-not-connect",
+            address = to.to_string()
         )))
     }
 }

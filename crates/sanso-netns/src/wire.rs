@@ -26,11 +26,12 @@ use nix::sys::socket::{
 };
 use pnet::datalink::{self, Channel};
 use pnet::packet::ip::IpNextHeaderProtocol;
+use sanso_i18n::t;
 
 use crate::netns::{enter, Netns};
 use crate::packet::{build_frame, match_frame, match_ip, match_l4, protocol};
 use crate::plan::{Mac, TopologyPlan, PEER_IFNAME};
-use crate::{CapturePoint, HarnessError};
+use crate::{CapturePoint, HarnessError, SocketStep};
 
 /// Receive buffer of every capture socket: holds a large batch even if the
 /// capturer falls behind.
@@ -162,11 +163,11 @@ fn open_captures(
             SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
             SockProtocol::EthAll,
         )
-        .map_err(|e| HarnessError::socket("opening the packet capture socket", ns.name(), e))?;
+        .map_err(|e| HarnessError::socket(SocketStep::OpenPacketCapture, ns.name(), e))?;
         setsockopt(&fd, sockopt::RcvBufForce, &CAPTURE_RCVBUF)
-            .map_err(|e| HarnessError::socket("enlarging the capture buffer", ns.name(), e))?;
+            .map_err(|e| HarnessError::socket(SocketStep::EnlargeCaptureBuffer, ns.name(), e))?;
         let ifindex = nix::net::if_::if_nametoindex(PEER_IFNAME)
-            .map_err(|e| HarnessError::socket("looking up the peer interface", ns.name(), e))?;
+            .map_err(|e| HarnessError::socket(SocketStep::LookUpPeerInterface, ns.name(), e))?;
         captures.push(Capture::Peer {
             link: l,
             fd,
@@ -202,9 +203,10 @@ fn open_captures(
             SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
             sock_proto,
         )
-        .map_err(|e| HarnessError::socket("opening a raw capture socket", gateway.name(), e))?;
-        setsockopt(&fd, sockopt::RcvBufForce, &CAPTURE_RCVBUF)
-            .map_err(|e| HarnessError::socket("enlarging the capture buffer", gateway.name(), e))?;
+        .map_err(|e| HarnessError::socket(SocketStep::OpenRawCapture, gateway.name(), e))?;
+        setsockopt(&fd, sockopt::RcvBufForce, &CAPTURE_RCVBUF).map_err(|e| {
+            HarnessError::socket(SocketStep::EnlargeCaptureBuffer, gateway.name(), e)
+        })?;
         captures.push(if v4 {
             Capture::GatewayV4 { fd }
         } else {
@@ -326,11 +328,7 @@ fn read_one(
         Ok(k) => Ok(Some(k)),
         Err(Errno::EAGAIN) => Ok(None),
         Err(Errno::EINTR) => Ok(Some(None)),
-        Err(e) => Err(HarnessError::socket(
-            "reading a capture socket",
-            "capture",
-            e,
-        )),
+        Err(e) => Err(HarnessError::socket(SocketStep::ReadCapture, "capture", e)),
     }
 }
 
@@ -353,9 +351,9 @@ fn send(
             .find(|i| i.name == PEER_IFNAME)
             .ok_or_else(|| {
                 HarnessError::socket(
-                    "finding the peer interface",
+                    SocketStep::FindPeerInterface,
                     ns.name(),
-                    std::io::Error::other("no p0"),
+                    std::io::Error::other(t!("netns-no-peer-interface", interface = PEER_IFNAME)),
                 )
             })?;
         let config = datalink::Config {
@@ -367,18 +365,12 @@ fn send(
             Ok(Channel::Ethernet(tx, _rx)) => senders[l] = Some(tx),
             Ok(_) => {
                 return Err(HarnessError::socket(
-                    "opening the send socket",
+                    SocketStep::OpenSend,
                     ns.name(),
-                    std::io::Error::other("not an Ethernet channel"),
+                    std::io::Error::other(t!("netns-not-ethernet")),
                 ))
             }
-            Err(e) => {
-                return Err(HarnessError::socket(
-                    "opening the send socket",
-                    ns.name(),
-                    e,
-                ))
-            }
+            Err(e) => return Err(HarnessError::socket(SocketStep::OpenSend, ns.name(), e)),
         }
     }
     let mut sent = Vec::with_capacity(frames.len());
@@ -396,16 +388,16 @@ fn send(
                 }
                 Some(Err(e)) => {
                     return Err(HarnessError::socket(
-                        "sending a probe",
+                        SocketStep::SendProbe,
                         peers[p.iif].name(),
                         e,
                     ))
                 }
                 None => {
                     return Err(HarnessError::socket(
-                        "sending a probe",
+                        SocketStep::SendProbe,
                         peers[p.iif].name(),
-                        std::io::Error::other("pnet sent nothing"),
+                        std::io::Error::other(t!("netns-sent-nothing")),
                     ))
                 }
             }

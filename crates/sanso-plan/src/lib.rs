@@ -12,8 +12,10 @@
 //!   IR's elements, so it is exactly what the kernel will allow;
 //! * the unified diff of the two `nft -f` texts ([`sanso_nft::text::render`]).
 //!
-//! Pure: no I/O, no clock. The plan renders as English text with Japanese
-//! tier names ([`std::fmt::Display`]) and serialises with serde for `--json`.
+//! Pure: no I/O, no clock. The plan renders as text in the process language
+//! (the message catalogue, `sanso_i18n`), with Japanese tier names
+//! ([`std::fmt::Display`]), and serialises with serde for `--json`; its data
+//! (names, fields' values, summaries) stays the same in every language.
 
 mod flows;
 mod reach;

@@ -1,7 +1,10 @@
-//! The plan as text for a human approver: English, with the Japanese tier
-//! names next to zones, one line per change, then the ruleset diff.
+//! The plan as text for a human approver, in the process language (the
+//! message catalogue's `plan-...` messages), with the Japanese tier names
+//! next to zones, one line per change, then the ruleset diff.
 
 use std::fmt;
+
+use sanso_i18n::t;
 
 use crate::reach::ReachKind;
 use crate::{ChangeKind, Plan, PolicyId, ZoneEnd};
@@ -16,45 +19,46 @@ fn mark(kind: ChangeKind) -> char {
 
 fn id(p: &PolicyId) -> String {
     let hash: String = p.content_hash.chars().take(16).collect();
-    format!(
-        "{} rev {} (sha256:{hash})",
-        p.name,
-        p.revision.as_deref().unwrap_or("-")
+    t!(
+        "plan-policy-id",
+        name = &p.name,
+        revision = p.revision.as_deref().unwrap_or("-"),
+        hash = hash
     )
 }
 
 fn end(z: &ZoneEnd) -> String {
     match &z.tier {
         Some(t) => format!("{} ({})", z.name, t.japanese),
-        None => "self (the gateway)".to_owned(),
+        None => t!("plan-gateway"),
     }
 }
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.old {
-            Some(old) => writeln!(f, "Plan: {} -> {}", id(old), id(&self.new))?,
-            None => writeln!(f, "Plan: first apply of {}", id(&self.new))?,
+            Some(old) => writeln!(f, "{}", t!("plan-head", old = id(old), new = id(&self.new)))?,
+            None => writeln!(f, "{}", t!("plan-head-first", new = id(&self.new)))?,
         }
         if self.is_empty() {
-            return writeln!(f, "No changes.");
+            return writeln!(f, "{}", t!("plan-no-changes"));
         }
         if self.is_semantically_empty() {
-            writeln!(
-                f,
-                "No change to zones, flows or reachability; only the ruleset text differs."
-            )?;
+            writeln!(f, "{}", t!("plan-only-text-differs"))?;
         }
         if !self.zones.is_empty() {
-            writeln!(f, "\nZones:")?;
+            writeln!(f, "\n{}", t!("plan-zones-heading"))?;
             for z in &self.zones {
                 writeln!(
                     f,
-                    "  {} zone {} ({}, {})",
+                    "  {} {}",
                     mark(z.kind),
-                    z.name,
-                    z.tier.tier,
-                    z.tier.japanese
+                    t!(
+                        "plan-zone",
+                        zone = &z.name,
+                        tier = z.tier.tier,
+                        standing = z.tier.japanese
+                    )
                 )?;
                 for c in &z.changes {
                     writeln!(f, "      {}: {} -> {}", c.field.as_str(), c.old, c.new)?;
@@ -62,23 +66,31 @@ impl fmt::Display for Plan {
             }
         }
         if !self.flows.is_empty() {
-            writeln!(f, "\nFlows:")?;
+            writeln!(f, "\n{}", t!("plan-flows-heading"))?;
             for flow in &self.flows {
                 match flow.kind {
                     ChangeKind::Added | ChangeKind::Removed => {
                         writeln!(
                             f,
-                            "  {} flow {}: {}",
+                            "  {} {}",
                             mark(flow.kind),
-                            flow.name,
-                            flow.summary
+                            t!("plan-flow", flow = &flow.name, summary = &flow.summary)
                         )?;
-                        writeln!(f, "      reason: {}", flow.reason)?;
+                        writeln!(f, "      {}", t!("plan-flow-reason", reason = &flow.reason))?;
                     }
                     ChangeKind::Changed => {
                         let fields: Vec<&str> =
                             flow.changes.iter().map(|c| c.field.as_str()).collect();
-                        writeln!(f, "  ~ flow {} ({} changed)", flow.name, fields.join(", "))?;
+                        writeln!(
+                            f,
+                            "  {} {}",
+                            mark(flow.kind),
+                            t!(
+                                "plan-flow-changed",
+                                flow = &flow.name,
+                                fields = fields.join(", ")
+                            )
+                        )?;
                         for c in &flow.changes {
                             writeln!(f, "      {}: {} -> {}", c.field.as_str(), c.old, c.new)?;
                         }
@@ -87,23 +99,26 @@ impl fmt::Display for Plan {
             }
         }
         if !self.reachability.is_empty() {
-            writeln!(f, "\nReachability between zones:")?;
+            writeln!(f, "\n{}", t!("plan-reach-heading"))?;
             for r in &self.reachability {
-                let (m, words) = match r.kind {
-                    ReachKind::Reachable => ('+', "now reachable"),
-                    ReachKind::Unreachable => ('-', "no longer reachable"),
+                let from = end(&r.from);
+                let to = end(&r.to);
+                let service = &r.service;
+                let (m, line) = match r.kind {
+                    ReachKind::Reachable => (
+                        '+',
+                        t!("plan-reachable", from = from, to = to, service = service),
+                    ),
+                    ReachKind::Unreachable => (
+                        '-',
+                        t!("plan-unreachable", from = from, to = to, service = service),
+                    ),
                 };
-                writeln!(
-                    f,
-                    "  {m} {words}: {} -> {}: {}",
-                    end(&r.from),
-                    end(&r.to),
-                    r.service
-                )?;
+                writeln!(f, "  {m} {line}")?;
             }
         }
         if !self.ruleset_diff.is_empty() {
-            writeln!(f, "\nRuleset (nft text):")?;
+            writeln!(f, "\n{}", t!("plan-ruleset-heading"))?;
             f.write_str(&self.ruleset_diff)?;
         }
         Ok(())

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use sanso_daemon::archive;
+use sanso_i18n::t;
 
 use crate::common;
 
@@ -51,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return list(&args);
     }
     let (Some(old), Some(new)) = (&args.old, &args.new) else {
-        bail!("give OLD and NEW, or --list");
+        bail!(t!("plan-diff-give-old-and-new"));
     };
     let old = Revision::resolve(&args.state_dir, old)?;
     let new = Revision::resolve(&args.state_dir, new)?;
@@ -82,10 +83,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         || (l.starts_with('-') && !l.starts_with("---"))
                 })
                 .count();
-            plan.ruleset_diff = format!("  {lines} line(s) differ; --ruleset shows them\n");
+            plan.ruleset_diff = format!("  {}\n", t!("plan-diff-lines-differ", count = lines));
         }
-        println!("old: {}", old.describe());
-        println!("new: {}", new.describe());
+        println!("{}", t!("plan-diff-old", revision = old.describe()));
+        println!("{}", t!("plan-diff-new", revision = new.describe()));
         print!("{plan}");
     }
     Ok(if differs {
@@ -114,9 +115,8 @@ impl Revision {
             });
         }
         let prefix = what.strip_prefix("sha256:").unwrap_or(what);
-        let path = archive::find(state_dir, prefix).with_context(|| {
-            format!("`{what}` is neither a policy file nor an archived revision")
-        })?;
+        let path = archive::find(state_dir, prefix)
+            .with_context(|| t!("plan-diff-not-a-revision", what = format!("`{what}`")))?;
         let hash = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -137,11 +137,11 @@ impl Revision {
         let policy = common::load_policy(&self.path)?;
         if let Some((hash, _)) = &self.archived {
             if policy.content_hash != *hash {
-                bail!(
-                    "{} was changed after it was archived: its content hash is {}",
-                    self.path.display(),
-                    policy.content_hash
-                );
+                bail!(t!(
+                    "plan-diff-archive-changed",
+                    path = self.path.display().to_string(),
+                    hash = &policy.content_hash
+                ));
             }
         }
         Ok(policy)
@@ -150,14 +150,14 @@ impl Revision {
     fn describe(&self) -> String {
         match &self.archived {
             None => self.path.display().to_string(),
-            Some((_, None)) => format!("{} (archived)", self.path.display()),
-            Some((_, Some(r))) => format!(
-                "{} (archived: {} rev {}, first applied {} from {})",
-                self.path.display(),
-                r.name,
-                r.revision.as_deref().unwrap_or("-"),
-                r.first_applied,
-                r.file
+            Some((_, None)) => t!("plan-diff-archived", path = self.path.display().to_string()),
+            Some((_, Some(r))) => t!(
+                "plan-diff-archived-as",
+                path = self.path.display().to_string(),
+                name = &r.name,
+                revision = r.revision.as_deref().unwrap_or("-"),
+                applied = &r.first_applied,
+                file = &r.file
             ),
         }
     }
@@ -182,21 +182,27 @@ fn list(args: &Args) -> Result<ExitCode> {
     }
     if all.is_empty() {
         println!(
-            "no archived policies in {}",
-            archive::dir(&args.state_dir).display()
+            "{}",
+            t!(
+                "plan-diff-archive-empty",
+                dir = archive::dir(&args.state_dir).display().to_string()
+            )
         );
     }
     for (hash, revision) in &all {
         match revision {
             Some(r) => println!(
-                "{}  {}  {} rev {}  {}",
-                &hash[..16],
-                r.first_applied,
-                r.name,
-                r.revision.as_deref().unwrap_or("-"),
-                r.file
+                "{}",
+                t!(
+                    "plan-diff-archive-entry",
+                    hash = &hash[..16],
+                    applied = &r.first_applied,
+                    name = &r.name,
+                    revision = r.revision.as_deref().unwrap_or("-"),
+                    file = &r.file
+                )
             ),
-            None => println!("{}  (no description)", &hash[..16]),
+            None => println!("{}", t!("plan-diff-archive-entry-bare", hash = &hash[..16])),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use sanso_i18n::t;
 use sanso_nft::readback;
 use serde::Serialize;
 
@@ -40,9 +41,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // What `sanso isolate` cut off is part of what the table should hold.
     let (_, isolations) = crate::common::load_isolations(args.state_dir.as_deref())?;
     let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
-    let expected = readback::expected_table(&text)
-        .context("cannot compute the kernel's view of the policy's ruleset")?;
-    let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
+    let expected =
+        readback::expected_table(&text).with_context(|| t!("plan-cannot-compute-policy"))?;
+    let live =
+        readback::live_table(args.netns.as_deref()).with_context(|| t!("plan-cannot-read-live"))?;
     let diff = readback::diff(&expected, &live);
     if args.json {
         let report = DriftJson {

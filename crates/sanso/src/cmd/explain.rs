@@ -13,8 +13,10 @@ use sanso_classify::{Classifier, DecidedBy, Packet, Path as PacketPath, L4};
 use sanso_daemon::isolation::TargetKind;
 use sanso_daemon::isolation::{IsolationEntry, Isolations};
 use sanso_daemon::operator::Operator;
+use sanso_i18n::{t, t_in, Lang};
 use sanso_policy::case::host_case_address;
 use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
+use unicode_width::UnicodeWidthStr;
 
 use crate::{common, report};
 
@@ -75,19 +77,23 @@ pub(crate) fn isolated_by(entry: &IsolationEntry) -> String {
 
 /// `office (zone, lgwan): 10.20.0.0/16 fd00:20::/48`.
 pub(crate) fn isolated_what(entry: &IsolationEntry) -> String {
+    // The message chooses the words of the kind.
     let kind = match entry.kind {
         TargetKind::Zone => "zone",
         TargetKind::Host => "host",
-        TargetKind::Prefix => "address or prefix",
-        TargetKind::Recovered => "found in the kernel",
+        TargetKind::Prefix => "prefix",
+        TargetKind::Recovered => "recovered",
     };
-    let tier = entry
-        .tier
-        .as_deref()
-        .map(|t| format!(", {t}"))
-        .unwrap_or_default();
+    // No tier: the message leaves it out.
+    let tier = entry.tier.as_deref().unwrap_or("none");
     let prefixes: Vec<String> = entry.prefixes.iter().map(ToString::to_string).collect();
-    format!("{} ({kind}{tier}): {}", entry.target, prefixes.join(" "))
+    t!(
+        "explain-isolated-what",
+        target = &entry.target,
+        kind = kind,
+        tier = tier,
+        prefixes = prefixes.join(" ")
+    )
 }
 
 /// The entry that isolates `addr` at `time` (an entry whose `--for` has
@@ -116,19 +122,91 @@ fn isolation_json(end: &str, addr: IpAddr, entry: &IsolationEntry) -> serde_json
     })
 }
 
+/// The labels of the text output, each followed by its value at one column:
+/// the widest label and a space (East Asian wide characters count two).
+struct Labels {
+    column: usize,
+}
+
+impl Labels {
+    fn new() -> Self {
+        let top = [
+            t!("explain-label-from"),
+            t!("explain-label-to"),
+            t!("explain-label-arrives-on"),
+            t!("explain-label-packet"),
+            t!("explain-label-verdict"),
+            t!("explain-label-decided-by"),
+            t!("explain-label-isolated"),
+            t!("explain-label-management"),
+            t!("explain-label-policy"),
+            t!("explain-label-flow"),
+            t!("explain-label-pair"),
+            t!("explain-label-crosses"),
+            t!("explain-label-reason"),
+            t!("explain-label-exception"),
+            t!("explain-label-until"),
+        ];
+        let sub = [
+            t!("explain-label-by"),
+            t!("explain-label-since"),
+            t!("explain-label-until"),
+            t!("explain-label-why"),
+            t!("explain-label-ticket"),
+        ];
+        let widest = top
+            .iter()
+            .map(|l| l.width())
+            .chain(sub.iter().map(|l| l.width() + SUB_INDENT.len()))
+            .max()
+            .unwrap_or_default();
+        Labels { column: widest + 1 }
+    }
+
+    /// `label` then `value` at the column.
+    fn line(&self, label: &str, value: &str) -> String {
+        let pad = self.column.saturating_sub(label.width());
+        format!("{label}{}{value}", " ".repeat(pad))
+    }
+
+    /// A label under an isolated end, indented.
+    fn sub_line(&self, label: &str, value: &str) -> String {
+        self.line(&format!("{SUB_INDENT}{label}"), value)
+    }
+}
+
+/// The indentation of the lines under an isolated end.
+const SUB_INDENT: &str = "  ";
+
 /// The text lines of one isolated end.
-fn isolation_lines(end: &str, addr: IpAddr, entry: &IsolationEntry) -> Vec<String> {
+fn isolation_lines(
+    labels: &Labels,
+    end: &str,
+    addr: IpAddr,
+    entry: &IsolationEntry,
+) -> Vec<String> {
     let mut lines = vec![
-        format!("isolated:   the {end} {addr}: {}", isolated_what(entry)),
-        format!("  by:       {}", isolated_by(entry)),
-        format!("  since:    {}", entry.since),
+        labels.line(
+            &t!("explain-label-isolated"),
+            &t!(
+                "explain-isolated-end",
+                end = end,
+                address = addr.to_string(),
+                what = isolated_what(entry)
+            ),
+        ),
+        labels.sub_line(&t!("explain-label-by"), &isolated_by(entry)),
+        labels.sub_line(&t!("explain-label-since"), &entry.since),
     ];
     if let Some(until) = entry.until_text() {
-        lines.push(format!("  until:    {until} (--for)"));
+        lines.push(labels.sub_line(
+            &t!("explain-label-until"),
+            &t!("explain-isolated-until", until = until),
+        ));
     }
-    lines.push(format!("  why:      {}", entry.reason));
+    lines.push(labels.sub_line(&t!("explain-label-why"), &entry.reason));
     if let Some(ticket) = &entry.ticket {
-        lines.push(format!("  ticket:   {ticket}"));
+        lines.push(labels.sub_line(&t!("explain-label-ticket"), ticket));
     }
     lines
 }
@@ -140,16 +218,27 @@ fn resolve(policy: &Policy, what: &str, role: &str) -> Result<(IpAddr, Option<St
     match policy.host_by_name(what) {
         Some(id) => match host_case_address(policy.host(id)) {
             Some(addr) => Ok((addr, Some(what.to_string()))),
-            None => bail!("host \"{what}\" has no address"),
+            None => bail!(t!("explain-host-no-address", host = quoted(what))),
         },
         None if policy.zone_by_name(what).is_some() => {
-            bail!("--{role} \"{what}\" is a zone; give an address or a host name")
+            bail!(t!(
+                "explain-end-is-zone",
+                option = format!("--{role}"),
+                zone = quoted(what)
+            ))
         }
-        None => bail!(
-            "--{role} \"{what}\" is neither an address nor a host of policy \"{}\"",
-            policy.name
-        ),
+        None => bail!(t!(
+            "explain-end-unknown",
+            option = format!("--{role}"),
+            what = quoted(what),
+            policy = quoted(&policy.name)
+        )),
     }
+}
+
+/// A name in double quotes, as the messages show names.
+fn quoted(name: &str) -> String {
+    format!("\"{name}\"")
 }
 
 /// Whether `end` holds `addr`, as the ruleset matches it: a zone holds the
@@ -186,7 +275,7 @@ fn crosses(policy: &Policy, flow: &Flow, src: Option<IpAddr>, dst: Option<IpAddr
     let Some((from, to)) = pair else {
         return Crosses {
             pair,
-            lines: vec!["unknown (no end of the flow holds the packet)".to_string()],
+            lines: vec![t!("explain-crosses-unknown")],
             json: serde_json::json!({ "crossings": [], "none": "unknown" }),
         };
     };
@@ -195,7 +284,7 @@ fn crosses(policy: &Policy, flow: &Flow, src: Option<IpAddr>, dst: Option<IpAddr
         let why = report::no_crossing_text(policy.standing(from), policy.standing(to));
         return Crosses {
             pair,
-            lines: vec![format!("none ({why})")],
+            lines: vec![t!("explain-crosses-none", why = &why)],
             json: serde_json::json!({ "crossings": [], "none": why }),
         };
     }
@@ -218,14 +307,14 @@ fn zone_text(policy: &Policy, addr: IpAddr) -> String {
     match policy.classify(addr) {
         Some(z) => {
             let zone = policy.zone(z);
-            format!(
-                "zone {} ({}, {})",
-                zone.name,
-                sanso_policy::tier_text(zone.tier, zone.beyond),
-                Standing::of_zone(zone.tier, zone.beyond).japanese()
+            t!(
+                "explain-zone",
+                zone = &zone.name,
+                tier = sanso_policy::tier_text(zone.tier, zone.beyond),
+                standing = Standing::of_zone(zone.tier, zone.beyond).japanese()
             )
         }
-        None => "no zone".to_string(),
+        None => t!("explain-no-zone"),
     }
 }
 
@@ -249,15 +338,13 @@ fn end_json(policy: &Policy, addr: IpAddr, host: &Option<String>) -> serde_json:
     })
 }
 
-const GATEWAY_TEXT: &str = "self (the gateway, ゲートウェイ自身)";
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let time = common::now_or(args.at);
     // The gateway's own address is not looked at on its side of the path:
     // the other end's address stands in for it.
     let (path, src, src_host, dst, dst_host) = match (args.from.as_str(), args.to.as_str()) {
-        ("self", "self") => bail!("--from self and --to self: the gateway's own traffic to itself is loopback, always accepted"),
+        ("self", "self") => bail!(t!("explain-self-to-self")),
         ("self", to) => {
             let (dst, host) = resolve(&policy, to, "to")?;
             (PacketPath::FromGateway, dst, None, dst, host)
@@ -270,7 +357,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let (src, src_host) = resolve(&policy, from, "from")?;
             let (dst, dst_host) = resolve(&policy, to, "to")?;
             if dst.is_ipv4() != src.is_ipv4() {
-                bail!("--from {src} and --to {dst} are of different address families");
+                bail!(t!(
+                    "explain-mixed-families",
+                    from = src.to_string(),
+                    to = dst.to_string()
+                ));
             }
             (PacketPath::Forward, src, src_host, dst, dst_host)
         }
@@ -285,7 +376,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "tcp" | "udp" => {
             let port: u16 = match args.port.parse() {
                 Ok(p) if p > 0 => p,
-                _ => bail!("--port {}: a port is a number from 1 to 65535", args.port),
+                _ => bail!(t!("explain-bad-port", port = &args.port)),
             };
             if args.proto == "tcp" {
                 L4::Tcp { dport: port }
@@ -300,17 +391,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 IcmpFamily::V6
             };
             if (family == IcmpFamily::V4) != peer.is_ipv4() {
-                bail!(
-                    "--proto {} does not fit the address family of {peer}",
-                    args.proto
-                );
+                bail!(t!(
+                    "explain-proto-family",
+                    proto = &args.proto,
+                    address = peer.to_string()
+                ));
             }
             match parse_icmp_type(family, &args.port) {
                 Ok(t) => L4::Icmp { icmp_type: t },
                 Err(err) => bail!("--port {}: {err}", args.port),
             }
         }
-        other => bail!("--proto {other}: expected tcp, udp, icmp or icmpv6"),
+        other => bail!(t!("explain-bad-proto", proto = other)),
     };
 
     let ruleset = sanso_ir::lower(&policy, time);
@@ -335,15 +427,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let describe = |addr: IpAddr, host: &Option<String>| -> String {
         let zone = zone_text(&policy, addr);
+        let address = addr.to_string();
         match host {
-            Some(h) => format!("{addr} (host {h}), {zone}"),
+            Some(h) => t!("explain-end-host", address = address, host = h, zone = zone),
             None => match policy
                 .hosts
                 .iter()
                 .find(|h| h.addresses.iter().any(|a| a.contains(&addr)))
             {
-                Some(h) => format!("{addr} (host {}), {zone}", h.name),
-                None => format!("{addr}, {zone}"),
+                Some(h) => t!(
+                    "explain-end-host",
+                    address = address,
+                    host = &h.name,
+                    zone = zone
+                ),
+                None => t!("explain-end", address = address, zone = zone),
             },
         }
     };
@@ -380,23 +478,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
     .into_iter()
     .flatten()
     .collect();
-    let isolation_decided = if isolated {
-        let ends: Vec<&str> = isolated_ends.iter().map(|(end, _, _)| *end).collect();
-        format!(
-            "isolation (sanso isolate): the {} is isolated",
-            ends.join(" and the ")
-        )
-    } else {
-        String::new()
+    // Which ends are isolated, as the message chooses its words: source,
+    // destination or both.
+    let isolated_which = match (src_isolated.is_some(), dst_isolated.is_some()) {
+        (true, true) => "both",
+        (true, false) => "source",
+        _ => "destination",
     };
-    const MANAGEMENT_NOTE: &str = "stays open: a connection an isolated address opens to the gateway itself is judged by the policy's flows to self, so that the admin cannot lock themselves out (docs/operations.md, Isolation)";
+    // JSON values stay English in every language; the text speaks the
+    // process language.
+    let isolation_decided_in = |lang: Lang| {
+        if isolated {
+            t_in!(lang, "explain-isolation-decided", ends = isolated_which)
+        } else {
+            String::new()
+        }
+    };
+    let isolation_decided = isolation_decided_in(sanso_i18n::lang());
     let from_text = match src_end {
         Some(_) => describe(src, &src_host),
-        None => GATEWAY_TEXT.to_string(),
+        None => t!("explain-gateway"),
     };
     let to_text = match dst_end {
         Some(_) => describe(dst, &dst_host),
-        None => GATEWAY_TEXT.to_string(),
+        None => t!("explain-gateway"),
     };
     if args.json {
         let gateway = || serde_json::json!("self");
@@ -439,7 +544,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "proto": args.proto,
             "port": args.port,
             "verdict": if isolated { "isolated" } else { verdict },
-            "decided_by": if isolated { isolation_decided.clone() } else { decided.clone() },
+            "decided_by": if isolated { isolation_decided_in(Lang::En) } else { decided.clone() },
             "flow": flow_json,
             "isolation": if isolated_ends.is_empty() {
                 serde_json::Value::Null
@@ -453,72 +558,99 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         .collect::<Vec<_>>(),
                     "policy_verdict": verdict,
                     "policy_decided_by": decided,
-                    "note": if management_open { Some(MANAGEMENT_NOTE) } else { None },
+                    "note": management_open.then(|| t_in!(Lang::En, "explain-management-open")),
                 })
             },
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("from:       {from_text}");
-        println!("to:         {to_text}");
-        println!(
-            "arrives on: {}",
-            match (&iif, path) {
-                (_, PacketPath::FromGateway) => "- (sent by the gateway itself)",
-                (Some(iif), _) => iif.as_str(),
-                (None, _) => "no zone interface",
-            }
+        let labels = Labels::new();
+        let say = |label: String, value: &str| println!("{}", labels.line(&label, value));
+        say(t!("explain-label-from"), &from_text);
+        say(t!("explain-label-to"), &to_text);
+        say(
+            t!("explain-label-arrives-on"),
+            &match (&iif, path) {
+                (_, PacketPath::FromGateway) => t!("explain-sent-by-gateway"),
+                (Some(iif), _) => iif.clone(),
+                (None, _) => t!("explain-no-zone-interface"),
+            },
         );
-        println!("packet:     {}/{}", args.proto, args.port);
+        say(
+            t!("explain-label-packet"),
+            &format!("{}/{}", args.proto, args.port),
+        );
         if isolated {
-            println!("verdict:    isolated (drop)");
-            println!("decided by: {isolation_decided}");
+            say(t!("explain-label-verdict"), &t!("explain-verdict-isolated"));
+            say(t!("explain-label-decided-by"), &isolation_decided);
         } else {
-            println!("verdict:    {verdict}");
-            println!("decided by: {decided}");
+            say(t!("explain-label-verdict"), verdict);
+            say(t!("explain-label-decided-by"), &decided);
         }
         for (end, addr, entry) in &isolated_ends {
-            for line in isolation_lines(end, *addr, entry) {
+            for line in isolation_lines(&labels, end, *addr, entry) {
                 println!("{line}");
             }
         }
         if management_open {
-            println!("management: {MANAGEMENT_NOTE}");
+            say(
+                t!("explain-label-management"),
+                &t!("explain-management-open"),
+            );
         }
         if isolated {
-            println!("policy:     {verdict}, decided by {decided} (again once released)");
+            say(
+                t!("explain-label-policy"),
+                &t!(
+                    "explain-policy-once-released",
+                    verdict = verdict,
+                    decided = &decided
+                ),
+            );
         }
         if let Some(flow) = flow {
-            println!(
-                "flow:       {} ({}:{})",
-                flow.name,
-                args.policy.display(),
-                flow.location.line
+            say(
+                t!("explain-label-flow"),
+                &t!(
+                    "explain-flow",
+                    flow = &flow.name,
+                    at = format!("{}:{}", args.policy.display(), flow.location.line)
+                ),
             );
             if let Some(crossed) = &crossed {
                 if let Some((from, to)) = crossed.pair {
-                    println!(
-                        "pair:       {} -> {}",
-                        policy.describe_end(from),
-                        policy.describe_end(to)
+                    say(
+                        t!("explain-label-pair"),
+                        &format!(
+                            "{} -> {}",
+                            policy.describe_end(from),
+                            policy.describe_end(to)
+                        ),
                     );
                 }
                 for (i, line) in crossed.lines.iter().enumerate() {
-                    let label = if i == 0 { "crosses:" } else { "" };
-                    println!("{label:<12}{line}");
+                    let label = if i == 0 {
+                        t!("explain-label-crosses")
+                    } else {
+                        String::new()
+                    };
+                    say(label, line);
                 }
             }
-            println!("reason:     {}", flow.reason);
+            say(t!("explain-label-reason"), &flow.reason);
             if let Some(ex) = &flow.exception {
-                let counted = if flow.has_waiving_exception() {
-                    ""
-                } else {
-                    "; waives no guardrail, not counted as an exception"
-                };
-                println!("exception:  {}{counted}", report::exception_text(ex));
+                let text = report::exception_text(ex);
+                say(
+                    t!("explain-label-exception"),
+                    &if flow.has_waiving_exception() {
+                        text
+                    } else {
+                        t!("explain-exception-not-counted", exception = text)
+                    },
+                );
             }
             if let Some(until) = &flow.until_text {
-                println!("until:      {until}");
+                say(t!("explain-label-until"), until);
             }
         }
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use sanso_i18n::t;
 use sanso_nft::readback;
 
 use crate::common;
@@ -67,12 +68,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // --live: the kernel's own view of both tables, normalised the same way.
     let text = sanso_nft::text::render(&new_ruleset);
-    let expected = readback::expected_table(&text)
-        .context("cannot compute the kernel's view of the new ruleset")?;
-    let live = readback::live_table(args.netns.as_deref()).context("cannot read the live table")?;
+    let expected =
+        readback::expected_table(&text).with_context(|| t!("plan-cannot-compute-new"))?;
+    let live =
+        readback::live_table(args.netns.as_deref()).with_context(|| t!("plan-cannot-read-live"))?;
     if let Ok(links) = sanso_daemon::links::gateway_links(args.netns.as_deref()) {
         for m in sanso_daemon::links::missing_interfaces(&new_policy, &links) {
-            eprintln!("warning: {m}");
+            eprintln!("{}", t!("plan-warning", warning = m.to_string()));
         }
     }
     // Seen from the live table: "added" is what applying would add.
@@ -95,26 +97,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
+        let name = &new_policy.name;
+        let revision = new_policy.revision.as_deref().unwrap_or("-");
         println!(
-            "plan: {} rev {} against the live table{}",
-            new_policy.name,
-            new_policy.revision.as_deref().unwrap_or("-"),
-            args.netns
-                .as_deref()
-                .map(|n| format!(" in netns {n}"))
-                .unwrap_or_default()
+            "{}",
+            match args.netns.as_deref() {
+                Some(netns) => t!(
+                    "plan-live-head-netns",
+                    name = name,
+                    revision = revision,
+                    netns = netns
+                ),
+                None => t!("plan-live-head", name = name, revision = revision),
+            }
         );
         println!(
-            "live: {}",
-            live.comment.as_deref().unwrap_or("(no table inet sanso)")
+            "{}",
+            t!(
+                "plan-live-comment",
+                comment = live
+                    .comment
+                    .clone()
+                    .unwrap_or_else(|| t!("plan-live-no-table"))
+            )
         );
         if changes.is_empty() {
-            println!("no change: the live table is what this policy compiles to");
+            println!("{}", t!("plan-live-no-change"));
         } else {
-            println!(
-                "{} change(s) would be made (added = applying adds it):",
-                changes.changes.len()
-            );
+            println!("{}", t!("plan-live-changes", count = changes.changes.len()));
             for change in &changes.changes {
                 println!("  {change}");
             }
@@ -123,7 +133,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         for warning in &warnings {
-            println!("warning: {warning}");
+            println!("{}", t!("plan-warning", warning = warning.to_string()));
         }
     }
     Ok(if changes.is_empty() {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sanso_classify::{Classifier, Decision, Verdict};
+use sanso_i18n::t;
 use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
@@ -202,16 +203,26 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        let mut header = vec!["", "CASE", "EXPECTED", "USERSPACE"];
+        let mut header = vec![
+            String::new(),
+            t!("test-head-case"),
+            t!("test-head-expected"),
+            t!("test-head-userspace"),
+        ];
         if kernel.is_some() {
-            header.push("KERNEL");
+            header.push(t!("test-head-kernel"));
         }
-        header.push("DECIDED BY");
+        header.push(t!("test-head-decided-by"));
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let table: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
                 let mut row = vec![
-                    if r.pass { "ok".into() } else { "FAIL".into() },
+                    if r.pass {
+                        t!("test-row-ok")
+                    } else {
+                        t!("test-row-fail")
+                    },
                     r.name.clone(),
                     r.expected.into(),
                     r.userspace.into(),
@@ -219,8 +230,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 // A case with `client = true`: "accept+client" when the real
                 // client agreed, "accept/client drop" when it did not.
                 row.extend(r.kernel.map(|k| match r.client {
-                    Some(c) if c == k => format!("{k}+client"),
-                    Some(c) => format!("{k}/client {c}"),
+                    Some(c) if c == k => t!("test-client-agrees", kernel = k),
+                    Some(c) => t!("test-client-differs", kernel = k, client = c),
                     None => k.to_owned(),
                 }));
                 row.push(r.decided_by.clone());
@@ -230,29 +241,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
         print!("{}", report::table(&header, &table));
         for r in rows.iter().filter(|r| !r.pass) {
             println!(
-                "FAILED {}:{}: case \"{}\": expected {}, userspace {}{} ({})",
-                args.cases.display(),
-                r.line,
-                r.name,
-                r.expected,
-                r.userspace,
-                r.kernel
-                    .map(|k| format!(", kernel {k}"))
-                    .unwrap_or_default(),
-                r.decided_by
+                "{}",
+                t!(
+                    "test-failed",
+                    at = format!("{}:{}", args.cases.display(), r.line),
+                    case = format!("\"{}\"", r.name),
+                    expected = r.expected,
+                    userspace = r.userspace,
+                    kernel = r
+                        .kernel
+                        .map(|k| t!("test-kernel-saw", kernel = k))
+                        .unwrap_or_default(),
+                    decided = &r.decided_by
+                )
             );
         }
         let limited = rows.iter().filter(|r| r.kernel == Some("limit")).count();
         if limited > 0 {
-            println!(
-                "limit: {limited} case{} dropped by the kernel above the deciding flow's `limit` (cases are sent faster than it; the kernel accepted other cases of the same flow)",
-                if limited == 1 { "" } else { "s" }
-            );
+            println!("{}", t!("test-limit-dropped", count = limited));
         }
         if let Some((_, _, report)) = &kernel {
             println!("{report}");
         }
-        println!("{passed} passed, {failed} failed");
+        println!("{}", t!("test-summary", passed = passed, failed = failed));
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS

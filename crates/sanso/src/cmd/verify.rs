@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use sanso_classify::reference::Reference;
 use sanso_classify::Classifier;
+use sanso_i18n::t;
 use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
@@ -173,21 +174,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         for d in &disagreements {
             println!(
-                "DISAGREE {}: policy {}, userspace {}{} ({})",
-                d.probe,
-                d.policy,
-                d.userspace,
-                d.kernel
-                    .map(|k| format!(", kernel {k}"))
-                    .unwrap_or_default(),
-                d.decided_by
+                "{}",
+                t!(
+                    "test-verify-disagree",
+                    probe = &d.probe,
+                    policy = d.policy,
+                    userspace = d.userspace,
+                    kernel = d
+                        .kernel
+                        .map(|k| t!("test-kernel-saw", kernel = k))
+                        .unwrap_or_default(),
+                    decided = &d.decided_by
+                )
             );
             println!("{}", d.case);
         }
         for o in &over_limit {
             println!(
-                "limit: flow {} ({}): the kernel accepted {} and dropped {} of its packets above the limit (expected: probes are sent faster than that)",
-                o.flow, o.limit, o.accepted, o.dropped
+                "{}",
+                t!(
+                    "test-verify-over-limit",
+                    flow = &o.flow,
+                    limit = &o.limit,
+                    accepted = o.accepted,
+                    dropped = o.dropped
+                )
             );
         }
         if let Some(k) = &kernel {
@@ -202,13 +213,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     == sanso_classify::Verdict::Accept
             })
             .count();
+        // The engines' names are the JSON's and the cases' words.
+        let engines = if kernel.is_some() {
+            "policy, userspace, kernel"
+        } else {
+            "policy, userspace"
+        };
         println!(
-            "verify: seed {seed}, {} packets ({} accepted by the policy), engines: policy, userspace{}; {} disagreement{}",
-            probes.len(),
-            accepted,
-            if kernel.is_some() { ", kernel" } else { "" },
-            disagreements.len(),
-            if disagreements.len() == 1 { "" } else { "s" },
+            "{}",
+            t!(
+                "test-verify-summary",
+                seed = seed.to_string(),
+                packets = probes.len(),
+                accepted = accepted,
+                engines = engines,
+                disagreements = disagreements.len()
+            )
         );
     }
     Ok(if disagreements.is_empty() {
