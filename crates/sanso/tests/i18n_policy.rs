@@ -110,3 +110,29 @@ fn policy_diagnostics_speak_japanese_with_the_same_codes_and_places() {
     );
     assert_eq!(places, codes_and_places(&ja), "en:\n{en}\nja:\n{ja}");
 }
+
+#[test]
+fn a_shift_jis_file_gets_the_japanese_hint_with_the_same_line_and_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("sjis.toml");
+    // `[policy]`, then `# 三層` in CP932 on line 2.
+    let mut bytes = b"[policy]\n# ".to_vec();
+    bytes.extend_from_slice(&[0x8E, 0x4F, 0x91, 0x77, b'\n']);
+    std::fs::write(&file, bytes).expect("write");
+    let path = file.to_str().expect("UTF-8 path");
+    let out = sanso(&["--lang", "ja", "check", path]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    for expected in [
+        format!("{path} は UTF-8 ではありません: 2 行目の 3 バイト目が 0x8E です"),
+        "Shift_JIS（CP932）".to_owned(),
+        "「UTF-8 で保存」".to_owned(),
+        format!("`iconv -f CP932 -t UTF-8 {path} > new.toml`"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("is not UTF-8"), "{stderr}");
+}
