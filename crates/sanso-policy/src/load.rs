@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 use sha2::{Digest, Sha256};
 use toml::de::{DeTable, DeValue};
 
@@ -93,9 +94,15 @@ pub(crate) fn parse_document<'i>(
             let message = e.message().trim_end().to_owned();
             let note = syntax_width_note(text, &span);
             let mut d = match duplicate_declaration(text, &span, &message) {
-                Some(subject) => Draft::error(codes::DUPLICATE_NAME, span, "is declared twice")
-                    .subject(Some(subject)),
-                None => Draft::error(codes::SYNTAX, span, format!("not valid TOML: {message}")),
+                Some(subject) => {
+                    Draft::error(codes::DUPLICATE_NAME, span, t!("policy-declared-twice"))
+                        .subject(Some(subject))
+                }
+                None => Draft::error(
+                    codes::SYNTAX,
+                    span,
+                    t!("policy-not-toml", message = message),
+                ),
             };
             if let Some(note) = note {
                 d = d.note(note);
@@ -109,7 +116,7 @@ pub(crate) fn parse_document<'i>(
         diags.push(Draft::error(
             codes::EMPTY_FILE,
             0..text.len(),
-            format!("the {what} file is empty"),
+            t!("policy-empty-file", what = what),
         ));
         return None;
     }
@@ -137,10 +144,10 @@ fn syntax_width_note(text: &str, span: &Range<usize>) -> Option<String> {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
     let line = fold_outside_quotes(&text[line_start..line_end]);
-    Some(format!(
-        "全角 characters outside quotes are not TOML ({}); in 半角 the line reads `{}`",
-        listed(at),
-        line.trim_end_matches('\r')
+    Some(t!(
+        "policy-width-outside-quotes",
+        chars = listed(at),
+        line = line.trim_end_matches('\r')
     ))
 }
 
@@ -209,11 +216,11 @@ pub(crate) fn check_name(
     reserve_self: bool,
 ) -> bool {
     let problem = if name.trim().is_empty() {
-        Some("name is empty".to_owned())
+        Some(t!("policy-name-empty"))
     } else if name.chars().any(char::is_control) {
-        Some("name contains a control character".to_owned())
+        Some(t!("policy-name-control"))
     } else if reserve_self && name == "self" {
-        Some("`self` is reserved for the gateway itself".to_owned())
+        Some(t!("policy-name-self-reserved"))
     } else {
         None
     };
@@ -222,13 +229,8 @@ pub(crate) fn check_name(
         return false;
     }
     if *subject != Subject::Policy && has_full_width(name) {
-        let mut d = Draft::error(
-            codes::BAD_NAME,
-            span,
-            "the name holds 全角 (full-width) characters: they look like ASCII but are \
-             other characters, so the name typed in 半角 would be another name",
-        )
-        .subject(Some(subject.clone()));
+        let mut d = Draft::error(codes::BAD_NAME, span, t!("policy-name-full-width"))
+            .subject(Some(subject.clone()));
         if let Some(note) = width_note(name, |f| !f.trim().is_empty() && f != "self") {
             d = d.note(note);
         }
@@ -348,7 +350,12 @@ impl<'t> Loader<'t> {
     fn run(&mut self) -> Option<Policy> {
         let text = self.text;
         let root = parse_document(&mut self.diags, text, "policy")?;
-        let reader = TableReader::new(&root, 0..0, Some(Subject::Policy), "the policy file");
+        let reader = TableReader::new(
+            &root,
+            0..0,
+            Some(Subject::Policy),
+            t!("policy-the-policy-file"),
+        );
         reader.deny_unknown_keys(&mut self.diags, ROOT_KEYS);
 
         let (name, revision) = self.read_header(&reader);
@@ -386,7 +393,12 @@ impl<'t> Loader<'t> {
             return (None, None);
         };
         let DeValue::Table(table) = value.get_ref() else {
-            root.wrong_type(&mut self.diags, "policy", value, "a table");
+            root.wrong_type(
+                &mut self.diags,
+                "policy",
+                value,
+                &t!("policy-type", kind = "table"),
+            );
             return (None, None);
         };
         let r = TableReader::new(table, value.span(), Some(Subject::Policy), "[policy]");
@@ -412,16 +424,11 @@ impl<'t> Loader<'t> {
         if check_name(&mut self.diags, name, key_span, subject, true) {
             self.declare(name, value.span(), named, subject);
         }
-        let kind = match named {
-            Named::Zone(_) => "zone",
-            Named::Host(_) => "host",
+        let what = match named {
+            Named::Zone(_) => t!("policy-zone-not-table"),
+            Named::Host(_) => t!("policy-host-not-table"),
         };
-        table_or_report(
-            &mut self.diags,
-            value,
-            &format!("a {kind} must be a table"),
-            subject,
-        )
+        table_or_report(&mut self.diags, value, &what, subject)
     }
 
     fn declare(&mut self, name: &str, span: Range<usize>, named: Named, subject: &Subject) {
@@ -434,12 +441,17 @@ impl<'t> Loader<'t> {
                 Draft::error(
                     codes::DUPLICATE_NAME,
                     span,
-                    format!(
-                        "name is already used by a {kind} (zones and hosts share one namespace)"
-                    ),
+                    t!("policy-name-taken", kind = kind),
                 )
                 .subject(Some(subject.clone()))
-                .label(other_span.clone(), format!("{kind} {name:?} declared here")),
+                .label(
+                    other_span.clone(),
+                    t!(
+                        "policy-declared-here",
+                        kind = kind,
+                        name = format!("{name:?}")
+                    ),
+                ),
             );
         } else {
             self.names.insert(name.to_owned(), (named, span));
@@ -450,19 +462,15 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            "`zones` must be a table of zones",
+            &t!("policy-zones-not-table"),
             &Subject::Policy,
         ) else {
             return;
         };
         if table.is_empty() {
             self.diags.push(
-                Draft::error(
-                    codes::EMPTY_LIST,
-                    value.span(),
-                    "the policy declares no zones",
-                )
-                .subject(Some(Subject::Policy)),
+                Draft::error(codes::EMPTY_LIST, value.span(), t!("policy-no-zones"))
+                    .subject(Some(Subject::Policy)),
             );
         }
         for (name, key_span, zone_value) in entries(table) {
@@ -489,7 +497,7 @@ impl<'t> Loader<'t> {
                 t,
                 zone_value.span(),
                 Some(subject.clone()),
-                format!("zone {name:?}"),
+                t!("policy-subject-zone", name = format!("{name:?}")),
             );
             r.deny_unknown_keys(&mut self.diags, ZONE_KEYS);
             if let Some((tier, span)) = r.req_str(&mut self.diags, "tier") {
@@ -498,9 +506,7 @@ impl<'t> Loader<'t> {
                     let mut d = Draft::error(
                         codes::BAD_TIER,
                         span,
-                        format!(
-                            "unknown tier `{tier}`: expected mynumber, lgwan, internet or external"
-                        ),
+                        t!("policy-unknown-tier", tier = &tier),
                     )
                     .subject(Some(subject.clone()));
                     if let Some(best) = closest(&tier, TIERS.iter().copied()) {
@@ -514,7 +520,7 @@ impl<'t> Loader<'t> {
                 .opt_str(&mut self.diags, "organisation")
                 .map(|(s, _)| s.trim().to_owned())
                 .filter(|s| !s.is_empty());
-            if let Some(list) = self.req_list(&r, "interfaces", "has no interfaces") {
+            if let Some(list) = self.req_list(&r, "interfaces", t!("policy-no-interfaces")) {
                 for (iface, span) in list {
                     match check_interface_name(&iface) {
                         Ok(()) => zone.interfaces.push((iface, span)),
@@ -531,7 +537,7 @@ impl<'t> Loader<'t> {
                     }
                 }
             }
-            if let Some(list) = self.req_list(&r, "networks", "has no networks") {
+            if let Some(list) = self.req_list(&r, "networks", t!("policy-no-networks")) {
                 zone.networks_complete = true;
                 for (text, span) in list {
                     match parse_network(&text) {
@@ -571,7 +577,7 @@ impl<'t> Loader<'t> {
                     let mut d = Draft::error(
                         codes::BAD_BEYOND,
                         span.clone(),
-                        format!("unknown `beyond` `{word}`: expected internet, lgwan or closed"),
+                        t!("policy-unknown-beyond", beyond = &word),
                     )
                     .subject(Some(subject.clone()));
                     if let Some(best) = closest(&word, BEYONDS.iter().copied()) {
@@ -583,13 +589,13 @@ impl<'t> Loader<'t> {
                         Draft::error(
                             codes::BEYOND_NOT_EXTERNAL,
                             span,
-                            format!(
-                                "`beyond` is for external zones only, but this zone's tier is {}",
-                                zone.tier.map_or("", Tier::as_str)
+                            t!(
+                                "policy-beyond-not-external",
+                                tier = zone.tier.map_or("", Tier::as_str)
                             ),
                         )
                         .subject(Some(subject.clone()))
-                        .note("remove `beyond`, or make the zone tier = \"external\""),
+                        .note(t!("policy-beyond-not-external-note")),
                     );
                 }
             }
@@ -597,20 +603,17 @@ impl<'t> Loader<'t> {
                 Draft::warning(
                     codes::NO_BEYOND,
                     zone.span.clone(),
-                    format!(
-                        "external zone {:?} does not say what lies beyond it: it counts as the Internet",
-                        zone.name
-                    ),
+                    t!("policy-no-beyond", zone = format!("{:?}", zone.name)),
                 )
                 .subject(Some(subject.clone()))
-                .note("add beyond = \"internet\" (the Internet, the security cloud), \"lgwan\" (the LGWAN backbone) or \"closed\" (a closed line such as J-LIS)"),
+                .note(t!("policy-no-beyond-note")),
             ),
             None => {}
         }
     }
 
     /// A required, non-empty list of strings.
-    fn req_list(&mut self, r: &TableReader<'_, '_>, key: &str, empty: &str) -> Option<Strings> {
+    fn req_list(&mut self, r: &TableReader<'_, '_>, key: &str, empty: String) -> Option<Strings> {
         match r.str_list(&mut self.diags, key, false) {
             ListRead::Absent => {
                 r.missing(&mut self.diags, key);
@@ -619,10 +622,8 @@ impl<'t> Loader<'t> {
             ListRead::Malformed => None,
             ListRead::List(list) if list.is_empty() => {
                 let span = r.get(key).map_or(r.span.clone(), |v| v.span());
-                self.diags.push(
-                    Draft::error(codes::EMPTY_LIST, span, empty.to_owned())
-                        .subject(r.subject.clone()),
-                );
+                self.diags
+                    .push(Draft::error(codes::EMPTY_LIST, span, empty).subject(r.subject.clone()));
                 None
             }
             ListRead::List(list) => Some(list),
@@ -640,7 +641,9 @@ impl<'t> Loader<'t> {
         )
         .subject(Some(subject.clone()));
         let note = match &e {
-            NetworkError::HostBitsSet { network, .. } => Some(format!("write \"{network}\"")),
+            NetworkError::HostBitsSet { network, .. } => {
+                Some(t!("policy-write-network", network = network.to_string()))
+            }
             // A zone network, or a host address, typed in 全角.
             NetworkError::Syntax(text) => width_note(text, |f| parse_network(f).is_ok()),
             NetworkError::HostSyntax(text) => width_note(text, |f| parse_host_address(f).is_ok()),
@@ -656,7 +659,7 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            "`hosts` must be a table of hosts",
+            &t!("policy-hosts-not-table"),
             &Subject::Policy,
         ) else {
             return;
@@ -684,7 +687,7 @@ impl<'t> Loader<'t> {
                 t,
                 host_value.span(),
                 Some(subject.clone()),
-                format!("host {name:?}"),
+                t!("policy-subject-host", name = format!("{name:?}")),
             );
             r.deny_unknown_keys(&mut self.diags, HOST_KEYS);
             if let Some((zone, span)) = r.req_str(&mut self.diags, "zone") {
@@ -693,16 +696,19 @@ impl<'t> Loader<'t> {
                     _ => None,
                 };
                 if host.zone.is_none() {
-                    let mut d =
-                        Draft::error(codes::UNKNOWN_ZONE, span, format!("unknown zone `{zone}`"))
-                            .subject(Some(subject.clone()));
+                    let mut d = Draft::error(
+                        codes::UNKNOWN_ZONE,
+                        span,
+                        t!("policy-unknown-zone", zone = &zone),
+                    )
+                    .subject(Some(subject.clone()));
                     if let Some(best) = closest(&zone, self.zones.iter().map(|z| z.name.as_str())) {
                         d = d.note(did_you_mean(&zone, best));
                     }
                     self.diags.push(d);
                 }
             }
-            if let Some(list) = self.req_list(&r, "addresses", "has no addresses") {
+            if let Some(list) = self.req_list(&r, "addresses", t!("policy-no-addresses")) {
                 for (text, span) in list {
                     match parse_host_address(&text) {
                         Ok(net) => {
@@ -711,7 +717,7 @@ impl<'t> Loader<'t> {
                                     Draft::warning(
                                         codes::DUPLICATE_ENTRY,
                                         span.clone(),
-                                        format!("address {net} is listed twice"),
+                                        t!("policy-address-twice", address = net.to_string()),
                                     )
                                     .subject(Some(subject.clone())),
                                 );
@@ -726,7 +732,7 @@ impl<'t> Loader<'t> {
                 for (role, span) in roles {
                     if role.trim().is_empty() {
                         self.diags.push(
-                            Draft::error(codes::BAD_NAME, span, "role is empty")
+                            Draft::error(codes::BAD_NAME, span, t!("policy-role-empty"))
                                 .subject(Some(subject.clone())),
                         );
                         continue;
@@ -737,7 +743,7 @@ impl<'t> Loader<'t> {
                                 Draft::warning(
                                     codes::SUSPICIOUS_ROLE,
                                     span.clone(),
-                                    format!("role `{role}` is not one the guardrails know"),
+                                    t!("policy-unknown-role", role = &role),
                                 )
                                 .subject(Some(subject.clone()))
                                 .note(did_you_mean(&role, best)),
@@ -751,7 +757,7 @@ impl<'t> Loader<'t> {
                 ListRead::List(list) if list.is_empty() => {
                     let span = r.get("serves").map_or(r.span.clone(), |v| v.span());
                     self.diags.push(
-                        Draft::error(codes::EMPTY_LIST, span, "`serves` is empty: name the services the host carries across tiers, or remove the key")
+                        Draft::error(codes::EMPTY_LIST, span, t!("policy-serves-empty"))
                             .subject(Some(subject.clone())),
                     );
                 }
@@ -782,7 +788,7 @@ impl<'t> Loader<'t> {
                         Draft::warning(
                             codes::DUPLICATE_ENTRY,
                             span,
-                            format!("service `{entry}` is listed twice in `serves`"),
+                            t!("policy-serves-twice", service = &entry),
                         )
                         .subject(subject.clone()),
                     );
@@ -804,17 +810,17 @@ impl<'t> Loader<'t> {
                     let d = Draft::warning(
                         codes::ROLE_WITHOUT_SERVES,
                         host.span.clone(),
-                        format!("host has role {role} but no `serves`: it waives no crossing (guardrail 3)"),
+                        t!("policy-role-without-serves", role = &role),
                     )
                     .subject(subject)
-                    .note("list the services it carries across tiers, e.g. serves = [\"smtp\"]");
+                    .note(t!("policy-role-without-serves-note"));
                     self.diags.push(d);
                 }
                 (None, Some(span)) => {
                     let d = Draft::warning(
                         codes::SERVES_WITHOUT_ROLE,
                         span.clone(),
-                        "`serves` has no effect on a host without role sanitizer or screen-transfer",
+                        t!("policy-serves-without-role"),
                     )
                     .subject(subject);
                     self.diags.push(d);
@@ -828,7 +834,7 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            "`services` must be a table of service lists",
+            &t!("policy-services-not-table"),
             &Subject::Policy,
         ) else {
             return;
@@ -855,7 +861,7 @@ impl<'t> Loader<'t> {
                     Draft::error(
                         codes::EMPTY_LIST,
                         key_span.clone(),
-                        "service has no entries",
+                        t!("policy-service-empty"),
                     )
                     .subject(named),
                 );
@@ -882,10 +888,10 @@ impl<'t> Loader<'t> {
                             Draft::warning(
                                 codes::OVERRIDDEN_SERVICE,
                                 key_span.clone(),
-                                "replaces the built-in service of the same name",
+                                t!("policy-service-overrides"),
                             )
                             .subject(named)
-                            .note(format!("the built-in is [{}]", specs.join(", "))),
+                            .note(t!("policy-service-builtin-is", entries = specs.join(", "))),
                         );
                     }
                 }
@@ -905,10 +911,7 @@ impl<'t> Loader<'t> {
                 Draft::error(
                     codes::WRONG_TYPE,
                     value.span(),
-                    format!(
-                        "`flows` must be an array of tables ([[flows]]), found {}",
-                        type_name(value.get_ref())
-                    ),
+                    t!("policy-flows-not-array", found = type_name(value.get_ref())),
                 )
                 .subject(Some(Subject::Policy)),
             );
@@ -919,7 +922,7 @@ impl<'t> Loader<'t> {
             let Some(t) = table_or_report(
                 &mut self.diags,
                 item,
-                &format!("flow #{} must be a table", i + 1),
+                &t!("policy-flow-not-table", number = i + 1),
                 &Subject::Policy,
             ) else {
                 continue;
@@ -933,19 +936,15 @@ impl<'t> Loader<'t> {
                 t,
                 item.span(),
                 Some(subject.clone()),
-                format!("flow {name:?}"),
+                t!("policy-subject-flow", name = format!("{name:?}")),
             );
             if let Some((name, span)) = r.req_str(&mut self.diags, "name") {
                 if check_name(&mut self.diags, &name, span.clone(), &subject, false) {
                     if let Some(first) = seen.get(&name) {
                         self.diags.push(
-                            Draft::error(
-                                codes::DUPLICATE_NAME,
-                                span,
-                                "another flow has the same name",
-                            )
-                            .subject(Some(subject.clone()))
-                            .label(first.clone(), "first flow of that name"),
+                            Draft::error(codes::DUPLICATE_NAME, span, t!("policy-flow-name-taken"))
+                                .subject(Some(subject.clone()))
+                                .label(first.clone(), t!("policy-flow-name-first")),
                         );
                     } else {
                         seen.insert(name, span);
@@ -966,26 +965,18 @@ impl<'t> Loader<'t> {
         let reason = match r.get("reason") {
             None => {
                 self.diags.push(
-                    Draft::error(
-                        codes::G9,
-                        r.span.clone(),
-                        "missing `reason`: every flow must say why it exists",
-                    )
-                    .subject(r.subject.clone())
-                    .note(guardrail::RATIONALE_9),
+                    Draft::error(codes::G9, r.span.clone(), t!("policy-reason-missing"))
+                        .subject(r.subject.clone())
+                        .note(guardrail::RATIONALE_9),
                 );
                 None
             }
             Some(_) => match r.opt_str(&mut self.diags, "reason") {
                 Some((reason, span)) if reason.trim().is_empty() => {
                     self.diags.push(
-                        Draft::error(
-                            codes::G9,
-                            span,
-                            "`reason` is empty: every flow must say why it exists",
-                        )
-                        .subject(r.subject.clone())
-                        .note(guardrail::RATIONALE_9),
+                        Draft::error(codes::G9, span, t!("policy-reason-empty"))
+                            .subject(r.subject.clone())
+                            .note(guardrail::RATIONALE_9),
                     );
                     None
                 }
@@ -1012,23 +1003,43 @@ impl<'t> Loader<'t> {
                 DeValue::String(s) => s.to_string(),
                 DeValue::Datetime(d) => d.to_string(),
                 other => {
-                    self.diags.push(Draft::error(codes::WRONG_TYPE, v.span(), format!("`until` must be a date \"YYYY-MM-DD\", found {}", type_name(other))).subject(r.subject.clone()));
+                    self.diags.push(
+                        Draft::error(
+                            codes::WRONG_TYPE,
+                            v.span(),
+                            t!(
+                                "policy-not-a-date-found",
+                                key = "until",
+                                found = type_name(other)
+                            ),
+                        )
+                        .subject(r.subject.clone()),
+                    );
                     return None;
                 }
             };
             match parse_until(&text) {
                 Ok(instant) => {
                     if self.now.is_some_and(|now| now >= instant) {
-                        self.diags.push(Draft::warning(codes::UNTIL_PAST, v.span(), format!("`until` {text} is past: the flow has ended and allows nothing")).subject(r.subject.clone()).note("第5-8 委託: remove the flow, or extend `until` if the contract was renewed"));
+                        self.diags.push(
+                            Draft::warning(
+                                codes::UNTIL_PAST,
+                                v.span(),
+                                t!("policy-until-past", until = &text),
+                            )
+                            .subject(r.subject.clone())
+                            .note(t!("policy-until-past-note")),
+                        );
                     }
                     Some((instant, text))
                 }
                 Err(e) => {
-                    let mut d = Draft::error(codes::BAD_UNTIL, v.span(), e.to_string()).subject(r.subject.clone());
+                    let mut d = Draft::error(codes::BAD_UNTIL, v.span(), e.to_string())
+                        .subject(r.subject.clone());
                     if let Some(note) = width_note(&text, |f| parse_until(f).is_ok()) {
                         d = d.note(note);
                     }
-                    self.diags.push(d.note("a date means through the end of that day in Japan Standard Time (+09:00)"));
+                    self.diags.push(d.note(t!("policy-until-date-means")));
                     None
                 }
             }
@@ -1046,7 +1057,14 @@ impl<'t> Loader<'t> {
                 .flatten()
                 .any(|e| e.resolved == Some(Endpoint::Gateway));
         if self_both {
-            self.diags.push(Draft::error(codes::SELF_TO_SELF, r.span.clone(), "`self` is both a source and a destination: the gateway talking to itself is not a flow").subject(r.subject.clone()));
+            self.diags.push(
+                Draft::error(
+                    codes::SELF_TO_SELF,
+                    r.span.clone(),
+                    t!("policy-self-to-self"),
+                )
+                .subject(r.subject.clone()),
+            );
         }
         Some(RawFlow {
             name,
@@ -1082,7 +1100,7 @@ impl<'t> Loader<'t> {
                 Draft::error(
                     codes::EMPTY_LIST,
                     span,
-                    format!("`{key}` is empty: name at least one zone, host or self"),
+                    t!("policy-endpoints-empty", key = key),
                 )
                 .subject(r.subject.clone()),
             );
@@ -1095,7 +1113,7 @@ impl<'t> Loader<'t> {
                     Draft::warning(
                         codes::DUPLICATE_ENTRY,
                         span.clone(),
-                        format!("`{name}` is listed twice in `{key}`"),
+                        t!("policy-endpoint-twice", name = &name, key = key),
                     )
                     .subject(r.subject.clone()),
                 );
@@ -1111,7 +1129,7 @@ impl<'t> Loader<'t> {
                         let mut d = Draft::error(
                             codes::UNKNOWN_ENDPOINT,
                             span.clone(),
-                            format!("`{key}` names `{name}`, which is no zone, host or self"),
+                            t!("policy-unknown-endpoint", key = key, name = &name),
                         )
                         .subject(r.subject.clone());
                         let candidates = self.names.keys().map(String::as_str).chain(["self"]);
@@ -1139,13 +1157,9 @@ impl<'t> Loader<'t> {
         let list = match r.str_list(&mut self.diags, "services", true) {
             ListRead::Absent => {
                 self.diags.push(
-                    Draft::error(
-                        codes::G8,
-                        r.span.clone(),
-                        "missing `services`: every flow names its services explicitly",
-                    )
-                    .subject(r.subject.clone())
-                    .note(guardrail::RATIONALE_8),
+                    Draft::error(codes::G8, r.span.clone(), t!("policy-services-missing"))
+                        .subject(r.subject.clone())
+                        .note(guardrail::RATIONALE_8),
                 );
                 return None;
             }
@@ -1155,13 +1169,9 @@ impl<'t> Loader<'t> {
         if list.is_empty() {
             let span = r.get("services").map_or(r.span.clone(), |v| v.span());
             self.diags.push(
-                Draft::error(
-                    codes::G8,
-                    span,
-                    "`services` is empty: every flow names its services explicitly",
-                )
-                .subject(r.subject.clone())
-                .note(guardrail::RATIONALE_8),
+                Draft::error(codes::G8, span, t!("policy-services-empty"))
+                    .subject(r.subject.clone())
+                    .note(guardrail::RATIONALE_8),
             );
             return None;
         }
@@ -1173,7 +1183,7 @@ impl<'t> Loader<'t> {
                     Draft::warning(
                         codes::DUPLICATE_ENTRY,
                         span.clone(),
-                        format!("service `{name}` is listed twice"),
+                        t!("policy-service-twice", service = &name),
                     )
                     .subject(r.subject.clone()),
                 );
@@ -1223,7 +1233,7 @@ impl<'t> Loader<'t> {
                     let mut d = Draft::error(
                         codes::UNKNOWN_SERVICE,
                         span,
-                        format!("unknown service `{name}`"),
+                        t!("policy-unknown-service", service = &name),
                     )
                     .subject(subject.clone());
                     let candidates = self
@@ -1233,7 +1243,7 @@ impl<'t> Loader<'t> {
                         .chain(BUILTIN_SERVICES.iter().map(|(n, _)| *n));
                     d = match closest(&name, candidates) {
                         Some(best) => d.note(did_you_mean(&name, best)),
-                        None => d.note("define it under [services], e.g. name = [\"tcp/8443\"], or write an entry like \"tcp/8443\" directly"),
+                        None => d.note(t!("policy-unknown-service-note")),
                     };
                     self.diags.push(d);
                     None
@@ -1245,7 +1255,14 @@ impl<'t> Loader<'t> {
 
     fn read_exception(&mut self, r: &TableReader<'_, '_>, v: &Value<'_>) -> Option<Exception> {
         let DeValue::Table(t) = v.get_ref() else {
-            self.diags.push(Draft::error(codes::BAD_EXCEPTION, v.span(), format!("`exception` must be a table {{ approved_by = \"...\", ticket = \"...\" }}, found {}", type_name(v.get_ref()))).subject(r.subject.clone()));
+            self.diags.push(
+                Draft::error(
+                    codes::BAD_EXCEPTION,
+                    v.span(),
+                    t!("policy-exception-not-table", found = type_name(v.get_ref())),
+                )
+                .subject(r.subject.clone()),
+            );
             return None;
         };
         let er = TableReader::new(t, v.span(), r.subject.clone(), "`exception`");
@@ -1253,7 +1270,14 @@ impl<'t> Loader<'t> {
         let mut field = |key: &str| -> Option<String> {
             match er.get(key) {
                 None => {
-                    self.diags.push(Draft::error(codes::BAD_EXCEPTION, v.span(), format!("exception without `{key}`: an exception must name who approved it and the ticket")).subject(r.subject.clone()));
+                    self.diags.push(
+                        Draft::error(
+                            codes::BAD_EXCEPTION,
+                            v.span(),
+                            t!("policy-exception-missing", key = key),
+                        )
+                        .subject(r.subject.clone()),
+                    );
                     None
                 }
                 Some(_) => match er.opt_str(&mut self.diags, key) {
@@ -1262,7 +1286,7 @@ impl<'t> Loader<'t> {
                             Draft::error(
                                 codes::BAD_EXCEPTION,
                                 span,
-                                format!("exception `{key}` is empty"),
+                                t!("policy-exception-empty", key = key),
                             )
                             .subject(r.subject.clone()),
                         );
@@ -1279,9 +1303,13 @@ impl<'t> Loader<'t> {
             if self.now.is_some_and(|now| now >= end) {
                 let span = er.get("review_by").map_or(v.span(), |x| x.span());
                 self.diags.push(
-                    Draft::warning(codes::REVIEW_PAST, span, format!("the exception was due for review by {text}, which is past"))
-                        .subject(r.subject.clone())
-                        .note("review the exception with its approver, then set a new review_by (or remove the flow)"),
+                    Draft::warning(
+                        codes::REVIEW_PAST,
+                        span,
+                        t!("policy-review-past", date = &text),
+                    )
+                    .subject(r.subject.clone())
+                    .note(t!("policy-review-past-note")),
                 );
             }
             text
@@ -1306,9 +1334,10 @@ impl<'t> Loader<'t> {
                     Draft::error(
                         codes::BAD_DATE,
                         v.span(),
-                        format!(
-                            "`{key}` must be a date \"YYYY-MM-DD\", found {}",
-                            type_name(other)
+                        t!(
+                            "policy-not-a-date-found",
+                            key = key,
+                            found = type_name(other)
                         ),
                     )
                     .subject(r.subject.clone()),
@@ -1321,8 +1350,12 @@ impl<'t> Loader<'t> {
             Ok(end) if is_date => Some((text, end)),
             Err(e @ crate::values::UntilError::TooLate(_)) => {
                 self.diags.push(
-                    Draft::error(codes::BAD_DATE, v.span(), format!("`{key}`: {e}"))
-                        .subject(r.subject.clone()),
+                    Draft::error(
+                        codes::BAD_DATE,
+                        v.span(),
+                        t!("policy-key-problem", key = key, problem = e.to_string()),
+                    )
+                    .subject(r.subject.clone()),
                 );
                 None
             }
@@ -1330,7 +1363,7 @@ impl<'t> Loader<'t> {
                 let mut d = Draft::error(
                     codes::BAD_DATE,
                     v.span(),
-                    format!("`{key}` = {text:?} is not a date YYYY-MM-DD"),
+                    t!("policy-not-a-date", key = key, value = format!("{text:?}")),
                 )
                 .subject(r.subject.clone());
                 if let Some(note) = width_note(&text, |f| f.len() == 10 && parse_until(f).is_ok()) {
@@ -1357,13 +1390,14 @@ impl<'t> Loader<'t> {
                     Draft::error(
                         codes::CATCH_ALL,
                         span.clone(),
-                        format!(
-                            "catch-all network {net} in a zone of tier {}",
-                            zone.tier.map_or("", Tier::as_str)
+                        t!(
+                            "policy-catch-all",
+                            network = net.to_string(),
+                            tier = zone.tier.map_or("", Tier::as_str)
                         ),
                     )
                     .subject(Some(Subject::Zone(zone.name.clone())))
-                    .note("only an `external` zone may hold 0.0.0.0/0 or ::/0"),
+                    .note(t!("policy-catch-all-note")),
                 );
             }
         }
@@ -1392,7 +1426,7 @@ impl<'t> Loader<'t> {
                         Draft::warning(
                             codes::DUPLICATE_ENTRY,
                             sk.clone(),
-                            format!("network {nk} is listed twice"),
+                            t!("policy-network-twice", network = nk.to_string()),
                         )
                         .subject(subject),
                     );
@@ -1401,11 +1435,18 @@ impl<'t> Loader<'t> {
                         Draft::error(
                             codes::SAME_NETWORK,
                             sk.clone(),
-                            format!("network {nk} is also a network of zone {other:?}"),
+                            t!(
+                                "policy-same-network",
+                                network = nk.to_string(),
+                                zone = format!("{other:?}")
+                            ),
                         )
                         .subject(subject)
-                        .label(sf.clone(), format!("zone {other:?} claims it here"))
-                        .note("an address must classify to exactly one zone"),
+                        .label(
+                            sf.clone(),
+                            t!("policy-same-network-label", zone = format!("{other:?}")),
+                        )
+                        .note(t!("policy-same-network-note")),
                     );
                 }
             }
@@ -1423,10 +1464,22 @@ impl<'t> Loader<'t> {
                     };
                     let earlier = &self.zones[*ze].name;
                     drafts.push(
-                        Draft::error(codes::INTERNAL_OVERLAP, sl.clone(), format!("network {nl} overlaps network {ne} of zone {earlier:?}"))
-                            .subject(Some(Subject::Zone(self.zones[*zl].name.clone())))
-                            .label(se.clone(), format!("zone {earlier:?}'s network"))
-                            .note("internal (mynumber, lgwan, internet) zones may not overlap; only external zones may nest"),
+                        Draft::error(
+                            codes::INTERNAL_OVERLAP,
+                            sl.clone(),
+                            t!(
+                                "policy-overlap",
+                                network = nl.to_string(),
+                                other = ne.to_string(),
+                                zone = format!("{earlier:?}")
+                            ),
+                        )
+                        .subject(Some(Subject::Zone(self.zones[*zl].name.clone())))
+                        .label(
+                            se.clone(),
+                            t!("policy-overlap-label", zone = format!("{earlier:?}")),
+                        )
+                        .note(t!("policy-overlap-note")),
                     );
                 }
             }
@@ -1444,15 +1497,33 @@ impl<'t> Loader<'t> {
             for (iface, span) in &zone.interfaces {
                 match owner.get(iface.as_str()) {
                     Some((other, other_span)) if *other == zi => drafts.push(
-                        Draft::warning(codes::DUPLICATE_ENTRY, span.clone(), format!("interface {iface} is listed twice"))
-                            .subject(Some(Subject::Zone(zone.name.clone())))
-                            .label(other_span.clone(), "first here"),
+                        Draft::warning(
+                            codes::DUPLICATE_ENTRY,
+                            span.clone(),
+                            t!("policy-interface-twice", interface = iface),
+                        )
+                        .subject(Some(Subject::Zone(zone.name.clone())))
+                        .label(other_span.clone(), t!("policy-first-here")),
                     ),
                     Some((other, other_span)) => drafts.push(
-                        Draft::error(codes::SHARED_INTERFACE, span.clone(), format!("interface {iface} already belongs to zone {:?}", self.zones[*other].name))
-                            .subject(Some(Subject::Zone(zone.name.clone())))
-                            .label(other_span.clone(), format!("zone {:?} has it here", self.zones[*other].name))
-                            .note("an interface faces one zone; anti-spoofing keys on (interface, source zone)"),
+                        Draft::error(
+                            codes::SHARED_INTERFACE,
+                            span.clone(),
+                            t!(
+                                "policy-shared-interface",
+                                interface = iface,
+                                zone = format!("{:?}", self.zones[*other].name)
+                            ),
+                        )
+                        .subject(Some(Subject::Zone(zone.name.clone())))
+                        .label(
+                            other_span.clone(),
+                            t!(
+                                "policy-shared-interface-label",
+                                zone = format!("{:?}", self.zones[*other].name)
+                            ),
+                        )
+                        .note(t!("policy-shared-interface-note")),
                     ),
                     None => {
                         owner.insert(iface, (zi, span.clone()));
@@ -1500,18 +1571,28 @@ impl<'t> Loader<'t> {
                     });
                 if !inside {
                     drafts.push(
-                        Draft::error(codes::DYNAMIC_OUTSIDE_ZONE, span.clone(), format!("dynamic pool {pool} is not inside a network of zone {:?}", zone.name))
-                            .subject(subject.clone())
-                            .note("a DHCP pool is part of its zone's addresses: list it in `networks` too"),
+                        Draft::error(
+                            codes::DYNAMIC_OUTSIDE_ZONE,
+                            span.clone(),
+                            t!(
+                                "policy-pool-outside",
+                                pool = pool.to_string(),
+                                zone = format!("{:?}", zone.name)
+                            ),
+                        )
+                        .subject(subject.clone())
+                        .note(t!("policy-pool-outside-note")),
                     );
                 } else if let Some((other, net)) = other {
                     drafts.push(
                         Draft::error(
                             codes::DYNAMIC_OUTSIDE_ZONE,
                             span.clone(),
-                            format!(
-                                "dynamic pool {pool} overlaps network {net} of zone {:?}",
-                                other.name
+                            t!(
+                                "policy-pool-overlap",
+                                pool = pool.to_string(),
+                                network = net.to_string(),
+                                zone = format!("{:?}", other.name)
                             ),
                         )
                         .subject(subject.clone()),
@@ -1530,10 +1611,20 @@ impl<'t> Loader<'t> {
                     .find(|(pool, _)| pool.contains(addr) || addr.contains(pool))
                 {
                     drafts.push(
-                        Draft::warning(codes::HOST_IN_DYNAMIC, span.clone(), format!("address {addr} of host {:?} lies in the dynamic pool {pool} of zone {:?}", host.name, zone.name))
-                            .subject(Some(Subject::Host(host.name.clone())))
-                            .label(pool_span.clone(), "the pool")
-                            .note("DHCP may give this address to another terminal, which would then pass as this host: reserve it outside the pool"),
+                        Draft::warning(
+                            codes::HOST_IN_DYNAMIC,
+                            span.clone(),
+                            t!(
+                                "policy-host-in-pool",
+                                address = addr.to_string(),
+                                host = format!("{:?}", host.name),
+                                pool = pool.to_string(),
+                                zone = format!("{:?}", zone.name)
+                            ),
+                        )
+                        .subject(Some(Subject::Host(host.name.clone())))
+                        .label(pool_span.clone(), t!("policy-host-in-pool-label"))
+                        .note(t!("policy-host-in-pool-note")),
                     );
                 }
             }
@@ -1568,30 +1659,57 @@ impl<'t> Loader<'t> {
                     .find_map(|net| by_network.get(&net).map(|&zj| (net.prefix_len(), zj)));
                 match best {
                     None => drafts.push(
-                        Draft::error(codes::HOST_OUTSIDE_ZONE, span.clone(), format!("address {addr} is outside every network of its zone {zone_name:?}"))
-                            .subject(subject),
+                        Draft::error(
+                            codes::HOST_OUTSIDE_ZONE,
+                            span.clone(),
+                            t!(
+                                "policy-host-outside",
+                                address = addr.to_string(),
+                                zone = format!("{zone_name:?}")
+                            ),
+                        )
+                        .subject(subject),
                     ),
                     Some((_, zj)) if zj != zi => drafts.push(
                         Draft::error(
                             codes::HOST_OUTSIDE_ZONE,
                             span.clone(),
-                            format!("address {addr} classifies to zone {:?}, not to its zone {zone_name:?}", self.zones[zj].name),
+                            t!(
+                                "policy-host-elsewhere",
+                                address = addr.to_string(),
+                                other = format!("{:?}", self.zones[zj].name),
+                                zone = format!("{zone_name:?}")
+                            ),
                         )
                         .subject(subject)
-                        .note("an address belongs to the zone with the longest matching network"),
+                        .note(t!("policy-host-elsewhere-note")),
                     ),
                     Some(_) if addr.prefix_len() == addr.max_prefix_len() => {}
                     Some(_) => {
                         // Part of a host prefix may still go to a more specific network of another zone.
-                        let inner = self.zones.iter().enumerate().filter(|(zj, _)| *zj != zi).find_map(|(_, zone)| {
-                            zone.networks.iter().find(|(net, _)| addr.contains(net) && net != addr).map(|(net, _)| (zone, *net))
-                        });
+                        let inner = self
+                            .zones
+                            .iter()
+                            .enumerate()
+                            .filter(|(zj, _)| *zj != zi)
+                            .find_map(|(_, zone)| {
+                                zone.networks
+                                    .iter()
+                                    .find(|(net, _)| addr.contains(net) && net != addr)
+                                    .map(|(net, _)| (zone, *net))
+                            });
                         if let Some((zone, net)) = inner {
                             drafts.push(
                                 Draft::error(
                                     codes::HOST_OUTSIDE_ZONE,
                                     span.clone(),
-                                    format!("part of {addr} ({net}) classifies to zone {:?}, not to its zone {zone_name:?}", zone.name),
+                                    t!(
+                                        "policy-host-part-elsewhere",
+                                        address = addr.to_string(),
+                                        network = net.to_string(),
+                                        other = format!("{:?}", zone.name),
+                                        zone = format!("{zone_name:?}")
+                                    ),
                                 )
                                 .subject(subject),
                             );
@@ -1715,7 +1833,11 @@ fn table_or_report<'v, 'i>(
         Draft::error(
             codes::WRONG_TYPE,
             value.span(),
-            format!("{what}, found {}", type_name(value.get_ref())),
+            t!(
+                "policy-not-table-found",
+                what = what,
+                found = type_name(value.get_ref())
+            ),
         )
         .subject(Some(subject.clone())),
     );

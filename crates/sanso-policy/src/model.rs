@@ -11,6 +11,7 @@
 use std::fmt;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 
 /// Index into [`Policy::zones`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,6 +128,22 @@ impl Standing {
         }
     }
 
+    /// What it is called in the process language, for messages: "the
+    /// Internet", "the lgwan tier" in English (as [`Standing::english`]),
+    /// "インターネット", "LGWAN接続系" in Japanese.
+    pub fn text(self) -> String {
+        let standing = match self {
+            Standing::Mynumber => "mynumber",
+            Standing::Lgwan => "lgwan",
+            Standing::InternetTier => "internet-tier",
+            Standing::LgwanBackbone => "lgwan-backbone",
+            Standing::TheInternet => "the-internet",
+            Standing::ClosedLine => "closed-line",
+            Standing::Gateway => "gateway",
+        };
+        t!("policy-standing", standing = standing)
+    }
+
     /// The name in the users' own documents.
     pub fn japanese(self) -> &'static str {
         match self {
@@ -163,7 +180,7 @@ pub struct Guardrail(pub u8);
 
 impl fmt::Display for Guardrail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "guardrail {}", self.0)
+        f.write_str(&t!("policy-guardrail", number = self.0.to_string()))
     }
 }
 
@@ -408,23 +425,23 @@ impl Policy {
     /// an end with its effective tier, as diagnostics and reports name it.
     pub fn describe_end(&self, endpoint: Endpoint) -> String {
         match endpoint {
-            Endpoint::Gateway => "self (the gateway)".to_owned(),
+            Endpoint::Gateway => t!("policy-end-gateway"),
             Endpoint::Zone(z) => {
                 let zone = self.zone(z);
-                format!(
-                    "zone {:?} ({})",
-                    zone.name,
-                    tier_text(zone.tier, zone.beyond)
+                t!(
+                    "policy-end-zone",
+                    zone = format!("{:?}", zone.name),
+                    tier = tier_text(zone.tier, zone.beyond)
                 )
             }
             Endpoint::Host(h) => {
                 let host = self.host(h);
                 let zone = self.zone(host.zone);
-                format!(
-                    "host {:?} (zone {:?}, {})",
-                    host.name,
-                    zone.name,
-                    tier_text(zone.tier, zone.beyond)
+                t!(
+                    "policy-end-host",
+                    host = format!("{:?}", host.name),
+                    zone = format!("{:?}", zone.name),
+                    tier = tier_text(zone.tier, zone.beyond)
                 )
             }
         }
@@ -443,11 +460,11 @@ impl Policy {
 /// `lgwan`, `external, beyond: the Internet`, `external, beyond not given: counted as the Internet`.
 pub fn tier_text(tier: Tier, beyond: Option<Beyond>) -> String {
     match (tier, beyond) {
-        (Tier::External, Some(b)) => format!(
-            "external, beyond: {}",
-            Standing::of_zone(tier, Some(b)).english()
+        (Tier::External, Some(b)) => t!(
+            "policy-tier-external-beyond",
+            beyond = Standing::of_zone(tier, Some(b)).text()
         ),
-        (Tier::External, None) => "external, beyond not given: counted as the Internet".to_owned(),
+        (Tier::External, None) => t!("policy-tier-external-no-beyond"),
         (t, _) => t.as_str().to_owned(),
     }
 }

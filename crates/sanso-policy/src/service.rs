@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use sanso_i18n::t;
+
 use crate::model::{PortRange, ServiceMatch};
 
 /// Built-in services: name and entries in the policy syntax. A policy's
@@ -138,22 +140,41 @@ pub fn builtin_service(name: &str) -> Option<Vec<ServiceMatch>> {
 /// Why a service entry does not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceSpecError {
-    #[error("`{0}` is not a service entry: expected PROTO/PORT, e.g. `tcp/443`, `udp/53`, `tcp/49152-65535`, `icmp/echo-request`")]
     Shape(String),
-    #[error("unknown protocol `{0}`: expected tcp, udp, icmp or icmpv6")]
     Protocol(String),
-    #[error("`{0}` is not a port number")]
     NotAPort(String),
-    #[error("port 0 is not a valid destination port")]
     PortZero,
-    #[error("port {0} is above 65535")]
     PortTooLarge(String),
-    #[error("port range {first}-{last} has its first port above its last")]
     Reversed { first: u16, last: u16 },
-    #[error("unknown {} type `{name}`", family.keyword())]
     UnknownIcmpType { family: IcmpFamily, name: String },
-    #[error("ICMP type {0} is above 255")]
     IcmpTypeOutOfRange(String),
+}
+
+impl fmt::Display for ServiceSpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            ServiceSpecError::Shape(text) => t!("policy-service-shape", entry = text),
+            ServiceSpecError::Protocol(proto) => t!("policy-service-protocol", proto = proto),
+            ServiceSpecError::NotAPort(text) => t!("policy-service-not-a-port", port = text),
+            ServiceSpecError::PortZero => t!("policy-service-port-zero"),
+            ServiceSpecError::PortTooLarge(text) => {
+                t!("policy-service-port-too-large", port = text)
+            }
+            ServiceSpecError::Reversed { first, last } => t!(
+                "policy-service-reversed",
+                first = first.to_string(),
+                last = last.to_string()
+            ),
+            ServiceSpecError::UnknownIcmpType { family, name } => t!(
+                "policy-service-unknown-icmp-type",
+                proto = family.keyword(),
+                name = name
+            ),
+            ServiceSpecError::IcmpTypeOutOfRange(text) => {
+                t!("policy-service-icmp-type-range", number = text)
+            }
+        })
+    }
 }
 
 impl ServiceSpecError {

@@ -28,6 +28,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use sanso_i18n::t;
+
 /// The largest policy or cases file read: 64 MiB. The largest synthetic
 /// policy of the benchmarks (100,000 flows) is about 20 MB.
 pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
@@ -35,15 +37,15 @@ pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 /// Why a policy or cases file was not read. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read {}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is {kind}, not a regular file (or a symbolic link to one)", path.display())]
-    NotRegular { path: PathBuf, kind: FileKind },
-    #[error("{} is too large: {}, more than the limit of {} MiB", path.display(), size_text(*size, *at_least), MAX_SOURCE_BYTES / (1024 * 1024))]
+    NotRegular {
+        path: PathBuf,
+        kind: FileKind,
+    },
     TooLarge {
         path: PathBuf,
         /// Its size in bytes (for a file that grew while it was read, the
@@ -51,7 +53,6 @@ pub enum ReadError {
         size: u64,
         at_least: bool,
     },
-    #[error("{} is not UTF-8: line {line}, byte {column} of that line is {} (byte {offset} of the file); {}", path.display(), hex(bytes), not_utf8_hint(path, *encoding, *utf8_before))]
     NotUtf8 {
         path: PathBuf,
         /// 1-based line of the first invalid byte.
@@ -70,13 +71,58 @@ pub enum ReadError {
         /// file is in another encoding (text pasted from another file).
         utf8_before: bool,
     },
-    #[error("{} is UTF-16 ({}), not UTF-8; {}", path.display(), utf16_form(*order, *bom), utf16_hint(path, *order, *bom))]
     Utf16 {
         path: PathBuf,
         order: ByteOrder,
         /// The file starts with a byte order mark.
         bom: bool,
     },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            ReadError::Io { path, .. } => t!("policy-read-io", path = path.display().to_string()),
+            ReadError::NotRegular { path, kind } => t!(
+                "policy-read-not-regular",
+                path = path.display().to_string(),
+                kind = kind.to_string()
+            ),
+            ReadError::TooLarge {
+                path,
+                size,
+                at_least,
+            } => t!(
+                "policy-read-too-large",
+                path = path.display().to_string(),
+                size = size_text(*size, *at_least),
+                limit = (MAX_SOURCE_BYTES / (1024 * 1024)).to_string()
+            ),
+            ReadError::NotUtf8 {
+                path,
+                line,
+                column,
+                offset,
+                bytes,
+                encoding,
+                utf8_before,
+            } => t!(
+                "policy-read-not-utf8",
+                path = path.display().to_string(),
+                line = line.to_string(),
+                column = column.to_string(),
+                bytes = hex(bytes),
+                offset = offset.to_string(),
+                hint = not_utf8_hint(path, *encoding, *utf8_before)
+            ),
+            ReadError::Utf16 { path, order, bom } => t!(
+                "policy-read-utf16",
+                path = path.display().to_string(),
+                form = utf16_form(*order, *bom),
+                hint = utf16_hint(path, *order, *bom)
+            ),
+        })
+    }
 }
 
 /// What a file that is not UTF-8 looks like, judged from its bytes.
@@ -140,14 +186,15 @@ impl FileKind {
 
 impl fmt::Display for FileKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FileKind::Directory => "a directory",
-            FileKind::Fifo => "a FIFO (named pipe)",
-            FileKind::CharDevice => "a character device",
-            FileKind::BlockDevice => "a block device",
-            FileKind::Socket => "a socket",
-            FileKind::Other => "neither a file nor a directory",
-        })
+        let kind = match self {
+            FileKind::Directory => "directory",
+            FileKind::Fifo => "fifo",
+            FileKind::CharDevice => "char-device",
+            FileKind::BlockDevice => "block-device",
+            FileKind::Socket => "socket",
+            FileKind::Other => "other",
+        };
+        f.write_str(&t!("policy-file-kind", kind = kind))
     }
 }
 
@@ -402,8 +449,12 @@ fn is_euc_jp(bytes: &[u8]) -> bool {
 
 fn size_text(size: u64, at_least: bool) -> String {
     let mib = size as f64 / (1024.0 * 1024.0);
-    let at_least = if at_least { "at least " } else { "" };
-    format!("{at_least}{size} bytes ({mib:.1} MiB)")
+    t!(
+        "policy-size",
+        at_least = if at_least { "yes" } else { "no" },
+        size = size.to_string(),
+        mib = format!("{mib:.1}")
+    )
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -412,51 +463,37 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// What to do: save the file as UTF-8 in the editor, or convert it.
-const SAVE_AS_UTF8: &str =
-    "sanso reads UTF-8 only: save the file as UTF-8 (the editor's \"UTF-8 で保存\")";
-
 fn not_utf8_hint(path: &Path, encoding: Encoding, utf8_before: bool) -> String {
     let (looks, from) = match encoding {
-        Encoding::ShiftJis => (
-            "Shift_JIS (CP932), as Windows editors save Japanese text",
-            "CP932",
-        ),
-        Encoding::EucJp => ("EUC-JP", "EUC-JP"),
-        Encoding::Unknown => ("", ""),
+        Encoding::ShiftJis => (Some(t!("policy-looks-shift-jis")), "CP932"),
+        Encoding::EucJp => (Some("EUC-JP".to_owned()), "EUC-JP"),
+        Encoding::Unknown => (None, ""),
     };
-    if utf8_before {
-        let looks = if looks.is_empty() {
-            String::new()
-        } else {
-            format!(" (it looks like {looks})")
-        };
-        return format!(
-            "the lines before it are UTF-8, so only part of the file is in another encoding{looks}, \
-             e.g. text pasted from another file: type that text again in UTF-8 \
-             (converting the whole file would garble the UTF-8 parts)"
-        );
-    }
-    if looks.is_empty() {
-        format!(
-            "{SAVE_AS_UTF8}, or convert it from its encoding with iconv \
-             (`iconv -f CP932 -t UTF-8 {0} > new.toml` for Shift_JIS)",
-            path.display()
-        )
-    } else {
-        format!(
-            "it looks like {looks}; {SAVE_AS_UTF8}, or convert it with \
-             `iconv -f {from} -t UTF-8 {} > new.toml`",
-            path.display()
-        )
+    let path = path.display().to_string();
+    match (utf8_before, looks) {
+        (true, None) => t!("policy-not-utf8-partly"),
+        (true, Some(looks)) => t!("policy-not-utf8-partly-looks", looks = looks),
+        (false, None) => t!(
+            "policy-not-utf8-unknown",
+            save = t!("policy-save-as-utf8"),
+            path = path
+        ),
+        (false, Some(looks)) => t!(
+            "policy-not-utf8-looks",
+            looks = looks,
+            save = t!("policy-save-as-utf8"),
+            from = from,
+            path = path
+        ),
     }
 }
 
-fn utf16_form(order: ByteOrder, bom: bool) -> &'static str {
+fn utf16_form(order: ByteOrder, bom: bool) -> String {
     match (order, bom) {
-        (ByteOrder::Little, true) => "little-endian, with a byte order mark",
-        (ByteOrder::Little, false) => "little-endian, without a byte order mark",
-        (ByteOrder::Big, true) => "big-endian, with a byte order mark",
-        (ByteOrder::Big, false) => "big-endian, without a byte order mark",
+        (ByteOrder::Little, true) => t!("policy-utf16-le-bom"),
+        (ByteOrder::Little, false) => t!("policy-utf16-le"),
+        (ByteOrder::Big, true) => t!("policy-utf16-be-bom"),
+        (ByteOrder::Big, false) => t!("policy-utf16-be"),
     }
 }
 
@@ -468,9 +505,11 @@ fn utf16_hint(path: &Path, order: ByteOrder, bom: bool) -> String {
         (ByteOrder::Little, false) => "UTF-16LE",
         (ByteOrder::Big, false) => "UTF-16BE",
     };
-    format!(
-        "{SAVE_AS_UTF8}, or convert it with `iconv -f {from} -t UTF-8 {} > new.toml`",
-        path.display()
+    t!(
+        "policy-utf16-hint",
+        save = t!("policy-save-as-utf8"),
+        from = from,
+        path = path.display().to_string()
     )
 }
 

@@ -2,23 +2,36 @@
 //! addresses, interface names, rate limits and `until` instants. Each parser
 //! returns a typed error whose message is shown to the user as is.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 
 use crate::model::{RateLimit, RateUnit};
 
 /// Why an address or network does not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NetworkError {
-    #[error("`{0}` is not an IPv4 or IPv6 network in CIDR form (e.g. 10.20.0.0/16)")]
     Syntax(String),
-    #[error("`{0}` is not an IP address or a prefix (e.g. 10.20.5.10 or 10.30.8.0/24)")]
     HostSyntax(String),
-    #[error("`{0}` is an address, not a network; write a prefix length (e.g. {0}/32)")]
     BareAddress(String),
-    #[error("`{written}` has host bits set; the network is {network}")]
     HostBitsSet { written: String, network: IpNet },
+}
+
+impl fmt::Display for NetworkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            NetworkError::Syntax(text) => t!("policy-not-a-network", text = text),
+            NetworkError::HostSyntax(text) => t!("policy-not-a-host-address", text = text),
+            NetworkError::BareAddress(text) => t!("policy-bare-address", text = text),
+            NetworkError::HostBitsSet { written, network } => t!(
+                "policy-host-bits-set",
+                written = written,
+                network = network.to_string()
+            ),
+        })
+    }
 }
 
 /// A zone network: CIDR with no host bits set.
@@ -60,19 +73,43 @@ pub const MAX_INTERFACE_NAME: usize = 15;
 /// whitespace and control characters escaped (`\u{9}`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InterfaceNameError {
-    #[error("interface name is empty")]
     Empty,
-    #[error("interface name `{}` is {} bytes; Linux allows at most 15 (IFNAMSIZ - 1)", shown(.0), .0.len())]
     TooLong(String),
-    #[error("interface name `{}` is refused by Linux (`.` and `..` name directories)", shown(.0))]
     Reserved(String),
-    #[error("interface name `{}` contains {}, {why}", shown(.name), described(*.character))]
     Character {
         name: String,
         /// The first refused character of the name.
         character: char,
+        /// Why it is refused, as a word the message catalogue knows
+        /// (`whitespace`, `wildcard`, ...; see [`refused_character`]).
         why: &'static str,
     },
+}
+
+impl fmt::Display for InterfaceNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            InterfaceNameError::Empty => t!("policy-interface-empty"),
+            InterfaceNameError::TooLong(name) => t!(
+                "policy-interface-too-long",
+                name = shown(name),
+                bytes = name.len().to_string()
+            ),
+            InterfaceNameError::Reserved(name) => {
+                t!("policy-interface-reserved", name = shown(name))
+            }
+            InterfaceNameError::Character {
+                name,
+                character,
+                why,
+            } => t!(
+                "policy-interface-character",
+                name = shown(name),
+                character = described(*character),
+                why = why_text(why)
+            ),
+        })
+    }
 }
 
 /// The name as messages show it: whitespace (but the space) and control
@@ -92,55 +129,53 @@ fn shown(name: &str) -> String {
 /// One character as messages name it.
 fn described(c: char) -> String {
     match c {
-        ' ' => "a space".to_owned(),
+        ' ' => t!("policy-a-space"),
         c if c.is_control() || c.is_whitespace() => format!("U+{:04X}", u32::from(c)),
         c if c.is_ascii() => format!("`{c}`"),
         c => format!("`{c}` (U+{:04X})", u32::from(c)),
     }
 }
 
-/// Why a character is refused, or `None` for the characters an interface name
-/// may hold: ASCII letters, digits and the punctuation nft 1.0.6 loads as
-/// written inside a quoted name (`! # $ & ' ( ) + , - . ; < = > ? @ [ ] ^ _
-/// \` { | } ~`, checked with `nft -c` and `nft -f`).
+/// Why a character is refused (a word [`why_text`] turns into the
+/// message), or `None` for the characters an interface name may hold:
+/// ASCII letters, digits and the punctuation nft 1.0.6 loads as written
+/// inside a quoted name (`! # $ & ' ( ) + , - . ; < = > ? @ [ ] ^ _ \` { |
+/// } ~`, checked with `nft -c` and `nft -f`).
 fn refused_character(c: char) -> Option<&'static str> {
     Some(match c {
-        c if crate::width::half_width(c).is_some() => {
-            "which is 全角 (full-width), not ASCII: the kernel would take the name as another \
-             than the 半角 one it looks like"
-        }
-        c if !c.is_ascii() => {
-            "which is not ASCII: Linux refuses every name whose UTF-8 holds the byte 0xA0 \
-             (`à` and `Р` do), and a full-width or look-alike letter (`ｅｔｈ０`, Cyrillic `е`) \
-             names another interface than the one it resembles"
-        }
-        '\0' => "which ends a name in the kernel: what follows it would be lost",
+        c if crate::width::half_width(c).is_some() => "full-width",
+        c if !c.is_ascii() => "not-ascii",
+        '\0' => "nul",
         // The kernel's isspace(): tab, newline, vertical tab, form feed,
         // carriage return and the space.
-        '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' => "which Linux refuses (whitespace)",
-        c if c.is_ascii_control() => {
-            "a control character, which nft's text cannot carry as written \
-             (sanso's text and netlink back ends would load different names)"
-        }
-        '/' => "which Linux refuses: an interface's name is a directory under /sys/class/net",
-        ':' => "which Linux refuses: `:` marks the old alias interfaces (`eth0:1`)",
-        '%' => {
-            "which Linux never keeps in a name: it refuses `%`, or replaces `%d` with a \
-             number (`eth%d` becomes `eth0`)"
-        }
-        '*' => {
-            "which nft treats as a wildcard: `eth*` matches every interface whose name \
-             starts with `eth`, overlapping other zones' interfaces"
-        }
-        '"' => {
-            "which nft's text cannot quote (a quoted name ends at `\"`; nft has no escape for it)"
-        }
-        '\\' => {
-            "which nft's text reads as an escape (`a\\*` loads as `a*`), so the text and \
-             netlink back ends would load different names"
-        }
+        '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' => "whitespace",
+        c if c.is_ascii_control() => "control",
+        '/' => "slash",
+        ':' => "colon",
+        '%' => "percent",
+        '*' => "wildcard",
+        '"' => "quote",
+        '\\' => "backslash",
         _ => return None,
     })
+}
+
+/// The reason `why` (from [`refused_character`]) as the message says it.
+fn why_text(why: &str) -> String {
+    match why {
+        "full-width" => t!("policy-interface-full-width"),
+        "not-ascii" => t!("policy-interface-not-ascii"),
+        "nul" => t!("policy-interface-nul"),
+        "whitespace" => t!("policy-interface-whitespace"),
+        "control" => t!("policy-interface-control"),
+        "slash" => t!("policy-interface-slash"),
+        "colon" => t!("policy-interface-colon"),
+        "percent" => t!("policy-interface-percent"),
+        "wildcard" => t!("policy-interface-wildcard"),
+        "quote" => t!("policy-interface-quote"),
+        "backslash" => t!("policy-interface-backslash"),
+        other => other.to_owned(),
+    }
 }
 
 /// An interface name as Linux accepts it (1 to 15 bytes, no `/`, `:`, `%`,
@@ -173,10 +208,17 @@ pub const MAX_LIMIT: u32 = 1_000_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LimitError {
-    #[error("limit `{0}` is not N/second, N/minute or N/hour")]
     Shape(String),
-    #[error("limit `{0}` must have N between 1 and 1000000")]
     OutOfRange(String),
+}
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            LimitError::Shape(text) => t!("policy-limit-shape", limit = text),
+            LimitError::OutOfRange(text) => t!("policy-limit-range", limit = text),
+        })
+    }
 }
 
 /// `N/second`, `N/minute` or `N/hour`, N in 1..=1_000_000.
@@ -201,10 +243,17 @@ pub fn parse_limit(text: &str) -> Result<RateLimit, LimitError> {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UntilError {
-    #[error("until `{0}` is not a date YYYY-MM-DD or an RFC 3339 date-time with an offset")]
     Shape(String),
-    #[error("`{0}` is after 2100-12-31, the last date sanso accepts (the kernel's clock match would overflow past 2554)")]
     TooLate(String),
+}
+
+impl fmt::Display for UntilError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            UntilError::Shape(text) => t!("policy-until-shape", until = text),
+            UntilError::TooLate(text) => t!("policy-until-too-late", date = text),
+        })
+    }
 }
 
 /// The last instant a date may stand for: the end of 2100-12-31 in JST.

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use sanso_i18n::t;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -13,17 +14,18 @@ use crate::width::{did_you_mean, loose};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
-/// The text of a TOML value's type, for messages.
-pub(crate) fn type_name(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
+/// The text of a TOML value's type, for messages ("a string").
+pub(crate) fn type_name(value: &DeValue<'_>) -> String {
+    let kind = match value {
+        DeValue::String(_) => "string",
+        DeValue::Integer(_) => "integer",
+        DeValue::Float(_) => "float",
+        DeValue::Boolean(_) => "boolean",
+        DeValue::Datetime(_) => "datetime",
+        DeValue::Array(_) => "array",
+        DeValue::Table(_) => "table",
+    };
+    t!("policy-type", kind = kind)
 }
 
 /// The entries of a table in file order (the parser sorts them by key).
@@ -87,14 +89,14 @@ impl<'t, 'i> TableReader<'t, 'i> {
                     span,
                     match self.subject {
                         Some(Subject::Policy) | None => {
-                            format!("unknown key `{key}` in {}", self.what)
+                            t!("policy-unknown-key-in", key = key, what = &self.what)
                         }
-                        Some(_) => format!("unknown key `{key}`"),
+                        Some(_) => t!("policy-unknown-key", key = key),
                     },
                 );
                 match closest(key, allowed.iter().copied()) {
                     Some(best) => d = d.note(did_you_mean(key, best)),
-                    None => d = d.note(format!("allowed keys: {}", allowed.join(", "))),
+                    None => d = d.note(t!("policy-allowed-keys", keys = allowed.join(", "))),
                 }
                 diags.push(d);
             }
@@ -109,7 +111,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         diags.push(self.error(
             codes::MISSING_KEY,
             self.span.clone(),
-            format!("missing key `{key}` in {}", self.what),
+            t!("policy-missing-key", key = key, what = &self.what),
         ));
     }
 
@@ -123,9 +125,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
         diags.push(self.error(
             codes::WRONG_TYPE,
             value.span(),
-            format!(
-                "`{key}` must be {expected}, found {}",
-                type_name(value.get_ref())
+            t!(
+                "policy-wrong-type",
+                key = key,
+                expected = expected,
+                found = type_name(value.get_ref())
             ),
         ));
     }
@@ -155,7 +159,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         match v.get_ref() {
             DeValue::String(s) => Some((s.to_string(), v.span())),
             _ => {
-                self.wrong_type(diags, key, v, "a string");
+                self.wrong_type(diags, key, v, &t!("policy-type", kind = "string"));
                 None
             }
         }
@@ -166,7 +170,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             _ => {
-                self.wrong_type(diags, key, v, "true or false");
+                self.wrong_type(diags, key, v, &t!("policy-expected-bool"));
                 None
             }
         }
@@ -178,9 +182,9 @@ impl<'t, 'i> TableReader<'t, 'i> {
             return ListRead::Absent;
         };
         let expected = if single {
-            "a string or an array of strings"
+            t!("policy-expected-string-or-strings")
         } else {
-            "an array of strings"
+            t!("policy-expected-strings")
         };
         match v.get_ref() {
             DeValue::String(s) if single => ListRead::List(vec![(s.to_string(), v.span())]),
@@ -195,9 +199,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
                             diags.push(self.error(
                                 codes::WRONG_TYPE,
                                 item.span(),
-                                format!(
-                                    "`{key}` must be {expected}, found an element that is {}",
-                                    type_name(other)
+                                t!(
+                                    "policy-wrong-element-type",
+                                    key = key,
+                                    expected = &expected,
+                                    found = type_name(other)
                                 ),
                             ));
                         }
@@ -210,7 +216,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 }
             }
             _ => {
-                self.wrong_type(diags, key, v, expected);
+                self.wrong_type(diags, key, v, &expected);
                 ListRead::Malformed
             }
         }

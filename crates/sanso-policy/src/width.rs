@@ -18,6 +18,8 @@
 
 use std::borrow::Cow;
 
+use sanso_i18n::t;
+
 /// The ideographic space (全角スペース).
 const IDEOGRAPHIC_SPACE: char = '\u{3000}';
 
@@ -80,9 +82,13 @@ pub(crate) fn width_note(written: &str, valid: impl FnOnce(&str) -> bool) -> Opt
     let folded = fold_width(written);
     let chars = listed(written);
     Some(if valid(&folded) {
-        format!("did you mean `{folded}`? (全角 characters: {chars}; write them 半角)")
+        t!("policy-did-you-mean-width", best = &folded, chars = chars)
     } else {
-        format!("全角 characters: {chars}; in 半角 it reads `{folded}`, which is not valid either")
+        t!(
+            "policy-width-reads-invalid",
+            folded = &folded,
+            chars = chars
+        )
     })
 }
 
@@ -92,16 +98,18 @@ pub(crate) fn did_you_mean(written: &str, best: &str) -> String {
     let folded = fold_width(written);
     let case = folded != best && folded.to_lowercase() == best.to_lowercase();
     match (has_full_width(written), case) {
-        (true, false) => format!(
-            "did you mean `{best}`? (全角 characters: {}; write them 半角)",
-            listed(written)
+        (true, false) => t!(
+            "policy-did-you-mean-width",
+            best = best,
+            chars = listed(written)
         ),
-        (true, true) => format!(
-            "did you mean `{best}`? (全角 characters: {}; write them 半角, and names are case-sensitive)",
-            listed(written)
+        (true, true) => t!(
+            "policy-did-you-mean-width-case",
+            best = best,
+            chars = listed(written)
         ),
-        (false, true) => format!("did you mean `{best}`? (names are case-sensitive)"),
-        (false, false) => format!("did you mean `{best}`?"),
+        (false, true) => t!("policy-did-you-mean-case", best = best),
+        (false, false) => t!("policy-did-you-mean", best = best),
     }
 }
 
