@@ -290,6 +290,9 @@ mod catalogue {
     pub const JA: &[(&str, &str)] = files!("ja":
         "common", "policy", "guardrail", "cases", "cli", "explain", "test",
         "plan", "status", "daemon", "report", "ha", "nft", "netns",
+        // Japanese only: the English of `--help` is the clap derive's doc
+        // comments (sanso/src/help.rs).
+        "help",
     );
 }
 

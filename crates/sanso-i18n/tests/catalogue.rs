@@ -2,6 +2,8 @@
 //! ids with the same variables, every id the workspace's code names with
 //! `t!` / `t_in!` exists and gets exactly the variables its message uses,
 //! and every id in the catalogue is used.
+// The test reads the workspace's sources; the crate itself stays pure.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -122,10 +124,34 @@ fn inline_vars(inline: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>
     }
 }
 
+/// The area that only Japanese has: the Japanese of `sanso --help`, whose
+/// English is the clap derive's doc comments in the code, not a catalogue
+/// file. Its ids are named by the clap tree, not by `t!`; sanso's
+/// `help.rs` tests check them against the tree instead (every text has its
+/// Japanese, no id is stale).
+const JAPANESE_ONLY: &str = "help";
+
+#[test]
+fn the_japanese_only_area_has_no_english_file() {
+    let areas = |lang: Lang| {
+        lang.sources()
+            .iter()
+            .map(|(area, _)| *area)
+            .collect::<Vec<_>>()
+    };
+    assert!(!areas(Lang::En).contains(&JAPANESE_ONLY));
+    assert!(areas(Lang::Ja).contains(&JAPANESE_ONLY));
+}
+
 #[test]
 fn both_languages_hold_the_same_ids_with_the_same_variables() {
     let en = messages(Lang::En);
-    let ja = messages(Lang::Ja);
+    // The help area is parsed and checked by `messages` but has no English
+    // to compare with.
+    let ja: Messages = messages(Lang::Ja)
+        .into_iter()
+        .filter(|(_, (area, _, _))| area != JAPANESE_ONLY)
+        .collect();
     let mut problems = Vec::new();
     for (id, (area, vars, text)) in &en {
         match ja.get(id) {
@@ -330,8 +356,11 @@ fn every_id_the_code_names_exists_with_its_variables() {
 #[test]
 fn every_id_in_the_catalogue_is_used() {
     let used: BTreeSet<String> = uses().into_iter().map(|u| u.id).collect();
+    // The help area's ids are used by name built from the clap tree, which
+    // this scan of `t!` cannot see (sanso's help.rs tests check them).
     let unused: Vec<_> = messages(Lang::En)
         .into_iter()
+        .filter(|(_, (area, _, _))| area != JAPANESE_ONLY)
         .filter(|(id, _)| !used.contains(id))
         .map(|(id, (area, _, _))| format!("{id} ({area}.ftl)"))
         .collect();
