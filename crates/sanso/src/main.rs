@@ -5,6 +5,7 @@
 
 mod cmd;
 mod common;
+mod help;
 mod report;
 
 use std::process::ExitCode;
@@ -85,7 +86,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
 
 fn main() -> ExitCode {
     sanso_i18n::set_lang(sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok()));
-    let matches = match Cli::command().try_get_matches() {
+    let matches = match help::localise(Cli::command(), sanso_i18n::lang()).try_get_matches() {
         Ok(matches) => matches,
         Err(err) => return usage_error(err),
     };
