@@ -91,7 +91,8 @@ pub struct OrgGroup {
     pub zones: Vec<String>,
 }
 
-/// The crossings from one zone to another, with their controls.
+/// The crossings from one zone to another (or to or from the gateway,
+/// `self`), with their controls.
 #[derive(Clone, Debug, Serialize)]
 pub struct Arrow {
     pub from: String,
@@ -509,15 +510,13 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
             });
         }
     }
+    // By zone index, the gateway (`self`) last.
     let mut arrows: BTreeMap<(usize, usize), ArrowParts> = BTreeMap::new();
+    let box_of = |end: Endpoint| end_zone(policy, end).unwrap_or(usize::MAX);
+    let box_name = |i: usize| policy.zones.get(i).map_or("self", |z| z.name.as_str()).to_owned();
     for flow in policy.flows.iter().filter(active) {
         for crossing in &flow.crossings {
-            let (Some(a), Some(b)) = (
-                end_zone(policy, crossing.from),
-                end_zone(policy, crossing.to),
-            ) else {
-                continue;
-            };
+            let (a, b) = (box_of(crossing.from), box_of(crossing.to));
             let entry = arrows.entry((a, b)).or_default();
             entry.0.insert(control_word(&crossing.control));
             if !entry.1.contains(&flow.name) {
@@ -535,8 +534,8 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                 .collect::<Vec<_>>()
                 .join(", ");
             Arrow {
-                from: policy.zones[a].name.clone(),
-                to: policy.zones[b].name.clone(),
+                from: box_name(a),
+                to: box_name(b),
                 controls,
                 label,
                 flows,

@@ -128,7 +128,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
         &t_in!(lang, "report-diagram"),
         &t_in!(lang, "report-diagram-note")
     );
-    out.push_str(&svg(doc));
+    out.push_str(&svg(lang, doc));
     out.push_str("</section>\n");
 
     // Matrices.
@@ -720,9 +720,10 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
 }
 
 /// The diagram: one band per tier (top: the Internet), organisations as
-/// labelled groups, zones as boxes, crossings as arrows labelled with their
+/// labelled groups, zones as boxes, the gateway itself (`self`) as a box in
+/// a band of its own at the bottom, crossings as arrows labelled with their
 /// control. The layout depends only on the document (file order).
-pub fn svg(doc: &Document) -> String {
+pub fn svg(lang: Lang, doc: &Document) -> String {
     const WIDTH: i64 = 1100;
     const BAND_H: i64 = 130;
     const LABEL_W: i64 = 260;
@@ -730,7 +731,8 @@ pub fn svg(doc: &Document) -> String {
     const BOX_H: i64 = 46;
     const GAP: i64 = 40;
     const ORG_GAP: i64 = 30;
-    let height = BAND_H * doc.diagram.bands.len() as i64 + 20;
+    // The zones' bands, then the gateway's.
+    let height = BAND_H * (doc.diagram.bands.len() as i64 + 1) + 20;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -784,6 +786,28 @@ pub fn svg(doc: &Document) -> String {
             x += ORG_GAP - GAP + GAP;
         }
     }
+    let y = 10 + BAND_H * doc.diagram.bands.len() as i64;
+    let box_y = y + 42;
+    // At the right, where arrows from the zones (left first) cross the
+    // fewest boxes.
+    let x = WIDTH - 40 - BOX_W;
+    let _ = writeln!(
+        out,
+        "<rect x=\"0\" y=\"{y}\" width=\"{WIDTH}\" height=\"{BAND_H}\" fill=\"#ffffff\" stroke=\"#bbb\"/><text x=\"12\" y=\"{}\" font-weight=\"bold\">{}</text>",
+        y + BAND_H / 2 + 5,
+        esc(&t_in!(
+            lang,
+            "report-standing-label",
+            standing = crate::report::standing_key(sanso_policy::Standing::Gateway)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "<g class=\"gateway\" data-zone=\"self\"><rect x=\"{x}\" y=\"{box_y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"4\" fill=\"#f4f4f4\" stroke=\"#333\" stroke-width=\"2\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">self</text></g>",
+        x + BOX_W / 2,
+        box_y + BOX_H / 2 + 5,
+    );
+    boxes.insert("self", (x + BOX_W / 2, box_y + BOX_H / 2));
     for arrow in &doc.diagram.arrows {
         let (Some(&(x1, y1)), Some(&(x2, y2))) =
             (boxes.get(arrow.from.as_str()), boxes.get(arrow.to.as_str()))
