@@ -3,9 +3,11 @@
 //! flow crosses the guardrails (the rule a pair meets and what satisfies it).
 
 use sanso_classify::{DecidedBy, Decision, Packet, L4};
-use sanso_ir::Ruleset;
-use sanso_policy::{icmp_type_name, Control, Crossing, Exception, Flow, IcmpFamily, Policy, Standing};
 use sanso_i18n::{t, t_in, Lang};
+use sanso_ir::Ruleset;
+use sanso_policy::{
+    icmp_type_name, Control, Crossing, Exception, Flow, IcmpFamily, Policy, Standing,
+};
 use unicode_width::UnicodeWidthStr;
 
 /// Renders rows under a header, columns separated by two spaces; the last
@@ -114,7 +116,11 @@ pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> St
                 .iter()
                 .map(|f| ruleset.flow(*f).name.as_str())
                 .collect();
-            t!("report-decided-expired", text = text, flows = names.join(", "))
+            t!(
+                "report-decided-expired",
+                text = text,
+                flows = names.join(", ")
+            )
         }
     }
 }

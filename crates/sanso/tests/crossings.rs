@@ -486,22 +486,10 @@ fn report_flows_show_what_lets_them_cross() {
     };
     // (flow, its crossing control cell)
     for (name, control) in [
-        (
-            "screen-transfer",
-            "| screen-transfer vbrowser (G3) |",
-        ),
-        (
-            "mail-to-sanitizer",
-            "| sanitizer mail-sanitizer (G3) |",
-        ),
-        (
-            "egress",
-            "| security-cloud cloud-proxy (G5) |",
-        ),
-        (
-            "vendor-maintenance",
-            "| exception SEC-2026-077 (G5) |",
-        ),
+        ("screen-transfer", "| screen-transfer vbrowser (G3) |"),
+        ("mail-to-sanitizer", "| sanitizer mail-sanitizer (G3) |"),
+        ("egress", "| security-cloud cloud-proxy (G5) |"),
+        ("vendor-maintenance", "| exception SEC-2026-077 (G5) |"),
         ("mn-to-chukan", "| exception SEC-2026-041 (G1) |"),
         ("lg-to-fire", "| — same tier |"),
         ("needless-exception", "| — same tier |"),

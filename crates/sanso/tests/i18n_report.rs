@@ -223,7 +223,10 @@ fn the_japanese_report_holds_no_english_label() {
     assert!(english.len() > 150, "{} English pieces", english.len());
     for format in ["md", "html"] {
         let ja = report(&setup, "ja", format);
-        assert!(ja.contains("監査報告") && ja.contains("緊急時対応: 隔離中"), "{ja}");
+        assert!(
+            ja.contains("監査報告") && ja.contains("緊急時対応: 隔離中"),
+            "{ja}"
+        );
         let found: Vec<String> = english
             .iter()
             .filter(|(_, f)| contains_word(&ja, f))
@@ -269,7 +272,8 @@ fn the_english_report_holds_no_japanese_label() {
 
 #[test]
 fn fragments_are_the_text_between_placeables() {
-    let ftl = "a-b = one { $x } two\na-c = { $n ->\n    [one] 1 thing\n   *[other] { $n } things\n}\n";
+    let ftl =
+        "a-b = one { $x } two\na-c = { $n ->\n    [one] 1 thing\n   *[other] { $n } things\n}\n";
     let pieces: Vec<String> = fragments(ftl).into_iter().map(|(_, f)| f).collect();
     assert_eq!(pieces, ["one", "two", "1 thing", "things"]);
     assert!(contains_word("see the Zones.", "Zones"));

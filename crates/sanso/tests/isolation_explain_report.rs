@@ -289,9 +289,8 @@ fn report_lists_the_isolations_in_english_or_japanese() {
         "{md}"
     );
     assert!(
-        section.contains(
-            "| Target | Kind | Addresses | Since | Until | Operator | Ticket | Reason |"
-        ),
+        section
+            .contains("| Target | Kind | Addresses | Since | Until | Operator | Ticket | Reason |"),
         "{md}"
     );
     let row = format!(
@@ -325,5 +324,8 @@ fn report_lists_the_isolations_in_english_or_japanese() {
         section.contains("| 2026-12-06T10:00:00Z (経過、デーモンが隔離解除します) |"),
         "{md}"
     );
-    assert!(!md.contains("Incident response") && !section.contains("passed"), "{md}");
+    assert!(
+        !md.contains("Incident response") && !section.contains("passed"),
+        "{md}"
+    );
 }

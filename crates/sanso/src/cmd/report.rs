@@ -188,7 +188,10 @@ fn beyond_text(zone: &Zone) -> String {
     if zone.tier != Tier::External {
         return "—".to_string();
     }
-    let standing = standing_words(sanso_i18n::lang(), Standing::of_zone(zone.tier, zone.beyond));
+    let standing = standing_words(
+        sanso_i18n::lang(),
+        Standing::of_zone(zone.tier, zone.beyond),
+    );
     match zone.beyond {
         Some(beyond) => format!("{}: {standing}", beyond.as_str()),
         None => t!("report-beyond-missing", standing = standing),
@@ -798,7 +801,9 @@ fn live(
         out,
         "{}: {}",
         t!("report-live-table"),
-        live.comment.clone().unwrap_or_else(|| t!("report-live-none"))
+        live.comment
+            .clone()
+            .unwrap_or_else(|| t!("report-live-none"))
     );
     let _ = writeln!(out);
     if diff.is_empty() {

@@ -12,8 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use sanso_policy::{
-    forbidden_outright, guardrail_between, Control, Endpoint, Flow, Policy, ServiceMatch,
-    Standing,
+    forbidden_outright, guardrail_between, Control, Endpoint, Flow, Policy, ServiceMatch, Standing,
 };
 
 use sanso_i18n::{t_in, Lang};
@@ -513,7 +512,13 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
     // By zone index, the gateway (`self`) last.
     let mut arrows: BTreeMap<(usize, usize), ArrowParts> = BTreeMap::new();
     let box_of = |end: Endpoint| end_zone(policy, end).unwrap_or(usize::MAX);
-    let box_name = |i: usize| policy.zones.get(i).map_or("self", |z| z.name.as_str()).to_owned();
+    let box_name = |i: usize| {
+        policy
+            .zones
+            .get(i)
+            .map_or("self", |z| z.name.as_str())
+            .to_owned()
+    };
     for flow in policy.flows.iter().filter(active) {
         for crossing in &flow.crossings {
             let (a, b) = (box_of(crossing.from), box_of(crossing.to));

@@ -96,10 +96,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
         &t_in!(lang, "report-content-hash"),
         format!("<code>{}</code>", esc(&c.content_hash)),
     );
-    row(
-        &t_in!(lang, "report-generated-at"),
-        esc(&c.generated_at),
-    );
+    row(&t_in!(lang, "report-generated-at"), esc(&c.generated_at));
     if let Some(g) = &c.gateway {
         row(&t_in!(lang, "report-gateway"), esc(g));
     }
@@ -536,11 +533,7 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
         opt(&live.live_comment)
     );
     if live.matches {
-        let _ = writeln!(
-            out,
-            "<p>{}</p>",
-            &t_in!(lang, "report-live-matches")
-        );
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-live-matches"));
     } else {
         let _ = writeln!(
             out,
@@ -600,11 +593,7 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
         );
     }
     out.push_str("</table>\n");
-    let _ = writeln!(
-        out,
-        "<h2>{}</h2>",
-        &t_in!(lang, "report-drops")
-    );
+    let _ = writeln!(out, "<h2>{}</h2>", &t_in!(lang, "report-drops"));
     if live.drops.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
