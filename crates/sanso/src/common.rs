@@ -350,7 +350,7 @@ fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
                 "{}",
                 t!("cli-not-a-regular-file", path = path.display().to_string())
             ))
-                .with_context(context);
+            .with_context(context);
         }
         _ => {}
     }

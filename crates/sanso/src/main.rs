@@ -105,8 +105,7 @@ fn lang_in_args() -> Option<sanso_i18n::Lang> {
 
 fn main() -> ExitCode {
     sanso_i18n::set_lang(
-        lang_in_args()
-            .unwrap_or_else(|| sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok())),
+        lang_in_args().unwrap_or_else(|| sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok())),
     );
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,

@@ -253,7 +253,11 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             }
             eprintln!(
                 "{}",
-                t!("cli-apply-unverified-kept", name = name.as_str(), drift = drift)
+                t!(
+                    "cli-apply-unverified-kept",
+                    name = name.as_str(),
+                    drift = drift
+                )
             );
             Ok(ExitCode::from(1))
         }
@@ -267,7 +271,11 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             );
             eprintln!(
                 "{}",
-                t!("cli-apply-unreadable-kept", name = name.as_str(), drift = drift)
+                t!(
+                    "cli-apply-unreadable-kept",
+                    name = name.as_str(),
+                    drift = drift
+                )
             );
             Ok(ExitCode::from(1))
         }

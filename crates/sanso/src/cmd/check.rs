@@ -96,7 +96,12 @@ fn run_json(args: &Args) -> Result<ExitCode> {
     } else if refused {
         doc.insert(
             "error".into(),
-            t!("cli-check-refused-warnings", file = file.as_str(), warnings = warnings).into(),
+            t!(
+                "cli-check-refused-warnings",
+                file = file.as_str(),
+                warnings = warnings
+            )
+            .into(),
         );
     }
     doc.insert("valid".into(), policy.is_some().into());

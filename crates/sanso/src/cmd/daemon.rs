@@ -139,8 +139,12 @@ fn ha_settings(
     state_dir: &std::path::Path,
 ) -> Result<sanso_daemon::ha::HaSettings> {
     use anyhow::{bail, Context};
-    let text = std::fs::read_to_string(file)
-        .with_context(|| t!("cli-daemon-ha-file-unreadable", path = file.display().to_string()))?;
+    let text = std::fs::read_to_string(file).with_context(|| {
+        t!(
+            "cli-daemon-ha-file-unreadable",
+            path = file.display().to_string()
+        )
+    })?;
     let ha =
         sanso_ha::load(&file.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))?;
     if ha.node(node).is_none() {
@@ -154,13 +158,12 @@ fn ha_settings(
             )
         );
     }
-    let key = std::fs::read(&ha.sync.key_file)
-        .with_context(|| {
-            t!(
-                "cli-daemon-ha-key-unreadable",
-                path = ha.sync.key_file.display().to_string()
-            )
-        })?;
+    let key = std::fs::read(&ha.sync.key_file).with_context(|| {
+        t!(
+            "cli-daemon-ha-key-unreadable",
+            path = ha.sync.key_file.display().to_string()
+        )
+    })?;
     if key.len() < sanso_ha::announce::MIN_KEY_BYTES {
         bail!(
             "{}",

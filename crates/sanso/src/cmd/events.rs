@@ -154,7 +154,10 @@ fn line(e: &Event) -> String {
         e.summary()
     );
     if e.packets > 1 {
-        text.push_str(&format!(" [{}]", t!("cli-events-packets", count = e.packets)));
+        text.push_str(&format!(
+            " [{}]",
+            t!("cli-events-packets", count = e.packets)
+        ));
     }
     if e.suppressed_before > 0 {
         text.push_str(&format!(
@@ -266,11 +269,8 @@ fn source_line(source: &str, events: &[&Event]) -> String {
             e.dst.addr.map_or("?".to_owned(), |a| a.to_string()),
             match (e.dst.port, e.icmp_type) {
                 (Some(p), _) => format!(" {}/{p}", e.proto),
-                (None, Some(t)) => format!(
-                    " {} {}",
-                    e.proto,
-                    t!("cli-events-icmp-type", icmp_type = t)
-                ),
+                (None, Some(t)) =>
+                    format!(" {} {}", e.proto, t!("cli-events-icmp-type", icmp_type = t)),
                 _ => format!(" {}", e.proto),
             },
             e.dst

@@ -79,12 +79,20 @@ fn text(s: &StatusReport) -> String {
             );
             field(&mut out, &indented(t!("status-from")), &p.file);
             field(&mut out, &indented(t!("status-at")), &p.applied_at);
-            field(&mut out, &indented(t!("status-flows")), &p.flows.to_string());
+            field(
+                &mut out,
+                &indented(t!("status-flows")),
+                &p.flows.to_string(),
+            );
             if let Some(e) = &p.next_expiry {
                 field(&mut out, &indented(t!("status-next-expiry")), e);
             }
         }
-        None => field(&mut out, &t!("status-applied"), &t!("status-applied-nothing")),
+        None => field(
+            &mut out,
+            &t!("status-applied"),
+            &t!("status-applied-nothing"),
+        ),
     }
     if let Some(p) = &s.pending_confirm {
         let rollback = p
@@ -151,10 +159,18 @@ fn text(s: &StatusReport) -> String {
         field(&mut out, &t!("status-warning"), &m.to_string());
     }
     if s.isolations.is_empty() {
-        field(&mut out, &t!("status-isolated"), &t!("status-isolated-nothing"));
+        field(
+            &mut out,
+            &t!("status-isolated"),
+            &t!("status-isolated-nothing"),
+        );
     } else {
         for (i, entry) in s.isolations.iter().enumerate() {
-            let label = if i == 0 { t!("status-isolated") } else { String::new() };
+            let label = if i == 0 {
+                t!("status-isolated")
+            } else {
+                String::new()
+            };
             field(&mut out, &label, &entry.to_string());
         }
     }
