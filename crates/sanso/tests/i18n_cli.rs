@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{code, example, text};
-use sanso_daemon::monitor::EventsReport;
+use sanso_daemon::monitor::{End, Event, EventsReport, Reason};
 use sanso_daemon::protocol::{PolicyStatus, Response, StatusReport};
 
 /// How the language is chosen for one run.
@@ -84,7 +84,7 @@ fn check_says_valid_in_japanese_with_the_names_unchanged() {
         assert_eq!(code(&out), 0, "{choice:?}: {}", text(&out.stderr));
         assert!(
             stdout.contains(": ポリシー \"example-city\"（改訂 ")
-                && stdout.contains(" は有効です: ゾーン 7、"),
+                && stdout.contains("）は有効です: ゾーン 7、"),
             "{choice:?}: {stdout}"
         );
         assert!(stdout.starts_with(&policy), "{choice:?}: {stdout}");
@@ -205,6 +205,38 @@ fn ticket_without_confirm_is_refused_in_japanese() {
     }
 }
 
+/// A forbidden crossing from 個人番号利用事務系 toward the Internet.
+fn forbidden_event() -> Event {
+    let end = |addr: &str, port, zone: &str, tier: &str, host: Option<&str>| End {
+        addr: Some(addr.parse().expect("address")),
+        port: Some(port),
+        zone: Some(zone.to_owned()),
+        tier: Some(tier.to_owned()),
+        beyond: (tier == "external").then(|| "internet".to_owned()),
+        host: host.map(str::to_owned),
+    };
+    Event {
+        seq: 1,
+        time: "2026-12-06T16:50:01.123Z".to_owned(),
+        unix_ms: 0,
+        reason: Reason::Forbidden,
+        guardrail: Some(2),
+        hook: Some("forward".to_owned()),
+        proto: "tcp".to_owned(),
+        icmp_type: None,
+        src: end("10.1.0.5", 40000, "mn", "mynumber", Some("mn-pc")),
+        dst: end("203.0.113.9", 443, "upstream", "external", None),
+        iif: None,
+        oif: None,
+        iif_zone: None,
+        flow: None,
+        policy: None,
+        packets: 2,
+        suppressed_before: 0,
+        prefix: "sanso drop mn>upstream ".to_owned(),
+    }
+}
+
 fn status_report() -> StatusReport {
     StatusReport {
         policy_file: "/etc/sanso/policy.toml".into(),
@@ -270,6 +302,13 @@ fn isolations_events_and_odd_answers_in_japanese() {
                 capacity: 4096,
                 ..EventsReport::default()
             })),
+            Response::Events(Box::new(EventsReport {
+                events: vec![forbidden_event()],
+                last_seq: 1,
+                oldest_seq: Some(1),
+                capacity: 4096,
+                ..EventsReport::default()
+            })),
             Response::Done {
                 message: "done".into(),
             },
@@ -290,6 +329,16 @@ fn isolations_events_and_odd_answers_in_japanese() {
         "{stdout}{}",
         text(&out.stderr)
     );
+    let out = run(Choice::Flag, &["events", "--socket", socket_arg]);
+    let stdout = text(&out.stdout);
+    for part in [
+        "イベント 1 件（デーモンは直近 4096 件を保持します）\n",
+        "\nmn -> upstream  (mynumber -> external、その先は internet)\n",
+        "  10.1.0.5 (mn-pc): 禁止された層間通信 x1, ガードレール 2 (イベント 1 件、パケット 2、2026-12-06 16:50:01Z .. 2026-12-06 16:50:01Z)\n",
+        "    宛先 203.0.113.9 tcp/443\n",
+    ] {
+        assert!(stdout.contains(part), "{part:?} in\n{stdout}");
+    }
     // A daemon that answers a status request with something else.
     let out = run(Choice::Flag, &["status", "--socket", socket_arg]);
     assert_eq!(code(&out), 1);

@@ -17,7 +17,7 @@ cli-nothing-isolated = 隔離中のものはありません
 
 ## check
 
-cli-check-valid = { $file }: ポリシー { $name } は有効です: ゾーン { $zones }、ホスト { $hosts }、フロー { $flows }（うち承認済みの例外によるもの { $exceptions }）
+cli-check-valid = { $file }: ポリシー { $name }は有効です: ゾーン { $zones }、ホスト { $hosts }、フロー { $flows }（うち承認済みの例外によるもの { $exceptions }）
 cli-check-refused-warnings = { $file }: 警告 { $warnings } 件のため、--deny-warnings により拒否しました
 
 ## apply
