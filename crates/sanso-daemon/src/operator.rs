@@ -194,7 +194,7 @@ impl Operator {
         }
         let who = match self.by {
             By::Peer => format!("uid {}", self.uid),
-            By::Daemon => format!("the daemon (uid {})", self.uid),
+            By::Daemon => sanso_i18n::t!("daemon-operator-daemon", uid = self.uid),
         };
         if parts.is_empty() || self.by == By::Daemon {
             who

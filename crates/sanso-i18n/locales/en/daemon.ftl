@@ -86,3 +86,123 @@ daemon-nflog-no-answer = no answer within { $seconds } s
 daemon-nflog-not-a-namespace = not a namespace name
 daemon-nflog-thread-ended = the thread ended before binding
 daemon-log-nflog-receive-failed = NFLOG reader: receive failed; retrying in 1 s
+
+## compile.rs
+daemon-compile-refused =
+    policy { $file } refused:
+    { $diagnostics }
+
+## audit.rs: the audit log, its head file, the chain
+daemon-audit-bad-anchor = not a head: expected a record hash (64 hex digits) or COUNT:HASH
+daemon-audit-head-file-read = cannot read the head file
+daemon-audit-head-file-malformed = the head file is not one line {"{"}"count":N,"hash":"…"{"}"}
+daemon-audit-open = cannot open audit log { $path }
+daemon-audit-write = cannot append to audit log { $path }
+daemon-audit-head-write = the record was written to the audit log, but its head file { $path } was not updated
+daemon-audit-corrupt = audit log { $path } is corrupt at line { $line }: { $reason }
+daemon-audit-head-mismatch = audit log { $path } does not match its head file { $head_file }: { $explained }
+daemon-audit-head-missing = audit log { $path } has { $count } records but no usable head file { $head_file }: { $problem }
+daemon-audit-recover = cannot recover audit log { $path }
+daemon-audit-recovery-torn-tail = the last record (line { $line }, { $bytes } bytes) was incomplete, a torn write: moved to { $moved_to }; the log ends at record { $count }, head { $kept }
+daemon-audit-recovery-head-mismatch = the log does not match its head file { $head_file }: { $explained }; the chain goes on from { $found }
+daemon-audit-recovery-head-missing = no usable head file { $head_file } ({ $problem }): the log's { $count } records were checked for internal consistency only; the chain goes on from { $found }
+daemon-audit-recovery-broken-chain = the chain is broken at line { $line }: { $reason }; the log was moved to { $moved_to } and a new log started; { $count } records before the break were intact, head { $valid }
+daemon-audit-recovery-head-said = ; the head file said { $head }
+daemon-audit-recovery-no-head-file = ; there was no head file
+daemon-audit-break-incomplete = the last record is incomplete (no final newline): a torn write
+daemon-audit-break-not-json = not JSON
+daemon-audit-break-duplicate-key = duplicate key `{ $key }`
+daemon-audit-break-not-canonical = not in canonical form (keys sorted, no whitespace), as the log writes records
+daemon-audit-break-malformed = not a JSON object with seq, prev and hash
+daemon-audit-break-sequence = sequence number { $found }, expected { $expected } (a record was removed or reordered)
+daemon-audit-break-link = prev does not match the hash of the record before it (a record was removed or reordered)
+daemon-audit-break-hash = hash does not match the record's content (the record was changed)
+daemon-audit-chain-break = line { $line }: { $reason }
+daemon-audit-log-has =
+    the log has { $count ->
+        [one] 1 record
+       *[other] { $count } records
+    }, head { $head }
+daemon-audit-head-matches = the head { $expected } is the log's last record
+daemon-audit-head-continues =
+    the head { $expected } is record { $at }; the log continues after it by { $extra ->
+        [one] 1 record
+       *[other] { $extra } records
+    } ({ $has })
+daemon-audit-head-shorter =
+    expected head { $expected }, but { $has }: { $missing ->
+        [one] 1 record
+       *[other] { $missing } records
+    } missing at the end (or the log was replaced)
+daemon-audit-head-differs = expected head { $expected }, but that record is not in the log ({ $has }): the log was cut before it, rewritten or replaced
+
+## control.rs: the control socket's answers
+daemon-log-control-connection-error = control connection ended with an error
+daemon-log-control-accept-failed = control socket accept failed
+daemon-log-control-non-root = control socket: refused a non-root peer
+daemon-control-root-only = permission denied: the sanso control socket serves root only
+daemon-control-timeout = timed out waiting for the request
+daemon-control-read-failed = cannot read the request: { $error }
+daemon-log-control-too-large = control socket: refused a request larger than { $bytes } bytes
+daemon-control-too-large = request refused: larger than the control socket's limit of { $mib } MiB
+daemon-control-no-monitor = the monitor is not running
+daemon-control-bad-request = bad request: { $error }
+daemon-log-control-refused = control socket: refused a request
+daemon-control-refused = refused: { $error }; nothing was changed
+daemon-actor-stopped = the daemon actor has stopped
+daemon-control-confirm-range = --confirm must be between 1 s and { $max } s
+daemon-control-events-by-monitor = events are served by the monitor
+
+## operator.rs
+daemon-operator-daemon = the daemon (uid { $uid })
+
+## protocol.rs: checks of --ticket and --reason; the status text
+daemon-protocol-text-empty = { $what } must not be empty
+daemon-protocol-text-too-long = { $what } is { $length } characters long; at most { $max } are accepted
+daemon-protocol-text-control = { $what } must be one line of printable text: character { $at } is the control character { $code }
+daemon-status-policy-file = policy file:  { $file }
+daemon-status-netns = netns:        { $netns }
+daemon-status-applied = applied:      { $policy } rev { $revision } sha256:{ $hash }
+daemon-status-from = {"  "}from:       { $file }
+daemon-status-at = {"  "}at:         { $at }
+daemon-status-flows = {"  "}flows:      { $flows }
+daemon-status-next-expiry = {"  "}next expiry: { $at }
+daemon-status-applied-nothing = applied:      nothing yet (the boot ruleset is in place)
+daemon-status-previous-table = the previous table
+daemon-status-pending = pending:      confirm within { $seconds } s (requested by uid { $uid }), else rollback to { $to }
+daemon-status-drift = drift:        { $drift }
+daemon-status-last-error-at = last error:   { $at }: { $error }
+daemon-status-last-error = last error:   { $error }
+daemon-status-counts = counts:
+daemon-status-warning = warning:      { $warning }
+daemon-status-isolated-nothing = isolated:     nothing
+daemon-status-isolated = isolated:
+daemon-status-audit-head = audit head:   { $head }
+
+## monitor.rs: events in words, the monitor's log, alert commands
+daemon-event-forbidden = forbidden crossing: { $tiers }
+daemon-event-forbidden-guardrail = forbidden crossing: { $tiers } (guardrail { $guardrail })
+daemon-event-interface-zone = zone { $zone }
+daemon-event-interface-no-zone = an interface of no zone
+daemon-event-spoofed = spoofed source: claims zone { $zone } on { $interface } ({ $on })
+daemon-event-isolated = isolated: { $tiers }
+daemon-event-drop = dropped by default: { $tiers }
+daemon-event-ended = connection ended with its flow: { $tiers }
+daemon-event-unknown = dropped, not in any zone: { $tiers }
+daemon-event-accept = accepted by flow { $flow }: { $tiers }
+daemon-event-no-zone = no zone
+daemon-log-monitor-reading = monitor: reading NFLOG group { $group }
+daemon-log-monitor-cannot-read = monitor: cannot read NFLOG; no events until it can (trying again in { $seconds } s)
+daemon-log-monitor-reader-stopped = monitor: the NFLOG reader stopped; starting it again
+daemon-log-monitor-lost = monitor: logged packets lost before the daemon read them (socket buffer full)
+daemon-log-alert-busy = alert command: { $running } still running; this alert is left out
+daemon-log-alert-killed = alert command killed after { $seconds } s
+daemon-log-alert-failed = alert command failed
+daemon-alert-cannot-start = cannot start it: { $error }
+daemon-alert-exited = exited with { $status }
+
+## metrics.rs: the metrics endpoint (metric names and help stay English)
+daemon-metrics-not-loopback = metrics address { $addr } is not a loopback address
+daemon-log-metrics-accept-failed = metrics accept failed
+daemon-log-metrics-no-counters = metrics: cannot read the kernel counters
+daemon-metrics-try = try /metrics
