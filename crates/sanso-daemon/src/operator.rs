@@ -111,7 +111,7 @@ impl Operator {
                     operator.sudo_user_from = operator.sudo_user.as_ref().map(|_| Source::Environ);
                 }
                 Err(err) => {
-                    tracing::debug!(pid, error = %err, "cannot read the control peer's environment");
+                    tracing::debug!(pid, error = %err, "{}", sanso_i18n::t!("daemon-log-peer-environ"));
                 }
             }
             operator.set_login(read_loginuid(&format!("{proc}/loginuid")));

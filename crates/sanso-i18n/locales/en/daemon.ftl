@@ -155,6 +155,7 @@ daemon-control-events-by-monitor = events are served by the monitor
 
 ## operator.rs
 daemon-operator-daemon = the daemon (uid { $uid })
+daemon-log-peer-environ = cannot read the control peer's environment
 
 ## protocol.rs: checks of --ticket and --reason; the status text
 daemon-protocol-text-empty = { $what } must not be empty

@@ -143,6 +143,7 @@ daemon-control-events-by-monitor = イベントはモニターが提供します
 
 ## operator.rs
 daemon-operator-daemon = デーモン（uid { $uid }）
+daemon-log-peer-environ = 制御ソケットの接続元プロセスの環境変数を読み取れません
 
 ## protocol.rs: --ticket と --reason の確認、status の表示
 daemon-protocol-text-empty = { $what } は空にできません
