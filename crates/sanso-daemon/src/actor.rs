@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
-use crate::bounded::{bounded, bounded_lines, ERROR_BOUNDS, FILE_NAME_CHARS};
+use crate::bounded::{bounded, bounded_in, bounded_lines, bounded_lines_in, ERROR_BOUNDS, FILE_NAME_CHARS};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::isolation::{IsolationEntry, Isolations, TargetKind};
@@ -477,7 +477,7 @@ impl Said {
     fn bounded(&self) -> Said {
         Said {
             en: bounded_lines(&self.en, ERROR_BOUNDS),
-            here: bounded_lines(&self.here, ERROR_BOUNDS),
+            here: bounded_lines_in(sanso_i18n::lang(), &self.here, ERROR_BOUNDS),
         }
     }
 }
@@ -985,7 +985,7 @@ impl Actor {
         let error = error.bounded();
         let file = bounded(file, FILE_NAME_CHARS);
         let file = file.as_str();
-        tracing::error!(trigger, file, error = %bounded(&error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-policy-refused"));
+        tracing::error!(trigger, file, error = %bounded_in(sanso_i18n::lang(), &error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-policy-refused"));
         self.counts.refused += 1;
         self.set_last_error(error.here.clone());
         self.record(
@@ -1005,7 +1005,7 @@ impl Actor {
         error: Said,
     ) -> Outcome {
         let error = error.bounded();
-        tracing::error!(trigger, error = %bounded(&error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-apply-failed"));
+        tracing::error!(trigger, error = %bounded_in(sanso_i18n::lang(), &error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-apply-failed"));
         self.counts.apply_failures += 1;
         self.set_last_error(error.here.clone());
         self.record(
@@ -1202,7 +1202,7 @@ impl Actor {
 
     /// Keeps `text`, bounded and escaped, as the error `status` shows.
     fn set_last_error(&mut self, text: String) {
-        self.last_error = Some(bounded_lines(&text, ERROR_BOUNDS));
+        self.last_error = Some(bounded_lines_in(sanso_i18n::lang(), &text, ERROR_BOUNDS));
         self.last_error_at = Some(Timestamp::now().to_string());
     }
 
@@ -1715,7 +1715,7 @@ impl Actor {
                 .collect();
             let unknown = unknown
                 .iter()
-                .map(|t| crate::bounded::bounded(t, 100))
+                .map(|t| bounded_in(sanso_i18n::lang(), t, 100))
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(if known.is_empty() {
@@ -1777,7 +1777,7 @@ impl Actor {
         let report = blocking(move || kernel.set_isolated(&loaded))
             .await
             .map_err(|e| {
-                let e = bounded_lines(&chain(&e), ERROR_BOUNDS);
+                let e = bounded_lines_in(sanso_i18n::lang(), &chain(&e), ERROR_BOUNDS);
                 self.counts.apply_failures += 1;
                 t!("daemon-isolation-refused", error = e)
             })?;

@@ -143,7 +143,11 @@ async fn connection(
                 Err(err) => Response::Error {
                     message: t!(
                         "daemon-control-bad-request",
-                        error = bounded(&err.to_string(), ERROR_CHARS)
+                        error = crate::bounded::bounded_in(
+                            sanso_i18n::lang(),
+                            &err.to_string(),
+                            ERROR_CHARS
+                        )
                     ),
                 },
             },

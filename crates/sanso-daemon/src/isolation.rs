@@ -123,7 +123,7 @@ pub struct Resolved {
 /// empty targets are refused.
 pub fn resolve(target: &str, policy: Option<&Policy>) -> Result<Resolved, String> {
     use sanso_i18n::t;
-    let shown = crate::bounded::bounded(target, MAX_TARGET_CHARS);
+    let shown = crate::bounded::bounded_in(sanso_i18n::lang(), target, MAX_TARGET_CHARS);
     let quoted = format!("{shown:?}");
     if target.is_empty() || target.chars().count() > MAX_TARGET_CHARS {
         return Err(t!(

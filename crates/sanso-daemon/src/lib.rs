@@ -219,7 +219,11 @@ fn look_at(path: &Path) -> Look {
             if let Some(source) = std::error::Error::source(&err) {
                 text = format!("{text}: {source}");
             }
-            Look::Unreadable(bounded::bounded(&text, bounded::ERROR_BOUNDS.chars))
+            Look::Unreadable(bounded::bounded_in(
+                sanso_i18n::lang(),
+                &text,
+                bounded::ERROR_BOUNDS.chars,
+            ))
         }
     }
 }

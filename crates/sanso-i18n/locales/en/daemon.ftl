@@ -319,3 +319,11 @@ daemon-log-drift-unreadable-restored = drift: approved ruleset loaded again afte
 daemon-log-neighbours-unreadable = cannot read the neighbour tables
 daemon-log-too-many-findings = too many host findings remembered; forgetting them
 daemon-log-host-event = host event: a neighbour the policy does not account for
+
+## bounded.rs: what was cut from a long text
+daemon-bounded-more-bytes = … ({ $bytes } more bytes)
+daemon-bounded-more-lines =
+    … ({ $lines ->
+        [one] 1 more line
+       *[other] { $lines } more lines
+    }, { $bytes } more bytes)

@@ -307,3 +307,7 @@ daemon-log-drift-unreadable-restored = ドリフト: テーブルを読み取れ
 daemon-log-neighbours-unreadable = 近隣テーブル（ARP/NDP）を読み取れません
 daemon-log-too-many-findings = 記憶しているホストの検出が多すぎるため、忘れます
 daemon-log-host-event = ホストのイベント: ポリシーにない近隣ホストです
+
+## bounded.rs: 長い文字列から省いた分
+daemon-bounded-more-bytes = …（残り { $bytes } バイトを省略）
+daemon-bounded-more-lines = …（残り { $lines } 行、{ $bytes } バイトを省略）
