@@ -24,7 +24,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
-use crate::bounded::{bounded, bounded_in, bounded_lines, bounded_lines_in, ERROR_BOUNDS, FILE_NAME_CHARS};
+use crate::bounded::{
+    bounded, bounded_in, bounded_lines, bounded_lines_in, ERROR_BOUNDS, FILE_NAME_CHARS,
+};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::isolation::{IsolationEntry, Isolations, TargetKind};
@@ -415,7 +417,7 @@ enum Loaded {
         problems: Vec<String>,
     },
     /// The table could not be read back: nothing was verified.
-    NotReadBack(String),
+    NotReadBack(Said),
 }
 
 /// Whether an install's read-back ran.
@@ -482,6 +484,42 @@ impl Said {
     }
 }
 
+/// An error of this crate, whose message can be had in either language.
+trait TextIn: std::error::Error {
+    fn text_in(&self, lang: Lang) -> String;
+}
+
+macro_rules! text_in {
+    ($($t:ty),*) => {$(
+        impl TextIn for $t {
+            fn text_in(&self, lang: Lang) -> String {
+                <$t>::text_in(self, lang)
+            }
+        }
+    )*};
+}
+text_in!(
+    KernelError,
+    crate::audit::AuditError,
+    crate::archive::ArchiveError,
+    crate::isolation::LoadError
+);
+
+/// [`chain`] of an error of this crate, in English and in the process
+/// language (its causes, other crates' errors, have one form).
+fn chain_said(err: &impl TextIn) -> Said {
+    Said::new(|l| {
+        let mut text = err.text_in(l);
+        let mut source = err.source();
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    })
+}
+
 /// "N difference(s), first: ..." for messages.
 fn first_of(lang: Lang, problems: &[String]) -> String {
     t_in!(
@@ -525,7 +563,7 @@ pub struct Actor {
     /// What `sanso isolate` cut off (`isolations.json`).
     isolations: Isolations,
     /// Why `isolations.json` could not be read at start (recorded then).
-    isolation_load_error: Option<String>,
+    isolation_load_error: Option<Said>,
     /// After a `--for` release failed: not tried again before this.
     isolation_retry_at: Option<Instant>,
     /// The policy's interfaces the gateway lacks, at the last install.
@@ -653,7 +691,7 @@ impl Actor {
         let (audit, recoveries) = AuditLog::open_recovering(&settings.state_dir.join(AUDIT_FILE))?;
         let (isolations, isolation_load_error) = match Isolations::load(&settings.state_dir) {
             Ok(isolations) => (isolations, None),
-            Err(err) => (Isolations::default(), Some(chain(&err))),
+            Err(err) => (Isolations::default(), Some(chain_said(&err))),
         };
         Ok(Actor {
             settings,
@@ -802,7 +840,7 @@ impl Actor {
         let expected = last["detail"]["table_comment"].as_str().map(str::to_owned);
         let kernel = Arc::clone(&self.kernel);
         let (finding, found) = match blocking(move || kernel.read_table()).await {
-            Err(err) => ("unreadable", json!(chain(&err))),
+            Err(err) => ("unreadable", json!(chain_said(&err).en)),
             Ok(table) if table.presence == TablePresence::Absent => ("no-table", json!(null)),
             Ok(table) => {
                 let finding = match (&expected, &table.comment) {
@@ -934,8 +972,8 @@ impl Actor {
                 Ok(())
             }
             Err(err) => {
-                let error = chain(&err);
-                let text = Said::new(|l| t_in!(l, "daemon-audit-lost", error = &error));
+                let error = chain_said(&err);
+                let text = Said::new(|l| t_in!(l, "daemon-audit-lost", error = error.get(l)));
                 self.counts.audit_failures += 1;
                 tracing::error!(error = %text.here, "{}", t!("daemon-log-audit-lost"));
                 self.set_last_error(text.here.clone());
@@ -1021,7 +1059,7 @@ impl Actor {
     /// against what was loaded. `Err`: the kernel refused the load (a
     /// compiled ruleset is then not in the kernel; the batch is atomic).
     /// The caller has written its intent record ([`Actor::intend`]).
-    async fn load_and_check(&self, load: Load) -> Result<Loaded, String> {
+    async fn load_and_check(&self, load: Load) -> Result<Loaded, Said> {
         let kernel = Arc::clone(&self.kernel);
         type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
         let check: Checker = match load {
@@ -1033,7 +1071,7 @@ impl Actor {
                 let loaded = isolated.clone();
                 blocking(move || kernel.apply_isolated(&ruleset, &text, &loaded))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let report =
                         sanso_nft::verify::verify_live_with(&compiled.ruleset, &isolated, table);
@@ -1044,7 +1082,7 @@ impl Actor {
                 let listing = before.text.clone();
                 blocking(move || kernel.load_table_text(&listing))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let diff = sanso_nft::readback::diff(&before, table);
                     (
@@ -1059,7 +1097,7 @@ impl Actor {
                 let text = listing.clone();
                 blocking(move || kernel.load_table_text(&text))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let same = table.presence == TablePresence::Present && table.text == listing;
                     (
@@ -1076,7 +1114,7 @@ impl Actor {
             Load::Fallback => {
                 blocking(move || kernel.load_table_text(FALLBACK_RULESET))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(|table: &LiveTable| {
                     let shape = crate::kernel::fallback_shape();
                     (
@@ -1096,7 +1134,7 @@ impl Actor {
         Ok(match read {
             Ok((table, _, problems)) if problems.is_empty() => Loaded::Verified(table),
             Ok((_, checked, problems)) => Loaded::Mismatch { checked, problems },
-            Err(err) => Loaded::NotReadBack(chain(&err)),
+            Err(err) => Loaded::NotReadBack(chain_said(&err)),
         })
     }
 
@@ -1122,10 +1160,9 @@ impl Actor {
         };
         let load = Load::Ruleset(compiled.clone());
         self.intend(trigger, by, &load)?;
-        let loaded = self
-            .load_and_check(load)
-            .await
-            .map_err(|e| Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = &e)))?;
+        let loaded = self.load_and_check(load).await.map_err(|e| {
+            Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = e.get(l)))
+        })?;
         let (baseline, check) = match loaded {
             Loaded::Verified(table) => (Some(table), Check::Verified),
             Loaded::Mismatch { checked, problems } => {
@@ -1134,11 +1171,11 @@ impl Actor {
                     .await);
             }
             Loaded::NotReadBack(err) => {
-                tracing::warn!(error = %err, "{}", t!("daemon-log-not-read-back"));
+                tracing::warn!(error = %err.here, "{}", t!("daemon-log-not-read-back"));
                 self.set_last_error(t!(
                     "daemon-applied-not-verified",
                     policy = named(&compiled),
-                    error = &err
+                    error = &err.here
                 ));
                 (None, Check::NotReadBack)
             }
@@ -1217,9 +1254,9 @@ impl Actor {
                 compiled.policy.content_hash
             )),
             Err(err) => {
-                let error = chain(&err);
-                tracing::error!(error = %error, "{}", t!("daemon-log-archive-failed"));
-                json!({ "error": error })
+                let error = chain_said(&err);
+                tracing::error!(error = %error.here, "{}", t!("daemon-log-archive-failed"));
+                json!({ "error": error.en })
             }
         }
     }
@@ -1337,7 +1374,12 @@ impl Actor {
             Err(err) => {
                 let policy = named(failed);
                 return Said::new(|l| {
-                    t_in!(l, "daemon-put-back-failed", error = &err, policy = &policy)
+                    t_in!(
+                        l,
+                        "daemon-put-back-failed",
+                        error = err.get(l),
+                        policy = &policy
+                    )
                 });
             }
         };
@@ -1370,7 +1412,7 @@ impl Actor {
                     l,
                     "daemon-put-back-not-read-back",
                     what = what.get(l),
-                    error = &err
+                    error = err.get(l)
                 )
             }),
         }
@@ -1400,7 +1442,12 @@ impl Actor {
         ) {
             Ok(c) => c,
             Err(refusal) => {
-                return self.refuse(trigger.as_str(), by, &file, Said::plain(refusal.diagnostics))
+                return self.refuse(
+                    trigger.as_str(),
+                    by,
+                    &file,
+                    Said::plain(refusal.diagnostics),
+                )
             }
         };
         let policy = compiled.policy_ref();
@@ -1465,13 +1512,13 @@ impl Actor {
                     }
                     Ok(_) => Previous::Nothing,
                     Err(err) => {
-                        let error = chain(&err);
+                        let error = chain_said(&err);
                         return self.apply_failed(
                             "apply-confirm",
                             by,
                             &compiled,
                             Said::new(|l| {
-                                t_in!(l, "daemon-cannot-save-for-rollback", error = &error)
+                                t_in!(l, "daemon-cannot-save-for-rollback", error = error.get(l))
                             }),
                         );
                     }
@@ -1491,20 +1538,18 @@ impl Actor {
             previous: previous.saved(),
         };
         if let Err(err) = self.save_pending(Some(&saved)) {
-            let path = self.settings.state_dir.join(PENDING_FILE).display().to_string();
+            let path = self
+                .settings
+                .state_dir
+                .join(PENDING_FILE)
+                .display()
+                .to_string();
             let error = err.to_string();
             return self.apply_failed(
                 "apply-confirm",
                 by,
                 &compiled,
-                Said::new(|l| {
-                    t_in!(
-                        l,
-                        "daemon-cannot-save-window",
-                        path = &path,
-                        error = &error
-                    )
-                }),
+                Said::new(|l| t_in!(l, "daemon-cannot-save-window", path = &path, error = &error)),
             );
         }
         let check = match self.install(compiled.clone(), "apply-confirm", by).await {
@@ -1648,10 +1693,7 @@ impl Actor {
             }
         }
         if !problems.is_empty() {
-            return Err(t!(
-                "daemon-isolate-nothing",
-                problems = problems.join("\n")
-            ));
+            return Err(t!("daemon-isolate-nothing", problems = problems.join("\n")));
         }
         let now = now_epoch();
         let until = for_secs.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
@@ -1821,8 +1863,16 @@ impl Actor {
         self.last_drift = None;
         match (recorded, saved) {
             (Ok(()), Ok(())) => Ok((ms, isolated.len(), connections)),
-            (Err(e), _) => Err(t!("daemon-isolation-record-lost", action = action, error = &e.here)),
-            (_, Err(e)) => Err(t!("daemon-isolation-save-lost", action = action, error = e.to_string())),
+            (Err(e), _) => Err(t!(
+                "daemon-isolation-record-lost",
+                action = action,
+                error = &e.here
+            )),
+            (_, Err(e)) => Err(t!(
+                "daemon-isolation-save-lost",
+                action = action,
+                error = e.to_string()
+            )),
         }
     }
 
@@ -1866,13 +1916,13 @@ impl Actor {
     /// released silently; a damaged file is recorded.
     async fn recover_isolation(&mut self) {
         if let Some(err) = self.isolation_load_error.take() {
-            tracing::error!(error = %err, "{}", t!("daemon-log-isolations-unreadable"));
+            tracing::error!(error = %err.here, "{}", t!("daemon-log-isolations-unreadable"));
             self.record(
                 EventKind::Isolate,
                 &Operator::daemon(),
                 None,
                 json!({
-                    "trigger": "start", "error": err,
+                    "trigger": "start", "error": err.en,
                 }),
             );
         }
@@ -2021,7 +2071,8 @@ impl Actor {
                     by: None,
                 });
                 let error = err.to_string();
-                let reason = Said::new(|l| t_in!(l, "daemon-reason-window-damaged", error = &error));
+                let reason =
+                    Said::new(|l| t_in!(l, "daemon-reason-window-damaged", error = &error));
                 let _ = self.rollback_because(&reason).await;
                 return;
             }
@@ -2071,8 +2122,8 @@ impl Actor {
             .await
             .map(|_| ())
             .map_err(|e| {
-                let error = chain(&e);
-                Said::new(|l| t_in!(l, "daemon-restore-isolation-failed", error = &error))
+                let error = chain_said(&e);
+                Said::new(|l| t_in!(l, "daemon-restore-isolation-failed", error = error.get(l)))
             })
     }
 
@@ -2089,14 +2140,21 @@ impl Actor {
         };
         let _ = self.intend("rollback", &Operator::daemon(), &load);
         let loaded = self.load_and_check(load).await.map_err(|e| {
-            Said::new(|l| t_in!(l, "daemon-restore-refused", what = what.get(l), error = &e))
+            Said::new(|l| {
+                t_in!(
+                    l,
+                    "daemon-restore-refused",
+                    what = what.get(l),
+                    error = e.get(l)
+                )
+            })
         })?;
         self.current = None;
         self.drift = DriftState::Unknown;
         match loaded {
             Loaded::Verified(_) => Ok(()),
             Loaded::NotReadBack(err) => {
-                tracing::warn!(error = %err, "{}", t!("daemon-log-restore-not-read-back", what = &what.here));
+                tracing::warn!(error = %err.here, "{}", t!("daemon-log-restore-not-read-back", what = &what.here));
                 Ok(())
             }
             Loaded::Mismatch { checked, problems } => {
@@ -2185,7 +2243,7 @@ impl Actor {
         let live = match blocking(move || kernel.read_table()).await {
             Ok(t) => t,
             Err(err) => {
-                self.unreadable(chain(&err)).await;
+                self.unreadable(chain_said(&err)).await;
                 return;
             }
         };
@@ -2250,11 +2308,11 @@ impl Actor {
     /// Logged at error level and counted every time; audited, and the
     /// approved ruleset restored (under `--on-drift restore`), once per
     /// streak.
-    async fn unreadable(&mut self, error: String) {
+    async fn unreadable(&mut self, error: Said) {
         self.counts.readback_failures += 1;
         let restore = self.settings.drift_action == DriftAction::Restore;
-        tracing::error!(error = %error, restore, "{}", t!("daemon-log-drift-unreadable"));
-        let streak = vec![format!("unreadable: {error}")];
+        tracing::error!(error = %error.here, restore, "{}", t!("daemon-log-drift-unreadable"));
+        let streak = vec![format!("unreadable: {}", error.en)];
         let first =
             self.drift != DriftState::Unreadable || self.last_drift.as_ref() != Some(&streak);
         self.drift = DriftState::Unreadable;
@@ -2269,7 +2327,7 @@ impl Actor {
             &Operator::daemon(),
             policy,
             json!({
-                "unreadable": error, "changes": [], "change_count": 0,
+                "unreadable": error.en, "changes": [], "change_count": 0,
                 "action": if restore { "restore" } else { "report" },
             }),
         );

@@ -55,39 +55,66 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
-    BadPrefix { prefix: String },
-    NotFound { prefix: String, dir: PathBuf },
+    BadPrefix {
+        prefix: String,
+    },
+    NotFound {
+        prefix: String,
+        dir: PathBuf,
+    },
     Ambiguous {
         prefix: String,
         matches: Vec<String>,
     },
 }
 
-impl std::fmt::Display for ArchiveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use sanso_i18n::t;
-        f.write_str(&match self {
+impl ArchiveError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
             ArchiveError::Write { path, .. } => {
-                t!("daemon-archive-write", path = path.display().to_string())
+                t_in!(
+                    lang,
+                    "daemon-archive-write",
+                    path = path.display().to_string()
+                )
             }
             ArchiveError::Read { path, .. } => {
-                t!("daemon-archive-read", path = path.display().to_string())
+                t_in!(
+                    lang,
+                    "daemon-archive-read",
+                    path = path.display().to_string()
+                )
             }
             ArchiveError::BadPrefix { prefix } => {
-                t!("daemon-archive-bad-prefix", prefix = prefix, min = MIN_PREFIX)
+                t_in!(
+                    lang,
+                    "daemon-archive-bad-prefix",
+                    prefix = prefix,
+                    min = MIN_PREFIX
+                )
             }
-            ArchiveError::NotFound { prefix, dir } => t!(
+            ArchiveError::NotFound { prefix, dir } => t_in!(
+                lang,
                 "daemon-archive-not-found",
                 prefix = prefix,
                 dir = dir.display().to_string()
             ),
-            ArchiveError::Ambiguous { prefix, matches } => t!(
+            ArchiveError::Ambiguous { prefix, matches } => t_in!(
+                lang,
                 "daemon-archive-ambiguous",
                 prefix = prefix,
                 count = matches.len(),
                 matches = matches.join(", ")
             ),
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for ArchiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
     }
 }
 

@@ -41,10 +41,10 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use sanso_i18n::{t_in, Lang};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
-use sanso_i18n::{t_in, Lang};
 use sha2::{Digest, Sha256};
 
 use crate::durable::sync_dir;
@@ -318,46 +318,57 @@ pub enum AuditError {
     },
 }
 
-impl fmt::Display for AuditError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use sanso_i18n::t;
+impl AuditError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: Lang) -> String {
         let shown = |p: &Path| p.display().to_string();
-        f.write_str(&match self {
-            AuditError::Open { path, .. } => t!("daemon-audit-open", path = shown(path)),
-            AuditError::Write { path, .. } => t!("daemon-audit-write", path = shown(path)),
+        match self {
+            AuditError::Open { path, .. } => t_in!(lang, "daemon-audit-open", path = shown(path)),
+            AuditError::Write { path, .. } => t_in!(lang, "daemon-audit-write", path = shown(path)),
             AuditError::HeadWrite { path, .. } => {
-                t!("daemon-audit-head-write", path = shown(path))
+                t_in!(lang, "daemon-audit-head-write", path = shown(path))
             }
-            AuditError::Corrupt { path, line, reason } => t!(
+            AuditError::Corrupt { path, line, reason } => t_in!(
+                lang,
                 "daemon-audit-corrupt",
                 path = shown(path),
                 line = line,
-                reason = reason.to_string()
+                reason = reason.text_in(lang)
             ),
             AuditError::HeadMismatch {
                 path,
                 expected,
                 found,
                 check,
-            } => t!(
+            } => t_in!(
+                lang,
                 "daemon-audit-head-mismatch",
                 path = shown(path),
                 head_file = shown(&head_path(path)),
-                explained = check.explain(expected, found)
+                explained = check.explain_in(lang, expected, found)
             ),
             AuditError::HeadMissing {
                 path,
                 found,
                 problem,
-            } => t!(
+            } => t_in!(
+                lang,
                 "daemon-audit-head-missing",
                 path = shown(path),
                 count = found.count,
                 head_file = shown(&head_path(path)),
                 problem = problem
             ),
-            AuditError::Recover { path, .. } => t!("daemon-audit-recover", path = shown(path)),
-        })
+            AuditError::Recover { path, .. } => {
+                t_in!(lang, "daemon-audit-recover", path = shown(path))
+            }
+        }
+    }
+}
+
+impl fmt::Display for AuditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
     }
 }
 
@@ -1063,11 +1074,16 @@ pub enum BreakReason {
     NotJson,
     /// A key appears twice in one object (`key` is its path, e.g.
     /// `detail.file`): readers would disagree on its value.
-    DuplicateKey { key: String },
+    DuplicateKey {
+        key: String,
+    },
     /// Not the byte form the log writes (keys sorted, no whitespace).
     NotCanonical,
     Malformed,
-    Sequence { expected: u64, found: u64 },
+    Sequence {
+        expected: u64,
+        found: u64,
+    },
     Link,
     Hash,
 }

@@ -233,17 +233,32 @@ pub enum LoadError {
     },
 }
 
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use sanso_i18n::t;
-        f.write_str(&match self {
+impl LoadError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
             LoadError::Read { path, .. } => {
-                t!("daemon-isolation-load-read", path = path.display().to_string())
+                t_in!(
+                    lang,
+                    "daemon-isolation-load-read",
+                    path = path.display().to_string()
+                )
             }
             LoadError::Parse { path, .. } => {
-                t!("daemon-isolation-load-damaged", path = path.display().to_string())
+                t_in!(
+                    lang,
+                    "daemon-isolation-load-damaged",
+                    path = path.display().to_string()
+                )
             }
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
     }
 }
 

@@ -65,36 +65,49 @@ pub enum KernelError {
         status: String,
         stderr: String,
     },
-    Output { command: String, what: String },
+    Output {
+        command: String,
+        what: String,
+    },
     Task,
     NoIsolation,
     Isolation(#[source] sanso_nft::netlink::ApplyError),
 }
 
-impl std::fmt::Display for KernelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use sanso_i18n::t;
-        f.write_str(&match self {
-            KernelError::Apply(_) => t!("daemon-kernel-apply"),
-            KernelError::Readback(_) => t!("daemon-kernel-readback"),
-            KernelError::Spawn { command, .. } => t!("daemon-kernel-spawn", command = command),
+impl KernelError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
+            KernelError::Apply(_) => t_in!(lang, "daemon-kernel-apply"),
+            KernelError::Readback(_) => t_in!(lang, "daemon-kernel-readback"),
+            KernelError::Spawn { command, .. } => {
+                t_in!(lang, "daemon-kernel-spawn", command = command)
+            }
             KernelError::Failed {
                 command,
                 status,
                 stderr,
-            } => t!(
+            } => t_in!(
+                lang,
                 "daemon-kernel-failed",
                 command = command,
                 status = status,
                 stderr = stderr
             ),
             KernelError::Output { command, what } => {
-                t!("daemon-kernel-output", command = command, what = what)
+                t_in!(lang, "daemon-kernel-output", command = command, what = what)
             }
-            KernelError::Task => t!("daemon-kernel-task"),
-            KernelError::NoIsolation => t!("daemon-kernel-no-isolation"),
-            KernelError::Isolation(_) => t!("daemon-kernel-isolation"),
-        })
+            KernelError::Task => t_in!(lang, "daemon-kernel-task"),
+            KernelError::NoIsolation => t_in!(lang, "daemon-kernel-no-isolation"),
+            KernelError::Isolation(_) => t_in!(lang, "daemon-kernel-isolation"),
+        }
+    }
+}
+
+impl std::fmt::Display for KernelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
     }
 }
 

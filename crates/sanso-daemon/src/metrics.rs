@@ -350,7 +350,10 @@ async fn respond(
             ),
         }
     } else {
-        ("404 Not Found", format!("{}\n", sanso_i18n::t!("daemon-metrics-try")))
+        (
+            "404 Not Found",
+            format!("{}\n", sanso_i18n::t!("daemon-metrics-try")),
+        )
     };
     let response = format!(
         "HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

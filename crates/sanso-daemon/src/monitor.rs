@@ -987,11 +987,7 @@ fn take(item: Item, config: &MonitorConfig, handle: &MonitorHandle, alerts: &Arc
     let packet = match item {
         Item::Lost(n) => {
             handle.lock().nflog.lost += n;
-            tracing::warn!(
-                lost = n,
-                "{}",
-                sanso_i18n::t!("daemon-log-monitor-lost")
-            );
+            tracing::warn!(lost = n, "{}", sanso_i18n::t!("daemon-log-monitor-lost"));
             return;
         }
         Item::Packet(p) => p,
@@ -1117,7 +1113,10 @@ async fn run_alert(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| {
-            AlertError::Failed(sanso_i18n::t!("daemon-alert-cannot-start", error = e.to_string()))
+            AlertError::Failed(sanso_i18n::t!(
+                "daemon-alert-cannot-start",
+                error = e.to_string()
+            ))
         })?;
     let mut stdin = child.stdin.take();
     let ran = tokio::time::timeout(limit, async {

@@ -1,8 +1,8 @@
 //! The control-socket protocol: one JSON request line, one JSON response
 //! line, then the connection closes. Only root (SO_PEERCRED uid 0) is served.
 
-use serde::{Deserialize, Serialize};
 use sanso_i18n::t;
+use serde::{Deserialize, Serialize};
 
 /// The default control socket.
 pub const DEFAULT_SOCKET: &str = "/run/sanso/sanso.sock";
@@ -234,7 +234,11 @@ pub struct StatusReport {
 
 impl std::fmt::Display for StatusReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{}", t!("daemon-status-policy-file", file = &self.policy_file))?;
+        writeln!(
+            f,
+            "{}",
+            t!("daemon-status-policy-file", file = &self.policy_file)
+        )?;
         if let Some(ns) = &self.netns {
             writeln!(f, "{}", t!("daemon-status-netns", netns = ns))?;
         }
@@ -278,7 +282,11 @@ impl std::fmt::Display for StatusReport {
         writeln!(f, "{}", t!("daemon-status-drift", drift = &self.drift))?;
         if let Some(e) = &self.last_error {
             match &self.last_error_at {
-                Some(at) => writeln!(f, "{}", t!("daemon-status-last-error-at", at = at, error = e))?,
+                Some(at) => writeln!(
+                    f,
+                    "{}",
+                    t!("daemon-status-last-error-at", at = at, error = e)
+                )?,
                 None => writeln!(f, "{}", t!("daemon-status-last-error", error = e))?,
             }
         }
@@ -301,7 +309,11 @@ impl std::fmt::Display for StatusReport {
             c.readback_failures, c.audit_failures, c.audit_recoveries
         )?;
         for m in &self.missing_interfaces {
-            writeln!(f, "{}", t!("daemon-status-warning", warning = m.to_string()))?;
+            writeln!(
+                f,
+                "{}",
+                t!("daemon-status-warning", warning = m.to_string())
+            )?;
         }
         if self.isolations.is_empty() {
             writeln!(f, "{}", t!("daemon-status-isolated-nothing"))?;
@@ -318,7 +330,11 @@ impl std::fmt::Display for StatusReport {
         if let Some(ha) = &self.ha {
             write!(f, "{ha}")?;
         }
-        writeln!(f, "{}", t!("daemon-status-audit-head", head = &self.audit_head))
+        writeln!(
+            f,
+            "{}",
+            t!("daemon-status-audit-head", head = &self.audit_head)
+        )
     }
 }
 
