@@ -47,7 +47,7 @@ daemon-kernel-no-nftables-array = `nftables` 配列がありません
 daemon-json-not-an-array = 配列ではありません
 
 ## links.rs: ゲートウェイ上のポリシーのインターフェース
-daemon-links-missing-interface = ゾーン { $zone }: インターフェース { $interface } がゲートウェイにありません。このインターフェースを通ってゾーンに出入りする通信はすべて通りません（なりすまし対策により、他の場所でこのゾーンのアドレスを名乗る通信は破棄されます）
+daemon-links-missing-interface = ゾーン { $zone }: インターフェース { $interface } がゲートウェイにありません。このインターフェースを通ってゾーンに出入りすることはできません（なりすまし対策により、他の場所でこのゾーンのアドレスを名乗る通信は破棄されます）
 daemon-links-spawn = `ip -j link show` を実行できません: { $error }
 daemon-links-failed = `ip -j link show` が失敗しました（{ $status }）: { $stderr }
 
@@ -118,11 +118,11 @@ daemon-audit-break-sequence = 通し番号が { $found } ですが、{ $expected
 daemon-audit-break-link = prev が直前のレコードのハッシュと一致しません（レコードが削除されたか、順序が入れ替わっています）
 daemon-audit-break-hash = hash がレコードの内容と一致しません（レコードが変更されています）
 daemon-audit-chain-break = { $line } 行目: { $reason }
-daemon-audit-log-has = ログのレコードは { $count } 件、先頭は { $head } です
+daemon-audit-log-has = ログのレコードは { $count } 件、先頭は { $head }
 daemon-audit-head-matches = 先頭 { $expected } はログの最後のレコードです
 daemon-audit-head-continues = 先頭 { $expected } はレコード { $at } です。ログはその後に { $extra } 件続きます（{ $has }）
-daemon-audit-head-shorter = 先頭は { $expected } のはずですが、{ $has }: 末尾の { $missing } 件がありません（またはログが置き換えられています）
-daemon-audit-head-differs = 先頭は { $expected } のはずですが、そのレコードはログにありません（{ $has }）: ログはそれより前で切られたか、書き換えられたか、置き換えられています
+daemon-audit-head-shorter = 先頭は { $expected } のはずですが、{ $has } です。末尾の { $missing } 件がありません（またはログが置き換えられています）
+daemon-audit-head-differs = 先頭は { $expected } のはずですが、そのレコードはログにありません（{ $has }）。ログはそれより前で切られたか、書き換えられたか、置き換えられています
 
 ## control.rs: 制御ソケットの応答
 daemon-log-control-connection-error = 制御ソケットの接続がエラーで終わりました
@@ -209,7 +209,7 @@ daemon-actor-stopping = アクターは停止中です
 daemon-log-audit-written = 監査レコードを書き込みました
 daemon-log-syslog-failed = 監査ログの先頭を syslog の収集先へ送れません
 daemon-audit-lost = 監査ログに書き込めません: { $error }
-daemon-log-audit-lost = 監査レコードが失われました
+daemon-log-audit-lost = 【監査レコード消失】監査レコードを書き込めませんでした
 daemon-intent-lost-refused = { $error }。何も変更していません: 変更は、その意図を記録してからでなければ行いません
 daemon-log-intent-lost = 意図のレコードが失われました。この変更はゲートウェイを閉じるもの、または承認済みの状態に戻すものなので、そのまま行います
 daemon-log-policy-refused = ポリシーを拒否しました。実行中のルールセットは変わりません
@@ -268,11 +268,11 @@ daemon-released = { $targets } を { $ms } ミリ秒で隔離解除しました�
 daemon-isolation-refused = カーネルが隔離の更新を拒否しました。何も変わっていません: { $error }
 daemon-connections-cut = 開いていた接続 { $deleted } 件を切断しました（conntrack のエントリ { $examined } 件を調べ、ゲートウェイ自身への { $spared } 件は残しました）
 daemon-connections-not-cut = 接続の conntrack エントリを削除できませんでした（{ $error }）。それでもそのパケットは破棄されます
-daemon-log-isolations-not-saved = 隔離の情報を保存できません。デーモンの再起動ならカーネルから回復しますが、再起動（reboot）では失われます
+daemon-log-isolations-not-saved = 隔離の情報を保存できません。デーモンを再起動した場合はカーネルから回復しますが、OS を再起動（reboot）すると失われます
 daemon-isolations-not-saved = 隔離の情報を保存できません: { $error }
 daemon-log-isolation-changed = 隔離を変更しました
 daemon-isolation-record-lost = カーネルで { $action } を行いましたが、その監査レコードは失われました: { $error }
-daemon-isolation-save-lost = カーネルで { $action } を行いましたが、保存できませんでした（再起動（reboot）すると失われます）: { $error }
+daemon-isolation-save-lost = カーネルで { $action } を行いましたが、保存できませんでした（OS を再起動（reboot）すると失われます）: { $error }
 daemon-log-expired-release-failed = 期限の来た隔離を解除できません。後で再試行します
 daemon-log-isolations-unreadable = 隔離のファイルを読み取れません。カーネルで隔離中のものはそのまま維持します
 daemon-log-isolation-recovered = 記録のない隔離がカーネルで見つかりました: 回復分として維持します
@@ -282,7 +282,7 @@ daemon-log-window-not-removed-rollback = 保存した確定待ちの情報を削
 daemon-table-before-apply = 適用前のテーブル
 daemon-log-rolled-back = 未確定の適用をロールバックしました
 daemon-rolled-back = { $to } にロールバックしました（{ $reason }）
-daemon-log-rollback-failed = ロールバックに失敗しました
+daemon-log-rollback-failed = 【ロールバック失敗】ロールバックに失敗しました
 daemon-rollback-failed-status = ロールバックに失敗しました: { $error }
 daemon-rollback-failed = ロールバックに失敗しました（{ $reason }）: { $error }
 daemon-log-window-unreadable-file = 保存した確定待ちの情報を読み取れません。起動時の適用に進みます
