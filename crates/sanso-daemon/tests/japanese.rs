@@ -93,12 +93,8 @@ async fn a_refused_apply_is_answered_in_japanese_and_recorded_in_english() {
 
     // The status shows the last error in Japanese.
     assert_eq!(status.last_error.as_deref(), Some(ja_error.as_str()));
-    let shown = status.to_string();
-    assert!(shown.contains("直近のエラー:"), "{shown}");
-    assert!(
-        shown.contains("まだありません（起動時のルールセットのままです）"),
-        "{shown}"
-    );
+    // (`sanso status` renders the report; crates/sanso/tests/i18n_cli.rs
+    // shows it in Japanese.)
 
     // The operator's answer to a reload is Japanese.
     let answer = handle.reload(Trigger::Request, root()).await;

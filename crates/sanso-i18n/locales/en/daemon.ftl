@@ -157,28 +157,10 @@ daemon-control-events-by-monitor = events are served by the monitor
 daemon-operator-daemon = the daemon (uid { $uid })
 daemon-log-peer-environ = cannot read the control peer's environment
 
-## protocol.rs: checks of --ticket and --reason; the status text
+## protocol.rs: checks of --ticket and --reason
 daemon-protocol-text-empty = { $what } must not be empty
 daemon-protocol-text-too-long = { $what } is { $length } characters long; at most { $max } are accepted
 daemon-protocol-text-control = { $what } must be one line of printable text: character { $at } is the control character { $code }
-daemon-status-policy-file = policy file:  { $file }
-daemon-status-netns = netns:        { $netns }
-daemon-status-applied = applied:      { $policy } rev { $revision } sha256:{ $hash }
-daemon-status-from = {"  "}from:       { $file }
-daemon-status-at = {"  "}at:         { $at }
-daemon-status-flows = {"  "}flows:      { $flows }
-daemon-status-next-expiry = {"  "}next expiry: { $at }
-daemon-status-applied-nothing = applied:      nothing yet (the boot ruleset is in place)
-daemon-status-previous-table = the previous table
-daemon-status-pending = pending:      confirm within { $seconds } s (requested by uid { $uid }), else rollback to { $to }
-daemon-status-drift = drift:        { $drift }
-daemon-status-last-error-at = last error:   { $at }: { $error }
-daemon-status-last-error = last error:   { $error }
-daemon-status-counts = counts:
-daemon-status-warning = warning:      { $warning }
-daemon-status-isolated-nothing = isolated:     nothing
-daemon-status-isolated = isolated:
-daemon-status-audit-head = audit head:   { $head }
 
 ## monitor.rs: events in words, the monitor's log, alert commands
 daemon-event-forbidden = forbidden crossing: { $tiers }

@@ -145,28 +145,10 @@ daemon-control-events-by-monitor = イベントはモニターが提供します
 daemon-operator-daemon = デーモン（uid { $uid }）
 daemon-log-peer-environ = 制御ソケットの接続元プロセスの環境変数を読み取れません
 
-## protocol.rs: --ticket と --reason の確認、status の表示
+## protocol.rs: --ticket と --reason の確認
 daemon-protocol-text-empty = { $what } は空にできません
 daemon-protocol-text-too-long = { $what } が { $length } 文字あります。受け付けるのは { $max } 文字までです
 daemon-protocol-text-control = { $what } は印字可能な 1 行の文字列にしてください: { $at } 文字目が制御文字 { $code } です
-daemon-status-policy-file = ポリシーファイル: { $file }
-daemon-status-netns = netns:            { $netns }
-daemon-status-applied = 適用中:           { $policy } rev { $revision } sha256:{ $hash }
-daemon-status-from = {"  "}ファイル:       { $file }
-daemon-status-at = {"  "}適用日時:       { $at }
-daemon-status-flows = {"  "}フロー数:       { $flows }
-daemon-status-next-expiry = {"  "}次の期限切れ:   { $at }
-daemon-status-applied-nothing = 適用中:           まだありません（起動時のルールセットのままです）
-daemon-status-previous-table = 以前のテーブル
-daemon-status-pending = 確定待ち:         { $seconds } 秒以内に確定してください（uid { $uid } の要求）。確定しなければ { $to } にロールバックします
-daemon-status-drift = ドリフト:         { $drift }
-daemon-status-last-error-at = 直近のエラー:     { $at }: { $error }
-daemon-status-last-error = 直近のエラー:     { $error }
-daemon-status-counts = 件数:
-daemon-status-warning = 警告:             { $warning }
-daemon-status-isolated-nothing = 隔離中:           なし
-daemon-status-isolated = 隔離中:
-daemon-status-audit-head = 監査ログの先頭:   { $head }
 
 ## monitor.rs: イベントの説明、モニターのログ、通知コマンド
 daemon-event-forbidden = 禁止された層間通信: { $tiers }
