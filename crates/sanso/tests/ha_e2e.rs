@@ -194,6 +194,7 @@ impl Node {
                 "-n",
                 "-l",
                 "-P",
+                "-D",
                 "-f",
                 &format!("{d}/keepalived.conf"),
                 "-p",
@@ -431,7 +432,16 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
     let server = Netns::create(&id.namespace_name("s")).expect("s");
     let ns_a = Netns::create(&id.namespace_name("a")).expect("a");
     let ns_b = Netns::create(&id.namespace_name("b")).expect("b");
-    let tmp = tempfile::tempdir().expect("tmp");
+    // SANSO_HA_E2E_KEEP=1 keeps the files and the programs' logs.
+    let keep = std::env::var_os("SANSO_HA_E2E_KEEP").is_some();
+    let tmp = tempfile::Builder::new()
+        .prefix("sanso-ha-e2e")
+        .disable_cleanup(keep)
+        .tempdir()
+        .expect("tmp");
+    if keep {
+        eprintln!("ha e2e: files and logs kept in {}", tmp.path().display());
+    }
 
     // Bridges in sw; each namespace plugged in by a veth pair.
     ip(sw.name(), "link add brl type bridge");
