@@ -437,3 +437,270 @@ fn judge(
     });
     record
 }
+
+/// `sanso ha relay`: hands the peer's resignation of one VRRP instance to
+/// this node's others (see [`sanso_ha::vrrp`] for why). Raw VRRP sockets
+/// (IPv4 and IPv6), blocking; needs CAP_NET_RAW.
+pub mod relay {
+    use std::collections::HashMap;
+    use std::ffi::CString;
+    use std::net::{IpAddr, Ipv6Addr};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::{Duration, Instant};
+
+    use sanso_ha::vrrp::{self, Instance};
+
+    type Result<T> = std::io::Result<T>;
+
+    fn context(what: &str) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+        move |err| std::io::Error::new(err.kind(), format!("{what}: {err}"))
+    }
+
+    /// A raw VRRP socket of one family, sending with the TTL (hop limit)
+    /// VRRP requires and looping its multicast back to this node.
+    struct Raw {
+        fd: OwnedFd,
+        ipv6: bool,
+    }
+
+    fn setopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> Result<()> {
+        // SAFETY: `value` points to a live T of the size passed.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                level,
+                name,
+                (value as *const T).cast(),
+                std::mem::size_of::<T>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error())
+                .map_err(context(&format!("setsockopt({level}, {name})")));
+        }
+        Ok(())
+    }
+
+    impl Raw {
+        fn open(ipv6: bool) -> Result<Raw> {
+            let family = if ipv6 { libc::AF_INET6 } else { libc::AF_INET };
+            // SAFETY: plain socket(2); the descriptor is owned below.
+            let raw = unsafe {
+                libc::socket(
+                    family,
+                    libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                    libc::c_int::from(vrrp::PROTOCOL),
+                )
+            };
+            if raw < 0 {
+                return Err(std::io::Error::last_os_error()).map_err(context(
+                    "cannot open a raw VRRP socket (CAP_NET_RAW is needed)",
+                ));
+            }
+            // SAFETY: `raw` is a new descriptor nobody else owns.
+            let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+            let ttl: libc::c_int = vrrp::TTL.into();
+            let on: libc::c_int = 1;
+            if ipv6 {
+                setopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
+                setopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &on)?;
+                let offset = vrrp::V3_CHECKSUM_OFFSET as libc::c_int;
+                setopt(&fd, libc::IPPROTO_RAW, libc::IPV6_CHECKSUM, &offset)?;
+            } else {
+                setopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
+                setopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &on)?;
+            }
+            Ok(Raw { fd, ipv6 })
+        }
+
+        /// Sends `message` to VRRP's group on interface `index`.
+        fn send(&self, index: u32, message: &[u8]) -> Result<()> {
+            let rc = if self.ipv6 {
+                let index_int = index as libc::c_int;
+                setopt(&self.fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, &index_int)?;
+                // SAFETY: an all-zero sockaddr_in6 is valid; fields set below.
+                let mut to: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+                to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                to.sin6_addr.s6_addr = vrrp::GROUP_V6.octets();
+                to.sin6_scope_id = index;
+                // SAFETY: buffer and address are live for the call.
+                unsafe {
+                    libc::sendto(
+                        self.fd.as_raw_fd(),
+                        message.as_ptr().cast(),
+                        message.len(),
+                        0,
+                        (&to as *const libc::sockaddr_in6).cast(),
+                        std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                    )
+                }
+            } else {
+                // SAFETY: an all-zero ip_mreqn is valid ("any" address).
+                let mut mreq: libc::ip_mreqn = unsafe { std::mem::zeroed() };
+                mreq.imr_ifindex = index as libc::c_int;
+                setopt(&self.fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &mreq)?;
+                // SAFETY: an all-zero sockaddr_in is valid; fields set below.
+                let mut to: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+                to.sin_family = libc::AF_INET as libc::sa_family_t;
+                to.sin_addr.s_addr = u32::from_ne_bytes(vrrp::GROUP_V4.octets());
+                // SAFETY: buffer and address are live for the call.
+                unsafe {
+                    libc::sendto(
+                        self.fd.as_raw_fd(),
+                        message.as_ptr().cast(),
+                        message.len(),
+                        0,
+                        (&to as *const libc::sockaddr_in).cast(),
+                        std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                    )
+                }
+            };
+            if rc < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        }
+
+        /// One received advertisement and its source, if what arrived is one.
+        fn receive(&self) -> Option<(IpAddr, vrrp::Advert)> {
+            let mut buf = [0u8; 2048];
+            // SAFETY: an all-zero sockaddr_storage is valid.
+            let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            // SAFETY: buffer and address are live and sized as passed.
+            let n = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                    (&mut from as *mut libc::sockaddr_storage).cast(),
+                    &mut len,
+                )
+            };
+            let n = usize::try_from(n).ok()?;
+            let data = &buf[..n];
+            if self.ipv6 {
+                // SAFETY: an AF_INET6 socket fills a sockaddr_in6.
+                let from6: libc::sockaddr_in6 =
+                    unsafe { std::ptr::read((&from as *const libc::sockaddr_storage).cast()) };
+                let source = Ipv6Addr::from(from6.sin6_addr.s6_addr);
+                Some((IpAddr::V6(source), vrrp::parse(data)?))
+            } else {
+                let (source, advert) = vrrp::parse_ipv4_packet(data)?;
+                Some((IpAddr::V4(source), advert))
+            }
+        }
+    }
+
+    fn index_of(interface: &str) -> Result<u32> {
+        let name = CString::new(interface).map_err(std::io::Error::other)?;
+        // SAFETY: a NUL-terminated name.
+        let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if index == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("there is no interface {interface} on this node"),
+            ));
+        }
+        Ok(index)
+    }
+
+    /// Runs until killed: listens to the pair's VRRP advertisements and,
+    /// when the master of one router id (the peer) resigns it, sends this
+    /// node's instances of the others a priority-0 advertisement looped
+    /// back to this node.
+    pub fn run(ha: &sanso_ha::Ha, node: &str) -> Result<()> {
+        let instances = vrrp::instances(&ha);
+        let interval = Duration::from_secs(u64::from(ha.vrrp.advert_interval));
+        // A master is the one whose advertisement was heard within the
+        // Master_Down_Interval (rounded up).
+        let master_lifetime = interval * 4;
+        let mut sockets = Vec::new();
+        for ipv6 in [false, true] {
+            if instances.iter().any(|i| i.ipv6 == ipv6) {
+                sockets.push(Raw::open(ipv6)?);
+            }
+        }
+        eprintln!(
+            "sanso ha relay: node {}, {} VRRP instance(s) ({}): a resignation of one by the peer is handed to the others",
+            node,
+            instances.len(),
+            instances
+                .iter()
+                .map(|i| format!("{} vrid {}", i.interface, i.router_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // The master of each router id, as last heard, and when.
+        let mut masters: HashMap<u8, (IpAddr, Instant)> = HashMap::new();
+        let mut last_relay: Option<Instant> = None;
+        let mut polls: Vec<libc::pollfd> = sockets
+            .iter()
+            .map(|s| libc::pollfd {
+                fd: s.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        loop {
+            // SAFETY: `polls` is a live array of its length.
+            let rc = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, 1000) };
+            if rc < 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(err).map_err(context("poll"));
+            }
+            for (socket, poll) in sockets.iter().zip(polls.iter_mut()) {
+                if poll.revents == 0 {
+                    continue;
+                }
+                poll.revents = 0;
+                while let Some((source, advert)) = socket.receive() {
+                    if !instances.iter().any(|i| i.router_id == advert.router_id) {
+                        continue;
+                    }
+                    if advert.priority > 0 {
+                        masters.insert(advert.router_id, (source, Instant::now()));
+                        continue;
+                    }
+                    // Priority 0: relayed only when it comes from the
+                    // master of that router id (not from this node's own
+                    // relayed ones, nor from anyone else), once per
+                    // advertisement interval.
+                    let from_master = masters.get(&advert.router_id).is_some_and(|(m, at)| {
+                        *m == source && at.elapsed() <= master_lifetime
+                    });
+                    if !from_master || last_relay.is_some_and(|t| t.elapsed() < interval) {
+                        continue;
+                    }
+                    masters.remove(&advert.router_id);
+                    last_relay = Some(Instant::now());
+                    relay(&sockets, &instances, source, advert.router_id);
+                }
+            }
+        }
+    }
+
+    fn relay(sockets: &[Raw], instances: &[Instance], source: IpAddr, router_id: u8) {
+        for target in vrrp::relay_targets(instances, router_id) {
+            let Some(socket) = sockets.iter().find(|s| s.ipv6 == target.ipv6) else {
+                continue;
+            };
+            let outcome = index_of(&target.interface)
+                .and_then(|index| socket.send(index, &target.message));
+            match outcome {
+                Ok(()) => eprintln!(
+                    "sanso ha relay: {source} resigned vrid {router_id}: handed to vrid {} on {}",
+                    target.router_id, target.interface
+                ),
+                Err(err) => eprintln!(
+                    "sanso ha relay: {source} resigned vrid {router_id}: cannot hand it to vrid {} on {}: {err:#}",
+                    target.router_id, target.interface
+                ),
+            }
+        }
+    }
+}

@@ -592,6 +592,21 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
         );
     }
     for node in &mut nodes {
+        // The relay hands the peer's resignation of one instance to the
+        // others (priority 0 on the links it still has), so that the sync
+        // group moves after the skew time, not 3 advertisement intervals.
+        let name = node.name;
+        node.spawn(
+            "relay",
+            &[
+                sanso,
+                "ha",
+                "relay",
+                &ha_file.display().to_string(),
+                "--node",
+                name,
+            ],
+        );
         node.start_keepalived();
     }
     let (a, b) = (&nodes[0], &nodes[1]);

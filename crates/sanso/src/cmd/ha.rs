@@ -1,6 +1,8 @@
 //! `sanso ha`: the active/standby pair (issue 18): `check` an HA file,
-//! `render` a node's keepalived.conf and conntrackd.conf, and `notify`,
-//! which keepalived calls on every transition.
+//! `render` a node's keepalived.conf and conntrackd.conf, `notify`,
+//! which keepalived calls on every transition, and `relay`, which hands a
+//! peer's priority-0 advertisement on one link to this node's instances on
+//! the others (see [`sanso_ha::vrrp`] for why).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -22,6 +24,7 @@ enum Sub {
     Check(CheckArgs),
     Render(RenderArgs),
     Notify(NotifyArgs),
+    Relay(RelayArgs),
 }
 
 /// Validate an HA file; exit 1 with every problem (file:line:col, the node
@@ -88,11 +91,27 @@ struct NotifyArgs {
     conntrackd: PathBuf,
 }
 
+/// Runs beside keepalived on each node: when the peer, master of one of
+/// the pair's VRRP instances, resigns it (a priority-0 advertisement, sent
+/// by keepalived when the peer loses a link or stops), hand the resignation
+/// to this node's instances on the other links at once, so that the sync
+/// group takes over after the skew time (about 0.6 s) instead of waiting
+/// 3 advertisement intervals on the link the peer lost. Needs CAP_NET_RAW.
+#[derive(Debug, clap::Args)]
+struct RelayArgs {
+    /// The HA file (TOML), e.g. /etc/sanso/ha.toml.
+    ha_file: PathBuf,
+    /// This node (a [nodes.NAME] of the file).
+    #[arg(long)]
+    node: String,
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Sub::Check(args) => check(&args),
         Sub::Render(args) => render(&args),
         Sub::Notify(args) => notify(&args),
+        Sub::Relay(args) => relay(&args),
     }
 }
 
@@ -232,5 +251,19 @@ fn notify(args: &NotifyArgs) -> Result<ExitCode> {
             args.state_dir.display()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn relay(args: &RelayArgs) -> Result<ExitCode> {
+    let ha = load(&args.ha_file)?;
+    if ha.node(&args.node).is_none() {
+        bail!(
+            "{}: there is no node {:?} (the file describes {})",
+            args.ha_file.display(),
+            args.node,
+            ha.node_names()
+        );
+    }
+    sanso_daemon::ha::relay::run(&ha, &args.node)?;
     Ok(ExitCode::SUCCESS)
 }
