@@ -185,10 +185,10 @@ impl Node {
         self.children.push(child);
     }
 
-    fn start_keepalived(&mut self) {
+    fn start_keepalived(&mut self, label: &str) {
         let d = self.dir.display().to_string();
         self.spawn(
-            "keepalived",
+            label,
             &[
                 "keepalived",
                 "-n",
@@ -203,6 +203,22 @@ impl Node {
                 &format!("{d}/vrrp.pid"),
             ],
         );
+    }
+
+    /// Stops keepalived (SIGTERM: it sends priority 0 on every link and
+    /// removes its addresses) and waits until it has gone.
+    fn stop_keepalived(&self) {
+        let pid_file = self.dir.join("keepalived.pid");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .expect("keepalived.pid")
+            .trim()
+            .parse()
+            .expect("a pid");
+        // SAFETY: kill(2) on the keepalived this test started (its pid file).
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        wait_for("keepalived stopped", Duration::from_secs(10), || {
+            !pid_file.exists()
+        });
     }
 
     fn status(&self) -> serde_json::Value {
@@ -312,6 +328,10 @@ impl Flow {
         resumed_after(&self.echoes.lock().expect("lock"), t)
     }
 
+    fn longest_pause_after(&self, t: Instant) -> Duration {
+        longest_pause_after(&self.echoes.lock().expect("lock"), t)
+    }
+
     fn check(&self) {
         if let Some(e) = self.error.lock().expect("lock").as_ref() {
             panic!("the TCP connection broke: {e}");
@@ -374,6 +394,10 @@ impl Pinger {
     fn resumed_after(&self, t: Instant) -> Option<Duration> {
         resumed_after(&self.replies.lock().expect("lock"), t)
     }
+
+    fn longest_pause_after(&self, t: Instant) -> Duration {
+        longest_pause_after(&self.replies.lock().expect("lock"), t)
+    }
 }
 
 impl Drop for Pinger {
@@ -393,6 +417,18 @@ fn resumed_after(instants: &[Instant], t: Instant) -> Option<Duration> {
         .windows(2)
         .max_by_key(|w| w[1].duration_since(w[0]))
         .map(|w| w[1].saturating_duration_since(t))
+}
+
+/// The longest pause between consecutive instants from `t` on (the one
+/// before `t` included, and now after the last).
+fn longest_pause_after(instants: &[Instant], t: Instant) -> Duration {
+    let from = instants.iter().rposition(|i| *i <= t).unwrap_or(0);
+    let mut all: Vec<Instant> = instants.get(from..).unwrap_or_default().to_vec();
+    all.push(Instant::now());
+    all.windows(2)
+        .map(|w| w[1].duration_since(w[0]))
+        .max()
+        .unwrap_or_default()
 }
 
 fn echo_server(ns: &Netns) -> TcpListener {
@@ -415,6 +451,72 @@ fn echo_server(ns: &Netns) -> TcpListener {
         }
     });
     listener
+}
+
+/// A failover to B caused by `cause`: B master, the connection's data
+/// flowing through B, its entry in B's table; the time from the cause to
+/// the first packet through B printed and under 3 s.
+fn failover(b: &Node, flow: &Flow, pinger: &Pinger, how: &str, cause: impl FnOnce()) {
+    let before = flow.count();
+    let t0 = Instant::now();
+    cause();
+    wait_for("B master", Duration::from_secs(15), || {
+        b.role().as_deref() == Some("master")
+    });
+    wait_for("data flowing through B", Duration::from_secs(20), || {
+        flow.count() > before + 20
+    });
+    flow.check();
+    let ping = pinger
+        .resumed_after(t0)
+        .expect("a ping reply after the failover");
+    let tcp = flow.resumed_after(t0).expect("an echo after the failover");
+    eprintln!(
+        "ha failover ({how}, advert_int 1 s): packets flowed again (through B) {} ms after it (pings every 50 ms; their longest pause {} ms); the TCP connection's data {} ms after it (longest pause {} ms)",
+        ping.as_millis(),
+        pinger.longest_pause_after(t0).as_millis(),
+        tcp.as_millis(),
+        flow.longest_pause_after(t0).as_millis()
+    );
+    assert!(
+        ping < Duration::from_secs(3),
+        "failover ({how}) took {ping:?}: the target is under 3 s"
+    );
+    let out = b
+        .exec(&["conntrackd", "-C", &b.conntrackd_conf().display().to_string(), "-i"])
+        .output()
+        .expect("conntrackd -i");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("dport=8080"),
+        "the connection is in B's kernel table (its internal cache after -R)"
+    );
+}
+
+/// A failback to A caused by `cause` (A preempts): A master and B backup
+/// again, the connection's data flowing; how long A took and the longest
+/// pause of the pings and the data printed.
+fn failback(a: &Node, b: &Node, flow: &Flow, pinger: &Pinger, how: &str, cause: impl FnOnce()) {
+    let before = flow.count();
+    let t1 = Instant::now();
+    cause();
+    let master = wait_for("A master again", Duration::from_secs(20), || {
+        a.role().as_deref() == Some("master") && a.has_vip()
+    });
+    wait_for("B backup again", Duration::from_secs(20), || {
+        b.role().as_deref() == Some("backup")
+    });
+    wait_for(
+        "data flowing after failback",
+        Duration::from_secs(20),
+        || flow.count() > before + 20,
+    );
+    flow.check();
+    eprintln!(
+        "ha failback ({how}, A preempts): A master again after {} ms; the longest pause since then: pings {} ms, the TCP connection's data {} ms",
+        master.as_millis(),
+        pinger.longest_pause_after(t1).as_millis(),
+        flow.longest_pause_after(t1).as_millis()
+    );
 }
 
 #[test]
@@ -607,7 +709,7 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
                 name,
             ],
         );
-        node.start_keepalived();
+        node.start_keepalived("keepalived");
     }
     let (a, b) = (&nodes[0], &nodes[1]);
     wait_for(
@@ -649,56 +751,20 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
         },
     );
 
-    // Failover: A's uplink down.
-    let before = flow.count();
-    let t0 = Instant::now();
-    ip(ns_a.name(), "link set wan0 down");
-    wait_for("B master", Duration::from_secs(15), || {
-        b.role().as_deref() == Some("master")
+    // Failover and failback: A's uplink down and up, then keepalived on A
+    // stopped and started again.
+    failover(b, &flow, &pinger, "A's uplink down", || {
+        ip(ns_a.name(), "link set wan0 down")
     });
-    wait_for("data flowing through B", Duration::from_secs(20), || {
-        flow.count() > before + 20
+    failback(a, b, &flow, &pinger, "A's uplink up", || {
+        ip(ns_a.name(), "link set wan0 up")
     });
-    flow.check();
-    let ping_gap = pinger
-        .resumed_after(t0)
-        .expect("a ping reply after the failover");
-    let tcp_gap = flow.resumed_after(t0).expect("an echo after the failover");
-    eprintln!(
-        "ha failover (A's uplink down, advert_int 1 s): first packet through B after {} ms (pings every 50 ms); the TCP connection's data flowed again after {} ms",
-        ping_gap.as_millis(),
-        tcp_gap.as_millis()
-    );
-    let out = b
-        .exec(&["conntrackd", "-C", &b_conf, "-i"])
-        .output()
-        .expect("conntrackd -i");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("dport=8080"),
-        "the connection is in B's kernel table (its internal cache after -R)"
-    );
-
-    // Failback: A's uplink up, A preempts.
-    let before = flow.count();
-    let t1 = Instant::now();
-    ip(ns_a.name(), "link set wan0 up");
-    wait_for("A master again", Duration::from_secs(20), || {
-        a.role().as_deref() == Some("master") && a.has_vip()
+    failover(b, &flow, &pinger, "keepalived on A stopped", || {
+        a.stop_keepalived()
     });
-    wait_for("B backup again", Duration::from_secs(20), || {
-        b.role().as_deref() == Some("backup")
-    });
-    wait_for(
-        "data flowing after failback",
-        Duration::from_secs(20),
-        || flow.count() > before + 20,
-    );
-    flow.check();
-    eprintln!(
-        "ha failback (A's uplink up, A preempts): A master again after {} ms; the TCP data's longest pause since the link-up ended {} ms after it",
-        t1.elapsed().as_millis(),
-        flow.resumed_after(t1).map_or(0, |d| d.as_millis())
-    );
+    nodes[0].start_keepalived("keepalived-again");
+    let (a, b) = (&nodes[0], &nodes[1]);
+    failback(a, b, &flow, &pinger, "keepalived on A started again", || {});
 
     // Both nodes enforce what they applied, and see the same policy.
     for node in [a, b] {
