@@ -611,7 +611,7 @@ pub mod relay {
     /// node's instances of the others a priority-0 advertisement looped
     /// back to this node.
     pub fn run(ha: &sanso_ha::Ha, node: &str) -> Result<()> {
-        let instances = vrrp::instances(&ha);
+        let instances = vrrp::instances(ha);
         let interval = Duration::from_secs(u64::from(ha.vrrp.advert_interval));
         // A master is the one whose advertisement was heard within the
         // Master_Down_Interval (rounded up).
