@@ -30,7 +30,7 @@ pub const ROLE_FILE: &str = "ha-role.json";
 /// What `sanso ha notify` records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleRecord {
-    /// `master`, `backup` or `fault`.
+    /// `master`, `backup`, `fault` or `stop`.
     pub role: String,
     /// RFC 3339.
     pub since: String,
@@ -64,7 +64,7 @@ pub fn read_role(state_dir: &Path) -> Option<RoleRecord> {
 pub struct HaStatus {
     pub node: String,
     pub peer: String,
-    /// keepalived's last notify: `master`, `backup`, `fault`, or
+    /// keepalived's last notify: `master`, `backup`, `fault`, `stop`, or
     /// `unknown` before the first.
     pub role: String,
     #[serde(default)]
@@ -185,7 +185,7 @@ pub fn metrics_text() -> String {
     format!(
         "# HELP sanso_ha_role The node's VRRP role as keepalived last reported it (1 for the current one).\n\
          # TYPE sanso_ha_role gauge\n\
-         sanso_ha_role{{role=\"master\"}} {}\nsanso_ha_role{{role=\"backup\"}} {}\nsanso_ha_role{{role=\"fault\"}} {}\n\
+         sanso_ha_role{{role=\"master\"}} {}\nsanso_ha_role{{role=\"backup\"}} {}\nsanso_ha_role{{role=\"fault\"}} {}\nsanso_ha_role{{role=\"stop\"}} {}\n\
          # HELP sanso_ha_policy_mismatch 1 while the peer has announced another policy for longer than one check interval.\n\
          # TYPE sanso_ha_policy_mismatch gauge\n\
          sanso_ha_policy_mismatch {}\n\
@@ -201,6 +201,7 @@ pub fn metrics_text() -> String {
         role("master"),
         role("backup"),
         role("fault"),
+        role("stop"),
         u8::from(s.mismatch_warned),
         u8::from(s.policy != "unknown"),
         s.mismatch_events,

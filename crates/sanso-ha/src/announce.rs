@@ -28,7 +28,7 @@ pub struct Announcement {
     pub seq: u64,
     /// Unix seconds when sent.
     pub sent_at: i64,
-    /// `master`, `backup`, `fault` or `unknown` (keepalived's last notify).
+    /// `master`, `backup`, `fault`, `stop` or `unknown` (keepalived's last notify).
     pub role: String,
     /// The applied policy, `None` before the first apply.
     pub revision: Option<String>,

@@ -762,6 +762,10 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
     failover(b, &flow, &pinger, "keepalived on A stopped", || {
         a.stop_keepalived()
     });
+    // keepalived's notify_stop recorded it.
+    wait_for("A's role stop", Duration::from_secs(5), || {
+        a.role().as_deref() == Some("stop")
+    });
     nodes[0].start_keepalived("keepalived-again");
     let (a, b) = (&nodes[0], &nodes[1]);
     failback(a, b, &flow, &pinger, "keepalived on A started again", || {});

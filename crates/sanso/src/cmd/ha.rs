@@ -68,13 +68,15 @@ enum Role {
     Master,
     Backup,
     Fault,
+    /// keepalived is stopping (its notify_stop).
+    Stop,
 }
 
 /// Called by keepalived on a transition of the sync group: records the
 /// role for the daemon (`sanso status`) and runs conntrackd's transition
 /// commands (master: commit the external cache, flush, resync, bulk send;
-/// backup: resync request after shortening the kernel's timers; fault:
-/// shorten the timers). Always exits 0: keepalived cannot do anything
+/// backup: resync request after shortening the kernel's timers; fault and
+/// stop: shorten the timers). Always exits 0: keepalived cannot do anything
 /// about a failure, which is recorded and logged.
 #[derive(Debug, clap::Args)]
 struct NotifyArgs {
@@ -218,12 +220,13 @@ fn notify(args: &NotifyArgs) -> Result<ExitCode> {
         // Shorten the kernel's timers (zombie entries), ask the new master
         // for a resync.
         Role::Backup => &["-t", "-n"],
-        Role::Fault => &["-t"],
+        Role::Fault | Role::Stop => &["-t"],
     };
     let role = match args.role {
         Role::Master => "master",
         Role::Backup => "backup",
         Role::Fault => "fault",
+        Role::Stop => "stop",
     };
     let mut lines = Vec::new();
     if matches!(args.role, Role::Backup) {
