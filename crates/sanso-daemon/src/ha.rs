@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use sanso_i18n::t;
+
 use crate::actor::Handle;
 
 /// The role record in the state directory.
@@ -222,9 +224,9 @@ pub struct HaSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HaError {
-    #[error("node {node:?} is not in the HA file (it describes {known})")]
+    #[error("{}", t!("ha-unknown-node", node = format!("{node:?}"), nodes = known))]
     UnknownNode { node: String, known: String },
-    #[error("cannot bind the announcement socket on {addr} (is the sync interface up with this node's sync address?)")]
+    #[error("{}", t!("ha-cannot-bind", address = addr.to_string()))]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -303,7 +305,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                 update(|s| {
                     if let Some(r) = &role {
                         if s.role != r.role {
-                            tracing::info!(role = %r.role, since = %r.since, "HA role reported by keepalived");
+                            tracing::info!(role = %r.role, since = %r.since, "{}", t!("ha-log-role"));
                         }
                         s.role.clone_from(&r.role);
                         s.role_since = Some(r.since.clone());
@@ -324,7 +326,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                     Ok(_) => said_send_error = false,
                     Err(err) if !said_send_error => {
                         said_send_error = true;
-                        tracing::warn!(peer = %to, error = %err, "HA: cannot send the announcement to the peer");
+                        tracing::warn!(peer = %to, error = %err, "{}", t!("ha-log-cannot-send"));
                     }
                     Err(_) => {}
                 }
@@ -338,7 +340,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                         peer = Some(Peer { announcement: a, heard: Instant::now(), heard_at: Timestamp::now() });
                     }
                     Err(why) => {
-                        tracing::debug!(from = %from, error = %why, "HA: announcement dropped");
+                        tracing::debug!(from = %from, error = %why, "{}", t!("ha-log-dropped"));
                         update(|s| s.refused_datagrams += 1);
                         continue;
                     }
@@ -360,18 +362,24 @@ fn accept(
     last: Option<(u64, u64)>,
 ) -> Result<sanso_ha::announce::Announcement, String> {
     if from != peer_address {
-        return Err(format!(
-            "from {from}, not the peer's sync address {peer_address}"
+        return Err(t!(
+            "ha-dropped-address",
+            from = from.to_string(),
+            peer = peer_address.to_string()
         ));
     }
     let a = sanso_ha::announce::open(datagram, &settings.key, Timestamp::now().as_second())
         .map_err(|e| e.to_string())?;
     if a.node != peer_name {
-        return Err(format!("from node {:?}, not {peer_name:?}", a.node));
+        return Err(t!(
+            "ha-dropped-node",
+            node = format!("{:?}", a.node),
+            peer = format!("{peer_name:?}")
+        ));
     }
     if let Some((boot, seq)) = last {
         if a.boot == boot && a.seq <= seq {
-            return Err(format!("replayed: seq {} after {seq}", a.seq));
+            return Err(t!("ha-dropped-replayed", seq = a.seq, last = seq));
         }
     }
     Ok(a)
@@ -400,7 +408,7 @@ fn judge(
             *mismatch = Some((Instant::now(), Timestamp::now()));
         }
     } else if let Some((_, since)) = mismatch.take() {
-        tracing::info!(since = %since, "HA: the peer's policy matches this node's again");
+        tracing::info!(since = %since, "{}", t!("ha-log-match-again"));
     }
     let lasting = mismatch.is_some_and(|(since, _)| since.elapsed() > interval);
     let mut record = None;
@@ -421,7 +429,8 @@ fn judge(
                 peer_content_hash = s.peer_content_hash.as_deref().unwrap_or("-"),
                 revision = local.0.as_deref().unwrap_or("-"),
                 content_hash = local.1.as_deref().unwrap_or("-"),
-                "HA: the peer enforces another policy than this node, for longer than one check interval; roll the same policy to both nodes"
+                "{}",
+                t!("ha-log-mismatch")
             );
             record = Some(serde_json::json!({
                 "node": s.node,
@@ -450,6 +459,7 @@ pub mod relay {
     use std::time::{Duration, Instant};
 
     use sanso_ha::vrrp::{self, Instance};
+    use sanso_i18n::t;
 
     type Result<T> = std::io::Result<T>;
 
@@ -494,9 +504,8 @@ pub mod relay {
                 )
             };
             if raw < 0 {
-                return Err(std::io::Error::last_os_error()).map_err(context(
-                    "cannot open a raw VRRP socket (CAP_NET_RAW is needed)",
-                ));
+                return Err(std::io::Error::last_os_error())
+                    .map_err(context(&t!("ha-relay-no-raw-socket")));
             }
             // SAFETY: `raw` is a new descriptor nobody else owns.
             let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -601,7 +610,7 @@ pub mod relay {
         if index == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!("there is no interface {interface} on this node"),
+                t!("ha-relay-no-interface", interface = interface),
             ));
         }
         Ok(index)
@@ -623,15 +632,19 @@ pub mod relay {
                 sockets.push(Raw::open(ipv6)?);
             }
         }
+        let listed = instances
+            .iter()
+            .map(|i| t!("ha-relay-instance", interface = &i.interface, vrid = i.router_id))
+            .collect::<Vec<_>>()
+            .join(", ");
         eprintln!(
-            "sanso ha relay: node {}, {} VRRP instance(s) ({}): a resignation of one by the peer is handed to the others",
-            node,
-            instances.len(),
-            instances
-                .iter()
-                .map(|i| format!("{} vrid {}", i.interface, i.router_id))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{}",
+            t!(
+                "ha-relay-started",
+                node = node,
+                count = instances.len(),
+                instances = listed
+            )
         );
         // The master of each router id, as last heard, and when.
         let mut masters: HashMap<u8, (IpAddr, Instant)> = HashMap::new();
@@ -694,12 +707,25 @@ pub mod relay {
                 .and_then(|index| socket.send(index, &target.message));
             match outcome {
                 Ok(()) => eprintln!(
-                    "sanso ha relay: {source} resigned vrid {router_id}: handed to vrid {} on {}",
-                    target.router_id, target.interface
+                    "{}",
+                    t!(
+                        "ha-relay-handed",
+                        source = source.to_string(),
+                        vrid = router_id,
+                        target = target.router_id,
+                        interface = &target.interface
+                    )
                 ),
                 Err(err) => eprintln!(
-                    "sanso ha relay: {source} resigned vrid {router_id}: cannot hand it to vrid {} on {}: {err:#}",
-                    target.router_id, target.interface
+                    "{}",
+                    t!(
+                        "ha-relay-cannot-hand",
+                        source = source.to_string(),
+                        vrid = router_id,
+                        target = target.router_id,
+                        interface = &target.interface,
+                        error = err.to_string()
+                    )
                 ),
             }
         }

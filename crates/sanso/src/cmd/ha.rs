@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use sanso_i18n::t;
 use sanso_daemon::ha::{write_role, RoleRecord};
 
 /// High availability: an active/standby pair on keepalived (VRRP) and
@@ -119,14 +120,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn load(path: &Path) -> Result<sanso_ha::Ha> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the HA file {}", path.display()))?;
+        .with_context(|| t!("ha-cannot-read", path = path.display().to_string()))?;
     match sanso_ha::load(&path.display().to_string(), &text) {
         Ok(ha) => Ok(ha),
         Err(errors) => {
             let n = errors.0.len();
             bail!(
-                "{errors}\n{}: {n} problem(s); nothing written",
-                path.display()
+                "{errors}\n{}",
+                t!("ha-problems", path = path.display().to_string(), count = n)
             )
         }
     }
@@ -135,11 +136,14 @@ fn load(path: &Path) -> Result<sanso_ha::Ha> {
 fn check(args: &CheckArgs) -> Result<ExitCode> {
     let ha = load(&args.ha_file)?;
     println!(
-        "{}: HA pair {} is valid: sync on {}, {} virtual interface(s)",
-        args.ha_file.display(),
-        ha.node_names(),
-        ha.sync.interface,
-        ha.virtuals.len()
+        "{}",
+        t!(
+            "ha-valid",
+            path = args.ha_file.display().to_string(),
+            nodes = ha.node_names(),
+            interface = &ha.sync.interface,
+            count = ha.virtuals.len()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -155,21 +159,25 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     };
     let Some(rendered) = sanso_ha::render(&ha, &args.node, &options) else {
         bail!(
-            "{}: there is no node {:?} (the file describes {})",
-            args.ha_file.display(),
-            args.node,
-            ha.node_names()
+            "{}",
+            t!(
+                "ha-no-such-node",
+                path = args.ha_file.display().to_string(),
+                node = format!("{:?}", args.node),
+                nodes = ha.node_names()
+            )
         );
     };
     std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+        .with_context(|| t!("ha-cannot-create", path = args.output.display().to_string()))?;
     for (name, text) in [
         ("keepalived.conf", &rendered.keepalived),
         ("conntrackd.conf", &rendered.conntrackd),
     ] {
         let path = args.output.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {}", path.display());
+        std::fs::write(&path, text)
+            .with_context(|| t!("ha-cannot-write", path = path.display().to_string()))?;
+        println!("{}", t!("ha-wrote", path = path.display().to_string()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -190,23 +198,44 @@ fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
         .spawn();
     let mut child = match child {
         Ok(child) => child,
-        Err(err) => return (false, format!("{what}: cannot run: {err}")),
+        Err(err) => {
+            return (
+                false,
+                t!("ha-command-cannot-run", command = &what, error = err.to_string()),
+            )
+        }
     };
     let start = Instant::now();
     loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return (true, format!("{what}: ok")),
-            Ok(Some(status)) => return (false, format!("{what}: failed ({status})")),
+            Ok(Some(status)) if status.success() => {
+                return (true, t!("ha-command-ok", command = &what))
+            }
+            Ok(Some(status)) => {
+                return (
+                    false,
+                    t!("ha-command-failed", command = &what, status = status.to_string()),
+                )
+            }
             Ok(None) if start.elapsed() > COMMAND_LIMIT => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return (
                     false,
-                    format!("{what}: no answer within {} s", COMMAND_LIMIT.as_secs()),
+                    t!(
+                        "ha-command-no-answer",
+                        command = &what,
+                        seconds = COMMAND_LIMIT.as_secs()
+                    ),
                 );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(err) => return (false, format!("{what}: {err}")),
+            Err(err) => {
+                return (
+                    false,
+                    t!("ha-command-error", command = &what, error = err.to_string()),
+                )
+            }
         }
     }
 }
@@ -246,12 +275,17 @@ fn notify(args: &NotifyArgs) -> Result<ExitCode> {
         conntrackd: lines,
     };
     for line in &record.conntrackd {
-        eprintln!("sanso ha notify {role}: {line}");
+        eprintln!("{}", t!("ha-notify-line", role = role, line = line));
     }
     if let Err(err) = write_role(&args.state_dir, &record) {
         eprintln!(
-            "sanso ha notify {role}: cannot record the role in {}: {err}",
-            args.state_dir.display()
+            "{}",
+            t!(
+                "ha-notify-cannot-record",
+                role = role,
+                path = args.state_dir.display().to_string(),
+                error = err.to_string()
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -261,10 +295,13 @@ fn relay(args: &RelayArgs) -> Result<ExitCode> {
     let ha = load(&args.ha_file)?;
     if ha.node(&args.node).is_none() {
         bail!(
-            "{}: there is no node {:?} (the file describes {})",
-            args.ha_file.display(),
-            args.node,
-            ha.node_names()
+            "{}",
+            t!(
+                "ha-no-such-node",
+                path = args.ha_file.display().to_string(),
+                node = format!("{:?}", args.node),
+                nodes = ha.node_names()
+            )
         );
     }
     sanso_daemon::ha::relay::run(&ha, &args.node)?;
