@@ -527,7 +527,12 @@ pub mod relay {
         fn send(&self, index: u32, message: &[u8]) -> Result<()> {
             let rc = if self.ipv6 {
                 let index_int = index as libc::c_int;
-                setopt(&self.fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, &index_int)?;
+                setopt(
+                    &self.fd,
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_MULTICAST_IF,
+                    &index_int,
+                )?;
                 // SAFETY: an all-zero sockaddr_in6 is valid; fields set below.
                 let mut to: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
                 to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
@@ -634,7 +639,13 @@ pub mod relay {
         }
         let listed = instances
             .iter()
-            .map(|i| t!("ha-relay-instance", interface = &i.interface, vrid = i.router_id))
+            .map(|i| {
+                t!(
+                    "ha-relay-instance",
+                    interface = &i.interface,
+                    vrid = i.router_id
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         eprintln!(
@@ -684,9 +695,9 @@ pub mod relay {
                     // master of that router id (not from this node's own
                     // relayed ones, nor from anyone else), once per
                     // advertisement interval.
-                    let from_master = masters.get(&advert.router_id).is_some_and(|(m, at)| {
-                        *m == source && at.elapsed() <= master_lifetime
-                    });
+                    let from_master = masters
+                        .get(&advert.router_id)
+                        .is_some_and(|(m, at)| *m == source && at.elapsed() <= master_lifetime);
                     if !from_master || last_relay.is_some_and(|t| t.elapsed() < interval) {
                         continue;
                     }
@@ -703,8 +714,8 @@ pub mod relay {
             let Some(socket) = sockets.iter().find(|s| s.ipv6 == target.ipv6) else {
                 continue;
             };
-            let outcome = index_of(&target.interface)
-                .and_then(|index| socket.send(index, &target.message));
+            let outcome =
+                index_of(&target.interface).and_then(|index| socket.send(index, &target.message));
             match outcome {
                 Ok(()) => eprintln!(
                     "{}",

@@ -263,9 +263,7 @@ fn node_name_problem(name: &str) -> Option<String> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    (!safe).then(|| {
-        t!("ha-bad-node-name", name = format!("{name:?}"))
-    })
+    (!safe).then(|| t!("ha-bad-node-name", name = format!("{name:?}")))
 }
 
 fn in_range(
@@ -404,11 +402,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let mut ids: BTreeMap<u8, String> = BTreeMap::new();
     let mut seen_addresses: BTreeMap<IpAddr, String> = BTreeMap::new();
     if raw.virtuals.is_empty() {
-        report.at(
-            0,
-            "virtual",
-            t!("ha-no-virtuals"),
-        );
+        report.at(0, "virtual", t!("ha-no-virtuals"));
     }
     for (name, spanned) in raw.virtuals {
         let start = spanned.span().start;
@@ -485,11 +479,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let node_count = raw.nodes.len();
     if node_count != 2 {
         let offset = raw.nodes.values().nth(2).map_or(0, |n| n.span().start);
-        report.at(
-            offset,
-            "nodes",
-            t!("ha-node-count", count = node_count),
-        );
+        report.at(offset, "nodes", t!("ha-node-count", count = node_count));
     }
     for (name, spanned) in raw.nodes {
         let start = spanned.span().start;

@@ -201,7 +201,9 @@ mod tests {
         assert!(a.keepalived.contains("vrrp_sync_group sanso {"));
         assert!(a.keepalived.contains("priority 150"));
         assert!(a.keepalived.contains("notify_master \"/usr/bin/sanso ha notify master --state-dir /var/lib/sanso --conntrackd-config /etc/conntrackd/conntrackd.conf\""));
-        assert!(a.keepalived.contains("notify_stop \"/usr/bin/sanso ha notify stop --state-dir"));
+        assert!(a
+            .keepalived
+            .contains("notify_stop \"/usr/bin/sanso ha notify stop --state-dir"));
         assert!(a.keepalived.contains("virtual_router_id 51"));
         assert!(a.conntrackd.contains("IPv4_address 192.168.255.1\n        IPv4_Destination_Address 192.168.255.2\n        Port 3780\n        Interface sync0"));
         assert!(a.conntrackd.contains("Mode FTFW"));

@@ -141,11 +141,7 @@ pub fn instances(ha: &crate::Ha) -> Vec<Instance> {
                 .collect();
             let ipv6 = v4.is_empty();
             let message = if ipv6 {
-                resign_v3(
-                    v.router_id,
-                    u16::from(ha.vrrp.advert_interval) * 100,
-                    &v6,
-                )
+                resign_v3(v.router_id, u16::from(ha.vrrp.advert_interval) * 100, &v6)
             } else {
                 resign_v2(v.router_id, ha.vrrp.advert_interval, &v4)
             };

@@ -483,7 +483,12 @@ fn failover(b: &Node, flow: &Flow, pinger: &Pinger, how: &str, cause: impl FnOnc
         "failover ({how}) took {ping:?}: the target is under 3 s"
     );
     let out = b
-        .exec(&["conntrackd", "-C", &b.conntrackd_conf().display().to_string(), "-i"])
+        .exec(&[
+            "conntrackd",
+            "-C",
+            &b.conntrackd_conf().display().to_string(),
+            "-i",
+        ])
         .output()
         .expect("conntrackd -i");
     assert!(
@@ -852,7 +857,9 @@ fn the_relay_hands_a_resignation_between_vrrp_over_ipv4_and_over_ipv6() {
         return;
     }
     if !found("keepalived") {
-        sanso_testkit::skip("keepalived (apt-get install keepalived; scripts/dev setup installs it)");
+        sanso_testkit::skip(
+            "keepalived (apt-get install keepalived; scripts/dev setup installs it)",
+        );
         return;
     }
     let id = RunId::next();
@@ -971,16 +978,11 @@ sync_address = "192.168.255.2"
         nodes.push(node);
     }
     let (a, b) = (&nodes[0], &nodes[1]);
-    let a_master = || {
-        has_address(&a.ns, "lan0", "10.0.1.1/24") && has_address(&a.ns, "wan0", "fd00:2::1/64")
-    };
-    let b_master = || {
-        has_address(&b.ns, "lan0", "10.0.1.1/24") && has_address(&b.ns, "wan0", "fd00:2::1/64")
-    };
-    for (down, how) in [
-        ("lan0", "over IPv6 to IPv4"),
-        ("wan0", "over IPv4 to IPv6"),
-    ] {
+    let a_master =
+        || has_address(&a.ns, "lan0", "10.0.1.1/24") && has_address(&a.ns, "wan0", "fd00:2::1/64");
+    let b_master =
+        || has_address(&b.ns, "lan0", "10.0.1.1/24") && has_address(&b.ns, "wan0", "fd00:2::1/64");
+    for (down, how) in [("lan0", "over IPv6 to IPv4"), ("wan0", "over IPv4 to IPv6")] {
         wait_for("A master", Duration::from_secs(20), a_master);
         // A's next advertisement has gone out on both links.
         thread::sleep(Duration::from_millis(1200));

@@ -9,8 +9,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use sanso_i18n::t;
 use sanso_daemon::ha::{write_role, RoleRecord};
+use sanso_i18n::t;
 
 /// High availability: an active/standby pair on keepalived (VRRP) and
 /// conntrackd (FTFW), described by an HA file beside the policy.
@@ -201,7 +201,11 @@ fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
         Err(err) => {
             return (
                 false,
-                t!("ha-command-cannot-run", command = &what, error = err.to_string()),
+                t!(
+                    "ha-command-cannot-run",
+                    command = &what,
+                    error = err.to_string()
+                ),
             )
         }
     };
@@ -214,7 +218,11 @@ fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
             Ok(Some(status)) => {
                 return (
                     false,
-                    t!("ha-command-failed", command = &what, status = status.to_string()),
+                    t!(
+                        "ha-command-failed",
+                        command = &what,
+                        status = status.to_string()
+                    ),
                 )
             }
             Ok(None) if start.elapsed() > COMMAND_LIMIT => {
