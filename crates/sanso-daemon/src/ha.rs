@@ -452,7 +452,6 @@ fn judge(
 /// this node's others (see [`sanso_ha::vrrp`] for why). Raw VRRP sockets
 /// (IPv4 and IPv6), blocking; needs CAP_NET_RAW.
 pub mod relay {
-    use std::collections::HashMap;
     use std::ffi::CString;
     use std::net::{IpAddr, Ipv6Addr};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -628,9 +627,6 @@ pub mod relay {
     pub fn run(ha: &sanso_ha::Ha, node: &str) -> Result<()> {
         let instances = vrrp::instances(ha);
         let interval = Duration::from_secs(u64::from(ha.vrrp.advert_interval));
-        // A master is the one whose advertisement was heard within the
-        // Master_Down_Interval (rounded up).
-        let master_lifetime = interval * 4;
         let mut sockets = Vec::new();
         for ipv6 in [false, true] {
             if instances.iter().any(|i| i.ipv6 == ipv6) {
@@ -657,9 +653,8 @@ pub mod relay {
                 instances = listed
             )
         );
-        // The master of each router id, as last heard, and when.
-        let mut masters: HashMap<u8, (IpAddr, Instant)> = HashMap::new();
-        let mut last_relay: Option<Instant> = None;
+        let mut listener = vrrp::Listener::new(&instances, interval);
+        let start = Instant::now();
         let mut polls: Vec<libc::pollfd> = sockets
             .iter()
             .map(|s| libc::pollfd {
@@ -684,26 +679,9 @@ pub mod relay {
                 }
                 poll.revents = 0;
                 while let Some((source, advert)) = socket.receive() {
-                    if !instances.iter().any(|i| i.router_id == advert.router_id) {
-                        continue;
+                    if let Some(router_id) = listener.heard(source, &advert, start.elapsed()) {
+                        relay(&sockets, &instances, source, router_id);
                     }
-                    if advert.priority > 0 {
-                        masters.insert(advert.router_id, (source, Instant::now()));
-                        continue;
-                    }
-                    // Priority 0: relayed only when it comes from the
-                    // master of that router id (not from this node's own
-                    // relayed ones, nor from anyone else), once per
-                    // advertisement interval.
-                    let from_master = masters
-                        .get(&advert.router_id)
-                        .is_some_and(|(m, at)| *m == source && at.elapsed() <= master_lifetime);
-                    if !from_master || last_relay.is_some_and(|t| t.elapsed() < interval) {
-                        continue;
-                    }
-                    masters.remove(&advert.router_id);
-                    last_relay = Some(Instant::now());
-                    relay(&sockets, &instances, source, advert.router_id);
                 }
             }
         }

@@ -15,7 +15,9 @@
 //! multicast), to the instances on the other links, so that the group
 //! moves after the skew time.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 /// IP protocol number of VRRP.
 pub const PROTOCOL: u8 = 112;
@@ -168,6 +170,61 @@ pub fn relay_targets(instances: &[Instance], router_id: u8) -> Vec<&Instance> {
         .collect()
 }
 
+/// What the relay has heard: the master of each of the pair's router ids
+/// and when, and when it last relayed. Times are passed in as the time
+/// since the relay started (this crate reads no clock).
+#[derive(Clone, Debug)]
+pub struct Listener {
+    router_ids: Vec<u8>,
+    interval: Duration,
+    masters: HashMap<u8, (IpAddr, Duration)>,
+    last_relay: Option<Duration>,
+}
+
+impl Listener {
+    /// For the pair's `instances`, advertising every `interval`.
+    pub fn new(instances: &[Instance], interval: Duration) -> Listener {
+        Listener {
+            router_ids: instances.iter().map(|i| i.router_id).collect(),
+            interval,
+            masters: HashMap::new(),
+            last_relay: None,
+        }
+    }
+
+    /// An advertisement from `source` heard at `now`: the router id whose
+    /// resignation to hand to the others, if this is one to relay. A
+    /// priority 0 is relayed only when it comes from the master of that
+    /// router id as last heard within the master-down interval (not from
+    /// this node's own relayed ones, nor from anyone else), and once per
+    /// advertisement interval; other router ids than the pair's are
+    /// ignored.
+    pub fn heard(&mut self, source: IpAddr, advert: &Advert, now: Duration) -> Option<u8> {
+        if !self.router_ids.contains(&advert.router_id) {
+            return None;
+        }
+        if advert.priority > 0 {
+            self.masters.insert(advert.router_id, (source, now));
+            return None;
+        }
+        // The master-down interval, rounded up.
+        let lifetime = self.interval * 4;
+        let from_master = self
+            .masters
+            .get(&advert.router_id)
+            .is_some_and(|(master, at)| *master == source && now.saturating_sub(*at) <= lifetime);
+        let recently = self
+            .last_relay
+            .is_some_and(|t| now.saturating_sub(t) < self.interval);
+        if !from_master || recently {
+            return None;
+        }
+        self.masters.remove(&advert.router_id);
+        self.last_relay = Some(now);
+        Some(advert.router_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +279,40 @@ mod tests {
         assert_eq!(targets[0].interface, "wan0");
         assert_eq!(targets[0].router_id, 52);
         assert!(relay_targets(&all, 99).is_empty());
+    }
+
+    #[test]
+    fn only_the_masters_resignation_is_relayed_once_per_interval() {
+        let text = include_str!("../../../deploy/ha/ha.toml");
+        let ha = crate::load("deploy/ha/ha.toml", text).expect("valid");
+        let mut listener = Listener::new(&instances(&ha), Duration::from_secs(1));
+        let peer: IpAddr = "10.0.1.2".parse().expect("ip");
+        let other: IpAddr = "10.0.1.9".parse().expect("ip");
+        let advert = |router_id, priority| Advert {
+            version: 2,
+            router_id,
+            priority,
+        };
+        let at = Duration::from_millis;
+        // Nobody is master yet: a priority 0 is not relayed.
+        assert_eq!(listener.heard(peer, &advert(51, 0), at(0)), None);
+        assert_eq!(listener.heard(peer, &advert(51, 150), at(100)), None);
+        // From another address than the master's: not relayed.
+        assert_eq!(listener.heard(other, &advert(51, 0), at(200)), None);
+        // Another router id than the pair's: ignored.
+        assert_eq!(listener.heard(peer, &advert(99, 150), at(250)), None);
+        assert_eq!(listener.heard(peer, &advert(99, 0), at(260)), None);
+        // The master resigns: relayed.
+        assert_eq!(listener.heard(peer, &advert(51, 0), at(300)), Some(51));
+        // Its resignation of the other router id right after: not again.
+        assert_eq!(listener.heard(peer, &advert(52, 150), at(310)), None);
+        assert_eq!(listener.heard(peer, &advert(52, 0), at(320)), None);
+        // Nor the same one repeated: it is no longer the master.
+        assert_eq!(listener.heard(peer, &advert(51, 0), at(2000)), None);
+        // A master last heard longer ago than the master-down interval.
+        assert_eq!(listener.heard(peer, &advert(52, 150), at(3000)), None);
+        assert_eq!(listener.heard(peer, &advert(52, 0), at(8000)), None);
+        assert_eq!(listener.heard(peer, &advert(52, 150), at(9000)), None);
+        assert_eq!(listener.heard(peer, &advert(52, 0), at(9500)), Some(52));
     }
 }
