@@ -677,6 +677,10 @@ pub mod relay {
                 if poll.revents == 0 {
                     continue;
                 }
+                if poll.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+                    // Not a busy loop on a socket in error.
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 poll.revents = 0;
                 while let Some((source, advert)) = socket.receive() {
                     if let Some(router_id) = listener.heard(source, &advert, start.elapsed()) {
