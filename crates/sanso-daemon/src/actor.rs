@@ -17,13 +17,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use sanso_i18n::{t, t_in, Lang};
 use sanso_nft::readback::{LiveTable, TablePresence};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
-use crate::bounded::{bounded, bounded_lines, ERROR_BOUNDS, FILE_NAME_CHARS};
+use crate::bounded::{
+    bounded, bounded_in, bounded_lines, bounded_lines_in, ERROR_BOUNDS, FILE_NAME_CHARS,
+};
 use crate::compile::{compile, Compiled, PolicySource};
 use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::isolation::{IsolationEntry, Isolations, TargetKind};
@@ -186,7 +189,9 @@ pub struct Handle {
     tx: mpsc::Sender<Command>,
 }
 
-const STOPPED: &str = "the daemon actor has stopped";
+fn stopped<T>(_: T) -> String {
+    t!("daemon-actor-stopped")
+}
 
 impl Handle {
     pub async fn status(&self) -> Option<StatusReport> {
@@ -216,8 +221,8 @@ impl Handle {
                 reply: Some(reply),
             })
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        rx.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(stopped)?;
+        rx.await.map_err(stopped)?
     }
 
     /// Fire and forget (signals, the file watch): the operator is the
@@ -253,8 +258,8 @@ impl Handle {
                 reply,
             })
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        rx.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(stopped)?;
+        rx.await.map_err(stopped)?
     }
 
     /// Asks the actor to stop (after rolling back a pending apply); the
@@ -284,8 +289,8 @@ impl Handle {
                 reply,
             })
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        rx.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(stopped)?;
+        rx.await.map_err(stopped)?
     }
 
     pub async fn release(&self, targets: Vec<String>, by: Operator) -> Outcome {
@@ -293,8 +298,8 @@ impl Handle {
         self.tx
             .send(Command::Release { targets, by, reply })
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        rx.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(stopped)?;
+        rx.await.map_err(stopped)?
     }
 
     pub async fn confirm(&self, by: Operator) -> Outcome {
@@ -302,8 +307,8 @@ impl Handle {
         self.tx
             .send(Command::Confirm { by, reply })
             .await
-            .map_err(|_| STOPPED.to_owned())?;
-        rx.await.map_err(|_| STOPPED.to_owned())?
+            .map_err(stopped)?;
+        rx.await.map_err(stopped)?
     }
 }
 
@@ -412,7 +417,7 @@ enum Loaded {
         problems: Vec<String>,
     },
     /// The table could not be read back: nothing was verified.
-    NotReadBack(String),
+    NotReadBack(Said),
 }
 
 /// Whether an install's read-back ran.
@@ -426,20 +431,102 @@ enum Check {
 
 impl Check {
     /// For the operator's message.
-    fn said(self) -> &'static str {
+    fn said(self) -> String {
         match self {
-            Check::Verified => "read back and verified",
-            Check::NotReadBack => "not verified: cannot read the table back",
+            Check::Verified => t!("daemon-check-verified"),
+            Check::NotReadBack => t!("daemon-check-not-read-back"),
         }
     }
 }
 
+/// A sentence in two languages: English for the audit record (records are
+/// data, the same in every language) and the process language for the
+/// operator, the status and the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Said {
+    en: String,
+    here: String,
+}
+
+impl Said {
+    /// The message `say` makes, in English and in the process language.
+    fn new(say: impl Fn(Lang) -> String) -> Said {
+        let en = say(Lang::En);
+        let here = match sanso_i18n::lang() {
+            Lang::En => en.clone(),
+            lang => say(lang),
+        };
+        Said { en, here }
+    }
+
+    /// A text with one form (another crate's error, a policy's diagnostics).
+    fn plain(text: String) -> Said {
+        Said {
+            en: text.clone(),
+            here: text,
+        }
+    }
+
+    /// The text in `lang`: English, or the process language.
+    fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            _ => &self.here,
+        }
+    }
+
+    /// Both texts bounded and escaped ([`bounded_lines`]).
+    fn bounded(&self) -> Said {
+        Said {
+            en: bounded_lines(&self.en, ERROR_BOUNDS),
+            here: bounded_lines_in(sanso_i18n::lang(), &self.here, ERROR_BOUNDS),
+        }
+    }
+}
+
+/// An error of this crate, whose message can be had in either language.
+trait TextIn: std::error::Error {
+    fn text_in(&self, lang: Lang) -> String;
+}
+
+macro_rules! text_in {
+    ($($t:ty),*) => {$(
+        impl TextIn for $t {
+            fn text_in(&self, lang: Lang) -> String {
+                <$t>::text_in(self, lang)
+            }
+        }
+    )*};
+}
+text_in!(
+    KernelError,
+    crate::audit::AuditError,
+    crate::archive::ArchiveError,
+    crate::isolation::LoadError
+);
+
+/// [`chain`] of an error of this crate, in English and in the process
+/// language (its causes, other crates' errors, have one form).
+fn chain_said(err: &impl TextIn) -> Said {
+    Said::new(|l| {
+        let mut text = err.text_in(l);
+        let mut source = err.source();
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    })
+}
+
 /// "N difference(s), first: ..." for messages.
-fn first_of(problems: &[String]) -> String {
-    format!(
-        "{} difference(s), first: {}",
-        problems.len(),
-        problems.first().map_or("", String::as_str)
+fn first_of(lang: Lang, problems: &[String]) -> String {
+    t_in!(
+        lang,
+        "daemon-first-of",
+        count = problems.len(),
+        first = problems.first().map_or("", String::as_str)
     )
 }
 
@@ -476,7 +563,7 @@ pub struct Actor {
     /// What `sanso isolate` cut off (`isolations.json`).
     isolations: Isolations,
     /// Why `isolations.json` could not be read at start (recorded then).
-    isolation_load_error: Option<String>,
+    isolation_load_error: Option<Said>,
     /// After a `--for` release failed: not tried again before this.
     isolation_retry_at: Option<Instant>,
     /// The policy's interfaces the gateway lacks, at the last install.
@@ -561,18 +648,24 @@ const READ_LIMIT: Duration = Duration::from_secs(10);
 /// Reads the policy file with [`sanso_policy::read_source`] (regular files
 /// only, size-capped, never blocking on a FIFO) on the blocking pool, within
 /// [`READ_LIMIT`]. `Err`: the message, with its cause.
-async fn read_policy(path: &Path) -> Result<String, String> {
+async fn read_policy(path: &Path) -> Result<String, Said> {
     let owned = path.to_owned();
     let read = tokio::task::spawn_blocking(move || sanso_policy::read_source(&owned));
+    let file = path.display().to_string();
     match tokio::time::timeout(READ_LIMIT, read).await {
         Ok(Ok(Ok(text))) => Ok(text),
-        Ok(Ok(Err(err))) => Err(chain(&err)),
-        Ok(Err(_)) => Err(format!("reading {} failed unexpectedly", path.display())),
-        Err(_) => Err(format!(
-            "reading {} took more than {} s; the running ruleset is unchanged",
-            path.display(),
-            READ_LIMIT.as_secs()
-        )),
+        Ok(Ok(Err(err))) => Err(Said::plain(chain(&err))),
+        Ok(Err(_)) => Err(Said::new(|l| {
+            t_in!(l, "daemon-read-policy-failed", file = &file)
+        })),
+        Err(_) => Err(Said::new(|l| {
+            t_in!(
+                l,
+                "daemon-read-policy-slow",
+                file = &file,
+                seconds = READ_LIMIT.as_secs()
+            )
+        })),
     }
 }
 
@@ -598,7 +691,7 @@ impl Actor {
         let (audit, recoveries) = AuditLog::open_recovering(&settings.state_dir.join(AUDIT_FILE))?;
         let (isolations, isolation_load_error) = match Isolations::load(&settings.state_dir) {
             Ok(isolations) => (isolations, None),
-            Err(err) => (Isolations::default(), Some(chain(&err))),
+            Err(err) => (Isolations::default(), Some(chain_said(&err))),
         };
         Ok(Actor {
             settings,
@@ -677,7 +770,7 @@ impl Actor {
         // never recorded, a confirm window nobody can close any more.
         for recovery in std::mem::take(&mut self.recoveries) {
             self.counts.audit_recoveries += 1;
-            tracing::error!(recovery = %recovery, "the audit log was not as its head says; recorded");
+            tracing::error!(recovery = %recovery, "{}", t!("daemon-log-audit-recovered"));
             self.record(
                 EventKind::AuditRecovery,
                 &Operator::daemon(),
@@ -730,7 +823,7 @@ impl Actor {
                 _ = neighbour_tick.tick() => self.watch_neighbours().await,
             }
         }
-        tracing::info!("actor stopped; the ruleset stays in the kernel");
+        tracing::info!("{}", t!("daemon-log-actor-stopped"));
     }
 
     /// At start: when the log ends with an intent (the last run died
@@ -747,7 +840,7 @@ impl Actor {
         let expected = last["detail"]["table_comment"].as_str().map(str::to_owned);
         let kernel = Arc::clone(&self.kernel);
         let (finding, found) = match blocking(move || kernel.read_table()).await {
-            Err(err) => ("unreadable", json!(chain(&err))),
+            Err(err) => ("unreadable", json!(chain_said(&err).en)),
             Ok(table) if table.presence == TablePresence::Absent => ("no-table", json!(null)),
             Ok(table) => {
                 let finding = match (&expected, &table.comment) {
@@ -758,7 +851,7 @@ impl Actor {
                 (finding, json!(table.comment))
             }
         };
-        tracing::warn!(intent_seq = %last["seq"], finding, "the last run stopped between a kernel change and its outcome record");
+        tracing::warn!(intent_seq = %last["seq"], finding, "{}", t!("daemon-log-reconcile"));
         self.record(
             EventKind::Reconcile,
             &Operator::daemon(),
@@ -802,7 +895,7 @@ impl Actor {
             }
             Command::Shutdown { reply, .. } => {
                 // Served by the loop; here only if called directly.
-                let _ = reply.send("the actor is stopping".to_owned());
+                let _ = reply.send(t!("daemon-actor-stopping"));
             }
             Command::Isolate {
                 targets,
@@ -849,7 +942,7 @@ impl Actor {
         by: &Operator,
         policy: Option<PolicyRef>,
         detail: serde_json::Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Said> {
         let mut detail = match detail {
             serde_json::Value::Object(map) => map,
             serde_json::Value::Null => serde_json::Map::new(),
@@ -869,20 +962,21 @@ impl Actor {
             Ok(head) => {
                 let event = serde_json::to_value(event).unwrap_or_default();
                 let event = event.as_str().unwrap_or("-");
-                tracing::info!(event = %event, audit_head = %head, "audit record written");
+                tracing::info!(event = %event, audit_head = %head, "{}", t!("daemon-log-audit-written"));
                 if let Some(sink) = &self.syslog {
                     let time = Timestamp::now().to_string();
                     if let Err(err) = sink.send(&time, event, &head.to_string()) {
-                        tracing::warn!(target = %sink.target(), error = %err, "cannot send the audit head to the syslog collector");
+                        tracing::warn!(target = %sink.target(), error = %err, "{}", t!("daemon-log-syslog-failed"));
                     }
                 }
                 Ok(())
             }
             Err(err) => {
-                let text = format!("cannot write the audit log: {}", chain(&err));
+                let error = chain_said(&err);
+                let text = Said::new(|l| t_in!(l, "daemon-audit-lost", error = error.get(l)));
                 self.counts.audit_failures += 1;
-                tracing::error!(error = %text, "AUDIT RECORD LOST");
-                self.set_last_error(text.clone());
+                tracing::error!(error = %text.here, "{}", t!("daemon-log-audit-lost"));
+                self.set_last_error(text.here.clone());
                 Err(text)
             }
         }
@@ -892,7 +986,7 @@ impl Actor {
     /// (the change must not be made) only for changes that open the gateway;
     /// one that closes it or puts back what was approved goes ahead, with
     /// the lost record logged at error level and counted.
-    fn intend(&mut self, trigger: &str, by: &Operator, load: &Load) -> Result<(), String> {
+    fn intend(&mut self, trigger: &str, by: &Operator, load: &Load) -> Result<(), Said> {
         let policy = match load {
             Load::Ruleset(compiled) => Some(compiled.policy_ref()),
             _ => None,
@@ -910,37 +1004,35 @@ impl Actor {
         by: &Operator,
         policy: Option<PolicyRef>,
         detail: serde_json::Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Said> {
         match self.try_record(EventKind::Intent, by, policy, detail) {
             Ok(()) => Ok(()),
-            Err(err) if opens(trigger) => Err(format!(
-                "{err}; nothing was changed: a change is made only after its intent is on record"
-            )),
+            Err(err) if opens(trigger) => Err(Said::new(|l| {
+                t_in!(l, "daemon-intent-lost-refused", error = err.get(l))
+            })),
             Err(err) => {
-                tracing::error!(trigger, error = %err, "the intent record is lost; the change goes ahead because it closes the gateway or puts back what was approved");
+                tracing::error!(trigger, error = %err.here, "{}", t!("daemon-log-intent-lost"));
                 Ok(())
             }
         }
     }
 
-    fn refuse(&mut self, trigger: &str, by: &Operator, file: &str, error: String) -> Outcome {
+    fn refuse(&mut self, trigger: &str, by: &Operator, file: &str, error: Said) -> Outcome {
         // Diagnostics quote the file: bounded and escaped before they reach
         // the log, the status and the audit.
-        let error = bounded_lines(&error, ERROR_BOUNDS);
+        let error = error.bounded();
         let file = bounded(file, FILE_NAME_CHARS);
         let file = file.as_str();
-        tracing::error!(trigger, file, error = %bounded(&error, ERROR_BOUNDS.chars), "policy refused; the running ruleset is unchanged");
+        tracing::error!(trigger, file, error = %bounded_in(sanso_i18n::lang(), &error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-policy-refused"));
         self.counts.refused += 1;
-        self.set_last_error(error.clone());
+        self.set_last_error(error.here.clone());
         self.record(
             EventKind::Refused,
             by,
             None,
-            json!({ "trigger": trigger, "file": file, "error": error }),
+            json!({ "trigger": trigger, "file": file, "error": error.en }),
         );
-        Err(format!(
-            "policy refused; the running ruleset is unchanged\n{error}"
-        ))
+        Err(t!("daemon-policy-refused", error = &error.here))
     }
 
     fn apply_failed(
@@ -948,26 +1040,26 @@ impl Actor {
         trigger: &str,
         by: &Operator,
         compiled: &Compiled,
-        error: String,
+        error: Said,
     ) -> Outcome {
-        let error = bounded_lines(&error, ERROR_BOUNDS);
-        tracing::error!(trigger, error = %bounded(&error, ERROR_BOUNDS.chars), "apply failed");
+        let error = error.bounded();
+        tracing::error!(trigger, error = %bounded_in(sanso_i18n::lang(), &error.here, ERROR_BOUNDS.chars), "{}", t!("daemon-log-apply-failed"));
         self.counts.apply_failures += 1;
-        self.set_last_error(error.clone());
+        self.set_last_error(error.here.clone());
         self.record(
             EventKind::ApplyFailed,
             by,
             Some(compiled.policy_ref()),
-            json!({ "trigger": trigger, "error": error }),
+            json!({ "trigger": trigger, "error": error.en }),
         );
-        Err(format!("apply failed: {error}"))
+        Err(t!("daemon-apply-failed", error = &error.here))
     }
 
     /// Loads `load` into the kernel, then reads the table back and checks it
     /// against what was loaded. `Err`: the kernel refused the load (a
     /// compiled ruleset is then not in the kernel; the batch is atomic).
     /// The caller has written its intent record ([`Actor::intend`]).
-    async fn load_and_check(&self, load: Load) -> Result<Loaded, String> {
+    async fn load_and_check(&self, load: Load) -> Result<Loaded, Said> {
         let kernel = Arc::clone(&self.kernel);
         type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
         let check: Checker = match load {
@@ -979,7 +1071,7 @@ impl Actor {
                 let loaded = isolated.clone();
                 blocking(move || kernel.apply_isolated(&ruleset, &text, &loaded))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let report =
                         sanso_nft::verify::verify_live_with(&compiled.ruleset, &isolated, table);
@@ -990,10 +1082,11 @@ impl Actor {
                 let listing = before.text.clone();
                 blocking(move || kernel.load_table_text(&listing))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let diff = sanso_nft::readback::diff(&before, table);
                     (
+                        // What was checked: record data, in English.
                         "every object, set element and rule of the table as listed before"
                             .to_owned(),
                         diff.changes.iter().map(ToString::to_string).collect(),
@@ -1004,15 +1097,16 @@ impl Actor {
                 let text = listing.clone();
                 blocking(move || kernel.load_table_text(&text))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
                     let same = table.presence == TablePresence::Present && table.text == listing;
                     (
+                        // What was checked: record data, in English.
                         "the listing of the table as saved before the apply".to_owned(),
                         if same {
                             Vec::new()
                         } else {
-                            vec!["the table lists otherwise than saved".to_owned()]
+                            vec![t!("daemon-listing-differs")]
                         },
                     )
                 })
@@ -1020,7 +1114,7 @@ impl Actor {
             Load::Fallback => {
                 blocking(move || kernel.load_table_text(FALLBACK_RULESET))
                     .await
-                    .map_err(|e| chain(&e))?;
+                    .map_err(|e| chain_said(&e))?;
                 Box::new(|table: &LiveTable| {
                     let shape = crate::kernel::fallback_shape();
                     (
@@ -1040,7 +1134,7 @@ impl Actor {
         Ok(match read {
             Ok((table, _, problems)) if problems.is_empty() => Loaded::Verified(table),
             Ok((_, checked, problems)) => Loaded::Mismatch { checked, problems },
-            Err(err) => Loaded::NotReadBack(chain(&err)),
+            Err(err) => Loaded::NotReadBack(chain_said(&err)),
         })
     }
 
@@ -1055,7 +1149,7 @@ impl Actor {
         compiled: Compiled,
         trigger: &str,
         by: &Operator,
-    ) -> Result<Check, String> {
+    ) -> Result<Check, Said> {
         // With no policy of its own yet, a failed apply must leave the kernel
         // as it was, like a refusal does: keep that table to put it back.
         let before = if self.current.is_none() {
@@ -1066,10 +1160,9 @@ impl Actor {
         };
         let load = Load::Ruleset(compiled.clone());
         self.intend(trigger, by, &load)?;
-        let loaded = self
-            .load_and_check(load)
-            .await
-            .map_err(|e| format!("the kernel refused it; the running ruleset is unchanged: {e}"))?;
+        let loaded = self.load_and_check(load).await.map_err(|e| {
+            Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = e.get(l)))
+        })?;
         let (baseline, check) = match loaded {
             Loaded::Verified(table) => (Some(table), Check::Verified),
             Loaded::Mismatch { checked, problems } => {
@@ -1078,10 +1171,11 @@ impl Actor {
                     .await);
             }
             Loaded::NotReadBack(err) => {
-                tracing::warn!(error = %err, "cannot read the table back after the apply: not verified; drift checks wait");
-                self.set_last_error(format!(
-                    "applied {}, not verified: cannot read the table back: {err}",
-                    named(&compiled)
+                tracing::warn!(error = %err.here, "{}", t!("daemon-log-not-read-back"));
+                self.set_last_error(t!(
+                    "daemon-applied-not-verified",
+                    policy = named(&compiled),
+                    error = &err.here
                 ));
                 (None, Check::NotReadBack)
             }
@@ -1145,7 +1239,7 @@ impl Actor {
 
     /// Keeps `text`, bounded and escaped, as the error `status` shows.
     fn set_last_error(&mut self, text: String) {
-        self.last_error = Some(bounded_lines(&text, ERROR_BOUNDS));
+        self.last_error = Some(bounded_lines_in(sanso_i18n::lang(), &text, ERROR_BOUNDS));
         self.last_error_at = Some(Timestamp::now().to_string());
     }
 
@@ -1160,21 +1254,22 @@ impl Actor {
                 compiled.policy.content_hash
             )),
             Err(err) => {
-                let error = chain(&err);
-                tracing::error!(error = %error, "cannot archive the applied policy");
-                json!({ "error": error })
+                let error = chain_said(&err);
+                tracing::error!(error = %error.here, "{}", t!("daemon-log-archive-failed"));
+                json!({ "error": error.en })
             }
         }
     }
 
     /// Saves `text` as the ruleset boot loads ([`LAST_GOOD_FILE`]); a
     /// failure is logged and kept as the last error.
-    fn save_last_good(&mut self, text: &str) -> Result<(), String> {
+    fn save_last_good(&mut self, text: &str) -> Result<(), Said> {
         let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
         crate::durable::write(&last_good, text).map_err(|err| {
-            tracing::error!(path = %last_good.display(), error = %err, "cannot save the last good ruleset for boot");
-            let text = format!("cannot save {}: {err}", last_good.display());
-            self.set_last_error(text.clone());
+            tracing::error!(path = %last_good.display(), error = %err, "{}", t!("daemon-log-last-good-failed"));
+            let (path, error) = (last_good.display().to_string(), err.to_string());
+            let text = Said::new(|l| t_in!(l, "daemon-cannot-save", path = &path, error = &error));
+            self.set_last_error(text.here.clone());
             text
         })
     }
@@ -1200,11 +1295,11 @@ impl Actor {
         policy: Option<PolicyRef>,
         checked: &str,
         problems: &[String],
-        kernel_now: &str,
+        kernel_now: &Said,
     ) {
         self.counts.verify_failures += 1;
         let shown: Vec<&String> = problems.iter().take(SHOWN_PROBLEMS).collect();
-        tracing::error!(trigger, problems = %shown.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("; "), kernel_now, "the table read back does not have the shape that was loaded");
+        tracing::error!(trigger, problems = %shown.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("; "), kernel_now = %kernel_now.here, "{}", t!("daemon-log-verify-failed"));
         self.record(
             EventKind::VerifyFailed,
             by,
@@ -1214,7 +1309,7 @@ impl Actor {
                 "checked": checked,
                 "problems": shown,
                 "count": problems.len(),
-                "kernel_now": kernel_now,
+                "kernel_now": kernel_now.en,
             }),
         );
     }
@@ -1230,7 +1325,7 @@ impl Actor {
         before: Option<LiveTable>,
         trigger: &str,
         by: &Operator,
-    ) -> String {
+    ) -> Said {
         let kernel_now = self.put_back(compiled, before).await;
         self.verify_failed(
             trigger,
@@ -1240,32 +1335,36 @@ impl Actor {
             &problems,
             &kernel_now,
         );
-        format!(
-            "the table read back after the apply does not have the compiled shape ({}); {kernel_now}",
-            first_of(&problems)
-        )
+        Said::new(|l| {
+            t_in!(
+                l,
+                "daemon-unverified",
+                first = first_of(l, &problems),
+                kernel_now = kernel_now.get(l)
+            )
+        })
     }
 
     /// After an unverified apply of `failed`: loads what ran before (the
     /// current policy; without one the table as it was, or the closed
     /// fallback when there was none), checks it too, and says what the
     /// kernel holds now.
-    async fn put_back(&mut self, failed: &Compiled, before: Option<LiveTable>) -> String {
+    async fn put_back(&mut self, failed: &Compiled, before: Option<LiveTable>) -> Said {
         let (load, what) = match (&self.current, before) {
-            (Some(current), _) => (
-                Load::Ruleset(current.compiled.clone()),
-                format!(
-                    "re-applied {}, the ruleset that ran before",
-                    named(&current.compiled)
-                ),
-            ),
+            (Some(current), _) => {
+                let policy = named(&current.compiled);
+                (
+                    Load::Ruleset(current.compiled.clone()),
+                    Said::new(|l| t_in!(l, "daemon-put-back-reapplied", policy = &policy)),
+                )
+            }
             (None, Some(table)) if table.presence == TablePresence::Present => (
                 Load::Listing(Box::new(table)),
-                "restored the table as it was before the apply".to_owned(),
+                Said::new(|l| t_in!(l, "daemon-put-back-restored-table")),
             ),
             (None, _) => (
                 Load::Fallback,
-                "loaded the closed fallback ruleset".to_owned(),
+                Said::new(|l| t_in!(l, "daemon-put-back-fallback")),
             ),
         };
         let keeps_policy = matches!(load, Load::Ruleset(_));
@@ -1273,10 +1372,15 @@ impl Actor {
         let loaded = match self.load_and_check(load).await {
             Ok(loaded) => loaded,
             Err(err) => {
-                return format!(
-                    "putting back what ran before failed ({err}): the kernel holds the unverified table of {}",
-                    named(failed)
-                )
+                let policy = named(failed);
+                return Said::new(|l| {
+                    t_in!(
+                        l,
+                        "daemon-put-back-failed",
+                        error = err.get(l),
+                        policy = &policy
+                    )
+                });
             }
         };
         if !keeps_policy {
@@ -1290,18 +1394,27 @@ impl Actor {
                     self.drift = DriftState::InSync;
                     self.last_drift = None;
                 }
-                format!("{what}; it reads back as loaded")
+                Said::new(|l| t_in!(l, "daemon-put-back-verified", what = what.get(l)))
             }
             Loaded::Mismatch { problems, .. } => {
                 self.counts.verify_failures += 1;
-                format!(
-                    "{what}, but it too reads back otherwise ({}): the kernel holds an unverified table",
-                    first_of(&problems)
+                Said::new(|l| {
+                    t_in!(
+                        l,
+                        "daemon-put-back-mismatch",
+                        what = what.get(l),
+                        first = first_of(l, &problems)
+                    )
+                })
+            }
+            Loaded::NotReadBack(err) => Said::new(|l| {
+                t_in!(
+                    l,
+                    "daemon-put-back-not-read-back",
+                    what = what.get(l),
+                    error = err.get(l)
                 )
-            }
-            Loaded::NotReadBack(err) => {
-                format!("{what}; not verified: cannot read the table back ({err})")
-            }
+            }),
         }
     }
 
@@ -1309,13 +1422,11 @@ impl Actor {
         if self.pending.is_some() {
             tracing::warn!(
                 trigger = trigger.as_str(),
-                "reload deferred until the pending apply is confirmed or rolled back"
+                "{}",
+                t!("daemon-log-reload-deferred")
             );
             self.deferred_reload = Some((trigger, by.clone()));
-            return Err(
-                "a confirm is pending; the reload runs after `sanso confirm` or the rollback"
-                    .to_owned(),
-            );
+            return Err(t!("daemon-reload-deferred"));
         }
         let file = self.settings.policy_path.display().to_string();
         let text = match read_policy(&self.settings.policy_path).await {
@@ -1330,7 +1441,14 @@ impl Actor {
             now_epoch(),
         ) {
             Ok(c) => c,
-            Err(refusal) => return self.refuse(trigger.as_str(), by, &file, refusal.diagnostics),
+            Err(refusal) => {
+                return self.refuse(
+                    trigger.as_str(),
+                    by,
+                    &file,
+                    Said::plain(refusal.diagnostics),
+                )
+            }
         };
         let policy = compiled.policy_ref();
         let flows = compiled.ruleset.flows.len();
@@ -1346,20 +1464,25 @@ impl Actor {
             self.counts.reloads += 1;
             EventKind::Reload
         };
-        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "policy applied");
+        tracing::info!(trigger = trigger.as_str(), policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), hash = %policy.content_hash, flows, verified = check == Check::Verified, "{}", t!("daemon-log-policy-applied"));
         let recorded = self.try_record(event, by, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
             "verified": check == Check::Verified, "archive": archive,
         }));
-        let message = format!(
-            "applied {} rev {} ({flows} flows); {}",
-            policy.name,
-            policy.revision.as_deref().unwrap_or("-"),
-            check.said()
+        let message = t!(
+            "daemon-reload-applied",
+            policy = &policy.name,
+            revision = policy.revision.as_deref().unwrap_or("-"),
+            flows = flows,
+            check = check.said()
         );
         match recorded {
             Ok(()) => Ok(message),
-            Err(err) => Err(format!("{message}; but its audit record is lost: {err}")),
+            Err(err) => Err(t!(
+                "daemon-record-lost",
+                message = message,
+                error = &err.here
+            )),
         }
     }
 
@@ -1370,15 +1493,14 @@ impl Actor {
         by: &Operator,
     ) -> Outcome {
         if self.pending.is_some() {
-            return Err(
-                "another apply is awaiting confirmation; confirm it or wait for its rollback"
-                    .to_owned(),
-            );
+            return Err(t!("daemon-apply-already-pending"));
         }
         let file = source.file.clone();
         let compiled = match compile(source, now_epoch()) {
             Ok(c) => c,
-            Err(refusal) => return self.refuse("apply-confirm", by, &file, refusal.diagnostics),
+            Err(refusal) => {
+                return self.refuse("apply-confirm", by, &file, Said::plain(refusal.diagnostics))
+            }
         };
         let previous = match &self.current {
             Some(installed) => Previous::Policy(Box::new(installed.clone())),
@@ -1390,14 +1512,14 @@ impl Actor {
                     }
                     Ok(_) => Previous::Nothing,
                     Err(err) => {
+                        let error = chain_said(&err);
                         return self.apply_failed(
                             "apply-confirm",
                             by,
                             &compiled,
-                            format!(
-                                "cannot save the current table for rollback: {}",
-                                chain(&err)
-                            ),
+                            Said::new(|l| {
+                                t_in!(l, "daemon-cannot-save-for-rollback", error = error.get(l))
+                            }),
                         );
                     }
                 }
@@ -1416,21 +1538,25 @@ impl Actor {
             previous: previous.saved(),
         };
         if let Err(err) = self.save_pending(Some(&saved)) {
+            let path = self
+                .settings
+                .state_dir
+                .join(PENDING_FILE)
+                .display()
+                .to_string();
+            let error = err.to_string();
             return self.apply_failed(
                 "apply-confirm",
                 by,
                 &compiled,
-                format!(
-                    "cannot save the confirm window to {}; nothing was changed: {err}",
-                    self.settings.state_dir.join(PENDING_FILE).display()
-                ),
+                Said::new(|l| t_in!(l, "daemon-cannot-save-window", path = &path, error = &error)),
             );
         }
         let check = match self.install(compiled.clone(), "apply-confirm", by).await {
             Ok(check) => check,
             Err(error) => {
                 if let Err(err) = self.save_pending(None) {
-                    tracing::error!(error = %err, "cannot remove the saved confirm window; the next start rolls back to what runs now");
+                    tracing::error!(error = %err, "{}", t!("daemon-log-window-not-removed-apply"));
                 }
                 return self.apply_failed("apply-confirm", by, &compiled, error);
             }
@@ -1442,61 +1568,71 @@ impl Actor {
             uid: by.uid,
             by: Some(by.clone()),
         });
-        tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "applied; rollback unless confirmed in time");
+        tracing::warn!(policy = %policy.name, revision = policy.revision.as_deref().unwrap_or("-"), timeout_s = timeout.as_secs(), "{}", t!("daemon-log-applied-pending"));
         let recorded = self.try_record(EventKind::ConfirmPending, by, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
             "verified": check == Check::Verified, "archive": archive,
         }));
-        let message = format!(
-            "applied {} rev {}, {}; run `sanso confirm` within {} s or it is rolled back",
-            policy.name,
-            policy.revision.as_deref().unwrap_or("-"),
-            check.said(),
-            timeout.as_secs()
+        let message = t!(
+            "daemon-apply-pending",
+            policy = &policy.name,
+            revision = policy.revision.as_deref().unwrap_or("-"),
+            check = check.said(),
+            seconds = timeout.as_secs()
         );
         match recorded {
             Ok(()) => Ok(message),
-            Err(err) => Err(format!("{message}; but its audit record is lost: {err}")),
+            Err(err) => Err(t!(
+                "daemon-record-lost",
+                message = message,
+                error = &err.here
+            )),
         }
     }
 
     async fn confirm(&mut self, by: &Operator) -> Outcome {
         let Some(pending) = self.pending.take() else {
-            return Err("nothing to confirm".to_owned());
+            return Err(t!("daemon-nothing-to-confirm"));
         };
         self.counts.confirms += 1;
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
-        tracing::info!(uid = by.uid, by = %by.describe(), "apply confirmed");
+        tracing::info!(uid = by.uid, by = %by.describe(), "{}", t!("daemon-log-confirmed"));
         // Confirmed: now, and only now, boot loads it too.
-        let mut problems = Vec::new();
+        let mut problems: Vec<Said> = Vec::new();
         if let Some(text) = self.current.as_ref().map(|c| c.compiled.text.clone()) {
             if let Err(err) = self.save_last_good(&text) {
-                problems.push(format!("boot still loads the ruleset before it: {err}"));
+                problems.push(Said::new(|l| {
+                    t_in!(l, "daemon-confirm-boot-unchanged", error = err.get(l))
+                }));
             }
         }
         if let Err(err) = self.save_pending(None) {
-            tracing::error!(error = %err, "cannot remove the saved confirm window");
-            problems.push(format!(
-                "cannot remove {} (a restart would roll back): {err}",
-                PENDING_FILE
-            ));
+            tracing::error!(error = %err, "{}", t!("daemon-log-window-not-removed"));
+            let error = err.to_string();
+            problems.push(Said::new(|l| {
+                t_in!(
+                    l,
+                    "daemon-confirm-window-not-removed",
+                    file = PENDING_FILE,
+                    error = &error
+                )
+            }));
         }
+        let recorded: Vec<&str> = problems.iter().map(|p| p.en.as_str()).collect();
         if let Err(err) = self.try_record(
             EventKind::Confirm,
             by,
             policy,
-            json!({ "apply_uid": pending.uid, "apply_operator": pending.by, "problems": problems }),
+            json!({ "apply_uid": pending.uid, "apply_operator": pending.by, "problems": recorded }),
         ) {
             problems.push(err);
         }
         self.run_deferred_reload().await;
         if problems.is_empty() {
-            Ok("confirmed; the applied policy stays".to_owned())
+            Ok(t!("daemon-confirmed"))
         } else {
-            Err(format!(
-                "confirmed; the applied policy stays, but: {}",
-                problems.join("; ")
-            ))
+            let problems: Vec<&str> = problems.iter().map(|p| p.here.as_str()).collect();
+            Err(t!("daemon-confirmed-but", problems = problems.join("; ")))
         }
     }
 
@@ -1506,12 +1642,14 @@ impl Actor {
     async fn shutdown(&mut self, signal: &str) -> String {
         self.deferred_reload = None;
         let rolled = self
-            .rollback_because(&format!("the daemon is stopping ({signal})"))
+            .rollback_because(&Said::new(|l| {
+                t_in!(l, "daemon-reason-stopping", signal = signal)
+            }))
             .await;
         let (result, said) = match &rolled {
-            None => (json!(null), "no apply was pending".to_owned()),
-            Some(Ok(done)) => (json!(done), done.clone()),
-            Some(Err(err)) => (json!(err), err.clone()),
+            None => (json!(null), t!("daemon-nothing-pending")),
+            Some(Ok(done)) => (json!(done.en), done.here.clone()),
+            Some(Err(err)) => (json!(err.en), err.here.clone()),
         };
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         self.record(
@@ -1534,13 +1672,13 @@ impl Actor {
         by: &Operator,
     ) -> Outcome {
         if targets.is_empty() || targets.len() > crate::isolation::MAX_TARGETS {
-            return Err(format!(
-                "name 1 to {} targets",
-                crate::isolation::MAX_TARGETS
+            return Err(t!(
+                "daemon-isolate-target-count",
+                max = crate::isolation::MAX_TARGETS
             ));
         }
         let Some(reason) = by.reason.clone().filter(|r| !r.trim().is_empty()) else {
-            return Err("an isolation needs --reason (it goes into the audit record)".to_owned());
+            return Err(t!("daemon-isolate-needs-reason"));
         };
         let policy = self
             .current
@@ -1555,7 +1693,7 @@ impl Actor {
             }
         }
         if !problems.is_empty() {
-            return Err(format!("nothing was isolated:\n{}", problems.join("\n")));
+            return Err(t!("daemon-isolate-nothing", problems = problems.join("\n")));
         }
         let now = now_epoch();
         let until = for_secs.map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
@@ -1577,9 +1715,9 @@ impl Actor {
             });
         }
         if next.entries.len() > crate::isolation::MAX_TARGETS {
-            return Err(format!(
-                "at most {} isolated targets; release some first",
-                crate::isolation::MAX_TARGETS
+            return Err(t!(
+                "daemon-isolate-too-many",
+                max = crate::isolation::MAX_TARGETS
             ));
         }
         let entries: Vec<&IsolationEntry> = next
@@ -1591,19 +1729,19 @@ impl Actor {
         let outcome = self
             .change_isolation(next, EventKind::Isolate, by, detail)
             .await?;
-        Ok(format!(
-            "isolated {} in {:.1} ms ({} ranges in the kernel); {}",
-            targets.join(", "),
-            outcome.0,
-            outcome.1,
-            outcome.2
+        Ok(t!(
+            "daemon-isolated",
+            targets = targets.join(", "),
+            ms = format!("{:.1}", outcome.0),
+            ranges = outcome.1,
+            connections = &outcome.2.here
         ))
     }
 
     /// Releases `targets` (as named when isolated; `all` releases every one).
     async fn release(&mut self, targets: Vec<String>, by: &Operator, trigger: &str) -> Outcome {
         if trigger == "request" && by.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            return Err("a release needs --reason (it goes into the audit record)".to_owned());
+            return Err(t!("daemon-release-needs-reason"));
         }
         let all = targets.iter().any(|t| t == "all");
         let unknown: Vec<&String> = targets
@@ -1617,19 +1755,20 @@ impl Actor {
                 .iter()
                 .map(|e| e.target.as_str())
                 .collect();
-            return Err(format!(
-                "not isolated: {}; isolated now: {}",
-                unknown
-                    .iter()
-                    .map(|t| crate::bounded::bounded(t, 100))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if known.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ));
+            let unknown = unknown
+                .iter()
+                .map(|t| bounded_in(sanso_i18n::lang(), t, 100))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(if known.is_empty() {
+                t!("daemon-release-unknown-none", targets = unknown)
+            } else {
+                t!(
+                    "daemon-release-unknown",
+                    targets = unknown,
+                    isolated = known.join(", ")
+                )
+            });
         }
         let mut next = self.isolations.clone();
         let released: Vec<IsolationEntry> = next
@@ -1645,11 +1784,11 @@ impl Actor {
             .change_isolation(next, EventKind::Release, by, detail)
             .await?;
         let names: Vec<&str> = released.iter().map(|e| e.target.as_str()).collect();
-        Ok(format!(
-            "released {} in {:.1} ms ({} ranges still isolated)",
-            names.join(", "),
-            outcome.0,
-            outcome.1
+        Ok(t!(
+            "daemon-released",
+            targets = names.join(", "),
+            ms = format!("{:.1}", outcome.0),
+            ranges = outcome.1
         ))
     }
 
@@ -1662,7 +1801,7 @@ impl Actor {
         event: EventKind,
         by: &Operator,
         mut detail: serde_json::Value,
-    ) -> Result<(f64, usize, String), String> {
+    ) -> Result<(f64, usize, Said), String> {
         let isolated = next.isolated();
         let action = if event == EventKind::Isolate {
             "isolate"
@@ -1673,29 +1812,38 @@ impl Actor {
         // record (loudly). A release opens it again: it needs the record.
         let intent =
             json!({ "load": "isolation", "trigger": action, "isolated": isolated.to_string() });
-        self.intend_with(action, by, None, intent)?;
+        self.intend_with(action, by, None, intent)
+            .map_err(|err| err.here)?;
         let kernel = Arc::clone(&self.kernel);
         let loaded = isolated.clone();
         let report = blocking(move || kernel.set_isolated(&loaded))
             .await
             .map_err(|e| {
-                let e = bounded_lines(&chain(&e), ERROR_BOUNDS);
+                let e = bounded_lines_in(sanso_i18n::lang(), &chain(&e), ERROR_BOUNDS);
                 self.counts.apply_failures += 1;
-                format!("the kernel refused the isolation update; nothing changed: {e}")
+                t!("daemon-isolation-refused", error = e)
             })?;
         let ms = report.duration.as_secs_f64() * 1000.0;
         let connections = match &report.connections {
-            Ok(cut) => format!(
-                "{} open connection(s) cut ({} conntrack entries examined, {} to the gateway itself kept)",
-                cut.deleted, cut.examined, cut.spared
-            ),
-            Err(e) => format!("the connections' conntrack entries could not be deleted ({e}); their packets are dropped all the same"),
+            Ok(cut) => Said::new(|l| {
+                t_in!(
+                    l,
+                    "daemon-connections-cut",
+                    deleted = cut.deleted,
+                    examined = cut.examined,
+                    spared = cut.spared
+                )
+            }),
+            Err(e) => {
+                let error = e.to_string();
+                Said::new(|l| t_in!(l, "daemon-connections-not-cut", error = &error))
+            }
         };
         self.isolations = next;
         let saved = self.isolations.save(&self.settings.state_dir);
         if let Err(err) = &saved {
-            tracing::error!(error = %err, "cannot save the isolations; a restart recovers them from the kernel, a reboot would not");
-            self.set_last_error(format!("cannot save the isolations: {err}"));
+            tracing::error!(error = %err, "{}", t!("daemon-log-isolations-not-saved"));
+            self.set_last_error(t!("daemon-isolations-not-saved", error = err.to_string()));
         }
         if let serde_json::Value::Object(map) = &mut detail {
             // Whole microseconds: audit records hold no floats (a float need
@@ -1705,18 +1853,26 @@ impl Actor {
                 "microseconds".into(),
                 json!(u64::try_from(report.duration.as_micros()).unwrap_or(u64::MAX)),
             );
-            map.insert("connections".into(), json!(connections));
+            map.insert("connections".into(), json!(connections.en));
             map.insert("saved".into(), json!(saved.is_ok()));
         }
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
-        tracing::warn!(action, isolated = %isolated, ms, "isolation changed");
+        tracing::warn!(action, isolated = %isolated, ms, "{}", t!("daemon-log-isolation-changed"));
         let recorded = self.try_record(event, by, policy, detail);
         // The baseline of drift checks reads the sets as they are now.
         self.last_drift = None;
         match (recorded, saved) {
             (Ok(()), Ok(())) => Ok((ms, isolated.len(), connections)),
-            (Err(e), _) => Err(format!("{action} done in the kernel, but its audit record is lost: {e}")),
-            (_, Err(e)) => Err(format!("{action} done in the kernel, but it could not be saved (a reboot would lose it): {e}")),
+            (Err(e), _) => Err(t!(
+                "daemon-isolation-record-lost",
+                action = action,
+                error = &e.here
+            )),
+            (_, Err(e)) => Err(t!(
+                "daemon-isolation-save-lost",
+                action = action,
+                error = e.to_string()
+            )),
         }
     }
 
@@ -1740,6 +1896,7 @@ impl Actor {
             return;
         }
         let by = Operator {
+            // The record's reason: data, in English.
             reason: Some("the isolation's --for elapsed".to_owned()),
             ..Operator::daemon()
         };
@@ -1748,7 +1905,7 @@ impl Actor {
         // that writes an intent record each time.
         self.isolation_retry_at = None;
         if let Err(err) = self.release(due, &by, "expiry").await {
-            tracing::error!(error = %err, retry_seconds = ISOLATION_RETRY.as_secs(), "cannot release expired isolations; retrying later");
+            tracing::error!(error = %err, retry_seconds = ISOLATION_RETRY.as_secs(), "{}", t!("daemon-log-expired-release-failed"));
             self.isolation_retry_at = Some(Instant::now() + ISOLATION_RETRY);
         }
     }
@@ -1759,13 +1916,13 @@ impl Actor {
     /// released silently; a damaged file is recorded.
     async fn recover_isolation(&mut self) {
         if let Some(err) = self.isolation_load_error.take() {
-            tracing::error!(error = %err, "the isolations file cannot be read; what the kernel isolates is kept");
+            tracing::error!(error = %err.here, "{}", t!("daemon-log-isolations-unreadable"));
             self.record(
                 EventKind::Isolate,
                 &Operator::daemon(),
                 None,
                 json!({
-                    "trigger": "start", "error": err,
+                    "trigger": "start", "error": err.en,
                 }),
             );
         }
@@ -1785,16 +1942,17 @@ impl Actor {
             kind: TargetKind::Recovered,
             tier: None,
             prefixes: crate::isolation::prefixes_of(&unknown),
+            // Data (kept in isolations.json and the record): in English.
             reason: "found isolated in the kernel at start, with no entry on disk".to_owned(),
             ticket: None,
             by: serde_json::to_value(Operator::daemon()).unwrap_or_default(),
             since: Timestamp::now().to_string(),
             until: None,
         };
-        tracing::warn!(isolated = %unknown, "isolation found in the kernel without an entry: kept as recovered");
+        tracing::warn!(isolated = %unknown, "{}", t!("daemon-log-isolation-recovered"));
         self.isolations.entries.push(entry.clone());
         if let Err(err) = self.isolations.save(&self.settings.state_dir) {
-            tracing::error!(error = %err, "cannot save the recovered isolation");
+            tracing::error!(error = %err, "{}", t!("daemon-log-recovered-not-saved"));
         }
         self.record(EventKind::Isolate, &Operator::daemon(), None, json!({
             "trigger": "start", "targets": [entry], "isolated": self.isolations.isolated().to_string(),
@@ -1809,13 +1967,14 @@ impl Actor {
 
     /// Rolls back the pending apply: its deadline passed.
     async fn rollback(&mut self) {
-        self.rollback_because("not confirmed in time").await;
+        self.rollback_because(&Said::new(|l| t_in!(l, "daemon-reason-not-confirmed")))
+            .await;
     }
 
     /// Rolls back the pending apply (if any) to what ran before it, removes
     /// the saved window, and audits it with `reason`. Returns what it did,
     /// for the operator.
-    async fn rollback_because(&mut self, reason: &str) -> Option<Result<String, String>> {
+    async fn rollback_because(&mut self, reason: &Said) -> Option<Result<Said, Said>> {
         let pending = self.pending.take()?;
         let from = self.current.as_ref().map(|c| c.compiled.policy_ref());
         self.counts.rollbacks += 1;
@@ -1837,27 +1996,45 @@ impl Actor {
             Previous::Nothing => (self.restore(Load::Fallback).await, None),
         };
         if let Err(err) = self.save_pending(None) {
-            tracing::error!(error = %err, "cannot remove the saved confirm window; the next start rolls back again");
+            tracing::error!(error = %err, "{}", t!("daemon-log-window-not-removed-rollback"));
         }
-        let to_text = to.as_ref().map_or_else(
-            || "the table as it was before the apply".to_owned(),
-            |p| format!("{} rev {}", p.name, p.revision.as_deref().unwrap_or("-")),
-        );
+        let to_text = match &to {
+            None => Said::new(|l| t_in!(l, "daemon-table-before-apply")),
+            Some(p) => Said::plain(format!(
+                "{} rev {}",
+                p.name,
+                p.revision.as_deref().unwrap_or("-")
+            )),
+        };
         let (detail, answer) = match &result {
             Ok(()) => {
-                tracing::warn!(to = %to_text, reason, "unconfirmed apply rolled back");
+                tracing::warn!(to = %to_text.here, reason = %reason.here, "{}", t!("daemon-log-rolled-back"));
                 (
-                    json!({ "result": "rolled-back", "reason": reason, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
-                    Ok(format!("rolled back to {to_text} ({reason})")),
+                    json!({ "result": "rolled-back", "reason": reason.en, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
+                    Ok(Said::new(|l| {
+                        t_in!(
+                            l,
+                            "daemon-rolled-back",
+                            to = to_text.get(l),
+                            reason = reason.get(l)
+                        )
+                    })),
                 )
             }
             Err(error) => {
                 // The error says what the kernel holds now.
-                tracing::error!(error = %error, reason, "ROLLBACK FAILED");
-                self.set_last_error(format!("rollback failed: {error}"));
+                tracing::error!(error = %error.here, reason = %reason.here, "{}", t!("daemon-log-rollback-failed"));
+                self.set_last_error(t!("daemon-rollback-failed-status", error = &error.here));
                 (
-                    json!({ "result": "failed", "reason": reason, "error": error, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
-                    Err(format!("rollback failed ({reason}): {error}")),
+                    json!({ "result": "failed", "reason": reason.en, "error": error.en, "from": from, "apply_uid": pending.uid, "apply_operator": pending.by }),
+                    Err(Said::new(|l| {
+                        t_in!(
+                            l,
+                            "daemon-rollback-failed",
+                            reason = reason.get(l),
+                            error = error.get(l)
+                        )
+                    })),
                 )
             }
         };
@@ -1875,7 +2052,7 @@ impl Actor {
             Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
             Err(err) => {
-                tracing::error!(path = %path.display(), error = %err, "cannot read the saved confirm window; the start apply follows");
+                tracing::error!(path = %path.display(), error = %err, "{}", t!("daemon-log-window-unreadable-file"));
                 return;
             }
         };
@@ -1886,16 +2063,16 @@ impl Actor {
                 // apply is unknown, so the closed fallback comes back (the
                 // start apply that follows replaces it with the policy file,
                 // if that loads). Never the unconfirmed ruleset.
-                tracing::error!(path = %path.display(), error = %err, "the saved confirm window is unreadable; rolling back to the closed fallback");
+                tracing::error!(path = %path.display(), error = %err, "{}", t!("daemon-log-window-damaged"));
                 self.pending = Some(Pending {
                     previous: Previous::Nothing,
                     deadline: Instant::now(),
                     uid: Operator::daemon().uid,
                     by: None,
                 });
-                let reason = format!(
-                    "the saved confirm window is unreadable ({err}); what ran before it is unknown"
-                );
+                let error = err.to_string();
+                let reason =
+                    Said::new(|l| t_in!(l, "daemon-reason-window-damaged", error = &error));
                 let _ = self.rollback_because(&reason).await;
                 return;
             }
@@ -1909,7 +2086,7 @@ impl Actor {
                         baseline: None,
                     })),
                     Err(refusal) => {
-                        tracing::error!(error = %refusal, "the policy to roll back to no longer compiles; the closed fallback comes back");
+                        tracing::error!(error = %refusal, "{}", t!("daemon-log-rollback-policy-broken"));
                         Previous::Nothing
                     }
                 }
@@ -1919,9 +2096,9 @@ impl Actor {
         };
         let late = now_epoch() >= saved.deadline;
         let reason = if late {
-            "the daemon was not running at the confirm deadline"
+            Said::new(|l| t_in!(l, "daemon-reason-missed-deadline"))
         } else {
-            "the daemon restarted inside the confirm window"
+            Said::new(|l| t_in!(l, "daemon-reason-restarted"))
         };
         self.pending = Some(Pending {
             previous,
@@ -1929,12 +2106,12 @@ impl Actor {
             uid: saved.uid,
             by: saved.operator,
         });
-        let _ = self.rollback_because(reason).await;
+        let _ = self.rollback_because(&reason).await;
     }
 
     /// [`Actor::restore`] of a table listing, then the isolation sets set to
     /// what is isolated now (the listing holds them as they were).
-    async fn restore_listing(&mut self, load: Load) -> Result<(), String> {
+    async fn restore_listing(&mut self, load: Load) -> Result<(), Said> {
         self.restore(load).await?;
         let isolated = self.isolations.isolated();
         if isolated.is_empty() {
@@ -1945,36 +2122,44 @@ impl Actor {
             .await
             .map(|_| ())
             .map_err(|e| {
-                format!(
-                    "restored the table as it was before the apply, but what is isolated could not be put back into it: {}",
-                    chain(&e)
-                )
+                let error = chain_said(&e);
+                Said::new(|l| t_in!(l, "daemon-restore-isolation-failed", error = error.get(l)))
             })
     }
 
     /// Loads a table listing or the closed fallback (a rollback without a
     /// policy to return to) and checks the read-back; the daemon then holds
     /// no policy. A read-back that differs is a `verify-failed` and an error.
-    async fn restore(&mut self, load: Load) -> Result<(), String> {
+    async fn restore(&mut self, load: Load) -> Result<(), Said> {
         let what = match &load {
-            Load::Listing(_) | Load::ListingText(_) => "the table as it was before the apply",
-            Load::Fallback => "the closed fallback ruleset",
-            Load::Ruleset(_) => "the ruleset",
+            Load::Listing(_) | Load::ListingText(_) => {
+                Said::new(|l| t_in!(l, "daemon-table-before-apply"))
+            }
+            Load::Fallback => Said::new(|l| t_in!(l, "daemon-closed-fallback")),
+            Load::Ruleset(_) => Said::new(|l| t_in!(l, "daemon-the-ruleset")),
         };
         let _ = self.intend("rollback", &Operator::daemon(), &load);
         let loaded = self.load_and_check(load).await.map_err(|e| {
-            format!("the kernel refused {what}; the unconfirmed policy is still in the kernel: {e}")
+            Said::new(|l| {
+                t_in!(
+                    l,
+                    "daemon-restore-refused",
+                    what = what.get(l),
+                    error = e.get(l)
+                )
+            })
         })?;
         self.current = None;
         self.drift = DriftState::Unknown;
         match loaded {
             Loaded::Verified(_) => Ok(()),
             Loaded::NotReadBack(err) => {
-                tracing::warn!(error = %err, "cannot read the table back after restoring {what}: not verified");
+                tracing::warn!(error = %err.here, "{}", t!("daemon-log-restore-not-read-back", what = &what.here));
                 Ok(())
             }
             Loaded::Mismatch { checked, problems } => {
-                let kernel_now = format!("{what}, loaded but reading back otherwise");
+                let kernel_now =
+                    Said::new(|l| t_in!(l, "daemon-restore-kernel-now", what = what.get(l)));
                 self.verify_failed(
                     "rollback",
                     &Operator::daemon(),
@@ -1983,10 +2168,14 @@ impl Actor {
                     &problems,
                     &kernel_now,
                 );
-                Err(format!(
-                    "restored {what}, but it reads back otherwise ({}): the kernel holds an unverified table",
-                    first_of(&problems)
-                ))
+                Err(Said::new(|l| {
+                    t_in!(
+                        l,
+                        "daemon-restore-mismatch",
+                        what = what.get(l),
+                        first = first_of(l, &problems)
+                    )
+                }))
             }
         }
     }
@@ -2013,7 +2202,7 @@ impl Actor {
             Err(refusal) => {
                 // It compiled before; only a bug gets here. The kernel's `meta time` still expires the flow.
                 self.set_last_error(refusal.to_string());
-                tracing::error!(error = %refusal, "cannot recompile at expiry; the kernel's time match still applies");
+                tracing::error!(error = %refusal, "{}", t!("daemon-log-expiry-recompile-failed"));
                 if let Some(c) = self.current.as_mut() {
                     // Do not spin on the same instant.
                     c.compiled = Compiled {
@@ -2037,7 +2226,7 @@ impl Actor {
             return;
         }
         self.counts.expiries += 1;
-        tracing::info!(flows = %gone.join(", "), "flows expired; ruleset recompiled without them");
+        tracing::info!(flows = %gone.join(", "), "{}", t!("daemon-log-flows-expired"));
         self.record(
             EventKind::Expiry,
             &Operator::daemon(),
@@ -2054,7 +2243,7 @@ impl Actor {
         let live = match blocking(move || kernel.read_table()).await {
             Ok(t) => t,
             Err(err) => {
-                self.unreadable(chain(&err)).await;
+                self.unreadable(chain_said(&err)).await;
                 return;
             }
         };
@@ -2087,7 +2276,7 @@ impl Actor {
         }
         self.counts.drift_events += 1;
         let restore = self.settings.drift_action == DriftAction::Restore;
-        tracing::warn!(changes = changes.len(), first = %changes.first().map(String::as_str).unwrap_or(""), restore, "drift: the live table differs from the applied ruleset");
+        tracing::warn!(changes = changes.len(), first = %changes.first().map(String::as_str).unwrap_or(""), restore, "{}", t!("daemon-log-drift"));
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         let shown: Vec<&String> = changes.iter().take(50).collect();
         self.record(EventKind::Drift, &Operator::daemon(), policy, json!({
@@ -2104,7 +2293,7 @@ impl Actor {
             {
                 Ok(_) => {
                     self.counts.drift_restores += 1;
-                    tracing::info!("drift: expected ruleset restored");
+                    tracing::info!("{}", t!("daemon-log-drift-restored"));
                 }
                 Err(error) => {
                     let _ =
@@ -2119,11 +2308,11 @@ impl Actor {
     /// Logged at error level and counted every time; audited, and the
     /// approved ruleset restored (under `--on-drift restore`), once per
     /// streak.
-    async fn unreadable(&mut self, error: String) {
+    async fn unreadable(&mut self, error: Said) {
         self.counts.readback_failures += 1;
         let restore = self.settings.drift_action == DriftAction::Restore;
-        tracing::error!(error = %error, restore, "drift check: CANNOT READ the live table; nothing confirms what the kernel filters");
-        let streak = vec![format!("unreadable: {error}")];
+        tracing::error!(error = %error.here, restore, "{}", t!("daemon-log-drift-unreadable"));
+        let streak = vec![format!("unreadable: {}", error.en)];
         let first =
             self.drift != DriftState::Unreadable || self.last_drift.as_ref() != Some(&streak);
         self.drift = DriftState::Unreadable;
@@ -2138,7 +2327,7 @@ impl Actor {
             &Operator::daemon(),
             policy,
             json!({
-                "unreadable": error, "changes": [], "change_count": 0,
+                "unreadable": error.en, "changes": [], "change_count": 0,
                 "action": if restore { "restore" } else { "report" },
             }),
         );
@@ -2156,7 +2345,8 @@ impl Actor {
                 self.counts.drift_restores += 1;
                 tracing::warn!(
                     verified = check == Check::Verified,
-                    "drift: approved ruleset loaded again after an unreadable table"
+                    "{}",
+                    t!("daemon-log-drift-unreadable-restored")
                 );
                 if check != Check::Verified {
                     // Still unreadable: keep the streak, so it is not audited again.
@@ -2178,7 +2368,7 @@ impl Actor {
         let neighbours = match blocking(move || kernel.neighbours()).await {
             Ok(n) => n,
             Err(err) => {
-                tracing::warn!(error = %chain(&err), "cannot read the neighbour tables");
+                tracing::warn!(error = %chain(&err), "{}", t!("daemon-log-neighbours-unreadable"));
                 return;
             }
         };
@@ -2191,7 +2381,7 @@ impl Actor {
                 continue;
             }
             if self.reported_hosts.len() >= MAX_REPORTED_HOSTS {
-                tracing::warn!("too many host findings remembered; forgetting them");
+                tracing::warn!("{}", t!("daemon-log-too-many-findings"));
                 self.reported_hosts.clear();
             }
             self.reported_hosts.insert(finding.clone());
@@ -2202,7 +2392,8 @@ impl Actor {
             tracing::warn!(
                 kind = finding.kind.as_str(), interface = %finding.interface, address = %finding.address,
                 interface_zone = %finding.interface_zone, address_zone = %finding.address_zone.as_deref().unwrap_or("none"),
-                "host event: a neighbour the policy does not account for"
+                "{}",
+                t!("daemon-log-host-event")
             );
             let detail = serde_json::to_value(finding).unwrap_or_default();
             self.record(
@@ -2246,7 +2437,7 @@ impl Actor {
                     i.compiled.policy.revision.as_deref().unwrap_or("-")
                 )),
                 Previous::Table(_) | Previous::Listing(_) => None,
-                Previous::Nothing => Some("the closed fallback ruleset".to_owned()),
+                Previous::Nothing => Some(t!("daemon-closed-fallback")),
             },
         });
         StatusReport {

@@ -45,27 +45,77 @@ pub enum Kept {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("`{prefix}` is not a content hash or a prefix of one ({MIN_PREFIX} to 64 hex digits)")]
-    BadPrefix { prefix: String },
-    #[error("no archived policy in {} has a content hash starting with {prefix}", dir.display())]
-    NotFound { prefix: String, dir: PathBuf },
-    #[error("{prefix} names {} archived policies ({}); give more digits", matches.len(), matches.join(", "))]
+    BadPrefix {
+        prefix: String,
+    },
+    NotFound {
+        prefix: String,
+        dir: PathBuf,
+    },
     Ambiguous {
         prefix: String,
         matches: Vec<String>,
     },
+}
+
+impl ArchiveError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
+            ArchiveError::Write { path, .. } => {
+                t_in!(
+                    lang,
+                    "daemon-archive-write",
+                    path = path.display().to_string()
+                )
+            }
+            ArchiveError::Read { path, .. } => {
+                t_in!(
+                    lang,
+                    "daemon-archive-read",
+                    path = path.display().to_string()
+                )
+            }
+            ArchiveError::BadPrefix { prefix } => {
+                t_in!(
+                    lang,
+                    "daemon-archive-bad-prefix",
+                    prefix = prefix,
+                    min = MIN_PREFIX
+                )
+            }
+            ArchiveError::NotFound { prefix, dir } => t_in!(
+                lang,
+                "daemon-archive-not-found",
+                prefix = prefix,
+                dir = dir.display().to_string()
+            ),
+            ArchiveError::Ambiguous { prefix, matches } => t_in!(
+                lang,
+                "daemon-archive-ambiguous",
+                prefix = prefix,
+                count = matches.len(),
+                matches = matches.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ArchiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 /// The archive directory of a state directory.

@@ -41,6 +41,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use sanso_i18n::{t_in, Lang};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
@@ -182,8 +183,13 @@ impl fmt::Display for Anchor {
 
 /// Why a text is not an [`Anchor`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("not a head: expected a record hash (64 hex digits) or COUNT:HASH")]
 pub struct BadAnchor;
+
+impl fmt::Display for BadAnchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sanso_i18n::t!("daemon-audit-bad-anchor"))
+    }
+}
 
 impl FromStr for Anchor {
     type Err = BadAnchor;
@@ -240,10 +246,24 @@ pub fn read_head(path: &Path) -> Result<Option<Head>, HeadFileError> {
 /// Why a head file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum HeadFileError {
-    #[error("cannot read the head file")]
     Read(#[source] std::io::Error),
-    #[error("the head file is not one line {{\"count\":N,\"hash\":\"…\"}}")]
     Malformed,
+}
+
+impl HeadFileError {
+    /// The message in `lang` (without its cause).
+    pub fn text_in(&self, lang: Lang) -> String {
+        match self {
+            HeadFileError::Read(_) => t_in!(lang, "daemon-audit-head-file-read"),
+            HeadFileError::Malformed => t_in!(lang, "daemon-audit-head-file-malformed"),
+        }
+    }
+}
+
+impl fmt::Display for HeadFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 /// Writes `head` to `path` durably ([`crate::durable::write`]).
@@ -255,14 +275,12 @@ fn write_head(path: &Path, head: &Head) -> std::io::Result<()> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("cannot open audit log {}", path.display())]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// The record is not in the log: a partial write was cut off again.
-    #[error("cannot append to audit log {}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -272,37 +290,86 @@ pub enum AuditError {
     /// but the head file still names the record before it. The next
     /// append that succeeds brings it up to date; a restart before that
     /// finds the log one record past its head ([`Recovery::HeadMismatch`]).
-    #[error("the record was written to the audit log, but its head file {} was not updated", path.display())]
     HeadWrite {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("audit log {} is corrupt at line {line}: {reason}", path.display())]
     Corrupt {
         path: PathBuf,
         line: usize,
         reason: BreakReason,
     },
-    #[error("audit log {} does not match its head file {}: {}", path.display(), head_path(path).display(), check.explain(expected, found))]
     HeadMismatch {
         path: PathBuf,
         expected: Box<Head>,
         found: Box<Head>,
         check: HeadCheck,
     },
-    #[error("audit log {} has {} records but no usable head file {}: {problem}", path.display(), found.count, head_path(path).display())]
     HeadMissing {
         path: PathBuf,
         found: Box<Head>,
         problem: String,
     },
-    #[error("cannot recover audit log {}", path.display())]
     Recover {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+impl AuditError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: Lang) -> String {
+        let shown = |p: &Path| p.display().to_string();
+        match self {
+            AuditError::Open { path, .. } => t_in!(lang, "daemon-audit-open", path = shown(path)),
+            AuditError::Write { path, .. } => t_in!(lang, "daemon-audit-write", path = shown(path)),
+            AuditError::HeadWrite { path, .. } => {
+                t_in!(lang, "daemon-audit-head-write", path = shown(path))
+            }
+            AuditError::Corrupt { path, line, reason } => t_in!(
+                lang,
+                "daemon-audit-corrupt",
+                path = shown(path),
+                line = line,
+                reason = reason.text_in(lang)
+            ),
+            AuditError::HeadMismatch {
+                path,
+                expected,
+                found,
+                check,
+            } => t_in!(
+                lang,
+                "daemon-audit-head-mismatch",
+                path = shown(path),
+                head_file = shown(&head_path(path)),
+                explained = check.explain_in(lang, expected, found)
+            ),
+            AuditError::HeadMissing {
+                path,
+                found,
+                problem,
+            } => t_in!(
+                lang,
+                "daemon-audit-head-missing",
+                path = shown(path),
+                count = found.count,
+                head_file = shown(&head_path(path)),
+                problem = problem
+            ),
+            AuditError::Recover { path, .. } => {
+                t_in!(lang, "daemon-audit-recover", path = shown(path))
+            }
+        }
+    }
+}
+
+impl fmt::Display for AuditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 /// What [`AuditLog::open_recovering`] found and did. The daemon appends
@@ -371,7 +438,7 @@ impl Recovery {
     pub fn detail(&self) -> Value {
         let mut detail = serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({}));
         if let Value::Object(map) = &mut detail {
-            map.insert("message".into(), Value::from(self.to_string()));
+            map.insert("message".into(), Value::from(self.text_in(Lang::En)));
         }
         detail
     }
@@ -387,37 +454,48 @@ impl Recovery {
     }
 }
 
-impl fmt::Display for Recovery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Recovery {
+    /// What was found and done, in `lang` (the record's `message` is in
+    /// English: records are data).
+    pub fn text_in(&self, lang: Lang) -> String {
         match self {
             Recovery::TornTail {
                 line,
                 bytes,
                 moved_to,
                 kept,
-            } => write!(
-                f,
-                "the last record (line {line}, {bytes} bytes) was incomplete, a torn write: moved to {moved_to}; the log ends at record {}, head {kept}",
-                kept.count
+            } => t_in!(
+                lang,
+                "daemon-audit-recovery-torn-tail",
+                line = line,
+                bytes = bytes,
+                moved_to = moved_to,
+                count = kept.count,
+                kept = kept.to_string()
             ),
             Recovery::HeadMismatch {
                 head_file,
                 expected,
                 found,
                 check,
-            } => write!(
-                f,
-                "the log does not match its head file {head_file}: {}; the chain goes on from {found}",
-                check.explain(expected, found)
+            } => t_in!(
+                lang,
+                "daemon-audit-recovery-head-mismatch",
+                head_file = head_file,
+                explained = check.explain_in(lang, expected, found),
+                found = found.to_string()
             ),
             Recovery::HeadMissing {
                 head_file,
                 problem,
                 found,
-            } => write!(
-                f,
-                "no usable head file {head_file} ({problem}): the log's {} records were checked for internal consistency only; the chain goes on from {found}",
-                found.count
+            } => t_in!(
+                lang,
+                "daemon-audit-recovery-head-missing",
+                head_file = head_file,
+                problem = problem,
+                count = found.count,
+                found = found.to_string()
             ),
             Recovery::BrokenChain {
                 line,
@@ -426,17 +504,32 @@ impl fmt::Display for Recovery {
                 valid,
                 expected,
             } => {
-                write!(
-                    f,
-                    "the chain is broken at line {line}: {reason}; the log was moved to {moved_to} and a new log started; {} records before the break were intact, head {valid}",
-                    valid.count
-                )?;
-                match expected {
-                    Some(head) => write!(f, "; the head file said {head}"),
-                    None => f.write_str("; there was no head file"),
-                }
+                let text = t_in!(
+                    lang,
+                    "daemon-audit-recovery-broken-chain",
+                    line = line,
+                    reason = reason.text_in(lang),
+                    moved_to = moved_to,
+                    count = valid.count,
+                    valid = valid.to_string()
+                );
+                let head = match expected {
+                    Some(head) => t_in!(
+                        lang,
+                        "daemon-audit-recovery-head-said",
+                        head = head.to_string()
+                    ),
+                    None => t_in!(lang, "daemon-audit-recovery-no-head-file"),
+                };
+                format!("{text}{head}")
             }
         }
+    }
+}
+
+impl fmt::Display for Recovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
     }
 }
 
@@ -710,13 +803,14 @@ fn check_head(walk: &Walk, head_file: Result<Option<Head>, HeadFileError>) -> Op
         }
         Ok(None) if walk.count == 0 => None,
         Ok(None) => Some(HeadProblem::Missing("missing".into())),
+        // The problem goes into the recovery record: in English.
         Err(err) => Some(HeadProblem::Missing(error_chain(&err))),
     }
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
+fn error_chain(err: &HeadFileError) -> String {
+    let mut text = err.text_in(Lang::En);
+    let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());
@@ -976,35 +1070,68 @@ impl<'de> Visitor<'de> for StrictVisitor {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BreakReason {
     /// No final newline: the last record was not completely written.
-    #[error("the last record is incomplete (no final newline): a torn write")]
     Incomplete,
-    #[error("not JSON")]
     NotJson,
     /// A key appears twice in one object (`key` is its path, e.g.
     /// `detail.file`): readers would disagree on its value.
-    #[error("duplicate key `{key}`")]
-    DuplicateKey { key: String },
+    DuplicateKey {
+        key: String,
+    },
     /// Not the byte form the log writes (keys sorted, no whitespace).
-    #[error("not in canonical form (keys sorted, no whitespace), as the log writes records")]
     NotCanonical,
-    #[error("not a JSON object with seq, prev and hash")]
     Malformed,
-    #[error("sequence number {found}, expected {expected} (a record was removed or reordered)")]
-    Sequence { expected: u64, found: u64 },
-    #[error(
-        "prev does not match the hash of the record before it (a record was removed or reordered)"
-    )]
+    Sequence {
+        expected: u64,
+        found: u64,
+    },
     Link,
-    #[error("hash does not match the record's content (the record was changed)")]
     Hash,
+}
+
+impl BreakReason {
+    /// Why, in `lang`.
+    pub fn text_in(&self, lang: Lang) -> String {
+        match self {
+            BreakReason::Incomplete => t_in!(lang, "daemon-audit-break-incomplete"),
+            BreakReason::NotJson => t_in!(lang, "daemon-audit-break-not-json"),
+            BreakReason::DuplicateKey { key } => {
+                t_in!(lang, "daemon-audit-break-duplicate-key", key = key)
+            }
+            BreakReason::NotCanonical => t_in!(lang, "daemon-audit-break-not-canonical"),
+            BreakReason::Malformed => t_in!(lang, "daemon-audit-break-malformed"),
+            BreakReason::Sequence { expected, found } => t_in!(
+                lang,
+                "daemon-audit-break-sequence",
+                found = found,
+                expected = expected
+            ),
+            BreakReason::Link => t_in!(lang, "daemon-audit-break-link"),
+            BreakReason::Hash => t_in!(lang, "daemon-audit-break-hash"),
+        }
+    }
+}
+
+impl fmt::Display for BreakReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 /// The first bad record of a chain: 1-based line number and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("line {line}: {reason}")]
 pub struct ChainBreak {
     pub line: usize,
     pub reason: BreakReason,
+}
+
+impl fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sanso_i18n::t!(
+            "daemon-audit-chain-break",
+            line = self.line,
+            reason = self.reason.to_string()
+        ))
+    }
 }
 
 /// An intact chain.
@@ -1057,30 +1184,42 @@ impl HeadCheck {
     /// A sentence for a head file (or a head kept elsewhere) that says
     /// `expected` and a log whose head is `found`.
     pub fn explain(&self, expected: &impl fmt::Display, found: &Head) -> String {
-        let has = format!("the log has {}, head {found}", records(found.count));
+        self.explain_in(sanso_i18n::lang(), expected, found)
+    }
+
+    /// [`HeadCheck::explain`] in `lang`.
+    pub fn explain_in(&self, lang: Lang, expected: &impl fmt::Display, found: &Head) -> String {
+        let expected = expected.to_string();
+        let has = t_in!(
+            lang,
+            "daemon-audit-log-has",
+            count = found.count,
+            head = found.to_string()
+        );
         match self {
-            HeadCheck::Matches => format!("the head {expected} is the log's last record"),
-            HeadCheck::Continues { at, extra } => format!(
-                "the head {expected} is record {at}; the log continues after it by {} ({has})",
-                records(*extra)
+            HeadCheck::Matches => t_in!(lang, "daemon-audit-head-matches", expected = expected),
+            HeadCheck::Continues { at, extra } => t_in!(
+                lang,
+                "daemon-audit-head-continues",
+                expected = expected,
+                at = at,
+                extra = extra,
+                has = has
             ),
-            HeadCheck::Shorter { missing } => format!(
-                "expected head {expected}, but {has}: {} missing at the end (or the log was replaced)",
-                records(*missing)
+            HeadCheck::Shorter { missing } => t_in!(
+                lang,
+                "daemon-audit-head-shorter",
+                expected = expected,
+                has = has,
+                missing = missing
             ),
-            HeadCheck::Differs => format!(
-                "expected head {expected}, but that record is not in the log ({has}): the log was cut before it, rewritten or replaced"
+            HeadCheck::Differs => t_in!(
+                lang,
+                "daemon-audit-head-differs",
+                expected = expected,
+                has = has
             ),
         }
-    }
-}
-
-/// `1 record`, `2 records`.
-fn records(n: u64) -> String {
-    if n == 1 {
-        "1 record".into()
-    } else {
-        format!("{n} records")
     }
 }
 

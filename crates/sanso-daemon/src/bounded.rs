@@ -5,9 +5,11 @@
 //! make every status answer and log line large too.
 //!
 //! [`bounded`] gives one line; [`bounded_lines`] keeps line breaks (for
-//! rendered diagnostics) within a number of lines.
+//! rendered diagnostics) within a number of lines. Both say what they cut
+//! in English (their text goes into audit records, which are data); the
+//! `_in` forms say it in a given language, for the operator.
 
-use std::fmt::Write as _;
+use sanso_i18n::{t_in, Lang};
 
 /// The longest file name kept (`Apply`'s `file`; the policy file's path).
 pub const FILE_NAME_CHARS: usize = 200;
@@ -38,9 +40,14 @@ pub struct Bounds {
 /// ESC as `\u{1b}`), cut after `max_chars` characters of the result with
 /// `… (N more bytes)` saying how much of `text` was left out.
 pub fn bounded(text: &str, max_chars: usize) -> String {
+    bounded_in(Lang::En, text, max_chars)
+}
+
+/// [`bounded`], saying what was cut in `lang`.
+pub fn bounded_in(lang: Lang, text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let (used, _) = push_escaped(&mut out, text, max_chars);
-    push_rest(&mut out, text.len() - used);
+    push_rest(lang, &mut out, text.len() - used);
     out
 }
 
@@ -49,6 +56,11 @@ pub fn bounded(text: &str, max_chars: usize) -> String {
 /// `bounds.lines` lines and `bounds.chars` characters in all, and a last
 /// line `… (N more lines, M more bytes)` when lines were left out.
 pub fn bounded_lines(text: &str, bounds: Bounds) -> String {
+    bounded_lines_in(Lang::En, text, bounds)
+}
+
+/// [`bounded_lines`], saying what was cut in `lang`.
+pub fn bounded_lines_in(lang: Lang, text: &str, bounds: Bounds) -> String {
     let mut out = String::new();
     let mut budget = bounds.chars;
     let mut lines = text.split_inclusive('\n');
@@ -66,7 +78,7 @@ pub fn bounded_lines(text: &str, bounds: Bounds) -> String {
         };
         let (used, written) = push_escaped(&mut out, body, bounds.line_chars.min(budget));
         budget -= written;
-        push_rest(&mut out, body.len() - used);
+        push_rest(lang, &mut out, body.len() - used);
         if newline {
             out.push('\n');
             budget = budget.saturating_sub(1);
@@ -74,12 +86,12 @@ pub fn bounded_lines(text: &str, bounds: Bounds) -> String {
     }
     let rest_lines = lines.count();
     if rest_lines > 0 {
-        let _ = write!(
-            out,
-            "… ({rest_lines} more line{}, {} more bytes)",
-            if rest_lines == 1 { "" } else { "s" },
-            text.len() - kept_bytes
-        );
+        out.push_str(&t_in!(
+            lang,
+            "daemon-bounded-more-lines",
+            lines = rest_lines,
+            bytes = text.len() - kept_bytes
+        ));
     }
     out
 }
@@ -104,9 +116,9 @@ fn push_escaped(out: &mut String, text: &str, max_chars: usize) -> (usize, usize
     (text.len(), written)
 }
 
-fn push_rest(out: &mut String, rest: usize) {
+fn push_rest(lang: Lang, out: &mut String, rest: usize) {
     if rest > 0 {
-        let _ = write!(out, "… ({rest} more bytes)");
+        out.push_str(&t_in!(lang, "daemon-bounded-more-bytes", bytes = rest));
     }
 }
 

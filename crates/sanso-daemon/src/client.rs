@@ -10,18 +10,28 @@ use crate::protocol::{Request, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("cannot connect to the sanso daemon at {} (is it running? are you root?)", path.display())]
     Connect {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("control socket I/O failed")]
     Io(#[from] std::io::Error),
-    #[error("the daemon sent an unreadable answer")]
     Decode(#[from] serde_json::Error),
-    #[error("the daemon closed the connection without an answer")]
     NoAnswer,
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use sanso_i18n::t;
+        f.write_str(&match self {
+            ClientError::Connect { path, .. } => {
+                t!("daemon-client-connect", path = path.display().to_string())
+            }
+            ClientError::Io(_) => t!("daemon-client-io"),
+            ClientError::Decode(_) => t!("daemon-client-decode"),
+            ClientError::NoAnswer => t!("daemon-client-no-answer"),
+        })
+    }
 }
 
 /// Sends `request` and waits up to `timeout` for the answer.

@@ -29,10 +29,19 @@ pub struct Compiled {
 
 /// A policy that did not compile, with its diagnostics rendered as text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("policy {file} refused:\n{diagnostics}")]
 pub struct Refusal {
     pub file: String,
     pub diagnostics: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&sanso_i18n::t!(
+            "daemon-compile-refused",
+            file = &self.file,
+            diagnostics = &self.diagnostics
+        ))
+    }
 }
 
 /// Validates, lowers (judging `until` at `now`, seconds since the epoch) and

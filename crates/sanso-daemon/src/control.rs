@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use sanso_i18n::t;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
@@ -70,12 +71,12 @@ pub async fn serve_with(listener: UnixListener, actor: Handle, monitor: Option<M
                 let monitor = monitor.clone();
                 tokio::spawn(async move {
                     if let Err(err) = connection(stream, actor, monitor).await {
-                        tracing::debug!(error = %err, "control connection ended with an error");
+                        tracing::debug!(error = %err, "{}", t!("daemon-log-control-connection-error"));
                     }
                 });
             }
             Err(err) => {
-                tracing::error!(error = %err, "control socket accept failed");
+                tracing::error!(error = %err, "{}", t!("daemon-log-control-accept-failed"));
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
@@ -91,29 +92,30 @@ async fn connection(
     let (uid, gid, pid) = (cred.uid(), cred.gid(), cred.pid());
     let (read, mut write) = stream.into_split();
     let response = if !authorized(uid) {
-        tracing::warn!(uid, pid, "control socket: refused a non-root peer");
+        tracing::warn!(uid, pid, "{}", t!("daemon-log-control-non-root"));
         Response::Error {
-            message: "permission denied: the sanso control socket serves root only".to_owned(),
+            message: t!("daemon-control-root-only"),
         }
     } else {
         let mut reader = BufReader::new(read).take(MAX_REQUEST_BYTES as u64);
         let mut line = String::new();
         match tokio::time::timeout(READ_TIMEOUT, reader.read_line(&mut line)).await {
             Err(_) => Response::Error {
-                message: "timed out waiting for the request".to_owned(),
+                message: t!("daemon-control-timeout"),
             },
             Ok(Err(err)) => Response::Error {
-                message: format!("cannot read the request: {err}"),
+                message: t!("daemon-control-read-failed", error = err.to_string()),
             },
             Ok(Ok(read)) if read >= MAX_REQUEST_BYTES && !line.ends_with('\n') => {
                 tracing::warn!(
                     uid,
-                    "control socket: refused a request larger than {MAX_REQUEST_BYTES} bytes"
+                    "{}",
+                    t!("daemon-log-control-too-large", bytes = MAX_REQUEST_BYTES)
                 );
                 Response::Error {
-                    message: format!(
-                        "request refused: larger than the control socket's limit of {} MiB",
-                        MAX_REQUEST_BYTES / (1024 * 1024)
+                    message: t!(
+                        "daemon-control-too-large",
+                        mib = MAX_REQUEST_BYTES / (1024 * 1024)
                     ),
                 }
             }
@@ -121,7 +123,7 @@ async fn connection(
                 Ok(Request::Events { query }) => match &monitor {
                     Some(monitor) => Response::Events(Box::new(monitor.events(&query))),
                     None => Response::Error {
-                        message: "the monitor is not running".to_owned(),
+                        message: t!("daemon-control-no-monitor"),
                     },
                 },
                 // Status changes nothing: its peer needs no /proc reading
@@ -139,7 +141,14 @@ async fn connection(
                 }
                 // serde's message can quote the request: bounded.
                 Err(err) => Response::Error {
-                    message: format!("bad request: {}", bounded(&err.to_string(), ERROR_CHARS)),
+                    message: t!(
+                        "daemon-control-bad-request",
+                        error = crate::bounded::bounded_in(
+                            sanso_i18n::lang(),
+                            &err.to_string(),
+                            ERROR_CHARS
+                        )
+                    ),
                 },
             },
         }
@@ -164,9 +173,9 @@ fn attributed(operator: Operator, attribution: &Attribution) -> Result<Operator,
     match attribution.check() {
         Ok(()) => Ok(operator.attributed(attribution)),
         Err(message) => {
-            tracing::warn!(uid = operator.uid, pid = operator.pid, error = %message, "control socket: refused a request");
+            tracing::warn!(uid = operator.uid, pid = operator.pid, error = %message, "{}", t!("daemon-log-control-refused"));
             Err(Response::Error {
-                message: format!("refused: {message}; nothing was changed"),
+                message: t!("daemon-control-refused", error = message),
             })
         }
     }
@@ -180,7 +189,7 @@ async fn answer(request: Request, operator: Operator, actor: &Handle) -> Respons
                 Response::Status(Box::new(status))
             }
             None => Response::Error {
-                message: "the daemon actor has stopped".to_owned(),
+                message: t!("daemon-actor-stopped"),
             },
         },
         Request::Reload { attribution } => match attributed(operator, &attribution) {
@@ -200,10 +209,7 @@ async fn answer(request: Request, operator: Operator, actor: &Handle) -> Respons
             let timeout = Duration::from_secs(confirm_seconds);
             if timeout.is_zero() || timeout > MAX_CONFIRM {
                 return Response::Error {
-                    message: format!(
-                        "--confirm must be between 1 s and {} s",
-                        MAX_CONFIRM.as_secs()
-                    ),
+                    message: t!("daemon-control-confirm-range", max = MAX_CONFIRM.as_secs()),
                 };
             }
             // The name goes into logs, status and the audit: escaped and
@@ -237,7 +243,7 @@ async fn answer(request: Request, operator: Operator, actor: &Handle) -> Respons
         },
         // Served by the monitor, not the actor (see `connection`).
         Request::Events { .. } => Response::Error {
-            message: "events are served by the monitor".to_owned(),
+            message: t!("daemon-control-events-by-monitor"),
         },
     }
 }

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use sanso_i18n::t;
+
 use crate::actor::Handle;
 
 /// The role record in the state directory.
@@ -30,7 +32,7 @@ pub const ROLE_FILE: &str = "ha-role.json";
 /// What `sanso ha notify` records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleRecord {
-    /// `master`, `backup` or `fault`.
+    /// `master`, `backup`, `fault` or `stop`.
     pub role: String,
     /// RFC 3339.
     pub since: String,
@@ -64,7 +66,7 @@ pub fn read_role(state_dir: &Path) -> Option<RoleRecord> {
 pub struct HaStatus {
     pub node: String,
     pub peer: String,
-    /// keepalived's last notify: `master`, `backup`, `fault`, or
+    /// keepalived's last notify: `master`, `backup`, `fault`, `stop`, or
     /// `unknown` before the first.
     pub role: String,
     #[serde(default)]
@@ -185,7 +187,7 @@ pub fn metrics_text() -> String {
     format!(
         "# HELP sanso_ha_role The node's VRRP role as keepalived last reported it (1 for the current one).\n\
          # TYPE sanso_ha_role gauge\n\
-         sanso_ha_role{{role=\"master\"}} {}\nsanso_ha_role{{role=\"backup\"}} {}\nsanso_ha_role{{role=\"fault\"}} {}\n\
+         sanso_ha_role{{role=\"master\"}} {}\nsanso_ha_role{{role=\"backup\"}} {}\nsanso_ha_role{{role=\"fault\"}} {}\nsanso_ha_role{{role=\"stop\"}} {}\n\
          # HELP sanso_ha_policy_mismatch 1 while the peer has announced another policy for longer than one check interval.\n\
          # TYPE sanso_ha_policy_mismatch gauge\n\
          sanso_ha_policy_mismatch {}\n\
@@ -201,6 +203,7 @@ pub fn metrics_text() -> String {
         role("master"),
         role("backup"),
         role("fault"),
+        role("stop"),
         u8::from(s.mismatch_warned),
         u8::from(s.policy != "unknown"),
         s.mismatch_events,
@@ -221,9 +224,9 @@ pub struct HaSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HaError {
-    #[error("node {node:?} is not in the HA file (it describes {known})")]
+    #[error("{}", t!("ha-unknown-node", node = format!("{node:?}"), nodes = known))]
     UnknownNode { node: String, known: String },
-    #[error("cannot bind the announcement socket on {addr} (is the sync interface up with this node's sync address?)")]
+    #[error("{}", t!("ha-cannot-bind", address = addr.to_string()))]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -302,7 +305,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                 update(|s| {
                     if let Some(r) = &role {
                         if s.role != r.role {
-                            tracing::info!(role = %r.role, since = %r.since, "HA role reported by keepalived");
+                            tracing::info!(role = %r.role, since = %r.since, "{}", t!("ha-log-role"));
                         }
                         s.role.clone_from(&r.role);
                         s.role_since = Some(r.since.clone());
@@ -323,7 +326,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                     Ok(_) => said_send_error = false,
                     Err(err) if !said_send_error => {
                         said_send_error = true;
-                        tracing::warn!(peer = %to, error = %err, "HA: cannot send the announcement to the peer");
+                        tracing::warn!(peer = %to, error = %err, "{}", t!("ha-log-cannot-send"));
                     }
                     Err(_) => {}
                 }
@@ -337,7 +340,7 @@ pub async fn run(settings: HaSettings, socket: tokio::net::UdpSocket, actor: Han
                         peer = Some(Peer { announcement: a, heard: Instant::now(), heard_at: Timestamp::now() });
                     }
                     Err(why) => {
-                        tracing::debug!(from = %from, error = %why, "HA: announcement dropped");
+                        tracing::debug!(from = %from, error = %why, "{}", t!("ha-log-dropped"));
                         update(|s| s.refused_datagrams += 1);
                         continue;
                     }
@@ -359,18 +362,24 @@ fn accept(
     last: Option<(u64, u64)>,
 ) -> Result<sanso_ha::announce::Announcement, String> {
     if from != peer_address {
-        return Err(format!(
-            "from {from}, not the peer's sync address {peer_address}"
+        return Err(t!(
+            "ha-dropped-address",
+            from = from.to_string(),
+            peer = peer_address.to_string()
         ));
     }
     let a = sanso_ha::announce::open(datagram, &settings.key, Timestamp::now().as_second())
         .map_err(|e| e.to_string())?;
     if a.node != peer_name {
-        return Err(format!("from node {:?}, not {peer_name:?}", a.node));
+        return Err(t!(
+            "ha-dropped-node",
+            node = format!("{:?}", a.node),
+            peer = format!("{peer_name:?}")
+        ));
     }
     if let Some((boot, seq)) = last {
         if a.boot == boot && a.seq <= seq {
-            return Err(format!("replayed: seq {} after {seq}", a.seq));
+            return Err(t!("ha-dropped-replayed", seq = a.seq, last = seq));
         }
     }
     Ok(a)
@@ -399,7 +408,7 @@ fn judge(
             *mismatch = Some((Instant::now(), Timestamp::now()));
         }
     } else if let Some((_, since)) = mismatch.take() {
-        tracing::info!(since = %since, "HA: the peer's policy matches this node's again");
+        tracing::info!(since = %since, "{}", t!("ha-log-match-again"));
     }
     let lasting = mismatch.is_some_and(|(since, _)| since.elapsed() > interval);
     let mut record = None;
@@ -420,7 +429,8 @@ fn judge(
                 peer_content_hash = s.peer_content_hash.as_deref().unwrap_or("-"),
                 revision = local.0.as_deref().unwrap_or("-"),
                 content_hash = local.1.as_deref().unwrap_or("-"),
-                "HA: the peer enforces another policy than this node, for longer than one check interval; roll the same policy to both nodes"
+                "{}",
+                t!("ha-log-mismatch")
             );
             record = Some(serde_json::json!({
                 "node": s.node,
@@ -436,4 +446,281 @@ fn judge(
         s.mismatch_warned = lasting;
     });
     record
+}
+
+/// `sanso ha relay`: hands the peer's resignation of one VRRP instance to
+/// this node's others (see [`sanso_ha::vrrp`] for why). Raw VRRP sockets
+/// (IPv4 and IPv6), blocking; needs CAP_NET_RAW.
+pub mod relay {
+    use std::ffi::CString;
+    use std::net::{IpAddr, Ipv6Addr};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::{Duration, Instant};
+
+    use sanso_ha::vrrp::{self, Instance};
+    use sanso_i18n::t;
+
+    type Result<T> = std::io::Result<T>;
+
+    fn context(what: &str) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+        move |err| std::io::Error::new(err.kind(), format!("{what}: {err}"))
+    }
+
+    /// A raw VRRP socket of one family, sending with the TTL (hop limit)
+    /// VRRP requires and looping its multicast back to this node.
+    struct Raw {
+        fd: OwnedFd,
+        ipv6: bool,
+    }
+
+    fn setopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> Result<()> {
+        // SAFETY: `value` points to a live T of the size passed.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                level,
+                name,
+                (value as *const T).cast(),
+                std::mem::size_of::<T>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error())
+                .map_err(context(&format!("setsockopt({level}, {name})")));
+        }
+        Ok(())
+    }
+
+    impl Raw {
+        fn open(ipv6: bool) -> Result<Raw> {
+            let family = if ipv6 { libc::AF_INET6 } else { libc::AF_INET };
+            // SAFETY: plain socket(2); the descriptor is owned below.
+            let raw = unsafe {
+                libc::socket(
+                    family,
+                    libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                    libc::c_int::from(vrrp::PROTOCOL),
+                )
+            };
+            if raw < 0 {
+                return Err(std::io::Error::last_os_error())
+                    .map_err(context(&t!("ha-relay-no-raw-socket")));
+            }
+            // SAFETY: `raw` is a new descriptor nobody else owns.
+            let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+            let ttl: libc::c_int = vrrp::TTL.into();
+            let on: libc::c_int = 1;
+            if ipv6 {
+                setopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &ttl)?;
+                setopt(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &on)?;
+                let offset = vrrp::V3_CHECKSUM_OFFSET as libc::c_int;
+                setopt(&fd, libc::IPPROTO_RAW, libc::IPV6_CHECKSUM, &offset)?;
+            } else {
+                setopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &ttl)?;
+                setopt(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &on)?;
+            }
+            Ok(Raw { fd, ipv6 })
+        }
+
+        /// Sends `message` to VRRP's group on interface `index`.
+        fn send(&self, index: u32, message: &[u8]) -> Result<()> {
+            let rc = if self.ipv6 {
+                let index_int = index as libc::c_int;
+                setopt(
+                    &self.fd,
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_MULTICAST_IF,
+                    &index_int,
+                )?;
+                // SAFETY: an all-zero sockaddr_in6 is valid; fields set below.
+                let mut to: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+                to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                to.sin6_addr.s6_addr = vrrp::GROUP_V6.octets();
+                to.sin6_scope_id = index;
+                // SAFETY: buffer and address are live for the call.
+                unsafe {
+                    libc::sendto(
+                        self.fd.as_raw_fd(),
+                        message.as_ptr().cast(),
+                        message.len(),
+                        0,
+                        (&to as *const libc::sockaddr_in6).cast(),
+                        std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                    )
+                }
+            } else {
+                // SAFETY: an all-zero ip_mreqn is valid ("any" address).
+                let mut mreq: libc::ip_mreqn = unsafe { std::mem::zeroed() };
+                mreq.imr_ifindex = index as libc::c_int;
+                setopt(&self.fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &mreq)?;
+                // SAFETY: an all-zero sockaddr_in is valid; fields set below.
+                let mut to: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+                to.sin_family = libc::AF_INET as libc::sa_family_t;
+                to.sin_addr.s_addr = u32::from_ne_bytes(vrrp::GROUP_V4.octets());
+                // SAFETY: buffer and address are live for the call.
+                unsafe {
+                    libc::sendto(
+                        self.fd.as_raw_fd(),
+                        message.as_ptr().cast(),
+                        message.len(),
+                        0,
+                        (&to as *const libc::sockaddr_in).cast(),
+                        std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                    )
+                }
+            };
+            if rc < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        }
+
+        /// One received advertisement and its source, if what arrived is one.
+        fn receive(&self) -> Option<(IpAddr, vrrp::Advert)> {
+            let mut buf = [0u8; 2048];
+            // SAFETY: an all-zero sockaddr_storage is valid.
+            let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            // SAFETY: buffer and address are live and sized as passed.
+            let n = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                    (&mut from as *mut libc::sockaddr_storage).cast(),
+                    &mut len,
+                )
+            };
+            let n = usize::try_from(n).ok()?;
+            let data = &buf[..n];
+            if self.ipv6 {
+                // SAFETY: an AF_INET6 socket fills a sockaddr_in6.
+                let from6: libc::sockaddr_in6 =
+                    unsafe { std::ptr::read((&from as *const libc::sockaddr_storage).cast()) };
+                let source = Ipv6Addr::from(from6.sin6_addr.s6_addr);
+                Some((IpAddr::V6(source), vrrp::parse(data)?))
+            } else {
+                let (source, advert) = vrrp::parse_ipv4_packet(data)?;
+                Some((IpAddr::V4(source), advert))
+            }
+        }
+    }
+
+    fn index_of(interface: &str) -> Result<u32> {
+        let name = CString::new(interface).map_err(std::io::Error::other)?;
+        // SAFETY: a NUL-terminated name.
+        let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if index == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                t!("ha-relay-no-interface", interface = interface),
+            ));
+        }
+        Ok(index)
+    }
+
+    /// Runs until killed: listens to the pair's VRRP advertisements and,
+    /// when the master of one router id (the peer) resigns it, sends this
+    /// node's instances of the others a priority-0 advertisement looped
+    /// back to this node.
+    pub fn run(ha: &sanso_ha::Ha, node: &str) -> Result<()> {
+        let instances = vrrp::instances(ha);
+        let interval = Duration::from_secs(u64::from(ha.vrrp.advert_interval));
+        let mut sockets = Vec::new();
+        for ipv6 in [false, true] {
+            if instances.iter().any(|i| i.ipv6 == ipv6) {
+                sockets.push(Raw::open(ipv6)?);
+            }
+        }
+        let listed = instances
+            .iter()
+            .map(|i| {
+                t!(
+                    "ha-relay-instance",
+                    interface = &i.interface,
+                    vrid = i.router_id
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        eprintln!(
+            "{}",
+            t!(
+                "ha-relay-started",
+                node = node,
+                count = instances.len(),
+                instances = listed
+            )
+        );
+        let mut listener = vrrp::Listener::new(&instances, interval);
+        let start = Instant::now();
+        let mut polls: Vec<libc::pollfd> = sockets
+            .iter()
+            .map(|s| libc::pollfd {
+                fd: s.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        loop {
+            // SAFETY: `polls` is a live array of its length.
+            let rc = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, 1000) };
+            if rc < 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(err).map_err(context("poll"));
+            }
+            for (socket, poll) in sockets.iter().zip(polls.iter_mut()) {
+                if poll.revents == 0 {
+                    continue;
+                }
+                if poll.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+                    // Not a busy loop on a socket in error.
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                poll.revents = 0;
+                while let Some((source, advert)) = socket.receive() {
+                    if let Some(router_id) = listener.heard(source, &advert, start.elapsed()) {
+                        relay(&sockets, &instances, source, router_id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn relay(sockets: &[Raw], instances: &[Instance], source: IpAddr, router_id: u8) {
+        for target in vrrp::relay_targets(instances, router_id) {
+            let Some(socket) = sockets.iter().find(|s| s.ipv6 == target.ipv6) else {
+                continue;
+            };
+            let outcome =
+                index_of(&target.interface).and_then(|index| socket.send(index, &target.message));
+            match outcome {
+                Ok(()) => eprintln!(
+                    "{}",
+                    t!(
+                        "ha-relay-handed",
+                        source = source.to_string(),
+                        vrid = router_id,
+                        target = target.router_id,
+                        interface = &target.interface
+                    )
+                ),
+                Err(err) => eprintln!(
+                    "{}",
+                    t!(
+                        "ha-relay-cannot-hand",
+                        source = source.to_string(),
+                        vrid = router_id,
+                        target = target.router_id,
+                        interface = &target.interface,
+                        error = err.to_string()
+                    )
+                ),
+            }
+        }
+    }
 }

@@ -78,30 +78,31 @@ impl IsolationEntry {
 
 impl std::fmt::Display for IsolationEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use sanso_i18n::t;
         let prefixes: Vec<String> = self.prefixes.iter().map(ToString::to_string).collect();
-        write!(
-            f,
-            "{} ({}{}): {}; since {}",
-            self.target,
-            match self.kind {
-                TargetKind::Zone => "zone",
-                TargetKind::Host => "host",
-                TargetKind::Prefix => "prefix",
-                TargetKind::Recovered => "recovered from the kernel",
-            },
-            self.tier
-                .as_deref()
-                .map(|t| format!(", {t}"))
-                .unwrap_or_default(),
-            prefixes.join(" "),
-            self.since
-        )?;
+        let kind = match self.kind {
+            TargetKind::Zone => t!("daemon-isolation-kind-zone"),
+            TargetKind::Host => t!("daemon-isolation-kind-host"),
+            TargetKind::Prefix => t!("daemon-isolation-kind-prefix"),
+            TargetKind::Recovered => t!("daemon-isolation-kind-recovered"),
+        };
+        let kind = match self.tier.as_deref() {
+            Some(tier) => t!("daemon-isolation-kind-tier", kind = kind, tier = tier),
+            None => kind,
+        };
+        f.write_str(&t!(
+            "daemon-isolation-entry",
+            target = &self.target,
+            kind = kind,
+            prefixes = prefixes.join(" "),
+            since = &self.since
+        ))?;
         if let Some(until) = self.until_text() {
-            write!(f, ", until {until}")?;
+            f.write_str(&t!("daemon-isolation-entry-until", until = until))?;
         }
-        write!(f, "; reason: {}", self.reason)?;
+        f.write_str(&t!("daemon-isolation-entry-reason", reason = &self.reason))?;
         if let Some(ticket) = &self.ticket {
-            write!(f, "; ticket {ticket}")?;
+            f.write_str(&t!("daemon-isolation-entry-ticket", ticket = ticket))?;
         }
         Ok(())
     }
@@ -121,10 +122,14 @@ pub struct Resolved {
 /// address or prefix. A name in both is refused as ambiguous; `self` and
 /// empty targets are refused.
 pub fn resolve(target: &str, policy: Option<&Policy>) -> Result<Resolved, String> {
-    let shown = crate::bounded::bounded(target, MAX_TARGET_CHARS);
+    use sanso_i18n::t;
+    let shown = crate::bounded::bounded_in(sanso_i18n::lang(), target, MAX_TARGET_CHARS);
+    let quoted = format!("{shown:?}");
     if target.is_empty() || target.chars().count() > MAX_TARGET_CHARS {
-        return Err(format!(
-            "target {shown:?}: a zone, a host, an address or a prefix, at most {MAX_TARGET_CHARS} characters"
+        return Err(t!(
+            "daemon-isolation-bad-target",
+            target = &quoted,
+            max = MAX_TARGET_CHARS
         ));
     }
     if let Ok(net) = target.parse::<IpNet>() {
@@ -134,22 +139,15 @@ pub fn resolve(target: &str, policy: Option<&Policy>) -> Result<Resolved, String
         return Ok(prefix(target, IpNet::from(addr)));
     }
     if target == "self" {
-        return Err(
-            "target \"self\": the gateway itself cannot be isolated (its management stays open; see docs/operations.md, Isolation)"
-                .to_owned(),
-        );
+        return Err(t!("daemon-isolation-self"));
     }
     let Some(policy) = policy else {
-        return Err(format!(
-            "target {shown:?}: no policy is applied, so only addresses and prefixes can be isolated"
-        ));
+        return Err(t!("daemon-isolation-no-policy", target = &quoted));
     };
     let zone = policy.zones.iter().find(|z| z.name == target);
     let host = policy.hosts.iter().find(|h| h.name == target);
     match (zone, host) {
-        (Some(_), Some(_)) => Err(format!(
-            "target {shown:?} names both a zone and a host; isolate its addresses instead"
-        )),
+        (Some(_), Some(_)) => Err(t!("daemon-isolation-zone-and-host", target = &quoted)),
         (Some(zone), None) => {
             let own = Isolated::new(zone.networks.iter().copied());
             let inner = Isolated::new(
@@ -166,7 +164,7 @@ pub fn resolve(target: &str, policy: Option<&Policy>) -> Result<Resolved, String
             );
             let prefixes = prefixes_of(&own.difference(&inner));
             if prefixes.is_empty() {
-                return Err(format!("zone {shown}: it has no addresses of its own"));
+                return Err(t!("daemon-isolation-zone-empty", zone = &shown));
             }
             Ok(Resolved {
                 target: target.to_owned(),
@@ -184,9 +182,10 @@ pub fn resolve(target: &str, policy: Option<&Policy>) -> Result<Resolved, String
                 .map(|z| z.tier.as_str().to_owned()),
             prefixes: host.addresses.iter().map(IpNet::trunc).collect(),
         }),
-        (None, None) => Err(format!(
-            "target {shown:?} is not a zone or host of policy {} nor an address or prefix",
-            policy.name
+        (None, None) => Err(t!(
+            "daemon-isolation-unknown-target",
+            target = &quoted,
+            policy = &policy.name
         )),
     }
 }
@@ -222,18 +221,45 @@ pub struct Isolations {
 /// Why the entries file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is damaged", path.display())]
     Parse {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl LoadError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
+            LoadError::Read { path, .. } => {
+                t_in!(
+                    lang,
+                    "daemon-isolation-load-read",
+                    path = path.display().to_string()
+                )
+            }
+            LoadError::Parse { path, .. } => {
+                t_in!(
+                    lang,
+                    "daemon-isolation-load-damaged",
+                    path = path.display().to_string()
+                )
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 impl Isolations {

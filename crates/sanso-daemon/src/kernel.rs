@@ -53,30 +53,62 @@ const REPLACE_PREAMBLE: &str = "table inet sanso\ndelete table inet sanso\n";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
-    #[error("netlink apply failed")]
     Apply(#[source] sanso_nft::netlink::ApplyError),
-    #[error("cannot read the live table back")]
     Readback(#[source] sanso_nft::readback::ReadbackError),
-    #[error("cannot run `{command}`")]
     Spawn {
         command: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("`{command}` failed ({status}): {stderr}")]
     Failed {
         command: String,
         status: String,
         stderr: String,
     },
-    #[error("`{command}` printed output that could not be read: {what}")]
-    Output { command: String, what: String },
-    #[error("the kernel task stopped unexpectedly")]
+    Output {
+        command: String,
+        what: String,
+    },
     Task,
-    #[error("this kernel has no isolation sets")]
     NoIsolation,
-    #[error("the isolation update failed")]
     Isolation(#[source] sanso_nft::netlink::ApplyError),
+}
+
+impl KernelError {
+    /// The message in `lang` (without its causes).
+    pub fn text_in(&self, lang: sanso_i18n::Lang) -> String {
+        use sanso_i18n::t_in;
+        match self {
+            KernelError::Apply(_) => t_in!(lang, "daemon-kernel-apply"),
+            KernelError::Readback(_) => t_in!(lang, "daemon-kernel-readback"),
+            KernelError::Spawn { command, .. } => {
+                t_in!(lang, "daemon-kernel-spawn", command = command)
+            }
+            KernelError::Failed {
+                command,
+                status,
+                stderr,
+            } => t_in!(
+                lang,
+                "daemon-kernel-failed",
+                command = command,
+                status = status,
+                stderr = stderr
+            ),
+            KernelError::Output { command, what } => {
+                t_in!(lang, "daemon-kernel-output", command = command, what = what)
+            }
+            KernelError::Task => t_in!(lang, "daemon-kernel-task"),
+            KernelError::NoIsolation => t_in!(lang, "daemon-kernel-no-isolation"),
+            KernelError::Isolation(_) => t_in!(lang, "daemon-kernel-isolation"),
+        }
+    }
+}
+
+impl std::fmt::Display for KernelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text_in(sanso_i18n::lang()))
+    }
 }
 
 /// A named counter of `table inet sanso`.
@@ -132,7 +164,7 @@ pub trait Kernel: Send + Sync + 'static {
     fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {
         Err(KernelError::Output {
             command: "links".into(),
-            what: "this kernel does not list its links".into(),
+            what: sanso_i18n::t!("daemon-kernel-no-links"),
         })
     }
 }
@@ -259,7 +291,9 @@ impl Kernel for NftKernel {
 /// Reads `nft -j list counters` output.
 pub fn parse_counters(json: &str) -> Result<Vec<CounterValue>, String> {
     let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let items = value["nftables"].as_array().ok_or("no `nftables` array")?;
+    let items = value["nftables"]
+        .as_array()
+        .ok_or_else(|| sanso_i18n::t!("daemon-kernel-no-nftables-array"))?;
     let mut counters: Vec<CounterValue> = items
         .iter()
         .filter_map(|item| item.get("counter"))
@@ -283,7 +317,9 @@ pub fn parse_neighbours(json: &str) -> Result<Vec<Neighbour>, String> {
         return Ok(Vec::new());
     }
     let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let items = value.as_array().ok_or("not an array")?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| sanso_i18n::t!("daemon-json-not-an-array"))?;
     let mut out: Vec<Neighbour> = items
         .iter()
         .filter(|n| n.get("lladdr").is_some())

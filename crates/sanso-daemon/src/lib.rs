@@ -43,6 +43,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sanso_i18n::t;
 use sanso_policy::FileIdentity;
 
 pub use actor::{DriftAction, Settings, Trigger};
@@ -58,36 +59,54 @@ pub const DEFAULT_STATE_DIR: &str = "/var/lib/sanso";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
-    #[error("cannot create the state directory {}", path.display())]
     StateDir {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
     Audit(#[from] audit::AuditError),
-    #[error("cannot listen on the control socket {}", path.display())]
     Socket {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot serve metrics on {addr}")]
     Metrics {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open a socket to send audit heads to {addr}")]
     Syslog {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
     Ha(#[from] ha::HaError),
-    #[error("cannot set up the runtime or signal handlers")]
     Runtime(#[source] std::io::Error),
+}
+
+impl std::fmt::Display for DaemonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DaemonError::StateDir { path, .. } => f.write_str(&t!(
+                "daemon-error-state-dir",
+                path = path.display().to_string()
+            )),
+            // Transparent: the inner error says it all.
+            DaemonError::Audit(err) => std::fmt::Display::fmt(err, f),
+            DaemonError::Socket { path, .. } => f.write_str(&t!(
+                "daemon-error-socket",
+                path = path.display().to_string()
+            )),
+            DaemonError::Metrics { addr, .. } => {
+                f.write_str(&t!("daemon-error-metrics", addr = addr.to_string()))
+            }
+            DaemonError::Syslog { addr, .. } => {
+                f.write_str(&t!("daemon-error-syslog", addr = addr.to_string()))
+            }
+            DaemonError::Ha(err) => std::fmt::Display::fmt(err, f),
+            DaemonError::Runtime(_) => f.write_str(&t!("daemon-error-runtime")),
+        }
+    }
 }
 
 /// Everything `sanso daemon` is configured with.
@@ -200,7 +219,11 @@ fn look_at(path: &Path) -> Look {
             if let Some(source) = std::error::Error::source(&err) {
                 text = format!("{text}: {source}");
             }
-            Look::Unreadable(bounded::bounded(&text, bounded::ERROR_BOUNDS.chars))
+            Look::Unreadable(bounded::bounded_in(
+                sanso_i18n::lang(),
+                &text,
+                bounded::ERROR_BOUNDS.chars,
+            ))
         }
     }
 }
@@ -383,18 +406,18 @@ pub async fn serve_with(
     // The first status answer comes after the start apply.
     let status = handle.status().await;
     let applied = status.as_ref().and_then(|s| s.policy.as_ref()).map_or_else(
-        || "no policy applied (see the log); the boot ruleset stays".to_owned(),
+        || t!("daemon-start-no-policy"),
         |p| {
-            format!(
-                "applied {} rev {}",
-                p.name,
-                p.revision.as_deref().unwrap_or("-")
+            t!(
+                "daemon-start-applied",
+                policy = &p.name,
+                revision = p.revision.as_deref().unwrap_or("-")
             )
         },
     );
-    tracing::info!(socket = %config.socket_path.display(), metrics = %config.metrics.map_or_else(|| "off".to_owned(), |a| a.to_string()), "{applied}; ready");
+    tracing::info!(socket = %config.socket_path.display(), metrics = %config.metrics.map_or_else(|| "off".to_owned(), |a| a.to_string()), "{}", t!("daemon-log-ready", applied = &applied));
     if let Err(err) = notify::notify(&format!("READY=1\nSTATUS={applied}")) {
-        tracing::warn!(error = %err, "cannot notify systemd");
+        tracing::warn!(error = %err, "{}", t!("daemon-log-notify-failed"));
     }
 
     tokio::spawn(control::serve_with(
@@ -422,14 +445,14 @@ pub async fn serve_with(
     let signal = loop {
         tokio::select! {
             _ = hangup.recv() => {
-                tracing::info!("SIGHUP: reloading");
+                tracing::info!("{}", t!("daemon-log-sighup"));
                 handle.notify_reload(Trigger::Sighup, own_uid).await;
             }
             _ = watch.tick() => match &looking {
                 None => looking = Some((spawn_look(&policy_path), tokio::time::Instant::now())),
                 Some((_, since)) if !said_slow && since.elapsed() > 10 * config.watch_interval => {
                     said_slow = true;
-                    tracing::warn!(file = %policy_path.display(), seconds = since.elapsed().as_secs(), "policy file watch: reading the file has not returned yet; no new look until it does");
+                    tracing::warn!(file = %policy_path.display(), seconds = since.elapsed().as_secs(), "{}", t!("daemon-log-watch-slow"));
                 }
                 Some(_) => {}
             },
@@ -441,23 +464,24 @@ pub async fn serve_with(
             }, if looking.is_some() => {
                 looking = None;
                 said_slow = false;
-                let look = look.unwrap_or_else(|err| Look::Unreadable(format!("the look at the file failed: {err}")));
+                let look = look.unwrap_or_else(|err| Look::Unreadable(t!("daemon-watch-look-failed", error = err.to_string())));
                 match policy_watch.next(look) {
                     Step::Nothing => {}
                     Step::Reload => {
-                        tracing::info!(file = %policy_path.display(), "policy file replaced: reloading");
+                        tracing::info!(file = %policy_path.display(), "{}", t!("daemon-log-file-replaced"));
                         handle.notify_reload(Trigger::FileChange, own_uid).await;
                     }
                     Step::InPlace(hash) => tracing::warn!(
                         file = %policy_path.display(),
                         content_hash = %hash,
-                        "policy file changed in place (the same file rewritten, not replaced): not applied, as a writer may not be done; \
-                         replace it atomically (write a new file, then mv it over this one) or run `sanso reload` to apply it as it is"
+                        "{}",
+                        t!("daemon-log-file-in-place")
                     ),
                     Step::Unreadable(error) => tracing::warn!(
                         file = %policy_path.display(),
                         error = %error,
-                        "policy file cannot be read: not applied; the running ruleset stays"
+                        "{}",
+                        t!("daemon-log-file-unreadable")
                     ),
                 }
             }
@@ -470,12 +494,12 @@ pub async fn serve_with(
     // second signal, or an actor that does not answer in time, ends it.
     tokio::select! {
         said = handle.shutdown(signal) => match said {
-            Some(said) => tracing::info!(signal, "stopping: {said}; table inet sanso stays in the kernel"),
-            None => tracing::warn!(signal, "stopping; the actor had stopped; table inet sanso stays in the kernel"),
+            Some(said) => tracing::info!(signal, "{}", t!("daemon-log-stopping", said = said)),
+            None => tracing::warn!(signal, "{}", t!("daemon-log-stopping-actor-gone")),
         },
-        _ = terminate.recv() => tracing::error!("second SIGTERM: stopping without waiting for the actor (a pending apply may stay unconfirmed; the next start rolls it back)"),
-        _ = interrupt.recv() => tracing::error!("second SIGINT: stopping without waiting for the actor (a pending apply may stay unconfirmed; the next start rolls it back)"),
-        () = tokio::time::sleep(SHUTDOWN_LIMIT) => tracing::error!(limit_s = SHUTDOWN_LIMIT.as_secs(), "the actor did not stop in time (a pending apply may stay unconfirmed; the next start rolls it back)"),
+        _ = terminate.recv() => tracing::error!("{}", t!("daemon-log-second-signal", signal = "SIGTERM")),
+        _ = interrupt.recv() => tracing::error!("{}", t!("daemon-log-second-signal", signal = "SIGINT")),
+        () = tokio::time::sleep(SHUTDOWN_LIMIT) => tracing::error!(limit_s = SHUTDOWN_LIMIT.as_secs(), "{}", t!("daemon-log-stop-timeout")),
     }
     drop(handle);
     actor_task.abort();

@@ -18,11 +18,11 @@ pub struct MissingInterface {
 
 impl std::fmt::Display for MissingInterface {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "zone {}: interface {} does not exist on the gateway; nothing can reach or leave the zone through it (anti-spoofing drops what claims its addresses elsewhere)",
-            self.zone, self.interface
-        )
+        f.write_str(&sanso_i18n::t!(
+            "daemon-links-missing-interface",
+            zone = &self.zone,
+            interface = &self.interface
+        ))
     }
 }
 
@@ -36,12 +36,12 @@ pub fn gateway_links(netns: Option<&str>) -> Result<BTreeSet<String>, String> {
         .args(["-j", "link", "show"])
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run `ip -j link show`: {e}"))?;
+        .map_err(|e| sanso_i18n::t!("daemon-links-spawn", error = e.to_string()))?;
     if !out.status.success() {
-        return Err(format!(
-            "`ip -j link show` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+        return Err(sanso_i18n::t!(
+            "daemon-links-failed",
+            status = out.status.to_string(),
+            stderr = String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
     parse_links(&String::from_utf8_lossy(&out.stdout))
@@ -50,7 +50,9 @@ pub fn gateway_links(netns: Option<&str>) -> Result<BTreeSet<String>, String> {
 /// Reads `ip -j link show` output.
 pub fn parse_links(json: &str) -> Result<BTreeSet<String>, String> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let links = value.as_array().ok_or("not an array")?;
+    let links = value
+        .as_array()
+        .ok_or_else(|| sanso_i18n::t!("daemon-json-not-an-array"))?;
     Ok(links
         .iter()
         .filter_map(|l| l["ifname"].as_str().map(str::to_owned))

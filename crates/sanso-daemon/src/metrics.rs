@@ -276,7 +276,7 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     if !addr.ip().is_loopback() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("metrics address {addr} is not a loopback address"),
+            sanso_i18n::t!("daemon-metrics-not-loopback", addr = addr.to_string()),
         ));
     }
     TcpListener::bind(addr).await
@@ -302,7 +302,7 @@ pub async fn serve(
                 });
             }
             Err(err) => {
-                tracing::warn!(error = %err, "metrics accept failed");
+                tracing::warn!(error = %err, "{}", sanso_i18n::t!("daemon-log-metrics-accept-failed"));
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
@@ -335,7 +335,7 @@ async fn respond(
         match actor.metrics().await {
             Some(snapshot) => {
                 let counters = tokio::task::spawn_blocking(move || kernel.counters()).await.ok().and_then(|r| {
-                    r.map_err(|e| tracing::warn!(error = %e, "metrics: cannot read the kernel counters")).ok()
+                    r.map_err(|e| tracing::warn!(error = %e, "{}", sanso_i18n::t!("daemon-log-metrics-no-counters"))).ok()
                 });
                 let mut body = render(&snapshot, counters.as_deref());
                 body.push_str(&crate::ha::metrics_text());
@@ -346,11 +346,14 @@ async fn respond(
             }
             None => (
                 "503 Service Unavailable",
-                "the daemon actor has stopped\n".to_owned(),
+                format!("{}\n", sanso_i18n::t!("daemon-actor-stopped")),
             ),
         }
     } else {
-        ("404 Not Found", "try /metrics\n".to_owned())
+        (
+            "404 Not Found",
+            format!("{}\n", sanso_i18n::t!("daemon-metrics-try")),
+        )
     };
     let response = format!(
         "HTTP/1.0 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -228,31 +228,37 @@ impl Event {
 
     /// What happened, in words.
     pub fn summary(&self) -> String {
+        use sanso_i18n::t;
         let tiers = format!("{} -> {}", tier_words(&self.src), tier_words(&self.dst));
         match self.reason {
-            Reason::Forbidden => format!(
-                "forbidden crossing: {tiers}{}",
-                self.guardrail
-                    .map(|g| format!(" (guardrail {g})"))
-                    .unwrap_or_default()
-            ),
-            Reason::Spoofed => format!(
-                "spoofed source: claims zone {} on {} ({})",
-                self.src.zone.as_deref().unwrap_or("none"),
-                self.iif.as_deref().unwrap_or("?"),
-                self.iif_zone
-                    .as_deref()
-                    .map_or("an interface of no zone".to_owned(), |z| format!(
-                        "zone {z}"
-                    ))
-            ),
-            Reason::Isolated => format!("isolated: {tiers}"),
-            Reason::Drop => format!("dropped by default: {tiers}"),
-            Reason::Ended => format!("connection ended with its flow: {tiers}"),
-            Reason::Unknown => format!("dropped, not in any zone: {tiers}"),
-            Reason::Accept => format!(
-                "accepted by flow {}: {tiers}",
-                self.flow.as_deref().unwrap_or("?")
+            Reason::Forbidden => match self.guardrail {
+                Some(g) => t!(
+                    "daemon-event-forbidden-guardrail",
+                    tiers = tiers,
+                    guardrail = g.to_string()
+                ),
+                None => t!("daemon-event-forbidden", tiers = tiers),
+            },
+            Reason::Spoofed => {
+                let on = match self.iif_zone.as_deref() {
+                    Some(z) => t!("daemon-event-interface-zone", zone = z),
+                    None => t!("daemon-event-interface-no-zone"),
+                };
+                t!(
+                    "daemon-event-spoofed",
+                    zone = self.src.zone.as_deref().unwrap_or("none"),
+                    interface = self.iif.as_deref().unwrap_or("?"),
+                    on = on
+                )
+            }
+            Reason::Isolated => t!("daemon-event-isolated", tiers = tiers),
+            Reason::Drop => t!("daemon-event-drop", tiers = tiers),
+            Reason::Ended => t!("daemon-event-ended", tiers = tiers),
+            Reason::Unknown => t!("daemon-event-unknown", tiers = tiers),
+            Reason::Accept => t!(
+                "daemon-event-accept",
+                flow = self.flow.as_deref().unwrap_or("?"),
+                tiers = tiers
             ),
         }
     }
@@ -262,7 +268,7 @@ fn tier_words(end: &End) -> String {
     match (end.tier.as_deref(), end.beyond.as_deref()) {
         (Some("external"), Some(beyond)) => format!("external ({beyond})"),
         (Some(tier), _) => tier.to_owned(),
-        (None, _) => "no zone".to_owned(),
+        (None, _) => sanso_i18n::t!("daemon-event-no-zone"),
     }
 }
 
@@ -926,7 +932,8 @@ async fn run(
                 tracing::info!(
                     group,
                     netns = netns.as_deref().unwrap_or("-"),
-                    "monitor: reading NFLOG group {group}"
+                    "{}",
+                    sanso_i18n::t!("daemon-log-monitor-reading", group = group)
                 );
                 let mut s = handle.lock();
                 s.nflog.up = true;
@@ -934,7 +941,7 @@ async fn run(
             }
             Ok(Err(err)) => {
                 let text = chain(&err);
-                tracing::error!(group, error = %text, "monitor: cannot read NFLOG; no events until it can (trying again in 30 s)");
+                tracing::error!(group, error = %text, "{}", sanso_i18n::t!("daemon-log-monitor-cannot-read", seconds = RETRY.as_secs()));
                 {
                     let mut s = handle.lock();
                     s.nflog.up = false;
@@ -972,7 +979,7 @@ async fn run(
             }
         }
         handle.lock().nflog.up = false;
-        tracing::error!("monitor: the NFLOG reader stopped; starting it again");
+        tracing::error!("{}", sanso_i18n::t!("daemon-log-monitor-reader-stopped"));
     }
 }
 
@@ -980,10 +987,7 @@ fn take(item: Item, config: &MonitorConfig, handle: &MonitorHandle, alerts: &Arc
     let packet = match item {
         Item::Lost(n) => {
             handle.lock().nflog.lost += n;
-            tracing::warn!(
-                lost = n,
-                "monitor: logged packets lost before the daemon read them (socket buffer full)"
-            );
+            tracing::warn!(lost = n, "{}", sanso_i18n::t!("daemon-log-monitor-lost"));
             return;
         }
         Item::Packet(p) => p,
@@ -1008,7 +1012,8 @@ fn take(item: Item, config: &MonitorConfig, handle: &MonitorHandle, alerts: &Arc
         handle.lock().alerts.busy += 1;
         tracing::warn!(
             seq = event.seq,
-            "alert command: {ALERT_CONCURRENCY} still running; this alert is left out"
+            "{}",
+            sanso_i18n::t!("daemon-log-alert-busy", running = ALERT_CONCURRENCY)
         );
         return;
     };
@@ -1022,12 +1027,12 @@ fn take(item: Item, config: &MonitorConfig, handle: &MonitorHandle, alerts: &Arc
             Err(AlertError::TimedOut) => {
                 s.alerts.timed_out += 1;
                 drop(s);
-                tracing::warn!(command = %command.display(), seq = event.seq, "alert command killed after {} s", ALERT_TIMEOUT.as_secs());
+                tracing::warn!(command = %command.display(), seq = event.seq, "{}", sanso_i18n::t!("daemon-log-alert-killed", seconds = ALERT_TIMEOUT.as_secs()));
             }
             Err(AlertError::Failed(why)) => {
                 s.alerts.failed += 1;
                 drop(s);
-                tracing::warn!(command = %command.display(), seq = event.seq, error = %why, "alert command failed");
+                tracing::warn!(command = %command.display(), seq = event.seq, error = %why, "{}", sanso_i18n::t!("daemon-log-alert-failed"));
             }
         }
     });
@@ -1107,7 +1112,12 @@ async fn run_alert(
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| AlertError::Failed(format!("cannot start it: {e}")))?;
+        .map_err(|e| {
+            AlertError::Failed(sanso_i18n::t!(
+                "daemon-alert-cannot-start",
+                error = e.to_string()
+            ))
+        })?;
     let mut stdin = child.stdin.take();
     let ran = tokio::time::timeout(limit, async {
         if let Some(stdin) = stdin.as_mut() {
@@ -1120,7 +1130,10 @@ async fn run_alert(
     .await;
     match ran {
         Ok(Ok(status)) if status.success() => Ok(()),
-        Ok(Ok(status)) => Err(AlertError::Failed(format!("exited with {status}"))),
+        Ok(Ok(status)) => Err(AlertError::Failed(sanso_i18n::t!(
+            "daemon-alert-exited",
+            status = status.to_string()
+        ))),
         Ok(Err(e)) => Err(AlertError::Failed(e.to_string())),
         Err(_) => Err(AlertError::TimedOut),
     }

@@ -332,19 +332,16 @@ pub fn bind_request(group: u16, seq: u32) -> Vec<u8> {
 /// Why the reader could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NflogError {
-    #[error("network namespace {name:?}")]
     Namespace {
         name: String,
         #[source]
         source: io::Error,
     },
-    #[error("cannot {op}")]
     Io {
-        op: &'static str,
+        op: NflogOp,
         #[source]
         source: io::Error,
     },
-    #[error("the kernel refused to bind NFLOG group {group} (another program, ulogd or a second daemon, may hold it)")]
     Bind {
         group: u16,
         #[source]
@@ -352,7 +349,40 @@ pub enum NflogError {
     },
 }
 
-fn io_error(op: &'static str) -> NflogError {
+/// What the reader could not do ([`NflogError::Io`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NflogOp {
+    OpenSocket,
+    BindSocket,
+    SetTimeout,
+    SendBind,
+    ReadBindAnswer,
+    SpawnThread,
+    StartThread,
+}
+
+impl std::fmt::Display for NflogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use sanso_i18n::t;
+        f.write_str(&match self {
+            NflogError::Namespace { name, .. } => {
+                t!("daemon-nflog-namespace", name = format!("{name:?}"))
+            }
+            NflogError::Io { op, .. } => match op {
+                NflogOp::OpenSocket => t!("daemon-nflog-open-socket"),
+                NflogOp::BindSocket => t!("daemon-nflog-bind-socket"),
+                NflogOp::SetTimeout => t!("daemon-nflog-set-timeout"),
+                NflogOp::SendBind => t!("daemon-nflog-send-bind"),
+                NflogOp::ReadBindAnswer => t!("daemon-nflog-read-bind-answer"),
+                NflogOp::SpawnThread => t!("daemon-nflog-spawn-thread"),
+                NflogOp::StartThread => t!("daemon-nflog-start-thread"),
+            },
+            NflogError::Bind { group, .. } => t!("daemon-nflog-bind-group", group = group),
+        })
+    }
+}
+
+fn io_error(op: NflogOp) -> NflogError {
     NflogError::Io {
         op,
         source: io::Error::last_os_error(),
@@ -375,7 +405,7 @@ impl Socket {
             )
         };
         if raw < 0 {
-            return Err(io_error("open a netfilter netlink socket"));
+            return Err(io_error(NflogOp::OpenSocket));
         }
         // SAFETY: `raw` is a fresh fd that nothing else owns.
         let socket = Socket {
@@ -393,7 +423,7 @@ impl Socket {
             )
         };
         if rc < 0 {
-            return Err(io_error("bind the netlink socket"));
+            return Err(io_error(NflogOp::BindSocket));
         }
         if socket
             .set_int(
@@ -420,7 +450,7 @@ impl Socket {
             )
         };
         if rc < 0 {
-            return Err(io_error("set the receive timeout"));
+            return Err(io_error(NflogOp::SetTimeout));
         }
         socket.bind_group(group)?;
         Ok(socket)
@@ -455,7 +485,7 @@ impl Socket {
             )
         };
         if sent < 0 {
-            return Err(io_error("send the NFLOG bind request"));
+            return Err(io_error(NflogOp::SendBind));
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut buf = vec![0u8; 64 * 1024];
@@ -465,7 +495,7 @@ impl Socket {
                 Err(e) if retry(&e) => continue,
                 Err(source) => {
                     return Err(NflogError::Io {
-                        op: "read the NFLOG bind answer",
+                        op: NflogOp::ReadBindAnswer,
                         source,
                     })
                 }
@@ -485,7 +515,10 @@ impl Socket {
         }
         Err(NflogError::Bind {
             group,
-            source: io::Error::new(io::ErrorKind::TimedOut, "no answer within 5 s"),
+            source: io::Error::new(
+                io::ErrorKind::TimedOut,
+                sanso_i18n::t!("daemon-nflog-no-answer", seconds = 5),
+            ),
         })
     }
 
@@ -518,7 +551,10 @@ fn enter_namespace(name: &str) -> Result<(), NflogError> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
         return Err(NflogError::Namespace {
             name: name.to_owned(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, "not a namespace name"),
+            source: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                sanso_i18n::t!("daemon-nflog-not-a-namespace"),
+            ),
         });
     }
     let ns =
@@ -598,7 +634,7 @@ pub fn spawn(
             read_loop(&socket, &tx);
         })
         .map_err(|source| NflogError::Io {
-            op: "spawn the NFLOG reader thread",
+            op: NflogOp::SpawnThread,
             source,
         })?;
     match ready_rx.recv() {
@@ -608,8 +644,8 @@ pub fn spawn(
             Err(err)
         }
         Err(_) => Err(NflogError::Io {
-            op: "start the NFLOG reader thread",
-            source: io::Error::other("the thread ended before binding"),
+            op: NflogOp::StartThread,
+            source: io::Error::other(sanso_i18n::t!("daemon-nflog-thread-ended")),
         }),
     }
 }
@@ -634,7 +670,7 @@ fn read_loop(socket: &Socket, tx: &mpsc::Sender<Item>) {
                 continue;
             }
             Err(e) => {
-                tracing::error!(error = %e, "NFLOG reader: receive failed; retrying in 1 s");
+                tracing::error!(error = %e, "{}", sanso_i18n::t!("daemon-log-nflog-receive-failed"));
                 std::thread::sleep(POLL);
                 continue;
             }

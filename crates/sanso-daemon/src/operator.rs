@@ -111,7 +111,7 @@ impl Operator {
                     operator.sudo_user_from = operator.sudo_user.as_ref().map(|_| Source::Environ);
                 }
                 Err(err) => {
-                    tracing::debug!(pid, error = %err, "cannot read the control peer's environment");
+                    tracing::debug!(pid, error = %err, "{}", sanso_i18n::t!("daemon-log-peer-environ"));
                 }
             }
             operator.set_login(read_loginuid(&format!("{proc}/loginuid")));
@@ -194,7 +194,7 @@ impl Operator {
         }
         let who = match self.by {
             By::Peer => format!("uid {}", self.uid),
-            By::Daemon => format!("the daemon (uid {})", self.uid),
+            By::Daemon => sanso_i18n::t!("daemon-operator-daemon", uid = self.uid),
         };
         if parts.is_empty() || self.by == By::Daemon {
             who

@@ -1,6 +1,7 @@
 //! The control-socket protocol: one JSON request line, one JSON response
 //! line, then the connection closes. Only root (SO_PEERCRED uid 0) is served.
 
+use sanso_i18n::t;
 use serde::{Deserialize, Serialize};
 
 /// The default control socket.
@@ -118,12 +119,15 @@ pub fn check_reason(reason: &str) -> Result<(), String> {
 
 fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
     if text.trim().is_empty() {
-        return Err(format!("{what} must not be empty"));
+        return Err(t!("daemon-protocol-text-empty", what = what));
     }
     let length = text.chars().count();
     if length > max {
-        return Err(format!(
-            "{what} is {length} characters long; at most {max} are accepted"
+        return Err(t!(
+            "daemon-protocol-text-too-long",
+            what = what,
+            length = length,
+            max = max
         ));
     }
     if let Some((at, c)) = text
@@ -131,10 +135,11 @@ fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
         .enumerate()
         .find(|(_, c)| crate::operator::needs_escape(*c))
     {
-        return Err(format!(
-            "{what} must be one line of printable text: character {} is the control character U+{:04X}",
-            at + 1,
-            u32::from(c)
+        return Err(t!(
+            "daemon-protocol-text-control",
+            what = what,
+            at = at + 1,
+            code = format!("U+{:04X}", u32::from(c))
         ));
     }
     Ok(())
@@ -225,83 +230,6 @@ pub struct StatusReport {
     /// The HA pair, when the daemon runs with `--ha` (role, the peer's policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ha: Option<crate::ha::HaStatus>,
-}
-
-impl std::fmt::Display for StatusReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "policy file:  {}", self.policy_file)?;
-        if let Some(ns) = &self.netns {
-            writeln!(f, "netns:        {ns}")?;
-        }
-        match &self.policy {
-            Some(p) => {
-                writeln!(
-                    f,
-                    "applied:      {} rev {} sha256:{}",
-                    p.name,
-                    p.revision.as_deref().unwrap_or("-"),
-                    p.content_hash
-                )?;
-                writeln!(f, "  from:       {}", p.file)?;
-                writeln!(f, "  at:         {}", p.applied_at)?;
-                writeln!(f, "  flows:      {}", p.flows)?;
-                if let Some(e) = &p.next_expiry {
-                    writeln!(f, "  next expiry: {e}")?;
-                }
-            }
-            None => writeln!(
-                f,
-                "applied:      nothing yet (the boot ruleset is in place)"
-            )?,
-        }
-        if let Some(p) = &self.pending_confirm {
-            writeln!(
-                f,
-                "pending:      confirm within {} s (requested by uid {}), else rollback to {}",
-                p.seconds_left,
-                p.requested_by_uid,
-                p.rollback_to.as_deref().unwrap_or("the previous table")
-            )?;
-        }
-        writeln!(f, "drift:        {}", self.drift)?;
-        if let Some(e) = &self.last_error {
-            match &self.last_error_at {
-                Some(at) => writeln!(f, "last error:   {at}: {e}")?,
-                None => writeln!(f, "last error:   {e}")?,
-            }
-        }
-        let c = &self.counts;
-        writeln!(
-            f,
-            "counts:       applies {} reloads {} refused {} apply-failures {} verify-failures {} confirms {} rollbacks {}",
-            c.applies, c.reloads, c.refused, c.apply_failures, c.verify_failures, c.confirms, c.rollbacks
-        )?;
-        writeln!(
-            f,
-            "              drift {} restores {} expiries {} spoofing-suspects {} unknown-hosts {}",
-            c.drift_events, c.drift_restores, c.expiries, c.spoofing_suspects, c.unknown_hosts
-        )?;
-        writeln!(
-            f,
-            "              unreadable-table {} audit-failures {} audit-recoveries {}",
-            c.readback_failures, c.audit_failures, c.audit_recoveries
-        )?;
-        for m in &self.missing_interfaces {
-            writeln!(f, "warning:      {m}")?;
-        }
-        if self.isolations.is_empty() {
-            writeln!(f, "isolated:     nothing")?;
-        } else {
-            for (i, entry) in self.isolations.iter().enumerate() {
-                let label = if i == 0 { "isolated:" } else { "" };
-                writeln!(f, "{label:<13} {entry}")?;
-            }
-        }
-        if let Some(ha) = &self.ha {
-            write!(f, "{ha}")?;
-        }
-        writeln!(f, "audit head:   {}", self.audit_head)
-    }
 }
 
 #[cfg(test)]

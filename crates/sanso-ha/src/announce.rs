@@ -9,6 +9,7 @@
 //! [`MAX_AGE_SECS`] or from the future by as much, or not newer than the
 //! last one accepted from that node (`seq` within one `boot`), is dropped.
 
+use sanso_i18n::t;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -28,7 +29,7 @@ pub struct Announcement {
     pub seq: u64,
     /// Unix seconds when sent.
     pub sent_at: i64,
-    /// `master`, `backup`, `fault` or `unknown` (keepalived's last notify).
+    /// `master`, `backup`, `fault`, `stop` or `unknown` (keepalived's last notify).
     pub role: String,
     /// The applied policy, `None` before the first apply.
     pub revision: Option<String>,
@@ -38,13 +39,11 @@ pub struct Announcement {
 /// Why a datagram was dropped.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
-    #[error("not an announcement (no MAC line, not UTF-8 or not the expected JSON)")]
+    #[error("{}", t!("ha-refused-malformed"))]
     Malformed,
-    #[error("the MAC does not verify (another key, or altered on the way)")]
+    #[error("{}", t!("ha-refused-bad-mac"))]
     BadMac,
-    #[error(
-        "sent {0} s from now: outside the accepted {MAX_AGE_SECS} s (clocks apart, or replayed)"
-    )]
+    #[error("{}", t!("ha-refused-stale", seconds = *.0, max = MAX_AGE_SECS))]
     Stale(i64),
 }
 

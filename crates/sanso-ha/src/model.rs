@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -102,7 +103,11 @@ impl Ha {
 
     /// The node names, for messages.
     pub fn node_names(&self) -> String {
-        format!("{} and {}", self.nodes[0].name, self.nodes[1].name)
+        t!(
+            "ha-node-names",
+            first = &self.nodes[0].name,
+            second = &self.nodes[1].name
+        )
     }
 }
 
@@ -234,9 +239,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// whitespace, not `.` or `..`.
 fn interface_problem(name: &str) -> Option<String> {
     if name.is_empty() || name.len() > 15 {
-        return Some(format!(
-            "{name:?} is not an interface name: it must be 1 to 15 bytes long"
-        ));
+        return Some(t!("ha-bad-interface-length", name = format!("{name:?}")));
     }
     if name == "."
         || name == ".."
@@ -244,9 +247,7 @@ fn interface_problem(name: &str) -> Option<String> {
             .chars()
             .any(|c| c == '/' || c == ':' || !c.is_ascii_graphic())
     {
-        return Some(format!(
-            "{name:?} is not an interface name: use ASCII letters, digits, '-', '_' or '.'"
-        ));
+        return Some(t!("ha-bad-interface-chars", name = format!("{name:?}")));
     }
     None
 }
@@ -262,9 +263,7 @@ fn node_name_problem(name: &str) -> Option<String> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    (!safe).then(|| {
-        format!("{name:?} is not a node name: 1 to 32 ASCII letters, digits, '-' or '_', starting with a letter or digit")
-    })
+    (!safe).then(|| t!("ha-bad-node-name", name = format!("{name:?}")))
 }
 
 fn in_range(
@@ -281,10 +280,12 @@ fn in_range(
         report.at(
             value.span().start,
             at,
-            format!(
-                "{v} is out of range: {what} must be {} to {}",
-                range.start(),
-                range.end()
+            t!(
+                "ha-out-of-range",
+                value = v.to_string(),
+                what = what,
+                min = range.start().to_string(),
+                max = range.end().to_string()
             ),
         );
         None
@@ -333,13 +334,11 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         report.at(
             raw_sync.key_file.span().start,
             "sync.key_file",
-            format!(
-                "{key_file:?} must be an absolute path (the daemon does not run in this directory)"
-            ),
+            t!("ha-key-file-relative", path = format!("{key_file:?}")),
         );
     }
     let port = |report: &mut Report<'_>, v: &Option<Spanned<i64>>, at: &str, default: u16| match v {
-        Some(v) => in_range(report, v, at, 1..=65535, "a port")
+        Some(v) => in_range(report, v, at, 1..=65535, &t!("ha-what-port"))
             .and_then(|p| u16::try_from(p).ok())
             .unwrap_or(default),
         None => default,
@@ -365,7 +364,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         report.at(
             offset,
             "sync.exchange_port",
-            format!("{exchange_port} is conntrackd's port too: sanso's announcements need a port of their own"),
+            t!("ha-port-shared", port = exchange_port.to_string()),
         );
     }
     let check_interval = match &raw_sync.check_interval {
@@ -374,7 +373,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             v,
             "sync.check_interval",
             1..=3600,
-            "the check interval (seconds)",
+            &t!("ha-what-check-interval"),
         )
         .map_or(DEFAULT_CHECK_INTERVAL, |s| {
             Duration::from_secs(s.unsigned_abs())
@@ -392,7 +391,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             v,
             "vrrp.advert_interval",
             1..=255,
-            "the advert interval (seconds)",
+            &t!("ha-what-advert-interval"),
         )
         .and_then(|s| u8::try_from(s).ok())
         .unwrap_or(DEFAULT_ADVERT_INTERVAL),
@@ -403,11 +402,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let mut ids: BTreeMap<u8, String> = BTreeMap::new();
     let mut seen_addresses: BTreeMap<IpAddr, String> = BTreeMap::new();
     if raw.virtuals.is_empty() {
-        report.at(
-            0,
-            "virtual",
-            "no virtual addresses: add a [virtual.IFACE] table with router_id and addresses for each zone interface the pair serves",
-        );
+        report.at(0, "virtual", t!("ha-no-virtuals"));
     }
     for (name, spanned) in raw.virtuals {
         let start = spanned.span().start;
@@ -420,9 +415,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             report.at(
                 start,
                 &at,
-                format!(
-                    "{name:?} is the sync interface: virtual addresses belong on zone interfaces"
-                ),
+                t!("ha-virtual-on-sync", name = format!("{name:?}")),
             );
         }
         let router_id = in_range(
@@ -430,7 +423,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             &v.router_id,
             &format!("{at}.router_id"),
             1..=255,
-            "a VRRP router id",
+            &t!("ha-what-router-id"),
         )
         .and_then(|r| u8::try_from(r).ok());
         if let Some(id) = router_id {
@@ -438,26 +431,38 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
                 report.at(
                     v.router_id.span().start,
                     format!("{at}.router_id"),
-                    format!("router id {id} is used by virtual.{other} too: each interface needs its own"),
+                    t!("ha-router-id-shared", id = id.to_string(), other = &other),
                 );
             }
         }
         let mut addresses = Vec::new();
         if v.addresses.get_ref().is_empty() {
-            report.at(v.addresses.span().start, format!("{at}.addresses"), "no addresses: list the virtual addresses with their prefix length, e.g. \"10.0.1.1/24\"");
+            report.at(
+                v.addresses.span().start,
+                format!("{at}.addresses"),
+                t!("ha-no-addresses"),
+            );
         }
         for a in v.addresses.get_ref() {
             match a.get_ref().parse::<IpNet>() {
                 Ok(net) => {
                     if let Some(other) = seen_addresses.insert(net.addr(), name.clone()) {
-                        report.at(a.span().start, format!("{at}.addresses"), format!("{} is a virtual address of virtual.{other} too", net.addr()));
+                        report.at(
+                            a.span().start,
+                            format!("{at}.addresses"),
+                            t!(
+                                "ha-address-shared",
+                                address = net.addr().to_string(),
+                                other = &other
+                            ),
+                        );
                     }
                     addresses.push(net);
                 }
                 Err(_) => report.at(
                     a.span().start,
                     format!("{at}.addresses"),
-                    format!("{:?} is not an address with a prefix length, e.g. \"10.0.1.1/24\" or \"fd00:1::1/64\"", a.get_ref()),
+                    t!("ha-bad-address", value = format!("{:?}", a.get_ref())),
                 ),
             }
         }
@@ -474,11 +479,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let node_count = raw.nodes.len();
     if node_count != 2 {
         let offset = raw.nodes.values().nth(2).map_or(0, |n| n.span().start);
-        report.at(
-            offset,
-            "nodes",
-            format!("{node_count} node(s) described: a pair needs exactly two [nodes.NAME] tables"),
-        );
+        report.at(offset, "nodes", t!("ha-node-count", count = node_count));
     }
     for (name, spanned) in raw.nodes {
         let start = spanned.span().start;
@@ -492,7 +493,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             &n.priority,
             &format!("{at}.priority"),
             1..=254,
-            "a VRRP priority",
+            &t!("ha-what-priority"),
         )
         .and_then(|p| u8::try_from(p).ok());
         let sync_address = match n.sync_address.get_ref().parse::<IpAddr>() {
@@ -500,7 +501,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
                 report.at(
                     n.sync_address.span().start,
                     format!("{at}.sync_address"),
-                    format!("{a} cannot be a node's address on the sync link"),
+                    t!("ha-bad-sync-address-kind", address = a.to_string()),
                 );
                 None
             }
@@ -509,9 +510,9 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
                 report.at(
                     n.sync_address.span().start,
                     format!("{at}.sync_address"),
-                    format!(
-                        "{:?} is not an address (no prefix length here), e.g. \"192.168.255.1\"",
-                        n.sync_address.get_ref()
+                    t!(
+                        "ha-bad-sync-address",
+                        value = format!("{:?}", n.sync_address.get_ref())
                     ),
                 );
                 None
@@ -534,9 +535,10 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             report.at(
                 *p,
                 format!("nodes.{}.priority", b.name),
-                format!(
-                    "{} is the priority of nodes.{} too: the active node must have the higher one",
-                    b.priority, a.name
+                t!(
+                    "ha-same-priority",
+                    priority = b.priority.to_string(),
+                    other = &a.name
                 ),
             );
         }
@@ -544,22 +546,33 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             report.at(
                 *s,
                 format!("nodes.{}.sync_address", b.name),
-                format!(
-                    "{} is the sync address of nodes.{} too",
-                    b.sync_address, a.name
+                t!(
+                    "ha-same-sync-address",
+                    address = b.sync_address.to_string(),
+                    other = &a.name
                 ),
             );
         } else if a.sync_address.is_ipv4() != b.sync_address.is_ipv4() {
-            report.at(*s, format!("nodes.{}.sync_address", b.name), format!("{} and nodes.{}'s {} are of different families: both must be IPv4 or both IPv6", b.sync_address, a.name, a.sync_address));
+            report.at(
+                *s,
+                format!("nodes.{}.sync_address", b.name),
+                t!(
+                    "ha-sync-families",
+                    address = b.sync_address.to_string(),
+                    other = &a.name,
+                    other_address = a.sync_address.to_string()
+                ),
+            );
         }
         for node in [a, b] {
             if let Some(iface) = seen_addresses.get(&node.sync_address) {
                 report.at(
                     *s,
                     format!("nodes.{}.sync_address", node.name),
-                    format!(
-                        "{} is a virtual address of virtual.{iface}",
-                        node.sync_address
+                    t!(
+                        "ha-sync-is-virtual",
+                        address = node.sync_address.to_string(),
+                        interface = iface
                     ),
                 );
             }

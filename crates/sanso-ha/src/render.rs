@@ -2,7 +2,7 @@
 //!
 //! keepalived: one VRRP instance per zone interface, all in one sync group
 //! (they move together), the group's transitions calling
-//! `sanso ha notify master|backup|fault`, which records the role for the
+//! `sanso ha notify master|backup|fault|stop`, which records the role for the
 //! daemon and runs conntrackd's transition commands (the
 //! `primary-backup.sh` of conntrackd's examples).
 //!
@@ -96,6 +96,7 @@ fn keepalived(ha: &Ha, me: &Node, peer: &Node, options: &RenderOptions) -> Strin
         ("notify_master", "master"),
         ("notify_backup", "backup"),
         ("notify_fault", "fault"),
+        ("notify_stop", "stop"),
     ] {
         let _ = writeln!(out, "    {key} {}", notify(options, role));
     }
@@ -200,6 +201,9 @@ mod tests {
         assert!(a.keepalived.contains("vrrp_sync_group sanso {"));
         assert!(a.keepalived.contains("priority 150"));
         assert!(a.keepalived.contains("notify_master \"/usr/bin/sanso ha notify master --state-dir /var/lib/sanso --conntrackd-config /etc/conntrackd/conntrackd.conf\""));
+        assert!(a
+            .keepalived
+            .contains("notify_stop \"/usr/bin/sanso ha notify stop --state-dir"));
         assert!(a.keepalived.contains("virtual_router_id 51"));
         assert!(a.conntrackd.contains("IPv4_address 192.168.255.1\n        IPv4_Destination_Address 192.168.255.2\n        Port 3780\n        Interface sync0"));
         assert!(a.conntrackd.contains("Mode FTFW"));

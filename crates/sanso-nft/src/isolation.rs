@@ -29,6 +29,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use ipnet::IpNet;
+use sanso_i18n::t;
 use sanso_ir::AddrRange;
 use serde_json::Value;
 
@@ -318,15 +319,28 @@ pub fn isolation_script(isolated: &Isolated) -> String {
 }
 
 /// Why [`read_isolated`] could not read the isolation sets.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum IsolationError {
-    #[error("table inet sanso is missing")]
     TableAbsent,
-    #[error("table inet sanso has no set {0} (it was loaded before isolation existed)")]
     MissingSet(&'static str),
-    #[error("set {set} holds an element that is not an address range: {element}")]
     BadElement { set: &'static str, element: String },
 }
+
+impl std::fmt::Display for IsolationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            IsolationError::TableAbsent => t!("nft-table-missing"),
+            IsolationError::MissingSet(set) => t!("nft-isolation-set-missing", set = *set),
+            IsolationError::BadElement { set, element } => t!(
+                "nft-isolation-bad-element",
+                set = *set,
+                element = element.as_str()
+            ),
+        })
+    }
+}
+
+impl std::error::Error for IsolationError {}
 
 /// The isolated addresses of a table read back
 /// ([`crate::readback::live_table`]): the elements of `isolated4` and

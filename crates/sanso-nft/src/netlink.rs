@@ -29,6 +29,7 @@ mod socket;
 use std::io;
 use std::time::{Duration, Instant};
 
+use sanso_i18n::t;
 use sanso_ir::Ruleset;
 
 use crate::isolation::Isolated;
@@ -48,38 +49,28 @@ pub struct ApplyReport {
     pub duration: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ApplyError {
-    #[error("network namespace name {0:?} is not a plain name")]
     BadNamespaceName(String),
-    #[error("cannot enter network namespace {name:?}")]
     Namespace {
         name: String,
-        #[source]
         source: io::Error,
     },
-    #[error("netlink: cannot {op}")]
     Io {
-        op: &'static str,
-        #[source]
+        op: NetlinkOp,
         source: io::Error,
     },
-    #[error("{what} {text:?} is longer than {max} bytes")]
     TooLong {
         what: &'static str,
         text: String,
         max: usize,
     },
-    #[error("{what} {text:?} contains a NUL byte")]
-    InteriorNul { what: &'static str, text: String },
-    #[error("libnftnl could not allocate an object")]
+    InteriorNul {
+        what: &'static str,
+        text: String,
+    },
     OutOfMemory,
-    #[error("a rule looks up set {0:?}, which the batch does not create")]
     UnknownSet(String),
-    #[error(
-        "the kernel refused {kind} {object:?} (errno {errno}{}); nothing was applied",
-        message.as_deref().map(|m| format!(", {m}")).unwrap_or_default()
-    )]
     Rejected {
         kind: MessageKind,
         object: String,
@@ -88,13 +79,124 @@ pub enum ApplyError {
         message: Option<String>,
         /// How many other messages of the batch were refused too.
         other_refusals: usize,
-        #[source]
         source: io::Error,
     },
-    #[error(
-        "the kernel answered {got} of the batch's {expected} messages; the outcome is unknown"
-    )]
-    MissingAnswers { expected: usize, got: usize },
+    MissingAnswers {
+        expected: usize,
+        got: usize,
+    },
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            ApplyError::BadNamespaceName(name) => {
+                t!("nft-bad-namespace-name", name = format!("{name:?}"))
+            }
+            ApplyError::Namespace { name, .. } => {
+                t!("nft-cannot-enter-namespace", name = format!("{name:?}"))
+            }
+            ApplyError::Io { op, .. } => t!("nft-netlink-cannot", op = op.to_string()),
+            ApplyError::TooLong { what, text, max } => t!(
+                "nft-too-long",
+                what = what_text(what),
+                text = format!("{text:?}"),
+                max = *max
+            ),
+            ApplyError::InteriorNul { what, text } => t!(
+                "nft-interior-nul",
+                what = what_text(what),
+                text = format!("{text:?}")
+            ),
+            ApplyError::OutOfMemory => t!("nft-out-of-memory"),
+            ApplyError::UnknownSet(set) => t!("nft-unknown-set", set = format!("{set:?}")),
+            ApplyError::Rejected {
+                kind,
+                object,
+                errno,
+                message,
+                ..
+            } => match message {
+                Some(message) => t!(
+                    "nft-kernel-refused-said",
+                    kind = kind.to_string(),
+                    object = format!("{object:?}"),
+                    errno = errno.to_string(),
+                    message = message.as_str()
+                ),
+                None => t!(
+                    "nft-kernel-refused",
+                    kind = kind.to_string(),
+                    object = format!("{object:?}"),
+                    errno = errno.to_string()
+                ),
+            },
+            ApplyError::MissingAnswers { expected, got } => {
+                t!("nft-missing-answers", got = *got, expected = *expected)
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for ApplyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ApplyError::Namespace { source, .. }
+            | ApplyError::Io { source, .. }
+            | ApplyError::Rejected { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// What a name or comment too long for the kernel is, in words.
+fn what_text(what: &str) -> String {
+    match what {
+        "name" => t!("nft-what-name"),
+        "comment" => t!("nft-what-comment"),
+        "log prefix" => t!("nft-what-log-prefix"),
+        other => other.to_owned(),
+    }
+}
+
+/// What a netlink exchange was doing when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetlinkOp {
+    OpenSocket,
+    BindSocket,
+    /// Set a socket option (its name).
+    SetOption(&'static str),
+    SizeSendBuffer,
+    SizeReceiveBuffer,
+    SendBatch,
+    WaitForAnswers,
+    ReceiveAnswers,
+    SpawnHelper,
+    JoinHelper,
+    DumpConntrack,
+    DeleteConntrack,
+    ListAddresses,
+}
+
+impl std::fmt::Display for NetlinkOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            NetlinkOp::OpenSocket => t!("nft-op-open-socket"),
+            NetlinkOp::BindSocket => t!("nft-op-bind-socket"),
+            NetlinkOp::SetOption(option) => t!("nft-op-set-option", option = *option),
+            NetlinkOp::SizeSendBuffer => t!("nft-op-size-send-buffer"),
+            NetlinkOp::SizeReceiveBuffer => t!("nft-op-size-receive-buffer"),
+            NetlinkOp::SendBatch => t!("nft-op-send-batch"),
+            NetlinkOp::WaitForAnswers => t!("nft-op-wait-for-answers"),
+            NetlinkOp::ReceiveAnswers => t!("nft-op-receive-answers"),
+            NetlinkOp::SpawnHelper => t!("nft-op-spawn-helper"),
+            NetlinkOp::JoinHelper => t!("nft-op-join-helper"),
+            NetlinkOp::DumpConntrack => t!("nft-op-dump-conntrack"),
+            NetlinkOp::DeleteConntrack => t!("nft-op-delete-conntrack"),
+            NetlinkOp::ListAddresses => t!("nft-op-list-addresses"),
+        })
+    }
 }
 
 /// Replaces `table inet sanso` with the compiled `ruleset`, atomically,

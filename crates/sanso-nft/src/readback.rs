@@ -34,6 +34,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use sanso_i18n::t;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -42,28 +43,63 @@ use crate::text::layout::{ISOLATED_SETS, LOG_METERS};
 /// Hooks on which a foreign base chain could accept what sanso drops.
 const GUARDED_HOOKS: [&str; 3] = ["forward", "input", "output"];
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ReadbackError {
-    #[error("could not run `{command}`")]
     Spawn {
         command: String,
-        #[source]
         source: std::io::Error,
     },
-    #[error("`{command}` failed ({status}): {stderr}")]
     Failed {
         command: String,
         status: String,
         stderr: String,
     },
-    #[error("`{command}` printed JSON that could not be read")]
     Json {
         command: String,
-        #[source]
         source: serde_json::Error,
     },
-    #[error("`{command}` printed JSON of an unexpected shape: {what}")]
-    Shape { command: String, what: String },
+    Shape {
+        command: String,
+        what: String,
+    },
+}
+
+impl fmt::Display for ReadbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            ReadbackError::Spawn { command, .. } => {
+                t!("nft-readback-spawn", command = command.as_str())
+            }
+            ReadbackError::Failed {
+                command,
+                status,
+                stderr,
+            } => t!(
+                "nft-readback-failed",
+                command = command.as_str(),
+                status = status.as_str(),
+                stderr = stderr.as_str()
+            ),
+            ReadbackError::Json { command, .. } => {
+                t!("nft-readback-json", command = command.as_str())
+            }
+            ReadbackError::Shape { command, what } => t!(
+                "nft-readback-shape",
+                command = command.as_str(),
+                what = what.as_str()
+            ),
+        })
+    }
+}
+
+impl std::error::Error for ReadbackError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadbackError::Spawn { source, .. } => Some(source),
+            ReadbackError::Json { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Whether the table exists at all.
@@ -156,11 +192,15 @@ pub struct ForeignChain {
 
 impl fmt::Display for ForeignChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "foreign base chain {} {} {} on hook {} (priority {}, policy {}) may accept what sanso drops",
-            self.family, self.table, self.chain, self.hook, self.priority, self.policy
-        )
+        f.write_str(&t!(
+            "nft-foreign-base-chain",
+            family = self.family.as_str(),
+            table = self.table.as_str(),
+            chain = self.chain.as_str(),
+            hook = self.hook.as_str(),
+            priority = self.priority.as_str(),
+            policy = self.policy.as_str()
+        ))
     }
 }
 
@@ -292,17 +332,10 @@ fn read_present(
         .map(|(kind, name)| format!("{kind} {name}"))
         .collect();
     if !missing.is_empty() {
-        unread.push(format!(
-            "in the plain listing but in no JSON listing: {}",
-            missing.join(", ")
-        ));
+        unread.push(t!("nft-unlisted", objects = missing.join(", ")));
     }
     if !unread.is_empty() {
-        table.incomplete = Some(format!(
-            "the JSON listing of the table does not parse (nft 1.0.6 with a table flag), \
-             and the other listings do not hold all of it: {}",
-            unread.join("; ")
-        ));
+        table.incomplete = Some(t!("nft-json-listing-unparsed", unread = unread.join("; ")));
     }
     Ok(table)
 }
@@ -602,14 +635,16 @@ fn from_listings(listings: &[Value], text: &str) -> Result<LiveTable, String> {
                 let ident = normalise(&strip(body, &["family", "table", "chain", "handle"]));
                 rule_json.entry(chain).or_default().push(ident.to_string());
             }
-            other => return Err(format!("unknown object kind {other:?}")),
+            other => return Err(t!("nft-unknown-object-kind", kind = format!("{other:?}"))),
         }
     }
     for (chain_name, jsons) in rule_json {
-        let chain = table
-            .chains
-            .get_mut(&chain_name)
-            .ok_or_else(|| format!("rule in unknown chain {chain_name:?}"))?;
+        let chain = table.chains.get_mut(&chain_name).ok_or_else(|| {
+            t!(
+                "nft-rule-in-unknown-chain",
+                chain = format!("{chain_name:?}")
+            )
+        })?;
         let texts = parsed.chain_rules.get(&chain_name);
         let texts_match = texts.is_some_and(|t| t.len() == jsons.len());
         chain.rules = jsons
@@ -831,29 +866,41 @@ pub struct Change {
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let thing = match self.thing {
-            Thing::Table => "table",
-            Thing::Chain => "chain",
-            Thing::Set => "set",
-            Thing::Map => "map",
-            Thing::Object => "object",
-            Thing::Rule => "rule",
-            Thing::Element => "element",
+            Thing::Table => t!("nft-thing-table"),
+            Thing::Chain => t!("nft-thing-chain"),
+            Thing::Set => t!("nft-thing-set"),
+            Thing::Map => t!("nft-thing-map"),
+            Thing::Object => t!("nft-thing-object"),
+            Thing::Rule => t!("nft-thing-rule"),
+            Thing::Element => t!("nft-thing-element"),
         };
+        // The kind chooses the words in the catalogue.
         let kind = match self.kind {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
             ChangeKind::Changed => "changed",
         };
-        match (&self.within, self.kind) {
-            (Some(within), ChangeKind::Added) if self.thing == Thing::Element => {
-                write!(f, "{thing} added to {within}: {}", self.detail)
-            }
-            (Some(within), ChangeKind::Removed) if self.thing == Thing::Element => {
-                write!(f, "{thing} removed from {within}: {}", self.detail)
-            }
-            (Some(within), _) => write!(f, "{thing} {kind} in {within}: {}", self.detail),
-            (None, _) => write!(f, "{thing} {kind}: {}", self.detail),
-        }
+        let detail = self.detail.as_str();
+        f.write_str(&match (&self.within, self.kind) {
+            (Some(within), ChangeKind::Added) if self.thing == Thing::Element => t!(
+                "nft-element-added",
+                within = within.as_str(),
+                detail = detail
+            ),
+            (Some(within), ChangeKind::Removed) if self.thing == Thing::Element => t!(
+                "nft-element-removed",
+                within = within.as_str(),
+                detail = detail
+            ),
+            (Some(within), _) => t!(
+                "nft-change-within",
+                thing = thing,
+                kind = kind,
+                within = within.as_str(),
+                detail = detail
+            ),
+            (None, _) => t!("nft-change", thing = thing, kind = kind, detail = detail),
+        })
     }
 }
 
@@ -878,13 +925,9 @@ impl TableDiff {
 impl fmt::Display for TableDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.changes.is_empty() {
-            writeln!(f, "no drift: the live table matches the expected ruleset")?;
+            writeln!(f, "{}", t!("nft-no-drift"))?;
         } else {
-            writeln!(
-                f,
-                "drift: {} difference(s) between the expected and the live table",
-                self.changes.len()
-            )?;
+            writeln!(f, "{}", t!("nft-drift", count = self.changes.len()))?;
             for change in &self.changes {
                 writeln!(f, "  {change}")?;
             }
@@ -894,6 +937,13 @@ impl fmt::Display for TableDiff {
         }
         Ok(())
     }
+}
+
+/// Which of the two tables [`diff`] compares.
+#[derive(Clone, Copy)]
+enum Side {
+    Expected,
+    Live,
 }
 
 /// Compares the `expected` table (usually from [`expected_table`]) with the
@@ -935,13 +985,16 @@ pub fn diff(expected: &LiveTable, live: &LiveTable) -> TableDiff {
                 flags_change(&expected.flags, &live.flags),
             ));
         }
-        for (side, table) in [("expected", expected), ("live", live)] {
+        for (side, table) in [(Side::Expected, expected), (Side::Live, live)] {
             if let Some(why) = &table.incomplete {
                 changes.push(change(
                     Thing::Table,
                     ChangeKind::Changed,
                     None,
-                    format!("the {side} table was not read in full: {why}"),
+                    match side {
+                        Side::Expected => t!("nft-expected-not-read-in-full", why = why.as_str()),
+                        Side::Live => t!("nft-live-not-read-in-full", why = why.as_str()),
+                    },
                 ));
             }
         }
@@ -1040,17 +1093,21 @@ fn listing_without_elements_of(text: &str, names: &[&str]) -> String {
 pub(crate) fn flags_change(expected: &[String], live: &[String]) -> String {
     let words = |flags: &[String]| {
         if flags.is_empty() {
-            "none".to_owned()
+            t!("nft-flags-none")
         } else {
             flags.join(",")
         }
     };
-    let meanings: Vec<&str> = live
+    let meanings: Vec<String> = live
         .iter()
         .filter(|flag| !expected.contains(flag))
         .filter_map(|flag| flag_meaning(flag))
         .collect();
-    let mut text = format!("flags {} (expected {})", words(live), words(expected));
+    let mut text = t!(
+        "nft-flags-change",
+        live = words(live),
+        expected = words(expected)
+    );
     if !meanings.is_empty() {
         text.push_str(": ");
         text.push_str(&meanings.join("; "));
@@ -1059,13 +1116,11 @@ pub(crate) fn flags_change(expected: &[String], live: &[String]) -> String {
 }
 
 /// What a table flag does, for the ones nft prints.
-fn flag_meaning(flag: &str) -> Option<&'static str> {
+fn flag_meaning(flag: &str) -> Option<String> {
     match flag {
-        "dormant" => Some("the table is switched off, nothing is filtered"),
-        "owner" => Some(
-            "one process owns the table: only it can change it, and the table goes when that process exits",
-        ),
-        "persist" => Some("the table stays when its owner exits"),
+        "dormant" => Some(t!("nft-flag-dormant")),
+        "owner" => Some(t!("nft-flag-owner")),
+        "persist" => Some(t!("nft-flag-persist")),
         _ => None,
     }
 }
@@ -1114,13 +1169,21 @@ fn diff_sets(expected: &LiveTable, live: &LiveTable, changes: &mut Vec<Change>) 
                 thing: set_thing(e),
                 kind: ChangeKind::Removed,
                 within: None,
-                detail: format!("{name} ({} elements)", e.elements.len()),
+                detail: t!(
+                    "nft-set-elements",
+                    name = name.as_str(),
+                    count = e.elements.len()
+                ),
             }),
             (None, Some(l)) => changes.push(Change {
                 thing: set_thing(l),
                 kind: ChangeKind::Added,
                 within: None,
-                detail: format!("{name} ({} elements)", l.elements.len()),
+                detail: t!(
+                    "nft-set-elements",
+                    name = name.as_str(),
+                    count = l.elements.len()
+                ),
             }),
             (Some(e), Some(l)) => {
                 if e.kind != l.kind || e.spec != l.spec {
@@ -1168,11 +1231,19 @@ fn diff_chains(expected: &LiveTable, live: &LiveTable, changes: &mut Vec<Change>
         match (expected.chains.get(name), live.chains.get(name)) {
             (Some(e), None) => changes.push(chain_change(
                 ChangeKind::Removed,
-                format!("{name} ({} rules)", e.rules.len()),
+                t!(
+                    "nft-chain-rules",
+                    name = name.as_str(),
+                    count = e.rules.len()
+                ),
             )),
             (None, Some(l)) => changes.push(chain_change(
                 ChangeKind::Added,
-                format!("{name} ({} rules)", l.rules.len()),
+                t!(
+                    "nft-chain-rules",
+                    name = name.as_str(),
+                    count = l.rules.len()
+                ),
             )),
             (Some(e), Some(l)) => {
                 if e.hook != l.hook {
@@ -1180,8 +1251,8 @@ fn diff_chains(expected: &LiveTable, live: &LiveTable, changes: &mut Vec<Change>
                         ChangeKind::Changed,
                         format!(
                             "{name}: {} -> {}",
-                            e.hook.as_deref().unwrap_or("regular chain"),
-                            l.hook.as_deref().unwrap_or("regular chain")
+                            e.hook.clone().unwrap_or_else(|| t!("nft-regular-chain")),
+                            l.hook.clone().unwrap_or_else(|| t!("nft-regular-chain"))
                         ),
                     ));
                 }
@@ -1258,6 +1329,45 @@ fn diff_rules(chain: &str, expected: &[LiveRule], live: &[LiveRule], changes: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change reads the same in English as before the catalogue, and in
+    /// Japanese its kind chooses the words.
+    #[test]
+    fn changes_read_in_both_languages() {
+        use sanso_i18n::{t_in, Lang};
+        let change = Change {
+            thing: Thing::Rule,
+            kind: ChangeKind::Added,
+            within: Some("chain forward".into()),
+            detail: "udp dport 53 accept".into(),
+        };
+        assert_eq!(
+            change.to_string(),
+            "rule added in chain forward: udp dport 53 accept"
+        );
+        let ja = |kind| {
+            t_in!(
+                Lang::Ja,
+                "nft-change-within",
+                thing = t_in!(Lang::Ja, "nft-thing-rule"),
+                kind = kind,
+                within = "chain forward",
+                detail = "udp dport 53 accept"
+            )
+        };
+        assert_eq!(
+            ja("added"),
+            "chain forward にルールが追加されています: udp dport 53 accept"
+        );
+        assert_eq!(
+            ja("removed"),
+            "chain forward からルールが削除されています: udp dport 53 accept"
+        );
+        assert_eq!(
+            t_in!(Lang::Ja, "nft-drift", count = 1234),
+            "ドリフト: 期待するテーブルとカーネルのテーブルに 1234 件の差異があります"
+        );
+    }
 
     #[test]
     fn counter_state_is_stripped_from_rule_text() {

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use sanso_i18n::t;
 use sanso_ir::Ruleset;
 
 use crate::isolation::{read_isolated, Isolated};
@@ -129,12 +130,15 @@ pub struct Coverage {
 
 impl fmt::Display for Coverage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "table comment, {} chains ({} base chains with hook and policy) with {} rules, \
-             {} sets and maps with {} elements, {} named counters and limits",
-            self.chains, self.base_chains, self.rules, self.sets, self.elements, self.objects
-        )
+        f.write_str(&t!(
+            "nft-coverage",
+            chains = self.chains,
+            base_chains = self.base_chains,
+            rules = self.rules,
+            sets = self.sets,
+            elements = self.elements,
+            objects = self.objects
+        ))
     }
 }
 
@@ -142,39 +146,46 @@ impl fmt::Display for Coverage {
 pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
     let mut problems = Vec::new();
     if live.presence == TablePresence::Absent {
-        problems.push("table inet sanso is missing".to_owned());
+        problems.push(t!("nft-table-missing"));
         return problems;
     }
     // sanso never sets a table flag; `dormant` switches all filtering off.
     if !live.flags.is_empty() {
-        problems.push(format!("table {}", flags_change(&[], &live.flags)));
+        problems.push(t!(
+            "nft-table-flags",
+            flags = flags_change(&[], &live.flags)
+        ));
     }
     if let Some(why) = &live.incomplete {
-        problems.push(format!("table was not read in full: {why}"));
+        problems.push(t!("nft-table-not-read-in-full", why = why.as_str()));
     }
     if live.comment.as_deref() != Some(shape.comment.as_str()) {
-        problems.push(format!(
-            "table comment is {:?}, expected {:?}",
-            live.comment.as_deref().unwrap_or(""),
-            shape.comment
+        problems.push(t!(
+            "nft-table-comment-differs",
+            live = format!("{:?}", live.comment.as_deref().unwrap_or("")),
+            expected = format!("{:?}", shape.comment)
         ));
     }
     for (name, rules) in &shape.chains {
         match live.chains.get(name) {
-            None => problems.push(format!("chain {name} is missing")),
-            Some(chain) if chain.rules.len() != *rules => problems.push(format!(
-                "chain {name} has {} rules, expected {rules}",
-                chain.rules.len()
+            None => problems.push(t!("nft-chain-missing", name = name.as_str())),
+            Some(chain) if chain.rules.len() != *rules => problems.push(t!(
+                "nft-chain-rule-count",
+                name = name.as_str(),
+                live = chain.rules.len(),
+                expected = *rules
             )),
             Some(_) => {}
         }
         if let Some(chain) = live.chains.get(name) {
             let expected = shape.hooks.get(name);
             if chain.hook.as_ref() != expected {
-                problems.push(format!(
-                    "chain {name} is {}, expected {}",
-                    chain.hook.as_deref().unwrap_or("a regular chain"),
-                    expected.map_or("a regular chain", String::as_str)
+                let regular = || t!("nft-a-regular-chain");
+                problems.push(t!(
+                    "nft-chain-hook-differs",
+                    name = name.as_str(),
+                    live = chain.hook.clone().unwrap_or_else(regular),
+                    expected = expected.cloned().unwrap_or_else(regular)
                 ));
             }
         }
@@ -184,7 +195,7 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
         .keys()
         .filter(|n| !shape.chains.contains_key(*n))
     {
-        problems.push(format!("chain {name} is not sanso's"));
+        problems.push(t!("nft-chain-foreign", name = name.as_str()));
     }
     let missing: Vec<&String> = shape
         .objects
@@ -197,27 +208,29 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
         .filter(|o| !shape.objects.contains(o))
         .collect();
     if !missing.is_empty() || !foreign.is_empty() {
-        problems.push(format!(
-            "{} named objects, expected {}",
-            live.objects.len(),
-            shape.objects.len()
+        problems.push(t!(
+            "nft-object-count",
+            live = live.objects.len(),
+            expected = shape.objects.len()
         ));
     }
-    named(&mut problems, &missing, "is missing", "missing");
-    named(&mut problems, &foreign, "is not sanso's", "not sanso's");
+    named(&mut problems, &missing, Named::Missing);
+    named(&mut problems, &foreign, Named::Foreign);
     for (name, elements) in &shape.sets {
         let counted = !ISOLATED_SETS.contains(&name.as_str());
         match live.sets.get(name) {
-            None => problems.push(format!("set {name} is missing")),
-            Some(set) if counted && set.elements.len() != *elements => problems.push(format!(
-                "set {name} has {} elements, expected {elements}",
-                set.elements.len()
+            None => problems.push(t!("nft-set-missing", name = name.as_str())),
+            Some(set) if counted && set.elements.len() != *elements => problems.push(t!(
+                "nft-set-element-count",
+                name = name.as_str(),
+                live = set.elements.len(),
+                expected = *elements
             )),
             Some(_) => {}
         }
     }
     for name in live.sets.keys().filter(|n| !shape.sets.contains_key(*n)) {
-        problems.push(format!("set {name} is not sanso's"));
+        problems.push(t!("nft-set-foreign", name = name.as_str()));
     }
     problems
 }
@@ -225,15 +238,28 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
 /// At most this many names of one kind of problem, then a count.
 const NAMED: usize = 10;
 
-/// One problem per name (`"<name> <what>"`), the first [`NAMED`] of them,
-/// then `"<n> more named objects <what_more>"`.
-fn named(problems: &mut Vec<String>, names: &[&String], what: &str, what_more: &str) {
-    problems.extend(names.iter().take(NAMED).map(|n| format!("{n} {what}")));
-    if names.len() > NAMED {
-        problems.push(format!(
-            "{} more named objects {what_more}",
-            names.len() - NAMED
-        ));
+/// What is wrong with the named objects [`named`] lists.
+#[derive(Clone, Copy)]
+enum Named {
+    /// In the compiled ruleset, not in the table.
+    Missing,
+    /// In the table, not in the compiled ruleset.
+    Foreign,
+}
+
+/// One problem per name (`"<name> is missing"`), the first [`NAMED`] of
+/// them, then `"<n> more named objects missing"`.
+fn named(problems: &mut Vec<String>, names: &[&String], what: Named) {
+    problems.extend(names.iter().take(NAMED).map(|n| match what {
+        Named::Missing => t!("nft-object-missing", name = n.as_str()),
+        Named::Foreign => t!("nft-object-foreign", name = n.as_str()),
+    }));
+    let more = names.len().saturating_sub(NAMED);
+    if more > 0 {
+        problems.push(match what {
+            Named::Missing => t!("nft-objects-more-missing", count = more),
+            Named::Foreign => t!("nft-objects-more-foreign", count = more),
+        });
     }
 }
 
@@ -270,16 +296,16 @@ pub fn verify_live(ruleset: &Ruleset, live: &LiveTable) -> ShapeReport {
 pub fn check_isolated(isolated: &Isolated, live: &LiveTable) -> Vec<String> {
     let found = match read_isolated(live) {
         Ok(found) => found,
-        Err(e) => return vec![format!("isolation cannot be read: {e}")],
+        Err(e) => return vec![t!("nft-isolation-unreadable", error = e.to_string())],
     };
     let mut problems = Vec::new();
     let extra = found.difference(isolated);
     if !extra.is_empty() {
-        problems.push(format!("isolated, but should not be: {extra}"));
+        problems.push(t!("nft-isolated-extra", prefixes = extra.to_string()));
     }
     let missing = isolated.difference(&found);
     if !missing.is_empty() {
-        problems.push(format!("not isolated, but should be: {missing}"));
+        problems.push(t!("nft-isolated-missing", prefixes = missing.to_string()));
     }
     problems
 }

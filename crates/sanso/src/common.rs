@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
 use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE};
+use sanso_i18n::t;
 use sanso_ir::{FlowIdx, Ruleset};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
 use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
@@ -43,22 +44,18 @@ impl std::error::Error for Failure {}
 /// `bad.toml: 2 errors, 1 warning`, the closing line of the rendered
 /// diagnostics.
 pub fn diagnostics_summary(diagnostics: &Diagnostics) -> String {
-    let plural = |n: usize, word: &str| match n {
-        1 => format!("1 {word}"),
-        n => format!("{n} {word}s"),
-    };
     let errors = diagnostics.errors().count();
     let warnings = diagnostics.warnings().count();
-    match (errors, warnings) {
-        (e, 0) => format!("{}: {}", diagnostics.file, plural(e, "error")),
-        (0, w) => format!("{}: {}", diagnostics.file, plural(w, "warning")),
-        (e, w) => format!(
-            "{}: {}, {}",
-            diagnostics.file,
-            plural(e, "error"),
-            plural(w, "warning")
+    let counts = match (errors, warnings) {
+        (e, 0) => t!("common-errors", count = e),
+        (0, w) => t!("common-warnings", count = w),
+        (e, w) => t!(
+            "common-and",
+            first = t!("common-errors", count = e),
+            second = t!("common-warnings", count = w)
         ),
-    }
+    };
+    format!("{}: {counts}", diagnostics.file)
 }
 
 /// Whether to colour diagnostics: only on a terminal, and never with NO_COLOR.
@@ -328,7 +325,8 @@ pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolatio
             Ok(isolations) => (state_dir, isolations),
             Err(err) => {
                 eprintln!(
-                    "warning: {err:#}; isolation is left out (run as root, or give --state-dir)"
+                    "warning: {}",
+                    t!("cli-isolations-left-out", error = format!("{err:#}"))
                 );
                 (state_dir, Isolations::default())
             }
@@ -340,16 +338,19 @@ pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolatio
 fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
     let path = state_dir.join(ISOLATIONS_FILE);
     let context = || {
-        format!(
-            "cannot tell what is isolated (--state-dir {})",
-            state_dir.display()
+        t!(
+            "cli-isolations-unreadable",
+            dir = state_dir.display().to_string()
         )
     };
     // Never block on a FIFO or read a device put in its place.
     match std::fs::metadata(&path) {
         Ok(meta) if !meta.is_file() => {
-            return Err(anyhow::anyhow!("{} is not a regular file", path.display()))
-                .with_context(context);
+            return Err(anyhow::anyhow!(
+                "{}",
+                t!("cli-not-a-regular-file", path = path.display().to_string())
+            ))
+            .with_context(context);
         }
         _ => {}
     }

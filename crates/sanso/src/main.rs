@@ -84,8 +84,30 @@ fn usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
+/// `--lang` as given on the command line, read before clap parses it, so
+/// that what clap's value parsers say (a bad `--confirm` duration) is in
+/// that language too. A value that is no language is left to clap.
+fn lang_in_args() -> Option<sanso_i18n::Lang> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_str()?;
+        if arg == "--" {
+            break;
+        }
+        if arg == "--lang" {
+            return args.next()?.to_str()?.parse().ok();
+        }
+        if let Some(value) = arg.strip_prefix("--lang=") {
+            return value.parse().ok();
+        }
+    }
+    None
+}
+
 fn main() -> ExitCode {
-    sanso_i18n::set_lang(sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok()));
+    sanso_i18n::set_lang(
+        lang_in_args().unwrap_or_else(|| sanso_i18n::Lang::from_locale(|k| std::env::var(k).ok())),
+    );
     let matches = match help::localise(Cli::command(), sanso_i18n::lang()).try_get_matches() {
         Ok(matches) => matches,
         Err(err) => return usage_error(err),

@@ -3,6 +3,7 @@
 //! flow crosses the guardrails (the rule a pair meets and what satisfies it).
 
 use sanso_classify::{DecidedBy, Decision, Packet, L4};
+use sanso_i18n::{t, t_in, Lang};
 use sanso_ir::Ruleset;
 use sanso_policy::{
     icmp_type_name, Control, Crossing, Exception, Flow, IcmpFamily, Policy, Standing,
@@ -47,7 +48,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 fn zone_label(ruleset: &Ruleset, zone: Option<sanso_ir::ZoneIdx>) -> String {
     match zone {
         Some(z) => ruleset.zone(z).name.clone(),
-        None => "no zone".to_string(),
+        None => t!("report-no-zone"),
     }
 }
 
@@ -78,136 +79,137 @@ pub fn l4_text(packet: &Packet) -> String {
 /// One line saying what decided a packet's fate.
 pub fn decided_by(ruleset: &Ruleset, packet: &Packet, decision: &Decision) -> String {
     match &decision.by {
-        DecidedBy::Flow(flow) => format!("flow {}", ruleset.flow(*flow).name),
-        DecidedBy::AntiSpoof { iif, src_zone } => format!(
-            "anti-spoofing: source {} ({}) arrived on {}",
-            packet.src,
-            zone_label(ruleset, *src_zone),
-            iif.as_deref().unwrap_or("no interface"),
+        DecidedBy::Flow(flow) => t!("report-decided-flow", flow = &ruleset.flow(*flow).name),
+        DecidedBy::AntiSpoof { iif, src_zone } => t!(
+            "report-decided-anti-spoof",
+            source = packet.src.to_string(),
+            zone = zone_label(ruleset, *src_zone),
+            interface = iif.clone().unwrap_or_else(|| t!("report-no-interface")),
         ),
-        DecidedBy::Loopback => "loopback".to_string(),
-        DecidedBy::NeighbourDiscovery => "IPv6 neighbour discovery".to_string(),
-        DecidedBy::MulticastListener => "IPv6 multicast listener discovery (MLD)".to_string(),
-        DecidedBy::LinkLocal => format!(
-            "source {} belongs to no zone (IPv6 link-local, unspecified or multicast)",
-            packet.src
-        ),
+        DecidedBy::Loopback => t!("report-decided-loopback"),
+        DecidedBy::NeighbourDiscovery => t!("report-decided-neighbour-discovery"),
+        DecidedBy::MulticastListener => t!("report-decided-multicast-listener"),
+        DecidedBy::LinkLocal => t!("report-decided-link-local", source = packet.src.to_string()),
         DecidedBy::DefaultDrop {
             src_zone,
             dst_zone,
             expired,
         } => {
-            let mut text = format!(
-                "default drop: no flow allows {} -> {} {}",
-                if matches!(packet.path, sanso_classify::Path::FromGateway) {
+            let text = t!(
+                "report-decided-default-drop",
+                from = if matches!(packet.path, sanso_classify::Path::FromGateway) {
                     "self".to_string()
                 } else {
                     zone_label(ruleset, *src_zone)
                 },
-                if matches!(packet.path, sanso_classify::Path::ToGateway) {
+                to = if matches!(packet.path, sanso_classify::Path::ToGateway) {
                     "self".to_string()
                 } else {
                     zone_label(ruleset, *dst_zone)
                 },
-                l4_text(packet),
+                service = l4_text(packet),
             );
-            if !expired.is_empty() {
-                let names: Vec<&str> = expired
-                    .iter()
-                    .map(|f| ruleset.flow(*f).name.as_str())
-                    .collect();
-                text.push_str(&format!(" (expired: {})", names.join(", ")));
+            if expired.is_empty() {
+                return text;
             }
-            text
+            let names: Vec<&str> = expired
+                .iter()
+                .map(|f| ruleset.flow(*f).name.as_str())
+                .collect();
+            t!(
+                "report-decided-expired",
+                text = text,
+                flows = names.join(", ")
+            )
         }
     }
 }
 
-/// What an end counts as, in the short words of a rule between two ends:
-/// `lgwan`, `internet tier`, `the Internet`, `self`.
-pub fn standing_short(standing: Standing) -> &'static str {
+/// The key of a standing in the catalogue's selectors and in JSON:
+/// `mynumber`, `lgwan`, `internet`, `lgwan-backbone`, `the-internet`,
+/// `closed-line`, `self`.
+pub fn standing_key(standing: Standing) -> &'static str {
     match standing {
         Standing::Mynumber => "mynumber",
         Standing::Lgwan => "lgwan",
-        Standing::InternetTier => "internet tier",
-        Standing::LgwanBackbone => "LGWAN backbone",
-        Standing::TheInternet => "the Internet",
-        Standing::ClosedLine => "closed line",
+        Standing::InternetTier => "internet",
+        Standing::LgwanBackbone => "lgwan-backbone",
+        Standing::TheInternet => "the-internet",
+        Standing::ClosedLine => "closed-line",
         Standing::Gateway => "self",
     }
 }
 
-/// The guardrails a flow can cross with something satisfying them, by their
-/// number in the contract: (Japanese, English). Guardrails 2 and 4 refuse
-/// whatever the flow brings, 9 is a flow's reason.
-pub fn guardrail_title(guardrail: u8) -> (&'static str, &'static str) {
-    match guardrail {
-        1 => (
-            "個人番号利用事務系との接続 (例外と特定ホスト)",
-            "mynumber <-> lgwan, the LGWAN backbone, a closed line or self (an exception between named hosts)",
-        ),
-        2 => (
-            "個人番号利用事務系とインターネット",
-            "mynumber <-> the internet tier or the Internet (refused)",
-        ),
-        3 => (
-            "LGWAN接続系とインターネット接続系 (無害化・画面転送)",
-            "lgwan <-> the internet tier (a sanitizer or screen-transfer host, or an exception)",
-        ),
-        4 => (
-            "LGWAN接続系とインターネット",
-            "lgwan <-> the Internet (refused)",
-        ),
-        5 => (
-            "インターネット接続系とインターネット (セキュリティクラウド)",
-            "the internet tier <-> the Internet (security-cloud hosts, or an exception)",
-        ),
-        6 => (
-            "外部と外部",
-            "external <-> external (an exception; never transit)",
-        ),
-        7 => (
-            "インターネットからゲートウェイ自身",
-            "the Internet -> self (an exception)",
-        ),
-        8 => (
-            "層をまたぐ広いポート範囲",
-            "more than 1024 ports across tiers (an exception)",
-        ),
-        _ => ("理由", "a reason"),
-    }
+/// What an end counts as, in a sentence: `the lgwan tier`, `the Internet`.
+pub fn standing_words(lang: Lang, standing: Standing) -> String {
+    t_in!(lang, "report-standing", standing = standing_key(standing))
 }
 
 /// The ends of the rule a crossing meets: `lgwan <-> internet tier`,
 /// `the Internet -> self`; guardrail 8 also says what it is about.
+fn between_in(lang: Lang, policy: &Policy, crossing: &Crossing) -> String {
+    let short = |end| {
+        t_in!(
+            lang,
+            "report-standing-short",
+            standing = standing_key(policy.standing(end))
+        )
+    };
+    t_in!(
+        lang,
+        "report-between",
+        guardrail = crossing.guardrail.0,
+        from = short(crossing.from),
+        to = short(crossing.to),
+    )
+}
+
+/// The ends of the rule a crossing meets as JSON's `between` holds them:
+/// always the English words (`lgwan <-> internet tier`), the same in every
+/// language, as JSON's other values are.
 pub fn crossing_between(policy: &Policy, crossing: &Crossing) -> String {
-    let from = standing_short(policy.standing(crossing.from));
-    let to = standing_short(policy.standing(crossing.to));
-    match crossing.guardrail.0 {
-        5 | 7 => format!("{from} -> {to}"),
-        8 => format!("{from} -> {to}, more than 1024 ports"),
-        _ => format!("{from} <-> {to}"),
-    }
+    between_in(Lang::En, policy, crossing)
 }
 
 /// `approved by CISO, ticket SEC-2026-041 (approved on 2026-04-01, review by 2027-03-31)`;
 /// the dates only when written.
 pub fn exception_text(exception: &Exception) -> String {
-    let mut text = format!(
-        "approved by {}, ticket {}",
-        exception.approved_by, exception.ticket
-    );
-    let dates: Vec<String> = [
-        ("approved on", &exception.approved_on),
-        ("review by", &exception.review_by),
-    ]
-    .into_iter()
-    .filter_map(|(what, date)| date.as_ref().map(|d| format!("{what} {d}")))
-    .collect();
-    if !dates.is_empty() {
-        text.push_str(&format!(" ({})", dates.join(", ")));
+    exception_text_in(sanso_i18n::lang(), exception)
+}
+
+fn exception_text_in(lang: Lang, exception: &Exception) -> String {
+    let by = &exception.approved_by;
+    let ticket = &exception.ticket;
+    match (&exception.approved_on, &exception.review_by) {
+        (None, None) => t_in!(
+            lang,
+            "report-exception-approval",
+            approved_by = by,
+            ticket = ticket
+        ),
+        (Some(on), None) => t_in!(
+            lang,
+            "report-exception-approval-approved-on",
+            approved_by = by,
+            ticket = ticket,
+            approved_on = on,
+        ),
+        (None, Some(review)) => t_in!(
+            lang,
+            "report-exception-approval-review-by",
+            approved_by = by,
+            ticket = ticket,
+            review_by = review,
+        ),
+        (Some(on), Some(review)) => t_in!(
+            lang,
+            "report-exception-approval-both",
+            approved_by = by,
+            ticket = ticket,
+            approved_on = on,
+            review_by = review,
+        ),
     }
-    text
 }
 
 /// The names of a role host's `serves`, as written.
@@ -224,45 +226,71 @@ fn served(policy: &Policy, host: sanso_policy::HostId) -> String {
 /// What satisfies a crossing: `host "inet-vbrowser" (role screen-transfer,
 /// serves vbrowser)`, `host "pref-cloud-proxy" (role security-cloud)`,
 /// `exception approved by CISO, ticket SEC-2026-041 (...)`.
-pub fn control_text(policy: &Policy, flow: &Flow, control: &Control) -> String {
+fn control_text_in(lang: Lang, policy: &Policy, flow: &Flow, control: &Control) -> String {
     match control {
-        Control::RoleHost { host, role } => format!(
-            "host {:?} (role {role}, serves {})",
-            policy.host(*host).name,
-            served(policy, *host)
+        Control::RoleHost { host, role } => t_in!(
+            lang,
+            "report-control-role-host",
+            name = format!("{:?}", policy.host(*host).name),
+            role = role,
+            serves = served(policy, *host),
         ),
-        Control::SecurityCloud { host } => {
-            format!("host {:?} (role security-cloud)", policy.host(*host).name)
-        }
+        Control::SecurityCloud { host } => t_in!(
+            lang,
+            "report-control-security-cloud",
+            name = format!("{:?}", policy.host(*host).name)
+        ),
         Control::Exception => match &flow.exception {
-            Some(exception) => format!("exception {}", exception_text(exception)),
-            None => "exception".to_string(),
+            Some(exception) => t_in!(
+                lang,
+                "report-control-exception",
+                approval = exception_text_in(lang, exception)
+            ),
+            None => t_in!(lang, "report-control-exception-bare"),
         },
     }
 }
 
 /// One line per crossing: `guardrail 3 (lgwan <-> internet tier): satisfied by ...`.
 pub fn crossing_text(policy: &Policy, flow: &Flow, crossing: &Crossing) -> String {
-    format!(
-        "{} ({}): satisfied by {}",
-        crossing.guardrail,
-        crossing_between(policy, crossing),
-        control_text(policy, flow, &crossing.control)
+    crossing_text_in(sanso_i18n::lang(), policy, flow, crossing)
+}
+
+/// [`crossing_text`] in a given language.
+pub fn crossing_text_in(lang: Lang, policy: &Policy, flow: &Flow, crossing: &Crossing) -> String {
+    t_in!(
+        lang,
+        "report-crossing-text",
+        guardrail = crossing.guardrail.0,
+        between = between_in(lang, policy, crossing),
+        control = control_text_in(lang, policy, flow, &crossing.control),
     )
 }
 
 /// Why a pair meets no guardrail: `same tier`, or `no guardrail between the
 /// lgwan tier and the LGWAN backbone`.
 pub fn no_crossing_text(from: Standing, to: Standing) -> String {
+    no_crossing_text_in(sanso_i18n::lang(), from, to)
+}
+
+/// [`no_crossing_text`] in a given language.
+pub fn no_crossing_text_in(lang: Lang, from: Standing, to: Standing) -> String {
     if from == to {
-        "same tier".to_string()
+        t_in!(lang, "report-same-tier")
     } else {
-        format!(
-            "no guardrail between {} and {}",
-            from.english(),
-            to.english()
+        t_in!(
+            lang,
+            "report-no-guardrail-between",
+            from = standing_words(lang, from),
+            to = standing_words(lang, to),
         )
     }
+}
+
+/// The title of a guardrail by its number in the contract (guardrails 2
+/// and 4 refuse whatever the flow brings, 9 is a flow's reason).
+pub fn guardrail_title(lang: Lang, guardrail: u8) -> String {
+    t_in!(lang, "report-guardrail-title", guardrail = guardrail)
 }
 
 /// The kind of a control in JSON: `role-host`, `security-cloud`, `exception`.

@@ -593,10 +593,7 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
     let out = sanso(&["report", policy, "--now", "2026-12-01"]);
     let md = text(&out.stdout);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    assert!(
-        md.contains("# 監査報告 / Audit report: example-city"),
-        "{md}"
-    );
+    assert!(md.contains("# Audit report: example-city"), "{md}");
     // The mynumber terminals reach only the 基幹系 servers.
     assert!(
         md.contains("| **mn-office** | — | 1 | — | — | — | — | — | — |"),
@@ -608,9 +605,7 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
     );
     assert!(md.contains("| CISO | SEC-2026-041 |"), "{md}");
     assert!(
-        md.contains(
-            "| vendor-maintenance | 2027-03-31 (ends 2027-04-01 00:00 JST) | 有効 / active |"
-        ),
+        md.contains("| vendor-maintenance | 2027-03-31 (ends 2027-04-01 00:00 JST) | active |"),
         "{md}"
     );
 
@@ -654,7 +649,7 @@ fn report_shows_matrix_exceptions_and_a_checked_history() {
     std::fs::write(&log_path, tampered).expect("write");
     let (exit, md) = report();
     assert_eq!(exit, 2, "{md}");
-    assert!(md.contains("the audit log was altered: line 1"), "{md}");
+    assert!(md.contains("was altered: line 1"), "{md}");
 }
 
 #[test]

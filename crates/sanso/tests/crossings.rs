@@ -450,14 +450,14 @@ fn report(policy: &Path) -> String {
 fn report_zones_show_beyond_and_organisation() {
     let (_dir, policy) = policy_file();
     let md = report(&policy);
-    let zones = section(&md, "## ゾーン / Zones");
+    let zones = section(&md, "## Zones");
     assert_contains_all(
         zones,
         &[
-            "| lgwan-wan | — | 外部 (external) | lgwan: LGWAN (総合行政ネットワーク) / the LGWAN backbone |",
-            "| upstream | — | 外部 (external) | internet: インターネット / the Internet |",
-            "| jlis | — | 外部 (external) | closed: 閉域網 / a closed line |",
-            "| fire | 消防本部 | LGWAN接続系 (lgwan) | — |",
+            "| lgwan-wan | — | external | lgwan: the LGWAN backbone |",
+            "| upstream | — | external | internet: the Internet |",
+            "| jlis | — | external | closed: a closed line |",
+            "| fire | 消防本部 | lgwan | — |",
         ],
     );
     // Grouped by organisation: 市長部局 (lg, inet), then 消防本部, then the rest.
@@ -476,7 +476,7 @@ fn report_zones_show_beyond_and_organisation() {
 fn report_flows_show_what_lets_them_cross() {
     let (_dir, policy) = policy_file();
     let md = report(&policy);
-    let flows = section(&md, "## 許可された通信 / Allowed flows");
+    let flows = section(&md, "## Allowed flows");
     let row = |name: &str| {
         flows
             .lines()
@@ -486,28 +486,16 @@ fn report_flows_show_what_lets_them_cross() {
     };
     // (flow, its crossing control cell)
     for (name, control) in [
-        (
-            "screen-transfer",
-            "| 画面転送 / screen-transfer vbrowser (G3) |",
-        ),
-        (
-            "mail-to-sanitizer",
-            "| 無害化 / sanitizer mail-sanitizer (G3) |",
-        ),
-        (
-            "egress",
-            "| セキュリティクラウド / security-cloud cloud-proxy (G5) |",
-        ),
-        (
-            "vendor-maintenance",
-            "| 例外 / exception SEC-2026-077 (G5) |",
-        ),
-        ("mn-to-chukan", "| 例外 / exception SEC-2026-041 (G1) |"),
-        ("lg-to-fire", "| — 同一層 / same tier |"),
-        ("needless-exception", "| — 同一層 / same tier |"),
+        ("screen-transfer", "| screen-transfer vbrowser (G3) |"),
+        ("mail-to-sanitizer", "| sanitizer mail-sanitizer (G3) |"),
+        ("egress", "| security-cloud cloud-proxy (G5) |"),
+        ("vendor-maintenance", "| exception SEC-2026-077 (G5) |"),
+        ("mn-to-chukan", "| exception SEC-2026-041 (G1) |"),
+        ("lg-to-fire", "| — same tier |"),
+        ("needless-exception", "| — same tier |"),
         // The LGWAN backbone counts as the lgwan tier.
-        ("lgwan-dns", "| — 同一層 / same tier |"),
-        ("admin-ssh", "| — 該当なし / crosses no guardrail |"),
+        ("lgwan-dns", "| — same tier |"),
+        ("admin-ssh", "| — crosses no guardrail |"),
     ] {
         let row = row(name);
         assert!(
@@ -528,15 +516,15 @@ fn report_counts_and_lists_only_exceptions_that_waive_a_guardrail() {
     let md = report(&policy);
     assert_contains_all(
         &md,
-        &["| 規模 / Size | 7 zones, 8 hosts, 10 flows, 2 exceptions |"],
+        &["| Size | 7 zones, 8 hosts, 10 flows, 2 exceptions |"],
     );
-    let exceptions = section(&md, "## 例外 / Exceptions");
+    let exceptions = section(&md, "## Exceptions");
     assert_contains_all(
         exceptions,
         &[
             "| vendor-maintenance | vendor | vbrowser | CISO | SEC-2026-077 | 2026-04-01 | 2027-03-31 | G5 (vendor → vbrowser) | 委託: 保守 |",
             // Its review date has passed at the report's time.
-            "| mn-to-chukan | batch | chukan | CISO | SEC-2026-041 | 2026-04-01 | 2026-10-31 (期限切れ / overdue) | G1 (batch → chukan) | 情報連携 |",
+            "| mn-to-chukan | batch | chukan | CISO | SEC-2026-041 | 2026-04-01 | 2026-10-31 (overdue) | G1 (batch → chukan) | 情報連携 |",
             "Not counted, their exception waives no guardrail: needless-exception.",
         ],
     );
@@ -583,14 +571,14 @@ fn the_example_says_how_its_flows_cross() {
     let md = report(&example);
     assert_contains_all(&md, &[", 2 exceptions |"]);
     assert_contains_all(
-        section(&md, "## 例外 / Exceptions"),
+        section(&md, "## Exceptions"),
         &["| mn-batch-to-chukan |", "| vendor-maintenance |"],
     );
     assert_contains_all(
-        section(&md, "## 許可された通信 / Allowed flows"),
+        section(&md, "## Allowed flows"),
         &[
-            "| 画面転送 / screen-transfer inet-vbrowser (G3) |",
-            "| セキュリティクラウド / security-cloud pref-cloud-proxy (G5) |",
+            "| screen-transfer inet-vbrowser (G3) |",
+            "| security-cloud pref-cloud-proxy (G5) |",
         ],
     );
 }

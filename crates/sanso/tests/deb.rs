@@ -77,6 +77,9 @@ fn the_package_holds_what_a_gateway_needs_and_works_unpacked() {
         "./usr/share/doc/sanso/json.md",
         "./usr/share/doc/sanso/copyright",
         "./usr/share/doc/sanso/examples/policy.toml",
+        "./usr/share/doc/sanso/examples/ha/ha.toml",
+        "./usr/share/doc/sanso/examples/ha/sanso-ha-relay.service",
+        "./usr/share/doc/sanso/i18n.md",
         "./etc/sanso/policy.toml",
     ] {
         assert!(

@@ -185,15 +185,16 @@ impl Node {
         self.children.push(child);
     }
 
-    fn start_keepalived(&mut self) {
+    fn start_keepalived(&mut self, label: &str) {
         let d = self.dir.display().to_string();
         self.spawn(
-            "keepalived",
+            label,
             &[
                 "keepalived",
                 "-n",
                 "-l",
                 "-P",
+                "-D",
                 "-f",
                 &format!("{d}/keepalived.conf"),
                 "-p",
@@ -202,6 +203,22 @@ impl Node {
                 &format!("{d}/vrrp.pid"),
             ],
         );
+    }
+
+    /// Stops keepalived (SIGTERM: it sends priority 0 on every link and
+    /// removes its addresses) and waits until it has gone.
+    fn stop_keepalived(&self) {
+        let pid_file = self.dir.join("keepalived.pid");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .expect("keepalived.pid")
+            .trim()
+            .parse()
+            .expect("a pid");
+        // SAFETY: kill(2) on the keepalived this test started (its pid file).
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        wait_for("keepalived stopped", Duration::from_secs(10), || {
+            !pid_file.exists()
+        });
     }
 
     fn status(&self) -> serde_json::Value {
@@ -311,6 +328,10 @@ impl Flow {
         resumed_after(&self.echoes.lock().expect("lock"), t)
     }
 
+    fn longest_pause_after(&self, t: Instant) -> Duration {
+        longest_pause_after(&self.echoes.lock().expect("lock"), t)
+    }
+
     fn check(&self) {
         if let Some(e) = self.error.lock().expect("lock").as_ref() {
             panic!("the TCP connection broke: {e}");
@@ -373,6 +394,10 @@ impl Pinger {
     fn resumed_after(&self, t: Instant) -> Option<Duration> {
         resumed_after(&self.replies.lock().expect("lock"), t)
     }
+
+    fn longest_pause_after(&self, t: Instant) -> Duration {
+        longest_pause_after(&self.replies.lock().expect("lock"), t)
+    }
 }
 
 impl Drop for Pinger {
@@ -392,6 +417,18 @@ fn resumed_after(instants: &[Instant], t: Instant) -> Option<Duration> {
         .windows(2)
         .max_by_key(|w| w[1].duration_since(w[0]))
         .map(|w| w[1].saturating_duration_since(t))
+}
+
+/// The longest pause between consecutive instants from `t` on (the one
+/// before `t` included, and now after the last).
+fn longest_pause_after(instants: &[Instant], t: Instant) -> Duration {
+    let from = instants.iter().rposition(|i| *i <= t).unwrap_or(0);
+    let mut all: Vec<Instant> = instants.get(from..).unwrap_or_default().to_vec();
+    all.push(Instant::now());
+    all.windows(2)
+        .map(|w| w[1].duration_since(w[0]))
+        .max()
+        .unwrap_or_default()
 }
 
 fn echo_server(ns: &Netns) -> TcpListener {
@@ -416,6 +453,77 @@ fn echo_server(ns: &Netns) -> TcpListener {
     listener
 }
 
+/// A failover to B caused by `cause`: B master, the connection's data
+/// flowing through B, its entry in B's table; the time from the cause to
+/// the first packet through B printed and under 3 s.
+fn failover(b: &Node, flow: &Flow, pinger: &Pinger, how: &str, cause: impl FnOnce()) {
+    let before = flow.count();
+    let t0 = Instant::now();
+    cause();
+    wait_for("B master", Duration::from_secs(15), || {
+        b.role().as_deref() == Some("master")
+    });
+    wait_for("data flowing through B", Duration::from_secs(20), || {
+        flow.count() > before + 20
+    });
+    flow.check();
+    let ping = pinger
+        .resumed_after(t0)
+        .expect("a ping reply after the failover");
+    let tcp = flow.resumed_after(t0).expect("an echo after the failover");
+    eprintln!(
+        "ha failover ({how}, advert_int 1 s): packets flowed again (through B) {} ms after it (pings every 50 ms; their longest pause {} ms); the TCP connection's data {} ms after it (longest pause {} ms)",
+        ping.as_millis(),
+        pinger.longest_pause_after(t0).as_millis(),
+        tcp.as_millis(),
+        flow.longest_pause_after(t0).as_millis()
+    );
+    assert!(
+        ping < Duration::from_secs(3),
+        "failover ({how}) took {ping:?}: the target is under 3 s"
+    );
+    let out = b
+        .exec(&[
+            "conntrackd",
+            "-C",
+            &b.conntrackd_conf().display().to_string(),
+            "-i",
+        ])
+        .output()
+        .expect("conntrackd -i");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("dport=8080"),
+        "the connection is in B's kernel table (its internal cache after -R)"
+    );
+}
+
+/// A failback to A caused by `cause` (A preempts): A master and B backup
+/// again, the connection's data flowing; how long A took and the longest
+/// pause of the pings and the data printed.
+fn failback(a: &Node, b: &Node, flow: &Flow, pinger: &Pinger, how: &str, cause: impl FnOnce()) {
+    let before = flow.count();
+    let t1 = Instant::now();
+    cause();
+    let master = wait_for("A master again", Duration::from_secs(20), || {
+        a.role().as_deref() == Some("master") && a.has_vip()
+    });
+    wait_for("B backup again", Duration::from_secs(20), || {
+        b.role().as_deref() == Some("backup")
+    });
+    wait_for(
+        "data flowing after failback",
+        Duration::from_secs(20),
+        || flow.count() > before + 20,
+    );
+    flow.check();
+    eprintln!(
+        "ha failback ({how}, A preempts): A master again after {} ms; the longest pause since then: pings {} ms, the TCP connection's data {} ms",
+        master.as_millis(),
+        pinger.longest_pause_after(t1).as_millis(),
+        flow.longest_pause_after(t1).as_millis()
+    );
+}
+
 #[test]
 fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_mismatch() {
     if !sanso_testkit::root("network namespaces, keepalived and conntrackd") {
@@ -431,7 +539,16 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
     let server = Netns::create(&id.namespace_name("s")).expect("s");
     let ns_a = Netns::create(&id.namespace_name("a")).expect("a");
     let ns_b = Netns::create(&id.namespace_name("b")).expect("b");
-    let tmp = tempfile::tempdir().expect("tmp");
+    // SANSO_HA_E2E_KEEP=1 keeps the files and the programs' logs.
+    let keep = std::env::var_os("SANSO_HA_E2E_KEEP").is_some();
+    let tmp = tempfile::Builder::new()
+        .prefix("sanso-ha-e2e")
+        .disable_cleanup(keep)
+        .tempdir()
+        .expect("tmp");
+    if keep {
+        eprintln!("ha e2e: files and logs kept in {}", tmp.path().display());
+    }
 
     // Bridges in sw; each namespace plugged in by a veth pair.
     ip(sw.name(), "link add brl type bridge");
@@ -582,7 +699,22 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
         );
     }
     for node in &mut nodes {
-        node.start_keepalived();
+        // The relay hands the peer's resignation of one instance to the
+        // others (priority 0 on the links it still has), so that the sync
+        // group moves after the skew time, not 3 advertisement intervals.
+        let name = node.name;
+        node.spawn(
+            "relay",
+            &[
+                sanso,
+                "ha",
+                "relay",
+                &ha_file.display().to_string(),
+                "--node",
+                name,
+            ],
+        );
+        node.start_keepalived("keepalived");
     }
     let (a, b) = (&nodes[0], &nodes[1]);
     wait_for(
@@ -624,56 +756,24 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
         },
     );
 
-    // Failover: A's uplink down.
-    let before = flow.count();
-    let t0 = Instant::now();
-    ip(ns_a.name(), "link set wan0 down");
-    wait_for("B master", Duration::from_secs(15), || {
-        b.role().as_deref() == Some("master")
+    // Failover and failback: A's uplink down and up, then keepalived on A
+    // stopped and started again.
+    failover(b, &flow, &pinger, "A's uplink down", || {
+        ip(ns_a.name(), "link set wan0 down")
     });
-    wait_for("data flowing through B", Duration::from_secs(20), || {
-        flow.count() > before + 20
+    failback(a, b, &flow, &pinger, "A's uplink up", || {
+        ip(ns_a.name(), "link set wan0 up")
     });
-    flow.check();
-    let ping_gap = pinger
-        .resumed_after(t0)
-        .expect("a ping reply after the failover");
-    let tcp_gap = flow.resumed_after(t0).expect("an echo after the failover");
-    eprintln!(
-        "ha failover (A's uplink down, advert_int 1 s): first packet through B after {} ms (pings every 50 ms); the TCP connection's data flowed again after {} ms",
-        ping_gap.as_millis(),
-        tcp_gap.as_millis()
-    );
-    let out = b
-        .exec(&["conntrackd", "-C", &b_conf, "-i"])
-        .output()
-        .expect("conntrackd -i");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("dport=8080"),
-        "the connection is in B's kernel table (its internal cache after -R)"
-    );
-
-    // Failback: A's uplink up, A preempts.
-    let before = flow.count();
-    let t1 = Instant::now();
-    ip(ns_a.name(), "link set wan0 up");
-    wait_for("A master again", Duration::from_secs(20), || {
-        a.role().as_deref() == Some("master") && a.has_vip()
+    failover(b, &flow, &pinger, "keepalived on A stopped", || {
+        a.stop_keepalived()
     });
-    wait_for("B backup again", Duration::from_secs(20), || {
-        b.role().as_deref() == Some("backup")
+    // keepalived's notify_stop recorded it.
+    wait_for("A's role stop", Duration::from_secs(5), || {
+        a.role().as_deref() == Some("stop")
     });
-    wait_for(
-        "data flowing after failback",
-        Duration::from_secs(20),
-        || flow.count() > before + 20,
-    );
-    flow.check();
-    eprintln!(
-        "ha failback (A's uplink up, A preempts): A master again after {} ms; the TCP data's longest pause since the link-up ended {} ms after it",
-        t1.elapsed().as_millis(),
-        flow.resumed_after(t1).map_or(0, |d| d.as_millis())
-    );
+    nodes[0].start_keepalived("keepalived-again");
+    let (a, b) = (&nodes[0], &nodes[1]);
+    failback(a, b, &flow, &pinger, "keepalived on A started again", || {});
 
     // Both nodes enforce what they applied, and see the same policy.
     for node in [a, b] {
@@ -735,4 +835,174 @@ fn a_tcp_connection_survives_failover_and_failback_and_both_nodes_see_a_policy_m
     assert!(text.contains("ha peer:      gw-a master rev 2"), "{text}");
     assert!(text.contains("ha policy:    mismatch"), "{text}");
     flow.check();
+}
+
+fn has_address(ns: &str, dev: &str, address: &str) -> bool {
+    let out = Command::new("ip")
+        .args(["-n", ns, "addr", "show", "dev", dev])
+        .output()
+        .expect("ip addr");
+    String::from_utf8_lossy(&out.stdout).contains(address)
+}
+
+/// The relay across address families: lan0 advertises over IPv4 (VRRPv2),
+/// wan0 is IPv6-only (VRRPv3 to ff02::12). A's lan0 down: its priority 0
+/// arrives over IPv6 on wan0 and is handed over IPv4 to lan0; after A
+/// preempts again, A's wan0 down: the other way round. Both under 3 s
+/// (without the relay, 2.6 to 3.6 s). keepalived only: no daemon, no
+/// conntrackd, no traffic.
+#[test]
+fn the_relay_hands_a_resignation_between_vrrp_over_ipv4_and_over_ipv6() {
+    if !sanso_testkit::root("network namespaces and keepalived") {
+        return;
+    }
+    if !found("keepalived") {
+        sanso_testkit::skip(
+            "keepalived (apt-get install keepalived; scripts/dev setup installs it)",
+        );
+        return;
+    }
+    let id = RunId::next();
+    let sw = Netns::create(&id.namespace_name("sw6")).expect("sw");
+    let ns_a = Netns::create(&id.namespace_name("a6")).expect("a");
+    let ns_b = Netns::create(&id.namespace_name("b6")).expect("b");
+    let tmp = tempfile::tempdir().expect("tmp");
+    for ns in [&sw, &ns_a, &ns_b] {
+        // No duplicate address detection: addresses usable at once.
+        run(&[
+            "ip",
+            "netns",
+            "exec",
+            ns.name(),
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.all.accept_dad=0",
+            "net.ipv6.conf.default.accept_dad=0",
+        ]);
+        ip(ns.name(), "link set lo up");
+    }
+    ip(sw.name(), "link add brl type bridge");
+    ip(sw.name(), "link add brr type bridge");
+    ip(sw.name(), "link set brl up");
+    ip(sw.name(), "link set brr up");
+    for (port, ns, dev, bridge) in [
+        ("va1", &ns_a, "lan0", "brl"),
+        ("vb1", &ns_b, "lan0", "brl"),
+        ("va2", &ns_a, "wan0", "brr"),
+        ("vb2", &ns_b, "wan0", "brr"),
+    ] {
+        ip(
+            sw.name(),
+            &format!(
+                "link add {port} type veth peer name {dev} netns {}",
+                ns.name()
+            ),
+        );
+        ip(sw.name(), &format!("link set {port} master {bridge} up"));
+        ip(ns.name(), &format!("link set {dev} up"));
+    }
+    for (ns, n) in [(&ns_a, 2), (&ns_b, 3)] {
+        ip(ns.name(), &format!("addr add 10.0.1.{n}/24 dev lan0"));
+        ip(ns.name(), &format!("addr add fd00:2::{n}/64 dev wan0"));
+    }
+    let ha_file = tmp.path().join("ha.toml");
+    std::fs::write(
+        &ha_file,
+        r#"
+[sync]
+interface = "sync0"
+key_file = "/nonexistent/ha.key"
+
+[virtual.lan0]
+router_id = 51
+addresses = ["10.0.1.1/24"]
+
+[virtual.wan0]
+router_id = 52
+addresses = ["fd00:2::1/64"]
+
+[nodes.gw-a]
+priority = 150
+sync_address = "192.168.255.1"
+
+[nodes.gw-b]
+priority = 100
+sync_address = "192.168.255.2"
+"#,
+    )
+    .expect("ha.toml");
+    let sanso = env!("CARGO_BIN_EXE_sanso");
+    let mut nodes = Vec::new();
+    for (name, ns) in [("gw-a", &ns_a), ("gw-b", &ns_b)] {
+        let dir = tmp.path().join(name);
+        let d = dir.display().to_string();
+        let mut node = Node {
+            name,
+            ns: ns.name().to_owned(),
+            dir,
+            children: Vec::new(),
+        };
+        // The notify does nothing here (/bin/true): no conntrackd.
+        run(&[
+            sanso,
+            "ha",
+            "render",
+            &ha_file.display().to_string(),
+            "--node",
+            name,
+            "-o",
+            &d,
+            "--sanso",
+            "/bin/true",
+            "--state-dir",
+            &format!("{d}/state"),
+            "--conntrackd-config",
+            &format!("{d}/conntrackd.conf"),
+            "--conntrackd-socket",
+            &format!("{d}/conntrackd.ctl"),
+            "--conntrackd-lock",
+            &format!("{d}/conntrackd.lock"),
+        ]);
+        node.spawn(
+            "relay",
+            &[
+                sanso,
+                "ha",
+                "relay",
+                &ha_file.display().to_string(),
+                "--node",
+                name,
+            ],
+        );
+        node.start_keepalived("keepalived");
+        nodes.push(node);
+    }
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let a_master =
+        || has_address(&a.ns, "lan0", "10.0.1.1/24") && has_address(&a.ns, "wan0", "fd00:2::1/64");
+    let b_master =
+        || has_address(&b.ns, "lan0", "10.0.1.1/24") && has_address(&b.ns, "wan0", "fd00:2::1/64");
+    for (down, how) in [("lan0", "over IPv6 to IPv4"), ("wan0", "over IPv4 to IPv6")] {
+        wait_for("A master", Duration::from_secs(20), a_master);
+        // A's next advertisement has gone out on both links.
+        thread::sleep(Duration::from_millis(1200));
+        let t0 = Instant::now();
+        ip(&a.ns, &format!("link set {down} down"));
+        let took = wait_for("B master", Duration::from_secs(10), b_master);
+        eprintln!(
+            "ha relay ({how}): A's {down} down, B master with both addresses after {} ms",
+            took.as_millis()
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(3),
+            "B took {took:?} (A's {down} down): the relay should hand the resignation {how}"
+        );
+        ip(&a.ns, &format!("link set {down} up"));
+    }
+    let log = std::fs::read_to_string(b.dir.join("relay.log")).expect("relay.log");
+    assert!(
+        log.contains("resigned vrid 52: handed to vrid 51 on lan0")
+            && log.contains("resigned vrid 51: handed to vrid 52 on wan0"),
+        "{log}"
+    );
 }

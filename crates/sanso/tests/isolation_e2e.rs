@@ -531,11 +531,11 @@ fn isolate_cuts_within_a_second_persists_and_release_reopens() {
     let report = text(&out.stdout);
     assert_eq!(code(&out), 0, "{report}{}", text(&out.stderr));
     assert!(
-        report.contains("## 緊急時対応: 隔離中 / Incident response: isolated now")
+        report.contains("## Incident response: isolated now")
             && report.lines().any(|l| l.starts_with("| office |")
                 && l.contains(TICKET)
                 && l.contains("sudo alice"))
-            && report.contains("一致しています / The live gateway matches the approved policy."),
+            && report.contains("The live gateway matches the approved policy."),
         "{report}"
     );
     // `sanso drift` expects the isolation too: no drift.

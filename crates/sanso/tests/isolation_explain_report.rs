@@ -255,45 +255,77 @@ fn a_damaged_or_strange_isolations_file_is_an_error_naming_it() {
 }
 
 #[test]
-fn report_lists_the_isolations_in_japanese_and_english() {
+fn report_lists_the_isolations_in_english_or_japanese() {
     let dir = tempfile::tempdir().expect("temp dir");
     let policy = example("policy.toml");
     let policy = policy.to_str().expect("path");
     let state = dir.path().to_str().expect("path");
-    let report = |now: &str| {
-        let out = sanso(&["report", policy, "--state-dir", state, "--now", now]);
+    let report = |now: &str, lang: &str| {
+        let out = sanso(&[
+            "--lang",
+            lang,
+            "report",
+            policy,
+            "--state-dir",
+            state,
+            "--now",
+            now,
+        ]);
         assert_eq!(code(&out), 0, "{}", text(&out.stderr));
         text(&out.stdout)
     };
-    let title = "## 緊急時対応: 隔離中 / Incident response: isolated now";
+    let title = "## Incident response: isolated now";
 
     // Nothing isolated: the section says so.
-    let md = report("2026-12-06T09:00:00Z");
+    let md = report("2026-12-06T09:00:00Z", "en");
     let section = md.split_once(title).expect("the section").1;
-    assert!(section.contains("なし / None."), "{md}");
+    assert!(section.contains("None."), "{md}");
 
     isolate_lg_office(dir.path(), Some(1_796_551_200));
-    let md = report("2026-12-06T09:00:00Z");
+    let md = report("2026-12-06T09:00:00Z", "en");
     let section = md.split_once(title).expect("the section").1;
     assert!(
         section.contains(&format!("State directory: `{state}` (isolations.json)")),
         "{md}"
     );
     assert!(
-        section.contains("| 対象 / Target | 種別 / Kind | アドレス / Addresses | 開始 / Since | 解除予定 / Until | 操作者 / Operator | チケット / Ticket | 理由 / Reason |"),
+        section
+            .contains("| Target | Kind | Addresses | Since | Until | Operator | Ticket | Reason |"),
         "{md}"
     );
     let row = format!(
-        "| lg-office | ゾーン / zone (lgwan) | 10.20.0.0/16, fd00:20::/48 | 2026-12-06T08:00:00Z | 2026-12-06T10:00:00Z | uid 0 (sudo alice, pid 4242) | INC-7 | {REASON} |"
+        "| lg-office | zone (lgwan) | 10.20.0.0/16, fd00:20::/48 | 2026-12-06T08:00:00Z | 2026-12-06T10:00:00Z | uid 0 (sudo alice, pid 4242) | INC-7 | {REASON} |"
     );
     assert!(section.lines().any(|l| l == row), "{row}\n{md}");
     assert!(section.contains("management stays open"), "{md}");
     // After its --for: still listed (the daemon releases it), marked.
-    let md = report("2026-12-06T11:00:00Z");
+    let md = report("2026-12-06T11:00:00Z", "en");
     assert!(
-        md.contains(
-            "| 2026-12-06T10:00:00Z (経過、デーモンが解除 / passed, the daemon releases it) |"
-        ),
+        md.contains("| 2026-12-06T10:00:00Z (passed, the daemon releases it) |"),
+        "{md}"
+    );
+
+    // The same section in Japanese: no English label in it.
+    let md = report("2026-12-06T11:00:00Z", "ja");
+    let section = md
+        .split_once("## 緊急時対応: 隔離中")
+        .expect("the section")
+        .1;
+    assert!(
+        section.contains(&format!("状態ディレクトリ: `{state}` (isolations.json)")),
+        "{md}"
+    );
+    assert!(
+        section.contains("| 対象 | 種別 | アドレス | 開始 | 解除予定 | 操作者 | 申請番号 | 理由 |"),
+        "{md}"
+    );
+    assert!(section.contains("| lg-office | ゾーン (lgwan) |"), "{md}");
+    assert!(
+        section.contains("| 2026-12-06T10:00:00Z (経過、デーモンが隔離解除します) |"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("Incident response") && !section.contains("passed"),
         "{md}"
     );
 }

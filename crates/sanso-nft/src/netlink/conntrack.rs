@@ -22,8 +22,10 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
+use sanso_i18n::t;
+
 use super::socket::{in_namespace, parse_answers, NetfilterSocket};
-use super::ApplyError;
+use super::{ApplyError, NetlinkOp};
 use crate::isolation::Isolated;
 
 /// What [`cut`] found and did.
@@ -153,7 +155,7 @@ fn fate(ends: &Ends, isolated: &Isolated, local: &[IpAddr]) -> Fate {
     }
 }
 
-fn io_error(op: &'static str, errno: i32) -> ApplyError {
+fn io_error(op: NetlinkOp, errno: i32) -> ApplyError {
     ApplyError::Io {
         op,
         source: io::Error::from_raw_os_error(errno),
@@ -258,7 +260,7 @@ fn parse_entry(body: &[u8]) -> Option<Entry> {
 
 /// Every conntrack entry of the namespace, both families.
 fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
-    const OP: &str = "dump the conntrack table";
+    const OP: NetlinkOp = NetlinkOp::DumpConntrack;
     let seq = 1;
     let request = message(
         IPCTNL_MSG_CT_GET,
@@ -274,7 +276,7 @@ fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
         let Some(n) = socket.receive(&mut buf, WAIT, OP)? else {
             return Err(ApplyError::Io {
                 op: OP,
-                source: io::Error::new(io::ErrorKind::TimedOut, "the dump did not end"),
+                source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
             });
         };
         let mut at = 0;
@@ -308,7 +310,7 @@ fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
 /// Deletes `entries`; returns how many the kernel deleted (an entry that
 /// ended in the meantime answers `ENOENT` and is not counted).
 fn delete(socket: &NetfilterSocket, entries: &[Entry]) -> Result<usize, ApplyError> {
-    const OP: &str = "delete a conntrack entry";
+    const OP: NetlinkOp = NetlinkOp::DeleteConntrack;
     let mut deleted = 0;
     let mut buf = vec![0u8; 64 * 1024];
     socket.size_receive_buffer(DELETES_PER_SEND * 2048 + 64 * 1024)?;
@@ -342,10 +344,10 @@ fn delete(socket: &NetfilterSocket, entries: &[Entry]) -> Result<usize, ApplyErr
                     op: OP,
                     source: io::Error::new(
                         io::ErrorKind::TimedOut,
-                        format!(
-                            "{} of {} deletes unanswered",
-                            chunk.len() - answered,
-                            chunk.len()
+                        t!(
+                            "nft-deletes-unanswered",
+                            unanswered = chunk.len() - answered,
+                            total = chunk.len()
                         ),
                     ),
                 });
@@ -372,7 +374,7 @@ fn local_addresses() -> Result<Vec<IpAddr>, ApplyError> {
     // SAFETY: getifaddrs fills `head` with a list we free below.
     if unsafe { libc::getifaddrs(&raw mut head) } != 0 {
         return Err(ApplyError::Io {
-            op: "list the gateway's addresses",
+            op: NetlinkOp::ListAddresses,
             source: io::Error::last_os_error(),
         });
     }

@@ -9,8 +9,10 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+use sanso_i18n::t;
+
 use super::encode::{Batch, MessageInfo};
-use super::ApplyError;
+use super::{ApplyError, NetlinkOp};
 
 const SOL_NETLINK: libc::c_int = 270;
 const NETLINK_CAP_ACK: libc::c_int = 10;
@@ -30,7 +32,7 @@ pub(crate) struct NetfilterSocket {
     fd: OwnedFd,
 }
 
-fn last_error(op: &'static str) -> ApplyError {
+fn last_error(op: NetlinkOp) -> ApplyError {
     ApplyError::Io {
         op,
         source: io::Error::last_os_error(),
@@ -49,7 +51,7 @@ impl NetfilterSocket {
             )
         };
         if raw < 0 {
-            return Err(last_error("open a netfilter netlink socket"));
+            return Err(last_error(NetlinkOp::OpenSocket));
         }
         // SAFETY: `raw` is a fresh fd that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -65,13 +67,23 @@ impl NetfilterSocket {
             )
         };
         if rc < 0 {
-            return Err(last_error("bind the netlink socket"));
+            return Err(last_error(NetlinkOp::BindSocket));
         }
         let socket = NetfilterSocket { fd };
         // Short ACKs (no copy of the request) and error messages from the kernel.
-        socket.set_int(SOL_NETLINK, NETLINK_CAP_ACK, 1, "set NETLINK_CAP_ACK")?;
+        socket.set_int(
+            SOL_NETLINK,
+            NETLINK_CAP_ACK,
+            1,
+            NetlinkOp::SetOption("NETLINK_CAP_ACK"),
+        )?;
         // Extended ACKs are optional (older kernels); ignore a refusal.
-        let _ = socket.set_int(SOL_NETLINK, NETLINK_EXT_ACK, 1, "set NETLINK_EXT_ACK");
+        let _ = socket.set_int(
+            SOL_NETLINK,
+            NETLINK_EXT_ACK,
+            1,
+            NetlinkOp::SetOption("NETLINK_EXT_ACK"),
+        );
         Ok(socket)
     }
 
@@ -81,7 +93,7 @@ impl NetfilterSocket {
     }
 
     /// Sends `bytes` (one or more netlink messages) in one `sendmsg`.
-    pub(crate) fn send(&self, bytes: &[u8], op: &'static str) -> Result<(), ApplyError> {
+    pub(crate) fn send(&self, bytes: &[u8], op: NetlinkOp) -> Result<(), ApplyError> {
         // SAFETY: zeroed sockaddr_nl is valid; pid 0 is the kernel.
         let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
         kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
@@ -102,7 +114,7 @@ impl NetfilterSocket {
         if sent as usize != bytes.len() {
             return Err(ApplyError::Io {
                 op,
-                source: io::Error::other("short send"),
+                source: io::Error::other(t!("nft-short-send")),
             });
         }
         Ok(())
@@ -114,7 +126,7 @@ impl NetfilterSocket {
         &self,
         buf: &mut [u8],
         wait: Duration,
-        op: &'static str,
+        op: NetlinkOp,
     ) -> Result<Option<usize>, ApplyError> {
         let deadline = Instant::now() + wait;
         loop {
@@ -169,7 +181,7 @@ impl NetfilterSocket {
             libc::SO_RCVBUFFORCE,
             libc::SO_RCVBUF,
             bytes,
-            "size the receive buffer",
+            NetlinkOp::SizeReceiveBuffer,
         )
     }
 
@@ -178,7 +190,7 @@ impl NetfilterSocket {
         level: libc::c_int,
         opt: libc::c_int,
         value: libc::c_int,
-        op: &'static str,
+        op: NetlinkOp,
     ) -> Result<(), ApplyError> {
         // SAFETY: `value` is a c_int of the given size.
         let rc = unsafe {
@@ -203,7 +215,7 @@ impl NetfilterSocket {
         force: libc::c_int,
         plain: libc::c_int,
         bytes: usize,
-        op: &'static str,
+        op: NetlinkOp,
     ) -> Result<(), ApplyError> {
         let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
         if self.set_int(libc::SOL_SOCKET, force, value, op).is_ok() {
@@ -220,15 +232,15 @@ impl NetfilterSocket {
             libc::SO_SNDBUFFORCE,
             libc::SO_SNDBUF,
             batch.bytes.len() + 64 * 1024,
-            "size the send buffer",
+            NetlinkOp::SizeSendBuffer,
         )?;
         self.size_buffer(
             libc::SO_RCVBUFFORCE,
             libc::SO_RCVBUF,
             expected * RCVBUF_PER_ACK + 256 * 1024,
-            "size the receive buffer",
+            NetlinkOp::SizeReceiveBuffer,
         )?;
-        self.send(&batch.bytes, "send the batch")?;
+        self.send(&batch.bytes, NetlinkOp::SendBatch)?;
 
         let mut answers = Vec::with_capacity(expected);
         let mut buf = vec![0u8; 64 * 1024];
@@ -264,7 +276,7 @@ impl NetfilterSocket {
                     continue;
                 }
                 return Err(ApplyError::Io {
-                    op: "wait for the kernel's answers",
+                    op: NetlinkOp::WaitForAnswers,
                     source: err,
                 });
             }
@@ -289,7 +301,7 @@ impl NetfilterSocket {
                     continue;
                 }
                 return Err(ApplyError::Io {
-                    op: "receive the kernel's answers",
+                    op: NetlinkOp::ReceiveAnswers,
                     source: err,
                 });
             }
@@ -337,12 +349,12 @@ where
             f()
         })
         .map_err(|source| ApplyError::Io {
-            op: "spawn the namespace helper thread",
+            op: NetlinkOp::SpawnHelper,
             source,
         })?;
     handle.join().map_err(|_| ApplyError::Io {
-        op: "join the namespace helper thread",
-        source: io::Error::other("the helper thread panicked"),
+        op: NetlinkOp::JoinHelper,
+        source: io::Error::other(t!("nft-helper-panicked")),
     })?
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use sanso_daemon::links::MissingInterface;
 use sanso_daemon::protocol::{Request, MAX_REQUEST_BYTES};
+use sanso_i18n::t;
 use sanso_nft::verify::{Coverage, VerifiedApply};
 use sanso_policy::Policy;
 use serde_json::{json, Value};
@@ -64,23 +65,37 @@ fn owning_daemon(socket: &std::path::Path, netns: Option<&str>) -> Option<String
         return None;
     }
     let applied = status.policy.as_ref().map_or_else(
-        || "no policy yet".to_owned(),
-        |p| format!("{} rev {}", p.name, p.revision.as_deref().unwrap_or("-")),
+        || t!("cli-apply-no-policy-yet"),
+        |p| {
+            t!(
+                "cli-name-rev",
+                name = p.name.as_str(),
+                revision = p.revision.as_deref().unwrap_or("-")
+            )
+        },
     );
-    Some(format!(
-        "the sanso daemon on {} enforces {}{} from {} ({applied})",
-        socket.display(),
-        "table inet sanso",
-        netns.map(|n| format!(" in netns {n}")).unwrap_or_default(),
-        status.policy_file
-    ))
+    let socket = socket.display().to_string();
+    let file = status.policy_file;
+    Some(match netns {
+        Some(netns) => t!(
+            "cli-apply-owner-in-netns",
+            socket = socket,
+            netns = netns,
+            file = file,
+            applied = applied
+        ),
+        None => t!(
+            "cli-apply-owner",
+            socket = socket,
+            file = file,
+            applied = applied
+        ),
+    })
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.confirm.is_none() && args.why.given() {
-        anyhow::bail!(
-            "--ticket and --reason are recorded in the daemon's audit log: they need --confirm (an apply through the daemon)"
-        );
+        anyhow::bail!("{}", t!("cli-apply-why-needs-confirm"));
     }
     match args.confirm {
         Some(timeout) => apply_with_confirm(&args, timeout),
@@ -106,10 +121,13 @@ fn apply_with_confirm(args: &Args, timeout: Duration) -> Result<ExitCode> {
     let size = serde_json::to_string(&request)?.len() + 1;
     if size > MAX_REQUEST_BYTES {
         anyhow::bail!(
-            "{} is too large to send to the daemon: the request would be {size} bytes, more than the control socket's limit of {} MiB; \
-             install it as the daemon's policy file and run `sanso reload` instead",
-            args.policy.display(),
-            MAX_REQUEST_BYTES / (1024 * 1024)
+            "{}",
+            t!(
+                "cli-apply-too-large",
+                file = args.policy.display().to_string(),
+                size = size,
+                limit = MAX_REQUEST_BYTES / (1024 * 1024)
+            )
         );
     }
     super::reload::report(super::reload::ask(&args.socket, &request)?, args.json)
@@ -144,11 +162,12 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
     // undone by its drift watch seconds later.
     if let Some(daemon) = owning_daemon(&args.socket, args.netns.as_deref()) {
         anyhow::bail!(
-            "{daemon}; a direct apply would be reverted by its drift watch, so nothing was applied.\n\
-             Apply through the daemon instead:\n  \
-             sanso apply {} --confirm 120s    (applied now, rolled back unless `sanso confirm` follows)\n\
-             or install the file as the daemon's policy file (by a rename) and run `sanso reload`",
-            args.policy.display()
+            "{}",
+            t!(
+                "cli-apply-daemon-owns-table",
+                daemon = daemon,
+                file = args.policy.display().to_string()
+            )
         );
     }
     let netns = args.netns.as_deref();
@@ -160,10 +179,7 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
             }
             if args.strict && !missing.is_empty() {
                 return Err(common::Failure {
-                    message: format!(
-                        "--strict: {} interface(s) of the policy do not exist on the gateway; nothing was applied",
-                        missing.len()
-                    ),
+                    message: t!("cli-apply-strict-missing", count = missing.len()),
                     details: [("missing_interfaces".to_owned(), json!(missing))]
                         .into_iter()
                         .collect(),
@@ -174,30 +190,38 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
         }
         Err(err) if args.strict => {
             anyhow::bail!(
-                "--strict: cannot list the gateway's interfaces ({err}); nothing was applied"
+                "{}",
+                t!("cli-apply-strict-no-links", error = err.to_string())
             )
         }
         Err(err) => {
-            eprintln!("warning: cannot list the gateway's interfaces to check the policy's: {err}");
+            eprintln!(
+                "warning: {}",
+                t!("cli-apply-no-links", error = err.to_string())
+            );
             None
         }
     };
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
     let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)
-        .context("apply failed; the running ruleset is unchanged")?;
-    let name = format!(
-        "{} rev {}",
-        policy.name,
-        policy.revision.as_deref().unwrap_or("-")
+        .with_context(|| t!("cli-apply-failed"))?;
+    let name = t!(
+        "cli-name-rev",
+        name = policy.name.as_str(),
+        revision = policy.revision.as_deref().unwrap_or("-")
     );
     if args.json {
         return report_json(args, &policy, &name, &done, missing.as_deref());
     }
     println!(
-        "applied {name}: {} messages, {} elements in {:.1} ms",
-        done.apply.messages,
-        done.apply.elements,
-        done.apply.duration.as_secs_f64() * 1000.0
+        "{}",
+        t!(
+            "cli-apply-applied",
+            name = name.as_str(),
+            messages = done.apply.messages,
+            elements = done.apply.elements,
+            ms = format!("{:.1}", done.apply.duration.as_secs_f64() * 1000.0)
+        )
     );
     let drift = format!(
         "sanso drift {}{}",
@@ -207,33 +231,51 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
     // "verified" only once the table was read back and had the compiled shape.
     match done.readback {
         Ok(report) if report.verified() => {
-            println!("read back and verified: {}", report.checked);
+            println!(
+                "{}",
+                t!("cli-apply-verified", checked = report.checked.to_string())
+            );
             Ok(ExitCode::SUCCESS)
         }
         Ok(report) => {
             eprintln!(
-                "error: the table read back from the kernel does not have the compiled shape ({} difference(s)):",
-                report.problems.len()
+                "error: {}",
+                t!("cli-apply-shape-differs", count = report.problems.len())
             );
             for problem in report.problems.iter().take(SHOWN) {
                 eprintln!("  {problem}");
             }
             if report.problems.len() > SHOWN {
-                eprintln!("  ... and {} more", report.problems.len() - SHOWN);
+                eprintln!(
+                    "  {}",
+                    t!("cli-apply-and-more", count = report.problems.len() - SHOWN)
+                );
             }
             eprintln!(
-                "the kernel holds the table of {name} as applied, unverified: it was not rolled back; \
-                 run `{drift}` to see every difference, and apply again to replace it"
+                "{}",
+                t!(
+                    "cli-apply-unverified-kept",
+                    name = name.as_str(),
+                    drift = drift
+                )
             );
             Ok(ExitCode::from(1))
         }
         Err(err) => {
             eprintln!(
-                "error: the table could not be read back, so it was not verified: {:#}",
-                anyhow::Error::new(err)
+                "error: {}",
+                t!(
+                    "cli-apply-unreadable",
+                    error = format!("{:#}", anyhow::Error::new(err))
+                )
             );
             eprintln!(
-                "the kernel holds the table of {name} as applied; run `{drift}` once `nft` works to check it"
+                "{}",
+                t!(
+                    "cli-apply-unreadable-kept",
+                    name = name.as_str(),
+                    drift = drift
+                )
             );
             Ok(ExitCode::from(1))
         }
@@ -265,18 +307,19 @@ fn report_json(
     let (error, checked, problems) = match &done.readback {
         Ok(report) if report.verified() => (None, Some(&report.checked), &report.problems[..]),
         Ok(report) => (
-            Some(format!(
-                "the table read back from the kernel does not have the compiled shape ({} difference(s)); \
-                 the kernel holds the table of {name} as applied, unverified: it was not rolled back",
-                report.problems.len()
+            Some(t!(
+                "cli-apply-json-shape-differs",
+                count = report.problems.len(),
+                name = name
             )),
             Some(&report.checked),
             &report.problems[..],
         ),
         Err(err) => (
-            Some(format!(
-                "the table could not be read back, so it was not verified: {}; the kernel holds the table of {name} as applied",
-                error_chain(err)
+            Some(t!(
+                "cli-apply-json-unreadable",
+                error = error_chain(err),
+                name = name
             )),
             None,
             &[][..],
@@ -316,4 +359,34 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use sanso_i18n::{t_in, Lang};
+
+    /// The refusal spans lines; the catalogue keeps its indented command.
+    #[test]
+    fn the_refusal_keeps_its_lines() {
+        let text = t_in!(
+            Lang::En,
+            "cli-apply-daemon-owns-table",
+            daemon = "D",
+            file = "p.toml"
+        );
+        assert_eq!(
+            text,
+            "D; a direct apply would be reverted by its drift watch, so nothing was applied.\n\
+             Apply through the daemon instead:\n  \
+             sanso apply p.toml --confirm 120s    (applied now, rolled back unless `sanso confirm` follows)\n\
+             or install the file as the daemon's policy file (by a rename) and run `sanso reload`"
+        );
+        let ja = t_in!(
+            Lang::Ja,
+            "cli-apply-daemon-owns-table",
+            daemon = "D",
+            file = "p.toml"
+        );
+        assert!(ja.contains("\n  sanso apply p.toml --confirm 120s"), "{ja}");
+    }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use sanso_daemon::audit::{self, Anchor, ChainBreak, Head, HeadCheck, HeadFileError};
+use sanso_i18n::t;
 use serde_json::json;
 
 /// Work with the daemon's audit log (audit.jsonl in its state directory).
@@ -62,7 +63,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .transpose()?;
             let given = match (head, count) {
                 (Some(anchor), Some(n)) if anchor.count.is_some_and(|c| c != n) => {
-                    bail!("--count {n} contradicts --head {anchor}")
+                    bail!(
+                        "{}",
+                        t!(
+                            "cli-audit-count-contradicts",
+                            count = n,
+                            head = anchor.to_string()
+                        )
+                    )
                 }
                 (Some(anchor), Some(n)) => Some(Anchor {
                     count: Some(n),
@@ -158,9 +166,9 @@ impl Report {
     }
 
     fn unanchored_note(&self) -> String {
-        format!(
-            "no head file {} and no --head: only the chain's internal consistency was checked; records cut from the end, or a log rewritten from the start, cannot be detected",
-            self.head_file.display()
+        t!(
+            "cli-audit-unanchored",
+            head_file = self.head_file.display().to_string()
         )
     }
 
@@ -169,19 +177,28 @@ impl Report {
         let mut out = String::new();
         match &self.chain {
             Ok(head) => out.push_str(&format!(
-                "{file}: intact, {} records, head {head}\n",
-                head.count
+                "{file}: {}\n",
+                t!(
+                    "cli-audit-intact",
+                    count = head.count,
+                    head = head.to_string()
+                )
             )),
             Err(at) => out.push_str(&format!(
-                "{file}:{}: chain broken: {}\n",
-                at.line, at.reason
+                "{file}:{}: {}\n",
+                at.line,
+                t!("cli-audit-broken", reason = at.reason.to_string())
             )),
         }
         for finding in [&self.from_head_file, &self.from_given]
             .into_iter()
             .flatten()
         {
-            let verdict = if finding.ok() { "ok" } else { "MISMATCH" };
+            let verdict = if finding.ok() {
+                t!("cli-audit-head-ok")
+            } else {
+                t!("cli-audit-head-mismatch")
+            };
             out.push_str(&format!(
                 "{}: {verdict}: {}\n",
                 finding.label(),
@@ -236,7 +253,8 @@ fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
     let kept = match audit::read_head(&head_file) {
         Ok(head) => Ok(head),
         Err(HeadFileError::Read(source)) => {
-            return Err(source).with_context(|| format!("cannot read {}", head_file.display()))
+            return Err(source)
+                .with_context(|| t!("cli-cannot-read", path = head_file.display().to_string()))
         }
         Err(err @ HeadFileError::Malformed) => Err(err),
     };
@@ -248,7 +266,7 @@ fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
         anchors.push(anchor.clone());
     }
     let (chain, checks) = audit::verify_file_against(file, &anchors)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+        .with_context(|| t!("cli-cannot-read", path = file.display().to_string()))?;
     let chain = chain.map(|c| Head {
         count: c.records as u64,
         hash: c.head,
@@ -258,7 +276,7 @@ fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
         let check = checks.next();
         let message = match (&chain, check) {
             (Ok(found), Some(check)) => check.explain(&expected, found),
-            _ => format!("not checked: the chain is broken (expected head {expected})"),
+            _ => t!("cli-audit-not-checked", head = expected.to_string()),
         };
         HeadFinding {
             source,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use sanso_i18n::t;
 use sanso_policy::Policy;
 use serde_json::Value;
 
@@ -42,20 +43,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let (policy, warnings) = common::load_policy_counting_warnings(&args.policy)?;
     let exceptions = exceptions(&policy);
+    let name = format!("\"{}\"", policy.name);
+    let name = match policy.revision.as_deref() {
+        Some(r) => t!("cli-name-rev", name = name, revision = r),
+        None => name,
+    };
     println!(
-        "{}: policy \"{}\"{} is valid: {} zones, {} hosts, {} flows ({} under an approved exception)",
-        args.policy.display(),
-        policy.name,
-        policy.revision.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default(),
-        policy.zones.len(),
-        policy.hosts.len(),
-        policy.flows.len(),
-        exceptions,
+        "{}",
+        t!(
+            "cli-check-valid",
+            file = args.policy.display().to_string(),
+            name = name,
+            zones = policy.zones.len(),
+            hosts = policy.hosts.len(),
+            flows = policy.flows.len(),
+            exceptions = exceptions,
+        )
     );
     if args.deny_warnings && warnings > 0 {
         eprintln!(
-            "{}: {warnings} warning(s), refused with --deny-warnings",
-            args.policy.display()
+            "{}",
+            t!(
+                "cli-check-refused-warnings",
+                file = args.policy.display().to_string(),
+                warnings = warnings
+            )
         );
         return Ok(ExitCode::from(1));
     }
@@ -84,7 +96,12 @@ fn run_json(args: &Args) -> Result<ExitCode> {
     } else if refused {
         doc.insert(
             "error".into(),
-            format!("{file}: {warnings} warning(s), refused with --deny-warnings").into(),
+            t!(
+                "cli-check-refused-warnings",
+                file = file.as_str(),
+                warnings = warnings
+            )
+            .into(),
         );
     }
     doc.insert("valid".into(), policy.is_some().into());

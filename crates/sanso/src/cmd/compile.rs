@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use sanso_i18n::t;
 
 use crate::common;
 
@@ -30,11 +31,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let text = sanso_nft::text::render(&ruleset);
     match &args.output {
         Some(path) => std::fs::write(path, &text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+            .with_context(|| t!("cli-cannot-write", path = path.display().to_string()))?,
         None => std::io::stdout()
             .lock()
             .write_all(text.as_bytes())
-            .context("cannot write to standard output")?,
+            .with_context(|| t!("cli-cannot-write-stdout"))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
+use sanso_i18n::t;
 
 /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
 ///
@@ -38,7 +39,7 @@ pub struct ManArgs {
 
 pub fn run_man(args: ManArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
+        .with_context(|| t!("cli-man-creating", path = args.out.display().to_string()))?;
     let cli = crate::Cli::command();
     let mut written = 0;
     write_page(&args.out, "sanso", &cli)?;
@@ -52,7 +53,14 @@ pub fn run_man(args: ManArgs) -> Result<ExitCode> {
         write_page(&args.out, &name, &page)?;
         written += 1;
     }
-    println!("wrote {written} man pages to {}", args.out.display());
+    println!(
+        "{}",
+        t!(
+            "cli-man-wrote",
+            count = written,
+            dir = args.out.display().to_string()
+        )
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -63,7 +71,8 @@ fn write_page(dir: &std::path::Path, name: &str, cmd: &clap::Command) -> Result<
         .manual("System Manager's Manual")
         .source(format!("sanso {}", env!("CARGO_PKG_VERSION")))
         .render(&mut bytes)
-        .with_context(|| format!("rendering {name}.8"))?;
+        .with_context(|| t!("cli-man-rendering", page = format!("{name}.8")))?;
     let path = dir.join(format!("{name}.8"));
-    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(&path, bytes)
+        .with_context(|| t!("cli-man-writing", path = path.display().to_string()))
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use sanso_daemon::{DaemonConfig, DriftAction, Settings};
+use sanso_i18n::t;
 
 /// Run the daemon: apply the policy now, on SIGHUP and when the file changes;
 /// keep the running ruleset when a new policy fails; serve `sanso status`,
@@ -84,15 +85,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let n: u64 = number
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 120s, 2m or 1h"))?;
+        .map_err(|_| t!("cli-duration-invalid", text = format!("{text:?}")))?;
     let secs = match unit {
         "s" => n,
         "m" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
-        _ => return Err(format!("{text:?}: the unit must be s, m or h")),
+        _ => return Err(t!("cli-duration-unit", text = format!("{text:?}"))),
     };
     if secs == 0 {
-        return Err("the duration must be at least 1s".to_owned());
+        return Err(t!("cli-duration-zero"));
     }
     Ok(Duration::from_secs(secs))
 }
@@ -138,25 +139,40 @@ fn ha_settings(
     state_dir: &std::path::Path,
 ) -> Result<sanso_daemon::ha::HaSettings> {
     use anyhow::{bail, Context};
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read the HA file {}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| {
+        t!(
+            "cli-daemon-ha-file-unreadable",
+            path = file.display().to_string()
+        )
+    })?;
     let ha =
         sanso_ha::load(&file.display().to_string(), &text).map_err(|e| anyhow::anyhow!("{e}"))?;
     if ha.node(node).is_none() {
         bail!(
-            "{}: there is no node {node:?} (the file describes {})",
-            file.display(),
-            ha.node_names()
+            "{}",
+            t!(
+                "cli-daemon-ha-no-node",
+                file = file.display().to_string(),
+                node = format!("{node:?}"),
+                nodes = ha.node_names().to_string()
+            )
         );
     }
-    let key = std::fs::read(&ha.sync.key_file)
-        .with_context(|| format!("cannot read the HA key file {}", ha.sync.key_file.display()))?;
+    let key = std::fs::read(&ha.sync.key_file).with_context(|| {
+        t!(
+            "cli-daemon-ha-key-unreadable",
+            path = ha.sync.key_file.display().to_string()
+        )
+    })?;
     if key.len() < sanso_ha::announce::MIN_KEY_BYTES {
         bail!(
-            "the HA key file {} holds {} bytes; at least {} are needed (head -c 32 /dev/urandom > FILE)",
-            ha.sync.key_file.display(),
-            key.len(),
-            sanso_ha::announce::MIN_KEY_BYTES
+            "{}",
+            t!(
+                "cli-daemon-ha-key-short",
+                path = ha.sync.key_file.display().to_string(),
+                bytes = key.len(),
+                min = sanso_ha::announce::MIN_KEY_BYTES
+            )
         );
     }
     Ok(sanso_daemon::ha::HaSettings {

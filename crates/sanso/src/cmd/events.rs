@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use sanso_daemon::monitor::{Event, EventsQuery, EventsReport, Reason};
 use sanso_daemon::protocol::{Request, Response};
+use sanso_i18n::t;
 
 /// Show the daemon's recent events, grouped by zone pair and source:
 /// forbidden crossings (個人番号利用事務系 or LGWAN接続系 toward the Internet,
@@ -41,7 +42,7 @@ fn parse_since(text: &str) -> Result<i64, String> {
         return Ok(t.as_millisecond());
     }
     let ago = super::daemon::parse_duration(text)
-        .map_err(|e| format!("{e}; or give a time in RFC 3339 (2026-12-06T09:00:00+09:00)"))?;
+        .map_err(|e| t!("cli-events-since-or-time", error = e))?;
     let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
     Ok(jiff::Timestamp::now().as_millisecond().saturating_sub(ago))
 }
@@ -56,7 +57,7 @@ fn ask(args: &Args, after: Option<u64>) -> Result<EventsReport> {
     match super::reload::ask(&args.socket, &request)? {
         Response::Events(report) => Ok(*report),
         Response::Error { message } => bail!("{message}"),
-        _ => bail!("unexpected answer from the daemon (is it older than this sanso?)"),
+        _ => bail!("{}", t!("cli-events-unexpected-answer")),
     }
 }
 
@@ -79,8 +80,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if let Some(oldest) = report.oldest_seq {
             if last > 0 && oldest > last + 1 {
                 eprintln!(
-                    "({} events were pushed out of the daemon's ring before they were shown)",
-                    oldest - last - 1
+                    "({})",
+                    t!("cli-events-pushed-out", count = oldest - last - 1)
                 );
             }
         }
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         report = ask(&args, Some(last))?;
         if report.last_seq < last {
             // The daemon restarted: its events count from 1 again.
-            eprintln!("(the daemon restarted; its events start again)");
+            eprintln!("({})", t!("cli-events-daemon-restarted"));
             last = 0;
             report = ask(&args, None)?;
         }
@@ -106,18 +107,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn header(r: &EventsReport) -> String {
     let n = &r.nflog;
     let mut out = match (&n.error, n.up) {
-        (_, true) => format!(
-            "NFLOG group {}: reading; {} packets, {} lost\n",
-            n.group, n.packets, n.lost
+        (_, true) => t!(
+            "cli-events-nflog-reading",
+            group = n.group,
+            packets = n.packets,
+            lost = n.lost
         ),
-        (Some(e), false) => format!("NFLOG group {}: NOT READ: {e}\n", n.group),
-        (None, false) => format!("NFLOG group {}: not read yet\n", n.group),
+        (Some(e), false) => t!("cli-events-nflog-not-read", group = n.group, error = e),
+        (None, false) => t!("cli-events-nflog-not-yet", group = n.group),
     };
+    out.push('\n');
     if r.suppressed > 0 {
-        out.push_str(&format!(
-            "{} events left out by the per-source limit (counted in the metrics)\n",
-            r.suppressed
-        ));
+        out.push_str(&t!("cli-events-suppressed", count = r.suppressed));
+        out.push('\n');
     }
     out
 }
@@ -133,7 +135,7 @@ fn line(e: &Event) -> String {
                 format!("{s}:{p}")
             };
         }
-        let mut about = vec![end.zone.clone().unwrap_or_else(|| "no zone".to_owned())];
+        let mut about = vec![end.zone.clone().unwrap_or_else(|| t!("cli-events-no-zone"))];
         if let Some(h) = &end.host {
             about.push(h.clone());
         }
@@ -147,17 +149,20 @@ fn line(e: &Event) -> String {
         end(&e.dst),
         e.proto,
         e.icmp_type
-            .map(|t| format!(" type {t}"))
+            .map(|t| format!(" {}", t!("cli-events-icmp-type", icmp_type = t)))
             .unwrap_or_default(),
         e.summary()
     );
     if e.packets > 1 {
-        text.push_str(&format!(" [{} packets]", e.packets));
+        text.push_str(&format!(
+            " [{}]",
+            t!("cli-events-packets", count = e.packets)
+        ));
     }
     if e.suppressed_before > 0 {
         text.push_str(&format!(
-            " [{} earlier events of this source left out]",
-            e.suppressed_before
+            " [{}]",
+            t!("cli-events-earlier-left-out", count = e.suppressed_before)
         ));
     }
     text
@@ -176,18 +181,20 @@ fn short_time(t: &str) -> String {
 fn grouped(r: &EventsReport) -> String {
     let mut out = header(r);
     if r.events.is_empty() {
-        out.push_str("no events");
-        if r.nflog.up {
-            out.push_str(" (nothing logged yet, or none since --since)");
-        }
+        out.push_str(&if r.nflog.up {
+            t!("cli-events-none-logged")
+        } else {
+            t!("cli-events-none")
+        });
         out.push('\n');
         return out;
     }
-    out.push_str(&format!(
-        "{} events (the daemon keeps the last {})\n",
-        r.events.len(),
-        r.capacity
+    out.push_str(&t!(
+        "cli-events-count",
+        count = r.events.len(),
+        capacity = r.capacity
     ));
+    out.push('\n');
     // (pair) -> (source) -> events
     let mut pairs: BTreeMap<String, BTreeMap<String, Vec<&Event>>> = BTreeMap::new();
     for e in &r.events {
@@ -222,9 +229,9 @@ fn grouped(r: &EventsReport) -> String {
 
 fn tiers(e: &Event) -> String {
     let t = |end: &sanso_daemon::monitor::End| match (end.tier.as_deref(), end.beyond.as_deref()) {
-        (Some("external"), Some(b)) => format!("external, beyond {b}"),
+        (Some("external"), Some(b)) => t!("cli-events-external-beyond", beyond = b),
         (Some(t), _) => t.to_owned(),
-        (None, _) => "no zone".to_owned(),
+        (None, _) => t!("cli-events-no-zone"),
     };
     format!("{} -> {}", t(&e.src), t(&e.dst))
 }
@@ -246,10 +253,12 @@ fn source_line(source: &str, events: &[&Event]) -> String {
         .iter()
         .map(|(reason, (n, g))| {
             let name = match reason {
-                Reason::Forbidden => "FORBIDDEN CROSSING".to_owned(),
+                Reason::Forbidden => t!("cli-events-forbidden-crossing"),
                 other => other.as_str().to_owned(),
             };
-            let g = g.map(|g| format!(", guardrail {g}")).unwrap_or_default();
+            let g = g
+                .map(|g| format!(", {}", t!("cli-events-guardrail", guardrail = g)))
+                .unwrap_or_default();
             format!("{name} x{n}{g}")
         })
         .collect();
@@ -260,7 +269,8 @@ fn source_line(source: &str, events: &[&Event]) -> String {
             e.dst.addr.map_or("?".to_owned(), |a| a.to_string()),
             match (e.dst.port, e.icmp_type) {
                 (Some(p), _) => format!(" {}/{p}", e.proto),
-                (None, Some(t)) => format!(" {} type {t}", e.proto),
+                (None, Some(t)) =>
+                    format!(" {} {}", e.proto, t!("cli-events-icmp-type", icmp_type = t)),
                 _ => format!(" {}", e.proto),
             },
             e.dst
@@ -283,16 +293,20 @@ fn source_line(source: &str, events: &[&Event]) -> String {
         .last()
         .map(|e| short_time(&e.time))
         .unwrap_or_default();
-    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
-        "  {source}{host}: {} ({}, {}, {first} .. {last})\n    to {}",
+        "  {source}{host}: {} ({})\n    {}",
         reasons.join(", "),
-        plural(events.len() as u64, "event"),
-        plural(packets, "packet"),
-        targets[..shown].join(", ")
+        t!(
+            "cli-events-source-counts",
+            events = events.len(),
+            packets = packets,
+            first = first,
+            last = last
+        ),
+        t!("cli-events-to", targets = targets[..shown].join(", "))
     );
     if more > 0 {
-        line.push_str(&format!(" and {more} more"));
+        line.push_str(&format!(" {}", t!("cli-events-and-more", count = more)));
     }
     line.push('\n');
     line

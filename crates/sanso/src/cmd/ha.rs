@@ -1,6 +1,8 @@
 //! `sanso ha`: the active/standby pair (issue 18): `check` an HA file,
-//! `render` a node's keepalived.conf and conntrackd.conf, and `notify`,
-//! which keepalived calls on every transition.
+//! `render` a node's keepalived.conf and conntrackd.conf, `notify`,
+//! which keepalived calls on every transition, and `relay`, which hands a
+//! peer's priority-0 advertisement on one link to this node's instances on
+//! the others (see [`sanso_ha::vrrp`] for why).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use sanso_daemon::ha::{write_role, RoleRecord};
+use sanso_i18n::t;
 
 /// High availability: an active/standby pair on keepalived (VRRP) and
 /// conntrackd (FTFW), described by an HA file beside the policy.
@@ -22,6 +25,7 @@ enum Sub {
     Check(CheckArgs),
     Render(RenderArgs),
     Notify(NotifyArgs),
+    Relay(RelayArgs),
 }
 
 /// Validate an HA file; exit 1 with every problem (file:line:col, the node
@@ -65,13 +69,15 @@ enum Role {
     Master,
     Backup,
     Fault,
+    /// keepalived is stopping (its notify_stop).
+    Stop,
 }
 
 /// Called by keepalived on a transition of the sync group: records the
 /// role for the daemon (`sanso status`) and runs conntrackd's transition
 /// commands (master: commit the external cache, flush, resync, bulk send;
-/// backup: resync request after shortening the kernel's timers; fault:
-/// shorten the timers). Always exits 0: keepalived cannot do anything
+/// backup: resync request after shortening the kernel's timers; fault and
+/// stop: shorten the timers). Always exits 0: keepalived cannot do anything
 /// about a failure, which is recorded and logged.
 #[derive(Debug, clap::Args)]
 struct NotifyArgs {
@@ -88,24 +94,40 @@ struct NotifyArgs {
     conntrackd: PathBuf,
 }
 
+/// Runs beside keepalived on each node: when the peer, master of one of
+/// the pair's VRRP instances, resigns it (a priority-0 advertisement, sent
+/// by keepalived when the peer loses a link or stops), hand the resignation
+/// to this node's instances on the other links at once, so that the sync
+/// group takes over after the skew time (about 0.6 s) instead of waiting
+/// 3 advertisement intervals on the link the peer lost. Needs CAP_NET_RAW.
+#[derive(Debug, clap::Args)]
+struct RelayArgs {
+    /// The HA file (TOML), e.g. /etc/sanso/ha.toml.
+    ha_file: PathBuf,
+    /// This node (a [nodes.NAME] of the file).
+    #[arg(long)]
+    node: String,
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Sub::Check(args) => check(&args),
         Sub::Render(args) => render(&args),
         Sub::Notify(args) => notify(&args),
+        Sub::Relay(args) => relay(&args),
     }
 }
 
 fn load(path: &Path) -> Result<sanso_ha::Ha> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the HA file {}", path.display()))?;
+        .with_context(|| t!("ha-cannot-read", path = path.display().to_string()))?;
     match sanso_ha::load(&path.display().to_string(), &text) {
         Ok(ha) => Ok(ha),
         Err(errors) => {
             let n = errors.0.len();
             bail!(
-                "{errors}\n{}: {n} problem(s); nothing written",
-                path.display()
+                "{errors}\n{}",
+                t!("ha-problems", path = path.display().to_string(), count = n)
             )
         }
     }
@@ -114,11 +136,14 @@ fn load(path: &Path) -> Result<sanso_ha::Ha> {
 fn check(args: &CheckArgs) -> Result<ExitCode> {
     let ha = load(&args.ha_file)?;
     println!(
-        "{}: HA pair {} is valid: sync on {}, {} virtual interface(s)",
-        args.ha_file.display(),
-        ha.node_names(),
-        ha.sync.interface,
-        ha.virtuals.len()
+        "{}",
+        t!(
+            "ha-valid",
+            path = args.ha_file.display().to_string(),
+            nodes = ha.node_names(),
+            interface = &ha.sync.interface,
+            count = ha.virtuals.len()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -134,21 +159,25 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     };
     let Some(rendered) = sanso_ha::render(&ha, &args.node, &options) else {
         bail!(
-            "{}: there is no node {:?} (the file describes {})",
-            args.ha_file.display(),
-            args.node,
-            ha.node_names()
+            "{}",
+            t!(
+                "ha-no-such-node",
+                path = args.ha_file.display().to_string(),
+                node = format!("{:?}", args.node),
+                nodes = ha.node_names()
+            )
         );
     };
     std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+        .with_context(|| t!("ha-cannot-create", path = args.output.display().to_string()))?;
     for (name, text) in [
         ("keepalived.conf", &rendered.keepalived),
         ("conntrackd.conf", &rendered.conntrackd),
     ] {
         let path = args.output.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {}", path.display());
+        std::fs::write(&path, text)
+            .with_context(|| t!("ha-cannot-write", path = path.display().to_string()))?;
+        println!("{}", t!("ha-wrote", path = path.display().to_string()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -169,23 +198,52 @@ fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
         .spawn();
     let mut child = match child {
         Ok(child) => child,
-        Err(err) => return (false, format!("{what}: cannot run: {err}")),
+        Err(err) => {
+            return (
+                false,
+                t!(
+                    "ha-command-cannot-run",
+                    command = &what,
+                    error = err.to_string()
+                ),
+            )
+        }
     };
     let start = Instant::now();
     loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return (true, format!("{what}: ok")),
-            Ok(Some(status)) => return (false, format!("{what}: failed ({status})")),
+            Ok(Some(status)) if status.success() => {
+                return (true, t!("ha-command-ok", command = &what))
+            }
+            Ok(Some(status)) => {
+                return (
+                    false,
+                    t!(
+                        "ha-command-failed",
+                        command = &what,
+                        status = status.to_string()
+                    ),
+                )
+            }
             Ok(None) if start.elapsed() > COMMAND_LIMIT => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return (
                     false,
-                    format!("{what}: no answer within {} s", COMMAND_LIMIT.as_secs()),
+                    t!(
+                        "ha-command-no-answer",
+                        command = &what,
+                        seconds = COMMAND_LIMIT.as_secs()
+                    ),
                 );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(err) => return (false, format!("{what}: {err}")),
+            Err(err) => {
+                return (
+                    false,
+                    t!("ha-command-error", command = &what, error = err.to_string()),
+                )
+            }
         }
     }
 }
@@ -199,12 +257,13 @@ fn notify(args: &NotifyArgs) -> Result<ExitCode> {
         // Shorten the kernel's timers (zombie entries), ask the new master
         // for a resync.
         Role::Backup => &["-t", "-n"],
-        Role::Fault => &["-t"],
+        Role::Fault | Role::Stop => &["-t"],
     };
     let role = match args.role {
         Role::Master => "master",
         Role::Backup => "backup",
         Role::Fault => "fault",
+        Role::Stop => "stop",
     };
     let mut lines = Vec::new();
     if matches!(args.role, Role::Backup) {
@@ -224,13 +283,35 @@ fn notify(args: &NotifyArgs) -> Result<ExitCode> {
         conntrackd: lines,
     };
     for line in &record.conntrackd {
-        eprintln!("sanso ha notify {role}: {line}");
+        eprintln!("{}", t!("ha-notify-line", role = role, line = line));
     }
     if let Err(err) = write_role(&args.state_dir, &record) {
         eprintln!(
-            "sanso ha notify {role}: cannot record the role in {}: {err}",
-            args.state_dir.display()
+            "{}",
+            t!(
+                "ha-notify-cannot-record",
+                role = role,
+                path = args.state_dir.display().to_string(),
+                error = err.to_string()
+            )
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn relay(args: &RelayArgs) -> Result<ExitCode> {
+    let ha = load(&args.ha_file)?;
+    if ha.node(&args.node).is_none() {
+        bail!(
+            "{}",
+            t!(
+                "ha-no-such-node",
+                path = args.ha_file.display().to_string(),
+                node = format!("{:?}", args.node),
+                nodes = ha.node_names()
+            )
+        );
+    }
+    sanso_daemon::ha::relay::run(&ha, &args.node)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use sanso_daemon::protocol::{Request, Response};
+use sanso_i18n::t;
 
 /// Cut zones, hosts, addresses or prefixes off at once, in both directions,
 /// open connections included, until `sanso release` (or `--for`).
@@ -86,7 +87,7 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
             if args.json {
                 crate::common::print_json(&status.isolations)?;
             } else if status.isolations.is_empty() {
-                println!("nothing is isolated");
+                println!("{}", t!("cli-nothing-isolated"));
             } else {
                 for entry in &status.isolations {
                     println!("{entry}");
@@ -95,7 +96,9 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { message } => bail!("{message}"),
-        Response::Done { message } => bail!("unexpected answer: {message}"),
-        Response::Events(_) => bail!("unexpected answer from the daemon"),
+        Response::Done { message } => {
+            bail!("{}", t!("cli-unexpected-answer-message", message = message))
+        }
+        Response::Events(_) => bail!("{}", t!("cli-unexpected-answer")),
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 use sanso_daemon::protocol::{self, Attribution, Request, Response};
+use sanso_i18n::t;
 
 use crate::common;
 
@@ -84,7 +85,7 @@ pub fn report(response: Response, json: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { message } => bail!("{message}"),
-        Response::Status(_) | Response::Events(_) => bail!("unexpected answer from the daemon"),
+        Response::Status(_) | Response::Events(_) => bail!("{}", t!("cli-unexpected-answer")),
     }
 }
 

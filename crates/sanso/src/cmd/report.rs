@@ -1,13 +1,10 @@
 //! `sanso report`: the auditor's report (監査及び自己点検, 第6): a
 //! self-contained HTML page (the default when written to a file), JSON for
-//! other tools, or Markdown with Japanese and English side by side (the
-//! default on standard output).
+//! other tools, or Markdown (the default on standard output), every label in
+//! the process language (`--lang`, else the locale).
 
 mod doc;
 mod html;
-mod lang;
-
-pub use lang::Lang;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,15 +12,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use sanso_i18n::{t, Lang};
 use sanso_policy::{Control, Endpoint, Flow, Policy, ServiceMatch, Standing, Tier, Zone};
 
 use sanso_daemon::isolation::{Isolations, TargetKind, ISOLATIONS_FILE};
 use sanso_daemon::operator::Operator;
 
 use crate::common;
-use crate::report::guardrail_title;
+use crate::report::{guardrail_title, standing_words};
 
-/// Write an audit report (監査報告) of a policy in Markdown, in Japanese and English.
+/// Write an audit report (監査報告) of a policy: Markdown, HTML or JSON, in the language of `--lang` or the locale.
 ///
 /// It shows the zones with their tiers, what each external zone counts as
 /// (`beyond`) and their organisations, the zone matrix (which zones may open
@@ -164,11 +162,9 @@ fn table_header<S: AsRef<str>>(out: &mut String, columns: &[S]) {
     let _ = writeln!(out, "|{}", "---|".repeat(columns.len()));
 }
 
-/// What a section's table shows, in Japanese and in English, a blank line,
-/// then the table's header.
-fn table_intro<S: AsRef<str>>(out: &mut String, japanese: &str, english: &str, columns: &[S]) {
-    let _ = writeln!(out, "{japanese}");
-    let _ = writeln!(out, "{english}");
+/// What a section's table shows, a blank line, then the table's header.
+fn table_intro<S: AsRef<str>>(out: &mut String, intro: &str, columns: &[S]) {
+    let _ = writeln!(out, "{intro}");
     let _ = writeln!(out);
     table_header(out, columns);
 }
@@ -181,29 +177,24 @@ fn time_text(seconds: i64) -> String {
     }
 }
 
+/// A zone's tier: `lgwan`; in Japanese `LGWAN接続系 (lgwan)`.
 fn tier_text(tier: Tier) -> String {
-    format!("{} ({})", tier.japanese(), tier.as_str())
+    t!("report-md-tier", tier = tier.as_str())
 }
 
-/// What an external zone counts as: `lgwan: LGWAN (総合行政ネットワーク) / the
-/// LGWAN backbone`; `—` for a zone of the three tiers.
+/// What an external zone counts as: `lgwan: the LGWAN backbone`; `—` for a
+/// zone of the three tiers.
 fn beyond_text(zone: &Zone) -> String {
     if zone.tier != Tier::External {
         return "—".to_string();
     }
-    let standing = Standing::of_zone(zone.tier, zone.beyond);
+    let standing = standing_words(
+        sanso_i18n::lang(),
+        Standing::of_zone(zone.tier, zone.beyond),
+    );
     match zone.beyond {
-        Some(beyond) => format!(
-            "{}: {} / {}",
-            beyond.as_str(),
-            standing.japanese(),
-            standing.english()
-        ),
-        None => format!(
-            "未指定: {}として扱う / not given: counted as {}",
-            standing.japanese(),
-            standing.english()
-        ),
+        Some(beyond) => format!("{}: {standing}", beyond.as_str()),
+        None => t!("report-beyond-missing", standing = standing),
     }
 }
 
@@ -239,11 +230,11 @@ fn guardrail_list(mut numbers: Vec<u8>) -> String {
         .join(", ")
 }
 
-/// What lets a flow cross the guardrails it meets, Japanese and English:
-/// `画面転送 / screen-transfer inet-vbrowser (G3)`, `例外 / exception
-/// SEC-2026-041 (G1)`; `— 同一層 / same tier` when every pair lies in one
-/// tier (the LGWAN backbone counts as the lgwan tier), `— 該当なし / crosses
-/// no guardrail` otherwise (lgwan -> self, lgwan -> a closed line).
+/// What lets a flow cross the guardrails it meets:
+/// `screen-transfer inet-vbrowser (G3)`, `exception SEC-2026-041 (G1)`;
+/// `— same tier` when every pair lies in one tier (the LGWAN backbone counts
+/// as the lgwan tier), `— crosses no guardrail` otherwise (lgwan -> self,
+/// lgwan -> a closed line).
 fn crossing_controls(policy: &Policy, flow: &Flow) -> String {
     let mut controls: Vec<(&Control, Vec<u8>)> = Vec::new();
     for crossing in &flow.crossings {
@@ -262,9 +253,9 @@ fn crossing_controls(policy: &Policy, flow: &Flow) -> String {
             .iter()
             .all(|f| flow.to.iter().all(|t| tier(f) == tier(t)));
         return if same_tier {
-            "— 同一層 / same tier".to_string()
+            format!("— {}", t!("report-same-tier"))
         } else {
-            "— 該当なし / crosses no guardrail".to_string()
+            format!("— {}", t!("report-crosses-no-guardrail"))
         };
     }
     controls
@@ -273,18 +264,21 @@ fn crossing_controls(policy: &Policy, flow: &Flow) -> String {
             let what = match control {
                 Control::RoleHost { host, role } => {
                     let label = match role.as_str() {
-                        "sanitizer" => "無害化 / sanitizer",
-                        "screen-transfer" => "画面転送 / screen-transfer",
-                        other => other,
+                        "sanitizer" | "screen-transfer" => {
+                            t!("report-md-control", control = role.as_str())
+                        }
+                        other => other.to_owned(),
                     };
                     format!("{label} {}", policy.host(*host).name)
                 }
                 Control::SecurityCloud { host } => format!(
-                    "セキュリティクラウド / security-cloud {}",
+                    "{} {}",
+                    t!("report-md-control", control = "security-cloud"),
                     policy.host(*host).name
                 ),
                 Control::Exception => format!(
-                    "例外 / exception {}",
+                    "{} {}",
+                    t!("report-md-control", control = "exception"),
                     flow.exception.as_ref().map_or("-", |e| e.ticket.as_str())
                 ),
             };
@@ -340,58 +334,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut problems = 0usize;
     let mut out = String::new();
 
-    let _ = writeln!(out, "# 監査報告 / Audit report: {}", policy.name);
+    let _ = writeln!(out, "# {}: {}", t!("report-title"), policy.name);
     let _ = writeln!(out);
-    table_header(&mut out, &["項目 / Item", "内容 / Value"]);
+    table_header(&mut out, &[t!("report-item"), t!("report-value")]);
     let _ = writeln!(
         out,
-        "| ポリシー / Policy | {} |",
+        "| {} | {} |",
+        t!("report-policy"),
         cell(&args.policy.display().to_string())
     );
     let _ = writeln!(
         out,
-        "| 版 / Revision | {} |",
+        "| {} | {} |",
+        t!("report-revision"),
         policy.revision.as_deref().unwrap_or("-")
     );
     let _ = writeln!(out, "| SHA-256 | `{}` |", policy.content_hash);
-    let _ = writeln!(out, "| 作成日時 / Made at | {} |", time_text(now));
+    let _ = writeln!(out, "| {} | {} |", t!("report-made-at"), time_text(now));
     let _ = writeln!(
         out,
-        "| 規模 / Size | {} zones, {} hosts, {} flows, {} exceptions |",
-        policy.zones.len(),
-        policy.hosts.len(),
-        policy.flows.len(),
-        policy
-            .flows
-            .iter()
-            .filter(|f| f.has_waiving_exception())
-            .count()
+        "| {} | {} |",
+        t!("report-size-label"),
+        t!(
+            "report-size",
+            zones = policy.zones.len(),
+            hosts = policy.hosts.len(),
+            flows = policy.flows.len(),
+            exceptions = policy
+                .flows
+                .iter()
+                .filter(|f| f.has_waiving_exception())
+                .count(),
+        )
     );
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "既定は拒否です。下記の通信以外はすべて遮断され、記録されます (レート制限付き)。"
-    );
-    let _ = writeln!(
-        out,
-        "Deny by default: everything not listed below is dropped and logged (rate-limited)."
-    );
+    let _ = writeln!(out, "{}", t!("report-md-deny-default"));
     let _ = writeln!(out);
 
     // Zones.
-    let _ = writeln!(out, "## ゾーン / Zones");
+    let _ = writeln!(out, "## {}", t!("report-zones"));
     let _ = writeln!(out);
     table_intro(
         &mut out,
-        "外部ゾーンは、その先にあるもの (beyond) として三層の規則を適用します。",
-        "An external zone is judged by what lies beyond it (`beyond`).",
+        &t!("report-zones-note"),
         &[
-            "ゾーン / Zone",
-            "組織 / Organisation",
-            "分類 / Tier",
-            "接続先の扱い / Beyond",
-            "インターフェース / Interfaces",
-            "ネットワーク / Networks",
+            t!("report-zone"),
+            t!("report-organisation"),
+            t!("report-tier"),
+            t!("report-beyond"),
+            t!("report-interfaces"),
+            t!("report-networks"),
         ],
     );
     for zone in zones_by_organisation(&policy) {
@@ -411,17 +403,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // Zone matrix: which zone (or the gateway) may open connections to which.
     let (names, matrix) = zone_matrix(&policy, now);
-    let _ = writeln!(out, "## ゾーン間の通信 / Zone matrix");
+    let _ = writeln!(out, "## {}", t!("report-zone-matrix"));
     let _ = writeln!(out);
-    let columns: Vec<String> = std::iter::once("from \\ to".to_string())
+    let columns: Vec<String> = std::iter::once(cell(&t!("report-from-to")))
         .chain(names.iter().map(|n| cell(n)))
         .collect();
-    table_intro(
-        &mut out,
-        "行が通信元、列が通信先。数字は許可された通信 (flow) の数、— は通信不可。",
-        "Rows are sources, columns destinations; a number counts the flows that allow new connections, — means none.",
-        &columns,
-    );
+    table_intro(&mut out, &t!("report-md-zone-matrix-note"), &columns);
     for from in &names {
         let row: Vec<String> = names
             .iter()
@@ -435,38 +422,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let _ = writeln!(out);
 
     // Flows.
-    let _ = writeln!(out, "## 許可された通信 / Allowed flows");
+    let _ = writeln!(out, "## {}", t!("report-flows"));
     let _ = writeln!(out);
     table_intro(
         &mut out,
-        "層をまたぐ通信は、それを可能にする統制 (無害化、画面転送、セキュリティクラウド、例外) と規則番号を示します。",
-        "A flow that crosses tiers shows what lets it cross (a sanitizer or screen-transfer host, security-cloud hosts, an exception) and the guardrails it meets.",
+        &t!("report-flows-note"),
         &[
-            "名前 / Flow",
-            "通信元 / From",
-            "通信先 / To",
-            "サービス / Services",
-            "越境の統制 / Crossing control",
-            "理由 / Reason",
-            "条件 / Conditions",
-            "行 / Line",
+            t!("report-flow"),
+            t!("report-from"),
+            t!("report-to"),
+            t!("report-services"),
+            t!("report-md-crossing"),
+            t!("report-reason"),
+            t!("report-conditions"),
+            t!("report-line"),
         ],
     );
     for flow in &policy.flows {
         let mut conditions = Vec::new();
         if flow.log {
-            conditions.push("log".to_string());
+            conditions.push(t!("report-cond-log"));
         }
         if let Some(limit) = flow.limit {
-            conditions.push(format!("limit {}/{}", limit.count, limit.unit.as_str()));
+            conditions.push(t!(
+                "report-cond-limit",
+                limit = format!("{}/{}", limit.count, limit.unit.as_str())
+            ));
         }
         if let (Some(until), Some(text)) = (flow.until, &flow.until_text) {
-            let state = if until > now {
-                ""
+            conditions.push(if until > now {
+                t!("report-cond-until", until = text)
             } else {
-                ", 期限切れ / expired"
-            };
-            conditions.push(format!("until {text}{state}"));
+                t!("report-cond-until-expired", until = text)
+            });
         }
         let _ = writeln!(
             out,
@@ -490,17 +478,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     met.dedup();
     if !met.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "規則 / Guardrails:");
+        let _ = writeln!(out, "{}", t!("report-guardrails"));
         let _ = writeln!(out);
         for g in met {
-            let (japanese, english) = guardrail_title(g);
-            let _ = writeln!(out, "- G{g}: {japanese} / {english}");
+            let _ = writeln!(out, "- G{g}: {}", guardrail_title(sanso_i18n::lang(), g));
         }
     }
     let _ = writeln!(out);
 
     // Exceptions.
-    let _ = writeln!(out, "## 例外 / Exceptions");
+    let _ = writeln!(out, "## {}", t!("report-exceptions"));
     let _ = writeln!(out);
     let exceptions: Vec<&Flow> = policy
         .flows
@@ -509,29 +496,28 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     let today = jst_date(now);
     if exceptions.is_empty() {
-        let _ = writeln!(out, "なし / None.");
+        let _ = writeln!(out, "{}", t!("report-none"));
     } else {
         table_intro(
             &mut out,
-            "例外の承認によって三層分離の規則を越える通信。承認者、チケット、承認日、見直し期限と免除する規則を記録しています。",
-            "Flows that cross a guardrail of the three-tier model by an approved exception: the approval, its review date and the guardrails it waives.",
+            &t!("report-exceptions-note"),
             &[
-                "名前 / Flow",
-                "通信元 / From",
-                "通信先 / To",
-                "承認者 / Approved by",
-                "チケット / Ticket",
-                "承認日 / Approved on",
-                "見直し期限 / Review by",
-                "免除する規則 / Waives",
-                "理由 / Reason",
+                t!("report-flow"),
+                t!("report-from"),
+                t!("report-to"),
+                t!("report-approved-by"),
+                t!("report-ticket"),
+                t!("report-approved-on"),
+                t!("report-review-by"),
+                t!("report-waives"),
+                t!("report-reason"),
             ],
         );
         for flow in exceptions {
             if let Some(ex) = &flow.exception {
                 let review = match ex.review_by.as_deref() {
                     Some(date) if date < today.as_str() => {
-                        format!("{date} (期限切れ / overdue)")
+                        format!("{date} ({})", t!("report-overdue"))
                     }
                     Some(date) => date.to_string(),
                     None => "-".to_string(),
@@ -562,33 +548,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "例外の記載があっても規則を免除しないため数えていない通信 / Not counted, their exception waives no guardrail: {}.",
-            cell(&idle.join(", "))
+            "{}",
+            t!("report-not-counted", flows = cell(&idle.join(", ")))
         );
     }
     let _ = writeln!(out);
 
     // Time-bounded flows.
-    let _ = writeln!(out, "## 期限付きの通信 (委託等) / Time-bounded flows");
+    let _ = writeln!(out, "## {}", t!("report-time-bounded"));
     let _ = writeln!(out);
     let bounded: Vec<&Flow> = policy.flows.iter().filter(|f| f.until.is_some()).collect();
     if bounded.is_empty() {
-        let _ = writeln!(out, "なし / None.");
+        let _ = writeln!(out, "{}", t!("report-none"));
     } else {
-        table_header(&mut out, &["名前 / Flow", "期限 / Until", "状態 / State"]);
+        table_header(
+            &mut out,
+            &[t!("report-flow"), t!("report-until"), t!("report-state")],
+        );
         for flow in bounded {
             let until = flow.until.unwrap_or_default();
             let state = if until > now {
-                "有効 / active"
+                t!("report-window-active")
             } else {
-                "期限切れ / expired (not in the ruleset)"
+                t!("report-window-expired")
             };
             let _ = writeln!(
                 out,
-                "| {} | {} (ends {}) | {} |",
+                "| {} | {} | {} |",
                 cell(&flow.name),
-                flow.until_text.as_deref().unwrap_or("-"),
-                time_text(until),
+                t!(
+                    "report-ends",
+                    until = flow.until_text.as_deref().unwrap_or("-"),
+                    time = time_text(until)
+                ),
                 state
             );
         }
@@ -606,7 +598,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     match &args.output {
         Some(path) => std::fs::write(path, &out)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+            .with_context(|| t!("report-cannot-write", path = path.display().to_string()))?,
         None => print!("{out}"),
     }
     Ok(if problems == 0 {
@@ -618,55 +610,56 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// What `sanso isolate` has cut off now (緊急時対応).
 fn isolated_now(out: &mut String, state_dir: &std::path::Path, isolations: &Isolations, now: i64) {
-    let _ = writeln!(
-        out,
-        "## 緊急時対応: 隔離中 / Incident response: isolated now"
-    );
+    let _ = writeln!(out, "## {}", t!("report-isolations"));
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "状態ディレクトリ / State directory: `{}` ({ISOLATIONS_FILE}).",
-        state_dir.display()
+        "{}",
+        t!(
+            "report-state-dir",
+            dir = state_dir.display().to_string(),
+            file = ISOLATIONS_FILE
+        )
     );
     let _ = writeln!(out);
     if isolations.entries.is_empty() {
-        let _ = writeln!(out, "なし / None.");
+        let _ = writeln!(out, "{}", t!("report-none"));
         let _ = writeln!(out);
         return;
     }
     table_intro(
         out,
-        "`sanso isolate` で遮断中の対象。両方向の新規・確立済みの通信をすべて遮断します。ただし対象からゲートウェイ自身への通信 (self への通信、管理) はポリシーのとおり許可されます。`sanso release` で解除します。",
-        "Cut off by `sanso isolate`: every connection from or to them, new and established, in both directions, except those they open to the gateway itself, which the policy's flows to `self` still judge (management stays open). `sanso release` ends it.",
+        &t!("report-isolations-note"),
         &[
-            "対象 / Target",
-            "種別 / Kind",
-            "アドレス / Addresses",
-            "開始 / Since",
-            "解除予定 / Until",
-            "操作者 / Operator",
-            "チケット / Ticket",
-            "理由 / Reason",
+            t!("report-target"),
+            t!("report-kind"),
+            t!("report-addresses"),
+            t!("report-since"),
+            t!("report-isolated-until"),
+            t!("report-operator"),
+            t!("report-ticket"),
+            t!("report-reason"),
         ],
     );
     for entry in &isolations.entries {
         let kind = match entry.kind {
-            TargetKind::Zone => "ゾーン / zone",
-            TargetKind::Host => "ホスト / host",
-            TargetKind::Prefix => "アドレス / prefix",
-            TargetKind::Recovered => "カーネルから復元 / recovered from the kernel",
+            TargetKind::Zone => "zone",
+            TargetKind::Host => "host",
+            TargetKind::Prefix => "prefix",
+            TargetKind::Recovered => "recovered",
         };
+        let kind = t!("report-isolation-kind", kind = kind);
         let kind = match &entry.tier {
             Some(tier) => format!("{kind} ({tier})"),
-            None => kind.to_owned(),
+            None => kind,
         };
         let prefixes: Vec<String> = entry.prefixes.iter().map(ToString::to_string).collect();
         let until = match (entry.until, entry.until_text()) {
             (Some(until), Some(text)) if until <= now => {
-                format!("{text} (経過、デーモンが解除 / passed, the daemon releases it)")
+                t!("report-isolation-passed", until = text)
             }
             (_, Some(text)) => text,
-            _ => "`sanso release` まで / until `sanso release`".to_owned(),
+            _ => t!("report-until-release"),
         };
         let _ = writeln!(
             out,
@@ -686,45 +679,51 @@ fn isolated_now(out: &mut String, state_dir: &std::path::Path, isolations: &Isol
 
 /// The change history from the audit log; returns 1 when its chain is broken.
 fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
-    let _ = writeln!(out, "## 変更履歴 / Change history");
+    let _ = writeln!(out, "## {}", t!("report-history"));
     let _ = writeln!(out);
-    let verified = sanso_daemon::audit::verify_file(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let cannot_read = || t!("report-cannot-read", path = path.display().to_string());
+    let verified = sanso_daemon::audit::verify_file(path).with_context(cannot_read)?;
     let broken = match &verified {
         Ok(chain) => {
             let _ = writeln!(
                 out,
-                "監査ログ `{}`: ハッシュチェーン正常 / hash chain intact, {} records, head `{}`.",
-                path.display(),
-                chain.records,
-                chain.head
+                "{}",
+                t!(
+                    "report-md-chain-intact",
+                    file = path.display().to_string(),
+                    records = chain.records,
+                    head = &chain.head
+                )
             );
             0
         }
         Err(at) => {
             let _ = writeln!(
                 out,
-                "**監査ログ `{}` は改ざんされています / the audit log was altered: {at}.**",
-                path.display()
+                "**{}**",
+                t!(
+                    "report-md-chain-altered",
+                    file = path.display().to_string(),
+                    at = at.to_string()
+                )
             );
             1
         }
     };
     let _ = writeln!(out);
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(cannot_read)?;
     table_header(
         out,
         &[
-            "#",
-            "日時 / Time",
-            "事象 / Event",
-            "版 / Revision",
-            "SHA-256",
-            "uid",
-            "操作者 / Operator",
-            "チケット / Ticket",
-            "理由 / Reason",
+            "#".to_owned(),
+            t!("report-time"),
+            t!("report-event"),
+            t!("report-revision"),
+            "SHA-256".to_owned(),
+            "uid".to_owned(),
+            t!("report-operator"),
+            t!("report-ticket"),
+            t!("report-reason"),
         ],
     );
     for line in text.lines() {
@@ -789,34 +788,39 @@ fn live(
     now: i64,
     netns: Option<&str>,
 ) -> Result<usize> {
-    let _ = writeln!(out, "## 稼働中のゲートウェイとの一致 / Live gateway");
+    let _ = writeln!(out, "## {}", t!("report-live"));
     let _ = writeln!(out);
     let ruleset = sanso_ir::lower(policy, now);
     let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
     let expected = sanso_nft::readback::expected_table(&text)
-        .context("cannot compute the kernel's view of the policy's ruleset")?;
-    let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
+        .with_context(|| t!("report-cannot-compute-expected"))?;
+    let live =
+        sanso_nft::readback::live_table(netns).with_context(|| t!("report-cannot-read-live"))?;
     let diff = sanso_nft::readback::diff(&expected, &live);
     let _ = writeln!(
         out,
-        "稼働中のテーブル / live table: {}",
-        live.comment.as_deref().unwrap_or("(none)")
+        "{}: {}",
+        t!("report-live-table"),
+        live.comment
+            .clone()
+            .unwrap_or_else(|| t!("report-live-none"))
     );
     let _ = writeln!(out);
     if diff.is_empty() {
+        let _ = writeln!(out, "{}", t!("report-live-matches"));
+    } else {
         let _ = writeln!(
             out,
-            "一致しています / The live gateway matches the approved policy."
+            "**{}**",
+            t!("report-live-differs", count = diff.changes.len())
         );
-    } else {
-        let _ = writeln!(out, "**一致しません / The live gateway does NOT match the approved policy ({} differences):**", diff.changes.len());
         let _ = writeln!(out);
         for change in &diff.changes {
             let _ = writeln!(out, "- {}", cell(&change.to_string()));
         }
     }
     for warning in &diff.warnings {
-        let _ = writeln!(out, "- 警告 / warning: {}", cell(warning));
+        let _ = writeln!(out, "- {}: {}", t!("report-warning"), cell(warning));
     }
     let _ = writeln!(out);
     Ok(usize::from(!diff.is_empty()))
@@ -831,10 +835,7 @@ fn run_document(
     state_dir: &std::path::Path,
     isolations: &Isolations,
 ) -> Result<ExitCode> {
-    let lang = match sanso_i18n::lang() {
-        sanso_i18n::Lang::Ja => Lang::Ja,
-        sanso_i18n::Lang::En => Lang::En,
-    };
+    let lang: Lang = sanso_i18n::lang();
     let mut problems = 0usize;
     let audit = match &args.audit {
         Some(path) => {
@@ -872,7 +873,7 @@ fn run_document(
     };
     match &args.output {
         Some(path) => std::fs::write(path, &text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+            .with_context(|| t!("report-cannot-write", path = path.display().to_string()))?,
         None => print!("{text}"),
     }
     Ok(if problems == 0 {
@@ -894,8 +895,9 @@ fn live_data(
     let ruleset = sanso_ir::lower(policy, now);
     let text = sanso_nft::text::render_with(&ruleset, &isolations.isolated());
     let expected = sanso_nft::readback::expected_table(&text)
-        .context("cannot compute the kernel's view of the policy's ruleset")?;
-    let live = sanso_nft::readback::live_table(netns).context("cannot read the live table")?;
+        .with_context(|| t!("report-cannot-compute-expected"))?;
+    let live =
+        sanso_nft::readback::live_table(netns).with_context(|| t!("report-cannot-read-live"))?;
     let diff = sanso_nft::readback::diff(&expected, &live);
     let kernel = sanso_daemon::kernel::NftKernel {
         netns: netns.map(str::to_owned),
@@ -950,10 +952,9 @@ fn live_data(
 /// The verified change history, and the flow changes between the revisions
 /// it names in turn (from the daemon's archive where present).
 fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc::Audit> {
-    let verified = sanso_daemon::audit::verify_file(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let cannot_read = || t!("report-cannot-read", path = path.display().to_string());
+    let verified = sanso_daemon::audit::verify_file(path).with_context(cannot_read)?;
+    let text = std::fs::read_to_string(path).with_context(cannot_read)?;
     let mut history = Vec::new();
     let mut hashes: Vec<String> = Vec::new();
     for line in text.lines() {

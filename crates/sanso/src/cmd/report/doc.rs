@@ -12,12 +12,12 @@ use std::path::Path;
 use serde::Serialize;
 
 use sanso_policy::{
-    forbidden_outright, guardrail_between, Control, Crossing, Endpoint, Flow, Policy, ServiceMatch,
-    Standing,
+    forbidden_outright, guardrail_between, Control, Endpoint, Flow, Policy, ServiceMatch, Standing,
 };
 
-use super::lang::Lang;
-use crate::report::{crossing_between, crossing_text, guardrail_title};
+use sanso_i18n::{t_in, Lang};
+
+use crate::report::{crossing_between, crossing_text_in, guardrail_title, standing_key};
 
 /// The most exposure paths listed; more are counted, not listed.
 pub const MAX_EXPOSURE_PATHS: usize = 500;
@@ -90,7 +90,8 @@ pub struct OrgGroup {
     pub zones: Vec<String>,
 }
 
-/// The crossings from one zone to another, with their controls.
+/// The crossings from one zone to another (or to or from the gateway,
+/// `self`), with their controls.
 #[derive(Clone, Debug, Serialize)]
 pub struct Arrow {
     pub from: String,
@@ -369,32 +370,9 @@ pub const BAND_STANDINGS: [Standing; 6] = [
     Standing::ClosedLine,
 ];
 
-pub fn standing_key(s: Standing) -> &'static str {
-    match s {
-        Standing::Mynumber => "mynumber",
-        Standing::Lgwan => "lgwan",
-        Standing::InternetTier => "internet",
-        Standing::LgwanBackbone => "lgwan-backbone",
-        Standing::TheInternet => "the-internet",
-        Standing::ClosedLine => "closed-line",
-        Standing::Gateway => "self",
-    }
-}
-
+/// A standing as a label: `LGWAN接続系`, `Lgwan tier`.
 pub fn standing_label(lang: Lang, s: Standing) -> String {
-    match lang {
-        Lang::Ja => s.japanese().to_string(),
-        Lang::En => {
-            let text = s.english();
-            let text = text.strip_prefix("the ").unwrap_or(text);
-            let text = text.strip_prefix("a ").unwrap_or(text);
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(c) => c.to_uppercase().chain(chars).collect(),
-                None => String::new(),
-            }
-        }
-    }
+    t_in!(lang, "report-standing-label", standing = standing_key(s))
 }
 
 fn zone_standing(zone: &sanso_policy::Zone) -> Standing {
@@ -434,36 +412,8 @@ pub fn control_word(control: &Control) -> &'static str {
     }
 }
 
-pub fn control_word_label(lang: Lang, word: &str) -> &'static str {
-    match (lang, word) {
-        (Lang::Ja, "screen-transfer") => "画面転送",
-        (Lang::Ja, "sanitizer") => "無害化",
-        (Lang::Ja, "security-cloud") => "セキュリティクラウド",
-        (Lang::Ja, _) => "例外",
-        (Lang::En, "screen-transfer") => "screen transfer",
-        (Lang::En, "sanitizer") => "sanitizer",
-        (Lang::En, "security-cloud") => "security cloud",
-        (Lang::En, _) => "exception",
-    }
-}
-
-/// What satisfies a crossing: English as `sanso explain` says it, or Japanese.
-fn crossing_words(lang: Lang, policy: &Policy, flow: &Flow, crossing: &Crossing) -> String {
-    match lang {
-        Lang::En => crossing_text(policy, flow, crossing),
-        Lang::Ja => {
-            let between = format!(
-                "{} → {}",
-                policy.standing(crossing.from).japanese(),
-                policy.standing(crossing.to).japanese()
-            );
-            format!(
-                "規則{} ({between}): {}",
-                crossing.guardrail.0,
-                control_short(lang, policy, flow, &crossing.control)
-            )
-        }
-    }
+pub fn control_word_label(lang: Lang, word: &str) -> String {
+    t_in!(lang, "report-control-word", control = word)
 }
 
 /// A control in a few words: `画面転送 inet-vbrowser (vbrowser)`,
@@ -478,11 +428,13 @@ fn control_short(lang: Lang, policy: &Policy, flow: &Flow, control: &Control) ->
         }
         Control::SecurityCloud { host } => format!("{word} {}", policy.host(*host).name),
         Control::Exception => match &flow.exception {
-            Some(e) => match lang {
-                Lang::Ja => format!("{word} {} (承認者 {})", e.ticket, e.approved_by),
-                Lang::En => format!("{word} {} (approved by {})", e.ticket, e.approved_by),
-            },
-            None => word.to_string(),
+            Some(e) => t_in!(
+                lang,
+                "report-control-exception-short",
+                ticket = &e.ticket,
+                approved_by = &e.approved_by,
+            ),
+            None => word,
         },
     }
 }
@@ -508,7 +460,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         .filter(|f| f.has_waiving_exception())
         .count();
     let cover = Cover {
-        title: lang.s("監査報告", "Audit report").to_string(),
+        title: t_in!(lang, "report-title"),
         policy_file: inputs.policy_file.display().to_string(),
         name: policy.name.clone(),
         revision: policy.revision.clone(),
@@ -557,15 +509,19 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
             });
         }
     }
+    // By zone index, the gateway (`self`) last.
     let mut arrows: BTreeMap<(usize, usize), ArrowParts> = BTreeMap::new();
+    let box_of = |end: Endpoint| end_zone(policy, end).unwrap_or(usize::MAX);
+    let box_name = |i: usize| {
+        policy
+            .zones
+            .get(i)
+            .map_or("self", |z| z.name.as_str())
+            .to_owned()
+    };
     for flow in policy.flows.iter().filter(active) {
         for crossing in &flow.crossings {
-            let (Some(a), Some(b)) = (
-                end_zone(policy, crossing.from),
-                end_zone(policy, crossing.to),
-            ) else {
-                continue;
-            };
+            let (a, b) = (box_of(crossing.from), box_of(crossing.to));
             let entry = arrows.entry((a, b)).or_default();
             entry.0.insert(control_word(&crossing.control));
             if !entry.1.contains(&flow.name) {
@@ -583,8 +539,8 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                 .collect::<Vec<_>>()
                 .join(", ");
             Arrow {
-                from: policy.zones[a].name.clone(),
-                to: policy.zones[b].name.clone(),
+                from: box_name(a),
+                to: box_name(b),
                 controls,
                 label,
                 flows,
@@ -705,7 +661,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     to: policy.endpoint_name(c.to).to_string(),
                     between: crossing_between(policy, c),
                     control: crate::report::control_kind(&c.control),
-                    text: crossing_words(lang, policy, flow, c),
+                    text: crossing_text_in(lang, policy, flow, c),
                 })
                 .collect();
             let no_crossing = crossings.is_empty().then(|| {
@@ -718,15 +674,10 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     .iter()
                     .all(|f| flow.to.iter().all(|t| tier(f) == tier(t)));
                 if same {
-                    lang.s("同一層", "same tier").to_string()
+                    t_in!(lang, "report-same-tier")
                 } else {
                     let (f, t) = (policy.standing(flow.from[0]), policy.standing(flow.to[0]));
-                    match lang {
-                        Lang::Ja => {
-                            format!("該当する規則なし ({} → {})", f.japanese(), t.japanese())
-                        }
-                        Lang::En => crate::report::no_crossing_text(f, t),
-                    }
+                    crate::report::no_crossing_text_in(lang, f, t)
                 }
             });
             FlowRow {
@@ -765,12 +716,9 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
     met.dedup();
     let guardrails = met
         .into_iter()
-        .map(|g| {
-            let (ja, en) = guardrail_title(g);
-            GuardrailRow {
-                guardrail: g,
-                title: lang.s(ja, en).to_string(),
-            }
+        .map(|g| GuardrailRow {
+            guardrail: g,
+            title: guardrail_title(lang, g),
         })
         .collect();
 
@@ -854,9 +802,9 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         live: inputs.live,
         audit: inputs.audit,
         sign_off: vec![
-            lang.s("確認者", "Reviewed by").to_string(),
-            lang.s("日付", "Date").to_string(),
-            lang.s("所見", "Findings").to_string(),
+            t_in!(lang, "report-reviewed-by"),
+            t_in!(lang, "report-date"),
+            t_in!(lang, "report-findings"),
         ],
     }
 }

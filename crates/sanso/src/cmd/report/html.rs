@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::doc::{Document, Live};
-use super::lang::Lang;
+use sanso_i18n::{t_in, Lang};
 
 /// Text for HTML element content and attribute values.
 pub fn esc(text: &str) -> String {
@@ -69,7 +69,6 @@ fn head_row(out: &mut String, columns: &[&str]) {
 }
 
 pub fn render(lang: Lang, doc: &Document) -> String {
-    let l = |ja: &'static str, en: &'static str| lang.s(ja, en);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -90,67 +89,57 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let mut row = |k: &str, v: String| {
         let _ = writeln!(out, "<tr><th>{}</th><td>{v}</td></tr>", esc(k));
     };
-    row(l("ポリシー", "Policy"), esc(&c.policy_file));
-    row(l("名前", "Name"), esc(&c.name));
-    row(l("版", "Revision"), opt(&c.revision));
+    row(&t_in!(lang, "report-policy"), esc(&c.policy_file));
+    row(&t_in!(lang, "report-name"), esc(&c.name));
+    row(&t_in!(lang, "report-revision"), opt(&c.revision));
     row(
-        l("内容のハッシュ (SHA-256)", "Content hash (SHA-256)"),
+        &t_in!(lang, "report-content-hash"),
         format!("<code>{}</code>", esc(&c.content_hash)),
     );
-    row(
-        l("作成日時 (日本標準時)", "Generated at (JST)"),
-        esc(&c.generated_at),
-    );
+    row(&t_in!(lang, "report-generated-at"), esc(&c.generated_at));
     if let Some(g) = &c.gateway {
-        row(l("ゲートウェイ", "Gateway"), esc(g));
+        row(&t_in!(lang, "report-gateway"), esc(g));
     }
     row(
-        l("規模", "Size"),
-        match lang {
-            Lang::Ja => format!(
-                "ゾーン {} / ホスト {} / 通信 {} / 例外 {}",
-                c.counts.zones, c.counts.hosts, c.counts.flows, c.counts.exceptions
-            ),
-            Lang::En => format!(
-                "{} zones, {} hosts, {} flows, {} exceptions",
-                c.counts.zones, c.counts.hosts, c.counts.flows, c.counts.exceptions
-            ),
-        },
+        &t_in!(lang, "report-size-label"),
+        t_in!(
+            lang,
+            "report-size",
+            zones = c.counts.zones,
+            hosts = c.counts.hosts,
+            flows = c.counts.flows,
+            exceptions = c.counts.exceptions,
+        ),
     );
     out.push_str("</table>\n");
     let _ = writeln!(
         out,
         "<p>{}</p>\n</section>",
-        l(
-            "既定は拒否です。この報告に載っている通信以外はすべて遮断され、記録されます (レート制限付き)。",
-            "Deny by default: everything not listed in this report is dropped and logged (rate-limited)."
-        )
+        &t_in!(lang, "report-deny-default")
     );
 
     // Diagram.
     let _ = writeln!(
         out,
         "<section id=\"diagram\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>",
-        l("構成図", "Diagram"),
-        l(
-            "帯が層、箱がゾーン、矢印が層をまたぐ通信とその統制です。",
-            "Bands are tiers, boxes zones, arrows the crossings between zones with the control that allows them."
-        )
+        &t_in!(lang, "report-diagram"),
+        &t_in!(lang, "report-diagram-note")
     );
-    out.push_str(&svg(doc));
+    out.push_str(&svg(lang, doc));
     out.push_str("</section>\n");
 
     // Matrices.
     let _ = writeln!(
         out,
         "<section id=\"matrices\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>\n<table class=\"tier-matrix\">",
-        l("層の間の通信", "Tier matrix"),
-        l(
-            "行が通信元、列が通信先。○ 許可できる / △ 統制 (無害化、画面転送、セキュリティクラウド、例外) を通してのみ / × 決して許可されない。番号は規則、下段はこのポリシーの通信。",
-            "Rows are sources, columns destinations. ○ allowed / △ only through a control (sanitizer, screen transfer, security cloud, exception) / × never. The number is the guardrail; below it, this policy's flows."
-        )
+        &t_in!(lang, "report-tier-matrix"),
+        &t_in!(lang, "report-tier-matrix-note")
     );
-    out.push_str("<thead><tr><th>from \\ to</th>");
+    let _ = write!(
+        out,
+        "<thead><tr><th>{}</th>",
+        esc(&t_in!(lang, "report-from-to"))
+    );
     for t in &doc.tier_matrix.tiers {
         let _ = write!(out, "<th>{}</th>", esc(&t.label));
     }
@@ -183,13 +172,14 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<p class=\"small\">{}</p>\n<table class=\"zone-matrix\">",
-        l("ゾーン間の通信", "Zone matrix"),
-        l(
-            "行が通信元、列が通信先。新しい接続を許可する通信の名前、— は通信不可。",
-            "Rows are sources, columns destinations: the flows that allow new connections, — none."
-        )
+        &t_in!(lang, "report-zone-matrix"),
+        &t_in!(lang, "report-zone-matrix-note")
     );
-    out.push_str("<thead><tr><th>from \\ to</th>");
+    let _ = write!(
+        out,
+        "<thead><tr><th>{}</th>",
+        esc(&t_in!(lang, "report-from-to"))
+    );
     for z in &doc.zone_matrix.zones {
         let _ = write!(out, "<th>{}</th>", esc(z));
     }
@@ -211,16 +201,16 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"inventory\">\n<h2>{}</h2>\n<table class=\"zones\">",
-        l("ゾーン", "Zones")
+        &t_in!(lang, "report-zones")
     );
     head_row(
         &mut out,
         &[
-            l("ゾーン", "Zone"),
-            l("組織", "Organisation"),
-            l("分類", "Tier"),
-            l("インターフェース", "Interfaces"),
-            l("ネットワーク", "Networks"),
+            &t_in!(lang, "report-zone"),
+            &t_in!(lang, "report-organisation"),
+            &t_in!(lang, "report-tier"),
+            &t_in!(lang, "report-interfaces"),
+            &t_in!(lang, "report-networks"),
         ],
     );
     for z in &doc.zones {
@@ -238,18 +228,18 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<table class=\"hosts\">",
-        l("ホスト一覧", "Host inventory")
+        &t_in!(lang, "report-hosts")
     );
     head_row(
         &mut out,
         &[
-            l("ホスト", "Host"),
-            l("ゾーン", "Zone"),
-            l("分類", "Tier"),
-            l("組織", "Organisation"),
-            l("アドレス", "Addresses"),
-            l("役割", "Roles"),
-            l("提供するサービス (serves)", "Serves"),
+            &t_in!(lang, "report-host"),
+            &t_in!(lang, "report-zone"),
+            &t_in!(lang, "report-tier"),
+            &t_in!(lang, "report-organisation"),
+            &t_in!(lang, "report-addresses"),
+            &t_in!(lang, "report-roles"),
+            &t_in!(lang, "report-serves"),
         ],
     );
     for h in &doc.hosts {
@@ -271,22 +261,19 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"flows\">\n<h2>{}</h2>\n<table class=\"flows\">",
-        l("許可された通信", "Allowed flows")
+        &t_in!(lang, "report-flows")
     );
     head_row(
         &mut out,
         &[
-            l("名前", "Flow"),
-            l("通信元", "From"),
-            l("通信先", "To"),
-            l("サービス", "Services"),
-            l("理由", "Reason"),
-            l(
-                "越える規則と統制",
-                "Guardrail crossed and what satisfies it",
-            ),
-            l("条件", "Conditions"),
-            l("行", "Line"),
+            &t_in!(lang, "report-flow"),
+            &t_in!(lang, "report-from"),
+            &t_in!(lang, "report-to"),
+            &t_in!(lang, "report-services"),
+            &t_in!(lang, "report-reason"),
+            &t_in!(lang, "report-crossing"),
+            &t_in!(lang, "report-conditions"),
+            &t_in!(lang, "report-line"),
         ],
     );
     for f in &doc.flows {
@@ -301,20 +288,23 @@ pub fn render(lang: Lang, doc: &Document) -> String {
         };
         let mut conditions = Vec::new();
         if f.log {
-            conditions.push(l("記録 (log)", "log").to_string());
+            conditions.push(t_in!(lang, "report-cond-log"));
         }
         if let Some(limit) = &f.limit {
-            conditions.push(format!("{} {}", l("上限", "limit"), esc(limit)));
+            conditions.push(t_in!(lang, "report-cond-limit", limit = esc(limit)));
         }
         if let Some(until) = &f.until {
             let state = match f.until_state {
                 Some("expired") => format!(
                     " <span class=\"flag\">({})</span>",
-                    l("期限切れ", "expired")
+                    &t_in!(lang, "report-expired")
                 ),
                 _ => String::new(),
             };
-            conditions.push(format!("{} {}{state}", l("期限", "until"), esc(until)));
+            conditions.push(format!(
+                "{}{state}",
+                t_in!(lang, "report-cond-until", until = esc(until))
+            ));
         }
         let _ = writeln!(
             out,
@@ -334,24 +324,24 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"exceptions\">\n<h2>{}</h2>",
-        l("例外", "Exceptions")
+        &t_in!(lang, "report-exceptions")
     );
     if doc.exceptions.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", l("なし", "None."));
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
         out.push_str("<table class=\"exceptions\">\n");
         head_row(
             &mut out,
             &[
-                l("名前", "Flow"),
-                l("通信元", "From"),
-                l("通信先", "To"),
-                l("承認者", "Approved by"),
-                l("チケット", "Ticket"),
-                l("承認日", "Approved on"),
-                l("見直し期限", "Review by"),
-                l("免除する規則", "Waives"),
-                l("理由", "Reason"),
+                &t_in!(lang, "report-flow"),
+                &t_in!(lang, "report-from"),
+                &t_in!(lang, "report-to"),
+                &t_in!(lang, "report-approved-by"),
+                &t_in!(lang, "report-ticket"),
+                &t_in!(lang, "report-approved-on"),
+                &t_in!(lang, "report-review-by"),
+                &t_in!(lang, "report-waives"),
+                &t_in!(lang, "report-reason"),
             ],
         );
         for e in &doc.exceptions {
@@ -359,7 +349,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
                 Some(d) if e.overdue => format!(
                     "{} <span class=\"flag\">({})</span>",
                     esc(d),
-                    l("期限超過", "overdue")
+                    &t_in!(lang, "report-overdue")
                 ),
                 other => opt(other),
             };
@@ -382,38 +372,32 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<p class=\"small\">{}</p>",
-        l("委託の期間", "Contractor (委託) windows"),
-        l(
-            "期限 (until) のある通信、および理由に「委託」とある通信や契約先 (contractor) のホストとの通信。",
-            "Flows with an `until`, and flows whose reason names 委託 or that reach a host with role contractor."
-        )
+        &t_in!(lang, "report-windows"),
+        &t_in!(lang, "report-windows-note")
     );
     if doc.entrustment.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", l("なし", "None."));
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
         out.push_str("<table class=\"windows\">\n");
         head_row(
             &mut out,
             &[
-                l("名前", "Flow"),
-                l("期限", "Until"),
-                l("状態", "State"),
-                l("理由", "Reason"),
+                &t_in!(lang, "report-flow"),
+                &t_in!(lang, "report-until"),
+                &t_in!(lang, "report-state"),
+                &t_in!(lang, "report-reason"),
             ],
         );
         for w in &doc.entrustment {
             let state = match w.state {
-                "active" => l("有効", "active").to_string(),
+                "active" => t_in!(lang, "report-window-active"),
                 "expired" => format!(
                     "<span class=\"flag\">{}</span>",
-                    l(
-                        "期限切れ (ルールセットにない)",
-                        "expired (not in the ruleset)"
-                    )
+                    &t_in!(lang, "report-window-expired")
                 ),
                 _ => format!(
                     "<span class=\"flag\">{}</span>",
-                    l("期限 (until) がない", "missing an until")
+                    t_in!(lang, "report-window-missing-until")
                 ),
             };
             let _ = writeln!(
@@ -432,20 +416,16 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"exposure\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>",
-        l("外部からの到達経路", "Exposure paths"),
-        match lang {
-            Lang::Ja => format!(
-                "インターネットまたはインターネット接続系のアドレスから、通信を受けて先へ接続するホストを経由して、個人番号利用事務系または LGWAN接続系に届く、{} 本以下の通信の連鎖。全 {} 件。",
-                doc.exposure.max_hops, doc.exposure.total
-            ),
-            Lang::En => format!(
-                "Every chain of at most {} flows by which an address in the Internet or the internet tier reaches the mynumber or lgwan tier through hosts that accept and connect onward: {} in all.",
-                doc.exposure.max_hops, doc.exposure.total
-            ),
-        }
+        &t_in!(lang, "report-exposure"),
+        t_in!(
+            lang,
+            "report-exposure-note",
+            max_hops = doc.exposure.max_hops,
+            total = doc.exposure.total,
+        )
     );
     if doc.exposure.paths.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", l("なし", "None."));
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
         out.push_str("<ol class=\"paths\">\n");
         for p in &doc.exposure.paths {
@@ -463,7 +443,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
                 .iter()
                 .map(|h| {
                     let controls = if h.controls.is_empty() {
-                        l("統制なし (同一層)", "no control (same tier)").to_string()
+                        t_in!(lang, "report-no-control")
                     } else {
                         list(&h.controls)
                     };
@@ -481,22 +461,22 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"isolations\">\n<h2>{}</h2>",
-        l("緊急時対応: 隔離中", "Incident response: isolated now")
+        &t_in!(lang, "report-isolations")
     );
     if doc.isolations.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", l("なし", "None."));
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
         out.push_str("<table>\n");
         head_row(
             &mut out,
             &[
-                l("対象", "Target"),
-                l("アドレス", "Addresses"),
-                l("開始", "Since"),
-                l("解除予定", "Until"),
-                l("操作者", "Operator"),
-                l("チケット", "Ticket"),
-                l("理由", "Reason"),
+                &t_in!(lang, "report-target"),
+                &t_in!(lang, "report-addresses"),
+                &t_in!(lang, "report-since"),
+                &t_in!(lang, "report-isolated-until"),
+                &t_in!(lang, "report-operator"),
+                &t_in!(lang, "report-ticket"),
+                &t_in!(lang, "report-reason"),
             ],
         );
         for i in &doc.isolations {
@@ -526,7 +506,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     let _ = writeln!(
         out,
         "<section id=\"sign-off\">\n<h2>{}</h2>\n<table class=\"signoff\">",
-        l("確認", "Sign-off")
+        &t_in!(lang, "report-sign-off")
     );
     for (i, label) in doc.sign_off.iter().enumerate() {
         let class = if i + 1 == doc.sign_off.len() {
@@ -545,31 +525,20 @@ pub fn render(lang: Lang, doc: &Document) -> String {
 }
 
 fn live_section(out: &mut String, lang: Lang, live: &Live) {
-    let l = |ja: &'static str, en: &'static str| lang.s(ja, en);
     let _ = writeln!(
         out,
         "<section id=\"live\">\n<h2>{}</h2>\n<p>{}: {}</p>",
-        l("稼働中のゲートウェイ", "Live gateway"),
-        l("稼働中のテーブル", "Live table"),
+        &t_in!(lang, "report-live"),
+        &t_in!(lang, "report-live-table"),
         opt(&live.live_comment)
     );
     if live.matches {
-        let _ = writeln!(
-            out,
-            "<p>{}</p>",
-            l(
-                "承認されたポリシーと一致しています。",
-                "The live gateway matches the approved policy."
-            )
-        );
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-live-matches"));
     } else {
         let _ = writeln!(
             out,
             "<p class=\"flag\">{}</p>\n<ul>",
-            l(
-                "承認されたポリシーと一致しません (ドリフト):",
-                "The live gateway does NOT match the approved policy (drift):"
-            )
+            &t_in!(lang, "report-live-drift")
         );
         for d in &live.differences {
             let _ = writeln!(out, "<li><code>{}</code></li>", esc(d));
@@ -580,7 +549,7 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
         let _ = writeln!(
             out,
             "<p class=\"small\">{}: {}</p>",
-            l("警告", "warning"),
+            &t_in!(lang, "report-warning"),
             esc(w)
         );
     }
@@ -588,29 +557,29 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
         let _ = writeln!(
             out,
             "<p class=\"flag\">{}: {}</p>",
-            l("カウンタを読めません", "cannot read the counters"),
+            &t_in!(lang, "report-counters-error"),
             esc(e)
         );
     }
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<table class=\"hits\">",
-        l("通信ごとの利用数", "Hits per flow")
+        &t_in!(lang, "report-hits")
     );
     head_row(
         out,
         &[
-            l("名前", "Flow"),
-            l("パケット", "Packets"),
-            l("バイト", "Bytes"),
-            l("状態", "State"),
+            &t_in!(lang, "report-flow"),
+            &t_in!(lang, "report-packets"),
+            &t_in!(lang, "report-bytes"),
+            &t_in!(lang, "report-state"),
         ],
     );
     for h in &live.hits {
         let state = if h.unused {
             format!(
                 "<span class=\"flag\">{}</span>",
-                l("前回の適用以降、未使用", "unused since the last apply")
+                &t_in!(lang, "report-unused")
             )
         } else {
             String::new()
@@ -624,18 +593,14 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
         );
     }
     out.push_str("</table>\n");
-    let _ = writeln!(
-        out,
-        "<h2>{}</h2>",
-        l("ゾーンの組ごとの遮断数", "Drops per zone pair")
-    );
+    let _ = writeln!(out, "<h2>{}</h2>", &t_in!(lang, "report-drops"));
     if live.drops.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", l("なし", "None."));
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
         out.push_str("<table class=\"drops\">\n");
         head_row(
             out,
-            &[l("通信元.通信先", "From.to"), l("パケット", "Packets")],
+            &[&t_in!(lang, "report-pair"), &t_in!(lang, "report-packets")],
         );
         for d in &live.drops {
             let _ = writeln!(
@@ -651,29 +616,26 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
 }
 
 fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
-    let l = |ja: &'static str, en: &'static str| lang.s(ja, en);
     let _ = writeln!(
         out,
         "<section id=\"history\">\n<h2>{}</h2>",
-        l("変更履歴", "Change history")
+        &t_in!(lang, "report-history")
     );
     if audit.intact {
         let _ = writeln!(
             out,
-            "<p>{} <code>{}</code>: {} ({} {}).</p>",
-            l("監査ログ", "Audit log"),
+            "<p>{} <code>{}</code>: {}.</p>",
+            &t_in!(lang, "report-audit-log"),
             esc(&audit.file),
-            l("ハッシュチェーン正常", "hash chain intact"),
-            audit.records,
-            l("件", "records")
+            t_in!(lang, "report-chain-intact", records = audit.records),
         );
     } else {
         let _ = writeln!(
             out,
             "<p class=\"flag\">{} <code>{}</code>: {} {}</p>",
-            l("監査ログ", "Audit log"),
+            &t_in!(lang, "report-audit-log"),
             esc(&audit.file),
-            l("改ざんされています", "was altered"),
+            &t_in!(lang, "report-audit-altered"),
             opt(&audit.broken)
         );
     }
@@ -682,13 +644,13 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
         out,
         &[
             "#",
-            l("日時", "Time"),
-            l("事象", "Event"),
-            l("版", "Revision"),
+            &t_in!(lang, "report-time"),
+            &t_in!(lang, "report-event"),
+            &t_in!(lang, "report-revision"),
             "SHA-256",
-            l("操作者", "Operator"),
-            l("チケット", "Ticket"),
-            l("理由", "Reason"),
+            &t_in!(lang, "report-operator"),
+            &t_in!(lang, "report-ticket"),
+            &t_in!(lang, "report-reason"),
         ],
     );
     for r in &audit.history {
@@ -714,7 +676,7 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
         let _ = writeln!(
             out,
             "<h3>{} <code>{}</code> → <code>{}</code></h3>",
-            l("通信の差分", "Flow changes"),
+            &t_in!(lang, "report-flow-changes"),
             esc(&d.old[..d.old.len().min(16)]),
             esc(&d.new[..d.new.len().min(16)])
         );
@@ -722,24 +684,17 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
             let _ = writeln!(
                 out,
                 "<p class=\"small\">{}</p>",
-                l(
-                    "アーカイブに版がないため差分を示せません。",
-                    "Not in the daemon's archive: no diff."
-                )
+                &t_in!(lang, "report-not-archived")
             );
             continue;
         }
         if d.flows.is_empty() {
-            let _ = writeln!(out, "<p>{}</p>", l("通信の変更なし", "No flow changed."));
+            let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-no-flow-changed"));
             continue;
         }
         out.push_str("<ul>\n");
         for f in &d.flows {
-            let kind = match f.kind.as_str() {
-                "added" => l("追加", "added"),
-                "removed" => l("削除", "removed"),
-                _ => l("変更", "changed"),
-            };
+            let kind = t_in!(lang, "report-change-kind", kind = f.kind.as_str());
             let _ = writeln!(
                 out,
                 "<li>{kind}: {} <span class=\"small\">{} {}</span></li>",
@@ -754,9 +709,10 @@ fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
 }
 
 /// The diagram: one band per tier (top: the Internet), organisations as
-/// labelled groups, zones as boxes, crossings as arrows labelled with their
+/// labelled groups, zones as boxes, the gateway itself (`self`) as a box in
+/// a band of its own at the bottom, crossings as arrows labelled with their
 /// control. The layout depends only on the document (file order).
-pub fn svg(doc: &Document) -> String {
+pub fn svg(lang: Lang, doc: &Document) -> String {
     const WIDTH: i64 = 1100;
     const BAND_H: i64 = 130;
     const LABEL_W: i64 = 260;
@@ -764,7 +720,8 @@ pub fn svg(doc: &Document) -> String {
     const BOX_H: i64 = 46;
     const GAP: i64 = 40;
     const ORG_GAP: i64 = 30;
-    let height = BAND_H * doc.diagram.bands.len() as i64 + 20;
+    // The zones' bands, then the gateway's.
+    let height = BAND_H * (doc.diagram.bands.len() as i64 + 1) + 20;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -818,6 +775,28 @@ pub fn svg(doc: &Document) -> String {
             x += ORG_GAP - GAP + GAP;
         }
     }
+    let y = 10 + BAND_H * doc.diagram.bands.len() as i64;
+    let box_y = y + 42;
+    // At the right, where arrows from the zones (left first) cross the
+    // fewest boxes.
+    let x = WIDTH - 40 - BOX_W;
+    let _ = writeln!(
+        out,
+        "<rect x=\"0\" y=\"{y}\" width=\"{WIDTH}\" height=\"{BAND_H}\" fill=\"#ffffff\" stroke=\"#bbb\"/><text x=\"12\" y=\"{}\" font-weight=\"bold\">{}</text>",
+        y + BAND_H / 2 + 5,
+        esc(&t_in!(
+            lang,
+            "report-standing-label",
+            standing = crate::report::standing_key(sanso_policy::Standing::Gateway)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "<g class=\"gateway\" data-zone=\"self\"><rect x=\"{x}\" y=\"{box_y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"4\" fill=\"#f4f4f4\" stroke=\"#333\" stroke-width=\"2\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">self</text></g>",
+        x + BOX_W / 2,
+        box_y + BOX_H / 2 + 5,
+    );
+    boxes.insert("self", (x + BOX_W / 2, box_y + BOX_H / 2));
     for arrow in &doc.diagram.arrows {
         let (Some(&(x1, y1)), Some(&(x2, y2))) =
             (boxes.get(arrow.from.as_str()), boxes.get(arrow.to.as_str()))
