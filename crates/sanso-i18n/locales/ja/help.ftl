@@ -320,6 +320,9 @@ help-ha-notify = 同期グループの状態遷移のときに keepalived が呼
 help-ha-notify-arg-state-dir = デーモンの状態ディレクトリ
 help-ha-notify-arg-conntrackd-config = conntrackd の設定（その制御ソケットはここから分かります）
 help-ha-notify-arg-conntrackd = conntrackd の実行ファイル
+help-ha-relay = 各ノードで keepalived と並んで動きます: ペアの VRRP インスタンスのいずれかでマスターである相手がそれを辞退したとき（優先度 0 のアドバタイズメント。相手がリンクを失うか停止したときに keepalived が送ります）、その辞退をこのノードの他のリンクのインスタンスに直ちに伝えます。これにより同期グループは、相手が失ったリンクでアドバタイズメント間隔 3 回分を待たずに、スキュー時間（約 0.6 秒）の後に引き継ぎます。CAP_NET_RAW が必要です
+help-ha-relay-arg-ha-file = HA ファイル（TOML）。例: /etc/sanso/ha.toml
+help-ha-relay-arg-node = このノード（ファイルの [nodes.NAME] の 1 つ）
 
 ## bench（開発者向け、feature "bench"）
 
