@@ -303,7 +303,8 @@ mod tests {
 
     /// What clap prints for `args` (a help request) with the help in `lang`.
     fn help(lang: Lang, args: &[&str]) -> String {
-        let err = localise(crate::Cli::command(), lang)
+        // Wide enough that no sentence wraps (clap wraps by display width).
+        let err = localise(crate::Cli::command().term_width(1000), lang)
             .try_get_matches_from(args)
             .expect_err("a help request");
         assert_eq!(err.kind(), ErrorKind::DisplayHelp);
@@ -379,6 +380,7 @@ mod tests {
         ] {
             let localised = help(Lang::En, args);
             let derived = crate::Cli::command()
+                .term_width(1000)
                 .try_get_matches_from(args)
                 .expect_err("a help request")
                 .render()
