@@ -1005,7 +1005,11 @@ fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc
                 (Some(old), Some(new)) => {
                     let old_rs = sanso_ir::lower(old, 0);
                     let new_rs = sanso_ir::lower(new, 0);
-                    sanso_plan::plan(Some((old, &old_rs)), (new, &new_rs))
+                    sanso_plan::plan(
+                        Some((old, &old_rs)),
+                        (new, &new_rs),
+                        sanso_nft::text::render,
+                    )
                         .flows
                         .into_iter()
                         .map(|c| doc::FlowDiff {
