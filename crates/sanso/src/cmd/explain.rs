@@ -445,7 +445,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
         }
     };
-    let verdict = crate::cmd::test::verdict_word(decision.verdict);
+    let verdict = decision.verdict.as_str();
     let decided = report::decided_by(&ruleset, &packet, &decision);
     let flow = match &decision.by {
         DecidedBy::Flow(f) => Some(&policy.flows[ruleset.flow(*f).policy_index]),
