@@ -437,7 +437,10 @@ reason = "test"
                 case(Verdict::Accept, &free, drop),
             ],
         );
-        let kernel: Vec<_> = out.iter().map(|o| o.kernel.map(KernelOutcome::as_str)).collect();
+        let kernel: Vec<_> = out
+            .iter()
+            .map(|o| o.kernel.map(KernelOutcome::as_str))
+            .collect();
         assert_eq!(
             kernel,
             [

@@ -361,9 +361,9 @@ fn plan_speaks_japanese_and_keeps_flow_names() {
     // to sanso-plan, which does not depend on sanso-nft.
     let nft_diff = diff(&en).expect("a ruleset diff");
     let changed = |sign: char, name: &str| {
-        nft_diff.lines().any(|l| {
-            l.starts_with(sign) && l.contains("chain ") && l.contains(name)
-        })
+        nft_diff
+            .lines()
+            .any(|l| l.starts_with(sign) && l.contains("chain ") && l.contains(name))
     };
     assert!(changed('-', "inet-dns-old"), "{nft_diff}");
     assert!(changed('+', "inet-dns"), "{nft_diff}");

@@ -1010,15 +1010,15 @@ fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc
                         (new, &new_rs),
                         sanso_nft::text::render,
                     )
-                        .flows
-                        .into_iter()
-                        .map(|c| doc::FlowDiff {
-                            kind: format!("{:?}", c.kind).to_lowercase(),
-                            name: c.name.clone(),
-                            summary: c.summary.clone(),
-                            fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
-                        })
-                        .collect()
+                    .flows
+                    .into_iter()
+                    .map(|c| doc::FlowDiff {
+                        kind: format!("{:?}", c.kind).to_lowercase(),
+                        name: c.name.clone(),
+                        summary: c.summary.clone(),
+                        fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
+                    })
+                    .collect()
                 }
                 _ => Vec::new(),
             };
