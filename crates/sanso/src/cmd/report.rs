@@ -19,7 +19,7 @@ use sanso_daemon::isolation::{Isolations, TargetKind, ISOLATIONS_FILE};
 use sanso_daemon::operator::Operator;
 
 use crate::common;
-use crate::report::{guardrail_title, standing_words};
+use crate::describe::{guardrail_title, standing_words};
 
 /// Write an audit report (監査報告) of a policy: Markdown, HTML or JSON, in the language of `--lang` or the locale.
 ///

@@ -11,7 +11,7 @@ use sanso_i18n::t;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
 
-use crate::{common, report};
+use crate::{common, describe};
 
 /// Run packet-path cases against a policy and compare with each case's `expect`.
 ///
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             userspace: outcome.userspace.as_str(),
             kernel: outcome.kernel.map(KernelOutcome::as_str),
             client: outcome.client.map(Verdict::as_str),
-            decided_by: report::decided_by(&ruleset, packet, decision),
+            decided_by: describe::decided_by(&ruleset, packet, decision),
             pass: outcome.pass,
         })
         .collect();
@@ -223,7 +223,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 row
             })
             .collect();
-        print!("{}", report::table(&header, &table));
+        print!("{}", describe::table(&header, &table));
         for r in rows.iter().filter(|r| !r.pass) {
             println!(
                 "{}",

@@ -12,7 +12,7 @@ use sanso_i18n::t;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
 
-use crate::{common, report};
+use crate::{common, describe};
 
 /// Send N random packets through three engines and report every disagreement.
 ///
@@ -120,7 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             policy: runs[i].meant.as_str(),
             userspace: runs[i].decision.verdict.as_str(),
             kernel: runs[i].kernel.map(Verdict::as_str),
-            decided_by: report::decided_by(&ruleset, &packets[i], &decisions[i]),
+            decided_by: describe::decided_by(&ruleset, &packets[i], &decisions[i]),
             case: case_text(&probes[i], seed, i, runs[i].meant),
         })
         .collect();
