@@ -139,7 +139,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .map(|(i, (case, decision))| CaseRun {
             expect: case.expect.into(),
             decision,
-            // `None`: not sent (a case with its own `at`).
+            // A case with its own `at` was not sent.
             kernel: kernel.as_ref().map(|(verdicts, _, _)| {
                 verdicts[i].map_or(judge::Kernel::NotSent, judge::Kernel::Saw)
             }),
