@@ -21,9 +21,15 @@
 //! [`reference`](mod@reference) is the naive oracle: first match over the policy itself,
 //! flow by flow. Tests compare the two; benchmarks use it as the baseline.
 //!
+//! [`judge`] compares verdicts: a case's `expect` with what the classifier,
+//! the kernel and a real client did (`sanso test`), and the engines with one
+//! another (`sanso verify`), with the allowance for drops over a flow's
+//! `limit`.
+//!
 //! Pure: no I/O, no clock (the packet carries its time).
 
 mod index;
+pub mod judge;
 pub mod reference;
 
 use std::net::IpAddr;
@@ -82,6 +88,32 @@ pub struct Packet {
 pub enum Verdict {
     Accept,
     Drop,
+}
+
+impl Verdict {
+    /// The word of cases files (`expect`), tables and `--json`: `accept`, `drop`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Drop => "drop",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<sanso_policy::Expect> for Verdict {
+    /// A case's `expect`, to compare with what an engine did.
+    fn from(expect: sanso_policy::Expect) -> Self {
+        match expect {
+            sanso_policy::Expect::Accept => Verdict::Accept,
+            sanso_policy::Expect::Drop => Verdict::Drop,
+        }
+    }
 }
 
 /// A verdict and the step of the pipeline that gave it. `F` names flows:

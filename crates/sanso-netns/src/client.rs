@@ -18,7 +18,7 @@ use sanso_i18n::t;
 use sanso_policy::Policy;
 
 use crate::netns::{InNetns, Netns};
-use crate::plan::PlannedProbe;
+use crate::placement::PlannedProbe;
 use crate::tcp::{accept_until, listen};
 use crate::{
     ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology,

@@ -24,7 +24,7 @@
 //!
 //! # How a run works
 //!
-//! 1. [`plan::TopologyPlan`] (pure) places every address: a gateway
+//! 1. [`placement::TopologyPlan`] (pure) places every address: a gateway
 //!    namespace whose interfaces carry the policy's interface names, one
 //!    peer namespace per interface (veth end `p0`), /32 and /128 addresses,
 //!    host routes and permanent neighbours (see the module for the rules).
@@ -50,7 +50,7 @@
 //!
 //! Root is required (CAP_NET_ADMIN and CAP_SYS_ADMIN). Without it every entry
 //! point fails with [`HarnessError::NotPrivileged`] before touching anything;
-//! the planning, packet and [`random`] modules work without root.
+//! the placement, packet and [`random`] modules work without root.
 //!
 //! # Network safety
 //!
@@ -62,7 +62,7 @@ pub mod client;
 mod error;
 pub mod netns;
 pub mod packet;
-pub mod plan;
+pub mod placement;
 mod probe;
 pub mod random;
 pub mod tcp;

@@ -22,7 +22,7 @@ use pnet::packet::udp::{self, MutableUdpPacket};
 use pnet::packet::Packet as _;
 use pnet::util::MacAddr;
 
-use crate::plan::{Mac, PlannedProbe};
+use crate::placement::{Mac, PlannedProbe};
 use crate::ProbeL4;
 
 const MAGIC: &[u8; 5] = b"SANSO";

@@ -20,7 +20,7 @@
 //! * sometimes ([`SPOOF_SHARE`]) the probe arrives on an interface of another
 //!   zone (anti-spoofing), and in zones with several interfaces any of them.
 //!
-//! Addresses the kernel treats specially ([`crate::plan::is_special`]) are
+//! Addresses the kernel treats specially ([`crate::placement::is_special`]) are
 //! never produced (unless a zone holds nothing else), so every probe can be
 //! planned.
 
@@ -33,7 +33,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sanso_policy::{Endpoint, Policy, ServiceMatch, ZoneId};
 
-use crate::plan::is_special;
+use crate::placement::is_special;
 use crate::{Probe, ProbeDst, ProbeL4};
 
 /// Share of probes sent from an interface of another zone.
@@ -514,7 +514,7 @@ fn draw_port(edges: &[u16], rng: &mut ChaCha8Rng) -> u16 {
 mod tests {
     use super::*;
     use crate::netns::RunId;
-    use crate::plan::TopologyPlan;
+    use crate::placement::TopologyPlan;
     use proptest::prelude::*;
     use sanso_policy::{Flow, Host, HostId, Location, PortRange, Service};
 
@@ -567,7 +567,7 @@ mod tests {
                 crossings: vec![],
                 location: Location::default(),
             }],
-            ..crate::plan::tests::policy()
+            ..crate::placement::tests::policy()
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use sanso_policy::Policy;
 
 use crate::netns::{enter, run_command, run_ip, Netns, RunId};
-use crate::plan::{TopologyPlan, PEER_IFNAME};
+use crate::placement::{TopologyPlan, PEER_IFNAME};
 use crate::{HarnessError, Probe};
 
 /// A built topology. Dropping it removes its namespaces (and so its links).

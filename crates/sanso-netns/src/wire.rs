@@ -30,7 +30,7 @@ use sanso_i18n::t;
 
 use crate::netns::{enter, Netns};
 use crate::packet::{build_frame, match_frame, match_ip, match_l4, protocol};
-use crate::plan::{Mac, TopologyPlan, PEER_IFNAME};
+use crate::placement::{Mac, TopologyPlan, PEER_IFNAME};
 use crate::{CapturePoint, HarnessError, SocketStep};
 
 /// Receive buffer of every capture socket: holds a large batch even if the

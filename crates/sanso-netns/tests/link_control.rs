@@ -526,7 +526,7 @@ fn a_link_local_source_turned_back_by_the_gateway_enters_no_zone() {
         "dev",
         "lg0",
     ]);
-    let mac = sanso_netns::plan::mac_text(&link.peer_mac);
+    let mac = sanso_netns::placement::mac_text(&link.peer_mac);
     ip(&[
         "-n",
         gw.name(),

@@ -1,7 +1,9 @@
 //! Policy-level changes: zones and flows matched by name between the old and
 //! the new policy, with the fields that changed shown old -> new.
 
-use sanso_policy::{Endpoint, Exception, Flow, Policy, RateLimit, Service, ServiceMatch, Zone};
+use sanso_policy::{
+    Endpoint, Exception, Flow, IcmpFamily, Policy, RateLimit, Service, ServiceMatch, Zone,
+};
 use serde::Serialize;
 
 use crate::{ChangeKind, TierName};
@@ -277,7 +279,8 @@ pub(crate) fn service_match(m: ServiceMatch) -> String {
 }
 
 pub(crate) fn icmp_name(v6: bool, t: u8) -> String {
-    sanso_nft::text::layout::icmp_type_name(v6, t).map_or_else(|| t.to_string(), str::to_owned)
+    let family = if v6 { IcmpFamily::V6 } else { IcmpFamily::V4 };
+    sanso_policy::icmp_type_name(family, t).map_or_else(|| t.to_string(), str::to_owned)
 }
 
 fn limit(limit: Option<RateLimit>) -> String {

@@ -10,7 +10,9 @@
 //! * reachability between zones: for each (source zone, destination zone,
 //!   service match) that becomes reachable or unreachable, derived from the
 //!   IR's elements, so it is exactly what the kernel will allow;
-//! * the unified diff of the two `nft -f` texts ([`sanso_nft::text::render`]).
+//! * the unified diff of the two `nft -f` texts, rendered by the function
+//!   the caller passes (`sanso_nft::text::render`: this crate does not
+//!   depend on the crate that also holds sockets and runs `nft`).
 //!
 //! Pure: no I/O, no clock. The plan renders as text in the process language
 //! (the message catalogue, `sanso_i18n`), with Japanese tier names
@@ -79,19 +81,26 @@ impl Plan {
 }
 
 /// Computes the plan from `old` (the applied policy and its compiled
-/// ruleset, or `None` for a first apply) to `new`.
+/// ruleset, or `None` for a first apply) to `new`. `render` gives a
+/// ruleset's `nft -f` text, for [`Plan::ruleset_diff`]; it must be pure.
 ///
 /// ```ignore
-/// let plan = sanso_plan::plan(Some((&old_policy, &old_ruleset)), (&new_policy, &new_ruleset));
+/// let plan = sanso_plan::plan(
+///     Some((&old_policy, &old_ruleset)),
+///     (&new_policy, &new_ruleset),
+///     sanso_nft::text::render,
+/// );
 /// if !plan.is_empty() { println!("{plan}"); }
 /// let json = serde_json::to_string_pretty(&plan)?;
 /// ```
-pub fn plan(old: Option<(&Policy, &Ruleset)>, new: (&Policy, &Ruleset)) -> Plan {
+pub fn plan(
+    old: Option<(&Policy, &Ruleset)>,
+    new: (&Policy, &Ruleset),
+    render: impl Fn(&Ruleset) -> String,
+) -> Plan {
     let (new_policy, new_ruleset) = new;
-    let new_text = sanso_nft::text::render(new_ruleset);
-    let old_text = old
-        .map(|(_, r)| sanso_nft::text::render(r))
-        .unwrap_or_default();
+    let new_text = render(new_ruleset);
+    let old_text = old.map(|(_, r)| render(r)).unwrap_or_default();
     let ruleset_diff = if old_text == new_text {
         String::new()
     } else {

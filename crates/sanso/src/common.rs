@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use sanso_classify::{DecidedBy, Decision, Packet, Path as PacketPath, L4};
+use sanso_classify::{Packet, Path as PacketPath, Verdict, L4};
 use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE};
 use sanso_i18n::t;
-use sanso_ir::{FlowIdx, Ruleset};
-use sanso_netns::{Probe, ProbeDst, ProbeL4, RunReport};
+use sanso_netns::{KernelVerdict, Probe, ProbeDst, ProbeL4, RunReport};
 use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
 
 /// A policy or cases file that failed validation: every diagnostic, for
@@ -111,27 +110,12 @@ fn report_diagnostics<T>(loaded: Result<Loaded<T>, Diagnostics>) -> Result<T> {
     }
 }
 
-/// The flow that accepted a packet, if it has a `limit`: the kernel drops
-/// such a flow's packets above the limit, which a burst of probes exceeds.
-pub fn limited_flow(ruleset: &Ruleset, decision: &Decision) -> Option<FlowIdx> {
-    match decision.by {
-        DecidedBy::Flow(f) if ruleset.flow(f).limit.is_some() => Some(f),
-        _ => None,
+/// What the kernel harness saw, as the verdict judged against the others.
+pub fn kernel_verdict(verdict: KernelVerdict) -> Verdict {
+    match verdict {
+        KernelVerdict::Accept => Verdict::Accept,
+        KernelVerdict::Drop => Verdict::Drop,
     }
-}
-
-/// Whether flow `f`'s `limit` can explain kernel drops of its packets, given
-/// that the kernel accepted `accepted` of them. A flow's limit is a token
-/// bucket that starts full with `count` tokens (burst = count, see
-/// docs/ruleset.md) when the table is loaded: it drops nothing before it
-/// has let `count` packets through. Drops with fewer accepts are the flow's
-/// rule failing (a wrong or missing element), never its limit.
-pub fn limit_explains_drops(ruleset: &Ruleset, f: FlowIdx, accepted: usize) -> bool {
-    ruleset
-        .flow(f)
-        .limit
-        .as_ref()
-        .is_some_and(|limit| accepted >= limit.count as usize)
 }
 
 /// The first packet of a probe (a case, a random packet), as the
@@ -357,64 +341,4 @@ fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
     Isolations::load(state_dir)
         .map_err(anyhow::Error::new)
         .with_context(context)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A flow limited to 3/minute: its bucket holds 3 tokens, so the kernel
-    /// drops nothing of it before 3 were accepted.
-    #[test]
-    fn a_limit_explains_drops_only_after_its_burst_was_let_through() {
-        let text = r#"
-[policy]
-name = "limits"
-
-[zones.lg]
-tier = "lgwan"
-interfaces = ["lg0"]
-networks = ["10.20.0.0/16"]
-
-[zones.lg2]
-tier = "lgwan"
-interfaces = ["lg1"]
-networks = ["10.21.0.0/16"]
-
-[[flows]]
-name = "slow"
-from = ["lg"]
-to = ["lg2"]
-services = ["https"]
-limit = "3/minute"
-reason = "test"
-
-[[flows]]
-name = "free"
-from = ["lg2"]
-to = ["lg"]
-services = ["https"]
-reason = "test"
-"#;
-        let policy = sanso_policy::load_policy("limits.toml", text).expect("valid");
-        let ruleset = sanso_ir::lower(&policy, 0);
-        let slow = (0..ruleset.flows.len())
-            .map(FlowIdx)
-            .find(|&f| ruleset.flow(f).name == "slow")
-            .expect("slow");
-        let free = (0..ruleset.flows.len())
-            .map(FlowIdx)
-            .find(|&f| ruleset.flow(f).name == "free")
-            .expect("free");
-        assert!(!limit_explains_drops(&ruleset, slow, 0));
-        assert!(
-            !limit_explains_drops(&ruleset, slow, 2),
-            "one accept is not a spent bucket"
-        );
-        assert!(limit_explains_drops(&ruleset, slow, 3));
-        assert!(
-            !limit_explains_drops(&ruleset, free, 100),
-            "no limit, no excuse"
-        );
-    }
 }

@@ -5,8 +5,8 @@
 
 mod cmd;
 mod common;
+mod describe;
 mod help;
-mod report;
 
 use std::process::ExitCode;
 

@@ -357,6 +357,16 @@ fn plan_speaks_japanese_and_keeps_flow_names() {
     );
     let diff = |out: &str| out.split_once("--- old ruleset").map(|(_, d)| d.to_owned());
     assert_eq!(diff(&en), diff(&ja));
+    // The diff is of the nft text: the binary passes sanso-nft's renderer
+    // to sanso-plan, which does not depend on sanso-nft.
+    let nft_diff = diff(&en).expect("a ruleset diff");
+    let changed = |sign: char, name: &str| {
+        nft_diff
+            .lines()
+            .any(|l| l.starts_with(sign) && l.contains("chain ") && l.contains(name))
+    };
+    assert!(changed('-', "inet-dns-old"), "{nft_diff}");
+    assert!(changed('+', "inet-dns"), "{nft_diff}");
 
     // Nothing to change.
     let (exit, ja, err) = run("ja", &["plan", path(&policy), "--against", path(&policy)]);

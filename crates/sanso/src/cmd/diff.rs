@@ -64,6 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut plan = sanso_plan::plan(
         Some((&old_policy, &old_ruleset)),
         (&new_policy, &new_ruleset),
+        sanso_nft::text::render,
     );
     let differs = !plan.is_empty();
     if args.json {

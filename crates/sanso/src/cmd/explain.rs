@@ -18,7 +18,7 @@ use sanso_policy::case::host_case_address;
 use sanso_policy::{parse_icmp_type, Endpoint, Flow, IcmpFamily, Policy, Standing};
 use unicode_width::UnicodeWidthStr;
 
-use crate::{common, report};
+use crate::{common, describe};
 
 /// Explain what the policy does with one packet: the zone of each end and
 /// what it counts as, the verdict, the flow or check that decided it, and for
@@ -281,7 +281,7 @@ fn crosses(policy: &Policy, flow: &Flow, src: Option<IpAddr>, dst: Option<IpAddr
     };
     let met: Vec<_> = flow.crossings_of(from, to).collect();
     if met.is_empty() {
-        let why = report::no_crossing_text(policy.standing(from), policy.standing(to));
+        let why = describe::no_crossing_text(policy.standing(from), policy.standing(to));
         return Crosses {
             pair,
             lines: vec![t!("explain-crosses-none", why = &why)],
@@ -292,10 +292,10 @@ fn crosses(policy: &Policy, flow: &Flow, src: Option<IpAddr>, dst: Option<IpAddr
         pair,
         lines: met
             .iter()
-            .map(|c| report::crossing_text(policy, flow, c))
+            .map(|c| describe::crossing_text(policy, flow, c))
             .collect(),
         json: serde_json::json!({
-            "crossings": met.iter().map(|c| report::crossing_json(policy, flow, c)).collect::<Vec<_>>(),
+            "crossings": met.iter().map(|c| describe::crossing_json(policy, flow, c)).collect::<Vec<_>>(),
             "none": null,
         }),
     }
@@ -445,8 +445,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
         }
     };
-    let verdict = crate::cmd::test::verdict_word(decision.verdict);
-    let decided = report::decided_by(&ruleset, &packet, &decision);
+    let verdict = decision.verdict.as_str();
+    let decided = describe::decided_by(&ruleset, &packet, &decision);
     let flow = match &decision.by {
         DecidedBy::Flow(f) => Some(&policy.flows[ruleset.flow(*f).policy_index]),
         _ => None,
@@ -639,7 +639,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             say(t!("explain-label-reason"), &flow.reason);
             if let Some(ex) = &flow.exception {
-                let text = report::exception_text(ex);
+                let text = describe::exception_text(ex);
                 say(
                     t!("explain-label-exception"),
                     &if flow.has_waiving_exception() {

@@ -53,6 +53,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let plan = sanso_plan::plan(
             Some((&old_policy, &old_ruleset)),
             (&new_policy, &new_ruleset),
+            sanso_nft::text::render,
         );
         if args.json {
             println!("{}", serde_json::to_string_pretty(&plan)?);

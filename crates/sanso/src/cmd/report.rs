@@ -19,7 +19,7 @@ use sanso_daemon::isolation::{Isolations, TargetKind, ISOLATIONS_FILE};
 use sanso_daemon::operator::Operator;
 
 use crate::common;
-use crate::report::{guardrail_title, standing_words};
+use crate::describe::{guardrail_title, standing_words};
 
 /// Write an audit report (監査報告) of a policy: Markdown, HTML or JSON, in the language of `--lang` or the locale.
 ///
@@ -1005,16 +1005,20 @@ fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc
                 (Some(old), Some(new)) => {
                     let old_rs = sanso_ir::lower(old, 0);
                     let new_rs = sanso_ir::lower(new, 0);
-                    sanso_plan::plan(Some((old, &old_rs)), (new, &new_rs))
-                        .flows
-                        .into_iter()
-                        .map(|c| doc::FlowDiff {
-                            kind: format!("{:?}", c.kind).to_lowercase(),
-                            name: c.name.clone(),
-                            summary: c.summary.clone(),
-                            fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
-                        })
-                        .collect()
+                    sanso_plan::plan(
+                        Some((old, &old_rs)),
+                        (new, &new_rs),
+                        sanso_nft::text::render,
+                    )
+                    .flows
+                    .into_iter()
+                    .map(|c| doc::FlowDiff {
+                        kind: format!("{:?}", c.kind).to_lowercase(),
+                        name: c.name.clone(),
+                        summary: c.summary.clone(),
+                        fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
+                    })
+                    .collect()
                 }
                 _ => Vec::new(),
             };

@@ -1,18 +1,17 @@
 //! `sanso test`: run packet-path cases through the userspace classifier
 //! (and, with `--kernel`, through the real kernel) and compare with `expect`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sanso_classify::{Classifier, Decision, Verdict};
+use sanso_classify::judge::{self, CaseRun, KernelOutcome};
+use sanso_classify::{Classifier, Verdict};
 use sanso_i18n::t;
-use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe};
 use serde::Serialize;
 
-use crate::{common, report};
+use crate::{common, describe};
 
 /// Run packet-path cases against a policy and compare with each case's `expect`.
 ///
@@ -45,6 +44,7 @@ pub struct Args {
     drop_wait_ms: u64,
 }
 
+/// A judged case as `--json` gives it: the verdicts as words.
 #[derive(Debug, Serialize)]
 struct Row {
     name: String,
@@ -87,13 +87,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .collect();
         let run = sanso_netns::run_probes_with(&policy, &text, &timeless, &options)?;
         let mut outcomes = run.outcomes.iter();
-        let verdicts: Vec<Option<&'static str>> = cases
+        let verdicts: Vec<Option<Verdict>> = cases
             .iter()
             .map(|c| {
                 if c.at.is_some() {
                     None
                 } else {
-                    outcomes.next().map(|o| o.verdict.as_str())
+                    outcomes.next().map(|o| common::kernel_verdict(o.verdict))
                 }
             })
             .collect();
@@ -112,11 +112,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             std::time::Duration::from_millis(args.drop_wait_ms.max(500) * 2),
         )?;
         let mut clients = clients.iter();
-        let client_verdicts: Vec<Option<&'static str>> = cases
+        let client_verdicts: Vec<Option<Verdict>> = cases
             .iter()
             .map(|c| {
                 (c.client && c.at.is_none())
-                    .then(|| clients.next().map(|v| v.as_str()))
+                    .then(|| clients.next().map(|v| common::kernel_verdict(*v)))
                     .flatten()
             })
             .collect();
@@ -132,59 +132,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     let mut decisions = Vec::with_capacity(packets.len());
     classifier.classify_each(&packets, |_, decision| decisions.push(decision));
-    let judged: Vec<_> = packets.into_iter().zip(decisions).collect();
+    let runs: Vec<CaseRun<'_>> = cases
+        .iter()
+        .zip(&decisions)
+        .enumerate()
+        .map(|(i, (case, decision))| CaseRun {
+            expect: case.expect.into(),
+            decision,
+            // A case with its own `at` was not sent.
+            kernel: kernel.as_ref().map(|(verdicts, _, _)| {
+                verdicts[i].map_or(judge::Kernel::NotSent, judge::Kernel::Saw)
+            }),
+            client: kernel.as_ref().and_then(|(_, clients, _)| clients[i]),
+        })
+        .collect();
     // Cases arrive faster than a flow's `limit`: the kernel rightly drops
-    // those above it. A flow's kernel drops are set down to its limit only
-    // when the kernel accepted at least the limit's burst of its cases
-    // (before that, the bucket cannot be empty: a drop is the rule's).
-    let limited = |decision: &Decision| common::limited_flow(&ruleset, decision);
-    let mut kernel_accepted: BTreeMap<FlowIdx, usize> = BTreeMap::new();
-    if let Some((verdicts, _, _)) = &kernel {
-        for ((_, decision), verdict) in judged.iter().zip(verdicts) {
-            if let (Some(f), Some("accept")) = (limited(decision), *verdict) {
-                *kernel_accepted.entry(f).or_default() += 1;
-            }
-        }
-    }
+    // those above it ("limit" in the table; see `sanso_classify::judge`).
+    let outcomes = judge::judge_cases(&ruleset, &runs);
 
     let rows: Vec<Row> = cases
         .iter()
-        .zip(&judged)
-        .enumerate()
-        .map(|(i, (case, (packet, decision)))| {
-            let expected = case.expect.as_str();
-            let userspace = verdict_word(decision.verdict);
-            // "-": not sent (a case with its own `at`); "limit": dropped
-            // above the deciding flow's limit.
-            let client = kernel.as_ref().and_then(|(_, clients, _)| clients[i]);
-            let kernel = kernel.as_ref().map(|(verdicts, _, _)| match verdicts[i] {
-                None => "-",
-                Some("drop")
-                    if userspace == "accept"
-                        && limited(decision).is_some_and(|f| {
-                            common::limit_explains_drops(
-                                &ruleset,
-                                f,
-                                kernel_accepted.get(&f).copied().unwrap_or(0),
-                            )
-                        }) =>
-                {
-                    "limit"
-                }
-                Some(k) => k,
-            });
-            Row {
-                name: case.name.clone(),
-                line: case.location.line,
-                expected,
-                userspace,
-                kernel,
-                client,
-                decided_by: report::decided_by(&ruleset, packet, decision),
-                pass: expected == userspace
-                    && kernel.is_none_or(|k| k == expected || k == "-" || k == "limit")
-                    && client.is_none_or(|c| c == expected),
-            }
+        .zip(packets.iter().zip(&decisions))
+        .zip(&outcomes)
+        .map(|((case, (packet, decision)), outcome)| Row {
+            name: case.name.clone(),
+            line: case.location.line,
+            expected: outcome.expected.as_str(),
+            userspace: outcome.userspace.as_str(),
+            kernel: outcome.kernel.map(KernelOutcome::as_str),
+            client: outcome.client.map(Verdict::as_str),
+            decided_by: describe::decided_by(&ruleset, packet, decision),
+            pass: outcome.pass,
         })
         .collect();
 
@@ -216,7 +194,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let table: Vec<Vec<String>> = rows
             .iter()
-            .map(|r| {
+            .zip(&outcomes)
+            .map(|(r, outcome)| {
                 let mut row = vec![
                     if r.pass {
                         t!("test-row-ok")
@@ -229,16 +208,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 ];
                 // A case with `client = true`: "accept+client" when the real
                 // client agreed, "accept/client drop" when it did not.
-                row.extend(r.kernel.map(|k| match r.client {
-                    Some(c) if c == k => t!("test-client-agrees", kernel = k),
-                    Some(c) => t!("test-client-differs", kernel = k, client = c),
-                    None => k.to_owned(),
+                row.extend(outcome.kernel.map(|k| match outcome.client {
+                    Some(c) if k == KernelOutcome::Saw(c) => {
+                        t!("test-client-agrees", kernel = k.as_str())
+                    }
+                    Some(c) => t!(
+                        "test-client-differs",
+                        kernel = k.as_str(),
+                        client = c.as_str()
+                    ),
+                    None => k.as_str().to_owned(),
                 }));
                 row.push(r.decided_by.clone());
                 row
             })
             .collect();
-        print!("{}", report::table(&header, &table));
+        print!("{}", describe::table(&header, &table));
         for r in rows.iter().filter(|r| !r.pass) {
             println!(
                 "{}",
@@ -256,7 +241,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 )
             );
         }
-        let limited = rows.iter().filter(|r| r.kernel == Some("limit")).count();
+        let limited = outcomes
+            .iter()
+            .filter(|o| o.kernel == Some(KernelOutcome::OverLimit))
+            .count();
         if limited > 0 {
             println!("{}", t!("test-limit-dropped", count = limited));
         }
@@ -270,11 +258,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-pub fn verdict_word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Accept => "accept",
-        Verdict::Drop => "drop",
-    }
 }

@@ -1,20 +1,18 @@
 //! `sanso verify`: random differential checking of the policy's meaning,
 //! the userspace classifier and the real kernel.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use sanso_classify::judge::{self, PacketRun};
 use sanso_classify::reference::Reference;
-use sanso_classify::Classifier;
+use sanso_classify::{Classifier, Verdict};
 use sanso_i18n::t;
-use sanso_ir::FlowIdx;
 use sanso_netns::{HarnessOptions, Probe, ProbeDst, ProbeL4};
 use serde::Serialize;
 
-use crate::cmd::test::verdict_word;
-use crate::{common, report};
+use crate::{common, describe};
 
 /// Send N random packets through three engines and report every disagreement.
 ///
@@ -48,6 +46,7 @@ pub struct Args {
     json: bool,
 }
 
+/// A packet the engines disagree on, as printed and in `--json`.
 #[derive(Debug, Serialize)]
 struct Disagreement {
     probe: String,
@@ -57,15 +56,6 @@ struct Disagreement {
     kernel: Option<&'static str>,
     decided_by: String,
     case: String,
-}
-
-/// The probes of one flow with a `limit`, as the kernel treated them.
-#[derive(Debug, Default)]
-struct LimitedFlow {
-    kernel_accepted: usize,
-    /// Kernel drops of probes the flow accepts: above the limit, if the
-    /// kernel accepted any of the flow's probes.
-    over_limit: Vec<Disagreement>,
 }
 
 /// Kernel drops of a flow's probes above its `limit`: reported, not counted.
@@ -100,64 +90,57 @@ pub fn run(args: Args) -> Result<ExitCode> {
         )?)
     };
 
+    let packets: Vec<_> = probes
+        .iter()
+        .map(|probe| common::packet_for_probe(probe, now))
+        .collect();
+    let meant: Vec<Verdict> = packets
+        .iter()
+        .map(|packet| reference.classify(packet).verdict)
+        .collect();
+    let decisions: Vec<_> = packets.iter().map(|p| classifier.classify(p)).collect();
+    let runs: Vec<PacketRun<'_>> = (0..probes.len())
+        .map(|i| PacketRun {
+            meant: meant[i],
+            decision: &decisions[i],
+            kernel: kernel
+                .as_ref()
+                .map(|k| common::kernel_verdict(k.outcomes[i].verdict)),
+        })
+        .collect();
     // Random probes arrive far faster than a flow's `limit`: the kernel
-    // rightly drops those above it. Such drops are set aside per flow and
-    // count as disagreements unless the kernel accepted at least the
-    // limit's burst of the flow's probes (a bucket that starts full drops
-    // nothing before that: the flow's rule, not its limit, dropped them).
-    let mut disagreements = Vec::new();
-    let mut limited: BTreeMap<FlowIdx, LimitedFlow> = BTreeMap::new();
-    for (i, probe) in probes.iter().enumerate() {
-        let packet = common::packet_for_probe(probe, now);
-        let meant = verdict_word(reference.classify(&packet).verdict);
-        let decision = classifier.classify(&packet);
-        let userspace = verdict_word(decision.verdict);
-        let kernel_verdict = kernel.as_ref().map(|k| k.outcomes[i].verdict.as_str());
-        let limited_flow = common::limited_flow(&ruleset, &decision);
-        let disagreement = || Disagreement {
-            probe: probe.to_string(),
-            policy: meant,
-            userspace,
-            kernel: kernel_verdict,
-            decided_by: report::decided_by(&ruleset, &packet, &decision),
-            case: case_text(probe, seed, i, meant),
-        };
-        if let (Some(f), Some(k)) = (limited_flow, kernel_verdict) {
-            if meant == userspace {
-                let entry = limited.entry(f).or_default();
-                if k == meant {
-                    entry.kernel_accepted += 1;
-                } else {
-                    entry.over_limit.push(disagreement());
-                }
-                continue;
-            }
-        }
-        if meant != userspace || kernel_verdict.is_some_and(|k| k != meant) {
-            disagreements.push(disagreement());
-        }
-    }
-    let mut over_limit = Vec::new();
-    for (f, flow) in limited {
-        if flow.over_limit.is_empty() {
-            continue;
-        }
-        if !common::limit_explains_drops(&ruleset, f, flow.kernel_accepted) {
-            disagreements.extend(flow.over_limit);
-        } else {
-            let rule = ruleset.flow(f);
-            over_limit.push(OverLimit {
+    // rightly drops those above it, which are reported per flow, not
+    // counted (see `sanso_classify::judge`).
+    let comparison = judge::compare_engines(&ruleset, &runs);
+    let disagreements: Vec<Disagreement> = comparison
+        .disagreements
+        .iter()
+        .map(|&i| Disagreement {
+            probe: probes[i].to_string(),
+            policy: runs[i].meant.as_str(),
+            userspace: runs[i].decision.verdict.as_str(),
+            kernel: runs[i].kernel.map(Verdict::as_str),
+            decided_by: describe::decided_by(&ruleset, &packets[i], &decisions[i]),
+            case: case_text(&probes[i], seed, i, runs[i].meant),
+        })
+        .collect();
+    let over_limit: Vec<OverLimit> = comparison
+        .over_limit
+        .iter()
+        .map(|o| {
+            let rule = ruleset.flow(o.flow);
+            OverLimit {
                 flow: rule.name.clone(),
                 limit: rule
                     .limit
                     .as_ref()
                     .map(|l| format!("{}/{}", l.count, l.unit.as_str()))
                     .unwrap_or_default(),
-                accepted: flow.kernel_accepted,
-                dropped: flow.over_limit.len(),
-            });
-        }
-    }
+                accepted: o.accepted,
+                dropped: o.dropped,
+            }
+        })
+        .collect();
 
     if args.json {
         let mut out = serde_json::json!({
@@ -204,15 +187,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if let Some(k) = &kernel {
             println!("{}", k.report);
         }
-        let accepted = probes
-            .iter()
-            .filter(|p| {
-                reference
-                    .classify(&common::packet_for_probe(p, now))
-                    .verdict
-                    == sanso_classify::Verdict::Accept
-            })
-            .count();
+        let accepted = meant.iter().filter(|&&v| v == Verdict::Accept).count();
         // The engines' names are the JSON's and the cases' words.
         let engines = if kernel.is_some() {
             "policy, userspace, kernel"
@@ -239,7 +214,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// A `[[cases]]` entry reproducing the probe, expecting what the policy means.
-fn case_text(probe: &Probe, seed: u64, index: usize, expect: &str) -> String {
+fn case_text(probe: &Probe, seed: u64, index: usize, expect: Verdict) -> String {
     let to = match probe.dst {
         ProbeDst::Addr(a) => a.to_string(),
         ProbeDst::Gateway => "self".to_string(),

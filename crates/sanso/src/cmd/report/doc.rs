@@ -17,7 +17,7 @@ use sanso_policy::{
 
 use sanso_i18n::{t_in, Lang};
 
-use crate::report::{crossing_between, crossing_text_in, guardrail_title, standing_key};
+use crate::describe::{crossing_between, crossing_text_in, guardrail_title, standing_key};
 
 /// The most exposure paths listed; more are counted, not listed.
 pub const MAX_EXPOSURE_PATHS: usize = 500;
@@ -660,7 +660,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     from: policy.endpoint_name(c.from).to_string(),
                     to: policy.endpoint_name(c.to).to_string(),
                     between: crossing_between(policy, c),
-                    control: crate::report::control_kind(&c.control),
+                    control: crate::describe::control_kind(&c.control),
                     text: crossing_text_in(lang, policy, flow, c),
                 })
                 .collect();
@@ -677,7 +677,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     t_in!(lang, "report-same-tier")
                 } else {
                     let (f, t) = (policy.standing(flow.from[0]), policy.standing(flow.to[0]));
-                    crate::report::no_crossing_text_in(lang, f, t)
+                    crate::describe::no_crossing_text_in(lang, f, t)
                 }
             });
             FlowRow {

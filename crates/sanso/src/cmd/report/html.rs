@@ -787,7 +787,7 @@ pub fn svg(lang: Lang, doc: &Document) -> String {
         esc(&t_in!(
             lang,
             "report-standing-label",
-            standing = crate::report::standing_key(sanso_policy::Standing::Gateway)
+            standing = crate::describe::standing_key(sanso_policy::Standing::Gateway)
         ))
     );
     let _ = writeln!(
