@@ -29,8 +29,8 @@ pub enum Outcome {
     NotText,
     /// Refused with this many errors.
     Refused(usize),
-    /// Accepted: compiled to a ruleset of this many flows.
-    Compiled(sanso_ir::Ruleset),
+    /// Accepted: compiled to this ruleset.
+    Compiled(Box<sanso_ir::Ruleset>),
 }
 
 /// Loads `data` as a policy file and, when accepted, compiles it every way
@@ -53,10 +53,7 @@ pub fn policy_text(data: &[u8]) -> Outcome {
             assert!(!rendered.is_empty());
             Outcome::Refused(diagnostics.error_count())
         }
-        Ok(loaded) => {
-            let ruleset = compile(&loaded.value);
-            Outcome::Compiled(ruleset)
-        }
+        Ok(loaded) => Outcome::Compiled(Box::new(compile(&loaded.value))),
     }
 }
 
@@ -67,7 +64,10 @@ pub fn compile(policy: &sanso_policy::Policy) -> sanso_ir::Ruleset {
         panic!("an accepted policy lowered to a broken IR: {broken}");
     }
     let text = sanso_nft::text::render(&ruleset);
-    assert!(text.contains("table inet sanso"), "the script names its table");
+    assert!(
+        text.contains("table inet sanso"),
+        "the script names its table"
+    );
     for zone in &policy.zones {
         for interface in &zone.interfaces {
             // nft 1.0.6 text reinterprets these; `check` must have refused them.
@@ -120,25 +120,74 @@ pub fn policy_grammar(data: &[u8]) -> Option<(String, Outcome)> {
 
 /// Interface names Linux and nft text take as they are.
 const INTERFACES: &[&str] = &[
-    "eth0", "eth1", "lg0", "mn0", "in0", "wan0", "br-lan", "vlan.10", "bond0.20", "a",
-    "abcdefghijklmno", "_", "x+y", "veth-a_b", "e-1.2",
+    "eth0",
+    "eth1",
+    "lg0",
+    "mn0",
+    "in0",
+    "wan0",
+    "br-lan",
+    "vlan.10",
+    "bond0.20",
+    "a",
+    "abcdefghijklmno",
+    "_",
+    "x+y",
+    "veth-a_b",
+    "e-1.2",
 ];
 /// And what Linux or nft text treat specially (wildcards, quotes,
 /// separators, length limits, full width, the loopback).
 const BAD_INTERFACES: &[&str] = &[
-    "abcdefghijklmnop", "x*", "*", "a\"b", "a\\b", "a/b", "a:b", "a b", "a%b", "ｅｔｈ0",
-    "eth\u{a0}0", "", "-", ".", "..", "@x", "tab\t", "eth0\n", "lo",
+    "abcdefghijklmnop",
+    "x*",
+    "*",
+    "a\"b",
+    "a\\b",
+    "a/b",
+    "a:b",
+    "a b",
+    "a%b",
+    "ｅｔｈ0",
+    "eth\u{a0}0",
+    "",
+    "-",
+    ".",
+    "..",
+    "@x",
+    "tab\t",
+    "eth0\n",
+    "lo",
 ];
 
 /// Networks that nest, collide and cross families.
 const NETWORKS: &[&str] = &[
-    "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.128/25", "10.2.0.0/16", "192.0.2.0/24",
-    "198.51.100.0/24", "203.0.113.0/24", "0.0.0.0/0", "::/0", "fd00::/8", "fd00:1::/48",
-    "fd00:1:2::/64", "2001:db8::/32", "10.1.2.3/32", "fd00:2::1/128",
+    "10.0.0.0/8",
+    "10.1.0.0/16",
+    "10.1.2.0/24",
+    "10.1.2.128/25",
+    "10.2.0.0/16",
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "0.0.0.0/0",
+    "::/0",
+    "fd00::/8",
+    "fd00:1::/48",
+    "fd00:1:2::/64",
+    "2001:db8::/32",
+    "10.1.2.3/32",
+    "fd00:2::1/128",
 ];
 const BAD_NETWORKS: &[&str] = &[
-    "10.1.2.0/16", "１０.0.0.0/8", "300.1.1.1/32", "fe80::/10", "127.0.0.0/8", "224.0.0.0/4",
-    "10.3.0.0/33", "x",
+    "10.1.2.0/16",
+    "１０.0.0.0/8",
+    "300.1.1.1/32",
+    "fe80::/10",
+    "127.0.0.0/8",
+    "224.0.0.0/4",
+    "10.3.0.0/33",
+    "x",
 ];
 
 const TIERS: &[&str] = &["mynumber", "lgwan", "internet", "external"];
@@ -148,11 +197,27 @@ const BAD_BEYOND: &[&str] = &["cloud", "Internet"];
 const ROLES: &[&str] = &["sanitizer", "screen-transfer", "security-cloud", "batch"];
 const BAD_ROLES: &[&str] = &["sanitiser", "Screen-Transfer"];
 const SERVICES: &[&str] = &[
-    "https", "smtp", "dns", "ssh", "tcp/443", "udp/53", "tcp/1-1024", "udp/49152-65535",
-    "icmp/echo-request", "icmpv6/echo-request", "tcp/1-65535",
+    "https",
+    "smtp",
+    "dns",
+    "ssh",
+    "tcp/443",
+    "udp/53",
+    "tcp/1-1024",
+    "udp/49152-65535",
+    "icmp/echo-request",
+    "icmpv6/echo-request",
+    "tcp/1-65535",
 ];
 const BAD_SERVICES: &[&str] = &[
-    "HTTPS", "tcp/0", "tcp/65536", "tcp/9000-8000", "icmp/bogus", "sctp/1", "tcp/８０", "",
+    "HTTPS",
+    "tcp/0",
+    "tcp/65536",
+    "tcp/9000-8000",
+    "icmp/bogus",
+    "sctp/1",
+    "tcp/８０",
+    "",
 ];
 const LIMITS: &[&str] = &["10/second", "1/minute", "1000000/hour"];
 const BAD_LIMITS: &[&str] = &["0/second", "5/day", "x"];
@@ -288,7 +353,10 @@ impl<'a> Arbitrary<'a> for PolicyDraft {
             });
         }
         let services = if u.ratio(1, 3)? {
-            vec![(String::from("custom"), some_of(u, SERVICES, BAD_SERVICES, 3)?)]
+            vec![(
+                String::from("custom"),
+                some_of(u, SERVICES, BAD_SERVICES, 3)?,
+            )]
         } else {
             Vec::new()
         };
@@ -326,8 +394,16 @@ impl<'a> Arbitrary<'a> for PolicyDraft {
                 reason: pick(u, REASONS, BAD_REASONS)?,
                 exception: u.ratio(1, 3)?,
                 log: u.arbitrary()?,
-                limit: if u.ratio(1, 4)? { Some(pick(u, LIMITS, BAD_LIMITS)?) } else { None },
-                until: if u.ratio(1, 4)? { Some(pick(u, UNTILS, BAD_UNTILS)?) } else { None },
+                limit: if u.ratio(1, 4)? {
+                    Some(pick(u, LIMITS, BAD_LIMITS)?)
+                } else {
+                    None
+                },
+                until: if u.ratio(1, 4)? {
+                    Some(pick(u, UNTILS, BAD_UNTILS)?)
+                } else {
+                    None
+                },
             });
         }
         Ok(PolicyDraft {

@@ -53,6 +53,9 @@ fn every_policy_check_accepts_loads_into_the_kernel() {
         "{applied} accepted policies applied in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    assert!(applied >= 20, "only {applied} policies were accepted and applied");
+    assert!(
+        applied >= 20,
+        "only {applied} policies were accepted and applied"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

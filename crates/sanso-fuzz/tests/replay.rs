@@ -85,5 +85,8 @@ fn generated_inputs_keep_the_properties() {
     eprintln!("grammar: {compiled} compiled, {refused} refused");
     // The grammar reaches both sides of `check`.
     assert!(compiled >= 20, "only {compiled} grammar policies compiled");
-    assert!(refused >= 20, "only {refused} grammar policies were refused");
+    assert!(
+        refused >= 20,
+        "only {refused} grammar policies were refused"
+    );
 }

@@ -85,7 +85,11 @@ fn messages(lang: Lang) -> Messages {
             }
         }
     }
-    assert!(problems.is_empty(), "catalogue problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "catalogue problems:\n{}",
+        problems.join("\n")
+    );
     out
 }
 
@@ -161,9 +165,7 @@ fn both_languages_hold_the_same_ids_with_the_same_variables() {
                     problems.push(format!("{id} is in en/{area}.ftl but ja/{ja_area}.ftl"));
                 }
                 if ja_vars != vars {
-                    problems.push(format!(
-                        "{id}: English uses {vars:?}, Japanese {ja_vars:?}"
-                    ));
+                    problems.push(format!("{id}: English uses {vars:?}, Japanese {ja_vars:?}"));
                 }
                 if ja_text == text && has_words(text) {
                     problems.push(format!("{id}: the Japanese is the English text: {text:?}"));
@@ -244,10 +246,20 @@ fn uses() -> Vec<Use> {
         // Comments may show the macro; they are not uses.
         let code: String = text
             .lines()
-            .map(|l| if l.trim_start().starts_with("//") { "" } else { l })
+            .map(|l| {
+                if l.trim_start().starts_with("//") {
+                    ""
+                } else {
+                    l
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n");
-        let shown = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         for (macro_name, skip_first) in [("t!(", false), ("t_in!(", true)] {
             let mut from = 0;
             while let Some(i) = code[from..].find(macro_name) {
