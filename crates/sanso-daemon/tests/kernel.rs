@@ -108,6 +108,12 @@ fn daemon_child() {
         env("SANSO_TEST_CHILD_METRICS").parse().expect("addr"),
     );
     config.watch_interval = watch;
+    if let Ok(ms) = std::env::var("SANSO_TEST_CHILD_DRIFT_MS") {
+        config.settings.drift_interval = Duration::from_millis(ms.parse().expect("ms"));
+    }
+    if let Ok(n) = std::env::var("SANSO_TEST_CHILD_FULL_EVERY") {
+        config.settings.drift_full_every = n.parse().expect("n");
+    }
     config.audit_syslog = std::env::var("SANSO_TEST_CHILD_SYSLOG")
         .ok()
         .map(|a| a.parse().expect("syslog addr"));
@@ -584,6 +590,214 @@ fn a_table_switched_dormant_is_drift_and_restored() {
     assert!(
         records.iter().any(|r| r["event"] == "drift"),
         "no drift record"
+    );
+}
+
+/// A directory holding an `nft` that logs each call (one line: its
+/// arguments) to `nft.log` beside it, then runs the real one: put first on
+/// a daemon's `PATH`, it counts the `nft` processes the daemon runs (also
+/// through `ip netns exec NS nft`).
+struct NftSpy {
+    dir: tempfile::TempDir,
+}
+
+impl NftSpy {
+    fn new() -> NftSpy {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::var("PATH").unwrap_or_default();
+        let real = std::env::split_paths(&path)
+            .map(|d| d.join("nft"))
+            .find(|p| p.is_file())
+            .expect("nft on PATH");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("nft.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.display()
+        );
+        let wrapper = dir.path().join("nft");
+        std::fs::write(&wrapper, script).expect("write wrapper");
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        NftSpy { dir }
+    }
+
+    /// `PATH` with the wrapper first.
+    fn path(&self) -> String {
+        let rest = std::env::var("PATH").unwrap_or_default();
+        format!("{}:{rest}", self.dir.path().display())
+    }
+
+    /// The `nft` calls logged so far.
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("nft.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Polls the daemon's counts until `done` holds; panics after `limit`.
+fn counts_until(
+    socket: &Path,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&sanso_daemon::protocol::Counts) -> bool,
+) -> sanso_daemon::protocol::Counts {
+    let mut last = None;
+    wait_for(limit, what, || {
+        last = status(socket).map(|s| s.counts);
+        last.as_ref().is_some_and(&done)
+    });
+    status(socket).map(|s| s.counts).expect("status")
+}
+
+/// The drift watch in its steady state reads the ruleset generation only
+/// (one netlink round trip per tick) and runs no `nft`, nor does a metrics
+/// scrape; a rule added or deleted by `nft` changes the generation and is
+/// found and restored at the next tick (one read-back each).
+#[test]
+fn steady_drift_ticks_run_no_nft_and_outside_changes_are_still_restored() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let ns = Netns::create("gen");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+    let spy = NftSpy::new();
+    let port = free_port();
+    let _daemon = Daemon::start_with(
+        &ns,
+        dir.path(),
+        port,
+        "3600000",
+        &[
+            ("PATH", spy.path()),
+            ("SANSO_TEST_CHILD_DRIFT_MS", "300".to_owned()),
+            // No periodic full check in this test: only the generation can
+            // trigger a read-back.
+            ("SANSO_TEST_CHILD_FULL_EVERY", "1000000".to_owned()),
+        ],
+    );
+    let socket = dir.path().join("sanso.sock");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    assert!(
+        !spy.calls().is_empty(),
+        "the spy sees the start's read-back"
+    );
+
+    // Steady state: ticks, a scrape, and not one nft.
+    let settled = counts_until(&socket, Duration::from_secs(30), "a first tick", |c| {
+        c.drift_checks >= 1
+    });
+    let before = spy.calls().len();
+    let metrics = scrape(&ns, port);
+    assert!(metrics.contains("sanso_kernel_counters_up 1"), "{metrics}");
+    // Counters read by the netlink dump: a series per zone pair.
+    assert!(
+        metrics.contains("sanso_dropped_packets_total{src_zone="),
+        "{metrics}"
+    );
+    let steady = counts_until(&socket, Duration::from_secs(30), "five quiet ticks", |c| {
+        c.drift_checks >= settled.drift_checks + 5
+    });
+    assert_eq!(
+        steady.drift_full_checks, settled.drift_full_checks,
+        "{steady:?}"
+    );
+    assert_eq!(
+        spy.calls()[before..],
+        [] as [String; 0],
+        "nft in the steady state"
+    );
+
+    // (a) A rule added by nft: found at the next tick, restored.
+    ns.nft(&[
+        "add",
+        "rule",
+        "inet",
+        "sanso",
+        "forward",
+        "meta",
+        "mark",
+        "0x5a5a",
+        "accept",
+        "comment",
+        "\"outsider\"",
+    ]);
+    let added = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "the added rule restored",
+        |c| c.drift_restores > steady.drift_restores,
+    );
+    assert_eq!(
+        added.drift_full_checks,
+        steady.drift_full_checks + 1,
+        "the first full check after the change found it: {added:?}"
+    );
+    assert!(ns.nft_list().is_some_and(|t| !t.contains("outsider")));
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+
+    // (b) A rule deleted by nft: the same.
+    let handle = {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &ns.name, "nft", "-a", "list", "chain", "inet", "sanso", "forward",
+            ])
+            .output()
+            .expect("nft -a");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("ct state established,related ct mark vmap @live"))
+            .and_then(|l| l.rsplit("# handle ").next())
+            .map(|h| h.trim().to_owned())
+            .expect("a rule handle")
+    };
+    ns.nft(&[
+        "delete", "rule", "inet", "sanso", "forward", "handle", &handle,
+    ]);
+    let deleted = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "the deleted rule restored",
+        |c| c.drift_restores > added.drift_restores,
+    );
+    assert_eq!(
+        deleted.drift_full_checks,
+        added.drift_full_checks + 1,
+        "{deleted:?}"
+    );
+    assert!(ns
+        .nft_list()
+        .is_some_and(|t| t.contains("ct state established,related ct mark vmap @live")));
+
+    // Quiet again after the restores: no nft.
+    let before = spy.calls().len();
+    let quiet = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "five more quiet ticks",
+        |c| c.drift_checks >= deleted.drift_checks + 5,
+    );
+    assert_eq!(
+        quiet.drift_full_checks, deleted.drift_full_checks,
+        "{quiet:?}"
+    );
+    assert_eq!(
+        spy.calls()[before..],
+        [] as [String; 0],
+        "nft after the restores"
+    );
+    let records = audit_records(dir.path());
+    assert_eq!(
+        records.iter().filter(|r| r["event"] == "drift").count(),
+        2,
+        "one drift record per change"
     );
 }
 

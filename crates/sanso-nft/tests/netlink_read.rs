@@ -52,16 +52,21 @@ fn named_counters_by_netlink_are_those_nft_lists() {
     ns.nft_ok(&["add", "counter", "inet", "other", "spoofed"], "");
     // Values, not only zeros, come through.
     ns.nft_ok(
-        &["add", "counter", "inet", "sanso", "probe", "{ packets 5 bytes 300 ; }"],
+        &[
+            "add",
+            "counter",
+            "inet",
+            "sanso",
+            "probe",
+            "{ packets 5 bytes 300 ; }",
+        ],
         "",
     );
     let (generation_then, counters) = named_counters(name, "sanso").expect("counters");
     assert_eq!(generation_then, generation(name).expect("generation"));
-    let json: serde_json::Value = serde_json::from_str(&ns.nft_ok(
-        &["-j", "list", "counters", "table", "inet", "sanso"],
-        "",
-    ))
-    .expect("nft json");
+    let json: serde_json::Value =
+        serde_json::from_str(&ns.nft_ok(&["-j", "list", "counters", "table", "inet", "sanso"], ""))
+            .expect("nft json");
     let mut listed: Vec<(String, u64, u64)> = json["nftables"]
         .as_array()
         .expect("array")

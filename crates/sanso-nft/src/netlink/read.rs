@@ -160,10 +160,8 @@ fn exchange(
                         return Ok(());
                     }
                 }
-                k if k >> 8 == NFNL_SUBSYS_NFTABLES => {
-                    if !each(k & 0xff, body) {
-                        return Ok(());
-                    }
+                k if k >> 8 == NFNL_SUBSYS_NFTABLES && !each(k & 0xff, body) => {
+                    return Ok(());
                 }
                 _ => {}
             }
@@ -305,8 +303,14 @@ mod tests {
                 bytes: 420
             })
         );
-        assert_eq!(parse_counter(&counter("other", 1, NFPROTO_INET), "sanso"), None);
-        assert_eq!(parse_counter(&counter("sanso", 2, NFPROTO_INET), "sanso"), None);
+        assert_eq!(
+            parse_counter(&counter("other", 1, NFPROTO_INET), "sanso"),
+            None
+        );
+        assert_eq!(
+            parse_counter(&counter("sanso", 2, NFPROTO_INET), "sanso"),
+            None
+        );
         assert_eq!(parse_counter(&counter("sanso", 1, 2), "sanso"), None);
     }
 }
