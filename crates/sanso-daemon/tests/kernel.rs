@@ -963,3 +963,101 @@ fn audit_heads_reach_a_syslog_collector() {
         assert!(line.ends_with(&head), "{line} vs {head}");
     }
 }
+
+/// What one drift tick costs, old way (every tick reads the table back with
+/// `nft`) and new way (the generation only): wall time per tick, `nft`
+/// processes per tick, and syscalls per tick of the daemon and its children
+/// (strace -f -c attached for a few seconds). Prints; asserts nothing.
+/// `cargo test -p sanso-daemon --test kernel measure_drift_ticks -- --ignored --nocapture`
+#[test]
+#[ignore = "measurement: prints the cost of a drift tick (root, strace)"]
+fn measure_drift_ticks() {
+    if !is_root() {
+        return;
+    }
+    for (mode, full_every) in [
+        ("full read-back every tick", "1"),
+        ("generation", "1000000"),
+    ] {
+        let ns = Netns::create("meas");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+        let spy = NftSpy::new();
+        let mut daemon = Daemon::start_with(
+            &ns,
+            dir.path(),
+            free_port(),
+            "3600000",
+            &[
+                ("PATH", spy.path()),
+                ("SANSO_TEST_CHILD_DRIFT_MS", "500".to_owned()),
+                ("SANSO_TEST_CHILD_FULL_EVERY", full_every.to_owned()),
+            ],
+        );
+        let socket = dir.path().join("sanso.sock");
+        let start = counts_until(&socket, Duration::from_secs(30), "a first tick", |c| {
+            c.drift_checks >= 2
+        });
+        let calls = spy.calls().len();
+        let trace = dir.path().join("strace.txt");
+        let mut strace = Command::new("strace")
+            .args(["-f", "-c", "-o"])
+            .arg(&trace)
+            .args(["-p", &daemon.child.id().to_string()])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("strace");
+        std::thread::sleep(Duration::from_secs(6));
+        // SAFETY: SIGINT to the strace we started; it detaches and writes its summary.
+        unsafe { libc::kill(i32::try_from(strace.id()).expect("pid"), libc::SIGINT) };
+        let _ = strace.wait();
+        let end = status(&socket).expect("status").counts;
+        let ticks = end.drift_checks - start.drift_checks;
+        let nft = spy.calls().len() - calls;
+        let summary = std::fs::read_to_string(&trace).unwrap_or_default();
+        let syscalls: u64 = summary
+            .lines()
+            .find(|l| l.trim_end().ends_with("total"))
+            .and_then(|l| l.split_whitespace().nth(3))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        // Wall time of the kernel work of one tick, outside the daemon.
+        let kernel = sanso_daemon::NftKernel {
+            netns: Some(ns.name.clone()),
+        };
+        use sanso_daemon::Kernel as _;
+        let baseline = kernel.read_table().expect("read");
+        let rounds = if full_every == "1" { 10 } else { 200 };
+        let timer = Instant::now();
+        for _ in 0..rounds {
+            if full_every == "1" {
+                let live = kernel.read_table().expect("read");
+                assert!(sanso_nft::readback::diff_ignoring_isolation(&baseline, &live).is_empty());
+            } else {
+                kernel.generation().expect("generation");
+            }
+        }
+        let per_tick = timer.elapsed() / rounds;
+        let counters = Instant::now();
+        let n = kernel.counters().expect("counters").len();
+        let counters = counters.elapsed();
+        // What a scrape ran before: `nft -j list counters` in the namespace.
+        let by_nft = Instant::now();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "nft", "-j", "list", "counters"])
+            .args(["table", "inet", "sanso"])
+            .output()
+            .expect("nft");
+        assert!(out.status.success());
+        let by_nft = by_nft.elapsed();
+        daemon.kill9();
+        println!(
+            "{mode}: {ticks} ticks in 6 s under strace, {nft} nft processes ({:.1}/tick), \
+             {syscalls} syscalls ({:.0}/tick, daemon and children); one tick's kernel work \
+             {per_tick:?}; counters by netlink: {n} in {counters:?} \
+             (by nft: {by_nft:?})",
+            nft as f64 / ticks.max(1) as f64,
+            syscalls as f64 / ticks.max(1) as f64,
+        );
+    }
+}
