@@ -87,8 +87,16 @@ pub struct Settings {
     pub netns: Option<String>,
     pub drift_interval: Duration,
     pub drift_action: DriftAction,
+    /// Every this many drift ticks the live table is read back and compared
+    /// even when the ruleset generation has not changed (a safety net); the
+    /// other ticks read the generation only. 1: every tick reads back.
+    pub drift_full_every: u32,
     pub neighbour_interval: Duration,
 }
+
+/// [`Settings::drift_full_every`] of `sanso daemon`: at the default drift
+/// interval of 30 s, a read-back every 5 minutes when nothing changed.
+pub const DEFAULT_DRIFT_FULL_EVERY: u32 = 10;
 
 /// Why a reload happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,6 +327,11 @@ struct Installed {
     applied_at: Timestamp,
     /// The table read back right after the apply: the expected side of drift checks.
     baseline: Option<LiveTable>,
+    /// The ruleset generation read just before `baseline` was read, or
+    /// before the last full drift check that found the table as expected:
+    /// while the kernel reports the same, nothing changed since, and a
+    /// drift tick reads no table. `None`: unknown (the next tick reads).
+    generation: Option<u32>,
 }
 
 /// What a rollback restores.
@@ -408,8 +421,9 @@ fn opens(trigger: &str) -> bool {
 
 /// What reading the table back after a load found.
 enum Loaded {
-    /// Read back and found as loaded: the table (a drift baseline).
-    Verified(LiveTable),
+    /// Read back and found as loaded: the table (a drift baseline), and
+    /// the ruleset generation read just before it.
+    Verified(LiveTable, Option<u32>),
     /// Read back, and different from what was loaded.
     Mismatch {
         /// What was compared.
@@ -583,6 +597,8 @@ pub struct Actor {
     drift: DriftState,
     /// The differences last reported, so persisting drift is audited once.
     last_drift: Option<Vec<String>>,
+    /// Drift ticks since the last full check (read-back and comparison).
+    drift_ticks_since_full: u32,
     /// Findings already reported for the current policy.
     reported_hosts: BTreeSet<HostFinding>,
     findings_now: Vec<HostFinding>,
@@ -713,6 +729,7 @@ impl Actor {
             last_apply: None,
             drift: DriftState::Unknown,
             last_drift: None,
+            drift_ticks_since_full: 0,
             reported_hosts: BTreeSet::new(),
             findings_now: Vec::new(),
             dynamic_now: std::collections::BTreeMap::new(),
@@ -1126,14 +1143,18 @@ impl Actor {
         };
         let kernel = Arc::clone(&self.kernel);
         let read = blocking(move || {
+            // The generation first: a change after it shows as a new one.
+            let generation = kernel.generation().ok().flatten();
             let table = kernel.read_table()?;
             let (checked, problems) = check(&table);
-            Ok((table, checked, problems))
+            Ok((table, generation, checked, problems))
         })
         .await;
         Ok(match read {
-            Ok((table, _, problems)) if problems.is_empty() => Loaded::Verified(table),
-            Ok((_, checked, problems)) => Loaded::Mismatch { checked, problems },
+            Ok((table, generation, _, problems)) if problems.is_empty() => {
+                Loaded::Verified(table, generation)
+            }
+            Ok((_, _, checked, problems)) => Loaded::Mismatch { checked, problems },
             Err(err) => Loaded::NotReadBack(chain_said(&err)),
         })
     }
@@ -1163,8 +1184,8 @@ impl Actor {
         let loaded = self.load_and_check(load).await.map_err(|e| {
             Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = e.get(l)))
         })?;
-        let (baseline, check) = match loaded {
-            Loaded::Verified(table) => (Some(table), Check::Verified),
+        let (baseline, generation, check) = match loaded {
+            Loaded::Verified(table, generation) => (Some(table), generation, Check::Verified),
             Loaded::Mismatch { checked, problems } => {
                 return Err(self
                     .unverified(&compiled, checked, problems, before, trigger, by)
@@ -1177,7 +1198,7 @@ impl Actor {
                     policy = named(&compiled),
                     error = &err.here
                 ));
-                (None, Check::NotReadBack)
+                (None, None, Check::NotReadBack)
             }
         };
         // What boot loads changes only with a ruleset that needs no
@@ -1203,7 +1224,9 @@ impl Actor {
             compiled,
             applied_at: Timestamp::now(),
             baseline,
+            generation,
         });
+        self.drift_ticks_since_full = 0;
         self.counts.applies += 1;
         self.last_apply = Some(now_epoch());
         self.check_interfaces().await;
@@ -1388,9 +1411,10 @@ impl Actor {
             self.drift = DriftState::Unknown;
         }
         match loaded {
-            Loaded::Verified(table) => {
+            Loaded::Verified(table, generation) => {
                 if let Some(current) = self.current.as_mut() {
                     current.baseline = Some(table);
+                    current.generation = generation;
                     self.drift = DriftState::InSync;
                     self.last_drift = None;
                 }
@@ -1859,8 +1883,12 @@ impl Actor {
         let policy = self.current.as_ref().map(|c| c.compiled.policy_ref());
         tracing::warn!(action, isolated = %isolated, ms, "{}", t!("daemon-log-isolation-changed"));
         let recorded = self.try_record(event, by, policy, detail);
-        // The baseline of drift checks reads the sets as they are now.
+        // The baseline of drift checks reads the sets as they are now; the
+        // next drift tick reads the table back.
         self.last_drift = None;
+        if let Some(c) = self.current.as_mut() {
+            c.generation = None;
+        }
         match (recorded, saved) {
             (Ok(()), Ok(())) => Ok((ms, isolated.len(), connections)),
             (Err(e), _) => Err(t!(
@@ -2084,6 +2112,7 @@ impl Actor {
                         compiled,
                         applied_at: Timestamp::now(),
                         baseline: None,
+                        generation: None,
                     })),
                     Err(refusal) => {
                         tracing::error!(error = %refusal, "{}", t!("daemon-log-rollback-policy-broken"));
@@ -2152,7 +2181,7 @@ impl Actor {
         self.current = None;
         self.drift = DriftState::Unknown;
         match loaded {
-            Loaded::Verified(_) => Ok(()),
+            Loaded::Verified(..) => Ok(()),
             Loaded::NotReadBack(err) => {
                 tracing::warn!(error = %err.here, "{}", t!("daemon-log-restore-not-read-back", what = &what.here));
                 Ok(())
@@ -2235,10 +2264,38 @@ impl Actor {
         );
     }
 
+    /// One drift tick. The ruleset generation first (one netlink round
+    /// trip): while it is the one recorded after the last verified load or
+    /// the last full check that found no drift, nothing was changed in the
+    /// namespace, and the tick ends there. Otherwise (or when it cannot be
+    /// read, while drift or an unreadable table persists, and every
+    /// [`Settings::drift_full_every`] ticks anyway) the table is read back
+    /// and compared with the baseline.
     async fn check_drift(&mut self) {
-        if self.current.is_none() {
+        let Some(recorded) = self.current.as_ref().map(|c| c.generation) else {
+            return;
+        };
+        self.counts.drift_checks += 1;
+        let kernel = Arc::clone(&self.kernel);
+        let generation = match blocking(move || kernel.generation()).await {
+            Ok(generation) => generation,
+            Err(err) => {
+                tracing::debug!(error = %chain_said(&err).here, "{}", t!("daemon-log-generation-unreadable"));
+                None
+            }
+        };
+        let full_due =
+            self.drift_ticks_since_full.saturating_add(1) >= self.settings.drift_full_every.max(1);
+        if !full_due
+            && self.drift == DriftState::InSync
+            && generation.is_some()
+            && generation == recorded
+        {
+            self.drift_ticks_since_full += 1;
             return;
         }
+        self.drift_ticks_since_full = 0;
+        self.counts.drift_full_checks += 1;
         let kernel = Arc::clone(&self.kernel);
         let live = match blocking(move || kernel.read_table()).await {
             Ok(t) => t,
@@ -2253,6 +2310,7 @@ impl Actor {
             // The read after the apply failed; this one stands in for it.
             if let Some(c) = self.current.as_mut() {
                 c.baseline = Some(live);
+                c.generation = generation;
             }
             return;
         };
@@ -2268,6 +2326,9 @@ impl Actor {
         if changes.is_empty() {
             self.drift = DriftState::InSync;
             self.last_drift = None;
+            if let Some(c) = self.current.as_mut() {
+                c.generation = generation;
+            }
             return;
         }
         self.drift = DriftState::Drift;

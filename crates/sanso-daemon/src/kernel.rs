@@ -2,10 +2,14 @@
 //! actor's logic is testable without root; [`NftKernel`] is the real one.
 //!
 //! [`NftKernel`] applies with one atomic netlink batch
-//! (`sanso_nft::netlink::apply`), reads the table back for drift
-//! (`sanso_nft::readback::live_table`), and shells out to `nft` and `ip` only
-//! for what has no netlink path here yet: restoring a saved table text on
-//! rollback, counter values for metrics, and the neighbour table.
+//! (`sanso_nft::netlink::apply`), reads the ruleset generation and the named
+//! counters over netlink (`sanso_nft::netlink::generation`,
+//! `named_counters`), reads the table back for drift
+//! (`sanso_nft::readback::live_table`, which runs `nft`), and shells out to
+//! `nft` and `ip` only for what has no netlink path here yet: restoring a
+//! saved table text on rollback, and the neighbour table. The steady state
+//! of the drift watch (the generation unchanged) and the metrics endpoint
+//! run no `nft`.
 //! Nothing here ever flushes or deletes the table on its own.
 
 use std::io::Write as _;
@@ -72,6 +76,8 @@ pub enum KernelError {
     Task,
     NoIsolation,
     Isolation(#[source] sanso_nft::netlink::ApplyError),
+    /// A netlink read (the generation, the counters) failed.
+    Netlink(#[source] sanso_nft::netlink::ApplyError),
 }
 
 impl KernelError {
@@ -101,6 +107,7 @@ impl KernelError {
             KernelError::Task => t_in!(lang, "daemon-kernel-task"),
             KernelError::NoIsolation => t_in!(lang, "daemon-kernel-no-isolation"),
             KernelError::Isolation(_) => t_in!(lang, "daemon-kernel-isolation"),
+            KernelError::Netlink(_) => t_in!(lang, "daemon-kernel-netlink-read"),
         }
     }
 }
@@ -154,6 +161,12 @@ pub trait Kernel: Send + Sync + 'static {
     }
     /// The live table in normal form (absent is not an error).
     fn read_table(&self) -> Result<LiveTable, KernelError>;
+    /// The ruleset generation of the namespace: a number the kernel changes
+    /// with every committed nf_tables change, by anyone. `None`: this kernel
+    /// does not tell (the default), and every drift check reads the table.
+    fn generation(&self) -> Result<Option<u32>, KernelError> {
+        Ok(None)
+    }
     /// Replaces `table inet sanso` with a table listing (as `nft list table` prints it).
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError>;
     /// The named counters of `table inet sanso`.
@@ -254,17 +267,29 @@ impl Kernel for NftKernel {
         sanso_nft::readback::live_table(self.netns.as_deref()).map_err(KernelError::Readback)
     }
 
+    fn generation(&self) -> Result<Option<u32>, KernelError> {
+        sanso_nft::netlink::generation(self.netns.as_deref())
+            .map(Some)
+            .map_err(KernelError::Netlink)
+    }
+
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
         let script = format!("{REPLACE_PREAMBLE}{listing}");
         self.nft(&["-f", "-"], Some(&script)).map(|_| ())
     }
 
+    /// One netlink dump of the table's named counters (no `nft`).
     fn counters(&self) -> Result<Vec<CounterValue>, KernelError> {
-        let out = self.nft(&["-j", "list", "counters", "table", "inet", "sanso"], None)?;
-        parse_counters(&out).map_err(|what| KernelError::Output {
-            command: "nft -j list counters".into(),
-            what,
-        })
+        let (_, counters) = sanso_nft::netlink::named_counters(self.netns.as_deref(), "sanso")
+            .map_err(KernelError::Netlink)?;
+        Ok(counters
+            .into_iter()
+            .map(|c| CounterValue {
+                name: c.name,
+                packets: c.packets,
+                bytes: c.bytes,
+            })
+            .collect())
     }
 
     fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {

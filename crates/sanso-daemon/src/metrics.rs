@@ -187,6 +187,18 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
         &plain(c.drift_restores),
     );
     metric(
+        "sanso_drift_checks_total",
+        "counter",
+        "Drift ticks: each reads the ruleset generation (one netlink round trip).",
+        &plain(c.drift_checks),
+    );
+    metric(
+        "sanso_drift_full_checks_total",
+        "counter",
+        "Drift ticks that read the table back and compared it (the generation had changed, or the periodic full check).",
+        &plain(c.drift_full_checks),
+    );
+    metric(
         "sanso_expiries_total",
         "counter",
         "Recompiles at a flow's expiry.",

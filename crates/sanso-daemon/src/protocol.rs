@@ -190,6 +190,14 @@ pub struct Counts {
     pub rollbacks: u64,
     pub drift_events: u64,
     pub drift_restores: u64,
+    /// Drift ticks with a policy in the kernel.
+    #[serde(default)]
+    pub drift_checks: u64,
+    /// Of those, the ticks that read the table back and compared it (the
+    /// ruleset generation had changed, or the periodic full check); the
+    /// others cost one netlink round trip.
+    #[serde(default)]
+    pub drift_full_checks: u64,
     pub expiries: u64,
     pub spoofing_suspects: u64,
     pub unknown_hosts: u64,

@@ -42,6 +42,17 @@ struct FakeState {
     isolated: Isolated,
     /// Element updates of the isolation sets, in order.
     isolation_updates: Vec<Isolated>,
+    /// The ruleset generation, bumped by every change the fake makes;
+    /// `None`: this kernel does not tell (every drift tick reads back).
+    generation: Option<u32>,
+    /// Read-backs of the table.
+    table_reads: usize,
+}
+
+impl FakeState {
+    fn bump(&mut self) {
+        self.generation = self.generation.map(|g| g.wrapping_add(1));
+    }
 }
 
 #[derive(Clone, Default)]
@@ -69,6 +80,7 @@ impl Kernel for FakeKernel {
         self.with(|s| {
             s.isolated = isolated.clone();
             s.isolation_updates.push(isolated.clone());
+            s.bump();
         });
         Ok(IsolationReport {
             messages: 4,
@@ -88,6 +100,7 @@ impl Kernel for FakeKernel {
                 });
             }
             s.table = Some(text.to_owned());
+            s.bump();
             let mut shape = sanso_nft::verify::expected_shape(ruleset);
             if s.misshape_applies > 0 {
                 s.misshape_applies -= 1;
@@ -103,6 +116,7 @@ impl Kernel for FakeKernel {
 
     fn read_table(&self) -> Result<LiveTable, KernelError> {
         let (text, shape, unreadable, isolated) = self.with(|s| {
+            s.table_reads += 1;
             (
                 s.table.clone(),
                 s.shape.clone(),
@@ -190,9 +204,14 @@ impl Kernel for FakeKernel {
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
         self.with(|s| {
             s.table = Some(listing.to_owned());
+            s.bump();
             s.shape = (listing == FALLBACK_RULESET).then(sanso_daemon::kernel::fallback_shape);
         });
         Ok(())
+    }
+
+    fn generation(&self) -> Result<Option<u32>, KernelError> {
+        Ok(self.with(|s| s.generation))
     }
 
     fn counters(&self) -> Result<Vec<CounterValue>, KernelError> {
@@ -247,6 +266,7 @@ fn settings(policy: &Path, state: &Path, drift: Duration) -> Settings {
         netns: None,
         drift_interval: drift,
         drift_action: DriftAction::Restore,
+        drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
         neighbour_interval: Duration::from_millis(100),
     }
 }
@@ -870,6 +890,102 @@ async fn drift_is_detected_audited_and_restored() {
     assert!(drift["detail"]["change_count"]
         .as_u64()
         .is_some_and(|n| n > 0));
+}
+
+/// A rig whose kernel tells its ruleset generation (starting at 1), drift
+/// checked every `tick`, the table read back every `full_every` ticks
+/// regardless.
+async fn generation_rig(tick: Duration, full_every: u32) -> Rig {
+    let kernel = FakeKernel::default();
+    kernel.with(|s| s.generation = Some(1));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = dir.path().join("policy.toml");
+    let state = dir.path().join("state");
+    std::fs::write(&policy, policy_text("r1", None)).expect("write policy");
+    let settings = Settings {
+        drift_full_every: full_every,
+        ..settings(&policy, &state, tick)
+    };
+    let actor = Actor::new(settings, Arc::new(kernel.clone())).expect("actor");
+    let (handle, _task) = actor.spawn();
+    handle.status().await.expect("actor running");
+    Rig {
+        _dir: dir,
+        policy,
+        state,
+        kernel,
+        handle,
+    }
+}
+
+/// Polls the actor's counts until `done` holds (at most `limit`).
+async fn counts_until(
+    rig: &Rig,
+    limit: Duration,
+    done: impl Fn(&sanso_daemon::protocol::Counts) -> bool,
+) -> sanso_daemon::protocol::Counts {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let counts = rig.handle.status().await.expect("status").counts;
+        if done(&counts) || tokio::time::Instant::now() >= deadline {
+            return counts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_generation_spares_the_read_back_and_a_changed_one_is_checked() {
+    let rig = generation_rig(Duration::from_millis(50), 1_000_000).await;
+    let reads_after_start = rig.kernel.with(|s| s.table_reads);
+    let counts = counts_until(&rig, Duration::from_secs(10), |c| c.drift_checks >= 5).await;
+    assert!(counts.drift_checks >= 5, "{counts:?}");
+    assert_eq!(counts.drift_full_checks, 0, "{counts:?}");
+    assert_eq!(rig.kernel.with(|s| s.table_reads), reads_after_start);
+
+    // A change by someone else bumps the generation: the next tick reads
+    // the table, finds the drift and restores.
+    let expected = rig.kernel.with(|s| s.table.clone());
+    rig.kernel.with(|s| {
+        s.table = s.table.as_ref().map(|t| t.replace("accept", "drop"));
+        s.bump();
+    });
+    let counts = counts_until(&rig, Duration::from_secs(10), |c| c.drift_restores >= 1).await;
+    assert_eq!(
+        (
+            counts.drift_events,
+            counts.drift_restores,
+            counts.drift_full_checks
+        ),
+        (1, 1, 1),
+        "{counts:?}"
+    );
+    assert_eq!(rig.kernel.with(|s| s.table.clone()), expected);
+
+    // The restore recorded its own generation: quiet again.
+    let reads = rig.kernel.with(|s| s.table_reads);
+    let checks = counts.drift_checks;
+    let counts = counts_until(&rig, Duration::from_secs(10), |c| {
+        c.drift_checks >= checks + 5
+    })
+    .await;
+    assert_eq!(counts.drift_full_checks, 1, "{counts:?}");
+    assert_eq!(rig.kernel.with(|s| s.table_reads), reads);
+}
+
+#[tokio::test]
+async fn the_periodic_full_check_catches_what_the_generation_missed() {
+    // A change that (unlike any real one) leaves the generation as it was.
+    let rig = generation_rig(Duration::from_millis(200), 3).await;
+    let expected = rig.kernel.with(|s| s.table.clone());
+    rig.kernel
+        .with(|s| s.table = s.table.as_ref().map(|t| t.replace("accept", "drop")));
+    let counts = counts_until(&rig, Duration::from_secs(10), |c| c.drift_restores >= 1).await;
+    assert_eq!(counts.drift_restores, 1, "{counts:?}");
+    assert_eq!(rig.kernel.with(|s| s.table.clone()), expected);
+    // The first full check (the third tick) found it.
+    assert_eq!(counts.drift_full_checks, 1, "{counts:?}");
+    assert_eq!(counts.drift_events, 1, "{counts:?}");
 }
 
 #[tokio::test]

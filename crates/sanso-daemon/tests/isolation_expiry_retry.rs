@@ -95,6 +95,7 @@ async fn a_refused_timed_release_is_retried_at_a_bounded_pace() {
         netns: None,
         drift_interval: Duration::from_secs(3600),
         drift_action: DriftAction::Report,
+        drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
         neighbour_interval: Duration::from_secs(3600),
     };
     let actor = Actor::new(settings, Arc::new(kernel.clone())).expect("actor");

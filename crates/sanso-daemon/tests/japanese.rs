@@ -71,6 +71,7 @@ async fn a_refused_apply_is_answered_in_japanese_and_recorded_in_english() {
         netns: None,
         drift_interval: Duration::from_secs(3600),
         drift_action: DriftAction::Report,
+        drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
         neighbour_interval: Duration::from_secs(3600),
     };
     let actor = Actor::new(settings, Arc::new(RefusingKernel)).expect("actor");

@@ -108,6 +108,12 @@ fn daemon_child() {
         env("SANSO_TEST_CHILD_METRICS").parse().expect("addr"),
     );
     config.watch_interval = watch;
+    if let Ok(ms) = std::env::var("SANSO_TEST_CHILD_DRIFT_MS") {
+        config.settings.drift_interval = Duration::from_millis(ms.parse().expect("ms"));
+    }
+    if let Ok(n) = std::env::var("SANSO_TEST_CHILD_FULL_EVERY") {
+        config.settings.drift_full_every = n.parse().expect("n");
+    }
     config.audit_syslog = std::env::var("SANSO_TEST_CHILD_SYSLOG")
         .ok()
         .map(|a| a.parse().expect("syslog addr"));
@@ -587,6 +593,214 @@ fn a_table_switched_dormant_is_drift_and_restored() {
     );
 }
 
+/// A directory holding an `nft` that logs each call (one line: its
+/// arguments) to `nft.log` beside it, then runs the real one: put first on
+/// a daemon's `PATH`, it counts the `nft` processes the daemon runs (also
+/// through `ip netns exec NS nft`).
+struct NftSpy {
+    dir: tempfile::TempDir,
+}
+
+impl NftSpy {
+    fn new() -> NftSpy {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::var("PATH").unwrap_or_default();
+        let real = std::env::split_paths(&path)
+            .map(|d| d.join("nft"))
+            .find(|p| p.is_file())
+            .expect("nft on PATH");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("nft.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.display()
+        );
+        let wrapper = dir.path().join("nft");
+        std::fs::write(&wrapper, script).expect("write wrapper");
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        NftSpy { dir }
+    }
+
+    /// `PATH` with the wrapper first.
+    fn path(&self) -> String {
+        let rest = std::env::var("PATH").unwrap_or_default();
+        format!("{}:{rest}", self.dir.path().display())
+    }
+
+    /// The `nft` calls logged so far.
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("nft.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Polls the daemon's counts until `done` holds; panics after `limit`.
+fn counts_until(
+    socket: &Path,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&sanso_daemon::protocol::Counts) -> bool,
+) -> sanso_daemon::protocol::Counts {
+    let mut last = None;
+    wait_for(limit, what, || {
+        last = status(socket).map(|s| s.counts);
+        last.as_ref().is_some_and(&done)
+    });
+    status(socket).map(|s| s.counts).expect("status")
+}
+
+/// The drift watch in its steady state reads the ruleset generation only
+/// (one netlink round trip per tick) and runs no `nft`, nor does a metrics
+/// scrape; a rule added or deleted by `nft` changes the generation and is
+/// found and restored at the next tick (one read-back each).
+#[test]
+fn steady_drift_ticks_run_no_nft_and_outside_changes_are_still_restored() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let ns = Netns::create("gen");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+    let spy = NftSpy::new();
+    let port = free_port();
+    let _daemon = Daemon::start_with(
+        &ns,
+        dir.path(),
+        port,
+        "3600000",
+        &[
+            ("PATH", spy.path()),
+            ("SANSO_TEST_CHILD_DRIFT_MS", "300".to_owned()),
+            // No periodic full check in this test: only the generation can
+            // trigger a read-back.
+            ("SANSO_TEST_CHILD_FULL_EVERY", "1000000".to_owned()),
+        ],
+    );
+    let socket = dir.path().join("sanso.sock");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    assert!(
+        !spy.calls().is_empty(),
+        "the spy sees the start's read-back"
+    );
+
+    // Steady state: ticks, a scrape, and not one nft.
+    let settled = counts_until(&socket, Duration::from_secs(30), "a first tick", |c| {
+        c.drift_checks >= 1
+    });
+    let before = spy.calls().len();
+    let metrics = scrape(&ns, port);
+    assert!(metrics.contains("sanso_kernel_counters_up 1"), "{metrics}");
+    // Counters read by the netlink dump: a series per zone pair.
+    assert!(
+        metrics.contains("sanso_dropped_packets_total{src_zone="),
+        "{metrics}"
+    );
+    let steady = counts_until(&socket, Duration::from_secs(30), "five quiet ticks", |c| {
+        c.drift_checks >= settled.drift_checks + 5
+    });
+    assert_eq!(
+        steady.drift_full_checks, settled.drift_full_checks,
+        "{steady:?}"
+    );
+    assert_eq!(
+        spy.calls()[before..],
+        [] as [String; 0],
+        "nft in the steady state"
+    );
+
+    // (a) A rule added by nft: found at the next tick, restored.
+    ns.nft(&[
+        "add",
+        "rule",
+        "inet",
+        "sanso",
+        "forward",
+        "meta",
+        "mark",
+        "0x5a5a",
+        "accept",
+        "comment",
+        "\"outsider\"",
+    ]);
+    let added = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "the added rule restored",
+        |c| c.drift_restores > steady.drift_restores,
+    );
+    assert_eq!(
+        added.drift_full_checks,
+        steady.drift_full_checks + 1,
+        "the first full check after the change found it: {added:?}"
+    );
+    assert!(ns.nft_list().is_some_and(|t| !t.contains("outsider")));
+    assert_eq!(ns.table_revision().as_deref(), Some("r1"));
+
+    // (b) A rule deleted by nft: the same.
+    let handle = {
+        let out = Command::new("ip")
+            .args([
+                "netns", "exec", &ns.name, "nft", "-a", "list", "chain", "inet", "sanso", "forward",
+            ])
+            .output()
+            .expect("nft -a");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("ct state established,related ct mark vmap @live"))
+            .and_then(|l| l.rsplit("# handle ").next())
+            .map(|h| h.trim().to_owned())
+            .expect("a rule handle")
+    };
+    ns.nft(&[
+        "delete", "rule", "inet", "sanso", "forward", "handle", &handle,
+    ]);
+    let deleted = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "the deleted rule restored",
+        |c| c.drift_restores > added.drift_restores,
+    );
+    assert_eq!(
+        deleted.drift_full_checks,
+        added.drift_full_checks + 1,
+        "{deleted:?}"
+    );
+    assert!(ns
+        .nft_list()
+        .is_some_and(|t| t.contains("ct state established,related ct mark vmap @live")));
+
+    // Quiet again after the restores: no nft.
+    let before = spy.calls().len();
+    let quiet = counts_until(
+        &socket,
+        Duration::from_secs(30),
+        "five more quiet ticks",
+        |c| c.drift_checks >= deleted.drift_checks + 5,
+    );
+    assert_eq!(
+        quiet.drift_full_checks, deleted.drift_full_checks,
+        "{quiet:?}"
+    );
+    assert_eq!(
+        spy.calls()[before..],
+        [] as [String; 0],
+        "nft after the restores"
+    );
+    let records = audit_records(dir.path());
+    assert_eq!(
+        records.iter().filter(|r| r["event"] == "drift").count(),
+        2,
+        "one drift record per change"
+    );
+}
+
 /// A tmpfs mounted over a directory for the life of the value.
 struct SmallDisk {
     path: PathBuf,
@@ -747,5 +961,103 @@ fn audit_heads_reach_a_syslog_collector() {
             record["hash"].as_str().expect("hash")
         );
         assert!(line.ends_with(&head), "{line} vs {head}");
+    }
+}
+
+/// What one drift tick costs, old way (every tick reads the table back with
+/// `nft`) and new way (the generation only): wall time per tick, `nft`
+/// processes per tick, and syscalls per tick of the daemon and its children
+/// (strace -f -c attached for a few seconds). Prints; asserts nothing.
+/// `cargo test -p sanso-daemon --test kernel measure_drift_ticks -- --ignored --nocapture`
+#[test]
+#[ignore = "measurement: prints the cost of a drift tick (root, strace)"]
+fn measure_drift_ticks() {
+    if !is_root() {
+        return;
+    }
+    for (mode, full_every) in [
+        ("full read-back every tick", "1"),
+        ("generation", "1000000"),
+    ] {
+        let ns = Netns::create("meas");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("policy.toml"), policy("r1")).expect("write");
+        let spy = NftSpy::new();
+        let mut daemon = Daemon::start_with(
+            &ns,
+            dir.path(),
+            free_port(),
+            "3600000",
+            &[
+                ("PATH", spy.path()),
+                ("SANSO_TEST_CHILD_DRIFT_MS", "500".to_owned()),
+                ("SANSO_TEST_CHILD_FULL_EVERY", full_every.to_owned()),
+            ],
+        );
+        let socket = dir.path().join("sanso.sock");
+        let start = counts_until(&socket, Duration::from_secs(30), "a first tick", |c| {
+            c.drift_checks >= 2
+        });
+        let calls = spy.calls().len();
+        let trace = dir.path().join("strace.txt");
+        let mut strace = Command::new("strace")
+            .args(["-f", "-c", "-o"])
+            .arg(&trace)
+            .args(["-p", &daemon.child.id().to_string()])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("strace");
+        std::thread::sleep(Duration::from_secs(6));
+        // SAFETY: SIGINT to the strace we started; it detaches and writes its summary.
+        unsafe { libc::kill(i32::try_from(strace.id()).expect("pid"), libc::SIGINT) };
+        let _ = strace.wait();
+        let end = status(&socket).expect("status").counts;
+        let ticks = end.drift_checks - start.drift_checks;
+        let nft = spy.calls().len() - calls;
+        let summary = std::fs::read_to_string(&trace).unwrap_or_default();
+        let syscalls: u64 = summary
+            .lines()
+            .find(|l| l.trim_end().ends_with("total"))
+            .and_then(|l| l.split_whitespace().nth(3))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        // Wall time of the kernel work of one tick, outside the daemon.
+        let kernel = sanso_daemon::NftKernel {
+            netns: Some(ns.name.clone()),
+        };
+        use sanso_daemon::Kernel as _;
+        let baseline = kernel.read_table().expect("read");
+        let rounds = if full_every == "1" { 10 } else { 200 };
+        let timer = Instant::now();
+        for _ in 0..rounds {
+            if full_every == "1" {
+                let live = kernel.read_table().expect("read");
+                assert!(sanso_nft::readback::diff_ignoring_isolation(&baseline, &live).is_empty());
+            } else {
+                kernel.generation().expect("generation");
+            }
+        }
+        let per_tick = timer.elapsed() / rounds;
+        let counters = Instant::now();
+        let n = kernel.counters().expect("counters").len();
+        let counters = counters.elapsed();
+        // What a scrape ran before: `nft -j list counters` in the namespace.
+        let by_nft = Instant::now();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "nft", "-j", "list", "counters"])
+            .args(["table", "inet", "sanso"])
+            .output()
+            .expect("nft");
+        assert!(out.status.success());
+        let by_nft = by_nft.elapsed();
+        daemon.kill9();
+        println!(
+            "{mode}: {ticks} ticks in 6 s under strace, {nft} nft processes ({:.1}/tick), \
+             {syscalls} syscalls ({:.0}/tick, daemon and children); one tick's kernel work \
+             {per_tick:?}; counters by netlink: {n} in {counters:?} \
+             (by nft: {by_nft:?})",
+            nft as f64 / ticks.max(1) as f64,
+            syscalls as f64 / ticks.max(1) as f64,
+        );
     }
 }

@@ -115,6 +115,7 @@ impl Rig {
             netns: None,
             drift_interval: Duration::from_secs(3600),
             drift_action: DriftAction::Restore,
+            drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
             neighbour_interval: Duration::from_secs(3600),
         };
         let actor = Actor::new(settings, Arc::new(FakeKernel::default())).expect("actor");

@@ -107,6 +107,7 @@ fn daemon_child() {
             netns: None,
             drift_interval: Duration::from_secs(3600),
             drift_action: sanso_daemon::DriftAction::Report,
+            drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
             neighbour_interval: Duration::from_secs(3600),
         },
         socket_path: dir.join("sanso.sock"),

@@ -104,6 +104,7 @@ async fn start(dir: &Path, kernel: Arc<TamperingKernel>, revision: &str) -> Hand
         netns: Some(kernel.ns.clone()),
         drift_interval: Duration::from_secs(3600),
         drift_action: DriftAction::Restore,
+        drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
         neighbour_interval: Duration::from_secs(3600),
     };
     let (handle, _task) = Actor::new(settings, kernel).expect("actor").spawn();

@@ -18,12 +18,14 @@
 //! expressions, mirroring what nft generates for the text of
 //! [`crate::text::render`]; `encode` turns the plan into batch bytes with
 //! libnftnl; `socket` opens the netlink socket (inside a named network
-//! namespace if asked) and exchanges the batch for its ACKs.
+//! namespace if asked) and exchanges the batch for its ACKs; `read` reads
+//! the ruleset generation and the named counters (no batch).
 //! Nothing here runs `nft`.
 
 pub(crate) mod conntrack;
 mod encode;
 pub(crate) mod plan;
+mod read;
 mod socket;
 
 use std::io;
@@ -35,6 +37,7 @@ use sanso_ir::Ruleset;
 use crate::isolation::Isolated;
 
 pub use encode::{Injection, MessageInfo, MessageKind};
+pub use read::{generation, named_counters, NamedCounter};
 
 /// What one apply did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +180,8 @@ pub enum NetlinkOp {
     DumpConntrack,
     DeleteConntrack,
     ListAddresses,
+    ReadGeneration,
+    DumpCounters,
 }
 
 impl std::fmt::Display for NetlinkOp {
@@ -195,6 +200,8 @@ impl std::fmt::Display for NetlinkOp {
             NetlinkOp::DumpConntrack => t!("nft-op-dump-conntrack"),
             NetlinkOp::DeleteConntrack => t!("nft-op-delete-conntrack"),
             NetlinkOp::ListAddresses => t!("nft-op-list-addresses"),
+            NetlinkOp::ReadGeneration => t!("nft-op-read-generation"),
+            NetlinkOp::DumpCounters => t!("nft-op-dump-counters"),
         })
     }
 }

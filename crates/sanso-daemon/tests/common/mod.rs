@@ -102,6 +102,7 @@ pub fn daemon_config(
             netns: Some(netns),
             drift_interval: Duration::from_millis(500),
             drift_action: sanso_daemon::DriftAction::Restore,
+            drift_full_every: sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY,
             neighbour_interval: Duration::from_secs(1),
         },
         socket_path: dir.join("sanso.sock"),

@@ -19,6 +19,7 @@ nft-missing-answers = the kernel answered { $got } of the batch's { $expected } 
 nft-short-send = short send
 nft-helper-panicked = the helper thread panicked
 nft-dump-did-not-end = the dump did not end
+nft-no-generation = the kernel sent no ruleset generation
 nft-deletes-unanswered = { $unanswered } of { $total } deletes unanswered
 
 # What a netlink exchange was doing: "netlink: cannot <op>".
@@ -35,6 +36,8 @@ nft-op-join-helper = join the namespace helper thread
 nft-op-dump-conntrack = dump the conntrack table
 nft-op-delete-conntrack = delete a conntrack entry
 nft-op-list-addresses = list the gateway's addresses
+nft-op-read-generation = read the ruleset generation
+nft-op-dump-counters = dump the named counters
 
 ## Reading the table back (ReadbackError, drift)
 

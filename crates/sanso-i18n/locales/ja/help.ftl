@@ -221,6 +221,7 @@ help-daemon-arg-state-dir = 監査ログ（audit.jsonl）と最後に正常だ�
 help-daemon-arg-socket = 制御ソケット（root のみ、モード 0600）
 help-daemon-arg-metrics = このループバックアドレスで Prometheus のメトリクスを提供します（例: 127.0.0.1:9763）
 help-daemon-arg-drift-interval = カーネルで動いているテーブルを適用したものと比べる間隔（例: 30s、5m）
+help-daemon-arg-drift-full-every = ルールセットの世代が変わっていなくても、ドリフトの確認 N 回ごとにカーネルのテーブルを読み戻して比べます。それ以外の確認では世代だけを読みます
 help-daemon-arg-on-drift = ドリフトしたときの動作: report（ログ、計数、監査）または restore（さらに再適用）
 help-daemon-arg-neighbour-interval = 未知のホストを探して近隣テーブルを読む間隔
 help-daemon-arg-watch-interval = ポリシーファイルの変更を確かめる間隔

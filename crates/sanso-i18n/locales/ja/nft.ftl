@@ -19,6 +19,7 @@ nft-missing-answers = カーネルはバッチのメッセージ { $expected } �
 nft-short-send = 送信が途中で切れました
 nft-helper-panicked = ヘルパースレッドがパニックしました
 nft-dump-did-not-end = ダンプが終わりませんでした
+nft-no-generation = カーネルからルールセットの世代が返されませんでした
 nft-deletes-unanswered = 削除 { $total } 件のうち { $unanswered } 件に応答がありません
 
 # netlink の操作: 「netlink: <op>ことができません」。
@@ -35,6 +36,8 @@ nft-op-join-helper = 名前空間のヘルパースレッドの終了を待つ
 nft-op-dump-conntrack = conntrack テーブルをダンプする
 nft-op-delete-conntrack = conntrack エントリを削除する
 nft-op-list-addresses = ゲートウェイのアドレスを一覧する
+nft-op-read-generation = ルールセットの世代を読む
+nft-op-dump-counters = 名前付きカウンタをダンプする
 
 ## テーブルの読み戻し（ReadbackError、ドリフト）
 

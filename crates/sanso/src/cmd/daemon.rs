@@ -35,6 +35,10 @@ pub struct Args {
     /// How often to compare the live table with the applied one (e.g. 30s, 5m).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     drift_interval: Duration,
+    /// Read the live table back every N drift checks even when the ruleset
+    /// generation has not changed; the other checks only read the generation.
+    #[arg(long, value_name = "N", default_value_t = sanso_daemon::actor::DEFAULT_DRIFT_FULL_EVERY, value_parser = clap::value_parser!(u32).range(1..))]
+    drift_full_every: u32,
     /// What to do on drift: report (log, count, audit) or restore (also re-apply).
     #[arg(long, value_enum, default_value = "restore")]
     on_drift: OnDrift,
@@ -113,6 +117,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             state_dir: args.state_dir,
             netns: args.netns,
             drift_interval: args.drift_interval,
+            drift_full_every: args.drift_full_every,
             drift_action: match args.on_drift {
                 OnDrift::Report => DriftAction::Report,
                 OnDrift::Restore => DriftAction::Restore,
