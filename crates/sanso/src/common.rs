@@ -159,6 +159,52 @@ pub fn run_report_json(report: &RunReport) -> serde_json::Value {
     })
 }
 
+/// The ruleset text a kernel run of `sanso test --kernel` and `sanso
+/// verify` loads: `ruleset` without any flow's `limit`
+/// (`sanso_classify::judge::without_limits`), so that no kernel drop is a
+/// limit's; and the flows whose limit it leaves out.
+pub fn kernel_run_ruleset(ruleset: &sanso_ir::Ruleset) -> (String, Vec<LimitLeftOut>) {
+    let left_out = sanso_classify::judge::limited_flows(ruleset)
+        .into_iter()
+        .map(|f| {
+            let flow = ruleset.flow(f);
+            LimitLeftOut {
+                flow: flow.name.clone(),
+                limit: flow
+                    .limit
+                    .as_ref()
+                    .map(|l| format!("{}/{}", l.count, l.unit.as_str()))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let text = sanso_nft::text::render(&sanso_classify::judge::without_limits(ruleset));
+    (text, left_out)
+}
+
+/// A flow whose `limit` a kernel run left out, as `--json` gives it.
+#[derive(Debug, serde::Serialize)]
+pub struct LimitLeftOut {
+    pub flow: String,
+    pub limit: String,
+}
+
+/// The one line saying which limits a kernel run left out; `None` when the
+/// policy has none.
+pub fn limits_left_out_line(left_out: &[LimitLeftOut]) -> Option<String> {
+    (!left_out.is_empty()).then(|| {
+        let flows: Vec<String> = left_out
+            .iter()
+            .map(|l| format!("{} ({})", l.flow, l.limit))
+            .collect();
+        t!(
+            "test-limits-left-out",
+            count = left_out.len(),
+            flows = flows.join(", ")
+        )
+    })
+}
+
 /// Parses `--now`/`--at` values: `YYYY-MM-DD` (the start of that day in
 /// JST, the zone `until` dates are read in) or RFC 3339 with an offset.
 /// Returns seconds since the Unix epoch.

@@ -347,10 +347,12 @@ fn example_with_cloud_mail_limited(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 #[test]
-fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
+fn kernel_cases_of_a_flow_limited_to_1_per_minute_all_pass_the_kernel_run() {
     require_root!();
-    // Eight cases of the cloud mail flow, limited to 1/minute: the kernel
-    // accepts the burst and drops the rest, as it should.
+    // Eight cases of the cloud mail flow, limited to 1/minute: with its
+    // limit the kernel would drop seven of them. The kernel run loads the
+    // ruleset without limits, so every one must be accepted, and a drop
+    // would be a failure, never excused as the limit's.
     let dir = tempfile::tempdir().expect("tempdir");
     let policy = example_with_cloud_mail_limited(&dir);
     let cases: String = (0..8)
@@ -361,13 +363,13 @@ fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
         })
         .collect();
     let cases = temp_file(&dir, "cases.toml", &cases);
-    let out = sanso_leaving_no_namespace(&[
+    let args = [
         "test",
         "--kernel",
         policy.to_str().expect("path"),
         cases.to_str().expect("path"),
-        "--json",
-    ]);
+    ];
+    let out = sanso_leaving_no_namespace(&[&args[..], &["--json"]].concat());
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let kernel: Vec<&str> = json["cases"]
@@ -376,31 +378,62 @@ fn kernel_cases_above_a_flows_limit_are_shown_as_limited_and_pass() {
         .iter()
         .map(|c| c["kernel"].as_str().expect("kernel verdict"))
         .collect();
-    assert!(kernel.contains(&"accept"), "{kernel:?}");
-    assert!(kernel.contains(&"limit"), "{kernel:?}");
-    assert!(!kernel.contains(&"drop"), "{kernel:?}");
+    assert_eq!(kernel, ["accept"; 8], "{json}");
     assert_eq!(json["failed"], 0);
+    assert_eq!(json["kernel_run"]["accepted"], 8, "{json}");
+    let left_out = json["limits_left_out"].as_array().expect("limits_left_out");
+    assert!(
+        left_out
+            .iter()
+            .any(|l| l["flow"] == "mail-in-from-cloud" && l["limit"] == "1/minute"),
+        "{json}"
+    );
+
+    // The text says so in one line.
+    let out = sanso_leaving_no_namespace(&args);
+    let stdout = text(&out.stdout);
+    assert_eq!(code(&out), 0, "{stdout}");
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("limits left out of the kernel run: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].contains("mail-in-from-cloud (1/minute)"),
+        "{stdout}"
+    );
 }
 
 #[test]
-fn verify_sets_aside_drops_above_a_flows_limit() {
+fn verify_judges_every_flow_limited_to_1_per_minute_without_its_limit() {
     require_root!();
-    // The example with the cloud mail flow limited to 1/minute: random
-    // probes hit it several times within the run, and the kernel drops
-    // those above the limit, as it should.
+    // The example with every flow limited to 1/minute: with the limits,
+    // the kernel would let at most one packet of each flow through in the
+    // run and drop the others. The kernel run leaves the limits out, so
+    // every packet the policy accepts must be accepted, with no excuse.
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = example_with_cloud_mail_limited(&dir);
+    let policy = std::fs::read_to_string(example("policy.toml")).expect("example");
+    let unlimited: String = policy
+        .lines()
+        .filter(|l| !l.starts_with("limit = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let limited = unlimited.replace("[[flows]]\n", "[[flows]]\nlimit = \"1/minute\"\n");
+    let flows = policy.matches("[[flows]]\n").count();
+    assert!(flows > 10, "the example's flows moved");
+    let path = temp_file(&dir, "policy.toml", &limited);
     let json = verify_passing(path.to_str().expect("path"), "3000", "7");
     assert_eq!(
         json["disagreements"].as_array().map(Vec::len),
         Some(0),
         "{json}"
     );
-    let over = &json["over_limit"][0];
-    assert_eq!(over["flow"], "mail-in-from-cloud", "{json}");
-    assert_eq!(over["limit"], "1/minute", "{json}");
-    assert!(over["accepted"].as_u64().unwrap_or(0) >= 1, "{json}");
-    assert!(over["dropped"].as_u64().unwrap_or(0) >= 1, "{json}");
+    let left_out = json["limits_left_out"].as_array().expect("limits_left_out");
+    assert_eq!(left_out.len(), flows, "{json}");
+    assert!(left_out.iter().all(|l| l["limit"] == "1/minute"), "{json}");
+    // Far more accepts than the limits would have let through.
+    let accepted = json["kernel_run"]["accepted"].as_u64().unwrap_or(0);
+    assert!(accepted > 3 * flows as u64, "{json}");
 }
 
 /// `sanso verify POLICY --random N --seed S --json`, which must exit 0

@@ -16,15 +16,16 @@ test-client-differs = { $kernel }/client { $client }
 # `sanso test`: failures and the summary.
 test-failed = FAILED { $at }: case { $case }: expected { $expected }, userspace { $userspace }{ $kernel } ({ $decided })
 test-kernel-saw = , kernel { $kernel }
-test-limit-dropped = limit: { $count } { $count ->
-        [one] case
-       *[other] cases
-    } dropped by the kernel above the deciding flow's `limit` (cases are sent faster than it; the kernel accepted other cases of the same flow)
+
+# `sanso test --kernel` and `sanso verify`: the kernel run loaded the ruleset without these flows' `limit`.
+test-limits-left-out = limits left out of the kernel run: { $flows } (the kernel judged the ruleset without { $count ->
+        [one] this limit
+       *[other] these limits
+    }, so that every drop counts)
 test-summary = { $passed } passed, { $failed } failed
 
 # `sanso verify`.
 test-verify-disagree = DISAGREE { $probe }: policy { $policy }, userspace { $userspace }{ $kernel } ({ $decided })
-test-verify-over-limit = limit: flow { $flow } ({ $limit }): the kernel accepted { $accepted } and dropped { $dropped } of its packets above the limit (expected: probes are sent faster than that)
 test-verify-summary = verify: seed { $seed }, { $packets } packets ({ $accepted } accepted by the policy), engines: { $engines }; { $disagreements } { $disagreements ->
         [one] disagreement
        *[other] disagreements

@@ -16,10 +16,11 @@ test-client-differs = { $kernel }/クライアント { $client }
 # `sanso test`: 不合格と集計。
 test-failed = 不合格 { $at }: テストケース { $case }: 期待 { $expected }、ユーザー空間 { $userspace }{ $kernel }（{ $decided }）
 test-kernel-saw = 、カーネル { $kernel }
-test-limit-dropped = limit: { $count } 件のテストケースを、判定したフローの `limit` を超えたためカーネルが破棄しました（テストケースはそれより速く送られます。同じフローの他のテストケースはカーネルが許可しました）
+
+# `sanso test --kernel` と `sanso verify`: カーネルでの実行はこれらのフローの `limit` を外したルールセットを読み込みました。
+test-limits-left-out = カーネルでの実行で外した `limit`: { $flows }（破棄をすべて判定に数えるため、カーネルはこの { $count } 件の `limit` を除いたルールセットで判定しました）
 test-summary = 合格 { $passed } 件、不合格 { $failed } 件
 
 # `sanso verify`。
 test-verify-disagree = 不一致 { $probe }: ポリシー { $policy }、ユーザー空間 { $userspace }{ $kernel }（{ $decided }）
-test-verify-over-limit = limit: フロー { $flow }（{ $limit }）: カーネルはそのパケットのうち { $accepted } 件を許可し、{ $dropped } 件を上限超過で破棄しました（想定どおり: プローブはそれより速く送られます）
 test-verify-summary = verify: シード { $seed }、パケット { $packets } 件（ポリシーが許可するもの { $accepted } 件）、エンジン: { $engines }。不一致 { $disagreements } 件

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sanso_classify::judge::{self, CaseRun, KernelOutcome};
+use sanso_classify::judge::{self, CaseRun, Kernel};
 use sanso_classify::{Classifier, Verdict};
 use sanso_i18n::t;
 use sanso_netns::{HarnessOptions, Probe};
@@ -16,9 +16,10 @@ use crate::{common, describe};
 /// Run packet-path cases against a policy and compare with each case's `expect`.
 ///
 /// Each case goes through the userspace classifier; with `--kernel` also
-/// through the real kernel: the compiled ruleset is loaded into a gateway
-/// network namespace built from the policy (one namespace per zone interface
-/// behind it) and a real packet is sent per case. Prints a table (case,
+/// through the real kernel: the compiled ruleset, every flow's `limit` left
+/// out so that each drop counts, is loaded into a gateway network namespace
+/// built from the policy (one namespace per zone interface behind it) and a
+/// real packet is sent per case. Prints a table (case,
 /// expected, got, decided by) and exits 0 only if every engine agrees with
 /// every case's `expect`.
 #[derive(Debug, clap::Args)]
@@ -72,8 +73,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let classifier = Classifier::new(&ruleset);
     let probes: Vec<Probe> = cases.iter().map(Probe::from).collect();
 
+    // The kernel loads the ruleset without any `limit`: cases arrive far
+    // faster than a limit lets through, and no drop may be excused as the
+    // limit's (see `sanso_classify::judge`).
+    let mut limits_left_out = Vec::new();
     let kernel = if args.kernel {
-        let text = sanso_nft::text::render(&ruleset);
+        let (text, left_out) = common::kernel_run_ruleset(&ruleset);
+        limits_left_out = left_out;
         let options = HarnessOptions {
             drop_wait: std::time::Duration::from_millis(args.drop_wait_ms),
         };
@@ -140,15 +146,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             expect: case.expect.into(),
             decision,
             // A case with its own `at` was not sent.
-            kernel: kernel.as_ref().map(|(verdicts, _, _)| {
-                verdicts[i].map_or(judge::Kernel::NotSent, judge::Kernel::Saw)
-            }),
+            kernel: kernel
+                .as_ref()
+                .map(|(verdicts, _, _)| verdicts[i].map_or(Kernel::NotSent, Kernel::Saw)),
             client: kernel.as_ref().and_then(|(_, clients, _)| clients[i]),
         })
         .collect();
-    // Cases arrive faster than a flow's `limit`: the kernel rightly drops
-    // those above it ("limit" in the table; see `sanso_classify::judge`).
-    let outcomes = judge::judge_cases(&ruleset, &runs);
+    let outcomes = judge::judge_cases(&runs);
 
     let rows: Vec<Row> = cases
         .iter()
@@ -159,7 +163,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             line: case.location.line,
             expected: outcome.expected.as_str(),
             userspace: outcome.userspace.as_str(),
-            kernel: outcome.kernel.map(KernelOutcome::as_str),
+            kernel: outcome.kernel.map(Kernel::as_str),
             client: outcome.client.map(Verdict::as_str),
             decided_by: describe::decided_by(&ruleset, packet, decision),
             pass: outcome.pass,
@@ -178,6 +182,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         });
         if let Some((_, _, report)) = &kernel {
             out["kernel_run"] = common::run_report_json(report);
+            out["limits_left_out"] = serde_json::to_value(&limits_left_out)?;
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -209,7 +214,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 // A case with `client = true`: "accept+client" when the real
                 // client agreed, "accept/client drop" when it did not.
                 row.extend(outcome.kernel.map(|k| match outcome.client {
-                    Some(c) if k == KernelOutcome::Saw(c) => {
+                    Some(c) if k == Kernel::Saw(c) => {
                         t!("test-client-agrees", kernel = k.as_str())
                     }
                     Some(c) => t!(
@@ -241,12 +246,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 )
             );
         }
-        let limited = outcomes
-            .iter()
-            .filter(|o| o.kernel == Some(KernelOutcome::OverLimit))
-            .count();
-        if limited > 0 {
-            println!("{}", t!("test-limit-dropped", count = limited));
+        if let Some(line) = common::limits_left_out_line(&limits_left_out) {
+            println!("{line}");
         }
         if let Some((_, _, report)) = &kernel {
             println!("{report}");

@@ -22,9 +22,9 @@ use crate::{common, describe};
 /// some spoofed sources. Each packet is judged by the policy's meaning (a
 /// naive first-match evaluator over the policy), by the userspace
 /// classifier over the compiled IR, and by the kernel with the compiled
-/// ruleset loaded in throwaway network namespaces (root). Any disagreement is
-/// a bug; it is printed as a ready-to-paste case. Exit status 0 only if
-/// there is none.
+/// ruleset loaded in throwaway network namespaces (root), every flow's
+/// `limit` left out so that each drop counts. Any disagreement is a bug; it
+/// is printed as a ready-to-paste case. Exit status 0 only if there is none.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML).
@@ -58,15 +58,6 @@ struct Disagreement {
     case: String,
 }
 
-/// Kernel drops of a flow's probes above its `limit`: reported, not counted.
-#[derive(Debug, Serialize)]
-struct OverLimit {
-    flow: String,
-    limit: String,
-    accepted: usize,
-    dropped: usize,
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let seed = args
@@ -78,16 +69,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let reference = Reference::new(&policy);
     let probes = sanso_netns::random::random_probes(&policy, args.random, seed);
 
-    let kernel = if args.userspace_only {
-        None
+    // The kernel loads the ruleset without any `limit`: random probes
+    // arrive far faster than a limit lets through, and no drop may be
+    // excused as the limit's (see `sanso_classify::judge`).
+    let (kernel, limits_left_out) = if args.userspace_only {
+        (None, Vec::new())
     } else {
-        let text = sanso_nft::text::render(&ruleset);
+        let (text, left_out) = common::kernel_run_ruleset(&ruleset);
         let options = HarnessOptions {
             drop_wait: std::time::Duration::from_millis(args.drop_wait_ms),
         };
-        Some(sanso_netns::run_probes_with(
-            &policy, &text, &probes, &options,
-        )?)
+        let run = sanso_netns::run_probes_with(&policy, &text, &probes, &options)?;
+        (Some(run), left_out)
     };
 
     let packets: Vec<_> = probes
@@ -108,12 +101,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .map(|k| common::kernel_verdict(k.outcomes[i].verdict)),
         })
         .collect();
-    // Random probes arrive far faster than a flow's `limit`: the kernel
-    // rightly drops those above it, which are reported per flow, not
-    // counted (see `sanso_classify::judge`).
-    let comparison = judge::compare_engines(&ruleset, &runs);
-    let disagreements: Vec<Disagreement> = comparison
-        .disagreements
+    let disagreements: Vec<Disagreement> = judge::compare_engines(&runs)
         .iter()
         .map(|&i| Disagreement {
             probe: probes[i].to_string(),
@@ -124,34 +112,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             case: case_text(&probes[i], seed, i, runs[i].meant),
         })
         .collect();
-    let over_limit: Vec<OverLimit> = comparison
-        .over_limit
-        .iter()
-        .map(|o| {
-            let rule = ruleset.flow(o.flow);
-            OverLimit {
-                flow: rule.name.clone(),
-                limit: rule
-                    .limit
-                    .as_ref()
-                    .map(|l| format!("{}/{}", l.count, l.unit.as_str()))
-                    .unwrap_or_default(),
-                accepted: o.accepted,
-                dropped: o.dropped,
-            }
-        })
-        .collect();
-
     if args.json {
         let mut out = serde_json::json!({
             "policy": policy.name,
             "seed": seed,
             "packets": probes.len(),
             "disagreements": disagreements,
-            "over_limit": over_limit,
         });
         if let Some(k) = &kernel {
             out["kernel_run"] = common::run_report_json(&k.report);
+            out["limits_left_out"] = serde_json::to_value(&limits_left_out)?;
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -172,17 +142,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
             println!("{}", d.case);
         }
-        for o in &over_limit {
-            println!(
-                "{}",
-                t!(
-                    "test-verify-over-limit",
-                    flow = &o.flow,
-                    limit = &o.limit,
-                    accepted = o.accepted,
-                    dropped = o.dropped
-                )
-            );
+        if let Some(line) = common::limits_left_out_line(&limits_left_out) {
+            println!("{line}");
         }
         if let Some(k) = &kernel {
             println!("{}", k.report);
