@@ -18,9 +18,10 @@
 //!   whose text comes from the message catalogue (`process.ftl`).
 //!
 //! It is the only place in the workspace's libraries and binary that starts
-//! a process to completion (tests and benches keep small helpers of their
-//! own, and the daemon's alert command, which is asynchronous, has its own
-//! bounded spawn in `sanso-daemon/src/monitor.rs`).
+//! a process to completion. Not here: tests and benches (small helpers of
+//! their own), the daemon's alert command (asynchronous, on tokio, with its
+//! own bound in `sanso-daemon/src/monitor.rs`) and the debug-build test hook
+//! of `sanso apply`.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
