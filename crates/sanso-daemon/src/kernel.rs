@@ -7,18 +7,18 @@
 //! `named_counters`), reads the table back for drift
 //! (`sanso_nft::readback::live_table`, which runs `nft`), and shells out to
 //! `nft` and `ip` only for what has no netlink path here yet: restoring a
-//! saved table text on rollback, and the neighbour table. The steady state
+//! saved table text on rollback, and the neighbour table. Every program runs
+//! through `sanso_process` (bounded in time and output). The steady state
 //! of the drift watch (the generation unchanged) and the metrics endpoint
 //! run no `nft`.
 //! Nothing here ever flushes or deletes the table on its own.
 
-use std::io::Write as _;
 use std::net::IpAddr;
-use std::process::{Command, Stdio};
 
 use sanso_ir::Ruleset;
 use sanso_nft::isolation::{Isolated, IsolationReport};
 use sanso_nft::readback::LiveTable;
+use sanso_process::{Command, ProcessError};
 use serde_json::Value;
 
 /// The closed ruleset loaded when there is nothing better: forward, input
@@ -59,16 +59,8 @@ const REPLACE_PREAMBLE: &str = "table inet sanso\ndelete table inet sanso\n";
 pub enum KernelError {
     Apply(#[source] sanso_nft::netlink::ApplyError),
     Readback(#[source] sanso_nft::readback::ReadbackError),
-    Spawn {
-        command: String,
-        #[source]
-        source: std::io::Error,
-    },
-    Failed {
-        command: String,
-        status: String,
-        stderr: String,
-    },
+    /// `nft` or `ip` did not run to success (its text is the message).
+    Run(ProcessError),
     Output {
         command: String,
         what: String,
@@ -87,20 +79,7 @@ impl KernelError {
         match self {
             KernelError::Apply(_) => t_in!(lang, "daemon-kernel-apply"),
             KernelError::Readback(_) => t_in!(lang, "daemon-kernel-readback"),
-            KernelError::Spawn { command, .. } => {
-                t_in!(lang, "daemon-kernel-spawn", command = command)
-            }
-            KernelError::Failed {
-                command,
-                status,
-                stderr,
-            } => t_in!(
-                lang,
-                "daemon-kernel-failed",
-                command = command,
-                status = status,
-                stderr = stderr
-            ),
+            KernelError::Run(e) => e.text_in(lang),
             KernelError::Output { command, what } => {
                 t_in!(lang, "daemon-kernel-output", command = command, what = what)
             }
@@ -190,54 +169,16 @@ pub struct NftKernel {
 
 impl NftKernel {
     /// `nft ARGS` in the namespace (through `ip netns exec` when one is named).
-    fn nft(&self, args: &[&str], stdin: Option<&str>) -> Result<String, KernelError> {
-        let mut cmd = match &self.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, "nft"]);
-                c
-            }
-            None => Command::new("nft"),
-        };
-        cmd.args(args).env("TZ", "UTC");
-        run(cmd, stdin)
+    fn nft(&self, args: &[&str], stdin: Option<String>) -> Result<String, KernelError> {
+        let mut cmd = Command::new("nft")
+            .args(args.iter().copied())
+            .netns(self.netns.as_deref())
+            .env("TZ", "UTC");
+        if let Some(text) = stdin {
+            cmd = cmd.stdin(text);
+        }
+        cmd.run().map_err(KernelError::Run)
     }
-}
-
-fn run(mut cmd: Command, stdin: Option<&str>) -> Result<String, KernelError> {
-    let command = format!("{cmd:?}");
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|source| KernelError::Spawn {
-        command: command.clone(),
-        source,
-    })?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .map_err(|source| KernelError::Spawn {
-                command: command.clone(),
-                source,
-            })?;
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|source| KernelError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if !out.status.success() {
-        return Err(KernelError::Failed {
-            command,
-            status: out.status.to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 impl Kernel for NftKernel {
@@ -275,7 +216,7 @@ impl Kernel for NftKernel {
 
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
         let script = format!("{REPLACE_PREAMBLE}{listing}");
-        self.nft(&["-f", "-"], Some(&script)).map(|_| ())
+        self.nft(&["-f", "-"], Some(script)).map(|_| ())
     }
 
     /// One netlink dump of the table's named counters (no `nft`).
@@ -302,10 +243,12 @@ impl Kernel for NftKernel {
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError> {
         let mut cmd = Command::new("ip");
         if let Some(ns) = &self.netns {
-            cmd.args(["-n", ns]);
+            cmd = cmd.args(["-n", ns]);
         }
-        cmd.args(["-j", "neigh", "show"]);
-        let out = run(cmd, None)?;
+        let out = cmd
+            .args(["-j", "neigh", "show"])
+            .run()
+            .map_err(KernelError::Run)?;
         parse_neighbours(&out).map_err(|what| KernelError::Output {
             command: "ip -j neigh show".into(),
             what,

@@ -4,7 +4,6 @@
 //! `plan --live` and the daemon say so for each one.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 
 use sanso_policy::Policy;
 use serde::{Deserialize, Serialize};
@@ -28,23 +27,15 @@ impl std::fmt::Display for MissingInterface {
 
 /// The link names of the gateway (`ip -j link show`, in `netns` when given).
 pub fn gateway_links(netns: Option<&str>) -> Result<BTreeSet<String>, String> {
-    let mut cmd = Command::new("ip");
+    let mut cmd = sanso_process::Command::new("ip");
     if let Some(ns) = netns {
-        cmd.args(["-n", ns]);
+        cmd = cmd.args(["-n", ns]);
     }
     let out = cmd
         .args(["-j", "link", "show"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| sanso_i18n::t!("daemon-links-spawn", error = e.to_string()))?;
-    if !out.status.success() {
-        return Err(sanso_i18n::t!(
-            "daemon-links-failed",
-            status = out.status.to_string(),
-            stderr = String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    parse_links(&String::from_utf8_lossy(&out.stdout))
+        .run()
+        .map_err(|e| e.to_string())?;
+    parse_links(&out)
 }
 
 /// Reads `ip -j link show` output.

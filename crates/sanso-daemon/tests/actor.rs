@@ -20,6 +20,7 @@ use sanso_ir::Ruleset;
 use sanso_nft::isolation::{Isolated, IsolationReport};
 use sanso_nft::readback::{LiveChain, LiveElement, LiveRule, LiveTable, TablePresence};
 use sanso_nft::verify::TableShape;
+use sanso_process::ProcessError;
 use serde_json::Value;
 
 /// The kernel as a string (the text of the last thing loaded) and the shape
@@ -93,11 +94,11 @@ impl Kernel for FakeKernel {
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError> {
         self.with(|s| {
             if s.refuse_applies {
-                return Err(KernelError::Failed {
+                return Err(KernelError::Run(ProcessError::Failed {
                     command: "fake".into(),
                     status: "1".into(),
                     stderr: "refused".into(),
-                });
+                }));
             }
             s.table = Some(text.to_owned());
             s.bump();
@@ -125,11 +126,11 @@ impl Kernel for FakeKernel {
             )
         });
         if unreadable {
-            return Err(KernelError::Failed {
+            return Err(KernelError::Run(ProcessError::Failed {
                 command: "fake nft list".into(),
                 status: "1".into(),
                 stderr: "cannot list".into(),
-            });
+            }));
         }
         if let (Some(text), Some(shape)) = (&text, shape) {
             let mut table = shaped(&shape, text);

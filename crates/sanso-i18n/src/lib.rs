@@ -285,11 +285,11 @@ mod catalogue {
     }
     pub const EN: &[(&str, &str)] = files!("en":
         "common", "policy", "guardrail", "cases", "cli", "explain", "test",
-        "plan", "status", "daemon", "report", "ha", "nft", "netns",
+        "plan", "status", "daemon", "report", "ha", "nft", "netns", "process",
     );
     pub const JA: &[(&str, &str)] = files!("ja":
         "common", "policy", "guardrail", "cases", "cli", "explain", "test",
-        "plan", "status", "daemon", "report", "ha", "nft", "netns",
+        "plan", "status", "daemon", "report", "ha", "nft", "netns", "process",
         // Japanese only: the English of `--help` is the clap derive's doc
         // comments (sanso/src/help.rs).
         "help",

@@ -45,11 +45,8 @@ pub enum HarnessError {
         source: io::Error,
     },
 
-    Command {
-        command: String,
-        status: String,
-        stderr: String,
-    },
+    /// A program (`ip`, `nft`) did not run to success.
+    Run(sanso_process::ProcessError),
 
     Client(String),
 
@@ -141,16 +138,7 @@ impl fmt::Display for HarnessError {
             HarnessError::Spawn { command, .. } => {
                 t!("netns-spawn", command = format!("`{command}`"))
             }
-            HarnessError::Command {
-                command,
-                status,
-                stderr,
-            } => t!(
-                "netns-command-failed",
-                command = format!("`{command}`"),
-                status = status,
-                stderr = stderr
-            ),
+            HarnessError::Run(e) => e.to_string(),
             HarnessError::Client(what) => t!("netns-client", what = what),
             HarnessError::NftLoad { stderr } => t!("netns-nft-load", stderr = stderr),
             HarnessError::EnterNamespace { namespace, .. } => t!(

@@ -20,9 +20,7 @@
 
 use std::ffi::CString;
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Once;
 
@@ -234,51 +232,18 @@ pub(crate) fn run_ip(args: &[&str], stdin: Option<&str>) -> Result<(), HarnessEr
     run_command("ip", args, stdin).map(drop)
 }
 
-/// Runs a command to completion; stderr goes into the error on failure.
+/// Runs a command to completion through the one runner (`sanso_process`,
+/// bounded in time and output); stderr goes into the error on failure.
 pub(crate) fn run_command(
     program: &str,
     args: &[&str],
     stdin: Option<&str>,
 ) -> Result<String, HarnessError> {
-    let command = format!("{program} {}", args.join(" "));
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| HarnessError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
+    let mut cmd = sanso_process::Command::new(program).args(args.iter().copied());
     if let Some(text) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin was configured as piped");
-        pipe.write_all(text.as_bytes())
-            .map_err(|source| HarnessError::Spawn {
-                command: command.clone(),
-                source,
-            })?;
-        // Dropping the pipe closes it, so the child sees end of input.
+        cmd = cmd.stdin(text);
     }
-    let output = child
-        .wait_with_output()
-        .map_err(|source| HarnessError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(HarnessError::Command {
-            command,
-            status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        })
-    }
+    cmd.run().map_err(HarnessError::Run)
 }
 
 /// Names of the namespaces under `/var/run/netns` that start with `prefix`

@@ -140,7 +140,9 @@ impl Topology {
         )
         .map(drop)
         .map_err(|e| match e {
-            HarnessError::Command { stderr, .. } => HarnessError::NftLoad { stderr },
+            HarnessError::Run(sanso_process::ProcessError::Failed { stderr, .. }) => {
+                HarnessError::NftLoad { stderr }
+            }
             other => other,
         })
     }

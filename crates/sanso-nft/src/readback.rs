@@ -13,8 +13,9 @@
 //!   (`crate::isolation`).
 //!
 //! The normal form drops handles and counter state (packets, bytes) and keeps
-//! set elements sorted. Reading back shells out to `nft`; only the apply path
-//! must not. `nft` runs with `TZ=UTC` so that `meta time` prints the same
+//! set elements sorted. Reading back shells out to `nft` (through
+//! `sanso_process`, bounded in time and output); only the apply path must
+//! not. `nft` runs with `TZ=UTC` so that `meta time` prints the same
 //! everywhere.
 //!
 //! The table's flags (`dormant` switches all filtering off) come from the
@@ -29,12 +30,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sanso_i18n::t;
+use sanso_process::{Command, ProcessError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -45,15 +45,8 @@ const GUARDED_HOOKS: [&str; 3] = ["forward", "input", "output"];
 
 #[derive(Debug)]
 pub enum ReadbackError {
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
-    Failed {
-        command: String,
-        status: String,
-        stderr: String,
-    },
+    /// `nft` or `ip` did not run to success (sanso-process).
+    Run(ProcessError),
     Json {
         command: String,
         source: serde_json::Error,
@@ -67,19 +60,7 @@ pub enum ReadbackError {
 impl fmt::Display for ReadbackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&match self {
-            ReadbackError::Spawn { command, .. } => {
-                t!("nft-readback-spawn", command = command.as_str())
-            }
-            ReadbackError::Failed {
-                command,
-                status,
-                stderr,
-            } => t!(
-                "nft-readback-failed",
-                command = command.as_str(),
-                status = status.as_str(),
-                stderr = stderr.as_str()
-            ),
+            ReadbackError::Run(e) => e.to_string(),
             ReadbackError::Json { command, .. } => {
                 t!("nft-readback-json", command = command.as_str())
             }
@@ -95,7 +76,6 @@ impl fmt::Display for ReadbackError {
 impl std::error::Error for ReadbackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ReadbackError::Spawn { source, .. } => Some(source),
             ReadbackError::Json { source, .. } => Some(source),
             _ => None,
         }
@@ -402,7 +382,12 @@ pub fn remove_stale_namespaces() -> Vec<String> {
         })
         .collect();
     stale.sort();
-    stale.retain(|name| run(Command::new("ip").args(["netns", "del", name]), None).is_ok());
+    stale.retain(|name| {
+        Command::new("ip")
+            .args(["netns", "del", name])
+            .run()
+            .is_ok()
+    });
     stale
 }
 
@@ -417,7 +402,10 @@ impl ScratchNamespace {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("{NAMESPACE_PREFIX}{}-expect-{n}", std::process::id());
-        run(Command::new("ip").args(["netns", "add", &name]), None)?;
+        Command::new("ip")
+            .args(["netns", "add", &name])
+            .run()
+            .map_err(ReadbackError::Run)?;
         Ok(ScratchNamespace { name })
     }
 }
@@ -426,33 +414,25 @@ impl Drop for ScratchNamespace {
     fn drop(&mut self) {
         // Best effort: a failure here leaves a namespace behind, which the
         // next run's sweep removes.
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).run();
     }
 }
 
-fn nft_command(netns: Option<&str>, args: &[&str]) -> Command {
-    let mut cmd = match netns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns, "nft"]);
-            c
-        }
-        None => Command::new("nft"),
-    };
-    cmd.args(args).env("TZ", "UTC");
-    cmd
-}
-
+/// `nft ARGS` (with `TZ=UTC`), in `netns` when given, through the one
+/// runner (bounded in time and output).
 fn run_nft(
     netns: Option<&str>,
     args: &[&str],
     stdin: Option<&str>,
 ) -> Result<String, ReadbackError> {
-    run(&mut nft_command(netns, args), stdin)
+    let mut cmd = Command::new("nft")
+        .args(args.iter().copied())
+        .netns(netns)
+        .env("TZ", "UTC");
+    if let Some(text) = stdin {
+        cmd = cmd.stdin(text);
+    }
+    cmd.run().map_err(ReadbackError::Run)
 }
 
 fn run_nft_json(netns: Option<&str>, args: &[&str]) -> Result<Value, ReadbackError> {
@@ -463,34 +443,6 @@ fn run_nft_json(netns: Option<&str>, args: &[&str]) -> Result<Value, ReadbackErr
         command: format!("nft {}", full.join(" ")),
         source,
     })
-}
-
-fn run(cmd: &mut Command, stdin: Option<&str>) -> Result<String, ReadbackError> {
-    let command = format!("{cmd:?}");
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let spawn_err = |source| ReadbackError::Spawn {
-        command: command.clone(),
-        source,
-    };
-    let mut child = cmd.spawn().map_err(spawn_err)?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes()).map_err(spawn_err)?;
-    }
-    let out = child.wait_with_output().map_err(spawn_err)?;
-    if !out.status.success() {
-        return Err(ReadbackError::Failed {
-            command,
-            status: out.status.to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The `(kind, body)` entries of an `nft -j` answer, metainfo skipped.
@@ -1537,14 +1489,13 @@ mod tests {
         fn list(&mut self, args: &[&str]) -> Result<Value, ReadbackError> {
             let command = args.join(" ");
             self.asked.push(command.clone());
-            self.listings
-                .get(&command)
-                .cloned()
-                .ok_or_else(|| ReadbackError::Failed {
+            self.listings.get(&command).cloned().ok_or_else(|| {
+                ReadbackError::Run(ProcessError::Failed {
                     command: format!("nft -j {command}"),
                     status: "exit status: 1".into(),
                     stderr: "Error: No such file or directory".into(),
                 })
+            })
         }
     }
 

@@ -36,8 +36,6 @@ daemon-isolation-load-damaged = { $path } is damaged
 ## kernel.rs: the kernel side
 daemon-kernel-apply = netlink apply failed
 daemon-kernel-readback = cannot read the live table back
-daemon-kernel-spawn = cannot run `{ $command }`
-daemon-kernel-failed = `{ $command }` failed ({ $status }): { $stderr }
 daemon-kernel-output = `{ $command }` printed output that could not be read: { $what }
 daemon-kernel-task = the kernel task stopped unexpectedly
 daemon-kernel-no-isolation = this kernel has no isolation sets
@@ -49,8 +47,6 @@ daemon-json-not-an-array = not an array
 
 ## links.rs: the policy's interfaces on the gateway
 daemon-links-missing-interface = zone { $zone }: interface { $interface } does not exist on the gateway; nothing can reach or leave the zone through it (anti-spoofing drops what claims its addresses elsewhere)
-daemon-links-spawn = cannot run `ip -j link show`: { $error }
-daemon-links-failed = `ip -j link show` failed ({ $status }): { $stderr }
 
 ## lib.rs: starting, watching the policy file, stopping
 daemon-error-state-dir = cannot create the state directory { $path }

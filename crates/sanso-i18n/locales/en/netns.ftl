@@ -9,7 +9,6 @@ netns-mixed-families = probe { $probe }: source { $src } and destination { $dst 
 netns-special-address = probe { $probe }: { $addr } is an address the kernel treats specially (unspecified, loopback, link-local, multicast, broadcast or reserved); the harness cannot place it behind an interface
 netns-spawn = could not run { $command }
 netns-thread-in-namespace = a thread in namespace { $namespace }
-netns-command-failed = { $command } failed ({ $status }): { $stderr }
 netns-client = real client: { $what }
 netns-nft-load = nft refused the ruleset in the gateway namespace: { $stderr }
 netns-enter-namespace = could not enter network namespace { $namespace }

@@ -41,8 +41,6 @@ nft-op-dump-counters = dump the named counters
 
 ## Reading the table back (ReadbackError, drift)
 
-nft-readback-spawn = could not run `{ $command }`
-nft-readback-failed = `{ $command }` failed ({ $status }): { $stderr }
 nft-readback-json = `{ $command }` printed JSON that could not be read
 nft-readback-shape = `{ $command }` printed JSON of an unexpected shape: { $what }
 nft-foreign-base-chain = foreign base chain { $family } { $table } { $chain } on hook { $hook } (priority { $priority }, policy { $policy }) may accept what sanso drops

@@ -36,8 +36,6 @@ daemon-isolation-load-damaged = { $path } が壊れています
 ## kernel.rs: カーネル側
 daemon-kernel-apply = netlink による適用に失敗しました
 daemon-kernel-readback = カーネルの実テーブルを読み戻せません
-daemon-kernel-spawn = `{ $command }` を実行できません
-daemon-kernel-failed = `{ $command }` が失敗しました（{ $status }）: { $stderr }
 daemon-kernel-output = `{ $command }` の出力を読み取れません: { $what }
 daemon-kernel-task = カーネル処理のタスクが予期せず停止しました
 daemon-kernel-no-isolation = このカーネルには隔離用のセットがありません
@@ -49,8 +47,6 @@ daemon-json-not-an-array = 配列ではありません
 
 ## links.rs: ゲートウェイ上のポリシーのインターフェース
 daemon-links-missing-interface = ゾーン { $zone }: インターフェース { $interface } がゲートウェイにありません。このインターフェースを通ってゾーンに出入りすることはできません（なりすまし対策により、他の場所でこのゾーンのアドレスを名乗る通信は破棄されます）
-daemon-links-spawn = `ip -j link show` を実行できません: { $error }
-daemon-links-failed = `ip -j link show` が失敗しました（{ $status }）: { $stderr }
 
 ## lib.rs: 起動、ポリシーファイルの監視、停止
 daemon-error-state-dir = 状態ディレクトリ { $path } を作成できません

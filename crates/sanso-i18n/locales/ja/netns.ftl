@@ -9,7 +9,6 @@ netns-mixed-families = プローブ { $probe }: 送信元 { $src } と宛先 { $
 netns-special-address = プローブ { $probe }: { $addr } はカーネルが特別に扱うアドレス（未指定、ループバック、リンクローカル、マルチキャスト、ブロードキャスト、予約済み）のため、インターフェースの先に置けません
 netns-spawn = { $command } を実行できませんでした
 netns-thread-in-namespace = 名前空間 { $namespace } 内のスレッド
-netns-command-failed = { $command } が失敗しました（{ $status }）: { $stderr }
 netns-client = 実クライアント: { $what }
 netns-nft-load = ゲートウェイの名前空間で nft がルールセットを拒否しました: { $stderr }
 netns-enter-namespace = ネットワーク名前空間 { $namespace } に入れませんでした

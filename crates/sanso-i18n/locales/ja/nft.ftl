@@ -41,8 +41,6 @@ nft-op-dump-counters = 名前付きカウンタをダンプする
 
 ## テーブルの読み戻し（ReadbackError、ドリフト）
 
-nft-readback-spawn = `{ $command }` を実行できませんでした
-nft-readback-failed = `{ $command }` が失敗しました（{ $status }）: { $stderr }
 nft-readback-json = `{ $command }` の出力した JSON を読めませんでした
 nft-readback-shape = `{ $command }` の出力した JSON が想定外の形です: { $what }
 nft-foreign-base-chain = 他のベースチェーン { $family } { $table } { $chain }（フック { $hook }、優先度 { $priority }、ポリシー { $policy }）が、sanso が破棄するものを許可するおそれがあります

@@ -5,12 +5,13 @@
 //! the others (see [`sanso_ha::vrrp`] for why).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use sanso_daemon::ha::{write_role, RoleRecord};
 use sanso_i18n::t;
+use sanso_process::ProcessError;
 
 /// High availability: an active/standby pair on keepalived (VRRP) and
 /// conntrackd (FTFW), described by an HA file beside the policy.
@@ -188,63 +189,34 @@ const COMMAND_LIMIT: Duration = Duration::from_secs(10);
 /// Runs `conntrackd -C CONFIG FLAG`, bounded; one line saying how it went.
 fn conntrackd(args: &NotifyArgs, flag: &str) -> (bool, String) {
     let what = format!("conntrackd {flag}");
-    let child = Command::new(&args.conntrackd)
+    let ran = sanso_process::Command::new(&args.conntrackd)
         .arg("-C")
         .arg(&args.conntrackd_config)
         .arg(flag)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(err) => {
-            return (
-                false,
-                t!(
-                    "ha-command-cannot-run",
-                    command = &what,
-                    error = err.to_string()
-                ),
-            )
-        }
-    };
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => {
-                return (true, t!("ha-command-ok", command = &what))
-            }
-            Ok(Some(status)) => {
-                return (
-                    false,
-                    t!(
-                        "ha-command-failed",
-                        command = &what,
-                        status = status.to_string()
-                    ),
-                )
-            }
-            Ok(None) if start.elapsed() > COMMAND_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return (
-                    false,
-                    t!(
-                        "ha-command-no-answer",
-                        command = &what,
-                        seconds = COMMAND_LIMIT.as_secs()
-                    ),
-                );
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(err) => {
-                return (
-                    false,
-                    t!("ha-command-error", command = &what, error = err.to_string()),
-                )
-            }
-        }
+        .timeout(COMMAND_LIMIT)
+        .run();
+    match ran {
+        Ok(_) => (true, t!("ha-command-ok", command = &what)),
+        Err(ProcessError::Spawn { error, .. }) => (
+            false,
+            t!("ha-command-cannot-run", command = &what, error = error),
+        ),
+        Err(ProcessError::Failed { status, .. }) => (
+            false,
+            t!("ha-command-failed", command = &what, status = status),
+        ),
+        Err(ProcessError::TimedOut { .. }) => (
+            false,
+            t!(
+                "ha-command-no-answer",
+                command = &what,
+                seconds = COMMAND_LIMIT.as_secs()
+            ),
+        ),
+        Err(err @ ProcessError::TooMuchOutput { .. }) => (
+            false,
+            t!("ha-command-error", command = &what, error = err.to_string()),
+        ),
     }
 }
 
