@@ -377,6 +377,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // a process of the test's own, to read from /proc
     fn a_real_process_is_read_from_proc() {
         let child = std::process::Command::new("sleep")
             .arg("5")

@@ -9,6 +9,9 @@
 //!   writes that part and then says ENOSPC, as a full state directory did;
 //! - `RLIMIT_FSIZE` just above the log's size (any user): the kernel writes
 //!   up to the limit, then says EFBIG.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 use std::fs::OpenOptions;
 use std::io::Write;

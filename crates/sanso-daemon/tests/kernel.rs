@@ -6,6 +6,9 @@
 //! metrics listener on 127.0.0.1 is the namespace's loopback. The test
 //! drives it with SIGHUP, the control socket and `kill -9`, and reads the
 //! table with `ip netns exec NS nft`.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

@@ -7,6 +7,9 @@
 //!
 //! No kernel log is configured anywhere (`nf_log_all_netns` is left as it
 //! is, 0 on CI): the events come over NFLOG only.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

@@ -7,6 +7,9 @@
 //! environment, so the daemon reads a real peer's credentials, `SUDO_USER`
 //! and login. The socket serves root only: those tests need root and say
 //! `skipped: needs root` otherwise.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

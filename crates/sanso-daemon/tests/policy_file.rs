@@ -10,6 +10,9 @@
 //! - A FIFO at the policy path is reported, and neither the watch, `status`
 //!   nor SIGTERM waits for it.
 //! - A client's file name reaches status and the log escaped.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,9 @@
 //! verify; an apply whose table is changed between the apply and the
 //! read-back fails the check, is audited and undone; the closed fallback
 //! reads back with the shape the daemon checks it against.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

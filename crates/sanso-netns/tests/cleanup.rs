@@ -3,6 +3,9 @@
 //!
 //! The tests of this file share the process-wide `sanso-<pid>-` prefix, so
 //! they take turns (`SERIAL`).
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

@@ -20,6 +20,9 @@
 //! counters (`nft -j list counters`). Sysctls that matter are set
 //! explicitly; every wait is bounded; the namespaces are removed when the
 //! topology drops, also when a test fails.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

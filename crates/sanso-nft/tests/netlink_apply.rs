@@ -5,6 +5,9 @@
 //!
 //! Every namespace is created by the test (unique name per run) and removed
 //! by a Drop guard, also on failure. Nothing touches the host namespace.
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 mod text_fixture;
 

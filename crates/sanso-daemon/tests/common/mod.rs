@@ -1,6 +1,9 @@
 //! Shared by the daemon's kernel tests: a throwaway network namespace and
 //! the small test policy.
 #![allow(dead_code)]
+// Tests start programs of their own (nft, ip, the daemon); the code under
+// test runs them through sanso_process.
+#![allow(clippy::disallowed_methods)]
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
