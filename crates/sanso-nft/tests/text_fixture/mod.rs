@@ -4,7 +4,6 @@
 // Tests start programs of their own (nft, ip, the daemon); the code under
 // test runs them through sanso_process.
 #![allow(clippy::disallowed_methods)]
-
 #![allow(dead_code)]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
