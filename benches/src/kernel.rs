@@ -948,7 +948,7 @@ const STREAM_WARM_UP: Duration = Duration::from_millis(50);
 
 /// The throughput of one TCP stream along `path` (which a flow of `sanso`
 /// must allow), against the conntrack-only table and no ruleset: per round
-/// and text, a new connection, [`STREAM_WARM_UP`] then `budget.blast` of
+/// and text (the order turning every round), a new connection, [`STREAM_WARM_UP`] then `budget.blast` of
 /// reading counted by the receiver; median of rounds. Fails when a stream
 /// does not open or ends early, or when in a sanso round the flows did not
 /// count exactly one new connection (so the stream passed as established)
@@ -969,8 +969,14 @@ pub fn measure_throughput(
     let topo = Topology::build(path)?;
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut check = ThroughputCheck::default();
-    for _ in 0..budget.rounds.max(1) {
-        for (i, text) in texts.iter().enumerate() {
+    for round in 0..budget.rounds.max(1) {
+        // The order turns every round (sanso, conntrack, none; conntrack,
+        // none, sanso; ...), so that no text always follows the same one:
+        // a stream's rate depends on what the machine did just before
+        // (freeing the previous table, loading 10,000 flows).
+        for k in 0..texts.len() {
+            let i = (k + round) % texts.len();
+            let text = &texts[i];
             topo.gateway.load_ruleset(text)?;
             let (bytes, window) = topo.tcp_stream(path, STREAM_WARM_UP, budget.blast)?;
             rates[i].push(bytes as f64 * 8.0 / window.as_secs_f64().max(1e-9));
