@@ -948,8 +948,9 @@ const STREAM_WARM_UP: Duration = Duration::from_millis(50);
 
 /// The throughput of one TCP stream along `path` (which a flow of `sanso`
 /// must allow), against the conntrack-only table and no ruleset: per round
-/// and text (the order turning every round), a new connection, [`STREAM_WARM_UP`] then `budget.blast` of
-/// reading counted by the receiver; median of rounds. Fails when a stream
+/// and text (the order turning every round), a new connection,
+/// [`STREAM_WARM_UP`] then `budget.blast` of reading counted by the
+/// receiver; median of rounds. Fails when a stream
 /// does not open or ends early, or when in a sanso round the flows did not
 /// count exactly one new connection (so the stream passed as established)
 /// or `ended` counted a packet.
