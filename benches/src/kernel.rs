@@ -37,7 +37,11 @@
 //! of the rendered ruleset that fail when the text no longer has what they
 //! edit; the sanso rounds check the kernel's counters (the receiver got the
 //! established packets, the flows counted only the opening datagrams,
-//! `spoofed` counted the flood).
+//! `spoofed` counted the flood). It also measures, with
+//! [`measure_throughput`], the throughput of one real TCP stream (kernel
+//! sockets in the sender and receiver namespaces) along a TCP path a flow
+//! allows: sanso against the conntrack-only table and no ruleset at all; the
+//! sanso rounds check that the flows counted one new connection per stream.
 //!
 //! Network safety: nothing here touches the host namespace's ruleset or
 //! interfaces. Links are created inside the namespaces (`ip -n`), rulesets
@@ -495,7 +499,44 @@ pub struct PathCosts {
     pub spoofed: [(&'static str, f64); 4],
     /// What the sanso rounds of the spoofed flood did, summed over rounds.
     pub spoofed_check: SpoofedCheck,
+    /// One TCP stream through the gateway. `None` when the policy has no
+    /// TCP flow [`allow_path_for`] can use.
+    pub throughput: Option<Throughput>,
     pub rounds: usize,
+}
+
+/// The throughput of one TCP stream along a path a flow allows, rounds
+/// interleaved: sanso, the conntrack-only table, no ruleset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Throughput {
+    /// Median bits per second the receiving application read, per text
+    /// (`sanso`, `conntrack`, `none`).
+    pub bits_per_s: [(&'static str, f64); 3],
+    /// What the sanso rounds did, summed over rounds.
+    pub check: ThroughputCheck,
+}
+
+/// The TCP stream's sanso rounds: the bytes the receiver read in the
+/// measured windows, and that they passed as one established connection
+/// (each round's flow counters counted one new connection, `ended` none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThroughputCheck {
+    /// Bytes the receiver read in the measured windows.
+    pub bytes: u64,
+    /// New connections the flows counted (one per round).
+    pub new_connections: u64,
+    /// Packets the `ended` counter counted (0).
+    pub ended: u64,
+}
+
+impl Throughput {
+    /// Median bits per second of `name` (`sanso`, `conntrack`, `none`).
+    pub fn bits_per_s(&self, name: &str) -> f64 {
+        self.bits_per_s
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, v)| *v)
+    }
 }
 
 /// The established path's sanso rounds: the receiver got the packets, and
@@ -599,14 +640,21 @@ pub fn antispoof_after_conntrack(text: &str) -> Result<String, KernelError> {
     Ok(out)
 }
 
-/// The conntrack-only table that also accepts the first UDP packet of a
-/// connection, so that the established path can be opened through it.
+/// The conntrack-only table that also accepts the first packet of a UDP or
+/// TCP connection, so that the established path and the TCP stream can be
+/// opened through it (established packets never reach that second rule).
 pub fn conntrack_open_ruleset_text() -> String {
     conntrack_ruleset_text().replacen(
         "ct state established,related accept\n",
-        "ct state established,related accept\n\t\tmeta l4proto udp accept\n",
+        "ct state established,related accept\n\t\tmeta l4proto { tcp, udp } accept\n",
         1,
     )
+}
+
+/// No ruleset at all (`flush ruleset` only): plain forwarding, without
+/// connection tracking; the ceiling of the TCP stream.
+pub fn no_ruleset_text() -> String {
+    String::new()
 }
 
 /// A path whose packets a flow accepts: UDP from a source zone to a
@@ -614,6 +662,15 @@ pub fn conntrack_open_ruleset_text() -> String {
 /// Skips flows with a `limit` (each round opens a new connection) and
 /// prefers one flow without `until` and `log` over groups and the others.
 pub fn allow_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
+    allow_path_for(ruleset, policy, sanso_ir::L4Proto::Udp)
+}
+
+/// [`allow_path`] for `proto`: a TCP path for the throughput of a stream.
+pub fn allow_path_for(
+    ruleset: &Ruleset,
+    policy: &Policy,
+    proto: sanso_ir::L4Proto,
+) -> Option<DropPath> {
     let classifier = Classifier::new(ruleset);
     // The zone's first interface and its IPv4 network (prefix 8..=29) holding `a`.
     let zone_net = |z: sanso_ir::ZoneIdx, a: Ipv4Addr| -> Option<(&str, ipnet::Ipv4Net)> {
@@ -650,13 +707,16 @@ pub fn allow_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
     for strict in [true, false] {
         for e in &ruleset.v4.forward {
             let sanso_ir::L4Key::Ports {
-                proto: sanso_ir::L4Proto::Udp,
+                proto: key_proto,
                 first: port,
                 ..
             } = e.l4
             else {
                 continue;
             };
+            if key_proto != proto {
+                continue;
+            }
             let target_flows = flows(e.target);
             if target_flows.iter().any(|f| f.limit.is_some())
                 || (strict
@@ -684,7 +744,10 @@ pub fn allow_path(ruleset: &Ruleset, policy: &Policy) -> Option<DropPath> {
                         iif: Some(siface.to_owned()),
                         src: IpAddr::V4(src),
                         dst: IpAddr::V4(dst),
-                        l4: L4::Udp { dport: port },
+                        l4: match proto {
+                            sanso_ir::L4Proto::Udp => L4::Udp { dport: port },
+                            sanso_ir::L4Proto::Tcp => L4::Tcp { dport: port },
+                        },
                         time: ruleset.compiled_at,
                     };
                     let decision = classifier.classify(&packet);
@@ -860,9 +923,14 @@ pub fn measure_paths(
             }
         }
     }
+    let throughput = match allow_path_for(ruleset, policy, sanso_ir::L4Proto::Tcp) {
+        None => None,
+        Some(tcp) => Some(measure_throughput(&tcp, &sanso, budget)?),
+    };
     Ok(PathCosts {
         established,
         established_check,
+        throughput,
         spoofed: [
             ("sanso", median(&mut spoofed[0])),
             ("sanso-antispoof-after-conntrack", median(&mut spoofed[1])),
@@ -871,6 +939,74 @@ pub fn measure_paths(
         ],
         spoofed_check,
         rounds,
+    })
+}
+
+/// Warm-up of each TCP stream before its measured window: slow start and
+/// the first ACKs, not counted.
+const STREAM_WARM_UP: Duration = Duration::from_millis(50);
+
+/// The throughput of one TCP stream along `path` (which a flow of `sanso`
+/// must allow), against the conntrack-only table and no ruleset: per round
+/// and text (the order turning every round), a new connection,
+/// [`STREAM_WARM_UP`] then `budget.blast` of reading counted by the
+/// receiver; median of rounds. Fails when a stream
+/// does not open or ends early, or when in a sanso round the flows did not
+/// count exactly one new connection (so the stream passed as established)
+/// or `ended` counted a packet.
+pub fn measure_throughput(
+    path: &DropPath,
+    sanso: &str,
+    budget: KernelBudget,
+) -> Result<Throughput, KernelError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(KernelError::NotRoot);
+    }
+    let texts = [
+        sanso.to_owned(),
+        conntrack_open_ruleset_text(),
+        no_ruleset_text(),
+    ];
+    let topo = Topology::build(path)?;
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
+    let mut check = ThroughputCheck::default();
+    for round in 0..budget.rounds.max(1) {
+        // The order turns every round (sanso, conntrack, none; conntrack,
+        // none, sanso; ...), so that no text always follows the same one:
+        // a stream's rate depends on what the machine did just before
+        // (freeing the previous table, loading 10,000 flows).
+        for k in 0..texts.len() {
+            let i = (k + round) % texts.len();
+            let text = &texts[i];
+            topo.gateway.load_ruleset(text)?;
+            let (bytes, window) = topo.tcp_stream(path, STREAM_WARM_UP, budget.blast)?;
+            rates[i].push(bytes as f64 * 8.0 / window.as_secs_f64().max(1e-9));
+            if i == 0 {
+                let counters = topo.gateway.counters()?;
+                let new_connections: u64 = counters
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("flow."))
+                    .map(|(_, n)| n)
+                    .sum();
+                let ended = counters.get("ended").copied().unwrap_or(0);
+                if new_connections != 1 || ended > 0 {
+                    return Err(KernelError::Check(format!(
+                        "TCP stream: the receiver read {bytes} bytes, the flows counted {new_connections} new connections for one stream, ended counted {ended}"
+                    )));
+                }
+                check.bytes += bytes;
+                check.new_connections += new_connections;
+                check.ended += ended;
+            }
+        }
+    }
+    Ok(Throughput {
+        bits_per_s: [
+            ("sanso", median(&mut rates[0])),
+            ("conntrack", median(&mut rates[1])),
+            ("none", median(&mut rates[2])),
+        ],
+        check,
     })
 }
 
@@ -1298,6 +1434,162 @@ impl Topology {
             Ok(out)
         })
     }
+
+    /// One TCP stream from the sender to `path.dst`, `path.port`: the
+    /// receiver accepts it, reads for `warm`, then counts what it reads
+    /// during `duration`; then it tells the sender to stop, and reads on
+    /// until the sender closes (so that neither side resets the other).
+    /// Returns the bytes counted and the exact length of the window. Every
+    /// wait is bounded: the accept (5 s), the connect (2 s), reads and
+    /// writes (200 ms each, within a deadline of `warm + duration + 10 s`).
+    fn tcp_stream(
+        &self,
+        path: &DropPath,
+        warm: Duration,
+        duration: Duration,
+    ) -> Result<(u64, Duration), KernelError> {
+        let local = SocketAddr::new(IpAddr::V4(path.dst), path.port);
+        let deadline = warm + duration + Duration::from_secs(10);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let receiver = scope.spawn(|| {
+                self.receiver.run_inside(|| {
+                    let listener =
+                        std::net::TcpListener::bind(local).map_err(|e| stream_error("bind", e))?;
+                    let _ = ready_tx.send(());
+                    receive_stream(&listener, warm, duration, deadline, &stop)
+                })
+            });
+            let sent = if ready_rx.recv_timeout(Duration::from_secs(5)).is_err() {
+                Err(KernelError::Check(
+                    "TCP stream: the receiver did not listen".to_owned(),
+                ))
+            } else {
+                self.sender
+                    .run_inside(|| send_stream(local, deadline, &stop))
+            };
+            // A sender that failed has closed its end (or never opened
+            // one): the receiver then fails too, within its bounds.
+            let received = receiver.join().map_err(|_| KernelError::SenderPanicked)?;
+            sent?;
+            received
+        })
+    }
+}
+
+fn stream_error(what: &str, e: std::io::Error) -> KernelError {
+    KernelError::Check(format!("TCP stream: {what}: {e}"))
+}
+
+/// A timeout or an interruption: try again (within the caller's deadline).
+fn transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
+/// The receiving side of [`Topology::tcp_stream`]: accepts one connection
+/// (5 s at most), reads `warm`, counts the bytes read during `duration`,
+/// sets `stop`, then drains until the sender closes; all within `deadline`.
+fn receive_stream(
+    listener: &std::net::TcpListener,
+    warm: Duration,
+    duration: Duration,
+    deadline: Duration,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(u64, Duration), KernelError> {
+    use std::io::Read as _;
+    let start = Instant::now();
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| stream_error("listen", e))?;
+    let mut stream = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream,
+            Err(e) if transient(&e) && start.elapsed() < Duration::from_secs(5) => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) if transient(&e) => {
+                return Err(KernelError::Check(
+                    "TCP stream: no connection within 5 s, the ruleset does not allow the path"
+                        .to_owned(),
+                ))
+            }
+            Err(e) => return Err(stream_error("accept", e)),
+        }
+    };
+    stream
+        .set_nonblocking(false)
+        .and_then(|()| stream.set_read_timeout(Some(Duration::from_millis(200))))
+        .map_err(|e| stream_error("receiver socket", e))?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut read = |stream: &mut std::net::TcpStream| loop {
+        if start.elapsed() > deadline {
+            return Err(KernelError::Check(
+                "TCP stream: the deadline passed".to_owned(),
+            ));
+        }
+        match stream.read(&mut buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(stream_error("read", e)),
+        }
+    };
+    let early = || KernelError::Check("TCP stream: the sender closed early".to_owned());
+    let warm_start = Instant::now();
+    while warm_start.elapsed() < warm {
+        if read(&mut stream)? == 0 {
+            return Err(early());
+        }
+    }
+    let t0 = Instant::now();
+    let mut bytes = 0u64;
+    let window = loop {
+        let n = read(&mut stream)?;
+        if n == 0 {
+            return Err(early());
+        }
+        bytes += n as u64;
+        let elapsed = t0.elapsed();
+        if elapsed >= duration {
+            break elapsed;
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    // Drain until the sender closes, so that nobody resets.
+    while read(&mut stream)? > 0 {}
+    Ok((bytes, window))
+}
+
+/// The sending side of [`Topology::tcp_stream`]: connects to `to` (2 s at
+/// most) and writes 64 KiB buffers until `stop` is set or `deadline`
+/// passes, then closes.
+fn send_stream(
+    to: SocketAddr,
+    deadline: Duration,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(), KernelError> {
+    use std::io::Write as _;
+    let start = Instant::now();
+    let mut stream = std::net::TcpStream::connect_timeout(&to, Duration::from_secs(2))
+        .map_err(|e| stream_error("connect", e))?;
+    stream
+        .set_write_timeout(Some(Duration::from_millis(200)))
+        .map_err(|e| stream_error("sender socket", e))?;
+    let chunk = vec![0x5au8; 64 * 1024];
+    while !stop.load(Ordering::Relaxed) && start.elapsed() < deadline {
+        match stream.write(&chunk) {
+            Ok(_) => {}
+            Err(e) if transient(&e) => {}
+            Err(e) => return Err(stream_error("write", e)),
+        }
+    }
+    // Dropping the stream closes it: the receiver reads its end.
+    Ok(())
 }
 
 const BATCH: usize = 64;
@@ -1400,6 +1692,26 @@ mod tests {
     }
 
     #[test]
+    fn tcp_allow_path_is_accepted_by_a_flow() {
+        let (policy, ruleset) = compiled(200);
+        let path = allow_path_for(&ruleset, &policy, sanso_ir::L4Proto::Tcp)
+            .expect("a synthetic policy has an allowed TCP path");
+        assert_ne!(path.src_interface, path.dst_interface);
+        let decision = Classifier::new(&ruleset).classify(&Packet {
+            path: Path::Forward,
+            iif: Some(path.src_interface.clone()),
+            src: IpAddr::V4(path.src),
+            dst: IpAddr::V4(path.dst),
+            l4: L4::Tcp { dport: path.port },
+            time: ruleset.compiled_at,
+        });
+        let DecidedBy::Flow(f) = decision.by else {
+            panic!("not accepted by a flow: {decision:?}");
+        };
+        assert!(ruleset.flow(f).limit.is_none());
+    }
+
+    #[test]
     fn spoofed_source_is_dropped_by_anti_spoofing() {
         let (policy, ruleset) = compiled(200);
         let path = drop_path(&ruleset, &policy).expect("a drop path");
@@ -1470,6 +1782,7 @@ mod tests {
             without_connection_marks(&text).expect("marks"),
             antispoof_after_conntrack(&text).expect("prerouting"),
             conntrack_open_ruleset_text(),
+            no_ruleset_text(),
         ] {
             ns.load_ruleset(&t).expect("loads");
         }

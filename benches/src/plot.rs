@@ -121,6 +121,31 @@ pub fn paths_table(rows: &[(usize, &PathCosts)]) -> String {
             p.spoofed_check.counted
         );
     }
+    if rows.iter().any(|(_, p)| p.throughput.is_some()) {
+        out.push('\n');
+        out.push_str("| flows | TCP sanso Mbit/s | conntrack Mbit/s | no ruleset Mbit/s | sanso/conntrack | conntrack/no ruleset | bytes read | new connections | ended |\n");
+        out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (flows, p) in rows {
+            let Some(t) = &p.throughput else {
+                let _ = writeln!(out, "| {flows} | - | - | - | - | - | - | - | - |");
+                continue;
+            };
+            let (s, c, n) = (
+                t.bits_per_s("sanso") / 1e6,
+                t.bits_per_s("conntrack") / 1e6,
+                t.bits_per_s("none") / 1e6,
+            );
+            let _ = writeln!(
+                out,
+                "| {flows} | {s:.0} | {c:.0} | {n:.0} | {:.2}x | {:.2}x | {} | {} | {} |",
+                s / c,
+                c / n,
+                t.check.bytes,
+                t.check.new_connections,
+                t.check.ended
+            );
+        }
+    }
     out
 }
 
@@ -240,10 +265,10 @@ pub fn write_svg(results: &[Measurement], path: &Path) -> Result<(), Box<dyn std
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::{EstablishedCheck, SpoofedCheck};
+    use crate::kernel::{EstablishedCheck, SpoofedCheck, Throughput, ThroughputCheck};
 
     #[test]
-    fn paths_table_has_a_row_per_measurement_in_both_tables() {
+    fn paths_table_has_a_row_per_measurement_in_each_table() {
         let p = PathCosts {
             established: Some([
                 ("sanso", 5500.0),
@@ -266,10 +291,19 @@ mod tests {
                 sent: 900,
                 counted: 900,
             },
+            throughput: Some(Throughput {
+                bits_per_s: [("sanso", 9.5e9), ("conntrack", 1e10), ("none", 1.25e10)],
+                check: ThroughputCheck {
+                    bytes: 4_000_000,
+                    new_connections: 5,
+                    ended: 0,
+                },
+            }),
             rounds: 5,
         };
         let without = PathCosts {
             established: None,
+            throughput: None,
             ..p.clone()
         };
         let table = paths_table(&[(100, &p), (1000, &without)]);
@@ -284,7 +318,15 @@ mod tests {
             ),
             "{table}"
         );
-        assert_eq!(table.lines().filter(|l| l.starts_with("| 1")).count(), 4);
+        assert!(
+            table.contains("| 100 | 9500 | 10000 | 12500 | 0.95x | 0.80x | 4000000 | 5 | 0 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| 1000 | - | - | - | - | - | - | - | - |"),
+            "{table}"
+        );
+        assert_eq!(table.lines().filter(|l| l.starts_with("| 1")).count(), 6);
         assert!(paths_table(&[]).is_empty());
     }
 }

@@ -162,6 +162,13 @@ pub struct JsonKernel {
     pub ns_per_packet_linear: f64,
     /// The empty table plus `ct state established,related accept`.
     pub ns_per_packet_conntrack: f64,
+    /// `established.ns_per_packet_sanso` and
+    /// `established.ns_per_packet_conntrack` again, under the names of
+    /// issue 17 (absent with `established`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ns_per_packet_established_sanso: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ns_per_packet_established_conntrack: Option<f64>,
     /// Packets of an established connection allowed by a flow (absent when
     /// the policy has no UDP flow between two zones to open one on).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,6 +176,28 @@ pub struct JsonKernel {
     /// Packets anti-spoofing drops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spoofed: Option<JsonSpoofed>,
+    /// One TCP stream through the gateway (absent when the policy has no
+    /// TCP flow between two zones to open it on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_throughput: Option<JsonThroughput>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonThroughput {
+    /// Median Mbit/s the receiving application read, through sanso's ruleset.
+    pub mbit_per_s_sanso: f64,
+    /// Through the conntrack-only table.
+    pub mbit_per_s_conntrack: f64,
+    /// Through no ruleset at all (no connection tracking).
+    pub mbit_per_s_none: f64,
+    /// sanso's ratio to the conntrack-only table (higher is better).
+    pub sanso_per_conntrack: f64,
+    /// The sanso rounds: bytes the receiver read in the measured windows,
+    /// new connections the flows counted (one per round), packets `ended`
+    /// counted (0).
+    pub sanso_bytes: u64,
+    pub sanso_new_connections: u64,
+    pub sanso_ended: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -226,6 +255,16 @@ impl Measurement {
                 ns_per_packet_empty: k.cpu(Variant::Empty),
                 ns_per_packet_linear: k.cpu(Variant::Linear),
                 ns_per_packet_conntrack: k.cpu(Variant::Conntrack),
+                ns_per_packet_established_sanso: self
+                    .paths
+                    .as_ref()
+                    .filter(|p| p.established.is_some())
+                    .map(|p| p.established("sanso")),
+                ns_per_packet_established_conntrack: self
+                    .paths
+                    .as_ref()
+                    .filter(|p| p.established.is_some())
+                    .map(|p| p.established("conntrack")),
                 established: self
                     .paths
                     .as_ref()
@@ -254,6 +293,19 @@ impl Measurement {
                     sanso_sent: p.spoofed_check.sent,
                     sanso_spoofed_counted: p.spoofed_check.counted,
                 }),
+                tcp_throughput: self
+                    .paths
+                    .as_ref()
+                    .and_then(|p| p.throughput.as_ref())
+                    .map(|t| JsonThroughput {
+                        mbit_per_s_sanso: t.bits_per_s("sanso") / 1e6,
+                        mbit_per_s_conntrack: t.bits_per_s("conntrack") / 1e6,
+                        mbit_per_s_none: t.bits_per_s("none") / 1e6,
+                        sanso_per_conntrack: t.bits_per_s("sanso") / t.bits_per_s("conntrack"),
+                        sanso_bytes: t.check.bytes,
+                        sanso_new_connections: t.check.new_connections,
+                        sanso_ended: t.check.ended,
+                    }),
             }),
         }
     }
@@ -345,6 +397,22 @@ impl Measurement {
                 p.spoofed_check.sent,
                 p.spoofed_check.counted,
             ));
+            if let Some(t) = &p.throughput {
+                out.push_str(&format!(
+                    "kernel TCP throughput (one stream, Mbit/s the receiver read): sanso {:.0}, conntrack {:.0}, no ruleset {:.0}  (sanso/conntrack {:.2}x, conntrack/no ruleset {:.2}x; median of {} rounds; sanso rounds: {} bytes read, {} new connections counted, {} ended)\n",
+                    t.bits_per_s("sanso") / 1e6,
+                    t.bits_per_s("conntrack") / 1e6,
+                    t.bits_per_s("none") / 1e6,
+                    t.bits_per_s("sanso") / t.bits_per_s("conntrack"),
+                    t.bits_per_s("conntrack") / t.bits_per_s("none"),
+                    p.rounds,
+                    t.check.bytes,
+                    t.check.new_connections,
+                    t.check.ended,
+                ));
+            } else {
+                out.push_str("kernel TCP throughput: not measured (no TCP flow without a limit between two zones with IPv4 networks on distinct interfaces)\n");
+            }
         }
         out
     }
@@ -443,7 +511,31 @@ mod tests {
                 "{key}: {json}"
             );
         }
+        assert_eq!(
+            json["kernel"]["ns_per_packet_established_sanso"],
+            json["kernel"]["established"]["ns_per_packet_sanso"]
+        );
+        assert_eq!(
+            json["kernel"]["ns_per_packet_established_conntrack"],
+            json["kernel"]["established"]["ns_per_packet_conntrack"]
+        );
+        for key in [
+            "mbit_per_s_sanso",
+            "mbit_per_s_conntrack",
+            "mbit_per_s_none",
+            "sanso_per_conntrack",
+        ] {
+            assert!(
+                json["kernel"]["tcp_throughput"][key]
+                    .as_f64()
+                    .is_some_and(|x| x > 0.0),
+                "tcp_throughput/{key}: {json}"
+            );
+        }
+        assert_eq!(json["kernel"]["tcp_throughput"]["sanso_new_connections"], 1);
+        assert_eq!(json["kernel"]["tcp_throughput"]["sanso_ended"], 0);
         let text = m.text();
+        assert!(text.contains("kernel TCP throughput ("), "{text}");
         assert!(text.contains("kernel established path"), "{text}");
         assert!(text.contains("kernel spoofed flood"), "{text}");
     }

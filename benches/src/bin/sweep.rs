@@ -88,7 +88,7 @@ fn main() -> ExitCode {
     print!("{}", sanso_benches::plot::markdown_table(&results));
     let paths = sanso_benches::plot::paths_markdown_table(&results);
     if !paths.is_empty() {
-        print!("\nThe established path and a spoofed flood:\n\n{paths}");
+        print!("\nThe established path, a spoofed flood and a TCP stream:\n\n{paths}");
     }
     if let Some(path) = plot_path {
         if let Err(err) = sanso_benches::plot::write_svg(&results, std::path::Path::new(&path)) {

@@ -53,12 +53,13 @@ fn save_policy_writes_a_valid_synthetic_policy_of_that_size() {
 }
 
 /// `sanso bench --kernel` on a tiny budget (root: throwaway namespaces): the
-/// kernel section has the drop-path keys, the established path and the
-/// spoofed flood; the established packets reached the receiver as packets of
-/// an established connection (the flows counted only the opening datagrams,
-/// `ended` none), and the spoofed ones were counted by anti-spoofing.
+/// kernel section has the drop-path keys, the established path, the
+/// spoofed flood and a TCP stream; the established packets reached the
+/// receiver as packets of an established connection (the flows counted only
+/// the opening datagrams, `ended` none), the spoofed ones were counted by
+/// anti-spoofing, and the stream was one connection the flows counted once.
 #[test]
-fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
+fn bench_kernel_measures_the_established_path_a_spoofed_flood_and_a_tcp_stream() {
     if !is_root() {
         eprintln!("skipped: sanso bench --kernel needs root (network namespaces)");
         return;
@@ -144,6 +145,31 @@ fn bench_kernel_measures_the_established_path_and_a_spoofed_flood() {
         counted >= sent * 9 / 10 && counted <= sent,
         "the spoofed counter counted the flood: {stdout}"
     );
+
+    // Issue 17's names of the established figures, the same numbers.
+    assert_eq!(
+        kernel["ns_per_packet_established_sanso"],
+        established["ns_per_packet_sanso"]
+    );
+    assert_eq!(
+        kernel["ns_per_packet_established_conntrack"],
+        established["ns_per_packet_conntrack"]
+    );
+
+    // One TCP stream per round and ruleset; in the sanso round it passed as
+    // one connection the flows counted once, the rest as established.
+    let tcp = &kernel["tcp_throughput"];
+    for key in [
+        "mbit_per_s_sanso",
+        "mbit_per_s_conntrack",
+        "mbit_per_s_none",
+        "sanso_per_conntrack",
+    ] {
+        assert!(positive(&tcp[key]), "tcp_throughput.{key}: {stdout}");
+    }
+    assert!(count(tcp, "sanso_bytes") > 0, "{stdout}");
+    assert_eq!(count(tcp, "sanso_new_connections"), 1, "{stdout}");
+    assert_eq!(count(tcp, "sanso_ended"), 0, "{stdout}");
 
     // No namespace is left behind.
     let left = namespaces_with_prefix(&ours);

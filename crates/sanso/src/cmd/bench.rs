@@ -20,9 +20,10 @@ use crate::common;
 /// through a throwaway gateway namespace with the compiled ruleset, an empty
 /// ruleset and one rule per flow, interleaved, median of rounds; then the
 /// cost per packet of an established connection a flow allows (against the
-/// layout without connection marks and the conntrack-only table) and of a
+/// layout without connection marks and the conntrack-only table), of a
 /// spoofed flood (against anti-spoofing after conntrack, the empty and the
-/// conntrack-only tables).
+/// conntrack-only tables), and the throughput of one TCP stream a flow
+/// allows (against the conntrack-only table and no ruleset).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The policy file (TOML); or use --synthetic.
