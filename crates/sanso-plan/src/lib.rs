@@ -14,6 +14,9 @@
 //!   the caller passes (`sanso_nft::text::render`: this crate does not
 //!   depend on the crate that also holds sockets and runs `nft`).
 //!
+//! [`report`] builds the auditor's report of one policy as data (`sanso
+//! report` renders it), with the zone matrix [`report::ZoneMatrix`].
+//!
 //! Pure: no I/O, no clock. The plan renders as text in the process language
 //! (the message catalogue, `sanso_i18n`), with Japanese tier names
 //! ([`std::fmt::Display`]), and serialises with serde for `--json`; its data
@@ -22,6 +25,7 @@
 mod flows;
 mod reach;
 mod render;
+pub mod report;
 
 use sanso_ir::Ruleset;
 use sanso_policy::{Policy, Tier};

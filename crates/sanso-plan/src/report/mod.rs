@@ -1,6 +1,10 @@
-//! The content of the auditor's report as plain data: built once from the
-//! policy (and the audit log, the live gateway, the state directory), then
-//! rendered as HTML or serialised as JSON (`docs/json.md`, "report").
+//! The content of the auditor's report (`sanso report`) as plain data:
+//! built once from the policy and what the caller read (the audit log, the
+//! live gateway, the state directory), then rendered as HTML or Markdown or
+//! serialised as JSON (`docs/json.md`, "report") by the binary.
+//!
+//! Pure: the caller passes the time (`now`) and everything read from files
+//! or the kernel, as values.
 //!
 //! Every judgement is read from the policy model: the tier matrix from
 //! [`sanso_policy::forbidden_outright`] and [`sanso_policy::guardrail_between`],
@@ -11,13 +15,17 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::FlowChange;
+
 use sanso_policy::{
     forbidden_outright, guardrail_between, Control, Endpoint, Flow, Policy, ServiceMatch, Standing,
 };
 
 use sanso_i18n::{t_in, Lang};
 
-use crate::describe::{crossing_between, crossing_text_in, guardrail_title, standing_key};
+pub mod words;
+
+use words::{crossing_between, crossing_text_in, guardrail_title, standing_key};
 
 /// The most exposure paths listed; more are counted, not listed.
 pub const MAX_EXPOSURE_PATHS: usize = 500;
@@ -132,6 +140,35 @@ pub struct ZoneMatrix {
     pub zones: Vec<String>,
     /// `cells[from][to]`: the flows that let new connections go from one to the other.
     pub cells: Vec<Vec<Vec<String>>>,
+}
+
+impl ZoneMatrix {
+    /// The zones in file order then `self`, and for each (from, to) pair
+    /// the flows active at `now` that let new connections go that way, in
+    /// file order, once each.
+    pub fn of(policy: &Policy, now: i64) -> ZoneMatrix {
+        let mut zones: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
+        zones.push("self".to_string());
+        let gateway = policy.zones.len();
+        let mut cells = vec![vec![Vec::<String>::new(); zones.len()]; zones.len()];
+        for flow in policy
+            .flows
+            .iter()
+            .filter(|f| f.until.is_none_or(|u| u > now))
+        {
+            for from in &flow.from {
+                for to in &flow.to {
+                    let from = end_zone(policy, *from).unwrap_or(gateway);
+                    let to = end_zone(policy, *to).unwrap_or(gateway);
+                    let cell = &mut cells[from][to];
+                    if !cell.contains(&flow.name) {
+                        cell.push(flow.name.clone());
+                    }
+                }
+            }
+        }
+        ZoneMatrix { zones, cells }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -325,6 +362,22 @@ pub struct FlowDiff {
     pub fields: Vec<String>,
 }
 
+impl FlowDiff {
+    /// A flow change of a [`crate::Plan`] as the report lists it.
+    pub fn of(change: &FlowChange) -> FlowDiff {
+        FlowDiff {
+            kind: format!("{:?}", change.kind).to_lowercase(),
+            name: change.name.clone(),
+            summary: change.summary.clone(),
+            fields: change
+                .fields()
+                .iter()
+                .map(|f| f.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
 /// The Japan Standard Time zone.
 fn jst() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::fixed(jiff::tz::offset(9))
@@ -388,7 +441,9 @@ fn end_zone(policy: &Policy, end: Endpoint) -> Option<usize> {
     }
 }
 
-fn services(flow: &Flow) -> Vec<String> {
+/// A flow's services as written: `https`, `dns (udp/53 tcp/53)` when the
+/// name is not its one match.
+pub fn services(flow: &Flow) -> Vec<String> {
     flow.services
         .iter()
         .map(|s| {
@@ -442,8 +497,10 @@ fn control_short(lang: Lang, policy: &Policy, flow: &Flow, control: &Control) ->
 /// Inputs besides the policy.
 pub struct Inputs<'a> {
     pub policy_file: &'a Path,
+    /// The time the report is made at (seconds since the epoch).
     pub now: i64,
-    pub isolations: &'a sanso_daemon::isolation::Isolations,
+    /// What is isolated now, as the daemon's state directory says.
+    pub isolations: Vec<IsolationRow>,
     pub live: Option<Live>,
     pub audit: Option<Audit>,
 }
@@ -593,25 +650,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         .collect();
     let tier_matrix = TierMatrix { tiers, cells };
 
-    // Zone matrix.
-    let (names, matrix) = super::zone_matrix(policy, now);
-    let zone_matrix = ZoneMatrix {
-        cells: names
-            .iter()
-            .map(|from| {
-                names
-                    .iter()
-                    .map(|to| {
-                        matrix
-                            .get(&(from.clone(), to.clone()))
-                            .map(|v| v.iter().map(|s| s.to_string()).collect())
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .collect(),
-        zones: names,
-    };
+    let zone_matrix = ZoneMatrix::of(policy, now);
 
     let zones = policy
         .zones
@@ -660,7 +699,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     from: policy.endpoint_name(c.from).to_string(),
                     to: policy.endpoint_name(c.to).to_string(),
                     between: crossing_between(policy, c),
-                    control: crate::describe::control_kind(&c.control),
+                    control: words::control_kind(&c.control),
                     text: crossing_text_in(lang, policy, flow, c),
                 })
                 .collect();
@@ -677,7 +716,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     t_in!(lang, "report-same-tier")
                 } else {
                     let (f, t) = (policy.standing(flow.from[0]), policy.standing(flow.to[0]));
-                    crate::describe::no_crossing_text_in(lang, f, t)
+                    words::no_crossing_text_in(lang, f, t)
                 }
             });
             FlowRow {
@@ -770,21 +809,6 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
 
     let exposure = exposure(lang, policy, now);
 
-    let isolations = inputs
-        .isolations
-        .entries
-        .iter()
-        .map(|e| IsolationRow {
-            target: e.target.clone(),
-            addresses: e.prefixes.iter().map(ToString::to_string).collect(),
-            since: e.since.clone(),
-            until: e.until_text(),
-            by: crate::cmd::explain::isolated_by(e),
-            ticket: e.ticket.clone(),
-            reason: e.reason.clone(),
-        })
-        .collect();
-
     Document {
         lang: lang.code(),
         cover,
@@ -798,7 +822,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         exceptions,
         entrustment,
         exposure,
-        isolations,
+        isolations: inputs.isolations,
         live: inputs.live,
         audit: inputs.audit,
         sign_off: vec![
@@ -929,3 +953,6 @@ fn exposure(lang: Lang, policy: &Policy, now: i64) -> Exposure {
         max_hops: MAX_EXPOSURE_HOPS,
     }
 }
+
+#[cfg(test)]
+mod tests;
