@@ -3,7 +3,6 @@
 //! other tools, or Markdown (the default on standard output), every label in
 //! the process language (`--lang`, else the locale).
 
-mod doc;
 mod html;
 
 use std::collections::BTreeMap;
@@ -13,10 +12,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use sanso_i18n::{t, Lang};
-use sanso_policy::{Control, Endpoint, Flow, Policy, ServiceMatch, Standing, Tier, Zone};
+use sanso_policy::{Control, Endpoint, Flow, Policy, Standing, Tier, Zone};
 
 use sanso_daemon::isolation::{Isolations, TargetKind, ISOLATIONS_FILE};
 use sanso_daemon::operator::Operator;
+use sanso_plan::report as doc;
 
 use crate::common;
 use crate::describe::{guardrail_title, standing_words};
@@ -90,44 +90,6 @@ impl Format {
     }
 }
 
-/// The flows of each (from, to) zone pair, by zone name.
-pub(crate) type ZoneCells<'p> = BTreeMap<(String, String), Vec<&'p str>>;
-
-/// The zone matrix: the zones in file order then `self`, and for each
-/// (from, to) pair the active flows that let new connections go that way.
-pub(crate) fn zone_matrix(policy: &Policy, now: i64) -> (Vec<String>, ZoneCells<'_>) {
-    let mut names: Vec<String> = policy.zones.iter().map(|z| z.name.clone()).collect();
-    names.push("self".to_string());
-    let mut matrix: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
-    for flow in policy
-        .flows
-        .iter()
-        .filter(|f| f.until.is_none_or(|u| u > now))
-    {
-        for from in &flow.from {
-            for to in &flow.to {
-                let cell = matrix
-                    .entry((end_zone(policy, *from), end_zone(policy, *to)))
-                    .or_default();
-                if !cell.contains(&flow.name.as_str()) {
-                    cell.push(&flow.name);
-                }
-            }
-        }
-    }
-    (names, matrix)
-}
-
-/// What a flow end stands for in the report: the zone it lies in (or the
-/// gateway) and, for a host, the host's name.
-fn end_zone(policy: &Policy, end: Endpoint) -> String {
-    match end {
-        Endpoint::Gateway => "self".to_string(),
-        Endpoint::Zone(z) => policy.zone(z).name.clone(),
-        Endpoint::Host(h) => policy.zone(policy.host(h).zone).name.clone(),
-    }
-}
-
 fn ends(policy: &Policy, ends: &[Endpoint]) -> String {
     ends.iter()
         .map(|e| policy.endpoint_name(*e))
@@ -136,18 +98,7 @@ fn ends(policy: &Policy, ends: &[Endpoint]) -> String {
 }
 
 fn services(flow: &Flow) -> String {
-    flow.services
-        .iter()
-        .map(|s| {
-            let matches: Vec<String> = s.matches.iter().map(ServiceMatch::to_string).collect();
-            if matches.len() == 1 && matches[0] == s.name {
-                s.name.clone()
-            } else {
-                format!("{} ({})", s.name, matches.join(" "))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    doc::services(flow).join(", ")
 }
 
 /// Markdown table cell text: no pipes, no newlines.
@@ -314,15 +265,6 @@ fn waived(policy: &Policy, flow: &Flow) -> String {
         .join("; ")
 }
 
-/// The day of an instant in Japan Standard Time, `YYYY-MM-DD`.
-fn jst_date(seconds: i64) -> String {
-    let jst = jiff::tz::TimeZone::fixed(jiff::tz::offset(9));
-    match jiff::Timestamp::from_second(seconds) {
-        Ok(t) => t.to_zoned(jst).strftime("%Y-%m-%d").to_string(),
-        Err(_) => seconds.to_string(),
-    }
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     let policy = common::load_policy(&args.policy)?;
     let now = common::now_or(args.now);
@@ -402,19 +344,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let _ = writeln!(out);
 
     // Zone matrix: which zone (or the gateway) may open connections to which.
-    let (names, matrix) = zone_matrix(&policy, now);
+    let matrix = doc::ZoneMatrix::of(&policy, now);
     let _ = writeln!(out, "## {}", t!("report-zone-matrix"));
     let _ = writeln!(out);
     let columns: Vec<String> = std::iter::once(cell(&t!("report-from-to")))
-        .chain(names.iter().map(|n| cell(n)))
+        .chain(matrix.zones.iter().map(|n| cell(n)))
         .collect();
     table_intro(&mut out, &t!("report-md-zone-matrix-note"), &columns);
-    for from in &names {
-        let row: Vec<String> = names
+    for (from, cells) in matrix.zones.iter().zip(&matrix.cells) {
+        let row: Vec<String> = cells
             .iter()
-            .map(|to| match matrix.get(&(from.clone(), to.clone())) {
-                Some(flows) => flows.len().to_string(),
-                None => "—".to_string(),
+            .map(|flows| match flows.len() {
+                0 => "—".to_string(),
+                n => n.to_string(),
             })
             .collect();
         let _ = writeln!(out, "| **{}** | {} |", cell(from), row.join(" | "));
@@ -494,7 +436,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .filter(|f| f.has_waiving_exception())
         .collect();
-    let today = jst_date(now);
+    let today = doc::jst_date(now);
     if exceptions.is_empty() {
         let _ = writeln!(out, "{}", t!("report-none"));
     } else {
@@ -858,7 +800,7 @@ fn run_document(
         doc::Inputs {
             policy_file: &args.policy,
             now,
-            isolations,
+            isolations: isolation_rows(isolations),
             live,
             audit,
         },
@@ -881,6 +823,23 @@ fn run_document(
     } else {
         ExitCode::from(2)
     })
+}
+
+/// What is isolated now, as the document lists it.
+fn isolation_rows(isolations: &Isolations) -> Vec<doc::IsolationRow> {
+    isolations
+        .entries
+        .iter()
+        .map(|e| doc::IsolationRow {
+            target: e.target.clone(),
+            addresses: e.prefixes.iter().map(ToString::to_string).collect(),
+            since: e.since.clone(),
+            until: e.until_text(),
+            by: crate::cmd::explain::isolated_by(e),
+            ticket: e.ticket.clone(),
+            reason: e.reason.clone(),
+        })
+        .collect()
 }
 
 /// The live gateway: whether its table matches (drift), the accept counter
@@ -1011,13 +970,8 @@ fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc
                         sanso_nft::text::render,
                     )
                     .flows
-                    .into_iter()
-                    .map(|c| doc::FlowDiff {
-                        kind: format!("{:?}", c.kind).to_lowercase(),
-                        name: c.name.clone(),
-                        summary: c.summary.clone(),
-                        fields: c.fields().iter().map(|f| f.as_str().to_owned()).collect(),
-                    })
+                    .iter()
+                    .map(doc::FlowDiff::of)
                     .collect()
                 }
                 _ => Vec::new(),
