@@ -144,7 +144,13 @@ fn document() -> Document {
 }
 
 fn cell<'d>(matrix: &'d ZoneMatrix, from: &str, to: &str) -> &'d [String] {
-    let at = |name: &str| matrix.zones.iter().position(|z| z == name).unwrap();
+    let at = |name: &str| {
+        matrix
+            .zones
+            .iter()
+            .position(|z| z == name)
+            .expect("a zone of the matrix")
+    };
     &matrix.cells[at(from)][at(to)]
 }
 
@@ -168,7 +174,7 @@ fn zone_matrix_has_the_active_flows_of_each_pair() {
 
 #[test]
 fn zone_matrix_leaves_out_expired_flows() {
-    let policy = sanso_policy::load_policy("report.toml", POLICY).unwrap();
+    let policy = sanso_policy::load_policy("report.toml", POLICY).expect("valid test policy");
     // Before the window of `vendor-past` closed, it is in the matrix.
     let june = NOW - 200 * 86_400;
     let before = ZoneMatrix::of(&policy, june);
@@ -195,7 +201,11 @@ fn tier_matrix_judges_every_pair() {
             "self"
         ]
     );
-    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    let at = |k: &str| {
+        keys.iter()
+            .position(|x| *x == k)
+            .expect("a standing of the matrix")
+    };
     let same = &m.cells[at("lgwan")][at("lgwan")];
     assert_eq!((same.mark, same.judgement), ("○", "allowed"));
     let inet_lg = &m.cells[at("internet")][at("lgwan")];
@@ -259,7 +269,12 @@ fn entrustment_windows_are_active_or_expired() {
         .map(|w| (w.flow.as_str(), w.state))
         .collect();
     assert_eq!(rows, [("vendor-past", "expired"), ("vendor-now", "active")]);
-    let flow = |name: &str| doc.flows.iter().find(|f| f.name == name).unwrap();
+    let flow = |name: &str| {
+        doc.flows
+            .iter()
+            .find(|f| f.name == name)
+            .expect("a flow of the policy")
+    };
     assert_eq!(flow("vendor-past").until_state, Some("expired"));
     assert_eq!(flow("vendor-now").until_state, Some("active"));
     assert_eq!(flow("lg-dns").until_state, None);
