@@ -2076,21 +2076,23 @@ impl Actor {
     /// apply whose daemon is gone; the operator applies again).
     async fn resume_pending(&mut self) {
         let path = self.settings.state_dir.join(PENDING_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
-            Err(err) => {
-                tracing::error!(path = %path.display(), error = %err, "{}", t!("daemon-log-window-unreadable-file"));
-                return;
-            }
-        };
-        let saved: SavedPending = match serde_json::from_slice(&bytes) {
+        // Read as the policy file is: a regular file only, size-capped, never
+        // waiting on a FIFO nor opening a device put in its place.
+        let read = sanso_policy::read_source(&path)
+            .map_err(|err| (err.is_missing(), chain(&err)))
+            .and_then(|text| {
+                serde_json::from_str::<SavedPending>(&text).map_err(|err| (false, err.to_string()))
+            });
+        let saved = match read {
             Ok(saved) => saved,
-            Err(err) => {
-                // A damaged window file: what ran before the unconfirmed
-                // apply is unknown, so the closed fallback comes back (the
-                // start apply that follows replaces it with the policy file,
-                // if that loads). Never the unconfirmed ruleset.
+            // No file: no window was open.
+            Err((true, _)) => return,
+            Err((false, err)) => {
+                // A window file that cannot be read or is damaged: a window
+                // was open, and what ran before its unconfirmed apply is
+                // unknown, so the closed fallback comes back (the start apply
+                // that follows replaces it with the policy file, if that
+                // loads). Never the unconfirmed ruleset.
                 tracing::error!(path = %path.display(), error = %err, "{}", t!("daemon-log-window-damaged"));
                 self.pending = Some(Pending {
                     previous: Previous::Nothing,
@@ -2098,9 +2100,7 @@ impl Actor {
                     uid: Operator::daemon().uid,
                     by: None,
                 });
-                let error = err.to_string();
-                let reason =
-                    Said::new(|l| t_in!(l, "daemon-reason-window-damaged", error = &error));
+                let reason = Said::new(|l| t_in!(l, "daemon-reason-window-damaged", error = &err));
                 let _ = self.rollback_because(&reason).await;
                 return;
             }

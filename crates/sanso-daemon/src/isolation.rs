@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use sanso_nft::isolation::Isolated;
-use sanso_policy::Policy;
+use sanso_policy::source::ReadError;
+use sanso_policy::{read_source, Policy};
 use serde::{Deserialize, Serialize};
 
 /// The entries, in the state directory.
@@ -219,18 +220,33 @@ pub struct Isolations {
 }
 
 /// Why the entries file could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum LoadError {
+    /// Not read: an I/O error, or not a regular file (a FIFO or a device
+    /// is never waited on nor opened), too large, not UTF-8.
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     Parse {
         path: PathBuf,
-        #[source]
         source: serde_json::Error,
     },
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The I/O error itself: the read error's own message would say
+            // "cannot read" the same path again.
+            LoadError::Read {
+                source: ReadError::Io { source, .. },
+                ..
+            } => Some(source),
+            LoadError::Read { source, .. } => Some(source),
+            LoadError::Parse { source, .. } => Some(source),
+        }
+    }
 }
 
 impl LoadError {
@@ -263,18 +279,18 @@ impl std::fmt::Display for LoadError {
 }
 
 impl Isolations {
-    /// Reads `STATE/isolations.json` (none: nothing isolated).
+    /// Reads `STATE/isolations.json` (none: nothing isolated) with
+    /// [`read_source`]: a regular file only, size-capped, never blocking on
+    /// a FIFO nor opening a device put in its place.
     pub fn load(state_dir: &Path) -> Result<Isolations, LoadError> {
         let path = state_dir.join(ISOLATIONS_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Isolations::default())
-            }
+        let text = match read_source(&path) {
+            Ok(text) => text,
+            Err(err) if err.is_missing() => return Ok(Isolations::default()),
             Err(source) => return Err(LoadError::Read { path, source }),
         };
         let entries =
-            serde_json::from_slice(&bytes).map_err(|source| LoadError::Parse { path, source })?;
+            serde_json::from_str(&text).map_err(|source| LoadError::Parse { path, source })?;
         Ok(Isolations { entries })
     }
 
@@ -420,5 +436,53 @@ addresses = ["10.20.1.5"]
             Isolations::load(dir.path()),
             Err(LoadError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_the_entries_is_refused_at_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join(ISOLATIONS_FILE);
+        let c_path =
+            std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path without NUL");
+        // SAFETY: a valid NUL-terminated path and a mode.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        // Read on another thread, so a read that waits for a writer fails
+        // the test instead of hanging it.
+        let state_dir = dir.path().to_owned();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(Isolations::load(&state_dir));
+        });
+        let loaded = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("Isolations::load waited on the FIFO");
+        let err = loaded.expect_err("a FIFO is not an entries file");
+        assert!(
+            matches!(
+                &err,
+                LoadError::Read {
+                    source: ReadError::NotRegular { .. },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        assert!(
+            text.starts_with(&format!("cannot read {}: ", path.display()))
+                && text.contains("is a FIFO (named pipe), not a regular file"),
+            "{text}"
+        );
+        // No file at all: nothing isolated.
+        std::fs::remove_file(&path).expect("remove the FIFO");
+        assert_eq!(
+            Isolations::load(dir.path()).expect("missing: nothing isolated"),
+            Isolations::default()
+        );
     }
 }

@@ -13,6 +13,7 @@ use sanso_daemon::actor::{
     PENDING_FILE,
 };
 use sanso_daemon::compile::PolicySource;
+use sanso_daemon::isolation::ISOLATIONS_FILE;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
 use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
@@ -1178,6 +1179,84 @@ async fn a_daemon_that_starts_inside_a_dead_window_rolls_back_at_once() {
     assert_eq!(
         rollback["detail"]["reason"],
         "the daemon restarted inside the confirm window"
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let c_path =
+        std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path without NUL");
+    // SAFETY: a valid NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// FIFOs where the confirm window and the isolation entries are kept: the
+/// daemon neither waits for a writer nor leaves the unconfirmed ruleset. It
+/// starts at once, rolls back to the closed fallback (what ran before the
+/// window is unknown) and records why it read no isolation entries.
+#[test]
+fn fifos_in_place_of_the_state_files_do_not_hold_up_the_start() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+    // The runtime goes with the block, and the first daemon's task with it.
+    let Stopped {
+        _dir,
+        policy,
+        state,
+        kernel,
+    } = runtime().block_on(async {
+        let rig = rig(&policy_text("r1", None)).await;
+        rig.apply_candidate_r2(Duration::from_secs(3600)).await;
+        rig.stop()
+    });
+    std::fs::remove_file(state.join(PENDING_FILE)).expect("the window file");
+    mkfifo(&state.join(PENDING_FILE));
+    mkfifo(&state.join(ISOLATIONS_FILE));
+    // The policy file does not load: only the rollback can take r2 out.
+    std::fs::write(&policy, "not a policy").expect("write");
+    // Started on its own thread, so a read that waits on a FIFO fails the
+    // test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let (policy, state, kernel) = (policy.clone(), state.clone(), kernel.clone());
+        std::thread::spawn(move || {
+            runtime().block_on(async {
+                let _handle = start_again(&policy, &state, &kernel).await;
+            });
+            let _ = tx.send(());
+        });
+    }
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the daemon's start waited on a FIFO");
+    assert_eq!(
+        kernel.with(|s| s.table.clone()).as_deref(),
+        Some(FALLBACK_RULESET)
+    );
+    assert!(!state.join(PENDING_FILE).exists());
+    let records = audit_records(&state);
+    let rollback = records
+        .iter()
+        .find(|r| r["event"] == "rollback")
+        .expect("a rollback record");
+    assert_eq!(rollback["detail"]["result"], "rolled-back");
+    let reason = rollback["detail"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("the saved confirm window is unreadable")
+            && reason.contains("is a FIFO (named pipe), not a regular file"),
+        "{reason}"
+    );
+    let isolate = records
+        .iter()
+        .find(|r| r["event"] == "isolate" && r["detail"]["trigger"] == "start")
+        .expect("the unreadable entries are recorded");
+    let error = isolate["detail"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(ISOLATIONS_FILE)
+            && error.contains("is a FIFO (named pipe), not a regular file"),
+        "{error}"
     );
 }
 

@@ -276,7 +276,6 @@ daemon-rolled-back = rolled back to { $to } ({ $reason })
 daemon-log-rollback-failed = ROLLBACK FAILED
 daemon-rollback-failed-status = rollback failed: { $error }
 daemon-rollback-failed = rollback failed ({ $reason }): { $error }
-daemon-log-window-unreadable-file = cannot read the saved confirm window; the start apply follows
 daemon-log-window-damaged = the saved confirm window is unreadable; rolling back to the closed fallback
 daemon-reason-window-damaged = the saved confirm window is unreadable ({ $error }); what ran before it is unknown
 daemon-log-rollback-policy-broken = the policy to roll back to no longer compiles; the closed fallback comes back

@@ -264,7 +264,6 @@ daemon-rolled-back = { $to } にロールバックしました（{ $reason }）
 daemon-log-rollback-failed = 【ロールバック失敗】ロールバックに失敗しました
 daemon-rollback-failed-status = ロールバックに失敗しました: { $error }
 daemon-rollback-failed = ロールバックに失敗しました（{ $reason }）: { $error }
-daemon-log-window-unreadable-file = 保存した確定待ちの情報を読み取れません。起動時の適用に進みます
 daemon-log-window-damaged = 保存した確定待ちの情報が読めません。閉じた代替ルールセットにロールバックします
 daemon-reason-window-damaged = 保存した確定待ちの情報が読めません（{ $error }）。それ以前に何が動いていたかは不明です
 daemon-log-rollback-policy-broken = ロールバック先のポリシーがもうコンパイルできません。閉じた代替ルールセットに戻します
