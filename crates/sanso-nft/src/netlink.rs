@@ -27,6 +27,7 @@ mod encode;
 pub(crate) mod plan;
 mod read;
 mod socket;
+mod wire;
 
 use std::io;
 use std::time::{Duration, Instant};

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, parse_answers, NetfilterSocket};
+use super::wire::{self, attributes, push_attr, NFGENMSG, NLMSG_HDR};
 use super::{ApplyError, NetlinkOp};
 use crate::isolation::Isolated;
 
@@ -52,7 +53,6 @@ const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
 const NLM_F_DUMP: u16 = 0x300;
 const NLA_F_NESTED: u16 = 0x8000;
-const NLA_TYPE_MASK: u16 = 0x3fff;
 const CTA_TUPLE_ORIG: u16 = 1;
 const CTA_TUPLE_REPLY: u16 = 2;
 const CTA_ID: u16 = 12;
@@ -62,9 +62,6 @@ const CTA_IP_V4_SRC: u16 = 1;
 const CTA_IP_V4_DST: u16 = 2;
 const CTA_IP_V6_SRC: u16 = 3;
 const CTA_IP_V6_DST: u16 = 4;
-/// Length of `struct nlmsghdr` and `struct nfgenmsg`.
-const NLMSG_HDR: usize = 16;
-const NFGENMSG: usize = 4;
 /// How long to wait for one datagram of the dump or of the answers.
 const WAIT: Duration = Duration::from_secs(5);
 /// Delete messages sent per datagram (their ACKs fit the receive buffer).
@@ -162,48 +159,6 @@ fn io_error(op: NetlinkOp, errno: i32) -> ApplyError {
     }
 }
 
-/// A ctnetlink request: header, `nfgenmsg` of `family`, then `attrs`.
-fn message(kind: u16, flags: u16, seq: u32, family: u8, attrs: &[u8]) -> Vec<u8> {
-    let len = NLMSG_HDR + NFGENMSG + attrs.len();
-    let mut m = Vec::with_capacity(len);
-    m.extend_from_slice(&(len as u32).to_ne_bytes());
-    m.extend_from_slice(&((NFNL_SUBSYS_CTNETLINK << 8) | kind).to_ne_bytes());
-    m.extend_from_slice(&flags.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    // nfgenmsg: family, version 0 (NFNETLINK_V0), resource id 0.
-    m.extend_from_slice(&[family, 0, 0, 0]);
-    m.extend_from_slice(attrs);
-    m
-}
-
-/// Appends one attribute, padded to 4 bytes.
-fn push_attr(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
-    out.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(payload);
-    out.resize(out.len().div_ceil(4) * 4, 0);
-}
-
-/// The (type without flags, payload) attributes of `buf`.
-fn attributes(mut buf: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = Vec::new();
-    while buf.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([buf[0], buf[1]]));
-        let kind = u16::from_ne_bytes([buf[2], buf[3]]) & NLA_TYPE_MASK;
-        if len < 4 || len > buf.len() {
-            break;
-        }
-        out.push((kind, &buf[4..len]));
-        let step = len.div_ceil(4) * 4;
-        if step >= buf.len() {
-            break;
-        }
-        buf = &buf[step..];
-    }
-    out
-}
-
 /// (source, destination) of a `CTA_TUPLE_*` payload.
 fn tuple_addresses(tuple: &[u8]) -> (Option<IpAddr>, Option<IpAddr>) {
     let mut src = None;
@@ -262,7 +217,8 @@ fn parse_entry(body: &[u8]) -> Option<Entry> {
 fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
     const OP: NetlinkOp = NetlinkOp::DumpConntrack;
     let seq = 1;
-    let request = message(
+    let request = wire::message(
+        NFNL_SUBSYS_CTNETLINK,
         IPCTNL_MSG_CT_GET,
         NLM_F_REQUEST | NLM_F_DUMP,
         seq,
@@ -327,7 +283,8 @@ fn delete(socket: &NetfilterSocket, entries: &[Entry]) -> Result<usize, ApplyErr
             if let Some(zone) = &entry.zone {
                 push_attr(&mut attrs, CTA_ZONE, zone);
             }
-            datagram.extend(message(
+            datagram.extend(wire::message(
+                NFNL_SUBSYS_CTNETLINK,
                 IPCTNL_MSG_CT_DELETE,
                 NLM_F_REQUEST | NLM_F_ACK,
                 seq,
@@ -473,7 +430,14 @@ mod tests {
         push_attr(&mut attrs, CTA_TUPLE_REPLY | NLA_F_NESTED, &reply);
         push_attr(&mut attrs, CTA_ID, &[0, 0, 1, 2]);
         push_attr(&mut attrs, CTA_ZONE, &[0, 7]);
-        let msg = message(IPCTNL_MSG_CT_NEW, 0, 9, libc::AF_INET as u8, &attrs);
+        let msg = wire::message(
+            NFNL_SUBSYS_CTNETLINK,
+            IPCTNL_MSG_CT_NEW,
+            0,
+            9,
+            libc::AF_INET as u8,
+            &attrs,
+        );
         let entry = parse_entry(&msg[NLMSG_HDR..]).expect("an entry");
         assert_eq!(entry.family, libc::AF_INET as u8);
         assert_eq!(entry.ends, ends("10.20.0.5", "10.21.0.10"));

@@ -15,6 +15,7 @@ use std::time::Duration;
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, NetfilterSocket};
+use super::wire::{self, attributes, push_attr, NFGENMSG, NLMSG_HDR};
 use super::{ApplyError, NetlinkOp};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -35,9 +36,6 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
-const NLA_TYPE_MASK: u16 = 0x3fff;
-const NLMSG_HDR: usize = 16;
-const NFGENMSG: usize = 4;
 /// How long to wait for one datagram of an answer.
 const WAIT: Duration = Duration::from_secs(5);
 /// Datagrams read for one dump at most (a bound, far above any table's).
@@ -77,7 +75,14 @@ pub fn named_counters(
 
 fn generation_on(socket: &NetfilterSocket) -> Result<u32, ApplyError> {
     const OP: NetlinkOp = NetlinkOp::ReadGeneration;
-    let request = message(NFT_MSG_GETGEN, NLM_F_REQUEST, 1, libc::AF_UNSPEC as u8, &[]);
+    let request = wire::message(
+        NFNL_SUBSYS_NFTABLES,
+        NFT_MSG_GETGEN,
+        NLM_F_REQUEST,
+        1,
+        libc::AF_UNSPEC as u8,
+        &[],
+    );
     socket.send(&request, OP)?;
     let mut found = None;
     exchange(socket, OP, false, |kind, body| {
@@ -100,7 +105,8 @@ fn counters_on(socket: &NetfilterSocket, table: &str) -> Result<Vec<NamedCounter
     name.push(0);
     push_attr(&mut attrs, NFTA_OBJ_TABLE, &name);
     push_attr(&mut attrs, NFTA_OBJ_TYPE, &NFT_OBJECT_COUNTER.to_be_bytes());
-    let request = message(
+    let request = wire::message(
+        NFNL_SUBSYS_NFTABLES,
         NFT_MSG_GETOBJ,
         NLM_F_REQUEST | NLM_F_DUMP,
         2,
@@ -172,48 +178,6 @@ fn exchange(
         op,
         source: io::Error::other(t!("nft-dump-did-not-end")),
     })
-}
-
-/// An nf_tables request: header, `nfgenmsg` of `family`, then `attrs`.
-fn message(kind: u16, flags: u16, seq: u32, family: u8, attrs: &[u8]) -> Vec<u8> {
-    let len = NLMSG_HDR + NFGENMSG + attrs.len();
-    let mut m = Vec::with_capacity(len);
-    m.extend_from_slice(&(len as u32).to_ne_bytes());
-    m.extend_from_slice(&((NFNL_SUBSYS_NFTABLES << 8) | kind).to_ne_bytes());
-    m.extend_from_slice(&flags.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    // nfgenmsg: family, version 0 (NFNETLINK_V0), resource id 0.
-    m.extend_from_slice(&[family, 0, 0, 0]);
-    m.extend_from_slice(attrs);
-    m
-}
-
-/// Appends one attribute, padded to 4 bytes.
-fn push_attr(out: &mut Vec<u8>, kind: u16, payload: &[u8]) {
-    out.extend_from_slice(&((4 + payload.len()) as u16).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(payload);
-    out.resize(out.len().div_ceil(4) * 4, 0);
-}
-
-/// The (type without flags, payload) attributes of `buf`.
-fn attributes(mut buf: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = Vec::new();
-    while buf.len() >= 4 {
-        let len = usize::from(u16::from_ne_bytes([buf[0], buf[1]]));
-        let kind = u16::from_ne_bytes([buf[2], buf[3]]) & NLA_TYPE_MASK;
-        if len < 4 || len > buf.len() {
-            break;
-        }
-        out.push((kind, &buf[4..len]));
-        let step = len.div_ceil(4) * 4;
-        if step >= buf.len() {
-            break;
-        }
-        buf = &buf[step..];
-    }
-    out
 }
 
 fn be32(bytes: &[u8]) -> Option<u32> {
