@@ -256,28 +256,6 @@ impl Kernel for NftKernel {
     }
 }
 
-/// Reads `nft -j list counters` output.
-pub fn parse_counters(json: &str) -> Result<Vec<CounterValue>, String> {
-    let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let items = value["nftables"]
-        .as_array()
-        .ok_or_else(|| sanso_i18n::t!("daemon-kernel-no-nftables-array"))?;
-    let mut counters: Vec<CounterValue> = items
-        .iter()
-        .filter_map(|item| item.get("counter"))
-        .filter(|c| c["table"] == "sanso" && c["family"] == "inet")
-        .filter_map(|c| {
-            Some(CounterValue {
-                name: c["name"].as_str()?.to_owned(),
-                packets: c["packets"].as_u64().unwrap_or(0),
-                bytes: c["bytes"].as_u64().unwrap_or(0),
-            })
-        })
-        .collect();
-    counters.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(counters)
-}
-
 /// Reads `ip -j neigh show` output, keeping entries with a link-layer address
 /// (a host that answered), sorted.
 pub fn parse_neighbours(json: &str) -> Result<Vec<Neighbour>, String> {
@@ -318,30 +296,6 @@ mod tests {
         assert!(FALLBACK_RULESET.contains(REPLACE_PREAMBLE));
         assert!(FALLBACK_RULESET.contains("hook forward priority filter; policy drop;"));
         assert!(!FALLBACK_RULESET.contains("flush ruleset"));
-    }
-
-    #[test]
-    fn counters_are_read_from_nft_json() {
-        let json = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
-            {"counter": {"family": "inet", "name": "drop.lg.ext", "table": "sanso", "handle": 3, "packets": 7, "bytes": 420}},
-            {"counter": {"family": "inet", "name": "accept.lg.ext", "table": "sanso", "handle": 2, "packets": 2, "bytes": 120}},
-            {"counter": {"family": "ip", "name": "other", "table": "filter", "handle": 2, "packets": 1, "bytes": 1}}]}"#;
-        let counters = parse_counters(json).expect("parses");
-        assert_eq!(
-            counters,
-            vec![
-                CounterValue {
-                    name: "accept.lg.ext".into(),
-                    packets: 2,
-                    bytes: 120
-                },
-                CounterValue {
-                    name: "drop.lg.ext".into(),
-                    packets: 7,
-                    bytes: 420
-                },
-            ]
-        );
     }
 
     #[test]

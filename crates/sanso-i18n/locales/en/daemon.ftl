@@ -42,7 +42,6 @@ daemon-kernel-no-isolation = this kernel has no isolation sets
 daemon-kernel-isolation = the isolation update failed
 daemon-kernel-netlink-read = a netlink read of the kernel failed
 daemon-kernel-no-links = this kernel does not list its links
-daemon-kernel-no-nftables-array = no `nftables` array
 daemon-json-not-an-array = not an array
 
 ## links.rs: the policy's interfaces on the gateway

@@ -42,7 +42,6 @@ daemon-kernel-no-isolation = このカーネルには隔離用のセットがあ
 daemon-kernel-isolation = 隔離の更新に失敗しました
 daemon-kernel-netlink-read = カーネルの netlink での読み取りに失敗しました
 daemon-kernel-no-links = このカーネルはリンクの一覧を返しません
-daemon-kernel-no-nftables-array = `nftables` 配列がありません
 daemon-json-not-an-array = 配列ではありません
 
 ## links.rs: ゲートウェイ上のポリシーのインターフェース
