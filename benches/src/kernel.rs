@@ -49,10 +49,8 @@
 //! to addresses that exist only there.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -71,11 +69,13 @@ pub enum KernelError {
     NoDropPath,
     #[error("`{command}` failed: {stderr}")]
     Command { command: String, stderr: String },
-    #[error("could not run `{command}`")]
-    Spawn {
-        command: String,
+    #[error(transparent)]
+    Run(#[from] sanso_process::ProcessError),
+    #[error("reading the counters of {name}")]
+    Counters {
+        name: String,
         #[source]
-        source: std::io::Error,
+        source: sanso_nft::netlink::ApplyError,
     },
     #[error("entering namespace {name}")]
     Setns {
@@ -1050,30 +1050,18 @@ impl Namespace {
 
     /// Runs a command inside the namespace (`ip netns exec`).
     fn exec(&self, program: &str, args: &[&str]) -> Result<(), KernelError> {
-        let mut all = vec!["netns", "exec", self.name.as_str(), program];
-        all.extend_from_slice(args);
-        run("ip", &all)
+        self.output(program, args).map(drop)
     }
 
-    /// The packets of every named counter of `table inet sanso` here.
+    /// The packets of every named counter of `table inet sanso` here (one
+    /// netlink dump, as the daemon reads them).
     pub fn counters(&self) -> Result<std::collections::BTreeMap<String, u64>, KernelError> {
-        let json = self.output("nft", &["-j", "list", "counters", "table", "inet", "sanso"])?;
-        let bad = || KernelError::Command {
-            command: format!("ip netns exec {} nft -j list counters", self.name),
-            stderr: "unexpected JSON".to_owned(),
-        };
-        let value: serde_json::Value = serde_json::from_str(&json).map_err(|_| bad())?;
-        let items = value["nftables"].as_array().ok_or_else(bad)?;
-        Ok(items
-            .iter()
-            .filter_map(|item| {
-                let counter = item.get("counter")?;
-                Some((
-                    counter["name"].as_str()?.to_owned(),
-                    counter["packets"].as_u64()?,
-                ))
-            })
-            .collect())
+        let (_, counters) = sanso_nft::netlink::named_counters(Some(&self.name), "sanso")
+            .map_err(|source| KernelError::Counters {
+                name: self.name.clone(),
+                source,
+            })?;
+        Ok(counters.into_iter().map(|c| (c.name, c.packets)).collect())
     }
 
     /// The packets an interface here has received.
@@ -1095,44 +1083,21 @@ impl Namespace {
 
     /// The standard output of a command run inside the namespace.
     fn output(&self, program: &str, args: &[&str]) -> Result<String, KernelError> {
-        let mut all = vec!["netns", "exec", self.name.as_str(), program];
-        all.extend_from_slice(args);
-        run_output("ip", &all)
+        Ok(sanso_process::Command::new(program)
+            .args(args.iter().copied())
+            .netns(Some(&self.name))
+            .run()?)
     }
 
     /// Replaces this namespace's whole ruleset with `text`, in one transaction.
     pub fn load_ruleset(&self, text: &str) -> Result<(), KernelError> {
-        let command = format!("ip netns exec {} nft -f -", self.name);
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft", "-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| KernelError::Spawn {
-                command: command.clone(),
-                source,
-            })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            let written = stdin
-                .write_all(b"flush ruleset\n")
-                .and_then(|()| stdin.write_all(text.as_bytes()));
-            if let Err(source) = written {
-                let _ = child.wait();
-                return Err(KernelError::Spawn { command, source });
-            }
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|source| KernelError::Spawn {
-                command: command.clone(),
-                source,
-            })?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let stderr: String = stderr.chars().take(2000).collect();
-            return Err(KernelError::Command { command, stderr });
-        }
+        let mut script = b"flush ruleset\n".to_vec();
+        script.extend_from_slice(text.as_bytes());
+        sanso_process::Command::new("nft")
+            .args(["-f", "-"])
+            .netns(Some(&self.name))
+            .stdin(script)
+            .run()?;
         Ok(())
     }
 
@@ -1166,10 +1131,9 @@ impl Namespace {
 impl Drop for Namespace {
     fn drop(&mut self) {
         // Deleting the namespace removes its veth ends and ruleset too.
-        let _ = Command::new("ip")
+        let _ = sanso_process::Command::new("ip")
             .args(["netns", "del", &self.name])
-            .stderr(Stdio::null())
-            .status();
+            .run();
     }
 }
 
@@ -1178,23 +1142,9 @@ fn run(program: &str, args: &[&str]) -> Result<(), KernelError> {
 }
 
 fn run_output(program: &str, args: &[&str]) -> Result<String, KernelError> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| KernelError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(KernelError::Command {
-            command,
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        })
-    }
+    Ok(sanso_process::Command::new(program)
+        .args(args.iter().copied())
+        .run()?)
 }
 
 /// sender --veth--> gateway --veth--> receiver.
