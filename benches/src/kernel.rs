@@ -1056,10 +1056,12 @@ impl Namespace {
     /// The packets of every named counter of `table inet sanso` here (one
     /// netlink dump, as the daemon reads them).
     pub fn counters(&self) -> Result<std::collections::BTreeMap<String, u64>, KernelError> {
-        let (_, counters) = sanso_nft::netlink::named_counters(Some(&self.name), "sanso")
-            .map_err(|source| KernelError::Counters {
-                name: self.name.clone(),
-                source,
+        let (_, counters) =
+            sanso_nft::netlink::named_counters(Some(&self.name), "sanso").map_err(|source| {
+                KernelError::Counters {
+                    name: self.name.clone(),
+                    source,
+                }
             })?;
         Ok(counters.into_iter().map(|c| (c.name, c.packets)).collect())
     }

@@ -224,10 +224,7 @@ pub struct Isolations {
 pub enum LoadError {
     /// Not read: an I/O error, or not a regular file (a FIFO or a device
     /// is never waited on nor opened), too large, not UTF-8.
-    Read {
-        path: PathBuf,
-        source: ReadError,
-    },
+    Read { path: PathBuf, source: ReadError },
     Parse {
         path: PathBuf,
         source: serde_json::Error,
