@@ -115,6 +115,8 @@ pub struct DaemonConfig {
     pub settings: Settings,
     pub socket_path: PathBuf,
     pub metrics: Option<SocketAddr>,
+    /// What a scrape exports besides the fixed series (per-flow series).
+    pub metrics_options: metrics::MetricsOptions,
     /// How often the policy file is checked for a replacement.
     pub watch_interval: Duration,
     /// A syslog collector (UDP) that receives the audit head with every record.
@@ -434,6 +436,7 @@ pub async fn serve_with(
             handle.clone(),
             Arc::clone(&kernel),
             Some(monitor.clone()),
+            config.metrics_options,
         ));
     }
     let mut watch = tokio::time::interval(config.watch_interval);

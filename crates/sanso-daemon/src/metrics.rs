@@ -18,8 +18,35 @@ use crate::monitor::MonitorHandle;
 /// Largest request head read.
 const MAX_HEAD: usize = 8 * 1024;
 
+/// How many per-flow series (`sanso_flow_accepted_packets_total{flow}`) a
+/// scrape carries at most unless `sanso daemon --metrics-flow-series` says
+/// otherwise: one series per flow is what a monitoring system can keep for a
+/// city's policy, not for a synthetic 100,000-flow one.
+pub const DEFAULT_FLOW_SERIES: usize = 1000;
+
+/// What a scrape exports besides the fixed series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsOptions {
+    /// Per-flow series are exported when the table holds at most this many
+    /// flow counters; above it none is, and `sanso_flow_series_omitted` says
+    /// how many were left out (0: never per flow).
+    pub flow_series: usize,
+}
+
+impl Default for MetricsOptions {
+    fn default() -> Self {
+        MetricsOptions {
+            flow_series: DEFAULT_FLOW_SERIES,
+        }
+    }
+}
+
 /// Renders the snapshot and the kernel counters (`None`: they could not be read).
-pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> String {
+pub fn render(
+    snapshot: &MetricsSnapshot,
+    counters: Option<&[CounterValue]>,
+    options: MetricsOptions,
+) -> String {
     let mut out = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, u64)]| {
         let _ = writeln!(out, "# HELP {name} {help}");
@@ -70,11 +97,24 @@ pub fn render(snapshot: &MetricsSnapshot, counters: Option<&[CounterValue]>) -> 
             "Packets dropped by default, per zone pair (kernel counter drop.<src>.<dst>).",
             &dropped,
         );
+        // Only flows with a counter of their own have a series; all or
+        // none of them, so that a series never vanishes for one flow alone.
+        let omitted = if flows.len() > options.flow_series {
+            std::mem::take(&mut flows).len()
+        } else {
+            0
+        };
         metric(
             "sanso_flow_accepted_packets_total",
             "counter",
             "New connections accepted per flow (kernel counter flow.<name>).",
             &flows,
+        );
+        metric(
+            "sanso_flow_series_omitted",
+            "gauge",
+            "Flow counters not exported per flow at this scrape (more than --metrics-flow-series).",
+            &plain(omitted as u64),
         );
         metric(
             "sanso_spoofed_packets_total",
@@ -299,6 +339,7 @@ pub async fn serve(
     actor: Handle,
     kernel: Arc<dyn Kernel>,
     monitor: Option<MonitorHandle>,
+    options: MetricsOptions,
 ) {
     loop {
         match listener.accept().await {
@@ -308,7 +349,7 @@ pub async fn serve(
                 tokio::spawn(async move {
                     let _ = tokio::time::timeout(
                         Duration::from_secs(10),
-                        respond(stream, actor, kernel, monitor),
+                        respond(stream, actor, kernel, monitor, options),
                     )
                     .await;
                 });
@@ -326,6 +367,7 @@ async fn respond(
     actor: Handle,
     kernel: Arc<dyn Kernel>,
     monitor: Option<MonitorHandle>,
+    options: MetricsOptions,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
@@ -349,7 +391,7 @@ async fn respond(
                 let counters = tokio::task::spawn_blocking(move || kernel.counters()).await.ok().and_then(|r| {
                     r.map_err(|e| tracing::warn!(error = %e, "{}", sanso_i18n::t!("daemon-log-metrics-no-counters"))).ok()
                 });
-                let mut body = render(&snapshot, counters.as_deref());
+                let mut body = render(&snapshot, counters.as_deref(), options);
                 body.push_str(&crate::ha::metrics_text());
                 if let Some(monitor) = &monitor {
                     crate::monitor::render_metrics(&monitor.snapshot(), &mut body);
@@ -425,7 +467,7 @@ mod tests {
             revision: None,
             content_hash: "ab".into(),
         });
-        let text = render(&snapshot, Some(&counters));
+        let text = render(&snapshot, Some(&counters), MetricsOptions::default());
         for line in [
             "sanso_accepted_packets_total{src_zone=\"lg\",dst_zone=\"ext\"} 3",
             "sanso_dropped_packets_total{src_zone=\"lg\",dst_zone=\"ext\"} 9",
@@ -438,13 +480,31 @@ mod tests {
             "sanso_last_apply_timestamp_seconds 1800000000",
             "sanso_policy_info{policy=\"c\\\"ity\",revision=\"\",content_hash=\"ab\"} 1",
             "sanso_kernel_counters_up 1",
+            "sanso_flow_series_omitted 0",
         ] {
             assert!(
                 text.lines().any(|l| l == line),
                 "missing {line:?} in\n{text}"
             );
         }
-        let text = render(&snapshot, None);
+        // Above the limit no flow has a series, and the gauge says how many.
+        let text = render(
+            &snapshot,
+            Some(&counters),
+            MetricsOptions { flow_series: 0 },
+        );
+        assert!(
+            !text.contains("sanso_flow_accepted_packets_total{"),
+            "{text}"
+        );
+        assert!(
+            text.lines().any(|l| l == "sanso_flow_series_omitted 1"),
+            "{text}"
+        );
+        assert!(text
+            .lines()
+            .any(|l| l == "sanso_accepted_packets_total{src_zone=\"lg\",dst_zone=\"ext\"} 3"));
+        let text = render(&snapshot, None, MetricsOptions::default());
         assert!(text.contains("sanso_kernel_counters_up 0"));
         assert!(!text.contains("sanso_spoofed_packets_total"));
     }

@@ -615,8 +615,11 @@ async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     );
     assert_eq!(audit[3]["detail"]["trigger"], "file-change");
     // Counted for the metrics endpoint.
-    let metrics =
-        sanso_daemon::metrics::render(&rig.handle.metrics().await.expect("metrics"), None);
+    let metrics = sanso_daemon::metrics::render(
+        &rig.handle.metrics().await.expect("metrics"),
+        None,
+        sanso_daemon::metrics::MetricsOptions::default(),
+    );
     assert!(
         metrics
             .lines()

@@ -115,6 +115,7 @@ fn daemon_child() {
         },
         socket_path: dir.join("sanso.sock"),
         metrics: None,
+        metrics_options: sanso_daemon::metrics::MetricsOptions::default(),
         audit_syslog: None,
         watch_interval: WATCH,
         monitor: sanso_daemon::monitor::MonitorConfig::default(),

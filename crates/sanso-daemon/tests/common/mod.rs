@@ -110,6 +110,7 @@ pub fn daemon_config(
         },
         socket_path: dir.join("sanso.sock"),
         metrics: Some(metrics),
+        metrics_options: sanso_daemon::metrics::MetricsOptions::default(),
         watch_interval: Duration::from_secs(60),
         audit_syslog: None,
         monitor: sanso_daemon::monitor::MonitorConfig::default(),

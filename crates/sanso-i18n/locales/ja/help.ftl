@@ -220,6 +220,7 @@ help-daemon-arg-netns = 現在のネットワーク名前空間ではなく、�
 help-daemon-arg-state-dir = 監査ログ（audit.jsonl）と最後に正常だったルールセット（last-good.nft）を置く場所
 help-daemon-arg-socket = 制御ソケット（root のみ、モード 0600）
 help-daemon-arg-metrics = このループバックアドレスで Prometheus のメトリクスを提供します（例: 127.0.0.1:9763）
+help-daemon-arg-metrics-flow-series = ポリシーのフローのカウンタが N 個以下のときだけ、フローごとの系列（sanso_flow_accepted_packets_total{"{"}flow{"}"}）を出します。それを超えると 1 つも出さず、sanso_flow_series_omitted がその数を示します（0: 出さない）
 help-daemon-arg-drift-interval = カーネルで動いているテーブルを適用したものと比べる間隔（例: 30s、5m）
 help-daemon-arg-drift-full-every = ルールセットの世代が変わっていなくても、ドリフトの確認 N 回ごとにカーネルのテーブルを読み戻して比べます。それ以外の確認では世代だけを読みます
 help-daemon-arg-on-drift = ドリフトしたときの動作: report（ログ、計数、監査）または restore（さらに再適用）

@@ -32,6 +32,11 @@ pub struct Args {
     /// Serve Prometheus metrics on this loopback address (e.g. 127.0.0.1:9763).
     #[arg(long)]
     metrics: Option<SocketAddr>,
+    /// Export one series per flow (sanso_flow_accepted_packets_total{flow})
+    /// only while the policy has at most N flow counters; above it none is
+    /// exported and sanso_flow_series_omitted counts them (0: never).
+    #[arg(long, value_name = "N", default_value_t = sanso_daemon::metrics::DEFAULT_FLOW_SERIES)]
+    metrics_flow_series: usize,
     /// How often to compare the live table with the applied one (e.g. 30s, 5m).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     drift_interval: Duration,
@@ -126,6 +131,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         socket_path: args.socket,
         metrics: args.metrics,
+        metrics_options: sanso_daemon::metrics::MetricsOptions {
+            flow_series: args.metrics_flow_series,
+        },
         watch_interval: args.watch_interval,
         audit_syslog: args.audit_syslog,
         monitor: sanso_daemon::monitor::MonitorConfig {
