@@ -9,8 +9,7 @@ use sanso_benches::kernel::Namespace;
 mod common;
 
 fn apply(c: &mut Criterion) {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: needs root (apply into a throwaway network namespace)");
+    if !sanso_testkit::root("apply into a throwaway network namespace") {
         return;
     }
     let mut group = c.benchmark_group("apply");

@@ -63,14 +63,14 @@ use crate::userspace::{median, thread_cpu_time};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
-    #[error("needs root (network namespaces)")]
-    NotRoot,
     #[error("the policy has no two zones with an IPv4 network, an interface and an address pair it drops")]
     NoDropPath,
     #[error("`{command}` failed: {stderr}")]
     Command { command: String, stderr: String },
     #[error(transparent)]
     Run(#[from] sanso_process::ProcessError),
+    #[error(transparent)]
+    Namespace(#[from] sanso_netns::HarnessError),
     #[error("reading the counters of {name}")]
     Counters {
         name: String,
@@ -398,9 +398,7 @@ pub fn measure(
     ruleset: &Ruleset,
     budget: KernelBudget,
 ) -> Result<KernelCost, KernelError> {
-    if !nix::unistd::geteuid().is_root() {
-        return Err(KernelError::NotRoot);
-    }
+    sanso_netns::ensure_privileged()?;
     let path = drop_path(ruleset, policy).ok_or(KernelError::NoDropPath)?;
     let (linear, linear_rules) = linear_ruleset_text(policy, ruleset.compiled_at);
     let texts = [
@@ -449,9 +447,7 @@ pub fn measure_texts(
     texts: &[String],
     budget: KernelBudget,
 ) -> Result<Vec<TextCost>, KernelError> {
-    if !nix::unistd::geteuid().is_root() {
-        return Err(KernelError::NotRoot);
-    }
+    sanso_netns::ensure_privileged()?;
     let topo = Topology::build(path)?;
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
     let mut wall: Vec<Vec<f64>> = vec![Vec::new(); texts.len()];
@@ -819,9 +815,7 @@ pub fn measure_paths(
     ruleset: &Ruleset,
     budget: KernelBudget,
 ) -> Result<PathCosts, KernelError> {
-    if !nix::unistd::geteuid().is_root() {
-        return Err(KernelError::NotRoot);
-    }
+    sanso_netns::ensure_privileged()?;
     let sanso = sanso_nft::text::render(ruleset);
     let rounds = budget.rounds.max(1);
 
@@ -959,9 +953,7 @@ pub fn measure_throughput(
     sanso: &str,
     budget: KernelBudget,
 ) -> Result<Throughput, KernelError> {
-    if !nix::unistd::geteuid().is_root() {
-        return Err(KernelError::NotRoot);
-    }
+    sanso_netns::ensure_privileged()?;
     let texts = [
         sanso.to_owned(),
         conntrack_open_ruleset_text(),
@@ -1014,6 +1006,9 @@ pub fn measure_throughput(
 #[derive(Debug)]
 pub struct Namespace {
     name: String,
+    /// Deletes the namespace on drop (also on panic, and at a signal), its
+    /// veth ends and ruleset with it.
+    _guard: sanso_netns::netns::Netns,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -1033,8 +1028,11 @@ impl Namespace {
             sanso_nft::readback::NAMESPACE_PREFIX,
             std::process::id()
         );
-        run("ip", &["netns", "add", &name])?;
-        Ok(Namespace { name })
+        let guard = sanso_netns::netns::Netns::create(&name)?;
+        Ok(Namespace {
+            name,
+            _guard: guard,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -1127,15 +1125,6 @@ impl Namespace {
                 .join()
                 .map_err(|_| KernelError::SenderPanicked)?
         })
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        // Deleting the namespace removes its veth ends and ruleset too.
-        let _ = sanso_process::Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .run();
     }
 }
 

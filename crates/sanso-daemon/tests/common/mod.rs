@@ -8,9 +8,13 @@
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A network namespace that is deleted on drop (also on panic).
+/// A network namespace that is deleted on drop (also on panic):
+/// `sanso_netns::netns::Netns`, the one guard of every namespace sanso and its tests
+/// create (registered for the signal cleanup, swept as stale when its
+/// creator is gone), with loopback up.
 pub struct Netns {
     pub name: String,
+    _guard: sanso_netns::netns::Netns,
 }
 
 impl Netns {
@@ -23,13 +27,12 @@ impl Netns {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        let ns = Netns { name };
+        let guard = sanso_netns::netns::Netns::create(&name)
+            .unwrap_or_else(|e| panic!("ip netns add {name}: {e}"));
+        let ns = Netns {
+            name,
+            _guard: guard,
+        };
         let ok = Command::new("ip")
             .args(["-n", &ns.name, "link", "set", "lo", "up"])
             .status()
@@ -70,14 +73,6 @@ impl Netns {
             .expect("nft")
             .success();
         assert!(ok, "nft {args:?}");
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
     }
 }
 

@@ -58,20 +58,17 @@ pub fn namespaces_with_prefix(prefix: &str) -> Vec<String> {
 }
 
 /// A network namespace `sanso-<pid>-<tag>`, removed on drop (also when the
-/// test fails); the name follows `sanso_nft::readback::NAMESPACE_PREFIX`, so
-/// a killed run's is swept by the next. `.0` is the name.
-pub struct Netns(pub String);
+/// test fails): `sanso_netns::netns::Netns`, the one guard of every namespace sanso
+/// and its tests create (registered for the signal cleanup, swept as stale
+/// when its creator is gone). `.0` is the name.
+pub struct Netns(pub String, sanso_netns::netns::Netns);
 
 impl Netns {
     pub fn new(tag: &str) -> Self {
         let name = format!("sanso-{}-{tag}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("ip netns add")
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
+        let guard = sanso_netns::netns::Netns::create(&name)
+            .unwrap_or_else(|e| panic!("ip netns add {name}: {e}"));
+        Netns(name, guard)
     }
 
     /// `nft ARGS` in the namespace; panics unless it succeeds.
@@ -107,12 +104,6 @@ impl Netns {
             .expect("ip link add")
             .success();
         assert!(ok, "ip link add lg0 veth wan0");
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
 }
 
