@@ -966,4 +966,3 @@ fn audit_heads_reach_a_syslog_collector() {
         assert!(line.ends_with(&head), "{line} vs {head}");
     }
 }
-

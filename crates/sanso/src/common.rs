@@ -366,24 +366,14 @@ pub(crate) fn load_isolations(given: Option<&Path>) -> Result<(PathBuf, Isolatio
 }
 
 fn load_isolations_from(state_dir: &Path) -> Result<Isolations> {
-    let path = state_dir.join(ISOLATIONS_FILE);
     let context = || {
         t!(
             "cli-isolations-unreadable",
             dir = state_dir.display().to_string()
         )
     };
-    // Never block on a FIFO or read a device put in its place.
-    match std::fs::metadata(&path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(anyhow::anyhow!(
-                "{}",
-                t!("cli-not-a-regular-file", path = path.display().to_string())
-            ))
-            .with_context(context);
-        }
-        _ => {}
-    }
+    // Isolations::load reads through sanso_policy's one safe reader: never
+    // blocking on a FIFO or reading a device put in its place.
     Isolations::load(state_dir)
         .map_err(anyhow::Error::new)
         .with_context(context)

@@ -120,3 +120,21 @@ fn apply_confirm_refuses_a_policy_too_large_for_the_control_socket() {
         "{stderr}"
     );
 }
+
+#[test]
+fn report_refuses_an_isolations_file_that_is_a_fifo_without_waiting() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("isolations.json");
+    let c_path = std::ffi::CString::new(path(&fifo)).expect("path");
+    // SAFETY: a valid NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let policy = example("policy.toml");
+    let out = sanso_within_a_bound(&["report", path(&policy), "--state-dir", path(dir.path())]);
+    assert_eq!(code(&out), 1);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is a FIFO (named pipe), not a regular file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("isolations.json"), "{stderr}");
+}

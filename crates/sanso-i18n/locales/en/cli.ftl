@@ -8,7 +8,6 @@ cli-name-rev = { $name } rev { $revision }
 cli-cannot-read = cannot read { $path }
 cli-cannot-write = cannot write { $path }
 cli-cannot-write-stdout = cannot write to standard output
-cli-not-a-regular-file = { $path } is not a regular file
 cli-isolations-unreadable = cannot tell what is isolated (--state-dir { $dir })
 cli-isolations-left-out = { $error }; isolation is left out (run as root, or give --state-dir)
 cli-unexpected-answer = unexpected answer from the daemon

@@ -8,7 +8,6 @@ cli-name-rev = { $name }（改訂 { $revision }）
 cli-cannot-read = { $path } を読めません
 cli-cannot-write = { $path } に書き込めません
 cli-cannot-write-stdout = 標準出力に書き込めません
-cli-not-a-regular-file = { $path } は通常のファイルではありません
 cli-isolations-unreadable = 何が隔離されているか分かりません（--state-dir { $dir }）
 cli-isolations-left-out = { $error }。隔離は考慮しません（root で実行するか、--state-dir を指定してください）
 cli-unexpected-answer = デーモンから想定外の応答がありました
