@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use sanso_classify::{Packet, Path as PacketPath, Verdict, L4};
-use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE};
+use sanso_daemon::isolation::Isolations;
 use sanso_i18n::t;
 use sanso_netns::{KernelVerdict, Probe, ProbeDst, ProbeL4, RunReport};
 use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
