@@ -532,6 +532,7 @@ const NO_BLOCK: u32 = u32::MAX;
 /// that it is fetched while other work goes on. No effect on results (and
 /// none at all where there is no such instruction).
 #[inline(always)]
+#[allow(unsafe_code)]
 fn prefetch<T>(item: Option<&T>) {
     #[cfg(target_arch = "x86_64")]
     if let Some(item) = item {

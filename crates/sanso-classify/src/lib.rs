@@ -28,6 +28,9 @@
 //!
 //! Pure: no I/O, no clock (the packet carries its time).
 
+// One prefetch hint (index.rs) is the only unsafe code, allowed where it stands.
+#![deny(unsafe_code)]
+
 mod index;
 pub mod judge;
 pub mod reference;

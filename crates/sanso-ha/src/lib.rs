@@ -16,6 +16,8 @@
 //! state; sanso renders their configuration, is called on every transition
 //! and checks that both nodes enforce the same policy.
 
+#![forbid(unsafe_code)]
+
 pub mod announce;
 pub mod model;
 pub mod render;

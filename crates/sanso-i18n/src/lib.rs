@@ -16,6 +16,8 @@
 //! `--lang` or the locale, see [`Lang::from_locale`]); this crate reads no
 //! environment itself. Until it is set, and in tests, it is English.
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;

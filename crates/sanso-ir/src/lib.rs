@@ -56,6 +56,8 @@
 //! * Flows whose `until` had passed at [`Ruleset::compiled_at`] are not in
 //!   [`Ruleset::flows`].
 
+#![forbid(unsafe_code)]
+
 mod addr;
 mod check;
 mod lower;

@@ -22,6 +22,8 @@
 //! ([`std::fmt::Display`]), and serialises with serde for `--json`; its data
 //! (names, fields' values, summaries) stays the same in every language.
 
+#![forbid(unsafe_code)]
+
 mod flows;
 mod reach;
 mod render;

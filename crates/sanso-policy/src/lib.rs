@@ -9,6 +9,8 @@
 //! (regular files only, size-capped, UTF-8), so that the CLI and the daemon
 //! read them the same way; nothing else here calls it.
 
+#![forbid(unsafe_code)]
+
 pub mod case;
 pub mod diag;
 mod guardrail;

@@ -5,6 +5,8 @@
 //!
 //! Pure: no I/O, no clock. The same seed gives the same bytes.
 
+#![forbid(unsafe_code)]
+
 mod policy;
 mod trace;
 
