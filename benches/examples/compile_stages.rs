@@ -2,7 +2,9 @@
 //! the criterion bench `compile` is the measurement):
 //! `cargo run --release -p sanso-benches --example compile_stages -- p.toml [rounds]`;
 //! `pair:N` for a path writes the one-zone-pair synthetic policy of N flows
-//! (seed 1) to `pairN.toml` and compiles that.
+//! (seed 1) to `pairN.toml` and compiles that. With `SANSO_STAGES_WRITE=1`
+//! the rendered text of the last round goes to `<policy>.out.nft`, to compare
+//! with `sanso compile`'s output before a change.
 
 use std::time::Instant;
 
@@ -44,5 +46,8 @@ fn main() {
             rendered.len(),
             messages.len()
         );
+        if std::env::var_os("SANSO_STAGES_WRITE").is_some() {
+            std::fs::write(format!("{path}.out.nft"), &rendered).expect("text written");
+        }
     }
 }
