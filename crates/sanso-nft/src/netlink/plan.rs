@@ -776,6 +776,9 @@ fn live_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
 }
 
 fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    // A flow is tried in every chain of a group it belongs to: the
+    // expressions before its pair's accept counter are built once per flow.
+    let mut flow_exprs: Vec<Option<Vec<Expr>>> = vec![None; ruleset.flows.len()];
     allow_chains(ruleset)
         .into_iter()
         .map(|chain| {
@@ -785,22 +788,27 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                 .iter()
                 .map(|&flow_idx| {
                     let flow = ruleset.flow(flow_idx);
-                    let mut exprs = Vec::new();
-                    if let Some(until) = flow.until {
-                        exprs.extend(before(until));
-                    }
-                    if flow.limit.is_some() {
-                        exprs.push(Expr::Objref {
-                            kind: k::OBJECT_LIMIT,
-                            name: flow_limit_name(ruleset, flow_idx),
-                        });
-                    }
-                    if flow.log {
-                        exprs.push(Expr::Log {
-                            prefix: accept_log_prefix(ruleset, flow_idx),
-                        });
-                    }
-                    exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
+                    let head = flow_exprs[flow_idx.0].get_or_insert_with(|| {
+                        let mut exprs = Vec::new();
+                        if let Some(until) = flow.until {
+                            exprs.extend(before(until));
+                        }
+                        if flow.limit.is_some() {
+                            exprs.push(Expr::Objref {
+                                kind: k::OBJECT_LIMIT,
+                                name: flow_limit_name(ruleset, flow_idx),
+                            });
+                        }
+                        if flow.log {
+                            exprs.push(Expr::Log {
+                                prefix: accept_log_prefix(ruleset, flow_idx),
+                            });
+                        }
+                        exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
+                        exprs
+                    });
+                    let mut exprs = Vec::with_capacity(head.len() + 4);
+                    exprs.extend_from_slice(head);
                     exprs.push(objref_counter(&accept_counter));
                     exprs.extend(set_mark(flow.mark));
                     exprs.push(Expr::Verdict(Verdict::Accept));
