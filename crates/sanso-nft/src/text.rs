@@ -15,18 +15,19 @@
 pub mod layout;
 
 use crate::isolation::Isolated;
-use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, L4Proto, Ruleset};
+use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, L4Proto, Ruleset, Target, ZoneIdx};
 use std::fmt::Write as _;
 
 use layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
     allow_chains, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
-    from_map_name, icmp_type_name, line_comment, live_chain_name, live_chains, mark_text,
-    pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment, to_map_name,
-    AllowChain, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET, ISOLATED6_SET,
-    ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_GROUP, LOG_METER4,
-    LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS, LOG_RATE_PER_SECOND, ROUTERS_SET,
+    from_map_name, icmp_type_name, is_safe_name, line_comment, live_chain_name, live_chains,
+    mark_text, pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment,
+    to_map_name, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET,
+    ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST,
+    LOG_GROUP, LOG_METER4, LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS,
+    LOG_RATE_PER_SECOND, ROUTERS_SET,
 };
 
 /// The two rules that log a dropped packet to NFLOG, IPv4 and IPv6, each
@@ -326,29 +327,29 @@ fn render_family<A: NftAddr>(
     ];
     for (prefix, elements, keyed) in hooks {
         let addr_key = addr_key(keyed, w);
-        let ports: Vec<String> = elements
+        let ports: Vec<&Element<A>> = elements
             .iter()
             .filter(|e| matches!(e.l4, L4Key::Ports { .. }))
-            .map(|e| element_text(ruleset, e, keyed, w))
             .collect();
-        render_set(
+        render_set_with(
             out,
             "map",
             &format!("{prefix}{n}"),
             &format!("{addr_key} . inet_proto . inet_service : verdict"),
-            &ports,
+            ports.len(),
+            |text, i| write_element(text, ruleset, ports[i], keyed, w),
         );
-        let icmp: Vec<String> = elements
+        let icmp: Vec<&Element<A>> = elements
             .iter()
             .filter(|e| matches!(e.l4, L4Key::Icmp { .. }))
-            .map(|e| element_text(ruleset, e, keyed, w))
             .collect();
-        render_set(
+        render_set_with(
             out,
             "map",
             &format!("{prefix}{n}_icmp"),
             &format!("{addr_key} . {} : verdict", w.icmp_type),
-            &icmp,
+            icmp.len(),
+            |text, i| write_element(text, ruleset, icmp[i], keyed, w),
         );
     }
 
@@ -470,16 +471,13 @@ fn render_forward_maps<A: NftAddr>(
             if elements.is_empty() {
                 continue;
             }
-            let texts: Vec<String> = elements
-                .iter()
-                .map(|e| element_text(ruleset, e, KeyAddrs::Both, w))
-                .collect();
-            render_set(
+            render_set_with(
                 out,
                 "map",
                 &forward_map_name(ruleset, n, kind, group.pair),
                 &key_type,
-                &texts,
+                elements.len(),
+                |text, i| write_element(text, ruleset, elements[i], KeyAddrs::Both, w),
             );
         }
     }
@@ -487,9 +485,41 @@ fn render_forward_maps<A: NftAddr>(
 
 /// A set or map with `flags interval`; one element per line.
 fn render_set(out: &mut Out, kind: &str, name: &str, key_type: &str, elements: &[String]) {
-    let mut body = vec![format!("type {key_type}"), "flags interval".to_owned()];
-    push_elements(&mut body, elements, None);
-    out.block(&format!("{kind} {name}"), &body);
+    render_set_with(out, kind, name, key_type, elements.len(), |text, i| {
+        text.push_str(&elements[i]);
+    });
+}
+
+/// [`render_set`] of `count` elements, the `i`-th written by `element(text,
+/// i)` straight into the output (the large maps are not built as strings first).
+fn render_set_with(
+    out: &mut Out,
+    kind: &str,
+    name: &str,
+    key_type: &str,
+    count: usize,
+    mut element: impl FnMut(&mut String, usize),
+) {
+    // As `Out::block` writes a body: a blank line, the head, the body at depth 2.
+    let text = &mut out.text;
+    let _ = write!(
+        text,
+        "\n\t{kind} {name} {{\n\t\ttype {key_type}\n\t\tflags interval\n"
+    );
+    if count > 0 {
+        // As `push_elements` lays them out.
+        text.push_str("\t\telements = {\n");
+        for i in 0..count {
+            text.push_str("\t\t\t");
+            element(text, i);
+            if i + 1 < count {
+                text.push(',');
+            }
+            text.push('\n');
+        }
+        text.push_str("\t\t}\n");
+    }
+    text.push_str("\t}\n");
 }
 
 /// `elements = { ... }`, one element a line, each with its `# comment` when
@@ -510,42 +540,86 @@ fn push_elements(body: &mut Vec<String>, elements: &[String], comments: Option<&
     body.push("}".to_owned());
 }
 
-fn element_text<A: NftAddr>(
+/// One element of a hook's map: its key, then `: jump` its allow chain
+/// (the text of [`allow_chain_name`], written in place).
+fn write_element<A: NftAddr>(
+    text: &mut String,
     ruleset: &Ruleset,
     e: &Element<A>,
     keyed: KeyAddrs,
     w: &FamilyWords,
-) -> String {
-    let addrs = match keyed {
-        KeyAddrs::Both => format!("{} . {}", range_text(&e.src), range_text(&e.dst)),
-        KeyAddrs::Src => range_text(&e.src),
-        KeyAddrs::Dst => range_text(&e.dst),
-    };
-    let l4 = match e.l4 {
+) {
+    match keyed {
+        KeyAddrs::Both => {
+            write_range(text, &e.src);
+            text.push_str(" . ");
+            write_range(text, &e.dst);
+        }
+        KeyAddrs::Src => write_range(text, &e.src),
+        KeyAddrs::Dst => write_range(text, &e.dst),
+    }
+    text.push_str(" . ");
+    match e.l4 {
         L4Key::Ports { proto, first, last } => {
-            let proto = match proto {
-                L4Proto::Tcp => "tcp",
-                L4Proto::Udp => "udp",
-            };
+            text.push_str(match proto {
+                L4Proto::Tcp => "tcp . ",
+                L4Proto::Udp => "udp . ",
+            });
             if first == last {
-                format!("{proto} . {first}")
+                let _ = write!(text, "{first}");
             } else {
-                format!("{proto} . {first}-{last}")
+                let _ = write!(text, "{first}-{last}");
             }
         }
         L4Key::Icmp { icmp_type } => match icmp_type_name(w.v6, icmp_type) {
-            Some(name) => name.to_owned(),
-            None => icmp_type.to_string(),
+            Some(name) => text.push_str(name),
+            None => {
+                let _ = write!(text, "{icmp_type}");
+            }
         },
+    }
+    text.push_str(" : jump allow.");
+    write_zone_label(text, ruleset, e.src_zone);
+    text.push('.');
+    write_zone_label(text, ruleset, e.dst_zone);
+    text.push('.');
+    match e.target {
+        Target::Flow(f) => {
+            let name = &ruleset.flow(f).name;
+            if is_safe_name(name) {
+                text.push_str(name);
+            } else {
+                let _ = write!(text, "_f{}", f.0);
+            }
+        }
+        Target::Group(g) => {
+            let _ = write!(text, "_g{}", g.0);
+        }
+    }
+}
+
+/// [`layout::zone_label`], written in place.
+fn write_zone_label(text: &mut String, ruleset: &Ruleset, end: Option<ZoneIdx>) {
+    match end {
+        None => text.push_str("self"),
+        Some(z) => {
+            let name = &ruleset.zone(z).name;
+            if is_safe_name(name) {
+                text.push_str(name);
+            } else {
+                let _ = write!(text, "_z{}", z.0);
+            }
+        }
+    }
+}
+
+/// [`range_text`], written in place.
+fn write_range<A: NftAddr>(text: &mut String, range: &AddrRange<A>) {
+    let _ = match range_shape(range) {
+        RangeShape::Single => write!(text, "{}", range.first),
+        RangeShape::Prefix(len) => write!(text, "{}/{len}", range.first),
+        RangeShape::Span => write!(text, "{}-{}", range.first, range.last),
     };
-    let chain = AllowChain {
-        pair: ZonePair {
-            src: e.src_zone,
-            dst: e.dst_zone,
-        },
-        target: e.target,
-    };
-    format!("{addrs} . {l4} : jump {}", allow_chain_name(ruleset, chain))
 }
 
 /// A range as nft writes it: an address, a prefix, or `first-last`.
@@ -558,59 +632,78 @@ pub(crate) fn range_text<A: NftAddr>(range: &AddrRange<A>) -> String {
 }
 
 fn render_allow_chains(out: &mut Out, ruleset: &Ruleset) {
+    // A flow is tried in every chain of a group it belongs to (several
+    // chains per flow in large policies): its lines are rendered once, in
+    // two parts around the pair's accept counter, and copied into each.
+    let mut flow_lines: Vec<Option<(String, String)>> = vec![None; ruleset.flows.len()];
+    let text = &mut out.text;
     for chain in allow_chains(ruleset) {
         let accept_counter = accept_counter_name(ruleset, chain.pair);
-        let mut body = vec![format!(
-            "comment \"{}\"",
+        // As `Out::block` writes it: a blank line, the head, the body at depth 2.
+        let _ = write!(
+            text,
+            "\n\tchain {} {{\n\t\tcomment \"{}\"\n",
+            allow_chain_name(ruleset, chain),
             allow_chain_comment(ruleset, chain)
-        )];
+        );
         for &flow_idx in ruleset.target_flows(&chain.target) {
-            let flow = ruleset.flow(flow_idx);
-            body.push(format!(
-                "# {}: {}",
-                line_comment(&flow.name),
-                line_comment(&flow.reason)
-            ));
-            if let Some(ticket) = &flow.exception_ticket {
-                body.push(format!(
-                    "# exception approved under {}",
-                    line_comment(ticket)
-                ));
-            }
-            let mut rule = String::new();
-            if let Some(until) = flow.until {
-                let _ = write!(rule, "meta time < {until} ");
-            }
-            if flow.limit.is_some() {
-                let _ = write!(
-                    rule,
-                    "limit name \"{}\" ",
-                    flow_limit_name(ruleset, flow_idx)
-                );
-            }
-            if flow.log {
-                let _ = write!(
-                    rule,
-                    "log prefix \"{}\" group {LOG_GROUP} ",
-                    accept_log_prefix(ruleset, flow_idx)
-                );
-            }
-            let _ = write!(
-                rule,
-                "counter name \"{}\" counter name \"{accept_counter}\" ct mark set {} accept",
-                flow_counter_name(ruleset, flow_idx),
-                mark_text(flow.mark)
-            );
-            if let Some(until) = flow.until {
-                let _ = write!(rule, " # until {}", until_text(until));
-            }
-            body.push(rule);
+            let (head, tail) =
+                flow_lines[flow_idx.0].get_or_insert_with(|| allow_rule_parts(ruleset, flow_idx));
+            text.push_str(head);
+            text.push_str(&accept_counter);
+            text.push_str(tail);
         }
-        out.block(
-            &format!("chain {}", allow_chain_name(ruleset, chain)),
-            &body,
+        text.push_str("\t}\n");
+    }
+}
+
+/// The lines of one flow in an allow chain (its `#` comments and its rule,
+/// each at depth 2), cut where the rule names the pair's accept counter.
+fn allow_rule_parts(ruleset: &Ruleset, flow_idx: FlowIdx) -> (String, String) {
+    let flow = ruleset.flow(flow_idx);
+    let mut head = String::new();
+    let _ = writeln!(
+        head,
+        "\t\t# {}: {}",
+        line_comment(&flow.name),
+        line_comment(&flow.reason)
+    );
+    if let Some(ticket) = &flow.exception_ticket {
+        let _ = writeln!(
+            head,
+            "\t\t# exception approved under {}",
+            line_comment(ticket)
         );
     }
+    head.push_str("\t\t");
+    if let Some(until) = flow.until {
+        let _ = write!(head, "meta time < {until} ");
+    }
+    if flow.limit.is_some() {
+        let _ = write!(
+            head,
+            "limit name \"{}\" ",
+            flow_limit_name(ruleset, flow_idx)
+        );
+    }
+    if flow.log {
+        let _ = write!(
+            head,
+            "log prefix \"{}\" group {LOG_GROUP} ",
+            accept_log_prefix(ruleset, flow_idx)
+        );
+    }
+    let _ = write!(
+        head,
+        "counter name \"{}\" counter name \"",
+        flow_counter_name(ruleset, flow_idx)
+    );
+    let mut tail = format!("\" ct mark set {} accept", mark_text(flow.mark));
+    if let Some(until) = flow.until {
+        let _ = write!(tail, " # until {}", until_text(until));
+    }
+    tail.push('\n');
+    (head, tail)
 }
 
 fn render_drop_chains(out: &mut Out, ruleset: &Ruleset) {

@@ -474,8 +474,10 @@ pub(crate) fn check_flow(
     let excepted = flow.exception_span.is_some();
     let errors_before = diags.error_count();
     let mut crossings: Vec<Crossing> = Vec::new();
-    let mut crosses_tiers: Option<(String, String)> = None;
-    let mut crosses_zones_in_tier: Option<(String, String)> = None;
+    // The first pair of ends that crosses tiers (or zones of one tier),
+    // described only when a diagnostic names it.
+    let mut crosses_tiers: Option<(&End<'_>, &End<'_>)> = None;
+    let mut crosses_zones_in_tier: Option<(&End<'_>, &End<'_>)> = None;
 
     for f in &from {
         for t in &to {
@@ -507,11 +509,11 @@ pub(crate) fn check_flow(
             };
             let (a, b) = (f.standing, t.standing);
             if tier_class(a) != tier_class(b) {
-                crosses_tiers.get_or_insert_with(|| (f.describe(), t.describe()));
+                crosses_tiers.get_or_insert((f, t));
             } else if f.endpoint != t.endpoint
                 && (f.zone.map(|z| &z.name) != t.zone.map(|z| &z.name))
             {
-                crosses_zones_in_tier.get_or_insert_with(|| (f.describe(), t.describe()));
+                crosses_zones_in_tier.get_or_insert((f, t));
             }
             let Some(rule) = rule_of(a, b) else {
                 continue;
@@ -705,8 +707,8 @@ pub(crate) fn check_flow(
                             range = range.to_string(),
                             count = width(range).to_string(),
                             max = MAX_PORT_RANGE.to_string(),
-                            from = fa,
-                            to = ta,
+                            from = fa.describe(),
+                            to = ta.describe(),
                         ),
                     )
                     .subject(subject.clone())
@@ -726,8 +728,8 @@ pub(crate) fn check_flow(
                             "guardrail-all-ports",
                             service = &service.name,
                             ports = m.to_string(),
-                            from = fa,
-                            to = ta,
+                            from = fa.describe(),
+                            to = ta.describe(),
                         ),
                     )
                     .subject(subject.clone())

@@ -424,11 +424,11 @@ impl<'t> Loader<'t> {
         if check_name(&mut self.diags, name, key_span, subject, true) {
             self.declare(name, value.span(), named, subject);
         }
-        let what = match named {
+        let what = || match named {
             Named::Zone(_) => t!("policy-zone-not-table"),
             Named::Host(_) => t!("policy-host-not-table"),
         };
-        table_or_report(&mut self.diags, value, &what, subject)
+        table_or_report(&mut self.diags, value, what, subject)
     }
 
     fn declare(&mut self, name: &str, span: Range<usize>, named: Named, subject: &Subject) {
@@ -462,7 +462,7 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            &t!("policy-zones-not-table"),
+            || t!("policy-zones-not-table"),
             &Subject::Policy,
         ) else {
             return;
@@ -493,12 +493,9 @@ impl<'t> Loader<'t> {
                 self.zones.push(zone);
                 continue;
             };
-            let r = TableReader::new(
-                t,
-                zone_value.span(),
-                Some(subject.clone()),
-                t!("policy-subject-zone", name = format!("{name:?}")),
-            );
+            let r = TableReader::new_lazy(t, zone_value.span(), Some(subject.clone()), || {
+                t!("policy-subject-zone", name = format!("{name:?}"))
+            });
             r.deny_unknown_keys(&mut self.diags, ZONE_KEYS);
             if let Some((tier, span)) = r.req_str(&mut self.diags, "tier") {
                 zone.tier = parse_tier(&tier);
@@ -659,7 +656,7 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            &t!("policy-hosts-not-table"),
+            || t!("policy-hosts-not-table"),
             &Subject::Policy,
         ) else {
             return;
@@ -683,12 +680,9 @@ impl<'t> Loader<'t> {
                 self.hosts.push(host);
                 continue;
             };
-            let r = TableReader::new(
-                t,
-                host_value.span(),
-                Some(subject.clone()),
-                t!("policy-subject-host", name = format!("{name:?}")),
-            );
+            let r = TableReader::new_lazy(t, host_value.span(), Some(subject.clone()), || {
+                t!("policy-subject-host", name = format!("{name:?}"))
+            });
             r.deny_unknown_keys(&mut self.diags, HOST_KEYS);
             if let Some((zone, span)) = r.req_str(&mut self.diags, "zone") {
                 host.zone = match self.names.get(&zone) {
@@ -834,7 +828,7 @@ impl<'t> Loader<'t> {
         let Some(table) = table_or_report(
             &mut self.diags,
             value,
-            &t!("policy-services-not-table"),
+            || t!("policy-services-not-table"),
             &Subject::Policy,
         ) else {
             return;
@@ -922,7 +916,7 @@ impl<'t> Loader<'t> {
             let Some(t) = table_or_report(
                 &mut self.diags,
                 item,
-                &t!("policy-flow-not-table", number = i + 1),
+                || t!("policy-flow-not-table", number = i + 1),
                 &Subject::Policy,
             ) else {
                 continue;
@@ -932,12 +926,10 @@ impl<'t> Loader<'t> {
                 _ => format!("#{}", i + 1),
             };
             let subject = Subject::Flow(name.clone());
-            let r = TableReader::new(
-                t,
-                item.span(),
-                Some(subject.clone()),
-                t!("policy-subject-flow", name = format!("{name:?}")),
-            );
+            let named = name.clone();
+            let r = TableReader::new_lazy(t, item.span(), Some(subject.clone()), move || {
+                t!("policy-subject-flow", name = format!("{named:?}"))
+            });
             if let Some((name, span)) = r.req_str(&mut self.diags, "name") {
                 if check_name(&mut self.diags, &name, span.clone(), &subject, false) {
                     if let Some(first) = seen.get(&name) {
@@ -1644,6 +1636,11 @@ impl<'t> Loader<'t> {
                 by_network.entry(*net).or_insert(zi);
             }
         }
+        // The prefix lengths of those networks, longest first: the search
+        // below tries only these (not every length up to the host's).
+        let mut lengths: Vec<u8> = by_network.keys().map(IpNet::prefix_len).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
         let mut drafts = Vec::new();
         for host in &self.hosts {
             let Some(zi) = host.zone.filter(|zi| self.zones[*zi].networks_complete) else {
@@ -1651,11 +1648,13 @@ impl<'t> Loader<'t> {
             };
             let zone_name = &self.zones[zi].name;
             for (addr, span) in &host.addresses {
-                let subject = Some(Subject::Host(host.name.clone()));
+                // Built only for a diagnostic.
+                let subject = || Some(Subject::Host(host.name.clone()));
                 // The longest network containing the whole prefix.
-                let best = (0..=addr.prefix_len())
-                    .rev()
-                    .filter_map(|len| IpNet::new(addr.addr(), len).ok().map(|n| n.trunc()))
+                let best = lengths
+                    .iter()
+                    .filter(|&&len| len <= addr.prefix_len())
+                    .filter_map(|&len| IpNet::new(addr.addr(), len).ok().map(|n| n.trunc()))
                     .find_map(|net| by_network.get(&net).map(|&zj| (net.prefix_len(), zj)));
                 match best {
                     None => drafts.push(
@@ -1668,7 +1667,7 @@ impl<'t> Loader<'t> {
                                 zone = format!("{zone_name:?}")
                             ),
                         )
-                        .subject(subject),
+                        .subject(subject()),
                     ),
                     Some((_, zj)) if zj != zi => drafts.push(
                         Draft::error(
@@ -1681,7 +1680,7 @@ impl<'t> Loader<'t> {
                                 zone = format!("{zone_name:?}")
                             ),
                         )
-                        .subject(subject)
+                        .subject(subject())
                         .note(t!("policy-host-elsewhere-note")),
                     ),
                     Some(_) if addr.prefix_len() == addr.max_prefix_len() => {}
@@ -1711,7 +1710,7 @@ impl<'t> Loader<'t> {
                                         zone = format!("{zone_name:?}")
                                     ),
                                 )
-                                .subject(subject),
+                                .subject(subject()),
                             );
                         }
                     }
@@ -1742,34 +1741,41 @@ impl<'t> Loader<'t> {
                 location: location(&z.span),
             });
         }
-        let mut hosts = Vec::with_capacity(self.hosts.len());
-        for h in &self.hosts {
+        // The raw hosts and flows are not needed after this: moved, not cloned.
+        let raw_hosts = std::mem::take(&mut self.hosts);
+        let mut hosts = Vec::with_capacity(raw_hosts.len());
+        for h in raw_hosts {
             hosts.push(Host {
-                name: h.name.clone(),
+                location: location(&h.span),
+                name: h.name,
                 zone: ZoneId(h.zone?),
                 addresses: h.addresses.iter().map(|(a, _)| *a).collect(),
-                roles: h.roles.clone(),
-                serves: h.serves.iter().map(|(s, _)| s.clone()).collect(),
-                location: location(&h.span),
+                roles: h.roles,
+                serves: h.serves.into_iter().map(|(s, _)| s).collect(),
             });
         }
-        let mut flows = Vec::with_capacity(self.flows.len());
-        for f in &self.flows {
+        let raw_flows = std::mem::take(&mut self.flows);
+        let mut flows = Vec::with_capacity(raw_flows.len());
+        for f in raw_flows {
             let endpoints =
                 |list: &[RawEndpoint]| list.iter().map(|e| e.resolved).collect::<Option<Vec<_>>>();
+            let (until, until_text) = match f.until {
+                Some((t, text)) => (Some(t), Some(text)),
+                None => (None, None),
+            };
             flows.push(Flow {
-                name: f.name.clone(),
+                location: location(&f.span),
                 from: endpoints(&f.from)?,
                 to: endpoints(&f.to)?,
-                services: f.services.iter().map(|(s, _)| s.clone()).collect(),
-                reason: f.reason.clone(),
+                name: f.name,
+                services: f.services.into_iter().map(|(s, _)| s).collect(),
+                reason: f.reason,
                 log: f.log,
                 limit: f.limit,
-                until: f.until.as_ref().map(|(t, _)| *t),
-                until_text: f.until.as_ref().map(|(_, s)| s.clone()),
-                exception: f.exception.clone(),
-                crossings: f.crossings.clone(),
-                location: location(&f.span),
+                until,
+                until_text,
+                exception: f.exception,
+                crossings: f.crossings,
             });
         }
         Some(Policy {
@@ -1823,7 +1829,7 @@ fn service_error(
 fn table_or_report<'v, 'i>(
     diags: &mut Diagnostics,
     value: &'v Value<'i>,
-    what: &str,
+    what: impl FnOnce() -> String,
     subject: &Subject,
 ) -> Option<&'v DeTable<'i>> {
     if let DeValue::Table(t) = value.get_ref() {
@@ -1835,7 +1841,7 @@ fn table_or_report<'v, 'i>(
             value.span(),
             t!(
                 "policy-not-table-found",
-                what = what,
+                what = what(),
                 found = type_name(value.get_ref())
             ),
         )

@@ -58,7 +58,14 @@ pub(crate) struct TableReader<'t, 'i> {
     pub span: Range<usize>,
     pub subject: Option<Subject>,
     /// What to call the table in "missing key" messages, e.g. "[policy]".
-    pub what: String,
+    what: What<'t>,
+}
+
+/// The name of a table in messages: its text, or how to write it when a
+/// message needs it (most of the thousands of hosts and flows need none).
+enum What<'a> {
+    Text(String),
+    Later(Box<dyn Fn() -> String + 'a>),
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
@@ -72,7 +79,31 @@ impl<'t, 'i> TableReader<'t, 'i> {
             table,
             span,
             subject,
-            what: what.into(),
+            what: What::Text(what.into()),
+        }
+    }
+
+    /// Like [`TableReader::new`], with the name written only when a message
+    /// needs it.
+    pub fn new_lazy(
+        table: &'t DeTable<'i>,
+        span: Range<usize>,
+        subject: Option<Subject>,
+        what: impl Fn() -> String + 't,
+    ) -> Self {
+        TableReader {
+            table,
+            span,
+            subject,
+            what: What::Later(Box::new(what)),
+        }
+    }
+
+    /// What to call the table in messages.
+    pub fn what(&self) -> String {
+        match &self.what {
+            What::Text(text) => text.clone(),
+            What::Later(write) => write(),
         }
     }
 
@@ -89,7 +120,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                     span,
                     match self.subject {
                         Some(Subject::Policy) | None => {
-                            t!("policy-unknown-key-in", key = key, what = &self.what)
+                            t!("policy-unknown-key-in", key = key, what = self.what())
                         }
                         Some(_) => t!("policy-unknown-key", key = key),
                     },
@@ -111,7 +142,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         diags.push(self.error(
             codes::MISSING_KEY,
             self.span.clone(),
-            t!("policy-missing-key", key = key, what = &self.what),
+            t!("policy-missing-key", key = key, what = self.what()),
         ));
     }
 

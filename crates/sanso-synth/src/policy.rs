@@ -56,6 +56,10 @@ pub enum EndpointMix {
     Mixed,
     /// Hosts only (no zone or `self` ends): isolates the cost of zone-wide flows.
     HostsOnly,
+    /// Every flow from a plain host of `lg-z0` to a plain host of `lg-z1`:
+    /// one zone pair holds all the flows (its map in the kernel, its sweep
+    /// in the lowering), the worst case of a policy of that size.
+    SinglePair,
 }
 
 /// The sizes the generator derives from the flow count.
@@ -428,6 +432,9 @@ impl Generator {
     }
 
     fn flow(&mut self, i: usize) {
+        if self.spec.endpoints == EndpointMix::SinglePair {
+            return self.single_pair_flow(i);
+        }
         let roll = self.rng.gen_range(0..100);
         let mut exception = false;
         // 委託 access from outside ends with its contract (no W008).
@@ -613,6 +620,41 @@ impl Generator {
                 )
             }
         };
+        self.write_flow(i, &from, &to, &services, reason, exception, must_end);
+    }
+
+    /// A flow of [`EndpointMix::SinglePair`]: plain host of `lg-z0` to plain
+    /// host of `lg-z1`, one to three services.
+    fn single_pair_flow(&mut self, i: usize) {
+        let mut end = |z: usize| {
+            let j = self.rng.gen_range(FIRST_PLAIN..self.shape.hosts_per_zone);
+            format!("{}-z{z}-h{j}", Tier::Lgwan.prefix())
+        };
+        let (from, to) = (end(0), end(1));
+        let services = self.services();
+        self.write_flow(
+            i,
+            &from,
+            &to,
+            &services,
+            "業務連携 (one zone pair)",
+            false,
+            false,
+        );
+    }
+
+    /// Writes one `[[flows]]` entry; rolls its `log`, `limit` and `until`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_flow(
+        &mut self,
+        i: usize,
+        from: &str,
+        to: &str,
+        services: &[String],
+        reason: &str,
+        exception: bool,
+        must_end: bool,
+    ) {
         let log = self.rng.gen_bool(0.05);
         let limit = self.rng.gen_bool(0.03);
         let until = self.rng.gen_bool(0.05) || must_end;
@@ -620,7 +662,7 @@ impl Generator {
         let out = &mut self.out;
         let _ = writeln!(out, "[[flows]]\nname = \"f{i:06}\"");
         let _ = writeln!(out, "from = [\"{from}\"]\nto = [\"{to}\"]");
-        let _ = writeln!(out, "services = [{}]", quoted_list(&services));
+        let _ = writeln!(out, "services = [{}]", quoted_list(services));
         let _ = writeln!(out, "reason = \"{reason} #{i}\"");
         if log {
             out.push_str("log = true\n");

@@ -107,6 +107,7 @@ fn validates_at_several_sizes_and_seeds() {
         (1_000, 4, EndpointMix::Mixed),
         (1_000, 6, EndpointMix::HostsOnly),
         (3_000, 5, EndpointMix::Mixed),
+        (2_000, 7, EndpointMix::SinglePair),
     ];
     for (flows, seed, endpoints) in sizes {
         let spec = SynthSpec {
@@ -216,4 +217,24 @@ fn trace_is_deterministic_and_family_consistent() {
     assert_eq!(a.len(), 2_000);
     assert!(a.iter().all(|p| p.src.is_ipv4() == p.dst.is_ipv4()));
     assert!(a.iter().any(|p| p.src.is_ipv6()));
+}
+
+#[test]
+fn single_pair_puts_every_flow_between_two_zones() {
+    let policy = load(SynthSpec {
+        flows: 500,
+        seed: 3,
+        endpoints: EndpointMix::SinglePair,
+    });
+    assert_eq!(policy.flows.len(), 500);
+    let zone_of = |e: &sanso_policy::Endpoint| match e {
+        sanso_policy::Endpoint::Host(h) => policy.zone(policy.host(*h).zone).name.clone(),
+        other => panic!("a single-pair flow names hosts only, not {other:?}"),
+    };
+    for flow in &policy.flows {
+        assert_eq!(flow.from.len(), 1);
+        assert_eq!(flow.to.len(), 1);
+        assert_eq!(zone_of(&flow.from[0]), "lg-z0", "flow {}", flow.name);
+        assert_eq!(zone_of(&flow.to[0]), "lg-z1", "flow {}", flow.name);
+    }
 }

@@ -14,7 +14,7 @@
 //! elements), then add its new elements.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
 
 use nftnl_sys as sys;
 
@@ -25,6 +25,8 @@ use super::ApplyError;
 use crate::text::layout::{LOG_GROUP, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS};
 
 const TABLE: &str = "sanso";
+/// [`TABLE`] as libnftnl takes it, built once (not for every message).
+const TABLE_C: &CStr = c"sanso";
 const NFPROTO_INET: u16 = 1;
 
 const NLM_F_REQUEST: u16 = 0x1;
@@ -308,7 +310,7 @@ impl Encoder {
     fn table(&mut self, kind: MessageKind, comment: Option<&str>) -> Result<(), ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let t = Owned::new(unsafe { sys::nftnl_table_alloc() }, sys::nftnl_table_free)?;
-        let table = name(TABLE)?;
+        let table = TABLE_C;
         // SAFETY: `t` is a live table; strings and data are copied by libnftnl.
         unsafe {
             sys::nftnl_table_set_str(t.ptr, sys::NFTNL_TABLE_NAME as u16, table.as_ptr());
@@ -339,7 +341,7 @@ impl Encoder {
     fn chain(&mut self, chain: &ChainPlan) -> Result<(), ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
-        let table = name(TABLE)?;
+        let table = TABLE_C;
         let chain_name = name(&chain.name)?;
         let filter = name("filter")?;
         // SAFETY: `c` is live; strings and data are copied by libnftnl.
@@ -380,7 +382,7 @@ impl Encoder {
     fn object(&mut self, object: &ObjectPlan) -> Result<(), ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let o = Owned::new(unsafe { sys::nftnl_obj_alloc() }, sys::nftnl_obj_free)?;
-        let table = name(TABLE)?;
+        let table = TABLE_C;
         let obj_name = name(object.name())?;
         // SAFETY: `o` is live; strings and data are copied by libnftnl.
         unsafe {
@@ -432,7 +434,7 @@ impl Encoder {
     ) -> Result<Owned<sys::nftnl_set>, ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let s = Owned::new(unsafe { sys::nftnl_set_alloc() }, sys::nftnl_set_free)?;
-        let table = name(TABLE)?;
+        let table = TABLE_C;
         let set_name = name(&set.name)?;
         // SAFETY: `s` is live; strings are copied by libnftnl.
         unsafe {
@@ -617,15 +619,16 @@ impl Encoder {
         })
     }
 
-    fn rule(&mut self, chain: &str, rule: &RulePlan) -> Result<(), ApplyError> {
+    /// A rule of `chain` (`chain_c`: the same name as a C string).
+    fn rule(&mut self, chain: &str, chain_c: &CStr, rule: &RulePlan) -> Result<(), ApplyError> {
         let anon_id = match &rule.anon_set {
             Some(set) => Some(self.set(set)?),
             None => None,
         };
         // SAFETY: plain allocation; freed by the guard.
         let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
-        let table = name(TABLE)?;
-        let chain_name = name(chain)?;
+        let table = TABLE_C;
+        let chain_name = chain_c;
         // SAFETY: `r` is live; strings are copied by libnftnl.
         unsafe {
             sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, table.as_ptr());
@@ -649,21 +652,21 @@ impl Encoder {
 
     /// One expression, owned by the caller (to be added to a rule).
     fn expr(&self, expr: &Expr, anon_id: Option<u32>) -> Result<*mut sys::nftnl_expr, ApplyError> {
-        let kind = match expr {
-            Expr::Meta { .. } => "meta",
-            Expr::Payload { .. } => "payload",
-            Expr::Cmp { .. } => "cmp",
-            Expr::Bitwise { .. } => "bitwise",
-            Expr::Hton { .. } => "byteorder",
-            Expr::Ct { .. } | Expr::CtSet { .. } => "ct",
-            Expr::Immediate { .. } => "immediate",
-            Expr::Lookup { .. } => "lookup",
-            Expr::Objref { .. } => "objref",
-            Expr::Log { .. } => "log",
-            Expr::Meter { .. } => "dynset",
-            Expr::Verdict(_) => "immediate",
+        // Static names: no allocation per expression.
+        let kind: &CStr = match expr {
+            Expr::Meta { .. } => c"meta",
+            Expr::Payload { .. } => c"payload",
+            Expr::Cmp { .. } => c"cmp",
+            Expr::Bitwise { .. } => c"bitwise",
+            Expr::Hton { .. } => c"byteorder",
+            Expr::Ct { .. } | Expr::CtSet { .. } => c"ct",
+            Expr::Immediate { .. } => c"immediate",
+            Expr::Lookup { .. } => c"lookup",
+            Expr::Objref { .. } => c"objref",
+            Expr::Log { .. } => c"log",
+            Expr::Meter { .. } => c"dynset",
+            Expr::Verdict(_) => c"immediate",
         };
-        let kind = name(kind)?;
         // SAFETY: allocation by expression name; ownership goes to the caller
         // (a guard frees it if we fail before handing it over).
         let e = Owned::new(
@@ -914,8 +917,10 @@ pub(crate) fn encode(
         enc.set(set)?;
     }
     for chain in &plan.chains {
+        // The chain's name as libnftnl takes it, once for all its rules.
+        let chain_c = name(&chain.name)?;
         for rule in &chain.rules {
-            enc.rule(&chain.name, rule)?;
+            enc.rule(&chain.name, &chain_c, rule)?;
         }
     }
     if let Some(Injection::RuleJumpingToMissingChain) = injection {
@@ -925,7 +930,7 @@ pub(crate) fn encode(
                 "sanso-test.missing".to_owned(),
             ))],
         };
-        enc.rule("forward", &rule)?;
+        enc.rule("forward", &name("forward")?, &rule)?;
     }
     enc.push(MessageKind::BatchEnd, "", |_| {})?;
     Ok(Batch {
@@ -939,6 +944,11 @@ pub(crate) fn encode(
 mod tests {
     use super::super::plan::{ElementPlan, Field};
     use super::*;
+
+    #[test]
+    fn table_c_is_the_table_name() {
+        assert_eq!(TABLE_C.to_str(), Ok(TABLE));
+    }
 
     fn big_plan(n: u32) -> Plan {
         let elements = (0..n)

@@ -776,6 +776,9 @@ fn live_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
 }
 
 fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+    // A flow is tried in every chain of a group it belongs to: the
+    // expressions before its pair's accept counter are built once per flow.
+    let mut flow_exprs: Vec<Option<Vec<Expr>>> = vec![None; ruleset.flows.len()];
     allow_chains(ruleset)
         .into_iter()
         .map(|chain| {
@@ -785,22 +788,27 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                 .iter()
                 .map(|&flow_idx| {
                     let flow = ruleset.flow(flow_idx);
-                    let mut exprs = Vec::new();
-                    if let Some(until) = flow.until {
-                        exprs.extend(before(until));
-                    }
-                    if flow.limit.is_some() {
-                        exprs.push(Expr::Objref {
-                            kind: k::OBJECT_LIMIT,
-                            name: flow_limit_name(ruleset, flow_idx),
-                        });
-                    }
-                    if flow.log {
-                        exprs.push(Expr::Log {
-                            prefix: accept_log_prefix(ruleset, flow_idx),
-                        });
-                    }
-                    exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
+                    let head = flow_exprs[flow_idx.0].get_or_insert_with(|| {
+                        let mut exprs = Vec::new();
+                        if let Some(until) = flow.until {
+                            exprs.extend(before(until));
+                        }
+                        if flow.limit.is_some() {
+                            exprs.push(Expr::Objref {
+                                kind: k::OBJECT_LIMIT,
+                                name: flow_limit_name(ruleset, flow_idx),
+                            });
+                        }
+                        if flow.log {
+                            exprs.push(Expr::Log {
+                                prefix: accept_log_prefix(ruleset, flow_idx),
+                            });
+                        }
+                        exprs.push(objref_counter(&flow_counter_name(ruleset, flow_idx)));
+                        exprs
+                    });
+                    let mut exprs = Vec::with_capacity(head.len() + 4);
+                    exprs.extend_from_slice(head);
                     exprs.push(objref_counter(&accept_counter));
                     exprs.extend(set_mark(flow.mark));
                     exprs.push(Expr::Verdict(Verdict::Accept));
@@ -1823,5 +1831,31 @@ mod tests {
     fn increment_carries_and_overflows() {
         assert_eq!(increment(&[10, 255, 255, 255]), Some(vec![11, 0, 0, 0]));
         assert_eq!(increment(&[255, 255]), None);
+    }
+
+    /// Writes the encoded batch of the policy at `SANSO_DUMP_POLICY` to
+    /// `SANSO_DUMP_BATCH` (bytes, then one line per message to
+    /// `SANSO_DUMP_BATCH.messages`), so that a change of the compile path
+    /// can be checked byte for byte against the batch before it:
+    /// `SANSO_DUMP_POLICY=p.toml SANSO_DUMP_BATCH=p.batch cargo test
+    /// --release -p sanso-nft --lib dump_batch -- --ignored`.
+    #[test]
+    #[ignore = "a tool: needs SANSO_DUMP_POLICY and SANSO_DUMP_BATCH"]
+    fn dump_batch() {
+        use std::io::Write as _;
+        let policy_path = std::env::var("SANSO_DUMP_POLICY").expect("SANSO_DUMP_POLICY");
+        let out = std::env::var("SANSO_DUMP_BATCH").expect("SANSO_DUMP_BATCH");
+        let text = std::fs::read_to_string(&policy_path).expect("policy readable");
+        let policy = sanso_policy::load_policy(&policy_path, &text).expect("policy valid");
+        let ruleset = sanso_ir::lower(&policy, 0);
+        let batch = crate::netlink::encode::encode(&plan(&ruleset), 1, None).expect("encodes");
+        std::fs::write(&out, &batch.bytes).expect("batch written");
+        let mut lines = std::io::BufWriter::new(
+            std::fs::File::create(format!("{out}.messages")).expect("messages file"),
+        );
+        for m in &batch.messages {
+            writeln!(lines, "{m:?}").expect("messages written");
+        }
+        writeln!(lines, "elements {}", batch.elements).expect("messages written");
     }
 }
