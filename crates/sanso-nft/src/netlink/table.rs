@@ -168,19 +168,23 @@ fn read_on(
             table.chains.extend(parse_chain(body));
         }
     })?;
-    let rules = &mut table.rules;
-    dump(
-        socket,
-        NFT_MSG_GETRULE,
-        &table_attr(NFTA_RULE_TABLE),
-        |kind, body| {
-            if kind == NFT_MSG_NEWRULE {
-                if let Some(chain) = rule_chain(body) {
-                    *rules.entry(chain).or_default() += 1;
-                }
+    // The rules chain by chain: a dump of all of them costs the kernel a
+    // walk from the first rule for every datagram it fills (quadratic: 146 s
+    // of system time for the 784,733 rules of 100,000 synthetic flows),
+    // one chain's dump only that chain's rules.
+    for chain in &table.chains {
+        let mut attrs = table_attr(NFTA_RULE_TABLE);
+        let mut name = chain.name.as_bytes().to_vec();
+        name.push(0);
+        push_attr(&mut attrs, NFTA_RULE_CHAIN, &name);
+        let mut count = 0;
+        dump(socket, NFT_MSG_GETRULE, &attrs, |kind, body| {
+            if kind == NFT_MSG_NEWRULE && rule_chain(body).as_deref() == Some(&chain.name) {
+                count += 1;
             }
-        },
-    )?;
+        })?;
+        table.rules.insert(chain.name.clone(), count);
+    }
     dump(
         socket,
         NFT_MSG_GETOBJ,
