@@ -5,9 +5,11 @@
 //! cannot fail when it is absent), delete it, add it with its comment, then
 //! every chain, counter and limit, set and map with its elements, and rule.
 //! The kernel applies all of it or none of it; other tables are untouched.
-//! Every message asks for an ACK and every answer is checked: the first
-//! refusal comes back as [`ApplyError::Rejected`] naming the message type,
-//! the object and the errno.
+//! The kernel answers every message it refuses, and the last message of the
+//! batch asks for an ACK, which comes after all refusals (see `encode`);
+//! every answer is checked: the first refusal comes back as
+//! [`ApplyError::Rejected`] naming the message type, the object and the
+//! errno, and a batch whose ACK does not come is [`ApplyError::MissingAnswers`].
 //!
 //! [`apply_with`] loads the isolation sets with the addresses isolated now;
 //! `replace_isolated` (behind [`crate::isolation::set_isolated`]) changes
@@ -27,6 +29,7 @@ mod encode;
 pub(crate) mod plan;
 mod read;
 mod socket;
+pub(crate) mod table;
 mod wire;
 
 use std::io;
@@ -183,6 +186,9 @@ pub enum NetlinkOp {
     ListAddresses,
     ReadGeneration,
     DumpCounters,
+    /// Read `table inet sanso` back (its chains, rules, objects, sets and
+    /// elements).
+    ReadTable,
 }
 
 impl std::fmt::Display for NetlinkOp {
@@ -203,6 +209,7 @@ impl std::fmt::Display for NetlinkOp {
             NetlinkOp::ListAddresses => t!("nft-op-list-addresses"),
             NetlinkOp::ReadGeneration => t!("nft-op-read-generation"),
             NetlinkOp::DumpCounters => t!("nft-op-dump-counters"),
+            NetlinkOp::ReadTable => t!("nft-op-read-table"),
         })
     }
 }
@@ -242,6 +249,15 @@ pub fn apply_injecting(
 /// The messages of the batch [`apply`] would send, without sending it.
 pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError> {
     Ok(encode::encode(&plan::plan(ruleset), 1, None)?.messages)
+}
+
+/// [`apply`] of a ruleset already planned (the caller checks the table
+/// against the same plan afterwards).
+pub(crate) fn apply_plan(
+    plan: &plan::Plan,
+    netns: Option<&str>,
+) -> Result<ApplyReport, ApplyError> {
+    apply_batch(plan, netns, None)
 }
 
 fn apply_batch(

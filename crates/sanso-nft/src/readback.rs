@@ -55,6 +55,9 @@ pub enum ReadbackError {
         command: String,
         what: String,
     },
+    /// Reading the table over netlink failed (`crate::verify`'s check after
+    /// an apply reads it that way).
+    Netlink(crate::netlink::ApplyError),
 }
 
 impl fmt::Display for ReadbackError {
@@ -69,6 +72,7 @@ impl fmt::Display for ReadbackError {
                 command = command.as_str(),
                 what = what.as_str()
             ),
+            ReadbackError::Netlink(e) => e.to_string(),
         })
     }
 }
@@ -77,6 +81,7 @@ impl std::error::Error for ReadbackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReadbackError::Json { source, .. } => Some(source),
+            ReadbackError::Netlink(e) => std::error::Error::source(e),
             _ => None,
         }
     }

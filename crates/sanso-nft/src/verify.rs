@@ -18,17 +18,21 @@
 //! [`check_isolated`] (through [`verify_live_with`]) compares them with what
 //! should be isolated.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use sanso_i18n::t;
 use sanso_ir::Ruleset;
 
 use crate::isolation::{read_isolated, Isolated};
-use crate::netlink::plan::{plan, Hook, ObjectPlan};
+use crate::netlink::plan::{kernel_elements, plan, Hook, KernelElement, ObjectPlan, Plan, Verdict};
+use crate::netlink::table::{read_table, KernelTable, ReadElement, SET_ANONYMOUS, SET_MAP};
 use crate::netlink::{ApplyError, ApplyReport};
-use crate::readback::{flags_change, LiveTable, ReadbackError, TablePresence};
-use crate::text::layout::ISOLATED_SETS;
+use crate::readback::{
+    flags_change, LiveChain, LiveElement, LiveObject, LiveRule, LiveSet, LiveTable, ReadbackError,
+    TablePresence,
+};
+use crate::text::layout::{ISOLATED_SETS, LOG_METERS};
 
 /// What `table inet sanso` must hold for a ruleset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +53,11 @@ pub struct TableShape {
 
 /// The shape the kernel must show after `ruleset` was applied.
 pub fn expected_shape(ruleset: &Ruleset) -> TableShape {
-    let plan = plan(ruleset);
+    shape_of(&plan(ruleset))
+}
+
+/// The shape of the table `plan` spells.
+fn shape_of(plan: &Plan) -> TableShape {
     let mut objects: Vec<String> = plan
         .objects
         .iter()
@@ -202,10 +210,12 @@ pub fn check_shape(shape: &TableShape, live: &LiveTable) -> Vec<String> {
         .iter()
         .filter(|o| !live.objects.contains_key(*o))
         .collect();
+    // One lookup per live object (a scan of the shape's each was quadratic).
+    let expected_objects: HashSet<&str> = shape.objects.iter().map(String::as_str).collect();
     let foreign: Vec<&String> = live
         .objects
         .keys()
-        .filter(|o| !shape.objects.contains(o))
+        .filter(|o| !expected_objects.contains(o.as_str()))
         .collect();
     if !missing.is_empty() || !foreign.is_empty() {
         problems.push(t!(
@@ -320,24 +330,359 @@ pub fn verify_live_with(ruleset: &Ruleset, isolated: &Isolated, live: &LiveTable
     report
 }
 
-/// [`verify_applied`] with the isolation sets holding `isolated`.
+/// [`verify_applied`] with the isolation sets holding `isolated`
+/// ([`check_isolated`]).
 pub fn verify_applied_with(
     ruleset: &Ruleset,
     isolated: &Isolated,
     netns: Option<&str>,
 ) -> Result<ShapeReport, ReadbackError> {
-    let live = crate::readback::live_table(netns)?;
-    Ok(verify_live_with(ruleset, isolated, &live))
+    verify_plan(&plan(ruleset), Some(isolated), netns)
 }
 
-/// Reads `table inet sanso` back (in `netns`, or here) and checks it against
-/// the shape `ruleset` must have.
+/// Reads `table inet sanso` back (in `netns`, or here) over netlink and
+/// checks it against what `ruleset` compiles to: the shape
+/// ([`check_shape`]), and every element of every set but the isolation sets
+/// and the log meters, as the kernel holds it, against the elements the
+/// batch carries ([`check_elements`]).
 pub fn verify_applied(
     ruleset: &Ruleset,
     netns: Option<&str>,
 ) -> Result<ShapeReport, ReadbackError> {
-    let live = crate::readback::live_table(netns)?;
-    Ok(verify_live(ruleset, &live))
+    verify_plan(&plan(ruleset), None, netns)
+}
+
+/// [`verify_applied`] against a ruleset already planned.
+fn verify_plan(
+    plan: &Plan,
+    isolated: Option<&Isolated>,
+    netns: Option<&str>,
+) -> Result<ShapeReport, ReadbackError> {
+    let shape = shape_of(plan);
+    let read =
+        read_table(netns, |set| !LOG_METERS.contains(&set)).map_err(ReadbackError::Netlink)?;
+    let live = live_of(read.as_ref());
+    let mut problems = check_shape(&shape, &live);
+    if let Some(table) = &read {
+        problems.extend(check_elements(plan, table));
+        if let Some(isolated) = isolated {
+            problems.extend(check_isolated(isolated, &live));
+        }
+    }
+    Ok(ShapeReport {
+        checked: shape.coverage(),
+        problems,
+    })
+}
+
+/// The read-back of [`crate::readback`] that [`check_shape`] and
+/// [`check_isolated`] take, from a table read over netlink: one element
+/// per interval, key or concatenation (an interval's end is not counted),
+/// the isolation sets' as address ranges, no listing text.
+fn live_of(read: Option<&KernelTable>) -> LiveTable {
+    let mut live = LiveTable {
+        presence: TablePresence::Absent,
+        flags: Vec::new(),
+        incomplete: None,
+        comment: None,
+        objects: BTreeMap::new(),
+        sets: BTreeMap::new(),
+        chains: BTreeMap::new(),
+        text: String::new(),
+        foreign_base_chains: Vec::new(),
+    };
+    let Some(read) = read else {
+        return live;
+    };
+    live.presence = TablePresence::Present;
+    live.comment.clone_from(&read.comment);
+    live.flags = table_flag_names(read.flags);
+    for chain in &read.chains {
+        let rules = read.rules.get(&chain.name).copied().unwrap_or(0);
+        let hook = chain.hook.as_ref().map(|(number, priority, policy, kind)| {
+            format!(
+                "type {kind} hook {} priority {priority}; policy {}",
+                hook_name(*number),
+                if *policy == 0 { "drop" } else { "accept" }
+            )
+        });
+        let no_text = || LiveRule {
+            text: String::new(),
+            json: String::new(),
+        };
+        live.chains.insert(
+            chain.name.clone(),
+            LiveChain {
+                name: chain.name.clone(),
+                hook,
+                comment: chain.comment.clone(),
+                rules: std::iter::repeat_with(no_text).take(rules).collect(),
+            },
+        );
+    }
+    for (kind, name) in &read.objects {
+        let kind = object_kind(*kind);
+        live.objects.insert(
+            format!("{kind} {name}"),
+            LiveObject {
+                kind,
+                name: name.clone(),
+                spec: String::new(),
+            },
+        );
+    }
+    for set in read.sets.iter().filter(|s| s.flags & SET_ANONYMOUS == 0) {
+        let elements = set.elements.as_deref().unwrap_or_default();
+        let elements = if ISOLATED_SETS.contains(&set.name.as_str()) {
+            address_ranges(elements)
+        } else {
+            let counted = elements.iter().filter(|e| e.flags & INTERVAL_END == 0);
+            counted
+                .map(|_| LiveElement {
+                    text: String::new(),
+                    json: String::new(),
+                })
+                .collect()
+        };
+        let kind = if set.flags & SET_MAP != 0 {
+            "map"
+        } else {
+            "set"
+        };
+        live.sets.insert(
+            set.name.clone(),
+            LiveSet {
+                kind: kind.to_owned(),
+                name: set.name.clone(),
+                spec: String::new(),
+                elements,
+            },
+        );
+    }
+    live
+}
+
+/// `NFT_SET_ELEM_INTERVAL_END`.
+const INTERVAL_END: u32 = 1;
+
+/// The table flags as nft names them (`NFT_TABLE_F_*`).
+fn table_flag_names(flags: u32) -> Vec<String> {
+    let mut names: Vec<String> = [(1, "dormant"), (2, "owner"), (4, "persist")]
+        .into_iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| name.to_owned())
+        .collect();
+    let unknown = flags & !7;
+    if unknown != 0 {
+        names.push(format!("{unknown:#x}"));
+    }
+    names.sort();
+    names
+}
+
+fn hook_name(number: u32) -> String {
+    match number {
+        0 => "prerouting".to_owned(),
+        1 => "input".to_owned(),
+        2 => "forward".to_owned(),
+        3 => "output".to_owned(),
+        4 => "postrouting".to_owned(),
+        5 => "ingress".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// nft's word for a named object type (`NFT_OBJECT_*`).
+fn object_kind(kind: u32) -> String {
+    match kind {
+        1 => "counter",
+        2 => "quota",
+        3 => "ct helper",
+        4 => "limit",
+        5 => "connlimit",
+        6 => "tunnel",
+        7 => "ct timeout",
+        8 => "secmark",
+        9 => "ct expectation",
+        10 => "synproxy",
+        other => return format!("object type {other}"),
+    }
+    .to_owned()
+}
+
+/// The intervals of a single-field address set (start elements and the
+/// interval ends after them) as `nft -j` lists them: an address, or
+/// `{"range": [first, last]}`.
+fn address_ranges(elements: &[ReadElement]) -> Vec<LiveElement> {
+    let mut sorted: Vec<&ReadElement> = elements.iter().collect();
+    // At one key, the end of an interval comes before the start of the next.
+    sorted.sort_by(|a, b| {
+        (&a.key, a.flags & INTERVAL_END == 0).cmp(&(&b.key, b.flags & INTERVAL_END == 0))
+    });
+    let text = |bytes: &[u8]| -> Option<String> {
+        match bytes.len() {
+            4 => Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?).to_string()),
+            16 => Some(std::net::Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?).to_string()),
+            _ => None,
+        }
+    };
+    let element = |first: &[u8], last: &[u8]| {
+        let (Some(a), Some(b)) = (text(first), text(last)) else {
+            let hex = hex(first);
+            return LiveElement {
+                text: hex.clone(),
+                json: hex,
+            };
+        };
+        let json = if a == b {
+            serde_json::json!(a)
+        } else {
+            serde_json::json!({ "range": [a, b] })
+        };
+        LiveElement {
+            text: if a == b { a } else { format!("{a}-{b}") },
+            json: json.to_string(),
+        }
+    };
+    let mut out = Vec::new();
+    let mut start: Option<&[u8]> = None;
+    for e in sorted {
+        if e.flags & INTERVAL_END == 0 {
+            if let Some(first) = start.replace(&e.key) {
+                // Two starts in a row: the first ran up to the second.
+                out.push(element(first, &before(&e.key)));
+            }
+        } else if let Some(first) = start.take() {
+            out.push(element(first, &before(&e.key)));
+        }
+    }
+    if let Some(first) = start {
+        out.push(element(first, &vec![0xff; first.len()]));
+    }
+    out.sort();
+    out
+}
+
+/// `value - 1` as a big-endian number of the same width (0 stays 0).
+fn before(value: &[u8]) -> Vec<u8> {
+    let mut out = value.to_vec();
+    for byte in out.iter_mut().rev() {
+        if *byte == 0 {
+            *byte = 0xff;
+        } else {
+            *byte -= 1;
+            return out;
+        }
+    }
+    value.to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An element of the batch as a dump reads it back.
+fn as_read(e: &KernelElement) -> ReadElement {
+    ReadElement {
+        key: e.key.clone(),
+        key_end: e.key_end.clone(),
+        flags: if e.interval_end { INTERVAL_END } else { 0 },
+        verdict: e.verdict.as_ref().map(|v| match v {
+            Verdict::Accept => (1, None),
+            Verdict::Drop => (0, None),
+            Verdict::Jump(chain) => (-3, Some(chain.clone())),
+        }),
+    }
+}
+
+/// An element in words for a problem: key (and key end) in hex, an
+/// interval's end, the verdict.
+fn element_words(e: &ReadElement) -> String {
+    let mut text = hex(&e.key);
+    if let Some(end) = &e.key_end {
+        text.push('-');
+        text.push_str(&hex(end));
+    }
+    if e.flags & INTERVAL_END != 0 {
+        text.push_str(" (end)");
+    }
+    match &e.verdict {
+        Some((_, Some(chain))) => text.push_str(&format!(" : jump {chain}")),
+        Some((1, None)) => text.push_str(" : accept"),
+        Some((0, None)) => text.push_str(" : drop"),
+        Some((code, None)) => text.push_str(&format!(" : {code}")),
+        None => {}
+    }
+    text
+}
+
+/// Every way the elements of the sets of `table` differ from those the
+/// batch of `plan` carries (the isolation sets, which change without the
+/// policy, and the log meters, which the kernel fills, aside), element by
+/// element: at most [`NAMED`] named per set and kind, then a count. Sets
+/// that are missing are [`check_shape`]'s to report.
+pub(crate) fn check_elements(plan: &Plan, table: &KernelTable) -> Vec<String> {
+    let read: HashMap<&str, &[ReadElement]> = table
+        .sets
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.elements.as_deref()?)))
+        .collect();
+    let mut problems = Vec::new();
+    for set in &plan.sets {
+        let name = set.name.as_str();
+        if ISOLATED_SETS.contains(&name) || LOG_METERS.contains(&name) {
+            continue;
+        }
+        let Some(live) = read.get(name) else {
+            continue;
+        };
+        let mut expected: Vec<ReadElement> = kernel_elements(set).iter().map(as_read).collect();
+        expected.sort_unstable();
+        let mut live: Vec<&ReadElement> = live.iter().collect();
+        live.sort_unstable();
+        let (mut missing, mut foreign) = (Vec::new(), Vec::new());
+        let (mut i, mut j) = (0, 0);
+        while i < expected.len() || j < live.len() {
+            match (expected.get(i), live.get(j)) {
+                (Some(e), Some(l)) if e == *l => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(e), Some(l)) if e < *l => {
+                    missing.push(e);
+                    i += 1;
+                }
+                (Some(e), None) => {
+                    missing.push(e);
+                    i += 1;
+                }
+                (_, Some(l)) => {
+                    foreign.push(*l);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        for e in missing.iter().take(NAMED) {
+            problems.push(t!(
+                "nft-set-element-missing",
+                name = name,
+                element = element_words(e)
+            ));
+        }
+        for e in foreign.iter().take(NAMED) {
+            problems.push(t!(
+                "nft-set-element-foreign",
+                name = name,
+                element = element_words(e)
+            ));
+        }
+        let more = missing.len().saturating_sub(NAMED) + foreign.len().saturating_sub(NAMED);
+        if more > 0 {
+            problems.push(t!("nft-set-elements-more", name = name, count = more));
+        }
+    }
+    problems
 }
 
 /// An apply the kernel accepted, and what reading it back found.
@@ -369,11 +714,13 @@ pub fn apply_and_verify_with(
     netns: Option<&str>,
     between: impl FnOnce(),
 ) -> Result<VerifiedApply, ApplyError> {
-    let apply = crate::netlink::apply(ruleset, netns)?;
+    // Planned once: the batch and the check come from the same plan.
+    let plan = plan(ruleset);
+    let apply = crate::netlink::apply_plan(&plan, netns)?;
     between();
     Ok(VerifiedApply {
         apply,
-        readback: verify_applied(ruleset, netns),
+        readback: verify_plan(&plan, None, netns),
     })
 }
 
@@ -382,7 +729,6 @@ pub fn apply_and_verify_with(
 /// of each chain reads `rule i`, its JSON form `i <tag>` (so a changed tag
 /// is drift), element `i` of each set reads `i`.
 pub fn table_with_shape(shape: &TableShape, tag: &str) -> LiveTable {
-    use crate::readback::{LiveChain, LiveElement, LiveObject, LiveRule, LiveSet};
     LiveTable {
         presence: TablePresence::Present,
         flags: Vec::new(),
@@ -446,7 +792,6 @@ pub fn table_with_shape(shape: &TableShape, tag: &str) -> LiveTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::readback::LiveObject;
 
     fn example() -> Ruleset {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/policy.toml");
@@ -556,7 +901,6 @@ mod tests {
 
     #[test]
     fn isolation_elements_are_not_counted_but_checked_against_what_is_isolated() {
-        use crate::readback::LiveElement;
         let ruleset = example();
         let shape = expected_shape(&ruleset);
         assert_eq!(shape.sets["isolated4"], 0);

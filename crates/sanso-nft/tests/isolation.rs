@@ -130,6 +130,20 @@ fn text_and_netlink_load_the_same_table_with_isolation_elements() {
         assert!(report.verified(), "{:?}", report.problems);
         // The plain shape check does not count isolation elements.
         assert!(verify::verify_live(&ruleset, &table).verified());
+        // Read over netlink, the isolation sets' intervals read as the same
+        // ranges (overlapping prefixes merged, single addresses, IPv6).
+        let report =
+            verify::verify_applied_with(&ruleset, &iso, Some(&ns.name)).expect("read back");
+        assert!(report.verified(), "{}: {:?}", ns.name, report.problems);
+        let other = isolated(&["10.20.0.0/17"]);
+        let report =
+            verify::verify_applied_with(&ruleset, &other, Some(&ns.name)).expect("read back");
+        assert_eq!(
+            report.problems,
+            ["isolated, but should not be: 10.20.128.0/17, 10.30.0.0/23, 192.0.2.7, 2001:db8::1, fd00:20::/48"],
+            "{}",
+            ns.name
+        );
     }
     // `render` and `apply` are the empty case.
     let plain = TestNamespace::new("iso-plain");

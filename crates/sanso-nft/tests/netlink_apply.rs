@@ -280,6 +280,47 @@ fn a_refused_batch_leaves_the_previous_table_in_place() {
 }
 
 #[test]
+fn a_refusal_of_a_message_that_asked_for_no_ack_is_named_and_leaves_the_table() {
+    if skip_unless_root(
+        "a_refusal_of_a_message_that_asked_for_no_ack_is_named_and_leaves_the_table",
+    ) {
+        return;
+    }
+    // Only the last message asks for an ACK; the kernel answers a refused
+    // message all the same, and the batch fails as a whole.
+    let ns = Netns::new("nl-noack");
+    netlink::apply(&text_fixture::empty(), Some(&ns.name)).expect("first apply");
+    let before = ns.list_sanso();
+    let err = netlink::apply_injecting(
+        &text_fixture::ruleset(),
+        Some(&ns.name),
+        Injection::FirstRuleJumpingToMissingChain,
+    )
+    .expect_err("the injected rule must be refused");
+    match &err {
+        ApplyError::Rejected {
+            kind,
+            object,
+            errno,
+            other_refusals,
+            ..
+        } => {
+            assert_eq!(
+                (*kind, object.as_str(), *errno, *other_refusals),
+                (MessageKind::NewRule, "forward", libc::ENOENT, 0),
+                "{err}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(ns.list_sanso(), before, "the previous table stays");
+    // And the same batch without the fault commits, its one ACK checked.
+    let report = netlink::apply(&text_fixture::ruleset(), Some(&ns.name)).expect("apply");
+    assert!(report.messages > 100, "{report:?}");
+    assert_ne!(ns.list_sanso(), before);
+}
+
+#[test]
 fn a_missing_namespace_is_a_typed_error() {
     if skip_unless_root("a_missing_namespace_is_a_typed_error") {
         return;

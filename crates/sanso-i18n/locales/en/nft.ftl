@@ -112,3 +112,9 @@ nft-isolation-bad-element = set { $set } holds an element that is not an address
 nft-isolation-unreadable = isolation cannot be read: { $error }
 nft-isolated-extra = isolated, but should not be: { $prefixes }
 nft-isolated-missing = not isolated, but should be: { $prefixes }
+
+# apply-speed (issue 17): the read-back after an apply over netlink.
+nft-op-read-table = read table inet sanso back
+nft-set-element-missing = set { $name } lacks the element { $element }
+nft-set-element-foreign = set { $name } holds the element { $element }, which is not sanso's
+nft-set-elements-more = set { $name }: { $count } more elements differ

@@ -112,3 +112,9 @@ nft-isolation-bad-element = セット { $set } にアドレス範囲ではない
 nft-isolation-unreadable = 隔離の状態を読めません: { $error }
 nft-isolated-extra = 隔離されていますが、隔離すべきではありません: { $prefixes }
 nft-isolated-missing = 隔離されていませんが、隔離すべきです: { $prefixes }
+
+# apply-speed (issue 17): the read-back after an apply over netlink.
+nft-op-read-table = table inet sanso を読み戻す
+nft-set-element-missing = セット { $name } に要素 { $element } がありません
+nft-set-element-foreign = セット { $name } に sanso のものではない要素 { $element } があります
+nft-set-elements-more = セット { $name } では、ほかに要素 { $count } 個が異なります

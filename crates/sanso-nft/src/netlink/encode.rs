@@ -7,7 +7,13 @@
 //! The batch replaces `table inet sanso`: add the table (so that the delete
 //! cannot fail when it is absent), delete it, add it again with its comment,
 //! then chains, named objects, sets with their elements, and rules, in the
-//! order nft uses. Every message but the batch markers asks for an ACK.
+//! order nft uses. Only the last message before the end marker asks for an
+//! ACK: the kernel answers every message that fails whether or not it asked
+//! (with that message's sequence number), and it sends all the answers of a
+//! batch, in order, after the batch was committed or aborted. The ACK of the
+//! last message therefore comes after every refusal, and its arrival with
+//! no refusal before it means the whole batch was committed (one ACK per
+//! message cost the kernel an allocation and the reader a `recv` each).
 //!
 //! An element update ([`encode_element_update`]) is a batch of its own on
 //! the table in place: flush each set (a `NFT_MSG_DELSETELEM` without
@@ -33,6 +39,8 @@ const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
 const NLM_F_CREATE: u16 = 0x400;
 const NLM_F_APPEND: u16 = 0x800;
+/// Offset of `nlmsg_flags` in `struct nlmsghdr`.
+const NLMSG_FLAGS_AT: usize = 6;
 
 /// Longest object name the kernel accepts (`NFT_NAME_MAXLEN` minus the NUL).
 const NAME_MAX_BYTES: usize = 255;
@@ -123,6 +131,9 @@ pub enum Injection {
     /// A last rule that jumps to a chain that does not exist: the kernel
     /// refuses it with `ENOENT` after accepting everything else.
     RuleJumpingToMissingChain,
+    /// The same rule as the first rule of the batch, followed by all the
+    /// others: the message refused is not the one that asks for the ACK.
+    FirstRuleJumpingToMissingChain,
 }
 
 /// Owns a libnftnl object and frees it on drop.
@@ -235,6 +246,9 @@ struct Encoder {
     dirty: usize,
     bytes: Vec<u8>,
     messages: Vec<MessageInfo>,
+    /// Where the last message that asks for an ACK starts in `bytes`, and
+    /// its index in `messages`: the next such message takes the ACK over.
+    last_acked: Option<(usize, usize)>,
     seq: u32,
     next_set_id: u32,
     set_ids: HashMap<String, u32>,
@@ -248,6 +262,7 @@ impl Encoder {
             dirty: 0,
             bytes: Vec::new(),
             messages: Vec::new(),
+            last_acked: None,
             seq: first_seq,
             next_set_id: 1,
             set_ids: HashMap::new(),
@@ -296,6 +311,16 @@ impl Encoder {
             len <= self.scratch.len(),
             "netlink message of {len} bytes overran the scratch buffer"
         );
+        if acked {
+            // Only the last message of the batch keeps its ACK (module doc).
+            if let Some((at, index)) = self.last_acked {
+                let flags = &mut self.bytes[at + NLMSG_FLAGS_AT..at + NLMSG_FLAGS_AT + 2];
+                let cleared = u16::from_ne_bytes([flags[0], flags[1]]) & !NLM_F_ACK;
+                flags.copy_from_slice(&cleared.to_ne_bytes());
+                self.messages[index].acked = false;
+            }
+            self.last_acked = Some((self.bytes.len(), self.messages.len()));
+        }
         self.bytes.extend_from_slice(&self.scratch[..len]);
         self.dirty = len;
         self.messages.push(MessageInfo {
@@ -916,6 +941,15 @@ pub(crate) fn encode(
     for set in &plan.sets {
         enc.set(set)?;
     }
+    let missing_jump = RulePlan {
+        anon_set: None,
+        exprs: vec![Expr::Verdict(Verdict::Jump(
+            "sanso-test.missing".to_owned(),
+        ))],
+    };
+    if let Some(Injection::FirstRuleJumpingToMissingChain) = injection {
+        enc.rule("forward", &name("forward")?, &missing_jump)?;
+    }
     for chain in &plan.chains {
         // The chain's name as libnftnl takes it, once for all its rules.
         let chain_c = name(&chain.name)?;
@@ -924,13 +958,7 @@ pub(crate) fn encode(
         }
     }
     if let Some(Injection::RuleJumpingToMissingChain) = injection {
-        let rule = RulePlan {
-            anon_set: None,
-            exprs: vec![Expr::Verdict(Verdict::Jump(
-                "sanso-test.missing".to_owned(),
-            ))],
-        };
-        enc.rule("forward", &name("forward")?, &rule)?;
+        enc.rule("forward", &name("forward")?, &missing_jump)?;
     }
     enc.push(MessageKind::BatchEnd, "", |_| {})?;
     Ok(Batch {
@@ -1038,6 +1066,32 @@ mod tests {
         );
         // Sequence numbers are consecutive, so answers map back to messages.
         assert!(batch.messages.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    }
+
+    #[test]
+    fn only_the_last_message_asks_for_an_ack() {
+        let batch = encode(&big_plan(50_000), 1, None).expect("encode");
+        let acked: Vec<usize> = batch
+            .messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.acked)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            acked,
+            [batch.messages.len() - 2],
+            "the message before the end marker"
+        );
+        // The flag in the bytes says the same as `acked`, message by message.
+        let mut at = 0;
+        for m in &batch.messages {
+            let len = u32::from_ne_bytes(batch.bytes[at..at + 4].try_into().expect("4")) as usize;
+            let flags = u16::from_ne_bytes(batch.bytes[at + 6..at + 8].try_into().expect("2"));
+            assert_eq!(flags & NLM_F_ACK != 0, m.acked, "{m:?}");
+            at += len.div_ceil(4) * 4;
+        }
+        assert_eq!(at, batch.bytes.len());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sanso_i18n::t;
 
-use super::encode::{Batch, MessageInfo};
+use super::encode::{Batch, MessageInfo, MessageKind};
 use super::{ApplyError, NetlinkOp};
 
 const SOL_NETLINK: libc::c_int = 270;
@@ -225,9 +225,26 @@ impl NetfilterSocket {
     }
 
     /// Sends `batch` in one `sendmsg` (the kernel applies a batch only when
-    /// it arrives whole) and collects an answer for every acked message.
+    /// it arrives whole) and collects the answers: until every acked message
+    /// has its answer (the kernel sends the answers of a batch in order, so
+    /// the refusals of messages that asked for none come before), or, once a
+    /// message was refused, until no more come.
     pub(crate) fn exchange(&self, batch: &Batch) -> Result<Vec<Answer>, ApplyError> {
-        let expected = batch.messages.iter().filter(|m| m.acked).count();
+        let mut unanswered: Vec<u32> = batch
+            .messages
+            .iter()
+            .filter(|m| m.acked)
+            .map(|m| m.seq)
+            .collect();
+        unanswered.sort_unstable();
+        // Any message may be refused, and each refusal is an answer: room
+        // for one per message, so that none is dropped (the space is only
+        // taken when answers arrive).
+        let answerable = batch
+            .messages
+            .iter()
+            .filter(|m| !matches!(m.kind, MessageKind::BatchBegin | MessageKind::BatchEnd))
+            .count();
         self.size_buffer(
             libc::SO_SNDBUFFORCE,
             libc::SO_SNDBUF,
@@ -237,16 +254,16 @@ impl NetfilterSocket {
         self.size_buffer(
             libc::SO_RCVBUFFORCE,
             libc::SO_RCVBUF,
-            expected * RCVBUF_PER_ACK + 256 * 1024,
+            answerable * RCVBUF_PER_ACK + 256 * 1024,
             NetlinkOp::SizeReceiveBuffer,
         )?;
         self.send(&batch.bytes, NetlinkOp::SendBatch)?;
 
-        let mut answers = Vec::with_capacity(expected);
+        let mut answers = Vec::with_capacity(unanswered.len());
         let mut buf = vec![0u8; 64 * 1024];
         let deadline = Instant::now() + ANSWER_TIMEOUT;
         let mut failed = false;
-        while answers.len() < expected {
+        while !unanswered.is_empty() {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -307,6 +324,9 @@ impl NetfilterSocket {
             }
             for answer in parse_answers(&buf[..n as usize]) {
                 failed |= answer.errno != 0;
+                if let Ok(at) = unanswered.binary_search(&answer.seq) {
+                    unanswered.remove(at);
+                }
                 answers.push(answer);
             }
         }
