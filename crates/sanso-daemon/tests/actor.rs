@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sanso_daemon::actor::last_good;
 use sanso_daemon::actor::{
     Actor, Handle, SavedPending, SavedPrevious, Settings, Trigger, AUDIT_FILE, LAST_GOOD_FILE,
     PENDING_FILE,
 };
-use sanso_daemon::actor::last_good;
 use sanso_daemon::compile::PolicySource;
 use sanso_daemon::isolation::ISOLATIONS_FILE;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBACK_RULESET};
@@ -1150,7 +1150,10 @@ async fn boot_keeps_the_confirmed_ruleset_until_a_new_one_is_confirmed() {
     );
     rig.handle.confirm(root()).await.expect("confirmed");
     assert_eq!(last_good(), r2);
-    assert!(restored().source.text.contains("\"r2\""), "the pair changes together");
+    assert!(
+        restored().source.text.contains("\"r2\""),
+        "the pair changes together"
+    );
     assert!(!pending.exists(), "the window is closed on disk too");
 }
 

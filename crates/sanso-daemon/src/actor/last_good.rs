@@ -341,8 +341,8 @@ pub fn load(state_dir: &Path) -> Result<Restore, RestoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::tests::{policy_text, source};
     use crate::compile::compile;
+    use crate::compile::tests::{policy_text, source};
 
     fn saved(dir: &Path) -> Compiled {
         let compiled = compile(source(&policy_text("r1", None)), 0).expect("valid");
