@@ -806,6 +806,8 @@ impl Actor {
             json!({
                 "policy_file": self.settings.policy_path.display().to_string(),
                 "netns": self.settings.netns,
+                // What `sanso boot` loaded before this daemon (its own file).
+                "boot": last_good::boot_record_detail(&self.settings.state_dir),
             }),
         );
         self.resume_pending().await;

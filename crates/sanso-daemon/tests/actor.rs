@@ -430,6 +430,42 @@ async fn start_applies_and_saves_the_last_good_ruleset() {
         apply["policy"]["content_hash"].as_str().map(str::len),
         Some(64)
     );
+    assert_eq!(
+        rig.audit()[0]["detail"]["boot"],
+        Value::Null,
+        "no boot record yet"
+    );
+
+    // A reboot: `sanso boot` leaves its record, the next start carries it
+    // into the chain.
+    let record = last_good::BootRecord {
+        time: "2026-12-06T00:00:00Z".into(),
+        boot_id: Some("b1".into()),
+        loaded: "netlink".into(),
+        verified: true,
+        policy: None,
+        isolated: Some(0),
+        fallbacks: vec![],
+        loaded_microseconds: Some(1234),
+        netns: None,
+    };
+    let Stopped {
+        _dir,
+        policy,
+        state,
+        kernel,
+    } = rig.stop();
+    last_good::save_boot_record(&state, &record).expect("boot record");
+    let _handle = start_again(&policy, &state, &kernel).await;
+    let records = audit_records(&state);
+    let start = records
+        .iter()
+        .rfind(|r| r["event"] == "start")
+        .expect("a start record");
+    assert_eq!(
+        start["detail"]["boot"],
+        serde_json::to_value(&record).expect("json")
+    );
 }
 
 #[tokio::test]

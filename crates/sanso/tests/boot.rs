@@ -177,6 +177,15 @@ fn restores_the_last_good_policy_with_its_isolation_through_netlink() {
     }
     assert_restored(&ns, "r1");
     assert_fields_documented(&doc);
+    // What the daemon's next start record carries.
+    let record = last_good::boot_record_detail(state.path());
+    assert_eq!(record["loaded"], "netlink", "{record:#}");
+    assert_eq!(record["policy"]["revision"], "r1", "{record:#}");
+    assert_eq!(record["isolated"], 1, "{record:#}");
+    assert!(
+        record["loaded_microseconds"].as_u64().is_some(),
+        "{record:#}"
+    );
 
     // The text says so, "verified" after "loaded".
     let out = boot(&ns, state.path(), &[]);
@@ -303,6 +312,12 @@ fn a_broken_text_falls_back_to_the_closed_fallback() {
         .collect();
     // The text with the isolation, then alone: both refused.
     assert_eq!(steps, ["netlink", "nft-text", "nft-text"], "{doc:#}");
+    let record = last_good::boot_record_detail(state.path());
+    assert_eq!(record["loaded"], "fallback", "{record:#}");
+    assert_eq!(
+        record["fallbacks"],
+        serde_json::json!(["netlink", "nft-text", "nft-text"])
+    );
     assert!(ns.table().contains("sanso fallback: closed"));
     assert_fields_documented(&doc);
 

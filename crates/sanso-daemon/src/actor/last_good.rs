@@ -338,6 +338,72 @@ pub fn load(state_dir: &Path) -> Result<Restore, RestoreError> {
     })
 }
 
+/// What `sanso boot` loaded at the last boot, in the state directory; the
+/// daemon puts it into its `start` record (`boot`), so the change boot made
+/// reaches the audit chain through its one writer.
+pub const BOOT_RECORD_FILE: &str = "boot.json";
+
+/// Largest [`BOOT_RECORD_FILE`] read.
+const MAX_BOOT_RECORD_BYTES: u64 = 64 * 1024;
+
+/// [`BOOT_RECORD_FILE`]'s content: data only (no floats, no text in the
+/// process language: the reasons are in the journal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootRecord {
+    /// When `sanso boot` ran, RFC 3339 UTC.
+    pub time: String,
+    /// `/proc/sys/kernel/random/boot_id` then: which boot of the machine.
+    pub boot_id: Option<String>,
+    /// `netlink`, `nft-text`, `nft-text-without-isolation`, `fallback`,
+    /// `built-in-fallback`, or `nothing`.
+    pub loaded: String,
+    pub verified: bool,
+    /// The policy loaded through netlink: name, revision, content hash.
+    pub policy: Option<BootPolicy>,
+    /// Isolated ranges loaded through netlink.
+    pub isolated: Option<usize>,
+    /// The steps that did not load, in order.
+    pub fallbacks: Vec<String>,
+    /// From the start of `sanso boot` until the table was in the kernel.
+    pub loaded_microseconds: Option<u64>,
+    /// The namespace (tests), none on a gateway.
+    pub netns: Option<String>,
+}
+
+/// The policy of a [`BootRecord`], as audit records name one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootPolicy {
+    pub name: String,
+    pub revision: Option<String>,
+    pub content_hash: String,
+}
+
+/// Writes [`BOOT_RECORD_FILE`] durably.
+pub fn save_boot_record(state_dir: &Path, record: &BootRecord) -> std::io::Result<()> {
+    let text = serde_json::to_string(record).map_err(std::io::Error::other)?;
+    crate::durable::write(&state_dir.join(BOOT_RECORD_FILE), &text)
+}
+
+/// What the `start` record says about boot: the record `sanso boot` left,
+/// `null` when there is none, or `{"error": ...}` (English, record data)
+/// when it cannot be read.
+pub fn boot_record_detail(state_dir: &Path) -> serde_json::Value {
+    let path = state_dir.join(BOOT_RECORD_FILE);
+    let read = || -> Result<BootRecord, String> {
+        let mut bytes = Vec::new();
+        open_regular(&path, MAX_BOOT_RECORD_BYTES)
+            .map_err(|e| e.text_in(sanso_i18n::Lang::En))?
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+    };
+    match read() {
+        Ok(record) => serde_json::to_value(record).unwrap_or(serde_json::Value::Null),
+        Err(_) if !path.exists() => serde_json::Value::Null,
+        Err(error) => serde_json::json!({ "error": format!("{}: {error}", path.display()) }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +414,32 @@ mod tests {
         let compiled = compile(source(&policy_text("r1", None)), 0).expect("valid");
         save(dir, &compiled).expect("saved");
         compiled
+    }
+
+    #[test]
+    fn the_boot_record_round_trips_as_record_data() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(boot_record_detail(dir.path()), serde_json::Value::Null);
+        let record = BootRecord {
+            time: "2026-12-06T00:00:00Z".into(),
+            boot_id: Some("b".into()),
+            loaded: "netlink".into(),
+            verified: true,
+            policy: None,
+            isolated: Some(2),
+            fallbacks: vec![],
+            loaded_microseconds: Some(1500),
+            netns: None,
+        };
+        save_boot_record(dir.path(), &record).expect("saved");
+        let detail = boot_record_detail(dir.path());
+        assert_eq!(detail["loaded"], "netlink");
+        assert_eq!(detail["loaded_microseconds"], 1500);
+        std::fs::write(dir.path().join(BOOT_RECORD_FILE), "{").expect("write");
+        let detail = boot_record_detail(dir.path());
+        assert!(detail["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("boot.json")));
     }
 
     #[test]

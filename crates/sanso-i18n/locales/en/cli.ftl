@@ -133,3 +133,4 @@ cli-boot-fallback-refused = the closed fallback { $file } did not load: { $error
 cli-boot-loaded-fallback = loaded the closed fallback { $file } (nothing is forwarded)
 cli-boot-loaded-built-in = loaded the closed fallback built into sanso (nothing is forwarded)
 cli-boot-then = { $reason }; { $next }
+cli-boot-record-not-saved = cannot save what boot loaded to { $file } (the daemon's start record will not show it): { $error }

@@ -160,6 +160,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(loaded) = fallback(&mut boot) {
         return finish(&mut boot, loaded, false, None, None, None);
     }
+    save_record(&boot, "nothing", false, None, None);
     let reasons: Vec<String> = boot
         .fallbacks
         .iter()
@@ -448,6 +449,52 @@ fn fallback(boot: &mut Boot) -> Option<Loaded> {
     }
 }
 
+/// Leaves what loaded in the state directory for the daemon's `start`
+/// record (`last_good::BOOT_RECORD_FILE`); a failure is said, and changes
+/// nothing else.
+fn save_record(
+    boot: &Boot,
+    loaded: &str,
+    verified: bool,
+    policy: Option<&Value>,
+    isolated: Option<usize>,
+) {
+    let text = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
+    let record = last_good::BootRecord {
+        time: jiff::Timestamp::now().to_string(),
+        boot_id: std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .ok()
+            .map(|id| id.trim().to_owned()),
+        loaded: loaded.to_owned(),
+        verified,
+        policy: policy.map(|p| last_good::BootPolicy {
+            name: text(p, "name").unwrap_or_default(),
+            revision: text(p, "revision"),
+            content_hash: text(p, "content_hash").unwrap_or_default(),
+        }),
+        isolated,
+        fallbacks: boot
+            .fallbacks
+            .iter()
+            .map(|(s, _)| (*s).to_owned())
+            .collect(),
+        loaded_microseconds: boot
+            .timings
+            .get("loaded_ms")
+            .and_then(Value::as_f64)
+            .map(|ms| (ms * 1000.0).round() as u64),
+        netns: boot.args.netns.clone(),
+    };
+    if let Err(err) = last_good::save_boot_record(&boot.args.state_dir, &record) {
+        let file = boot.args.state_dir.join(last_good::BOOT_RECORD_FILE);
+        boot.warn(&t!(
+            "cli-boot-record-not-saved",
+            file = file.display().to_string(),
+            error = err.to_string()
+        ));
+    }
+}
+
 /// Says what loaded (the text, or the document) and gives the exit status.
 fn finish(
     boot: &mut Boot,
@@ -458,6 +505,7 @@ fn finish(
     readback_error: Option<String>,
 ) -> Result<ExitCode> {
     boot.time("total_ms", boot.started.elapsed());
+    save_record(boot, loaded.as_str(), verified, policy.as_ref(), isolated);
     if !boot.json {
         return Ok(ExitCode::SUCCESS);
     }
