@@ -29,7 +29,7 @@ use common::{code, is_root, root_dir, text, Netns};
 use sanso_daemon::actor::last_good::{self, SavedRestore};
 use sanso_daemon::actor::{LAST_GOOD_FILE, LAST_GOOD_RESTORE_FILE};
 use sanso_daemon::compile::{compile, Compiled, PolicySource};
-use sanso_daemon::isolation::{IsolationEntry, Isolations, TargetKind};
+use sanso_daemon::isolation::{IsolationEntry, Isolations, TargetKind, ISOLATIONS_FILE};
 use serde_json::Value;
 
 fn policy(revision: &str) -> String {
@@ -287,6 +287,16 @@ fn a_missing_restore_file_falls_back_to_the_nft_text() {
     let state = state("r1");
     std::fs::remove_file(state.path().join(LAST_GOOD_RESTORE_FILE)).expect("rm");
     assert_falls_back_to_text(state.path(), "r1", "last-good.json does not exist");
+}
+
+#[test]
+fn lost_isolation_entries_fall_back_to_the_nft_text_that_still_isolates() {
+    if !is_root() {
+        return;
+    }
+    let state = state("r1");
+    std::fs::remove_file(state.path().join(ISOLATIONS_FILE)).expect("rm");
+    assert_falls_back_to_text(state.path(), "r1", "isolations.json is missing");
 }
 
 #[test]

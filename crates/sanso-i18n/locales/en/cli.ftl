@@ -134,3 +134,4 @@ cli-boot-loaded-fallback = loaded the closed fallback { $file } (nothing is forw
 cli-boot-loaded-built-in = loaded the closed fallback built into sanso (nothing is forwarded)
 cli-boot-then = { $reason }; { $next }
 cli-boot-record-not-saved = cannot save what boot loaded to { $file } (the daemon's start record will not show it): { $error }
+cli-boot-isolations-missing = { $file } is missing but { $script } isolates addresses (the entries were lost)

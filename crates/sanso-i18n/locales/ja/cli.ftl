@@ -125,3 +125,4 @@ cli-boot-loaded-fallback = 閉じたフォールバック { $file } を読み込
 cli-boot-loaded-built-in = sanso に組み込まれた閉じたフォールバックを読み込みました（何も転送しません）
 cli-boot-then = { $reason }。{ $next }
 cli-boot-record-not-saved = 起動時に読み込んだものを { $file } に保存できません（デーモンの start 記録に載りません）: { $error }
+cli-boot-isolations-missing = { $file } がありませんが、{ $script } はアドレスを隔離しています（隔離の記録が失われています）

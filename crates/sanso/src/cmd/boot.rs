@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use sanso_daemon::actor::last_good;
 use sanso_daemon::actor::LAST_GOOD_FILE;
-use sanso_daemon::isolation::{Isolations, ISOLATION_SCRIPT_FILE};
+use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE, ISOLATION_SCRIPT_FILE};
 use sanso_i18n::t;
 use sanso_nft::isolation::Isolated;
 use serde_json::{json, Value};
@@ -180,6 +180,16 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
     let read = Instant::now();
     let isolations = Isolations::load(state_dir)
         .map_err(|e| t!("cli-boot-isolations-unreadable", error = chain(&e)))?;
+    // The daemon writes both; the element update alone means the entries
+    // were lost, and only the text still holds what is isolated.
+    let script = state_dir.join(ISOLATION_SCRIPT_FILE);
+    if !state_dir.join(ISOLATIONS_FILE).exists() && read_file(&script).is_ok_and(|s| s.is_some()) {
+        return Err(t!(
+            "cli-boot-isolations-missing",
+            file = state_dir.join(ISOLATIONS_FILE).display().to_string(),
+            script = script.display().to_string()
+        ));
+    }
     let isolated = isolations.isolated();
     let restore = last_good::load(state_dir).map_err(|e| chain(&e))?;
     boot.time("read_ms", read.elapsed());
