@@ -559,9 +559,21 @@ fn measure_boot() {
         drop(compiled);
         let mut docs = Vec::new();
         let mut texts = Vec::new();
-        for _ in 0..rounds {
-            docs.push(measured_boot(&state));
-            texts.push(measured_text(&state));
+        for round in 1..=rounds {
+            let doc = measured_boot(&state);
+            let text_ms = measured_text(&state);
+            println!(
+                "boot {n} flows, round {round}: netlink read {} ms, compile {} ms, apply {} ms, \
+                 loaded after {} ms, verify {} ms, total {} ms; nft -f {text_ms:.0} ms",
+                doc["read_ms"],
+                doc["compile_ms"],
+                doc["apply_ms"],
+                doc["loaded_ms"],
+                doc["verify_ms"],
+                doc["total_ms"]
+            );
+            docs.push(doc);
+            texts.push(text_ms);
         }
         let median = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
