@@ -34,6 +34,9 @@ use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
 use crate::operator::Operator;
 use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
 
+pub mod last_good;
+pub use last_good::LAST_GOOD_RESTORE_FILE;
+
 /// The file, in the state directory, holding the last ruleset applied successfully.
 pub const LAST_GOOD_FILE: &str = "last-good.nft";
 /// The audit log, in the state directory.
@@ -803,6 +806,8 @@ impl Actor {
             json!({
                 "policy_file": self.settings.policy_path.display().to_string(),
                 "netns": self.settings.netns,
+                // What `sanso boot` loaded before this daemon (its own file).
+                "boot": last_good::boot_record_detail(&self.settings.state_dir),
             }),
         );
         self.resume_pending().await;
@@ -1207,7 +1212,7 @@ impl Actor {
         let saved = if unconfirmed {
             Ok(())
         } else {
-            self.save_last_good(&compiled.text)
+            self.save_last_good(&compiled)
         };
         // A verified and saved apply: an earlier error no longer holds.
         if saved.is_ok() && check == Check::Verified {
@@ -1284,17 +1289,22 @@ impl Actor {
         }
     }
 
-    /// Saves `text` as the ruleset boot loads ([`LAST_GOOD_FILE`]); a
-    /// failure is logged and kept as the last error.
-    fn save_last_good(&mut self, text: &str) -> Result<(), Said> {
-        let last_good = self.settings.state_dir.join(LAST_GOOD_FILE);
-        crate::durable::write(&last_good, text).map_err(|err| {
-            tracing::error!(path = %last_good.display(), error = %err, "{}", t!("daemon-log-last-good-failed"));
-            let (path, error) = (last_good.display().to_string(), err.to_string());
-            let text = Said::new(|l| t_in!(l, "daemon-cannot-save", path = &path, error = &error));
-            self.set_last_error(text.here.clone());
-            text
-        })
+    /// Saves `compiled` as what boot loads: [`LAST_GOOD_FILE`] (its nft
+    /// text) and [`LAST_GOOD_RESTORE_FILE`] (what a netlink restore
+    /// compiles), at the same moment ([`last_good::save`]); a failure is
+    /// logged and kept as the last error.
+    fn save_last_good(&mut self, compiled: &Compiled) -> Result<(), Said> {
+        last_good::save(&self.settings.state_dir, compiled)
+            .map_err(|(path, err)| self.last_good_failed(&path, &err))
+    }
+
+    /// A pair that could not be saved: logged, kept as the last error.
+    fn last_good_failed(&mut self, last_good: &Path, err: &std::io::Error) -> Said {
+        tracing::error!(path = %last_good.display(), error = %err, "{}", t!("daemon-log-last-good-failed"));
+        let (path, error) = (last_good.display().to_string(), err.to_string());
+        let text = Said::new(|l| t_in!(l, "daemon-cannot-save", path = &path, error = &error));
+        self.set_last_error(text.here.clone());
+        text
     }
 
     /// Writes or removes [`PENDING_FILE`] durably.
@@ -1623,12 +1633,15 @@ impl Actor {
         tracing::info!(uid = by.uid, by = %by.describe(), "{}", t!("daemon-log-confirmed"));
         // Confirmed: now, and only now, boot loads it too.
         let mut problems: Vec<Said> = Vec::new();
-        if let Some(text) = self.current.as_ref().map(|c| c.compiled.text.clone()) {
-            if let Err(err) = self.save_last_good(&text) {
-                problems.push(Said::new(|l| {
-                    t_in!(l, "daemon-confirm-boot-unchanged", error = err.get(l))
-                }));
-            }
+        let saved = self
+            .current
+            .as_ref()
+            .map(|c| last_good::save(&self.settings.state_dir, &c.compiled));
+        if let Some(Err((path, err))) = saved {
+            let err = self.last_good_failed(&path, &err);
+            problems.push(Said::new(|l| {
+                t_in!(l, "daemon-confirm-boot-unchanged", error = err.get(l))
+            }));
         }
         if let Err(err) = self.save_pending(None) {
             tracing::error!(error = %err, "{}", t!("daemon-log-window-not-removed"));

@@ -1,7 +1,8 @@
 //! Files of the state directory written so that a crash or a full disk
 //! leaves either the old or the new content, never a part: the one way the
-//! daemon writes, replaces and removes them (`last-good.nft`, the confirm
-//! window, the audit head, isolations, the policy archive).
+//! daemon writes, replaces and removes them (`last-good.nft` and
+//! `last-good.json`, the confirm window, the audit head, isolations, the
+//! policy archive).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;

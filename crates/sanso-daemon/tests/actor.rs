@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sanso_daemon::actor::last_good;
 use sanso_daemon::actor::{
     Actor, Handle, SavedPending, SavedPrevious, Settings, Trigger, AUDIT_FILE, LAST_GOOD_FILE,
     PENDING_FILE,
@@ -416,6 +417,11 @@ async fn start_applies_and_saves_the_last_good_ruleset() {
     assert_eq!(rig.applied(), vec!["r1"]);
     let saved = std::fs::read_to_string(rig.state.join(LAST_GOOD_FILE)).expect("last good");
     assert_eq!(Some(saved), rig.kernel.with(|s| s.table.clone()));
+    // Beside it, written with it: the policy a netlink boot compiles, which
+    // belongs to that text.
+    let restore = last_good::load(&rig.state).expect("the pair belongs together");
+    assert_eq!(restore.source.text, policy_text("r1", None));
+    assert_eq!(restore.ha, None);
     assert_eq!(rig.events(), vec!["start", "apply"]);
     let apply = &rig.audit()[1];
     assert_eq!(apply["policy"]["revision"], "r1");
@@ -423,6 +429,42 @@ async fn start_applies_and_saves_the_last_good_ruleset() {
     assert_eq!(
         apply["policy"]["content_hash"].as_str().map(str::len),
         Some(64)
+    );
+    assert_eq!(
+        rig.audit()[0]["detail"]["boot"],
+        Value::Null,
+        "no boot record yet"
+    );
+
+    // A reboot: `sanso boot` leaves its record, the next start carries it
+    // into the chain.
+    let record = last_good::BootRecord {
+        time: "2026-12-06T00:00:00Z".into(),
+        boot_id: Some("b1".into()),
+        loaded: "netlink".into(),
+        verified: true,
+        policy: None,
+        isolated: Some(0),
+        fallbacks: vec![],
+        loaded_microseconds: Some(1234),
+        netns: None,
+    };
+    let Stopped {
+        _dir,
+        policy,
+        state,
+        kernel,
+    } = rig.stop();
+    last_good::save_boot_record(&state, &record).expect("boot record");
+    let _handle = start_again(&policy, &state, &kernel).await;
+    let records = audit_records(&state);
+    let start = records
+        .iter()
+        .rfind(|r| r["event"] == "start")
+        .expect("a start record");
+    assert_eq!(
+        start["detail"]["boot"],
+        serde_json::to_value(&record).expect("json")
     );
 }
 
@@ -1136,6 +1178,8 @@ async fn boot_keeps_the_confirmed_ruleset_until_a_new_one_is_confirmed() {
     let r2 = rig.kernel.with(|s| s.table.clone()).expect("r2 applied");
     assert_ne!(r1, r2);
     assert_eq!(last_good(), r1, "boot must not load an unconfirmed ruleset");
+    let restored = || last_good::load(&rig.state).expect("the pair belongs together");
+    assert!(restored().source.text.contains("\"r1\""), "nor its policy");
     let saved: SavedPending =
         serde_json::from_str(&std::fs::read_to_string(&pending).expect("window saved"))
             .expect("window parses");
@@ -1145,6 +1189,10 @@ async fn boot_keeps_the_confirmed_ruleset_until_a_new_one_is_confirmed() {
     );
     rig.handle.confirm(root()).await.expect("confirmed");
     assert_eq!(last_good(), r2);
+    assert!(
+        restored().source.text.contains("\"r2\""),
+        "the pair changes together"
+    );
     assert!(!pending.exists(), "the window is closed on disk too");
 }
 

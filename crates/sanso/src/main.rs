@@ -52,6 +52,7 @@ enum Command {
     Isolations(cmd::isolate::ListArgs),
     Audit(cmd::audit::Args),
     Ha(cmd::ha::Args),
+    Boot(cmd::boot::Args),
     #[cfg(feature = "bench")]
     Bench(cmd::bench::Args),
     Completions(cmd::completions::Args),
@@ -141,6 +142,7 @@ fn main() -> ExitCode {
         Command::Isolations(args) => cmd::isolate::list(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Ha(args) => cmd::ha::run(args),
+        Command::Boot(args) => cmd::boot::run(args),
         #[cfg(feature = "bench")]
         Command::Bench(args) => cmd::bench::run(args),
         Command::Completions(args) => cmd::completions::run(args),

@@ -101,3 +101,36 @@ cli-daemon-ha-file-unreadable = cannot read the HA file { $path }
 cli-daemon-ha-no-node = { $file }: there is no node { $node } (the file describes { $nodes })
 cli-daemon-ha-key-unreadable = cannot read the HA key file { $path }
 cli-daemon-ha-key-short = the HA key file { $path } holds { $bytes } bytes; at least { $min } are needed (head -c 32 /dev/urandom > FILE)
+
+## netlink-boot (issue 17): sanso boot
+cli-boot-next-text = loading the nft text of the last good ruleset instead
+cli-boot-next-fallback = loading the closed fallback
+cli-boot-next-alone = trying the ruleset alone: WHAT WAS ISOLATED IS NOT
+cli-boot-next-built-in = loading the closed fallback built into sanso
+cli-boot-nothing-loaded = FAILED to load any ruleset; the gateway is not filtered by sanso ({ $reasons })
+cli-boot-isolations-unreadable = cannot read what is isolated: { $error }
+cli-boot-does-not-compile = the saved policy no longer compiles: { $summary }; { $first }
+cli-boot-kernel-refused = the kernel refused the batch (nothing was changed): { $error }
+cli-boot-loaded-netlink = loaded the last good policy { $policy } through netlink, { $isolated }, in one batch of { $messages } messages (compile { $compile } ms, apply { $apply } ms)
+cli-boot-verified = verified: the table reads back as compiled ({ $checked }; read back in { $ms } ms)
+cli-boot-reads-back-otherwise = the table read back otherwise than compiled ({ $count } differences: { $problems })
+cli-boot-not-verified = NOT verified: the table cannot be read back ({ $error }); it stays loaded
+cli-boot-nothing-isolated = nothing isolated
+cli-boot-isolated = { $ranges ->
+        [one] with 1 isolated address range
+       *[other] with { $ranges } isolated address ranges
+    }
+cli-boot-not-a-file = { $file } is not a regular file
+cli-boot-no-text = there is no last good ruleset { $file } yet
+cli-boot-loaded-text = loaded the last good ruleset { $file } with the isolation in { $isolation } (nft -f, { $ms } ms)
+cli-boot-text-isolation-refused = nft refused { $file } with { $isolation }: { $error }
+cli-boot-loaded-text-alone = loaded the last good ruleset { $file } (nft -f, { $ms } ms)
+cli-boot-isolation-lost = WHAT WAS ISOLATED IS NOT: the isolation did not load with the ruleset
+cli-boot-text-refused = nft refused { $file }: { $error }
+cli-boot-no-fallback-file = there is no closed fallback { $file }
+cli-boot-fallback-refused = the closed fallback { $file } did not load: { $error }
+cli-boot-loaded-fallback = loaded the closed fallback { $file } (nothing is forwarded)
+cli-boot-loaded-built-in = loaded the closed fallback built into sanso (nothing is forwarded)
+cli-boot-then = { $reason }; { $next }
+cli-boot-record-not-saved = cannot save what boot loaded to { $file } (the daemon's start record will not show it): { $error }
+cli-boot-isolations-missing = { $file } is missing but { $script } isolates addresses (the entries were lost)

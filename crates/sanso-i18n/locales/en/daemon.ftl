@@ -305,3 +305,13 @@ daemon-bounded-more-lines =
         [one] 1 more line
        *[other] { $lines } more lines
     }, { $bytes } more bytes)
+
+## netlink-boot (issue 17): the last good pair boot restores through netlink
+daemon-restore-missing = { $path } does not exist
+daemon-restore-read = cannot read { $path }
+daemon-restore-damaged = { $path } is damaged (not the JSON the daemon writes)
+daemon-restore-format = { $path } has format { $found }; this sanso reads format { $expected }
+daemon-restore-policy-hash = the policy text in { $path } does not have the hash saved with it (damaged or changed by hand)
+daemon-restore-nft-hash = { $nft } is not the text saved with { $path } (one of them was written without the other, or changed by hand)
+daemon-restore-comment = the table comment of { $nft } does not name the policy saved beside it
+daemon-restore-not-regular = not a regular file

@@ -289,3 +289,13 @@ daemon-log-host-event = ホストのイベント: ポリシーにない近隣ホ
 ## bounded.rs: 長い文字列から省いた分
 daemon-bounded-more-bytes = …（残り { $bytes } バイトを省略）
 daemon-bounded-more-lines = …（残り { $lines } 行、{ $bytes } バイトを省略）
+
+## netlink-boot（issue 17）: 起動時に netlink で復元する、最後に正常だった組
+daemon-restore-missing = { $path } がありません
+daemon-restore-read = { $path } を読めません
+daemon-restore-damaged = { $path } が壊れています（デーモンが書く JSON ではありません）
+daemon-restore-format = { $path } の形式は { $found } です。この sanso が読めるのは形式 { $expected } です
+daemon-restore-policy-hash = { $path } のポリシーのテキストが、一緒に保存されたハッシュと一致しません（壊れているか、手で変更されています）
+daemon-restore-nft-hash = { $nft } は { $path } と一緒に保存されたテキストではありません（片方だけが書かれたか、手で変更されています）
+daemon-restore-comment = { $nft } のテーブルのコメントが、隣に保存されたポリシーを指していません
+daemon-restore-not-regular = 通常のファイルではありません

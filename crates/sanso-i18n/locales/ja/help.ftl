@@ -360,3 +360,15 @@ help-completions-long =
 help-completions-arg-shell = シェル
 help-man = man ページ（roff）をディレクトリに書きます: sanso.8 と、サブコマンドごとの sanso-<command>.8。パッケージ作成者向けです（`scripts/dev deb`）。man ページは英語のままです
 help-man-arg-out = 書き込むディレクトリ（なければ作成します）
+
+## boot（netlink-boot、issue 17）
+
+help-boot = 起動時に最後に正常だったルールセットを読み込みます: netlink で、できなければその nft テキストで、それもできなければ閉じたフォールバックで
+help-boot-long =
+    起動時に最後に正常だったルールセットを読み込みます: netlink で、できなければその nft テキストで、それもできなければ閉じたフォールバックで。
+
+    デーモンの状態ディレクトリを読みます: 最後に正常だったルールセットと一緒に保存されたポリシー（last-good.json）を現在の時刻でコンパイルし、isolations.json が隔離しているものと一緒に 1 つの netlink バッチで適用し、読み戻して確かめます。それができないとき（last-good.json がないか組が合わない、ポリシーがもうコンパイルできない、カーネルがバッチを拒否した、読み戻したテーブルが違う）は、`nft -f` で last-good.nft を isolation.nft と 1 つのトランザクションで読み込み（だめなら last-good.nft だけ）、それも失敗したら閉じたフォールバックのルールセットを読み込みます。どれを読み込んだかと理由を表示します。終了コードが 1 になるのは何も読み込めなかったときだけです。
+help-boot-arg-state-dir = デーモンの状態ディレクトリ（last-good.nft、last-good.json、isolations.json、isolation.nft）
+help-boot-arg-fallback = 閉じたフォールバックのルールセット（nft テキスト）。ないか nft が受け付けないときは、sanso に組み込まれたものを読み込みます
+help-boot-arg-netns = このネットワーク名前空間（`ip netns` の名前）の中で読み込みます
+help-boot-arg-json = JSON オブジェクトを 1 つ出力します: 何をなぜ読み込んだか、各段階にかかった時間（docs/json.md）

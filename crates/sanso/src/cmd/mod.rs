@@ -4,6 +4,7 @@ pub mod apply;
 pub mod audit;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod boot;
 pub mod check;
 pub mod compile;
 pub mod completions;
