@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 use sanso_nft::readback::{self, LiveTable, ReadbackError};
 use serde_json::Value;
 
-/// The real listing of the bundled example in the corpus (`example.listing`).
-pub const EXAMPLE_LISTING: &[u8] = include_bytes!("../corpus/readback/example.listing");
+/// The real listing of a small policy in the corpus (`small.listing`): the
+/// table every input is compared with.
+pub const REFERENCE_LISTING: &[u8] = include_bytes!("../corpus/readback/small.listing");
 
 /// The two listings of an input.
 pub fn split(data: &[u8]) -> Option<(&str, &str)> {
@@ -22,15 +23,15 @@ pub fn split(data: &[u8]) -> Option<(&str, &str)> {
 
 /// Reads `data` as a live table. Panics when a property breaks:
 /// a table read in full is its own image (no difference from itself), and
-/// compares with the example's without panicking.
+/// compares with the reference table both ways without panicking.
 pub fn readback(data: &[u8]) -> Option<LiveTable> {
     let (json, text) = split(data)?;
     let table = read(json, text).ok()?;
     check_self_image(&table);
-    let example = example_table();
+    let reference = reference_table();
     for d in [
-        readback::diff(example, &table),
-        readback::diff(&table, example),
+        readback::diff(reference, &table),
+        readback::diff(&table, reference),
     ] {
         let _ = d.to_string();
     }
@@ -64,11 +65,11 @@ pub fn check_self_image(table: &LiveTable) {
     assert!(same.is_empty(), "a table differs from itself: {same}");
 }
 
-/// The example's live table, read from the corpus.
-pub fn example_table() -> &'static LiveTable {
+/// The small policy's live table, read from the corpus.
+pub fn reference_table() -> &'static LiveTable {
     static TABLE: OnceLock<LiveTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let (json, text) = split(EXAMPLE_LISTING).expect("the example listing is text");
-        read(json, text).expect("the example listing reads")
+        let (json, text) = split(REFERENCE_LISTING).expect("the small listing is text");
+        read(json, text).expect("the small listing reads")
     })
 }

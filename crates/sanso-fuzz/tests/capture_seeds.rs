@@ -39,6 +39,52 @@ fn run(ns: &str, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// `nft -j list table inet sanso` and `nft list table inet sanso`.
+fn listings(ns: &str) -> (Vec<u8>, Vec<u8>) {
+    (
+        run(ns, &["nft", "-j", "list", "table", "inet", "sanso"]),
+        run(ns, &["nft", "list", "table", "inet", "sanso"]),
+    )
+}
+
+/// `JSON \0 TEXT`, the readback target's input.
+fn both(json: &[u8], text: &[u8]) -> Vec<u8> {
+    let mut out = json.to_vec();
+    out.push(0);
+    out.extend_from_slice(text);
+    out
+}
+
+/// Two zones, one host, one logged and rate-limited flow.
+const SMALL_POLICY: &str = r#"[policy]
+name = "small"
+revision = "1"
+
+[zones.lg-office]
+tier = "lgwan"
+interfaces = ["lg0"]
+networks = ["10.20.0.0/16", "fd00:20::/48"]
+
+[zones.lgwan-wan]
+tier = "external"
+beyond = "lgwan"
+interfaces = ["lgwan0"]
+networks = ["10.250.0.0/16"]
+
+[hosts.asp]
+zone = "lgwan-wan"
+addresses = ["10.250.1.10"]
+
+[[flows]]
+name = "lgwan-asp"
+from = ["lg-office"]
+to = ["asp"]
+services = ["https"]
+reason = "LGWAN-ASP の利用"
+log = true
+limit = "100/second"
+"#;
+
 const NFNL_SUBSYS_CTNETLINK: u16 = 1;
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
 const NLM_F_REQUEST: u16 = 0x1;
@@ -56,17 +102,21 @@ fn capture_seeds() {
     let ns = ns.name();
     let policy = sanso_fuzz::example_policy();
     let ruleset = sanso_fuzz::compile(&policy);
-    sanso_nft::netlink::apply(&ruleset, Some(ns)).expect("the example applies");
 
-    // readback: the two listings nft gives of the live table.
-    let json = run(ns, &["nft", "-j", "list", "table", "inet", "sanso"]);
-    let text = run(ns, &["nft", "list", "table", "inet", "sanso"]);
-    let mut both = json.clone();
-    both.push(0);
-    both.extend_from_slice(&text);
-    write("readback", "example.listing", &both);
+    // readback: the two listings nft gives of the live table, of a small
+    // policy (the target's reference: cheap to mutate and compare) and of
+    // the example.
+    let small = match sanso_policy::load_policy_at("small.toml", SMALL_POLICY, sanso_fuzz::NOW) {
+        Ok(loaded) => sanso_fuzz::compile(&loaded.value),
+        Err(d) => panic!("the small policy does not load:\n{d}"),
+    };
+    sanso_nft::netlink::apply(&small, Some(ns)).expect("the small policy applies");
+    let (json, text) = listings(ns);
+    write("readback", "small.listing", &both(&json, &text));
+    sanso_nft::netlink::apply(&ruleset, Some(ns)).expect("the example applies");
+    let (json, text) = listings(ns);
+    write("readback", "example.listing", &both(&json, &text));
     write("readback", "example-text.nft", &text);
-    write("readback", "example-json.json", &json);
 
     // netlink_answers: the answers to sanso's reads, and refusals.
     let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();

@@ -149,7 +149,7 @@ mod tests {
         m
     }
 
-    /// The netlink_answers target's first finding: an errno field of
+    /// Found by the netlink_answers fuzz target: an errno field of
     /// i32::MIN overflowed when negated (a panic in debug builds). It reads
     /// as an error, in the batch's reader and in the dumps'.
     #[test]
