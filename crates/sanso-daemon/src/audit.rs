@@ -222,12 +222,16 @@ pub fn head_path(log: &Path) -> PathBuf {
 
 /// Reads a head file: `Ok(None)` when there is none.
 pub fn read_head(path: &Path) -> Result<Option<Head>, HeadFileError> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(HeadFileError::Read(source)),
-    };
-    let text = String::from_utf8(text).map_err(|_| HeadFileError::Malformed)?;
+    match std::fs::read(path) {
+        Ok(bytes) => parse_head(bytes).map(Some),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(HeadFileError::Read(source)),
+    }
+}
+
+/// The head in the bytes of a head file.
+pub fn parse_head(bytes: Vec<u8>) -> Result<Head, HeadFileError> {
+    let text = String::from_utf8(bytes).map_err(|_| HeadFileError::Malformed)?;
     let Some(line) = text.strip_suffix('\n') else {
         return Err(HeadFileError::Malformed);
     };
@@ -235,10 +239,10 @@ pub fn read_head(path: &Path) -> Result<Option<Head>, HeadFileError> {
         return Err(HeadFileError::Malformed);
     };
     match (map.get("count").and_then(Value::as_u64), map.get("hash")) {
-        (Some(count), Some(Value::String(hash))) if is_hash(hash) => Ok(Some(Head {
+        (Some(count), Some(Value::String(hash))) if is_hash(hash) => Ok(Head {
             count,
             hash: hash.clone(),
-        })),
+        }),
         _ => Err(HeadFileError::Malformed),
     }
 }
@@ -1384,9 +1388,16 @@ pub fn verify_file_against(
     path: &Path,
     anchors: &[Anchor],
 ) -> std::io::Result<(Result<VerifiedChain, ChainBreak>, Vec<HeadCheck>)> {
-    let file = File::open(path)?;
+    verify_against(BufReader::new(File::open(path)?), anchors)
+}
+
+/// [`verify_file_against`] on a reader.
+pub fn verify_against<R: Read>(
+    reader: BufReader<R>,
+    anchors: &[Anchor],
+) -> std::io::Result<(Result<VerifiedChain, ChainBreak>, Vec<HeadCheck>)> {
     let watch: Vec<&str> = anchors.iter().map(|a| a.hash.as_str()).collect();
-    let walk = walk(BufReader::new(file), &watch)?;
+    let walk = walk(reader, &watch)?;
     let chain = walk_result(&walk);
     let checks = match chain {
         Ok(_) => anchors

@@ -15,9 +15,27 @@
 //!   test (`tests/kernel_accepts.rs`) loads what `check` accepts into a
 //!   scratch namespace: what `check` accepts, the kernel must accept.
 //!
+//! * [`readback()`]: the read-back parser of the live table on any text
+//!   (`JSON \0 TEXT` listings).
+//! * [`netlink_answers`]: the readers of netlink answers on any datagram.
+//! * [`audit_verify`]: `sanso audit verify` on any log and head, and one
+//!   changed byte of a valid log, which must be reported.
+//! * [`compile_nft_check`]: policies from sanso-synth's generator, compiled
+//!   and (given a scratch namespace) checked by `nft -c` and a netlink apply.
+//!
 //! A broken property is a panic, which is what a fuzzer reports.
 
 use arbitrary::{Arbitrary, Unstructured};
+
+pub mod audit;
+pub mod netlink;
+pub mod readback;
+pub mod synth;
+
+pub use audit::audit_verify;
+pub use netlink::netlink_answers;
+pub use readback::readback;
+pub use synth::compile_nft_check;
 
 /// The instant the targets judge `until` at: 2026-12-01T00:00:00Z.
 pub const NOW: i64 = 1_796_083_200;
@@ -59,7 +77,12 @@ pub fn policy_text(data: &[u8]) -> Outcome {
 
 /// Lowers an accepted policy and renders it both ways.
 pub fn compile(policy: &sanso_policy::Policy) -> sanso_ir::Ruleset {
-    let ruleset = sanso_ir::lower(policy, NOW);
+    compile_at(policy, NOW)
+}
+
+/// [`compile`], judging `until` at `now`.
+pub fn compile_at(policy: &sanso_policy::Policy, now: i64) -> sanso_ir::Ruleset {
+    let ruleset = sanso_ir::lower(policy, now);
     if let Err(broken) = sanso_ir::check_invariants(&ruleset) {
         panic!("an accepted policy lowered to a broken IR: {broken}");
     }

@@ -59,3 +59,50 @@ fn every_policy_check_accepts_loads_into_the_kernel() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// sanso-synth's policies (the `compile_nft_check` target's corpus and
+/// seeded drafts): `nft -c -f` and a netlink apply accept every one.
+#[test]
+fn every_generated_policy_passes_nft_check_and_applies() {
+    if !sanso_testkit::root("checks generated policies in a scratch network namespace") {
+        return;
+    }
+    let id = RunId::next();
+    let ns = Netns::create(&id.namespace_name("synth")).expect("a scratch namespace");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/synth");
+    let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+        .expect("the synth corpus")
+        .map(|e| std::fs::read(e.expect("an entry").path()).expect("a seed"))
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6e66_7463);
+    for _ in 0..SYNTH_DRAWS {
+        let mut bytes = vec![0u8; 12];
+        rng.fill_bytes(&mut bytes);
+        inputs.push(bytes);
+    }
+    let started = Instant::now();
+    let (mut accepted, mut failures) = (0, Vec::new());
+    for data in &inputs {
+        if started.elapsed() > BUDGET {
+            break;
+        }
+        let (draft, text, verdict) =
+            sanso_fuzz::compile_nft_check(data, Some(ns.name())).expect("a draft");
+        match verdict {
+            sanso_fuzz::synth::KernelVerdict::Accepted => accepted += 1,
+            other => failures.push(format!("{draft:?}: {other:?}\n{text}")),
+        }
+    }
+    eprintln!(
+        "{accepted} generated policies accepted in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        accepted >= 10,
+        "only {accepted} generated policies were checked"
+    );
+}
+
+/// Seeded drafts besides the corpus in the kernel test.
+const SYNTH_DRAWS: usize = 20;

@@ -26,6 +26,8 @@
 
 pub(crate) mod conntrack;
 mod encode;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod plan;
 mod read;
 mod socket;

@@ -270,7 +270,9 @@ const LISTINGS_WITHOUT_TABLE_ENTRY: [&[&str]; 7] = [
 /// `nft list chains`), each run by `list`. What those cannot give (a listing
 /// that fails, an object the plain listing declares that none holds) is named
 /// in [`LiveTable::incomplete`]; the flags come from `text` in every case.
-fn read_present(
+/// Public for the fuzz targets (`crates/sanso-fuzz`).
+#[doc(hidden)]
+pub fn read_present(
     json: &str,
     text: &str,
     chains: &Value,

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, parse_answers, NetfilterSocket};
-use super::wire::{self, attributes, push_attr, NFGENMSG, NLMSG_HDR};
+use super::wire::{self, attributes, push_attr, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
 use crate::isolation::Isolated;
 
@@ -94,22 +94,22 @@ pub(crate) fn cut(netns: Option<&str>, isolated: &Isolated) -> Result<Connection
 
 /// The addresses of a connection's tuples, as far as the dump names them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Ends {
-    orig_src: Option<IpAddr>,
-    orig_dst: Option<IpAddr>,
-    reply_src: Option<IpAddr>,
-    reply_dst: Option<IpAddr>,
+pub(super) struct Ends {
+    pub(super) orig_src: Option<IpAddr>,
+    pub(super) orig_dst: Option<IpAddr>,
+    pub(super) reply_src: Option<IpAddr>,
+    pub(super) reply_dst: Option<IpAddr>,
 }
 
 /// One dumped entry: what is needed to delete it and to judge it.
 #[derive(Clone, Debug)]
-struct Entry {
-    family: u8,
+pub(super) struct Entry {
+    pub(super) family: u8,
     /// The payload of `CTA_TUPLE_ORIG`, as dumped.
-    orig: Vec<u8>,
-    id: Option<Vec<u8>>,
-    zone: Option<Vec<u8>>,
-    ends: Ends,
+    pub(super) orig: Vec<u8>,
+    pub(super) id: Option<Vec<u8>>,
+    pub(super) zone: Option<Vec<u8>>,
+    pub(super) ends: Ends,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,7 +187,7 @@ fn tuple_addresses(tuple: &[u8]) -> (Option<IpAddr>, Option<IpAddr>) {
 }
 
 /// One `IPCTNL_MSG_CT_NEW` message of the dump (after its header).
-fn parse_entry(body: &[u8]) -> Option<Entry> {
+pub(super) fn parse_entry(body: &[u8]) -> Option<Entry> {
     let family = *body.first()?;
     let mut entry = Entry {
         family,
@@ -235,20 +235,11 @@ fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
                 source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
             });
         };
-        let mut at = 0;
-        while at + NLMSG_HDR <= n {
-            let len = u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
-            if len < NLMSG_HDR || at + len > n {
-                break;
-            }
-            let kind = u16::from_ne_bytes([buf[at + 4], buf[at + 5]]);
-            let body = &buf[at + NLMSG_HDR..at + len];
+        for (kind, body) in wire::messages(&buf[..n]) {
             match kind {
                 NLMSG_DONE => return Ok(entries),
                 NLMSG_ERROR => {
-                    let errno = body
-                        .get(..4)
-                        .map_or(0, |e| -i32::from_ne_bytes([e[0], e[1], e[2], e[3]]));
+                    let errno = wire::error_of(body);
                     if errno != 0 {
                         return Err(io_error(OP, errno));
                     }
@@ -258,7 +249,6 @@ fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
                 }
                 _ => {}
             }
-            at += len.div_ceil(4) * 4;
         }
     }
 }
@@ -367,6 +357,7 @@ fn local_addresses() -> Result<Vec<IpAddr>, ApplyError> {
 
 #[cfg(test)]
 mod tests {
+    use super::wire::NLMSG_HDR;
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, NetfilterSocket};
-use super::wire::{self, attributes, push_attr, NFGENMSG, NLMSG_HDR};
+use super::wire::{self, attributes, push_attr, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -142,20 +142,11 @@ fn exchange(
                 source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
             });
         };
-        let mut at = 0;
-        while at + NLMSG_HDR <= n {
-            let len = u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
-            if len < NLMSG_HDR || at + len > n {
-                break;
-            }
-            let kind = u16::from_ne_bytes([buf[at + 4], buf[at + 5]]);
-            let body = &buf[at + NLMSG_HDR..at + len];
+        for (kind, body) in wire::messages(&buf[..n]) {
             match kind {
                 NLMSG_DONE => return Ok(()),
                 NLMSG_ERROR => {
-                    let errno = body
-                        .get(..4)
-                        .map_or(0, |e| -i32::from_ne_bytes([e[0], e[1], e[2], e[3]]));
+                    let errno = wire::error_of(body);
                     if errno != 0 {
                         return Err(ApplyError::Io {
                             op,
@@ -171,7 +162,6 @@ fn exchange(
                 }
                 _ => {}
             }
-            at += len.div_ceil(4) * 4;
         }
     }
     Err(ApplyError::Io {
@@ -194,7 +184,7 @@ fn string(bytes: &[u8]) -> String {
 }
 
 /// `NFTA_GEN_ID` of an `NFT_MSG_NEWGEN` body.
-fn parse_generation(body: &[u8]) -> Option<u32> {
+pub(super) fn parse_generation(body: &[u8]) -> Option<u32> {
     attributes(body.get(NFGENMSG..)?)
         .into_iter()
         .find(|(kind, _)| *kind == NFTA_GEN_ID)
@@ -202,7 +192,7 @@ fn parse_generation(body: &[u8]) -> Option<u32> {
 }
 
 /// A counter of an `NFT_MSG_NEWOBJ` body, when it is one of `table`'s.
-fn parse_counter(body: &[u8], table: &str) -> Option<NamedCounter> {
+pub(super) fn parse_counter(body: &[u8], table: &str) -> Option<NamedCounter> {
     if *body.first()? != NFPROTO_INET {
         return None;
     }

@@ -412,7 +412,7 @@ pub(crate) fn parse_answers(mut buf: &[u8]) -> Vec<Answer> {
         let kind = u16_at(msg, 4).unwrap_or(0);
         let flags = u16_at(msg, 6).unwrap_or(0);
         if kind == NLMSG_ERROR && len >= HDR + 4 + HDR {
-            let errno = u32_at(msg, HDR).map_or(0, |e| -(e as i32));
+            let errno = u32_at(msg, HDR).map_or(0, |e| (e as i32).wrapping_neg());
             // The seq of the request is in the copied request header.
             let seq = u32_at(msg, HDR + 4 + 8).unwrap_or(0);
             let message = if flags & NLM_F_ACK_TLVS != 0 {

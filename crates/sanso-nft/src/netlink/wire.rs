@@ -60,6 +60,37 @@ pub(super) fn attributes(mut buf: &[u8]) -> Vec<(u16, &[u8])> {
     out
 }
 
+/// The (type, body after the header) messages of one datagram, as far as
+/// their lengths hold: a length shorter than a header or past the end ends
+/// the walk.
+pub(super) fn messages(datagram: &[u8]) -> Vec<(u16, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(header) = datagram.get(at..at + NLMSG_HDR) {
+        let len = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let Some(message) = datagram.get(at..).and_then(|rest| rest.get(..len)) else {
+            break;
+        };
+        if len < NLMSG_HDR {
+            break;
+        }
+        out.push((
+            u16::from_ne_bytes([header[4], header[5]]),
+            &message[NLMSG_HDR..],
+        ));
+        at += len.div_ceil(4) * 4;
+    }
+    out
+}
+
+/// The errno of an `NLMSG_ERROR` body (0: an ACK); a body too short for
+/// one reads as `EBADMSG`.
+pub(super) fn error_of(body: &[u8]) -> i32 {
+    body.get(..4).map_or(libc::EBADMSG, |e| {
+        i32::from_ne_bytes([e[0], e[1], e[2], e[3]]).wrapping_neg()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
