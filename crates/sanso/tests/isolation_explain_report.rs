@@ -249,7 +249,10 @@ fn a_damaged_or_strange_isolations_file_is_an_error_naming_it() {
     let (exit, _, err) = explain(dir.path(), &FORWARD);
     assert_eq!(exit, 1);
     assert!(
-        err.contains(&format!("{} is not a regular file", file.display())),
+        err.contains(&format!(
+            "{} is a directory, not a regular file",
+            file.display()
+        )),
         "{err}"
     );
 }
