@@ -10,7 +10,9 @@ use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mut path = args.next().expect("usage: compile_stages POLICY|pair:N [ROUNDS]");
+    let mut path = args
+        .next()
+        .expect("usage: compile_stages POLICY|pair:N [ROUNDS]");
     if let Some(flows) = path.strip_prefix("pair:") {
         let flows: usize = flows.parse().expect("pair:N");
         let text = sanso_synth::policy_text(&sanso_synth::SynthSpec {

@@ -16,9 +16,9 @@
 //! only their elements, in a batch of its own, and `conntrack` deletes the
 //! conntrack entries of the connections isolation cuts.
 //!
-//! Code map: `plan` (pure) spells the table as kernel objects and
+//! Code map: `objects` (pure) spells the table as kernel objects and
 //! expressions, mirroring what nft generates for the text of
-//! [`crate::text::render`]; `encode` turns the plan into batch bytes with
+//! [`crate::text::render`]; `encode` turns those objects into batch bytes with
 //! libnftnl; `socket` opens the netlink socket (inside a named network
 //! namespace if asked) and exchanges the batch for its ACKs; `read` reads
 //! the ruleset generation and the named counters (no batch).
@@ -28,7 +28,7 @@ pub(crate) mod conntrack;
 mod encode;
 #[doc(hidden)]
 pub mod fuzzing;
-pub(crate) mod plan;
+pub(crate) mod objects;
 mod read;
 mod socket;
 pub(crate) mod table;
@@ -223,7 +223,7 @@ impl std::fmt::Display for NetlinkOp {
 /// `/var/run/netns/<name>` by a helper thread; the calling thread never
 /// changes namespace. Needs `CAP_NET_ADMIN` in that namespace.
 pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<ApplyReport, ApplyError> {
-    apply_batch(&plan::plan(ruleset), netns, None)
+    apply_batch(&objects::build(ruleset), netns, None)
 }
 
 /// [`apply`] with the isolation sets holding `isolated`, in the same batch:
@@ -234,7 +234,7 @@ pub fn apply_with(
     isolated: &Isolated,
     netns: Option<&str>,
 ) -> Result<ApplyReport, ApplyError> {
-    apply_batch(&plan::plan_with(ruleset, isolated), netns, None)
+    apply_batch(&objects::build_with(ruleset, isolated), netns, None)
 }
 
 /// [`apply`] with a fault appended to the batch, to test atomicity: the
@@ -245,31 +245,31 @@ pub fn apply_injecting(
     netns: Option<&str>,
     injection: Injection,
 ) -> Result<ApplyReport, ApplyError> {
-    apply_batch(&plan::plan(ruleset), netns, Some(injection))
+    apply_batch(&objects::build(ruleset), netns, Some(injection))
 }
 
 /// The messages of the batch [`apply`] would send, without sending it.
 pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError> {
-    Ok(encode::encode(&plan::plan(ruleset), 1, None)?.messages)
+    Ok(encode::encode(&objects::build(ruleset), 1, None)?.messages)
 }
 
-/// [`apply`] of a ruleset already planned (the caller checks the table
-/// against the same plan afterwards).
-pub(crate) fn apply_plan(
-    plan: &plan::Plan,
+/// [`apply`] of a ruleset already built as kernel objects (the caller checks the table
+/// against the same objects afterwards).
+pub(crate) fn apply_objects(
+    table: &objects::TableObjects,
     netns: Option<&str>,
 ) -> Result<ApplyReport, ApplyError> {
-    apply_batch(plan, netns, None)
+    apply_batch(table, netns, None)
 }
 
 fn apply_batch(
-    plan: &plan::Plan,
+    table: &objects::TableObjects,
     netns: Option<&str>,
     injection: Option<Injection>,
 ) -> Result<ApplyReport, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
-    let batch = encode::encode(plan, first_seq(), injection)?;
+    let batch = encode::encode(table, first_seq(), injection)?;
     exchange_checked(&socket, &batch, started)
 }
 
@@ -282,7 +282,7 @@ pub(crate) fn replace_isolated(
 ) -> Result<ApplyReport, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
-    let batch = encode::encode_element_update(&plan::isolation_sets(isolated), first_seq())?;
+    let batch = encode::encode_element_update(&objects::isolation_sets(isolated), first_seq())?;
     exchange_checked(&socket, &batch, started)
 }
 

@@ -7,8 +7,8 @@
 //! catches a table that was not replaced, a batch the kernel took only in
 //! part, a base chain on the wrong hook or with the wrong policy, and a table
 //! changed between the apply and the read-back. Everything it expects is
-//! derived from the netlink plan of the ruleset, so new chains, sets and
-//! objects are covered as soon as the plan emits them. The exact comparison
+//! derived from the kernel objects of the ruleset (`netlink::objects`), so new chains, sets and
+//! objects are covered as soon as they are built there. The exact comparison
 //! against the kernel's own view of the text (`readback::diff`) is
 //! `sanso drift`.
 //!
@@ -25,7 +25,9 @@ use sanso_i18n::t;
 use sanso_ir::Ruleset;
 
 use crate::isolation::{read_isolated, Isolated};
-use crate::netlink::plan::{kernel_elements, plan, Hook, KernelElement, ObjectPlan, Plan, Verdict};
+use crate::netlink::objects::{
+    self, kernel_elements, Hook, KernelElement, NamedObject, TableObjects, Verdict,
+};
 use crate::netlink::table::{read_table, KernelTable, ReadElement, SET_ANONYMOUS, SET_MAP};
 use crate::netlink::{ApplyError, ApplyReport};
 use crate::readback::{
@@ -53,34 +55,34 @@ pub struct TableShape {
 
 /// The shape the kernel must show after `ruleset` was applied.
 pub fn expected_shape(ruleset: &Ruleset) -> TableShape {
-    shape_of(&plan(ruleset))
+    shape_of(&objects::build(ruleset))
 }
 
-/// The shape of the table `plan` spells.
-fn shape_of(plan: &Plan) -> TableShape {
-    let mut objects: Vec<String> = plan
+/// The shape of the table `table` spells.
+fn shape_of(table: &TableObjects) -> TableShape {
+    let mut objects: Vec<String> = table
         .objects
         .iter()
         .map(|o| match o {
-            ObjectPlan::Counter { name, .. } => format!("counter {name}"),
-            ObjectPlan::Limit { name, .. } => format!("limit {name}"),
+            NamedObject::Counter { name, .. } => format!("counter {name}"),
+            NamedObject::Limit { name, .. } => format!("limit {name}"),
         })
         .collect();
     objects.sort();
     TableShape {
-        comment: plan.table_comment.clone(),
-        chains: plan
+        comment: table.table_comment.clone(),
+        chains: table
             .chains
             .iter()
             .map(|c| (c.name.clone(), c.rules.len()))
             .collect(),
-        hooks: plan
+        hooks: table
             .chains
             .iter()
             .filter_map(|c| Some((c.name.clone(), hook_spec(c.hook?))))
             .collect(),
         objects,
-        sets: plan
+        sets: table
             .sets
             .iter()
             .map(|s| (s.name.clone(), s.elements.len()))
@@ -337,7 +339,7 @@ pub fn verify_applied_with(
     isolated: &Isolated,
     netns: Option<&str>,
 ) -> Result<ShapeReport, ReadbackError> {
-    verify_plan(&plan(ruleset), Some(isolated), netns)
+    check_objects(&objects::build(ruleset), Some(isolated), netns)
 }
 
 /// Reads `table inet sanso` back (in `netns`, or here) over netlink and
@@ -349,22 +351,22 @@ pub fn verify_applied(
     ruleset: &Ruleset,
     netns: Option<&str>,
 ) -> Result<ShapeReport, ReadbackError> {
-    verify_plan(&plan(ruleset), None, netns)
+    check_objects(&objects::build(ruleset), None, netns)
 }
 
-/// [`verify_applied`] against a ruleset already planned.
-fn verify_plan(
-    plan: &Plan,
+/// [`verify_applied`] against the kernel objects of a ruleset, already built.
+fn check_objects(
+    wanted: &TableObjects,
     isolated: Option<&Isolated>,
     netns: Option<&str>,
 ) -> Result<ShapeReport, ReadbackError> {
-    let shape = shape_of(plan);
+    let shape = shape_of(wanted);
     let read =
         read_table(netns, |set| !LOG_METERS.contains(&set)).map_err(ReadbackError::Netlink)?;
     let live = live_of(read.as_ref());
     let mut problems = check_shape(&shape, &live);
     if let Some(table) = &read {
-        problems.extend(check_elements(plan, table));
+        problems.extend(check_elements(wanted, table));
         if let Some(isolated) = isolated {
             problems.extend(check_isolated(isolated, &live));
         }
@@ -617,18 +619,18 @@ fn element_words(e: &ReadElement) -> String {
 }
 
 /// Every way the elements of the sets of `table` differ from those the
-/// batch of `plan` carries (the isolation sets, which change without the
+/// batch of `wanted` carries (the isolation sets, which change without the
 /// policy, and the log meters, which the kernel fills, aside), element by
 /// element: at most [`NAMED`] named per set and kind, then a count. Sets
 /// that are missing are [`check_shape`]'s to report.
-pub(crate) fn check_elements(plan: &Plan, table: &KernelTable) -> Vec<String> {
+pub(crate) fn check_elements(wanted: &TableObjects, table: &KernelTable) -> Vec<String> {
     let read: HashMap<&str, &[ReadElement]> = table
         .sets
         .iter()
         .filter_map(|s| Some((s.name.as_str(), s.elements.as_deref()?)))
         .collect();
     let mut problems = Vec::new();
-    for set in &plan.sets {
+    for set in &wanted.sets {
         let name = set.name.as_str();
         if ISOLATED_SETS.contains(&name) || LOG_METERS.contains(&name) {
             continue;
@@ -714,13 +716,13 @@ pub fn apply_and_verify_with(
     netns: Option<&str>,
     between: impl FnOnce(),
 ) -> Result<VerifiedApply, ApplyError> {
-    // Planned once: the batch and the check come from the same plan.
-    let plan = plan(ruleset);
-    let apply = crate::netlink::apply_plan(&plan, netns)?;
+    // Built once: the batch and the check come from the same kernel objects.
+    let table = objects::build(ruleset);
+    let apply = crate::netlink::apply_objects(&table, netns)?;
     between();
     Ok(VerifiedApply {
         apply,
-        readback: verify_plan(&plan, None, netns),
+        readback: check_objects(&table, None, netns),
     })
 }
 
@@ -805,7 +807,7 @@ mod tests {
     }
 
     #[test]
-    fn the_shape_comes_from_the_plan_and_names_every_base_chain() {
+    fn the_shape_comes_from_the_kernel_objects_and_names_every_base_chain() {
         let ruleset = example();
         let shape = expected_shape(&ruleset);
         let base: Vec<&str> = shape.hooks.keys().map(String::as_str).collect();

@@ -1,4 +1,4 @@
-//! [`Plan`] -> the bytes of one nfnetlink batch, built with libnftnl
+//! [`TableObjects`] -> the bytes of one nfnetlink batch, built with libnftnl
 //! (`nftnl-sys`) behind a small safe wrapper: every libnftnl object is owned
 //! by a guard that frees it, and every message is built in a scratch buffer
 //! whose size bounds every message we build (names, comments and element
@@ -24,8 +24,9 @@ use std::ffi::{c_char, c_void, CStr, CString};
 
 use nftnl_sys as sys;
 
-use super::plan::{
-    k, ChainPlan, Expr, KernelElement, ObjectPlan, Plan, RulePlan, SetKind, SetPlan, Verdict,
+use super::objects::{
+    k, ChainObject, Expr, KernelElement, NamedObject, RuleObject, SetKind, SetObject, TableObjects,
+    Verdict,
 };
 use super::ApplyError;
 use crate::text::layout::{LOG_GROUP, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS};
@@ -202,7 +203,7 @@ const BYTEORDER_BIG_ENDIAN: u32 = 2;
 
 /// The set userdata nft 1.0.6 writes: key byte order, data byte order for
 /// maps, the typeof description, and whether map data are intervals.
-fn set_udata(set: &SetPlan) -> Vec<u8> {
+fn set_udata(set: &SetObject) -> Vec<u8> {
     let mut out = Vec::new();
     let order = if set.is_concat() {
         BYTEORDER_INVALID
@@ -363,7 +364,7 @@ impl Encoder {
         })
     }
 
-    fn chain(&mut self, chain: &ChainPlan) -> Result<(), ApplyError> {
+    fn chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
         let table = TABLE_C;
@@ -404,7 +405,7 @@ impl Encoder {
         })
     }
 
-    fn object(&mut self, object: &ObjectPlan) -> Result<(), ApplyError> {
+    fn object(&mut self, object: &NamedObject) -> Result<(), ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let o = Owned::new(unsafe { sys::nftnl_obj_alloc() }, sys::nftnl_obj_free)?;
         let table = TABLE_C;
@@ -415,7 +416,7 @@ impl Encoder {
             sys::nftnl_obj_set_str(o.ptr, sys::NFTNL_OBJ_NAME as u16, obj_name.as_ptr());
             sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_FAMILY as u16, u32::from(NFPROTO_INET));
             match object {
-                ObjectPlan::Counter { comment, .. } => {
+                NamedObject::Counter { comment, .. } => {
                     sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_TYPE as u16, k::OBJECT_COUNTER);
                     if let Some(comment) = comment {
                         let udata = comment_udata(comment)?;
@@ -429,7 +430,7 @@ impl Encoder {
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_BYTES as u16, 0);
                     sys::nftnl_obj_set_u64(o.ptr, sys::NFTNL_OBJ_CTR_PKTS as u16, 0);
                 }
-                ObjectPlan::Limit {
+                NamedObject::Limit {
                     rate,
                     per_seconds,
                     burst,
@@ -454,7 +455,7 @@ impl Encoder {
     /// a set created in this batch (`None` for a set the table holds).
     fn set_handle(
         &self,
-        set: &SetPlan,
+        set: &SetObject,
         id: Option<u32>,
     ) -> Result<Owned<sys::nftnl_set>, ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
@@ -474,7 +475,7 @@ impl Encoder {
     }
 
     /// NEWSET, then the elements in as many NEWSETELEM messages as needed.
-    fn set(&mut self, set: &SetPlan) -> Result<u32, ApplyError> {
+    fn set(&mut self, set: &SetObject) -> Result<u32, ApplyError> {
         let id = self.next_set_id;
         self.next_set_id += 1;
         let s = self.set_handle(set, Some(id))?;
@@ -540,8 +541,8 @@ impl Encoder {
 
     /// The elements of `set` in as many NEWSETELEM messages as needed; `id`
     /// as for [`Encoder::set_handle`].
-    fn elements_of(&mut self, set: &SetPlan, id: Option<u32>) -> Result<(), ApplyError> {
-        let elements = super::plan::kernel_elements(set);
+    fn elements_of(&mut self, set: &SetObject, id: Option<u32>) -> Result<(), ApplyError> {
+        let elements = super::objects::kernel_elements(set);
         self.elements += set.elements.len();
         let mut chunk: Vec<&KernelElement> = Vec::new();
         let mut budget = 0;
@@ -563,7 +564,7 @@ impl Encoder {
 
     /// `NFT_MSG_DELSETELEM` naming only the set (of the table in place):
     /// removes all its elements.
-    fn flush_set(&mut self, set: &SetPlan) -> Result<(), ApplyError> {
+    fn flush_set(&mut self, set: &SetObject) -> Result<(), ApplyError> {
         let s = self.set_handle(set, None)?;
         // SAFETY: `nlh` is the header just built; `s` is live and has no
         // elements, so the payload names the set only.
@@ -574,7 +575,7 @@ impl Encoder {
 
     fn set_elements(
         &mut self,
-        set: &SetPlan,
+        set: &SetObject,
         id: Option<u32>,
         chunk: &[&KernelElement],
     ) -> Result<(), ApplyError> {
@@ -645,7 +646,7 @@ impl Encoder {
     }
 
     /// A rule of `chain` (`chain_c`: the same name as a C string).
-    fn rule(&mut self, chain: &str, chain_c: &CStr, rule: &RulePlan) -> Result<(), ApplyError> {
+    fn rule(&mut self, chain: &str, chain_c: &CStr, rule: &RuleObject) -> Result<(), ApplyError> {
         let anon_id = match &rule.anon_set {
             Some(set) => Some(self.set(set)?),
             None => None,
@@ -904,7 +905,10 @@ fn element_size_bound(e: &KernelElement) -> usize {
 /// One batch that sets the elements of `sets`, sets of the table in place,
 /// to theirs: every set flushed, then every set's elements added. The
 /// table, its chains, rules, counters and other sets are not touched.
-pub(crate) fn encode_element_update(sets: &[SetPlan], first_seq: u32) -> Result<Batch, ApplyError> {
+pub(crate) fn encode_element_update(
+    sets: &[SetObject],
+    first_seq: u32,
+) -> Result<Batch, ApplyError> {
     let mut enc = Encoder::new(first_seq);
     enc.push(MessageKind::BatchBegin, "", |_| {})?;
     for set in sets {
@@ -921,9 +925,9 @@ pub(crate) fn encode_element_update(sets: &[SetPlan], first_seq: u32) -> Result<
     })
 }
 
-/// Encodes `plan` as one batch starting at sequence number `first_seq`.
+/// Encodes `table` as one batch starting at sequence number `first_seq`.
 pub(crate) fn encode(
-    plan: &Plan,
+    table: &TableObjects,
     first_seq: u32,
     injection: Option<Injection>,
 ) -> Result<Batch, ApplyError> {
@@ -931,17 +935,17 @@ pub(crate) fn encode(
     enc.push(MessageKind::BatchBegin, "", |_| {})?;
     enc.table(MessageKind::NewTable, None)?;
     enc.table(MessageKind::DelTable, None)?;
-    enc.table(MessageKind::NewTable, Some(&plan.table_comment))?;
-    for chain in &plan.chains {
+    enc.table(MessageKind::NewTable, Some(&table.table_comment))?;
+    for chain in &table.chains {
         enc.chain(chain)?;
     }
-    for object in &plan.objects {
+    for object in &table.objects {
         enc.object(object)?;
     }
-    for set in &plan.sets {
+    for set in &table.sets {
         enc.set(set)?;
     }
-    let missing_jump = RulePlan {
+    let missing_jump = RuleObject {
         anon_set: None,
         exprs: vec![Expr::Verdict(Verdict::Jump(
             "sanso-test.missing".to_owned(),
@@ -950,7 +954,7 @@ pub(crate) fn encode(
     if let Some(Injection::FirstRuleJumpingToMissingChain) = injection {
         enc.rule("forward", &name("forward")?, &missing_jump)?;
     }
-    for chain in &plan.chains {
+    for chain in &table.chains {
         // The chain's name as libnftnl takes it, once for all its rules.
         let chain_c = name(&chain.name)?;
         for rule in &chain.rules {
@@ -970,7 +974,7 @@ pub(crate) fn encode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::plan::{ElementPlan, Field};
+    use super::super::objects::{ElementObject, Field};
     use super::*;
 
     #[test]
@@ -978,11 +982,11 @@ mod tests {
         assert_eq!(TABLE_C.to_str(), Ok(TABLE));
     }
 
-    fn big_plan(n: u32) -> Plan {
+    fn big_table(n: u32) -> TableObjects {
         let elements = (0..n)
             .map(|i| {
                 let host = (0x0a00_0000 + i).to_be_bytes().to_vec();
-                ElementPlan {
+                ElementObject {
                     key: vec![
                         (host.clone(), host),
                         (vec![6], vec![6]),
@@ -992,19 +996,19 @@ mod tests {
                 }
             })
             .collect();
-        let set = SetPlan {
+        let set = SetObject {
             name: "in4".into(),
             kind: SetKind::VerdictMap,
             fields: vec![Field::Ipv4, Field::InetProto, Field::InetService],
             elements,
         };
-        let chain = ChainPlan {
+        let chain = ChainObject {
             name: "allow.some-zone.other-zone.some-flow".into(),
             comment: None,
             hook: None,
             rules: vec![],
         };
-        Plan {
+        TableObjects {
             table_comment: "t".into(),
             chains: vec![chain],
             objects: vec![],
@@ -1032,7 +1036,7 @@ mod tests {
 
     #[test]
     fn large_sets_are_split_into_messages_below_64k() {
-        let batch = encode(&big_plan(50_000), 1, None).expect("encode");
+        let batch = encode(&big_table(50_000), 1, None).expect("encode");
         let messages = walk(&batch.bytes);
         assert_eq!(messages.len(), batch.messages.len());
         let elem_msgs: Vec<usize> = messages
@@ -1070,7 +1074,7 @@ mod tests {
 
     #[test]
     fn only_the_last_message_asks_for_an_ack() {
-        let batch = encode(&big_plan(50_000), 1, None).expect("encode");
+        let batch = encode(&big_table(50_000), 1, None).expect("encode");
         let acked: Vec<usize> = batch
             .messages
             .iter()
@@ -1096,16 +1100,16 @@ mod tests {
 
     #[test]
     fn overlong_names_are_refused_before_libnftnl() {
-        let mut plan = big_plan(1);
-        plan.chains[0].name = "x".repeat(300);
+        let mut table = big_table(1);
+        table.chains[0].name = "x".repeat(300);
         assert!(matches!(
-            encode(&plan, 1, None),
+            encode(&table, 1, None),
             Err(ApplyError::TooLong { what: "name", .. })
         ));
-        let mut plan = big_plan(1);
-        plan.table_comment = "c".repeat(200);
+        let mut table = big_table(1);
+        table.table_comment = "c".repeat(200);
         assert!(matches!(
-            encode(&plan, 1, None),
+            encode(&table, 1, None),
             Err(ApplyError::TooLong {
                 what: "comment",
                 ..

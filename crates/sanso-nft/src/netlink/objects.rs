@@ -1,4 +1,4 @@
-//! The kernel objects of `table inet sanso` as plain data ([`Plan`]): chains
+//! The kernel objects of `table inet sanso` as plain data ([`TableObjects`]): chains
 //! with their rules spelled as nf_tables expressions (registers, payload
 //! offsets, comparisons), named objects, and sets with their elements.
 //!
@@ -66,11 +66,11 @@ pub(crate) mod k {
 /// The whole table, in the order nft creates it: table, chains (without
 /// rules), named objects, sets with their elements, then the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Plan {
+pub(crate) struct TableObjects {
     pub table_comment: String,
-    pub chains: Vec<ChainPlan>,
-    pub objects: Vec<ObjectPlan>,
-    pub sets: Vec<SetPlan>,
+    pub chains: Vec<ChainObject>,
+    pub objects: Vec<NamedObject>,
+    pub sets: Vec<SetObject>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,23 +113,23 @@ impl Hook {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ChainPlan {
+pub(crate) struct ChainObject {
     pub name: String,
     pub comment: Option<String>,
     /// Base chains: `type filter hook <hook> priority filter; policy drop;`.
     pub hook: Option<Hook>,
-    pub rules: Vec<RulePlan>,
+    pub rules: Vec<RuleObject>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct RulePlan {
+pub(crate) struct RuleObject {
     /// The constant anonymous set the rule's lookup reads (`{ a, b }`).
-    pub anon_set: Option<SetPlan>,
+    pub anon_set: Option<SetObject>,
     pub exprs: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum ObjectPlan {
+pub(crate) enum NamedObject {
     Counter {
         name: String,
         comment: Option<String>,
@@ -142,10 +142,10 @@ pub(crate) enum ObjectPlan {
     },
 }
 
-impl ObjectPlan {
+impl NamedObject {
     pub fn name(&self) -> &str {
         match self {
-            ObjectPlan::Counter { name, .. } | ObjectPlan::Limit { name, .. } => name,
+            NamedObject::Counter { name, .. } | NamedObject::Limit { name, .. } => name,
         }
     }
 }
@@ -220,14 +220,14 @@ impl SetKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SetPlan {
+pub(crate) struct SetObject {
     pub name: String,
     pub kind: SetKind,
     pub fields: Vec<Field>,
-    pub elements: Vec<ElementPlan>,
+    pub elements: Vec<ElementObject>,
 }
 
-impl SetPlan {
+impl SetObject {
     pub fn is_concat(&self) -> bool {
         self.fields.len() > 1
     }
@@ -251,7 +251,7 @@ impl SetPlan {
 /// One element: for each field an inclusive range of big-endian values of
 /// the field's length, and the verdict for maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ElementPlan {
+pub(crate) struct ElementObject {
     pub key: Vec<(Vec<u8>, Vec<u8>)>,
     pub verdict: Option<Verdict>,
 }
@@ -511,8 +511,8 @@ fn l4proto_dep(proto: u8) -> [Expr; 2] {
     ]
 }
 
-fn rule(exprs: Vec<Expr>) -> RulePlan {
-    RulePlan {
+fn rule(exprs: Vec<Expr>) -> RuleObject {
+    RuleObject {
         anon_set: None,
         exprs,
     }
@@ -528,7 +528,7 @@ fn objref_counter(name: &str) -> Expr {
 /// `update @log<n> { ip[6] saddr limit rate ... } log prefix "<prefix>"
 /// group ...`: the drop log of one family, through the family's meter (one
 /// token bucket per source address).
-fn drop_log_rule(fam: AddrFamily, prefix: &str) -> RulePlan {
+fn drop_log_rule(fam: AddrFamily, prefix: &str) -> RuleObject {
     let mut exprs = nfproto_dep(fam).to_vec();
     exprs.extend(load_key(&[KeyPart::Saddr(fam)]));
     exprs.push(Expr::Meter {
@@ -549,13 +549,13 @@ fn drop_log_rule(fam: AddrFamily, prefix: &str) -> RulePlan {
 }
 
 /// The drop logs of both families.
-fn drop_log_rules(prefix: &str) -> [RulePlan; 2] {
+fn drop_log_rules(prefix: &str) -> [RuleObject; 2] {
     [AddrFamily::V4, AddrFamily::V6].map(|fam| drop_log_rule(fam, prefix))
 }
 
 /// `set log4` and `set log6`, empty: the kernel fills them.
-fn log_meters() -> [SetPlan; 2] {
-    [(LOG_METER4, Field::Ipv4), (LOG_METER6, Field::Ipv6)].map(|(name, field)| SetPlan {
+fn log_meters() -> [SetObject; 2] {
+    [(LOG_METER4, Field::Ipv4), (LOG_METER6, Field::Ipv6)].map(|(name, field)| SetObject {
         name: name.to_owned(),
         kind: SetKind::Meter,
         fields: vec![field],
@@ -571,47 +571,47 @@ fn per_seconds(unit: RateUnit) -> u64 {
     }
 }
 
-/// Builds the plan of `ruleset`, with nothing isolated.
-pub(crate) fn plan(ruleset: &Ruleset) -> Plan {
-    plan_with(ruleset, &Isolated::default())
+/// Builds the kernel objects of `ruleset`, with nothing isolated.
+pub(crate) fn build(ruleset: &Ruleset) -> TableObjects {
+    build_with(ruleset, &Isolated::default())
 }
 
-/// Builds the plan of `ruleset` with the isolation sets holding `isolated`.
-pub(crate) fn plan_with(ruleset: &Ruleset, isolated: &Isolated) -> Plan {
-    let mut chains = allow_chain_plans(ruleset);
-    chains.extend(live_chain_plans(ruleset));
-    chains.extend(drop_chain_plans(ruleset));
-    chains.extend(dispatch_chain_plans(ruleset));
-    chains.extend(hook_chain_plans(ruleset.ha.as_ref()));
+/// Builds the kernel objects of `ruleset` with the isolation sets holding `isolated`.
+pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects {
+    let mut chains = allow_chain_objects(ruleset);
+    chains.extend(live_chain_objects(ruleset));
+    chains.extend(drop_chain_objects(ruleset));
+    chains.extend(dispatch_chain_objects(ruleset));
+    chains.extend(hook_chain_objects(ruleset.ha.as_ref()));
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(isolation_sets(isolated));
     sets.extend(log_meters());
     sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
-    Plan {
+    TableObjects {
         table_comment: table_comment(ruleset),
         chains,
-        objects: objects(ruleset),
+        objects: named_objects(ruleset),
         sets,
     }
 }
 
-fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
+fn named_objects(ruleset: &Ruleset) -> Vec<NamedObject> {
     let mut objects = Vec::new();
     for (j, flow) in ruleset.flows.iter().enumerate() {
-        objects.push(ObjectPlan::Counter {
+        objects.push(NamedObject::Counter {
             name: flow_counter_name(ruleset, FlowIdx(j)),
             comment: Some(comment(&flow.name)),
         });
     }
     for pair in accept_pairs(ruleset) {
-        objects.push(ObjectPlan::Counter {
+        objects.push(NamedObject::Counter {
             name: accept_counter_name(ruleset, pair),
             comment: None,
         });
     }
     for pair in drop_pairs(ruleset) {
-        objects.push(ObjectPlan::Counter {
+        objects.push(NamedObject::Counter {
             name: drop_name(ruleset, pair),
             comment: None,
         });
@@ -624,14 +624,14 @@ fn objects(ruleset: &Ruleset) -> Vec<ObjectPlan> {
         "drop.unknown",
         ISOLATED_COUNTER,
     ] {
-        objects.push(ObjectPlan::Counter {
+        objects.push(NamedObject::Counter {
             name: name.to_owned(),
             comment: None,
         });
     }
     for (j, flow) in ruleset.flows.iter().enumerate() {
         if let Some(limit) = flow.limit {
-            objects.push(ObjectPlan::Limit {
+            objects.push(NamedObject::Limit {
                 name: flow_limit_name(ruleset, FlowIdx(j)),
                 rate: u64::from(limit.count),
                 per_seconds: per_seconds(limit.unit),
@@ -684,8 +684,8 @@ fn set_mark(mark: u32) -> [Expr; 2] {
 
 /// `map live`: each flow's mark -> accept, or jump live.<F> for a flow with
 /// an `until`.
-fn live_map(ruleset: &Ruleset) -> SetPlan {
-    SetPlan {
+fn live_map(ruleset: &Ruleset) -> SetObject {
+    SetObject {
         name: LIVE_MAP.to_owned(),
         kind: SetKind::MarkMap,
         fields: vec![Field::Mark],
@@ -695,7 +695,7 @@ fn live_map(ruleset: &Ruleset) -> SetPlan {
             .enumerate()
             .map(|(j, flow)| {
                 let key = flow.mark.to_ne_bytes().to_vec();
-                ElementPlan {
+                ElementObject {
                     key: vec![(key.clone(), key)],
                     verdict: Some(match flow.until {
                         Some(_) => Verdict::Jump(live_chain_name(ruleset, FlowIdx(j))),
@@ -708,14 +708,14 @@ fn live_map(ruleset: &Ruleset) -> SetPlan {
 }
 
 /// `set routers`: the interfaces router advertisements are accepted on.
-fn routers_set(ruleset: &Ruleset) -> SetPlan {
-    SetPlan {
+fn routers_set(ruleset: &Ruleset) -> SetObject {
+    SetObject {
         name: ROUTERS_SET.to_owned(),
         kind: SetKind::NameSet,
         fields: vec![Field::IfName],
         elements: router_interfaces(ruleset)
             .iter()
-            .map(|i| ElementPlan {
+            .map(|i| ElementObject {
                 key: vec![single(ifname_bytes(i))],
                 verdict: None,
             })
@@ -724,14 +724,14 @@ fn routers_set(ruleset: &Ruleset) -> SetPlan {
 }
 
 /// `set isolated4` and `set isolated6` (`flags interval`) holding `isolated`.
-pub(crate) fn isolation_sets(isolated: &Isolated) -> [SetPlan; 2] {
-    let set = |name: &str, field, elements: Vec<ElementPlan>| SetPlan {
+pub(crate) fn isolation_sets(isolated: &Isolated) -> [SetObject; 2] {
+    let set = |name: &str, field, elements: Vec<ElementObject>| SetObject {
         name: name.to_owned(),
         kind: SetKind::Set,
         fields: vec![field],
         elements,
     };
-    let element = |key| ElementPlan {
+    let element = |key| ElementObject {
         key: vec![key],
         verdict: None,
     };
@@ -758,14 +758,14 @@ pub(crate) fn isolation_sets(isolated: &Isolated) -> [SetPlan; 2] {
 }
 
 /// `live.<F>`: `meta time < <until> accept`.
-fn live_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+fn live_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
     live_chains(ruleset)
         .into_iter()
         .filter_map(|flow_idx| {
             let until = ruleset.flow(flow_idx).until?;
             let mut exprs = before(until).to_vec();
             exprs.push(Expr::Verdict(Verdict::Accept));
-            Some(ChainPlan {
+            Some(ChainObject {
                 name: live_chain_name(ruleset, flow_idx),
                 comment: None,
                 hook: None,
@@ -775,7 +775,7 @@ fn live_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
         .collect()
 }
 
-fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+fn allow_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
     // A flow is tried in every chain of a group it belongs to: the
     // expressions before its pair's accept counter are built once per flow.
     let mut flow_exprs: Vec<Option<Vec<Expr>>> = vec![None; ruleset.flows.len()];
@@ -815,7 +815,7 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
                     rule(exprs)
                 })
                 .collect();
-            ChainPlan {
+            ChainObject {
                 name: allow_chain_name(ruleset, chain),
                 comment: Some(allow_chain_comment(ruleset, chain)),
                 hook: None,
@@ -827,20 +827,20 @@ fn allow_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
 
 /// The rules of a drop chain: count, log (each family through its meter),
 /// drop.
-fn drop_rules(counter: &str, prefix: String) -> Vec<RulePlan> {
+fn drop_rules(counter: &str, prefix: String) -> Vec<RuleObject> {
     let mut rules = vec![rule(vec![objref_counter(counter)])];
     rules.extend(drop_log_rules(&prefix));
     rules.push(rule(vec![Expr::Verdict(Verdict::Drop)]));
     rules
 }
 
-fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
-    let mut chains: Vec<ChainPlan> = drop_chain_pairs(ruleset)
+fn drop_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
+    let mut chains: Vec<ChainObject> = drop_chain_pairs(ruleset)
         .into_iter()
         .map(|pair| {
             let name = drop_name(ruleset, pair);
             let rules = drop_rules(&name, drop_log_prefix(ruleset, pair));
-            ChainPlan {
+            ChainObject {
                 name,
                 comment: None,
                 hook: None,
@@ -853,7 +853,7 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
         (ENDED, "sanso ended "),
         (ISOLATED_CHAIN, "sanso isolated "),
     ] {
-        chains.push(ChainPlan {
+        chains.push(ChainObject {
             name: name.to_owned(),
             comment: None,
             hook: None,
@@ -866,7 +866,7 @@ fn drop_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
 /// `from<n>.<Zs>` for each zone of each family (`ip daddr vmap @to<n>.<Zs>`),
 /// then `pair.<Zs>.<Zd>` for each pair of [`forward_pairs`]: the pair's
 /// non-empty flow maps of both families, then its drop rules.
-fn dispatch_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
+fn dispatch_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
     let mut chains = Vec::new();
     for (fam, zones) in [
         (AddrFamily::V4, family_zones(&ruleset.v4)),
@@ -874,7 +874,7 @@ fn dispatch_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
     ] {
         let n = fam.suffix();
         for zone in zones {
-            chains.push(ChainPlan {
+            chains.push(ChainObject {
                 name: from_chain_name(ruleset, n, zone),
                 comment: None,
                 hook: None,
@@ -921,7 +921,7 @@ fn dispatch_chain_plans(ruleset: &Ruleset) -> Vec<ChainPlan> {
             &drop_name(ruleset, pair),
             drop_log_prefix(ruleset, pair),
         ));
-        chains.push(ChainPlan {
+        chains.push(ChainObject {
             name: pair_chain_name(ruleset, pair),
             comment: None,
             hook: None,
@@ -947,7 +947,7 @@ fn addr_parts(keyed: KeyAddrs, fam: AddrFamily) -> Vec<KeyPart> {
     }
 }
 
-fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RulePlan {
+fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RuleObject {
     let mut exprs = deps;
     exprs.extend(load_key(parts));
     exprs.push(Expr::Lookup {
@@ -961,7 +961,7 @@ fn vmap_rule(deps: Vec<Expr>, parts: &[KeyPart], set: String) -> RulePlan {
 
 /// The vmap lookups of the input or output hook: ports and ICMP for IPv4
 /// then IPv6, then the drop pair maps.
-fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
+fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RuleObject> {
     let mut rules = Vec::new();
     for fam in [AddrFamily::V4, AddrFamily::V6] {
         let n = fam.suffix();
@@ -989,7 +989,7 @@ fn lookup_rules(prefix: &str, keyed: KeyAddrs) -> Vec<RulePlan> {
     rules
 }
 
-fn antispoof_rules() -> Vec<RulePlan> {
+fn antispoof_rules() -> Vec<RuleObject> {
     [AddrFamily::V4, AddrFamily::V6]
         .into_iter()
         .map(|fam| {
@@ -1029,7 +1029,7 @@ fn ct_state(bits: u32) -> [Expr; 3] {
 
 /// `ct state established,related ct mark vmap @live`, then
 /// `ct state established,related jump ended`, then the invalid drop.
-fn ct_rules() -> Vec<RulePlan> {
+fn ct_rules() -> Vec<RuleObject> {
     let tracked = ct_state(k::CT_STATE_ESTABLISHED | k::CT_STATE_RELATED);
     let mut established = tracked.to_vec();
     established.push(Expr::Ct {
@@ -1051,14 +1051,14 @@ fn ct_rules() -> Vec<RulePlan> {
 }
 
 /// Count and log what is in no zone (the chain's policy drops it).
-fn unknown_rules() -> Vec<RulePlan> {
+fn unknown_rules() -> Vec<RuleObject> {
     let mut rules = vec![rule(vec![objref_counter("drop.unknown")])];
     rules.extend(drop_log_rules("sanso drop unknown "));
     rules
 }
 
 /// `iif "lo" accept` / `oif "lo" accept`: loopback is ifindex 1 in every namespace.
-fn loopback_rule(key: u32) -> RulePlan {
+fn loopback_rule(key: u32) -> RuleObject {
     rule(vec![
         Expr::Meta { key, dreg: 1 },
         Expr::Cmp {
@@ -1071,14 +1071,14 @@ fn loopback_rule(key: u32) -> RulePlan {
 }
 
 /// `icmpv6 type { <types> } ip6 hoplimit <hoplimit> accept`.
-fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
-    let set = SetPlan {
+fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RuleObject {
+    let set = SetObject {
         name: "__set%d".to_owned(),
         kind: SetKind::Anonymous,
         fields: vec![Field::Icmpv6Type],
         elements: types
             .iter()
-            .map(|&t| ElementPlan {
+            .map(|&t| ElementObject {
                 key: vec![(vec![t], vec![t])],
                 verdict: None,
             })
@@ -1096,14 +1096,14 @@ fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RulePlan {
     exprs.push(hoplimit_load());
     exprs.push(cmp_eq_u8(hoplimit));
     exprs.push(Expr::Verdict(Verdict::Accept));
-    RulePlan {
+    RuleObject {
         anon_set: Some(set),
         exprs,
     }
 }
 
 /// `icmpv6 type nd-router-advert ip6 hoplimit 255 iifname @routers accept`.
-fn router_advert_rule() -> RulePlan {
+fn router_advert_rule() -> RuleObject {
     let mut exprs = nfproto_dep(AddrFamily::V6).to_vec();
     exprs.extend(l4proto_dep(k::IPPROTO_ICMPV6));
     exprs.extend(load_key(&[KeyPart::IcmpType]));
@@ -1136,7 +1136,7 @@ fn hoplimit_load() -> Expr {
 
 /// `ip6 saddr fe80::/10 <tail>` and `ip6 saddr :: <tail>`: sources that are
 /// never classified into a zone (link-local, unspecified).
-fn link_local_rules(tail: &[Expr]) -> Vec<RulePlan> {
+fn link_local_rules(tail: &[Expr]) -> Vec<RuleObject> {
     let load = [Expr::Payload {
         base: k::PAYLOAD_NETWORK,
         offset: 8,
@@ -1229,7 +1229,7 @@ const IPPROTO_VRRP: u8 = 112;
 
 /// The HA pair's own traffic, as [`crate::text`] writes it:
 /// `(prerouting, input, output)`.
-fn ha_rule_plans(ha: Option<&sanso_ir::HaInputs>) -> [Vec<RulePlan>; 3] {
+fn ha_rule_objects(ha: Option<&sanso_ir::HaInputs>) -> [Vec<RuleObject>; 3] {
     let Some(ha) = ha else {
         return [Vec::new(), Vec::new(), Vec::new()];
     };
@@ -1276,8 +1276,8 @@ fn ha_rule_plans(ha: Option<&sanso_ir::HaInputs>) -> [Vec<RulePlan>; 3] {
     [pre, input, output]
 }
 
-fn hook_chain_plans(ha: Option<&sanso_ir::HaInputs>) -> Vec<ChainPlan> {
-    let [ha_pre, ha_input, ha_output] = ha_rule_plans(ha);
+fn hook_chain_objects(ha: Option<&sanso_ir::HaInputs>) -> Vec<ChainObject> {
+    let [ha_pre, ha_input, ha_output] = ha_rule_objects(ha);
     // Anti-spoofing before connection tracking: a spoofed packet never
     // costs a conntrack lookup or entry. Link-local and unspecified sources
     // belong to no zone: anti-spoofing does not judge them; input accepts
@@ -1359,7 +1359,7 @@ fn hook_chain_plans(ha: Option<&sanso_ir::HaInputs>) -> Vec<ChainPlan> {
         (Hook::Output, "output", output),
     ]
     .into_iter()
-    .map(|(hook, name, rules)| ChainPlan {
+    .map(|(hook, name, rules)| ChainObject {
         name: name.to_owned(),
         comment: None,
         hook: Some(hook),
@@ -1374,7 +1374,7 @@ fn isolation_rule(
     fam: AddrFamily,
     addr: fn(AddrFamily) -> KeyPart,
     direction: Option<u8>,
-) -> RulePlan {
+) -> RuleObject {
     let set = match fam {
         AddrFamily::V4 => ISOLATED4_SET,
         AddrFamily::V6 => ISOLATED6_SET,
@@ -1436,17 +1436,17 @@ fn family_sets<A: AddrBytes>(
     ruleset: &Ruleset,
     family: &Family<A>,
     fam: AddrFamily,
-) -> Vec<SetPlan> {
+) -> Vec<SetObject> {
     let n = fam.suffix();
     let addr = fam.addr_field();
-    let mut sets = vec![SetPlan {
+    let mut sets = vec![SetObject {
         name: format!("antispoof{n}"),
         kind: SetKind::Set,
         fields: vec![Field::IfName, addr],
         elements: family
             .antispoof
             .iter()
-            .map(|k| ElementPlan {
+            .map(|k| ElementObject {
                 key: vec![single(ifname_bytes(&k.interface)), range_bytes(&k.range)],
                 verdict: None,
             })
@@ -1467,7 +1467,7 @@ fn family_sets<A: AddrBytes>(
             .filter(|e| matches!(e.l4, L4Key::Ports { .. }));
         let mut fields = addr_fields.clone();
         fields.extend([Field::InetProto, Field::InetService]);
-        sets.push(SetPlan {
+        sets.push(SetObject {
             name: format!("{prefix}{n}"),
             kind: SetKind::VerdictMap,
             fields,
@@ -1478,7 +1478,7 @@ fn family_sets<A: AddrBytes>(
             .filter(|e| matches!(e.l4, L4Key::Icmp { .. }));
         let mut fields = addr_fields;
         fields.push(fam.icmp_field());
-        sets.push(SetPlan {
+        sets.push(SetObject {
             name: format!("{prefix}{n}_icmp"),
             kind: SetKind::VerdictMap,
             fields,
@@ -1490,14 +1490,14 @@ fn family_sets<A: AddrBytes>(
     let mut out_pair = Vec::new();
     let jump = |pair: ZonePair| Some(Verdict::Jump(drop_name(ruleset, pair)));
     for src in &family.zones {
-        in_pair.push(ElementPlan {
+        in_pair.push(ElementObject {
             key: vec![range_bytes(&src.range)],
             verdict: jump(ZonePair {
                 src: Some(src.zone),
                 dst: None,
             }),
         });
-        out_pair.push(ElementPlan {
+        out_pair.push(ElementObject {
             key: vec![range_bytes(&src.range)],
             verdict: jump(ZonePair {
                 src: None,
@@ -1509,7 +1509,7 @@ fn family_sets<A: AddrBytes>(
         (format!("in{n}_pair"), vec![addr], in_pair),
         (format!("out{n}_pair"), vec![addr], out_pair),
     ] {
-        sets.push(SetPlan {
+        sets.push(SetObject {
             name,
             kind: SetKind::VerdictMap,
             fields,
@@ -1525,17 +1525,17 @@ fn forward_sets<A: AddrBytes>(
     ruleset: &Ruleset,
     family: &Family<A>,
     fam: AddrFamily,
-) -> Vec<SetPlan> {
+) -> Vec<SetObject> {
     let n = fam.suffix();
     let addr = fam.addr_field();
-    let dispatch = |name: String, target: &dyn Fn(sanso_ir::ZoneIdx) -> String| SetPlan {
+    let dispatch = |name: String, target: &dyn Fn(sanso_ir::ZoneIdx) -> String| SetObject {
         name,
         kind: SetKind::VerdictMap,
         fields: vec![addr],
         elements: family
             .zones
             .iter()
-            .map(|r| ElementPlan {
+            .map(|r| ElementObject {
                 key: vec![range_bytes(&r.range)],
                 verdict: Some(Verdict::Jump(target(r.zone))),
             })
@@ -1572,7 +1572,7 @@ fn forward_sets<A: AddrBytes>(
             if elements.is_empty() {
                 continue;
             }
-            sets.push(SetPlan {
+            sets.push(SetObject {
                 name: forward_map_name(ruleset, n, kind, group.pair),
                 kind: SetKind::VerdictMap,
                 fields,
@@ -1586,7 +1586,7 @@ fn forward_sets<A: AddrBytes>(
     sets
 }
 
-fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs) -> ElementPlan {
+fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs) -> ElementObject {
     let mut key = match keyed {
         KeyAddrs::Both => vec![range_bytes(&e.src), range_bytes(&e.dst)],
         KeyAddrs::Src => vec![range_bytes(&e.src)],
@@ -1606,7 +1606,7 @@ fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs
         },
         target: e.target,
     };
-    ElementPlan {
+    ElementObject {
         key,
         verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))),
     }
@@ -1631,7 +1631,7 @@ pub(crate) struct KernelElement {
 /// elements: an end at 0 when the first interval does not start there, then
 /// for each interval its start and an end at `last + 1` unless `last` is the
 /// top of the key space.
-pub(crate) fn kernel_elements(set: &SetPlan) -> Vec<KernelElement> {
+pub(crate) fn kernel_elements(set: &SetObject) -> Vec<KernelElement> {
     let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
     if matches!(
         set.kind,
@@ -1744,7 +1744,7 @@ mod tests {
 
     #[test]
     fn concatenated_key_types_and_lengths() {
-        let set = SetPlan {
+        let set = SetObject {
             name: "fwd4".into(),
             kind: SetKind::VerdictMap,
             fields: vec![
@@ -1757,7 +1757,7 @@ mod tests {
         };
         assert_eq!(set.key_type(), 0x001c_730d);
         assert_eq!(set.key_len(), 16);
-        let antispoof = SetPlan {
+        let antispoof = SetObject {
             name: "a".into(),
             kind: SetKind::Set,
             fields: vec![Field::IfName, Field::Ipv4],
@@ -1773,16 +1773,16 @@ mod tests {
 
     #[test]
     fn single_field_intervals_are_start_and_end_elements() {
-        let set = SetPlan {
+        let set = SetObject {
             name: "in4_pair".into(),
             kind: SetKind::VerdictMap,
             fields: vec![Field::Ipv4],
             elements: vec![
-                ElementPlan {
+                ElementObject {
                     key: vec![v4([10, 0, 0, 0], [10, 255, 255, 255])],
                     verdict: Some(Verdict::Drop),
                 },
-                ElementPlan {
+                ElementObject {
                     key: vec![v4([11, 0, 0, 0], [255, 255, 255, 255])],
                     verdict: Some(Verdict::Accept),
                 },
@@ -1806,11 +1806,11 @@ mod tests {
 
     #[test]
     fn concatenated_fields_are_padded() {
-        let set = SetPlan {
+        let set = SetObject {
             name: "in4".into(),
             kind: SetKind::VerdictMap,
             fields: vec![Field::Ipv4, Field::InetProto, Field::InetService],
-            elements: vec![ElementPlan {
+            elements: vec![ElementObject {
                 key: vec![
                     v4([10, 0, 0, 0], [10, 255, 255, 255]),
                     (vec![6], vec![6]),
@@ -1848,7 +1848,7 @@ mod tests {
         let text = std::fs::read_to_string(&policy_path).expect("policy readable");
         let policy = sanso_policy::load_policy(&policy_path, &text).expect("policy valid");
         let ruleset = sanso_ir::lower(&policy, 0);
-        let batch = crate::netlink::encode::encode(&plan(&ruleset), 1, None).expect("encodes");
+        let batch = crate::netlink::encode::encode(&build(&ruleset), 1, None).expect("encodes");
         std::fs::write(&out, &batch.bytes).expect("batch written");
         let mut lines = std::io::BufWriter::new(
             std::fs::File::create(format!("{out}.messages")).expect("messages file"),
