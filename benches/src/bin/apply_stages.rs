@@ -2,9 +2,9 @@
 //! seeded synthetic policy of N flows, in a throwaway namespace (root):
 //! encode (the batch, not sent), apply (socket, send, kernel, ACKs: wall,
 //! user and system CPU of this process), apply again over the table it
-//! replaces, the check after an apply (`verify::verify_applied`: read back
-//! and verified), the `nft` listing (`readback::live_table`) and the shape
-//! check on it (`verify::verify_live`), and the batch's messages by kind.
+//! replaces, the check after an apply (`conformance::check_applied`: read back
+//! and checked), the `nft` listing (`readback::live_table`) and the shape
+//! check on it (`conformance::check_live`), and the batch's messages by kind.
 //!
 //! `apply_stages [--runs R] [--no-nft] [--apply-only] (--flows N | FILE)...`
 //! Prints one line per stage and run, then a JSON line per input.
@@ -122,14 +122,14 @@ fn main() {
             }
             // What `sanso apply` runs after the batch.
             let (report, applied) = timed(|| {
-                sanso_nft::verify::verify_applied(&ruleset, Some(ns.name())).expect("read back")
+                sanso_nft::conformance::check_applied(&ruleset, Some(ns.name())).expect("read back")
             });
             assert!(
-                report.verified(),
+                report.conforms(),
                 "{:?}",
                 &report.problems[..5.min(report.problems.len())]
             );
-            show(run, "verify_applied", &applied);
+            show(run, "check_applied", &applied);
             if !nft {
                 continue;
             }
@@ -139,10 +139,10 @@ fn main() {
             show(run, "nft_readback", &readback);
             match live {
                 Ok(live) => {
-                    let (report, verify) =
-                        timed(|| sanso_nft::verify::verify_live(&ruleset, &live));
-                    assert!(report.verified(), "{:?}", report.problems.first());
-                    show(run, "verify_live", &verify);
+                    let (report, check) =
+                        timed(|| sanso_nft::conformance::check_live(&ruleset, &live));
+                    assert!(report.conforms(), "{:?}", report.problems.first());
+                    show(run, "check_live", &check);
                 }
                 Err(e) => println!("  run {run} nft_readback failed: {e}"),
             }

@@ -7,7 +7,7 @@
 //! Architecture invariant: a policy that fails to load, compile or apply
 //! never changes the running ruleset (the netlink batch is atomic) and is
 //! logged, counted and audited. Every load is read back and checked
-//! (`sanso_nft::verify`); one that reads back otherwise is a failed apply
+//! (`sanso_nft::conformance`); one that reads back otherwise is a failed apply
 //! too: what ran before is loaded again, and checked in turn. Nothing here
 //! flushes the table on exit.
 
@@ -1095,8 +1095,11 @@ impl Actor {
                     .await
                     .map_err(|e| chain_said(&e))?;
                 Box::new(move |table: &LiveTable| {
-                    let report =
-                        sanso_nft::verify::verify_live_with(&compiled.ruleset, &isolated, table);
+                    let report = sanso_nft::conformance::check_live_with(
+                        &compiled.ruleset,
+                        &isolated,
+                        table,
+                    );
                     (report.checked.to_string(), report.problems)
                 })
             }
@@ -1141,7 +1144,7 @@ impl Actor {
                     let shape = crate::kernel::fallback_shape();
                     (
                         shape.coverage().to_string(),
-                        sanso_nft::verify::check_shape(&shape, table),
+                        sanso_nft::conformance::check_shape(&shape, table),
                     )
                 })
             }
@@ -2331,7 +2334,7 @@ impl Actor {
         let mut changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
         if live.presence == TablePresence::Present {
             changes.extend(
-                sanso_nft::verify::check_isolated(&self.isolations.isolated(), &live)
+                sanso_nft::conformance::check_isolated(&self.isolations.isolated(), &live)
                     .into_iter()
                     .map(|p| format!("isolation: {p}")),
             );

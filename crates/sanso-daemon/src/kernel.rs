@@ -29,7 +29,7 @@ pub const FALLBACK_RULESET: &str = include_str!("../../../deploy/fallback.nft");
 /// The shape the closed fallback reads back with (checked after a rollback
 /// loads it): its comment, and forward, input and output dropping all but
 /// loopback.
-pub fn fallback_shape() -> sanso_nft::verify::TableShape {
+pub fn fallback_shape() -> sanso_nft::conformance::TableShape {
     let comment = FALLBACK_RULESET
         .lines()
         .find_map(|l| l.trim().strip_prefix("comment \""))
@@ -37,7 +37,7 @@ pub fn fallback_shape() -> sanso_nft::verify::TableShape {
         .unwrap_or_default()
         .to_owned();
     let hook = |name: &str| format!("type filter hook {name} priority 0; policy drop");
-    sanso_nft::verify::TableShape {
+    sanso_nft::conformance::TableShape {
         comment,
         chains: [("forward", 0), ("input", 1), ("output", 1)]
             .into_iter()

@@ -19,9 +19,9 @@ use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour, FALLBAC
 use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
+use sanso_nft::conformance::TableShape;
 use sanso_nft::isolation::{Isolated, IsolationReport};
 use sanso_nft::readback::{LiveChain, LiveElement, LiveRule, LiveTable, TablePresence};
-use sanso_nft::verify::TableShape;
 use sanso_process::ProcessError;
 use serde_json::Value;
 
@@ -104,7 +104,7 @@ impl Kernel for FakeKernel {
             }
             s.table = Some(text.to_owned());
             s.bump();
-            let mut shape = sanso_nft::verify::expected_shape(ruleset);
+            let mut shape = sanso_nft::conformance::expected_shape(ruleset);
             if s.misshape_applies > 0 {
                 s.misshape_applies -= 1;
                 if let Some(rules) = shape.chains.get_mut("forward") {
@@ -234,7 +234,7 @@ fn shaped(shape: &TableShape, text: &str) -> LiveTable {
     text.hash(&mut hasher);
     LiveTable {
         text: text.to_owned(),
-        ..sanso_nft::verify::table_with_shape(shape, &format!("{:x}", hasher.finish()))
+        ..sanso_nft::conformance::table_with_shape(shape, &format!("{:x}", hasher.finish()))
     }
 }
 
@@ -542,7 +542,7 @@ fn forward_rules(revision: &str) -> usize {
         0,
     )
     .expect("compiles");
-    sanso_nft::verify::expected_shape(&compiled.ruleset).chains["forward"]
+    sanso_nft::conformance::expected_shape(&compiled.ruleset).chains["forward"]
 }
 
 #[tokio::test]

@@ -23,8 +23,8 @@ use sanso_daemon::operator::Operator;
 use sanso_daemon::protocol::{Attribution, Request, Response};
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
+use sanso_nft::conformance::TableShape;
 use sanso_nft::readback::{LiveTable, TablePresence};
-use sanso_nft::verify::TableShape;
 use serde_json::{json, Value};
 
 /// A kernel that holds the last table loaded and reads it back with the
@@ -37,7 +37,7 @@ type Held = (String, Option<TableShape>);
 
 impl Kernel for FakeKernel {
     fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError> {
-        let shape = sanso_nft::verify::expected_shape(ruleset);
+        let shape = sanso_nft::conformance::expected_shape(ruleset);
         *self.0.lock().expect("lock") = Some((text.to_owned(), Some(shape)));
         Ok(())
     }
@@ -47,7 +47,7 @@ impl Kernel for FakeKernel {
         Ok(match held {
             Some((text, Some(shape))) => LiveTable {
                 text: text.clone(),
-                ..sanso_nft::verify::table_with_shape(&shape, &text.len().to_string())
+                ..sanso_nft::conformance::table_with_shape(&shape, &text.len().to_string())
             },
             other => LiveTable {
                 presence: if other.is_some() {

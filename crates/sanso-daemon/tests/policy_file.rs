@@ -24,8 +24,8 @@ use sanso_daemon::client;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour};
 use sanso_daemon::protocol::{Request, Response, StatusReport};
 use sanso_ir::Ruleset;
+use sanso_nft::conformance::TableShape;
 use sanso_nft::readback::{LiveTable, TablePresence};
-use sanso_nft::verify::TableShape;
 
 const WATCH: Duration = Duration::from_millis(100);
 /// Long enough for the watch to look many times.
@@ -55,7 +55,7 @@ struct LoggingKernel {
 
 impl Kernel for LoggingKernel {
     fn apply(&self, ruleset: &Ruleset, _text: &str) -> Result<(), KernelError> {
-        *self.shape.lock().expect("lock") = Some(sanso_nft::verify::expected_shape(ruleset));
+        *self.shape.lock().expect("lock") = Some(sanso_nft::conformance::expected_shape(ruleset));
         let mut log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -67,7 +67,7 @@ impl Kernel for LoggingKernel {
 
     fn read_table(&self) -> Result<LiveTable, KernelError> {
         Ok(match &*self.shape.lock().expect("lock") {
-            Some(shape) => sanso_nft::verify::table_with_shape(shape, "applied"),
+            Some(shape) => sanso_nft::conformance::table_with_shape(shape, "applied"),
             None => LiveTable {
                 presence: TablePresence::Absent,
                 comment: None,
@@ -75,7 +75,10 @@ impl Kernel for LoggingKernel {
                 sets: Default::default(),
                 chains: Default::default(),
                 text: String::new(),
-                ..sanso_nft::verify::table_with_shape(&sanso_daemon::kernel::fallback_shape(), "")
+                ..sanso_nft::conformance::table_with_shape(
+                    &sanso_daemon::kernel::fallback_shape(),
+                    "",
+                )
             },
         })
     }

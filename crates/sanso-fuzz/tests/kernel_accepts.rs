@@ -37,11 +37,11 @@ fn every_policy_check_accepts_loads_into_the_kernel() {
             continue;
         };
         applied += 1;
-        match sanso_nft::verify::apply_and_verify(&ruleset, Some(ns.name())) {
+        match sanso_nft::conformance::apply_and_check(&ruleset, Some(ns.name())) {
             Err(err) => failures.push(format!("the kernel refused:\n{text}\n-> {err}")),
             Ok(done) => match done.readback {
                 Err(err) => failures.push(format!("unreadable:\n{text}\n-> {err}")),
-                Ok(report) if !report.verified() => failures.push(format!(
+                Ok(report) if !report.conforms() => failures.push(format!(
                     "read back in another shape:\n{text}\n-> {:?}",
                     report.problems
                 )),

@@ -7,8 +7,8 @@
 //! The layout of `table inet sanso` is specified in `docs/ruleset.md`; both
 //! back ends implement exactly that.
 
+pub mod conformance;
 pub mod isolation;
 pub mod netlink;
 pub mod readback;
 pub mod text;
-pub mod verify;

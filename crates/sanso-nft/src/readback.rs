@@ -55,7 +55,7 @@ pub enum ReadbackError {
         command: String,
         what: String,
     },
-    /// Reading the table over netlink failed (`crate::verify`'s check after
+    /// Reading the table over netlink failed (`crate::conformance`'s check after
     /// an apply reads it that way).
     Netlink(crate::netlink::ApplyError),
 }

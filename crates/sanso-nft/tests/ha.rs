@@ -9,7 +9,7 @@
 
 mod text_fixture;
 
-use sanso_nft::{netlink, readback, text, verify};
+use sanso_nft::{conformance, netlink, readback, text};
 use text_fixture::{have_root, TestNamespace};
 
 fn with_ha() -> sanso_ir::Ruleset {
@@ -95,10 +95,10 @@ fn text_and_netlink_load_the_same_table_with_the_pair_traffic() {
     assert_eq!(list(&by_netlink).len(), 8, "{:?}", list(&by_netlink));
     for ns in [&by_text, &by_netlink] {
         let table = readback::live_table(Some(&ns.name)).expect("read back");
-        let report = verify::verify_live(&ruleset, &table);
-        assert!(report.verified(), "{}: {:?}", ns.name, report.problems);
+        let report = conformance::check_live(&ruleset, &table);
+        assert!(report.conforms(), "{}: {:?}", ns.name, report.problems);
         // A table without them is not what this ruleset must show.
         let without = text_fixture::ruleset();
-        assert!(!verify::verify_live(&without, &table).verified());
+        assert!(!conformance::check_live(&without, &table).conforms());
     }
 }

@@ -14,7 +14,7 @@ use sanso_nft::isolation::{
     isolation_script, read_isolated, set_isolated, Isolated, IsolationError,
 };
 use sanso_nft::netlink::{self, ApplyError, MessageKind};
-use sanso_nft::{readback, text, verify};
+use sanso_nft::{conformance, readback, text};
 use serde_json::Value;
 use text_fixture::{have_root, TestNamespace};
 
@@ -126,18 +126,18 @@ fn text_and_netlink_load_the_same_table_with_isolation_elements() {
     for ns in [&by_text, &by_netlink] {
         let table = live(ns);
         assert_eq!(read_isolated(&table), Ok(iso.clone()), "{}", ns.name);
-        let report = verify::verify_live_with(&ruleset, &iso, &table);
-        assert!(report.verified(), "{:?}", report.problems);
+        let report = conformance::check_live_with(&ruleset, &iso, &table);
+        assert!(report.conforms(), "{:?}", report.problems);
         // The plain shape check does not count isolation elements.
-        assert!(verify::verify_live(&ruleset, &table).verified());
+        assert!(conformance::check_live(&ruleset, &table).conforms());
         // Read over netlink, the isolation sets' intervals read as the same
         // ranges (overlapping prefixes merged, single addresses, IPv6).
         let report =
-            verify::verify_applied_with(&ruleset, &iso, Some(&ns.name)).expect("read back");
-        assert!(report.verified(), "{}: {:?}", ns.name, report.problems);
+            conformance::check_applied_with(&ruleset, &iso, Some(&ns.name)).expect("read back");
+        assert!(report.conforms(), "{}: {:?}", ns.name, report.problems);
         let other = isolated(&["10.20.0.0/17"]);
         let report =
-            verify::verify_applied_with(&ruleset, &other, Some(&ns.name)).expect("read back");
+            conformance::check_applied_with(&ruleset, &other, Some(&ns.name)).expect("read back");
         assert_eq!(
             report.problems,
             ["isolated, but should not be: 10.20.128.0/17, 10.30.0.0/23, 192.0.2.7, 2001:db8::1, fd00:20::/48"],
@@ -323,16 +323,16 @@ fn drift_ignores_isolation_elements_but_not_the_sets_or_their_rules() {
         ["rule removed in chain forward: ip daddr @isolated4 jump isolated"]
     );
     // The shape check sees it too, and the elements still read back.
-    let shape = verify::verify_live_with(&ruleset, &iso, &table);
+    let shape = conformance::check_live_with(&ruleset, &iso, &table);
     assert_eq!(
         shape.problems,
         [format!(
             "chain forward has {} rules, expected {}",
-            verify::expected_shape(&ruleset).chains["forward"] - 1,
-            verify::expected_shape(&ruleset).chains["forward"]
+            conformance::expected_shape(&ruleset).chains["forward"] - 1,
+            conformance::expected_shape(&ruleset).chains["forward"]
         )]
     );
-    let wrong = verify::verify_live_with(&ruleset, &isolated(&["10.20.0.0/17"]), &table);
+    let wrong = conformance::check_live_with(&ruleset, &isolated(&["10.20.0.0/17"]), &table);
     assert!(
         wrong
             .problems

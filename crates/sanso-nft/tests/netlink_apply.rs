@@ -419,26 +419,29 @@ fn fifty_thousand_elements_apply() {
 
 #[test]
 fn read_back_shape_matches_after_apply_and_names_what_was_changed_by_hand() {
-    use sanso_nft::{readback, verify};
+    use sanso_nft::{conformance, readback};
     if skip_unless_root("read_back_shape_matches_after_apply_and_names_what_was_changed_by_hand") {
         return;
     }
     let ns = Netns::new("nl-shape");
     let ruleset = text_fixture::ruleset();
-    let shape = verify::expected_shape(&ruleset);
+    let shape = conformance::expected_shape(&ruleset);
     assert!(
         shape.sets.values().sum::<usize>() > 0,
         "the fixture has elements"
     );
     let live = readback::live_table(Some(&ns.name)).expect("read back");
     assert_eq!(
-        verify::check_shape(&shape, &live),
+        conformance::check_shape(&shape, &live),
         ["table inet sanso is missing"]
     );
 
     netlink::apply(&ruleset, Some(&ns.name)).expect("apply");
     let live = readback::live_table(Some(&ns.name)).expect("read back");
-    assert_eq!(verify::check_shape(&shape, &live), Vec::<String>::new());
+    assert_eq!(
+        conformance::check_shape(&shape, &live),
+        Vec::<String>::new()
+    );
 
     // A hand-made change: one rule more in forward, one chain more.
     ns.nft(&[
@@ -446,7 +449,7 @@ fn read_back_shape_matches_after_apply_and_names_what_was_changed_by_hand() {
     ]);
     ns.nft(&["add", "chain", "inet", "sanso", "extra"]);
     let live = readback::live_table(Some(&ns.name)).expect("read back");
-    let problems = verify::check_shape(&shape, &live);
+    let problems = conformance::check_shape(&shape, &live);
     let forward = shape.chains["forward"];
     assert!(
         problems.contains(&format!(

@@ -6,9 +6,9 @@
 
 mod text_fixture;
 
+use sanso_nft::conformance::check_live;
 use sanso_nft::readback::{diff, expected_table, live_table, live_table_with};
 use sanso_nft::text::render;
-use sanso_nft::verify::verify_live;
 use text_fixture::{have_root, TestNamespace};
 
 /// The JSON of `nft -j list table inet sanso` cut inside the table entry,
@@ -34,7 +34,7 @@ fn a_dormant_table_reads_with_its_flag_and_is_drift() {
     let before = live_table(Some(&ns.name)).expect("live table");
     assert!(before.flags.is_empty(), "{:?}", before.flags);
     assert!(diff(&expected, &before).is_empty());
-    assert!(verify_live(&ruleset, &before).verified());
+    assert!(check_live(&ruleset, &before).conforms());
 
     ns.nft_ok(&["add", "table", "inet", "sanso", "{ flags dormant; }"], "");
     let dormant = live_table(Some(&ns.name)).expect("a dormant table reads back");
@@ -50,16 +50,16 @@ fn a_dormant_table_reads_with_its_flag_and_is_drift() {
         );
         assert!(d.text_diff.contains("+\tflags dormant"), "{}", d.text_diff);
     }
-    let report = verify_live(&ruleset, &dormant);
+    let report = check_live(&ruleset, &dormant);
     assert_eq!(
         report.problems,
         ["table flags dormant (expected none): the table is switched off, nothing is filtered"]
     );
 
     // Replacing the table (what apply and the daemon's restore do) clears it.
-    let applied = sanso_nft::verify::apply_and_verify(&ruleset, Some(&ns.name)).expect("apply");
+    let applied = sanso_nft::conformance::apply_and_check(&ruleset, Some(&ns.name)).expect("apply");
     let shape = applied.readback.expect("read back");
-    assert!(shape.verified(), "{:?}", shape.problems);
+    assert!(shape.conforms(), "{:?}", shape.problems);
     let after = live_table(Some(&ns.name)).expect("live table");
     assert!(after.flags.is_empty(), "{:?}", after.flags);
     assert!(diff(&expected, &after).is_empty());

@@ -6,7 +6,7 @@
 //! is printed or parsed, so reading back a table of 100,000 flows costs
 //! the kernel's dumps, not two `nft` listings of hundreds of megabytes.
 //!
-//! This is what the check after an apply needs (`crate::verify`); the
+//! This is what the check after an apply needs (`crate::conformance`); the
 //! readable listing that drift reports compare stays `nft`'s
 //! (`crate::readback`).
 

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use sanso_daemon::links::MissingInterface;
 use sanso_daemon::protocol::{Request, MAX_REQUEST_BYTES};
 use sanso_i18n::t;
-use sanso_nft::verify::{Coverage, VerifiedApply};
+use sanso_nft::conformance::{CheckedApply, Coverage};
 use sanso_policy::Policy;
 use serde_json::{json, Value};
 
@@ -203,7 +203,7 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
         }
     };
     let ruleset = sanso_ir::lower(&policy, common::now_or(None));
-    let done = sanso_nft::verify::apply_and_verify_with(&ruleset, netns, test_hook)
+    let done = sanso_nft::conformance::apply_and_check_with(&ruleset, netns, test_hook)
         .with_context(|| t!("cli-apply-failed"))?;
     let name = t!(
         "cli-name-rev",
@@ -230,7 +230,7 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
     );
     // "verified" only once the table was read back and had the compiled shape.
     match done.readback {
-        Ok(report) if report.verified() => {
+        Ok(report) if report.conforms() => {
             println!(
                 "{}",
                 t!("cli-apply-verified", checked = report.checked.to_string())
@@ -301,11 +301,11 @@ fn report_json(
     args: &Args,
     policy: &Policy,
     name: &str,
-    done: &VerifiedApply,
+    done: &CheckedApply,
     missing: Option<&[MissingInterface]>,
 ) -> Result<ExitCode> {
     let (error, checked, problems) = match &done.readback {
-        Ok(report) if report.verified() => (None, Some(&report.checked), &report.problems[..]),
+        Ok(report) if report.conforms() => (None, Some(&report.checked), &report.problems[..]),
         Ok(report) => (
             Some(t!(
                 "cli-apply-json-shape-differs",

@@ -240,15 +240,15 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
         "content_hash": policy.content_hash,
     });
 
-    let verify = Instant::now();
-    let readback = sanso_nft::verify::verify_applied_with(&ruleset, &isolated, boot.netns());
-    boot.time("verify_ms", verify.elapsed());
+    let check = Instant::now();
+    let readback = sanso_nft::conformance::check_applied_with(&ruleset, &isolated, boot.netns());
+    boot.time("verify_ms", check.elapsed());
     match readback {
-        Ok(report) if report.verified() => {
+        Ok(report) if report.conforms() => {
             boot.say(&t!(
                 "cli-boot-verified",
                 checked = report.checked.to_string(),
-                ms = format!("{:.0}", ms(verify.elapsed()))
+                ms = format!("{:.0}", ms(check.elapsed()))
             ));
             Ok(NetlinkLoaded {
                 policy: policy_json,

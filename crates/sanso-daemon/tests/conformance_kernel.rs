@@ -1,6 +1,6 @@
 //! The daemon's read-back check against the real kernel, in throwaway
 //! network namespaces (root only; skipped, saying so, otherwise): applies
-//! verify; an apply whose table is changed between the apply and the
+//! read back as compiled; an apply whose table is changed between the apply and the
 //! read-back fails the check, is audited and undone; the closed fallback
 //! reads back with the shape the daemon checks it against.
 // Tests start programs of their own (nft, ip, the daemon); the code under
@@ -130,7 +130,7 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
     if !have_root("the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwise") {
         return;
     }
-    let ns = Netns::create("dverify");
+    let ns = Netns::create("dconform");
     let dir = tempfile::tempdir().expect("temp dir");
     let state = dir.path().join("state");
     let kernel = tampering(&ns);
@@ -145,7 +145,7 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
         .reload(Trigger::Request, Operator::peer(0, 0, None))
         .await
         .expect_err("the read-back differs");
-    let shape = sanso_nft::verify::expected_shape(&ruleset("r2"));
+    let shape = sanso_nft::conformance::expected_shape(&ruleset("r2"));
     let forward = shape.chains["forward"];
     assert!(
         error.contains(&format!(
@@ -161,8 +161,9 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
         ["start", "apply", "verify-failed", "apply-failed"]
     );
     // The kernel holds r1 again, with its compiled shape and no extra rule.
-    let report = sanso_nft::verify::verify_applied(&ruleset("r1"), Some(&ns.name)).expect("read");
-    assert!(report.verified(), "{:?}", report.problems);
+    let report =
+        sanso_nft::conformance::check_applied(&ruleset("r1"), Some(&ns.name)).expect("read");
+    assert!(report.conforms(), "{:?}", report.problems);
     let status = handle.status().await.expect("status");
     assert_eq!(status.counts.verify_failures, 1);
     assert_eq!(
@@ -177,9 +178,9 @@ async fn the_daemon_verifies_its_applies_and_undoes_one_that_reads_back_otherwis
         .expect("r2 applies");
     assert!(said.ends_with("; read back and verified"), "{said}");
     assert!(
-        sanso_nft::verify::verify_applied(&ruleset("r2"), Some(&ns.name))
+        sanso_nft::conformance::check_applied(&ruleset("r2"), Some(&ns.name))
             .expect("read")
-            .verified()
+            .conforms()
     );
 }
 
@@ -204,14 +205,14 @@ async fn an_unverified_start_loads_the_closed_fallback_and_checks_it_in_the_kern
     let live = kernel.read_table().expect("read");
     let shape = sanso_daemon::kernel::fallback_shape();
     assert_eq!(
-        sanso_nft::verify::check_shape(&shape, &live),
+        sanso_nft::conformance::check_shape(&shape, &live),
         Vec::<String>::new()
     );
     // And a fallback opened by hand does not pass that check.
     ns.nft(&["chain", "inet", "sanso", "forward", "{ policy accept; }"]);
     let live = kernel.read_table().expect("read");
     assert_eq!(
-        sanso_nft::verify::check_shape(&shape, &live),
+        sanso_nft::conformance::check_shape(&shape, &live),
         ["chain forward is type filter hook forward priority 0; policy accept, expected type filter hook forward priority 0; policy drop"]
     );
 }

@@ -1,11 +1,11 @@
 //! After an apply the table is read back from the kernel and its shape
-//! checked (`verify::apply_and_verify`): it passes on the applied table,
+//! checked (`conformance::apply_and_check`): it passes on the applied table,
 //! says what it compared, and names what differs when the table was changed
 //! between the apply and the read-back.
 
 mod text_fixture;
 
-use sanso_nft::verify::{apply_and_verify, apply_and_verify_with, verify_applied};
+use sanso_nft::conformance::{apply_and_check, apply_and_check_with, check_applied};
 use text_fixture::{have_root, TestNamespace};
 
 #[test]
@@ -14,25 +14,25 @@ fn an_apply_reads_back_as_compiled_and_the_report_says_what_was_compared() {
         return;
     }
     let ruleset = text_fixture::ruleset();
-    let ns = TestNamespace::new("verify-ok");
+    let ns = TestNamespace::new("conform-ok");
     // Nothing applied yet: the table is missing.
-    let report = verify_applied(&ruleset, Some(&ns.name)).expect("read back");
+    let report = check_applied(&ruleset, Some(&ns.name)).expect("read back");
     assert_eq!(report.problems, ["table inet sanso is missing"]);
-    assert!(!report.verified());
+    assert!(!report.conforms());
 
-    let done = apply_and_verify(&ruleset, Some(&ns.name)).expect("apply");
+    let done = apply_and_check(&ruleset, Some(&ns.name)).expect("apply");
     let report = done.readback.expect("read back");
-    assert!(report.verified(), "{:?}", report.problems);
+    assert!(report.conforms(), "{:?}", report.problems);
     // What was compared comes from the compiled ruleset, not from the kernel.
-    let shape = sanso_nft::verify::expected_shape(&ruleset);
+    let shape = sanso_nft::conformance::expected_shape(&ruleset);
     assert_eq!(report.checked, shape.coverage());
     assert!(report.checked.chains >= 4 && report.checked.base_chains == 4);
     assert!(report.checked.rules > 0 && report.checked.elements > 0);
     assert!(report.checked.objects > 0);
     // The same read again, apart from apply: still the compiled shape.
-    assert!(verify_applied(&ruleset, Some(&ns.name))
+    assert!(check_applied(&ruleset, Some(&ns.name))
         .expect("read back")
-        .verified());
+        .conforms());
 }
 
 #[test]
@@ -41,11 +41,11 @@ fn a_table_changed_between_apply_and_read_back_fails_the_check() {
         return;
     }
     let ruleset = text_fixture::ruleset();
-    let ns = TestNamespace::new("verify-bad");
+    let ns = TestNamespace::new("conform-bad");
     // Between the apply and the read-back: a rule added by hand to forward,
     // the flow-mark map emptied, input's policy opened, output flushed, a
     // counter removed (after the rules that name it), a chain added.
-    let done = apply_and_verify_with(&ruleset, Some(&ns.name), || {
+    let done = apply_and_check_with(&ruleset, Some(&ns.name), || {
         ns.nft_ok(&["add", "rule", "inet", "sanso", "forward", "accept"], "");
         ns.nft_ok(&["flush", "map", "inet", "sanso", "live"], "");
         ns.nft_ok(
@@ -65,10 +65,10 @@ fn a_table_changed_between_apply_and_read_back_fails_the_check() {
     })
     .expect("the kernel accepted the apply");
     let report = done.readback.expect("read back");
-    assert!(!report.verified());
+    assert!(!report.conforms());
     let problems = &report.problems;
     let has = |prefix: &str| problems.iter().any(|p| p.starts_with(prefix));
-    let shape = sanso_nft::verify::expected_shape(&ruleset);
+    let shape = sanso_nft::conformance::expected_shape(&ruleset);
     assert!(
         problems.contains(&format!(
             "chain forward has {} rules, expected {}",
@@ -102,11 +102,11 @@ fn an_element_swapped_by_hand_is_named_though_the_counts_match() {
         return;
     }
     let ruleset = text_fixture::ruleset();
-    let ns = TestNamespace::new("verify-elem");
+    let ns = TestNamespace::new("conform-elem");
     // The read-back compares every element as the kernel holds it with the
     // batch's, not only their number: one element of a concatenated map
     // and one of a hash set replaced by others, the counts unchanged.
-    let done = apply_and_verify_with(&ruleset, Some(&ns.name), || {
+    let done = apply_and_check_with(&ruleset, Some(&ns.name), || {
         ns.nft_ok(
             &[
                 "delete",

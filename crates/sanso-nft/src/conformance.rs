@@ -2,20 +2,20 @@
 //! the IR says it must (no table flags, comment, chains with their rule
 //! counts, named objects, sets with their element counts)?
 //!
-//! This is the cheap check that runs after every apply ([`apply_and_verify`]
-//! for `sanso apply`, [`verify_live`] on the daemon's own read-back); it
+//! This is the cheap check that runs after every apply ([`apply_and_check`]
+//! for `sanso apply`, [`check_live`] on the daemon's own read-back); it
 //! catches a table that was not replaced, a batch the kernel took only in
 //! part, a base chain on the wrong hook or with the wrong policy, and a table
 //! changed between the apply and the read-back. Everything it expects is
-//! derived from the kernel objects of the ruleset (`netlink::objects`), so new chains, sets and
-//! objects are covered as soon as they are built there. The exact comparison
+//! derived from the kernel objects of the ruleset (`netlink::objects`), so
+//! new chains, sets and objects are covered as soon as they are built there. The exact comparison
 //! against the kernel's own view of the text (`readback::diff`) is
 //! `sanso drift`.
 //!
 //! The isolation sets are part of the shape (they, their rules and the
 //! `isolated` counter must be there), but what they hold is not the
 //! policy's: [`check_shape`] does not count their elements, and
-//! [`check_isolated`] (through [`verify_live_with`]) compares them with what
+//! [`check_isolated`] (through [`check_live_with`]) compares them with what
 //! should be isolated.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -278,25 +278,25 @@ fn named(problems: &mut Vec<String>, names: &[&String], what: Named) {
 /// What reading the table back after an apply found: what was compared
 /// and every difference.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShapeReport {
+pub struct Conformance {
     /// What the check compared (counted from the compiled ruleset).
     pub checked: Coverage,
     /// Every way the live table differs; empty when it has the compiled shape.
     pub problems: Vec<String>,
 }
 
-impl ShapeReport {
+impl Conformance {
     /// The check ran and found the compiled shape.
-    pub fn verified(&self) -> bool {
+    pub fn conforms(&self) -> bool {
         self.problems.is_empty()
     }
 }
 
 /// Checks a table already read back (`live`) against the shape `ruleset`
 /// compiles to.
-pub fn verify_live(ruleset: &Ruleset, live: &LiveTable) -> ShapeReport {
+pub fn check_live(ruleset: &Ruleset, live: &LiveTable) -> Conformance {
     let shape = expected_shape(ruleset);
-    ShapeReport {
+    Conformance {
         checked: shape.coverage(),
         problems: check_shape(&shape, live),
     }
@@ -322,23 +322,23 @@ pub fn check_isolated(isolated: &Isolated, live: &LiveTable) -> Vec<String> {
     problems
 }
 
-/// [`verify_live`], and the isolation sets must hold `isolated`
+/// [`check_live`], and the isolation sets must hold `isolated`
 /// ([`check_isolated`]).
-pub fn verify_live_with(ruleset: &Ruleset, isolated: &Isolated, live: &LiveTable) -> ShapeReport {
-    let mut report = verify_live(ruleset, live);
+pub fn check_live_with(ruleset: &Ruleset, isolated: &Isolated, live: &LiveTable) -> Conformance {
+    let mut found = check_live(ruleset, live);
     if live.presence == TablePresence::Present {
-        report.problems.extend(check_isolated(isolated, live));
+        found.problems.extend(check_isolated(isolated, live));
     }
-    report
+    found
 }
 
-/// [`verify_applied`] with the isolation sets holding `isolated`
+/// [`check_applied`] with the isolation sets holding `isolated`
 /// ([`check_isolated`]).
-pub fn verify_applied_with(
+pub fn check_applied_with(
     ruleset: &Ruleset,
     isolated: &Isolated,
     netns: Option<&str>,
-) -> Result<ShapeReport, ReadbackError> {
+) -> Result<Conformance, ReadbackError> {
     check_objects(&objects::build(ruleset), Some(isolated), netns)
 }
 
@@ -347,19 +347,16 @@ pub fn verify_applied_with(
 /// ([`check_shape`]), and every element of every set but the isolation sets
 /// and the log meters, as the kernel holds it, against the elements the
 /// batch carries ([`check_elements`]).
-pub fn verify_applied(
-    ruleset: &Ruleset,
-    netns: Option<&str>,
-) -> Result<ShapeReport, ReadbackError> {
+pub fn check_applied(ruleset: &Ruleset, netns: Option<&str>) -> Result<Conformance, ReadbackError> {
     check_objects(&objects::build(ruleset), None, netns)
 }
 
-/// [`verify_applied`] against the kernel objects of a ruleset, already built.
+/// [`check_applied`] against the kernel objects of a ruleset, already built.
 fn check_objects(
     wanted: &TableObjects,
     isolated: Option<&Isolated>,
     netns: Option<&str>,
-) -> Result<ShapeReport, ReadbackError> {
+) -> Result<Conformance, ReadbackError> {
     let shape = shape_of(wanted);
     let read =
         read_table(netns, |set| !LOG_METERS.contains(&set)).map_err(ReadbackError::Netlink)?;
@@ -371,7 +368,7 @@ fn check_objects(
             problems.extend(check_isolated(isolated, &live));
         }
     }
-    Ok(ShapeReport {
+    Ok(Conformance {
         checked: shape.coverage(),
         problems,
     })
@@ -689,38 +686,35 @@ pub(crate) fn check_elements(wanted: &TableObjects, table: &KernelTable) -> Vec<
 
 /// An apply the kernel accepted, and what reading it back found.
 #[derive(Debug)]
-pub struct VerifiedApply {
+pub struct CheckedApply {
     pub apply: ApplyReport,
     /// The shape check, or why the table could not be read back (then
-    /// nothing was verified; the table is applied all the same).
-    pub readback: Result<ShapeReport, ReadbackError>,
+    /// nothing was checked; the table is applied all the same).
+    pub readback: Result<Conformance, ReadbackError>,
 }
 
 /// Replaces `table inet sanso` with `ruleset` ([`crate::netlink::apply`]),
 /// then reads the table back in the same namespace and checks its shape.
 /// An `Err` is an apply the kernel refused (nothing changed); an `Ok` means
-/// the table was replaced, and [`VerifiedApply::readback`] says whether it
+/// the table was replaced, and [`CheckedApply::readback`] says whether it
 /// reads back as compiled.
-pub fn apply_and_verify(
-    ruleset: &Ruleset,
-    netns: Option<&str>,
-) -> Result<VerifiedApply, ApplyError> {
-    apply_and_verify_with(ruleset, netns, || {})
+pub fn apply_and_check(ruleset: &Ruleset, netns: Option<&str>) -> Result<CheckedApply, ApplyError> {
+    apply_and_check_with(ruleset, netns, || {})
 }
 
-/// [`apply_and_verify`] running `between` after the apply and before the
+/// [`apply_and_check`] running `between` after the apply and before the
 /// read-back: tests change the table there to see the check fail.
 #[doc(hidden)]
-pub fn apply_and_verify_with(
+pub fn apply_and_check_with(
     ruleset: &Ruleset,
     netns: Option<&str>,
     between: impl FnOnce(),
-) -> Result<VerifiedApply, ApplyError> {
+) -> Result<CheckedApply, ApplyError> {
     // Built once: the batch and the check come from the same kernel objects.
     let table = objects::build(ruleset);
     let apply = crate::netlink::apply_objects(&table, netns)?;
     between();
-    Ok(VerifiedApply {
+    Ok(CheckedApply {
         apply,
         readback: check_objects(&table, None, netns),
     })
@@ -835,13 +829,13 @@ mod tests {
     }
 
     #[test]
-    fn a_table_with_the_compiled_shape_verifies_and_each_difference_is_named() {
+    fn a_table_with_the_compiled_shape_conforms_and_each_difference_is_named() {
         let ruleset = example();
         let shape = expected_shape(&ruleset);
         let good = table_of(&shape);
-        let report = verify_live(&ruleset, &good);
-        assert!(report.verified(), "{:?}", report.problems);
-        assert_eq!(report.checked, shape.coverage());
+        let found = check_live(&ruleset, &good);
+        assert!(found.conforms(), "{:?}", found.problems);
+        assert_eq!(found.checked, shape.coverage());
 
         let mut bad = good.clone();
         bad.comment = Some("sanso other".into());
@@ -861,8 +855,8 @@ mod tests {
                 spec: String::new(),
             },
         );
-        let report = verify_live(&ruleset, &bad);
-        assert!(!report.verified());
+        let found = check_live(&ruleset, &bad);
+        assert!(!found.conforms());
         let expected = [
             format!(
                 "table comment is \"sanso other\", expected {:?}",
@@ -889,14 +883,14 @@ mod tests {
                 shape.sets[&first_set]
             ),
         ];
-        assert_eq!(report.problems, expected);
+        assert_eq!(found.problems, expected);
 
         let absent = LiveTable {
             presence: TablePresence::Absent,
             ..table_of(&shape)
         };
         assert_eq!(
-            verify_live(&ruleset, &absent).problems,
+            check_live(&ruleset, &absent).problems,
             ["table inet sanso is missing"]
         );
     }
@@ -914,11 +908,11 @@ mod tests {
             text: "10.20.0.0/16".into(),
             json: r#"{"prefix":{"addr":"10.20.0.0","len":16}}"#.into(),
         }];
-        assert!(verify_live(&ruleset, &live).verified());
+        assert!(check_live(&ruleset, &live).conforms());
         let zone = Isolated::new(["10.20.0.0/16".parse().expect("prefix")]);
-        assert!(verify_live_with(&ruleset, &zone, &live).verified());
+        assert!(check_live_with(&ruleset, &zone, &live).conforms());
         assert_eq!(
-            verify_live_with(&ruleset, &Isolated::default(), &live).problems,
+            check_live_with(&ruleset, &Isolated::default(), &live).problems,
             ["isolated, but should not be: 10.20.0.0/16"]
         );
         let more = Isolated::new([
@@ -926,12 +920,12 @@ mod tests {
             "fd00::/8".parse().expect("prefix"),
         ]);
         assert_eq!(
-            verify_live_with(&ruleset, &more, &live).problems,
+            check_live_with(&ruleset, &more, &live).problems,
             ["not isolated, but should be: 10.21.0.0/16, fd00::/8"]
         );
         live.sets.remove("isolated6");
         assert_eq!(
-            verify_live_with(&ruleset, &zone, &live).problems,
+            check_live_with(&ruleset, &zone, &live).problems,
             [
                 "set isolated6 is missing",
                 "isolation cannot be read: table inet sanso has no set isolated6 \
@@ -941,7 +935,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dormant_or_partly_read_table_does_not_verify() {
+    fn a_dormant_or_partly_read_table_does_not_conform() {
         let ruleset = example();
         let shape = expected_shape(&ruleset);
         let dormant = LiveTable {
@@ -949,7 +943,7 @@ mod tests {
             ..table_of(&shape)
         };
         assert_eq!(
-            verify_live(&ruleset, &dormant).problems,
+            check_live(&ruleset, &dormant).problems,
             ["table flags dormant (expected none): the table is switched off, nothing is filtered"]
         );
         let partly = LiveTable {
@@ -957,7 +951,7 @@ mod tests {
             ..table_of(&shape)
         };
         assert_eq!(
-            verify_live(&ruleset, &partly).problems,
+            check_live(&ruleset, &partly).problems,
             ["table was not read in full: chain forward could not be listed"]
         );
     }
