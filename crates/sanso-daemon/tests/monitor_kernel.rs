@@ -179,7 +179,7 @@ fn scrape(ns: &Netns, port: u16) -> String {
 fn try_connect(topo: &Topology, src: &str, dst: &str, port: u16, wait: Duration) -> bool {
     let (src, dst) = (ip(src), ip(dst));
     let link = topo
-        .plan()
+        .spec()
         .links
         .iter()
         .position(|l| l.peer_addresses.contains(&src))

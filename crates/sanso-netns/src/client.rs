@@ -18,7 +18,7 @@ use sanso_i18n::t;
 use sanso_policy::Policy;
 
 use crate::netns::{InNetns, Netns};
-use crate::placement::PlannedProbe;
+use crate::placement::PlacedProbe;
 use crate::tcp::{accept_until, listen};
 use crate::{
     ensure_privileged, CapturePoint, HarnessError, KernelVerdict, Probe, ProbeL4, Topology,
@@ -40,9 +40,9 @@ pub fn run_clients(
     }
     let topo = Topology::build(policy, probes)?;
     topo.load_ruleset(nft_text)?;
-    let plan = topo.plan();
+    let spec = topo.spec();
     let mut verdicts = Vec::with_capacity(probes.len());
-    for (i, p) in plan.probes.iter().enumerate() {
+    for (i, p) in spec.probes.iter().enumerate() {
         let src_ns = &topo.peers()[p.iif];
         let dst_ns = match p.capture {
             CapturePoint::Gateway => topo.gateway(),
@@ -50,7 +50,7 @@ pub fn run_clients(
                 verdicts.push(KernelVerdict::Drop);
                 continue;
             }
-            CapturePoint::Peer(_) => plan
+            CapturePoint::Peer(_) => spec
                 .links
                 .iter()
                 .position(|l| l.peer_addresses.contains(&p.dst))
@@ -122,7 +122,7 @@ pub(crate) fn start_server<S: 'static, T: Default + Send + 'static>(
 fn tcp_exchange(
     src_ns: &Netns,
     dst_ns: &Netns,
-    p: &PlannedProbe,
+    p: &PlacedProbe,
     port: u16,
     wait: Duration,
 ) -> Result<bool, HarnessError> {
@@ -178,7 +178,7 @@ fn connect_from(src: IpAddr, to: SocketAddr, wait: Duration) -> std::io::Result<
 fn udp_exchange(
     src_ns: &Netns,
     dst_ns: &Netns,
-    p: &PlannedProbe,
+    p: &PlacedProbe,
     port: u16,
     wait: Duration,
 ) -> Result<bool, HarnessError> {

@@ -24,7 +24,7 @@
 //!
 //! # How a run works
 //!
-//! 1. [`placement::TopologyPlan`] (pure) places every address: a gateway
+//! 1. [`placement::TopologySpec`] (pure) places every address: a gateway
 //!    namespace whose interfaces carry the policy's interface names, one
 //!    peer namespace per interface (veth end `p0`), /32 and /128 addresses,
 //!    host routes and permanent neighbours (see the module for the rules).
@@ -227,27 +227,27 @@ pub fn run_probes_with(
     };
     for batch in probes.chunks(MAX_PROBES_PER_TOPOLOGY) {
         let topology = Topology::build(policy, batch)?;
-        let plan = topology.plan();
+        let spec = topology.spec();
         report.topologies += 1;
-        report.namespaces += plan.links.len() + 1;
-        report.links = plan.links.len();
-        report.addresses += plan.address_count();
+        report.namespaces += spec.links.len() + 1;
+        report.links = spec.links.len();
+        report.addresses += spec.address_count();
         report.setup += topology.setup_time();
-        report.run_prefixes.push(plan.run.prefix());
+        report.run_prefixes.push(spec.run.prefix());
 
         let t = Instant::now();
         topology.load_ruleset(nft_text)?;
         report.load += t.elapsed();
 
         let exchange = wire::exchange(
-            plan,
+            spec,
             topology.gateway(),
             topology.peers(),
             options.drop_wait,
         )?;
         report.send += exchange.send_time;
         report.wait += exchange.wait_time;
-        for ((p, sent), arrived) in plan
+        for ((p, sent), arrived) in spec
             .probes
             .iter()
             .zip(&exchange.sent)
@@ -262,7 +262,7 @@ pub fn run_probes_with(
                     KernelVerdict::Drop
                 },
                 latency,
-                iif: plan.links[p.iif].interface.clone(),
+                iif: spec.links[p.iif].interface.clone(),
                 dst: p.dst,
                 capture: p.capture,
             });

@@ -22,7 +22,7 @@ use pnet::packet::udp::{self, MutableUdpPacket};
 use pnet::packet::Packet as _;
 use pnet::util::MacAddr;
 
-use crate::placement::{Mac, PlannedProbe};
+use crate::placement::{Mac, PlacedProbe};
 use crate::ProbeL4;
 
 const MAGIC: &[u8; 5] = b"SANSO";
@@ -58,7 +58,7 @@ pub fn protocol(l4: ProbeL4, v4: bool) -> IpNextHeaderProtocol {
 
 /// The Ethernet frame of a probe, from `src_mac` to `dst_mac`.
 pub fn build_frame(
-    probe: &PlannedProbe,
+    probe: &PlacedProbe,
     index: u32,
     token: u32,
     src_mac: Mac,
@@ -106,12 +106,12 @@ pub fn build_frame(
             p.set_destination(dst);
             p.set_payload(&l4);
         }
-        _ => unreachable!("the plan refuses probes of mixed families"),
+        _ => unreachable!("the placement refuses probes of mixed families"),
     }
     frame
 }
 
-fn build_l4(probe: &PlannedProbe, index: u32, token: u32) -> Vec<u8> {
+fn build_l4(probe: &PlacedProbe, index: u32, token: u32) -> Vec<u8> {
     let tag = payload_tag(token, index);
     match probe.l4 {
         ProbeL4::Tcp(port) => {
@@ -128,7 +128,7 @@ fn build_l4(probe: &PlannedProbe, index: u32, token: u32) -> Vec<u8> {
             let sum = match (probe.src, probe.dst) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => tcp::ipv4_checksum(&p.to_immutable(), &s, &d),
                 (IpAddr::V6(s), IpAddr::V6(d)) => tcp::ipv6_checksum(&p.to_immutable(), &s, &d),
-                _ => unreachable!("the plan refuses probes of mixed families"),
+                _ => unreachable!("the placement refuses probes of mixed families"),
             };
             p.set_checksum(sum);
             buf
@@ -144,7 +144,7 @@ fn build_l4(probe: &PlannedProbe, index: u32, token: u32) -> Vec<u8> {
             let sum = match (probe.src, probe.dst) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => udp::ipv4_checksum(&p.to_immutable(), &s, &d),
                 (IpAddr::V6(s), IpAddr::V6(d)) => udp::ipv6_checksum(&p.to_immutable(), &s, &d),
-                _ => unreachable!("the plan refuses probes of mixed families"),
+                _ => unreachable!("the placement refuses probes of mixed families"),
             };
             p.set_checksum(sum);
             buf
@@ -175,7 +175,7 @@ fn build_l4(probe: &PlannedProbe, index: u32, token: u32) -> Vec<u8> {
                     let sum = icmpv6::checksum(&p.to_immutable(), &s, &d);
                     p.set_checksum(sum);
                 }
-                _ => unreachable!("the plan refuses probes of mixed families"),
+                _ => unreachable!("the placement refuses probes of mixed families"),
             }
             buf
         }
@@ -192,7 +192,7 @@ pub fn match_frame(
     frame: &[u8],
     from_mac: Mac,
     token: u32,
-    probes: &[PlannedProbe],
+    probes: &[PlacedProbe],
 ) -> Option<usize> {
     let eth = EthernetPacket::new(frame)?;
     if eth.get_source() != mac_addr(from_mac) {
@@ -205,7 +205,7 @@ pub fn match_frame(
 }
 
 /// The probe an IP packet (IPv4 or IPv6, with its header) is.
-pub fn match_ip(packet: &[u8], token: u32, probes: &[PlannedProbe]) -> Option<usize> {
+pub fn match_ip(packet: &[u8], token: u32, probes: &[PlacedProbe]) -> Option<usize> {
     match packet.first()? >> 4 {
         4 => {
             let ip = Ipv4Packet::new(packet)?;
@@ -250,7 +250,7 @@ pub fn match_l4(
     src: IpAddr,
     dst: Option<IpAddr>,
     token: u32,
-    probes: &[PlannedProbe],
+    probes: &[PlacedProbe],
 ) -> Option<usize> {
     let index = find_tag(l4, token)?;
     let probe = probes.get(index as usize)?;
@@ -293,8 +293,8 @@ mod tests {
     const GW: Mac = [2, 0x53, 0, 0, 0, 1];
     const PEER: Mac = [2, 0x53, 0, 1, 0, 1];
 
-    fn planned(src: &str, dst: &str, l4: ProbeL4) -> PlannedProbe {
-        PlannedProbe {
+    fn placed(src: &str, dst: &str, l4: ProbeL4) -> PlacedProbe {
+        PlacedProbe {
             iif: 0,
             src: src.parse().expect("addr"),
             dst: dst.parse().expect("addr"),
@@ -306,12 +306,12 @@ mod tests {
     #[test]
     fn frames_round_trip_for_every_kind() {
         let probes = vec![
-            planned("10.0.0.1", "10.1.0.1", ProbeL4::Tcp(443)),
-            planned("10.0.0.1", "10.1.0.1", ProbeL4::Udp(53)),
-            planned("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8)),
-            planned("fd00::1", "fd01::1", ProbeL4::Tcp(22)),
-            planned("fd00::1", "fd01::1", ProbeL4::Udp(123)),
-            planned("fd00::1", "fd01::1", ProbeL4::Icmp(128)),
+            placed("10.0.0.1", "10.1.0.1", ProbeL4::Tcp(443)),
+            placed("10.0.0.1", "10.1.0.1", ProbeL4::Udp(53)),
+            placed("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8)),
+            placed("fd00::1", "fd01::1", ProbeL4::Tcp(22)),
+            placed("fd00::1", "fd01::1", ProbeL4::Udp(123)),
+            placed("fd00::1", "fd01::1", ProbeL4::Icmp(128)),
         ];
         for (k, p) in probes.iter().enumerate() {
             let frame = build_frame(p, k as u32, 0xabcd, PEER, GW);
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn checksums_are_valid() {
-        let p = planned("10.0.0.1", "10.1.0.1", ProbeL4::Tcp(443));
+        let p = placed("10.0.0.1", "10.1.0.1", ProbeL4::Tcp(443));
         let frame = build_frame(&p, 7, 1, PEER, GW);
         let ip = Ipv4Packet::new(&frame[ETH_LEN..]).expect("ip");
         assert_eq!(ipv4::checksum(&ip), ip.get_checksum());
@@ -354,7 +354,7 @@ mod tests {
         assert_eq!(seg.get_flags(), TcpFlags::SYN);
         assert_eq!(seg.get_source(), source_port(7));
 
-        let u = planned("fd00::1", "fd01::1", ProbeL4::Udp(53));
+        let u = placed("fd00::1", "fd01::1", ProbeL4::Udp(53));
         let frame = build_frame(&u, 9, 1, PEER, GW);
         let ip6 = Ipv6Packet::new(&frame[ETH_LEN..]).expect("ip6");
         let dg = UdpPacket::new(ip6.payload()).expect("udp");
@@ -364,7 +364,7 @@ mod tests {
         );
         assert_eq!(ip6.get_flow_label(), 9);
 
-        let i = planned("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8));
+        let i = placed("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8));
         let frame = build_frame(&i, 70_000, 1, PEER, GW);
         let ip = Ipv4Packet::new(&frame[ETH_LEN..]).expect("ip");
         let m = IcmpPacket::new(ip.payload()).expect("icmp");
@@ -374,15 +374,15 @@ mod tests {
 
     #[test]
     fn an_echo_reply_quoting_the_tag_is_not_the_probe() {
-        let probes = vec![planned("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8))];
+        let probes = vec![placed("10.0.0.1", "10.1.0.1", ProbeL4::Icmp(8))];
         // The reply: addresses swapped, type 0, same payload.
-        let reply = planned("10.1.0.1", "10.0.0.1", ProbeL4::Icmp(0));
+        let reply = placed("10.1.0.1", "10.0.0.1", ProbeL4::Icmp(0));
         let frame = build_frame(&reply, 0, 5, GW, PEER);
         assert_eq!(match_frame(&frame, GW, 5, &probes), None);
         let frame = build_frame(&probes[0], 0, 5, GW, PEER);
         assert_eq!(match_frame(&frame, GW, 5, &probes), Some(0));
         // The IPv6 raw-socket view: payload only.
-        let p6 = vec![planned("fd00::1", "fd01::1", ProbeL4::Udp(53))];
+        let p6 = vec![placed("fd00::1", "fd01::1", ProbeL4::Udp(53))];
         let frame = build_frame(&p6[0], 0, 5, GW, PEER);
         let l4 = &frame[ETH_LEN + IPV6_LEN..];
         assert_eq!(

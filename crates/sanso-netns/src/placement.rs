@@ -1,4 +1,4 @@
-//! The topology as plain data ([`TopologyPlan`]): which namespaces, veth
+//! The topology as plain data ([`TopologySpec`]): which namespaces, veth
 //! links, addresses, routes and neighbours a run needs for its probes, and
 //! the `ip -batch` scripts that build it. Pure: computed from the policy and
 //! the probes only, so it is tested without root.
@@ -52,18 +52,18 @@ pub type Mac = [u8; 6];
 
 /// The whole topology of one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TopologyPlan {
+pub struct TopologySpec {
     pub run: RunId,
     pub gateway_ns: String,
     /// One per policy interface, in policy order (zones, then interfaces).
-    pub links: Vec<LinkPlan>,
+    pub links: Vec<LinkSpec>,
     /// Same order as the probes given.
-    pub probes: Vec<PlannedProbe>,
+    pub probes: Vec<PlacedProbe>,
 }
 
 /// One gateway interface and its peer namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkPlan {
+pub struct LinkSpec {
     /// The gateway's interface name, as in the policy.
     pub interface: String,
     pub zone: ZoneId,
@@ -81,8 +81,8 @@ pub struct LinkPlan {
 
 /// A probe with its interface and destination resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PlannedProbe {
-    /// Index into [`TopologyPlan::links`] of the input interface.
+pub struct PlacedProbe {
+    /// Index into [`TopologySpec::links`] of the input interface.
     pub iif: usize,
     pub src: IpAddr,
     pub dst: IpAddr,
@@ -109,10 +109,10 @@ pub fn is_special(addr: IpAddr) -> bool {
     }
 }
 
-impl TopologyPlan {
-    /// Plans the topology for `probes` under `policy`.
+impl TopologySpec {
+    /// Lays out the topology for `probes` under `policy`.
     pub fn new(run: RunId, policy: &Policy, probes: &[Probe]) -> Result<Self, HarnessError> {
-        let mut links: Vec<LinkPlan> = Vec::new();
+        let mut links: Vec<LinkSpec> = Vec::new();
         let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
         let mut first_link_of_zone: BTreeMap<ZoneId, usize> = BTreeMap::new();
         for (z, zone) in policy.zones.iter().enumerate() {
@@ -120,7 +120,7 @@ impl TopologyPlan {
                 let i = links.len();
                 by_name.entry(interface.as_str()).or_insert(i);
                 first_link_of_zone.entry(ZoneId(z)).or_insert(i);
-                links.push(LinkPlan {
+                links.push(LinkSpec {
                     interface: interface.clone(),
                     zone: ZoneId(z),
                     peer_ns: run.namespace_name(&format!("p{i}")),
@@ -213,7 +213,7 @@ impl TopologyPlan {
             links[l].routes.insert(addr);
         }
 
-        let planned = probes
+        let placed = probes
             .iter()
             .zip(&iifs)
             .map(|(probe, &iif)| {
@@ -230,7 +230,7 @@ impl TopologyPlan {
                         _ => (dst, CapturePoint::Unrouted),
                     },
                 };
-                PlannedProbe {
+                PlacedProbe {
                     iif,
                     src: probe.src,
                     dst,
@@ -240,11 +240,11 @@ impl TopologyPlan {
             })
             .collect();
 
-        Ok(TopologyPlan {
+        Ok(TopologySpec {
             run,
             gateway_ns: run.namespace_name("gw"),
             links,
-            probes: planned,
+            probes: placed,
         })
     }
 
@@ -468,53 +468,53 @@ pub(crate) mod tests {
             probe("10.20.0.5", ProbeDst::Addr(ip("198.51.100.1")), Some("mn0")),
             probe("fd00:10::5", ProbeDst::Addr(ip("2001:db8::1")), None),
         ];
-        let plan = TopologyPlan::new(RunId { pid: 7, counter: 3 }, &p, &probes).expect("plan");
-        assert_eq!(plan.gateway_ns, "sanso-7-3-gw");
-        let names: Vec<_> = plan.links.iter().map(|l| l.interface.as_str()).collect();
+        let spec = TopologySpec::new(RunId { pid: 7, counter: 3 }, &p, &probes).expect("placed");
+        assert_eq!(spec.gateway_ns, "sanso-7-3-gw");
+        let names: Vec<_> = spec.links.iter().map(|l| l.interface.as_str()).collect();
         assert_eq!(names, ["mn0", "lg0", "lg1", "wan0"]);
-        assert_eq!(plan.links[3].peer_ns, "sanso-7-3-p3");
+        assert_eq!(spec.links[3].peer_ns, "sanso-7-3-p3");
         // 10.10.0.1 is a probe address, so the gateway takes 10.10.0.2.
-        assert_eq!(plan.links[0].gateway_v4, ip("10.10.0.2"));
-        assert_eq!(plan.links[0].gateway_v6, ip("fd00:10::1"));
-        assert_eq!(plan.links[1].gateway_v4, ip("10.20.0.1"));
-        assert_eq!(plan.links[2].gateway_v4, ip("10.20.0.2"));
+        assert_eq!(spec.links[0].gateway_v4, ip("10.10.0.2"));
+        assert_eq!(spec.links[0].gateway_v6, ip("fd00:10::1"));
+        assert_eq!(spec.links[1].gateway_v4, ip("10.20.0.1"));
+        assert_eq!(spec.links[2].gateway_v4, ip("10.20.0.2"));
         // No v6 network in lgwan: the harness's own prefix.
-        assert_eq!(plan.links[1].gateway_v6, ip("fd53:616e:736f:1::1"));
+        assert_eq!(spec.links[1].gateway_v6, ip("fd53:616e:736f:1::1"));
         // Catch-all: 0.0.0.1 is special, so the fallback range.
-        assert_eq!(plan.links[3].gateway_v4, ip("198.18.3.1"));
+        assert_eq!(spec.links[3].gateway_v4, ip("198.18.3.1"));
 
-        assert_eq!(plan.probes[0].capture, CapturePoint::Peer(1));
-        assert_eq!(plan.probes[1].capture, CapturePoint::Gateway);
-        assert_eq!(plan.probes[1].dst, ip("10.10.0.2"));
-        assert_eq!(plan.probes[2].capture, CapturePoint::Peer(0));
-        assert_eq!(plan.probes[2].iif, 3);
-        assert_eq!(plan.probes[3].iif, 0);
-        assert_eq!(plan.probes[3].capture, CapturePoint::Peer(3));
+        assert_eq!(spec.probes[0].capture, CapturePoint::Peer(1));
+        assert_eq!(spec.probes[1].capture, CapturePoint::Gateway);
+        assert_eq!(spec.probes[1].dst, ip("10.10.0.2"));
+        assert_eq!(spec.probes[2].capture, CapturePoint::Peer(0));
+        assert_eq!(spec.probes[2].iif, 3);
+        assert_eq!(spec.probes[3].iif, 0);
+        assert_eq!(spec.probes[3].capture, CapturePoint::Peer(3));
         // The spoofed source sits on the mn0 peer too, and is routed to lg0 (its zone).
-        assert!(plan.links[0].peer_addresses.contains(&ip("10.20.0.5")));
-        assert!(plan.links[1].peer_addresses.contains(&ip("10.20.0.5")));
-        assert!(plan.links[1].routes.contains(&ip("10.20.0.5")));
-        assert!(!plan.links[0].routes.contains(&ip("10.20.0.5")));
-        assert!(plan.links[3].routes.contains(&ip("2001:db8::1")));
+        assert!(spec.links[0].peer_addresses.contains(&ip("10.20.0.5")));
+        assert!(spec.links[1].peer_addresses.contains(&ip("10.20.0.5")));
+        assert!(spec.links[1].routes.contains(&ip("10.20.0.5")));
+        assert!(!spec.links[0].routes.contains(&ip("10.20.0.5")));
+        assert!(spec.links[3].routes.contains(&ip("2001:db8::1")));
     }
 
     #[test]
     fn scripts_name_every_piece() {
         let p = policy();
         let probes = vec![probe("10.10.0.1", ProbeDst::Addr(ip("10.20.0.5")), None)];
-        let plan = TopologyPlan::new(RunId { pid: 1, counter: 0 }, &p, &probes).expect("plan");
-        let gw = plan.gateway_script();
+        let spec = TopologySpec::new(RunId { pid: 1, counter: 0 }, &p, &probes).expect("placed");
+        let gw = spec.gateway_script();
         assert!(gw.contains("link add mn0 address 02:53:00:00:00:00 type veth peer name p0 address 02:53:00:01:00:00 netns sanso-1-0-p0\n"));
         assert!(gw.contains("route add 10.20.0.5/32 dev lg0\n"));
         assert!(
             gw.contains("neigh replace 10.20.0.5 lladdr 02:53:00:01:00:01 dev lg0 nud permanent\n")
         );
         assert!(gw.contains("address add fe80::1/64 dev wan0 nodad\n"));
-        let peer = plan.peer_script(1);
+        let peer = spec.peer_script(1);
         assert!(peer.contains("address add 10.20.0.5/32 dev p0\n"));
         assert!(peer.contains("route add default via 10.20.0.1 dev p0 onlink\n"));
-        assert!(!plan.peer_script(0).contains("10.20.0.5"));
-        assert!(plan
+        assert!(!spec.peer_script(0).contains("10.20.0.5"));
+        assert!(spec
             .peer_script(0)
             .contains("address add 10.10.0.1/32 dev p0\n"));
     }
@@ -538,8 +538,8 @@ pub(crate) mod tests {
                 pr
             })
             .collect();
-        let plan = TopologyPlan::new(RunId::next(), &p, &probes).expect("plan");
-        let peer = plan.peer_script(0);
+        let spec = TopologySpec::new(RunId::next(), &p, &probes).expect("placed");
+        let peer = spec.peer_script(0);
         assert!(
             peer.contains("route add local fd00:10::1/128 dev p0 table local\n"),
             "{peer}"
@@ -552,29 +552,29 @@ pub(crate) mod tests {
         let p = policy();
         let bad_iif = probe("10.10.0.1", ProbeDst::Gateway, Some("eth9"));
         assert!(matches!(
-            TopologyPlan::new(RunId::next(), &p, &[bad_iif]),
+            TopologySpec::new(RunId::next(), &p, &[bad_iif]),
             Err(HarnessError::UnknownInterface { probe: 0, .. })
         ));
         let mixed = probe("10.10.0.1", ProbeDst::Addr(ip("fd00:10::1")), None);
         assert!(matches!(
-            TopologyPlan::new(RunId::next(), &p, &[mixed]),
+            TopologySpec::new(RunId::next(), &p, &[mixed]),
             Err(HarnessError::MixedFamilies { .. })
         ));
         let special = probe("127.0.0.1", ProbeDst::Gateway, Some("mn0"));
         assert!(matches!(
-            TopologyPlan::new(RunId::next(), &p, &[special]),
+            TopologySpec::new(RunId::next(), &p, &[special]),
             Err(HarnessError::SpecialAddress { .. })
         ));
         let mut no_catch_all = policy();
         no_catch_all.zones.pop();
         let nowhere = probe("192.0.2.1", ProbeDst::Gateway, None);
         assert!(matches!(
-            TopologyPlan::new(RunId::next(), &no_catch_all, &[nowhere]),
+            TopologySpec::new(RunId::next(), &no_catch_all, &[nowhere]),
             Err(HarnessError::NoInterfaceForSource { .. })
         ));
         let unrouted = probe("10.10.0.1", ProbeDst::Addr(ip("192.0.2.1")), None);
-        let plan = TopologyPlan::new(RunId::next(), &no_catch_all, &[unrouted]).expect("plan");
-        assert_eq!(plan.probes[0].capture, CapturePoint::Unrouted);
+        let spec = TopologySpec::new(RunId::next(), &no_catch_all, &[unrouted]).expect("placed");
+        assert_eq!(spec.probes[0].capture, CapturePoint::Unrouted);
     }
 
     #[test]

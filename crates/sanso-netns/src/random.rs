@@ -22,7 +22,7 @@
 //!
 //! Addresses the kernel treats specially ([`crate::placement::is_special`]) are
 //! never produced (unless a zone holds nothing else), so every probe can be
-//! planned.
+//! placed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -368,7 +368,7 @@ impl Pools {
 }
 
 /// An address of the zone: an edge, or a draw inside one of its networks
-/// that classifies to it; failing both, a draw that may not (the planner
+/// that classifies to it; failing both, a draw that may not (the placement
 /// still places it by its own classification).
 fn draw_address(policy: &Policy, zone: &ZonePool, rng: &mut ChaCha8Rng) -> IpAddr {
     if !zone.edges.is_empty() && rng.gen_bool(EDGE_SHARE) {
@@ -514,7 +514,7 @@ fn draw_port(edges: &[u16], rng: &mut ChaCha8Rng) -> u16 {
 mod tests {
     use super::*;
     use crate::netns::RunId;
-    use crate::placement::TopologyPlan;
+    use crate::placement::TopologySpec;
     use proptest::prelude::*;
     use sanso_policy::{Flow, Host, HostId, Location, PortRange, Service};
 
@@ -685,7 +685,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
         #[test]
-        fn every_probe_can_be_planned(seed in any::<u64>()) {
+        fn every_probe_can_be_placed(seed in any::<u64>()) {
             let p = policy();
             let probes = random_probes(&p, 64, seed);
             for pr in &probes {
@@ -698,7 +698,7 @@ mod tests {
                     prop_assert!(port != 0);
                 }
             }
-            prop_assert!(TopologyPlan::new(RunId::next(), &p, &probes).is_ok());
+            prop_assert!(TopologySpec::new(RunId::next(), &p, &probes).is_ok());
         }
     }
 }

@@ -91,7 +91,7 @@ pub fn topology(policy: &Policy) -> Result<Topology, HarnessError> {
 /// client or server of that interface's zone runs.
 pub fn peer<'t>(topo: &'t Topology, interface: &str) -> Option<&'t Netns> {
     let i = topo
-        .plan()
+        .spec()
         .links
         .iter()
         .position(|l| l.interface == interface)?;
@@ -102,7 +102,7 @@ pub fn peer<'t>(topo: &'t Topology, interface: &str) -> Option<&'t Netns> {
 /// client behind that interface connects to for a flow to `self`.
 pub fn gateway_addresses(topo: &Topology, interface: &str) -> Option<[IpAddr; 2]> {
     let link = topo
-        .plan()
+        .spec()
         .links
         .iter()
         .find(|l| l.interface == interface)?;

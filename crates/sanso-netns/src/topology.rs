@@ -1,4 +1,4 @@
-//! Builds a [`TopologyPlan`] in the kernel ([`Topology`]): the namespaces,
+//! Builds a [`TopologySpec`] in the kernel ([`Topology`]): the namespaces,
 //! veth links, addresses, routes, neighbours and sysctls, and loads the
 //! ruleset into the gateway namespace. Everything is removed when the
 //! [`Topology`] is dropped.
@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use sanso_policy::Policy;
 
 use crate::netns::{enter, run_command, run_ip, Netns, RunId};
-use crate::placement::{TopologyPlan, PEER_IFNAME};
+use crate::placement::{TopologySpec, PEER_IFNAME};
 use crate::{HarnessError, Probe};
 
 /// A built topology. Dropping it removes its namespaces (and so its links).
 #[derive(Debug)]
 pub struct Topology {
-    plan: TopologyPlan,
+    spec: TopologySpec,
     // Fields drop in declaration order: the peers, then the gateway.
     peers: Vec<Netns>,
     gateway: Netns,
@@ -75,22 +75,22 @@ pub fn interface_sysctls(interface: &str, gateway: bool) -> Vec<Sysctl> {
 }
 
 impl Topology {
-    /// Plans and builds the topology for `probes` (see [`TopologyPlan`]).
+    /// Lays out and builds the topology for `probes` (see [`TopologySpec`]).
     pub fn build(policy: &Policy, probes: &[Probe]) -> Result<Self, HarnessError> {
         ensure_privileged()?;
-        Self::from_plan(TopologyPlan::new(RunId::next(), policy, probes)?)
+        Self::from_spec(TopologySpec::new(RunId::next(), policy, probes)?)
     }
 
-    /// Builds a planned topology.
-    pub fn from_plan(plan: TopologyPlan) -> Result<Self, HarnessError> {
+    /// Builds the topology `spec` lays out.
+    pub fn from_spec(spec: TopologySpec) -> Result<Self, HarnessError> {
         ensure_privileged()?;
         // A run killed with SIGKILL could not remove its namespaces: the
         // next run removes those whose process is gone.
         crate::netns::remove_stale_namespaces();
         let start = Instant::now();
-        let gateway = Netns::create(&plan.gateway_ns)?;
-        let mut peers = Vec::with_capacity(plan.links.len());
-        for link in &plan.links {
+        let gateway = Netns::create(&spec.gateway_ns)?;
+        let mut peers = Vec::with_capacity(spec.links.len());
+        for link in &spec.links {
             peers.push(Netns::create(&link.peer_ns)?);
         }
         // From here on, an error drops `gateway` and `peers`: nothing is left.
@@ -100,16 +100,16 @@ impl Topology {
 
         run_ip(
             &["-n", gateway.name(), "-batch", "-"],
-            Some(&plan.gateway_script()),
+            Some(&spec.gateway_script()),
         )?;
         for (i, peer) in peers.iter().enumerate() {
             run_ip(
                 &["-n", peer.name(), "-batch", "-"],
-                Some(&plan.peer_script(i)),
+                Some(&spec.peer_script(i)),
             )?;
         }
 
-        let gw_ifaces = plan
+        let gw_ifaces = spec
             .links
             .iter()
             .flat_map(|l| interface_sysctls(&l.interface, true))
@@ -124,7 +124,7 @@ impl Topology {
 
         let setup_time = start.elapsed();
         Ok(Topology {
-            plan,
+            spec,
             peers,
             gateway,
             setup_time,
@@ -155,8 +155,8 @@ impl Topology {
         run_command("ip", &full, None)
     }
 
-    pub fn plan(&self) -> &TopologyPlan {
-        &self.plan
+    pub fn spec(&self) -> &TopologySpec {
+        &self.spec
     }
 
     pub fn gateway(&self) -> &Netns {
@@ -168,7 +168,7 @@ impl Topology {
         &self.peers
     }
 
-    /// How long [`Topology::from_plan`] took.
+    /// How long [`Topology::from_spec`] took.
     pub fn setup_time(&self) -> Duration {
         self.setup_time
     }

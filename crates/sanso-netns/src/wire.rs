@@ -30,7 +30,7 @@ use sanso_i18n::t;
 
 use crate::netns::{enter, Netns};
 use crate::packet::{build_frame, match_frame, match_ip, match_l4, protocol};
-use crate::placement::{Mac, TopologyPlan, PEER_IFNAME};
+use crate::placement::{Mac, TopologySpec, PEER_IFNAME};
 use crate::{CapturePoint, HarnessError, SocketStep};
 
 /// Receive buffer of every capture socket: holds a large batch even if the
@@ -70,18 +70,18 @@ enum Capture {
 }
 
 pub(crate) fn exchange(
-    plan: &TopologyPlan,
+    spec: &TopologySpec,
     gateway: &Netns,
     peers: &[Netns],
     drop_wait: Duration,
 ) -> Result<Exchange, HarnessError> {
-    let token = plan.run.token();
-    let frames: Vec<Vec<u8>> = plan
+    let token = spec.run.token();
+    let frames: Vec<Vec<u8>> = spec
         .probes
         .iter()
         .enumerate()
         .map(|(k, p)| {
-            let link = &plan.links[p.iif];
+            let link = &spec.links[p.iif];
             build_frame(p, k as u32, token, link.peer_mac, link.gateway_mac)
         })
         .collect();
@@ -89,7 +89,7 @@ pub(crate) fn exchange(
     std::thread::scope(|s| {
         let (ready_tx, ready_rx) = mpsc::channel::<()>();
         let (deadline_tx, deadline_rx) = mpsc::channel::<Instant>();
-        let capturer = s.spawn(move || capture(plan, gateway, peers, token, ready_tx, deadline_rx));
+        let capturer = s.spawn(move || capture(spec, gateway, peers, token, ready_tx, deadline_rx));
         let join_capturer =
             |h: std::thread::ScopedJoinHandle<'_, Result<Vec<Option<Instant>>, HarnessError>>| {
                 h.join()
@@ -112,7 +112,7 @@ pub(crate) fn exchange(
             }
         }
         let send_start = Instant::now();
-        let sent = s.spawn(|| send(plan, peers, &frames)).join();
+        let sent = s.spawn(|| send(spec, peers, &frames)).join();
         let send_time = send_start.elapsed();
         let sent = match sent {
             Ok(Ok(sent)) => sent,
@@ -141,12 +141,12 @@ pub(crate) fn exchange(
 }
 
 fn open_captures(
-    plan: &TopologyPlan,
+    spec: &TopologySpec,
     gateway: &Netns,
     peers: &[Netns],
 ) -> Result<Vec<Capture>, HarnessError> {
     let mut captures = Vec::new();
-    let peer_links: BTreeSet<usize> = plan
+    let peer_links: BTreeSet<usize> = spec
         .probes
         .iter()
         .filter_map(|p| match p.capture {
@@ -172,11 +172,11 @@ fn open_captures(
             link: l,
             fd,
             ifindex: ifindex as usize,
-            gateway_mac: plan.links[l].gateway_mac,
+            gateway_mac: spec.links[l].gateway_mac,
         });
     }
 
-    let gateway_kinds: BTreeSet<(bool, u8)> = plan
+    let gateway_kinds: BTreeSet<(bool, u8)> = spec
         .probes
         .iter()
         .filter(|p| p.capture == CapturePoint::Gateway)
@@ -220,16 +220,16 @@ fn open_captures(
 }
 
 fn capture(
-    plan: &TopologyPlan,
+    spec: &TopologySpec,
     gateway: &Netns,
     peers: &[Netns],
     token: u32,
     ready: mpsc::Sender<()>,
     deadline_rx: mpsc::Receiver<Instant>,
 ) -> Result<Vec<Option<Instant>>, HarnessError> {
-    let captures = open_captures(plan, gateway, peers)?;
-    let mut arrived: Vec<Option<Instant>> = vec![None; plan.probes.len()];
-    let mut remaining = plan
+    let captures = open_captures(spec, gateway, peers)?;
+    let mut arrived: Vec<Option<Instant>> = vec![None; spec.probes.len()];
+    let mut remaining = spec
         .probes
         .iter()
         .filter(|p| p.capture != CapturePoint::Unrouted)
@@ -237,14 +237,14 @@ fn capture(
     let _ = ready.send(());
     drop(ready);
 
-    let hard_stop = Instant::now() + HARD_CAP + Duration::from_millis(plan.probes.len() as u64);
+    let hard_stop = Instant::now() + HARD_CAP + Duration::from_millis(spec.probes.len() as u64);
     let mut deadline: Option<Instant> = None;
     let mut buf = vec![0u8; 65_536];
     loop {
         let mut got_any = false;
         for c in &captures {
             for _ in 0..DRAIN_PER_PASS {
-                let Some(index) = read_one(c, &mut buf, plan, token)? else {
+                let Some(index) = read_one(c, &mut buf, spec, token)? else {
                     break;
                 };
                 got_any = true;
@@ -282,10 +282,10 @@ fn capture(
 fn read_one(
     c: &Capture,
     buf: &mut [u8],
-    plan: &TopologyPlan,
+    spec: &TopologySpec,
     token: u32,
 ) -> Result<Option<Option<usize>>, HarnessError> {
-    let probes = &plan.probes;
+    let probes = &spec.probes;
     let result = match c {
         Capture::Peer {
             link,
@@ -336,13 +336,13 @@ fn read_one(
 const SEND_RETRIES: u32 = 1000;
 
 fn send(
-    plan: &TopologyPlan,
+    spec: &TopologySpec,
     peers: &[Netns],
     frames: &[Vec<u8>],
 ) -> Result<Vec<Instant>, HarnessError> {
-    let links: BTreeSet<usize> = plan.probes.iter().map(|p| p.iif).collect();
+    let links: BTreeSet<usize> = spec.probes.iter().map(|p| p.iif).collect();
     let mut senders: Vec<Option<Box<dyn datalink::DataLinkSender>>> =
-        (0..plan.links.len()).map(|_| None).collect();
+        (0..spec.links.len()).map(|_| None).collect();
     for l in links {
         let ns = &peers[l];
         enter(&ns.open()?, ns.name())?;
@@ -374,7 +374,7 @@ fn send(
         }
     }
     let mut sent = Vec::with_capacity(frames.len());
-    for (p, frame) in plan.probes.iter().zip(frames) {
+    for (p, frame) in spec.probes.iter().zip(frames) {
         let tx = senders[p.iif]
             .as_mut()
             .expect("a sender was opened for every input interface");

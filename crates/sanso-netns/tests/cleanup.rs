@@ -46,7 +46,7 @@ fn nothing_is_left_after_success_failure_or_panic() {
 
     let err = run_probes(&p, RULESET, &[via("nope0", probes[0].clone())]).expect_err("bad iif");
     assert!(matches!(err, HarnessError::UnknownInterface { .. }));
-    assert_eq!(ours(), Vec::<String>::new(), "after a planning error");
+    assert_eq!(ours(), Vec::<String>::new(), "after a placement error");
 
     let seen = Mutex::new(Vec::new());
     let result = std::panic::catch_unwind(|| {
@@ -106,7 +106,7 @@ fn signal_child() {
         &[to("10.10.0.5", "10.20.0.5", ProbeL4::Tcp(443))],
     )
     .expect("topology");
-    println!("READY {}", topology.plan().run.prefix());
+    println!("READY {}", topology.spec().run.prefix());
     std::thread::sleep(Duration::from_secs(30));
     panic!("no signal arrived within 30 s");
 }

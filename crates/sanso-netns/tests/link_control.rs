@@ -514,7 +514,7 @@ fn a_link_local_source_turned_back_by_the_gateway_enters_no_zone() {
     sysctls(gw, &[("net/ipv6/conf/all/forwarding", "1")]);
     // An office address that the gateway routes back out of lg0.
     let link = topo
-        .plan()
+        .spec()
         .links
         .iter()
         .find(|l| l.interface == "lg0")
