@@ -1,6 +1,6 @@
 //! The audit log: append-only JSON lines (`audit.jsonl`), one record per
 //! event, each chained to the one before it by a SHA-256 hash; its head
-//! file (`audit.head`), which anchors the end of the chain; the verifier
+//! file (`audit.head`), which anchors the end of the chain; the chain check
 //! behind `sanso audit verify`; and the recovery the daemon runs at start.
 //!
 //! A record is a JSON object with `seq`, `time`, `event`, `uid`, `policy`,
@@ -561,7 +561,7 @@ struct Inspection {
 }
 
 impl AuditLog {
-    /// Opens (creating, mode 0600) the log at `path`, verifies its chain
+    /// Opens (creating, mode 0600) the log at `path`, checks its chain
     /// and checks it against its head file, so new records continue it.
     /// Strict: a broken chain (a torn last record included), a head file
     /// that does not match, and a log with records but no usable head file
@@ -1140,7 +1140,7 @@ impl fmt::Display for ChainBreak {
 
 /// An intact chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct VerifiedChain {
+pub struct IntactChain {
     pub records: usize,
     /// The last record's hash ([`GENESIS`] for an empty log).
     pub head: String,
@@ -1356,7 +1356,7 @@ fn check_line(bytes: &[u8], prev: &str, seq: u64) -> Result<(String, Value), Bre
 
 /// Checks every record of a log, in order. Every line must be a strict,
 /// canonical record ending in a newline (see the module doc).
-pub fn verify<R: Read>(reader: BufReader<R>) -> Result<VerifiedChain, ChainBreak> {
+pub fn check_chain<R: Read>(reader: BufReader<R>) -> Result<IntactChain, ChainBreak> {
     match walk(reader, &[]) {
         Ok(walk) => walk_result(&walk),
         Err(_) => Err(ChainBreak {
@@ -1366,36 +1366,36 @@ pub fn verify<R: Read>(reader: BufReader<R>) -> Result<VerifiedChain, ChainBreak
     }
 }
 
-fn walk_result(walk: &Walk) -> Result<VerifiedChain, ChainBreak> {
+fn walk_result(walk: &Walk) -> Result<IntactChain, ChainBreak> {
     match &walk.broken {
         Some(broken) => Err(broken.at.clone()),
-        None => Ok(VerifiedChain {
+        None => Ok(IntactChain {
             records: walk.count as usize,
             head: walk.hash.clone(),
         }),
     }
 }
 
-/// [`verify`] on a file.
-pub fn verify_file(path: &Path) -> std::io::Result<Result<VerifiedChain, ChainBreak>> {
+/// [`check_chain`] on a file.
+pub fn check_chain_file(path: &Path) -> std::io::Result<Result<IntactChain, ChainBreak>> {
     let file = File::open(path)?;
     Ok(walk_result(&walk(BufReader::new(file), &[])?))
 }
 
-/// [`verify`] on a file, and where each of `anchors` stands in it: one
+/// [`check_chain`] on a file, and where each of `anchors` stands in it: one
 /// [`HeadCheck`] per anchor, or none when the chain is broken.
-pub fn verify_file_against(
+pub fn check_chain_file_against(
     path: &Path,
     anchors: &[Anchor],
-) -> std::io::Result<(Result<VerifiedChain, ChainBreak>, Vec<HeadCheck>)> {
-    verify_against(BufReader::new(File::open(path)?), anchors)
+) -> std::io::Result<(Result<IntactChain, ChainBreak>, Vec<HeadCheck>)> {
+    check_chain_against(BufReader::new(File::open(path)?), anchors)
 }
 
-/// [`verify_file_against`] on a reader.
-pub fn verify_against<R: Read>(
+/// [`check_chain_file_against`] on a reader.
+pub fn check_chain_against<R: Read>(
     reader: BufReader<R>,
     anchors: &[Anchor],
-) -> std::io::Result<(Result<VerifiedChain, ChainBreak>, Vec<HeadCheck>)> {
+) -> std::io::Result<(Result<IntactChain, ChainBreak>, Vec<HeadCheck>)> {
     let watch: Vec<&str> = anchors.iter().map(|a| a.hash.as_str()).collect();
     let walk = walk(reader, &watch)?;
     let chain = walk_result(&walk);
@@ -1448,20 +1448,22 @@ mod tests {
         (dir, path, lines)
     }
 
-    fn check(lines: &[String]) -> Result<VerifiedChain, ChainBreak> {
+    fn check(lines: &[String]) -> Result<IntactChain, ChainBreak> {
         let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
-        verify(BufReader::new(text.as_bytes()))
+        check_chain(BufReader::new(text.as_bytes()))
     }
 
     #[test]
-    fn clean_log_verifies_and_reopen_continues_the_chain() {
+    fn clean_log_is_intact_and_reopen_continues_the_chain() {
         let (_dir, path, lines) = sample_log();
         let chain = check(&lines).expect("intact");
         assert_eq!(chain.records, 5);
         let mut log = AuditLog::open(&path).expect("reopen");
         assert_eq!(log.head(), chain.head);
         log.append(&entry(EventKind::Confirm, 9)).expect("append");
-        let chain = verify_file(&path).expect("read").expect("still intact");
+        let chain = check_chain_file(&path)
+            .expect("read")
+            .expect("still intact");
         assert_eq!(chain.records, 6);
         assert_eq!(chain.head, log.head());
     }
@@ -1603,7 +1605,7 @@ mod tests {
         let head = read_head(&head_path(path))
             .expect("head file")
             .expect("present");
-        let (chain, checks) = verify_file_against(path, &[head.into()]).expect("read");
+        let (chain, checks) = check_chain_file_against(path, &[head.into()]).expect("read");
         chain.expect("the chain itself is intact");
         checks[0]
     }
@@ -1638,7 +1640,10 @@ mod tests {
         let mut lines = lines_of(&path);
         lines.pop();
         write_lines(&path, &lines);
-        assert_eq!(verify_file(&path).expect("read").map(|c| c.records), Ok(4));
+        assert_eq!(
+            check_chain_file(&path).expect("read").map(|c| c.records),
+            Ok(4)
+        );
         assert_eq!(against_head_file(&path), HeadCheck::Shorter { missing: 1 });
         assert!(matches!(
             AuditLog::open(&path),
@@ -1682,7 +1687,10 @@ mod tests {
         );
         let mut file = OpenOptions::new().append(true).open(&path).expect("open");
         file.write_all(line.as_bytes()).expect("write");
-        assert_eq!(verify_file(&path).expect("read").map(|c| c.records), Ok(6));
+        assert_eq!(
+            check_chain_file(&path).expect("read").map(|c| c.records),
+            Ok(6)
+        );
         assert_eq!(
             against_head_file(&path),
             HeadCheck::Continues { at: 5, extra: 1 }
@@ -1715,14 +1723,15 @@ mod tests {
                 .expect("append");
         }
         assert_eq!(against_head_file(&path), HeadCheck::Matches);
-        let (chain, checks) = verify_file_against(&path, &[kept.clone().into()]).expect("read");
+        let (chain, checks) =
+            check_chain_file_against(&path, &[kept.clone().into()]).expect("read");
         assert!(chain.is_ok());
         assert_eq!(checks, [HeadCheck::Differs]);
         let hash_only = Anchor {
             count: None,
             hash: kept.hash,
         };
-        let (_, checks) = verify_file_against(&path, &[hash_only]).expect("read");
+        let (_, checks) = check_chain_file_against(&path, &[hash_only]).expect("read");
         assert_eq!(checks, [HeadCheck::Differs]);
     }
 
@@ -1740,13 +1749,13 @@ mod tests {
             hash: kept.hash.clone(),
         };
         let (_, checks) =
-            verify_file_against(&path, &[kept.clone().into(), hash_only]).expect("read");
+            check_chain_file_against(&path, &[kept.clone().into(), hash_only]).expect("read");
         assert_eq!(checks, [HeadCheck::Continues { at: 3, extra: 2 }; 2]);
         let wrong_count = Anchor {
             count: Some(2),
             hash: kept.hash,
         };
-        let (_, checks) = verify_file_against(&path, &[wrong_count]).expect("read");
+        let (_, checks) = check_chain_file_against(&path, &[wrong_count]).expect("read");
         assert_eq!(checks, [HeadCheck::Differs]);
     }
 
@@ -1754,7 +1763,10 @@ mod tests {
     fn an_empty_log_with_a_head_file_is_a_mismatch() {
         let (_dir, path) = log_with(5);
         std::fs::write(&path, "").expect("empty");
-        assert_eq!(verify_file(&path).expect("read").map(|c| c.records), Ok(0));
+        assert_eq!(
+            check_chain_file(&path).expect("read").map(|c| c.records),
+            Ok(0)
+        );
         assert_eq!(against_head_file(&path), HeadCheck::Shorter { missing: 5 });
         assert!(matches!(
             AuditLog::open(&path),
@@ -1824,7 +1836,7 @@ mod tests {
         let (_dir, _path, lines) = sample_log();
         let text = lines.join("\n");
         assert_eq!(
-            verify(BufReader::new(text.as_bytes())),
+            check_chain(BufReader::new(text.as_bytes())),
             Err(ChainBreak {
                 line: 5,
                 reason: BreakReason::Incomplete
@@ -1911,7 +1923,10 @@ mod tests {
             matches!(recoveries.as_slice(), [Recovery::TornTail { line: 5, .. }]),
             "{recoveries:?}"
         );
-        assert_eq!(verify_file(&path).expect("read").map(|c| c.records), Ok(4));
+        assert_eq!(
+            check_chain_file(&path).expect("read").map(|c| c.records),
+            Ok(4)
+        );
     }
 
     #[test]
@@ -2125,7 +2140,7 @@ mod tests {
             })
             .expect("append");
         }
-        let chain = verify_file(&path).expect("read").expect("intact");
+        let chain = check_chain_file(&path).expect("read").expect("intact");
         assert_eq!(chain.records, 200);
     }
 }

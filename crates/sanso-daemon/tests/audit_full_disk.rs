@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sanso_daemon::audit::{
-    head_path, read_head, verify_file, AuditError, AuditLog, Entry, EventKind,
+    check_chain_file, head_path, read_head, AuditError, AuditLog, Entry, EventKind,
 };
 
 const CHILD_DIR: &str = "SANSO_AUDIT_TEST_CHILD_DIR";
@@ -132,7 +132,7 @@ fn check_failed_append(log: &mut AuditLog, make_room: impl FnOnce()) {
     make_room();
     let head = log.append(&entry(1000)).expect("append once there is room");
     assert_eq!(head.count, anchor.count + 1);
-    let chain = verify_file(&path).expect("read").expect("intact");
+    let chain = check_chain_file(&path).expect("read").expect("intact");
     assert_eq!(chain.records as u64, head.count);
     assert_eq!(read_head(&head_path(&path)).expect("read"), Some(head));
     // And the daemon starts on it without anything to recover.

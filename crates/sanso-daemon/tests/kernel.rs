@@ -196,7 +196,7 @@ fn replace_file(path: &Path, text: &str) {
 /// The audit records of the daemon run in `dir`, after checking the chain.
 fn audit_records(dir: &Path) -> Vec<serde_json::Value> {
     let path = dir.join("state/audit.jsonl");
-    let chain = sanso_daemon::audit::verify_file(&path).expect("read audit");
+    let chain = sanso_daemon::audit::check_chain_file(&path).expect("read audit");
     assert!(chain.is_ok(), "audit chain: {chain:?}");
     std::fs::read_to_string(&path)
         .expect("audit")
@@ -393,7 +393,7 @@ fn daemon_lifecycle_in_a_namespace() {
     });
     assert_eq!(ns.table_revision().as_deref(), Some("r5"));
 
-    let chain = sanso_daemon::audit::verify_file(&dir.path().join("state/audit.jsonl"))
+    let chain = sanso_daemon::audit::check_chain_file(&dir.path().join("state/audit.jsonl"))
         .expect("read audit");
     assert!(chain.is_ok(), "audit chain: {chain:?}");
     let events = audit_events(dir.path());

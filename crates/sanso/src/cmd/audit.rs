@@ -265,7 +265,7 @@ fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
     if let Some(anchor) = &given {
         anchors.push(anchor.clone());
     }
-    let (chain, checks) = audit::verify_file_against(file, &anchors)
+    let (chain, checks) = audit::check_chain_file_against(file, &anchors)
         .with_context(|| t!("cli-cannot-read", path = file.display().to_string()))?;
     let chain = chain.map(|c| Head {
         count: c.records as u64,

@@ -624,7 +624,7 @@ fn history(out: &mut String, path: &std::path::Path) -> Result<usize> {
     let _ = writeln!(out, "## {}", t!("report-history"));
     let _ = writeln!(out);
     let cannot_read = || t!("report-cannot-read", path = path.display().to_string());
-    let verified = sanso_daemon::audit::verify_file(path).with_context(cannot_read)?;
+    let verified = sanso_daemon::audit::check_chain_file(path).with_context(cannot_read)?;
     let broken = match &verified {
         Ok(chain) => {
             let _ = writeln!(
@@ -912,7 +912,7 @@ fn live_data(
 /// it names in turn (from the daemon's archive where present).
 fn audit_data(path: &std::path::Path, state_dir: &std::path::Path) -> Result<doc::Audit> {
     let cannot_read = || t!("report-cannot-read", path = path.display().to_string());
-    let verified = sanso_daemon::audit::verify_file(path).with_context(cannot_read)?;
+    let verified = sanso_daemon::audit::check_chain_file(path).with_context(cannot_read)?;
     let text = std::fs::read_to_string(path).with_context(cannot_read)?;
     let mut history = Vec::new();
     let mut hashes: Vec<String> = Vec::new();
