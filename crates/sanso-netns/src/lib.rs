@@ -109,7 +109,7 @@ impl Default for HarnessOptions {
 pub struct HarnessRun {
     /// Same order as the probes given.
     pub outcomes: Vec<ProbeOutcome>,
-    pub report: RunReport,
+    pub stats: RunStats,
 }
 
 impl HarnessRun {
@@ -120,7 +120,7 @@ impl HarnessRun {
 
 /// Sizes and timings of a run, for `sanso test --kernel` and benchmarks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunReport {
+pub struct RunStats {
     /// Topologies built (one per [`MAX_PROBES_PER_TOPOLOGY`] probes).
     pub topologies: usize,
     /// Namespaces created, over all topologies.
@@ -148,7 +148,7 @@ pub struct RunReport {
     pub run_prefixes: Vec<String>,
 }
 
-impl RunReport {
+impl RunStats {
     /// Send and wait time per probe.
     pub fn per_probe(&self) -> Duration {
         (self.send + self.wait)
@@ -161,14 +161,14 @@ impl RunReport {
     }
 }
 
-impl fmt::Display for RunReport {
+impl fmt::Display for RunStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = |d: Duration, digits: usize| format!("{:.*}", digits, d.as_secs_f64() * 1000.0);
         writeln!(
             f,
             "{}",
             t!(
-                "netns-report-sizes",
+                "netns-run-sizes",
                 probes = self.probes,
                 accepted = self.accepted,
                 dropped = self.probes - self.accepted,
@@ -182,7 +182,7 @@ impl fmt::Display for RunReport {
             f,
             "{}",
             t!(
-                "netns-report-times",
+                "netns-run-times",
                 setup = ms(self.setup, 1),
                 load = ms(self.load, 1),
                 send = ms(self.send, 1),
@@ -193,7 +193,7 @@ impl fmt::Display for RunReport {
             )
         )?;
         if let Some(l) = self.max_latency {
-            write!(f, "{}", t!("netns-report-slowest", latency = ms(l, 3)))?;
+            write!(f, "{}", t!("netns-run-slowest", latency = ms(l, 3)))?;
         }
         Ok(())
     }
@@ -220,24 +220,24 @@ pub fn run_probes_with(
 ) -> Result<HarnessRun, HarnessError> {
     ensure_privileged()?;
     let mut outcomes = Vec::with_capacity(probes.len());
-    let mut report = RunReport {
+    let mut stats = RunStats {
         drop_wait: options.drop_wait,
         probes: probes.len(),
-        ..RunReport::default()
+        ..RunStats::default()
     };
     for batch in probes.chunks(MAX_PROBES_PER_TOPOLOGY) {
         let topology = Topology::build(policy, batch)?;
         let spec = topology.spec();
-        report.topologies += 1;
-        report.namespaces += spec.links.len() + 1;
-        report.links = spec.links.len();
-        report.addresses += spec.address_count();
-        report.setup += topology.setup_time();
-        report.run_prefixes.push(spec.run.prefix());
+        stats.topologies += 1;
+        stats.namespaces += spec.links.len() + 1;
+        stats.links = spec.links.len();
+        stats.addresses += spec.address_count();
+        stats.setup += topology.setup_time();
+        stats.run_prefixes.push(spec.run.prefix());
 
         let t = Instant::now();
         topology.load_ruleset(nft_text)?;
-        report.load += t.elapsed();
+        stats.load += t.elapsed();
 
         let exchange = wire::exchange(
             spec,
@@ -245,8 +245,8 @@ pub fn run_probes_with(
             topology.peers(),
             options.drop_wait,
         )?;
-        report.send += exchange.send_time;
-        report.wait += exchange.wait_time;
+        stats.send += exchange.send_time;
+        stats.wait += exchange.wait_time;
         for ((p, sent), arrived) in spec
             .probes
             .iter()
@@ -254,7 +254,7 @@ pub fn run_probes_with(
             .zip(&exchange.arrived)
         {
             let latency = arrived.map(|a| a.saturating_duration_since(*sent));
-            report.max_latency = report.max_latency.max(latency);
+            stats.max_latency = stats.max_latency.max(latency);
             outcomes.push(ProbeOutcome {
                 verdict: if arrived.is_some() {
                     KernelVerdict::Accept
@@ -269,13 +269,13 @@ pub fn run_probes_with(
         }
         let t = Instant::now();
         drop(topology);
-        report.teardown += t.elapsed();
+        stats.teardown += t.elapsed();
     }
-    report.accepted = outcomes
+    stats.accepted = outcomes
         .iter()
         .filter(|o| o.verdict == KernelVerdict::Accept)
         .count();
-    Ok(HarnessRun { outcomes, report })
+    Ok(HarnessRun { outcomes, stats })
 }
 
 #[cfg(test)]
@@ -283,8 +283,8 @@ mod tests {
     use super::*;
     use sanso_i18n::{t_in, Lang};
 
-    fn report() -> RunReport {
-        RunReport {
+    fn stats() -> RunStats {
+        RunStats {
             topologies: 1,
             namespaces: 4,
             links: 3,
@@ -303,26 +303,26 @@ mod tests {
     }
 
     #[test]
-    fn the_run_report_reads_as_before_in_english() {
+    fn the_run_stats_reads_as_before_in_english() {
         assert_eq!(
-            report().to_string(),
+            stats().to_string(),
             "kernel: 10 probes, 7 accepted, 3 dropped; 1 topology of 4 namespaces, 3 links, 12 addresses\n\
              time: setup 12.3 ms, load 5.6 ms, send 1.2 ms, wait 250.4 ms (drop wait 250 ms), teardown 8.0 ms; 25.160 ms per probe; slowest accept 0.420 ms"
         );
-        let two = RunReport {
+        let two = RunStats {
             topologies: 2,
             max_latency: None,
-            ..report()
+            ..stats()
         };
         assert!(two.to_string().contains("; 2 topologies of 4 namespaces"));
         assert!(two.to_string().ends_with("ms per probe"));
     }
 
     #[test]
-    fn the_run_report_and_errors_have_japanese() {
+    fn the_run_stats_and_errors_have_japanese() {
         let sizes = t_in!(
             Lang::Ja,
-            "netns-report-sizes",
+            "netns-run-sizes",
             probes = 10,
             accepted = 7,
             dropped = 3,

@@ -86,7 +86,7 @@ fn two_runs_at_once_do_not_collide() {
     use KernelVerdict::{Accept, Drop};
     assert_eq!(a.verdicts(), [Accept, Drop, Drop]);
     assert_eq!(b.verdicts(), [Accept, Accept, Accept]);
-    assert_ne!(a.report.run_prefixes, b.report.run_prefixes);
+    assert_ne!(a.stats.run_prefixes, b.stats.run_prefixes);
     assert_eq!(ours(), Vec::<String>::new());
 }
 

@@ -53,7 +53,7 @@ fn example_cases_hold_in_the_kernel() {
     let probes: Vec<Probe> = cases.iter().map(Probe::from).collect();
     let run =
         run_probes_with(&policy, &nft, &probes, &HarnessOptions::default()).expect("kernel run");
-    println!("{}", run.report);
+    println!("{}", run.stats);
     let wrong: Vec<String> = cases
         .iter()
         .zip(&run.outcomes)
@@ -89,7 +89,7 @@ fn kernel_agrees_with_the_classifier_on_random_probes() {
     let probes = random_probes(&policy, 400, 20_261_126);
     let run =
         run_probes_with(&policy, &nft, &probes, &HarnessOptions::default()).expect("kernel run");
-    println!("{}", run.report);
+    println!("{}", run.stats);
     let classifier = Classifier::new(&ruleset);
     let mut differ = Vec::new();
     for (probe, got) in probes.iter().zip(&run.outcomes) {

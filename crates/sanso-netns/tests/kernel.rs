@@ -13,7 +13,7 @@ fn check(cases: &[(Probe, KernelVerdict)]) {
     let probes: Vec<Probe> = cases.iter().map(|(p, _)| p.clone()).collect();
     let run = run_probes_with(&policy(), RULESET, &probes, &HarnessOptions::default())
         .expect("kernel run");
-    println!("{}", run.report);
+    println!("{}", run.stats);
     let mut wrong = Vec::new();
     for ((probe, want), got) in cases.iter().zip(&run.outcomes) {
         if got.verdict != *want {
@@ -24,7 +24,7 @@ fn check(cases: &[(Probe, KernelVerdict)]) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    for prefix in &run.report.run_prefixes {
+    for prefix in &run.stats.run_prefixes {
         assert_eq!(
             sanso_netns::netns::namespaces_with_prefix(&format!("{prefix}-")),
             Vec::<String>::new()
@@ -145,7 +145,7 @@ fn many_probes_all_arrive_when_everything_is_accepted() {
         .collect();
     let run = run_probes_with(&policy(), ACCEPT_ALL, &probes, &HarnessOptions::default())
         .expect("kernel run");
-    println!("{}", run.report);
+    println!("{}", run.stats);
     let dropped: Vec<_> = run
         .outcomes
         .iter()

@@ -50,7 +50,7 @@ fn latency_and_cost() {
         for _ in 0..3 {
             let run = run_probes_with(&policy(), ACCEPT_ALL, &mixed(n), &HarnessOptions::default())
                 .expect("run");
-            println!("n={n}\n{}", run.report);
+            println!("n={n}\n{}", run.stats);
             assert!(
                 run.outcomes
                     .iter()

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use sanso_classify::{Packet, Path as PacketPath, Verdict, L4};
 use sanso_daemon::isolation::Isolations;
 use sanso_i18n::t;
-use sanso_netns::{KernelVerdict, Probe, ProbeDst, ProbeL4, RunReport};
+use sanso_netns::{KernelVerdict, Probe, ProbeDst, ProbeL4, RunStats};
 use sanso_policy::{Case, Diagnostic, Diagnostics, Loaded, Policy, Severity, Subject};
 
 /// A policy or cases file that failed validation: every diagnostic, for
@@ -143,19 +143,19 @@ pub fn packet_for_probe(probe: &Probe, time: i64) -> Packet {
 }
 
 /// The numbers of a kernel run, for `--json`.
-pub fn run_report_json(report: &RunReport) -> serde_json::Value {
+pub fn run_stats_json(stats: &RunStats) -> serde_json::Value {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     serde_json::json!({
-        "probes": report.probes,
-        "accepted": report.accepted,
-        "namespaces": report.namespaces,
-        "setup_ms": ms(report.setup),
-        "load_ms": ms(report.load),
-        "send_ms": ms(report.send),
-        "wait_ms": ms(report.wait),
-        "teardown_ms": ms(report.teardown),
-        "drop_wait_ms": ms(report.drop_wait),
-        "per_probe_ms": ms(report.per_probe()),
+        "probes": stats.probes,
+        "accepted": stats.accepted,
+        "namespaces": stats.namespaces,
+        "setup_ms": ms(stats.setup),
+        "load_ms": ms(stats.load),
+        "send_ms": ms(stats.send),
+        "wait_ms": ms(stats.wait),
+        "teardown_ms": ms(stats.teardown),
+        "drop_wait_ms": ms(stats.drop_wait),
+        "per_probe_ms": ms(stats.per_probe()),
     })
 }
 

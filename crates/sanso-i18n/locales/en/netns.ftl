@@ -44,9 +44,9 @@ netns-cannot-remove = sanso-netns: could not remove { $path }; `ip netns del` it
 netns-cannot-install-handler = sanso-netns: could not install the { $signal } cleanup handler: { $error }
 
 # The numbers of a kernel run (`sanso test --kernel`, `sanso verify`).
-netns-report-sizes = kernel: { $probes } probes, { $accepted } accepted, { $dropped } dropped; { $topologies } { $topologies ->
+netns-run-sizes = kernel: { $probes } probes, { $accepted } accepted, { $dropped } dropped; { $topologies } { $topologies ->
         [one] topology
        *[other] topologies
     } of { $namespaces } namespaces, { $links } links, { $addresses } addresses
-netns-report-times = time: setup { $setup } ms, load { $load } ms, send { $send } ms, wait { $wait } ms (drop wait { $drop_wait } ms), teardown { $teardown } ms; { $per_probe } ms per probe
-netns-report-slowest = ; slowest accept { $latency } ms
+netns-run-times = time: setup { $setup } ms, load { $load } ms, send { $send } ms, wait { $wait } ms (drop wait { $drop_wait } ms), teardown { $teardown } ms; { $per_probe } ms per probe
+netns-run-slowest = ; slowest accept { $latency } ms

@@ -50,6 +50,6 @@ netns-cannot-remove = sanso-netns: { $path } を削除できませんでした�
 netns-cannot-install-handler = sanso-netns: { $signal } の後片付けハンドラを設定できませんでした: { $error }
 
 # カーネルでの実行の数値（`sanso test --kernel`、`sanso verify`）。
-netns-report-sizes = カーネル: プローブ { $probes } 件（許可 { $accepted } 件、破棄 { $dropped } 件）。トポロジー { $topologies } 個（名前空間 { $namespaces } 個、リンク { $links } 本、アドレス { $addresses } 個）
-netns-report-times = 時間: 構築 { $setup } ms、読み込み { $load } ms、送信 { $send } ms、待機 { $wait } ms（破棄とみなす待ち時間 { $drop_wait } ms）、撤去 { $teardown } ms。プローブあたり { $per_probe } ms
-netns-report-slowest = 。最も遅い許可 { $latency } ms
+netns-run-sizes = カーネル: プローブ { $probes } 件（許可 { $accepted } 件、破棄 { $dropped } 件）。トポロジー { $topologies } 個（名前空間 { $namespaces } 個、リンク { $links } 本、アドレス { $addresses } 個）
+netns-run-times = 時間: 構築 { $setup } ms、読み込み { $load } ms、送信 { $send } ms、待機 { $wait } ms（破棄とみなす待ち時間 { $drop_wait } ms）、撤去 { $teardown } ms。プローブあたり { $per_probe } ms
+netns-run-slowest = 。最も遅い許可 { $latency } ms

@@ -126,7 +126,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     .flatten()
             })
             .collect();
-        Some((verdicts, client_verdicts, run.report))
+        Some((verdicts, client_verdicts, run.stats))
     } else {
         None
     };
@@ -180,8 +180,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "passed": passed,
             "failed": failed,
         });
-        if let Some((_, _, report)) = &kernel {
-            out["kernel_run"] = common::run_report_json(report);
+        if let Some((_, _, stats)) = &kernel {
+            out["kernel_run"] = common::run_stats_json(stats);
             out["limits_left_out"] = serde_json::to_value(&limits_left_out)?;
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -249,8 +249,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if let Some(line) = common::limits_left_out_line(&limits_left_out) {
             println!("{line}");
         }
-        if let Some((_, _, report)) = &kernel {
-            println!("{report}");
+        if let Some((_, _, stats)) = &kernel {
+            println!("{stats}");
         }
         println!("{}", t!("test-summary", passed = passed, failed = failed));
     }

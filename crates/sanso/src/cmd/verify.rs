@@ -120,7 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "disagreements": disagreements,
         });
         if let Some(k) = &kernel {
-            out["kernel_run"] = common::run_report_json(&k.report);
+            out["kernel_run"] = common::run_stats_json(&k.stats);
             out["limits_left_out"] = serde_json::to_value(&limits_left_out)?;
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -146,7 +146,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             println!("{line}");
         }
         if let Some(k) = &kernel {
-            println!("{}", k.report);
+            println!("{}", k.stats);
         }
         let accepted = meant.iter().filter(|&&v| v == Verdict::Accept).count();
         // The engines' names are the JSON's and the cases' words.
