@@ -78,13 +78,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }),
                 (anchor, _) => anchor,
             };
-            let report = verify(&file, given)?;
+            let check = check_log(&file, given)?;
             if json {
-                println!("{}", report.to_json());
+                println!("{}", check.to_json());
             } else {
-                print!("{}", report.to_text());
+                print!("{}", check.to_text());
             }
-            Ok(if report.ok() {
+            Ok(if check.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(2)
@@ -138,7 +138,7 @@ impl HeadFinding {
 }
 
 #[derive(Debug)]
-struct Report {
+struct AuditCheck {
     file: PathBuf,
     head_file: PathBuf,
     chain: Result<Head, ChainBreak>,
@@ -146,7 +146,7 @@ struct Report {
     from_given: Option<HeadFinding>,
 }
 
-impl Report {
+impl AuditCheck {
     fn ok(&self) -> bool {
         self.chain.is_ok()
             && self.from_head_file.as_ref().is_none_or(HeadFinding::ok)
@@ -248,7 +248,7 @@ impl Report {
     }
 }
 
-fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
+fn check_log(file: &Path, given: Option<Anchor>) -> Result<AuditCheck> {
     let head_file = audit::head_path(file);
     let kept = match audit::read_head(&head_file) {
         Ok(head) => Ok(head),
@@ -299,7 +299,7 @@ fn verify(file: &Path, given: Option<Anchor>) -> Result<Report> {
         }),
     };
     let from_given = given.map(|anchor| finding(Source::Given, anchor));
-    Ok(Report {
+    Ok(AuditCheck {
         file: file.to_owned(),
         head_file,
         chain,
