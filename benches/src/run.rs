@@ -139,7 +139,7 @@ pub fn run(source: &PolicySource, settings: &Settings) -> Result<Measurement, Ru
 
 /// The `--json` object (documented keys only).
 #[derive(Debug, Serialize)]
-pub struct JsonReport {
+pub struct JsonDocument {
     pub flows: usize,
     pub compile_ms: f64,
     pub userspace: JsonUserspace,
@@ -241,8 +241,8 @@ pub struct JsonSpoofed {
 }
 
 impl Measurement {
-    pub fn json(&self) -> JsonReport {
-        JsonReport {
+    pub fn json(&self) -> JsonDocument {
+        JsonDocument {
             flows: self.flows,
             compile_ms: self.compile.total_ms,
             userspace: JsonUserspace {

@@ -32,7 +32,7 @@ use crate::discovery::{assess, FindingKind, HostFinding};
 use crate::isolation::{IsolationEntry, Isolations, TargetKind};
 use crate::kernel::{Kernel, KernelError, FALLBACK_RULESET};
 use crate::operator::Operator;
-use crate::protocol::{Counts, PendingStatus, PolicyStatus, StatusReport};
+use crate::protocol::{Counts, DaemonStatus, PendingStatus, PolicyStatus};
 
 pub mod last_good;
 pub use last_good::LAST_GOOD_RESTORE_FILE;
@@ -149,7 +149,7 @@ pub struct MetricsSnapshot {
 #[derive(Debug)]
 pub enum Command {
     Status {
-        reply: oneshot::Sender<StatusReport>,
+        reply: oneshot::Sender<DaemonStatus>,
     },
     Reload {
         trigger: Trigger,
@@ -205,7 +205,7 @@ fn stopped<T>(_: T) -> String {
 }
 
 impl Handle {
-    pub async fn status(&self) -> Option<StatusReport> {
+    pub async fn status(&self) -> Option<DaemonStatus> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Command::Status { reply }).await.ok()?;
         rx.await.ok()
@@ -2491,7 +2491,7 @@ impl Actor {
         self.dynamic_now = dynamic;
     }
 
-    fn status(&self) -> StatusReport {
+    fn status(&self) -> DaemonStatus {
         let policy = self.current.as_ref().map(|c| PolicyStatus {
             name: c.compiled.policy.name.clone(),
             revision: c.compiled.policy.revision.clone(),
@@ -2517,7 +2517,7 @@ impl Actor {
                 Previous::Nothing => Some(t!("daemon-closed-fallback")),
             },
         });
-        StatusReport {
+        DaemonStatus {
             policy_file: self.settings.policy_path.display().to_string(),
             netns: self.settings.netns.clone(),
             policy,

@@ -16,7 +16,7 @@
 use std::net::IpAddr;
 
 use sanso_ir::Ruleset;
-use sanso_nft::isolation::{Isolated, IsolationReport};
+use sanso_nft::isolation::{Isolated, IsolationChange};
 use sanso_nft::readback::LiveTable;
 use sanso_process::{Command, ProcessError};
 use serde_json::Value;
@@ -135,7 +135,7 @@ pub trait Kernel: Send + Sync + 'static {
     /// Sets the isolation sets' elements to `isolated` (an element update,
     /// the table stays) and deletes the conntrack entries of the connections
     /// it cuts.
-    fn set_isolated(&self, _isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+    fn set_isolated(&self, _isolated: &Isolated) -> Result<IsolationChange, KernelError> {
         Err(KernelError::NoIsolation)
     }
     /// The live table in normal form (absent is not an error).
@@ -199,7 +199,7 @@ impl Kernel for NftKernel {
             .map_err(KernelError::Apply)
     }
 
-    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationChange, KernelError> {
         sanso_nft::isolation::set_isolated(self.netns.as_deref(), isolated)
             .map_err(KernelError::Isolation)
     }

@@ -311,7 +311,7 @@ pub struct NflogStatus {
 
 /// The answer to an events request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventsReport {
+pub struct EventsAnswer {
     pub events: Vec<Event>,
     /// The newest event's `seq` (0: none yet); follow with `after` = this.
     pub last_seq: u64,
@@ -829,7 +829,7 @@ impl State {
         ok
     }
 
-    pub fn events(&self, query: &EventsQuery) -> EventsReport {
+    pub fn events(&self, query: &EventsQuery) -> EventsAnswer {
         let mut events: Vec<Event> = self
             .ring
             .iter()
@@ -840,7 +840,7 @@ impl State {
         if events.len() > MAX_ANSWER_EVENTS {
             events.drain(..events.len() - MAX_ANSWER_EVENTS);
         }
-        EventsReport {
+        EventsAnswer {
             events,
             last_seq: self.last_seq,
             oldest_seq: self.ring.front().map(|e| e.seq),
@@ -888,7 +888,7 @@ impl MonitorHandle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn events(&self, query: &EventsQuery) -> EventsReport {
+    pub fn events(&self, query: &EventsQuery) -> EventsAnswer {
         self.lock().events(query)
     }
 

@@ -148,8 +148,8 @@ fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum Response {
-    Status(Box<StatusReport>),
-    Events(Box<crate::monitor::EventsReport>),
+    Status(Box<DaemonStatus>),
+    Events(Box<crate::monitor::EventsAnswer>),
     Done { message: String },
     Error { message: String },
 }
@@ -214,7 +214,7 @@ pub struct Counts {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusReport {
+pub struct DaemonStatus {
     pub policy_file: String,
     pub netns: Option<String>,
     /// What is in the kernel; `None` before the first successful apply.

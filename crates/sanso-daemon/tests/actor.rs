@@ -20,7 +20,7 @@ use sanso_daemon::operator::Operator;
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
 use sanso_nft::conformance::TableShape;
-use sanso_nft::isolation::{Isolated, IsolationReport};
+use sanso_nft::isolation::{Isolated, IsolationChange};
 use sanso_nft::readback::{LiveChain, LiveElement, LiveRule, LiveTable, TablePresence};
 use sanso_process::ProcessError;
 use serde_json::Value;
@@ -79,13 +79,13 @@ impl Kernel for FakeKernel {
         Ok(())
     }
 
-    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+    fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationChange, KernelError> {
         self.with(|s| {
             s.isolated = isolated.clone();
             s.isolation_updates.push(isolated.clone());
             s.bump();
         });
-        Ok(IsolationReport {
+        Ok(IsolationChange {
             messages: 4,
             elements: isolated.len(),
             duration: Duration::from_micros(300),

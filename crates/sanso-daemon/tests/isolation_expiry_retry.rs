@@ -13,7 +13,7 @@ use sanso_daemon::isolation::{IsolationEntry, Isolations, TargetKind};
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour};
 use sanso_daemon::DriftAction;
 use sanso_ir::Ruleset;
-use sanso_nft::isolation::{Isolated, IsolationReport};
+use sanso_nft::isolation::{Isolated, IsolationChange};
 use sanso_nft::readback::LiveTable;
 
 /// Takes every apply; has no isolation sets, so every element update fails
@@ -32,7 +32,7 @@ impl Kernel for NoSets {
         Ok(())
     }
 
-    fn set_isolated(&self, _isolated: &Isolated) -> Result<IsolationReport, KernelError> {
+    fn set_isolated(&self, _isolated: &Isolated) -> Result<IsolationChange, KernelError> {
         self.updates.fetch_add(1, Ordering::Relaxed);
         Err(KernelError::NoIsolation)
     }

@@ -20,7 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sanso_daemon::client;
-use sanso_daemon::protocol::{Request, Response, StatusReport};
+use sanso_daemon::protocol::{DaemonStatus, Request, Response};
 
 fn is_root() -> bool {
     sanso_testkit::root("network namespaces, nftables or mounts")
@@ -127,7 +127,7 @@ fn ask(socket: &Path, request: &Request) -> Option<Response> {
     client::request(socket, request, Duration::from_secs(20)).ok()
 }
 
-fn status(socket: &Path) -> Option<StatusReport> {
+fn status(socket: &Path) -> Option<DaemonStatus> {
     match ask(socket, &Request::Status)? {
         Response::Status(s) => Some(*s),
         _ => None,

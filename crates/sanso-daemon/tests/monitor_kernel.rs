@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use common::Netns;
 use sanso_daemon::client;
-use sanso_daemon::monitor::{Event, EventsQuery, EventsReport, Reason};
+use sanso_daemon::monitor::{Event, EventsAnswer, EventsQuery, Reason};
 use sanso_daemon::protocol::{Request, Response};
 use sanso_netns::{Probe, ProbeDst, ProbeL4, Topology};
 
@@ -106,7 +106,7 @@ fn monitor_daemon_child() {
     sanso_daemon::run(config).expect("daemon");
 }
 
-fn events(socket: &Path, after: Option<u64>) -> Option<EventsReport> {
+fn events(socket: &Path, after: Option<u64>) -> Option<EventsAnswer> {
     let request = Request::Events {
         query: EventsQuery {
             after,
@@ -189,7 +189,7 @@ fn try_connect(topo: &Topology, src: &str, dst: &str, port: u16, wait: Duration)
         .expect("client thread")
 }
 
-fn forbidden(report: &EventsReport) -> Vec<&Event> {
+fn forbidden(report: &EventsAnswer) -> Vec<&Event> {
     report
         .events
         .iter()

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use sanso_daemon::client;
 use sanso_daemon::kernel::{CounterValue, Kernel, KernelError, Neighbour};
-use sanso_daemon::protocol::{Request, Response, StatusReport};
+use sanso_daemon::protocol::{DaemonStatus, Request, Response};
 use sanso_ir::Ruleset;
 use sanso_nft::conformance::TableShape;
 use sanso_nft::readback::{LiveTable, TablePresence};
@@ -199,7 +199,7 @@ impl Daemon {
     }
 
     /// `sanso status`, root only; it must answer within 5 s.
-    fn status(&self) -> Option<StatusReport> {
+    fn status(&self) -> Option<DaemonStatus> {
         if !is_root() {
             return None;
         }

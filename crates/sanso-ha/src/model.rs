@@ -203,13 +203,13 @@ pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 /// keepalived's default.
 pub const DEFAULT_ADVERT_INTERVAL: u8 = 1;
 
-struct Report<'t> {
+struct Problems<'t> {
     file: &'t str,
     text: &'t str,
     errors: Vec<(usize, HaError)>,
 }
 
-impl Report<'_> {
+impl Problems<'_> {
     fn at(&mut self, offset: usize, at: impl Into<String>, message: impl Into<String>) {
         let (line, column) = line_column(self.text, offset);
         self.errors.push((
@@ -267,7 +267,7 @@ fn node_name_problem(name: &str) -> Option<String> {
 }
 
 fn in_range(
-    report: &mut Report<'_>,
+    problems: &mut Problems<'_>,
     value: &Spanned<i64>,
     at: &str,
     range: std::ops::RangeInclusive<i64>,
@@ -277,7 +277,7 @@ fn in_range(
     if range.contains(&v) {
         Some(v)
     } else {
-        report.at(
+        problems.at(
             value.span().start,
             at,
             t!(
@@ -294,7 +294,7 @@ fn in_range(
 
 /// Reads an HA description; `file` names it in messages.
 pub fn load(file: &str, text: &str) -> Result<Ha, HaErrors> {
-    let mut report = Report {
+    let mut problems = Problems {
         file,
         text,
         errors: Vec::new(),
@@ -304,53 +304,54 @@ pub fn load(file: &str, text: &str) -> Result<Ha, HaErrors> {
         Err(err) => {
             let offset = err.span().map_or(0, |s| s.start);
             let message = err.message().trim().to_owned();
-            report.at(offset, "", message);
+            problems.at(offset, "", message);
             return Err(HaErrors(
-                report.errors.into_iter().map(|(_, e)| e).collect(),
+                problems.errors.into_iter().map(|(_, e)| e).collect(),
             ));
         }
     };
-    let ha = validate(&mut report, raw);
-    if report.errors.is_empty() {
+    let ha = validate(&mut problems, raw);
+    if problems.errors.is_empty() {
         if let Some(ha) = ha {
             return Ok(ha);
         }
     }
-    report.errors.sort_by_key(|(offset, _)| *offset);
+    problems.errors.sort_by_key(|(offset, _)| *offset);
     Err(HaErrors(
-        report.errors.into_iter().map(|(_, e)| e).collect(),
+        problems.errors.into_iter().map(|(_, e)| e).collect(),
     ))
 }
 
-fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
+fn validate(problems: &mut Problems<'_>, raw: RawHa) -> Option<Ha> {
     let sync_start = raw.sync.span().start;
     let raw_sync = raw.sync.into_inner();
     let interface = raw_sync.interface.get_ref().clone();
     if let Some(problem) = interface_problem(&interface) {
-        report.at(raw_sync.interface.span().start, "sync.interface", problem);
+        problems.at(raw_sync.interface.span().start, "sync.interface", problem);
     }
     let key_file = raw_sync.key_file.get_ref().clone();
     if !key_file.starts_with('/') {
-        report.at(
+        problems.at(
             raw_sync.key_file.span().start,
             "sync.key_file",
             t!("ha-key-file-relative", path = format!("{key_file:?}")),
         );
     }
-    let port = |report: &mut Report<'_>, v: &Option<Spanned<i64>>, at: &str, default: u16| match v {
-        Some(v) => in_range(report, v, at, 1..=65535, &t!("ha-what-port"))
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(default),
-        None => default,
-    };
+    let port =
+        |problems: &mut Problems<'_>, v: &Option<Spanned<i64>>, at: &str, default: u16| match v {
+            Some(v) => in_range(problems, v, at, 1..=65535, &t!("ha-what-port"))
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(default),
+            None => default,
+        };
     let conntrackd_port = port(
-        report,
+        problems,
         &raw_sync.conntrackd_port,
         "sync.conntrackd_port",
         DEFAULT_CONNTRACKD_PORT,
     );
     let exchange_port = port(
-        report,
+        problems,
         &raw_sync.exchange_port,
         "sync.exchange_port",
         DEFAULT_EXCHANGE_PORT,
@@ -361,7 +362,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             .as_ref()
             .or(raw_sync.conntrackd_port.as_ref())
             .map_or(sync_start, |s| s.span().start);
-        report.at(
+        problems.at(
             offset,
             "sync.exchange_port",
             t!("ha-port-shared", port = exchange_port.to_string()),
@@ -369,7 +370,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     }
     let check_interval = match &raw_sync.check_interval {
         Some(v) => in_range(
-            report,
+            problems,
             v,
             "sync.check_interval",
             1..=3600,
@@ -387,7 +388,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         .and_then(|v| v.get_ref().advert_interval.as_ref())
     {
         Some(v) => in_range(
-            report,
+            problems,
             v,
             "vrrp.advert_interval",
             1..=255,
@@ -402,24 +403,24 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let mut ids: BTreeMap<u8, String> = BTreeMap::new();
     let mut seen_addresses: BTreeMap<IpAddr, String> = BTreeMap::new();
     if raw.virtuals.is_empty() {
-        report.at(0, "virtual", t!("ha-no-virtuals"));
+        problems.at(0, "virtual", t!("ha-no-virtuals"));
     }
     for (name, spanned) in raw.virtuals {
         let start = spanned.span().start;
         let v = spanned.into_inner();
         let at = format!("virtual.{name}");
         if let Some(problem) = interface_problem(&name) {
-            report.at(start, &at, problem);
+            problems.at(start, &at, problem);
         }
         if name == interface {
-            report.at(
+            problems.at(
                 start,
                 &at,
                 t!("ha-virtual-on-sync", name = format!("{name:?}")),
             );
         }
         let router_id = in_range(
-            report,
+            problems,
             &v.router_id,
             &format!("{at}.router_id"),
             1..=255,
@@ -428,7 +429,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         .and_then(|r| u8::try_from(r).ok());
         if let Some(id) = router_id {
             if let Some(other) = ids.insert(id, name.clone()) {
-                report.at(
+                problems.at(
                     v.router_id.span().start,
                     format!("{at}.router_id"),
                     t!("ha-router-id-shared", id = id.to_string(), other = &other),
@@ -437,7 +438,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         }
         let mut addresses = Vec::new();
         if v.addresses.get_ref().is_empty() {
-            report.at(
+            problems.at(
                 v.addresses.span().start,
                 format!("{at}.addresses"),
                 t!("ha-no-addresses"),
@@ -447,7 +448,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             match a.get_ref().parse::<IpNet>() {
                 Ok(net) => {
                     if let Some(other) = seen_addresses.insert(net.addr(), name.clone()) {
-                        report.at(
+                        problems.at(
                             a.span().start,
                             format!("{at}.addresses"),
                             t!(
@@ -459,7 +460,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
                     }
                     addresses.push(net);
                 }
-                Err(_) => report.at(
+                Err(_) => problems.at(
                     a.span().start,
                     format!("{at}.addresses"),
                     t!("ha-bad-address", value = format!("{:?}", a.get_ref())),
@@ -479,17 +480,17 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     let node_count = raw.nodes.len();
     if node_count != 2 {
         let offset = raw.nodes.values().nth(2).map_or(0, |n| n.span().start);
-        report.at(offset, "nodes", t!("ha-node-count", count = node_count));
+        problems.at(offset, "nodes", t!("ha-node-count", count = node_count));
     }
     for (name, spanned) in raw.nodes {
         let start = spanned.span().start;
         let n = spanned.into_inner();
         let at = format!("nodes.{name}");
         if let Some(problem) = node_name_problem(&name) {
-            report.at(start, &at, problem);
+            problems.at(start, &at, problem);
         }
         let priority = in_range(
-            report,
+            problems,
             &n.priority,
             &format!("{at}.priority"),
             1..=254,
@@ -498,7 +499,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         .and_then(|p| u8::try_from(p).ok());
         let sync_address = match n.sync_address.get_ref().parse::<IpAddr>() {
             Ok(a) if a.is_unspecified() || a.is_multicast() || a.is_loopback() => {
-                report.at(
+                problems.at(
                     n.sync_address.span().start,
                     format!("{at}.sync_address"),
                     t!("ha-bad-sync-address-kind", address = a.to_string()),
@@ -507,7 +508,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             }
             Ok(a) => Some(a),
             Err(_) => {
-                report.at(
+                problems.at(
                     n.sync_address.span().start,
                     format!("{at}.sync_address"),
                     t!(
@@ -532,7 +533,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
     }
     if let [(_, _, a), (p, s, b)] = nodes.as_slice() {
         if a.priority == b.priority {
-            report.at(
+            problems.at(
                 *p,
                 format!("nodes.{}.priority", b.name),
                 t!(
@@ -543,7 +544,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
             );
         }
         if a.sync_address == b.sync_address {
-            report.at(
+            problems.at(
                 *s,
                 format!("nodes.{}.sync_address", b.name),
                 t!(
@@ -553,7 +554,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
                 ),
             );
         } else if a.sync_address.is_ipv4() != b.sync_address.is_ipv4() {
-            report.at(
+            problems.at(
                 *s,
                 format!("nodes.{}.sync_address", b.name),
                 t!(
@@ -566,7 +567,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         }
         for node in [a, b] {
             if let Some(iface) = seen_addresses.get(&node.sync_address) {
-                report.at(
+                problems.at(
                     *s,
                     format!("nodes.{}.sync_address", node.name),
                     t!(
@@ -583,7 +584,7 @@ fn validate(report: &mut Report<'_>, raw: RawHa) -> Option<Ha> {
         return None;
     };
     Some(Ha {
-        file: report.file.to_owned(),
+        file: problems.file.to_owned(),
         sync: Sync {
             interface,
             key_file: PathBuf::from(key_file),

@@ -29,7 +29,7 @@ use crate::netlink::objects::{
     self, kernel_elements, Hook, KernelElement, NamedObject, TableObjects, Verdict,
 };
 use crate::netlink::table::{read_table, KernelTable, ReadElement, SET_ANONYMOUS, SET_MAP};
-use crate::netlink::{ApplyError, ApplyReport};
+use crate::netlink::{AppliedBatch, ApplyError};
 use crate::readback::{
     flags_change, LiveChain, LiveElement, LiveObject, LiveRule, LiveSet, LiveTable, ReadbackError,
     TablePresence,
@@ -687,7 +687,7 @@ pub(crate) fn check_elements(wanted: &TableObjects, table: &KernelTable) -> Vec<
 /// An apply the kernel accepted, and what reading it back found.
 #[derive(Debug)]
 pub struct CheckedApply {
-    pub apply: ApplyReport,
+    pub apply: AppliedBatch,
     /// The shape check, or why the table could not be read back (then
     /// nothing was checked; the table is applied all the same).
     pub readback: Result<Conformance, ReadbackError>,

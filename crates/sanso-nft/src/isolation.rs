@@ -219,7 +219,7 @@ fn holds<A: Ord + Copy>(ranges: &[AddrRange<A>], addr: A) -> bool {
 
 /// What [`set_isolated`] did.
 #[derive(Debug)]
-pub struct IsolationReport {
+pub struct IsolationChange {
     /// Messages of the element batch, the two batch markers included.
     pub messages: usize,
     /// Elements loaded: the ranges of [`Isolated`].
@@ -247,14 +247,14 @@ pub struct IsolationReport {
 pub fn set_isolated(
     netns: Option<&str>,
     isolated: &Isolated,
-) -> Result<IsolationReport, ApplyError> {
+) -> Result<IsolationChange, ApplyError> {
     let batch = crate::netlink::replace_isolated(isolated, netns)?;
     let connections = if isolated.is_empty() {
         Ok(ConnectionsCut::default())
     } else {
         cut_connections(netns, isolated)
     };
-    Ok(IsolationReport {
+    Ok(IsolationChange {
         messages: batch.messages,
         elements: batch.elements,
         duration: batch.duration,

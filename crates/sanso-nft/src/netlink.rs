@@ -47,7 +47,7 @@ pub use read::{generation, named_counters, NamedCounter};
 
 /// What one apply did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApplyReport {
+pub struct AppliedBatch {
     /// Messages in the batch, the two batch markers included.
     pub messages: usize,
     /// Size of the batch in bytes (one `sendmsg`).
@@ -222,7 +222,7 @@ impl std::fmt::Display for NetlinkOp {
 /// With `netns = Some(name)` the netlink socket is opened inside
 /// `/var/run/netns/<name>` by a helper thread; the calling thread never
 /// changes namespace. Needs `CAP_NET_ADMIN` in that namespace.
-pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<ApplyReport, ApplyError> {
+pub fn apply(ruleset: &Ruleset, netns: Option<&str>) -> Result<AppliedBatch, ApplyError> {
     apply_batch(&objects::build(ruleset), netns, None)
 }
 
@@ -233,7 +233,7 @@ pub fn apply_with(
     ruleset: &Ruleset,
     isolated: &Isolated,
     netns: Option<&str>,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     apply_batch(&objects::build_with(ruleset, isolated), netns, None)
 }
 
@@ -244,7 +244,7 @@ pub fn apply_injecting(
     ruleset: &Ruleset,
     netns: Option<&str>,
     injection: Injection,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     apply_batch(&objects::build(ruleset), netns, Some(injection))
 }
 
@@ -258,7 +258,7 @@ pub fn batch_messages(ruleset: &Ruleset) -> Result<Vec<MessageInfo>, ApplyError>
 pub(crate) fn apply_objects(
     table: &objects::TableObjects,
     netns: Option<&str>,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     apply_batch(table, netns, None)
 }
 
@@ -266,7 +266,7 @@ fn apply_batch(
     table: &objects::TableObjects,
     netns: Option<&str>,
     injection: Option<Injection>,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
     let batch = encode::encode(table, first_seq(), injection)?;
@@ -279,7 +279,7 @@ fn apply_batch(
 pub(crate) fn replace_isolated(
     isolated: &Isolated,
     netns: Option<&str>,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     let started = Instant::now();
     let socket = socket::NetfilterSocket::open(netns)?;
     let batch = encode::encode_element_update(&objects::isolation_sets(isolated), first_seq())?;
@@ -299,10 +299,10 @@ fn exchange_checked(
     socket: &socket::NetfilterSocket,
     batch: &encode::Batch,
     started: Instant,
-) -> Result<ApplyReport, ApplyError> {
+) -> Result<AppliedBatch, ApplyError> {
     let answers = socket.exchange(batch)?;
     check_answers(&batch.messages, &answers)?;
-    Ok(ApplyReport {
+    Ok(AppliedBatch {
         messages: batch.messages.len(),
         bytes: batch.bytes.len(),
         elements: batch.elements,

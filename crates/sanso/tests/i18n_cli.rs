@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{code, example, text};
-use sanso_daemon::monitor::{End, Event, EventsReport, Reason};
-use sanso_daemon::protocol::{PolicyStatus, Response, StatusReport};
+use sanso_daemon::monitor::{End, Event, EventsAnswer, Reason};
+use sanso_daemon::protocol::{DaemonStatus, PolicyStatus, Response};
 
 /// How the language is chosen for one run.
 #[derive(Clone, Copy, Debug)]
@@ -237,8 +237,8 @@ fn forbidden_event() -> Event {
     }
 }
 
-fn status_report() -> StatusReport {
-    StatusReport {
+fn status_report() -> DaemonStatus {
+    DaemonStatus {
         policy_file: "/etc/sanso/policy.toml".into(),
         policy: Some(PolicyStatus {
             name: "example-city".into(),
@@ -251,7 +251,7 @@ fn status_report() -> StatusReport {
         }),
         drift: "in-sync".into(),
         audit_head: "4:feed".into(),
-        ..StatusReport::default()
+        ..DaemonStatus::default()
     }
 }
 
@@ -298,16 +298,16 @@ fn isolations_events_and_odd_answers_in_japanese() {
         &socket,
         vec![
             Response::Status(Box::new(status_report())),
-            Response::Events(Box::new(EventsReport {
+            Response::Events(Box::new(EventsAnswer {
                 capacity: 4096,
-                ..EventsReport::default()
+                ..EventsAnswer::default()
             })),
-            Response::Events(Box::new(EventsReport {
+            Response::Events(Box::new(EventsAnswer {
                 events: vec![forbidden_event()],
                 last_seq: 1,
                 oldest_seq: Some(1),
                 capacity: 4096,
-                ..EventsReport::default()
+                ..EventsAnswer::default()
             })),
             Response::Done {
                 message: "done".into(),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use sanso_daemon::monitor::{Event, EventsQuery, EventsReport, Reason};
+use sanso_daemon::monitor::{Event, EventsAnswer, EventsQuery, Reason};
 use sanso_daemon::protocol::{Request, Response};
 use sanso_i18n::t;
 
@@ -47,7 +47,7 @@ fn parse_since(text: &str) -> Result<i64, String> {
     Ok(jiff::Timestamp::now().as_millisecond().saturating_sub(ago))
 }
 
-fn ask(args: &Args, after: Option<u64>) -> Result<EventsReport> {
+fn ask(args: &Args, after: Option<u64>) -> Result<EventsAnswer> {
     let request = Request::Events {
         query: EventsQuery {
             after,
@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn header(r: &EventsReport) -> String {
+fn header(r: &EventsAnswer) -> String {
     let n = &r.nflog;
     let mut out = match (&n.error, n.up) {
         (_, true) => t!(
@@ -178,7 +178,7 @@ fn short_time(t: &str) -> String {
 }
 
 /// The events grouped by zone pair, then by source: the console view.
-fn grouped(r: &EventsReport) -> String {
+fn grouped(r: &EventsAnswer) -> String {
     let mut out = header(r);
     if r.events.is_empty() {
         out.push_str(&if r.nflog.up {
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn events_are_grouped_by_pair_and_source() {
-        let report = EventsReport {
+        let report = EventsAnswer {
             events: vec![
                 event(1, Reason::Forbidden, "10.1.0.5", "203.0.113.9", 443),
                 event(2, Reason::Forbidden, "10.1.0.5", "203.0.113.9", 80),
@@ -364,7 +364,7 @@ mod tests {
             last_seq: 2,
             oldest_seq: Some(1),
             capacity: 4096,
-            ..EventsReport::default()
+            ..EventsAnswer::default()
         };
         let text = grouped(&report);
         assert!(

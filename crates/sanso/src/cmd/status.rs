@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use sanso_daemon::protocol::{Request, Response, StatusReport};
+use sanso_daemon::protocol::{DaemonStatus, Request, Response};
 use sanso_i18n::t;
 
 /// Show the daemon's state: the applied policy (revision, content hash, when),
@@ -58,7 +58,7 @@ fn field(out: &mut String, label: &str, value: &str) {
 }
 
 /// The daemon's state as `sanso status` prints it, in the process language.
-fn text(s: &StatusReport) -> String {
+fn text(s: &DaemonStatus) -> String {
     let mut out = String::new();
     field(&mut out, &t!("status-policy-file"), &s.policy_file);
     if let Some(ns) = &s.netns {
@@ -189,14 +189,14 @@ mod tests {
     /// The English status is byte for byte what it was before the catalogue.
     #[test]
     fn the_english_status_keeps_its_layout() {
-        let mut report = StatusReport {
+        let mut report = DaemonStatus {
             policy_file: "/etc/sanso/policy.toml".into(),
             netns: Some("gw".into()),
             drift: "in-sync".into(),
             last_error: Some("boom".into()),
             last_error_at: Some("2026-12-06T10:00:00Z".into()),
             audit_head: "3:abc".into(),
-            ..StatusReport::default()
+            ..DaemonStatus::default()
         };
         assert_eq!(
             text(&report),
