@@ -1,6 +1,11 @@
 //! `sanso_nft::netlink::apply` of the compiled ruleset into a throwaway
 //! network namespace (root only; skipped otherwise).
 
+/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
+/// of what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -14,6 +14,11 @@
 //! Read the ratios against `full_check` and `counters_nft` measured in the
 //! same run (docs/operations.md, "Drift").
 
+/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
+/// of what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};

@@ -8,6 +8,11 @@
 
 use std::time::Instant;
 
+/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
+/// of what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut path = args

@@ -11,6 +11,11 @@
 //!
 //! Root only (network namespaces, removed afterwards).
 
+/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
+/// of what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use sanso_benches::kernel::{

@@ -8,6 +8,11 @@
 //!
 //! `--hosts-only` generates flows between hosts only (no zone-wide ends).
 
+/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
+/// of what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use sanso_benches::{run, KernelMode, PolicySource, Settings};

@@ -10,6 +10,12 @@ mod help;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's malloc: compiling a large policy allocates
+/// millions of small objects, and takes about half the time with it
+/// (docs/benchmarks.md, "Issue 17: compile").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// sanso (三層): enforce the three-tier network model (三層の対策) of Japanese
