@@ -522,7 +522,7 @@ impl<'t> Loader<'t> {
                 .opt_str(&mut self.diags, "organisation")
                 .map(|(s, _)| s.trim().to_owned())
                 .filter(|s| !s.is_empty());
-            if let Some(list) = self.req_list(&r, "interfaces", t!("policy-no-interfaces")) {
+            if let Some(list) = self.req_list(&r, "interfaces", || t!("policy-no-interfaces")) {
                 for (iface, span) in list {
                     match check_interface_name(&iface) {
                         Ok(()) => zone.interfaces.push((iface, span)),
@@ -539,7 +539,7 @@ impl<'t> Loader<'t> {
                     }
                 }
             }
-            if let Some(list) = self.req_list(&r, "networks", t!("policy-no-networks")) {
+            if let Some(list) = self.req_list(&r, "networks", || t!("policy-no-networks")) {
                 zone.networks_complete = true;
                 for (text, span) in list {
                     match parse_network(&text) {
@@ -615,7 +615,13 @@ impl<'t> Loader<'t> {
     }
 
     /// A required, non-empty list of strings.
-    fn req_list(&mut self, r: &TableReader<'_, '_>, key: &str, empty: String) -> Option<Strings> {
+    /// `empty` writes the message for an empty list (only then).
+    fn req_list(
+        &mut self,
+        r: &TableReader<'_, '_>,
+        key: &str,
+        empty: impl FnOnce() -> String,
+    ) -> Option<Strings> {
         match r.str_list(&mut self.diags, key, false) {
             ListRead::Absent => {
                 r.missing(&mut self.diags, key);
@@ -624,8 +630,9 @@ impl<'t> Loader<'t> {
             ListRead::Malformed => None,
             ListRead::List(list) if list.is_empty() => {
                 let span = r.get(key).map_or(r.span.clone(), |v| v.span());
-                self.diags
-                    .push(Draft::error(codes::EMPTY_LIST, span, empty).subject(r.subject.clone()));
+                self.diags.push(
+                    Draft::error(codes::EMPTY_LIST, span, empty()).subject(r.subject.clone()),
+                );
                 None
             }
             ListRead::List(list) => Some(list),
@@ -710,7 +717,7 @@ impl<'t> Loader<'t> {
                     self.diags.push(d);
                 }
             }
-            if let Some(list) = self.req_list(&r, "addresses", t!("policy-no-addresses")) {
+            if let Some(list) = self.req_list(&r, "addresses", || t!("policy-no-addresses")) {
                 for (text, span) in list {
                     match parse_host_address(&text) {
                         Ok(net) => {

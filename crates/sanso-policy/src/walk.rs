@@ -241,10 +241,13 @@ impl<'t, 'i> TableReader<'t, 'i> {
         let Some(v) = self.get(key) else {
             return ListRead::Absent;
         };
-        let expected = if single {
-            t!("policy-expected-string-or-strings")
-        } else {
-            t!("policy-expected-strings")
+        // Written only for a diagnostic.
+        let expected = || {
+            if single {
+                t!("policy-expected-string-or-strings")
+            } else {
+                t!("policy-expected-strings")
+            }
         };
         match v.get_ref() {
             DeValue::String(s) if single => ListRead::List(vec![(s.to_string(), v.span())]),
@@ -262,7 +265,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                                 t!(
                                     "policy-wrong-element-type",
                                     key = key,
-                                    expected = &expected,
+                                    expected = &expected(),
                                     found = type_name(other)
                                 ),
                             ));
@@ -276,7 +279,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 }
             }
             _ => {
-                self.wrong_type(diags, key, v, &expected);
+                self.wrong_type(diags, key, v, &expected());
                 ListRead::Malformed
             }
         }
