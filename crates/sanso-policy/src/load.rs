@@ -478,6 +478,7 @@ impl<'t> Loader<'t> {
                     .subject(Some(Subject::Policy)),
             );
         }
+        self.names.reserve(table.len());
         for (name, key_span, zone_value) in entries(table) {
             let subject = Subject::Zone(name.to_owned());
             let index = self.zones.len();
@@ -676,6 +677,7 @@ impl<'t> Loader<'t> {
         // Whether an unknown role is close to a known one, by role: thousands
         // of hosts share a few words.
         let mut near_known: HashMap<String, Option<&'static str>> = HashMap::new();
+        self.names.reserve(table.len());
         for (name, key_span, host_value) in entries(table) {
             let subject = Subject::Host(name.to_owned());
             let index = self.hosts.len();
@@ -935,7 +937,7 @@ impl<'t> Loader<'t> {
             return;
         };
         // Flow names borrowed from the document, with where each was first given.
-        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let Some(t) = table_or_report(
                 &mut self.diags,
@@ -1749,9 +1751,11 @@ impl<'t> Loader<'t> {
     }
 
     fn build(&mut self, name: String, revision: Option<String>) -> Option<Policy> {
-        let index = crate::diag::LineIndex::new(self.text);
-        let location = |span: &Range<usize>| {
-            let (line, column) = index.locate(self.text, span.start);
+        // Zones, hosts and flows come in file order: a cursor moving forward
+        // finds their lines without an index of every line of the file.
+        let mut cursor = crate::diag::LineCursor::new(self.text);
+        let mut location = |span: &Range<usize>| {
+            let (line, column) = cursor.locate(span.start);
             Location { line, column }
         };
         let mut zones = Vec::with_capacity(self.zones.len());
