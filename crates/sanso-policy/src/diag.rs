@@ -545,9 +545,74 @@ impl LineIndex {
     }
 }
 
+/// What [`LineIndex::locate`] gives, found by moving through the text from
+/// the last offset asked for (from the start when asked for an earlier
+/// one): cheap for offsets asked for in increasing order.
+pub(crate) struct LineCursor<'t> {
+    text: &'t str,
+    /// An offset, the 1-based line holding it and where that line starts.
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'t> LineCursor<'t> {
+    pub fn new(text: &'t str) -> Self {
+        LineCursor {
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    pub fn locate(&mut self, offset: usize) -> (usize, usize) {
+        let text = self.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.pos {
+            *self = LineCursor::new(text);
+        }
+        let between = &text.as_bytes()[self.pos..offset];
+        if let Some(last) = between.iter().rposition(|&b| b == b'\n') {
+            self.line += between.iter().filter(|&&b| b == b'\n').count();
+            self.line_start = self.pos + last + 1;
+        }
+        self.pos = offset;
+        // A byte order mark is no column of the first line.
+        let start = self.line_start.max(bom_len(text).min(offset));
+        (self.line, text[start..offset].chars().count() + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_cursor_agrees_with_line_index() {
+        let texts = [
+            "",
+            "a = 1\n名前 = \"x\"\n",
+            "\u{feff}a = 1\n\nb = 2",
+            "\n\n\r\nx\n",
+            "\u{feff}",
+        ];
+        for text in texts {
+            let index = LineIndex::new(text);
+            let offsets: Vec<usize> = (0..=text.len() + 2).collect();
+            let mut cursor = LineCursor::new(text);
+            for &o in &offsets {
+                assert_eq!(cursor.locate(o), index.locate(text, o), "{text:?} at {o}");
+            }
+            // Backwards too.
+            for &o in offsets.iter().rev() {
+                assert_eq!(cursor.locate(o), index.locate(text, o), "{text:?} at {o}");
+            }
+        }
+    }
 
     fn line_column(text: &str, offset: usize) -> (usize, usize) {
         LineIndex::new(text).locate(text, offset)

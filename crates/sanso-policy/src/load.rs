@@ -3,6 +3,7 @@
 //! -> a validated [`Policy`]. Every problem found on the way is collected;
 //! nothing stops at the first error.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -58,8 +59,8 @@ fn load(file: &str, text: &str, now: Option<i64>) -> Result<Loaded<Policy>, Diag
         text,
         zones: Vec::new(),
         hosts: Vec::new(),
-        names: BTreeMap::new(),
-        services: BTreeMap::new(),
+        names: HashMap::new(),
+        services: HashMap::new(),
         flows: Vec::new(),
     };
     let policy = loader.run();
@@ -313,8 +314,12 @@ pub(crate) struct Loader<'t> {
     text: &'t str,
     pub zones: Vec<RawZone>,
     pub hosts: Vec<RawHost>,
-    names: BTreeMap<String, (Named, Range<usize>)>,
-    services: BTreeMap<String, ServiceDef>,
+    /// Zones and hosts by name. Looked up once or more per flow; never
+    /// iterated in an order that shows (`closest` takes the minimum).
+    names: HashMap<String, (Named, Range<usize>)>,
+    /// Looked up for every service entry of every flow; never iterated in
+    /// an order that shows.
+    services: HashMap<String, ServiceDef>,
     pub flows: Vec<RawFlow>,
 }
 
@@ -473,6 +478,7 @@ impl<'t> Loader<'t> {
                     .subject(Some(Subject::Policy)),
             );
         }
+        self.names.reserve(table.len());
         for (name, key_span, zone_value) in entries(table) {
             let subject = Subject::Zone(name.to_owned());
             let index = self.zones.len();
@@ -497,17 +503,17 @@ impl<'t> Loader<'t> {
                 t!("policy-subject-zone", name = format!("{name:?}"))
             });
             r.deny_unknown_keys(&mut self.diags, ZONE_KEYS);
-            if let Some((tier, span)) = r.req_str(&mut self.diags, "tier") {
-                zone.tier = parse_tier(&tier);
+            if let Some((tier, span)) = r.req_str_ref(&mut self.diags, "tier") {
+                zone.tier = parse_tier(tier);
                 if zone.tier.is_none() {
                     let mut d = Draft::error(
                         codes::BAD_TIER,
                         span,
-                        t!("policy-unknown-tier", tier = &tier),
+                        t!("policy-unknown-tier", tier = tier),
                     )
                     .subject(Some(subject.clone()));
-                    if let Some(best) = closest(&tier, TIERS.iter().copied()) {
-                        d = d.note(did_you_mean(&tier, best));
+                    if let Some(best) = closest(tier, TIERS.iter().copied()) {
+                        d = d.note(did_you_mean(tier, best));
                     }
                     self.diags.push(d);
                 }
@@ -517,7 +523,7 @@ impl<'t> Loader<'t> {
                 .opt_str(&mut self.diags, "organisation")
                 .map(|(s, _)| s.trim().to_owned())
                 .filter(|s| !s.is_empty());
-            if let Some(list) = self.req_list(&r, "interfaces", t!("policy-no-interfaces")) {
+            if let Some(list) = self.req_list(&r, "interfaces", || t!("policy-no-interfaces")) {
                 for (iface, span) in list {
                     match check_interface_name(&iface) {
                         Ok(()) => zone.interfaces.push((iface, span)),
@@ -534,7 +540,7 @@ impl<'t> Loader<'t> {
                     }
                 }
             }
-            if let Some(list) = self.req_list(&r, "networks", t!("policy-no-networks")) {
+            if let Some(list) = self.req_list(&r, "networks", || t!("policy-no-networks")) {
                 zone.networks_complete = true;
                 for (text, span) in list {
                     match parse_network(&text) {
@@ -560,11 +566,11 @@ impl<'t> Loader<'t> {
 
     /// `beyond` of an external zone; a warning when an external zone has none.
     fn read_beyond(&mut self, r: &TableReader<'_, '_>, zone: &mut RawZone, subject: &Subject) {
-        let written = r.opt_str(&mut self.diags, "beyond");
+        let written = r.opt_str_ref(&mut self.diags, "beyond");
         let external = zone.tier == Some(Tier::External);
         match written {
             Some((word, span)) => {
-                zone.beyond = match word.as_str() {
+                zone.beyond = match word {
                     "internet" => Some(Beyond::Internet),
                     "lgwan" => Some(Beyond::Lgwan),
                     "closed" => Some(Beyond::Closed),
@@ -574,11 +580,11 @@ impl<'t> Loader<'t> {
                     let mut d = Draft::error(
                         codes::BAD_BEYOND,
                         span.clone(),
-                        t!("policy-unknown-beyond", beyond = &word),
+                        t!("policy-unknown-beyond", beyond = word),
                     )
                     .subject(Some(subject.clone()));
-                    if let Some(best) = closest(&word, BEYONDS.iter().copied()) {
-                        d = d.note(did_you_mean(&word, best));
+                    if let Some(best) = closest(word, BEYONDS.iter().copied()) {
+                        d = d.note(did_you_mean(word, best));
                     }
                     self.diags.push(d);
                 } else if zone.tier.is_some() && !external {
@@ -610,7 +616,13 @@ impl<'t> Loader<'t> {
     }
 
     /// A required, non-empty list of strings.
-    fn req_list(&mut self, r: &TableReader<'_, '_>, key: &str, empty: String) -> Option<Strings> {
+    /// `empty` writes the message for an empty list (only then).
+    fn req_list(
+        &mut self,
+        r: &TableReader<'_, '_>,
+        key: &str,
+        empty: impl FnOnce() -> String,
+    ) -> Option<Strings> {
         match r.str_list(&mut self.diags, key, false) {
             ListRead::Absent => {
                 r.missing(&mut self.diags, key);
@@ -619,8 +631,9 @@ impl<'t> Loader<'t> {
             ListRead::Malformed => None,
             ListRead::List(list) if list.is_empty() => {
                 let span = r.get(key).map_or(r.span.clone(), |v| v.span());
-                self.diags
-                    .push(Draft::error(codes::EMPTY_LIST, span, empty).subject(r.subject.clone()));
+                self.diags.push(
+                    Draft::error(codes::EMPTY_LIST, span, empty()).subject(r.subject.clone()),
+                );
                 None
             }
             ListRead::List(list) => Some(list),
@@ -661,6 +674,10 @@ impl<'t> Loader<'t> {
         ) else {
             return;
         };
+        // Whether an unknown role is close to a known one, by role: thousands
+        // of hosts share a few words.
+        let mut near_known: HashMap<String, Option<&'static str>> = HashMap::new();
+        self.names.reserve(table.len());
         for (name, key_span, host_value) in entries(table) {
             let subject = Subject::Host(name.to_owned());
             let index = self.hosts.len();
@@ -684,8 +701,8 @@ impl<'t> Loader<'t> {
                 t!("policy-subject-host", name = format!("{name:?}"))
             });
             r.deny_unknown_keys(&mut self.diags, HOST_KEYS);
-            if let Some((zone, span)) = r.req_str(&mut self.diags, "zone") {
-                host.zone = match self.names.get(&zone) {
+            if let Some((zone, span)) = r.req_str_ref(&mut self.diags, "zone") {
+                host.zone = match self.names.get(zone) {
                     Some((Named::Zone(i), _)) => Some(*i),
                     _ => None,
                 };
@@ -693,16 +710,16 @@ impl<'t> Loader<'t> {
                     let mut d = Draft::error(
                         codes::UNKNOWN_ZONE,
                         span,
-                        t!("policy-unknown-zone", zone = &zone),
+                        t!("policy-unknown-zone", zone = zone),
                     )
                     .subject(Some(subject.clone()));
-                    if let Some(best) = closest(&zone, self.zones.iter().map(|z| z.name.as_str())) {
-                        d = d.note(did_you_mean(&zone, best));
+                    if let Some(best) = closest(zone, self.zones.iter().map(|z| z.name.as_str())) {
+                        d = d.note(did_you_mean(zone, best));
                     }
                     self.diags.push(d);
                 }
             }
-            if let Some(list) = self.req_list(&r, "addresses", t!("policy-no-addresses")) {
+            if let Some(list) = self.req_list(&r, "addresses", || t!("policy-no-addresses")) {
                 for (text, span) in list {
                     match parse_host_address(&text) {
                         Ok(net) => {
@@ -732,7 +749,15 @@ impl<'t> Loader<'t> {
                         continue;
                     }
                     if !KNOWN_ROLES.contains(&role.as_str()) {
-                        if let Some(best) = closest(&role, KNOWN_ROLES.iter().copied()) {
+                        let best = match near_known.get(role.as_str()) {
+                            Some(best) => *best,
+                            None => {
+                                let best = closest(&role, KNOWN_ROLES.iter().copied());
+                                near_known.insert(role.clone(), best);
+                                best
+                            }
+                        };
+                        if let Some(best) = best {
                             self.diags.push(
                                 Draft::warning(
                                     codes::SUSPICIOUS_ROLE,
@@ -911,7 +936,8 @@ impl<'t> Loader<'t> {
             );
             return;
         };
-        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        // Flow names borrowed from the document, with where each was first given.
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let Some(t) = table_or_report(
                 &mut self.diags,
@@ -921,25 +947,27 @@ impl<'t> Loader<'t> {
             ) else {
                 continue;
             };
-            let name = match t.get("name").map(|v| v.get_ref()) {
-                Some(DeValue::String(s)) => s.to_string(),
-                _ => format!("#{}", i + 1),
+            let written = match t.get("name").map(|v| v.get_ref()) {
+                Some(DeValue::String(s)) => Some(s.as_ref()),
+                _ => None,
             };
+            let flow_name = move || written.map_or_else(|| format!("#{}", i + 1), str::to_owned);
+            let name = flow_name();
             let subject = Subject::Flow(name.clone());
-            let named = name.clone();
             let r = TableReader::new_lazy(t, item.span(), Some(subject.clone()), move || {
-                t!("policy-subject-flow", name = format!("{named:?}"))
+                t!("policy-subject-flow", name = format!("{:?}", flow_name()))
             });
-            if let Some((name, span)) = r.req_str(&mut self.diags, "name") {
-                if check_name(&mut self.diags, &name, span.clone(), &subject, false) {
-                    if let Some(first) = seen.get(&name) {
-                        self.diags.push(
+            if let Some((name, span)) = r.req_str_ref(&mut self.diags, "name") {
+                if check_name(&mut self.diags, name, span.clone(), &subject, false) {
+                    match seen.entry(name) {
+                        Entry::Occupied(first) => self.diags.push(
                             Draft::error(codes::DUPLICATE_NAME, span, t!("policy-flow-name-taken"))
-                                .subject(Some(subject.clone()))
-                                .label(first.clone(), t!("policy-flow-name-first")),
-                        );
-                    } else {
-                        seen.insert(name, span);
+                                .subject(Some(subject))
+                                .label(first.get().clone(), t!("policy-flow-name-first")),
+                        ),
+                        Entry::Vacant(slot) => {
+                            slot.insert(span);
+                        }
                     }
                 }
             }
@@ -977,13 +1005,13 @@ impl<'t> Loader<'t> {
         };
         let log = r.opt_bool(&mut self.diags, "log").unwrap_or(false);
         let limit = r
-            .opt_str(&mut self.diags, "limit")
-            .and_then(|(text, span)| match parse_limit(&text) {
+            .opt_str_ref(&mut self.diags, "limit")
+            .and_then(|(text, span)| match parse_limit(text) {
                 Ok(l) => Some(l),
                 Err(e) => {
                     let mut d = Draft::error(codes::BAD_LIMIT, span, e.to_string())
                         .subject(r.subject.clone());
-                    if let Some(note) = width_note(&text, |f| parse_limit(f).is_ok()) {
+                    if let Some(note) = width_note(text, |f| parse_limit(f).is_ok()) {
                         d = d.note(note);
                     }
                     self.diags.push(d);
@@ -1723,9 +1751,11 @@ impl<'t> Loader<'t> {
     }
 
     fn build(&mut self, name: String, revision: Option<String>) -> Option<Policy> {
-        let index = crate::diag::LineIndex::new(self.text);
-        let location = |span: &Range<usize>| {
-            let (line, column) = index.locate(self.text, span.start);
+        // Zones, hosts and flows come in file order: a cursor moving forward
+        // finds their lines without an index of every line of the file.
+        let mut cursor = crate::diag::LineCursor::new(self.text);
+        let mut location = |span: &Range<usize>| {
+            let (line, column) = cursor.locate(span.start);
             Location { line, column }
         };
         let mut zones = Vec::with_capacity(self.zones.len());

@@ -113,6 +113,15 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// Reports every key not in `allowed`, suggesting the closest allowed key.
     pub fn deny_unknown_keys(&self, diags: &mut Diagnostics, allowed: &[&str]) {
+        // The common case, every key allowed, needs no file order (and no
+        // sorted copy of the entries of each of thousands of tables).
+        if self
+            .table
+            .iter()
+            .all(|(k, _)| allowed.contains(&k.get_ref().as_ref()))
+        {
+            return;
+        }
         for (key, span, _) in entries(self.table) {
             if !allowed.contains(&key) {
                 let mut d = self.error(
@@ -167,6 +176,16 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// A required string.
     pub fn req_str(&self, diags: &mut Diagnostics, key: &str) -> Option<(String, Range<usize>)> {
+        self.req_str_ref(diags, key)
+            .map(|(s, span)| (s.to_owned(), span))
+    }
+
+    /// Like [`TableReader::req_str`], borrowing the string from the document.
+    pub fn req_str_ref(
+        &self,
+        diags: &mut Diagnostics,
+        key: &str,
+    ) -> Option<(&'t str, Range<usize>)> {
         match self.get(key) {
             None => {
                 self.missing(diags, key);
@@ -178,6 +197,16 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// An optional string: `None` when absent or of the wrong type (then reported).
     pub fn opt_str(&self, diags: &mut Diagnostics, key: &str) -> Option<(String, Range<usize>)> {
+        self.opt_str_ref(diags, key)
+            .map(|(s, span)| (s.to_owned(), span))
+    }
+
+    /// Like [`TableReader::opt_str`], borrowing the string from the document.
+    pub fn opt_str_ref(
+        &self,
+        diags: &mut Diagnostics,
+        key: &str,
+    ) -> Option<(&'t str, Range<usize>)> {
         self.get(key).and_then(|v| self.as_str(diags, key, v))
     }
 
@@ -185,10 +214,10 @@ impl<'t, 'i> TableReader<'t, 'i> {
         &self,
         diags: &mut Diagnostics,
         key: &str,
-        v: &Value<'_>,
-    ) -> Option<(String, Range<usize>)> {
+        v: &'t Value<'i>,
+    ) -> Option<(&'t str, Range<usize>)> {
         match v.get_ref() {
-            DeValue::String(s) => Some((s.to_string(), v.span())),
+            DeValue::String(s) => Some((s.as_ref(), v.span())),
             _ => {
                 self.wrong_type(diags, key, v, &t!("policy-type", kind = "string"));
                 None
@@ -212,10 +241,13 @@ impl<'t, 'i> TableReader<'t, 'i> {
         let Some(v) = self.get(key) else {
             return ListRead::Absent;
         };
-        let expected = if single {
-            t!("policy-expected-string-or-strings")
-        } else {
-            t!("policy-expected-strings")
+        // Written only for a diagnostic.
+        let expected = || {
+            if single {
+                t!("policy-expected-string-or-strings")
+            } else {
+                t!("policy-expected-strings")
+            }
         };
         match v.get_ref() {
             DeValue::String(s) if single => ListRead::List(vec![(s.to_string(), v.span())]),
@@ -233,7 +265,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                                 t!(
                                     "policy-wrong-element-type",
                                     key = key,
-                                    expected = &expected,
+                                    expected = &expected(),
                                     found = type_name(other)
                                 ),
                             ));
@@ -247,7 +279,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 }
             }
             _ => {
-                self.wrong_type(diags, key, v, &expected);
+                self.wrong_type(diags, key, v, &expected());
                 ListRead::Malformed
             }
         }
