@@ -16,11 +16,11 @@ use sanso_policy::RateUnit;
 
 use crate::isolation::Isolated;
 use crate::text::layout::{
-    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
-    allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
+    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
     from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
-    router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
+    router_interfaces, table_comment, to_map_name, AllowChain, AllowChainNames, ForwardMapKind,
+    ZonePair, ENDED,
     ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
     LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
     ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
@@ -578,7 +578,8 @@ pub(crate) fn build(ruleset: &Ruleset) -> TableObjects {
 
 /// Builds the kernel objects of `ruleset` with the isolation sets holding `isolated`.
 pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects {
-    let mut chains = allow_chain_objects(ruleset);
+    let allow = AllowChainNames::new(ruleset);
+    let mut chains = allow_chain_objects(ruleset, &allow);
     chains.extend(live_chain_objects(ruleset));
     chains.extend(drop_chain_objects(ruleset));
     chains.extend(dispatch_chain_objects(ruleset));
@@ -586,8 +587,8 @@ pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(isolation_sets(isolated));
     sets.extend(log_meters());
-    sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
-    sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
+    sets.extend(family_sets(ruleset, &allow, &ruleset.v4, AddrFamily::V4));
+    sets.extend(family_sets(ruleset, &allow, &ruleset.v6, AddrFamily::V6));
     TableObjects {
         table_comment: table_comment(ruleset),
         chains,
@@ -775,14 +776,23 @@ fn live_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
         .collect()
 }
 
-fn allow_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
+fn allow_chain_objects(ruleset: &Ruleset, allow: &AllowChainNames) -> Vec<ChainObject> {
     // A flow is tried in every chain of a group it belongs to: the
     // expressions before its pair's accept counter are built once per flow.
     let mut flow_exprs: Vec<Option<Vec<Expr>>> = vec![None; ruleset.flows.len()];
-    allow_chains(ruleset)
-        .into_iter()
-        .map(|chain| {
-            let accept_counter = accept_counter_name(ruleset, chain.pair);
+    // The chains come sorted by pair: the pair's counter name is written
+    // once for all its chains.
+    let mut accept: Option<(ZonePair, String)> = None;
+    allow
+        .iter()
+        .map(|(chain, chain_name)| {
+            let accept_counter = match &accept {
+                Some((pair, name)) if *pair == chain.pair => name,
+                _ => {
+                    let name = accept_counter_name(ruleset, chain.pair);
+                    &accept.insert((chain.pair, name)).1
+                }
+            };
             let rules = ruleset
                 .target_flows(&chain.target)
                 .iter()
@@ -809,14 +819,14 @@ fn allow_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
                     });
                     let mut exprs = Vec::with_capacity(head.len() + 4);
                     exprs.extend_from_slice(head);
-                    exprs.push(objref_counter(&accept_counter));
+                    exprs.push(objref_counter(accept_counter));
                     exprs.extend(set_mark(flow.mark));
                     exprs.push(Expr::Verdict(Verdict::Accept));
                     rule(exprs)
                 })
                 .collect();
             ChainObject {
-                name: allow_chain_name(ruleset, chain),
+                name: chain_name.to_owned(),
                 comment: Some(allow_chain_comment(ruleset, chain)),
                 hook: None,
                 rules,
@@ -1434,6 +1444,7 @@ fn ifname_bytes(name: &str) -> Vec<u8> {
 
 fn family_sets<A: AddrBytes>(
     ruleset: &Ruleset,
+    allow: &AllowChainNames,
     family: &Family<A>,
     fam: AddrFamily,
 ) -> Vec<SetObject> {
@@ -1452,7 +1463,7 @@ fn family_sets<A: AddrBytes>(
             })
             .collect(),
     }];
-    sets.extend(forward_sets(ruleset, family, fam));
+    sets.extend(forward_sets(ruleset, allow, family, fam));
     let hooks = [
         ("in", &family.input, KeyAddrs::Src),
         ("out", &family.output, KeyAddrs::Dst),
@@ -1471,7 +1482,7 @@ fn family_sets<A: AddrBytes>(
             name: format!("{prefix}{n}"),
             kind: SetKind::VerdictMap,
             fields,
-            elements: ports.map(|e| flow_element(ruleset, e, keyed)).collect(),
+            elements: ports.map(|e| flow_element(allow, e, keyed)).collect(),
         });
         let icmp = elements
             .iter()
@@ -1482,7 +1493,7 @@ fn family_sets<A: AddrBytes>(
             name: format!("{prefix}{n}_icmp"),
             kind: SetKind::VerdictMap,
             fields,
-            elements: icmp.map(|e| flow_element(ruleset, e, keyed)).collect(),
+            elements: icmp.map(|e| flow_element(allow, e, keyed)).collect(),
         });
     }
 
@@ -1523,6 +1534,7 @@ fn family_sets<A: AddrBytes>(
 /// maps `fwd<n>.<Zs>.<Zd>` and `fwd<n>_icmp.<Zs>.<Zd>` (docs/ruleset.md).
 fn forward_sets<A: AddrBytes>(
     ruleset: &Ruleset,
+    allow: &AllowChainNames,
     family: &Family<A>,
     fam: AddrFamily,
 ) -> Vec<SetObject> {
@@ -1578,7 +1590,7 @@ fn forward_sets<A: AddrBytes>(
                 fields,
                 elements: elements
                     .iter()
-                    .map(|e| flow_element(ruleset, e, KeyAddrs::Both))
+                    .map(|e| flow_element(allow, e, KeyAddrs::Both))
                     .collect(),
             });
         }
@@ -1586,7 +1598,11 @@ fn forward_sets<A: AddrBytes>(
     sets
 }
 
-fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs) -> ElementObject {
+fn flow_element<A: AddrBytes>(
+    allow: &AllowChainNames,
+    e: &Element<A>,
+    keyed: KeyAddrs,
+) -> ElementObject {
     let mut key = match keyed {
         KeyAddrs::Both => vec![range_bytes(&e.src), range_bytes(&e.dst)],
         KeyAddrs::Src => vec![range_bytes(&e.src)],
@@ -1606,9 +1622,13 @@ fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs
         },
         target: e.target,
     };
+    // Every (pair, target) of an element is one of the allow chains.
+    let name = allow
+        .get(chain)
+        .expect("every element's (pair, target) has an allow chain");
     ElementObject {
         key,
-        verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))),
+        verdict: Some(Verdict::Jump(name.to_owned())),
     }
 }
 
