@@ -25,8 +25,8 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use nftnl_sys as sys;
 
 use super::objects::{
-    k, ChainObject, Expr, KernelElement, NamedObject, RuleObject, SetKind, SetObject, TableObjects,
-    Verdict,
+    for_each_kernel_element, k, ChainObject, Expr, NamedObject, RuleObject, SetKind, SetObject,
+    TableObjects, Verdict, WireElement,
 };
 use super::ApplyError;
 use crate::text::layout::{LOG_GROUP, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS};
@@ -540,24 +540,30 @@ impl Encoder {
     }
 
     /// The elements of `set` in as many NEWSETELEM messages as needed; `id`
-    /// as for [`Encoder::set_handle`].
+    /// as for [`Encoder::set_handle`]. Each element goes into the message's
+    /// `nftnl_set` as it is made (no list of the set's kernel elements).
     fn elements_of(&mut self, set: &SetObject, id: Option<u32>) -> Result<(), ApplyError> {
-        let elements = super::objects::kernel_elements(set);
         self.elements += set.elements.len();
-        let mut chunk: Vec<&KernelElement> = Vec::new();
+        let mut open: Option<Owned<sys::nftnl_set>> = None;
         let mut budget = 0;
-        for e in &elements {
-            let size = element_size_bound(e);
-            if !chunk.is_empty() && budget + size > ELEMENTS_BUDGET {
-                self.set_elements(set, id, &chunk)?;
-                chunk.clear();
+        // The jump target as a C string, in one buffer for all elements.
+        let mut chain = Vec::new();
+        for_each_kernel_element(set, |e| {
+            let size = element_size_bound(&e);
+            if let Some(full) = open.take_if(|_| budget + size > ELEMENTS_BUDGET) {
+                self.set_elements(set, &full)?;
                 budget = 0;
             }
-            chunk.push(e);
+            let s = match &open {
+                Some(s) => s,
+                None => open.insert(self.set_handle(set, id)?),
+            };
+            add_element(s, &e, &mut chain)?;
             budget += size;
-        }
-        if !chunk.is_empty() {
-            self.set_elements(set, id, &chunk)?;
+            Ok(())
+        })?;
+        if let Some(s) = open {
+            self.set_elements(set, &s)?;
         }
         Ok(())
     }
@@ -573,72 +579,12 @@ impl Encoder {
         })
     }
 
+    /// One NEWSETELEM message of the elements added to `s`.
     fn set_elements(
         &mut self,
         set: &SetObject,
-        id: Option<u32>,
-        chunk: &[&KernelElement],
+        s: &Owned<sys::nftnl_set>,
     ) -> Result<(), ApplyError> {
-        let s = self.set_handle(set, id)?;
-        for e in chunk {
-            // SAFETY: plain allocation; ownership passes to the set below.
-            let elem = unsafe { sys::nftnl_set_elem_alloc() };
-            if elem.is_null() {
-                return Err(ApplyError::OutOfMemory);
-            }
-            let chain = match &e.verdict {
-                Some(Verdict::Jump(chain)) => Some(name(chain)?),
-                _ => None,
-            };
-            let open_udata = {
-                let mut u = Vec::new();
-                udata_u32(&mut u, UDATA_SET_ELEM_FLAGS, SET_ELEM_F_INTERVAL_OPEN);
-                u
-            };
-            // SAFETY: `elem` is live and then owned by `s`; data are copied.
-            unsafe {
-                sys::nftnl_set_elem_add(s.ptr, elem);
-                if e.interval_end {
-                    sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_FLAGS as u16, 1);
-                }
-                sys::nftnl_set_elem_set(
-                    elem,
-                    sys::NFTNL_SET_ELEM_KEY as u16,
-                    e.key.as_ptr().cast::<c_void>(),
-                    e.key.len() as u32,
-                );
-                if let Some(end) = &e.key_end {
-                    sys::nftnl_set_elem_set(
-                        elem,
-                        sys::NFTNL_SET_ELEM_KEY_END as u16,
-                        end.as_ptr().cast::<c_void>(),
-                        end.len() as u32,
-                    );
-                }
-                if let Some(verdict) = &e.verdict {
-                    sys::nftnl_set_elem_set_u32(
-                        elem,
-                        sys::NFTNL_SET_ELEM_VERDICT as u16,
-                        verdict_code(verdict) as u32,
-                    );
-                    if let Some(chain) = &chain {
-                        sys::nftnl_set_elem_set_str(
-                            elem,
-                            sys::NFTNL_SET_ELEM_CHAIN as u16,
-                            chain.as_ptr(),
-                        );
-                    }
-                }
-                if e.open {
-                    sys::nftnl_set_elem_set(
-                        elem,
-                        sys::NFTNL_SET_ELEM_USERDATA as u16,
-                        open_udata.as_ptr().cast::<c_void>(),
-                        open_udata.len() as u32,
-                    );
-                }
-            }
-        }
         // SAFETY: `nlh` is the header just built; `s` is live.
         self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe {
             sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
@@ -853,6 +799,89 @@ impl Encoder {
     }
 }
 
+/// The userdata of an element whose interval runs to the end of the key
+/// space: `udata_u32(UDATA_SET_ELEM_FLAGS, SET_ELEM_F_INTERVAL_OPEN)`.
+const OPEN_UDATA: [u8; 6] = {
+    let v = SET_ELEM_F_INTERVAL_OPEN.to_ne_bytes();
+    [UDATA_SET_ELEM_FLAGS, 4, v[0], v[1], v[2], v[3]]
+};
+
+/// `name` as a NUL-terminated C string in `buf` (reused, so that the
+/// elements' jump targets cost no allocation each), checked as [`name`].
+fn name_in<'b>(buf: &'b mut Vec<u8>, text: &str) -> Result<&'b CStr, ApplyError> {
+    if text.len() > NAME_MAX_BYTES {
+        return Err(ApplyError::TooLong {
+            what: "name",
+            text: text.to_owned(),
+            max: NAME_MAX_BYTES,
+        });
+    }
+    buf.clear();
+    buf.extend_from_slice(text.as_bytes());
+    buf.push(0);
+    CStr::from_bytes_with_nul(buf).map_err(|_| ApplyError::InteriorNul {
+        what: "name",
+        text: text.to_owned(),
+    })
+}
+
+/// Adds the element `e` to the set `s`.
+fn add_element(
+    s: &Owned<sys::nftnl_set>,
+    e: &WireElement<'_>,
+    chain_buf: &mut Vec<u8>,
+) -> Result<(), ApplyError> {
+    let chain = match e.verdict {
+        Some(Verdict::Jump(chain)) => Some(name_in(chain_buf, chain)?),
+        _ => None,
+    };
+    // SAFETY: plain allocation; ownership passes to the set below.
+    let elem = unsafe { sys::nftnl_set_elem_alloc() };
+    if elem.is_null() {
+        return Err(ApplyError::OutOfMemory);
+    }
+    // SAFETY: `elem` is live and then owned by `s`; data are copied.
+    unsafe {
+        sys::nftnl_set_elem_add(s.ptr, elem);
+        if e.interval_end {
+            sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_FLAGS as u16, 1);
+        }
+        sys::nftnl_set_elem_set(
+            elem,
+            sys::NFTNL_SET_ELEM_KEY as u16,
+            e.key.as_ptr().cast::<c_void>(),
+            e.key.len() as u32,
+        );
+        if let Some(end) = &e.key_end {
+            sys::nftnl_set_elem_set(
+                elem,
+                sys::NFTNL_SET_ELEM_KEY_END as u16,
+                end.as_ptr().cast::<c_void>(),
+                end.len() as u32,
+            );
+        }
+        if let Some(verdict) = e.verdict {
+            sys::nftnl_set_elem_set_u32(
+                elem,
+                sys::NFTNL_SET_ELEM_VERDICT as u16,
+                verdict_code(verdict) as u32,
+            );
+            if let Some(chain) = chain {
+                sys::nftnl_set_elem_set_str(elem, sys::NFTNL_SET_ELEM_CHAIN as u16, chain.as_ptr());
+            }
+        }
+        if e.open {
+            sys::nftnl_set_elem_set(
+                elem,
+                sys::NFTNL_SET_ELEM_USERDATA as u16,
+                OPEN_UDATA.as_ptr().cast::<c_void>(),
+                OPEN_UDATA.len() as u32,
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `limit rate <rate>/<per> burst <burst> packets`, owned by the caller.
 fn limit_expr(
     rate: u64,
@@ -889,11 +918,11 @@ fn pad4(n: usize) -> usize {
 }
 
 /// An upper bound of the bytes one element takes in a NEWSETELEM message.
-fn element_size_bound(e: &KernelElement) -> usize {
+fn element_size_bound(e: &WireElement<'_>) -> usize {
     let key = 4 + 4 + pad4(e.key.len());
     let key_end = e.key_end.as_ref().map_or(0, |k| 4 + 4 + pad4(k.len()));
     let flags = 8;
-    let data = match &e.verdict {
+    let data = match e.verdict {
         Some(Verdict::Jump(chain)) => 4 + 4 + 8 + 4 + pad4(chain.len() + 1),
         Some(_) => 4 + 4 + 8,
         None => 0,
@@ -1019,7 +1048,7 @@ pub(crate) fn encode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::objects::{ElementObject, Field};
+    use super::super::objects::{ElementObject, Field, Value};
     use super::*;
 
     #[test]
@@ -1030,12 +1059,12 @@ mod tests {
     fn big_table(n: u32) -> TableObjects {
         let elements = (0..n)
             .map(|i| {
-                let host = (0x0a00_0000 + i).to_be_bytes().to_vec();
+                let host = Value::from((0x0a00_0000 + i).to_be_bytes());
                 ElementObject {
                     key: vec![
-                        (host.clone(), host),
-                        (vec![6], vec![6]),
-                        (vec![0, 22], vec![0, 22]),
+                        (host, host),
+                        (Value::from([6]), Value::from([6])),
+                        (Value::from([0, 22]), Value::from([0, 22])),
                     ],
                     verdict: Some(Verdict::Jump("allow.some-zone.other-zone.some-flow".into())),
                 }
