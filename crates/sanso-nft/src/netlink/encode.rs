@@ -254,6 +254,9 @@ struct Encoder {
     next_set_id: u32,
     set_ids: HashMap<String, u32>,
     elements: usize,
+    /// The C strings of one expression (set, object and chain names, log
+    /// prefixes), one buffer for all: libnftnl copies them.
+    text: Vec<u8>,
 }
 
 impl Encoder {
@@ -268,6 +271,7 @@ impl Encoder {
             next_set_id: 1,
             set_ids: HashMap::new(),
             elements: 0,
+            text: Vec::new(),
         }
     }
 
@@ -611,19 +615,34 @@ impl Encoder {
                 u32::from(NFPROTO_INET),
             );
         }
+        let mut text = std::mem::take(&mut self.text);
         for expr in &rule.exprs {
-            let e = self.expr(expr, anon_id)?;
+            let e = self.expr(expr, anon_id, &mut text);
+            let e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    self.text = text;
+                    return Err(err);
+                }
+            };
             // SAFETY: both live; the rule takes ownership of the expression.
             unsafe { sys::nftnl_rule_add_expr(r.ptr, e) };
         }
+        self.text = text;
         // SAFETY: `nlh` is the header just built; `r` is live.
         self.push(MessageKind::NewRule, chain, |nlh| unsafe {
             sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
         })
     }
 
-    /// One expression, owned by the caller (to be added to a rule).
-    fn expr(&self, expr: &Expr, anon_id: Option<u32>) -> Result<*mut sys::nftnl_expr, ApplyError> {
+    /// One expression, owned by the caller (to be added to a rule); `text`
+    /// holds its C strings while they are copied.
+    fn expr(
+        &self,
+        expr: &Expr,
+        anon_id: Option<u32>,
+        text: &mut Vec<u8>,
+    ) -> Result<*mut sys::nftnl_expr, ApplyError> {
         // Static names: no allocation per expression.
         let kind: &CStr = match expr {
             Expr::Meta { .. } => c"meta",
@@ -708,7 +727,7 @@ impl Encoder {
                 verdict_map,
                 invert,
             } => {
-                let set_name = name(set)?;
+                let set_name = name_in(text, set)?;
                 let id = match (anon_id, self.set_ids.get(set)) {
                     (Some(id), _) if set.starts_with("__set") => id,
                     (_, Some(id)) => *id,
@@ -728,7 +747,7 @@ impl Encoder {
                 }
             }
             Expr::Objref { kind, name: obj } => {
-                let obj = name(obj)?;
+                let obj = name_in(text, obj)?;
                 u32_attr(sys::NFTNL_EXPR_OBJREF_IMM_TYPE, *kind);
                 // SAFETY: `p` is live; the string is copied.
                 unsafe {
@@ -736,7 +755,7 @@ impl Encoder {
                 };
             }
             Expr::Log { prefix } => {
-                let prefix = cstring("log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
+                let prefix = cstr_in(text, "log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
                 // SAFETY: `p` is live; the string is copied.
                 unsafe {
                     sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr())
@@ -751,7 +770,7 @@ impl Encoder {
                 per_seconds,
                 burst,
             } => {
-                let set_name = name(set)?;
+                let set_name = name_in(text, set)?;
                 let id = *self
                     .set_ids
                     .get(set)
@@ -785,7 +804,7 @@ impl Encoder {
                 u32_attr(sys::NFTNL_EXPR_IMM_DREG, 0);
                 u32_attr(sys::NFTNL_EXPR_IMM_VERDICT, verdict_code(verdict) as u32);
                 if let Verdict::Jump(chain) = verdict {
-                    let chain = name(chain)?;
+                    let chain = name_in(text, chain)?;
                     // SAFETY: `p` is live; the string is copied.
                     unsafe {
                         sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_IMM_CHAIN as u16, chain.as_ptr())
@@ -806,23 +825,34 @@ const OPEN_UDATA: [u8; 6] = {
     [UDATA_SET_ELEM_FLAGS, 4, v[0], v[1], v[2], v[3]]
 };
 
-/// `name` as a NUL-terminated C string in `buf` (reused, so that the
-/// elements' jump targets cost no allocation each), checked as [`name`].
-fn name_in<'b>(buf: &'b mut Vec<u8>, text: &str) -> Result<&'b CStr, ApplyError> {
-    if text.len() > NAME_MAX_BYTES {
+/// `text` as a NUL-terminated C string in `buf` (reused, so that the
+/// names of elements and expressions cost no allocation each), checked as
+/// [`cstring`] checks it.
+fn cstr_in<'b>(
+    buf: &'b mut Vec<u8>,
+    what: &'static str,
+    text: &str,
+    max: usize,
+) -> Result<&'b CStr, ApplyError> {
+    if text.len() > max {
         return Err(ApplyError::TooLong {
-            what: "name",
+            what,
             text: text.to_owned(),
-            max: NAME_MAX_BYTES,
+            max,
         });
     }
     buf.clear();
     buf.extend_from_slice(text.as_bytes());
     buf.push(0);
     CStr::from_bytes_with_nul(buf).map_err(|_| ApplyError::InteriorNul {
-        what: "name",
+        what,
         text: text.to_owned(),
     })
+}
+
+/// [`name`] in `buf`, as [`cstr_in`].
+fn name_in<'b>(buf: &'b mut Vec<u8>, text: &str) -> Result<&'b CStr, ApplyError> {
+    cstr_in(buf, "name", text, NAME_MAX_BYTES)
 }
 
 /// Adds the element `e` to the set `s`.
