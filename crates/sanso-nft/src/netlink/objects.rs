@@ -16,11 +16,11 @@ use sanso_policy::RateUnit;
 
 use crate::isolation::Isolated;
 use crate::text::layout::{
-    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
-    flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
-    from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
-    router_interfaces, table_comment, to_map_name, AllowChain, AllowChainNames, ForwardMapKind,
-    ZonePair, ENDED,
+    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, comment,
+    drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones, flow_counter_name,
+    flow_limit_name, forward_by_pair, forward_map_name, forward_pairs, from_chain_name,
+    from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps, router_interfaces,
+    table_comment, to_map_name, AllowChain, AllowChainNames, ForwardMapKind, ZonePair, ENDED,
     ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
     LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
     ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
