@@ -25,8 +25,8 @@ use std::ffi::{c_char, c_void, CStr, CString};
 use nftnl_sys as sys;
 
 use super::objects::{
-    k, ChainObject, Expr, KernelElement, NamedObject, RuleObject, SetKind, SetObject, TableObjects,
-    Verdict,
+    for_each_kernel_element, k, ChainObject, Expr, NamedObject, RuleObject, SetKind, SetObject,
+    TableObjects, Verdict, WireElement,
 };
 use super::ApplyError;
 use crate::text::layout::{LOG_GROUP, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS};
@@ -254,6 +254,9 @@ struct Encoder {
     next_set_id: u32,
     set_ids: HashMap<String, u32>,
     elements: usize,
+    /// The C strings of one expression (set, object and chain names, log
+    /// prefixes), one buffer for all: libnftnl copies them.
+    text: Vec<u8>,
 }
 
 impl Encoder {
@@ -268,6 +271,7 @@ impl Encoder {
             next_set_id: 1,
             set_ids: HashMap::new(),
             elements: 0,
+            text: Vec::new(),
         }
     }
 
@@ -540,24 +544,30 @@ impl Encoder {
     }
 
     /// The elements of `set` in as many NEWSETELEM messages as needed; `id`
-    /// as for [`Encoder::set_handle`].
+    /// as for [`Encoder::set_handle`]. Each element goes into the message's
+    /// `nftnl_set` as it is made (no list of the set's kernel elements).
     fn elements_of(&mut self, set: &SetObject, id: Option<u32>) -> Result<(), ApplyError> {
-        let elements = super::objects::kernel_elements(set);
         self.elements += set.elements.len();
-        let mut chunk: Vec<&KernelElement> = Vec::new();
+        let mut open: Option<Owned<sys::nftnl_set>> = None;
         let mut budget = 0;
-        for e in &elements {
-            let size = element_size_bound(e);
-            if !chunk.is_empty() && budget + size > ELEMENTS_BUDGET {
-                self.set_elements(set, id, &chunk)?;
-                chunk.clear();
+        // The jump target as a C string, in one buffer for all elements.
+        let mut chain = Vec::new();
+        for_each_kernel_element(set, |e| {
+            let size = element_size_bound(&e);
+            if let Some(full) = open.take_if(|_| budget + size > ELEMENTS_BUDGET) {
+                self.set_elements(set, &full)?;
                 budget = 0;
             }
-            chunk.push(e);
+            let s = match &open {
+                Some(s) => s,
+                None => open.insert(self.set_handle(set, id)?),
+            };
+            add_element(s, &e, &mut chain)?;
             budget += size;
-        }
-        if !chunk.is_empty() {
-            self.set_elements(set, id, &chunk)?;
+            Ok(())
+        })?;
+        if let Some(s) = open {
+            self.set_elements(set, &s)?;
         }
         Ok(())
     }
@@ -573,72 +583,12 @@ impl Encoder {
         })
     }
 
+    /// One NEWSETELEM message of the elements added to `s`.
     fn set_elements(
         &mut self,
         set: &SetObject,
-        id: Option<u32>,
-        chunk: &[&KernelElement],
+        s: &Owned<sys::nftnl_set>,
     ) -> Result<(), ApplyError> {
-        let s = self.set_handle(set, id)?;
-        for e in chunk {
-            // SAFETY: plain allocation; ownership passes to the set below.
-            let elem = unsafe { sys::nftnl_set_elem_alloc() };
-            if elem.is_null() {
-                return Err(ApplyError::OutOfMemory);
-            }
-            let chain = match &e.verdict {
-                Some(Verdict::Jump(chain)) => Some(name(chain)?),
-                _ => None,
-            };
-            let open_udata = {
-                let mut u = Vec::new();
-                udata_u32(&mut u, UDATA_SET_ELEM_FLAGS, SET_ELEM_F_INTERVAL_OPEN);
-                u
-            };
-            // SAFETY: `elem` is live and then owned by `s`; data are copied.
-            unsafe {
-                sys::nftnl_set_elem_add(s.ptr, elem);
-                if e.interval_end {
-                    sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_FLAGS as u16, 1);
-                }
-                sys::nftnl_set_elem_set(
-                    elem,
-                    sys::NFTNL_SET_ELEM_KEY as u16,
-                    e.key.as_ptr().cast::<c_void>(),
-                    e.key.len() as u32,
-                );
-                if let Some(end) = &e.key_end {
-                    sys::nftnl_set_elem_set(
-                        elem,
-                        sys::NFTNL_SET_ELEM_KEY_END as u16,
-                        end.as_ptr().cast::<c_void>(),
-                        end.len() as u32,
-                    );
-                }
-                if let Some(verdict) = &e.verdict {
-                    sys::nftnl_set_elem_set_u32(
-                        elem,
-                        sys::NFTNL_SET_ELEM_VERDICT as u16,
-                        verdict_code(verdict) as u32,
-                    );
-                    if let Some(chain) = &chain {
-                        sys::nftnl_set_elem_set_str(
-                            elem,
-                            sys::NFTNL_SET_ELEM_CHAIN as u16,
-                            chain.as_ptr(),
-                        );
-                    }
-                }
-                if e.open {
-                    sys::nftnl_set_elem_set(
-                        elem,
-                        sys::NFTNL_SET_ELEM_USERDATA as u16,
-                        open_udata.as_ptr().cast::<c_void>(),
-                        open_udata.len() as u32,
-                    );
-                }
-            }
-        }
         // SAFETY: `nlh` is the header just built; `s` is live.
         self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe {
             sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
@@ -665,19 +615,34 @@ impl Encoder {
                 u32::from(NFPROTO_INET),
             );
         }
+        let mut text = std::mem::take(&mut self.text);
         for expr in &rule.exprs {
-            let e = self.expr(expr, anon_id)?;
+            let e = self.expr(expr, anon_id, &mut text);
+            let e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    self.text = text;
+                    return Err(err);
+                }
+            };
             // SAFETY: both live; the rule takes ownership of the expression.
             unsafe { sys::nftnl_rule_add_expr(r.ptr, e) };
         }
+        self.text = text;
         // SAFETY: `nlh` is the header just built; `r` is live.
         self.push(MessageKind::NewRule, chain, |nlh| unsafe {
             sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
         })
     }
 
-    /// One expression, owned by the caller (to be added to a rule).
-    fn expr(&self, expr: &Expr, anon_id: Option<u32>) -> Result<*mut sys::nftnl_expr, ApplyError> {
+    /// One expression, owned by the caller (to be added to a rule); `text`
+    /// holds its C strings while they are copied.
+    fn expr(
+        &self,
+        expr: &Expr,
+        anon_id: Option<u32>,
+        text: &mut Vec<u8>,
+    ) -> Result<*mut sys::nftnl_expr, ApplyError> {
         // Static names: no allocation per expression.
         let kind: &CStr = match expr {
             Expr::Meta { .. } => c"meta",
@@ -762,7 +727,7 @@ impl Encoder {
                 verdict_map,
                 invert,
             } => {
-                let set_name = name(set)?;
+                let set_name = name_in(text, set)?;
                 let id = match (anon_id, self.set_ids.get(set)) {
                     (Some(id), _) if set.starts_with("__set") => id,
                     (_, Some(id)) => *id,
@@ -782,7 +747,7 @@ impl Encoder {
                 }
             }
             Expr::Objref { kind, name: obj } => {
-                let obj = name(obj)?;
+                let obj = name_in(text, obj)?;
                 u32_attr(sys::NFTNL_EXPR_OBJREF_IMM_TYPE, *kind);
                 // SAFETY: `p` is live; the string is copied.
                 unsafe {
@@ -790,7 +755,7 @@ impl Encoder {
                 };
             }
             Expr::Log { prefix } => {
-                let prefix = cstring("log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
+                let prefix = cstr_in(text, "log prefix", prefix, LOG_PREFIX_MAX_BYTES)?;
                 // SAFETY: `p` is live; the string is copied.
                 unsafe {
                     sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOG_PREFIX as u16, prefix.as_ptr())
@@ -805,7 +770,7 @@ impl Encoder {
                 per_seconds,
                 burst,
             } => {
-                let set_name = name(set)?;
+                let set_name = name_in(text, set)?;
                 let id = *self
                     .set_ids
                     .get(set)
@@ -839,7 +804,7 @@ impl Encoder {
                 u32_attr(sys::NFTNL_EXPR_IMM_DREG, 0);
                 u32_attr(sys::NFTNL_EXPR_IMM_VERDICT, verdict_code(verdict) as u32);
                 if let Verdict::Jump(chain) = verdict {
-                    let chain = name(chain)?;
+                    let chain = name_in(text, chain)?;
                     // SAFETY: `p` is live; the string is copied.
                     unsafe {
                         sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_IMM_CHAIN as u16, chain.as_ptr())
@@ -851,6 +816,100 @@ impl Encoder {
         std::mem::forget(e);
         Ok(ptr)
     }
+}
+
+/// The userdata of an element whose interval runs to the end of the key
+/// space: `udata_u32(UDATA_SET_ELEM_FLAGS, SET_ELEM_F_INTERVAL_OPEN)`.
+const OPEN_UDATA: [u8; 6] = {
+    let v = SET_ELEM_F_INTERVAL_OPEN.to_ne_bytes();
+    [UDATA_SET_ELEM_FLAGS, 4, v[0], v[1], v[2], v[3]]
+};
+
+/// `text` as a NUL-terminated C string in `buf` (reused, so that the
+/// names of elements and expressions cost no allocation each), checked as
+/// [`cstring`] checks it.
+fn cstr_in<'b>(
+    buf: &'b mut Vec<u8>,
+    what: &'static str,
+    text: &str,
+    max: usize,
+) -> Result<&'b CStr, ApplyError> {
+    if text.len() > max {
+        return Err(ApplyError::TooLong {
+            what,
+            text: text.to_owned(),
+            max,
+        });
+    }
+    buf.clear();
+    buf.extend_from_slice(text.as_bytes());
+    buf.push(0);
+    CStr::from_bytes_with_nul(buf).map_err(|_| ApplyError::InteriorNul {
+        what,
+        text: text.to_owned(),
+    })
+}
+
+/// [`name`] in `buf`, as [`cstr_in`].
+fn name_in<'b>(buf: &'b mut Vec<u8>, text: &str) -> Result<&'b CStr, ApplyError> {
+    cstr_in(buf, "name", text, NAME_MAX_BYTES)
+}
+
+/// Adds the element `e` to the set `s`.
+fn add_element(
+    s: &Owned<sys::nftnl_set>,
+    e: &WireElement<'_>,
+    chain_buf: &mut Vec<u8>,
+) -> Result<(), ApplyError> {
+    let chain = match e.verdict {
+        Some(Verdict::Jump(chain)) => Some(name_in(chain_buf, chain)?),
+        _ => None,
+    };
+    // SAFETY: plain allocation; ownership passes to the set below.
+    let elem = unsafe { sys::nftnl_set_elem_alloc() };
+    if elem.is_null() {
+        return Err(ApplyError::OutOfMemory);
+    }
+    // SAFETY: `elem` is live and then owned by `s`; data are copied.
+    unsafe {
+        sys::nftnl_set_elem_add(s.ptr, elem);
+        if e.interval_end {
+            sys::nftnl_set_elem_set_u32(elem, sys::NFTNL_SET_ELEM_FLAGS as u16, 1);
+        }
+        sys::nftnl_set_elem_set(
+            elem,
+            sys::NFTNL_SET_ELEM_KEY as u16,
+            e.key.as_ptr().cast::<c_void>(),
+            e.key.len() as u32,
+        );
+        if let Some(end) = &e.key_end {
+            sys::nftnl_set_elem_set(
+                elem,
+                sys::NFTNL_SET_ELEM_KEY_END as u16,
+                end.as_ptr().cast::<c_void>(),
+                end.len() as u32,
+            );
+        }
+        if let Some(verdict) = e.verdict {
+            sys::nftnl_set_elem_set_u32(
+                elem,
+                sys::NFTNL_SET_ELEM_VERDICT as u16,
+                verdict_code(verdict) as u32,
+            );
+            if let Some(chain) = chain {
+                sys::nftnl_set_elem_set_str(elem, sys::NFTNL_SET_ELEM_CHAIN as u16, chain.as_ptr());
+            }
+        }
+        if e.open {
+            sys::nftnl_set_elem_set(
+                elem,
+                sys::NFTNL_SET_ELEM_USERDATA as u16,
+                OPEN_UDATA.as_ptr().cast::<c_void>(),
+                OPEN_UDATA.len() as u32,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `limit rate <rate>/<per> burst <burst> packets`, owned by the caller.
@@ -889,11 +948,11 @@ fn pad4(n: usize) -> usize {
 }
 
 /// An upper bound of the bytes one element takes in a NEWSETELEM message.
-fn element_size_bound(e: &KernelElement) -> usize {
+fn element_size_bound(e: &WireElement<'_>) -> usize {
     let key = 4 + 4 + pad4(e.key.len());
     let key_end = e.key_end.as_ref().map_or(0, |k| 4 + 4 + pad4(k.len()));
     let flags = 8;
-    let data = match &e.verdict {
+    let data = match e.verdict {
         Some(Verdict::Jump(chain)) => 4 + 4 + 8 + 4 + pad4(chain.len() + 1),
         Some(_) => 4 + 4 + 8,
         None => 0,
@@ -1019,7 +1078,7 @@ pub(crate) fn encode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::objects::{ElementObject, Field};
+    use super::super::objects::{ElementObject, Field, Value};
     use super::*;
 
     #[test]
@@ -1030,12 +1089,12 @@ mod tests {
     fn big_table(n: u32) -> TableObjects {
         let elements = (0..n)
             .map(|i| {
-                let host = (0x0a00_0000 + i).to_be_bytes().to_vec();
+                let host = Value::from((0x0a00_0000 + i).to_be_bytes());
                 ElementObject {
                     key: vec![
-                        (host.clone(), host),
-                        (vec![6], vec![6]),
-                        (vec![0, 22], vec![0, 22]),
+                        (host, host),
+                        (Value::from([6]), Value::from([6])),
+                        (Value::from([0, 22]), Value::from([0, 22])),
                     ],
                     verdict: Some(Verdict::Jump("allow.some-zone.other-zone.some-flow".into())),
                 }

@@ -16,11 +16,11 @@ use sanso_policy::RateUnit;
 
 use crate::isolation::Isolated;
 use crate::text::layout::{
-    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
-    allow_chains, comment, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
-    flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, forward_pairs,
-    from_chain_name, from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps,
-    router_interfaces, table_comment, to_map_name, AllowChain, ForwardMapKind, ZonePair, ENDED,
+    accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, comment,
+    drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones, flow_counter_name,
+    flow_limit_name, forward_by_pair, forward_map_name, forward_pairs, from_chain_name,
+    from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps, router_interfaces,
+    table_comment, to_map_name, AllowChain, AllowChainNames, ForwardMapKind, ZonePair, ENDED,
     ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
     LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
     ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
@@ -252,8 +252,63 @@ impl SetObject {
 /// the field's length, and the verdict for maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ElementObject {
-    pub key: Vec<(Vec<u8>, Vec<u8>)>,
+    pub key: Vec<(Value, Value)>,
     pub verdict: Option<Verdict>,
+}
+
+/// The value of one field of a key, at most [`Value::MAX`] bytes (an IPv6
+/// address, an interface name), kept inline: a set of 100,000 elements
+/// would otherwise cost two allocations per field of each element.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Value {
+    len: u8,
+    bytes: [u8; Value::MAX],
+}
+
+impl Value {
+    /// The longest field ([`Field::len`]).
+    pub const MAX: usize = 16;
+
+    /// `bytes` as a value; panics beyond [`Value::MAX`] bytes, which no
+    /// field has.
+    pub fn new(bytes: &[u8]) -> Self {
+        assert!(
+            bytes.len() <= Value::MAX,
+            "a field value has at most {} bytes",
+            Value::MAX
+        );
+        let mut value = Value {
+            len: bytes.len() as u8,
+            bytes: [0; Value::MAX],
+        };
+        value.bytes[..bytes.len()].copy_from_slice(bytes);
+        value
+    }
+}
+
+impl std::ops::Deref for Value {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(bytes: &[u8]) -> Self {
+        Value::new(bytes)
+    }
+}
+
+impl<const N: usize> From<[u8; N]> for Value {
+    fn from(bytes: [u8; N]) -> Self {
+        Value::new(&bytes)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -578,7 +633,8 @@ pub(crate) fn build(ruleset: &Ruleset) -> TableObjects {
 
 /// Builds the kernel objects of `ruleset` with the isolation sets holding `isolated`.
 pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects {
-    let mut chains = allow_chain_objects(ruleset);
+    let allow = AllowChainNames::new(ruleset);
+    let mut chains = allow_chain_objects(ruleset, &allow);
     chains.extend(live_chain_objects(ruleset));
     chains.extend(drop_chain_objects(ruleset));
     chains.extend(dispatch_chain_objects(ruleset));
@@ -586,8 +642,8 @@ pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects
     let mut sets = vec![live_map(ruleset), routers_set(ruleset)];
     sets.extend(isolation_sets(isolated));
     sets.extend(log_meters());
-    sets.extend(family_sets(ruleset, &ruleset.v4, AddrFamily::V4));
-    sets.extend(family_sets(ruleset, &ruleset.v6, AddrFamily::V6));
+    sets.extend(family_sets(ruleset, &allow, &ruleset.v4, AddrFamily::V4));
+    sets.extend(family_sets(ruleset, &allow, &ruleset.v6, AddrFamily::V6));
     TableObjects {
         table_comment: table_comment(ruleset),
         chains,
@@ -694,9 +750,9 @@ fn live_map(ruleset: &Ruleset) -> SetObject {
             .iter()
             .enumerate()
             .map(|(j, flow)| {
-                let key = flow.mark.to_ne_bytes().to_vec();
+                let key = Value::from(flow.mark.to_ne_bytes());
                 ElementObject {
-                    key: vec![(key.clone(), key)],
+                    key: vec![(key, key)],
                     verdict: Some(match flow.until {
                         Some(_) => Verdict::Jump(live_chain_name(ruleset, FlowIdx(j))),
                         None => Verdict::Accept,
@@ -775,14 +831,23 @@ fn live_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
         .collect()
 }
 
-fn allow_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
+fn allow_chain_objects(ruleset: &Ruleset, allow: &AllowChainNames) -> Vec<ChainObject> {
     // A flow is tried in every chain of a group it belongs to: the
     // expressions before its pair's accept counter are built once per flow.
     let mut flow_exprs: Vec<Option<Vec<Expr>>> = vec![None; ruleset.flows.len()];
-    allow_chains(ruleset)
-        .into_iter()
-        .map(|chain| {
-            let accept_counter = accept_counter_name(ruleset, chain.pair);
+    // The chains come sorted by pair: the pair's counter name is written
+    // once for all its chains.
+    let mut accept: Option<(ZonePair, String)> = None;
+    allow
+        .iter()
+        .map(|(chain, chain_name)| {
+            let accept_counter = match &accept {
+                Some((pair, name)) if *pair == chain.pair => name,
+                _ => {
+                    let name = accept_counter_name(ruleset, chain.pair);
+                    &accept.insert((chain.pair, name)).1
+                }
+            };
             let rules = ruleset
                 .target_flows(&chain.target)
                 .iter()
@@ -809,14 +874,14 @@ fn allow_chain_objects(ruleset: &Ruleset) -> Vec<ChainObject> {
                     });
                     let mut exprs = Vec::with_capacity(head.len() + 4);
                     exprs.extend_from_slice(head);
-                    exprs.push(objref_counter(&accept_counter));
+                    exprs.push(objref_counter(accept_counter));
                     exprs.extend(set_mark(flow.mark));
                     exprs.push(Expr::Verdict(Verdict::Accept));
                     rule(exprs)
                 })
                 .collect();
             ChainObject {
-                name: allow_chain_name(ruleset, chain),
+                name: chain_name.to_owned(),
                 comment: Some(allow_chain_comment(ruleset, chain)),
                 hook: None,
                 rules,
@@ -1079,7 +1144,7 @@ fn icmpv6_types_rule(types: &[u8], hoplimit: u8) -> RuleObject {
         elements: types
             .iter()
             .map(|&t| ElementObject {
-                key: vec![(vec![t], vec![t])],
+                key: vec![single(Value::from([t]))],
                 verdict: None,
             })
             .collect(),
@@ -1400,40 +1465,41 @@ fn isolation_rule(
 
 /// An address as big-endian bytes.
 pub(crate) trait AddrBytes: Copy {
-    fn be_bytes(self) -> Vec<u8>;
+    fn be_bytes(self) -> Value;
 }
 
 impl AddrBytes for Ipv4Addr {
-    fn be_bytes(self) -> Vec<u8> {
-        self.octets().to_vec()
+    fn be_bytes(self) -> Value {
+        Value::from(self.octets())
     }
 }
 
 impl AddrBytes for Ipv6Addr {
-    fn be_bytes(self) -> Vec<u8> {
-        self.octets().to_vec()
+    fn be_bytes(self) -> Value {
+        Value::from(self.octets())
     }
 }
 
-fn range_bytes<A: AddrBytes>(range: &AddrRange<A>) -> (Vec<u8>, Vec<u8>) {
+fn range_bytes<A: AddrBytes>(range: &AddrRange<A>) -> (Value, Value) {
     (range.first.be_bytes(), range.last.be_bytes())
 }
 
-fn single(bytes: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
-    (bytes.clone(), bytes)
+fn single(value: Value) -> (Value, Value) {
+    (value, value)
 }
 
 /// `ifname` values are 16 bytes, NUL padded; longer names are cut (the
 /// kernel's `IFNAMSIZ` and what nft does with a too-long name).
-fn ifname_bytes(name: &str) -> Vec<u8> {
-    let mut bytes = name.as_bytes().to_vec();
-    bytes.truncate(15);
-    bytes.resize(16, 0);
-    bytes
+fn ifname_bytes(name: &str) -> Value {
+    let mut bytes = [0u8; 16];
+    let name = &name.as_bytes()[..name.len().min(15)];
+    bytes[..name.len()].copy_from_slice(name);
+    Value::from(bytes)
 }
 
 fn family_sets<A: AddrBytes>(
     ruleset: &Ruleset,
+    allow: &AllowChainNames,
     family: &Family<A>,
     fam: AddrFamily,
 ) -> Vec<SetObject> {
@@ -1452,7 +1518,7 @@ fn family_sets<A: AddrBytes>(
             })
             .collect(),
     }];
-    sets.extend(forward_sets(ruleset, family, fam));
+    sets.extend(forward_sets(ruleset, allow, family, fam));
     let hooks = [
         ("in", &family.input, KeyAddrs::Src),
         ("out", &family.output, KeyAddrs::Dst),
@@ -1471,7 +1537,7 @@ fn family_sets<A: AddrBytes>(
             name: format!("{prefix}{n}"),
             kind: SetKind::VerdictMap,
             fields,
-            elements: ports.map(|e| flow_element(ruleset, e, keyed)).collect(),
+            elements: ports.map(|e| flow_element(allow, e, keyed)).collect(),
         });
         let icmp = elements
             .iter()
@@ -1482,7 +1548,7 @@ fn family_sets<A: AddrBytes>(
             name: format!("{prefix}{n}_icmp"),
             kind: SetKind::VerdictMap,
             fields,
-            elements: icmp.map(|e| flow_element(ruleset, e, keyed)).collect(),
+            elements: icmp.map(|e| flow_element(allow, e, keyed)).collect(),
         });
     }
 
@@ -1523,6 +1589,7 @@ fn family_sets<A: AddrBytes>(
 /// maps `fwd<n>.<Zs>.<Zd>` and `fwd<n>_icmp.<Zs>.<Zd>` (docs/ruleset.md).
 fn forward_sets<A: AddrBytes>(
     ruleset: &Ruleset,
+    allow: &AllowChainNames,
     family: &Family<A>,
     fam: AddrFamily,
 ) -> Vec<SetObject> {
@@ -1578,7 +1645,7 @@ fn forward_sets<A: AddrBytes>(
                 fields,
                 elements: elements
                     .iter()
-                    .map(|e| flow_element(ruleset, e, KeyAddrs::Both))
+                    .map(|e| flow_element(allow, e, KeyAddrs::Both))
                     .collect(),
             });
         }
@@ -1586,18 +1653,26 @@ fn forward_sets<A: AddrBytes>(
     sets
 }
 
-fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs) -> ElementObject {
-    let mut key = match keyed {
-        KeyAddrs::Both => vec![range_bytes(&e.src), range_bytes(&e.dst)],
-        KeyAddrs::Src => vec![range_bytes(&e.src)],
-        KeyAddrs::Dst => vec![range_bytes(&e.dst)],
-    };
+fn flow_element<A: AddrBytes>(
+    allow: &AllowChainNames,
+    e: &Element<A>,
+    keyed: KeyAddrs,
+) -> ElementObject {
+    let mut key = Vec::with_capacity(4);
+    match keyed {
+        KeyAddrs::Both => key.extend([range_bytes(&e.src), range_bytes(&e.dst)]),
+        KeyAddrs::Src => key.push(range_bytes(&e.src)),
+        KeyAddrs::Dst => key.push(range_bytes(&e.dst)),
+    }
     match e.l4 {
         L4Key::Ports { proto, first, last } => {
-            key.push(single(vec![proto.number()]));
-            key.push((first.to_be_bytes().to_vec(), last.to_be_bytes().to_vec()));
+            key.push(single(Value::from([proto.number()])));
+            key.push((
+                Value::from(first.to_be_bytes()),
+                Value::from(last.to_be_bytes()),
+            ));
         }
-        L4Key::Icmp { icmp_type } => key.push(single(vec![icmp_type])),
+        L4Key::Icmp { icmp_type } => key.push(single(Value::from([icmp_type]))),
     }
     let chain = AllowChain {
         pair: ZonePair {
@@ -1606,9 +1681,13 @@ fn flow_element<A: AddrBytes>(ruleset: &Ruleset, e: &Element<A>, keyed: KeyAddrs
         },
         target: e.target,
     };
+    // Every (pair, target) of an element is one of the allow chains.
+    let name = allow
+        .get(chain)
+        .expect("every element's (pair, target) has an allow chain");
     ElementObject {
         key,
-        verdict: Some(Verdict::Jump(allow_chain_name(ruleset, chain))),
+        verdict: Some(Verdict::Jump(name.to_owned())),
     }
 }
 
@@ -1625,6 +1704,59 @@ pub(crate) struct KernelElement {
     pub verdict: Option<Verdict>,
 }
 
+/// A key as the kernel receives it: the fields of a concatenation each
+/// padded to 4 bytes, at most four fields of at most [`Value::MAX`] bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct WireKey {
+    len: u8,
+    bytes: [u8; 4 * Value::MAX],
+}
+
+impl WireKey {
+    fn empty() -> Self {
+        WireKey {
+            len: 0,
+            bytes: [0; 4 * Value::MAX],
+        }
+    }
+
+    /// Appends `value`, then zeros up to a multiple of `align` bytes.
+    fn push(&mut self, value: &[u8], align: usize) {
+        let at = usize::from(self.len);
+        let end = at + value.len();
+        self.bytes[at..end].copy_from_slice(value);
+        let padded = end.div_ceil(align) * align;
+        self.bytes[end..padded].fill(0);
+        self.len = u8::try_from(padded).expect("a key has at most 64 bytes");
+    }
+
+    fn of(value: &[u8]) -> Self {
+        let mut key = WireKey::empty();
+        key.push(value, 1);
+        key
+    }
+}
+
+impl std::ops::Deref for WireKey {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+/// One element as the kernel receives it, its keys inline and its verdict
+/// borrowed from the set ([`KernelElement`] without allocations).
+pub(crate) struct WireElement<'a> {
+    pub key: WireKey,
+    /// The end of the interval (concatenations only).
+    pub key_end: Option<WireKey>,
+    /// `NFT_SET_ELEM_INTERVAL_END`: this element closes the previous interval.
+    pub interval_end: bool,
+    /// The interval runs to the end of the key space (nft's `INTERVAL_OPEN` userdata).
+    pub open: bool,
+    pub verdict: Option<&'a Verdict>,
+}
+
 /// The elements of `set` as nft sends them. Concatenations (and anonymous
 /// sets of single values) carry key and key end, each field padded to 4
 /// bytes. A single-field interval set is a sorted list of start and end
@@ -1633,76 +1765,102 @@ pub(crate) struct KernelElement {
 /// top of the key space.
 pub(crate) fn kernel_elements(set: &SetObject) -> Vec<KernelElement> {
     let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
+    let _ = for_each_kernel_element(set, |e| {
+        out.push(KernelElement {
+            key: e.key.to_vec(),
+            key_end: e.key_end.map(|k| k.to_vec()),
+            interval_end: e.interval_end,
+            open: e.open,
+            verdict: e.verdict.cloned(),
+        });
+        Ok::<(), std::convert::Infallible>(())
+    });
+    out
+}
+
+/// Calls `each` with the elements of `set` as nft sends them, in order (as
+/// [`kernel_elements`] lists them); stops at its first error.
+pub(crate) fn for_each_kernel_element<'a, E>(
+    set: &'a SetObject,
+    mut each: impl FnMut(WireElement<'a>) -> Result<(), E>,
+) -> Result<(), E> {
     if matches!(
         set.kind,
         SetKind::Anonymous | SetKind::MarkMap | SetKind::NameSet
     ) {
         for e in &set.elements {
-            out.push(KernelElement {
-                key: e.key.iter().flat_map(|(first, _)| first.clone()).collect(),
+            let mut key = WireKey::empty();
+            for (first, _) in &e.key {
+                key.push(first, 1);
+            }
+            each(WireElement {
+                key,
                 key_end: None,
                 interval_end: false,
                 open: false,
-                verdict: e.verdict.clone(),
-            });
+                verdict: e.verdict.as_ref(),
+            })?;
         }
-        return out;
+        return Ok(());
     }
     if set.is_concat() {
         for e in &set.elements {
-            let pad = |bytes: &Vec<u8>| {
-                let mut b = bytes.clone();
-                b.resize(bytes.len().div_ceil(4) * 4, 0);
-                b
-            };
-            out.push(KernelElement {
-                key: e.key.iter().flat_map(|(first, _)| pad(first)).collect(),
-                key_end: Some(e.key.iter().flat_map(|(_, last)| pad(last)).collect()),
+            let (mut key, mut key_end) = (WireKey::empty(), WireKey::empty());
+            for (first, last) in &e.key {
+                key.push(first, 4);
+                key_end.push(last, 4);
+            }
+            each(WireElement {
+                key,
+                key_end: Some(key_end),
                 interval_end: false,
                 open: false,
-                verdict: e.verdict.clone(),
-            });
+                verdict: e.verdict.as_ref(),
+            })?;
         }
-        return out;
+        return Ok(());
     }
     for (i, e) in set.elements.iter().enumerate() {
         let Some((first, last)) = e.key.first() else {
             continue;
         };
         if i == 0 && first.iter().any(|b| *b != 0) {
-            out.push(KernelElement {
-                key: vec![0; first.len()],
+            let mut zero = WireKey::empty();
+            zero.push(&[0; Value::MAX][..first.len()], 1);
+            each(WireElement {
+                key: zero,
                 key_end: None,
                 interval_end: true,
                 open: false,
                 verdict: None,
-            });
+            })?;
         }
         let next = increment(last);
-        out.push(KernelElement {
-            key: first.clone(),
+        each(WireElement {
+            key: WireKey::of(first),
             key_end: None,
             interval_end: false,
             open: next.is_none(),
-            verdict: e.verdict.clone(),
-        });
+            verdict: e.verdict.as_ref(),
+        })?;
         if let Some(next) = next {
-            out.push(KernelElement {
-                key: next,
+            each(WireElement {
+                key: WireKey::of(&next),
                 key_end: None,
                 interval_end: true,
                 open: false,
                 verdict: None,
-            });
+            })?;
         }
     }
-    out
+    Ok(())
 }
 
 /// `value + 1` as a big-endian number of the same width; `None` on overflow.
-fn increment(value: &[u8]) -> Option<Vec<u8>> {
-    let mut out = value.to_vec();
-    for byte in out.iter_mut().rev() {
+fn increment(value: &[u8]) -> Option<Value> {
+    let mut out = Value::new(value);
+    let len = value.len();
+    for byte in out.bytes[..len].iter_mut().rev() {
         if *byte == 0xff {
             *byte = 0;
         } else {
@@ -1767,8 +1925,8 @@ mod tests {
         assert_eq!(antispoof.key_len(), 20);
     }
 
-    fn v4(first: [u8; 4], last: [u8; 4]) -> (Vec<u8>, Vec<u8>) {
-        (first.to_vec(), last.to_vec())
+    fn v4(first: [u8; 4], last: [u8; 4]) -> (Value, Value) {
+        (Value::from(first), Value::from(last))
     }
 
     #[test]
@@ -1813,8 +1971,8 @@ mod tests {
             elements: vec![ElementObject {
                 key: vec![
                     v4([10, 0, 0, 0], [10, 255, 255, 255]),
-                    (vec![6], vec![6]),
-                    (vec![0, 22], vec![0, 23]),
+                    (Value::from([6]), Value::from([6])),
+                    (Value::from([0, 22]), Value::from([0, 23])),
                 ],
                 verdict: None,
             }],
@@ -1829,7 +1987,10 @@ mod tests {
 
     #[test]
     fn increment_carries_and_overflows() {
-        assert_eq!(increment(&[10, 255, 255, 255]), Some(vec![11, 0, 0, 0]));
+        assert_eq!(
+            increment(&[10, 255, 255, 255]),
+            Some(Value::from([11, 0, 0, 0]))
+        );
         assert_eq!(increment(&[255, 255]), None);
     }
 

@@ -224,6 +224,75 @@ pub fn allow_chain_name(ruleset: &Ruleset, chain: AllowChain) -> String {
     )
 }
 
+/// The allow chains of [`allow_chains`] with their names, each written once:
+/// every element of a flow map jumps to one of them, and formatting the name
+/// anew for each element was much of the netlink objects' time.
+pub struct AllowChainNames {
+    chains: Vec<AllowChain>,
+    names: Vec<String>,
+}
+
+impl AllowChainNames {
+    pub fn new(ruleset: &Ruleset) -> Self {
+        let chains = allow_chains(ruleset);
+        let zones: Vec<String> = (0..ruleset.zones.len())
+            .map(|z| zone_label(ruleset, Some(ZoneIdx(z))))
+            .collect();
+        let zone = |end: PairEnd| end.map_or("self", |z| zones[z.0].as_str());
+        let names = chains
+            .iter()
+            .map(|chain| {
+                let (src, dst) = (zone(chain.pair.src), zone(chain.pair.dst));
+                let mut name = String::with_capacity(8 + src.len() + dst.len() + 16);
+                name.push_str("allow.");
+                name.push_str(src);
+                name.push('.');
+                name.push_str(dst);
+                name.push('.');
+                push_target_label(&mut name, ruleset, chain.target);
+                name
+            })
+            .collect();
+        AllowChainNames { chains, names }
+    }
+
+    /// The chains in the order of [`allow_chains`], with their names.
+    pub fn iter(&self) -> impl Iterator<Item = (AllowChain, &str)> {
+        self.chains
+            .iter()
+            .copied()
+            .zip(self.names.iter().map(String::as_str))
+    }
+
+    /// The name of `chain` ([`allow_chain_name`]), if it is one of the
+    /// chains.
+    pub fn get(&self, chain: AllowChain) -> Option<&str> {
+        let key = (chain.pair.key(), chain.target);
+        self.chains
+            .binary_search_by(|c| (c.pair.key(), c.target).cmp(&key))
+            .ok()
+            .map(|i| self.names[i].as_str())
+    }
+}
+
+/// [`target_label`], appended to `out`.
+fn push_target_label(out: &mut String, ruleset: &Ruleset, target: Target) {
+    use std::fmt::Write as _;
+    match target {
+        Target::Flow(f) => {
+            let name = &ruleset.flow(f).name;
+            if is_safe_name(name) {
+                out.push_str(name);
+            } else {
+                let _ = write!(out, "_f{}", f.0);
+            }
+        }
+        Target::Group(g) => {
+            let _ = write!(out, "_g{}", g.0);
+        }
+    }
+}
+
 /// The comment of an allow chain: the names of the flows it tries, in order.
 pub fn allow_chain_comment(ruleset: &Ruleset, chain: AllowChain) -> String {
     let names: Vec<&str> = ruleset
