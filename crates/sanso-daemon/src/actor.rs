@@ -11,6 +11,7 @@
 //! too: what ran before is loaded again, and checked in turn. Nothing here
 //! flushes the table on exit.
 
+use crate::bounded::error_chain as chain;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -639,18 +640,6 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| KernelError::Task)?
-}
-
-/// The full error chain on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {

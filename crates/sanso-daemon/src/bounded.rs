@@ -11,6 +11,19 @@
 
 use sanso_i18n::{t_in, Lang};
 
+/// An error and its causes on one line, joined with `: ` (not bounded:
+/// pass it through [`bounded`] where it goes into logs, status or the audit).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// The longest file name kept (`Apply`'s `file`; the policy file's path).
 pub const FILE_NAME_CHARS: usize = 200;
 
@@ -147,6 +160,29 @@ fn escape(c: char) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_chain_joins_every_cause() {
+        let io = std::io::Error::other("disk full");
+        let outer = std::io::Error::other(Wrapped(io));
+        assert_eq!(error_chain(&outer), "cannot write: disk full");
+    }
+
+    /// An error whose source is the error it wraps.
+    #[derive(Debug)]
+    struct Wrapped(std::io::Error);
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("cannot write")
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
 
     #[test]
     fn plain_text_and_japanese_stay_as_they_are() {

@@ -33,6 +33,7 @@
 //! source tables ([`MAX_TRACKED`] entries), the alert commands running at
 //! once ([`ALERT_CONCURRENCY`]), each within [`ALERT_TIMEOUT`].
 
+use crate::bounded::error_chain as chain;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -1036,18 +1037,6 @@ fn take(item: Item, config: &MonitorConfig, handle: &MonitorHandle, alerts: &Arc
             }
         }
     });
-}
-
-/// The error and its causes on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {

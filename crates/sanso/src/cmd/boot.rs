@@ -16,6 +16,7 @@
 //! loaded is said once it has (stdout), "verified" once the read-back
 //! matched. Exit status 1 only when nothing loaded.
 
+use sanso_daemon::bounded::error_chain as chain;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -294,18 +295,6 @@ fn isolated_text(isolated: &Isolated) -> String {
     } else {
         t!("cli-boot-isolated", ranges = isolated.len())
     }
-}
-
-/// An error with its causes, joined with `: `.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// The bytes of a regular, non-empty file; `None` when it is missing,
