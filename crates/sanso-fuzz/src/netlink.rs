@@ -1,6 +1,7 @@
 //! The `netlink_answers` target: the readers of the kernel's netlink
 //! answers (`sanso_nft::netlink`: the batch's ACKs, the dumps' messages,
-//! the generation, named counters, conntrack entries, attributes) on any
+//! the generation, named counters, conntrack entries, the table's dump
+//! readers, attributes) on any
 //! bytes as one datagram.
 
 use sanso_nft::netlink::fuzzing as nl;
@@ -13,6 +14,8 @@ pub struct Read {
     pub generations: usize,
     pub counters: usize,
     pub conntrack_entries: usize,
+    /// Things the table's dump readers found (read-back after an apply).
+    pub table_objects: usize,
 }
 
 /// `NLMSG_ERROR`.
@@ -57,6 +60,12 @@ pub fn netlink_answers(data: &[u8]) -> Read {
             assert!(!e.orig.is_empty());
             read.conntrack_entries += 1;
         }
+        let (found, keys) = nl::table_dump_message(body);
+        assert!(
+            keys <= 2 * body.len(),
+            "element keys longer than their message"
+        );
+        read.table_objects += found;
         round_trip(body.get(4..).unwrap_or_default());
     }
     round_trip(data);

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::socket::{parse_answers, NetfilterSocket};
-use super::{conntrack, read, wire, ApplyError, NetlinkOp};
+use super::{conntrack, read, table, wire, ApplyError, NetlinkOp};
 
 pub use super::read::NamedCounter;
 
@@ -65,6 +65,13 @@ pub fn message(
     attrs: &[u8],
 ) -> Vec<u8> {
     wire::message(subsystem, kind, flags, seq, family, attrs)
+}
+
+/// The readers of the table's dumps (`netlink/table.rs`: the table, a
+/// chain, a rule's chain, an object, a set, elements) on one message body:
+/// how many of them found something, and the elements' total key bytes.
+pub fn table_dump_message(body: &[u8]) -> (usize, usize) {
+    table::read_any(body)
 }
 
 /// The generation of an `NFT_MSG_NEWGEN` body.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, NetfilterSocket};
-use super::wire::{self, attributes, push_attr, NFGENMSG, NLMSG_HDR};
+use super::wire::{self, attributes, push_attr, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -251,20 +251,15 @@ fn dump(
                 source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
             });
         };
-        let mut at = 0;
-        while at + NLMSG_HDR <= n {
-            let len = u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
-            if len < NLMSG_HDR || at + len > n {
-                break;
-            }
-            let kind = u16::from_ne_bytes([buf[at + 4], buf[at + 5]]);
-            let body = &buf[at + NLMSG_HDR..at + len];
+        // The one walk and errno reader of the netlink answers (wire.rs),
+        // which the netlink_answers fuzz target drives: an errno of
+        // i32::MIN is an error, not an overflow, and a body too short
+        // for an errno is not an ACK.
+        for (kind, body) in wire::messages(&buf[..n]) {
             match kind {
                 NLMSG_DONE => return Ok(()),
                 NLMSG_ERROR => {
-                    let errno = body
-                        .get(..4)
-                        .map_or(0, |e| -i32::from_ne_bytes([e[0], e[1], e[2], e[3]]));
+                    let errno = wire::error_of(body);
                     if errno != 0 {
                         return Err(ApplyError::Io {
                             op: OP,
@@ -275,7 +270,6 @@ fn dump(
                 k if k >> 8 == NFNL_SUBSYS_NFTABLES => each(k & 0xff, body),
                 _ => {}
             }
-            at += len.div_ceil(4) * 4;
         }
     }
     Err(ApplyError::Io {
@@ -312,6 +306,27 @@ fn udata_comment(mut udata: &[u8]) -> Option<String> {
         udata = &udata[2 + len..];
     }
     None
+}
+
+/// Every reader of the table's dumps on one message body, as the fuzz
+/// target drives them (`fuzzing::table_dump_message`): the number of
+/// things they found (0 to 6) and the elements' total key length.
+pub(super) fn read_any(body: &[u8]) -> (usize, usize) {
+    let mut elements = Vec::new();
+    parse_elements(body, &mut elements);
+    let keys = elements
+        .iter()
+        .map(|e| e.key.len() + e.key_end.as_ref().map_or(0, Vec::len))
+        .sum();
+    let found = [
+        parse_table(body).is_some(),
+        parse_chain(body).is_some(),
+        rule_chain(body).is_some(),
+        parse_object(body).is_some(),
+        parse_set(body).is_some(),
+        !elements.is_empty(),
+    ];
+    (found.iter().filter(|f| **f).count(), keys)
 }
 
 fn parse_table(body: &[u8]) -> Option<KernelTable> {
