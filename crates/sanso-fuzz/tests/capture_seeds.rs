@@ -156,6 +156,37 @@ fn capture_seeds() {
             &attrs,
         ),
     ));
+    // The dumps of the read-back after an apply (netlink/table.rs): the
+    // table, its chains, the rules of one chain, its sets, the elements
+    // of one map (NFT_MSG_GETTABLE, GETCHAIN, GETRULE, GETSET, GETSETELEM).
+    let table_attr = |kind: u16| {
+        let mut attrs = Vec::new();
+        push_attr(&mut attrs, kind, b"sanso\0");
+        attrs
+    };
+    let mut rules = table_attr(1);
+    push_attr(&mut rules, 2, b"forward\0");
+    let mut elements = table_attr(1);
+    push_attr(&mut elements, 2, b"live\0");
+    for (name, kind, seq, attrs) in [
+        ("dump-tables", 1, 10, Vec::new()),
+        ("dump-chains", 4, 11, Vec::new()),
+        ("dump-rules-forward", 7, 12, rules),
+        ("dump-sets", 10, 13, table_attr(1)),
+        ("dump-elements-live", 13, 14, elements),
+    ] {
+        seeds.push((
+            name,
+            message(
+                NFNL_SUBSYS_NFTABLES,
+                kind,
+                NLM_F_REQUEST | NLM_F_DUMP,
+                seq,
+                1,
+                &attrs,
+            ),
+        ));
+    }
     // Traffic on the loopback, so that conntrack has entries to dump.
     run(ns, &["ip", "link", "set", "lo", "up"]);
     run(
