@@ -47,8 +47,6 @@ const NFNL_SUBSYS_CTNETLINK: u16 = 1;
 const IPCTNL_MSG_CT_NEW: u16 = 0;
 const IPCTNL_MSG_CT_GET: u16 = 1;
 const IPCTNL_MSG_CT_DELETE: u16 = 2;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
 const NLM_F_DUMP: u16 = 0x300;
@@ -227,30 +225,13 @@ fn dump(socket: &NetfilterSocket) -> Result<Vec<Entry>, ApplyError> {
     );
     socket.send(&request, OP)?;
     let mut entries = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let Some(n) = socket.receive(&mut buf, WAIT, OP)? else {
-            return Err(ApplyError::Io {
-                op: OP,
-                source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
-            });
-        };
-        for (kind, body) in wire::messages(&buf[..n]) {
-            match kind {
-                NLMSG_DONE => return Ok(entries),
-                NLMSG_ERROR => {
-                    let errno = wire::error_of(body);
-                    if errno != 0 {
-                        return Err(io_error(OP, errno));
-                    }
-                }
-                k if k == (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW => {
-                    entries.extend(parse_entry(body));
-                }
-                _ => {}
-            }
+    socket.read_replies(OP, NFNL_SUBSYS_CTNETLINK, WAIT, true, |kind, body| {
+        if kind == IPCTNL_MSG_CT_NEW {
+            entries.extend(parse_entry(body));
         }
-    }
+        true
+    })?;
+    Ok(entries)
 }
 
 /// Deletes `entries`; returns how many the kernel deleted (an entry that

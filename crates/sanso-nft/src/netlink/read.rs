@@ -15,7 +15,7 @@ use std::time::Duration;
 use sanso_i18n::t;
 
 use super::socket::{in_namespace, NetfilterSocket};
-use super::wire::{self, attributes, push_attr, NFGENMSG};
+use super::wire::{self, attributes, be32, be64, push_attr, string, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -32,14 +32,10 @@ const NFTA_COUNTER_BYTES: u16 = 1;
 const NFTA_COUNTER_PACKETS: u16 = 2;
 const NFT_OBJECT_COUNTER: u32 = 1;
 const NFPROTO_INET: u8 = 1;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
 /// How long to wait for one datagram of an answer.
 const WAIT: Duration = Duration::from_secs(5);
-/// Datagrams read for one dump at most (a bound, far above any table's).
-const MAX_DATAGRAMS: usize = 1 << 20;
 
 /// A named counter as the kernel holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +81,7 @@ fn generation_on(socket: &NetfilterSocket) -> Result<u32, ApplyError> {
     );
     socket.send(&request, OP)?;
     let mut found = None;
-    exchange(socket, OP, false, |kind, body| {
+    socket.read_replies(OP, NFNL_SUBSYS_NFTABLES, WAIT, false, |kind, body| {
         if kind == NFT_MSG_NEWGEN {
             found = parse_generation(body);
             return false;
@@ -115,72 +111,13 @@ fn counters_on(socket: &NetfilterSocket, table: &str) -> Result<Vec<NamedCounter
     );
     socket.send(&request, OP)?;
     let mut counters = Vec::new();
-    exchange(socket, OP, true, |kind, body| {
+    socket.read_replies(OP, NFNL_SUBSYS_NFTABLES, WAIT, true, |kind, body| {
         if kind == NFT_MSG_NEWOBJ {
             counters.extend(parse_counter(body, table));
         }
         true
     })?;
     Ok(counters)
-}
-
-/// Reads answers until `NLMSG_DONE` (a dump), an error, or `each` returning
-/// false; `each` gets every nf_tables message (type without subsystem, body
-/// after the netlink header). A refusal (`ENOENT` for an absent table is
-/// not one for a dump: the dump is then empty) comes back as an error.
-fn exchange(
-    socket: &NetfilterSocket,
-    op: NetlinkOp,
-    dump: bool,
-    mut each: impl FnMut(u16, &[u8]) -> bool,
-) -> Result<(), ApplyError> {
-    let mut buf = vec![0u8; 64 * 1024];
-    for _ in 0..MAX_DATAGRAMS {
-        let Some(n) = socket.receive(&mut buf, WAIT, op)? else {
-            return Err(ApplyError::Io {
-                op,
-                source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
-            });
-        };
-        for (kind, body) in wire::messages(&buf[..n]) {
-            match kind {
-                NLMSG_DONE => return Ok(()),
-                NLMSG_ERROR => {
-                    let errno = wire::error_of(body);
-                    if errno != 0 {
-                        return Err(ApplyError::Io {
-                            op,
-                            source: io::Error::from_raw_os_error(errno),
-                        });
-                    }
-                    if !dump {
-                        return Ok(());
-                    }
-                }
-                k if k >> 8 == NFNL_SUBSYS_NFTABLES && !each(k & 0xff, body) => {
-                    return Ok(());
-                }
-                _ => {}
-            }
-        }
-    }
-    Err(ApplyError::Io {
-        op,
-        source: io::Error::other(t!("nft-dump-did-not-end")),
-    })
-}
-
-fn be32(bytes: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.try_into().ok()?))
-}
-
-fn be64(bytes: &[u8]) -> Option<u64> {
-    Some(u64::from_be_bytes(bytes.try_into().ok()?))
-}
-
-fn string(bytes: &[u8]) -> String {
-    let text = bytes.split(|b| *b == 0).next().unwrap_or(bytes);
-    String::from_utf8_lossy(text).into_owned()
 }
 
 /// `NFTA_GEN_ID` of an `NFT_MSG_NEWGEN` body.

@@ -12,12 +12,17 @@ use std::time::{Duration, Instant};
 use sanso_i18n::t;
 
 use super::encode::{Batch, MessageInfo, MessageKind};
+use super::wire;
 use super::{ApplyError, NetlinkOp};
 
 const SOL_NETLINK: libc::c_int = 270;
 const NETLINK_CAP_ACK: libc::c_int = 10;
 const NETLINK_EXT_ACK: libc::c_int = 11;
 const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+/// Datagrams of replies read for one request at most (a bound, far above
+/// any table's or conntrack table's dump).
+const MAX_REPLY_DATAGRAMS: usize = 1 << 20;
 const NLM_F_ACK_TLVS: u16 = 0x200;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 /// How long to wait for the kernel's answers. The kernel processes a batch
@@ -118,6 +123,56 @@ impl NetfilterSocket {
             });
         }
         Ok(())
+    }
+
+    /// Reads the replies to a request sent on this socket until
+    /// `NLMSG_DONE` (a dump), an error, or `each` returning false (or, when
+    /// `dump` is false, the request's ACK); `each` gets every message of
+    /// `subsystem` (type without subsystem, body after the netlink header),
+    /// read with the one walk and errno reader ([`wire::messages`],
+    /// [`wire::error_of`]). At most `MAX_REPLY_DATAGRAMS` datagrams, each
+    /// within `wait`. A refusal comes back as an error (`ENOENT` for an
+    /// absent table is not one for a dump: the dump is then empty).
+    pub(crate) fn read_replies(
+        &self,
+        op: NetlinkOp,
+        subsystem: u16,
+        wait: Duration,
+        dump: bool,
+        mut each: impl FnMut(u16, &[u8]) -> bool,
+    ) -> Result<(), ApplyError> {
+        let mut buf = vec![0u8; 64 * 1024];
+        for _ in 0..MAX_REPLY_DATAGRAMS {
+            let Some(n) = self.receive(&mut buf, wait, op)? else {
+                return Err(ApplyError::Io {
+                    op,
+                    source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
+                });
+            };
+            for (kind, body) in wire::messages(&buf[..n]) {
+                match kind {
+                    NLMSG_DONE => return Ok(()),
+                    NLMSG_ERROR => {
+                        let errno = wire::error_of(body);
+                        if errno != 0 {
+                            return Err(ApplyError::Io {
+                                op,
+                                source: io::Error::from_raw_os_error(errno),
+                            });
+                        }
+                        if !dump {
+                            return Ok(());
+                        }
+                    }
+                    k if k >> 8 == subsystem && !each(k & 0xff, body) => return Ok(()),
+                    _ => {}
+                }
+            }
+        }
+        Err(ApplyError::Io {
+            op,
+            source: io::Error::other(t!("nft-dump-did-not-end")),
+        })
     }
 
     /// Receives one datagram into `buf` within `wait`; `None` when nothing

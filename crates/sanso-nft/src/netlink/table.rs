@@ -11,13 +11,10 @@
 //! (`crate::readback`).
 
 use std::collections::HashMap;
-use std::io;
 use std::time::Duration;
 
-use sanso_i18n::t;
-
 use super::socket::{in_namespace, NetfilterSocket};
-use super::wire::{self, attributes, push_attr, NFGENMSG};
+use super::wire::{self, attributes, be32, push_attr, string, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -69,17 +66,10 @@ const NFTA_OBJ_TYPE: u16 = 3;
 const UDATA_COMMENT: u8 = 0;
 
 const NFPROTO_INET: u8 = 1;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_DUMP: u16 = 0x300;
 /// How long to wait for one datagram of a dump.
 const WAIT: Duration = Duration::from_secs(10);
-/// Datagrams read for one dump at most (a bound, far above any table's).
-const MAX_DATAGRAMS: usize = 1 << 24;
-/// What the kernel fills one dump datagram with at most (32 KiB); a larger
-/// buffer only wastes room.
-const DATAGRAM: usize = 64 * 1024;
 
 /// `NFT_SET_ANONYMOUS`: a set bound to one rule, not listed by name.
 pub(crate) const SET_ANONYMOUS: u32 = 0x1;
@@ -243,48 +233,10 @@ fn dump(
         attrs,
     );
     socket.send(&request, OP)?;
-    let mut buf = vec![0u8; DATAGRAM];
-    for _ in 0..MAX_DATAGRAMS {
-        let Some(n) = socket.receive(&mut buf, WAIT, OP)? else {
-            return Err(ApplyError::Io {
-                op: OP,
-                source: io::Error::new(io::ErrorKind::TimedOut, t!("nft-dump-did-not-end")),
-            });
-        };
-        // The one walk and errno reader of the netlink answers (wire.rs),
-        // which the netlink_answers fuzz target drives: an errno of
-        // i32::MIN is an error, not an overflow, and a body too short
-        // for an errno is not an ACK.
-        for (kind, body) in wire::messages(&buf[..n]) {
-            match kind {
-                NLMSG_DONE => return Ok(()),
-                NLMSG_ERROR => {
-                    let errno = wire::error_of(body);
-                    if errno != 0 {
-                        return Err(ApplyError::Io {
-                            op: OP,
-                            source: io::Error::from_raw_os_error(errno),
-                        });
-                    }
-                }
-                k if k >> 8 == NFNL_SUBSYS_NFTABLES => each(k & 0xff, body),
-                _ => {}
-            }
-        }
-    }
-    Err(ApplyError::Io {
-        op: OP,
-        source: io::Error::other(t!("nft-dump-did-not-end")),
+    socket.read_replies(OP, NFNL_SUBSYS_NFTABLES, WAIT, true, |kind, body| {
+        each(kind, body);
+        true
     })
-}
-
-fn be32(bytes: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.try_into().ok()?))
-}
-
-fn string(bytes: &[u8]) -> String {
-    let text = bytes.split(|b| *b == 0).next().unwrap_or(bytes);
-    String::from_utf8_lossy(text).into_owned()
 }
 
 /// The attributes of an nf_tables message body of family inet.

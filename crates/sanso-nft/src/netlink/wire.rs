@@ -83,6 +83,22 @@ pub(super) fn messages(datagram: &[u8]) -> Vec<(u16, &[u8])> {
     out
 }
 
+/// A big-endian u32 attribute payload.
+pub(super) fn be32(bytes: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.try_into().ok()?))
+}
+
+/// A big-endian u64 attribute payload.
+pub(super) fn be64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+/// A string attribute payload, up to its NUL (lossy UTF-8).
+pub(super) fn string(bytes: &[u8]) -> String {
+    let text = bytes.split(|b| *b == 0).next().unwrap_or(bytes);
+    String::from_utf8_lossy(text).into_owned()
+}
+
 /// The errno of an `NLMSG_ERROR` body (0: an ACK); a body too short for
 /// one reads as `EBADMSG`.
 pub(super) fn error_of(body: &[u8]) -> i32 {
