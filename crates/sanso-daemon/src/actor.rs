@@ -11,7 +11,6 @@
 //! too: what ran before is loaded again, and checked in turn. Nothing here
 //! flushes the table on exit.
 
-use crate::bounded::error_chain as chain;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::audit::{AuditLog, Entry, EventKind, PolicyRef, Recovery};
+use crate::bounded::error_chain as chain;
 use crate::bounded::{
     bounded, bounded_in, bounded_lines, bounded_lines_in, ERROR_BOUNDS, FILE_NAME_CHARS,
 };

@@ -33,7 +33,6 @@
 //! source tables ([`MAX_TRACKED`] entries), the alert commands running at
 //! once ([`ALERT_CONCURRENCY`]), each within [`ALERT_TIMEOUT`].
 
-use crate::bounded::error_chain as chain;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -47,6 +46,7 @@ use sanso_policy::{Beyond, Policy, Standing, Tier};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch, Semaphore};
 
+use crate::bounded::error_chain as chain;
 use crate::nflog::{self, Item, LogPacket, L4};
 
 /// The NFLOG group the ruleset logs to (`log ... group 2900`,

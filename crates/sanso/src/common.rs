@@ -58,6 +58,16 @@ pub fn diagnostics_summary(diagnostics: &Diagnostics) -> String {
 }
 
 /// Whether to colour diagnostics: only on a terminal, and never with NO_COLOR.
+/// The first `shown` problems of a read-back check, and a line saying how
+/// many more there are when they do not all fit.
+pub fn first_problems(problems: &[String], shown: usize) -> Vec<String> {
+    let mut lines: Vec<String> = problems.iter().take(shown).cloned().collect();
+    if problems.len() > shown {
+        lines.push(t!("cli-apply-and-more", count = problems.len() - shown));
+    }
+    lines
+}
+
 pub fn use_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()

@@ -242,14 +242,8 @@ fn apply_direct(args: &Args) -> Result<ExitCode> {
                 "error: {}",
                 t!("cli-apply-shape-differs", count = report.problems.len())
             );
-            for problem in report.problems.iter().take(SHOWN) {
-                eprintln!("  {problem}");
-            }
-            if report.problems.len() > SHOWN {
-                eprintln!(
-                    "  {}",
-                    t!("cli-apply-and-more", count = report.problems.len() - SHOWN)
-                );
+            for line in common::first_problems(&report.problems, SHOWN) {
+                eprintln!("  {line}");
             }
             eprintln!(
                 "{}",

@@ -16,7 +16,6 @@
 //! loaded is said once it has (stdout), "verified" once the read-back
 //! matched. Exit status 1 only when nothing loaded.
 
-use sanso_daemon::bounded::error_chain as chain;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -24,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use sanso_daemon::actor::last_good;
 use sanso_daemon::actor::LAST_GOOD_FILE;
+use sanso_daemon::bounded::error_chain as chain;
 use sanso_daemon::isolation::{Isolations, ISOLATIONS_FILE, ISOLATION_SCRIPT_FILE};
 use sanso_i18n::t;
 use sanso_nft::isolation::Isolated;
@@ -258,21 +258,11 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
                 readback_error: None,
             })
         }
-        Ok(report) => {
-            const SHOWN: usize = 5;
-            let mut shown: Vec<String> = report.problems.iter().take(SHOWN).cloned().collect();
-            if report.problems.len() > SHOWN {
-                shown.push(t!(
-                    "cli-apply-and-more",
-                    count = report.problems.len() - SHOWN
-                ));
-            }
-            Err(t!(
-                "cli-boot-reads-back-otherwise",
-                count = report.problems.len(),
-                problems = shown.join("; ")
-            ))
-        }
+        Ok(report) => Err(t!(
+            "cli-boot-reads-back-otherwise",
+            count = report.problems.len(),
+            problems = common::first_problems(&report.problems, 5).join("; ")
+        )),
         // Loaded, and nothing says it is wrong: it stays (the next steps
         // could not check theirs either), said loudly.
         Err(err) => {
