@@ -126,9 +126,27 @@ impl Boot<'_> {
     }
 }
 
+/// The policy a netlink restore loaded: its file, and what the boot record
+/// keeps of it.
+struct LoadedPolicy {
+    file: String,
+    record: last_good::BootPolicy,
+}
+
+impl LoadedPolicy {
+    fn json(&self) -> Value {
+        json!({
+            "file": self.file,
+            "name": self.record.name,
+            "revision": self.record.revision,
+            "content_hash": self.record.content_hash,
+        })
+    }
+}
+
 /// The netlink restore's outcome when it loaded.
 struct NetlinkLoaded {
-    policy: Value,
+    policy: LoadedPolicy,
     isolated: usize,
     verified: bool,
     readback_error: Option<String>,
@@ -234,12 +252,14 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
         compile = format!("{:.0}", ms(compiled_in)),
         apply = format!("{:.0}", ms(report.duration))
     ));
-    let policy_json = json!({
-        "file": restore.source.file,
-        "name": policy.name,
-        "revision": policy.revision,
-        "content_hash": policy.content_hash,
-    });
+    let loaded = || LoadedPolicy {
+        file: restore.source.file.clone(),
+        record: last_good::BootPolicy {
+            name: policy.name.clone(),
+            revision: policy.revision.clone(),
+            content_hash: policy.content_hash.clone(),
+        },
+    };
 
     let check = Instant::now();
     let readback = sanso_nft::conformance::check_applied_with(&ruleset, &isolated, boot.netns());
@@ -252,7 +272,7 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
                 ms = format!("{:.0}", ms(check.elapsed()))
             ));
             Ok(NetlinkLoaded {
-                policy: policy_json,
+                policy: loaded(),
                 isolated: isolated.len(),
                 verified: true,
                 readback_error: None,
@@ -269,7 +289,7 @@ fn netlink(boot: &mut Boot) -> Result<NetlinkLoaded, String> {
             let error = chain(&err);
             boot.warn(&t!("cli-boot-not-verified", error = error.as_str()));
             Ok(NetlinkLoaded {
-                policy: policy_json,
+                policy: loaded(),
                 isolated: isolated.len(),
                 verified: false,
                 readback_error: Some(error),
@@ -445,10 +465,9 @@ fn save_record(
     boot: &Boot,
     loaded: &str,
     verified: bool,
-    policy: Option<&Value>,
+    policy: Option<&LoadedPolicy>,
     isolated: Option<usize>,
 ) {
-    let text = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
     let record = last_good::BootRecord {
         time: jiff::Timestamp::now().to_string(),
         boot_id: std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
@@ -456,11 +475,7 @@ fn save_record(
             .map(|id| id.trim().to_owned()),
         loaded: loaded.to_owned(),
         verified,
-        policy: policy.map(|p| last_good::BootPolicy {
-            name: text(p, "name").unwrap_or_default(),
-            revision: text(p, "revision"),
-            content_hash: text(p, "content_hash").unwrap_or_default(),
-        }),
+        policy: policy.map(|p| p.record.clone()),
         isolated,
         fallbacks: boot
             .fallbacks
@@ -489,7 +504,7 @@ fn finish(
     boot: &mut Boot,
     loaded: Loaded,
     verified: bool,
-    policy: Option<Value>,
+    policy: Option<LoadedPolicy>,
     isolated: Option<usize>,
     readback_error: Option<String>,
 ) -> Result<ExitCode> {
@@ -509,7 +524,7 @@ fn finish(
         "loaded": loaded.as_str(),
         "verified": verified,
         "readback_error": readback_error,
-        "policy": policy,
+        "policy": policy.as_ref().map(LoadedPolicy::json),
         "isolated": isolated,
         "fallbacks": fallbacks,
         "netns": boot.args.netns,
