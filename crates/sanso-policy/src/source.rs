@@ -235,23 +235,7 @@ pub fn read_source(path: &Path) -> Result<String, ReadError> {
 /// [`read_source`], also saying which file was read (identified on the
 /// open file, so text and identity belong together).
 pub fn read_source_file(path: &Path) -> Result<SourceFile, ReadError> {
-    let open_error = |source| ReadError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    // Look first, so that a device is never opened (opening one can have
-    // effects of its own, e.g. a watchdog or a tape).
-    let metadata = std::fs::metadata(path).map_err(open_error)?;
-    check_metadata(path, &metadata)?;
-    // O_NONBLOCK: a FIFO swapped in since the look does not wait for a
-    // writer; O_NOCTTY: a terminal never becomes the caller's.
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(open_error)?;
-    let metadata = file.metadata().map_err(open_error)?;
-    check_metadata(path, &metadata)?;
+    let (mut file, metadata) = open_regular(path, MAX_SOURCE_BYTES)?;
     let bytes = read_capped(path, &mut file, metadata.len())?;
     let text = decode(path, bytes)?;
     Ok(SourceFile {
@@ -260,14 +244,40 @@ pub fn read_source_file(path: &Path) -> Result<SourceFile, ReadError> {
     })
 }
 
-fn check_metadata(path: &Path, metadata: &Metadata) -> Result<(), ReadError> {
+/// Opens `path` for reading when it is a regular file (symbolic links
+/// followed) of at most `max` bytes, and gives its metadata as opened.
+/// Never blocks on a FIFO and never opens a device: the one way sanso opens
+/// a file it did not write itself (policies, cases, the state directory's
+/// files at boot).
+pub fn open_regular(path: &Path, max: u64) -> Result<(File, Metadata), ReadError> {
+    let open_error = |source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    // Look first, so that a device is never opened (opening one can have
+    // effects of its own, e.g. a watchdog or a tape).
+    let metadata = std::fs::metadata(path).map_err(open_error)?;
+    check_metadata(path, &metadata, max)?;
+    // O_NONBLOCK: a FIFO swapped in since the look does not wait for a
+    // writer; O_NOCTTY: a terminal never becomes the caller's.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(open_error)?;
+    let metadata = file.metadata().map_err(open_error)?;
+    check_metadata(path, &metadata, max)?;
+    Ok((file, metadata))
+}
+
+fn check_metadata(path: &Path, metadata: &Metadata, max: u64) -> Result<(), ReadError> {
     if let Some(kind) = FileKind::of(metadata.file_type()) {
         return Err(ReadError::NotRegular {
             path: path.to_owned(),
             kind,
         });
     }
-    if metadata.len() > MAX_SOURCE_BYTES {
+    if metadata.len() > max {
         return Err(ReadError::TooLarge {
             path: path.to_owned(),
             size: metadata.len(),

@@ -19,7 +19,6 @@
 //! mismatch, and boot loads the text instead.
 
 use std::io::Read as _;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use sanso_i18n::t_in;
@@ -209,40 +208,33 @@ impl std::fmt::Display for RestoreError {
 }
 
 /// Opens `path` for reading if it is a regular file of at most `max`
-/// bytes (a FIFO is never waited on, a device never opened).
+/// bytes (a FIFO is never waited on, a device never opened), through the
+/// one opener of files sanso did not just write
+/// ([`sanso_policy::source::open_regular`]).
 fn open_regular(path: &Path, max: u64) -> Result<std::fs::File, RestoreError> {
+    use sanso_policy::source::ReadError;
     let read = |source| RestoreError::Read {
         path: path.to_owned(),
         source,
     };
-    let check = |m: &std::fs::Metadata| {
-        if !m.is_file() {
-            Err(read(std::io::Error::other(t_in!(
-                sanso_i18n::lang(),
-                "daemon-restore-not-regular"
-            ))))
-        } else if m.len() > max {
-            Err(read(std::io::Error::from(std::io::ErrorKind::FileTooLarge)))
-        } else {
-            Ok(())
-        }
-    };
-    match std::fs::metadata(path) {
-        Ok(m) => check(&m)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(RestoreError::Missing {
+    match sanso_policy::source::open_regular(path, max) {
+        Ok((file, _)) => Ok(file),
+        Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(RestoreError::Missing {
                 path: path.to_owned(),
             })
         }
-        Err(e) => return Err(read(e)),
+        Err(ReadError::Io { source, .. }) => Err(read(source)),
+        Err(ReadError::NotRegular { .. }) => Err(read(std::io::Error::other(t_in!(
+            sanso_i18n::lang(),
+            "daemon-restore-not-regular"
+        )))),
+        Err(ReadError::TooLarge { .. }) => {
+            Err(read(std::io::Error::from(std::io::ErrorKind::FileTooLarge)))
+        }
+        // Not made by opening; said as it is.
+        Err(other) => Err(read(std::io::Error::other(other.to_string()))),
     }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(read)?;
-    check(&file.metadata().map_err(read)?)?;
-    Ok(file)
 }
 
 /// The SHA-256 of the file at `path` and its first [`HEAD_BYTES`] bytes.
