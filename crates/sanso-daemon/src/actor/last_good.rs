@@ -25,6 +25,7 @@ use sanso_i18n::t_in;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::hex;
 use crate::compile::{Compiled, PolicySource};
 
 /// The netlink restore's half of the pair, in the state directory.
@@ -91,14 +92,6 @@ impl From<SavedHa> for sanso_ir::HaInputs {
 /// SHA-256 of `bytes`, lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// Writes the pair for `compiled` into `state_dir`: `last-good.nft` (its
