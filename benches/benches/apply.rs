@@ -1,10 +1,7 @@
 //! `sanso_nft::netlink::apply` of the compiled ruleset into a throwaway
 //! network namespace (root only; skipped otherwise).
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::time::Duration;
 

@@ -1,10 +1,7 @@
 //! Classifier (one packet per call, and in batches) against the linear
 //! first-match reference, per packet of a seeded trace.
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::hint::black_box;
 use std::time::Duration;

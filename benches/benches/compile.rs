@@ -3,10 +3,7 @@
 //! synthetic policy, and at `SANSO_BENCH_PAIR_FLOWS` sizes of the policy
 //! whose flows all lie between one pair of zones (ids `load-one-pair/N`...).
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::hint::black_box;
 use std::time::Duration;

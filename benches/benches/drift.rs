@@ -14,10 +14,7 @@
 //! Read the ratios against `full_check` and `counters_nft` measured in the
 //! same run (docs/operations.md, "Drift").
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::time::Duration;
 

@@ -8,10 +8,7 @@
 
 use std::time::Instant;
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -3,10 +3,7 @@
 //! `lookups 10000 8192 100`, or under
 //! `valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes`.
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::hint::black_box;
 

@@ -12,4 +12,19 @@ pub mod run;
 pub mod userspace;
 
 pub use run::{run, KernelMode, Measurement, PolicySource, RunError, Settings};
+
+#[doc(hidden)]
+pub use mimalloc;
+
+/// Makes the allocator `sanso` uses (its `main.rs`) the global allocator of
+/// a benchmark target, so that the measurements are of what the binary
+/// does. Not set here: `sanso bench` links this library into the binary,
+/// which sets its own.
+#[macro_export]
+macro_rules! sanso_allocator {
+    () => {
+        #[global_allocator]
+        static ALLOCATOR: $crate::mimalloc::MiMalloc = $crate::mimalloc::MiMalloc;
+    };
+}
 pub use sanso_synth::EndpointMix;

@@ -9,10 +9,7 @@
 //! `apply_stages [--runs R] [--no-nft] [--apply-only] (--flows N | FILE)...`
 //! Prints one line per stage and run, then a JSON line per input.
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

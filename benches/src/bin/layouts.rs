@@ -11,10 +11,7 @@
 //!
 //! Root only (network namespaces, removed afterwards).
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::process::ExitCode;
 

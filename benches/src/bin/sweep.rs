@@ -8,10 +8,7 @@
 //!
 //! `--hosts-only` generates flows between hosts only (no zone-wide ends).
 
-/// The allocator `sanso` uses (its `main.rs`), so that the measurements are
-/// of what the binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+sanso_benches::sanso_allocator!();
 
 use std::process::ExitCode;
 
