@@ -7,7 +7,8 @@
 //! * a `last-good.json` that does not belong to `last-good.nft`, a saved
 //!   policy that no longer compiles, and a missing `last-good.json` each
 //!   fall back to the nft text (with the isolation), saying why;
-//! * a broken text falls back to the closed fallback, saying so;
+//! * a broken text falls back to the closed fallback, saying so, and so
+//!   does a FIFO in its place, which is never waited on;
 //! * `--json` has the fields docs/json.md lists for `sanso boot`;
 //! * `deploy/sanso-boot` runs `sanso boot` when the binary is there, and
 //!   its own `nft -f` chain when it is not.
@@ -362,6 +363,47 @@ fn a_broken_text_falls_back_to_the_closed_fallback() {
     assert!(
         stdout.contains("loaded the closed fallback built into sanso"),
         "{stdout}"
+    );
+    assert!(ns.table().contains("sanso fallback: closed"));
+}
+
+/// A FIFO in place of `last-good.nft` is never waited on: boot says it is
+/// not a regular file and loads the closed fallback (bounded: `timeout`
+/// kills a boot that would block on the FIFO, and the test fails).
+#[test]
+fn a_fifo_in_place_of_the_text_is_not_waited_on() {
+    if !is_root() {
+        return;
+    }
+    let state = state("r1");
+    std::fs::remove_file(state.path().join(LAST_GOOD_RESTORE_FILE)).expect("rm");
+    let text_file = state.path().join(LAST_GOOD_FILE);
+    std::fs::remove_file(&text_file).expect("rm");
+    let made = Command::new("mkfifo")
+        .arg(&text_file)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let ns = fresh("boot-fifo");
+    let out = Command::new("timeout")
+        .arg("30")
+        .arg(env!("CARGO_BIN_EXE_sanso"))
+        .args(["boot", "--lang", "en", "--netns", &ns.0, "--state-dir"])
+        .arg(state.path())
+        .arg("--fallback")
+        .arg(fallback_file())
+        .output()
+        .expect("sanso boot");
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{} is not a regular file", text_file.display())),
+        "{stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains("loaded the closed fallback"),
+        "{}",
+        text(&out.stdout)
     );
     assert!(ns.table().contains("sanso fallback: closed"));
 }

@@ -307,19 +307,44 @@ fn isolated_text(isolated: &Isolated) -> String {
     }
 }
 
-/// The bytes of a regular, non-empty file; `None` when it is missing,
-/// empty, not a regular file or unreadable (`Err` says which).
+/// Largest nft text read (`last-good.nft` is about 180 MB at 100,000 flows).
+const MAX_TEXT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The bytes of a regular, non-empty file; `None` when it is missing or
+/// empty; `Err` (saying which) when it is not a regular file, too large or
+/// unreadable. Opened through the one opener of files sanso did not just
+/// write ([`sanso_policy::source::open_regular`]): a FIFO is never waited
+/// on, a device never opened.
 fn read_file(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() > 0 => {}
-        Ok(m) if m.is_file() => return Ok(None),
-        Ok(_) => return Err(t!("cli-boot-not-a-file", file = path.display().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+    use sanso_policy::source::{open_regular, ReadError};
+    use std::io::Read as _;
+    let (file, metadata) = match open_regular(path, MAX_TEXT_BYTES) {
+        Ok(opened) => opened,
+        Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(ReadError::Io { source, .. }) => return Err(format!("{}: {source}", path.display())),
+        Err(ReadError::NotRegular { .. }) => {
+            return Err(t!("cli-boot-not-a-file", file = path.display().to_string()))
+        }
+        Err(other) => return Err(other.to_string()),
+    };
+    if metadata.len() == 0 {
+        return Ok(None);
     }
-    std::fs::read(path)
-        .map(Some)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // Grown past the cap while it was read: not cut short, refused.
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(format!(
+            "{}: {}",
+            path.display(),
+            std::io::Error::from(std::io::ErrorKind::FileTooLarge)
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 /// `nft -f -` with `script` in the namespace.
