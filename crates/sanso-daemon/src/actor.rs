@@ -393,13 +393,14 @@ enum Load {
 }
 
 impl Load {
-    /// Intent detail: what is loaded, and the table comment it reads back
-    /// with (how a restarted daemon tells whether the load happened).
+    /// Intent detail: what is loaded, and the policy identity it reads back
+    /// with (`LiveTable::comment`, under the key `table_comment`): how a
+    /// restarted daemon tells whether the load happened.
     fn intent(&self) -> serde_json::Value {
         match self {
             Load::Ruleset(compiled) => json!({
                 "load": "ruleset",
-                "table_comment": sanso_nft::text::layout::table_comment(&compiled.ruleset),
+                "table_comment": sanso_nft::text::layout::identity_comment(&compiled.ruleset),
             }),
             Load::Listing(before) => {
                 json!({ "load": "table-listing", "table_comment": before.comment })
@@ -839,8 +840,8 @@ impl Actor {
 
     /// At start: when the log ends with an intent (the last run died
     /// between a kernel change and its outcome), reads the live table and
-    /// records whether the change happened, judged by the table comment the
-    /// intent expected.
+    /// records whether the change happened, judged by the policy identity
+    /// the intent expected (its `table_comment`).
     async fn reconcile(&mut self) {
         let Some(last) = self.audit.last_record() else {
             return;

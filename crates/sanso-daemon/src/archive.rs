@@ -4,7 +4,7 @@
 //!
 //! `policies/<sha256>.toml` is the policy text as applied, byte for byte
 //! (its SHA-256 is its name: the policy's content hash, as in the audit
-//! records and the table comment); `policies/<sha256>.json` says which
+//! records and the policy identity in the table); `policies/<sha256>.json` says which
 //! policy it is, from which file, and when it was first applied. Both are
 //! written once per hash, durably (a temporary file, fsync, rename, fsync of
 //! the directory), mode 0600, in a directory of mode 0700.

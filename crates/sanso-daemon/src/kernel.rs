@@ -30,12 +30,8 @@ pub const FALLBACK_RULESET: &str = include_str!("../../../deploy/fallback.nft");
 /// loads it): its comment, and forward, input and output dropping all but
 /// loopback.
 pub fn fallback_shape() -> sanso_nft::conformance::TableShape {
-    let comment = FALLBACK_RULESET
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("comment \""))
-        .and_then(|l| l.strip_suffix('"'))
-        .unwrap_or_default()
-        .to_owned();
+    // It has no counter `identity`: its table comment is its identity.
+    let comment = sanso_nft::readback::identity_in_listing(FALLBACK_RULESET).unwrap_or_default();
     let hook = |name: &str| format!("type filter hook {name} priority 0; policy drop");
     sanso_nft::conformance::TableShape {
         comment,

@@ -64,6 +64,10 @@ pub fn render(
         let mut isolated = Vec::new();
         let mut invalid = Vec::new();
         for c in counters {
+            // It names the policy loaded; it counts no traffic.
+            if c.name == sanso_nft::text::layout::IDENTITY_COUNTER {
+                continue;
+            }
             let parts: Vec<&str> = c.name.split('.').collect();
             match parts.as_slice() {
                 ["accept", src, dst] => accepted.push((
@@ -455,6 +459,11 @@ mod tests {
                 packets: 0,
                 bytes: 0,
             },
+            CounterValue {
+                name: sanso_nft::text::layout::IDENTITY_COUNTER.into(),
+                packets: 77,
+                bytes: 7700,
+            },
         ];
         let mut snapshot = MetricsSnapshot {
             last_apply: Some(1_800_000_000),
@@ -468,6 +477,11 @@ mod tests {
             content_hash: "ab".into(),
         });
         let text = render(&snapshot, Some(&counters), MetricsOptions::default());
+        // The identity counter names the policy: no series of its own.
+        assert!(
+            !text.contains("identity") && !text.lines().any(|l| l.ends_with(" 77")),
+            "{text}"
+        );
         for line in [
             "sanso_accepted_packets_total{src_zone=\"lg\",dst_zone=\"ext\"} 3",
             "sanso_dropped_packets_total{src_zone=\"lg\",dst_zone=\"ext\"} 9",

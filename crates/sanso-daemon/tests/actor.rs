@@ -648,7 +648,7 @@ async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     assert!(
         record["detail"]["checked"]
             .as_str()
-            .is_some_and(|c| c.starts_with("table comment, ") && c.contains(" rules, ")),
+            .is_some_and(|c| c.starts_with("policy identity, ") && c.contains(" rules, ")),
         "{record}"
     );
     assert_eq!(
@@ -1158,7 +1158,7 @@ async fn intents_come_before_every_kernel_change() {
             0,
         )
         .expect("compiles");
-        sanso_nft::text::layout::table_comment(&compiled.ruleset)
+        sanso_nft::text::layout::identity_comment(&compiled.ruleset)
     };
     assert_eq!(audit[1]["detail"]["trigger"], "start");
     assert_eq!(audit[1]["detail"]["table_comment"], comment("r1"));
@@ -1355,7 +1355,7 @@ async fn a_log_that_ends_with_an_intent_is_reconciled_at_start() {
             policy: Some(compiled.policy_ref()),
             detail: serde_json::json!({
                 "load": "ruleset", "trigger": "request",
-                "table_comment": sanso_nft::text::layout::table_comment(&compiled.ruleset),
+                "table_comment": sanso_nft::text::layout::identity_comment(&compiled.ruleset),
             }),
         })
         .expect("append");
@@ -1365,7 +1365,7 @@ async fn a_log_that_ends_with_an_intent_is_reconciled_at_start() {
         .expect("fake apply");
     kernel.with(|s| {
         if let Some(shape) = s.shape.as_mut() {
-            shape.comment = sanso_nft::text::layout::table_comment(&compiled.ruleset);
+            shape.comment = sanso_nft::text::layout::identity_comment(&compiled.ruleset);
         }
     });
     let handle = start_again(&policy, &state, &kernel).await;

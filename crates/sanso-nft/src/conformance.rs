@@ -1,6 +1,6 @@
 //! Read-back after an apply: does the live `table inet sanso` have the shape
-//! the IR says it must (no table flags, comment, chains with their rule
-//! counts, named objects, sets with their element counts)?
+//! the IR says it must (no table flags, the policy's identity, chains with
+//! their rule counts, named objects, sets with their element counts)?
 //!
 //! This is the cheap check that runs after every apply ([`apply_and_check`]
 //! for `sanso apply`, [`check_live`] on the daemon's own read-back); it
@@ -39,6 +39,9 @@ use crate::text::layout::{ISOLATED_SETS, LOG_METERS};
 /// What `table inet sanso` must hold for a ruleset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableShape {
+    /// The policy's identity, as [`LiveTable::comment`] reads it: the
+    /// comment of counter `identity`, or the table's comment when the table
+    /// has no such counter (an older sanso's, the closed fallback).
     pub comment: String,
     /// Chain name -> number of rules.
     pub chains: BTreeMap<String, usize>,
@@ -70,7 +73,7 @@ fn shape_of(table: &TableObjects) -> TableShape {
         .collect();
     objects.sort();
     TableShape {
-        comment: table.table_comment.clone(),
+        comment: table.identity().unwrap_or_default().to_owned(),
         chains: table
             .chains
             .iter()
@@ -121,7 +124,7 @@ impl TableShape {
     }
 }
 
-/// What a shape check compared: the table comment and these counts, each
+/// What a shape check compared: the policy's identity and these counts, each
 /// taken from the compiled ruleset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Coverage {
@@ -821,7 +824,7 @@ mod tests {
         assert!(coverage.elements > 0 && coverage.objects > 0);
         let said = coverage.to_string();
         assert!(
-            said.starts_with("table comment, ")
+            said.starts_with("policy identity, ")
                 && said.contains(&format!("{} rules", coverage.rules))
                 && said.contains(&format!("{} elements", coverage.elements)),
             "{said}"
@@ -859,7 +862,7 @@ mod tests {
         assert!(!found.conforms());
         let expected = [
             format!(
-                "table comment is \"sanso other\", expected {:?}",
+                "policy identity is \"sanso other\", expected {:?}",
                 shape.comment
             ),
             format!(

@@ -38,7 +38,7 @@ use sanso_process::{Command, ProcessError};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::text::layout::{ISOLATED_SETS, LOG_METERS};
+use crate::text::layout::{IDENTITY_COUNTER, ISOLATED_SETS, LOG_METERS};
 
 /// Hooks on which a foreign base chain could accept what sanso drops.
 const GUARDED_HOOKS: [&str; 3] = ["forward", "input", "output"];
@@ -106,6 +106,10 @@ pub struct LiveTable {
     /// Why part of the table could not be read (then [`diff`] reports it as a
     /// difference and the rest holds what was read); `None` normally.
     pub incomplete: Option<String>,
+    /// The policy's identity (`sanso <name> rev <revision> sha256:<16 hex>`):
+    /// the comment of counter `identity` (`layout::IDENTITY_COUNTER`) when
+    /// the table has that counter, else the table's comment (a table written
+    /// by an older sanso, which named the policy there).
     pub comment: Option<String>,
     /// Counters and limits, keyed by `"<kind> <name>"`.
     pub objects: BTreeMap<String, LiveObject>,
@@ -514,8 +518,8 @@ fn from_listings(listings: &[Value], text: &str) -> Result<LiveTable, String> {
     let parsed = parse_listing_text(text);
     let mut table = LiveTable::absent(Vec::new());
     table.presence = TablePresence::Present;
+    table.comment = parsed.identity();
     table.flags = parsed.table_flags;
-    table.comment = parsed.table_comment;
     // The meters' elements are the kernel's state (sources seen lately),
     // like counter values: not part of the table's normal form.
     table.text = listing_without_elements_of(&parsed.clean_text, &LOG_METERS);
@@ -705,14 +709,37 @@ struct ParsedListing {
     /// `("ct helper", "h")`.
     blocks: Vec<(String, String)>,
     table_comment: Option<String>,
+    /// Whether the table has counter `identity`, and its comment.
+    identity_counter: Option<Option<String>>,
     chain_comments: BTreeMap<String, String>,
     chain_rules: BTreeMap<String, Vec<String>>,
     clean_text: String,
 }
 
+impl ParsedListing {
+    /// [`LiveTable::comment`]: the identity counter's comment, else the
+    /// table's.
+    fn identity(&self) -> Option<String> {
+        match &self.identity_counter {
+            Some(comment) => comment.clone(),
+            None => self.table_comment.clone(),
+        }
+    }
+}
+
+/// The policy's identity a listing of `table inet sanso` names (as `nft list`
+/// prints it or [`crate::text::render`] writes it, tab-indented): the
+/// comment of counter `identity`, else the table's comment
+/// ([`LiveTable::comment`]). The start of a listing is enough when it holds
+/// the counter: `render` writes it first.
+pub fn identity_in_listing(text: &str) -> Option<String> {
+    parse_listing_text(text).identity()
+}
+
 fn parse_listing_text(text: &str) -> ParsedListing {
     let mut parsed = ParsedListing::default();
     let mut chain: Option<String> = None;
+    let mut in_identity = false;
     let mut in_block = false;
     for raw in text.lines() {
         let depth = raw.len() - raw.trim_start_matches('\t').len();
@@ -741,11 +768,19 @@ fn parse_listing_text(text: &str) -> ParsedListing {
                 let (kind, name) = header.rsplit_once(' ').unwrap_or(("", header));
                 parsed.blocks.push((kind.to_owned(), name.to_owned()));
                 chain = (kind == "chain").then(|| name.to_owned());
+                in_identity = kind == "counter" && name == IDENTITY_COUNTER;
+                if in_identity {
+                    parsed.identity_counter = Some(None);
+                }
                 in_block = true;
             }
             1 if line == "}" => {
                 chain = None;
+                in_identity = false;
                 in_block = false;
+            }
+            2 if in_identity && line.starts_with("comment \"") => {
+                parsed.identity_counter = Some(Some(unquote(&line[8..])));
             }
             2 if in_block => {
                 if let Some(name) = &chain {
@@ -1392,6 +1427,53 @@ mod tests {
             .map(|e| e.text.as_str())
             .collect();
         assert_eq!(elements, ["10.0.0.2", "10.1.0.0/16"]);
+    }
+
+    /// [`listing`] as this sanso writes it: the constant table comment and
+    /// counter `identity` naming the policy, first among the counters.
+    fn listing_with_identity(identity: &str) -> (Value, String) {
+        let (mut json, text) = listing();
+        let counter = serde_json::json!({"counter": {"family": "inet", "name": "identity", "table": "sanso",
+            "handle": 6, "comment": identity, "packets": 0, "bytes": 0}});
+        json["nftables"]
+            .as_array_mut()
+            .expect("entries")
+            .insert(2, counter);
+        let text = text.replacen(
+            "\tcomment \"sanso x\"\n",
+            &format!(
+                "\tcomment \"{}\"\n\tcounter identity {{\n\t\tcomment \"{identity}\"\n\t\tpackets 0 bytes 0\n\t}}\n\n",
+                crate::text::layout::TABLE_COMMENT
+            ),
+            1,
+        );
+        (json, text)
+    }
+
+    #[test]
+    fn the_identity_is_the_identity_counters_comment_else_the_tables() {
+        let (json, text) = listing_with_identity("sanso y rev 2 sha256:0123456789abcdef");
+        let t = from_listing(&json, &text).expect("valid listing");
+        assert_eq!(
+            t.comment.as_deref(),
+            Some("sanso y rev 2 sha256:0123456789abcdef")
+        );
+        assert!(t.objects.contains_key("counter identity"));
+        assert_eq!(identity_in_listing(&text), t.comment);
+        // Another counter's comment, even one that looks like an identity,
+        // does not name the policy.
+        let other = text.replace("counter identity {", "counter flow.identity {");
+        assert_eq!(
+            identity_in_listing(&other).as_deref(),
+            Some(crate::text::layout::TABLE_COMMENT)
+        );
+
+        // A table an older sanso wrote: no such counter, the table comment.
+        let (json, text) = listing();
+        let t = from_listing(&json, &text).expect("valid listing");
+        assert!(!t.objects.contains_key("counter identity"));
+        assert_eq!(t.comment.as_deref(), Some("sanso x"));
+        assert_eq!(identity_in_listing(&text).as_deref(), Some("sanso x"));
     }
 
     /// `text` with `flags` as the table's first line.

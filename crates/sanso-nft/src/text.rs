@@ -22,12 +22,12 @@ use layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, allow_chain_name,
     allow_chains, drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones,
     flow_counter_name, flow_limit_name, forward_by_pair, forward_map_name, from_chain_name,
-    from_map_name, icmp_type_name, is_safe_name, line_comment, live_chain_name, live_chains,
-    mark_text, pair_chain_name, pair_maps, range_shape, router_interfaces, table_comment,
-    to_map_name, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, ISOLATED4_SET,
-    ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST,
-    LOG_GROUP, LOG_METER4, LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS,
-    LOG_RATE_PER_SECOND, ROUTERS_SET,
+    from_map_name, icmp_type_name, identity_comment, is_safe_name, line_comment, live_chain_name,
+    live_chains, mark_text, pair_chain_name, pair_maps, range_shape, router_interfaces,
+    to_map_name, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, IDENTITY_COUNTER,
+    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
+    LOG_BURST, LOG_GROUP, LOG_METER4, LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS,
+    LOG_RATE_PER_SECOND, ROUTERS_SET, TABLE_COMMENT,
 };
 
 /// The two rules that log a dropped packet to NFLOG, IPv4 and IPv6, each
@@ -84,7 +84,7 @@ pub fn render_with(ruleset: &Ruleset, isolated: &Isolated) -> String {
     out.line(0, "delete table inet sanso");
     out.blank();
     out.line(0, "table inet sanso {");
-    out.line(1, &format!("comment \"{}\"", table_comment(ruleset)));
+    out.line(1, &format!("comment \"{TABLE_COMMENT}\""));
     render_counters(&mut out, ruleset);
     render_limits(&mut out, ruleset);
     render_live_map(&mut out, ruleset);
@@ -133,6 +133,11 @@ impl Out {
 }
 
 fn render_counters(out: &mut Out, ruleset: &Ruleset) {
+    // First, so that a reader of the file's head finds it.
+    out.block(
+        &format!("counter {IDENTITY_COUNTER}"),
+        &[format!("comment \"{}\"", identity_comment(ruleset))],
+    );
     for (j, flow) in ruleset.flows.iter().enumerate() {
         let idx = FlowIdx(j);
         out.block(

@@ -174,3 +174,41 @@ fn an_element_swapped_by_hand_is_named_though_the_counts_match() {
         ]
     );
 }
+
+#[test]
+fn the_identity_is_read_from_the_identity_counter_by_netlink_and_by_nft() {
+    if !have_root("the_identity_is_read_from_the_identity_counter_by_netlink_and_by_nft") {
+        return;
+    }
+    let ruleset = text_fixture::ruleset();
+    let identity = sanso_nft::text::layout::identity_comment(&ruleset);
+    let ns = TestNamespace::new("conform-identity");
+    let done = apply_and_check(&ruleset, Some(&ns.name)).expect("apply");
+    assert!(done.readback.expect("read back").conforms());
+    let live = sanso_nft::readback::live_table(Some(&ns.name)).expect("nft read back");
+    assert_eq!(live.comment.as_deref(), Some(identity.as_str()));
+
+    // The counter replaced in one batch, as an incremental apply does: the
+    // table comment stays, the identity is the new counter's comment.
+    ns.nft_ok(
+        &["-f", "-"],
+        "delete counter inet sanso identity\n\
+         add counter inet sanso identity { comment \"sanso other rev - sha256:0000000000000000\"; }\n",
+    );
+    let live = sanso_nft::readback::live_table(Some(&ns.name)).expect("nft read back");
+    assert_eq!(
+        live.comment.as_deref(),
+        Some("sanso other rev - sha256:0000000000000000")
+    );
+    assert!(live.text.contains(&format!(
+        "comment \"{}\"",
+        sanso_nft::text::layout::TABLE_COMMENT
+    )));
+    let report = check_applied(&ruleset, Some(&ns.name)).expect("read back");
+    assert_eq!(
+        report.problems,
+        [format!(
+            "policy identity is \"sanso other rev - sha256:0000000000000000\", expected {identity:?}"
+        )]
+    );
+}

@@ -462,7 +462,8 @@ fn apply_then_plan_live_is_clean_and_a_hand_added_rule_is_drift() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("\nread back and verified: table comment, ") && stdout.contains(" rules, "),
+        stdout.contains("\nread back and verified: policy identity, ")
+            && stdout.contains(" rules, "),
         "{stdout}"
     );
 

@@ -536,7 +536,7 @@ fn explain_test_verify_plan_and_diff_print_their_documented_fields() {
         &text.replace("revision = \"2026-11-30.1\"", "revision = \"2026-12-01.1\""),
     );
     let (doc, exit) = same_exit(&["plan", path(&newer), "--against", policy]);
-    assert_eq!(exit, 2, "a new revision changes the table comment");
+    assert_eq!(exit, 2, "a new revision changes the policy identity");
     assert_fields("plan", 0, &doc);
     assert_eq!(doc["new"]["revision"], "2026-12-01.1");
     let (doc, exit) = same_exit(&["plan", policy, "--against", policy]);

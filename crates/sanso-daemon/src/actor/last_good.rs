@@ -14,7 +14,8 @@
 //! `last-good.json`. Two renames cannot be one, so [`load`] checks that the
 //! two belong together: the JSON's `nft_sha256` must be the hash of the
 //! text on disk, its `policy_sha256` the hash of its policy text, and that
-//! hash the one the text's table comment names (`sha256:<16 hex>`). A crash
+//! hash the one the text's identity names (`sha256:<16 hex>`: the comment of
+//! counter `identity`, or the table comment of a text an older sanso wrote). A crash
 //! between the renames, a write that failed, or a file changed by hand is a
 //! mismatch, and boot loads the text instead.
 
@@ -39,7 +40,8 @@ pub const RESTORE_FORMAT: u32 = 1;
 const MAX_RESTORE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest `last-good.nft` read (about 150 MB at 100,000 flows).
 const MAX_NFT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// How much of the start of `last-good.nft` is searched for the table comment.
+/// How much of the start of `last-good.nft` is searched for the policy's
+/// identity (the text writes counter `identity` first).
 const HEAD_BYTES: usize = 64 * 1024;
 
 /// `last-good.json`'s content.
@@ -143,7 +145,8 @@ pub enum RestoreError {
     PolicyHash { path: PathBuf },
     /// `last-good.nft` is not the text saved with it.
     NftHash { path: PathBuf, nft: PathBuf },
-    /// `last-good.nft`'s table comment names another policy, or none.
+    /// `last-good.nft`'s identity (counter `identity`'s comment, else the
+    /// table comment) names another policy, or none.
     Comment { nft: PathBuf },
 }
 
@@ -253,13 +256,14 @@ fn hash_file(path: &Path) -> Result<(String, Vec<u8>), RestoreError> {
     Ok((hex(&hasher.finalize()), head))
 }
 
-/// The policy hash prefix the table comment of an nft text names
-/// (`comment "sanso NAME rev REV sha256:<hex>"`), from its first lines.
+/// The policy hash prefix the identity of an nft text names
+/// (`sanso NAME rev REV sha256:<hex>`, the comment of counter `identity`, or
+/// the table comment of a text an older sanso wrote), from its first lines.
 fn comment_hash(head: &[u8]) -> Option<String> {
     let head = String::from_utf8_lossy(head);
-    head.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("comment \"sanso "))
+    sanso_nft::readback::identity_in_listing(&head)
+        .filter(|identity| identity.starts_with("sanso "))
+        .as_deref()
         .and_then(|l| l.rsplit_once("sha256:"))
         .map(|(_, rest)| {
             rest.chars()
@@ -435,10 +439,26 @@ mod tests {
         assert_eq!(restore.source, compiled.source);
         assert_eq!(restore.policy_sha256, compiled.policy.content_hash);
         assert_eq!(restore.ha, None);
-        assert_eq!(
-            comment_hash(compiled.text.as_bytes()).map(|h| h.len()),
-            Some(16)
-        );
+        let hash = comment_hash(compiled.text.as_bytes());
+        assert_eq!(hash.as_ref().map(String::len), Some(16));
+        assert!(compiled
+            .policy
+            .content_hash
+            .starts_with(hash.as_deref().unwrap_or("-")));
+        // A text an older sanso wrote names the policy in its table comment.
+        let identity = sanso_nft::text::layout::identity_comment(&compiled.ruleset);
+        let older = compiled
+            .text
+            .replace(
+                &format!("\tcounter identity {{\n\t\tcomment \"{identity}\"\n\t}}\n"),
+                "",
+            )
+            .replace(sanso_nft::text::layout::TABLE_COMMENT, &identity);
+        assert!(!older.contains("counter identity"), "{older}");
+        assert_eq!(comment_hash(older.as_bytes()), hash);
+        // The constant table comment alone names no policy.
+        let unnamed = compiled.text.replace(&identity, "gone");
+        assert_eq!(comment_hash(unnamed.as_bytes()), None);
     }
 
     #[test]
@@ -467,7 +487,7 @@ mod tests {
             Err(RestoreError::PolicyHash { .. })
         ));
 
-        // Hashes consistent, but the table comment names another policy.
+        // Hashes consistent, but the identity names another policy.
         restore.policy_sha256 = sha256_hex(restore.policy.as_bytes());
         std::fs::write(&json, serde_json::to_string(&restore).expect("json")).expect("write");
         assert!(matches!(

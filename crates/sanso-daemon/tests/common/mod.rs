@@ -54,13 +54,11 @@ impl Netns {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    /// The revision in the table comment, if the table exists.
+    /// The revision in the policy's identity, if the table exists.
     pub fn table_revision(&self) -> Option<String> {
         let text = self.nft_list()?;
-        let comment = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("comment \"sanso "))?;
-        let rev = comment.split(" rev ").nth(1)?.split(' ').next()?;
+        let identity = sanso_nft::readback::identity_in_listing(&text)?;
+        let rev = identity.split(" rev ").nth(1)?.split(' ').next()?;
         Some(rev.to_owned())
     }
 

@@ -313,5 +313,5 @@ daemon-restore-damaged = { $path } is damaged (not the JSON the daemon writes)
 daemon-restore-format = { $path } has format { $found }; this sanso reads format { $expected }
 daemon-restore-policy-hash = the policy text in { $path } does not have the hash saved with it (damaged or changed by hand)
 daemon-restore-nft-hash = { $nft } is not the text saved with { $path } (one of them was written without the other, or changed by hand)
-daemon-restore-comment = the table comment of { $nft } does not name the policy saved beside it
+daemon-restore-comment = the policy identity in { $nft } (the comment of counter identity, or the table comment) does not name the policy saved beside it
 daemon-restore-not-regular = not a regular file

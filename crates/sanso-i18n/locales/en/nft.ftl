@@ -86,11 +86,11 @@ nft-regular-chain = regular chain
 
 ## Verifying an apply: what was compared, and each difference
 
-nft-coverage = table comment, { $chains } chains ({ $base_chains } base chains with hook and policy) with { $rules } rules, { $sets } sets and maps with { $elements } elements, { $objects } named counters and limits
+nft-coverage = policy identity, { $chains } chains ({ $base_chains } base chains with hook and policy) with { $rules } rules, { $sets } sets and maps with { $elements } elements, { $objects } named counters and limits
 nft-table-missing = table inet sanso is missing
 nft-table-flags = table { $flags }
 nft-table-not-read-in-full = table was not read in full: { $why }
-nft-table-comment-differs = table comment is { $live }, expected { $expected }
+nft-table-comment-differs = policy identity is { $live }, expected { $expected }
 nft-chain-missing = chain { $name } is missing
 nft-chain-rule-count = chain { $name } has { $live } rules, expected { $expected }
 nft-a-regular-chain = a regular chain

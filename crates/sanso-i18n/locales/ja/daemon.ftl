@@ -297,5 +297,5 @@ daemon-restore-damaged = { $path } が壊れています（デーモンが書く
 daemon-restore-format = { $path } の形式は { $found } です。この sanso が読めるのは形式 { $expected } です
 daemon-restore-policy-hash = { $path } のポリシーのテキストが、一緒に保存されたハッシュと一致しません（壊れているか、手で変更されています）
 daemon-restore-nft-hash = { $nft } は { $path } と一緒に保存されたテキストではありません（片方だけが書かれたか、手で変更されています）
-daemon-restore-comment = { $nft } のテーブルのコメントが、隣に保存されたポリシーを指していません
+daemon-restore-comment = { $nft } のポリシーの識別子（カウンタ identity のコメント、なければテーブルのコメント）が、隣に保存されたポリシーを指していません
 daemon-restore-not-regular = 通常のファイルではありません

@@ -86,11 +86,11 @@ nft-regular-chain = 通常のチェーン
 
 ## 適用の検証: 比較したものと、それぞれの差異
 
-nft-coverage = テーブルのコメント、チェーン { $chains } 個（うちフックとポリシーを持つベースチェーン { $base_chains } 個）とルール { $rules } 個、セットとマップ { $sets } 個と要素 { $elements } 個、名前付きのカウンタとリミット { $objects } 個
+nft-coverage = ポリシーの識別子、チェーン { $chains } 個（うちフックとポリシーを持つベースチェーン { $base_chains } 個）とルール { $rules } 個、セットとマップ { $sets } 個と要素 { $elements } 個、名前付きのカウンタとリミット { $objects } 個
 nft-table-missing = table inet sanso がありません
 nft-table-flags = テーブルの { $flags }
 nft-table-not-read-in-full = テーブルを完全には読めませんでした: { $why }
-nft-table-comment-differs = テーブルのコメントが { $live } です（期待値 { $expected }）
+nft-table-comment-differs = ポリシーの識別子が { $live } です（期待値 { $expected }）
 nft-chain-missing = チェーン { $name } がありません
 nft-chain-rule-count = チェーン { $name } のルールが { $live } 個です（期待値 { $expected } 個）
 nft-a-regular-chain = 通常のチェーン

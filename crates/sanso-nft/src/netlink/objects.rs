@@ -19,11 +19,11 @@ use crate::text::layout::{
     accept_counter_name, accept_log_prefix, accept_pairs, allow_chain_comment, comment,
     drop_chain_pairs, drop_log_prefix, drop_name, drop_pairs, family_zones, flow_counter_name,
     flow_limit_name, forward_by_pair, forward_map_name, forward_pairs, from_chain_name,
-    from_map_name, live_chain_name, live_chains, pair_chain_name, pair_maps, router_interfaces,
-    table_comment, to_map_name, AllowChain, AllowChainNames, ForwardMapKind, ZonePair, ENDED,
-    ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
-    LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
-    ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET,
+    from_map_name, identity_comment, live_chain_name, live_chains, pair_chain_name, pair_maps,
+    router_interfaces, to_map_name, AllowChain, AllowChainNames, ForwardMapKind, ZonePair, ENDED,
+    IDENTITY_COUNTER, ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER,
+    LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD,
+    MLD_HOP_LIMIT, ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET, TABLE_COMMENT,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -67,10 +67,29 @@ pub(crate) mod k {
 /// rules), named objects, sets with their elements, then the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct TableObjects {
+    /// [`TABLE_COMMENT`]; the policy is named by the identity counter
+    /// among `objects` ([`TableObjects::identity`]).
     pub table_comment: String,
     pub chains: Vec<ChainObject>,
     pub objects: Vec<NamedObject>,
     pub sets: Vec<SetObject>,
+}
+
+impl TableObjects {
+    /// The policy's identity as the readers take it from the table: the
+    /// comment of counter [`IDENTITY_COUNTER`] when there is one, else the
+    /// table's comment.
+    pub fn identity(&self) -> Option<&str> {
+        self.objects
+            .iter()
+            .find_map(|o| match o {
+                NamedObject::Counter { name, comment } if name == IDENTITY_COUNTER => {
+                    Some(comment.as_deref())
+                }
+                _ => None,
+            })
+            .unwrap_or(Some(self.table_comment.as_str()))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -645,7 +664,7 @@ pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects
     sets.extend(family_sets(ruleset, &allow, &ruleset.v4, AddrFamily::V4));
     sets.extend(family_sets(ruleset, &allow, &ruleset.v6, AddrFamily::V6));
     TableObjects {
-        table_comment: table_comment(ruleset),
+        table_comment: TABLE_COMMENT.to_owned(),
         chains,
         objects: named_objects(ruleset),
         sets,
@@ -653,7 +672,10 @@ pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects
 }
 
 fn named_objects(ruleset: &Ruleset) -> Vec<NamedObject> {
-    let mut objects = Vec::new();
+    let mut objects = vec![NamedObject::Counter {
+        name: IDENTITY_COUNTER.to_owned(),
+        comment: Some(identity_comment(ruleset)),
+    }];
     for (j, flow) in ruleset.flows.iter().enumerate() {
         objects.push(NamedObject::Counter {
             name: flow_counter_name(ruleset, FlowIdx(j)),

@@ -17,6 +17,7 @@ use sanso_i18n::t;
 use super::socket::{in_namespace, NetfilterSocket};
 use super::wire::{self, attributes, be32, be64, push_attr, string, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
+use crate::text::layout::IDENTITY_COUNTER;
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
 const NFT_MSG_NEWOBJ: u16 = 18;
@@ -54,7 +55,9 @@ pub fn generation(netns: Option<&str>) -> Result<u32, ApplyError> {
 
 /// The named counters of table `table` of family `inet`, sorted by name,
 /// with the generation read just before them on the same socket: one
-/// `NFT_MSG_GETOBJ` dump (an absent table has none).
+/// `NFT_MSG_GETOBJ` dump (an absent table has none). Counter `identity`
+/// ([`IDENTITY_COUNTER`]) is left out: it names the policy and counts
+/// nothing.
 pub fn named_counters(
     netns: Option<&str>,
     table: &str,
@@ -64,6 +67,7 @@ pub fn named_counters(
         let socket = NetfilterSocket::open_here()?;
         let generation = generation_on(&socket)?;
         let mut counters = counters_on(&socket, &table)?;
+        counters.retain(|c| c.name != IDENTITY_COUNTER);
         counters.sort_by(|a, b| a.name.cmp(&b.name));
         Ok((generation, counters))
     })

@@ -1,5 +1,6 @@
 //! `table inet sanso` read back over netlink, without `nft`: the table's
-//! flags and comment, its chains (hook, priority, policy, type), the number
+//! flags and the policy's identity (the comment of counter `identity`, else
+//! the table's comment), its chains (hook, priority, policy, type), the number
 //! of rules of each chain, its named objects, its sets and, for the sets
 //! asked for, every element as the kernel holds it (key, key end, flags,
 //! verdict). One socket, a handful of dumps and one dump per set; no text
@@ -16,6 +17,7 @@ use std::time::Duration;
 use super::socket::{in_namespace, NetfilterSocket};
 use super::wire::{self, attributes, be32, push_attr, string, NFGENMSG};
 use super::{ApplyError, NetlinkOp};
+use crate::text::layout::IDENTITY_COUNTER;
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
 const NFT_MSG_NEWTABLE: u16 = 0;
@@ -62,7 +64,10 @@ const NFTA_VERDICT_CHAIN: u16 = 2;
 const NFTA_OBJ_TABLE: u16 = 1;
 const NFTA_OBJ_NAME: u16 = 2;
 const NFTA_OBJ_TYPE: u16 = 3;
-/// Userdata TLV type of a table's or chain's comment.
+const NFTA_OBJ_USERDATA: u16 = 8;
+/// `NFT_OBJECT_COUNTER`.
+const OBJECT_COUNTER: u32 = 1;
+/// Userdata TLV type of a table's, chain's or object's comment.
 const UDATA_COMMENT: u8 = 0;
 
 const NFPROTO_INET: u8 = 1;
@@ -81,6 +86,9 @@ pub(crate) const SET_MAP: u32 = 0x8;
 pub(crate) struct KernelTable {
     /// `NFTA_TABLE_FLAGS` (`NFT_TABLE_F_DORMANT` is 1).
     pub flags: u32,
+    /// The policy's identity: the comment of counter `identity`
+    /// (`layout::IDENTITY_COUNTER`) when the table has that counter, else
+    /// the table's comment (a table an older sanso wrote).
     pub comment: Option<String>,
     pub chains: Vec<KernelChain>,
     /// Rules by chain name.
@@ -175,16 +183,18 @@ fn read_on(
         })?;
         table.rules.insert(chain.name.clone(), count);
     }
+    let mut objects = Vec::new();
     dump(
         socket,
         NFT_MSG_GETOBJ,
         &table_attr(NFTA_OBJ_TABLE),
         |kind, body| {
             if kind == NFT_MSG_NEWOBJ {
-                table.objects.extend(parse_object(body));
+                objects.extend(parse_object(body));
             }
         },
     )?;
+    table.add_objects(objects);
     dump(
         socket,
         NFT_MSG_GETSET,
@@ -340,17 +350,45 @@ fn rule_chain(body: &[u8]) -> Option<String> {
     of_table.then_some(chain)
 }
 
-fn parse_object(body: &[u8]) -> Option<(u32, String)> {
-    let (mut ours, mut kind_of, mut name) = (false, 0, String::new());
+/// A named object of the table as a dump gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ObjectRead {
+    /// `NFT_OBJECT_*`.
+    kind: u32,
+    name: String,
+    comment: Option<String>,
+}
+
+impl KernelTable {
+    /// Takes the table's named objects; the comment of counter `identity`,
+    /// when there is one, becomes [`KernelTable::comment`].
+    fn add_objects(&mut self, objects: Vec<ObjectRead>) {
+        for object in objects {
+            if object.kind == OBJECT_COUNTER && object.name == IDENTITY_COUNTER {
+                self.comment = object.comment;
+            }
+            self.objects.push((object.kind, object.name));
+        }
+    }
+}
+
+fn parse_object(body: &[u8]) -> Option<ObjectRead> {
+    let mut ours = false;
+    let mut object = ObjectRead {
+        kind: 0,
+        name: String::new(),
+        comment: None,
+    };
     for (kind, value) in inet_attributes(body)? {
         match kind {
             NFTA_OBJ_TABLE => ours = string(value) == "sanso",
-            NFTA_OBJ_NAME => name = string(value),
-            NFTA_OBJ_TYPE => kind_of = be32(value).unwrap_or(0),
+            NFTA_OBJ_NAME => object.name = string(value),
+            NFTA_OBJ_TYPE => object.kind = be32(value).unwrap_or(0),
+            NFTA_OBJ_USERDATA => object.comment = udata_comment(value),
             _ => {}
         }
     }
-    (ours && !name.is_empty()).then_some((kind_of, name))
+    (ours && !object.name.is_empty()).then_some(object)
 }
 
 fn parse_set(body: &[u8]) -> Option<KernelSet> {
@@ -496,5 +534,77 @@ mod tests {
         );
         assert_eq!(parse_chain(&chain(NFPROTO_INET, b"other\0")), None);
         assert_eq!(parse_chain(&chain(2, b"sanso\0")), None);
+    }
+
+    /// A message body of a named object of table sanso, with `udata`.
+    fn object(kind: u32, name: &str, udata: Option<&[u8]>) -> Vec<u8> {
+        let mut body = vec![NFPROTO_INET, 0, 0, 0];
+        push_attr(&mut body, NFTA_OBJ_TABLE, b"sanso\0");
+        push_attr(&mut body, NFTA_OBJ_NAME, format!("{name}\0").as_bytes());
+        push_attr(&mut body, NFTA_OBJ_TYPE, &kind.to_be_bytes());
+        if let Some(udata) = udata {
+            push_attr(&mut body, NFTA_OBJ_USERDATA, udata);
+        }
+        body
+    }
+
+    /// nft's userdata with one comment TLV.
+    fn udata(comment: &str) -> Vec<u8> {
+        let mut tlv = vec![
+            UDATA_COMMENT,
+            u8::try_from(comment.len() + 1).expect("short"),
+        ];
+        tlv.extend_from_slice(comment.as_bytes());
+        tlv.push(0);
+        tlv
+    }
+
+    #[test]
+    fn the_identity_is_the_identity_counters_comment_else_the_tables() {
+        let mut body = vec![NFPROTO_INET, 0, 0, 0];
+        push_attr(&mut body, NFTA_TABLE_NAME, b"sanso\0");
+        push_attr(&mut body, NFTA_TABLE_USERDATA, &udata("the table's"));
+        let table = parse_table(&body).expect("ours");
+        assert_eq!(table.comment.as_deref(), Some("the table's"));
+        let identity = "sanso p rev 3 sha256:0123456789abcdef";
+        let objects = [
+            object(OBJECT_COUNTER, "flow.a", Some(&udata("a"))),
+            object(OBJECT_COUNTER, IDENTITY_COUNTER, Some(&udata(identity))),
+            object(4, "limit.a", None),
+        ];
+        let objects: Vec<ObjectRead> = objects.iter().filter_map(|o| parse_object(o)).collect();
+        assert_eq!(objects[0].comment.as_deref(), Some("a"));
+
+        // This sanso's table: the counter names the policy.
+        let mut now = table.clone();
+        now.add_objects(objects.clone());
+        assert_eq!(now.comment.as_deref(), Some(identity));
+        assert_eq!(
+            now.objects,
+            [
+                (OBJECT_COUNTER, "flow.a".to_owned()),
+                (OBJECT_COUNTER, IDENTITY_COUNTER.to_owned()),
+                (4, "limit.a".to_owned())
+            ]
+        );
+
+        // An older sanso's: no identity counter, the table comment stays.
+        let mut older = table.clone();
+        older.add_objects(
+            objects
+                .into_iter()
+                .filter(|o| o.name != IDENTITY_COUNTER)
+                .collect(),
+        );
+        assert_eq!(older.comment.as_deref(), Some("the table's"));
+
+        // Another kind of object named `identity` is not the counter.
+        let mut limit = table;
+        limit.add_objects(vec![ObjectRead {
+            kind: 4,
+            name: IDENTITY_COUNTER.to_owned(),
+            comment: Some(identity.to_owned()),
+        }]);
+        assert_eq!(limit.comment.as_deref(), Some("the table's"));
     }
 }

@@ -124,6 +124,16 @@ pub const ISOLATED4_SET: &str = "isolated4";
 pub const ISOLATED6_SET: &str = "isolated6";
 /// Both isolation sets, IPv4 first.
 pub const ISOLATED_SETS: [&str; 2] = [ISOLATED4_SET, ISOLATED6_SET];
+/// The counter whose comment names the policy loaded
+/// ([`identity_comment`]); it counts nothing. A counter, not the table's
+/// comment: the kernel keeps the comment of a table that already exists, but
+/// a named counter can be deleted and added again, with another comment, in
+/// the batch that changes the table in place.
+pub const IDENTITY_COUNTER: &str = "identity";
+/// The table's comment, the same for every policy: the policy is named by
+/// counter [`IDENTITY_COUNTER`]. A table written by an older sanso has no
+/// such counter and names the policy in its comment instead.
+pub const TABLE_COMMENT: &str = "sanso: the policy loaded is named by counter identity";
 /// The counter of the packets isolation drops, in every hook.
 pub const ISOLATED_COUNTER: &str = "isolated";
 /// The chain the isolation rules jump to: count, log (`sanso isolated `),
@@ -317,8 +327,9 @@ pub fn drop_log_prefix(ruleset: &Ruleset, pair: ZonePair) -> String {
     ))
 }
 
-/// The table comment: `sanso <policy name> rev <revision or -> sha256:<16 hex>`.
-pub fn table_comment(ruleset: &Ruleset) -> String {
+/// The policy's identity: `sanso <policy name> rev <revision or -> sha256:<16 hex>`,
+/// the comment of counter [`IDENTITY_COUNTER`].
+pub fn identity_comment(ruleset: &Ruleset) -> String {
     let hash: String = ruleset.content_hash.chars().take(16).collect();
     comment(&format!(
         "sanso {} rev {} sha256:{}",
@@ -695,6 +706,15 @@ mod tests {
         assert!(!is_safe_name(""));
         assert!(is_safe_name(&"a".repeat(64)));
         assert!(!is_safe_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn the_table_comment_is_a_comment_as_written_and_names_no_policy() {
+        assert_eq!(comment(TABLE_COMMENT), TABLE_COMMENT);
+        assert!(TABLE_COMMENT.len() <= COMMENT_MAX_BYTES);
+        // Readers of older tables look for `sanso <name> rev ...`.
+        assert!(!TABLE_COMMENT.starts_with("sanso ") && !TABLE_COMMENT.contains("sha256:"));
+        assert!(is_safe_name(IDENTITY_COUNTER));
     }
 
     #[test]
