@@ -28,3 +28,17 @@ macro_rules! sanso_allocator {
     };
 }
 pub use sanso_synth::EndpointMix;
+
+/// `text` without its middle `[[flows]]` entry: a policy one flow away
+/// from it (the change-in-place benchmarks apply the two in turn).
+pub fn without_middle_flow(text: &str) -> String {
+    let starts: Vec<usize> = text.match_indices("[[flows]]").map(|(at, _)| at).collect();
+    let Some(&at) = starts.get(starts.len() / 2) else {
+        return text.to_owned();
+    };
+    let end = starts
+        .get(starts.len() / 2 + 1)
+        .copied()
+        .unwrap_or(text.len());
+    format!("{}{}", &text[..at], &text[end..])
+}

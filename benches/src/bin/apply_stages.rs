@@ -84,6 +84,11 @@ fn main() {
         let policy = sanso_policy::load_policy(&label, &text).expect("a valid policy");
         let ruleset = sanso_ir::lower(&policy, 0);
         let flows = ruleset.flows.len();
+        let one_less = sanso_ir::lower(
+            &sanso_policy::load_policy(&label, &sanso_benches::without_middle_flow(&text))
+                .expect("a valid policy"),
+            0,
+        );
         let (messages, encode) =
             timed(|| sanso_nft::netlink::batch_messages(&ruleset).expect("encode"));
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
@@ -119,6 +124,23 @@ fn main() {
                 sanso_nft::netlink::apply(&ruleset, Some(ns.name())).expect("apply again")
             });
             show(run, "apply_replacing", &apply_replace);
+            // One flow removed, then added back, in place: the whole call
+            // (the new table's kernel objects built, compared, sent) and
+            // the batch's own time (compare, encode, send, ACK).
+            let none = sanso_nft::isolation::Isolated::default();
+            let applier = sanso_nft::netlink::Applier::new(Some(ns.name().to_owned()));
+            applier.apply(&ruleset, &none).expect("apply");
+            for (name, target) in [("in_place_remove", &one_less), ("in_place_add", &ruleset)] {
+                let ((batch, mode), stage) =
+                    timed(|| applier.apply(target, &none).expect("apply in place"));
+                show(run, name, &stage);
+                println!(
+                    "  run {run} {name}: {mode:?}, {} messages, {} bytes, batch {:.1} ms",
+                    batch.messages,
+                    batch.bytes,
+                    ms(batch.duration)
+                );
+            }
             if apply_only {
                 continue;
             }

@@ -25,6 +25,7 @@
 //! Nothing here runs `nft`.
 
 pub(crate) mod conntrack;
+mod delta;
 mod encode;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -35,6 +36,7 @@ pub(crate) mod table;
 mod wire;
 
 use std::io;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sanso_i18n::t;
@@ -56,6 +58,215 @@ pub struct AppliedBatch {
     pub elements: usize,
     /// Wall time from building the batch to the last ACK.
     pub duration: Duration,
+}
+
+/// How an apply changed `table inet sanso`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Deleted and added again in one batch: every counter, limit bucket
+    /// and meter of the table starts anew.
+    Replaced(ReplaceReason),
+    /// Changed in place, in one batch: only what differs was deleted or
+    /// added; everything else kept its counters, limit buckets and meters.
+    InPlace(InPlaceChange),
+}
+
+/// Why an [`Applier`] replaced the table instead of changing it in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplaceReason {
+    /// It holds no table it applied and knows unchanged since: its first
+    /// apply, or the table was loaded by other means since.
+    NoBaseline,
+    /// The namespace's ruleset changed since its last apply (by anyone):
+    /// what the table holds is not known without reading it.
+    GenerationChanged,
+    /// The tables differ in what cannot change in place (the table's
+    /// comment).
+    Layout,
+    /// The kernel refused the change in place (none of it was applied).
+    Refused(String),
+}
+
+/// What a change in place deleted and added.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InPlaceChange {
+    /// Set and map elements deleted and added, as the kernel holds them
+    /// (an interval of a single-field set is two).
+    pub elements_deleted: usize,
+    pub elements_added: usize,
+    /// Chains deleted and added (a recreated chain counts in both).
+    pub chains_deleted: usize,
+    pub chains_added: usize,
+    /// Chains kept whose rules were all deleted and added again.
+    pub chains_refilled: usize,
+    /// Named objects (counters, limits) deleted and added.
+    pub objects_deleted: usize,
+    pub objects_added: usize,
+    /// Sets and maps deleted and added.
+    pub sets_deleted: usize,
+    pub sets_added: usize,
+}
+
+impl InPlaceChange {
+    fn of(delta: &delta::Delta<'_>) -> Self {
+        let (elements_deleted, elements_added) = delta.elements_changed();
+        InPlaceChange {
+            elements_deleted,
+            elements_added,
+            chains_deleted: delta.del_chains.len(),
+            chains_added: delta.add_chains.len(),
+            chains_refilled: delta.add_rules.len() - delta.add_chains.len(),
+            objects_deleted: delta.del_objects.len(),
+            objects_added: delta.add_objects.len(),
+            sets_deleted: delta.del_sets.len(),
+            sets_added: delta.add_sets.len(),
+        }
+    }
+}
+
+/// The table an [`Applier`] applied last, as kernel objects, with the
+/// ruleset generation its batch left.
+#[derive(Debug)]
+struct Baseline {
+    objects: objects::TableObjects,
+    generation: u32,
+}
+
+/// Applies rulesets to `table inet sanso` of one namespace, in place when
+/// it can ([`ApplyMode`]). It keeps the kernel objects of the last table it
+/// applied, with the ruleset generation right after its batch, when that
+/// generation shows that no one else committed a change in between (each
+/// commit adds one). A change in place is only tried from there: its batch
+/// carries that generation, and the kernel refuses the whole batch
+/// (`ERESTART`) if the ruleset changed since, by anyone. Then, or when the
+/// kernel refuses the change for any other reason, the table is replaced
+/// in a second batch, as [`apply_with`] does.
+#[derive(Debug, Default)]
+pub struct Applier {
+    netns: Option<String>,
+    baseline: Mutex<Option<Baseline>>,
+}
+
+impl Applier {
+    pub fn new(netns: Option<String>) -> Self {
+        Applier {
+            netns,
+            baseline: Mutex::new(None),
+        }
+    }
+
+    /// Forgets the last table applied: the table was changed by other
+    /// means (a listing loaded, an element update), so the next apply
+    /// replaces it.
+    pub fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Baseline>> {
+        // A panic while holding it leaves no half-made baseline: the value
+        // is replaced whole.
+        self.baseline
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes `table inet sanso` hold `ruleset` with the isolation sets
+    /// holding `isolated`: in place when the last table this applier
+    /// applied is known to be there unchanged, else by replacing it.
+    pub fn apply(
+        &self,
+        ruleset: &Ruleset,
+        isolated: &Isolated,
+    ) -> Result<(AppliedBatch, ApplyMode), ApplyError> {
+        let new = objects::build_with(ruleset, isolated);
+        let netns = self.netns.as_deref();
+        // Taken: whatever happens below, the old baseline is no longer one.
+        let base = self.lock().take();
+        let reason = match &base {
+            None => ReplaceReason::NoBaseline,
+            Some(base) => match in_place(base, &new, netns)? {
+                Ok((batch, change, generation)) => {
+                    if let Some(generation) = generation {
+                        *self.lock() = Some(Baseline {
+                            objects: new,
+                            generation,
+                        });
+                    }
+                    return Ok((batch, ApplyMode::InPlace(change)));
+                }
+                Err(reason) => reason,
+            },
+        };
+        drop(base);
+        let started = Instant::now();
+        let socket = socket::NetfilterSocket::open(netns)?;
+        let before = read::generation_on(&socket)?;
+        let batch = encode::encode(&new, first_seq(), None)?;
+        let applied = exchange_checked(&socket, &batch, started)?;
+        drop(batch);
+        if read::generation_on(&socket)? == next_generation(before) {
+            *self.lock() = Some(Baseline {
+                generation: next_generation(before),
+                objects: new,
+            });
+        }
+        Ok((applied, ApplyMode::Replaced(reason)))
+    }
+}
+
+/// The generation after `generation`: the kernel adds one at each commit,
+/// and skips 0.
+fn next_generation(generation: u32) -> u32 {
+    match generation.wrapping_add(1) {
+        0 => 1,
+        next => next,
+    }
+}
+
+/// The change from `base` to `new` in place: the batch, what it changed and
+/// the generation it left (`None` when someone else committed too), or why
+/// the table must be replaced instead. `Err` only for a failure of the
+/// socket or of building the batch.
+fn in_place(
+    base: &Baseline,
+    new: &objects::TableObjects,
+    netns: Option<&str>,
+) -> Result<Result<(AppliedBatch, InPlaceChange, Option<u32>), ReplaceReason>, ApplyError> {
+    let started = Instant::now();
+    let Ok(delta) = delta::diff(&base.objects, new) else {
+        return Ok(Err(ReplaceReason::Layout));
+    };
+    let change = InPlaceChange::of(&delta);
+    let socket = socket::NetfilterSocket::open(netns)?;
+    if delta.is_empty() {
+        // Nothing to send: the table is the baseline if the ruleset is.
+        return Ok(if read::generation_on(&socket)? == base.generation {
+            let batch = AppliedBatch {
+                messages: 0,
+                bytes: 0,
+                elements: 0,
+                duration: started.elapsed(),
+            };
+            Ok((batch, change, Some(base.generation)))
+        } else {
+            Err(ReplaceReason::GenerationChanged)
+        });
+    }
+    let batch = encode::encode_delta(&delta, first_seq(), Some(base.generation))?;
+    match exchange_checked(&socket, &batch, started) {
+        Ok(applied) => {
+            let after = read::generation_on(&socket)?;
+            let generation = (after == next_generation(base.generation)).then_some(after);
+            Ok(Ok((applied, change, generation)))
+        }
+        Err(ApplyError::Rejected {
+            kind: MessageKind::BatchBegin,
+            errno: libc::ERESTART,
+            ..
+        }) => Ok(Err(ReplaceReason::GenerationChanged)),
+        Err(err @ ApplyError::Rejected { .. }) => Ok(Err(ReplaceReason::Refused(err.to_string()))),
+        Err(err) => Err(err),
+    }
 }
 
 #[derive(Debug)]

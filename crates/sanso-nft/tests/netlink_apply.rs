@@ -9,107 +9,16 @@
 // test runs them through sanso_process.
 #![allow(clippy::disallowed_methods)]
 
+mod netns_guard;
 mod text_fixture;
 
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use netns_guard::{skip_unless_root, Netns};
+
 use std::time::Instant;
 
 use sanso_ir::Ruleset;
 use sanso_nft::netlink::{self, ApplyError, Injection, MessageKind};
 use serde_json::Value;
-
-/// Returns true (after printing why) when the test cannot run.
-fn skip_unless_root(test: &str) -> bool {
-    !sanso_testkit::root(&format!("{test} creates network namespaces"))
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A network namespace that exists for the guard's lifetime, named
-/// `sanso-<pid>-<purpose>-<n>` (`sanso_nft::readback::NAMESPACE_PREFIX`).
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn new(purpose: &str) -> Netns {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let name = format!("sanso-{}-{purpose}-{n}", std::process::id());
-        let status = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .expect("run ip netns add");
-        assert!(status.success(), "ip netns add {name} failed");
-        Netns { name }
-    }
-
-    /// Runs `nft args...` inside the namespace; returns stdout, panics on failure.
-    fn nft(&self, args: &[&str]) -> String {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft"])
-            .args(args)
-            .env("TZ", "UTC")
-            .output()
-            .expect("run nft");
-        assert!(
-            out.status.success(),
-            "nft {args:?} in {} failed: {}",
-            self.name,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn load_text(&self, text: &str) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("ruleset.nft");
-        std::fs::write(&path, text).expect("write ruleset");
-        self.nft(&["-f", path.to_str().expect("utf-8 path")]);
-    }
-
-    /// `nft -j list table inet sanso` without handles.
-    fn list_sanso(&self) -> Value {
-        let mut json: Value =
-            serde_json::from_str(&self.nft(&["-j", "list", "table", "inet", "sanso"]))
-                .expect("nft json");
-        strip_handles(&mut json);
-        json
-    }
-
-    fn tables(&self) -> String {
-        self.nft(&["list", "tables"])
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
-/// Removes what differs between two loads of the same table: handles and
-/// nft's metainfo.
-fn strip_handles(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            map.remove("handle");
-            map.remove("metainfo");
-            for child in map.values_mut() {
-                strip_handles(child);
-            }
-        }
-        Value::Array(items) => {
-            items.retain(|i| i.get("metainfo").is_none());
-            for child in items {
-                strip_handles(child);
-            }
-        }
-        _ => {}
-    }
-}
 
 /// The `--debug=netlink` listing with the elements of the hash sets `live`
 /// and `routers` sorted: a hash set's dump order follows its random per-set seed, not what

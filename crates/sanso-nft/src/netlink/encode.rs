@@ -24,6 +24,7 @@ use std::ffi::{c_char, c_void, CStr, CString};
 
 use nftnl_sys as sys;
 
+use super::delta::Delta;
 use super::objects::{
     for_each_kernel_element, k, ChainObject, Expr, NamedObject, RuleObject, SetKind, SetObject,
     TableObjects, Verdict, WireElement,
@@ -70,6 +71,11 @@ pub enum MessageKind {
     /// Without elements: flushes the set.
     DelSetElem,
     NewRule,
+    /// Without a handle: deletes all the rules of the chain.
+    DelRule,
+    DelChain,
+    DelSet,
+    DelObj,
     BatchEnd,
 }
 
@@ -84,6 +90,10 @@ impl MessageKind {
             MessageKind::NewSetElem => 12,
             MessageKind::DelSetElem => 14,
             MessageKind::NewObj => 18,
+            MessageKind::DelRule => 8,
+            MessageKind::DelChain => 5,
+            MessageKind::DelSet => 11,
+            MessageKind::DelObj => 20,
             MessageKind::BatchBegin => 16,
             MessageKind::BatchEnd => 17,
         }
@@ -102,6 +112,10 @@ impl std::fmt::Display for MessageKind {
             MessageKind::NewSetElem => "NFT_MSG_NEWSETELEM",
             MessageKind::DelSetElem => "NFT_MSG_DELSETELEM",
             MessageKind::NewRule => "NFT_MSG_NEWRULE",
+            MessageKind::DelRule => "NFT_MSG_DELRULE",
+            MessageKind::DelChain => "NFT_MSG_DELCHAIN",
+            MessageKind::DelSet => "NFT_MSG_DELSET",
+            MessageKind::DelObj => "NFT_MSG_DELOBJ",
             MessageKind::BatchEnd => "NFNL_MSG_BATCH_END",
         })
     }
@@ -251,8 +265,14 @@ struct Encoder {
     /// its index in `messages`: the next such message takes the ACK over.
     last_acked: Option<(usize, usize)>,
     seq: u32,
+    /// The ruleset generation the batch expects (`NFNL_BATCH_GENID` of its
+    /// begin marker): the kernel refuses the batch with `ERESTART` when the
+    /// ruleset changed since.
+    genid: Option<u32>,
     next_set_id: u32,
-    set_ids: HashMap<String, u32>,
+    /// The sets rules may look up: by the id of a set this batch creates,
+    /// or (`None`) by the name of a set the table holds.
+    set_ids: HashMap<String, Option<u32>>,
     elements: usize,
     /// The C strings of one expression (set, object and chain names, log
     /// prefixes), one buffer for all: libnftnl copies them.
@@ -268,6 +288,7 @@ impl Encoder {
             messages: Vec::new(),
             last_acked: None,
             seq: first_seq,
+            genid: None,
             next_set_id: 1,
             set_ids: HashMap::new(),
             elements: 0,
@@ -299,7 +320,12 @@ impl Encoder {
                 _ => {
                     let mut flags = NLM_F_REQUEST | NLM_F_ACK;
                     flags |= match kind {
-                        MessageKind::DelTable | MessageKind::DelSetElem => 0,
+                        MessageKind::DelTable
+                        | MessageKind::DelSetElem
+                        | MessageKind::DelRule
+                        | MessageKind::DelChain
+                        | MessageKind::DelSet
+                        | MessageKind::DelObj => 0,
                         MessageKind::NewRule => NLM_F_CREATE | NLM_F_APPEND,
                         _ => NLM_F_CREATE,
                     };
@@ -309,6 +335,20 @@ impl Encoder {
         };
         if !matches!(kind, MessageKind::BatchBegin | MessageKind::BatchEnd) {
             build(nlh);
+        }
+        if let (MessageKind::BatchBegin, Some(genid)) = (kind, self.genid) {
+            // NFNL_BATCH_GENID (1), a big-endian u32, after the nfgenmsg.
+            // SAFETY: `nlh` points into `scratch`, which has room (above).
+            unsafe {
+                let at = (*nlh).nlmsg_len as usize;
+                let attr = self.scratch.as_mut_ptr().add(at);
+                let mut bytes = [0u8; 8];
+                bytes[..2].copy_from_slice(&8u16.to_ne_bytes());
+                bytes[2..4].copy_from_slice(&1u16.to_ne_bytes());
+                bytes[4..].copy_from_slice(&genid.to_be_bytes());
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), attr, 8);
+                (*nlh).nlmsg_len += 8;
+            }
         }
         // SAFETY: `nlh` points into `scratch`, written by libnftnl above.
         let len = unsafe { (*nlh).nlmsg_len } as usize;
@@ -538,7 +578,7 @@ impl Encoder {
             sys::nftnl_set_nlmsg_build_payload(nlh, s.ptr)
         })?;
         drop(s);
-        self.set_ids.insert(set.name.clone(), id);
+        self.set_ids.insert(set.name.clone(), Some(id));
         self.elements_of(set, Some(id))?;
         Ok(id)
     }
@@ -580,6 +620,134 @@ impl Encoder {
         // elements, so the payload names the set only.
         self.push(MessageKind::DelSetElem, &set.name, |nlh| unsafe {
             sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
+        })
+    }
+
+    /// `elements` of the set `set` the table holds, in as many messages of
+    /// `kind` (NEWSETELEM or DELSETELEM) as needed. A deletion names each
+    /// element by its key, key end and flags.
+    fn listed_elements(
+        &mut self,
+        set: &SetObject,
+        elements: &[WireElement<'_>],
+        kind: MessageKind,
+    ) -> Result<(), ApplyError> {
+        self.elements += elements.len();
+        let mut open: Option<Owned<sys::nftnl_set>> = None;
+        let mut budget = 0;
+        let mut chain = Vec::new();
+        for e in elements {
+            let size = element_size_bound(e);
+            if let Some(full) = open.take_if(|_| budget + size > ELEMENTS_BUDGET) {
+                self.element_message(set, &full, kind)?;
+                budget = 0;
+            }
+            let s = match &open {
+                Some(s) => s,
+                None => open.insert(self.set_handle(set, None)?),
+            };
+            if kind == MessageKind::DelSetElem {
+                let key_only = WireElement {
+                    key: e.key,
+                    key_end: e.key_end,
+                    interval_end: e.interval_end,
+                    open: false,
+                    verdict: None,
+                };
+                add_element(s, &key_only, &mut chain)?;
+            } else {
+                add_element(s, e, &mut chain)?;
+            }
+            budget += size;
+        }
+        if let Some(s) = open {
+            self.element_message(set, &s, kind)?;
+        }
+        Ok(())
+    }
+
+    fn element_message(
+        &mut self,
+        set: &SetObject,
+        s: &Owned<sys::nftnl_set>,
+        kind: MessageKind,
+    ) -> Result<(), ApplyError> {
+        // SAFETY: `nlh` is the header just built; `s` is live.
+        self.push(kind, &set.name, |nlh| unsafe {
+            sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
+        })
+    }
+
+    /// `NFT_MSG_DELRULE` naming only the chain: deletes all its rules.
+    fn flush_chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
+        let chain_name = name(&chain.name)?;
+        // SAFETY: `r` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, TABLE_C.as_ptr());
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_name.as_ptr());
+            sys::nftnl_rule_set_u32(
+                r.ptr,
+                sys::NFTNL_RULE_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
+        }
+        // SAFETY: `nlh` is the header just built; `r` is live.
+        self.push(MessageKind::DelRule, &chain.name, |nlh| unsafe {
+            sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
+        })
+    }
+
+    /// `NFT_MSG_DELCHAIN` of an empty chain.
+    fn del_chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
+        let chain_name = name(&chain.name)?;
+        // SAFETY: `c` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, TABLE_C.as_ptr());
+            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_NAME as u16, chain_name.as_ptr());
+            sys::nftnl_chain_set_u32(
+                c.ptr,
+                sys::NFTNL_CHAIN_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
+        }
+        // SAFETY: `nlh` is the header just built; `c` is live.
+        self.push(MessageKind::DelChain, &chain.name, |nlh| unsafe {
+            sys::nftnl_chain_nlmsg_build_payload(nlh, c.ptr)
+        })
+    }
+
+    /// `NFT_MSG_DELSET`.
+    fn del_set(&mut self, set: &SetObject) -> Result<(), ApplyError> {
+        let s = self.set_handle(set, None)?;
+        // SAFETY: `nlh` is the header just built; `s` is live.
+        self.push(MessageKind::DelSet, &set.name, |nlh| unsafe {
+            sys::nftnl_set_nlmsg_build_payload(nlh, s.ptr)
+        })
+    }
+
+    /// `NFT_MSG_DELOBJ` (the kernel finds an object by type and name).
+    fn del_object(&mut self, object: &NamedObject) -> Result<(), ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let o = Owned::new(unsafe { sys::nftnl_obj_alloc() }, sys::nftnl_obj_free)?;
+        let obj_name = name(object.name())?;
+        let kind = match object {
+            NamedObject::Counter { .. } => k::OBJECT_COUNTER,
+            NamedObject::Limit { .. } => k::OBJECT_LIMIT,
+        };
+        // SAFETY: `o` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_obj_set_str(o.ptr, sys::NFTNL_OBJ_TABLE as u16, TABLE_C.as_ptr());
+            sys::nftnl_obj_set_str(o.ptr, sys::NFTNL_OBJ_NAME as u16, obj_name.as_ptr());
+            sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_FAMILY as u16, u32::from(NFPROTO_INET));
+            sys::nftnl_obj_set_u32(o.ptr, sys::NFTNL_OBJ_TYPE as u16, kind);
+        }
+        // SAFETY: `nlh` is the header just built; `o` is live.
+        self.push(MessageKind::DelObj, object.name(), |nlh| unsafe {
+            sys::nftnl_obj_nlmsg_build_payload(nlh, o.ptr)
         })
     }
 
@@ -729,7 +897,7 @@ impl Encoder {
             } => {
                 let set_name = name_in(text, set)?;
                 let id = match (anon_id, self.set_ids.get(set)) {
-                    (Some(id), _) if set.starts_with("__set") => id,
+                    (Some(id), _) if set.starts_with("__set") => Some(id),
                     (_, Some(id)) => *id,
                     _ => return Err(ApplyError::UnknownSet(set.clone())),
                 };
@@ -741,7 +909,9 @@ impl Encoder {
                 unsafe {
                     sys::nftnl_expr_set_str(p, sys::NFTNL_EXPR_LOOKUP_SET as u16, set_name.as_ptr())
                 };
-                u32_attr(sys::NFTNL_EXPR_LOOKUP_SET_ID, id);
+                if let Some(id) = id {
+                    u32_attr(sys::NFTNL_EXPR_LOOKUP_SET_ID, id);
+                }
                 if *invert {
                     u32_attr(sys::NFTNL_EXPR_LOOKUP_FLAGS, 1);
                 }
@@ -785,7 +955,9 @@ impl Encoder {
                         set_name.as_ptr(),
                     )
                 };
-                u32_attr(sys::NFTNL_EXPR_DYNSET_SET_ID, id);
+                if let Some(id) = id {
+                    u32_attr(sys::NFTNL_EXPR_DYNSET_SET_ID, id);
+                }
                 let limit = limit_expr(*rate, *per_seconds, *burst)?;
                 // SAFETY: both live; the dynset expression takes ownership of
                 // `limit` (libnftnl keeps the pointer and frees it with the
@@ -975,6 +1147,62 @@ pub(crate) fn encode_element_update(
     }
     for set in sets {
         enc.elements_of(set, None)?;
+    }
+    enc.push(MessageKind::BatchEnd, "", |_| {})?;
+    Ok(Batch {
+        bytes: enc.bytes,
+        messages: enc.messages,
+        elements: enc.elements,
+    })
+}
+
+/// One batch that turns the table in place into the new one: the
+/// deletions and additions of `delta`, in its order (see [`Delta`]). With
+/// `genid`, the kernel refuses the batch (`ERESTART`, on its begin marker)
+/// when the ruleset generation is no longer that.
+pub(crate) fn encode_delta(
+    delta: &Delta<'_>,
+    first_seq: u32,
+    genid: Option<u32>,
+) -> Result<Batch, ApplyError> {
+    let mut enc = Encoder::new(first_seq);
+    enc.genid = genid;
+    enc.push(MessageKind::BatchBegin, "", |_| {})?;
+    for (set, elements) in &delta.del_elements {
+        enc.listed_elements(set, elements, MessageKind::DelSetElem)?;
+    }
+    for chain in &delta.flush_chains {
+        enc.flush_chain(chain)?;
+    }
+    for set in &delta.del_sets {
+        enc.del_set(set)?;
+    }
+    for chain in &delta.del_chains {
+        enc.del_chain(chain)?;
+    }
+    for object in &delta.del_objects {
+        enc.del_object(object)?;
+    }
+    for chain in &delta.add_chains {
+        enc.chain(chain)?;
+    }
+    for object in &delta.add_objects {
+        enc.object(object)?;
+    }
+    for name in &delta.kept_sets {
+        enc.set_ids.insert((*name).to_owned(), None);
+    }
+    for set in &delta.add_sets {
+        enc.set(set)?;
+    }
+    for (set, elements) in &delta.add_elements {
+        enc.listed_elements(set, elements, MessageKind::NewSetElem)?;
+    }
+    for chain in &delta.add_rules {
+        let chain_c = name(&chain.name)?;
+        for rule in &chain.rules {
+            enc.rule(&chain.name, &chain_c, rule)?;
+        }
     }
     enc.push(MessageKind::BatchEnd, "", |_| {})?;
     Ok(Batch {
@@ -1229,6 +1457,35 @@ mod tests {
             at += len.div_ceil(4) * 4;
         }
         assert_eq!(at, batch.bytes.len());
+    }
+
+    #[test]
+    fn a_change_in_place_carries_the_generation_and_deletes_before_it_adds() {
+        let old = big_table(3);
+        let mut new = big_table(4);
+        new.chains[0].comment = Some("renamed".into());
+        let delta = super::super::delta::diff(&old, &new).expect("in place");
+        let batch = encode_delta(&delta, 1, Some(0x0102_0304)).expect("encode");
+        let kinds: Vec<MessageKind> = batch.messages.iter().map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                MessageKind::BatchBegin,
+                // The three elements jumping to the recreated chain ...
+                MessageKind::DelSetElem,
+                MessageKind::DelChain,
+                MessageKind::NewChain,
+                // ... are added again, with the new one.
+                MessageKind::NewSetElem,
+                MessageKind::BatchEnd,
+            ]
+        );
+        assert_eq!(batch.elements, 3 + 4);
+        // NFNL_BATCH_GENID after the begin marker's nfgenmsg, big-endian.
+        let begin = &batch.bytes[..28];
+        assert_eq!(u32::from_ne_bytes(begin[..4].try_into().expect("4")), 28);
+        assert_eq!(&begin[20..24], &[8, 0, 1, 0]);
+        assert_eq!(&begin[24..28], &[1, 2, 3, 4]);
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn named_counters(
     })
 }
 
-fn generation_on(socket: &NetfilterSocket) -> Result<u32, ApplyError> {
+pub(crate) fn generation_on(socket: &NetfilterSocket) -> Result<u32, ApplyError> {
     const OP: NetlinkOp = NetlinkOp::ReadGeneration;
     let request = wire::message(
         NFNL_SUBSYS_NFTABLES,
