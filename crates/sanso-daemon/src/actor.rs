@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sanso_i18n::{t, t_in, Lang};
+use sanso_nft::netlink::{ApplyMode, ReplaceReason};
 use sanso_nft::readback::{LiveTable, TablePresence};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
@@ -440,6 +441,44 @@ enum Loaded {
 }
 
 /// Whether an install's read-back ran.
+/// How a load changed `table inet sanso`, for the outcome's audit record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TableChange {
+    /// A listing or the fallback, loaded whole by `nft`.
+    Whole,
+    /// A ruleset through the kernel's applier: how it went in (`None`:
+    /// that kernel does not say).
+    Ruleset(Option<ApplyMode>),
+}
+
+impl TableChange {
+    /// `detail.table_change` of the outcome record (docs/operations.md).
+    fn record(&self) -> serde_json::Value {
+        match self {
+            TableChange::Whole | TableChange::Ruleset(None) => {
+                json!({ "mode": "replace" })
+            }
+            TableChange::Ruleset(Some(ApplyMode::Replaced(why))) => {
+                let (reason, refusal) = match why {
+                    ReplaceReason::NoBaseline => ("no-baseline", None),
+                    ReplaceReason::GenerationChanged => ("generation-changed", None),
+                    ReplaceReason::Layout => ("layout", None),
+                    ReplaceReason::Refused(words) => ("refused", Some(words.as_str())),
+                };
+                json!({ "mode": "replace", "reason": reason, "refusal": refusal })
+            }
+            TableChange::Ruleset(Some(ApplyMode::InPlace(c))) => json!({
+                "mode": "in-place",
+                "elements_deleted": c.elements_deleted, "elements_added": c.elements_added,
+                "chains_deleted": c.chains_deleted, "chains_added": c.chains_added,
+                "chains_refilled": c.chains_refilled,
+                "objects_deleted": c.objects_deleted, "objects_added": c.objects_added,
+                "sets_deleted": c.sets_deleted, "sets_added": c.sets_added,
+            }),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Check {
     /// Read back and found with the compiled shape.
@@ -1071,8 +1110,9 @@ impl Actor {
     /// against what was loaded. `Err`: the kernel refused the load (a
     /// compiled ruleset is then not in the kernel; the batch is atomic).
     /// The caller has written its intent record ([`Actor::intend`]).
-    async fn load_and_check(&self, load: Load) -> Result<Loaded, Said> {
+    async fn load_and_check(&self, load: Load) -> Result<(Loaded, TableChange), Said> {
         let kernel = Arc::clone(&self.kernel);
+        let mut change = TableChange::Whole;
         type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
         let check: Checker = match load {
             Load::Ruleset(compiled) => {
@@ -1081,9 +1121,10 @@ impl Actor {
                 // restore never lets an isolated address through.
                 let isolated = self.isolations.isolated();
                 let loaded = isolated.clone();
-                blocking(move || kernel.apply_isolated(&ruleset, &text, &loaded))
+                let mode = blocking(move || kernel.apply_changing(&ruleset, &text, &loaded))
                     .await
                     .map_err(|e| chain_said(&e))?;
+                change = TableChange::Ruleset(mode);
                 Box::new(move |table: &LiveTable| {
                     let report = sanso_nft::conformance::check_live_with(
                         &compiled.ruleset,
@@ -1148,13 +1189,14 @@ impl Actor {
             Ok((table, generation, checked, problems))
         })
         .await;
-        Ok(match read {
+        let loaded = match read {
             Ok((table, generation, _, problems)) if problems.is_empty() => {
                 Loaded::Verified(table, generation)
             }
             Ok((_, _, checked, problems)) => Loaded::Mismatch { checked, problems },
             Err(err) => Loaded::NotReadBack(chain_said(&err)),
-        })
+        };
+        Ok((loaded, change))
     }
 
     /// Applies `compiled`, reads the table back and checks its shape; when it
@@ -1168,7 +1210,7 @@ impl Actor {
         compiled: Compiled,
         trigger: &str,
         by: &Operator,
-    ) -> Result<Check, Said> {
+    ) -> Result<(Check, TableChange), Said> {
         // With no policy of its own yet, a failed apply must leave the kernel
         // as it was, like a refusal does: keep that table to put it back.
         let before = if self.current.is_none() {
@@ -1179,7 +1221,7 @@ impl Actor {
         };
         let load = Load::Ruleset(compiled.clone());
         self.intend(trigger, by, &load)?;
-        let loaded = self.load_and_check(load).await.map_err(|e| {
+        let (loaded, change) = self.load_and_check(load).await.map_err(|e| {
             Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = e.get(l)))
         })?;
         let (baseline, generation, check) = match loaded {
@@ -1230,7 +1272,7 @@ impl Actor {
         self.check_interfaces().await;
         self.drift = DriftState::InSync;
         self.last_drift = None;
-        Ok(check)
+        Ok((check, change))
     }
 
     /// Compares the running policy's interfaces with the gateway's links;
@@ -1396,7 +1438,7 @@ impl Actor {
         let keeps_policy = matches!(load, Load::Ruleset(_));
         let _ = self.intend("put-back", &Operator::daemon(), &load);
         let loaded = match self.load_and_check(load).await {
-            Ok(loaded) => loaded,
+            Ok((loaded, _)) => loaded,
             Err(err) => {
                 let policy = named(failed);
                 return Said::new(|l| {
@@ -1480,8 +1522,8 @@ impl Actor {
         let policy = compiled.policy_ref();
         let flows = compiled.ruleset.flows.len();
         let next_expiry = compiled.next_expiry().map(epoch_text);
-        let check = match self.install(compiled.clone(), trigger.as_str(), by).await {
-            Ok(check) => check,
+        let (check, change) = match self.install(compiled.clone(), trigger.as_str(), by).await {
+            Ok(installed) => installed,
             Err(error) => return self.apply_failed(trigger.as_str(), by, &compiled, error),
         };
         let archive = self.archive(&compiled);
@@ -1495,6 +1537,7 @@ impl Actor {
         let recorded = self.try_record(event, by, Some(policy.clone()), json!({
             "trigger": trigger.as_str(), "file": file, "flows": flows, "next_expiry": next_expiry,
             "verified": check == Check::Verified, "archive": archive,
+            "table_change": change.record(),
         }));
         let message = t!(
             "daemon-reload-applied",
@@ -1579,8 +1622,8 @@ impl Actor {
                 Said::new(|l| t_in!(l, "daemon-cannot-save-window", path = &path, error = &error)),
             );
         }
-        let check = match self.install(compiled.clone(), "apply-confirm", by).await {
-            Ok(check) => check,
+        let (check, change) = match self.install(compiled.clone(), "apply-confirm", by).await {
+            Ok(installed) => installed,
             Err(error) => {
                 if let Err(err) = self.save_pending(None) {
                     tracing::error!(error = %err, "{}", t!("daemon-log-window-not-removed-apply"));
@@ -1599,6 +1642,7 @@ impl Actor {
         let recorded = self.try_record(EventKind::ConfirmPending, by, Some(policy.clone()), json!({
             "file": file, "timeout_seconds": timeout.as_secs(), "deadline": epoch_text(deadline_wall),
             "verified": check == Check::Verified, "archive": archive,
+            "table_change": change.record(),
         }));
         let message = t!(
             "daemon-apply-pending",
@@ -2174,7 +2218,7 @@ impl Actor {
             Load::Ruleset(_) => Said::new(|l| t_in!(l, "daemon-the-ruleset")),
         };
         let _ = self.intend("rollback", &Operator::daemon(), &load);
-        let loaded = self.load_and_check(load).await.map_err(|e| {
+        let (loaded, _) = self.load_and_check(load).await.map_err(|e| {
             Said::new(|l| {
                 t_in!(
                     l,
@@ -2408,7 +2452,7 @@ impl Actor {
             .install(compiled.clone(), "drift-restore", &Operator::daemon())
             .await
         {
-            Ok(check) => {
+            Ok((check, _)) => {
                 self.counts.drift_restores += 1;
                 tracing::warn!(
                     verified = check == Check::Verified,

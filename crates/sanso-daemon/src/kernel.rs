@@ -14,9 +14,11 @@
 //! Nothing here ever flushes or deletes the table on its own.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use sanso_ir::Ruleset;
 use sanso_nft::isolation::{Isolated, IsolationChange};
+use sanso_nft::netlink::{Applier, ApplyMode};
 use sanso_nft::readback::LiveTable;
 use sanso_process::{Command, ProcessError};
 use serde_json::Value;
@@ -128,6 +130,16 @@ pub trait Kernel: Send + Sync + 'static {
             Err(KernelError::NoIsolation)
         }
     }
+    /// [`Kernel::apply_isolated`], saying how the table changed: in place
+    /// or replaced, and why (`None`: this kernel does not say).
+    fn apply_changing(
+        &self,
+        ruleset: &Ruleset,
+        text: &str,
+        isolated: &Isolated,
+    ) -> Result<Option<ApplyMode>, KernelError> {
+        self.apply_isolated(ruleset, text, isolated).map(|()| None)
+    }
     /// Sets the isolation sets' elements to `isolated` (an element update,
     /// the table stays) and deletes the conntrack entries of the connections
     /// it cuts.
@@ -158,12 +170,22 @@ pub trait Kernel: Send + Sync + 'static {
 }
 
 /// The real kernel, in network namespace `netns` or the current one.
+/// Rulesets go in through one [`Applier`], which changes the table in place
+/// when it can (the last table it applied is there, unchanged since).
 #[derive(Clone, Debug)]
 pub struct NftKernel {
     pub netns: Option<String>,
+    applier: Arc<Applier>,
 }
 
 impl NftKernel {
+    pub fn new(netns: Option<String>) -> Self {
+        NftKernel {
+            applier: Arc::new(Applier::new(netns.clone())),
+            netns,
+        }
+    }
+
     /// `nft ARGS` in the namespace (through `ip netns exec` when one is named).
     fn nft(&self, args: &[&str], stdin: Option<String>) -> Result<String, KernelError> {
         let mut cmd = Command::new("nft")
@@ -178,24 +200,34 @@ impl NftKernel {
 }
 
 impl Kernel for NftKernel {
-    fn apply(&self, ruleset: &Ruleset, _text: &str) -> Result<(), KernelError> {
-        sanso_nft::netlink::apply(ruleset, self.netns.as_deref())
-            .map(|_| ())
-            .map_err(KernelError::Apply)
+    fn apply(&self, ruleset: &Ruleset, text: &str) -> Result<(), KernelError> {
+        self.apply_isolated(ruleset, text, &Isolated::default())
     }
 
     fn apply_isolated(
         &self,
         ruleset: &Ruleset,
-        _text: &str,
+        text: &str,
         isolated: &Isolated,
     ) -> Result<(), KernelError> {
-        sanso_nft::netlink::apply_with(ruleset, isolated, self.netns.as_deref())
-            .map(|_| ())
+        self.apply_changing(ruleset, text, isolated).map(|_| ())
+    }
+
+    fn apply_changing(
+        &self,
+        ruleset: &Ruleset,
+        _text: &str,
+        isolated: &Isolated,
+    ) -> Result<Option<ApplyMode>, KernelError> {
+        self.applier
+            .apply(ruleset, isolated)
+            .map(|(_, mode)| Some(mode))
             .map_err(KernelError::Apply)
     }
 
     fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationChange, KernelError> {
+        // An element update of its own: the next apply replaces the table.
+        self.applier.forget();
         sanso_nft::isolation::set_isolated(self.netns.as_deref(), isolated)
             .map_err(KernelError::Isolation)
     }
@@ -211,6 +243,8 @@ impl Kernel for NftKernel {
     }
 
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
+        // Loaded by other means: the next apply replaces the table.
+        self.applier.forget();
         let script = format!("{REPLACE_PREAMBLE}{listing}");
         self.nft(&["-f", "-"], Some(script)).map(|_| ())
     }

@@ -181,9 +181,7 @@ pub fn run_with(config: DaemonConfig, ha: Option<ha::HaSettings>) -> Result<(), 
         .enable_all()
         .build()
         .map_err(DaemonError::Runtime)?;
-    let kernel = Arc::new(NftKernel {
-        netns: config.settings.netns.clone(),
-    });
+    let kernel = Arc::new(NftKernel::new(config.settings.netns.clone()));
     let result = runtime.block_on(serve_with(config, kernel, ha));
     // A look at the policy file stuck in the file system must not hold the
     // exit (dropping the runtime would wait for it).

@@ -117,9 +117,7 @@ async fn start(dir: &Path, kernel: Arc<TamperingKernel>, revision: &str) -> Hand
 
 fn tampering(ns: &Netns) -> Arc<TamperingKernel> {
     Arc::new(TamperingKernel {
-        inner: NftKernel {
-            netns: Some(ns.name.clone()),
-        },
+        inner: NftKernel::new(Some(ns.name.clone())),
         ns: ns.name.clone(),
         tamper_next: AtomicBool::new(false),
     })

@@ -966,3 +966,140 @@ fn audit_heads_reach_a_syslog_collector() {
         assert!(line.ends_with(&head), "{line} vs {head}");
     }
 }
+
+/// The counter `name` of the namespace's table: packets.
+fn counter_packets(ns: &Netns, name: &str) -> Option<u64> {
+    let out = Command::new("ip")
+        .args([
+            "netns", "exec", &ns.name, "nft", "-j", "list", "counter", "inet", "sanso", name,
+        ])
+        .output()
+        .expect("nft");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    json["nftables"]
+        .as_array()?
+        .iter()
+        .find_map(|i| i["counter"]["packets"].as_u64())
+}
+
+/// `count` UDP datagrams from the gateway itself to 10.250.0.9:53, each
+/// from a socket of its own: `count` new connections of flow `gw-dns`.
+fn gateway_dns_queries(ns: &Netns, count: usize) {
+    let script = format!("for i in $(seq {count}); do echo q > /dev/udp/10.250.0.9/53; done");
+    let ok = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "bash", "-c", &script])
+        .status()
+        .expect("bash")
+        .success();
+    assert!(ok, "sending the queries");
+}
+
+#[test]
+fn a_reload_changes_the_table_in_place_and_keeps_the_counters_of_what_stays() {
+    if !is_root() {
+        eprintln!("skipped: needs root (network namespaces and nftables)");
+        return;
+    }
+    let ns = Netns::create("inplace");
+    // The gateway's link to the backbone: a veth pair inside the
+    // namespace, where its queries go (the output hook counts them).
+    for args in [
+        &[
+            "link",
+            "add",
+            "wan0",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "wan0-peer",
+        ][..],
+        &["addr", "add", "10.250.0.1/16", "dev", "wan0"],
+        &["link", "set", "wan0", "up"],
+        &["link", "set", "wan0-peer", "up"],
+    ] {
+        let ok = Command::new("ip")
+            .args(["-n", &ns.name])
+            .args(args)
+            .status()
+            .expect("ip")
+            .success();
+        assert!(ok, "ip {args:?}");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("sanso.sock");
+    let policy_file = dir.path().join("policy.toml");
+    let gateway_flow = "\n[[flows]]\nname = \"gw-dns\"\nfrom = [\"self\"]\nto = [\"ext\"]\nservices = [\"dns\"]\nreason = \"the gateway's resolver\"\n";
+    let with_gateway = |revision: &str| format!("{}{gateway_flow}", policy(revision));
+    std::fs::write(&policy_file, with_gateway("r1")).expect("write");
+    let mut daemon = Daemon::start(&ns, dir.path(), free_port(), "3600000");
+    wait_for(Duration::from_secs(30), "the daemon to apply r1", || {
+        revision(&socket).as_deref() == Some("r1")
+    });
+    gateway_dns_queries(&ns, 3);
+    assert_eq!(counter_packets(&ns, "flow.gw-dns"), Some(3));
+
+    // r2 drops flow lg-web: the table changes in place.
+    let r2 = with_gateway("r2").replace(
+        "[[flows]]\nname = \"lg-web\"\nfrom = [\"lg\"]\nto = [\"ext\"]\nservices = [\"https\"]\nreason = \"test\"\n",
+        "",
+    );
+    assert!(!r2.contains("lg-web"), "{r2}");
+    std::fs::write(&policy_file, r2).expect("write");
+    daemon.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(20), "r2 applied", || {
+        revision(&socket).as_deref() == Some("r2")
+    });
+    assert_eq!(
+        ns.table_revision().as_deref(),
+        Some("r2"),
+        "the identity names r2"
+    );
+    let reload = audit_records(dir.path())
+        .into_iter()
+        .rev()
+        .find(|r| r["event"] == "reload")
+        .expect("a reload record");
+    assert_eq!(
+        reload["detail"]["table_change"]["mode"], "in-place",
+        "{reload}"
+    );
+    assert_eq!(reload["detail"]["verified"], true, "{reload}");
+    assert_eq!(
+        counter_packets(&ns, "flow.lg-web"),
+        None,
+        "lg-web's counter is gone"
+    );
+    // What stays kept its kernel object, and so its count.
+    assert_eq!(counter_packets(&ns, "flow.gw-dns"), Some(3));
+    gateway_dns_queries(&ns, 1);
+    assert_eq!(counter_packets(&ns, "flow.gw-dns"), Some(4));
+
+    // A change by someone else since: the next reload replaces the table,
+    // and says why.
+    ns.nft(&["add", "table", "ip", "someone-else"]);
+    std::fs::write(&policy_file, with_gateway("r3")).expect("write");
+    daemon.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(20), "r3 applied", || {
+        revision(&socket).as_deref() == Some("r3")
+    });
+    let reload = audit_records(dir.path())
+        .into_iter()
+        .rev()
+        .find(|r| r["event"] == "reload")
+        .expect("a reload record");
+    assert_eq!(
+        reload["detail"]["table_change"]["mode"], "replace",
+        "{reload}"
+    );
+    assert_eq!(
+        reload["detail"]["table_change"]["reason"], "generation-changed",
+        "{reload}"
+    );
+    assert_eq!(
+        counter_packets(&ns, "flow.gw-dns"),
+        Some(0),
+        "a replace starts anew"
+    );
+    assert!(daemon.alive());
+}

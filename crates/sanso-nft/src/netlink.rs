@@ -83,7 +83,8 @@ pub enum ReplaceReason {
     /// The tables differ in what cannot change in place (the table's
     /// comment).
     Layout,
-    /// The kernel refused the change in place (none of it was applied).
+    /// The kernel refused the change in place (none of it was applied):
+    /// the message it refused and the error, in English.
     Refused(String),
 }
 
@@ -126,7 +127,6 @@ impl InPlaceChange {
 
 /// The table an [`Applier`] applied last, as kernel objects, with the
 /// ruleset generation its batch left.
-#[derive(Debug)]
 struct Baseline {
     objects: objects::TableObjects,
     generation: u32,
@@ -141,10 +141,23 @@ struct Baseline {
 /// (`ERESTART`) if the ruleset changed since, by anyone. Then, or when the
 /// kernel refuses the change for any other reason, the table is replaced
 /// in a second batch, as [`apply_with`] does.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Applier {
     netns: Option<String>,
     baseline: Mutex<Option<Baseline>>,
+}
+
+impl std::fmt::Debug for Applier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the baseline's objects: a table of 100,000 flows.
+        f.debug_struct("Applier")
+            .field("netns", &self.netns)
+            .field(
+                "baseline_generation",
+                &self.lock().as_ref().map(|b| b.generation),
+            )
+            .finish()
+    }
 }
 
 impl Applier {
@@ -223,6 +236,10 @@ fn next_generation(generation: u32) -> u32 {
     }
 }
 
+/// A change in place the kernel committed: the batch, what it changed, and
+/// the generation it left when no one else committed too.
+type InPlaceDone = (AppliedBatch, InPlaceChange, Option<u32>);
+
 /// The change from `base` to `new` in place: the batch, what it changed and
 /// the generation it left (`None` when someone else committed too), or why
 /// the table must be replaced instead. `Err` only for a failure of the
@@ -231,7 +248,7 @@ fn in_place(
     base: &Baseline,
     new: &objects::TableObjects,
     netns: Option<&str>,
-) -> Result<Result<(AppliedBatch, InPlaceChange, Option<u32>), ReplaceReason>, ApplyError> {
+) -> Result<Result<InPlaceDone, ReplaceReason>, ApplyError> {
     let started = Instant::now();
     let Ok(delta) = delta::diff(&base.objects, new) else {
         return Ok(Err(ReplaceReason::Layout));
@@ -264,7 +281,16 @@ fn in_place(
             errno: libc::ERESTART,
             ..
         }) => Ok(Err(ReplaceReason::GenerationChanged)),
-        Err(err @ ApplyError::Rejected { .. }) => Ok(Err(ReplaceReason::Refused(err.to_string()))),
+        // In words of no language (audit records are read by tools).
+        Err(ApplyError::Rejected {
+            kind,
+            object,
+            errno,
+            ..
+        }) => Ok(Err(ReplaceReason::Refused(format!(
+            "{kind} {object:?}: {}",
+            io::Error::from_raw_os_error(errno)
+        )))),
         Err(err) => Err(err),
     }
 }

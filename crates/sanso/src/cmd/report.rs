@@ -858,9 +858,7 @@ fn live_data(
     let live =
         sanso_nft::readback::live_table(netns).with_context(|| t!("report-cannot-read-live"))?;
     let diff = sanso_nft::readback::diff(&expected, &live);
-    let kernel = sanso_daemon::kernel::NftKernel {
-        netns: netns.map(str::to_owned),
-    };
+    let kernel = sanso_daemon::kernel::NftKernel::new(netns.map(str::to_owned));
     let (counters, counters_error) = match kernel.counters() {
         Ok(c) => (c, None),
         Err(e) => (Vec::new(), Some(format!("{:#}", anyhow::Error::from(e)))),
