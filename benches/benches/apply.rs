@@ -55,11 +55,14 @@ fn change_one_flow(c: &mut Criterion) {
     for flows in common::sizes() {
         let text = common::text(flows);
         let compile = |text: &str| {
-            let policy =
-                sanso_policy::load_policy("synthetic.toml", text).expect("synthetic policies validate");
+            let policy = sanso_policy::load_policy("synthetic.toml", text)
+                .expect("synthetic policies validate");
             sanso_ir::lower(&policy, 0)
         };
-        let both = [compile(&text), compile(&sanso_benches::without_middle_flow(&text))];
+        let both = [
+            compile(&text),
+            compile(&sanso_benches::without_middle_flow(&text)),
+        ];
         let ns = Namespace::create("inplace").expect("ip netns add");
         let applier = sanso_nft::netlink::Applier::new(Some(ns.name().to_owned()));
         applier.apply(&both[0], &none).expect("first apply");
