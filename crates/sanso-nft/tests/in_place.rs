@@ -54,7 +54,11 @@ fn edit_flow(block: &str, roll: u8, next: &str) -> Option<String> {
         // The services of the next entry, between hosts of one tier (other
         // flows pass the guardrails only with the services they have).
         30..=34 if block.contains("same tier") && next.contains("same tier") => {
-            let services = |b: &str| b.lines().find(|l| l.starts_with("services = ")).map(str::to_owned);
+            let services = |b: &str| {
+                b.lines()
+                    .find(|l| l.starts_with("services = "))
+                    .map(str::to_owned)
+            };
             if let (Some(mine), Some(theirs)) = (services(&block), services(next)) {
                 block = block.replace(&mine, &theirs);
             }
@@ -70,7 +74,11 @@ fn edited(base: &str, rolls: &[u8], revision: &str) -> String {
     let mut parts = base.split("\n[[flows]]\n");
     let head = parts.next().unwrap_or_default();
     let blocks: Vec<&str> = parts.collect();
-    let mut out = head.replacen("revision = \"seed-", &format!("revision = \"{revision}-"), 1);
+    let mut out = head.replacen(
+        "revision = \"seed-",
+        &format!("revision = \"{revision}-"),
+        1,
+    );
     for (i, block) in blocks.iter().enumerate() {
         let roll = rolls.get(i % rolls.len().max(1)).copied().unwrap_or(99);
         let next = blocks.get(i + 1).copied().unwrap_or("");
@@ -140,8 +148,8 @@ fn zero_counters(v: &mut Value) {
 
 /// The handles of the named objects of `ns`'s table, by kind and name.
 fn object_handles(ns: &Netns) -> BTreeMap<String, (u64, Value)> {
-    let json: Value = serde_json::from_str(&ns.nft(&["-j", "list", "table", "inet", "sanso"]))
-        .expect("nft json");
+    let json: Value =
+        serde_json::from_str(&ns.nft(&["-j", "list", "table", "inet", "sanso"])).expect("nft json");
     let mut out = BTreeMap::new();
     for item in json["nftables"].as_array().cloned().unwrap_or_default() {
         for kind in ["counter", "limit"] {
@@ -202,7 +210,9 @@ fn a_change_in_place_gives_the_table_a_replace_gives_over_random_edits() {
             compile(&edited(&base, &old_rolls, "old")),
             compile(&edited(&base, &new_rolls, "new")),
         ) else {
-            return Err(TestCaseError::reject("an edit made a policy that does not load"));
+            return Err(TestCaseError::reject(
+                "an edit made a policy that does not load",
+            ));
         };
         let none = Isolated::default();
         let applier = Applier::new(Some(in_place_ns.name.clone()));
@@ -230,7 +240,11 @@ fn a_change_in_place_gives_the_table_a_replace_gives_over_random_edits() {
         }
         netlink::apply_with(&new, &none, Some(&replaced_ns.name)).expect("replace");
         let (want, got) = (canonical(&replaced_ns), canonical(&in_place_ns));
-        prop_assert!(want.len() > 20, "the replace listed only {} items", want.len());
+        prop_assert!(
+            want.len() > 20,
+            "the replace listed only {} items",
+            want.len()
+        );
         prop_assert!(
             want == got,
             "{change:?} ({} messages):\n{}",
@@ -313,4 +327,3 @@ fn a_change_by_someone_else_makes_the_next_apply_a_replace() {
     let (_, mode) = applier.apply(&new, &none).expect("apply");
     assert_eq!(mode, ApplyMode::Replaced(ReplaceReason::NoBaseline));
 }
-

@@ -362,7 +362,10 @@ mod tests {
     }
 
     fn ab() -> Vec<ChainObject> {
-        vec![chain("allow.a", "a", "flow.a"), chain("allow.b", "b", "flow.b")]
+        vec![
+            chain("allow.a", "a", "flow.a"),
+            chain("allow.b", "b", "flow.b"),
+        ]
     }
 
     #[test]

@@ -101,4 +101,3 @@ pub fn strip_handles(v: &mut Value) {
         _ => {}
     }
 }
-
