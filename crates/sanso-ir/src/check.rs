@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::overlap::{for_each_overlap, Cuboid};
-use crate::{AddrRange, Element, Family, FamilyAddress, L4Key, Ruleset, SpoofKey, Target, ZoneIdx};
+use crate::{
+    AddrRange, Element, Family, FamilyAddress, GroupIdx, L4Key, Ruleset, SpoofKey, Target, ZoneIdx,
+};
 
 /// Checks every invariant listed in the crate documentation; the error names
 /// the first violation found.
@@ -27,6 +29,12 @@ fn check_flows_and_groups(ruleset: &Ruleset) -> Result<(), String> {
     for flow in &ruleset.flows {
         if flow.until.is_some_and(|until| until <= ruleset.compiled_at) {
             return Err(format!("flow {:?} had expired at compile time", flow.name));
+        }
+    }
+    let mut keys = HashSet::new();
+    for g in 0..ruleset.groups.len() {
+        if !keys.insert(ruleset.group_key(GroupIdx(g))) {
+            return Err(format!("group {g} has the key of another group"));
         }
     }
     let mut seen = HashSet::new();

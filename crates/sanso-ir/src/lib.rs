@@ -320,6 +320,23 @@ impl Ruleset {
         &self.groups[idx.0]
     }
 
+    /// A key of group `idx` that depends only on its flows (their marks,
+    /// which depend only on what each allows), not on its place among the
+    /// groups: the back ends name the group's chain by it, so that a group
+    /// that stays keeps its chain while others come and go. FNV-1a (64
+    /// bits) over the marks; [`check_invariants`] checks that no two groups
+    /// share one.
+    pub fn group_key(&self, idx: GroupIdx) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for &flow in self.group(idx) {
+            for byte in self.flow(flow).mark.to_be_bytes() {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        hash
+    }
+
     pub fn flow(&self, idx: FlowIdx) -> &FlowRule {
         &self.flows[idx.0]
     }

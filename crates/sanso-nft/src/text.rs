@@ -598,7 +598,7 @@ fn write_element<A: NftAddr>(
             }
         }
         Target::Group(g) => {
-            let _ = write!(text, "_g{}", g.0);
+            let _ = write!(text, "_g{:016x}", ruleset.group_key(g));
         }
     }
 }

@@ -327,3 +327,53 @@ fn a_change_by_someone_else_makes_the_next_apply_a_replace() {
     let (_, mode) = applier.apply(&new, &none).expect("apply");
     assert_eq!(mode, ApplyMode::Replaced(ReplaceReason::NoBaseline));
 }
+
+#[test]
+fn one_flow_removed_touches_only_what_was_its_own() {
+    if skip_unless_root("one_flow_removed_touches_only_what_was_its_own") {
+        return;
+    }
+    let ns = Netns::new("oneflow");
+    let base = sanso_synth::policy_text(&sanso_synth::SynthSpec::new(1_000, 3));
+    let all = compile(&base).expect("loads");
+    // Every fourth flow in turn, so that groups before and after it change
+    // place among the groups.
+    let none = Isolated::default();
+    let applier = Applier::new(Some(ns.name.clone()));
+    applier.apply(&all, &none).expect("first apply");
+    for victim in (0..all.flows.len()).step_by(97).take(8) {
+        let name = &all.flows[victim].name;
+        let one_less = compile(&edited_without(&base, name)).expect("loads");
+        assert_eq!(one_less.flows.len() + 1, all.flows.len(), "{name}");
+        for target in [&one_less, &all] {
+            let (_, mode) = applier.apply(target, &none).expect("apply");
+            let ApplyMode::InPlace(change) = mode else {
+                panic!("{name}: not in place: {mode:?}");
+            };
+            // Its counter and the identity; its chain, or the chain of a
+            // group it was in; a few elements.
+            assert!(
+                change.objects_deleted + change.objects_added <= 3,
+                "{name}: {change:?}"
+            );
+            assert!(
+                change.chains_deleted + change.chains_added <= 4,
+                "{name}: {change:?}"
+            );
+            assert!(
+                change.elements_deleted + change.elements_added <= 24,
+                "{name}: {change:?}"
+            );
+        }
+    }
+}
+
+/// `text` without its flow `name`.
+fn edited_without(text: &str, name: &str) -> String {
+    let head = format!("[[flows]]\nname = \"{name}\"\n");
+    let at = text.find(&head).expect("the flow is in the policy");
+    let end = text[at + head.len()..]
+        .find("[[flows]]")
+        .map_or(text.len(), |e| at + head.len() + e);
+    format!("{}{}", &text[..at], &text[end..])
+}

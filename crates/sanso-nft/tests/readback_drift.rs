@@ -22,7 +22,9 @@ fn untouched_table_has_no_drift() {
         expected.sets["fwd4._z1.upstream"]
     );
     assert_eq!(
-        expected.chains["allow._z1.upstream._g0"].comment.as_deref(),
+        expected.chains["allow._z1.upstream._gbf634593a7bbcb60"]
+            .comment
+            .as_deref(),
         Some("lg-web, lg-web-admin")
     );
 

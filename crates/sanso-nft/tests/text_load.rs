@@ -36,7 +36,7 @@ fn fixture_checks_and_loads() {
     let listing = load_and_list(&ns, &render(&text_fixture::ruleset()));
     let chains = names_of(&listing, "chain");
     for chain in CHAINS.iter().copied().chain([
-        "allow._z1.upstream._g0",
+        "allow._z1.upstream._gbf634593a7bbcb60",
         "allow.mn-office._z1._f2",
         "drop.self.upstream",
         "from4._z1",

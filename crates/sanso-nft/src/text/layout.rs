@@ -84,7 +84,7 @@ pub fn flow_label(ruleset: &Ruleset, flow: FlowIdx) -> String {
 pub fn target_label(ruleset: &Ruleset, target: Target) -> String {
     match target {
         Target::Flow(f) => flow_label(ruleset, f),
-        Target::Group(g) => format!("_g{}", g.0),
+        Target::Group(g) => format!("_g{:016x}", ruleset.group_key(g)),
     }
 }
 
@@ -298,7 +298,7 @@ fn push_target_label(out: &mut String, ruleset: &Ruleset, target: Target) {
             }
         }
         Target::Group(g) => {
-            let _ = write!(out, "_g{}", g.0);
+            let _ = write!(out, "_g{:016x}", ruleset.group_key(g));
         }
     }
 }
