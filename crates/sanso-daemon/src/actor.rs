@@ -426,10 +426,19 @@ fn opens(trigger: &str) -> bool {
 }
 
 /// What reading the table back after a load found.
+/// How a load is checked once it is in the kernel.
+enum Checker {
+    /// A ruleset: as the kernel checks it ([`Kernel::check_loaded`]).
+    Ruleset(Arc<sanso_ir::Ruleset>, sanso_nft::isolation::Isolated),
+    /// A listing or the fallback: against the table read back whole.
+    Read(Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>),
+}
+
 enum Loaded {
-    /// Read back and found as loaded: the table (a drift baseline), and
-    /// the ruleset generation read just before it.
-    Verified(LiveTable, Option<u32>),
+    /// Read back and found as loaded: the table when it was read whole (a
+    /// drift baseline; `None`: checked over netlink, and the next drift
+    /// tick reads it), and the ruleset generation read just before.
+    Verified(Option<LiveTable>, Option<u32>),
     /// Read back, and different from what was loaded.
     Mismatch {
         /// What was compared.
@@ -1113,7 +1122,6 @@ impl Actor {
     async fn load_and_check(&self, load: Load) -> Result<(Loaded, TableChange), Said> {
         let kernel = Arc::clone(&self.kernel);
         let mut change = TableChange::Whole;
-        type Checker = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
         let check: Checker = match load {
             Load::Ruleset(compiled) => {
                 let (ruleset, text) = (Arc::clone(&compiled.ruleset), compiled.text.clone());
@@ -1125,21 +1133,14 @@ impl Actor {
                     .await
                     .map_err(|e| chain_said(&e))?;
                 change = TableChange::Ruleset(mode);
-                Box::new(move |table: &LiveTable| {
-                    let report = sanso_nft::conformance::check_live_with(
-                        &compiled.ruleset,
-                        &isolated,
-                        table,
-                    );
-                    (report.checked.to_string(), report.problems)
-                })
+                Checker::Ruleset(Arc::clone(&compiled.ruleset), isolated)
             }
             Load::Listing(before) => {
                 let listing = before.text.clone();
                 blocking(move || kernel.load_table_text(&listing))
                     .await
                     .map_err(|e| chain_said(&e))?;
-                Box::new(move |table: &LiveTable| {
+                Checker::Read(Box::new(move |table: &LiveTable| {
                     let diff = sanso_nft::readback::diff(&before, table);
                     (
                         // What was checked: record data, in English.
@@ -1147,14 +1148,14 @@ impl Actor {
                             .to_owned(),
                         diff.changes.iter().map(ToString::to_string).collect(),
                     )
-                })
+                }))
             }
             Load::ListingText(listing) => {
                 let text = listing.clone();
                 blocking(move || kernel.load_table_text(&text))
                     .await
                     .map_err(|e| chain_said(&e))?;
-                Box::new(move |table: &LiveTable| {
+                Checker::Read(Box::new(move |table: &LiveTable| {
                     let same = table.presence == TablePresence::Present && table.text == listing;
                     (
                         // What was checked: record data, in English.
@@ -1165,28 +1166,36 @@ impl Actor {
                             vec![t!("daemon-listing-differs")]
                         },
                     )
-                })
+                }))
             }
             Load::Fallback => {
                 blocking(move || kernel.load_table_text(FALLBACK_RULESET))
                     .await
                     .map_err(|e| chain_said(&e))?;
-                Box::new(|table: &LiveTable| {
+                Checker::Read(Box::new(|table: &LiveTable| {
                     let shape = crate::kernel::fallback_shape();
                     (
                         shape.coverage().to_string(),
                         sanso_nft::conformance::check_shape(&shape, table),
                     )
-                })
+                }))
             }
         };
         let kernel = Arc::clone(&self.kernel);
         let read = blocking(move || {
             // The generation first: a change after it shows as a new one.
             let generation = kernel.generation().ok().flatten();
-            let table = kernel.read_table()?;
-            let (checked, problems) = check(&table);
-            Ok((table, generation, checked, problems))
+            match check {
+                Checker::Ruleset(ruleset, isolated) => {
+                    let found = kernel.check_loaded(&ruleset, &isolated)?;
+                    Ok((found.table, generation, found.checked, found.problems))
+                }
+                Checker::Read(check) => {
+                    let table = kernel.read_table()?;
+                    let (checked, problems) = check(&table);
+                    Ok((Some(table), generation, checked, problems))
+                }
+            }
         })
         .await;
         let loaded = match read {
@@ -1225,7 +1234,7 @@ impl Actor {
             Said::new(|l| t_in!(l, "daemon-kernel-refused-apply", error = e.get(l)))
         })?;
         let (baseline, generation, check) = match loaded {
-            Loaded::Verified(table, generation) => (Some(table), generation, Check::Verified),
+            Loaded::Verified(table, generation) => (table, generation, Check::Verified),
             Loaded::Mismatch { checked, problems } => {
                 return Err(self
                     .unverified(&compiled, checked, problems, before, trigger, by)
@@ -1260,13 +1269,18 @@ impl Actor {
         if changed_policy {
             self.reported_hosts.clear();
         }
+        // Without a table read whole, the next drift tick reads it.
+        self.drift_ticks_since_full = if baseline.is_some() {
+            0
+        } else {
+            self.settings.drift_full_every
+        };
         self.current = Some(Installed {
             compiled,
             applied_at: Timestamp::now(),
             baseline,
             generation,
         });
-        self.drift_ticks_since_full = 0;
         self.counts.applies += 1;
         self.last_apply = Some(now_epoch());
         self.check_interfaces().await;
@@ -1457,8 +1471,11 @@ impl Actor {
         }
         match loaded {
             Loaded::Verified(table, generation) => {
+                if table.is_none() {
+                    self.drift_ticks_since_full = self.settings.drift_full_every;
+                }
                 if let Some(current) = self.current.as_mut() {
-                    current.baseline = Some(table);
+                    current.baseline = table;
                     current.generation = generation;
                     self.drift = DriftState::InSync;
                     self.last_drift = None;
@@ -2356,23 +2373,50 @@ impl Actor {
         };
         // Compared in place: the baseline (the whole table) is not copied
         // at every tick.
-        let Some(baseline) = self.current.as_ref().and_then(|c| c.baseline.as_ref()) else {
-            // The read after the apply failed; this one stands in for it.
-            if let Some(c) = self.current.as_mut() {
-                c.baseline = Some(live);
-                c.generation = generation;
+        let changes: Vec<String> = match self.current.as_ref().and_then(|c| c.baseline.as_ref()) {
+            Some(baseline) => {
+                let mut changes: Vec<String> =
+                    sanso_nft::readback::diff_ignoring_isolation(baseline, &live)
+                        .changes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
+                if live.presence == TablePresence::Present {
+                    changes.extend(
+                        sanso_nft::conformance::check_isolated(&self.isolations.isolated(), &live)
+                            .into_iter()
+                            .map(|p| format!("isolation: {p}")),
+                    );
+                }
+                changes
             }
-            return;
+            None => {
+                // No table read whole since the last load (it was checked
+                // over netlink, or could not be read back): this reading
+                // stands in for it if nothing was committed since that
+                // check; else only if it has the compiled shape.
+                let unchanged = generation.is_some() && generation == recorded;
+                let problems = match (&self.current, unchanged) {
+                    (Some(c), false) => {
+                        sanso_nft::conformance::check_live_with(
+                            &c.compiled.ruleset,
+                            &self.isolations.isolated(),
+                            &live,
+                        )
+                        .problems
+                    }
+                    _ => Vec::new(),
+                };
+                if problems.is_empty() {
+                    if let Some(c) = self.current.as_mut() {
+                        c.baseline = Some(live);
+                        c.generation = generation;
+                    }
+                    return;
+                }
+                problems
+            }
         };
-        let diff = sanso_nft::readback::diff_ignoring_isolation(baseline, &live);
-        let mut changes: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
-        if live.presence == TablePresence::Present {
-            changes.extend(
-                sanso_nft::conformance::check_isolated(&self.isolations.isolated(), &live)
-                    .into_iter()
-                    .map(|p| format!("isolation: {p}")),
-            );
-        }
         if changes.is_empty() {
             self.drift = DriftState::InSync;
             self.last_drift = None;

@@ -55,6 +55,15 @@ impl Kernel for TamperingKernel {
     fn read_table(&self) -> Result<LiveTable, KernelError> {
         self.inner.read_table()
     }
+    // The real kernel's check after a load (over netlink): what the
+    // tampering must be caught by.
+    fn check_loaded(
+        &self,
+        ruleset: &Ruleset,
+        isolated: &sanso_nft::isolation::Isolated,
+    ) -> Result<sanso_daemon::kernel::LoadCheck, KernelError> {
+        self.inner.check_loaded(ruleset, isolated)
+    }
     fn load_table_text(&self, listing: &str) -> Result<(), KernelError> {
         self.inner.load_table_text(listing)
     }
