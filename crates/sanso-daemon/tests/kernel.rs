@@ -975,6 +975,15 @@ fn audit_heads_reach_a_syslog_collector() {
     }
 }
 
+/// The last `reload` record of the audit log in `dir`.
+fn last_reload(dir: &Path) -> serde_json::Value {
+    audit_records(dir)
+        .into_iter()
+        .rev()
+        .find(|r| r["event"] == "reload")
+        .expect("a reload record")
+}
+
 /// The counter `name` of the namespace's table: packets.
 fn counter_packets(ns: &Netns, name: &str) -> Option<u64> {
     let out = Command::new("ip")
@@ -1063,11 +1072,7 @@ fn a_reload_changes_the_table_in_place_and_keeps_the_counters_of_what_stays() {
         Some("r2"),
         "the identity names r2"
     );
-    let reload = audit_records(dir.path())
-        .into_iter()
-        .rev()
-        .find(|r| r["event"] == "reload")
-        .expect("a reload record");
+    let reload = last_reload(dir.path());
     assert_eq!(
         reload["detail"]["table_change"]["mode"], "in-place",
         "{reload}"
@@ -1091,11 +1096,7 @@ fn a_reload_changes_the_table_in_place_and_keeps_the_counters_of_what_stays() {
     wait_for(Duration::from_secs(20), "r3 applied", || {
         revision(&socket).as_deref() == Some("r3")
     });
-    let reload = audit_records(dir.path())
-        .into_iter()
-        .rev()
-        .find(|r| r["event"] == "reload")
-        .expect("a reload record");
+    let reload = last_reload(dir.path());
     assert_eq!(
         reload["detail"]["table_change"]["mode"], "replace",
         "{reload}"
