@@ -136,6 +136,10 @@ fn document() -> Document {
         Inputs {
             policy_file: Path::new("report.toml"),
             now: NOW,
+            isolations_source: IsolationsSource {
+                dir: "/var/lib/sanso".into(),
+                file: "isolations.json".into(),
+            },
             isolations: Vec::new(),
             live: None,
             audit: None,

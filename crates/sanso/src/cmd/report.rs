@@ -800,7 +800,11 @@ fn run_document(
         doc::Inputs {
             policy_file: &args.policy,
             now,
-            isolations: isolation_rows(isolations),
+            isolations_source: doc::IsolationsSource {
+                dir: state_dir.display().to_string(),
+                file: ISOLATIONS_FILE.to_owned(),
+            },
+            isolations: isolation_rows(isolations, now),
             live,
             audit,
         },
@@ -826,15 +830,26 @@ fn run_document(
 }
 
 /// What is isolated now, as the document lists it.
-fn isolation_rows(isolations: &Isolations) -> Vec<doc::IsolationRow> {
+fn isolation_rows(isolations: &Isolations, now: i64) -> Vec<doc::IsolationRow> {
     isolations
         .entries
         .iter()
         .map(|e| doc::IsolationRow {
             target: e.target.clone(),
+            kind: match e.kind {
+                TargetKind::Zone => "zone",
+                TargetKind::Host => "host",
+                TargetKind::Prefix => "prefix",
+                TargetKind::Recovered => "recovered",
+            },
+            tier: e.tier.clone(),
             addresses: e.prefixes.iter().map(ToString::to_string).collect(),
             since: e.since.clone(),
             until: e.until_text(),
+            until_state: e
+                .until_text()
+                .and(e.until)
+                .map(|until| doc::until_state(until, now)),
             by: crate::cmd::explain::isolated_by(e),
             ticket: e.ticket.clone(),
             reason: e.reason.clone(),
