@@ -1,7 +1,8 @@
 //! The content of the auditor's report (`sanso report`) as plain data:
 //! built once from the policy and what the caller read (the audit log, the
-//! live gateway, the state directory), then rendered as HTML or Markdown or
-//! serialised as JSON (`docs/json.md`, "report") by the binary.
+//! live gateway, the state directory), then rendered as Markdown
+//! ([`markdown::render`]), as HTML by the binary, or serialised as JSON
+//! (`docs/json.md`, "report").
 //!
 //! Pure: the caller passes the time (`now`) and everything read from files
 //! or the kernel, as values.
@@ -23,6 +24,7 @@ use sanso_policy::{
 
 use sanso_i18n::{t_in, Lang};
 
+pub mod markdown;
 pub mod words;
 
 use words::{crossing_between, crossing_text_in, guardrail_title, standing_key};
