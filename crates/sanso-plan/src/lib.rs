@@ -14,8 +14,10 @@
 //!   the caller passes (`sanso_nft::text::render`: this crate does not
 //!   depend on the crate that also holds sockets and runs `nft`).
 //!
-//! [`report`] builds the auditor's report of one policy as data (`sanso
-//! report` renders it), with the zone matrix [`report::ZoneMatrix`].
+//! [`report`] builds the auditor's report of one policy as data, with the
+//! zone matrix [`report::ZoneMatrix`], and writes it as Markdown
+//! ([`report::markdown::render`]); `sanso report` gathers its inputs and
+//! prints it.
 //!
 //! Pure: no I/O, no clock. The plan renders as text in the process language
 //! (the message catalogue, `sanso_i18n`), with Japanese tier names

@@ -1,7 +1,8 @@
 //! The content of the auditor's report (`sanso report`) as plain data:
 //! built once from the policy and what the caller read (the audit log, the
-//! live gateway, the state directory), then rendered as HTML or Markdown or
-//! serialised as JSON (`docs/json.md`, "report") by the binary.
+//! live gateway, the state directory), then rendered as Markdown
+//! ([`markdown::render`]), as HTML by the binary, or serialised as JSON
+//! (`docs/json.md`, "report").
 //!
 //! Pure: the caller passes the time (`now`) and everything read from files
 //! or the kernel, as values.
@@ -23,6 +24,7 @@ use sanso_policy::{
 
 use sanso_i18n::{t_in, Lang};
 
+pub mod markdown;
 pub mod words;
 
 use words::{crossing_between, crossing_text_in, guardrail_title, standing_key};
@@ -45,8 +47,13 @@ pub struct Document {
     pub flows: Vec<FlowRow>,
     pub guardrails: Vec<GuardrailRow>,
     pub exceptions: Vec<ExceptionRow>,
+    /// Exceptions written on flows that cross no guardrail they could
+    /// waive: not counted as exceptions.
+    pub idle_exceptions: Vec<IdleException>,
     pub entrustment: Vec<WindowRow>,
     pub exposure: Exposure,
+    /// Where the isolations were read.
+    pub isolations_source: IsolationsSource,
     pub isolations: Vec<IsolationRow>,
     pub live: Option<Live>,
     pub audit: Option<Audit>,
@@ -175,6 +182,9 @@ impl ZoneMatrix {
 pub struct ZoneRow {
     pub name: String,
     pub tier: &'static str,
+    /// What the zone counts as (`standing` of the tier matrix): its tier, or
+    /// for an external zone what lies beyond it.
+    pub standing: &'static str,
     pub tier_label: String,
     pub beyond: Option<&'static str>,
     pub organisation: Option<String>,
@@ -201,11 +211,20 @@ pub struct FlowRow {
     pub services: Vec<String>,
     pub reason: String,
     pub crossings: Vec<CrossingRow>,
+    /// The controls of the crossings, each once, in the order the crossings
+    /// first name them, with the guardrails each satisfies.
+    pub controls: Vec<ControlGroup>,
     /// When the flow meets no guardrail: why (same tier, ...).
     pub no_crossing: Option<String>,
+    /// When the flow meets no guardrail: `same-tier` (every pair lies in
+    /// one tier, the LGWAN backbone counting as lgwan) or `no-guardrail`.
+    pub no_crossing_kind: Option<&'static str>,
     pub until: Option<String>,
     /// `active` or `expired`, with an `until`.
     pub until_state: Option<&'static str>,
+    /// With an `until`: when the flow leaves the ruleset, RFC 3339 in JST
+    /// (a date alone ends at the start of the next day).
+    pub ends_at: Option<String>,
     pub log: bool,
     pub limit: Option<String>,
     pub line: usize,
@@ -221,6 +240,21 @@ pub struct CrossingRow {
     pub control: &'static str,
     /// What satisfies it, in the report's language (English: the words of `sanso explain`).
     pub text: String,
+}
+
+/// One control of a flow and the guardrails it satisfies there.
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlGroup {
+    /// `role-host`, `security-cloud` or `exception`.
+    pub control: &'static str,
+    /// A role host's role (`sanitizer`, `screen-transfer`, ...).
+    pub role: Option<String>,
+    /// The host of a role-host or security-cloud control.
+    pub host: Option<String>,
+    /// An exception's ticket.
+    pub ticket: Option<String>,
+    /// In order, once each.
+    pub guardrails: Vec<u8>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -241,7 +275,32 @@ pub struct ExceptionRow {
     pub overdue: bool,
     /// The guardrails it waives.
     pub waives: Vec<u8>,
+    /// The guardrails it waives with the pairs of ends each is waived
+    /// between, by guardrail.
+    pub waived: Vec<Waived>,
     pub reason: String,
+}
+
+/// A guardrail an exception waives, and between which ends.
+#[derive(Clone, Debug, Serialize)]
+pub struct Waived {
+    pub guardrail: u8,
+    /// In the order of the flow's crossings, once each.
+    pub pairs: Vec<EndPair>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndPair {
+    pub from: String,
+    pub to: String,
+}
+
+/// An exception on a flow that crosses no guardrail it could waive.
+#[derive(Clone, Debug, Serialize)]
+pub struct IdleException {
+    pub flow: String,
+    pub approved_by: String,
+    pub ticket: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -277,12 +336,26 @@ pub struct Hop {
     pub controls: Vec<String>,
 }
 
+/// The daemon's state directory and the file in it that says what is isolated.
+#[derive(Clone, Debug, Serialize)]
+pub struct IsolationsSource {
+    pub dir: String,
+    pub file: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct IsolationRow {
     pub target: String,
+    /// What the target named: `zone`, `host`, `prefix`, or `recovered`
+    /// (found isolated in the kernel with no entry on disk).
+    pub kind: &'static str,
+    /// The tier of a zone's or a host's zone.
+    pub tier: Option<String>,
     pub addresses: Vec<String>,
     pub since: String,
     pub until: Option<String>,
+    /// With an `until`: `active`, or `expired` (the daemon releases it).
+    pub until_state: Option<&'static str>,
     pub by: String,
     pub ticket: Option<String>,
     pub reason: String,
@@ -423,6 +496,16 @@ pub const BAND_STANDINGS: [Standing; 6] = [
     Standing::ClosedLine,
 ];
 
+/// The state of something that ends at `until`, at `now`: `active`, or
+/// `expired` once `until` has come.
+pub fn until_state(until: i64, now: i64) -> &'static str {
+    if until > now {
+        "active"
+    } else {
+        "expired"
+    }
+}
+
 /// A standing as a label: `LGWAN接続系`, `Lgwan tier`.
 pub fn standing_label(lang: Lang, s: Standing) -> String {
     t_in!(lang, "report-standing-label", standing = standing_key(s))
@@ -499,6 +582,8 @@ pub struct Inputs<'a> {
     pub policy_file: &'a Path,
     /// The time the report is made at (seconds since the epoch).
     pub now: i64,
+    /// Where the isolations were read.
+    pub isolations_source: IsolationsSource,
     /// What is isolated now, as the daemon's state directory says.
     pub isolations: Vec<IsolationRow>,
     pub live: Option<Live>,
@@ -658,6 +743,7 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         .map(|z| ZoneRow {
             name: z.name.clone(),
             tier: z.tier.as_str(),
+            standing: standing_key(zone_standing(z)),
             tier_label: standing_label(lang, zone_standing(z)),
             beyond: z.beyond.map(|b| b.as_str()),
             organisation: z.organisation.clone(),
@@ -703,15 +789,16 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                     text: crossing_text_in(lang, policy, flow, c),
                 })
                 .collect();
-            let no_crossing = crossings.is_empty().then(|| {
+            let same_tier = crossings.is_empty().then(|| {
                 let tier = |e: &Endpoint| match policy.standing(*e) {
                     Standing::LgwanBackbone => Standing::Lgwan,
                     other => other,
                 };
-                let same = flow
-                    .from
+                flow.from
                     .iter()
-                    .all(|f| flow.to.iter().all(|t| tier(f) == tier(t)));
+                    .all(|f| flow.to.iter().all(|t| tier(f) == tier(t)))
+            });
+            let no_crossing = same_tier.map(|same| {
                 if same {
                     t_in!(lang, "report-same-tier")
                 } else {
@@ -726,11 +813,13 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                 services: services(flow),
                 reason: flow.reason.clone(),
                 crossings,
+                controls: control_groups(policy, flow),
                 no_crossing,
+                no_crossing_kind: same_tier
+                    .map(|same| if same { "same-tier" } else { "no-guardrail" }),
                 until: flow.until_text.clone(),
-                until_state: flow
-                    .until
-                    .map(|u| if u > now { "active" } else { "expired" }),
+                until_state: flow.until.map(|u| until_state(u, now)),
+                ends_at: flow.until.map(jst_rfc3339),
                 log: flow.log,
                 limit: flow
                     .limit
@@ -786,7 +875,21 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
                 review_by: e.review_by.clone(),
                 overdue: e.review_by.as_deref().is_some_and(|d| d < today.as_str()),
                 waives,
+                waived: waived(policy, f),
                 reason: f.reason.clone(),
+            })
+        })
+        .collect();
+    let idle_exceptions = policy
+        .flows
+        .iter()
+        .filter(|f| !f.has_waiving_exception())
+        .filter_map(|f| {
+            let e = f.exception.as_ref()?;
+            Some(IdleException {
+                flow: f.name.clone(),
+                approved_by: e.approved_by.clone(),
+                ticket: e.ticket.clone(),
             })
         })
         .collect();
@@ -820,8 +923,10 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
         flows,
         guardrails,
         exceptions,
+        idle_exceptions,
         entrustment,
         exposure,
+        isolations_source: inputs.isolations_source,
         isolations: inputs.isolations,
         live: inputs.live,
         audit: inputs.audit,
@@ -831,6 +936,71 @@ pub fn build(lang: Lang, policy: &Policy, inputs: Inputs<'_>) -> Document {
             t_in!(lang, "report-findings"),
         ],
     }
+}
+
+/// A flow's controls, each once in the order its crossings first name it,
+/// with the guardrails each satisfies.
+fn control_groups(policy: &Policy, flow: &Flow) -> Vec<ControlGroup> {
+    let mut groups: Vec<(&Control, Vec<u8>)> = Vec::new();
+    for crossing in &flow.crossings {
+        match groups.iter_mut().find(|(c, _)| **c == crossing.control) {
+            Some((_, guardrails)) => guardrails.push(crossing.guardrail.0),
+            None => groups.push((&crossing.control, vec![crossing.guardrail.0])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(control, mut guardrails)| {
+            guardrails.sort_unstable();
+            guardrails.dedup();
+            let (role, host, ticket) = match control {
+                Control::RoleHost { host, role } => (
+                    Some(role.clone()),
+                    Some(policy.host(*host).name.clone()),
+                    None,
+                ),
+                Control::SecurityCloud { host } => {
+                    (None, Some(policy.host(*host).name.clone()), None)
+                }
+                Control::Exception => (
+                    None,
+                    None,
+                    flow.exception.as_ref().map(|e| e.ticket.clone()),
+                ),
+            };
+            ControlGroup {
+                control: words::control_kind(control),
+                role,
+                host,
+                ticket,
+                guardrails,
+            }
+        })
+        .collect()
+}
+
+/// The guardrails a flow's exception waives, each with the pairs of ends
+/// it is waived between.
+fn waived(policy: &Policy, flow: &Flow) -> Vec<Waived> {
+    let mut by_guardrail: BTreeMap<u8, Vec<EndPair>> = BTreeMap::new();
+    for crossing in flow
+        .crossings
+        .iter()
+        .filter(|c| c.control == Control::Exception)
+    {
+        let pair = EndPair {
+            from: policy.endpoint_name(crossing.from).to_string(),
+            to: policy.endpoint_name(crossing.to).to_string(),
+        };
+        let pairs = by_guardrail.entry(crossing.guardrail.0).or_default();
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    by_guardrail
+        .into_iter()
+        .map(|(guardrail, pairs)| Waived { guardrail, pairs })
+        .collect()
 }
 
 /// A flow of an outside contractor (委託): its reason says 委託, or an end

@@ -1,5 +1,7 @@
 //! The report's document of a small policy: the zone matrix, the tier
-//! matrix, exposure paths, exceptions and 委託 windows.
+//! matrix, exposure paths, exceptions and 委託 windows; and its Markdown:
+//! the sections and tables, controls, waived pairs, idle exceptions, when
+//! bounded flows end, isolations, a broken history and a drifted gateway.
 
 use std::path::Path;
 
@@ -136,6 +138,10 @@ fn document() -> Document {
         Inputs {
             policy_file: Path::new("report.toml"),
             now: NOW,
+            isolations_source: IsolationsSource {
+                dir: "/var/lib/sanso".into(),
+                file: "isolations.json".into(),
+            },
             isolations: Vec::new(),
             live: None,
             audit: None,
@@ -287,4 +293,358 @@ fn cover_dates_are_in_japan() {
     assert_eq!(jst_date(NOW), "2026-12-01");
     assert_eq!(doc.cover.counts.flows, 7);
     assert_eq!(doc.lang, "en");
+}
+
+// The Markdown of the document (`markdown::render`).
+
+/// The test policy and a second lgwan zone, reached from the first by a
+/// flow whose exception waives nothing (same tier).
+fn with_idle_exception() -> String {
+    format!(
+        "{POLICY}{}",
+        r#"
+[zones.lg2]
+tier = "lgwan"
+interfaces = ["lg2"]
+networks = ["10.21.0.0/16"]
+
+[[flows]]
+name = "lg-share"
+from = ["lg"]
+to = ["lg2"]
+services = ["https"]
+reason = "file share"
+exception = { approved_by = "CISO", ticket = "SEC-9" }
+"#
+    )
+}
+
+/// The document of `text` in `lang`, with what the caller read.
+fn document_of(
+    lang: Lang,
+    text: &str,
+    isolations: Vec<IsolationRow>,
+    live: Option<Live>,
+    audit: Option<Audit>,
+) -> Document {
+    let policy = sanso_policy::load_policy("report.toml", text).expect("valid test policy");
+    build(
+        lang,
+        &policy,
+        Inputs {
+            policy_file: Path::new("report.toml"),
+            now: NOW,
+            isolations_source: IsolationsSource {
+                dir: "/var/lib/sanso".into(),
+                file: "isolations.json".into(),
+            },
+            isolations,
+            live,
+            audit,
+        },
+    )
+}
+
+/// The lines of a Markdown section, from its heading to the next one.
+fn md_section<'m>(md: &'m str, heading: &str) -> &'m str {
+    let start = md
+        .find(&format!("## {heading}\n"))
+        .unwrap_or_else(|| panic!("no section {heading}: {md}"));
+    let rest = &md[start + 3..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+/// The one line of `md` that starts with `| {first} |`.
+fn md_row<'m>(md: &'m str, first: &str) -> &'m str {
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with(&format!("| {first} |")))
+        .collect();
+    assert_eq!(rows.len(), 1, "one row for {first}: {md}");
+    rows[0]
+}
+
+#[test]
+fn markdown_has_the_cover_and_every_section_in_order() {
+    let md = markdown::render(Lang::En, &document());
+    assert!(md.starts_with("# Audit report: report-city\n"), "{md}");
+    assert!(md.contains("| Made at | 2026-12-01 00:00 JST |"), "{md}");
+    assert!(
+        md.contains("| Size | 5 zones, 6 hosts, 7 flows, 4 exceptions |"),
+        "{md}"
+    );
+    let at = |heading: &str| {
+        md.find(&format!("\n## {heading}\n"))
+            .unwrap_or_else(|| panic!("no section {heading}: {md}"))
+    };
+    let order = [
+        "Zones",
+        "Zone matrix",
+        "Allowed flows",
+        "Exceptions",
+        "Time-bounded flows",
+        "Incident response: isolated now",
+    ];
+    assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{md}");
+    // Without --audit and --live, neither section.
+    assert!(!md.contains("## Change history"), "{md}");
+    assert!(!md.contains("## Live gateway"), "{md}");
+    // Tables: a header row and its separator.
+    let zones = md_section(&md, "Zones");
+    assert!(zones.contains(
+        "| Zone | Organisation | Tier | Beyond | Interfaces | Networks |\n|---|---|---|---|---|---|\n"
+    ));
+    assert_eq!(
+        md_row(zones, "upstream"),
+        "| upstream | — | external | internet: the Internet | wan0 | 0.0.0.0/0 |"
+    );
+    // The zones of an organisation first.
+    assert!(zones.find("| lg |") < zones.find("| inet |"), "{zones}");
+    let matrix = md_section(&md, "Zone matrix");
+    assert!(matrix.contains("| from \\ to | mn | lg | inet | jlis | upstream | self |"));
+    assert_eq!(
+        md_row(matrix, "**upstream**"),
+        "| **upstream** | — | — | 2 | — | — | — |"
+    );
+}
+
+#[test]
+fn markdown_flows_name_their_controls_once_with_the_guardrails() {
+    let doc = document();
+    let flow = |name: &str| {
+        doc.flows
+            .iter()
+            .find(|f| f.name == name)
+            .expect("a flow of the policy")
+    };
+    let mail_in = &flow("mail-in").controls;
+    assert_eq!(mail_in.len(), 1);
+    assert_eq!(
+        (
+            mail_in[0].control,
+            mail_in[0].host.as_deref(),
+            &mail_in[0].guardrails[..]
+        ),
+        ("security-cloud", Some("cloud-mail"), &[5][..])
+    );
+    let sanitizer = &flow("mail-to-sanitizer").controls[0];
+    assert_eq!(sanitizer.role.as_deref(), Some("sanitizer"));
+    assert_eq!(
+        flow("vendor-past").controls[0].ticket.as_deref(),
+        Some("SEC-3")
+    );
+    assert!(flow("lg-dns").controls.is_empty());
+    assert_eq!(flow("lg-dns").no_crossing_kind, Some("no-guardrail"));
+
+    let md = markdown::render(Lang::En, &doc);
+    let flows = md_section(&md, "Allowed flows");
+    assert!(md_row(flows, "mail-in").contains("| security-cloud cloud-mail (G5) |"));
+    assert!(md_row(flows, "mail-to-sanitizer").contains("| sanitizer lg-sanitizer (G3) |"));
+    assert!(md_row(flows, "batch-reviewed").contains("| exception SEC-2 (G1) |"));
+    assert!(md_row(flows, "lg-dns").contains("| dns (udp/53 tcp/53) | — crosses no guardrail |"));
+    assert!(md_row(flows, "vendor-past").contains("| until 2026-06-30, expired |"));
+    assert!(md_row(flows, "vendor-now").contains("| maintenance window | until 2027-03-31 |"));
+    // The guardrails the flows meet, each once, with its title.
+    assert!(flows.contains("\n- G1: mynumber <-> "), "{flows}");
+    assert_eq!(flows.matches("\n- G5: ").count(), 1, "{flows}");
+}
+
+#[test]
+fn markdown_exception_shows_its_approver_ticket_and_waived_pairs() {
+    let doc = document();
+    let old = &doc.exceptions[0];
+    assert_eq!(old.flow, "batch-old-review");
+    assert_eq!(old.waived.len(), 1);
+    assert_eq!(old.waived[0].guardrail, 1);
+    assert_eq!(
+        old.waived[0].pairs,
+        [EndPair {
+            from: "mn-batch".into(),
+            to: "chukan".into()
+        }]
+    );
+    let md = markdown::render(Lang::En, &doc);
+    let exceptions = md_section(&md, "Exceptions");
+    assert_eq!(
+        md_row(exceptions, "batch-old-review"),
+        "| batch-old-review | mn-batch | chukan | CISO | SEC-1 | 2025-04-01 | 2026-03-31 (overdue) | G1 (mn-batch → chukan) | 情報連携 |"
+    );
+    assert!(md_row(exceptions, "batch-reviewed")
+        .contains("| CISO | SEC-2 | - | 2027-03-31 | G1 (mn-batch → chukan) |"));
+    assert!(!exceptions.contains("Not counted"), "{exceptions}");
+}
+
+#[test]
+fn markdown_says_which_exceptions_waive_nothing() {
+    let doc = document_of(Lang::En, &with_idle_exception(), Vec::new(), None, None);
+    let idle: Vec<(&str, &str, &str)> = doc
+        .idle_exceptions
+        .iter()
+        .map(|e| (e.flow.as_str(), e.approved_by.as_str(), e.ticket.as_str()))
+        .collect();
+    assert_eq!(idle, [("lg-share", "CISO", "SEC-9")]);
+    assert_eq!(doc.cover.counts.exceptions, 4);
+    let share = doc.flows.last().expect("flows");
+    assert_eq!(share.no_crossing_kind, Some("same-tier"));
+
+    let md = markdown::render(Lang::En, &doc);
+    let exceptions = md_section(&md, "Exceptions");
+    assert!(!exceptions.contains("| lg-share |"), "{exceptions}");
+    assert!(
+        exceptions.contains("Not counted, their exception waives no guardrail: lg-share."),
+        "{exceptions}"
+    );
+    let flows = md_section(&md, "Allowed flows");
+    assert!(
+        md_row(flows, "lg-share").contains("| — same tier |"),
+        "{flows}"
+    );
+}
+
+#[test]
+fn markdown_bounded_flows_show_when_they_end() {
+    let doc = document();
+    let ends: Vec<(&str, Option<&str>)> = doc
+        .flows
+        .iter()
+        .map(|f| (f.name.as_str(), f.ends_at.as_deref()))
+        .filter(|(_, e)| e.is_some())
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            ("vendor-past", Some("2026-07-01T00:00:00+09:00")),
+            ("vendor-now", Some("2027-04-01T00:00:00+09:00"))
+        ]
+    );
+    let md = markdown::render(Lang::En, &doc);
+    let bounded = md_section(&md, "Time-bounded flows");
+    assert_eq!(
+        md_row(bounded, "vendor-now"),
+        "| vendor-now | 2027-03-31 (ends 2027-04-01 00:00 JST) | active |"
+    );
+    assert_eq!(
+        md_row(bounded, "vendor-past"),
+        "| vendor-past | 2026-06-30 (ends 2026-07-01 00:00 JST) | expired (not in the ruleset) |"
+    );
+    assert!(!bounded.contains("lg-dns"), "{bounded}");
+}
+
+fn isolation(target: &str, kind: &'static str, tier: Option<&str>) -> IsolationRow {
+    IsolationRow {
+        target: target.into(),
+        kind,
+        tier: tier.map(Into::into),
+        addresses: vec!["10.20.0.0/16".into(), "fd00:20::/48".into()],
+        since: "2026-11-30T08:00:00Z".into(),
+        until: None,
+        until_state: None,
+        by: "uid 0 (sudo alice, pid 4242)".into(),
+        ticket: None,
+        reason: "incident | contained".into(),
+    }
+}
+
+#[test]
+fn markdown_isolations_say_their_kind_and_whether_their_time_passed() {
+    let md = markdown::render(Lang::En, &document());
+    let section = md_section(&md, "Incident response: isolated now");
+    assert!(section.contains("State directory: `/var/lib/sanso` (isolations.json)."));
+    assert!(section.contains("\nNone.\n"), "{section}");
+
+    let passed = IsolationRow {
+        until: Some("2026-11-30T10:00:00Z".into()),
+        until_state: Some("expired"),
+        ticket: Some("INC-7".into()),
+        ..isolation("lg", "zone", Some("lgwan"))
+    };
+    let doc = document_of(
+        Lang::En,
+        POLICY,
+        vec![passed, isolation("10.20.1.5", "prefix", None)],
+        None,
+        None,
+    );
+    let md = markdown::render(Lang::En, &doc);
+    let section = md_section(&md, "Incident response: isolated now");
+    assert_eq!(
+        md_row(section, "lg"),
+        "| lg | zone (lgwan) | 10.20.0.0/16, fd00:20::/48 | 2026-11-30T08:00:00Z | 2026-11-30T10:00:00Z (passed, the daemon releases it) | uid 0 (sudo alice, pid 4242) | INC-7 | incident \\| contained |"
+    );
+    assert!(md_row(section, "10.20.1.5").contains("| prefix | 10.20.0.0/16, fd00:20::/48 | 2026-11-30T08:00:00Z | until `sanso release` | uid 0 (sudo alice, pid 4242) | - |"));
+}
+
+#[test]
+fn markdown_history_and_live_gateway_say_what_is_wrong() {
+    let row = |seq: u64, event: &str, operator: Option<&str>| AuditRow {
+        seq,
+        time: "2026-12-01T00:00:00Z".into(),
+        event: event.into(),
+        revision: Some("7".into()),
+        content_hash: Some("ab".repeat(32)),
+        uid: Some(0),
+        operator: operator.map(Into::into),
+        ticket: operator.map(|_| "CHG-1".into()),
+        reason: None,
+    };
+    let audit = Audit {
+        file: "/var/lib/sanso/audit.jsonl".into(),
+        intact: false,
+        records: 2,
+        head: None,
+        broken: Some("line 2".into()),
+        history: vec![
+            row(1, "start", None),
+            row(2, "apply", Some("uid 0 (sudo bob)")),
+        ],
+        diffs: Vec::new(),
+    };
+    let live = Live {
+        gateway: "gw1".into(),
+        live_comment: None,
+        matches: false,
+        differences: vec!["flow web removed".into()],
+        warnings: vec!["another table | on the hook".into()],
+        hits: Vec::new(),
+        drops: Vec::new(),
+        counters_error: None,
+    };
+    let doc = document_of(Lang::En, POLICY, Vec::new(), Some(live), Some(audit));
+    let md = markdown::render(Lang::En, &doc);
+    let history = md_section(&md, "Change history");
+    assert!(
+        history.contains("**The audit log `/var/lib/sanso/audit.jsonl` was altered: line 2.**"),
+        "{history}"
+    );
+    assert_eq!(
+        md_row(history, "2"),
+        "| 2 | 2026-12-01T00:00:00Z | apply | 7 | `abababababababab` | 0 | uid 0 (sudo bob) | CHG-1 | - |"
+    );
+    assert!(md_row(history, "1").ends_with("| 0 | - | - | - |"));
+    // The live gateway comes after the history.
+    let live = md_section(&md, "Live gateway");
+    assert!(md.find("## Change history") < md.find("## Live gateway"));
+    assert!(live.contains("Live table: "), "{live}");
+    assert!(
+        live.contains(
+            "**The live gateway does NOT match the approved policy (1 difference):**\n\n- flow web removed\n"
+        ),
+        "{live}"
+    );
+    assert!(
+        live.contains("- warning: another table \\| on the hook"),
+        "{live}"
+    );
+}
+
+#[test]
+fn markdown_speaks_the_language_of_its_document() {
+    let doc = document_of(Lang::Ja, POLICY, Vec::new(), None, None);
+    let md = markdown::render(Lang::Ja, &doc);
+    assert!(md.starts_with("# 監査報告: report-city\n"), "{md}");
+    for english in ["## Zones", "| Zone |", "Time-bounded", "(ends "] {
+        assert!(!md.contains(english), "{english}: {md}");
+    }
+    // Policy strings stay as written.
+    assert!(md.contains("| mail-in | cloud-mail | relay |"), "{md}");
 }
