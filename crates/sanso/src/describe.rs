@@ -13,7 +13,6 @@ use unicode_width::UnicodeWidthStr;
 // The words of crossings live with the report's document, in the pure library.
 pub use sanso_plan::report::words::{
     control_kind, crossing_between, crossing_text_in, exception_text_in, no_crossing_text_in,
-    standing_key,
 };
 
 /// Renders rows under a header, columns separated by two spaces; the last

@@ -1,8 +1,8 @@
 //! The content of the auditor's report (`sanso report`) as plain data:
 //! built once from the policy and what the caller read (the audit log, the
 //! live gateway, the state directory), then rendered as Markdown
-//! ([`markdown::render`]), as HTML by the binary, or serialised as JSON
-//! (`docs/json.md`, "report").
+//! ([`markdown::render`]), as an HTML page ([`html::render`]), or serialised
+//! as JSON (`docs/json.md`, "report").
 //!
 //! Pure: the caller passes the time (`now`) and everything read from files
 //! or the kernel, as values.
@@ -24,6 +24,7 @@ use sanso_policy::{
 
 use sanso_i18n::{t_in, Lang};
 
+pub mod html;
 pub mod markdown;
 pub mod words;
 

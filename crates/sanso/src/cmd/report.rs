@@ -5,10 +5,9 @@
 //!
 //! This module only gathers what the report needs (the policy, the state
 //! directory's isolations, the audit log, the live table and counters) and
-//! prints it: `sanso_plan::report::build` makes the document and
-//! `sanso_plan::report::markdown` writes its Markdown; `html.rs` its page.
-
-mod html;
+//! prints it: `sanso_plan::report::build` makes the document,
+//! `sanso_plan::report::markdown` writes its Markdown and
+//! `sanso_plan::report::html` its page.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -144,7 +143,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             text
         }
         Format::Md => doc::markdown::render(lang, &document),
-        Format::Html => html::render(lang, &document),
+        Format::Html => doc::html::render(lang, &document),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &text)

@@ -1,11 +1,13 @@
-//! The report as one self-contained HTML page: inline CSS (system fonts with
-//! a Japanese fallback list, print CSS for A4), an inline SVG diagram, no
-//! script and nothing fetched from anywhere. Every policy string is escaped.
+//! The auditor's report as one self-contained HTML page (`sanso report
+//! -o x.html`), written from the [`Document`] alone: inline CSS (system
+//! fonts with a Japanese fallback list, print CSS for A4), an inline SVG
+//! diagram, no script and nothing fetched from anywhere. Every policy string
+//! is escaped.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::doc::{Document, Live};
+use super::{Audit, Document, Live};
 use sanso_i18n::{t_in, Lang};
 
 /// Text for HTML element content and attribute values.
@@ -68,6 +70,7 @@ fn head_row(out: &mut String, columns: &[&str]) {
     out.push_str("</tr></thead>\n");
 }
 
+/// The whole page, in `lang`; policy strings escaped.
 pub fn render(lang: Lang, doc: &Document) -> String {
     let mut out = String::new();
     let _ = write!(
@@ -615,7 +618,7 @@ fn live_section(out: &mut String, lang: Lang, live: &Live) {
     out.push_str("</section>\n");
 }
 
-fn audit_section(out: &mut String, lang: Lang, audit: &super::doc::Audit) {
+fn audit_section(out: &mut String, lang: Lang, audit: &Audit) {
     let _ = writeln!(
         out,
         "<section id=\"history\">\n<h2>{}</h2>",
@@ -787,7 +790,7 @@ pub fn svg(lang: Lang, doc: &Document) -> String {
         esc(&t_in!(
             lang,
             "report-standing-label",
-            standing = crate::describe::standing_key(sanso_policy::Standing::Gateway)
+            standing = super::words::standing_key(sanso_policy::Standing::Gateway)
         ))
     );
     let _ = writeln!(
