@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Audit, Document, Live};
+use super::markdown::{
+    beyond_text, by_organisation, crossing_controls, isolation_kind, time_text, waived,
+};
+use super::{Audit, Document, FlowRow, Live};
 use sanso_i18n::{t_in, Lang};
 
 /// Text for HTML element content and attribute values.
@@ -53,6 +56,26 @@ svg { max-width: 100%; height: auto; }
   thead { display: table-header-group; }
 }
 "#;
+
+/// A sentence of the catalogue as HTML: escaped, and what it sets between
+/// backticks (`` `sanso release` ``) as code. Unpaired backticks stay as
+/// they are.
+pub fn prose(text: &str) -> String {
+    let escaped = esc(text);
+    let pieces: Vec<&str> = escaped.split('`').collect();
+    if pieces.len() % 2 == 0 {
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{piece}</code>");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
 
 fn list(items: &[String]) -> String {
     items.iter().map(|s| esc(s)).collect::<Vec<_>>().join(", ")
@@ -203,8 +226,9 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     // Zones and hosts.
     let _ = writeln!(
         out,
-        "<section id=\"inventory\">\n<h2>{}</h2>\n<table class=\"zones\">",
-        &t_in!(lang, "report-zones")
+        "<section id=\"inventory\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>\n<table class=\"zones\">",
+        &t_in!(lang, "report-zones"),
+        prose(&t_in!(lang, "report-zones-note"))
     );
     head_row(
         &mut out,
@@ -212,17 +236,20 @@ pub fn render(lang: Lang, doc: &Document) -> String {
             &t_in!(lang, "report-zone"),
             &t_in!(lang, "report-organisation"),
             &t_in!(lang, "report-tier"),
+            &t_in!(lang, "report-beyond"),
             &t_in!(lang, "report-interfaces"),
             &t_in!(lang, "report-networks"),
         ],
     );
-    for z in &doc.zones {
+    for z in by_organisation(&doc.zones) {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            "<tr data-standing=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            z.standing,
             esc(&z.name),
             opt(&z.organisation),
             esc(&z.tier_label),
+            esc(&beyond_text(lang, z)),
             list(&z.interfaces),
             list(&z.networks)
         );
@@ -273,22 +300,14 @@ pub fn render(lang: Lang, doc: &Document) -> String {
             &t_in!(lang, "report-from"),
             &t_in!(lang, "report-to"),
             &t_in!(lang, "report-services"),
-            &t_in!(lang, "report-reason"),
             &t_in!(lang, "report-crossing"),
+            &t_in!(lang, "report-reason"),
             &t_in!(lang, "report-conditions"),
             &t_in!(lang, "report-line"),
         ],
     );
     for f in &doc.flows {
-        let crossing = if f.crossings.is_empty() {
-            f.no_crossing.as_deref().map(esc).unwrap_or_default()
-        } else {
-            f.crossings
-                .iter()
-                .map(|c| esc(&c.text))
-                .collect::<Vec<_>>()
-                .join("<br>")
-        };
+        let crossing = crossing_cell(lang, f);
         let mut conditions = Vec::new();
         if f.log {
             conditions.push(t_in!(lang, "report-cond-log"));
@@ -311,7 +330,7 @@ pub fn render(lang: Lang, doc: &Document) -> String {
         }
         let _ = writeln!(
             out,
-            "<tr class=\"flow\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{crossing}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"flow\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"crossing\">{crossing}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.name),
             list(&f.from),
             list(&f.to),
@@ -332,7 +351,11 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     if doc.exceptions.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
-        out.push_str("<table class=\"exceptions\">\n");
+        let _ = writeln!(
+            out,
+            "<p class=\"small\">{}</p>\n<table class=\"exceptions\">",
+            prose(&t_in!(lang, "report-exceptions-note"))
+        );
         head_row(
             &mut out,
             &[
@@ -356,27 +379,39 @@ pub fn render(lang: Lang, doc: &Document) -> String {
                 ),
                 other => opt(other),
             };
-            let waives: Vec<String> = e.waives.iter().map(|g| format!("G{g}")).collect();
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{review}</td><td>{}</td><td>{}</td></tr>",
+                "<tr class=\"exception\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{review}</td><td class=\"waived\">{}</td><td>{}</td></tr>",
                 esc(&e.flow),
                 list(&e.from),
                 list(&e.to),
                 esc(&e.approved_by),
                 esc(&e.ticket),
                 opt(&e.approved_on),
-                waives.join(", "),
+                esc(&waived(e)),
                 esc(&e.reason)
             );
         }
         out.push_str("</table>\n");
     }
+    if !doc.idle_exceptions.is_empty() {
+        let idle: Vec<&str> = doc
+            .idle_exceptions
+            .iter()
+            .map(|e| e.flow.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"idle\">{}</p>",
+            prose(&t_in!(lang, "report-not-counted", flows = idle.join(", ")))
+        );
+    }
+    bounded(&mut out, lang, doc);
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<p class=\"small\">{}</p>",
         &t_in!(lang, "report-windows"),
-        &t_in!(lang, "report-windows-note")
+        prose(&t_in!(lang, "report-windows-note"))
     );
     if doc.entrustment.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
@@ -463,17 +498,28 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     // Isolations, live, audit.
     let _ = writeln!(
         out,
-        "<section id=\"isolations\">\n<h2>{}</h2>",
-        &t_in!(lang, "report-isolations")
+        "<section id=\"isolations\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>",
+        &t_in!(lang, "report-isolations"),
+        prose(&t_in!(
+            lang,
+            "report-state-dir",
+            dir = &doc.isolations_source.dir,
+            file = &doc.isolations_source.file
+        ))
     );
     if doc.isolations.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
     } else {
-        out.push_str("<table>\n");
+        let _ = writeln!(
+            out,
+            "<p class=\"small\">{}</p>\n<table class=\"isolations\">",
+            prose(&t_in!(lang, "report-isolations-note"))
+        );
         head_row(
             &mut out,
             &[
                 &t_in!(lang, "report-target"),
+                &t_in!(lang, "report-kind"),
                 &t_in!(lang, "report-addresses"),
                 &t_in!(lang, "report-since"),
                 &t_in!(lang, "report-isolated-until"),
@@ -483,13 +529,21 @@ pub fn render(lang: Lang, doc: &Document) -> String {
             ],
         );
         for i in &doc.isolations {
+            let until = match (&i.until, i.until_state) {
+                (Some(text), Some("expired")) => format!(
+                    "<span class=\"flag\">{}</span>",
+                    prose(&t_in!(lang, "report-isolation-passed", until = text))
+                ),
+                (Some(text), _) => esc(text),
+                (None, _) => prose(&t_in!(lang, "report-until-release")),
+            };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr class=\"isolation\"><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{until}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&i.target),
+                esc(&isolation_kind(lang, i)),
                 list(&i.addresses),
                 esc(&i.since),
-                opt(&i.until),
                 esc(&i.by),
                 opt(&i.ticket),
                 esc(&i.reason)
@@ -525,6 +579,71 @@ pub fn render(lang: Lang, doc: &Document) -> String {
     }
     out.push_str("</table>\n</section>\n</body>\n</html>\n");
     out
+}
+
+/// What lets a flow cross: its controls, each once with the guardrails it
+/// satisfies (or why it crosses none), then in small print each crossing
+/// (or, when it meets no guardrail between tiers, between which).
+fn crossing_cell(lang: Lang, flow: &FlowRow) -> String {
+    let mut cell = esc(&crossing_controls(lang, flow));
+    let detail: Vec<String> = if flow.crossings.is_empty() {
+        match (flow.no_crossing_kind, &flow.no_crossing) {
+            (Some("no-guardrail"), Some(why)) => vec![esc(why)],
+            _ => Vec::new(),
+        }
+    } else {
+        flow.crossings.iter().map(|c| esc(&c.text)).collect()
+    };
+    if !detail.is_empty() {
+        let _ = write!(
+            cell,
+            "<br><span class=\"small\">{}</span>",
+            detail.join("<br>")
+        );
+    }
+    cell
+}
+
+/// The flows with an `until`: when each ends and whether it has.
+fn bounded(out: &mut String, lang: Lang, doc: &Document) {
+    let _ = writeln!(out, "<h2>{}</h2>", &t_in!(lang, "report-time-bounded"));
+    let bounded: Vec<&FlowRow> = doc.flows.iter().filter(|f| f.ends_at.is_some()).collect();
+    if bounded.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", &t_in!(lang, "report-none"));
+        return;
+    }
+    out.push_str("<table class=\"bounded\">\n");
+    head_row(
+        out,
+        &[
+            &t_in!(lang, "report-flow"),
+            &t_in!(lang, "report-until"),
+            &t_in!(lang, "report-state"),
+        ],
+    );
+    for flow in bounded {
+        let state = if flow.until_state == Some("active") {
+            t_in!(lang, "report-window-active")
+        } else {
+            format!(
+                "<span class=\"flag\">{}</span>",
+                &t_in!(lang, "report-window-expired")
+            )
+        };
+        let ends = t_in!(
+            lang,
+            "report-ends",
+            until = flow.until.as_deref().unwrap_or("-"),
+            time = time_text(flow.ends_at.as_deref().unwrap_or("-"))
+        );
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{state}</td></tr>",
+            esc(&flow.name),
+            esc(&ends)
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn live_section(out: &mut String, lang: Lang, live: &Live) {

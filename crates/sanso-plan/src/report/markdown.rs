@@ -54,7 +54,7 @@ fn heading(out: &mut String, title: &str) {
 
 /// `2026-12-01 09:00 JST` from the document's RFC 3339 (in JST); the text
 /// as it is when it is not one.
-fn time_text(rfc3339: &str) -> String {
+pub(super) fn time_text(rfc3339: &str) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {
         Ok(t) => t
             .to_zoned(super::jst())
@@ -111,7 +111,7 @@ fn cover(out: &mut String, lang: Lang, doc: &Document) {
 
 /// What an external zone counts as: `lgwan: the LGWAN backbone`; `—` for a
 /// zone of the three tiers.
-fn beyond_text(lang: Lang, zone: &ZoneRow) -> String {
+pub(super) fn beyond_text(lang: Lang, zone: &ZoneRow) -> String {
     if zone.tier != "external" {
         return "—".to_string();
     }
@@ -124,7 +124,7 @@ fn beyond_text(lang: Lang, zone: &ZoneRow) -> String {
 
 /// The zones grouped by organisation (in the order organisations first
 /// appear), in the document's order within a group; zones without one last.
-fn by_organisation(zones: &[ZoneRow]) -> Vec<&ZoneRow> {
+pub(super) fn by_organisation(zones: &[ZoneRow]) -> Vec<&ZoneRow> {
     let mut organisations: Vec<&str> = Vec::new();
     for org in zones.iter().filter_map(|z| z.organisation.as_deref()) {
         if !organisations.contains(&org) {
@@ -231,7 +231,7 @@ fn control_text(lang: Lang, group: &ControlGroup) -> String {
 
 /// What lets a flow cross the guardrails it meets, or `— same tier`,
 /// `— crosses no guardrail`.
-fn crossing_controls(lang: Lang, flow: &FlowRow) -> String {
+pub(super) fn crossing_controls(lang: Lang, flow: &FlowRow) -> String {
     if flow.controls.is_empty() {
         return match flow.no_crossing_kind {
             Some("same-tier") => format!("— {}", t_in!(lang, "report-same-tier")),
@@ -319,7 +319,7 @@ fn flows(out: &mut String, lang: Lang, doc: &Document) {
 
 /// The guardrails an exception waives, with the pairs:
 /// `G1 (mn-batch-01 → chukan-server)`.
-fn waived(exception: &ExceptionRow) -> String {
+pub(super) fn waived(exception: &ExceptionRow) -> String {
     exception
         .waived
         .iter()
@@ -431,7 +431,7 @@ fn bounded(out: &mut String, lang: Lang, doc: &Document) {
 }
 
 /// `zone (lgwan)`, `prefix`.
-fn isolation_kind(lang: Lang, row: &IsolationRow) -> String {
+pub(super) fn isolation_kind(lang: Lang, row: &IsolationRow) -> String {
     let kind = t_in!(lang, "report-isolation-kind", kind = row.kind);
     match &row.tier {
         Some(tier) => format!("{kind} ({tier})"),
