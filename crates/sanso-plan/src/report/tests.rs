@@ -1,7 +1,8 @@
 //! The report's document of a small policy: the zone matrix, the tier
 //! matrix, exposure paths, exceptions and 委託 windows; and its Markdown:
 //! the sections and tables, controls, waived pairs, idle exceptions, when
-//! bounded flows end, isolations, a broken history and a drifted gateway.
+//! bounded flows end, isolations, a broken history and a drifted gateway;
+//! and its HTML page: the same pieces, escaped.
 
 use std::path::Path;
 
@@ -647,4 +648,190 @@ fn markdown_speaks_the_language_of_its_document() {
     }
     // Policy strings stay as written.
     assert!(md.contains("| mail-in | cloud-mail | relay |"), "{md}");
+}
+
+// The HTML page of the document (`html::render`).
+
+/// The one line of `page` that starts a row of class `class` whose first
+/// cell is `first`.
+fn html_row<'h>(page: &'h str, class: &str, first: &str) -> &'h str {
+    let start = format!("<tr class=\"{class}\"><td>{first}</td>");
+    let rows: Vec<&str> = page.lines().filter(|l| l.starts_with(&start)).collect();
+    assert_eq!(rows.len(), 1, "one row for {first}: {page}");
+    rows[0]
+}
+
+/// The part of `page` from `<section id="{id}">` to its end.
+fn html_section<'h>(page: &'h str, id: &str) -> &'h str {
+    let start = page
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}: {page}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</section>").expect("a closed section")]
+}
+
+#[test]
+fn html_escapes_a_hostile_flow_name() {
+    let mut doc = document();
+    let hostile = "<img src=x onerror=alert('x')>&\"";
+    doc.flows[0].name = hostile.into();
+    doc.flows[0].reason = "</td><script>".into();
+    let page = html::render(Lang::En, &doc);
+    assert!(!page.contains("<img"), "{page}");
+    assert!(!page.contains("<script"), "{page}");
+    let row = html_row(
+        &page,
+        "flow",
+        "&lt;img src=x onerror=alert(&#39;x&#39;)&gt;&amp;&quot;",
+    );
+    assert!(row.contains("<td>&lt;/td&gt;&lt;script&gt;</td>"), "{row}");
+    // The page's own markup is there: one row per flow, the sections.
+    assert_eq!(page.matches("<tr class=\"flow\">").count(), doc.flows.len());
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+}
+
+#[test]
+fn html_flows_name_their_controls_once_then_each_crossing() {
+    let page = html::render(Lang::En, &document());
+    let row = html_row(&page, "flow", "mail-to-sanitizer");
+    assert!(
+        row.contains("<td class=\"crossing\">sanitizer lg-sanitizer (G3)<br><span class=\"small\">guardrail 3 "),
+        "{row}"
+    );
+    // The crossing comes before the reason, as in the Markdown.
+    assert!(row.find("(G3)") < row.find("mail is sanitized"), "{row}");
+    let dns = html_row(&page, "flow", "lg-dns");
+    assert!(
+        dns.contains("<td class=\"crossing\">— crosses no guardrail<br><span class=\"small\">no guardrail between "),
+        "{dns}"
+    );
+}
+
+#[test]
+fn html_exception_shows_its_approver_ticket_and_waived_pairs() {
+    let page = html::render(Lang::En, &document());
+    let section = html_section(&page, "exceptions");
+    let row = html_row(section, "exception", "batch-old-review");
+    assert!(
+        row.contains("<td>CISO</td><td>SEC-1</td><td>2025-04-01</td>"),
+        "{row}"
+    );
+    assert!(
+        row.contains("<span class=\"flag\">(overdue)</span>"),
+        "{row}"
+    );
+    assert!(
+        row.contains("<td class=\"waived\">G1 (mn-batch → chukan)</td>"),
+        "{row}"
+    );
+    assert!(!section.contains("class=\"idle\""), "{section}");
+}
+
+#[test]
+fn html_says_which_exceptions_waive_nothing() {
+    let doc = document_of(Lang::En, &with_idle_exception(), Vec::new(), None, None);
+    let page = html::render(Lang::En, &doc);
+    let section = html_section(&page, "exceptions");
+    assert!(
+        section.contains(
+            "<p class=\"idle\">Not counted, their exception waives no guardrail: lg-share.</p>"
+        ),
+        "{section}"
+    );
+    assert!(!section.contains("<td>lg-share</td>"), "{section}");
+    assert!(
+        html_row(&page, "flow", "lg-share").contains("<td class=\"crossing\">— same tier</td>"),
+        "{page}"
+    );
+}
+
+#[test]
+fn html_bounded_flows_show_when_they_end() {
+    let page = html::render(Lang::En, &document());
+    let section = html_section(&page, "exceptions");
+    let bounded = &section[section
+        .find("<h2>Time-bounded flows</h2>")
+        .expect("the time-bounded flows")..];
+    assert!(
+        bounded.contains(
+            "<tr><td>vendor-now</td><td>2027-03-31 (ends 2027-04-01 00:00 JST)</td><td>active</td></tr>"
+        ),
+        "{bounded}"
+    );
+    assert!(
+        bounded.contains("<td>vendor-past</td><td>2026-06-30 (ends 2026-07-01 00:00 JST)</td><td><span class=\"flag\">expired"),
+        "{bounded}"
+    );
+}
+
+#[test]
+fn html_isolations_say_their_kind_and_whether_their_time_passed() {
+    let page = html::render(Lang::En, &document());
+    let section = html_section(&page, "isolations");
+    assert!(
+        section.contains("State directory: <code>/var/lib/sanso</code> (isolations.json)."),
+        "{section}"
+    );
+    assert!(section.contains("<p>None.</p>"), "{section}");
+
+    let passed = IsolationRow {
+        until: Some("2026-11-30T10:00:00Z".into()),
+        until_state: Some("expired"),
+        ticket: Some("INC-7".into()),
+        ..isolation("lg", "zone", Some("lgwan"))
+    };
+    let doc = document_of(
+        Lang::En,
+        POLICY,
+        vec![passed, isolation("10.20.1.5", "prefix", None)],
+        None,
+        None,
+    );
+    let page = html::render(Lang::En, &doc);
+    let section = html_section(&page, "isolations");
+    let zone = html_row(section, "isolation", "lg");
+    assert!(zone.contains("<td>zone (lgwan)</td>"), "{zone}");
+    assert!(
+        zone.contains(
+            "<span class=\"flag\">2026-11-30T10:00:00Z (passed, the daemon releases it)</span>"
+        ),
+        "{zone}"
+    );
+    assert!(zone.contains("<td>INC-7</td>"), "{zone}");
+    let prefix = html_row(section, "isolation", "10.20.1.5");
+    assert!(
+        prefix.contains("<td>prefix</td><td><code>10.20.0.0/16, fd00:20::/48</code></td>"),
+        "{prefix}"
+    );
+    assert!(
+        prefix.contains("<td>until <code>sanso release</code></td>"),
+        "{prefix}"
+    );
+}
+
+#[test]
+fn html_speaks_the_language_of_its_document() {
+    let doc = document_of(Lang::Ja, &with_idle_exception(), Vec::new(), None, None);
+    let page = html::render(Lang::Ja, &doc);
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));
+    for english in [
+        "<th>Zone</th>",
+        "Time-bounded",
+        "(ends ",
+        "Not counted",
+        "Beyond",
+    ] {
+        assert!(!page.contains(english), "{english}: {page}");
+    }
+    // Policy strings stay as written.
+    assert!(html_row(&page, "flow", "mail-in").contains("<td>cloud-mail</td><td>relay</td>"));
+}
+
+#[test]
+fn html_prose_sets_backticks_as_code_and_escapes_the_rest() {
+    assert_eq!(
+        html::prose("run `sanso release` <now>"),
+        "run <code>sanso release</code> &lt;now&gt;"
+    );
+    assert_eq!(html::prose("a ` alone & b"), "a ` alone &amp; b");
 }
