@@ -1,6 +1,7 @@
 //! `sanso report` as HTML and JSON: the page of the bundled example opened
 //! in a real headless Chromium (screenshot not blank, nothing external, the
-//! content there), the JSON counts, escaping, and ja/en differing in labels only.
+//! content there, down to an exception's waived pair and when a bounded flow
+//! ends), the JSON counts, escaping, and ja/en differing in labels only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -215,6 +216,19 @@ fn the_example_report_renders_in_a_real_browser() {
         assert!(dom.contains(mark), "the tier matrix shows {mark}");
     }
     assert!(dom.contains("+09:00"), "generated at in JST");
+    // What the exception of the batch host waives, between which ends, with
+    // its approver and ticket; when the vendor's window ends.
+    assert!(
+        dom.contains("<td>CISO</td><td>SEC-2026-041</td>")
+            && dom.contains("<td class=\"waived\">G1 (mn-batch-01 → chukan-server)</td>"),
+        "the waived pair of mn-batch-to-chukan"
+    );
+    assert!(
+        dom.contains(
+            "<tr><td>vendor-maintenance</td><td>2027-03-31 (終了 2027-04-01 00:00 JST)</td>"
+        ),
+        "when vendor-maintenance ends"
+    );
     assert!(
         dom.contains("確認者") && dom.contains("所見"),
         "the sign-off block"
