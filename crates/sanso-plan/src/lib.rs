@@ -16,8 +16,9 @@
 //!
 //! [`report`] builds the auditor's report of one policy as data, with the
 //! zone matrix [`report::ZoneMatrix`], and writes it as Markdown
-//! ([`report::markdown::render`]); `sanso report` gathers its inputs and
-//! prints it.
+//! ([`report::markdown::render`]) and as an HTML page
+//! ([`report::html::render`]); `sanso report` gathers its inputs and prints
+//! it.
 //!
 //! Pure: no I/O, no clock. The plan renders as text in the process language
 //! (the message catalogue, `sanso_i18n`), with Japanese tier names
