@@ -63,7 +63,7 @@ svg { max-width: 100%; height: auto; }
 pub fn prose(text: &str) -> String {
     let escaped = esc(text);
     let pieces: Vec<&str> = escaped.split('`').collect();
-    if pieces.len() % 2 == 0 {
+    if pieces.len().is_multiple_of(2) {
         return escaped;
     }
     let mut out = String::with_capacity(escaped.len() + 16);
