@@ -431,8 +431,12 @@ enum Checker {
     /// A ruleset: as the kernel checks it ([`Kernel::check_loaded`]).
     Ruleset(Arc<sanso_ir::Ruleset>, sanso_nft::isolation::Isolated),
     /// A listing or the fallback: against the table read back whole.
-    Read(Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>),
+    Read(ReadCheck),
 }
+
+/// The check of a table read back whole: what it checked (record data) and
+/// what differs.
+type ReadCheck = Box<dyn FnOnce(&LiveTable) -> (String, Vec<String>) + Send>;
 
 enum Loaded {
     /// Read back and found as loaded: the table when it was read whole (a
