@@ -196,7 +196,7 @@ report-zones-note = An external zone is judged by what lies beyond it (`beyond`)
 report-beyond-missing = not given: counted as { $standing }
 report-flows-note = A flow that crosses tiers shows what lets it cross (a sanitizer or screen-transfer host, security-cloud hosts, an exception) and the guardrails it meets.
 report-exceptions-note = Flows that cross a guardrail of the three-tier model by an approved exception: the approval, its review date and the guardrails it waives.
-# A control as the Markdown report's crossing cell names it (role names as written).
+# A control as the crossing cells of the Markdown report and the HTML page name it (role names as written).
 report-md-control = { $control ->
     [screen-transfer] screen-transfer
     [sanitizer] sanitizer
