@@ -1,9 +1,10 @@
 //! sanso-ir owns the compiled ruleset as plain data ([`Ruleset`]) and the
 //! lowering from a validated [`sanso_policy::Policy`] to it ([`lower`]).
 //!
-//! Every back end reads this one IR: the nft text and the netlink batch
-//! (`sanso-nft`) and the userspace classifier (`sanso-classify`). So what the
-//! kernel does and what the harness predicts cannot drift apart.
+//! Every back end reads this one IR: the nft text and the kernel objects of
+//! the netlink batch (`sanso-table`, applied by `sanso-nft`) and the
+//! userspace classifier (`sanso-classify`). So what the kernel does and what
+//! the harness predicts cannot drift apart.
 //!
 //! # The pipeline every back end implements
 //!

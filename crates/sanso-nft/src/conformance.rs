@@ -7,7 +7,7 @@
 //! catches a table that was not replaced, a batch the kernel took only in
 //! part, a base chain on the wrong hook or with the wrong policy, and a table
 //! changed between the apply and the read-back. Everything it expects is
-//! derived from the kernel objects of the ruleset (`netlink::objects`), so
+//! derived from the kernel objects of the ruleset (`sanso_table::objects`), so
 //! new chains, sets and objects are covered as soon as they are built there. The exact comparison
 //! against the kernel's own view of the text (`readback::diff`) is
 //! `sanso drift`.

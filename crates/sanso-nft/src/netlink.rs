@@ -16,20 +16,19 @@
 //! only their elements, in a batch of its own, and `conntrack` deletes the
 //! conntrack entries of the connections isolation cuts.
 //!
-//! Code map: `objects` (pure) spells the table as kernel objects and
-//! expressions, mirroring what nft generates for the text of
-//! [`crate::text::render`]; `encode` turns those objects into batch bytes with
+//! Code map: `objects` (pure, in sanso-table) spells the table as kernel
+//! objects and expressions, mirroring what nft generates for the text of
+//! [`crate::text::render`], and `delta` (pure, in sanso-table) the
+//! difference of two tables; `encode` turns those objects into batch bytes with
 //! libnftnl; `socket` opens the netlink socket (inside a named network
 //! namespace if asked) and exchanges the batch for its ACKs; `read` reads
 //! the ruleset generation and the named counters (no batch).
 //! Nothing here runs `nft`.
 
 pub(crate) mod conntrack;
-mod delta;
 mod encode;
 #[doc(hidden)]
 pub mod fuzzing;
-pub(crate) mod objects;
 mod read;
 mod socket;
 pub(crate) mod table;
@@ -43,6 +42,9 @@ use sanso_i18n::t;
 use sanso_ir::Ruleset;
 
 use crate::isolation::Isolated;
+// The table as kernel objects and the difference of two tables: pure, in
+// sanso-table.
+pub(crate) use sanso_table::{delta, objects};
 
 pub use encode::{Injection, MessageInfo, MessageKind};
 pub use read::{generation, named_counters, NamedCounter};

@@ -1514,4 +1514,30 @@ mod tests {
             vec![0, 3, b'a', b'b', 0]
         );
     }
+
+    /// Writes the encoded batch of the policy at `SANSO_DUMP_POLICY` to
+    /// `SANSO_DUMP_BATCH` (bytes, then one line per message to
+    /// `SANSO_DUMP_BATCH.messages`), so that a change of the compile path
+    /// can be checked byte for byte against the batch before it:
+    /// `SANSO_DUMP_POLICY=p.toml SANSO_DUMP_BATCH=p.batch cargo test
+    /// --release -p sanso-nft --lib dump_batch -- --ignored`.
+    #[test]
+    #[ignore = "a tool: needs SANSO_DUMP_POLICY and SANSO_DUMP_BATCH"]
+    fn dump_batch() {
+        use std::io::Write as _;
+        let policy_path = std::env::var("SANSO_DUMP_POLICY").expect("SANSO_DUMP_POLICY");
+        let out = std::env::var("SANSO_DUMP_BATCH").expect("SANSO_DUMP_BATCH");
+        let text = std::fs::read_to_string(&policy_path).expect("policy readable");
+        let policy = sanso_policy::load_policy(&policy_path, &text).expect("policy valid");
+        let ruleset = sanso_ir::lower(&policy, 0);
+        let batch = encode(&crate::netlink::objects::build(&ruleset), 1, None).expect("encodes");
+        std::fs::write(&out, &batch.bytes).expect("batch written");
+        let mut lines = std::io::BufWriter::new(
+            std::fs::File::create(format!("{out}.messages")).expect("messages file"),
+        );
+        for m in &batch.messages {
+            writeln!(lines, "{m:?}").expect("messages written");
+        }
+        writeln!(lines, "elements {}", batch.elements).expect("messages written");
+    }
 }

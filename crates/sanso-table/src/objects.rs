@@ -7,7 +7,7 @@
 //! prefixes of the text back end. The expressions mirror what nft 1.0.6
 //! generates for the same text (`nft --debug=netlink`), so that
 //! `nft list table inet sanso` reads the same whichever back end loaded it.
-//! The encoding to netlink messages lives in `encode`.
+//! The encoding to netlink messages lives in sanso-nft (`netlink::encode`).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -27,7 +27,7 @@ use crate::text::layout::{
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
-pub(crate) mod k {
+pub mod k {
     pub const NFPROTO_IPV4: u8 = 2;
     pub const NFPROTO_IPV6: u8 = 10;
     pub const META_IIF: u32 = 4;
@@ -66,7 +66,7 @@ pub(crate) mod k {
 /// The whole table, in the order nft creates it: table, chains (without
 /// rules), named objects, sets with their elements, then the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct TableObjects {
+pub struct TableObjects {
     /// [`TABLE_COMMENT`]; the policy is named by the identity counter
     /// among `objects` ([`TableObjects::identity`]).
     pub table_comment: String,
@@ -93,7 +93,7 @@ impl TableObjects {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Hook {
+pub enum Hook {
     /// At priority raw (-300), before connection tracking, policy accept:
     /// anti-spoofing only.
     Prerouting,
@@ -132,7 +132,7 @@ impl Hook {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ChainObject {
+pub struct ChainObject {
     pub name: String,
     pub comment: Option<String>,
     /// Base chains: `type filter hook <hook> priority filter; policy drop;`.
@@ -141,14 +141,14 @@ pub(crate) struct ChainObject {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct RuleObject {
+pub struct RuleObject {
     /// The constant anonymous set the rule's lookup reads (`{ a, b }`).
     pub anon_set: Option<SetObject>,
     pub exprs: Vec<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum NamedObject {
+pub enum NamedObject {
     Counter {
         name: String,
         comment: Option<String>,
@@ -171,7 +171,7 @@ impl NamedObject {
 
 /// The type of one field of a set key, with nft's datatype number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Field {
+pub enum Field {
     IfName,
     Mark,
     Ipv4,
@@ -198,6 +198,8 @@ impl Field {
     }
 
     /// Length of the value in bytes (before padding to registers).
+    // A field's value is never empty: there is no `is_empty` to pair it with.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         match self {
             Field::IfName | Field::Ipv6 => 16,
@@ -214,7 +216,7 @@ impl Field {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SetKind {
+pub enum SetKind {
     /// A named `set` with `flags interval`.
     Set,
     /// A named `map ... : verdict` with `flags interval`.
@@ -239,7 +241,7 @@ impl SetKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SetObject {
+pub struct SetObject {
     pub name: String,
     pub kind: SetKind,
     pub fields: Vec<Field>,
@@ -270,7 +272,7 @@ impl SetObject {
 /// One element: for each field an inclusive range of big-endian values of
 /// the field's length, and the verdict for maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ElementObject {
+pub struct ElementObject {
     pub key: Vec<(Value, Value)>,
     pub verdict: Option<Verdict>,
 }
@@ -279,7 +281,7 @@ pub(crate) struct ElementObject {
 /// address, an interface name), kept inline: a set of 100,000 elements
 /// would otherwise cost two allocations per field of each element.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Value {
+pub struct Value {
     len: u8,
     bytes: [u8; Value::MAX],
 }
@@ -331,7 +333,7 @@ impl<const N: usize> From<[u8; N]> for Value {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     Accept,
     Drop,
     Jump(String),
@@ -340,7 +342,7 @@ pub(crate) enum Verdict {
 /// One nf_tables expression. Registers are kernel register numbers
 /// (0 = verdict, 1-4 = 128-bit, 8-23 = 32-bit).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Expr {
+pub enum Expr {
     Meta {
         key: u32,
         dreg: u32,
@@ -646,12 +648,12 @@ fn per_seconds(unit: RateUnit) -> u64 {
 }
 
 /// Builds the kernel objects of `ruleset`, with nothing isolated.
-pub(crate) fn build(ruleset: &Ruleset) -> TableObjects {
+pub fn build(ruleset: &Ruleset) -> TableObjects {
     build_with(ruleset, &Isolated::default())
 }
 
 /// Builds the kernel objects of `ruleset` with the isolation sets holding `isolated`.
-pub(crate) fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects {
+pub fn build_with(ruleset: &Ruleset, isolated: &Isolated) -> TableObjects {
     let allow = AllowChainNames::new(ruleset);
     let mut chains = allow_chain_objects(ruleset, &allow);
     chains.extend(live_chain_objects(ruleset));
@@ -802,7 +804,7 @@ fn routers_set(ruleset: &Ruleset) -> SetObject {
 }
 
 /// `set isolated4` and `set isolated6` (`flags interval`) holding `isolated`.
-pub(crate) fn isolation_sets(isolated: &Isolated) -> [SetObject; 2] {
+pub fn isolation_sets(isolated: &Isolated) -> [SetObject; 2] {
     let set = |name: &str, field, elements: Vec<ElementObject>| SetObject {
         name: name.to_owned(),
         kind: SetKind::Set,
@@ -1486,7 +1488,7 @@ fn isolation_rule(
 }
 
 /// An address as big-endian bytes.
-pub(crate) trait AddrBytes: Copy {
+pub trait AddrBytes: Copy {
     fn be_bytes(self) -> Value;
 }
 
@@ -1715,7 +1717,7 @@ fn flow_element<A: AddrBytes>(
 
 /// One element as the kernel receives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct KernelElement {
+pub struct KernelElement {
     pub key: Vec<u8>,
     /// The end of the interval (concatenations only).
     pub key_end: Option<Vec<u8>>,
@@ -1729,7 +1731,7 @@ pub(crate) struct KernelElement {
 /// A key as the kernel receives it: the fields of a concatenation each
 /// padded to 4 bytes, at most four fields of at most [`Value::MAX`] bytes.
 #[derive(Clone, Copy)]
-pub(crate) struct WireKey {
+pub struct WireKey {
     len: u8,
     bytes: [u8; 4 * Value::MAX],
 }
@@ -1768,7 +1770,7 @@ impl std::ops::Deref for WireKey {
 
 /// One element as the kernel receives it, its keys inline and its verdict
 /// borrowed from the set ([`KernelElement`] without allocations).
-pub(crate) struct WireElement<'a> {
+pub struct WireElement<'a> {
     pub key: WireKey,
     /// The end of the interval (concatenations only).
     pub key_end: Option<WireKey>,
@@ -1785,7 +1787,7 @@ pub(crate) struct WireElement<'a> {
 /// elements: an end at 0 when the first interval does not start there, then
 /// for each interval its start and an end at `last + 1` unless `last` is the
 /// top of the key space.
-pub(crate) fn kernel_elements(set: &SetObject) -> Vec<KernelElement> {
+pub fn kernel_elements(set: &SetObject) -> Vec<KernelElement> {
     let mut out = Vec::with_capacity(set.elements.len() * 2 + 1);
     let _ = for_each_kernel_element(set, |e| {
         out.push(KernelElement {
@@ -1802,7 +1804,7 @@ pub(crate) fn kernel_elements(set: &SetObject) -> Vec<KernelElement> {
 
 /// Calls `each` with the elements of `set` as nft sends them, in order (as
 /// [`kernel_elements`] lists them); stops at its first error.
-pub(crate) fn for_each_kernel_element<'a, E>(
+pub fn for_each_kernel_element<'a, E>(
     set: &'a SetObject,
     mut each: impl FnMut(WireElement<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -2014,31 +2016,5 @@ mod tests {
             Some(Value::from([11, 0, 0, 0]))
         );
         assert_eq!(increment(&[255, 255]), None);
-    }
-
-    /// Writes the encoded batch of the policy at `SANSO_DUMP_POLICY` to
-    /// `SANSO_DUMP_BATCH` (bytes, then one line per message to
-    /// `SANSO_DUMP_BATCH.messages`), so that a change of the compile path
-    /// can be checked byte for byte against the batch before it:
-    /// `SANSO_DUMP_POLICY=p.toml SANSO_DUMP_BATCH=p.batch cargo test
-    /// --release -p sanso-nft --lib dump_batch -- --ignored`.
-    #[test]
-    #[ignore = "a tool: needs SANSO_DUMP_POLICY and SANSO_DUMP_BATCH"]
-    fn dump_batch() {
-        use std::io::Write as _;
-        let policy_path = std::env::var("SANSO_DUMP_POLICY").expect("SANSO_DUMP_POLICY");
-        let out = std::env::var("SANSO_DUMP_BATCH").expect("SANSO_DUMP_BATCH");
-        let text = std::fs::read_to_string(&policy_path).expect("policy readable");
-        let policy = sanso_policy::load_policy(&policy_path, &text).expect("policy valid");
-        let ruleset = sanso_ir::lower(&policy, 0);
-        let batch = crate::netlink::encode::encode(&build(&ruleset), 1, None).expect("encodes");
-        std::fs::write(&out, &batch.bytes).expect("batch written");
-        let mut lines = std::io::BufWriter::new(
-            std::fs::File::create(format!("{out}.messages")).expect("messages file"),
-        );
-        for m in &batch.messages {
-            writeln!(lines, "{m:?}").expect("messages written");
-        }
-        writeln!(lines, "elements {}", batch.elements).expect("messages written");
     }
 }

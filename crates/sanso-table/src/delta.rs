@@ -21,13 +21,13 @@
 //!   to a recreated chain (the kernel refuses to delete what is referred
 //!   to).
 //!
-//! [`crate::netlink::encode`] writes the result as one batch in an order
+//! `sanso_nft::netlink::encode` writes the result as one batch in an order
 //! the kernel accepts (see [`Delta`]).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-use super::objects::{
+use crate::objects::{
     for_each_kernel_element, ChainObject, Expr, NamedObject, RuleObject, SetObject, TableObjects,
     Verdict, WireElement,
 };
@@ -37,7 +37,7 @@ use super::objects::{
 /// refers to it), then additions (chains, objects, sets with their
 /// elements, elements of kept sets, rules: each before what refers to it).
 #[derive(Default)]
-pub(crate) struct Delta<'a> {
+pub struct Delta<'a> {
     /// Elements deleted from sets kept in place (the old set, for its name).
     pub del_elements: Vec<(&'a SetObject, Vec<WireElement<'a>>)>,
     /// Chains whose rules are all deleted: kept chains with rules that
@@ -88,7 +88,7 @@ impl Delta<'_> {
 
 /// Why two tables cannot be turned into one another in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum NotInPlace {
+pub enum NotInPlace {
     /// The tables' comments differ: the kernel keeps a table's comment as
     /// it was, so only a replace of the table changes it.
     TableComment,
@@ -96,10 +96,7 @@ pub(crate) enum NotInPlace {
 
 /// The change from `old` to `new` (module doc), or why there is none that
 /// keeps the table in place.
-pub(crate) fn diff<'a>(
-    old: &'a TableObjects,
-    new: &'a TableObjects,
-) -> Result<Delta<'a>, NotInPlace> {
+pub fn diff<'a>(old: &'a TableObjects, new: &'a TableObjects) -> Result<Delta<'a>, NotInPlace> {
     if old.table_comment != new.table_comment {
         return Err(NotInPlace::TableComment);
     }
@@ -304,7 +301,7 @@ fn element_changes<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::objects::{ElementObject, Field, SetKind, Value};
+    use crate::objects::{ElementObject, Field, SetKind, Value};
 
     fn element(host: u8, chain: &str) -> ElementObject {
         let host = Value::from([10, 0, 0, host]);

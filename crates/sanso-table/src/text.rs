@@ -628,7 +628,7 @@ fn write_range<A: NftAddr>(text: &mut String, range: &AddrRange<A>) {
 }
 
 /// A range as nft writes it: an address, a prefix, or `first-last`.
-pub(crate) fn range_text<A: NftAddr>(range: &AddrRange<A>) -> String {
+pub fn range_text<A: NftAddr>(range: &AddrRange<A>) -> String {
     match range_shape(range) {
         RangeShape::Single => range.first.to_string(),
         RangeShape::Prefix(len) => format!("{}/{len}", range.first),
