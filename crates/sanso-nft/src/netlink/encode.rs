@@ -408,21 +408,46 @@ impl Encoder {
         })
     }
 
-    fn chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
+    /// A `nftnl_chain` naming `chain` of the table (table, name, family).
+    fn chain_handle(chain: &str) -> Result<Owned<sys::nftnl_chain>, ApplyError> {
         // SAFETY: plain allocation; freed by the guard.
         let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
-        let table = TABLE_C;
-        let chain_name = name(&chain.name)?;
-        let filter = name("filter")?;
-        // SAFETY: `c` is live; strings and data are copied by libnftnl.
+        let chain_name = name(chain)?;
+        // SAFETY: `c` is live; strings are copied by libnftnl.
         unsafe {
-            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, table.as_ptr());
+            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, TABLE_C.as_ptr());
             sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_NAME as u16, chain_name.as_ptr());
             sys::nftnl_chain_set_u32(
                 c.ptr,
                 sys::NFTNL_CHAIN_FAMILY as u16,
                 u32::from(NFPROTO_INET),
             );
+        }
+        Ok(c)
+    }
+
+    /// A `nftnl_rule` of chain `chain_c` of the table (table, chain, family).
+    fn rule_handle(chain_c: &CStr) -> Result<Owned<sys::nftnl_rule>, ApplyError> {
+        // SAFETY: plain allocation; freed by the guard.
+        let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
+        // SAFETY: `r` is live; strings are copied by libnftnl.
+        unsafe {
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, TABLE_C.as_ptr());
+            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_c.as_ptr());
+            sys::nftnl_rule_set_u32(
+                r.ptr,
+                sys::NFTNL_RULE_FAMILY as u16,
+                u32::from(NFPROTO_INET),
+            );
+        }
+        Ok(r)
+    }
+
+    fn chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
+        let c = Self::chain_handle(&chain.name)?;
+        let filter = name("filter")?;
+        // SAFETY: `c` is live; strings and data are copied by libnftnl.
+        unsafe {
             if let Some(hook) = chain.hook {
                 sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TYPE as u16, filter.as_ptr());
                 sys::nftnl_chain_set_u32(c.ptr, sys::NFTNL_CHAIN_HOOKNUM as u16, hook.number());
@@ -680,19 +705,7 @@ impl Encoder {
 
     /// `NFT_MSG_DELRULE` naming only the chain: deletes all its rules.
     fn flush_chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
-        // SAFETY: plain allocation; freed by the guard.
-        let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
-        let chain_name = name(&chain.name)?;
-        // SAFETY: `r` is live; strings are copied by libnftnl.
-        unsafe {
-            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, TABLE_C.as_ptr());
-            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_name.as_ptr());
-            sys::nftnl_rule_set_u32(
-                r.ptr,
-                sys::NFTNL_RULE_FAMILY as u16,
-                u32::from(NFPROTO_INET),
-            );
-        }
+        let r = Self::rule_handle(&name(&chain.name)?)?;
         // SAFETY: `nlh` is the header just built; `r` is live.
         self.push(MessageKind::DelRule, &chain.name, |nlh| unsafe {
             sys::nftnl_rule_nlmsg_build_payload(nlh, r.ptr)
@@ -701,19 +714,7 @@ impl Encoder {
 
     /// `NFT_MSG_DELCHAIN` of an empty chain.
     fn del_chain(&mut self, chain: &ChainObject) -> Result<(), ApplyError> {
-        // SAFETY: plain allocation; freed by the guard.
-        let c = Owned::new(unsafe { sys::nftnl_chain_alloc() }, sys::nftnl_chain_free)?;
-        let chain_name = name(&chain.name)?;
-        // SAFETY: `c` is live; strings are copied by libnftnl.
-        unsafe {
-            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_TABLE as u16, TABLE_C.as_ptr());
-            sys::nftnl_chain_set_str(c.ptr, sys::NFTNL_CHAIN_NAME as u16, chain_name.as_ptr());
-            sys::nftnl_chain_set_u32(
-                c.ptr,
-                sys::NFTNL_CHAIN_FAMILY as u16,
-                u32::from(NFPROTO_INET),
-            );
-        }
+        let c = Self::chain_handle(&chain.name)?;
         // SAFETY: `nlh` is the header just built; `c` is live.
         self.push(MessageKind::DelChain, &chain.name, |nlh| unsafe {
             sys::nftnl_chain_nlmsg_build_payload(nlh, c.ptr)
@@ -769,20 +770,7 @@ impl Encoder {
             Some(set) => Some(self.set(set)?),
             None => None,
         };
-        // SAFETY: plain allocation; freed by the guard.
-        let r = Owned::new(unsafe { sys::nftnl_rule_alloc() }, sys::nftnl_rule_free)?;
-        let table = TABLE_C;
-        let chain_name = chain_c;
-        // SAFETY: `r` is live; strings are copied by libnftnl.
-        unsafe {
-            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_TABLE as u16, table.as_ptr());
-            sys::nftnl_rule_set_str(r.ptr, sys::NFTNL_RULE_CHAIN as u16, chain_name.as_ptr());
-            sys::nftnl_rule_set_u32(
-                r.ptr,
-                sys::NFTNL_RULE_FAMILY as u16,
-                u32::from(NFPROTO_INET),
-            );
-        }
+        let r = Self::rule_handle(chain_c)?;
         let mut text = std::mem::take(&mut self.text);
         for expr in &rule.exprs {
             let e = self.expr(expr, anon_id, &mut text);
