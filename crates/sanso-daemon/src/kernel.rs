@@ -257,9 +257,9 @@ impl Kernel for NftKernel {
     }
 
     fn set_isolated(&self, isolated: &Isolated) -> Result<IsolationChange, KernelError> {
-        // An element update of its own: the next apply replaces the table.
-        self.applier.forget();
-        sanso_nft::isolation::set_isolated(self.netns.as_deref(), isolated)
+        // Through the applier: the table it applied stays its baseline.
+        self.applier
+            .set_isolated(isolated)
             .map_err(KernelError::Isolation)
     }
 

@@ -185,6 +185,37 @@ impl Applier {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Sets the elements of the isolation sets to `isolated`
+    /// ([`crate::isolation::set_isolated`]: an element update of its own,
+    /// and the conntrack cuts). The last table applied stays the baseline,
+    /// with its isolation sets as they are now, when the update was the
+    /// only commit since; otherwise the next apply replaces the table.
+    pub fn set_isolated(
+        &self,
+        isolated: &Isolated,
+    ) -> Result<crate::isolation::IsolationChange, ApplyError> {
+        let netns = self.netns.as_deref();
+        let base = self.lock().take();
+        let before = match &base {
+            Some(_) => read::generation(netns).ok(),
+            None => None,
+        };
+        let change = crate::isolation::set_isolated(netns, isolated)?;
+        if let (Some(mut base), Some(before)) = (base, before) {
+            let after = read::generation(netns).ok();
+            if before == base.generation && after == Some(next_generation(before)) {
+                for set in objects::isolation_sets(isolated) {
+                    if let Some(held) = base.objects.sets.iter_mut().find(|s| s.name == set.name) {
+                        *held = set;
+                    }
+                }
+                base.generation = next_generation(before);
+                *self.lock() = Some(base);
+            }
+        }
+        Ok(change)
+    }
+
     /// Makes `table inet sanso` hold `ruleset` with the isolation sets
     /// holding `isolated`: in place when the last table this applier
     /// applied is known to be there unchanged, else by replacing it.

@@ -322,6 +322,15 @@ fn a_change_by_someone_else_makes_the_next_apply_a_replace() {
     assert_eq!(change.elements_added, 3, "{change:?}");
     let set = ns.nft(&["list", "set", "inet", "sanso", "isolated4"]);
     assert!(set.contains("10.1.0.5"), "{set}");
+    // An element update of the isolation sets through the applier: the
+    // table stays its baseline, and the next change is in place too.
+    applier.set_isolated(&none).expect("release");
+    let set = ns.nft(&["list", "set", "inet", "sanso", "isolated4"]);
+    assert!(!set.contains("10.1.0.5"), "{set}");
+    let (_, mode) = applier.apply(&new, &none).expect("apply");
+    assert!(matches!(mode, ApplyMode::InPlace(_)), "{mode:?}");
+    let (_, mode) = applier.apply(&old, &none).expect("apply");
+    assert!(matches!(mode, ApplyMode::InPlace(_)), "{mode:?}");
     // `forget` after a load by other means.
     applier.forget();
     let (_, mode) = applier.apply(&new, &none).expect("apply");
