@@ -1209,6 +1209,11 @@ impl Actor {
             Ok((_, _, checked, problems)) => Loaded::Mismatch { checked, problems },
             Err(err) => Loaded::NotReadBack(chain_said(&err)),
         };
+        if !matches!(loaded, Loaded::Verified(..)) {
+            // The table is not known to be what was loaded: what comes next
+            // (a put-back, a restore, the next reload) replaces it whole.
+            self.kernel.forget_applied();
+        }
         Ok((loaded, change))
     }
 
@@ -2430,6 +2435,8 @@ impl Actor {
             return;
         }
         self.drift = DriftState::Drift;
+        // The table differs from what was loaded: a restore replaces it whole.
+        self.kernel.forget_applied();
         if self.last_drift.as_ref() == Some(&changes) {
             return; // already reported
         }

@@ -178,6 +178,12 @@ pub trait Kernel: Send + Sync + 'static {
     fn counters(&self) -> Result<Vec<CounterValue>, KernelError>;
     /// Neighbour entries that carry a link-layer address.
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError>;
+    /// Forgets what the last apply left, so that the next apply replaces
+    /// the table whole: the table was found otherwise than loaded (a check
+    /// after a load that failed or could not run, drift), and a change in
+    /// place from what was loaded would keep what differs. The default:
+    /// nothing to forget.
+    fn forget_applied(&self) {}
     /// The gateway's link names. The default: not known (nothing is checked).
     fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {
         Err(KernelError::Output {
@@ -312,6 +318,10 @@ impl Kernel for NftKernel {
                 bytes: c.bytes,
             })
             .collect())
+    }
+
+    fn forget_applied(&self) {
+        self.applier.forget();
     }
 
     fn links(&self) -> Result<std::collections::BTreeSet<String>, KernelError> {

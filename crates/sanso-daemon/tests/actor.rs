@@ -50,6 +50,8 @@ struct FakeState {
     generation: Option<u32>,
     /// Read-backs of the table.
     table_reads: usize,
+    /// Times the daemon told the kernel to forget what it applied last.
+    forgets: usize,
 }
 
 impl FakeState {
@@ -219,6 +221,10 @@ impl Kernel for FakeKernel {
 
     fn counters(&self) -> Result<Vec<CounterValue>, KernelError> {
         Ok(Vec::new())
+    }
+
+    fn forget_applied(&self) {
+        self.with(|s| s.forgets += 1);
     }
 
     fn neighbours(&self) -> Result<Vec<Neighbour>, KernelError> {
@@ -617,6 +623,9 @@ async fn an_apply_that_does_not_read_back_as_compiled_is_undone_and_audited() {
     // r2 went in, did not verify, and r1 was applied again: the kernel,
     // the current policy and the last good ruleset are r1's.
     assert_eq!(rig.applied(), ["r1", "r2", "r1"]);
+    // The table was not what was loaded: the kernel forgot what it applied,
+    // so that r1 went back in whole, not as a change from r2.
+    assert_eq!(rig.kernel.with(|s| s.forgets), 1);
     assert_eq!(rig.revision().await.as_deref(), Some("r1"));
     assert_eq!(
         std::fs::read_to_string(rig.state.join(LAST_GOOD_FILE)).expect("last good"),
@@ -928,6 +937,8 @@ async fn drift_is_detected_audited_and_restored() {
     let status = rig.handle.status().await.expect("status");
     assert_eq!(status.counts.drift_events, 1);
     assert_eq!(status.counts.drift_restores, 1);
+    // Drift: the kernel forgot what it applied, so the restore was whole.
+    assert!(rig.kernel.with(|s| s.forgets) >= 1);
     let drift = rig
         .audit()
         .into_iter()
