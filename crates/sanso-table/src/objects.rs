@@ -21,9 +21,9 @@ use crate::text::layout::{
     flow_limit_name, forward_by_pair, forward_map_name, forward_pairs, from_chain_name,
     from_map_name, identity_comment, live_chain_name, live_chains, pair_chain_name, pair_maps,
     router_interfaces, to_map_name, AllowChain, AllowChainNames, ForwardMapKind, ZonePair, ENDED,
-    IDENTITY_COUNTER, ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER,
-    LINK_LOCAL_DROP, LIVE_MAP, LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD,
-    MLD_HOP_LIMIT, ND, ND_HOP_LIMIT, ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET, TABLE_COMMENT,
+    IDENTITY_COUNTER, ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, LINK_LOCAL_DROP, LIVE_MAP,
+    LOG_BURST, LOG_METER4, LOG_METER6, LOG_RATE_PER_SECOND, MLD, MLD_HOP_LIMIT, ND, ND_HOP_LIMIT,
+    ND_ROUTER_ADVERT, ND_WITHOUT_RA, ROUTERS_SET, TABLE_COMMENT, TABLE_COUNTERS,
 };
 
 /// Kernel constants from `linux/netfilter/nf_tables.h` and friends.
@@ -696,14 +696,7 @@ fn named_objects(ruleset: &Ruleset) -> Vec<NamedObject> {
             comment: None,
         });
     }
-    for name in [
-        "spoofed",
-        "invalid",
-        ENDED,
-        LINK_LOCAL_DROP,
-        "drop.unknown",
-        ISOLATED_COUNTER,
-    ] {
+    for name in TABLE_COUNTERS {
         objects.push(NamedObject::Counter {
             name: name.to_owned(),
             comment: None,

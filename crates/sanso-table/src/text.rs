@@ -15,7 +15,7 @@
 pub mod layout;
 
 use crate::isolation::Isolated;
-use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, L4Proto, Ruleset, Target, ZoneIdx};
+use sanso_ir::{AddrRange, Element, Family, FlowIdx, L4Key, L4Proto, Ruleset, ZoneIdx};
 use std::fmt::Write as _;
 
 use layout::{
@@ -27,7 +27,7 @@ use layout::{
     to_map_name, ForwardMapKind, NftAddr, RangeShape, ZonePair, ENDED, IDENTITY_COUNTER,
     ISOLATED4_SET, ISOLATED6_SET, ISOLATED_CHAIN, ISOLATED_COUNTER, LINK_LOCAL_DROP, LIVE_MAP,
     LOG_BURST, LOG_GROUP, LOG_METER4, LOG_METER6, LOG_METER_SIZE, LOG_METER_TIMEOUT_SECONDS,
-    LOG_RATE_PER_SECOND, ROUTERS_SET, TABLE_COMMENT,
+    LOG_RATE_PER_SECOND, ROUTERS_SET, TABLE_COMMENT, TABLE_COUNTERS,
 };
 
 /// The two rules that log a dropped packet to NFLOG, IPv4 and IPv6, each
@@ -154,14 +154,7 @@ fn render_counters(out: &mut Out, ruleset: &Ruleset) {
     for pair in drop_pairs(ruleset) {
         out.block(&format!("counter {}", drop_name(ruleset, pair)), &[]);
     }
-    for name in [
-        "spoofed",
-        "invalid",
-        ENDED,
-        LINK_LOCAL_DROP,
-        "drop.unknown",
-        ISOLATED_COUNTER,
-    ] {
+    for name in TABLE_COUNTERS {
         out.block(&format!("counter {name}"), &[]);
     }
 }
@@ -588,19 +581,7 @@ fn write_element<A: NftAddr>(
     text.push('.');
     write_zone_label(text, ruleset, e.dst_zone);
     text.push('.');
-    match e.target {
-        Target::Flow(f) => {
-            let name = &ruleset.flow(f).name;
-            if is_safe_name(name) {
-                text.push_str(name);
-            } else {
-                let _ = write!(text, "_f{}", f.0);
-            }
-        }
-        Target::Group(g) => {
-            let _ = write!(text, "_g{:016x}", ruleset.group_key(g));
-        }
-    }
+    layout::push_target_label(text, ruleset, e.target);
 }
 
 /// [`layout::zone_label`], written in place.

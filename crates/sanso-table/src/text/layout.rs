@@ -80,12 +80,12 @@ pub fn flow_label(ruleset: &Ruleset, flow: FlowIdx) -> String {
     }
 }
 
-/// The label of a target: the flow's label, or `_g<k>` for a group.
+/// The label of a target: the flow's label, or `_g<16 hex>` for a group
+/// (its [`Ruleset::group_key`]).
 pub fn target_label(ruleset: &Ruleset, target: Target) -> String {
-    match target {
-        Target::Flow(f) => flow_label(ruleset, f),
-        Target::Group(g) => format!("_g{:016x}", ruleset.group_key(g)),
-    }
+    let mut out = String::new();
+    push_target_label(&mut out, ruleset, target);
+    out
 }
 
 /// `<Zs>.<Zd>`, the suffix shared by the pair's counters and chains.
@@ -113,6 +113,17 @@ pub const ENDED: &str = "ended";
 /// kernel forwards back out of the interface it came in on): they belong to
 /// no zone.
 pub const LINK_LOCAL_DROP: &str = "drop.link-local";
+
+/// The counters of no flow and no zone pair, after the pairs' `drop.`
+/// counters, in this order (docs/ruleset.md, "Objects").
+pub const TABLE_COUNTERS: [&str; 6] = [
+    "spoofed",
+    "invalid",
+    ENDED,
+    LINK_LOCAL_DROP,
+    "drop.unknown",
+    ISOLATED_COUNTER,
+];
 
 /// The set of interface names router advertisements are accepted on.
 pub const ROUTERS_SET: &str = "routers";
@@ -286,7 +297,7 @@ impl AllowChainNames {
 }
 
 /// [`target_label`], appended to `out`.
-fn push_target_label(out: &mut String, ruleset: &Ruleset, target: Target) {
+pub fn push_target_label(out: &mut String, ruleset: &Ruleset, target: Target) {
     use std::fmt::Write as _;
     match target {
         Target::Flow(f) => {
