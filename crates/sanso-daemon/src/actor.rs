@@ -581,11 +581,9 @@ text_in!(
 fn chain_said(err: &impl TextIn) -> Said {
     Said::new(|l| {
         let mut text = err.text_in(l);
-        let mut source = err.source();
-        while let Some(s) = source {
+        if let Some(source) = err.source() {
             text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
+            text.push_str(&chain(source));
         }
         text
     })
