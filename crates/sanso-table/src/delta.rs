@@ -202,16 +202,15 @@ pub fn diff<'a>(old: &'a TableObjects, new: &'a TableObjects) -> Result<Delta<'a
     for (was, set) in kept_sets {
         // Most sets hold the same elements: compared as the IR gives them
         // (in order), they need no kernel encoding.
-        let renews = |s: &SetObject| {
-            !recreated_chains.is_empty()
-                && s.elements.iter().any(|e| {
-                    matches!(&e.verdict, Some(Verdict::Jump(c)) if recreated_chains.contains(c.as_str()))
-                })
-        };
-        if was.elements == set.elements && !renews(set) {
+        let renews = !renewed.chains.is_empty()
+            && set
+                .elements
+                .iter()
+                .any(|e| renewed.jumps_to_one(e.verdict.as_ref()));
+        if was.elements == set.elements && !renews {
             continue;
         }
-        let (gone, added) = element_changes(was, set, &recreated_chains);
+        let (gone, added) = element_changes(was, set, &renewed);
         if !gone.is_empty() {
             delta.del_elements.push((was, gone));
         }
@@ -230,18 +229,23 @@ struct Renewed<'s, 'a> {
 }
 
 impl Renewed<'_, '_> {
+    /// Whether `verdict` jumps to a recreated chain.
+    fn jumps_to_one(&self, verdict: Option<&Verdict>) -> bool {
+        matches!(verdict, Some(Verdict::Jump(c)) if self.chains.contains(c.as_str()))
+    }
+
     /// Whether `rule` refers to a recreated object (its set lookups, object
-    /// references and jumps).
+    /// references and jumps, its anonymous set's jumps).
     fn refers_to(&self, rule: &RuleObject) -> bool {
         rule.exprs.iter().any(|e| match e {
             Expr::Lookup { set, .. } | Expr::Meter { set, .. } => self.sets.contains(set.as_str()),
             Expr::Objref { name, .. } => self.objects.contains(name.as_str()),
-            Expr::Verdict(Verdict::Jump(chain)) => self.chains.contains(chain.as_str()),
+            Expr::Verdict(verdict) => self.jumps_to_one(Some(verdict)),
             _ => false,
         }) || rule.anon_set.as_ref().is_some_and(|s| {
-            s.elements.iter().any(|e| {
-                matches!(&e.verdict, Some(Verdict::Jump(c)) if self.chains.contains(c.as_str()))
-            })
+            s.elements
+                .iter()
+                .any(|e| self.jumps_to_one(e.verdict.as_ref()))
         })
     }
 }
@@ -276,7 +280,7 @@ impl Hash for Wire<'_> {
 fn element_changes<'a>(
     was: &'a SetObject,
     set: &'a SetObject,
-    recreated_chains: &HashSet<&str>,
+    renewed: &Renewed<'_, '_>,
 ) -> (Vec<WireElement<'a>>, Vec<WireElement<'a>>) {
     let mut old: HashSet<Wire<'a>> = HashSet::with_capacity(was.elements.len() * 2);
     let _ = for_each_kernel_element(was, |e| {
@@ -285,11 +289,10 @@ fn element_changes<'a>(
     });
     let mut added = Vec::new();
     let _ = for_each_kernel_element(set, |e| {
-        let renewed =
-            matches!(e.verdict, Some(Verdict::Jump(c)) if recreated_chains.contains(c.as_str()));
+        let renews = renewed.jumps_to_one(e.verdict);
         let e = Wire(e);
         // A renewed element stays in `old`, to be deleted.
-        if renewed || !old.remove(&e) {
+        if renews || !old.remove(&e) {
             added.push(e.0);
         }
         Ok::<(), std::convert::Infallible>(())
