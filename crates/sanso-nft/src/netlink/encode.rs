@@ -613,28 +613,9 @@ impl Encoder {
     /// `nftnl_set` as it is made (no list of the set's kernel elements).
     fn elements_of(&mut self, set: &SetObject, id: Option<u32>) -> Result<(), ApplyError> {
         self.elements += set.elements.len();
-        let mut open: Option<Owned<sys::nftnl_set>> = None;
-        let mut budget = 0;
-        // The jump target as a C string, in one buffer for all elements.
-        let mut chain = Vec::new();
-        for_each_kernel_element(set, |e| {
-            let size = element_size_bound(&e);
-            if let Some(full) = open.take_if(|_| budget + size > ELEMENTS_BUDGET) {
-                self.set_elements(set, &full)?;
-                budget = 0;
-            }
-            let s = match &open {
-                Some(s) => s,
-                None => open.insert(self.set_handle(set, id)?),
-            };
-            add_element(s, &e, &mut chain)?;
-            budget += size;
-            Ok(())
-        })?;
-        if let Some(s) = open {
-            self.set_elements(set, &s)?;
-        }
-        Ok(())
+        let mut chunks = Chunks::new(MessageKind::NewSetElem, id);
+        for_each_kernel_element(set, |e| chunks.add(self, set, &e))?;
+        chunks.finish(self, set)
     }
 
     /// `NFT_MSG_DELSETELEM` naming only the set (of the table in place):
@@ -658,19 +639,8 @@ impl Encoder {
         kind: MessageKind,
     ) -> Result<(), ApplyError> {
         self.elements += elements.len();
-        let mut open: Option<Owned<sys::nftnl_set>> = None;
-        let mut budget = 0;
-        let mut chain = Vec::new();
+        let mut chunks = Chunks::new(kind, None);
         for e in elements {
-            let size = element_size_bound(e);
-            if let Some(full) = open.take_if(|_| budget + size > ELEMENTS_BUDGET) {
-                self.element_message(set, &full, kind)?;
-                budget = 0;
-            }
-            let s = match &open {
-                Some(s) => s,
-                None => open.insert(self.set_handle(set, None)?),
-            };
             if kind == MessageKind::DelSetElem {
                 let key_only = WireElement {
                     key: e.key,
@@ -679,18 +649,16 @@ impl Encoder {
                     open: false,
                     verdict: None,
                 };
-                add_element(s, &key_only, &mut chain)?;
+                chunks.add(self, set, &key_only)?;
             } else {
-                add_element(s, e, &mut chain)?;
+                chunks.add(self, set, e)?;
             }
-            budget += size;
         }
-        if let Some(s) = open {
-            self.element_message(set, &s, kind)?;
-        }
-        Ok(())
+        chunks.finish(self, set)
     }
 
+    /// One message of `kind` (NEWSETELEM or DELSETELEM) of the elements
+    /// added to `s`.
     fn element_message(
         &mut self,
         set: &SetObject,
@@ -749,18 +717,6 @@ impl Encoder {
         // SAFETY: `nlh` is the header just built; `o` is live.
         self.push(MessageKind::DelObj, object.name(), |nlh| unsafe {
             sys::nftnl_obj_nlmsg_build_payload(nlh, o.ptr)
-        })
-    }
-
-    /// One NEWSETELEM message of the elements added to `s`.
-    fn set_elements(
-        &mut self,
-        set: &SetObject,
-        s: &Owned<sys::nftnl_set>,
-    ) -> Result<(), ApplyError> {
-        // SAFETY: `nlh` is the header just built; `s` is live.
-        self.push(MessageKind::NewSetElem, &set.name, |nlh| unsafe {
-            sys::nftnl_set_elems_nlmsg_build_payload(nlh, s.ptr)
         })
     }
 
@@ -984,6 +940,58 @@ const OPEN_UDATA: [u8; 6] = {
     let v = SET_ELEM_F_INTERVAL_OPEN.to_ne_bytes();
     [UDATA_SET_ELEM_FLAGS, 4, v[0], v[1], v[2], v[3]]
 };
+
+/// The elements of one set put into as many messages of one kind as
+/// their size needs, each within [`ELEMENTS_BUDGET`]: a message is written
+/// when the next element would not fit, and by [`Chunks::finish`].
+struct Chunks {
+    kind: MessageKind,
+    /// As for [`Encoder::set_handle`].
+    id: Option<u32>,
+    open: Option<Owned<sys::nftnl_set>>,
+    budget: usize,
+    /// The jump target as a C string, in one buffer for all elements.
+    chain: Vec<u8>,
+}
+
+impl Chunks {
+    fn new(kind: MessageKind, id: Option<u32>) -> Self {
+        Chunks {
+            kind,
+            id,
+            open: None,
+            budget: 0,
+            chain: Vec::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        enc: &mut Encoder,
+        set: &SetObject,
+        e: &WireElement<'_>,
+    ) -> Result<(), ApplyError> {
+        let size = element_size_bound(e);
+        if let Some(full) = self.open.take_if(|_| self.budget + size > ELEMENTS_BUDGET) {
+            enc.element_message(set, &full, self.kind)?;
+            self.budget = 0;
+        }
+        let s = match &self.open {
+            Some(s) => s,
+            None => self.open.insert(enc.set_handle(set, self.id)?),
+        };
+        add_element(s, e, &mut self.chain)?;
+        self.budget += size;
+        Ok(())
+    }
+
+    fn finish(self, enc: &mut Encoder, set: &SetObject) -> Result<(), ApplyError> {
+        match self.open {
+            Some(s) => enc.element_message(set, &s, self.kind),
+            None => Ok(()),
+        }
+    }
+}
 
 /// `text` as a NUL-terminated C string in `buf` (reused, so that the
 /// names of elements and expressions cost no allocation each), checked as
